@@ -1,0 +1,19 @@
+package dev.merlin.config;
+
+/** A configuration that cannot be used; the message names the key path, the value and what is allowed. */
+public final class ConfigException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String keyPath;
+
+    /** Creates the exception for the value at {@code keyPath}. */
+    public ConfigException(String keyPath, String message) {
+        super(keyPath.isEmpty() ? message : keyPath + ": " + message);
+        this.keyPath = keyPath;
+    }
+
+    /** The dotted key path of the offending value, e.g. {@code server.port}. */
+    public String keyPath() {
+        return keyPath;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.merlin.config;
+
+/**
+ * The HTTP front end: where it listens and how much it accepts.
+ *
+ * @param port               TCP port (0 picks a free one, for tests)
+ * @param ioThreads          event-loop threads; 0 means one per core
+ * @param maxBodyBytes       largest request body accepted, after gzip decompression (413 above)
+ * @param maxInitialLineBytes longest request line
+ * @param maxHeaderBytes     largest header block
+ * @param idleTimeoutSeconds an idle keep-alive connection is closed after this long
+ */
+public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
+                           Integer maxHeaderBytes, Integer idleTimeoutSeconds) {
+
+    /** Fills unset values with defaults. */
+    public ServerConfig {
+        port = port == null ? 8080 : port;
+        ioThreads = ioThreads == null ? 0 : ioThreads;
+        maxBodyBytes = maxBodyBytes == null ? 256 * 1024 : maxBodyBytes;
+        maxInitialLineBytes = maxInitialLineBytes == null ? 4096 : maxInitialLineBytes;
+        maxHeaderBytes = maxHeaderBytes == null ? 16 * 1024 : maxHeaderBytes;
+        idleTimeoutSeconds = idleTimeoutSeconds == null ? 60 : idleTimeoutSeconds;
+    }
+
+    /** All defaults. */
+    public static ServerConfig defaults() {
+        return new ServerConfig(null, null, null, null, null, null);
+    }
+
+    /** A copy listening on another port. */
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(newPort, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
+                idleTimeoutSeconds);
+    }
+
+    void validate(String at) {
+        ConfigChecks.range(at + ".port", port, 0, 65_535);
+        ConfigChecks.range(at + ".ioThreads", ioThreads, 0, 256);
+        ConfigChecks.range(at + ".maxBodyBytes", maxBodyBytes, 1024, 64 * 1024 * 1024);
+        ConfigChecks.range(at + ".maxInitialLineBytes", maxInitialLineBytes, 256, 64 * 1024);
+        ConfigChecks.range(at + ".maxHeaderBytes", maxHeaderBytes, 1024, 1024 * 1024);
+        ConfigChecks.range(at + ".idleTimeoutSeconds", idleTimeoutSeconds, 1, 3600);
+    }
+}

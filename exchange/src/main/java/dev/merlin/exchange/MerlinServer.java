@@ -1,0 +1,102 @@
+package dev.merlin.exchange;
+
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.exchange.http.HttpPipeline;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The running exchange: binds the HTTP port on Netty (epoll where it loads, NIO otherwise) and stops gracefully. */
+public final class MerlinServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MerlinServer.class);
+
+    private final MerlinConfig config;
+    private final ExchangeMetrics metrics = new ExchangeMetrics();
+    private EventLoopGroup group;
+    private Channel serverChannel;
+    private String transport;
+
+    /** A server for a validated configuration; nothing is bound until {@link #start()}. */
+    public MerlinServer(MerlinConfig config) {
+        this.config = config;
+    }
+
+    /** Binds the port and starts accepting connections. */
+    public MerlinServer start() throws InterruptedException {
+        IoHandlerFactory ioHandler;
+        Class<? extends ServerChannel> channelType;
+        if (Epoll.isAvailable()) {
+            ioHandler = EpollIoHandler.newFactory();
+            channelType = EpollServerSocketChannel.class;
+            transport = "epoll";
+        } else {
+            ioHandler = NioIoHandler.newFactory();
+            channelType = NioServerSocketChannel.class;
+            transport = "nio";
+        }
+        int threads = config.server().ioThreads() == 0
+                ? Runtime.getRuntime().availableProcessors() : config.server().ioThreads();
+        group = new MultiThreadIoEventLoopGroup(threads, ioHandler);
+        try {
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(group)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new HttpPipeline(config.server(), config.requests().toDecodeLimits(), metrics));
+            serverChannel = bootstrap.bind(config.server().port()).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        LOG.info("Merlin listening on port {} ({}, {} event loops)", port(), transport, threads);
+        return this;
+    }
+
+    /** The bound port (useful when the config asked for port 0). */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** The I/O transport in use: {@code epoll} or {@code nio}. */
+    public String transport() {
+        return transport;
+    }
+
+    /** The server's counters. */
+    public ExchangeMetrics metrics() {
+        return metrics;
+    }
+
+    /** Blocks until the server channel closes. */
+    public void awaitClose() throws InterruptedException {
+        serverChannel.closeFuture().sync();
+    }
+
+    /** Stops accepting, lets in-flight requests finish, then releases the event loops. */
+    @Override
+    public void close() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (group != null) {
+            group.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        }
+        LOG.info("Merlin stopped");
+    }
+}

@@ -1,0 +1,219 @@
+package dev.merlin.exchange.http;
+
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.compression.DecompressionException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes each aggregated HTTP request to its endpoint and turns every kind of bad input into the right 4xx: the
+ * server never crashes, every buffer is released, and the connection carries on where HTTP allows.
+ */
+@ChannelHandler.Sharable
+final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    static final String AUCTION_PATH = "/openrtb2/auction";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExchangeHandler.class);
+    private static final String HEALTH_BODY = "{\"status\":\"ok\"}";
+
+    private final AuctionEndpoint auction;
+    private final ExchangeMetrics metrics;
+    private final Set<Class<?>> loggedCauses = ConcurrentHashMap.newKeySet();
+
+    ExchangeHandler(AuctionEndpoint auction, ExchangeMetrics metrics) {
+        this.auction = auction;
+        this.metrics = metrics;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        DecoderResult result = request.decoderResult();
+        if (!result.isSuccess()) {
+            badHttp(ctx, result.cause());
+            return;
+        }
+        String uri = request.uri();
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        HttpMethod method = request.method();
+        switch (path) {
+            case AUCTION_PATH:
+                if (method != HttpMethod.POST) {
+                    methodNotAllowed(ctx, "POST");
+                } else if (!isAcceptedContentType(request.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
+                    fail(ctx, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "content_type",
+                            "Content-Type must be application/json (UTF-8), was "
+                                    + request.headers().get(HttpHeaderNames.CONTENT_TYPE), false);
+                } else if (request.headers().contains(HttpHeaderNames.CONTENT_ENCODING)
+                        && !request.headers().contains(HttpHeaderNames.CONTENT_ENCODING, HttpHeaderValues.IDENTITY,
+                        true)) {
+                    fail(ctx, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "content_encoding",
+                            "Content-Encoding must be gzip, deflate or identity, was "
+                                    + request.headers().get(HttpHeaderNames.CONTENT_ENCODING), false);
+                } else {
+                    ctx.write(auction.handle(ctx, request));
+                }
+                break;
+            case "/health":
+            case "/status":
+                if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+                    methodNotAllowed(ctx, "GET, HEAD");
+                } else {
+                    ctx.write(HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, HEALTH_BODY));
+                }
+                break;
+            case "/metrics":
+                if (method != HttpMethod.GET) {
+                    methodNotAllowed(ctx, "GET");
+                } else {
+                    ctx.write(metricsResponse(ctx));
+                }
+                break;
+            default:
+                fail(ctx, HttpResponseStatus.NOT_FOUND, "unknown_path", "no such endpoint: " + path, false);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof IdleStateEvent) {
+            ctx.close();
+        } else {
+            super.userEventTriggered(ctx, event);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = rootCause(cause);
+        if (root instanceof DecompressionException) {
+            boolean tooLarge = root.getMessage() != null && root.getMessage().contains("maximum size");
+            if (tooLarge) {
+                fail(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+                        "decompressed request body is too large", true);
+            } else {
+                fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad_gzip",
+                        "request body is not valid gzip/deflate: " + root.getMessage(), true);
+            }
+            return;
+        }
+        if (root instanceof IOException) {
+            ctx.close(); // the peer went away; nothing to answer
+            return;
+        }
+        metrics.channelException();
+        if (loggedCauses.add(root.getClass())) {
+            LOG.warn("closing {} after an unexpected {} (logged once per cause)", ctx.channel(), root.toString(),
+                    cause);
+        }
+        ctx.close();
+    }
+
+    private void badHttp(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            fail(ctx, HttpResponseStatus.REQUEST_URI_TOO_LONG, "line_too_long", "request line is too long", true);
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            fail(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large",
+                    "request headers are too large", true);
+        } else if (cause instanceof TooLongFrameException) {
+            fail(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", cause.getMessage(), true);
+        } else {
+            fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad_http",
+                    "malformed HTTP request: " + cause.getMessage(), true);
+        }
+    }
+
+    private void methodNotAllowed(ChannelHandlerContext ctx, String allowed) {
+        metrics.httpError(405, "method");
+        FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED,
+                "method not allowed; use " + allowed, null);
+        response.headers().set(HttpHeaderNames.ALLOW, allowed);
+        ctx.write(response);
+    }
+
+    private void fail(ChannelHandlerContext ctx, HttpResponseStatus status, String cause, String message,
+                      boolean close) {
+        metrics.httpError(status.code(), cause);
+        FullHttpResponse response = HttpResponses.error(ctx.alloc(), status, message, null);
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.write(response);
+        }
+    }
+
+    private FullHttpResponse metricsResponse(ChannelHandlerContext ctx) {
+        ByteBuf content = ctx.alloc().buffer(4096);
+        try (ByteBufOutputStream out = new ByteBufOutputStream(content)) {
+            metrics.writeTo(out);
+        } catch (IOException | RuntimeException e) {
+            content.release();
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "cannot render metrics: " + e.getMessage(), null);
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, metrics.contentType())
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        return response;
+    }
+
+    /** JSON bodies: {@code application/json}, or {@code text/plain} as Prebid.js sends to avoid a CORS preflight. */
+    static boolean isAcceptedContentType(String contentType) {
+        if (contentType == null) {
+            return true;
+        }
+        String lower = contentType.toLowerCase(Locale.ROOT);
+        int semicolon = lower.indexOf(';');
+        String mediaType = (semicolon < 0 ? lower : lower.substring(0, semicolon)).trim();
+        if (!mediaType.equals("application/json") && !mediaType.equals("text/plain")) {
+            return false;
+        }
+        int charset = lower.indexOf("charset=");
+        if (charset < 0) {
+            return true;
+        }
+        String value = lower.substring(charset + 8).trim();
+        int end = value.indexOf(';');
+        value = (end < 0 ? value : value.substring(0, end)).trim().replace("\"", "");
+        return value.equals("utf-8") || value.equals("utf8");
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.merlin.exchange.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+
+/** Builds the exchange's HTTP responses: every one carries a length and {@code x-openrtb-version}. */
+final class HttpResponses {
+
+    static final String OPENRTB_VERSION_HEADER = "x-openrtb-version";
+    static final String OPENRTB_VERSION = "2.6";
+
+    private HttpResponses() {
+    }
+
+    /** A response with no body (e.g. 204 no-bid). */
+    static FullHttpResponse empty(ByteBufAllocator alloc, HttpResponseStatus status) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, alloc.buffer(0));
+        response.headers().set(OPENRTB_VERSION_HEADER, OPENRTB_VERSION);
+        if (status.code() != 204) {
+            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        }
+        return response;
+    }
+
+    /** A JSON body. */
+    static FullHttpResponse json(ByteBufAllocator alloc, HttpResponseStatus status, String json) {
+        return withBody(alloc, status, json, HttpHeaderValues.APPLICATION_JSON.toString());
+    }
+
+    /** A plain-text body. */
+    static FullHttpResponse text(ByteBufAllocator alloc, HttpResponseStatus status, String text, String contentType) {
+        return withBody(alloc, status, text, contentType);
+    }
+
+    /** The error body the design card promises: {@code {"error": "...", "path": "..."}}. */
+    static FullHttpResponse error(ByteBufAllocator alloc, HttpResponseStatus status, String message, String path) {
+        StringBuilder sb = new StringBuilder(message.length() + 48).append("{\"error\":");
+        appendJsonString(sb, message);
+        if (path != null) {
+            sb.append(",\"path\":");
+            appendJsonString(sb, path);
+        }
+        sb.append('}');
+        return json(alloc, status, sb.toString());
+    }
+
+    private static FullHttpResponse withBody(ByteBufAllocator alloc, HttpResponseStatus status, String body,
+                                             String contentType) {
+        ByteBuf content = alloc.buffer(body.length());
+        content.writeCharSequence(body, StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
+                .set(OPENRTB_VERSION_HEADER, OPENRTB_VERSION);
+        return response;
+    }
+
+    static void appendJsonString(StringBuilder sb, String value) {
+        sb.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"': sb.append("\\\""); break;
+                case '\\': sb.append("\\\\"); break;
+                case '\n': sb.append("\\n"); break;
+                case '\r': sb.append("\\r"); break;
+                case '\t': sb.append("\\t"); break;
+                default:
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+            }
+        }
+        sb.append('"');
+    }
+}

@@ -1,0 +1,100 @@
+package dev.merlin.exchange.metrics;
+
+import dev.merlin.protocol.ErrorReason;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * The exchange's counters, exposed in Prometheus text format on {@code /metrics}.
+ *
+ * <p>Label values are resolved once here, so counting on the hot path is a single add with no allocation.
+ */
+public final class ExchangeMetrics {
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+    private final CounterDataPoint bidRequestsAccepted;
+    private final CounterDataPoint[] bidRequestsRejected;
+    private final Counter httpErrors;
+    private final CounterDataPoint channelExceptions;
+
+    /** Registers every counter in a registry of its own (several servers may run in one JVM, as in tests). */
+    public ExchangeMetrics() {
+        Counter bidRequests = Counter.builder()
+                .name("merlin_bid_requests_total")
+                .help("Bid requests received, by outcome of decoding and validation")
+                .labelNames("outcome")
+                .register(registry);
+        bidRequestsAccepted = bidRequests.labelValues("accepted");
+        Counter rejected = Counter.builder()
+                .name("merlin_bid_requests_rejected_total")
+                .help("Bid requests refused with 400, by reason")
+                .labelNames("reason")
+                .register(registry);
+        ErrorReason[] reasons = ErrorReason.values();
+        bidRequestsRejected = new CounterDataPoint[reasons.length];
+        for (ErrorReason reason : reasons) {
+            bidRequestsRejected[reason.ordinal()] = rejected.labelValues(reason.label());
+        }
+        httpErrors = Counter.builder()
+                .name("merlin_http_errors_total")
+                .help("HTTP requests answered with an error status, by status and cause")
+                .labelNames("status", "cause")
+                .register(registry);
+        channelExceptions = Counter.builder()
+                .name("merlin_channel_exceptions_total")
+                .help("Unexpected exceptions that closed a connection")
+                .register(registry)
+                .labelValues();
+    }
+
+    /** A bid request that decoded and validated. */
+    public void bidRequestAccepted() {
+        bidRequestsAccepted.inc();
+    }
+
+    /** A bid request refused for {@code reason}. */
+    public void bidRequestRejected(ErrorReason reason) {
+        bidRequestsRejected[reason.ordinal()].inc();
+    }
+
+    /** Bid requests refused so far for {@code reason}. */
+    public long bidRequestsRejected(ErrorReason reason) {
+        return (long) bidRequestsRejected[reason.ordinal()].get();
+    }
+
+    /** Bid requests accepted so far. */
+    public long bidRequestsAccepted() {
+        return (long) bidRequestsAccepted.get();
+    }
+
+    /** An HTTP-level error answered with {@code status} (not a rejected bid request: those count by reason). */
+    public void httpError(int status, String cause) {
+        httpErrors.labelValues(Integer.toString(status), cause).inc();
+    }
+
+    /** HTTP-level errors so far with this status and cause. */
+    public long httpErrors(int status, String cause) {
+        return (long) httpErrors.labelValues(Integer.toString(status), cause).get();
+    }
+
+    /** An unexpected exception that closed a connection. */
+    public void channelException() {
+        channelExceptions.inc();
+    }
+
+    /** Writes every metric in the Prometheus text format. */
+    public void writeTo(OutputStream out) throws IOException {
+        writer.write(out, registry.scrape());
+    }
+
+    /** The content type of {@link #writeTo}. */
+    public String contentType() {
+        return writer.getContentType();
+    }
+}

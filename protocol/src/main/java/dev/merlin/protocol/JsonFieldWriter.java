@@ -1,0 +1,107 @@
+package dev.merlin.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Writes one OpenRTB field to a streaming generator, or nothing when the value is null, so the encoders read as the
+ * spec's field tables.
+ *
+ * <p>Lists are walked by index (no iterator), and a null element inside a list is written as JSON {@code null} so a
+ * round trip keeps the list's shape.
+ */
+final class JsonFieldWriter {
+
+    /** Writes one model object as a JSON object; implemented by non-capturing method references. */
+    @FunctionalInterface
+    interface ObjectWriter<T> {
+        void write(JsonGenerator gen, T value) throws IOException;
+    }
+
+    /** The encoders' one generator factory; it leaves the caller's stream open when a generator closes. */
+    static final JsonFactory FACTORY = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
+
+    private JsonFieldWriter() {
+    }
+
+    static void writeString(JsonGenerator gen, String name, String value) throws IOException {
+        if (value != null) {
+            gen.writeStringField(name, value);
+        }
+    }
+
+    static void writeInt(JsonGenerator gen, String name, Integer value) throws IOException {
+        if (value != null) {
+            gen.writeFieldName(name);
+            gen.writeNumber(value.intValue());
+        }
+    }
+
+    static void writeDouble(JsonGenerator gen, String name, Double value) throws IOException {
+        if (value != null) {
+            gen.writeFieldName(name);
+            gen.writeNumber(value.doubleValue());
+        }
+    }
+
+    static void writeExt(JsonGenerator gen, RawJson ext) throws IOException {
+        if (ext != null) {
+            gen.writeFieldName("ext");
+            gen.writeRawValue(ext.json());
+        }
+    }
+
+    static void writeStringList(JsonGenerator gen, String name, List<String> values) throws IOException {
+        if (values != null) {
+            gen.writeFieldName(name);
+            gen.writeStartArray();
+            for (int i = 0, n = values.size(); i < n; i++) {
+                gen.writeString(values.get(i));
+            }
+            gen.writeEndArray();
+        }
+    }
+
+    static void writeIntList(JsonGenerator gen, String name, List<Integer> values) throws IOException {
+        if (values != null) {
+            gen.writeFieldName(name);
+            gen.writeStartArray();
+            for (int i = 0, n = values.size(); i < n; i++) {
+                Integer value = values.get(i);
+                if (value == null) {
+                    gen.writeNull();
+                } else {
+                    gen.writeNumber(value.intValue());
+                }
+            }
+            gen.writeEndArray();
+        }
+    }
+
+    static <T> void writeObject(JsonGenerator gen, String name, T value, ObjectWriter<T> writer) throws IOException {
+        if (value != null) {
+            gen.writeFieldName(name);
+            writer.write(gen, value);
+        }
+    }
+
+    static <T> void writeObjectList(JsonGenerator gen, String name, List<T> values, ObjectWriter<T> writer)
+            throws IOException {
+        if (values != null) {
+            gen.writeFieldName(name);
+            gen.writeStartArray();
+            for (int i = 0, n = values.size(); i < n; i++) {
+                T value = values.get(i);
+                if (value == null) {
+                    gen.writeNull();
+                } else {
+                    writer.write(gen, value);
+                }
+            }
+            gen.writeEndArray();
+        }
+    }
+}

@@ -1,0 +1,300 @@
+package dev.merlin.protocol;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Typed reads over a Jackson streaming parser positioned on a value: a string where the spec has a number is an
+ * error, never a coercion, and every error names the JSON path of the offending value.
+ *
+ * <p>One instance per decoder (so per thread); {@link #reset} points it at the next document.
+ */
+final class StrictJsonReader {
+
+    /** Reads one element of an object array; instances are created once per decoder, never per call. */
+    @FunctionalInterface
+    interface ElementReader<T> {
+        T read() throws IOException, InvalidRequestException;
+    }
+
+    private final int maxStringLength;
+    private JsonParser parser;
+    private byte[] source;
+    private int sourceOffset;
+
+    StrictJsonReader(int maxStringLength) {
+        this.maxStringLength = maxStringLength;
+    }
+
+    void reset(JsonParser parser, byte[] source, int sourceOffset) {
+        this.parser = parser;
+        this.source = source;
+        this.sourceOffset = sourceOffset;
+    }
+
+    JsonParser parser() {
+        return parser;
+    }
+
+    /** Moves to the next field of the current object and its value; null at the end of the object. */
+    String nextField() throws IOException {
+        String name = parser.nextFieldName();
+        if (name != null) {
+            parser.nextToken();
+        }
+        return name;
+    }
+
+    /** Skips the current value, whatever it is (an unknown field). */
+    void skip() throws IOException {
+        parser.skipChildren();
+    }
+
+    boolean isNull() {
+        return parser.currentToken() == JsonToken.VALUE_NULL;
+    }
+
+    /** True when positioned on an object; false on null; any other value is a type error. */
+    boolean beginObject() throws InvalidRequestException {
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.START_OBJECT) {
+            return true;
+        }
+        if (token == JsonToken.VALUE_NULL) {
+            return false;
+        }
+        throw wrongType("an object");
+    }
+
+    Integer readInt() throws IOException, InvalidRequestException {
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.VALUE_NUMBER_INT) {
+            if (parser.getNumberType() != JsonParser.NumberType.INT) {
+                throw new InvalidRequestException(ErrorReason.WRONG_TYPE, path(),
+                        "integer out of range at " + describePath());
+            }
+            return parser.getIntValue();
+        }
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        throw wrongType("an integer");
+    }
+
+    /** An integer that must be 0 or more. */
+    Integer readNonNegativeInt() throws IOException, InvalidRequestException {
+        Integer value = readInt();
+        if (value != null && value < 0) {
+            throw outOfRange("must not be negative, was " + value);
+        }
+        return value;
+    }
+
+    /** An integer flag that must be 0 or 1. */
+    Integer readFlag() throws IOException, InvalidRequestException {
+        Integer value = readInt();
+        if (value != null && value != 0 && value != 1) {
+            throw outOfRange("must be 0 or 1, was " + value);
+        }
+        return value;
+    }
+
+    Double readDouble() throws IOException, InvalidRequestException {
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT) {
+            double value = parser.getDoubleValue();
+            if (!Double.isFinite(value)) {
+                throw outOfRange("must be a finite number");
+            }
+            return value;
+        }
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        throw wrongType("a number");
+    }
+
+    /** A price or floor: a finite number, 0 or more. */
+    Double readNonNegativeDouble() throws IOException, InvalidRequestException {
+        Double value = readDouble();
+        if (value != null && value < 0) {
+            throw outOfRange("must not be negative, was " + value);
+        }
+        return value;
+    }
+
+    String readString() throws IOException, InvalidRequestException {
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.VALUE_STRING) {
+            return checkedText();
+        }
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        throw wrongType("a string");
+    }
+
+    List<String> readStrings() throws IOException, InvalidRequestException {
+        if (!beginArray()) {
+            return null;
+        }
+        List<String> list = new ArrayList<>();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            if (parser.currentToken() != JsonToken.VALUE_STRING) {
+                throw wrongType("a string");
+            }
+            list.add(checkedText());
+        }
+        return list;
+    }
+
+    List<Integer> readInts() throws IOException, InvalidRequestException {
+        if (!beginArray()) {
+            return null;
+        }
+        List<Integer> list = new ArrayList<>();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            if (parser.currentToken() == JsonToken.VALUE_NULL) {
+                throw wrongType("an integer");
+            }
+            list.add(readInt());
+        }
+        return list;
+    }
+
+    <T> List<T> readObjects(ElementReader<T> element) throws IOException, InvalidRequestException {
+        if (!beginArray()) {
+            return null;
+        }
+        List<T> list = new ArrayList<>();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            T value = element.read();
+            if (value == null) {
+                throw wrongType("an object");
+            }
+            list.add(value);
+        }
+        return list;
+    }
+
+    /** An {@code ext} object kept as its raw JSON text, untouched. */
+    RawJson readExt() throws IOException, InvalidRequestException {
+        if (!beginObject()) {
+            return null;
+        }
+        int start = tokenStart();
+        parser.skipChildren();
+        return rawFrom(start);
+    }
+
+    /** A value of any JSON type kept as raw text (for fields some senders fill with an object). */
+    String readRawText() throws IOException {
+        int start = tokenStart();
+        parser.skipChildren();
+        return new String(source, start, tokenEnd() - start, StandardCharsets.UTF_8);
+    }
+
+    /** Byte index in the source where the current token starts. */
+    int tokenStart() {
+        return sourceOffset + (int) parser.currentTokenLocation().getByteOffset();
+    }
+
+    /** Raw JSON from {@code start} to the end of the current (closing) token. */
+    RawJson rawFrom(int start) {
+        return RawJson.of(new String(source, start, tokenEnd() - start, StandardCharsets.UTF_8));
+    }
+
+    private int tokenEnd() {
+        return sourceOffset + (int) parser.currentLocation().getByteOffset();
+    }
+
+    private boolean beginArray() throws InvalidRequestException {
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.START_ARRAY) {
+            return true;
+        }
+        if (token == JsonToken.VALUE_NULL) {
+            return false;
+        }
+        throw wrongType("an array");
+    }
+
+    private String checkedText() throws IOException, InvalidRequestException {
+        if (parser.getTextLength() > maxStringLength) {
+            throw new InvalidRequestException(ErrorReason.STRING_TOO_LONG, path(),
+                    "string longer than " + maxStringLength + " characters at " + describePath());
+        }
+        return parser.getText();
+    }
+
+    InvalidRequestException wrongType(String expected) {
+        return new InvalidRequestException(ErrorReason.WRONG_TYPE, path(),
+                describePath() + " must be " + expected + ", found " + describe(parser.currentToken()));
+    }
+
+    InvalidRequestException outOfRange(String detail) {
+        return new InvalidRequestException(ErrorReason.OUT_OF_RANGE, path(), describePath() + " " + detail);
+    }
+
+    private String describePath() {
+        String path = path();
+        return path.isEmpty() ? "request" : path;
+    }
+
+    /** The dotted JSON path of the current value, from the parser's own context chain: {@code imp[0].banner.w}. */
+    String path() {
+        if (parser == null) {
+            return "";
+        }
+        JsonStreamContext context = parser.getParsingContext();
+        // a value token sits in its container's context; a start token opened a context of its own
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+            context = context.getParent();
+        }
+        return pathOf(context);
+    }
+
+    static String pathOf(JsonStreamContext context) {
+        StringBuilder sb = new StringBuilder();
+        appendPath(context, sb);
+        return sb.toString();
+    }
+
+    private static void appendPath(JsonStreamContext context, StringBuilder sb) {
+        if (context == null || context.inRoot()) {
+            return;
+        }
+        appendPath(context.getParent(), sb);
+        if (context.inArray()) {
+            sb.append('[').append(Math.max(context.getCurrentIndex(), 0)).append(']');
+        } else if (context.getCurrentName() != null) {
+            if (sb.length() > 0) {
+                sb.append('.');
+            }
+            sb.append(context.getCurrentName());
+        }
+    }
+
+    private static String describe(JsonToken token) {
+        if (token == null) {
+            return "nothing";
+        }
+        switch (token) {
+            case START_OBJECT: return "an object";
+            case START_ARRAY: return "an array";
+            case VALUE_STRING: return "a string";
+            case VALUE_NUMBER_INT: return "an integer";
+            case VALUE_NUMBER_FLOAT: return "a decimal number";
+            case VALUE_TRUE:
+            case VALUE_FALSE: return "a boolean";
+            case VALUE_NULL: return "null";
+            default: return token.asString() == null ? token.name() : token.asString();
+        }
+    }
+}

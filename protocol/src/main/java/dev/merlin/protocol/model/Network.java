@@ -1,0 +1,44 @@
+package dev.merlin.protocol.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.merlin.protocol.RawJson;
+import java.util.Objects;
+
+/** The network (parent of channels) on which the content is distributed. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public final class Network {
+
+    public String id;
+    public String name;
+    public String domain;
+    public RawJson ext;
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Network)) {
+            return false;
+        }
+        Network that = (Network) o;
+        return Objects.equals(id, that.id) && Objects.equals(name, that.name) && Objects.equals(domain, that.domain)
+                && Objects.equals(ext, that.ext);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = Objects.hashCode(id);
+        h = 31 * h + Objects.hashCode(name);
+        h = 31 * h + Objects.hashCode(domain);
+        h = 31 * h + Objects.hashCode(ext);
+        return h;
+    }
+
+    @Override
+    public String toString() {
+        return "Network{id=" + id + "}";
+    }
+}
