@@ -4,7 +4,6 @@ import dev.merlin.config.ConfigException;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -112,9 +111,5 @@ public final class Main {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--port must be a number from 0 to 65535, was " + text);
         }
-    }
-
-    static void printUsage(PrintStream out) {
-        out.println(USAGE);
     }
 }

@@ -79,9 +79,13 @@ public final class BidRequestDecoder {
         try (JsonParser parser = factory.createParser(json, offset, length)) {
             in.reset(parser, json, offset);
             JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "",
+                        "body holds only whitespace: expected a JSON object");
+            }
             if (first != JsonToken.START_OBJECT) {
                 throw new InvalidRequestException(ErrorReason.NOT_AN_OBJECT, "",
-                        "a bid request must be a JSON object, found " + (first == null ? "nothing" : first.asString()));
+                        "a bid request must be a JSON object, found " + describeRoot(first));
             }
             BidRequest request = request();
             if (parser.nextToken() != null) {
@@ -98,6 +102,17 @@ public final class BidRequestDecoder {
             throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "", "unreadable JSON: " + e.getMessage());
         } finally {
             in.reset(null, null, 0);
+        }
+    }
+
+    private static String describeRoot(JsonToken token) {
+        switch (token) {
+            case START_ARRAY: return "an array";
+            case VALUE_STRING: return "a string";
+            case VALUE_NULL: return "null";
+            case VALUE_TRUE:
+            case VALUE_FALSE: return "a boolean";
+            default: return "a number";
         }
     }
 

@@ -157,6 +157,7 @@ public final class BidRequestEncoder {
         writeObject(gen, "content", site.content, BidRequestEncoder::writeContent);
         writeString(gen, "keywords", site.keywords);
         writeStringList(gen, "kwarray", site.kwarray);
+        writeString(gen, "inventorypartnerdomain", site.inventorypartnerdomain);
         writeExt(gen, site.ext);
         gen.writeEndObject();
     }
@@ -179,6 +180,7 @@ public final class BidRequestEncoder {
         writeObject(gen, "content", app.content, BidRequestEncoder::writeContent);
         writeString(gen, "keywords", app.keywords);
         writeStringList(gen, "kwarray", app.kwarray);
+        writeString(gen, "inventorypartnerdomain", app.inventorypartnerdomain);
         writeExt(gen, app.ext);
         gen.writeEndObject();
     }

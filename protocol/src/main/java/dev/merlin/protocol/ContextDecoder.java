@@ -51,6 +51,7 @@ final class ContextDecoder {
                 case "content": site.content = content(); break;
                 case "keywords": site.keywords = in.readString(); break;
                 case "kwarray": site.kwarray = in.readStrings(); break;
+                case "inventorypartnerdomain": site.inventorypartnerdomain = in.readString(); break;
                 case "ext": site.ext = in.readExt(); break;
                 default: in.skip();
             }
@@ -82,6 +83,7 @@ final class ContextDecoder {
                 case "content": app.content = content(); break;
                 case "keywords": app.keywords = in.readString(); break;
                 case "kwarray": app.kwarray = in.readStrings(); break;
+                case "inventorypartnerdomain": app.inventorypartnerdomain = in.readString(); break;
                 case "ext": app.ext = in.readExt(); break;
                 default: in.skip();
             }

@@ -357,7 +357,8 @@ class EdgeCaseCorpusTest {
         check("upconvert-regs-ext.json", r -> {
             assertEquals(1, r.regs.gdpr);
             assertEquals("1YNN", r.regs.us_privacy);
-            assertJsonEquals("{\"gdpr\": 1, \"us_privacy\": \"1YNN\", \"dsa\": {\"dsarequired\": 1}}", r.regs.ext.json());
+            assertJsonEquals("{\"gdpr\": 1, \"us_privacy\": \"1YNN\", \"dsa\": {\"dsarequired\": 1}}",
+                    r.regs.ext.json());
         });
         check("upconvert-user-ext-consent.json", r -> {
             assertEquals("CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAAA", r.user.consent);

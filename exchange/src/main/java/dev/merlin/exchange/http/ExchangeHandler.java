@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -126,8 +127,8 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             }
             return;
         }
-        if (root instanceof IOException) {
-            ctx.close(); // the peer went away; nothing to answer
+        if (root instanceof IOException || root instanceof PrematureChannelClosureException) {
+            ctx.close(); // the peer went away mid-request; nothing to answer
             return;
         }
         metrics.channelException();

@@ -2,6 +2,7 @@ package dev.merlin.exchange.http;
 
 import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.protocol.DecodeLimits;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -22,7 +23,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     private final ExchangeHandler handler;
 
     /** A pipeline factory for the given server settings; the handler is shared by every connection. */
-    public HttpPipeline(ServerConfig server, dev.merlin.protocol.DecodeLimits limits, ExchangeMetrics metrics) {
+    public HttpPipeline(ServerConfig server, DecodeLimits limits, ExchangeMetrics metrics) {
         this.server = server;
         this.metrics = metrics;
         this.handler = new ExchangeHandler(new AuctionEndpoint(limits, server.maxBodyBytes(), metrics), metrics);
@@ -30,6 +31,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel channel) {
+        metrics.connectionOpened();
         configure(channel.pipeline());
     }
 

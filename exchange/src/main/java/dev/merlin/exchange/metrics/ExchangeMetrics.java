@@ -22,6 +22,7 @@ public final class ExchangeMetrics {
     private final CounterDataPoint[] bidRequestsRejected;
     private final Counter httpErrors;
     private final CounterDataPoint channelExceptions;
+    private final CounterDataPoint connectionsOpened;
 
     /** Registers every counter in a registry of its own (several servers may run in one JVM, as in tests). */
     public ExchangeMetrics() {
@@ -51,6 +52,21 @@ public final class ExchangeMetrics {
                 .help("Unexpected exceptions that closed a connection")
                 .register(registry)
                 .labelValues();
+        connectionsOpened = Counter.builder()
+                .name("merlin_connections_opened_total")
+                .help("TCP connections accepted")
+                .register(registry)
+                .labelValues();
+    }
+
+    /** A connection was accepted. */
+    public void connectionOpened() {
+        connectionsOpened.inc();
+    }
+
+    /** Connections accepted so far. */
+    public long connectionsOpened() {
+        return (long) connectionsOpened.get();
     }
 
     /** A bid request that decoded and validated. */

@@ -27,6 +27,7 @@ public final class Site {
     public Content content;
     public String keywords;
     public List<String> kwarray;
+    public String inventorypartnerdomain;
     public RawJson ext;
 
     @Override
@@ -45,7 +46,8 @@ public final class Site {
                 && Objects.equals(search, that.search) && Objects.equals(mobile, that.mobile)
                 && Objects.equals(privacypolicy, that.privacypolicy) && Objects.equals(publisher, that.publisher)
                 && Objects.equals(content, that.content) && Objects.equals(keywords, that.keywords)
-                && Objects.equals(kwarray, that.kwarray) && Objects.equals(ext, that.ext);
+                && Objects.equals(kwarray, that.kwarray)
+                && Objects.equals(inventorypartnerdomain, that.inventorypartnerdomain) && Objects.equals(ext, that.ext);
     }
 
     @Override
@@ -66,6 +68,7 @@ public final class Site {
         h = 31 * h + Objects.hashCode(content);
         h = 31 * h + Objects.hashCode(keywords);
         h = 31 * h + Objects.hashCode(kwarray);
+        h = 31 * h + Objects.hashCode(inventorypartnerdomain);
         h = 31 * h + Objects.hashCode(ext);
         return h;
     }

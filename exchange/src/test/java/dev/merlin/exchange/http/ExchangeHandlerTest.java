@@ -1,0 +1,299 @@
+package dev.merlin.exchange.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.merlin.config.ServerConfig;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.protocol.DecodeLimits;
+import dev.merlin.protocol.ErrorReason;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP front door on an {@link EmbeddedChannel}: raw request bytes in, every status out, nothing leaked. */
+class ExchangeHandlerTest {
+
+    private static final String VALID = "{\"id\":\"r1\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],"
+            + "\"site\":{\"domain\":\"news.example\"}}";
+    private static final int MAX_BODY = 4096;
+
+    private final List<ByteBuf> sentBuffers = new ArrayList<>();
+    private ExchangeMetrics metrics;
+    private EmbeddedChannel channel;
+
+    @BeforeEach
+    void open() {
+        metrics = new ExchangeMetrics();
+        ServerConfig server = new ServerConfig(0, 1, MAX_BODY, 1024, 2048, 60);
+        HttpPipeline pipeline = new HttpPipeline(server, DecodeLimits.defaults(), metrics);
+        channel = new EmbeddedChannel();
+        pipeline.configure(channel.pipeline());
+    }
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+        for (ByteBuf buf : sentBuffers) {
+            assertEquals(0, buf.refCnt(), "a request buffer written into the channel was not released");
+        }
+    }
+
+    @AfterAll
+    static void noLeaks() {
+        assertTrue(RecordingLeakDetector.isInstalled(), "leak detector not installed: check the surefire argLine");
+        assertEquals(List.of(), RecordingLeakDetector.collectLeaks());
+    }
+
+    @Test
+    void validRequestIsAnsweredNoBidAndConnectionStaysOpen() {
+        Response r = send(post(VALID, "application/json"));
+        assertEquals(204, r.status);
+        assertEquals("2.6", r.headers.get("x-openrtb-version"));
+        assertTrue(channel.isOpen());
+        assertEquals(1, metrics.bidRequestsAccepted());
+    }
+
+    @Test
+    void invalidRequestGets400NamingThePathAndTheConnectionCarriesOn() {
+        String body = "{\"id\":\"r1\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":\"300\",\"h\":250}}]}";
+        Response r = send(post(body, "application/json"));
+        assertEquals(400, r.status);
+        assertEquals("application/json", r.headers.get("content-type"));
+        assertTrue(r.body.contains("\"path\":\"imp[0].banner.w\""), r.body);
+        assertTrue(r.body.contains("must be an integer"), r.body);
+        assertEquals(1, metrics.bidRequestsRejected(ErrorReason.WRONG_TYPE));
+        assertTrue(channel.isOpen());
+        assertEquals(204, send(post(VALID, "application/json")).status, "the next request on the connection");
+    }
+
+    @Test
+    void notJsonTruncatedAndInvalidUtf8AreRejected() {
+        assertEquals(400, send(post("hello", "application/json")).status);
+        assertEquals(400, send(post("{\"id\":\"r1\",\"imp\":[{\"id\"", "application/json")).status);
+        byte[] badUtf8 = "{\"id\":\"r\u00e9\",\"imp\":[{\"id\":\"1\",\"banner\":{}}]}".getBytes(StandardCharsets.ISO_8859_1);
+        Response r = send(post(badUtf8, "application/json", null));
+        assertEquals(400, r.status);
+        assertEquals(1, metrics.bidRequestsRejected(ErrorReason.INVALID_UTF8), r.body);
+        assertEquals(2, metrics.bidRequestsRejected(ErrorReason.MALFORMED_JSON));
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void emptyBodyIs400() {
+        Response r = send(post("", "application/json"));
+        assertEquals(400, r.status);
+        assertTrue(r.body.contains("empty body"), r.body);
+    }
+
+    @Test
+    void gzipBodyIsDecompressed() throws IOException {
+        byte[] gz = gzip(VALID.getBytes(StandardCharsets.UTF_8));
+        assertEquals(204, send(post(gz, "application/json", "gzip")).status);
+        assertEquals(1, metrics.bidRequestsAccepted());
+    }
+
+    @Test
+    void corruptGzipIs400AndCloses() {
+        Response r = send(post(VALID.getBytes(StandardCharsets.UTF_8), "application/json", "gzip"));
+        assertEquals(400, r.status);
+        assertTrue(r.body.contains("gzip"), r.body);
+        assertFalse(channel.isOpen());
+    }
+
+    @Test
+    void unknownContentEncodingIs415() {
+        Response r = send(post(VALID.getBytes(StandardCharsets.UTF_8), "application/json", "compress"));
+        assertEquals(415, r.status);
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void bodyOverTheLimitIs413AndTheConnectionCarriesOn() {
+        String big = "{\"id\":\"" + "x".repeat(MAX_BODY) + "\"}";
+        Response r = send(post(big, "application/json"));
+        assertEquals(413, r.status);
+        assertTrue(r.body.contains("larger than " + MAX_BODY), r.body);
+        assertTrue(channel.isOpen(), "declared length over the limit: the body is skipped, keep-alive holds");
+        assertEquals(204, send(post(VALID, "application/json")).status);
+    }
+
+    @Test
+    void gzipBombIsRefusedWith413() throws IOException {
+        byte[] bomb = gzip(new byte[MAX_BODY * 64]);
+        Response r = send(post(bomb, "application/json", "gzip"));
+        assertEquals(413, r.status);
+    }
+
+    @Test
+    void wrongContentTypeIs415() {
+        Response r = send(post(VALID, "application/x-www-form-urlencoded"));
+        assertEquals(415, r.status);
+        assertEquals(415, send(post(VALID, "application/json; charset=iso-8859-1")).status);
+        assertEquals(204, send(post(VALID, "application/json; charset=UTF-8")).status);
+        assertEquals(204, send(post(VALID, "text/plain")).status, "Prebid.js sends text/plain");
+        assertEquals(204, send(post(VALID, null)).status, "no content type: JSON assumed");
+    }
+
+    @Test
+    void wrongMethodIs405WithAllow() {
+        Response r = send(raw("GET /openrtb2/auction HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assertEquals(405, r.status);
+        assertEquals("POST", r.headers.get("allow"));
+        assertEquals(405, send(raw("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")).status);
+    }
+
+    @Test
+    void unknownPathIs404() {
+        Response r = send(raw("GET /openrtb2/nope HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assertEquals(404, r.status);
+        assertTrue(r.body.contains("/openrtb2/nope"), r.body);
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void healthAndStatus() {
+        Response health = send(raw("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assertEquals(200, health.status);
+        assertEquals("{\"status\":\"ok\"}", health.body);
+        assertEquals(200, send(raw("GET /status HTTP/1.1\r\nHost: x\r\n\r\n")).status);
+    }
+
+    @Test
+    void metricsCountRejectionsByReason() {
+        send(post("{\"id\":\"r1\",\"imp\":[]}", "application/json"));
+        Response r = send(raw("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assertEquals(200, r.status);
+        assertTrue(r.body.contains("merlin_bid_requests_rejected_total{reason=\"missing_field\"} 1.0"), r.body);
+    }
+
+    @Test
+    void malformedHttpIs400AndCloses() {
+        Response r = send(raw("THIS IS NOT HTTP\r\n\r\n"));
+        assertEquals(400, r.status);
+        assertFalse(channel.isOpen());
+    }
+
+    @Test
+    void tooLongRequestLineIs414() {
+        Response r = send(raw("GET /health?" + "a".repeat(2000) + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assertEquals(414, r.status);
+        assertFalse(channel.isOpen());
+    }
+
+    @Test
+    void tooLargeHeadersAre431() {
+        Response r = send(raw("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(4000) + "\r\n\r\n"));
+        assertEquals(431, r.status);
+        assertFalse(channel.isOpen());
+    }
+
+    @Test
+    void connectionCloseIsHonoured() {
+        Response r = send(raw("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        assertEquals(200, r.status);
+        assertFalse(channel.isOpen());
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() {
+        byte[] two = (new String(post(VALID, "application/json"), StandardCharsets.ISO_8859_1)
+                + "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        String out = exchange(two);
+        int first = out.indexOf("HTTP/1.1 204");
+        int second = out.indexOf("HTTP/1.1 404");
+        assertTrue(first >= 0 && second > first, out);
+    }
+
+    // --- plumbing ---
+
+    private static byte[] post(String body, String contentType) {
+        return post(body.getBytes(StandardCharsets.UTF_8), contentType, null);
+    }
+
+    private static byte[] post(byte[] body, String contentType, String contentEncoding) {
+        StringBuilder head = new StringBuilder("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n");
+        if (contentType != null) {
+            head.append("Content-Type: ").append(contentType).append("\r\n");
+        }
+        if (contentEncoding != null) {
+            head.append("Content-Encoding: ").append(contentEncoding).append("\r\n");
+        }
+        head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        out.writeBytes(body);
+        return out.toByteArray();
+    }
+
+    private static byte[] raw(String request) {
+        return request.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    private Response send(byte[] request) {
+        return Response.parse(exchange(request));
+    }
+
+    private String exchange(byte[] request) {
+        ByteBuf in = Unpooled.wrappedBuffer(request);
+        sentBuffers.add(in);
+        channel.writeInbound(in);
+        channel.runPendingTasks();
+        StringBuilder out = new StringBuilder();
+        ByteBuf chunk;
+        while ((chunk = channel.readOutbound()) != null) {
+            out.append(chunk.toString(StandardCharsets.UTF_8));
+            chunk.release();
+        }
+        assertNotNull(out, "no response");
+        return out.toString();
+    }
+
+    private static final class Response {
+        int status;
+        final Map<String, String> headers = new LinkedHashMap<>();
+        String body;
+
+        static Response parse(String text) {
+            Response r = new Response();
+            int headEnd = text.indexOf("\r\n\r\n");
+            assertTrue(headEnd > 0, "no complete response: " + text);
+            String[] lines = text.substring(0, headEnd).split("\r\n");
+            r.status = Integer.parseInt(lines[0].split(" ")[1]);
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                r.headers.put(lines[i].substring(0, colon).toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+            }
+            r.body = text.substring(headEnd + 4);
+            String length = r.headers.get("content-length");
+            if (length != null) {
+                assertEquals(Integer.parseInt(length), r.body.getBytes(StandardCharsets.UTF_8).length,
+                        "content-length must match the body: " + text);
+            }
+            return r;
+        }
+    }
+}
