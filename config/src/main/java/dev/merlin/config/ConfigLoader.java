@@ -55,6 +55,9 @@ public final class ConfigLoader {
 
     /** Parses YAML text; {@code source} names it in errors. */
     public static MerlinConfig parse(String yaml, String source) {
+        if (yaml.isBlank()) {
+            return new MerlinConfig(null, null, null).validate();
+        }
         MerlinConfig config;
         try {
             config = YAML.readValue(yaml, MerlinConfig.class);

@@ -1,0 +1,80 @@
+package dev.merlin.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @Test
+    void embeddedDefaultLoadsWithDocumentedValues() {
+        MerlinConfig config = ConfigLoader.loadDefault();
+        assertEquals(8080, config.server().port());
+        assertEquals(256 * 1024, config.server().maxBodyBytes());
+        assertEquals(64, config.requests().maxImps());
+        assertEquals("./data", config.dataDir());
+    }
+
+    @Test
+    void missingKeysTakeDefaults() {
+        MerlinConfig config = ConfigLoader.parse("server:\n  port: 9000\n", "test");
+        assertEquals(9000, config.server().port());
+        assertEquals(60, config.server().idleTimeoutSeconds());
+        assertEquals(256, config.requests().maxDepth());
+    }
+
+    @Test
+    void emptyFileIsAllDefaults() {
+        assertEquals(8080, ConfigLoader.parse("", "test").server().port());
+    }
+
+    @Test
+    void unknownKeyNamesItsPathAndWhatIsAllowed() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("server:\n  prot: 9000\n", "test"));
+        assertEquals("server.prot", e.keyPath());
+        assertTrue(e.getMessage().contains("port"), e.getMessage());
+    }
+
+    @Test
+    void wrongTypeNamesThePath() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("requests:\n  maxImps: lots\n", "test"));
+        assertEquals("requests.maxImps", e.keyPath());
+        assertTrue(e.getMessage().contains("integer"), e.getMessage());
+    }
+
+    @Test
+    void outOfRangeNamesPathValueAndRange() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("server:\n  port: 70000\n", "test"));
+        assertEquals("server.port", e.keyPath());
+        assertTrue(e.getMessage().contains("70000") && e.getMessage().contains("0 to 65535"), e.getMessage());
+    }
+
+    @Test
+    void missingFileIsAClearError(@TempDir Path dir) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.yaml")));
+        assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+    }
+
+    @Test
+    void fileOnDiskLoads(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("m.yaml");
+        Files.writeString(file, "dataDir: /var/lib/merlin\n");
+        assertEquals("/var/lib/merlin", ConfigLoader.load(file).dataDir());
+    }
+
+    @Test
+    void flagOverridesKeepTheRest() {
+        MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir("/tmp/x");
+        assertEquals(0, config.server().port());
+        assertEquals("/tmp/x", config.dataDir());
+        assertEquals(64, config.requests().maxImps());
+    }
+}
