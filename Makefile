@@ -42,10 +42,38 @@ $(EXCHANGE_JAR) $(BENCH_JAR): $(SOURCES)
 	$(MVN) $(MVN_FLAGS) -q -DskipTests install
 	@touch $(EXCHANGE_JAR) $(BENCH_JAR)
 
-# BENCH_ARGS is passed to JMH, e.g. make bench BENCH_ARGS="RequestDecode -f 1"
+# JMH forks inherit the host JVM's flags, so JVM_FLAGS go on the host command line and never in -jvmArgsAppend
+# (it would replace the flags the forks need; shared/STACK.md pitfall 4).
+BENCH_RESULTS := bench-results
+BENCH_MAIN = $(JAVA) $(JVM_FLAGS) -cp $(BENCH_JAR)
+
+# make bench: the full suite, 2 forks, warm-up and measurement from each benchmark's annotations;
+# JSON in bench-results/jmh.json, JMH's log in jmh.log, a compact table in jmh-table.txt.
+# BENCH_ARGS is passed to JMH, e.g. make bench BENCH_ARGS="RequestDecode"
 BENCH_ARGS ?=
 bench: $(BENCH_JAR)
-	$(JAVA) $(JVM_FLAGS) -jar $(BENCH_JAR) -prof gc $(BENCH_ARGS)
+	@mkdir -p $(BENCH_RESULTS)
+	set -o pipefail; $(JAVA) $(JVM_FLAGS) -jar $(BENCH_JAR) -f 2 -prof gc -foe true \
+	  -rf json -rff $(BENCH_RESULTS)/jmh.json $(BENCH_ARGS) 2>&1 | tee $(BENCH_RESULTS)/jmh.log
+	set -o pipefail; $(BENCH_MAIN) dev.merlin.bench.gate.Gate --table $(BENCH_RESULTS)/jmh.json \
+	  | tee $(BENCH_RESULTS)/jmh-table.txt
+
+# make gate: a short run of only the benchmarks bench/gates.yaml names (and their baselines), then the budgets.
+# Fails on any FAIL or MISSING. About a minute for the decode and encode budgets on 2 cores.
+GATE_JMH ?= -f 1 -wi 3 -w 1s -i 5 -r 1s
+gate: $(BENCH_JAR)
+	@mkdir -p $(BENCH_RESULTS)
+	@rm -f $(BENCH_RESULTS)/gate-jmh.json
+	includes="$$($(BENCH_MAIN) dev.merlin.bench.gate.Gate --includes bench/gates.yaml)" && \
+	  $(JAVA) $(JVM_FLAGS) -jar $(BENCH_JAR) $$includes $(GATE_JMH) -prof gc -foe true \
+	  -rf json -rff $(BENCH_RESULTS)/gate-jmh.json > $(BENCH_RESULTS)/gate-jmh.log 2>&1 \
+	  || { tail -n 40 $(BENCH_RESULTS)/gate-jmh.log; exit 1; }
+	$(BENCH_MAIN) dev.merlin.bench.gate.Gate bench/gates.yaml $(BENCH_RESULTS)/gate-jmh.json
+
+# make load: the open-loop load generator; ARGS go to it, e.g. make load ARGS='--find-max --duration 5'
+# (make load ARGS=--help lists the options). Default: Merlin in-process, the shared samples, 2000 req/s for 10 s.
+load: $(BENCH_JAR)
+	$(BENCH_MAIN) dev.merlin.bench.load.LoadGenerator $(ARGS)
 
 clean:
 	$(MVN) $(MVN_FLAGS) -q clean

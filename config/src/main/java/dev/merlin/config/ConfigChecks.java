@@ -12,6 +12,26 @@ final class ConfigChecks {
         }
     }
 
+    static void oneOf(String keyPath, String value, java.util.Set<String> allowed) {
+        if (value == null || !allowed.contains(value)) {
+            throw new ConfigException(keyPath, "value " + value + " is not allowed; expected one of "
+                    + new java.util.TreeSet<>(allowed));
+        }
+    }
+
+    static void nonNegative(String keyPath, Double value) {
+        if (value != null && (value < 0 || value.isNaN() || value.isInfinite())) {
+            throw new ConfigException(keyPath, "value " + value + " is not allowed; expected a number >= 0");
+        }
+    }
+
+    static void currency(String keyPath, String code) {
+        if (code == null || !code.matches("[A-Z]{3}")) {
+            throw new ConfigException(keyPath, "value " + code + " is not allowed; expected an ISO 4217 code"
+                    + " such as USD, EUR, JPY");
+        }
+    }
+
     static void notBlank(String keyPath, String value) {
         if (value == null || value.isBlank()) {
             throw new ConfigException(keyPath, "value is missing; a non-empty string is required");

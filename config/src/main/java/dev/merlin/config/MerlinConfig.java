@@ -1,19 +1,40 @@
 package dev.merlin.config;
 
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
 /**
  * The whole configuration of one Merlin node, bound from YAML and validated in one pass.
  *
- * @param server   the HTTP front end
- * @param requests limits on incoming bid requests
- * @param dataDir  where stores and logs live (a flag may override it)
+ * @param server      the HTTP front end
+ * @param requests    limits on incoming bid requests
+ * @param dataDir     where stores and logs live (a flag may override it)
+ * @param exchange    currency, take rate, public URL
+ * @param segments    the audience segments campaigns may target
+ * @param advertisers advertisers, their campaigns and creatives
+ * @param stores      sizing of the off-heap stores
  */
-public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir) {
+public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir,
+                           ExchangeSettings exchange, List<SegmentDefinition> segments,
+                           List<AdvertiserConfig> advertisers, StoresConfig stores) {
 
     /** Fills unset sections with defaults. */
     public MerlinConfig {
         server = server == null ? ServerConfig.defaults() : server;
         requests = requests == null ? RequestLimitsConfig.defaults() : requests;
         dataDir = dataDir == null ? "./data" : dataDir;
+        exchange = exchange == null ? ExchangeSettings.defaults() : exchange;
+        segments = segments == null ? List.of() : List.copyOf(segments);
+        advertisers = advertisers == null ? List.of() : List.copyOf(advertisers);
+        stores = stores == null ? StoresConfig.defaults() : stores;
+    }
+
+    /** Server settings only, no advertisers: for tests and tools. */
+    public MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir) {
+        this(server, requests, dataDir, null, null, null, null);
     }
 
     /** Checks every value; throws {@link ConfigException} naming the first bad one. */
@@ -21,16 +42,75 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         server.validate("server");
         requests.validate("requests");
         ConfigChecks.notBlank("dataDir", dataDir);
+        exchange.validate("exchange");
+        stores.validate("stores");
+        Map<String, Integer> segmentIds = new HashMap<>();
+        Set<Integer> ids = new HashSet<>();
+        for (int i = 0; i < segments.size(); i++) {
+            SegmentDefinition segment = segments.get(i);
+            segment.validate("segments[" + i + "]");
+            if (!ids.add(segment.id()) || segmentIds.put(segment.name(), segment.id()) != null) {
+                throw new ConfigException("segments[" + i + "]", "segment " + segment.name() + " (id "
+                        + segment.id() + ") repeats an earlier id or name; ids and names must be unique");
+            }
+        }
+        Set<String> campaignIds = new HashSet<>();
+        for (int a = 0; a < advertisers.size(); a++) {
+            AdvertiserConfig advertiser = advertisers.get(a);
+            String at = "advertisers[" + a + "]";
+            advertiser.validate(at, exchange);
+            for (int c = 0; c < advertiser.campaigns().size(); c++) {
+                CampaignConfig campaign = advertiser.campaigns().get(c);
+                String campaignAt = at + ".campaigns[" + c + "]";
+                if (!campaignIds.add(campaign.id())) {
+                    throw new ConfigException(campaignAt + ".id", "value " + campaign.id()
+                            + " is not allowed; campaign ids must be unique across advertisers");
+                }
+                TargetingConfig.SegmentTargeting st = campaign.targeting().segments();
+                checkSegments(campaignAt + ".targeting.segments.anyOf", st.anyOf(), segmentIds);
+                checkSegments(campaignAt + ".targeting.segments.allOf", st.allOf(), segmentIds);
+                checkSegments(campaignAt + ".targeting.segments.noneOf", st.noneOf(), segmentIds);
+            }
+        }
         return this;
+    }
+
+    private static void checkSegments(String at, List<String> names, Map<String, Integer> known) {
+        for (String name : names) {
+            if (!known.containsKey(name)) {
+                throw new ConfigException(at, "segment " + name + " is not defined; defined segments: "
+                        + new java.util.TreeSet<>(known.keySet()));
+            }
+        }
+    }
+
+    /** The id of the segment called {@code name}. */
+    public int segmentId(String name) {
+        for (SegmentDefinition segment : segments) {
+            if (segment.name().equals(name)) {
+                return segment.id();
+            }
+        }
+        throw new ConfigException("segments", "segment " + name + " is not defined");
     }
 
     /** A copy with another port (the {@code --port} flag). */
     public MerlinConfig withPort(int port) {
-        return new MerlinConfig(server.withPort(port), requests, dataDir);
+        return new MerlinConfig(server.withPort(port), requests, dataDir, exchange, segments, advertisers, stores);
     }
 
     /** A copy with another data directory (the {@code --data-dir} flag). */
     public MerlinConfig withDataDir(String dir) {
-        return new MerlinConfig(server, requests, dir);
+        return new MerlinConfig(server, requests, dir, exchange, segments, advertisers, stores);
+    }
+
+    /** A copy with other store sizing (tests, benchmarks). */
+    public MerlinConfig withStores(StoresConfig newStores) {
+        return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, newStores);
+    }
+
+    /** A copy with other advertisers and segments (tests, benchmarks). */
+    public MerlinConfig withAdvertisers(List<SegmentDefinition> newSegments, List<AdvertiserConfig> newAdvertisers) {
+        return new MerlinConfig(server, requests, dataDir, exchange, newSegments, newAdvertisers, stores);
     }
 }

@@ -27,6 +27,9 @@ public final class Main {
 
     /** Entry point. Exit code 2 for bad arguments or configuration, 1 when the server cannot start. */
     public static void main(String[] args) throws InterruptedException {
+        // no usage analytics or banners from Chronicle, also under plain `java -jar`
+        System.setProperty("chronicle.analytics.disable", "true");
+        System.setProperty("chronicle.announcer.disable", "true");
         MerlinConfig config;
         try {
             config = configure(args);

@@ -27,17 +27,26 @@ public final class MerlinServer implements AutoCloseable {
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics = new ExchangeMetrics();
+    private final java.util.function.LongSupplier epochSecondsClock;
+    private ExchangeRuntime runtime;
     private EventLoopGroup group;
     private Channel serverChannel;
     private String transport;
 
     /** A server for a validated configuration; nothing is bound until {@link #start()}. */
     public MerlinServer(MerlinConfig config) {
-        this.config = config;
+        this(config, () -> System.currentTimeMillis() / 1000L);
     }
 
-    /** Binds the port and starts accepting connections. */
+    /** A server with an injected clock (tests). */
+    public MerlinServer(MerlinConfig config, java.util.function.LongSupplier epochSecondsClock) {
+        this.config = config;
+        this.epochSecondsClock = epochSecondsClock;
+    }
+
+    /** Opens the stores, then binds the port and starts accepting connections. */
     public MerlinServer start() throws InterruptedException {
+        runtime = ExchangeRuntime.open(config, metrics, epochSecondsClock);
         IoHandlerFactory ioHandler;
         Class<? extends ServerChannel> channelType;
         if (Epoll.isAvailable()) {
@@ -58,10 +67,11 @@ public final class MerlinServer implements AutoCloseable {
                     .channel(channelType)
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new HttpPipeline(config.server(), config.requests().toDecodeLimits(), metrics));
+                    .childHandler(new HttpPipeline(runtime));
             serverChannel = bootstrap.bind(config.server().port()).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            runtime.close();
             throw e;
         }
         LOG.info("Merlin listening on port {} ({}, {} event loops)", port(), transport, threads);
@@ -83,6 +93,11 @@ public final class MerlinServer implements AutoCloseable {
         return metrics;
     }
 
+    /** The stores and compiled campaigns of the running server. */
+    public ExchangeRuntime runtime() {
+        return runtime;
+    }
+
     /** Blocks until the server channel closes. */
     public void awaitClose() throws InterruptedException {
         serverChannel.closeFuture().sync();
@@ -96,6 +111,9 @@ public final class MerlinServer implements AutoCloseable {
         }
         if (group != null) {
             group.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        }
+        if (runtime != null) {
+            runtime.close();
         }
         LOG.info("Merlin stopped");
     }

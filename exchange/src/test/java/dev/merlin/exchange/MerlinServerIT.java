@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.RequestLimitsConfig;
 import dev.merlin.config.ServerConfig;
+import dev.merlin.config.StoresConfig;
 import dev.merlin.protocol.ErrorReason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real HTTP client over loopback: 10,000 requests on keep-alive connections, valid and invalid mixed, and every
@@ -49,10 +51,11 @@ class MerlinServerIT {
 
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
-    void tenThousandMixedRequestsOverKeepAlive() throws Exception {
+    void tenThousandMixedRequestsOverKeepAlive(@TempDir Path dataDir) throws Exception {
         List<Case> cases = cases();
         MerlinConfig config = new MerlinConfig(new ServerConfig(0, 2, MAX_BODY, null, null, 30),
-                RequestLimitsConfig.defaults(), "unused");
+                RequestLimitsConfig.defaults(), dataDir.toString())
+                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
         ExecutorService executor = Executors.newFixedThreadPool(2);
         try (MerlinServer server = new MerlinServer(config).start()) {
             HttpClient client = HttpClient.newBuilder()

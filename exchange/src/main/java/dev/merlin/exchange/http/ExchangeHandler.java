@@ -42,11 +42,13 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private static final String HEALTH_BODY = "{\"status\":\"ok\"}";
 
     private final AuctionEndpoint auction;
+    private final NoticeEndpoint notices;
     private final ExchangeMetrics metrics;
     private final Set<Class<?>> loggedCauses = ConcurrentHashMap.newKeySet();
 
-    ExchangeHandler(AuctionEndpoint auction, ExchangeMetrics metrics) {
+    ExchangeHandler(AuctionEndpoint auction, NoticeEndpoint notices, ExchangeMetrics metrics) {
         this.auction = auction;
+        this.notices = notices;
         this.metrics = metrics;
     }
 
@@ -77,6 +79,15 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                                     + request.headers().get(HttpHeaderNames.CONTENT_ENCODING), false);
                 } else {
                     ctx.write(auction.handle(ctx, request));
+                }
+                break;
+            case "/win":
+            case "/bill":
+            case "/loss":
+                if (method != HttpMethod.GET && method != HttpMethod.POST) {
+                    methodNotAllowed(ctx, "GET, POST");
+                } else {
+                    ctx.write(notices.handle(ctx, path.substring(1), uri));
                 }
                 break;
             case "/health":

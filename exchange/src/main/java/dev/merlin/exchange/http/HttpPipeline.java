@@ -1,8 +1,8 @@
 package dev.merlin.exchange.http;
 
 import dev.merlin.config.ServerConfig;
+import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
-import dev.merlin.protocol.DecodeLimits;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -22,11 +22,11 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     private final ExchangeMetrics metrics;
     private final ExchangeHandler handler;
 
-    /** A pipeline factory for the given server settings; the handler is shared by every connection. */
-    public HttpPipeline(ServerConfig server, DecodeLimits limits, ExchangeMetrics metrics) {
-        this.server = server;
-        this.metrics = metrics;
-        this.handler = new ExchangeHandler(new AuctionEndpoint(limits, server.maxBodyBytes(), metrics), metrics);
+    /** A pipeline factory over a running exchange; the handler is shared by every connection. */
+    public HttpPipeline(ExchangeRuntime runtime) {
+        this.server = runtime.config().server();
+        this.metrics = runtime.metrics();
+        this.handler = new ExchangeHandler(new AuctionEndpoint(runtime), new NoticeEndpoint(runtime), metrics);
     }
 
     @Override

@@ -23,6 +23,10 @@ public final class ExchangeMetrics {
     private final Counter httpErrors;
     private final CounterDataPoint channelExceptions;
     private final CounterDataPoint connectionsOpened;
+    private final Counter noBids;
+    private final java.util.Map<String, CounterDataPoint> noBidReasons = new java.util.HashMap<>();
+    private final CounterDataPoint bids;
+    private final Counter notices;
 
     /** Registers every counter in a registry of its own (several servers may run in one JVM, as in tests). */
     public ExchangeMetrics() {
@@ -52,11 +56,60 @@ public final class ExchangeMetrics {
                 .help("Unexpected exceptions that closed a connection")
                 .register(registry)
                 .labelValues();
+        noBids = Counter.builder()
+                .name("merlin_no_bids_total")
+                .help("Valid bid requests answered 204, by reason")
+                .labelNames("reason")
+                .register(registry);
+        for (String reason : new String[] {"no_candidates", "no_eligible", "unknown_currency"}) {
+            noBidReasons.put(reason, noBids.labelValues(reason));
+        }
+        bids = Counter.builder()
+                .name("merlin_bids_total")
+                .help("Bids returned (one per winning impression)")
+                .register(registry)
+                .labelValues();
+        notices = Counter.builder()
+                .name("merlin_notices_total")
+                .help("Win, billing and loss notices, by outcome")
+                .labelNames("kind", "outcome")
+                .register(registry);
         connectionsOpened = Counter.builder()
                 .name("merlin_connections_opened_total")
                 .help("TCP connections accepted")
                 .register(registry)
                 .labelValues();
+    }
+
+    /** No bid for an accepted request, by reason. */
+    public void noBid(String reason) {
+        CounterDataPoint point = noBidReasons.get(reason);
+        (point != null ? point : noBids.labelValues(reason)).inc();
+    }
+
+    /** No-bids so far for {@code reason}. */
+    public long noBids(String reason) {
+        return (long) noBids.labelValues(reason).get();
+    }
+
+    /** {@code count} bids returned in one response. */
+    public void bids(int count) {
+        bids.inc(count);
+    }
+
+    /** Bids returned so far. */
+    public long bids() {
+        return (long) bids.get();
+    }
+
+    /** A win, bill or loss notice and what became of it. */
+    public void notice(String kind, String outcome) {
+        notices.labelValues(kind, outcome).inc();
+    }
+
+    /** Notices so far of this kind and outcome. */
+    public long notices(String kind, String outcome) {
+        return (long) notices.labelValues(kind, outcome).get();
     }
 
     /** A connection was accepted. */

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.RequestLimitsConfig;
 import dev.merlin.config.ServerConfig;
+import dev.merlin.config.StoresConfig;
+import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
-import dev.merlin.protocol.DecodeLimits;
 import dev.merlin.protocol.ErrorReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -15,6 +18,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The HTTP front door on an {@link EmbeddedChannel}: raw request bytes in, every status out, nothing leaked. */
 class ExchangeHandlerTest {
@@ -37,18 +42,25 @@ class ExchangeHandlerTest {
     private ExchangeMetrics metrics;
     private EmbeddedChannel channel;
 
+    @TempDir
+    Path dataDir;
+    private ExchangeRuntime runtime;
+
     @BeforeEach
     void open() {
+        MerlinConfig config = new MerlinConfig(new ServerConfig(0, 1, MAX_BODY, 1024, 2048, 60),
+                RequestLimitsConfig.defaults(), dataDir.toString())
+                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
         metrics = new ExchangeMetrics();
-        ServerConfig server = new ServerConfig(0, 1, MAX_BODY, 1024, 2048, 60);
-        HttpPipeline pipeline = new HttpPipeline(server, DecodeLimits.defaults(), metrics);
+        runtime = ExchangeRuntime.open(config, metrics);
         channel = new EmbeddedChannel();
-        pipeline.configure(channel.pipeline());
+        new HttpPipeline(runtime).configure(channel.pipeline());
     }
 
     @AfterEach
     void close() {
         channel.finishAndReleaseAll();
+        runtime.close();
         for (ByteBuf buf : sentBuffers) {
             assertEquals(0, buf.refCnt(), "a request buffer written into the channel was not released");
         }

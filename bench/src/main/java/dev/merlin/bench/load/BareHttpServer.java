@@ -1,0 +1,108 @@
+package dev.merlin.bench.load;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Netty HTTP server on loopback that answers every request {@code 204} without looking at it: the same codec,
+ * keep-alive and aggregation as Merlin's front door and nothing else, so it marks what this machine's loopback,
+ * kernel and Netty can do at best.
+ */
+public final class BareHttpServer implements AutoCloseable {
+
+    private static final int MAX_BODY_BYTES = 1 << 20;
+
+    private final EventLoopGroup group;
+    private final Channel serverChannel;
+
+    private BareHttpServer(EventLoopGroup group, Channel serverChannel) {
+        this.group = group;
+        this.serverChannel = serverChannel;
+    }
+
+    /** Binds {@code 127.0.0.1} on an ephemeral port with {@code ioThreads} event loops. */
+    public static BareHttpServer start(int ioThreads) throws InterruptedException {
+        Transport transport = Transport.detect();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, transport.ioHandler());
+        NoContentHandler handler = new NoContentHandler();
+        try {
+            Channel channel = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
+                                    new HttpObjectAggregator(MAX_BODY_BYTES), handler);
+                        }
+                    })
+                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+            return new BareHttpServer(group, channel);
+        } catch (RuntimeException | InterruptedException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /** The bound port. */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** Closes the port and the event loops. */
+    @Override
+    public void close() {
+        serverChannel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Writes the canned 204 for every request; flushes once per read batch. */
+    @ChannelHandler.Sharable
+    private static final class NoContentHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+        private final FullHttpResponse noContent;
+
+        NoContentHandler() {
+            noContent = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT,
+                    Unpooled.EMPTY_BUFFER);
+            noContent.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            ctx.write(noContent.retainedDuplicate());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

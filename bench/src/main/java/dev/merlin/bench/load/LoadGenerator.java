@@ -1,0 +1,318 @@
+package dev.merlin.bench.load;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.exchange.MerlinServer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Open-loop load generator: sends OpenRTB requests from a corpus to Merlin at a fixed rate (or ramps the rate with
+ * {@code --find-max}), then runs the same schedule against a bare Netty server answering 204 on loopback and reports
+ * Merlin's throughput and latency percentiles as ratios to it. Writes {@code .hgrm} files and a JSON summary.
+ *
+ * <p>Bounded: every step has a fixed request count and a drain deadline, the ramp has a step cap, and the target
+ * must be on loopback. Run {@code --help} for the options.
+ */
+public final class LoadGenerator {
+
+    private static final double DRAIN_SECONDS = 5;
+    private static final double RAMP_FACTOR = 2;
+    private static final double RAMP_RESOLUTION = 1.1;
+
+    private final LoadOptions options;
+    private final PrintStream out;
+
+    private LoadGenerator(LoadOptions options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    /** Runs the generator and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the generator; returns 0 on a completed run, 1 when it could not run, 2 on bad arguments. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        LoadOptions options;
+        try {
+            options = LoadOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("load: " + e.getMessage());
+            return 2;
+        }
+        if (options.help()) {
+            out.print(LoadOptions.USAGE);
+            return 0;
+        }
+        try {
+            new LoadGenerator(options, out).execute(args);
+            return 0;
+        } catch (Exception e) {
+            err.println("load: " + e);
+            return 1;
+        }
+    }
+
+    /** Sends one fixed-rate step to one server. */
+    @FunctionalInterface
+    private interface StepRunner {
+        StepResult run(double rate) throws InterruptedException;
+    }
+
+    private void execute(String[] args) throws Exception {
+        RequestCorpus corpus = options.corpus() == null ? RequestCorpus.validSamples()
+                : RequestCorpus.fromDirectory(options.corpus());
+        out.printf(Locale.ROOT, "load: %s%n", machine());
+        out.printf(Locale.ROOT, "load: corpus %s: %d requests, %d skipped%n", corpus.source(), corpus.size(),
+                corpus.skipped().size());
+        corpus.skipped().forEach(s -> out.println("  skipped " + s));
+        int ioThreads = Runtime.getRuntime().availableProcessors();
+        Path dataDir = null;
+        MerlinServer merlin = null;
+        BareHttpServer bare = null;
+        List<HttpLoadClient> clients = new ArrayList<>();
+        try {
+            int merlinPort;
+            if (options.target() == null) {
+                dataDir = Files.createTempDirectory("merlin-load-");
+                MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString());
+                merlin = new MerlinServer(config).start();
+                merlinPort = merlin.port();
+                out.printf(Locale.ROOT, "load: started Merlin in-process on 127.0.0.1:%d (data dir %s)%n",
+                        merlinPort, dataDir);
+            } else {
+                merlinPort = options.target().getPort();
+                out.println("load: target " + options.target());
+            }
+            HttpLoadClient merlinClient = new HttpLoadClient(merlinPort, options.path());
+            clients.add(merlinClient);
+            StepRunner merlinSteps = rate -> merlinClient.run(corpus, plan("merlin", rate), out);
+            StepRunner bareSteps = null;
+            if (options.measureBare()) {
+                bare = BareHttpServer.start(ioThreads);
+                HttpLoadClient bareClient = new HttpLoadClient(bare.port(), options.path());
+                clients.add(bareClient);
+                bareSteps = rate -> bareClient.run(corpus, plan("bare", rate), out);
+                out.printf(Locale.ROOT, "load: bare 204 server on 127.0.0.1:%d (%d event loops)%n", bare.port(),
+                        ioThreads);
+            }
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("time", Instant.now().toString());
+            summary.put("command", "LoadGenerator " + String.join(" ", args));
+            summary.put("machine", machine());
+            summary.put("corpus", Map.of("source", corpus.source(), "requests", corpus.size()));
+            summary.put("mode", options.findMax() ? "find-max" : "fixed-rate");
+            if (options.findMax()) {
+                findMax(merlinSteps, bareSteps, summary);
+            } else {
+                fixedRate(merlinSteps, bareSteps, summary);
+            }
+            Files.createDirectories(options.outDir());
+            Path json = options.outDir().resolve("load-summary.json");
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), summary);
+            out.println("load: wrote " + json);
+        } finally {
+            for (HttpLoadClient client : clients) {
+                client.close();
+            }
+            if (bare != null) {
+                bare.close();
+            }
+            if (merlin != null) {
+                merlin.close();
+            }
+            if (dataDir != null) {
+                deleteTree(dataDir);
+            }
+        }
+    }
+
+    private void fixedRate(StepRunner merlinSteps, StepRunner bareSteps, Map<String, Object> summary)
+            throws Exception {
+        StepResult merlin = merlinSteps.run(options.rate());
+        summary.put("merlin", merlin.summary());
+        writeHgrm("load-merlin.hgrm", merlin);
+        StepResult bare = null;
+        if (bareSteps != null) {
+            bare = bareSteps.run(options.rate());
+            summary.put("bare", bare.summary());
+            writeHgrm("load-bare.hgrm", bare);
+            summary.put("ratios", ratios(merlin, bare, merlin.throughput(), bare.throughput()));
+        }
+        out.println();
+        out.println("== summary: fixed rate " + format("%,.0f", options.rate()) + " req/s, "
+                + options.connections() + " connections, " + options.durationSeconds() + " s measured ==");
+        out.println(merlin.line());
+        if (bare != null) {
+            out.println(bare.line());
+            printRatios(merlin, bare, "throughput", merlin.throughput(), bare.throughput());
+        }
+    }
+
+    private void findMax(StepRunner merlinSteps, StepRunner bareSteps, Map<String, Object> summary)
+            throws Exception {
+        out.println("load: find-max for merlin from " + format("%,.0f", options.rate()) + " req/s, SLO p99 <= "
+                + options.sloMillis() + " ms");
+        List<StepResult> merlinRamp = ramp(merlinSteps, options.rate());
+        StepResult merlinBest = best(merlinRamp);
+        summary.put("merlinSteps", merlinRamp.stream().map(StepResult::summary).toList());
+        summary.put("merlinMaxRate", merlinBest == null ? 0 : merlinBest.ratePerSecond());
+        StepResult bareSame = null;
+        StepResult bareBest = null;
+        if (bareSteps != null) {
+            double sameRate = merlinBest == null ? options.rate() : merlinBest.ratePerSecond();
+            out.println("load: bare server at Merlin's max rate " + format("%,.0f", sameRate) + " req/s");
+            bareSame = bareSteps.run(sameRate);
+            out.println(bareSame.line());
+            out.println("load: find-max for bare from " + format("%,.0f", sameRate) + " req/s");
+            List<StepResult> bareRamp = ramp(bareSteps, sameRate);
+            bareBest = best(bareRamp);
+            summary.put("bareAtMerlinMax", bareSame.summary());
+            summary.put("bareSteps", bareRamp.stream().map(StepResult::summary).toList());
+            summary.put("bareMaxRate", bareBest == null ? 0 : bareBest.ratePerSecond());
+        }
+        out.println();
+        out.println("== summary: find-max, SLO p99 <= " + options.sloMillis() + " ms, no errors; "
+                + options.connections() + " connections, " + options.durationSeconds() + " s per step ==");
+        if (merlinBest == null) {
+            out.println("merlin: no sustainable rate found (lowest tried " + format("%,.0f",
+                    merlinRamp.get(merlinRamp.size() - 1).ratePerSecond()) + " req/s)");
+            return;
+        }
+        writeHgrm("load-merlin.hgrm", merlinBest);
+        out.println("merlin max sustainable rate: " + format("%,.0f", merlinBest.ratePerSecond()) + " req/s");
+        out.println(merlinBest.line());
+        if (bareSame != null) {
+            writeHgrm("load-bare.hgrm", bareSame);
+            out.println(bareSame.line());
+            double bareMax = bareBest == null ? 0 : bareBest.ratePerSecond();
+            out.println("bare max sustainable rate: " + format("%,.0f", bareMax) + " req/s"
+                    + (bareBest != null && bareBest.ratePerSecond() >= options.maxRate() ? " (the --max-rate cap)"
+                    : ""));
+            printRatios(merlinBest, bareSame, "max rate", merlinBest.ratePerSecond(), bareMax);
+            summary.put("ratios", ratios(merlinBest, bareSame, merlinBest.ratePerSecond(), bareMax));
+        }
+    }
+
+    /** Doubles the rate until a step fails, then bisects between the last good and first bad rate. */
+    private List<StepResult> ramp(StepRunner steps, double startRate) throws InterruptedException {
+        List<StepResult> results = new ArrayList<>();
+        double rate = startRate;
+        double good = 0;
+        double bad = Double.POSITIVE_INFINITY;
+        for (int step = 0; step < options.maxSteps(); step++) {
+            StepResult result = steps.run(rate);
+            results.add(result);
+            boolean isSustainable = result.isSustainable(options.sloMillis());
+            out.println(result.line() + (isSustainable ? "  -> sustainable" : "  -> NOT sustainable"));
+            if (isSustainable) {
+                good = Math.max(good, rate);
+            } else {
+                bad = Math.min(bad, rate);
+            }
+            double next;
+            if (bad == Double.POSITIVE_INFINITY) {
+                if (rate >= options.maxRate()) {
+                    break;
+                }
+                next = Math.min(rate * RAMP_FACTOR, options.maxRate());
+            } else if (good == 0) {
+                next = rate / RAMP_FACTOR;
+                if (next < 1) {
+                    break;
+                }
+            } else {
+                if (bad / good <= RAMP_RESOLUTION) {
+                    break;
+                }
+                next = (good + bad) / 2;
+            }
+            rate = Math.round(next);
+        }
+        return results;
+    }
+
+    private StepResult best(List<StepResult> steps) {
+        return steps.stream().filter(s -> s.isSustainable(options.sloMillis()))
+                .max(Comparator.comparingDouble(StepResult::ratePerSecond)).orElse(null);
+    }
+
+    private HttpLoadClient.Plan plan(String server, double rate) {
+        int maxQueued = (int) Math.max(1024, rate * 2 / options.connections());
+        return new HttpLoadClient.Plan(server, rate, options.connections(), options.warmupSeconds(),
+                options.durationSeconds(), DRAIN_SECONDS, maxQueued);
+    }
+
+    private Map<String, Object> ratios(StepResult merlin, StepResult bare, double merlinRate, double bareRate) {
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        ratios.put(options.findMax() ? "maxRate" : "throughput", ratio(merlinRate, bareRate));
+        for (double p : StepResult.PERCENTILES) {
+            ratios.put("p" + StepResult.label(p), ratio(merlin.millisAt(p), bare.millisAt(p)));
+        }
+        ratios.put("max", ratio(merlin.maxMillis(), bare.maxMillis()));
+        return ratios;
+    }
+
+    private void printRatios(StepResult merlin, StepResult bare, String rateName, double merlinRate,
+                             double bareRate) {
+        out.printf(Locale.ROOT, "%-12s %12s %12s %12s%n", "merlin/bare", "merlin", "bare", "ratio");
+        out.printf(Locale.ROOT, "%-12s %12.1f %12.1f %12.3f%n", rateName, merlinRate, bareRate,
+                ratio(merlinRate, bareRate));
+        for (double p : StepResult.PERCENTILES) {
+            out.printf(Locale.ROOT, "%-12s %12.3f %12.3f %12.3f%n", "p" + StepResult.label(p) + " ms",
+                    merlin.millisAt(p), bare.millisAt(p), ratio(merlin.millisAt(p), bare.millisAt(p)));
+        }
+        out.printf(Locale.ROOT, "%-12s %12.3f %12.3f %12.3f%n", "max ms", merlin.maxMillis(), bare.maxMillis(),
+                ratio(merlin.maxMillis(), bare.maxMillis()));
+    }
+
+    private static double ratio(double a, double b) {
+        return b == 0 ? Double.NaN : Math.round(a / b * 1000) / 1000.0;
+    }
+
+    private void writeHgrm(String name, StepResult result) throws IOException {
+        Files.createDirectories(options.outDir());
+        Path file = options.outDir().resolve(name);
+        try (PrintStream ps = new PrintStream(Files.newOutputStream(file), false, "UTF-8")) {
+            ps.printf(Locale.ROOT, "# %s at %.0f req/s, %d connections, latency from intended send time in ms%n",
+                    result.server(), result.ratePerSecond(), result.connections());
+            result.latencyNanos().outputPercentileDistribution(ps, 1e6);
+        }
+        out.println("load: wrote " + file);
+    }
+
+    private static String machine() {
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return format("%d cores, %s %s, Java %s (%s), load average %.2f, transport %s",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
+                System.getProperty("os.version"), System.getProperty("java.version"),
+                System.getProperty("java.vm.name"), load, Transport.detect().name());
+    }
+
+    private static String format(String pattern, Object... args) {
+        return String.format(Locale.ROOT, pattern, args);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.merlin.bench.load;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one fixed-rate step measured against one server.
+ *
+ * @param server            {@code merlin} or {@code bare}
+ * @param ratePerSecond     the scheduled rate
+ * @param connections       keep-alive connections used
+ * @param warmupSeconds     seconds sent first and not recorded
+ * @param durationSeconds   seconds recorded
+ * @param requests          requests scheduled, warm-up included
+ * @param measuredResponses responses recorded in the histogram
+ * @param throughput        measured responses per second over the measured window
+ * @param latencyNanos      latency from the intended send time, in nanoseconds
+ * @param statusCounts      responses by HTTP status (warm-up included)
+ * @param failures          requests without a response, by reason (warm-up included)
+ */
+public record StepResult(String server, double ratePerSecond, int connections, double warmupSeconds,
+                         double durationSeconds, long requests, long measuredResponses, double throughput,
+                         Histogram latencyNanos, Map<Integer, Long> statusCounts, Map<String, Long> failures) {
+
+    /** The percentiles reported everywhere, in this order. */
+    static final double[] PERCENTILES = {50, 90, 99, 99.9};
+
+    /** Responses that were not 2xx plus requests that got no response. */
+    public long errors() {
+        long errors = 0;
+        for (Map.Entry<Integer, Long> e : statusCounts.entrySet()) {
+            if (e.getKey() < 200 || e.getKey() > 299) {
+                errors += e.getValue();
+            }
+        }
+        for (long count : failures.values()) {
+            errors += count;
+        }
+        return errors;
+    }
+
+    /** Latency at {@code percentile} in milliseconds. */
+    public double millisAt(double percentile) {
+        return latencyNanos.getValueAtPercentile(percentile) / 1e6;
+    }
+
+    /** Largest latency in milliseconds. */
+    public double maxMillis() {
+        return latencyNanos.getMaxValue() / 1e6;
+    }
+
+    /** No errors, p99 within the SLO, and (nearly) the scheduled rate answered. */
+    public boolean isSustainable(double sloMillis) {
+        return errors() == 0 && measuredResponses > 0 && millisAt(99) <= sloMillis
+                && throughput >= 0.9 * ratePerSecond;
+    }
+
+    /** Percentiles, max and counts in milliseconds and req/s, for the JSON summary. */
+    public Map<String, Object> summary() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("server", server);
+        map.put("rate", ratePerSecond);
+        map.put("connections", connections);
+        map.put("warmupSeconds", warmupSeconds);
+        map.put("durationSeconds", durationSeconds);
+        map.put("requests", requests);
+        map.put("measuredResponses", measuredResponses);
+        map.put("throughput", round(throughput));
+        Map<String, Object> latency = new LinkedHashMap<>();
+        for (double p : PERCENTILES) {
+            latency.put("p" + label(p), round(millisAt(p)));
+        }
+        latency.put("max", round(maxMillis()));
+        map.put("latencyMillis", latency);
+        map.put("statusCounts", statusCounts);
+        map.put("failures", failures);
+        map.put("errors", errors());
+        return map;
+    }
+
+    /** One line: rate, throughput, percentiles, errors. */
+    public String line() {
+        StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
+                "%-6s rate %,9.0f/s  throughput %,9.1f/s  ms:", server, ratePerSecond, throughput));
+        for (double p : PERCENTILES) {
+            sb.append(String.format(java.util.Locale.ROOT, " p%s %.3f", label(p), millisAt(p)));
+        }
+        sb.append(String.format(java.util.Locale.ROOT, " max %.3f  errors %d", maxMillis(), errors()));
+        if (errors() > 0) {
+            sb.append(' ').append(statusCounts).append(' ').append(failures);
+        }
+        return sb.toString();
+    }
+
+    static String label(double percentile) {
+        return percentile == Math.rint(percentile) ? String.valueOf((int) percentile) : String.valueOf(percentile);
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+}

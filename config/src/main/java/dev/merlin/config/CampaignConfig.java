@@ -1,0 +1,100 @@
+package dev.merlin.config;
+
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A campaign: what it pays, how fast it may spend, whom it targets and the creatives it serves.
+ *
+ * @param id             campaign id, unique across the config
+ * @param bid            CPM bid (price per thousand impressions)
+ * @param dailyBudget    most spent per UTC day, in the exchange currency (null: no daily cap)
+ * @param totalBudget    most spent ever, in the exchange currency (null: no cap)
+ * @param pacing         {@code even} (spread the daily budget over the day) or {@code asap}
+ * @param frequencyCap   most impressions per user per period (null: no cap)
+ * @param start          first day of the flight, {@code YYYY-MM-DD} (UTC, inclusive; null: already running)
+ * @param end            last day of the flight, {@code YYYY-MM-DD} (UTC, inclusive; null: open-ended)
+ * @param targeting      targeting
+ * @param creatives      at least one creative
+ */
+public record CampaignConfig(String id, Money bid, Double dailyBudget, Double totalBudget, String pacing,
+                             FrequencyCap frequencyCap, String start, String end, TargetingConfig targeting,
+                             List<CreativeConfig> creatives) {
+
+    /** Pacing modes. */
+    public static final Set<String> PACING = Set.of("even", "asap");
+
+    /** Fills unset values. */
+    public CampaignConfig {
+        pacing = pacing == null ? "even" : pacing;
+        targeting = targeting == null ? TargetingConfig.any() : targeting;
+        creatives = creatives == null ? List.of() : List.copyOf(creatives);
+    }
+
+    void validate(String at, ExchangeSettings exchange) {
+        ConfigChecks.notBlank(at + ".id", id);
+        if (bid == null) {
+            throw new ConfigException(at + ".bid", "value is missing; a bid such as {amount: 2.5, currency: USD}"
+                    + " is required");
+        }
+        bid.validate(at + ".bid", exchange);
+        ConfigChecks.nonNegative(at + ".dailyBudget", dailyBudget);
+        ConfigChecks.nonNegative(at + ".totalBudget", totalBudget);
+        ConfigChecks.oneOf(at + ".pacing", pacing, PACING);
+        if (frequencyCap != null) {
+            frequencyCap.validate(at + ".frequencyCap");
+        }
+        LocalDate first = date(at + ".start", start);
+        LocalDate last = date(at + ".end", end);
+        if (first != null && last != null && last.isBefore(first)) {
+            throw new ConfigException(at + ".end", "value " + end + " is before start " + start);
+        }
+        if (creatives.isEmpty()) {
+            throw new ConfigException(at + ".creatives", "value is empty; a campaign needs at least one creative");
+        }
+        for (int i = 0; i < creatives.size(); i++) {
+            creatives.get(i).validate(at + ".creatives[" + i + "]");
+        }
+    }
+
+    /** First day of the flight, or null. */
+    public LocalDate startDate() {
+        return date("start", start);
+    }
+
+    /** Last day of the flight, or null. */
+    public LocalDate endDate() {
+        return date("end", end);
+    }
+
+    private static LocalDate date(String keyPath, String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return LocalDate.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ConfigException(keyPath, "value " + text + " is not allowed; expected a date YYYY-MM-DD");
+        }
+    }
+
+    /**
+     * At most {@code impressions} per user in any {@code periodSeconds}.
+     *
+     * @param impressions   impressions allowed per period, at least 1
+     * @param periodSeconds period length, at least 60
+     */
+    public record FrequencyCap(Integer impressions, Integer periodSeconds) {
+        void validate(String at) {
+            if (impressions == null || impressions < 1) {
+                throw new ConfigException(at + ".impressions", "value " + impressions
+                        + " is not allowed; expected an integer >= 1");
+            }
+            if (periodSeconds == null || periodSeconds < 60) {
+                throw new ConfigException(at + ".periodSeconds", "value " + periodSeconds
+                        + " is not allowed; expected an integer >= 60");
+            }
+        }
+    }
+}

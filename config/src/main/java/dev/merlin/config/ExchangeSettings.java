@@ -1,0 +1,55 @@
+package dev.merlin.config;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Money and identity of the exchange.
+ *
+ * @param currency      the currency budgets and reports are kept in (ISO 4217)
+ * @param takeRate      share of the advertiser's price the exchange keeps, 0 to 0.9
+ * @param currencyRates value of one unit of each currency in {@code currency}, e.g. {@code JPY: 0.0067}
+ * @param publicUrl     base URL the win/bill/loss/click links point at
+ */
+public record ExchangeSettings(String currency, Double takeRate, Map<String, Double> currencyRates,
+                               String publicUrl) {
+
+    /** Fills unset values with defaults. */
+    public ExchangeSettings {
+        currency = currency == null ? "USD" : currency;
+        takeRate = takeRate == null ? 0.15 : takeRate;
+        currencyRates = currencyRates == null ? Map.of() : Map.copyOf(new TreeMap<>(currencyRates));
+        publicUrl = publicUrl == null ? "http://127.0.0.1:8080" : publicUrl;
+    }
+
+    /** All defaults. */
+    public static ExchangeSettings defaults() {
+        return new ExchangeSettings(null, null, null, null);
+    }
+
+    /** The rate of {@code code} in the exchange currency, or null when unknown. */
+    public Double rate(String code) {
+        if (currency.equals(code)) {
+            return 1.0;
+        }
+        return currencyRates.get(code);
+    }
+
+    void validate(String at) {
+        ConfigChecks.currency(at + ".currency", currency);
+        if (takeRate < 0 || takeRate > 0.9) {
+            throw new ConfigException(at + ".takeRate", "value " + takeRate + " is not allowed; expected 0 to 0.9");
+        }
+        for (Map.Entry<String, Double> rate : currencyRates.entrySet()) {
+            ConfigChecks.currency(at + ".currencyRates." + rate.getKey(), rate.getKey());
+            if (rate.getValue() == null || !(rate.getValue() > 0)) {
+                throw new ConfigException(at + ".currencyRates." + rate.getKey(),
+                        "value " + rate.getValue() + " is not allowed; expected a positive number");
+            }
+        }
+        if (!publicUrl.startsWith("http://") && !publicUrl.startsWith("https://")) {
+            throw new ConfigException(at + ".publicUrl", "value " + publicUrl + " is not allowed; expected an"
+                    + " http:// or https:// URL");
+        }
+    }
+}

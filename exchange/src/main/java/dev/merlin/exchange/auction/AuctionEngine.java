@@ -1,0 +1,490 @@
+package dev.merlin.exchange.auction;
+
+import dev.merlin.exchange.segments.SegmentSet;
+import dev.merlin.protocol.model.App;
+import dev.merlin.protocol.model.Audio;
+import dev.merlin.protocol.model.Banner;
+import dev.merlin.protocol.model.BidRequest;
+import dev.merlin.protocol.model.Content;
+import dev.merlin.protocol.model.Deal;
+import dev.merlin.protocol.model.Device;
+import dev.merlin.protocol.model.Format;
+import dev.merlin.protocol.model.Geo;
+import dev.merlin.protocol.model.Imp;
+import dev.merlin.protocol.model.Pmp;
+import dev.merlin.protocol.model.Site;
+import dev.merlin.protocol.model.Video;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the advertisers' auction for one bid request: candidates from the {@link TargetingIndex}, then per
+ * impression formats and sizes, deals, floors (currency-converted), blocks, flight, budgets and pacing, frequency
+ * caps, and the price — first price ({@code at=1}) or second price ({@code at=2}: the second-highest bid plus
+ * 0.01, at least the floor). The take rate is applied to every bid the same way: a campaign bidding {@code B}
+ * offers the publisher {@code B × (1 − takeRate)} and pays {@code clearing ÷ (1 − takeRate)}.
+ *
+ * <p>Allocation-free in steady state; not thread-safe — one engine per event-loop thread.
+ */
+public final class AuctionEngine {
+
+    /** The second-price increment: 0.01 in the exchange currency. */
+    static final long MIN_INCREMENT_MICROS = 10_000;
+
+    private final CampaignCatalog catalog;
+    private final TargetingIndex index;
+    private final Currencies currencies;
+    private final SpendView spend;
+    private final FrequencyView frequency;
+    private final long keepPartsPerMillion;
+    private final long[] netBidMicros;
+    private final long[] requestMask;
+    private final long[] impMask;
+    private final long[] scratch;
+
+    /** An engine over a catalog; {@code takeRate} is the exchange's share of each price. */
+    public AuctionEngine(CampaignCatalog catalog, Currencies currencies, double takeRate, SpendView spend,
+                         FrequencyView frequency) {
+        this.catalog = catalog;
+        this.index = catalog.index();
+        this.currencies = currencies;
+        this.spend = spend;
+        this.frequency = frequency;
+        this.keepPartsPerMillion = Math.round((1 - takeRate) * 1_000_000d);
+        this.netBidMicros = new long[catalog.size()];
+        for (int i = 0; i < netBidMicros.length; i++) {
+            netBidMicros[i] = catalog.get(i).bidMicros() * keepPartsPerMillion / 1_000_000L;
+        }
+        this.requestMask = index.bits();
+        this.impMask = index.bits();
+        this.scratch = index.bits();
+    }
+
+    /**
+     * Runs the auction.
+     *
+     * @param request         a decoded, validated request
+     * @param segments        the user's live segments; null or empty when unknown or not allowed (contextual)
+     * @param userHash        a 64-bit hash of the user key for frequency caps; 0 when unknown or not allowed
+     * @param nowEpochSeconds the request's clock reading
+     * @param out             receives the winners; reset first
+     */
+    public void run(BidRequest request, SegmentSet segments, long userHash, long nowEpochSeconds, AuctionResult out) {
+        out.reset();
+        if (!selectRequestCandidates(request, segments, userHash)) {
+            out.noBid(AuctionResult.NO_CANDIDATES);
+            return;
+        }
+        List<Imp> imps = request.imp;
+        for (int i = 0; i < imps.size(); i++) {
+            auctionImp(request, imps.get(i), i, segments, userHash, nowEpochSeconds, out);
+        }
+    }
+
+    private boolean selectRequestCandidates(BidRequest request, SegmentSet segments, long userHash) {
+        long[] mask = requestMask;
+        CampaignBits.copy(index.all, mask);
+        Device device = request.device;
+        Geo geo = device == null ? null : device.geo;
+        if (geo == null && request.user != null) {
+            geo = request.user.geo;
+        }
+        String country = geo == null ? null : geo.country;
+        CampaignBits.andValueOrAny(mask, country == null ? null : index.byCountry.get(country), index.anyCountry);
+        String region = geo == null ? null : geo.region;
+        CampaignBits.andValueOrAny(mask, region == null ? null : index.byRegion.get(region), index.anyRegion);
+        Integer deviceType = device == null ? null : device.devicetype;
+        long[] byType = deviceType == null || deviceType < 0 || deviceType >= index.byDeviceType.length
+                ? null : index.byDeviceType[deviceType];
+        CampaignBits.andValueOrAny(mask, byType, index.anyDeviceType);
+        String os = device == null ? null : device.os;
+        CampaignBits.andValueOrAny(mask, os == null ? null : index.os(os), index.anyOs);
+
+        Site site = request.site;
+        App app = request.app;
+        CampaignBits.clear(scratch);
+        if (site != null) {
+            String domain = site.domain;
+            CampaignBits.andValueOrAny(mask, lookupDomain(index.byDomainAllow, domain), index.anyDomain);
+            long[] denied = lookupDomain(index.byDomainDeny, domain);
+            if (denied != null) {
+                CampaignBits.andNot(mask, denied);
+            }
+            CampaignBits.and(mask, index.anyBundle);
+            orCategories(site.cat);
+            orCategories(site.sectioncat);
+            orCategories(site.pagecat);
+            orContentCategories(site.content);
+        } else if (app != null) {
+            String bundle = app.bundle;
+            CampaignBits.andValueOrAny(mask, bundle == null ? null : index.byBundleAllow.get(bundle), index.anyBundle);
+            long[] denied = bundle == null ? null : index.byBundleDeny.get(bundle);
+            if (denied != null) {
+                CampaignBits.andNot(mask, denied);
+            }
+            CampaignBits.and(mask, index.anyDomain);
+            orCategories(app.cat);
+            orCategories(app.sectioncat);
+            orCategories(app.pagecat);
+            orContentCategories(app.content);
+        } else {
+            CampaignBits.and(mask, index.anyDomain);
+            CampaignBits.and(mask, index.anyBundle);
+        }
+        CampaignBits.or(scratch, index.anyCategory);
+        CampaignBits.and(mask, scratch);
+
+        if (segments == null || segments.size() == 0) {
+            CampaignBits.and(mask, index.anySegment);
+            CampaignBits.andNot(mask, index.needsUserData);
+        } else {
+            CampaignBits.copy(index.anySegment, scratch);
+            for (int i = 0; i < segments.size(); i++) {
+                long[] bits = index.bySegmentAnyOf.get(segments.get(i));
+                if (bits != null) {
+                    CampaignBits.or(scratch, bits);
+                }
+            }
+            CampaignBits.and(mask, scratch);
+            for (int i = 0; i < segments.size(); i++) {
+                long[] bits = index.bySegmentNoneOf.get(segments.get(i));
+                if (bits != null) {
+                    CampaignBits.andNot(mask, bits);
+                }
+            }
+        }
+        if (userHash == 0) {
+            CampaignBits.andNot(mask, index.frequencyCapped);
+        }
+        List<String> badv = request.badv;
+        if (badv != null) {
+            for (int i = 0; i < badv.size(); i++) {
+                long[] bits = lookupDomain(index.byAdomain, badv.get(i));
+                if (bits != null) {
+                    CampaignBits.andNot(mask, bits);
+                }
+            }
+        }
+        return !CampaignBits.isEmpty(mask);
+    }
+
+    private void orCategories(List<String> categories) {
+        if (categories == null) {
+            return;
+        }
+        for (int i = 0; i < categories.size(); i++) {
+            index.orCategory(categories.get(i), scratch);
+        }
+    }
+
+    private void orContentCategories(Content content) {
+        if (content != null) {
+            orCategories(content.cat);
+        }
+    }
+
+    /** Domains are indexed in lower case without {@code www.}; the common lower-case request allocates nothing. */
+    private static long[] lookupDomain(Map<String, long[]> byDomain, String domain) {
+        if (domain == null || byDomain.isEmpty()) {
+            return null;
+        }
+        long[] bits = byDomain.get(domain);
+        if (bits != null) {
+            return bits;
+        }
+        String normalised = domain.toLowerCase(java.util.Locale.ROOT);
+        if (normalised.startsWith("www.")) {
+            normalised = normalised.substring(4);
+        }
+        return normalised.equals(domain) ? null : byDomain.get(normalised);
+    }
+
+    private void auctionImp(BidRequest request, Imp imp, int impIndex, SegmentSet segments, long userHash,
+                            long now, AuctionResult out) {
+        long[] mask = impMask;
+        CampaignBits.copy(requestMask, mask);
+        CampaignBits.clear(scratch);
+        Banner banner = imp.banner;
+        if (banner != null) {
+            orBannerSizes(banner);
+        }
+        if (imp.video != null) {
+            CampaignBits.or(scratch, index.videoCampaigns);
+        }
+        if (imp.audio != null) {
+            CampaignBits.or(scratch, index.audioCampaigns);
+        }
+        if (imp.nativeAd != null) {
+            CampaignBits.or(scratch, index.nativeCampaigns);
+        }
+        CampaignBits.and(mask, scratch);
+
+        Pmp pmp = imp.pmp;
+        boolean isPrivate = pmp != null && pmp.private_auction != null && pmp.private_auction == 1;
+        List<Deal> deals = pmp == null ? null : pmp.deals;
+        CampaignBits.clear(scratch);
+        if (deals != null) {
+            for (int d = 0; d < deals.size(); d++) {
+                long[] bits = index.byDeal.get(deals.get(d).id);
+                if (bits != null) {
+                    CampaignBits.or(scratch, bits);
+                }
+            }
+        }
+        if (!isPrivate) {
+            CampaignBits.or(scratch, index.openCampaigns);
+        }
+        CampaignBits.and(mask, scratch);
+
+        long impFloor = 0;
+        if (imp.bidfloor != null && imp.bidfloor > 0) {
+            impFloor = currencies.toMicros(imp.bidfloor, imp.bidfloorcur == null ? "USD" : imp.bidfloorcur);
+            if (impFloor < 0) {
+                out.noBid(AuctionResult.UNKNOWN_CURRENCY);
+                return;
+            }
+        }
+
+        Campaign best = null;
+        Creative bestCreative = null;
+        int bestDeal = -1;
+        long bestNet = -1;
+        long bestFloor = 0;
+        long secondNet = -1;
+        int candidates = 0;
+        for (int c = CampaignBits.next(mask, 0); c >= 0; c = CampaignBits.next(mask, c + 1)) {
+            candidates++;
+            Campaign campaign = catalog.get(c);
+            if (!campaign.isInFlight(now) || !hasAllSegments(campaign.segmentsAllOf, segments)) {
+                continue;
+            }
+            if (campaign.frequencyCapImpressions > 0
+                    && frequency.impressions(userHash, campaign, now) >= campaign.frequencyCapImpressions) {
+                continue;
+            }
+            int deal = -1;
+            long floor = impFloor;
+            if (campaign.isDealOnly) {
+                deal = findDeal(deals, campaign);
+                if (deal < 0) {
+                    continue;
+                }
+                floor = dealFloor(deals.get(deal));
+                if (floor < 0) {
+                    out.noBid(AuctionResult.UNKNOWN_CURRENCY);
+                    continue;
+                }
+            }
+            long net = netBidMicros[c];
+            if (net < floor || (bestNet >= 0 && net <= secondNet)) {
+                continue;
+            }
+            if (!spend.canSpend(campaign, now)) {
+                continue;
+            }
+            Creative creative = pickCreative(request, imp, campaign);
+            if (creative == null) {
+                continue;
+            }
+            if (net > bestNet) {
+                secondNet = bestNet;
+                best = campaign;
+                bestCreative = creative;
+                bestDeal = deal;
+                bestNet = net;
+                bestFloor = floor;
+            } else {
+                secondNet = net;
+            }
+        }
+        out.sawCandidates(candidates);
+        if (best == null) {
+            out.noBid(candidates == 0 ? AuctionResult.NO_CANDIDATES : AuctionResult.NO_ELIGIBLE);
+            return;
+        }
+        int auctionType = request.at == null ? 2 : request.at;
+        if (bestDeal >= 0 && deals.get(bestDeal).at != null) {
+            auctionType = deals.get(bestDeal).at;
+        }
+        long price;
+        if (auctionType == 1) {
+            price = bestNet;
+        } else {
+            long runnerUp = secondNet >= 0 ? secondNet + MIN_INCREMENT_MICROS : MIN_INCREMENT_MICROS;
+            price = Math.min(Math.max(runnerUp, bestFloor), bestNet);
+        }
+        long charge = (price * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
+        out.add(impIndex, best, bestCreative, price, charge, bestDeal);
+    }
+
+    private void orBannerSizes(Banner banner) {
+        List<Format> formats = banner.format;
+        boolean hasSize = false;
+        if (banner.w != null && banner.h != null) {
+            orSize(banner.w, banner.h);
+            hasSize = true;
+        }
+        if (formats != null) {
+            for (int i = 0; i < formats.size(); i++) {
+                Format f = formats.get(i);
+                if (f.w != null && f.h != null) {
+                    orSize(f.w, f.h);
+                    hasSize = true;
+                }
+            }
+        }
+        if (!hasSize) {
+            CampaignBits.or(scratch, index.bannerCampaigns);
+        }
+    }
+
+    private void orSize(int w, int h) {
+        long[] bits = index.byBannerSize.get(TargetingIndex.sizeKey(w, h));
+        if (bits != null) {
+            CampaignBits.or(scratch, bits);
+        }
+    }
+
+    private static boolean hasAllSegments(int[] required, SegmentSet segments) {
+        if (required.length == 0) {
+            return true;
+        }
+        if (segments == null) {
+            return false;
+        }
+        for (int segment : required) {
+            if (!segments.contains(segment)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int findDeal(List<Deal> deals, Campaign campaign) {
+        if (deals == null) {
+            return -1;
+        }
+        for (int d = 0; d < deals.size(); d++) {
+            Deal deal = deals.get(d);
+            long[] bits = index.byDeal.get(deal.id);
+            if (bits != null && CampaignBits.get(bits, campaign.index)
+                    && (deal.wseat == null || deal.wseat.isEmpty() || deal.wseat.contains(campaign.seat))) {
+                return d;
+            }
+        }
+        return -1;
+    }
+
+    private long dealFloor(Deal deal) {
+        if (deal.bidfloor == null || deal.bidfloor <= 0) {
+            return 0;
+        }
+        return currencies.toMicros(deal.bidfloor, deal.bidfloorcur == null ? "USD" : deal.bidfloorcur);
+    }
+
+    private static Creative pickCreative(BidRequest request, Imp imp, Campaign campaign) {
+        Creative[] creatives = campaign.creatives;
+        for (Creative creative : creatives) {
+            if (fitsImp(creative, imp) && !isBlocked(creative, request, imp)) {
+                return creative;
+            }
+        }
+        return null;
+    }
+
+    private static boolean fitsImp(Creative creative, Imp imp) {
+        switch (creative.format) {
+            case Creative.BANNER:
+                return imp.banner != null && fitsBanner(creative, imp.banner);
+            case Creative.VIDEO:
+                Video video = imp.video;
+                return video != null && fitsDuration(creative, video.minduration, video.maxduration)
+                        && sharesMime(creative.mimes, video.mimes);
+            case Creative.AUDIO:
+                Audio audio = imp.audio;
+                return audio != null && fitsDuration(creative, audio.minduration, audio.maxduration)
+                        && sharesMime(creative.mimes, audio.mimes);
+            default:
+                return imp.nativeAd != null;
+        }
+    }
+
+    private static boolean fitsBanner(Creative creative, Banner banner) {
+        boolean hasSize = false;
+        if (banner.w != null && banner.h != null) {
+            if (banner.w == creative.w && banner.h == creative.h) {
+                return true;
+            }
+            hasSize = true;
+        }
+        List<Format> formats = banner.format;
+        if (formats != null) {
+            for (int i = 0; i < formats.size(); i++) {
+                Format f = formats.get(i);
+                if (f.w != null && f.h != null) {
+                    if (f.w == creative.w && f.h == creative.h) {
+                        return true;
+                    }
+                    hasSize = true;
+                }
+            }
+        }
+        return !hasSize;
+    }
+
+    private static boolean fitsDuration(Creative creative, Integer min, Integer max) {
+        return (min == null || creative.durationSeconds >= min) && (max == null || max == 0
+                || creative.durationSeconds <= max);
+    }
+
+    private static boolean sharesMime(List<String> creativeMimes, List<String> accepted) {
+        if (accepted == null || accepted.isEmpty() || creativeMimes.isEmpty()) {
+            return true;
+        }
+        for (int i = 0; i < creativeMimes.size(); i++) {
+            if (accepted.contains(creativeMimes.get(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isBlocked(Creative creative, BidRequest request, Imp imp) {
+        List<String> bcat = request.bcat;
+        if (bcat != null) {
+            for (int b = 0; b < bcat.size(); b++) {
+                for (String cat : creative.cat) {
+                    if (TargetingIndex.isSameOrChildCategory(cat, bcat.get(b))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        if (creative.bundle != null && request.bapp != null && request.bapp.contains(creative.bundle)) {
+            return true;
+        }
+        if (creative.attr.length > 0) {
+            List<Integer> battr = blockedAttributes(creative.format, imp);
+            if (battr != null) {
+                for (int a = 0; a < battr.size(); a++) {
+                    int blocked = battr.get(a);
+                    for (int attr : creative.attr) {
+                        if (attr == blocked) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static List<Integer> blockedAttributes(int format, Imp imp) {
+        switch (format) {
+            case Creative.BANNER: return imp.banner.battr;
+            case Creative.VIDEO: return imp.video.battr;
+            case Creative.AUDIO: return imp.audio.battr;
+            default: return imp.nativeAd.battr;
+        }
+    }
+}

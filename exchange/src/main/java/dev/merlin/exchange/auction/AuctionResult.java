@@ -1,0 +1,112 @@
+package dev.merlin.exchange.auction;
+
+/**
+ * The winners of one auction, one per impression at most, in reusable primitive arrays (reset per request).
+ *
+ * <p>Prices are exchange-currency micros: {@code priceMicros} is what the publisher is paid (the clearing price
+ * net of the take rate), {@code chargeMicros} what the advertiser pays.
+ */
+public final class AuctionResult {
+
+    /** No bid: no campaign was a candidate for any impression. */
+    public static final int NO_CANDIDATES = 0;
+    /** No bid: candidates existed but none cleared floors, budgets, pacing or caps. */
+    public static final int NO_ELIGIBLE = 1;
+    /** No bid: a floor or response currency the exchange cannot convert. */
+    public static final int UNKNOWN_CURRENCY = 2;
+
+    private final int[] impIndex;
+    private final Campaign[] campaign;
+    private final Creative[] creative;
+    private final long[] priceMicros;
+    private final long[] chargeMicros;
+    private final int[] dealIndex;
+    private int count;
+    private int noBidReason;
+    private int candidatesSeen;
+
+    /** Room for {@code maxImps} winners. */
+    public AuctionResult(int maxImps) {
+        impIndex = new int[maxImps];
+        campaign = new Campaign[maxImps];
+        creative = new Creative[maxImps];
+        priceMicros = new long[maxImps];
+        chargeMicros = new long[maxImps];
+        dealIndex = new int[maxImps];
+    }
+
+    void reset() {
+        for (int i = 0; i < count; i++) {
+            campaign[i] = null;
+            creative[i] = null;
+        }
+        count = 0;
+        noBidReason = NO_CANDIDATES;
+        candidatesSeen = 0;
+    }
+
+    void add(int imp, Campaign winner, Creative ad, long price, long charge, int deal) {
+        impIndex[count] = imp;
+        campaign[count] = winner;
+        creative[count] = ad;
+        priceMicros[count] = price;
+        chargeMicros[count] = charge;
+        dealIndex[count] = deal;
+        count++;
+    }
+
+    void noBid(int reason) {
+        if (reason > noBidReason) {
+            noBidReason = reason;
+        }
+    }
+
+    void sawCandidates(int n) {
+        candidatesSeen += n;
+    }
+
+    /** Number of winning bids. */
+    public int count() {
+        return count;
+    }
+
+    /** Index in {@code request.imp} of winner {@code i}. */
+    public int impIndex(int i) {
+        return impIndex[i];
+    }
+
+    /** The winning campaign. */
+    public Campaign campaign(int i) {
+        return campaign[i];
+    }
+
+    /** The creative it serves. */
+    public Creative creative(int i) {
+        return creative[i];
+    }
+
+    /** Clearing price paid to the publisher, exchange-currency micros. */
+    public long priceMicros(int i) {
+        return priceMicros[i];
+    }
+
+    /** What the advertiser is charged, exchange-currency micros. */
+    public long chargeMicros(int i) {
+        return chargeMicros[i];
+    }
+
+    /** Index in {@code imp.pmp.deals} the bid goes through, or -1 for the open auction. */
+    public int dealIndex(int i) {
+        return dealIndex[i];
+    }
+
+    /** Why there is no bid when {@link #count()} is 0. */
+    public int noBidReason() {
+        return noBidReason;
+    }
+
+    /** Candidates that came out of the targeting index, over all impressions. */
+    public int candidatesSeen() {
+        return candidatesSeen;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.merlin.exchange.auction;
+
+import dev.merlin.protocol.model.Bid;
+import dev.merlin.protocol.model.BidRequest;
+import dev.merlin.protocol.model.BidResponse;
+import dev.merlin.protocol.model.Imp;
+import dev.merlin.protocol.model.SeatBid;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns an auction's winners into an OpenRTB {@link BidResponse}: one seatbid per advertiser seat. */
+public final class BidResponseBuilder {
+
+    private final Currencies currencies;
+    private final NoticeUrls urls;
+
+    /** A builder pricing in {@code currencies} and linking back to {@code urls}. */
+    public BidResponseBuilder(Currencies currencies, NoticeUrls urls) {
+        this.currencies = currencies;
+        this.urls = urls;
+    }
+
+    /**
+     * The currency to answer in: the exchange's when the request allows it (or names none), else the first of
+     * {@code request.cur} the exchange can convert; null when none can be.
+     */
+    public String responseCurrency(BidRequest request) {
+        List<String> accepted = request.cur;
+        if (accepted == null || accepted.isEmpty() || accepted.contains(currencies.exchangeCurrency())) {
+            return currencies.exchangeCurrency();
+        }
+        for (int i = 0; i < accepted.size(); i++) {
+            if (currencies.isKnown(accepted.get(i))) {
+                return accepted.get(i);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The response for a result with at least one winner.
+     *
+     * @param userHash the user's hash for frequency counting on the notices, 0 when user data may not be used
+     */
+    public BidResponse build(BidRequest request, AuctionResult result, String currency, long userHash) {
+        String tracking = NoticeUrls.tracking(userHash, request.test != null && request.test == 1);
+        BidResponse response = new BidResponse();
+        response.id = request.id;
+        response.cur = currency;
+        response.seatbid = new ArrayList<>(2);
+        for (int i = 0; i < result.count(); i++) {
+            Imp imp = request.imp.get(result.impIndex(i));
+            Campaign campaign = result.campaign(i);
+            Creative creative = result.creative(i);
+            Bid bid = new Bid();
+            bid.id = request.id + "-" + imp.id;
+            bid.impid = imp.id;
+            double price = round(currencies.fromMicros(result.priceMicros(i), currency));
+            bid.price = price;
+            bid.adid = creative.id();
+            bid.crid = creative.id();
+            bid.cid = campaign.id();
+            bid.adomain = creative.adomain().isEmpty() ? null : creative.adomain();
+            bid.cat = creative.cat().length == 0 ? null : List.of(creative.cat());
+            if (creative.attr().length > 0) {
+                List<Integer> attr = new ArrayList<>(creative.attr().length);
+                for (int a : creative.attr()) {
+                    attr.add(a);
+                }
+                bid.attr = attr;
+            }
+            bid.bundle = creative.bundle();
+            if (creative.w() > 0) {
+                bid.w = creative.w();
+                bid.h = creative.h();
+            }
+            bid.mtype = mtype(creative.format);
+            if (result.dealIndex(i) >= 0) {
+                bid.dealid = imp.pmp.deals.get(result.dealIndex(i)).id;
+            }
+            bid.nurl = urls.win(request.id, imp.id, campaign, creative, tracking);
+            bid.burl = urls.bill(request.id, imp.id, campaign, creative, tracking);
+            bid.lurl = urls.loss(request.id, imp.id, campaign, creative);
+            String clickUrl = urls.click(request.id, imp.id, campaign, creative);
+            bid.adm = Macros.substitute(creative.markup(), request.id, bid.id, imp.id, campaign.seat(), creative.id(),
+                    formatPrice(price), currency, clickUrl);
+            seatFor(response, campaign.seat()).bid.add(bid);
+        }
+        return response;
+    }
+
+    private static SeatBid seatFor(BidResponse response, String seat) {
+        for (SeatBid seatBid : response.seatbid) {
+            if (seat.equals(seatBid.seat)) {
+                return seatBid;
+            }
+        }
+        SeatBid seatBid = new SeatBid();
+        seatBid.seat = seat;
+        seatBid.bid = new ArrayList<>(2);
+        response.seatbid.add(seatBid);
+        return seatBid;
+    }
+
+    private static int mtype(int format) {
+        switch (format) {
+            case Creative.BANNER: return 1;
+            case Creative.VIDEO: return 2;
+            case Creative.AUDIO: return 3;
+            default: return 4;
+        }
+    }
+
+    static double round(double price) {
+        return BigDecimal.valueOf(price).setScale(6, RoundingMode.HALF_UP).doubleValue();
+    }
+
+    static String formatPrice(double price) {
+        return BigDecimal.valueOf(price).stripTrailingZeros().toPlainString();
+    }
+}

@@ -1,0 +1,118 @@
+package dev.merlin.exchange.auction;
+
+import dev.merlin.config.AdvertiserConfig;
+import dev.merlin.config.CampaignConfig;
+import dev.merlin.config.MerlinConfig;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/** A campaign compiled for the auction: prices in exchange-currency micros, flight in epoch seconds. */
+public final class Campaign {
+
+    final int index;
+    final String id;
+    final String advertiserId;
+    final String seat;
+    final long bidMicros;
+    final long dailyBudgetMicros;
+    final long totalBudgetMicros;
+    final boolean isEvenPacing;
+    final int frequencyCapImpressions;
+    final int frequencyCapPeriodSeconds;
+    final long flightStartEpochSeconds;
+    final long flightEndEpochSeconds;
+    final int[] segmentsAllOf;
+    final boolean isDealOnly;
+    final boolean needsUserData;
+    final Creative[] creatives;
+
+    Campaign(int index, AdvertiserConfig advertiser, CampaignConfig config, MerlinConfig merlin) {
+        this.index = index;
+        this.id = config.id();
+        this.advertiserId = advertiser.id();
+        this.seat = advertiser.seat();
+        this.bidMicros = config.bid().toMicros(merlin.exchange());
+        this.dailyBudgetMicros = config.dailyBudget() == null ? Long.MAX_VALUE : toMicros(config.dailyBudget());
+        this.totalBudgetMicros = config.totalBudget() == null ? Long.MAX_VALUE : toMicros(config.totalBudget());
+        this.isEvenPacing = "even".equals(config.pacing()) && config.dailyBudget() != null;
+        this.frequencyCapImpressions = config.frequencyCap() == null ? 0 : config.frequencyCap().impressions();
+        this.frequencyCapPeriodSeconds = config.frequencyCap() == null ? 0 : config.frequencyCap().periodSeconds();
+        LocalDate start = config.startDate();
+        LocalDate end = config.endDate();
+        this.flightStartEpochSeconds = start == null ? Long.MIN_VALUE : start.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+        this.flightEndEpochSeconds = end == null ? Long.MAX_VALUE
+                : end.plusDays(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond() - 1;
+        List<String> allOf = config.targeting().segments().allOf();
+        this.segmentsAllOf = allOf.stream().mapToInt(merlin::segmentId).toArray();
+        this.isDealOnly = !config.targeting().dealIds().isEmpty();
+        this.needsUserData = config.targeting().segments().needsUserData();
+        this.creatives = new Creative[config.creatives().size()];
+        for (int i = 0; i < creatives.length; i++) {
+            creatives[i] = new Creative(i, config.creatives().get(i));
+        }
+    }
+
+    private static long toMicros(double amount) {
+        return Math.round(amount * 1_000_000d);
+    }
+
+    /** Campaign id. */
+    public String id() {
+        return id;
+    }
+
+    /** Index in the catalog (bit position in the targeting index). */
+    public int index() {
+        return index;
+    }
+
+    /** The advertiser's id. */
+    public String advertiserId() {
+        return advertiserId;
+    }
+
+    /** The seat its bids carry. */
+    public String seat() {
+        return seat;
+    }
+
+    /** CPM bid in exchange-currency micros. */
+    public long bidMicros() {
+        return bidMicros;
+    }
+
+    /** Daily budget in micros ({@code Long.MAX_VALUE}: none). */
+    public long dailyBudgetMicros() {
+        return dailyBudgetMicros;
+    }
+
+    /** Total budget in micros ({@code Long.MAX_VALUE}: none). */
+    public long totalBudgetMicros() {
+        return totalBudgetMicros;
+    }
+
+    /** Impressions per user per period; 0 means no cap. */
+    public int frequencyCapImpressions() {
+        return frequencyCapImpressions;
+    }
+
+    /** Frequency cap period. */
+    public int frequencyCapPeriodSeconds() {
+        return frequencyCapPeriodSeconds;
+    }
+
+    /** Creatives, in config order. */
+    public Creative creative(int i) {
+        return creatives[i];
+    }
+
+    /** Number of creatives. */
+    public int creativeCount() {
+        return creatives.length;
+    }
+
+    boolean isInFlight(long nowEpochSeconds) {
+        return nowEpochSeconds >= flightStartEpochSeconds && nowEpochSeconds <= flightEndEpochSeconds;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.merlin.exchange.auction;
+
+import dev.merlin.config.AdvertiserConfig;
+import dev.merlin.config.CampaignConfig;
+import dev.merlin.config.MerlinConfig;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every campaign of the config, compiled, with its targeting index; immutable and shared by all threads. */
+public final class CampaignCatalog {
+
+    private final Campaign[] campaigns;
+    private final Map<String, Campaign> byId = new HashMap<>();
+    private final TargetingIndex index;
+
+    /** Compiles the advertisers of a validated config. */
+    public CampaignCatalog(MerlinConfig config) {
+        List<Campaign> list = new ArrayList<>();
+        for (AdvertiserConfig advertiser : config.advertisers()) {
+            for (CampaignConfig campaign : advertiser.campaigns()) {
+                Campaign compiled = new Campaign(list.size(), advertiser, campaign, config);
+                list.add(compiled);
+                byId.put(compiled.id(), compiled);
+            }
+        }
+        this.campaigns = list.toArray(new Campaign[0]);
+        this.index = new TargetingIndex(config, campaigns.length);
+    }
+
+    /** Number of campaigns. */
+    public int size() {
+        return campaigns.length;
+    }
+
+    /** The campaign at {@code index}. */
+    public Campaign get(int index) {
+        return campaigns[index];
+    }
+
+    /** The campaign with this id, or null. */
+    public Campaign byId(String id) {
+        return byId.get(id);
+    }
+
+    /** All campaigns, in config order. */
+    public List<Campaign> all() {
+        return Collections.unmodifiableList(java.util.Arrays.asList(campaigns));
+    }
+
+    TargetingIndex index() {
+        return index;
+    }
+}

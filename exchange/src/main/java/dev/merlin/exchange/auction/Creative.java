@@ -1,0 +1,98 @@
+package dev.merlin.exchange.auction;
+
+import dev.merlin.config.CreativeConfig;
+import java.util.List;
+
+/** A creative compiled for the auction: format as a code, blocks as arrays, the markup split at its macros. */
+public final class Creative {
+
+    static final int BANNER = 0;
+    static final int VIDEO = 1;
+    static final int AUDIO = 2;
+    static final int NATIVE = 3;
+
+    final int index;
+    final String id;
+    final int format;
+    final int w;
+    final int h;
+    final int durationSeconds;
+    final List<String> mimes;
+    final String markup;
+    final String landingPage;
+    final List<String> adomain;
+    final String[] cat;
+    final int[] attr;
+    final String bundle;
+
+    Creative(int index, CreativeConfig config) {
+        this.index = index;
+        this.id = config.id();
+        this.format = formatCode(config.format());
+        this.w = config.w() == null ? 0 : config.w();
+        this.h = config.h() == null ? 0 : config.h();
+        this.durationSeconds = config.durationSeconds() == null ? 0 : config.durationSeconds();
+        this.mimes = config.mimes();
+        this.markup = config.markup();
+        this.landingPage = config.landingPage();
+        this.adomain = config.adomain();
+        this.cat = config.cat().toArray(new String[0]);
+        this.attr = config.attr().stream().mapToInt(Integer::intValue).toArray();
+        this.bundle = config.bundle();
+    }
+
+    static int formatCode(String format) {
+        switch (format) {
+            case "banner": return BANNER;
+            case "video": return VIDEO;
+            case "audio": return AUDIO;
+            case "native": return NATIVE;
+            default: throw new IllegalArgumentException("unknown format " + format);
+        }
+    }
+
+    /** The creative id ({@code crid}). */
+    public String id() {
+        return id;
+    }
+
+    /** Where a click on this creative may go. */
+    public String landingPage() {
+        return landingPage;
+    }
+
+    /** Advertiser domains ({@code bid.adomain}). */
+    public List<String> adomain() {
+        return adomain;
+    }
+
+    /** The markup template. */
+    public String markup() {
+        return markup;
+    }
+
+    /** Width in px, 0 when not a banner. */
+    public int w() {
+        return w;
+    }
+
+    /** Height in px, 0 when not a banner. */
+    public int h() {
+        return h;
+    }
+
+    /** IAB categories of the ad. */
+    public String[] cat() {
+        return cat;
+    }
+
+    /** Creative attributes. */
+    public int[] attr() {
+        return attr;
+    }
+
+    /** The promoted app bundle, or null. */
+    public String bundle() {
+        return bundle;
+    }
+}

@@ -1,0 +1,209 @@
+package dev.merlin.exchange.auction;
+
+import dev.merlin.config.AdvertiserConfig;
+import dev.merlin.config.CampaignConfig;
+import dev.merlin.config.CreativeConfig;
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.TargetingConfig;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+
+/**
+ * Bitsets of campaigns per targeting value, built once when the config loads. A request's candidates are the AND
+ * of one bitset per dimension ("campaigns targeting this value" OR "campaigns not targeting the dimension"), so
+ * the auction never scans every campaign.
+ */
+final class TargetingIndex {
+
+    final int campaigns;
+    final long[] all;
+
+    final Map<String, long[]> byCountry = new HashMap<>();
+    final long[] anyCountry;
+    final Map<String, long[]> byRegion = new HashMap<>();
+    final long[] anyRegion;
+    final long[][] byDeviceType = new long[16][];
+    final long[] anyDeviceType;
+    final String[] osKeys;
+    final long[][] osBits;
+    final long[] anyOs;
+    final Map<String, long[]> byDomainAllow = new HashMap<>();
+    final long[] anyDomain;
+    final Map<String, long[]> byDomainDeny = new HashMap<>();
+    final Map<String, long[]> byBundleAllow = new HashMap<>();
+    final long[] anyBundle;
+    final Map<String, long[]> byBundleDeny = new HashMap<>();
+    final String[] categoryKeys;
+    final long[][] categoryBits;
+    final long[] anyCategory;
+    final Int2ObjectHashMap<long[]> bySegmentAnyOf = new Int2ObjectHashMap<>();
+    final long[] anySegment;
+    final Int2ObjectHashMap<long[]> bySegmentNoneOf = new Int2ObjectHashMap<>();
+    final Map<String, long[]> byAdomain = new HashMap<>();
+    final long[] needsUserData;
+    final long[] frequencyCapped;
+
+    final Long2ObjectHashMap<long[]> byBannerSize = new Long2ObjectHashMap<>();
+    final long[] bannerCampaigns;
+    final long[] videoCampaigns;
+    final long[] audioCampaigns;
+    final long[] nativeCampaigns;
+    final Map<String, long[]> byDeal = new HashMap<>();
+    final long[] openCampaigns;
+
+    TargetingIndex(MerlinConfig config, int campaignCount) {
+        this.campaigns = campaignCount;
+        all = bits();
+        CampaignBits.fill(all, campaignCount);
+        anyCountry = bits();
+        anyRegion = bits();
+        anyDeviceType = bits();
+        anyOs = bits();
+        anyDomain = bits();
+        anyBundle = bits();
+        anyCategory = bits();
+        anySegment = bits();
+        needsUserData = bits();
+        frequencyCapped = bits();
+        bannerCampaigns = bits();
+        videoCampaigns = bits();
+        audioCampaigns = bits();
+        nativeCampaigns = bits();
+        openCampaigns = bits();
+        Map<String, long[]> byOs = new HashMap<>();
+        Map<String, long[]> byCategory = new HashMap<>();
+
+        int index = 0;
+        for (AdvertiserConfig advertiser : config.advertisers()) {
+            for (CampaignConfig campaign : advertiser.campaigns()) {
+                TargetingConfig t = campaign.targeting();
+                addValues(byCountry, anyCountry, t.countries(), index, false);
+                addValues(byRegion, anyRegion, t.regions(), index, false);
+                if (t.deviceTypes().isEmpty()) {
+                    CampaignBits.set(anyDeviceType, index);
+                } else {
+                    for (int type : t.deviceTypes()) {
+                        if (type >= 0 && type < byDeviceType.length) {
+                            if (byDeviceType[type] == null) {
+                                byDeviceType[type] = bits();
+                            }
+                            CampaignBits.set(byDeviceType[type], index);
+                        }
+                    }
+                }
+                addValues(byOs, anyOs, t.os(), index, true);
+                addValues(byDomainAllow, anyDomain, t.domains().allow(), index, true);
+                addValues(byDomainDeny, null, t.domains().deny(), index, true);
+                addValues(byBundleAllow, anyBundle, t.bundles().allow(), index, false);
+                addValues(byBundleDeny, null, t.bundles().deny(), index, false);
+                addValues(byCategory, anyCategory, t.categories(), index, false);
+                TargetingConfig.SegmentTargeting segments = t.segments();
+                if (segments.anyOf().isEmpty()) {
+                    CampaignBits.set(anySegment, index);
+                } else {
+                    for (String name : segments.anyOf()) {
+                        CampaignBits.set(bySegmentAnyOf.computeIfAbsent(config.segmentId(name), k -> bits()), index);
+                    }
+                }
+                for (String name : segments.noneOf()) {
+                    CampaignBits.set(bySegmentNoneOf.computeIfAbsent(config.segmentId(name), k -> bits()), index);
+                }
+                if (segments.needsUserData()) {
+                    CampaignBits.set(needsUserData, index);
+                }
+                if (campaign.frequencyCap() != null) {
+                    CampaignBits.set(frequencyCapped, index);
+                }
+                if (t.dealIds().isEmpty()) {
+                    CampaignBits.set(openCampaigns, index);
+                } else {
+                    addValues(byDeal, null, t.dealIds(), index, false);
+                }
+                for (CreativeConfig creative : campaign.creatives()) {
+                    addValues(byAdomain, null, creative.adomain(), index, true);
+                    switch (creative.format()) {
+                        case "banner":
+                            CampaignBits.set(bannerCampaigns, index);
+                            CampaignBits.set(byBannerSize.computeIfAbsent(sizeKey(creative.w(), creative.h()),
+                                    k -> bits()), index);
+                            break;
+                        case "video":
+                            CampaignBits.set(videoCampaigns, index);
+                            break;
+                        case "audio":
+                            CampaignBits.set(audioCampaigns, index);
+                            break;
+                        default:
+                            CampaignBits.set(nativeCampaigns, index);
+                    }
+                }
+                index++;
+            }
+        }
+        osKeys = byOs.keySet().toArray(new String[0]);
+        osBits = new long[osKeys.length][];
+        for (int i = 0; i < osKeys.length; i++) {
+            osBits[i] = byOs.get(osKeys[i]);
+        }
+        List<String> categories = new ArrayList<>(byCategory.keySet());
+        categoryKeys = categories.toArray(new String[0]);
+        categoryBits = new long[categoryKeys.length][];
+        for (int i = 0; i < categoryKeys.length; i++) {
+            categoryBits[i] = byCategory.get(categoryKeys[i]);
+        }
+    }
+
+    static long sizeKey(int w, int h) {
+        return ((long) w << 32) | (h & 0xffffffffL);
+    }
+
+    long[] bits() {
+        return CampaignBits.create(campaigns);
+    }
+
+    private void addValues(Map<String, long[]> byValue, long[] any, List<String> values, int index,
+                           boolean lowerCase) {
+        if (values.isEmpty()) {
+            if (any != null) {
+                CampaignBits.set(any, index);
+            }
+            return;
+        }
+        for (String value : values) {
+            String key = lowerCase ? value.toLowerCase(Locale.ROOT) : value;
+            CampaignBits.set(byValue.computeIfAbsent(key, k -> bits()), index);
+        }
+    }
+
+    /** Campaigns targeting {@code os} (case-insensitive, no allocation), or null. */
+    long[] os(String os) {
+        for (int i = 0; i < osKeys.length; i++) {
+            if (osKeys[i].equalsIgnoreCase(os)) {
+                return osBits[i];
+            }
+        }
+        return null;
+    }
+
+    /**
+     * ORs into {@code target} the campaigns targeting {@code category} or one of its parents: a campaign on
+     * {@code IAB17} matches a page in {@code IAB17-1}.
+     */
+    void orCategory(String category, long[] target) {
+        for (int i = 0; i < categoryKeys.length; i++) {
+            if (isSameOrChildCategory(category, categoryKeys[i])) {
+                CampaignBits.or(target, categoryBits[i]);
+            }
+        }
+    }
+
+    static boolean isSameOrChildCategory(String category, String parent) {
+        return category.startsWith(parent)
+                && (category.length() == parent.length() || category.charAt(parent.length()) == '-');
+    }
+}

@@ -1,0 +1,393 @@
+package dev.merlin.exchange.segments;
+
+import net.openhft.chronicle.hash.ChronicleHashRecoveryFailedException;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * Users' segments in one off-heap Chronicle Map persisted under the data directory.
+ *
+ * <p>The key is the user key the auction picked (exchange user id, {@code user.buyeruid}, {@code user.id}
+ * or device IFA); the value is the user's segment ids, each with an expiry, laid out as described in
+ * {@link SegmentRecordMarshaller}. {@link #read} is the bid-path call and allocates nothing per call;
+ * the writes belong to the event path and take Chronicle's per-entry (segment) lock, so concurrent adds
+ * for one user never lose an update.
+ *
+ * <p><b>Restart and {@code kill -9}.</b> The map lives in a memory-mapped file, so every completed write
+ * is in the OS page cache the moment it returns and survives the process. Chronicle Map 2026.1 no longer
+ * has {@code createOrRecoverPersistedTo} (deprecated in 3.25ea6, since removed: recovery is unsafe as the
+ * normal way to open). So a marker file {@code segments.cm3.open}, held with an OS file lock, exists
+ * exactly while a process has the store open: at start, a marker left behind by a process that died
+ * means {@code recoverPersistedTo} (which resets segment locks a dead writer may have held and checks the
+ * entries), otherwise {@code createPersistedTo}. The file lock also refuses a second opener.
+ *
+ * <p><b>A full store</b> is counted ({@link #fullRejections()}), flagged ({@link #isFull()}) and logged
+ * once; the write is dropped and nothing is thrown.
+ */
+public final class SegmentStore implements AutoCloseable {
+
+    /** The map file's name under the data directory. */
+    public static final String FILE_NAME = "segments.cm3";
+    /** Present, and locked, while a process has the store open. */
+    public static final String OPEN_MARKER_NAME = FILE_NAME + ".open";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentStore.class);
+
+    private final ChronicleMap<CharSequence, SegmentRecord> map;
+    private final SegmentStoreSettings settings;
+    private final LongSupplier epochSecondsClock;
+    private final Path file;
+    private final Path openMarker;
+    private final FileChannel markerChannel;
+    private final FileLock markerLock;
+    private final boolean recoveredOnOpen;
+    private final ThreadLocal<WriteScratch> writeScratch;
+    private final AtomicLong fullRejections = new AtomicLong();
+    private final AtomicBoolean fullLogged = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean full;
+
+    private SegmentStore(ChronicleMap<CharSequence, SegmentRecord> map, SegmentStoreSettings settings,
+                         LongSupplier epochSecondsClock, Path file, Path openMarker, FileChannel markerChannel,
+                         FileLock markerLock, boolean recoveredOnOpen) {
+        this.map = map;
+        this.settings = settings;
+        this.epochSecondsClock = epochSecondsClock;
+        this.file = file;
+        this.openMarker = openMarker;
+        this.markerChannel = markerChannel;
+        this.markerLock = markerLock;
+        this.recoveredOnOpen = recoveredOnOpen;
+        int scratchCapacity = settings.maxSegmentsPerUser() + 1;
+        this.writeScratch = ThreadLocal.withInitial(() -> new WriteScratch(scratchCapacity));
+    }
+
+    /** Opens (creating or recovering) the store under {@code dataDir}, with the wall clock for writes. */
+    public static SegmentStore open(Path dataDir, SegmentStoreSettings settings) {
+        return open(dataDir, settings, () -> System.currentTimeMillis() / 1000L);
+    }
+
+    /**
+     * Opens (creating or recovering) the store under {@code dataDir}. Start-up work: it maps the file and,
+     * after an unclean stop, scans it. Fails fast if another process has it open or it cannot be recovered.
+     *
+     * @param epochSecondsClock the time used by {@link #add(CharSequence, int, long)} to drop expired segments
+     */
+    public static SegmentStore open(Path dataDir, SegmentStoreSettings settings, LongSupplier epochSecondsClock) {
+        Path file = dataDir.resolve(FILE_NAME);
+        Path marker = dataDir.resolve(OPEN_MARKER_NAME);
+        FileChannel channel = null;
+        try {
+            Files.createDirectories(dataDir);
+            boolean fileExisted = Files.exists(file);
+            boolean markerExisted = Files.exists(marker);
+            channel = FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new IllegalStateException("segment store " + file + " is already open (" + marker
+                        + " is locked by a running process)");
+            }
+            channel.truncate(0);
+            channel.write(StandardCharsets.US_ASCII.encode("pid " + ProcessHandle.current().pid() + "\n"), 0);
+            channel.force(true);
+
+            boolean recover = fileExisted && markerExisted;
+            ChronicleMap<CharSequence, SegmentRecord> map;
+            long startNanos = System.nanoTime();
+            if (recover) {
+                LOG.warn("segment store {} was not closed cleanly (left {}); recovering", file, marker);
+                map = builder(settings).recoverPersistedTo(file.toFile(), false);
+            } else {
+                map = builder(settings).createPersistedTo(file.toFile());
+            }
+            long openMillis = (System.nanoTime() - startNanos) / 1_000_000L;
+            LOG.info("segment store {}: {} users, file {} MB, {} in {} ms", file, map.longSize(),
+                    Files.size(file) >> 20, recover ? "recovered" : fileExisted ? "reopened" : "created", openMillis);
+            return new SegmentStore(map, settings, epochSecondsClock, file, marker, channel, lock, recover);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new UncheckedIOException("cannot open segment store " + file, e);
+        } catch (ChronicleHashRecoveryFailedException e) {
+            closeQuietly(channel);
+            throw new IllegalStateException("segment store " + file + " could not be recovered; move it aside "
+                    + "to start empty", e);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    private static net.openhft.chronicle.map.ChronicleMapBuilder<CharSequence, SegmentRecord> builder(
+            SegmentStoreSettings settings) {
+        return ChronicleMap.of(CharSequence.class, SegmentRecord.class)
+                .name("merlin-segments")
+                .entries(settings.entries())
+                .averageKeySize(settings.averageKeyBytes())
+                .averageValueSize((double) settings.averageSegmentsPerUser() * SegmentRecordMarshaller.PAIR_BYTES)
+                .valueMarshaller(SegmentRecordMarshaller.INSTANCE);
+    }
+
+    /**
+     * Copies the user's live segments (expiry after {@code nowEpochSeconds}) into {@code into}, which is
+     * cleared first. Allocation-free: the value is decoded into {@code into}'s own scratch record.
+     *
+     * @return whether the user has at least one live segment
+     */
+    public boolean read(CharSequence userKey, long nowEpochSeconds, SegmentSet into) {
+        into.clear();
+        if (!isUsableKey(userKey)) {
+            return false;
+        }
+        SegmentRecord record = map.getUsing(userKey, into.scratch);
+        if (record == null) {
+            return false;
+        }
+        final int[] ids = record.segmentIds;
+        final int[] expiries = record.expiresAt;
+        for (int i = 0, n = record.count; i < n; i++) {
+            if (Integer.toUnsignedLong(expiries[i]) > nowEpochSeconds) {
+                into.append(ids[i]);
+            }
+        }
+        return !into.isEmpty();
+    }
+
+    /** Inserts or refreshes a segment for a user, with the store's clock as "now"; see the four-argument form. */
+    public void add(CharSequence userKey, int segmentId, long expiresAtEpochSeconds) {
+        add(userKey, segmentId, expiresAtEpochSeconds, epochSecondsClock.getAsLong());
+    }
+
+    /**
+     * Inserts or refreshes a segment for a user (the later expiry wins), dropping the user's expired
+     * segments while the entry is locked. At the per-user cap the soonest-expiring segment makes room.
+     * A segment already expired at {@code nowEpochSeconds} is not stored. A full store drops the write
+     * and counts it; nothing is thrown for that.
+     *
+     * @throws IllegalArgumentException if the key is null, empty or longer than {@code maxKeyChars}
+     */
+    public void add(CharSequence userKey, int segmentId, long expiresAtEpochSeconds, long nowEpochSeconds) {
+        WriteScratch scratch = writeScratch.get();
+        scratch.oneSegmentId[0] = segmentId;
+        scratch.oneExpiresAt[0] = expiresAtEpochSeconds;
+        write(userKey, scratch.oneSegmentId, scratch.oneExpiresAt, 1, nowEpochSeconds, scratch.record);
+    }
+
+    /**
+     * Adds several segments to one user under a single entry lock: {@link #add(CharSequence, int, long, long)}
+     * for each of the first {@code count} pairs, in order. The bulk loader's path.
+     *
+     * @throws IllegalArgumentException if the key is unusable or {@code count} exceeds the arrays
+     */
+    public void addAll(CharSequence userKey, int[] segmentIds, long[] expiresAtEpochSeconds, int count,
+                       long nowEpochSeconds) {
+        if (count < 0 || count > segmentIds.length || count > expiresAtEpochSeconds.length) {
+            throw new IllegalArgumentException("count " + count + " does not fit the arrays");
+        }
+        write(userKey, segmentIds, expiresAtEpochSeconds, count, nowEpochSeconds, writeScratch.get().record);
+    }
+
+    private void write(CharSequence userKey, int[] segmentIds, long[] expiresAtEpochSeconds, int count,
+                       long nowEpochSeconds, SegmentRecord record) {
+        requireUsableKey(userKey);
+        try (ExternalMapQueryContext<CharSequence, SegmentRecord, ?> context = map.queryContext(userKey)) {
+            context.updateLock().lock();
+            MapEntry<CharSequence, SegmentRecord> entry = context.entry();
+            if (entry != null) {
+                entry.value().getUsing(record);
+            } else {
+                record.clear();
+            }
+            boolean changed = record.dropExpired(nowEpochSeconds);
+            for (int i = 0; i < count; i++) {
+                if (expiresAtEpochSeconds[i] > nowEpochSeconds) {
+                    record.upsert(segmentIds[i], expiresAtEpochSeconds[i], settings.maxSegmentsPerUser());
+                    changed = true;
+                }
+            }
+            if (!changed) {
+                return;
+            }
+            if (record.count == 0) {
+                if (entry != null) {
+                    entry.doRemove();
+                }
+            } else if (entry != null) {
+                entry.doReplaceValue(context.wrapValueAsData(record));
+            } else {
+                context.absentEntry().doInsert(context.wrapValueAsData(record));
+                full = false;
+            }
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            if (!isAllocationFailure(e)) {
+                throw e;
+            }
+            rejectFull(e);
+        }
+    }
+
+    /** Removes everything held for the user (privacy erasure); returns whether anything was held. */
+    public boolean erase(CharSequence userKey) {
+        if (!isUsableKey(userKey)) {
+            return false;
+        }
+        try (ExternalMapQueryContext<CharSequence, SegmentRecord, ?> context = map.queryContext(userKey)) {
+            context.updateLock().lock();
+            MapEntry<CharSequence, SegmentRecord> entry = context.entry();
+            if (entry == null) {
+                return false;
+            }
+            entry.doRemove();
+            return true;
+        }
+    }
+
+    /** The user's live segments with their expiry, by segment id, for the privacy endpoint. */
+    public List<SegmentEntry> describe(CharSequence userKey, long nowEpochSeconds) {
+        if (!isUsableKey(userKey)) {
+            return List.of();
+        }
+        SegmentRecord record = map.getUsing(userKey, new SegmentRecord(settings.maxSegmentsPerUser()));
+        if (record == null) {
+            return List.of();
+        }
+        List<SegmentEntry> entries = new ArrayList<>(record.count);
+        for (int i = 0; i < record.count; i++) {
+            if (record.expiresAt(i) > nowEpochSeconds) {
+                entries.add(new SegmentEntry(record.segmentIds[i], record.expiresAt(i)));
+            }
+        }
+        entries.sort(Comparator.comparingInt(SegmentEntry::segmentId));
+        return entries;
+    }
+
+    /** The number of users held. */
+    public long size() {
+        return map.longSize();
+    }
+
+    /** Writes dropped because the store had no room, since open. */
+    public long fullRejections() {
+        return fullRejections.get();
+    }
+
+    /** Whether the last write of a new user found the store full. */
+    public boolean isFull() {
+        return full;
+    }
+
+    /** Whether this open recovered the file after an unclean stop. */
+    public boolean recoveredOnOpen() {
+        return recoveredOnOpen;
+    }
+
+    /** The map file. */
+    public Path file() {
+        return file;
+    }
+
+    /** The sizing the store was opened with (an existing file keeps the sizing it was created with). */
+    public SegmentStoreSettings settings() {
+        return settings;
+    }
+
+    /** Closes the map and removes the open marker, which records a clean stop. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            map.close();
+        } finally {
+            try {
+                Files.deleteIfExists(openMarker);
+                markerLock.release();
+            } catch (IOException e) {
+                LOG.warn("segment store {}: cannot remove {}: {}", file, openMarker, e.toString());
+            } finally {
+                closeQuietly(markerChannel);
+            }
+        }
+    }
+
+    private boolean isUsableKey(CharSequence userKey) {
+        return userKey != null && userKey.length() > 0 && userKey.length() <= settings.maxKeyChars();
+    }
+
+    private void requireUsableKey(CharSequence userKey) {
+        if (!isUsableKey(userKey)) {
+            throw new IllegalArgumentException("user key must have 1.." + settings.maxKeyChars() + " chars, got "
+                    + (userKey == null ? "null" : userKey.length() + " chars"));
+        }
+    }
+
+    /**
+     * Chronicle Map 2026.1 signals no room with {@code IllegalStateException("<map>: Attempt to allocate #N
+     * extra segment tier, M is maximum. ...")} and an oversized entry with {@code IllegalArgumentException(
+     * "<map>: Entry is too large: requires N chunks, M is maximum.")}.
+     */
+    private static boolean isAllocationFailure(RuntimeException e) {
+        String message = e.getMessage();
+        return message != null && (message.contains("segment tier") || message.contains("Entry is too large"));
+    }
+
+    private void rejectFull(RuntimeException cause) {
+        full = true;
+        fullRejections.incrementAndGet();
+        if (fullLogged.compareAndSet(false, true)) {
+            LOG.error("segment store {} is full at {} users (sized for {}): new segments are dropped and counted; "
+                    + "raise segments.entries and rebuild the store. Cause: {}", file, map.longSize(),
+                    settings.entries(), firstLine(cause.getMessage()));
+        }
+    }
+
+    private static String firstLine(String message) {
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing a marker channel we are abandoning; nothing left to do
+            }
+        }
+    }
+
+    /** Per-thread buffers of the write path (the event path runs on a few threads). */
+    private static final class WriteScratch {
+        final SegmentRecord record;
+        final int[] oneSegmentId = new int[1];
+        final long[] oneExpiresAt = new long[1];
+
+        WriteScratch(int capacity) {
+            record = new SegmentRecord(capacity);
+        }
+    }
+}
