@@ -111,9 +111,8 @@ public class SegmentLookupBenchmark {
                 throw new IllegalStateException("store holds " + store.size() + " of " + users + " users");
             }
             System.out.printf(Locale.ROOT, "%n[segment store] %,d users x %d segments built in %.1f s "
-                            + "(%,.0f users/s); file %s = %,d MB on disk, %,d MB apparent%n", users,
-                    SEGMENTS_PER_USER, seconds, users / seconds, store.file(), diskBytes(store.file()) >> 20,
-                    Files.size(store.file()) >> 20);
+                            + "(%,.0f users/s); file %s = %,d MB%n", users, SEGMENTS_PER_USER, seconds,
+                    users / seconds, store.file(), Files.size(store.file()) >> 20);
         }
 
         @TearDown(Level.Trial)
@@ -121,15 +120,6 @@ public class SegmentLookupBenchmark {
             store.close();
             try (Stream<Path> files = Files.walk(dataDir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-
-        private static long diskBytes(Path file) {
-            try {
-                Object blocks = Files.getAttribute(file, "unix:blocks");
-                return ((Number) blocks).longValue() * 512L;
-            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-                return -1;
             }
         }
     }

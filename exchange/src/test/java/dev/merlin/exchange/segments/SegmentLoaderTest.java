@@ -78,8 +78,8 @@ class SegmentLoaderTest {
         Path input = dir.resolve("segments.csv");
         Files.writeString(input, file, StandardCharsets.UTF_8);
 
-        try (SegmentStore store = SegmentStore.open(dir.resolve("data"), SegmentStoreSettings.defaults().withEntries(1000),
-                () -> NOW)) {
+        try (SegmentStore store = SegmentStore.open(dir.resolve("data"),
+                SegmentStoreSettings.defaults().withEntries(1000), () -> NOW)) {
             SegmentLoader.LoadReport report = SegmentLoader.load(store, input, NOW, null);
             assertEquals(5, report.rows());
             assertEquals(2, report.skippedLines());
@@ -103,8 +103,8 @@ class SegmentLoaderTest {
         Path input = dir.resolve("long.csv");
         String huge = "x".repeat((1 << 20) + 10);
         Files.writeString(input, "a,1,60\n" + huge + ",1,60\nb,2,60\n", StandardCharsets.US_ASCII);
-        try (SegmentStore store = SegmentStore.open(dir.resolve("data"), SegmentStoreSettings.defaults().withEntries(1000),
-                () -> NOW)) {
+        try (SegmentStore store = SegmentStore.open(dir.resolve("data"),
+                SegmentStoreSettings.defaults().withEntries(1000), () -> NOW)) {
             SegmentLoader.LoadReport report = SegmentLoader.load(store, input, NOW, null);
             assertEquals(2, report.rows());
             assertEquals(1, report.badLines());
@@ -156,8 +156,8 @@ class SegmentLoaderTest {
         assertEquals(2, SegmentLoader.run(new String[] {"--data-dir"}, sink, sink, false));
         assertEquals(2, SegmentLoader.run(new String[] {"--data-dir", "d", "--entries", "0", "f"}, sink, sink, false));
         assertEquals(2, SegmentLoader.run(new String[] {"--bogus", "f"}, sink, sink, false));
-        assertEquals(1, SegmentLoader.run(new String[] {"--data-dir", dir.toString(), dir.resolve("missing").toString()},
-                sink, sink, false));
+        assertEquals(1, SegmentLoader.run(
+                new String[] {"--data-dir", dir.toString(), dir.resolve("missing").toString()}, sink, sink, false));
     }
 
     @Test

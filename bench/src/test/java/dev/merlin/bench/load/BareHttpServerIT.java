@@ -1,0 +1,40 @@
+package dev.merlin.bench.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The load client against the bare server over loopback: a bounded run where every request must get its 204. */
+class BareHttpServerIT {
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void twoHundredRequestsAreAllAnswered204AndRecorded() throws Exception {
+        byte[] body = "{\"id\":\"1\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],\"site\":{}}"
+                .getBytes(StandardCharsets.UTF_8);
+        RequestCorpus corpus = new RequestCorpus("test", List.of("one.json"), List.of(body), List.of());
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        try (BareHttpServer server = BareHttpServer.start(1);
+             HttpLoadClient client = new HttpLoadClient(server.port(), "/openrtb2/auction")) {
+            // 200 requests at 400/s over 2 connections: half a second, no warm-up
+            StepResult result = client.run(corpus,
+                    new HttpLoadClient.Plan("bare", 400, 2, 0, 0.5, 5, 1024), new PrintStream(progress, true));
+
+            assertEquals(200, result.requests());
+            assertEquals(Map.of(204, 200L), result.statusCounts());
+            assertEquals(Map.of(), result.failures());
+            assertEquals(200, result.latencyNanos().getTotalCount());
+            assertEquals(200, result.measuredResponses());
+            assertEquals(0, result.errors());
+            assertTrue(result.latencyNanos().getMaxValue() > 0);
+        }
+    }
+}

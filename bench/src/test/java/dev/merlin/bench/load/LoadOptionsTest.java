@@ -1,0 +1,50 @@
+package dev.merlin.bench.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class LoadOptionsTest {
+
+    @Test
+    void parsesBothFlagForms() {
+        LoadOptions options = LoadOptions.parse("--find-max", "--duration", "5", "--slo-ms=20", "--connections=8",
+                "--target", "http://127.0.0.1:9090/openrtb2/auction", "--no-bare");
+        assertTrue(options.findMax());
+        assertEquals(5, options.durationSeconds());
+        assertEquals(20, options.sloMillis());
+        assertEquals(8, options.connections());
+        assertEquals(9090, options.target().getPort());
+        assertEquals("/openrtb2/auction", options.path());
+        assertTrue(!options.measureBare());
+    }
+
+    @Test
+    void targetMustBeLoopbackWithAPort() {
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--target", "http://example.com:80/x"));
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--target", "http://10.0.0.1:80/x"));
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--target", "http://127.0.0.1/x"));
+    }
+
+    @Test
+    void runsAreBounded() {
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--duration", "100000"));
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--max-steps", "1000"));
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--rate", "0"));
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--bogus", "1"));
+    }
+
+    @Test
+    void helpPrintsUsageAndBadFlagsExitWithTwo() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, LoadGenerator.run(new String[] {"--help"}, new PrintStream(out, true), System.err));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("--find-max"));
+        assertEquals(2, LoadGenerator.run(new String[] {"--rate"}, System.out,
+                new PrintStream(new ByteArrayOutputStream())));
+    }
+}
