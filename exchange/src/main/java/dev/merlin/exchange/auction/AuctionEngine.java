@@ -183,7 +183,10 @@ public final class AuctionEngine {
         }
     }
 
-    /** Domains are indexed in lower case without {@code www.}; the common lower-case request allocates nothing. */
+    /**
+     * Domains are indexed in lower case with and without {@code www.}, so a lower-case request domain is one
+     * lookup with no allocation; only a domain with capitals pays for lower-casing.
+     */
     private static long[] lookupDomain(Map<String, long[]> byDomain, String domain) {
         if (domain == null || byDomain.isEmpty()) {
             return null;
@@ -192,11 +195,8 @@ public final class AuctionEngine {
         if (bits != null) {
             return bits;
         }
-        String normalised = domain.toLowerCase(java.util.Locale.ROOT);
-        if (normalised.startsWith("www.")) {
-            normalised = normalised.substring(4);
-        }
-        return normalised.equals(domain) ? null : byDomain.get(normalised);
+        String lower = domain.toLowerCase(java.util.Locale.ROOT);
+        return lower == domain ? null : byDomain.get(lower);
     }
 
     private void auctionImp(BidRequest request, Imp imp, int impIndex, SegmentSet segments, long userHash,

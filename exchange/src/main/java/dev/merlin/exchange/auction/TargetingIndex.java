@@ -177,6 +177,11 @@ final class TargetingIndex {
         for (String value : values) {
             String key = lowerCase ? value.toLowerCase(Locale.ROOT) : value;
             CampaignBits.set(byValue.computeIfAbsent(key, k -> bits()), index);
+            if (lowerCase) {
+                // domains: index both forms so a request's "www.x" or "x" is one lookup, no allocation
+                String alias = key.startsWith("www.") ? key.substring(4) : "www." + key;
+                CampaignBits.set(byValue.computeIfAbsent(alias, k -> bits()), index);
+            }
         }
     }
 
