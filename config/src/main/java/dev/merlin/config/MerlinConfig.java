@@ -16,10 +16,13 @@ import java.util.Set;
  * @param segments    the audience segments campaigns may target
  * @param advertisers advertisers, their campaigns and creatives
  * @param stores      sizing of the off-heap stores
+ * @param privacy     consent, children, opt-out and where audience data is rolled out
+ * @param eventLog    the local event log
  */
 public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir,
                            ExchangeSettings exchange, List<SegmentDefinition> segments,
-                           List<AdvertiserConfig> advertisers, StoresConfig stores) {
+                           List<AdvertiserConfig> advertisers, StoresConfig stores, PrivacyConfig privacy,
+                           EventLogConfig eventLog) {
 
     /** Fills unset sections with defaults. */
     public MerlinConfig {
@@ -30,11 +33,13 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         segments = segments == null ? List.of() : List.copyOf(segments);
         advertisers = advertisers == null ? List.of() : List.copyOf(advertisers);
         stores = stores == null ? StoresConfig.defaults() : stores;
+        privacy = privacy == null ? PrivacyConfig.defaults() : privacy;
+        eventLog = eventLog == null ? EventLogConfig.defaults() : eventLog;
     }
 
     /** Server settings only, no advertisers: for tests and tools. */
     public MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir) {
-        this(server, requests, dataDir, null, null, null, null);
+        this(server, requests, dataDir, null, null, null, null, null, null);
     }
 
     /** Checks every value; throws {@link ConfigException} naming the first bad one. */
@@ -44,6 +49,8 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         ConfigChecks.notBlank("dataDir", dataDir);
         exchange.validate("exchange");
         stores.validate("stores");
+        privacy.validate("privacy");
+        eventLog.validate("eventLog");
         Map<String, Integer> segmentIds = new HashMap<>();
         Set<Integer> ids = new HashSet<>();
         for (int i = 0; i < segments.size(); i++) {
@@ -96,21 +103,30 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
 
     /** A copy with another port (the {@code --port} flag). */
     public MerlinConfig withPort(int port) {
-        return new MerlinConfig(server.withPort(port), requests, dataDir, exchange, segments, advertisers, stores);
+        return new MerlinConfig(server.withPort(port), requests, dataDir, exchange, segments, advertisers, stores,
+                privacy, eventLog);
     }
 
     /** A copy with another data directory (the {@code --data-dir} flag). */
     public MerlinConfig withDataDir(String dir) {
-        return new MerlinConfig(server, requests, dir, exchange, segments, advertisers, stores);
+        return new MerlinConfig(server, requests, dir, exchange, segments, advertisers, stores, privacy, eventLog);
     }
 
     /** A copy with other store sizing (tests, benchmarks). */
     public MerlinConfig withStores(StoresConfig newStores) {
-        return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, newStores);
+        return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, newStores, privacy,
+                eventLog);
+    }
+
+    /** A copy with other privacy settings (tests). */
+    public MerlinConfig withPrivacy(PrivacyConfig newPrivacy) {
+        return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, newPrivacy,
+                eventLog);
     }
 
     /** A copy with other advertisers and segments (tests, benchmarks). */
     public MerlinConfig withAdvertisers(List<SegmentDefinition> newSegments, List<AdvertiserConfig> newAdvertisers) {
-        return new MerlinConfig(server, requests, dataDir, exchange, newSegments, newAdvertisers, stores);
+        return new MerlinConfig(server, requests, dataDir, exchange, newSegments, newAdvertisers, stores, privacy,
+                eventLog);
     }
 }

@@ -67,6 +67,13 @@ public final class ExchangeRuntime implements AutoCloseable {
             throw e;
         }
         this.spend = ledger;
+        metrics.gauge("merlin_segment_store_users", "Users held in the segment store", segments::size);
+        metrics.gauge("merlin_segment_store_full", "1 when the segment store has refused a write for lack of room",
+                () -> segments.isFull() ? 1 : 0);
+        metrics.counter("merlin_segment_store_full_rejections_total",
+                "Segment writes dropped because the store was full", segments::fullRejections);
+        metrics.counter("merlin_charge_map_full_rejections_total",
+                "Notices not charged because the charge-once map was full", spend::refusedFull);
     }
 
     /** The configuration. */

@@ -157,6 +157,22 @@ public final class ExchangeMetrics {
         channelExceptions.inc();
     }
 
+    /** Exposes a value read at scrape time as a gauge (store sizes). */
+    public void gauge(String name, String help, java.util.function.DoubleSupplier value) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name(name).help(help)
+                .callback(callback -> callback.call(value.getAsDouble()))
+                .register(registry);
+    }
+
+    /** Exposes a monotonic count read at scrape time as a counter (store rejections). */
+    public void counter(String name, String help, java.util.function.DoubleSupplier value) {
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+                .name(name).help(help)
+                .callback(callback -> callback.call(value.getAsDouble()))
+                .register(registry);
+    }
+
     /** Writes every metric in the Prometheus text format. */
     public void writeTo(OutputStream out) throws IOException {
         writer.write(out, registry.scrape());

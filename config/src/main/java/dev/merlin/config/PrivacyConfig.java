@@ -1,0 +1,53 @@
+package dev.merlin.config;
+
+import java.util.List;
+
+/**
+ * What Merlin may do with personal data, and where.
+ *
+ * @param vendorId                Merlin's vendor id in the IAB Global Vendor List (TCF v2 consent must name it)
+ * @param requiredPurposes        TCF purposes that need consent before anything is recorded or used
+ *                                (default 1 store/access, 3 create profile, 4 use profile)
+ * @param personalizationCountries countries (ISO-3166-1 alpha-3) where audience data is rolled out; requests and
+ *                                events from elsewhere stay contextual; empty means everywhere
+ * @param uidCookieDays           lifetime of the first-party {@code uid} cookie
+ * @param optOutCookieDays        lifetime of the opt-out cookie
+ */
+public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, List<String> personalizationCountries,
+                            Integer uidCookieDays, Integer optOutCookieDays) {
+
+    /** Fills unset values with defaults. */
+    public PrivacyConfig {
+        vendorId = vendorId == null ? 1_234 : vendorId;
+        requiredPurposes = requiredPurposes == null ? List.of(1, 3, 4) : List.copyOf(requiredPurposes);
+        personalizationCountries = personalizationCountries == null ? List.of()
+                : List.copyOf(personalizationCountries);
+        uidCookieDays = uidCookieDays == null ? 395 : uidCookieDays;
+        optOutCookieDays = optOutCookieDays == null ? 1_825 : optOutCookieDays;
+    }
+
+    /** All defaults. */
+    public static PrivacyConfig defaults() {
+        return new PrivacyConfig(null, null, null, null, null);
+    }
+
+    void validate(String at) {
+        ConfigChecks.range(at + ".vendorId", vendorId, 1, 65_535);
+        for (int i = 0; i < requiredPurposes.size(); i++) {
+            Integer purpose = requiredPurposes.get(i);
+            if (purpose == null || purpose < 1 || purpose > 24) {
+                throw new ConfigException(at + ".requiredPurposes[" + i + "]", "value " + purpose
+                        + " is not allowed; TCF purposes are 1 to 24");
+            }
+        }
+        for (int i = 0; i < personalizationCountries.size(); i++) {
+            String country = personalizationCountries.get(i);
+            if (country == null || !country.matches("[A-Z]{3}")) {
+                throw new ConfigException(at + ".personalizationCountries[" + i + "]", "value " + country
+                        + " is not allowed; expected an ISO-3166-1 alpha-3 code such as JPN");
+            }
+        }
+        ConfigChecks.range(at + ".uidCookieDays", uidCookieDays, 1, 400);
+        ConfigChecks.range(at + ".optOutCookieDays", optOutCookieDays, 1, 3_650);
+    }
+}
