@@ -9,8 +9,10 @@ import java.util.List;
  * @param name      display name for reports
  * @param seat      the {@code seatbid.seat} its bids carry
  * @param campaigns its campaigns
+ * @param reportToken bearer token that may read this advertiser's reports (null: only the admin token)
  */
-public record AdvertiserConfig(String id, String name, String seat, List<CampaignConfig> campaigns) {
+public record AdvertiserConfig(String id, String name, String seat, List<CampaignConfig> campaigns,
+                               String reportToken) {
 
     /** Fills unset values. */
     public AdvertiserConfig {
@@ -19,8 +21,16 @@ public record AdvertiserConfig(String id, String name, String seat, List<Campaig
         seat = seat == null ? id : seat;
     }
 
+    /** An advertiser without a report token. */
+    public AdvertiserConfig(String id, String name, String seat, List<CampaignConfig> campaigns) {
+        this(id, name, seat, campaigns, null);
+    }
+
     void validate(String at, ExchangeSettings exchange) {
         ConfigChecks.notBlank(at + ".id", id);
+        if (reportToken != null && reportToken.length() < 16) {
+            throw new ConfigException(at + ".reportToken", "value is shorter than 16 characters");
+        }
         for (int i = 0; i < campaigns.size(); i++) {
             campaigns.get(i).validate(at + ".campaigns[" + i + "]", exchange);
         }

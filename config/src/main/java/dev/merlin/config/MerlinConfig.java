@@ -18,11 +18,12 @@ import java.util.Set;
  * @param stores      sizing of the off-heap stores
  * @param privacy     consent, children, opt-out and where audience data is rolled out
  * @param eventLog    the local event log
+ * @param tracking    pixels, app sources, segment rules, attribution, report access
  */
 public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir,
                            ExchangeSettings exchange, List<SegmentDefinition> segments,
                            List<AdvertiserConfig> advertisers, StoresConfig stores, PrivacyConfig privacy,
-                           EventLogConfig eventLog) {
+                           EventLogConfig eventLog, TrackingConfig tracking) {
 
     /** Fills unset sections with defaults. */
     public MerlinConfig {
@@ -35,11 +36,12 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         stores = stores == null ? StoresConfig.defaults() : stores;
         privacy = privacy == null ? PrivacyConfig.defaults() : privacy;
         eventLog = eventLog == null ? EventLogConfig.defaults() : eventLog;
+        tracking = tracking == null ? TrackingConfig.defaults() : tracking;
     }
 
     /** Server settings only, no advertisers: for tests and tools. */
     public MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir) {
-        this(server, requests, dataDir, null, null, null, null, null, null);
+        this(server, requests, dataDir, null, null, null, null, null, null, null);
     }
 
     /** Checks every value; throws {@link ConfigException} naming the first bad one. */
@@ -79,6 +81,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
                 checkSegments(campaignAt + ".targeting.segments.noneOf", st.noneOf(), segmentIds);
             }
         }
+        tracking.validate("tracking", advertisers, segmentIds);
         return this;
     }
 
@@ -104,29 +107,36 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
     /** A copy with another port (the {@code --port} flag). */
     public MerlinConfig withPort(int port) {
         return new MerlinConfig(server.withPort(port), requests, dataDir, exchange, segments, advertisers, stores,
-                privacy, eventLog);
+                privacy, eventLog, tracking);
     }
 
     /** A copy with another data directory (the {@code --data-dir} flag). */
     public MerlinConfig withDataDir(String dir) {
-        return new MerlinConfig(server, requests, dir, exchange, segments, advertisers, stores, privacy, eventLog);
+        return new MerlinConfig(server, requests, dir, exchange, segments, advertisers, stores, privacy, eventLog,
+                tracking);
     }
 
     /** A copy with other store sizing (tests, benchmarks). */
     public MerlinConfig withStores(StoresConfig newStores) {
         return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, newStores, privacy,
-                eventLog);
+                eventLog, tracking);
+    }
+
+    /** A copy with other tracking settings (tests). */
+    public MerlinConfig withTracking(TrackingConfig newTracking) {
+        return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog,
+                newTracking);
     }
 
     /** A copy with other privacy settings (tests). */
     public MerlinConfig withPrivacy(PrivacyConfig newPrivacy) {
         return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, newPrivacy,
-                eventLog);
+                eventLog, tracking);
     }
 
     /** A copy with other advertisers and segments (tests, benchmarks). */
     public MerlinConfig withAdvertisers(List<SegmentDefinition> newSegments, List<AdvertiserConfig> newAdvertisers) {
         return new MerlinConfig(server, requests, dataDir, exchange, newSegments, newAdvertisers, stores, privacy,
-                eventLog);
+                eventLog, tracking);
     }
 }

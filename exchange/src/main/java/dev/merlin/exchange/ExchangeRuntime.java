@@ -9,8 +9,14 @@ import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.privacy.ConsentGate;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
+import dev.merlin.exchange.tracking.Attribution;
+import dev.merlin.exchange.tracking.CampaignStats;
+import dev.merlin.exchange.tracking.SegmentRules;
+import dev.merlin.exchange.tracking.TrackingService;
 import java.nio.file.Path;
 import java.util.function.LongSupplier;
 
@@ -29,6 +35,13 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final SegmentStore segments;
     private final SpendLedger spend;
     private final FrequencyStore frequency;
+    private final CampaignStats stats;
+    private final Attribution attribution;
+    private final SegmentRules rules;
+    private final TrackingService tracking;
+    private final ConsentGate consent;
+    private final EventLog events;
+    private final java.util.List<AutoCloseable> closeables = new java.util.ArrayList<>();
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
@@ -54,24 +67,36 @@ public final class ExchangeRuntime implements AutoCloseable {
         segmentSettings = new SegmentStoreSettings(stores.segmentUsers(), stores.averageKeyBytes(),
                 Math.min(stores.averageSegmentsPerUser(), stores.maxSegmentsPerUser()), stores.maxSegmentsPerUser(),
                 segmentSettings.maxKeyChars());
-        this.segments = SegmentStore.open(dataDir, segmentSettings, epochSecondsClock);
-        SpendLedger ledger = null;
+        this.consent = new ConsentGate(config.privacy());
         try {
-            ledger = new SpendLedger(catalog, dataDir, stores.chargedImpressions(), epochSecondsClock.getAsLong());
-            this.frequency = new FrequencyStore(dataDir, stores.frequencyEntries());
+            this.events = opened(EventLog.open(dataDir, config.eventLog()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot open the event log under " + dataDir, e);
+        }
+        try {
+            this.segments = opened(SegmentStore.open(dataDir, segmentSettings, epochSecondsClock));
+            this.spend = opened(new SpendLedger(catalog, dataDir, stores.chargedImpressions(),
+                    epochSecondsClock.getAsLong()));
+            this.frequency = opened(new FrequencyStore(dataDir, stores.frequencyEntries()));
+            this.stats = opened(new CampaignStats(dataDir, catalog.size()));
+            this.attribution = opened(new Attribution(catalog, config.tracking().attribution(), dataDir,
+                    stores.frequencyEntries()));
+            this.rules = opened(new SegmentRules(config, segments, dataDir, stores.frequencyEntries()));
         } catch (RuntimeException e) {
-            if (ledger != null) {
-                ledger.close();
-            }
-            segments.close();
+            close();
             throw e;
         }
-        this.spend = ledger;
+        this.tracking = new TrackingService(config, catalog, currencies, segments, rules, attribution, stats,
+                frequency);
         metrics.gauge("merlin_segment_store_users", "Users held in the segment store", segments::size);
         metrics.gauge("merlin_segment_store_full", "1 when the segment store has refused a write for lack of room",
                 () -> segments.isFull() ? 1 : 0);
         metrics.counter("merlin_segment_store_full_rejections_total",
                 "Segment writes dropped because the store was full", segments::fullRejections);
+        metrics.counter("merlin_events_written_total", "Events the writer thread appended to the event log",
+                events::written);
+        metrics.counter("merlin_events_dropped_total",
+                "Events refused because the event log's ring buffer was full (never waited on)", events::dropped);
         metrics.counter("merlin_charge_map_full_rejections_total",
                 "Notices not charged because the charge-once map was full", spend::refusedFull);
     }
@@ -121,16 +146,48 @@ public final class ExchangeRuntime implements AutoCloseable {
         return frequency;
     }
 
+    private <T extends AutoCloseable> T opened(T store) {
+        closeables.add(store);
+        return store;
+    }
+
+    /** The privacy decision, shared by the auction, the pixel and the events API. */
+    public ConsentGate consent() {
+        return consent;
+    }
+
+    /** The durable event log. */
+    public EventLog events() {
+        return events;
+    }
+
+    /** Tracking: segment rules, attribution, statistics, erasure. */
+    public TrackingService tracking() {
+        return tracking;
+    }
+
+    /** Per-campaign statistics. */
+    public CampaignStats stats() {
+        return stats;
+    }
+
+    /** Closes every store, last opened first; idempotent. */
     @Override
     public void close() {
-        try {
-            frequency.close();
-        } finally {
+        RuntimeException failure = null;
+        for (int i = closeables.size() - 1; i >= 0; i--) {
             try {
-                spend.close();
-            } finally {
-                segments.close();
+                closeables.remove(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("closing the stores failed", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

@@ -19,10 +19,11 @@ import java.util.TreeMap;
  * @param params           the {@code @Param} values of this entry (empty when the benchmark has none)
  * @param nanosPerOp       the primary score converted to ns/op
  * @param errorNanosPerOp  the score error (99.9% half-interval) in ns/op, NaN when JMH had too few samples
+ * @param bestNanosPerOp   the fastest measurement iteration in ns/op ({@code rawData}); the score when absent
  * @param allocBytesPerOp  {@code gc.alloc.rate.norm} in B/op, NaN when the run had no GC profiler
  */
 public record JmhResult(String benchmark, Map<String, String> params, double nanosPerOp, double errorNanosPerOp,
-                        double allocBytesPerOp) {
+                        double bestNanosPerOp, double allocBytesPerOp) {
 
     private static final String ALLOC_NORM = "gc.alloc.rate.norm";
 
@@ -62,9 +63,16 @@ public record JmhResult(String benchmark, Map<String, String> params, double nan
                 errorNanos = unit.endsWith("/op") ? toNanosPerOp(error, unit, benchmark)
                         : Math.abs(toNanosPerOp(Math.max(score - error, Double.MIN_VALUE), unit, benchmark) - nanos);
             }
+            double best = nanos;
+            for (JsonNode fork : primary.path("rawData")) {
+                for (JsonNode iteration : fork) {
+                    best = Math.min(best, toNanosPerOp(iteration.asDouble(), unit, benchmark));
+                }
+            }
             JsonNode alloc = entry.path("secondaryMetrics").path(ALLOC_NORM);
             double allocBytes = alloc.has("score") ? alloc.path("score").asDouble() : Double.NaN;
-            results.add(new JmhResult(benchmark, params(entry.path("params")), nanos, errorNanos, allocBytes));
+            results.add(new JmhResult(benchmark, params(entry.path("params")), nanos, errorNanos, best,
+                    allocBytes));
         }
         return results;
     }

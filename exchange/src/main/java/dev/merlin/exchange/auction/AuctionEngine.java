@@ -454,7 +454,7 @@ public final class AuctionEngine {
         if (bcat != null) {
             for (int b = 0; b < bcat.size(); b++) {
                 for (String cat : creative.cat) {
-                    if (TargetingIndex.isSameOrChildCategory(cat, bcat.get(b))) {
+                    if (IabCategories.isSameOrChild(cat, bcat.get(b))) {
                         return true;
                     }
                 }

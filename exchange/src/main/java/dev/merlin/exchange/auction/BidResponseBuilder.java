@@ -83,7 +83,7 @@ public final class BidResponseBuilder {
             bid.nurl = urls.win(request.id, imp.id, campaign, creative, tracking);
             bid.burl = urls.bill(request.id, imp.id, campaign, creative, tracking);
             bid.lurl = urls.loss(request.id, imp.id, campaign, creative);
-            String clickUrl = urls.click(request.id, imp.id, campaign, creative);
+            String clickUrl = urls.click(request.id, imp.id, campaign, creative, userHash != 0);
             bid.adm = Macros.substitute(creative.markup(), request.id, bid.id, imp.id, campaign.seat(), creative.id(),
                     formatPrice(price), currency, clickUrl);
             seatFor(response, campaign.seat()).bid.add(bid);

@@ -40,7 +40,8 @@ public final class Campaign {
         this.frequencyCapPeriodSeconds = config.frequencyCap() == null ? 0 : config.frequencyCap().periodSeconds();
         LocalDate start = config.startDate();
         LocalDate end = config.endDate();
-        this.flightStartEpochSeconds = start == null ? Long.MIN_VALUE : start.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+        this.flightStartEpochSeconds = start == null ? Long.MIN_VALUE
+                : start.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
         this.flightEndEpochSeconds = end == null ? Long.MAX_VALUE
                 : end.plusDays(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond() - 1;
         List<String> allOf = config.targeting().segments().allOf();

@@ -14,12 +14,16 @@ public final class CampaignCatalog {
 
     private final Campaign[] campaigns;
     private final Map<String, Campaign> byId = new HashMap<>();
+    private final Map<String, Integer> advertiserIndex = new HashMap<>();
+    private final List<AdvertiserConfig> advertisers;
     private final TargetingIndex index;
 
     /** Compiles the advertisers of a validated config. */
     public CampaignCatalog(MerlinConfig config) {
         List<Campaign> list = new ArrayList<>();
+        this.advertisers = config.advertisers();
         for (AdvertiserConfig advertiser : config.advertisers()) {
+            advertiserIndex.put(advertiser.id(), advertiserIndex.size());
             for (CampaignConfig campaign : advertiser.campaigns()) {
                 Campaign compiled = new Campaign(list.size(), advertiser, campaign, config);
                 list.add(compiled);
@@ -48,6 +52,17 @@ public final class CampaignCatalog {
     /** All campaigns, in config order. */
     public List<Campaign> all() {
         return Collections.unmodifiableList(java.util.Arrays.asList(campaigns));
+    }
+
+    /** The position of an advertiser in the config, or -1. */
+    public int advertiserIndex(String advertiserId) {
+        Integer index = advertiserIndex.get(advertiserId);
+        return index == null ? -1 : index;
+    }
+
+    /** The advertisers, in config order. */
+    public List<AdvertiserConfig> advertisers() {
+        return advertisers;
     }
 
     TargetingIndex index() {

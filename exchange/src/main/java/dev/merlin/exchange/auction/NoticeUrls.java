@@ -44,9 +44,15 @@ public final class NoticeUrls {
         return isTest ? user + "&t=1" : user;
     }
 
-    /** The click link the markup's {@code ${CLICK_URL}} becomes; {@code /click} redirects to the landing page. */
-    public String click(String requestId, String impId, Campaign campaign, Creative creative) {
-        return notice("/click", requestId, impId, campaign, creative);
+    /**
+     * The click link the markup's {@code ${CLICK_URL}} becomes; {@code /click} redirects to the landing page.
+     * {@code np=1} marks an auction where user data could not be used, so the click is counted but not tied to
+     * the user.
+     */
+    public String click(String requestId, String impId, Campaign campaign, Creative creative,
+                        boolean mayUsePersonalData) {
+        String url = notice("/click", requestId, impId, campaign, creative);
+        return mayUsePersonalData ? url : url + "&np=1";
     }
 
     private String notice(String path, String requestId, String impId, Campaign campaign, Creative creative) {

@@ -201,14 +201,9 @@ final class TargetingIndex {
      */
     void orCategory(String category, long[] target) {
         for (int i = 0; i < categoryKeys.length; i++) {
-            if (isSameOrChildCategory(category, categoryKeys[i])) {
+            if (IabCategories.isSameOrChild(category, categoryKeys[i])) {
                 CampaignBits.or(target, categoryBits[i]);
             }
         }
-    }
-
-    static boolean isSameOrChildCategory(String category, String parent) {
-        return category.startsWith(parent)
-                && (category.length() == parent.length() || category.charAt(parent.length()) == '-');
     }
 }

@@ -4,7 +4,11 @@ import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.AuctionEngine;
 import dev.merlin.exchange.auction.AuctionResult;
 import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.events.EventWriter;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.PrivacyDecision;
 import dev.merlin.exchange.segments.SegmentSet;
 import dev.merlin.protocol.BidRequestDecoder;
 import dev.merlin.protocol.BidResponseEncoder;
@@ -98,7 +102,11 @@ final class AuctionEndpoint {
             metrics.noBid("unknown_currency");
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
-        String userKey = mayUsePersonalData(request) ? UserKeys.select(request) : null;
+        PrivacyDecision privacy = runtime.consent().decide(request);
+        if (!privacy.mayUsePersonalData()) {
+            metrics.contextualOnly(privacy.reason());
+        }
+        String userKey = privacy.mayUsePersonalData() ? UserKeys.select(request) : null;
         SegmentSet segments = state.segments;
         segments.clear();
         if (userKey != null) {
@@ -107,6 +115,7 @@ final class AuctionEndpoint {
         long userHash = UserKeys.hash(userKey);
         AuctionResult result = state.result;
         state.engine.run(request, segments, userHash, now, result);
+        logAuction(request, result, now);
         if (result.count() == 0) {
             metrics.noBid(noBidLabel(result.noBidReason()));
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
@@ -128,15 +137,16 @@ final class AuctionEndpoint {
         return response;
     }
 
-    /**
-     * Whether the user's data may be used for this request. Children's inventory (COPPA) and limited ad tracking
-     * are contextual only; the full consent gate (GDPR/TCF, US Privacy, GPP, opt-out) belongs to the privacy issue.
-     */
-    static boolean mayUsePersonalData(BidRequest request) {
-        if (request.regs != null && request.regs.coppa != null && request.regs.coppa == 1) {
-            return false;
+    /** The auction outcome to the event log: request id, bids, and the first winner with its price. */
+    private void logAuction(BidRequest request, AuctionResult result, long nowEpochSeconds) {
+        EventLog log = runtime.events();
+        EventWriter event = log.begin(EventType.AUCTION, nowEpochSeconds * 1000L)
+                .put("rid", request.id)
+                .put("bids", result.count());
+        if (result.count() > 0) {
+            event.put("c", result.campaign(0).id()).put("price", result.priceMicros(0));
         }
-        return request.device == null || request.device.lmt == null || request.device.lmt != 1;
+        log.commit(event);
     }
 
     private static String noBidLabel(int reason) {

@@ -1,5 +1,6 @@
 package dev.merlin.exchange.http;
 
+import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -43,13 +44,23 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     private final AuctionEndpoint auction;
     private final NoticeEndpoint notices;
+    private final PixelEndpoint pixel;
+    private final EventsEndpoint events;
+    private final ClickEndpoint clicks;
+    private final ReportsEndpoint reports;
+    private final PrivacyEndpoints privacy;
     private final ExchangeMetrics metrics;
     private final Set<Class<?>> loggedCauses = ConcurrentHashMap.newKeySet();
 
-    ExchangeHandler(AuctionEndpoint auction, NoticeEndpoint notices, ExchangeMetrics metrics) {
-        this.auction = auction;
-        this.notices = notices;
-        this.metrics = metrics;
+    ExchangeHandler(ExchangeRuntime runtime) {
+        this.auction = new AuctionEndpoint(runtime);
+        this.notices = new NoticeEndpoint(runtime);
+        this.pixel = new PixelEndpoint(runtime);
+        this.events = new EventsEndpoint(runtime);
+        this.clicks = new ClickEndpoint(runtime);
+        this.reports = new ReportsEndpoint(runtime);
+        this.privacy = new PrivacyEndpoints(runtime);
+        this.metrics = runtime.metrics();
     }
 
     @Override
@@ -90,6 +101,41 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     ctx.write(notices.handle(ctx, path.substring(1), uri));
                 }
                 break;
+            case "/px":
+                if (method != HttpMethod.GET) {
+                    methodNotAllowed(ctx, "GET");
+                } else {
+                    ctx.write(pixel.handle(ctx, request));
+                }
+                break;
+            case "/events":
+                if (method != HttpMethod.POST) {
+                    methodNotAllowed(ctx, "POST");
+                } else {
+                    ctx.write(events.handle(ctx, request));
+                }
+                break;
+            case "/click":
+                if (method != HttpMethod.GET) {
+                    methodNotAllowed(ctx, "GET");
+                } else {
+                    ctx.write(clicks.handle(ctx, request));
+                }
+                break;
+            case "/reports/campaigns":
+                if (method != HttpMethod.GET) {
+                    methodNotAllowed(ctx, "GET");
+                } else {
+                    ctx.write(reports.handle(ctx, request));
+                }
+                break;
+            case "/optout":
+                if (method != HttpMethod.GET && method != HttpMethod.POST) {
+                    methodNotAllowed(ctx, "GET, POST");
+                } else {
+                    ctx.write(privacy.optOut(ctx, request));
+                }
+                break;
             case "/health":
             case "/status":
                 if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
@@ -106,7 +152,15 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 }
                 break;
             default:
-                fail(ctx, HttpResponseStatus.NOT_FOUND, "unknown_path", "no such endpoint: " + path, false);
+                if (path.startsWith(PrivacyEndpoints.USERS_PREFIX)) {
+                    if (method != HttpMethod.GET && method != HttpMethod.DELETE) {
+                        methodNotAllowed(ctx, "GET, DELETE");
+                    } else {
+                        ctx.write(privacy.user(ctx, request, path));
+                    }
+                } else {
+                    fail(ctx, HttpResponseStatus.NOT_FOUND, "unknown_path", "no such endpoint: " + path, false);
+                }
         }
     }
 

@@ -26,7 +26,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     public HttpPipeline(ExchangeRuntime runtime) {
         this.server = runtime.config().server();
         this.metrics = runtime.metrics();
-        this.handler = new ExchangeHandler(new AuctionEndpoint(runtime), new NoticeEndpoint(runtime), metrics);
+        this.handler = new ExchangeHandler(runtime);
     }
 
     @Override

@@ -57,6 +57,7 @@ final class NoticeEndpoint {
             if (userHash != 0) {
                 runtime.frequency().record(userHash, campaign, now);
             }
+            runtime.tracking().impression(campaign, userHash, now);
         }
         runtime.metrics().notice(kind, charge.name().toLowerCase(java.util.Locale.ROOT));
         return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);

@@ -1,5 +1,6 @@
 package dev.merlin.exchange.metrics;
 
+import dev.merlin.exchange.privacy.RefusalReason;
 import dev.merlin.protocol.ErrorReason;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -27,6 +28,8 @@ public final class ExchangeMetrics {
     private final java.util.Map<String, CounterDataPoint> noBidReasons = new java.util.HashMap<>();
     private final CounterDataPoint bids;
     private final Counter notices;
+    private final CounterDataPoint[] contextual;
+    private final Counter activity;
 
     /** Registers every counter in a registry of its own (several servers may run in one JVM, as in tests). */
     public ExchangeMetrics() {
@@ -74,6 +77,21 @@ public final class ExchangeMetrics {
                 .help("Win, billing and loss notices, by outcome")
                 .labelNames("kind", "outcome")
                 .register(registry);
+        Counter privacy = Counter.builder()
+                .name("merlin_bid_requests_contextual_total")
+                .help("Bid requests where user data may not be used, by the privacy gate's reason")
+                .labelNames("reason")
+                .register(registry);
+        RefusalReason[] refusals = RefusalReason.values();
+        contextual = new CounterDataPoint[refusals.length];
+        for (RefusalReason reason : refusals) {
+            contextual[reason.ordinal()] = privacy.labelValues(reason.label());
+        }
+        activity = Counter.builder()
+                .name("merlin_activity_total")
+                .help("Pixel hits and app events, by source and outcome (recorded or the refusal reason)")
+                .labelNames("source", "outcome")
+                .register(registry);
         connectionsOpened = Counter.builder()
                 .name("merlin_connections_opened_total")
                 .help("TCP connections accepted")
@@ -110,6 +128,26 @@ public final class ExchangeMetrics {
     /** Notices so far of this kind and outcome. */
     public long notices(String kind, String outcome) {
         return (long) notices.labelValues(kind, outcome).get();
+    }
+
+    /** A bid request that must stay contextual, by the privacy gate's reason. */
+    public void contextualOnly(RefusalReason reason) {
+        contextual[reason.ordinal()].inc();
+    }
+
+    /** Bid requests kept contextual so far for {@code reason}. */
+    public long contextualOnlyCount(RefusalReason reason) {
+        return (long) contextual[reason.ordinal()].get();
+    }
+
+    /** Activity (pixel or app event) by source kind and outcome: recorded, or refused with a reason. */
+    public void activity(String source, String outcome) {
+        activity.labelValues(source, outcome).inc();
+    }
+
+    /** Activity so far with this source kind and outcome. */
+    public long activityCount(String source, String outcome) {
+        return (long) activity.labelValues(source, outcome).get();
     }
 
     /** A connection was accepted. */

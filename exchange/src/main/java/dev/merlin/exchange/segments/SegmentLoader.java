@@ -14,9 +14,10 @@ import java.util.Locale;
  * Bulk-loads a segment file into the store, or generates a synthetic one.
  *
  * <pre>
- * java -cp exchange.jar dev.merlin.exchange.segments.SegmentLoader --data-dir DIR [--entries N] FILE
- * java -cp exchange.jar dev.merlin.exchange.segments.SegmentLoader --generate USERS --segments K FILE
+ * java $JVM_FLAGS -cp exchange.jar dev.merlin.exchange.segments.SegmentLoader --data-dir DIR [--entries N] FILE
+ * java $JVM_FLAGS -cp exchange.jar dev.merlin.exchange.segments.SegmentLoader --generate USERS --segments K FILE
  * </pre>
+ * ({@code JVM_FLAGS} as in the Makefile: with {@code -cp} the jar manifest's Add-Opens do not apply.)
  * A segment file has one {@code user-key,segment,ttlSeconds} per line; {@code #} starts a comment line.
  * Bad lines are counted and the first ten reported with their line number; the rest still load. The
  * loader must be the only process with the store open (the exchange refuses to open it meanwhile).
@@ -102,6 +103,11 @@ public final class SegmentLoader {
             return load(dataDir, entries, file, out, err, terminal);
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
             err.println("segment-loader: " + e.getMessage());
+            return 1;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            // Chronicle Map cannot start without its --add-opens/--add-exports flags
+            err.println("segment-loader: Chronicle Map failed to initialise (" + e + "); run java with the flags "
+                    + "in the Makefile's JVM_FLAGS (../shared/STACK.md section 2)");
             return 1;
         }
     }

@@ -4,6 +4,7 @@ import net.openhft.chronicle.hash.ChronicleHashRecoveryFailedException;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
+import net.openhft.chronicle.map.MapSegmentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -263,6 +264,33 @@ public final class SegmentStore implements AutoCloseable {
             entry.doRemove();
             return true;
         }
+    }
+
+    /**
+     * Removes every user whose segments have all expired, one Chronicle segment lock at a time. Users
+     * with some live segments are left for their next write to trim (reads already skip expired ones).
+     * Maintenance work for a background thread, never the event loop: it walks the whole map.
+     *
+     * @return the number of users removed
+     */
+    public long purgeExpired(long nowEpochSeconds) {
+        SegmentRecord record = new SegmentRecord(settings.maxSegmentsPerUser());
+        long[] removed = new long[1];
+        for (int segment = 0, segments = map.segments(); segment < segments; segment++) {
+            try (MapSegmentContext<CharSequence, SegmentRecord, ?> context = map.segmentContext(segment)) {
+                context.forEachSegmentEntry(entry -> {
+                    entry.value().getUsing(record);
+                    for (int i = 0; i < record.count; i++) {
+                        if (record.expiresAt(i) > nowEpochSeconds) {
+                            return;
+                        }
+                    }
+                    entry.doRemove();
+                    removed[0]++;
+                });
+            }
+        }
+        return removed[0];
     }
 
     /** The user's live segments with their expiry, by segment id, for the privacy endpoint. */

@@ -137,6 +137,23 @@ class SegmentStoreTest {
     }
 
     @Test
+    void purgeRemovesUsersWhoseSegmentsAllExpired() {
+        for (int u = 0; u < 300; u++) {
+            store.add(SyntheticSegments.userKey(u), 1, NOW + 10, NOW);
+            if (u % 3 == 0) {
+                store.add(SyntheticSegments.userKey(u), 2, NOW + 100, NOW);
+            }
+        }
+        assertEquals(0, store.purgeExpired(NOW + 9));
+        assertEquals(200, store.purgeExpired(NOW + 10));
+        assertEquals(100, store.size());
+        assertTrue(store.read(SyntheticSegments.userKey(3), NOW + 10, new SegmentSet()));
+        assertFalse(store.read(SyntheticSegments.userKey(4), NOW, new SegmentSet()));
+        assertEquals(100, store.purgeExpired(NOW + 100));
+        assertEquals(0, store.size());
+    }
+
+    @Test
     void describeListsLiveSegmentsBySegmentId() {
         store.add(USER, 30, NOW + 3, NOW);
         store.add(USER, 10, NOW + 1, NOW);

@@ -1,0 +1,274 @@
+package dev.merlin.exchange.events;
+
+import static dev.merlin.exchange.events.EventFormat.BODY_LENGTH_OFFSET;
+import static dev.merlin.exchange.events.EventFormat.CHECKSUM_OFFSET;
+import static dev.merlin.exchange.events.EventFormat.CREATED_OFFSET;
+import static dev.merlin.exchange.events.EventFormat.FILE_HEADER_LENGTH;
+import static dev.merlin.exchange.events.EventFormat.FRAME_LENGTH;
+import static dev.merlin.exchange.events.EventFormat.MAGIC;
+import static dev.merlin.exchange.events.EventFormat.MAGIC_OFFSET;
+import static dev.merlin.exchange.events.EventFormat.ORDER;
+import static dev.merlin.exchange.events.EventFormat.VERSION;
+import static dev.merlin.exchange.events.EventFormat.VERSION_OFFSET;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The writer thread's work: drains the ring into a batch buffer, frames each event with its length and CRC-32C,
+ * appends batches to the current file, rotates at the size limit and forces to disk at least every
+ * {@code flushMillis} and on rotation and close. See {@link EventFormat} for the format.
+ *
+ * <p>A write error loses the events of the batch being written (counted by {@link #lost()}), abandons that file and
+ * carries on in a new one; the log never stops the exchange.
+ */
+final class EventLogAgent implements Agent, MessageHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventLogAgent.class);
+    private static final int MESSAGES_PER_DUTY_CYCLE = 4_096;
+    private static final int MIN_BATCH_BYTES = 256 * 1024;
+
+    private final RingBuffer ring;
+    private final Path directory;
+    private final long fileBytes;
+    private final long flushMillis;
+    private final EpochClock clock;
+    private final ByteBuffer batchBytes;
+    private final ByteBuffer checksumView;
+    private final UnsafeBuffer batch;
+    private final CRC32C crc = new CRC32C();
+
+    private FileChannel channel;
+    private Path currentFile;
+    private long filePosition;
+    private long lastFileMillis;
+    private long nextSeq;
+    private int batchPosition;
+    private int batchEvents;
+    private long unforcedBytes;
+    private long firstUnforcedMillis;
+    private int consecutiveFailures;
+
+    private volatile long written;
+    private volatile long lost;
+    private volatile long forces;
+
+    EventLogAgent(RingBuffer ring, Path directory, long fileBytes, long flushMillis, EpochClock clock,
+                  int maxEventBytes) throws IOException {
+        this.ring = ring;
+        this.directory = directory;
+        this.fileBytes = fileBytes;
+        this.flushMillis = flushMillis;
+        this.clock = clock;
+        this.batchBytes = ByteBuffer.allocateDirect(Math.max(MIN_BATCH_BYTES, 2 * (FRAME_LENGTH + maxEventBytes)));
+        this.checksumView = batchBytes.duplicate();
+        this.batch = new UnsafeBuffer(batchBytes);
+        Files.createDirectories(directory);
+        scanExisting();
+        openNewFile(); // fail fast at start-up when the directory is not writable
+    }
+
+    @Override
+    public String roleName() {
+        return "merlin-event-log";
+    }
+
+    @Override
+    public int doWork() {
+        int work = ring.read(this, MESSAGES_PER_DUTY_CYCLE);
+        writeBatch();
+        if (unforcedBytes > 0 && clock.time() - firstUnforcedMillis >= flushMillis) {
+            force();
+        }
+        return work;
+    }
+
+    @Override
+    public void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
+        int recordLength = FRAME_LENGTH + length;
+        long logicalPosition = filePosition + batchPosition;
+        if (logicalPosition > FILE_HEADER_LENGTH && logicalPosition + recordLength > fileBytes) {
+            writeBatch();
+            rotate();
+        }
+        if (batch.capacity() - batchPosition < recordLength) {
+            writeBatch();
+        }
+        int at = batchPosition;
+        int bodyAt = at + FRAME_LENGTH;
+        batch.putInt(at + BODY_LENGTH_OFFSET, length, ORDER);
+        batch.putBytes(bodyAt, buffer, index, length);
+        checksumView.clear().position(bodyAt).limit(bodyAt + length);
+        crc.reset();
+        crc.update(checksumView);
+        batch.putInt(at + CHECKSUM_OFFSET, (int) crc.getValue(), ORDER);
+        batchPosition = bodyAt + length;
+        batchEvents++;
+    }
+
+    /** Drains whatever is left in the ring, then forces and closes the file. Producers have stopped by now. */
+    @Override
+    public void onClose() {
+        while (ring.read(this) > 0) {
+            writeBatch();
+        }
+        writeBatch();
+        closeFile();
+        syncDirectory();
+    }
+
+    long written() {
+        return written;
+    }
+
+    long lost() {
+        return lost;
+    }
+
+    long forces() {
+        return forces;
+    }
+
+    private void writeBatch() {
+        if (batchPosition == 0) {
+            return;
+        }
+        int events = batchEvents;
+        try {
+            if (channel == null) {
+                openNewFile();
+            }
+            batchBytes.clear().limit(batchPosition);
+            while (batchBytes.hasRemaining()) {
+                channel.write(batchBytes);
+            }
+            if (unforcedBytes == 0) {
+                firstUnforcedMillis = clock.time();
+            }
+            filePosition += batchPosition;
+            unforcedBytes += batchPosition;
+            written = written + events;
+            consecutiveFailures = 0;
+        } catch (IOException e) {
+            lost = lost + events;
+            fail("write to " + currentFile, e);
+        } finally {
+            batchPosition = 0;
+            batchEvents = 0;
+        }
+    }
+
+    private void force() {
+        if (channel == null) {
+            return;
+        }
+        try {
+            channel.force(false);
+            forces = forces + 1;
+            unforcedBytes = 0;
+        } catch (IOException e) {
+            fail("force " + currentFile, e);
+        }
+    }
+
+    private void rotate() {
+        closeFile();
+        syncDirectory();
+        try {
+            openNewFile();
+        } catch (IOException e) {
+            fail("open a new file in " + directory, e);
+        }
+    }
+
+    private void closeFile() {
+        if (channel == null) {
+            return;
+        }
+        force();
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+        } catch (IOException e) {
+            LOG.warn("closing event log file {} failed", currentFile, e);
+        }
+        channel = null;
+    }
+
+    private void openNewFile() throws IOException {
+        long createdMillis = Math.max(clock.time(), lastFileMillis);
+        Path file = directory.resolve(EventFormat.fileName(createdMillis, nextSeq));
+        FileChannel opened = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            ByteBuffer header = ByteBuffer.allocate(FILE_HEADER_LENGTH).order(ORDER);
+            header.putInt(MAGIC_OFFSET, MAGIC).putShort(VERSION_OFFSET, (short) VERSION)
+                    .putLong(CREATED_OFFSET, createdMillis);
+            while (header.hasRemaining()) {
+                opened.write(header);
+            }
+        } catch (IOException e) {
+            opened.close();
+            throw e;
+        }
+        lastFileMillis = createdMillis;
+        nextSeq++;
+        channel = opened;
+        currentFile = file;
+        filePosition = FILE_HEADER_LENGTH;
+        unforcedBytes = FILE_HEADER_LENGTH;
+        firstUnforcedMillis = clock.time();
+    }
+
+    /** Continues after the newest existing file, so that names keep sorting in creation order across restarts. */
+    private void scanExisting() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+            for (Path file : files) {
+                long[] parsed = EventFormat.parse(file.getFileName().toString());
+                if (parsed != null) {
+                    lastFileMillis = Math.max(lastFileMillis, parsed[0]);
+                    nextSeq = Math.max(nextSeq, parsed[1] + 1);
+                }
+            }
+        }
+    }
+
+    /** Makes new and rotated file names durable; best effort, as some file systems refuse to sync a directory. */
+    private void syncDirectory() {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // nothing more to do: the files themselves are forced
+        }
+    }
+
+    private void fail(String what, IOException e) {
+        consecutiveFailures++;
+        if (Integer.bitCount(consecutiveFailures) == 1) { // 1st, 2nd, 4th, 8th... in a row: log, don't flood
+            LOG.error("event log: {} failed ({} in a row); events in that batch are lost", what,
+                    consecutiveFailures, e);
+        }
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // abandoning the file anyway
+            }
+            channel = null;
+        }
+    }
+}

@@ -1,0 +1,336 @@
+package dev.merlin.exchange.events;
+
+import static dev.merlin.exchange.events.EventFormat.BODY_HEADER_LENGTH;
+import static dev.merlin.exchange.events.EventFormat.BODY_LENGTH_OFFSET;
+import static dev.merlin.exchange.events.EventFormat.CHECKSUM_OFFSET;
+import static dev.merlin.exchange.events.EventFormat.FIELD_COUNT_OFFSET;
+import static dev.merlin.exchange.events.EventFormat.FILE_HEADER_LENGTH;
+import static dev.merlin.exchange.events.EventFormat.FRAME_LENGTH;
+import static dev.merlin.exchange.events.EventFormat.KIND_LONG;
+import static dev.merlin.exchange.events.EventFormat.KIND_NULL;
+import static dev.merlin.exchange.events.EventFormat.KIND_STRING;
+import static dev.merlin.exchange.events.EventFormat.MAGIC;
+import static dev.merlin.exchange.events.EventFormat.MAGIC_OFFSET;
+import static dev.merlin.exchange.events.EventFormat.MAX_BODY_LENGTH;
+import static dev.merlin.exchange.events.EventFormat.MILLIS_OFFSET;
+import static dev.merlin.exchange.events.EventFormat.ORDER;
+import static dev.merlin.exchange.events.EventFormat.TYPE_OFFSET;
+import static dev.merlin.exchange.events.EventFormat.VERSION;
+import static dev.merlin.exchange.events.EventFormat.VERSION_OFFSET;
+
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Reads the event log back, in file order: a library for tests and tools, and a command that prints one JSON line
+ * per event.
+ *
+ * <pre>
+ * java -cp exchange/target/exchange.jar dev.merlin.exchange.events.EventLogReader \
+ *     [--data-dir DIR] [--type WIN[,BILL...]] [--since 2026-11-29T10:00:00Z] [--count]
+ * </pre>
+ *
+ * <p>A record that fails its length or checksum check (a tail torn by a crash, or a file being written right now)
+ * ends its file: it is reported as {@link Damage}, never parsed, and reading goes on with the next file.
+ */
+public final class EventLogReader {
+
+    /** A record, or a file header, that could not be read; {@code offset} is where it starts in the file. */
+    public record Damage(Path file, long offset, String reason) {
+
+        @Override
+        public String toString() {
+            return file + " at offset " + offset + ": " + reason;
+        }
+    }
+
+    /** What a read found: files read, events delivered, and any damage. */
+    public record Summary(int files, long events, List<Damage> damage) {
+    }
+
+    private EventLogReader() {
+    }
+
+    /** Every intact event under {@code <dataDir>/events/}, in file order; damage is skipped. */
+    public static List<Event> readAll(Path dataDir) throws IOException {
+        List<Event> events = new ArrayList<>();
+        read(dataDir, events::add);
+        return events;
+    }
+
+    /** Hands every intact event under {@code <dataDir>/events/} to {@code sink}, in file order. */
+    public static Summary read(Path dataDir, Consumer<? super Event> sink) throws IOException {
+        List<Damage> damage = new ArrayList<>();
+        List<Path> files = files(dataDir);
+        long events = 0;
+        for (Path file : files) {
+            events += readFile(file, sink, damage);
+        }
+        return new Summary(files.size(), events, List.copyOf(damage));
+    }
+
+    /** The log files under {@code <dataDir>/events/}, oldest first; empty when there is no such directory. */
+    public static List<Path> files(Path dataDir) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(EventFormat.directory(dataDir))) {
+            for (Path entry : entries) {
+                if (EventFormat.isLogFileName(entry.getFileName().toString()) && Files.isRegularFile(entry)) {
+                    files.add(entry);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return files;
+        }
+        Comparator<Path> byCreation = Comparator
+                .comparingLong((Path p) -> EventFormat.parse(p.getFileName().toString())[0])
+                .thenComparingLong(p -> EventFormat.parse(p.getFileName().toString())[1]);
+        files.sort(byCreation);
+        return files;
+    }
+
+    /** Reads one file; returns how many events it delivered and adds at most one damage report. */
+    static long readFile(Path file, Consumer<? super Event> sink, List<Damage> damage) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        if (bytes.length == 0) {
+            return 0; // created, then the process died before the header reached the disk
+        }
+        UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+        if (bytes.length < FILE_HEADER_LENGTH) {
+            damage.add(new Damage(file, 0, "torn file header: " + bytes.length + " of " + FILE_HEADER_LENGTH
+                    + " bytes"));
+            return 0;
+        }
+        if (buffer.getInt(MAGIC_OFFSET, ORDER) != MAGIC) {
+            damage.add(new Damage(file, 0, "not an event log file (bad magic)"));
+            return 0;
+        }
+        int version = buffer.getShort(VERSION_OFFSET, ORDER) & 0xFFFF;
+        if (version != VERSION) {
+            damage.add(new Damage(file, 0, "unsupported version " + version));
+            return 0;
+        }
+        CRC32C crc = new CRC32C();
+        long events = 0;
+        int offset = FILE_HEADER_LENGTH;
+        while (offset < bytes.length) {
+            int remaining = bytes.length - offset;
+            if (remaining < FRAME_LENGTH) {
+                damage.add(new Damage(file, offset, "torn record: " + remaining + " bytes, less than a frame"));
+                return events;
+            }
+            int bodyLength = buffer.getInt(offset + BODY_LENGTH_OFFSET, ORDER);
+            if (bodyLength < BODY_HEADER_LENGTH || bodyLength > MAX_BODY_LENGTH) {
+                damage.add(new Damage(file, offset, "bad record length " + bodyLength));
+                return events;
+            }
+            int bodyAt = offset + FRAME_LENGTH;
+            if (bodyLength > bytes.length - bodyAt) {
+                damage.add(new Damage(file, offset, "torn record: body of " + bodyLength + " bytes, only "
+                        + (bytes.length - bodyAt) + " present"));
+                return events;
+            }
+            crc.reset();
+            crc.update(bytes, bodyAt, bodyLength);
+            if ((int) crc.getValue() != buffer.getInt(offset + CHECKSUM_OFFSET, ORDER)) {
+                damage.add(new Damage(file, offset, "checksum mismatch"));
+                return events;
+            }
+            Event event;
+            try {
+                event = decode(bytes, buffer, bodyAt, bodyLength);
+            } catch (IllegalStateException e) {
+                damage.add(new Damage(file, offset, "malformed record: " + e.getMessage()));
+                return events;
+            }
+            sink.accept(event);
+            events++;
+            offset = bodyAt + bodyLength;
+        }
+        return events;
+    }
+
+    /** Decodes one checksummed body; throws {@link IllegalStateException} when it does not follow the layout. */
+    static Event decode(byte[] bytes, UnsafeBuffer buffer, int at, int length) {
+        int end = at + length;
+        long epochMillis = buffer.getLong(at + MILLIS_OFFSET, ORDER);
+        int code = buffer.getShort(at + TYPE_OFFSET, ORDER) & 0xFFFF;
+        EventType type = EventType.fromCode(code);
+        if (type == null) {
+            throw new IllegalStateException("unknown event type code " + code);
+        }
+        int fieldCount = buffer.getByte(at + FIELD_COUNT_OFFSET) & 0xFF;
+        Map<String, Object> fields = new LinkedHashMap<>();
+        int p = at + BODY_HEADER_LENGTH;
+        for (int i = 0; i < fieldCount; i++) {
+            require(p + 2 <= end, "field " + i + " runs past the record");
+            byte kind = buffer.getByte(p);
+            int nameLength = buffer.getByte(p + 1) & 0xFF;
+            p += 2;
+            require(nameLength > 0 && p + nameLength <= end, "field " + i + " has a bad name length");
+            String name = new String(bytes, p, nameLength, StandardCharsets.US_ASCII);
+            p += nameLength;
+            switch (kind) {
+                case KIND_LONG -> {
+                    require(p + Long.BYTES <= end, "field " + name + " runs past the record");
+                    fields.put(name, buffer.getLong(p, ORDER));
+                    p += Long.BYTES;
+                }
+                case KIND_STRING -> {
+                    require(p + Short.BYTES <= end, "field " + name + " runs past the record");
+                    int valueLength = buffer.getShort(p, ORDER) & 0xFFFF;
+                    p += Short.BYTES;
+                    require(p + valueLength <= end, "field " + name + " runs past the record");
+                    fields.put(name, new String(bytes, p, valueLength, StandardCharsets.UTF_8));
+                    p += valueLength;
+                }
+                case KIND_NULL -> fields.put(name, null);
+                default -> throw new IllegalStateException("field " + name + " has unknown kind " + kind);
+            }
+        }
+        require(p == end, (end - p) + " bytes left after the last field");
+        return new Event(type, epochMillis, fields);
+    }
+
+    private static void require(boolean condition, String problem) {
+        if (!condition) {
+            throw new IllegalStateException(problem);
+        }
+    }
+
+    /** Prints the log as JSON lines, or counts by type with {@code --count}; see the class comment. */
+    public static void main(String[] args) {
+        PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
+                false, StandardCharsets.UTF_8);
+        int status = run(args, out, System.err);
+        out.flush();
+        System.exit(status);
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path dataDir = Path.of("./data");
+        Set<EventType> types = EnumSet.allOf(EventType.class);
+        long sinceMillis = Long.MIN_VALUE;
+        boolean isCount = false;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
+                    case "--type" -> types = parseTypes(value(args, ++i, "--type"));
+                    case "--since" -> sinceMillis = parseSince(value(args, ++i, "--since"));
+                    case "--count" -> isCount = true;
+                    case "--help", "-h" -> {
+                        out.println(USAGE);
+                        return 0;
+                    }
+                    default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
+        }
+        Set<EventType> wanted = types;
+        long since = sinceMillis;
+        long[] counts = new long[EventType.values().length];
+        Summary summary;
+        try {
+            boolean printEach = !isCount;
+            summary = read(dataDir, event -> {
+                if (wanted.contains(event.type()) && event.epochMillis() >= since) {
+                    counts[event.type().ordinal()]++;
+                    if (printEach) {
+                        out.println(event.toJson());
+                    }
+                }
+            });
+        } catch (IOException e) {
+            err.println("error: reading " + EventFormat.directory(dataDir) + " failed: " + e);
+            return 1;
+        }
+        if (isCount) {
+            StringBuilder json = new StringBuilder("{");
+            long total = 0;
+            for (EventType type : EventType.values()) {
+                long count = counts[type.ordinal()];
+                if (count > 0) {
+                    json.append('"').append(type.name()).append("\":").append(count).append(',');
+                    total += count;
+                }
+            }
+            out.println(json.append("\"total\":").append(total).append('}'));
+        }
+        for (Damage damage : summary.damage()) {
+            err.println("damaged record skipped: " + damage);
+        }
+        if (summary.files() == 0) {
+            err.println("no event log files under " + EventFormat.directory(dataDir));
+        }
+        return 0;
+    }
+
+    private static final String USAGE = "usage: EventLogReader [--data-dir DIR] [--type WIN[,BILL...]] "
+            + "[--since ISO-8601 instant or date] [--count]";
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(flag + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static Set<EventType> parseTypes(String list) {
+        Set<EventType> types = EnumSet.noneOf(EventType.class);
+        for (String name : list.split(",")) {
+            try {
+                types.add(EventType.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--type: unknown event type '" + name + "'; expected one of "
+                        + EnumSet.allOf(EventType.class));
+            }
+        }
+        return types;
+    }
+
+    /** Accepts an instant ({@code 2026-11-29T10:00:00Z}), an offset date-time, or a date (midnight UTC). */
+    static long parseSince(String text) {
+        try {
+            return Instant.parse(text).toEpochMilli();
+        } catch (DateTimeParseException notInstant) {
+            try {
+                return OffsetDateTime.parse(text).toInstant().toEpochMilli();
+            } catch (DateTimeParseException notOffset) {
+                try {
+                    return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+                } catch (DateTimeParseException notDate) {
+                    throw new IllegalArgumentException("--since: '" + text
+                            + "' is not an ISO-8601 instant (2026-11-29T10:00:00Z) or date (2026-11-29)");
+                }
+            }
+        }
+    }
+}

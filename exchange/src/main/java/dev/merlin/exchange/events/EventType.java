@@ -1,0 +1,52 @@
+package dev.merlin.exchange.events;
+
+/**
+ * What an event in the log records. Each type has a stable numeric code that is written to disk: never reorder,
+ * renumber or reuse a code; add new types at the end with the next code.
+ */
+public enum EventType {
+    /** An auction's outcome. */
+    AUCTION(1),
+    /** A win notice. */
+    WIN(2),
+    /** A billing notice (an impression). */
+    BILL(3),
+    /** A loss notice. */
+    LOSS(4),
+    /** A click through {@code /click}. */
+    CLICK(5),
+    /** A tracking pixel hit. */
+    PIXEL(6),
+    /** An app event from a server-to-server batch. */
+    APP_EVENT(7),
+    /** An attributed conversion. */
+    CONVERSION(8),
+    /** A user opted out. */
+    OPT_OUT(9),
+    /** What was held about a user was erased. */
+    ERASURE(10);
+
+    private static final EventType[] BY_CODE = new EventType[16];
+
+    static {
+        for (EventType type : values()) {
+            BY_CODE[type.code] = type;
+        }
+    }
+
+    private final int code;
+
+    EventType(int code) {
+        this.code = code;
+    }
+
+    /** The code written to disk (and used as the ring buffer's message type id, which must be positive). */
+    public int code() {
+        return code;
+    }
+
+    /** The type with this code, or {@code null} when no type has it (for example, a newer writer's type). */
+    public static EventType fromCode(int code) {
+        return code > 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+}

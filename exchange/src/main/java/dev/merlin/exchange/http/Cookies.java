@@ -1,0 +1,70 @@
+package dev.merlin.exchange.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.CookieHeaderNames;
+import io.netty.handler.codec.http.cookie.DefaultCookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
+import java.security.SecureRandom;
+import java.util.Set;
+
+/**
+ * Merlin's first-party cookies: {@code uid} (the user, long-lived) and {@code merlin_optout}; both
+ * {@code SameSite=None; Secure} so the pixel works when embedded on advertisers' sites.
+ */
+final class Cookies {
+
+    static final String UID = "uid";
+    static final String OPT_OUT = "merlin_optout";
+
+    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private Cookies() {
+    }
+
+    /** The value of cookie {@code name} on the request, or null. */
+    static String get(HttpRequest request, String name) {
+        String header = request.headers().get(HttpHeaderNames.COOKIE);
+        if (header == null) {
+            return null;
+        }
+        Set<Cookie> cookies = ServerCookieDecoder.LAX.decode(header);
+        for (Cookie cookie : cookies) {
+            if (name.equals(cookie.name())) {
+                return cookie.value().isEmpty() ? null : cookie.value();
+            }
+        }
+        return null;
+    }
+
+    /** Whether the browser carries Merlin's opt-out cookie. */
+    static boolean isOptedOut(HttpRequest request) {
+        return "1".equals(get(request, OPT_OUT));
+    }
+
+    /** A new random uid: 128 bits, hex, unguessable. */
+    static String newUid() {
+        byte[] bytes = new byte[16];
+        RANDOM.get().nextBytes(bytes);
+        char[] out = new char[32];
+        for (int i = 0; i < 16; i++) {
+            out[2 * i] = HEX[(bytes[i] >> 4) & 0xf];
+            out[2 * i + 1] = HEX[bytes[i] & 0xf];
+        }
+        return new String(out);
+    }
+
+    /** The {@code Set-Cookie} value for a cookie that lives {@code days} (0: delete it). */
+    static String setCookie(String name, String value, int days) {
+        DefaultCookie cookie = new DefaultCookie(name, value);
+        cookie.setPath("/");
+        cookie.setMaxAge(days * 86_400L);
+        cookie.setHttpOnly(true);
+        cookie.setSecure(true);
+        cookie.setSameSite(CookieHeaderNames.SameSite.None);
+        return ServerCookieEncoder.STRICT.encode(cookie);
+    }
+}

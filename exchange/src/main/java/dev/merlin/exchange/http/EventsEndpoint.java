@@ -1,0 +1,197 @@
+package dev.merlin.exchange.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.merlin.config.TrackingConfig;
+import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.privacy.ConsentSignals;
+import dev.merlin.exchange.privacy.PrivacyDecision;
+import dev.merlin.exchange.tracking.TrackingService;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code POST /events}: server-to-server activity from apps, in batches of up to {@code tracking.maxBatchEvents},
+ * authenticated with the source's API key ({@code Authorization: Bearer KEY}). Answers {@code 202} with accepted
+ * and rejected counts and a reason per rejected event; a malformed batch gets {@code 400} and records nothing.
+ *
+ * <pre>
+ * {"events": [{"user": "IFA or app-scoped id", "event": "video_watch", "category": "IAB17", "value": 1,
+ *              "currency": "USD", "time": 1764410000, "orderId": "o-1",
+ *              "consent": {"gdpr": 1, "gdpr_consent": "CP...", "us_privacy": "1YNN", "gpp": "DB...",
+ *                          "gpp_sid": [7], "coppa": 0, "lmt": 0, "country": "JPN"}}]}
+ * </pre>
+ */
+final class EventsEndpoint {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_AGE_SECONDS = 30L * 86_400;
+    private static final long MAX_FUTURE_SECONDS = 3_600;
+    private static final int MAX_TEXT = 256;
+
+    /** An event that passed validation, ready to record. */
+    private record Accepted(String user, String event, String category, double value, String currency, long time,
+                            String orderId) {
+    }
+
+    private final ExchangeRuntime runtime;
+
+    EventsEndpoint(ExchangeRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        TrackingConfig.EventSourceConfig source = runtime.tracking().sourceForKey(ReportsEndpoint.bearerToken(request));
+        if (source == null) {
+            runtime.metrics().httpError(401, "events_api_key");
+            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
+                    "the events API needs Authorization: Bearer <the source's API key>", null);
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-events\"");
+            return response;
+        }
+        JsonNode batch;
+        try {
+            batch = JSON.readTree(new io.netty.buffer.ByteBufInputStream(request.content().duplicate()));
+        } catch (JsonProcessingException e) {
+            return malformed(ctx, "body is not JSON: " + e.getOriginalMessage(), "");
+        } catch (IOException e) {
+            return malformed(ctx, "body cannot be read: " + e.getMessage(), "");
+        }
+        if (batch == null || !batch.isObject() || !batch.path("events").isArray()) {
+            return malformed(ctx, "the body must be an object with an \"events\" array", "events");
+        }
+        JsonNode events = batch.get("events");
+        int max = runtime.config().tracking().maxBatchEvents();
+        if (events.size() > max) {
+            return malformed(ctx, events.size() + " events; a batch holds at most " + max, "events");
+        }
+        for (int i = 0; i < events.size(); i++) {
+            if (!events.get(i).isObject()) {
+                return malformed(ctx, "events[" + i + "] must be an object", "events[" + i + "]");
+            }
+        }
+        long now = runtime.nowEpochSeconds();
+        List<Accepted> accepted = new ArrayList<>(events.size());
+        StringBuilder rejections = new StringBuilder();
+        int rejected = 0;
+        for (int i = 0; i < events.size(); i++) {
+            JsonNode event = events.get(i);
+            String reason = validate(event, now);
+            if (reason == null) {
+                PrivacyDecision decision = runtime.consent().decide(signals(event.path("consent")));
+                if (!decision.mayUsePersonalData()) {
+                    reason = "consent: " + decision.reason().label();
+                }
+            }
+            if (reason != null) {
+                rejected++;
+                runtime.metrics().activity("app", reason.startsWith("consent: ")
+                        ? "refused_" + reason.substring(9) : "invalid");
+                if (rejections.length() > 0) {
+                    rejections.append(',');
+                }
+                rejections.append("{\"index\":").append(i).append(",\"reason\":");
+                HttpResponses.appendJsonString(rejections, reason);
+                rejections.append('}');
+                continue;
+            }
+            accepted.add(new Accepted(event.get("user").asText(), event.get("event").asText(),
+                    text(event, "category"), event.path("value").asDouble(0), text(event, "currency"),
+                    event.has("time") ? event.get("time").asLong() : now, text(event, "orderId")));
+        }
+        EventLog log = runtime.events();
+        for (Accepted a : accepted) {
+            TrackingService.Recorded recorded = runtime.tracking().record(source.id(), source.advertiser(), a.user,
+                    a.event, a.category, a.value, a.currency, a.orderId, a.time, now);
+            log.commit(log.begin(EventType.APP_EVENT, now * 1000L).put("src", source.id()).put("ev", a.event)
+                    .put("u", Long.toHexString(UserKeys.hash(a.user))).put("at", a.time)
+                    .put("segs", recorded.segmentsJoined().length));
+            PixelEndpoint.logConversion(log, recorded.conversion(), source.advertiser(), a.value, now);
+            runtime.metrics().activity("app", "recorded");
+        }
+        String body = "{\"accepted\":" + accepted.size() + ",\"rejected\":" + rejected + ",\"rejections\":["
+                + rejections + "]}";
+        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.ACCEPTED, body);
+    }
+
+    private FullHttpResponse malformed(ChannelHandlerContext ctx, String message, String path) {
+        runtime.metrics().httpError(400, "events_batch");
+        return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, message + "; nothing was recorded",
+                path);
+    }
+
+    /** Why one event cannot be accepted, or null. */
+    private String validate(JsonNode event, long now) {
+        JsonNode user = event.get("user");
+        if (user == null || !user.isTextual() || user.asText().isEmpty()) {
+            return "user must be a non-empty string (device IFA or app-scoped id)";
+        }
+        if (user.asText().length() > 128) {
+            return "user is longer than 128 characters";
+        }
+        JsonNode name = event.get("event");
+        if (name == null || !name.isTextual() || name.asText().isEmpty()) {
+            return "event must be a non-empty string such as video_watch";
+        }
+        for (String field : new String[] {"event", "category", "currency", "orderId"}) {
+            JsonNode value = event.get(field);
+            if (value != null && !value.isNull() && (!value.isTextual() || value.asText().length() > MAX_TEXT)) {
+                return field + " must be a string of at most " + MAX_TEXT + " characters";
+            }
+        }
+        JsonNode value = event.get("value");
+        if (value != null && !value.isNull() && (!value.isNumber() || value.asDouble() < 0)) {
+            return "value must be a number >= 0";
+        }
+        String currency = text(event, "currency");
+        if (currency != null && !runtime.currencies().isKnown(currency)) {
+            return "currency " + currency + " is not one Merlin converts";
+        }
+        JsonNode time = event.get("time");
+        if (time != null && !time.isNull()) {
+            if (!time.canConvertToLong() || !time.isIntegralNumber()) {
+                return "time must be epoch seconds (an integer)";
+            }
+            long at = time.asLong();
+            if (at < now - MAX_AGE_SECONDS || at > now + MAX_FUTURE_SECONDS) {
+                return "time " + at + " is more than 30 days old or in the future";
+            }
+        }
+        JsonNode consent = event.get("consent");
+        if (consent != null && !consent.isNull() && !consent.isObject()) {
+            return "consent must be an object";
+        }
+        return null;
+    }
+
+    private static ConsentSignals signals(JsonNode consent) {
+        List<Integer> sids = new ArrayList<>();
+        for (JsonNode sid : consent.path("gpp_sid")) {
+            sids.add(sid.asInt());
+        }
+        String country = text(consent, "country");
+        return new ConsentSignals(intOrNull(consent, "coppa"), intOrNull(consent, "gdpr"),
+                text(consent, "gdpr_consent"), text(consent, "us_privacy"), text(consent, "gpp"), sids,
+                country, consent.path("lmt").asInt(0) == 1, false);
+    }
+
+    private static Integer intOrNull(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.isInt() ? value.asInt() : Integer.valueOf(-1);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+}

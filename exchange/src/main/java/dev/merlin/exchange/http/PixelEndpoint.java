@@ -1,0 +1,156 @@
+package dev.merlin.exchange.http;
+
+import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.privacy.ConsentSignals;
+import dev.merlin.exchange.privacy.PrivacyDecision;
+import dev.merlin.exchange.tracking.Attribution;
+import dev.merlin.exchange.tracking.TrackingService;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code GET /px}: the advertiser's tracking pixel. Always answers a 1×1 transparent GIF that no cache keeps — even
+ * for bad parameters, which are counted, not recorded. The user is Merlin's first-party {@code uid} cookie (set
+ * when absent and allowed) or an app's explicit device id ({@code did}); nothing is recorded and no cookie is set
+ * when the consent gate refuses.
+ *
+ * <p>Parameters: {@code pid} (pixel id, required), {@code ev} (event, default {@code page_view}), {@code value},
+ * {@code cur}, {@code cat} (IAB content category), {@code ids} (content ids), {@code oid} (order id for a
+ * conversion), {@code did}, {@code country} (alpha-3, for the regional rollout) and the consent signals
+ * {@code gdpr}, {@code gdpr_consent}, {@code us_privacy}, {@code gpp}, {@code gpp_sid}, {@code coppa}.
+ */
+final class PixelEndpoint {
+
+    /** The smallest transparent GIF (43 bytes). */
+    private static final byte[] GIF = {
+        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, (byte) 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+        (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x21, (byte) 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00,
+        0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b};
+    private static final ByteBuf GIF_BUFFER = Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer(GIF.length).writeBytes(GIF).asReadOnly());
+    private static final int MAX_PARAM_CHARS = 256;
+
+    private final ExchangeRuntime runtime;
+
+    PixelEndpoint(ExchangeRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** The GIF bytes, for tests. */
+    static byte[] gif() {
+        return GIF.clone();
+    }
+
+    FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                GIF_BUFFER.retainedDuplicate());
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "image/gif")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, GIF.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-cache, no-store, must-revalidate, max-age=0")
+                .set(HttpHeaderNames.PRAGMA, "no-cache")
+                .set(HttpHeaderNames.EXPIRES, "0");
+        String outcome = record(request, response);
+        runtime.metrics().activity("pixel", outcome);
+        return response;
+    }
+
+    private String record(FullHttpRequest request, FullHttpResponse response) {
+        Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
+        String pixelId = param(params, "pid");
+        String advertiser = runtime.tracking().pixelAdvertiser(pixelId);
+        if (advertiser == null) {
+            return pixelId == null ? "missing_pixel_id" : "unknown_pixel";
+        }
+        String event = param(params, "ev");
+        if (event == null) {
+            event = "page_view";
+        }
+        double value = 0;
+        String rawValue = param(params, "value");
+        if (rawValue != null) {
+            try {
+                value = Double.parseDouble(rawValue);
+            } catch (NumberFormatException e) {
+                return "bad_value";
+            }
+            if (!(value >= 0) || Double.isInfinite(value)) {
+                return "bad_value";
+            }
+        }
+        String currency = param(params, "cur");
+        if (currency != null && !runtime.currencies().isKnown(currency)) {
+            return "unknown_currency";
+        }
+        if (isTooLong(params)) {
+            return "param_too_long";
+        }
+        String country = param(params, "country");
+        ConsentSignals signals = ConsentSignals.fromParams(name -> param(params, name))
+                .withOptedOut(Cookies.isOptedOut(request))
+                .withCountry(country == null ? null : country.toUpperCase(Locale.ROOT));
+        PrivacyDecision decision = runtime.consent().decide(signals);
+        if (!decision.mayUsePersonalData()) {
+            return "refused_" + decision.reason().label();
+        }
+        String userKey = param(params, "did");
+        if (userKey == null) {
+            userKey = Cookies.get(request, Cookies.UID);
+            if (userKey == null) {
+                userKey = Cookies.newUid();
+            }
+            // (re)set on every allowed hit: keeps the long-lived cookie alive while the user is active
+            response.headers().add(HttpHeaderNames.SET_COOKIE,
+                    Cookies.setCookie(Cookies.UID, userKey, runtime.config().privacy().uidCookieDays()));
+        }
+        long now = runtime.nowEpochSeconds();
+        TrackingService.Recorded recorded = runtime.tracking().record(pixelId, advertiser, userKey, event,
+                param(params, "cat"), value, currency, param(params, "oid"), now, now);
+        EventLog log = runtime.events();
+        log.commit(log.begin(EventType.PIXEL, now * 1000L).put("pid", pixelId).put("ev", event)
+                .put("u", Long.toHexString(UserKeys.hash(userKey))).put("segs", recorded.segmentsJoined().length));
+        logConversion(log, recorded.conversion(), advertiser, value, now);
+        return "recorded";
+    }
+
+    static void logConversion(EventLog log, Attribution.Outcome conversion, String advertiser, double value,
+                              long now) {
+        if (conversion == null || !conversion.isCredited()) {
+            return;
+        }
+        log.commit(log.begin(EventType.CONVERSION, now * 1000L).put("adv", advertiser)
+                .put("c", conversion.credit().campaign().id())
+                .put("via", conversion.credit().isClick() ? "click" : "view")
+                .put("value_micros", Math.round(value * 1_000_000d)));
+    }
+
+    private static boolean isTooLong(Map<String, List<String>> params) {
+        for (List<String> values : params.values()) {
+            for (String value : values) {
+                if (value.length() > MAX_PARAM_CHARS) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String param(Map<String, List<String>> params, String name) {
+        List<String> values = params.get(name);
+        return values == null || values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
+    }
+}

@@ -1,0 +1,112 @@
+package dev.merlin.exchange.http;
+
+import dev.merlin.config.SegmentDefinition;
+import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.segments.SegmentEntry;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The user's side: {@code GET /optout} (sets the opt-out cookie, erases what is held for the browser's uid);
+ * {@code GET /privacy/users/{uid}} (what is held and why) and {@code DELETE /privacy/users/{uid}} (erase it) —
+ * allowed to the browser holding that uid cookie, or with the admin token.
+ */
+final class PrivacyEndpoints {
+
+    static final String USERS_PREFIX = "/privacy/users/";
+
+    private final ExchangeRuntime runtime;
+    private final Map<Integer, SegmentDefinition> segments = new HashMap<>();
+
+    PrivacyEndpoints(ExchangeRuntime runtime) {
+        this.runtime = runtime;
+        for (SegmentDefinition segment : runtime.config().segments()) {
+            segments.put(segment.id(), segment);
+        }
+    }
+
+    FullHttpResponse optOut(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String uid = Cookies.get(request, Cookies.UID);
+        boolean erased = uid != null && erase(uid, "optout");
+        FullHttpResponse response = HttpResponses.text(ctx.alloc(), HttpResponseStatus.OK,
+                "You have opted out of Merlin's interest-based advertising on this browser."
+                        + (erased ? " What Merlin held about it has been erased." : " Merlin held nothing about it.")
+                        + "\n", "text/plain; charset=utf-8");
+        response.headers()
+                .add(HttpHeaderNames.SET_COOKIE, Cookies.setCookie(Cookies.OPT_OUT, "1",
+                        runtime.config().privacy().optOutCookieDays()))
+                .add(HttpHeaderNames.SET_COOKIE, Cookies.setCookie(Cookies.UID, "", 0))
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        runtime.metrics().activity("optout", erased ? "erased" : "nothing_held");
+        return response;
+    }
+
+    FullHttpResponse user(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
+        String uid = path.substring(USERS_PREFIX.length());
+        if (uid.isEmpty() || uid.indexOf('/') >= 0 || uid.length() > 128) {
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "no such user path", null);
+        }
+        if (!isAllowed(request, uid)) {
+            runtime.metrics().httpError(403, "privacy_user");
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
+                    "only the browser holding this uid cookie, or the admin token, may see or erase it", null);
+        }
+        if (request.method() == HttpMethod.DELETE) {
+            boolean held = erase(uid, "request");
+            return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK,
+                    "{\"uid\":" + quoted(uid) + ",\"erased\":" + held + "}");
+        }
+        long now = runtime.nowEpochSeconds();
+        List<SegmentEntry> held = runtime.segments().describe(uid, now);
+        StringBuilder sb = new StringBuilder("{\"uid\":").append(quoted(uid)).append(",\"segments\":[");
+        for (int i = 0; i < held.size(); i++) {
+            SegmentEntry entry = held.get(i);
+            SegmentDefinition definition = segments.get(entry.segmentId());
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"id\":").append(entry.segmentId())
+                    .append(",\"name\":").append(quoted(definition == null ? "unknown" : definition.name()))
+                    .append(",\"why\":").append(quoted(definition == null || definition.description() == null
+                            ? "" : definition.description()))
+                    .append(",\"expires\":\"").append(Instant.ofEpochSecond(entry.expiresAtEpochSeconds()))
+                    .append("\"}");
+        }
+        sb.append("]}");
+        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sb.toString());
+    }
+
+    private boolean erase(String uid, String why) {
+        boolean held = runtime.tracking().erase(uid);
+        EventLog log = runtime.events();
+        log.commit(log.begin("optout".equals(why) ? EventType.OPT_OUT : EventType.ERASURE,
+                runtime.nowEpochSeconds() * 1000L).put("u", Long.toHexString(UserKeys.hash(uid))).put("why", why));
+        return held;
+    }
+
+    private boolean isAllowed(FullHttpRequest request, String uid) {
+        if (uid.equals(Cookies.get(request, Cookies.UID))) {
+            return true;
+        }
+        String admin = runtime.config().tracking().adminToken();
+        String token = ReportsEndpoint.bearerToken(request);
+        return admin != null && token != null && ReportsEndpoint.constantTimeEquals(admin, token);
+    }
+
+    private static String quoted(String value) {
+        StringBuilder sb = new StringBuilder(value.length() + 2);
+        HttpResponses.appendJsonString(sb, value);
+        return sb.toString();
+    }
+}

@@ -1,0 +1,200 @@
+package dev.merlin.exchange.http;
+
+import dev.merlin.config.AdvertiserConfig;
+import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.tracking.CampaignStats;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code GET /reports/campaigns?from=YYYY-MM-DD&to=YYYY-MM-DD}: impressions, clicks, CTR, conversions, conversion
+ * value, spend, CPA and ROAS per campaign and UTC day, as JSON or — with {@code Accept: text/csv} — CSV. A bearer
+ * token protects it: the admin token sees every advertiser, an advertiser's report token only its own campaigns.
+ */
+final class ReportsEndpoint {
+
+    private static final int MAX_DAYS = 366;
+
+    private final ExchangeRuntime runtime;
+
+    ReportsEndpoint(ExchangeRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** One campaign on one day. */
+    record Row(LocalDate day, String advertiser, String campaign, long impressions, long clicks, long conversions,
+               long conversionValueMicros, long spendMicros) {
+    }
+
+    FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String token = bearerToken(request);
+        String admin = runtime.config().tracking().adminToken();
+        boolean isAdmin = admin != null && token != null && constantTimeEquals(admin, token);
+        List<AdvertiserConfig> visible = new ArrayList<>();
+        for (AdvertiserConfig advertiser : runtime.catalog().advertisers()) {
+            if (isAdmin || (token != null && advertiser.reportToken() != null
+                    && constantTimeEquals(advertiser.reportToken(), token))) {
+                visible.add(advertiser);
+            }
+        }
+        if (visible.isEmpty()) {
+            runtime.metrics().httpError(401, "report_token");
+            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
+                    "reports need Authorization: Bearer <token> with the admin or an advertiser report token", null);
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
+            return response;
+        }
+        Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
+        LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(runtime.nowEpochSeconds(), 86_400L));
+        LocalDate from;
+        LocalDate to;
+        try {
+            to = params.containsKey("to") ? LocalDate.parse(params.get("to").get(0)) : today;
+            from = params.containsKey("from") ? LocalDate.parse(params.get("from").get(0)) : to.minusDays(6);
+        } catch (DateTimeParseException e) {
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
+                    "from and to must be dates YYYY-MM-DD: " + e.getParsedString(), null);
+        }
+        if (to.isBefore(from) || from.plusDays(MAX_DAYS).isBefore(to)) {
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
+                    "from must not be after to, and the range is at most " + MAX_DAYS + " days", null);
+        }
+        String only = params.containsKey("advertiser") ? params.get("advertiser").get(0) : null;
+        List<Row> rows = rows(visible, only, from, to);
+        String accept = request.headers().get(HttpHeaderNames.ACCEPT, "");
+        if (accept.contains("text/csv")) {
+            return HttpResponses.text(ctx.alloc(), HttpResponseStatus.OK, csv(rows), "text/csv; charset=utf-8");
+        }
+        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, json(rows, from, to));
+    }
+
+    List<Row> rows(List<AdvertiserConfig> advertisers, String only, LocalDate from, LocalDate to) {
+        List<Row> rows = new ArrayList<>();
+        CampaignStats stats = runtime.stats();
+        for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
+            for (AdvertiserConfig advertiser : advertisers) {
+                if (only != null && !only.equals(advertiser.id())) {
+                    continue;
+                }
+                for (var config : advertiser.campaigns()) {
+                    Campaign campaign = runtime.catalog().byId(config.id());
+                    String id = campaign.id();
+                    rows.add(new Row(day, advertiser.id(), id,
+                            stats.get(id, CampaignStats.Metric.IMPRESSIONS, day),
+                            stats.get(id, CampaignStats.Metric.CLICKS, day),
+                            stats.get(id, CampaignStats.Metric.CONVERSIONS, day),
+                            stats.get(id, CampaignStats.Metric.CONVERSION_VALUE_MICROS, day),
+                            runtime.spend().spentOnDayMicros(campaign, day)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private String json(List<Row> rows, LocalDate from, LocalDate to) {
+        StringBuilder sb = new StringBuilder(256 + rows.size() * 256);
+        sb.append("{\"from\":\"").append(from).append("\",\"to\":\"").append(to).append("\",\"currency\":\"")
+                .append(runtime.currencies().exchangeCurrency()).append("\",\"rows\":[");
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"day\":\"").append(r.day).append("\",\"advertiser\":");
+            HttpResponses.appendJsonString(sb, r.advertiser);
+            sb.append(",\"campaign\":");
+            HttpResponses.appendJsonString(sb, r.campaign);
+            sb.append(",\"impressions\":").append(r.impressions)
+                    .append(",\"clicks\":").append(r.clicks)
+                    .append(",\"ctr\":").append(orNull(ratio(r.clicks, r.impressions)))
+                    .append(",\"conversions\":").append(r.conversions)
+                    .append(",\"conversionValue\":").append(money(r.conversionValueMicros))
+                    .append(",\"spend\":").append(money(r.spendMicros))
+                    .append(",\"cpa\":").append(orNull(cpa(r)))
+                    .append(",\"roas\":").append(orNull(roas(r)))
+                    .append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    private String csv(List<Row> rows) {
+        StringBuilder sb = new StringBuilder(128 + rows.size() * 128);
+        sb.append("day,advertiser,campaign,impressions,clicks,ctr,conversions,conversion_value,spend,cpa,roas,")
+                .append("currency\n");
+        String currency = runtime.currencies().exchangeCurrency();
+        for (Row r : rows) {
+            sb.append(r.day).append(',').append(r.advertiser).append(',').append(r.campaign).append(',')
+                    .append(r.impressions).append(',').append(r.clicks).append(',')
+                    .append(orEmpty(ratio(r.clicks, r.impressions))).append(',')
+                    .append(r.conversions).append(',').append(money(r.conversionValueMicros)).append(',')
+                    .append(money(r.spendMicros)).append(',').append(orEmpty(cpa(r))).append(',')
+                    .append(orEmpty(roas(r))).append(',').append(currency).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Clicks per impression, 6 decimals; null when there were no impressions. */
+    static BigDecimal ratio(long numerator, long denominator) {
+        if (denominator == 0) {
+            return null;
+        }
+        return BigDecimal.valueOf(numerator).divide(BigDecimal.valueOf(denominator), 6, RoundingMode.HALF_UP);
+    }
+
+    /** Spend per conversion; null without conversions. */
+    static BigDecimal cpa(Row r) {
+        if (r.conversions == 0) {
+            return null;
+        }
+        return BigDecimal.valueOf(r.spendMicros).divide(BigDecimal.valueOf(r.conversions * 1_000_000L), 6,
+                RoundingMode.HALF_UP);
+    }
+
+    /** Conversion value per unit of spend; null without spend. */
+    static BigDecimal roas(Row r) {
+        if (r.spendMicros == 0) {
+            return null;
+        }
+        return BigDecimal.valueOf(r.conversionValueMicros).divide(BigDecimal.valueOf(r.spendMicros), 6,
+                RoundingMode.HALF_UP);
+    }
+
+    static String money(long micros) {
+        return BigDecimal.valueOf(micros, 6).stripTrailingZeros().toPlainString();
+    }
+
+    private static String orNull(BigDecimal value) {
+        return value == null ? "null" : value.stripTrailingZeros().toPlainString();
+    }
+
+    private static String orEmpty(BigDecimal value) {
+        return value == null ? "" : value.stripTrailingZeros().toPlainString();
+    }
+
+    static String bearerToken(FullHttpRequest request) {
+        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = header.substring(7).trim();
+        return token.isEmpty() ? null : token;
+    }
+
+    static boolean constantTimeEquals(String expected, String given) {
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,176 @@
+package dev.merlin.exchange.privacy;
+
+import dev.merlin.config.PrivacyConfig;
+import dev.merlin.protocol.model.BidRequest;
+import dev.merlin.protocol.model.Device;
+import dev.merlin.protocol.model.Regs;
+import dev.merlin.protocol.model.User;
+import java.util.List;
+
+/**
+ * Decides, once per bid request or tracked event, whether personal data may be used: segments looked up or
+ * recorded, user ids passed on, cookies set. The one place the auction, the pixel and the events API ask.
+ *
+ * <p>The rules run in this order and the first that matches refuses:
+ * <ol>
+ *   <li>{@code coppa=1} → {@link RefusalReason#COPPA}: child-directed inventory; COPPA forbids behavioural
+ *       advertising to children without verifiable parental consent, which no signal here can prove.</li>
+ *   <li>the user opted out with Merlin → {@link RefusalReason#USER_OPT_OUT}: our own promise, whatever the
+ *       publisher's signals say.</li>
+ *   <li>{@code device.lmt=1} → {@link RefusalReason#LMT}: the OS-level "limit ad tracking" choice (iOS ATT denied,
+ *       Android opt-out); the device asked not to be tracked.</li>
+ *   <li>{@code gdpr=1} → a TCF v2 consent string is required ({@link RefusalReason#GDPR_NO_CONSENT_STRING}), must
+ *       decode ({@link RefusalReason#GDPR_INVALID_CONSENT}), must grant consent to every configured purpose
+ *       (default 1 store/access, 3 create profile, 4 use profile; {@link RefusalReason#GDPR_PURPOSE_NOT_CONSENTED})
+ *       and to Merlin's vendor id ({@link RefusalReason#GDPR_VENDOR_NOT_CONSENTED}): under GDPR and ePrivacy,
+ *       building and using an audience profile needs the user's consent, and TCF is how it is expressed.</li>
+ *   <li>{@code us_privacy} with opt-out of sale {@code Y} (third character) → {@link RefusalReason#US_PRIVACY_OPT_OUT}:
+ *       the CCPA "do not sell" right. A malformed string is treated as no signal.</li>
+ *   <li>a GPP string → every applicable section ({@code gpp_sid}, else all present) is checked for a sale, sharing or
+ *       targeted-advertising opt-out, GPC, or a known child → {@link RefusalReason#GPP_OPT_OUT}: the US state laws
+ *       give these opt-outs. A string that does not decode refuses ({@link RefusalReason#GPP_INVALID}): it may
+ *       carry an opt-out we cannot read, so the gate fails closed.</li>
+ *   <li>{@code personalizationCountries} set and the country unknown or not listed →
+ *       {@link RefusalReason#REGION_NOT_ROLLED_OUT}: audience data is launched country by country, after the legal
+ *       review for that country.</li>
+ * </ol>
+ *
+ * <p>Cheap on the bid path: {@link #decide(BidRequest)} reads the model's fields directly, and decoded TCF and GPP
+ * strings are cached by their raw text ({@link ConsentStringCache}), so a repeated string costs a hash and an
+ * {@code equals} and allocates nothing. Thread-safe: share one instance.
+ */
+public final class ConsentGate {
+
+    /** Cache slots per string kind (TCF, GPP) when not given. */
+    public static final int DEFAULT_CACHE_SLOTS = 4_096;
+
+    private static final PrivacyDecision COPPA = PrivacyDecision.refused(RefusalReason.COPPA);
+    private static final PrivacyDecision USER_OPT_OUT = PrivacyDecision.refused(RefusalReason.USER_OPT_OUT);
+    private static final PrivacyDecision LMT = PrivacyDecision.refused(RefusalReason.LMT);
+    private static final PrivacyDecision GDPR_NO_CONSENT_STRING =
+            PrivacyDecision.refused(RefusalReason.GDPR_NO_CONSENT_STRING);
+    private static final PrivacyDecision US_PRIVACY_OPT_OUT = PrivacyDecision.refused(RefusalReason.US_PRIVACY_OPT_OUT);
+    private static final PrivacyDecision GPP_OPT_OUT = PrivacyDecision.refused(RefusalReason.GPP_OPT_OUT);
+    private static final PrivacyDecision GPP_INVALID = PrivacyDecision.refused(RefusalReason.GPP_INVALID);
+    private static final PrivacyDecision REGION_NOT_ROLLED_OUT =
+            PrivacyDecision.refused(RefusalReason.REGION_NOT_ROLLED_OUT);
+
+    private final String[] personalizationCountries;
+    private final ConsentStringCache<PrivacyDecision> tcfCache;
+    private final ConsentStringCache<GppSignal> gppCache;
+
+    /** A gate for the given privacy settings, with {@link #DEFAULT_CACHE_SLOTS} cache slots. */
+    public ConsentGate(PrivacyConfig config) {
+        this(config, DEFAULT_CACHE_SLOTS);
+    }
+
+    /**
+     * A gate for the given privacy settings.
+     *
+     * @param cacheSlots decoded strings kept per kind (TCF, GPP); a power of two
+     */
+    public ConsentGate(PrivacyConfig config, int cacheSlots) {
+        this.personalizationCountries = config.personalizationCountries().toArray(new String[0]);
+        TcfConsent tcf = new TcfConsent(config.vendorId(), config.requiredPurposes());
+        this.tcfCache = new ConsentStringCache<>(cacheSlots, tcf::evaluate);
+        this.gppCache = new ConsentStringCache<>(cacheSlots, GppSignal::decode);
+    }
+
+    /** The decision for a bid request, whose user has not opted out with Merlin as far as the caller knows. */
+    public PrivacyDecision decide(BidRequest request) {
+        return decide(request, false);
+    }
+
+    /** The decision for a bid request; {@code optedOut} is Merlin's own opt-out state for its user. */
+    public PrivacyDecision decide(BidRequest request, boolean optedOut) {
+        Regs regs = request.regs;
+        User user = request.user;
+        Device device = request.device;
+        if (regs == null) {
+            return decide(null, optedOut, device != null && ConsentSignals.isOne(device.lmt), null,
+                    null, null, null, null, ConsentSignals.country(device, user));
+        }
+        return decide(regs.coppa, optedOut, device != null && ConsentSignals.isOne(device.lmt), regs.gdpr,
+                user == null ? null : user.consent, regs.us_privacy, regs.gpp, regs.gpp_sid,
+                ConsentSignals.country(device, user));
+    }
+
+    /** The decision for signals gathered by the caller (pixel, events API, or a bid request). */
+    public PrivacyDecision decide(ConsentSignals signals) {
+        return decide(signals.coppa(), signals.optedOut(), signals.lmt(), signals.gdpr(), signals.gdprConsent(),
+                signals.usPrivacy(), signals.gpp(), signals.gppSid(), signals.country());
+    }
+
+    /** How many TCF and GPP strings were decoded so far (cache misses); for metrics and tests. */
+    public long decodedStrings() {
+        return tcfCache.decodes() + gppCache.decodes();
+    }
+
+    private PrivacyDecision decide(Integer coppa, boolean optedOut, boolean lmt, Integer gdpr, String gdprConsent,
+                                   String usPrivacy, String gpp, List<Integer> gppSid, String country) {
+        if (ConsentSignals.isOne(coppa)) {
+            return COPPA;
+        }
+        if (optedOut) {
+            return USER_OPT_OUT;
+        }
+        if (lmt) {
+            return LMT;
+        }
+        if (ConsentSignals.isOne(gdpr)) {
+            if (gdprConsent == null || gdprConsent.isBlank()) {
+                return GDPR_NO_CONSENT_STRING;
+            }
+            PrivacyDecision tcf = tcfCache.get(gdprConsent);
+            if (tcf != PrivacyDecision.ALLOWED) {
+                return tcf;
+            }
+        }
+        if (isUsPrivacyOptOut(usPrivacy)) {
+            return US_PRIVACY_OPT_OUT;
+        }
+        if (gpp != null && !gpp.isBlank()) {
+            GppSignal signal = gppCache.get(gpp);
+            if (signal.isInvalid) {
+                return GPP_INVALID;
+            }
+            if (signal.isOptedOut(signal.applicableMask(gppSid))) {
+                return GPP_OPT_OUT;
+            }
+        }
+        if (personalizationCountries.length > 0 && !isRolledOut(country)) {
+            return REGION_NOT_ROLLED_OUT;
+        }
+        return PrivacyDecision.ALLOWED;
+    }
+
+    /**
+     * The US Privacy string is four characters: version {@code 1}, notice given, opted out of sale, covered by the
+     * LSPA, each {@code Y}, {@code N} or {@code -}. Only a well-formed string with {@code Y} in third place opts out;
+     * anything malformed is no signal (lower case is accepted, since reading it can only refuse more).
+     */
+    static boolean isUsPrivacyOptOut(String usPrivacy) {
+        if (usPrivacy == null || usPrivacy.length() != 4 || usPrivacy.charAt(0) != '1') {
+            return false;
+        }
+        for (int i = 1; i < 4; i++) {
+            char c = Character.toUpperCase(usPrivacy.charAt(i));
+            if (c != 'Y' && c != 'N' && c != '-') {
+                return false;
+            }
+        }
+        return Character.toUpperCase(usPrivacy.charAt(2)) == 'Y';
+    }
+
+    private boolean isRolledOut(String country) {
+        if (country == null) {
+            return false;
+        }
+        for (String rolledOut : personalizationCountries) {
+            if (rolledOut.equalsIgnoreCase(country)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

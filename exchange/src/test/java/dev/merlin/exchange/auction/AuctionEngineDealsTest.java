@@ -1,0 +1,108 @@
+package dev.merlin.exchange.auction;
+
+import static dev.merlin.exchange.auction.AuctionFixture.campaign;
+import static dev.merlin.exchange.auction.AuctionFixture.config;
+import static dev.merlin.exchange.auction.AuctionFixture.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.merlin.exchange.auction.AuctionFixture.Auction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Deals: {@code private_auction=1} admits only campaigns buying a listed deal, the deal's floor, seats and
+ * auction type replace the impression's, and deal campaigns also compete in the open auction through their deal.
+ * No take rate here, so prices read as the bids.
+ */
+class AuctionEngineDealsTest {
+
+    /** {@code deal-a} (seat Agency1, bid 5.00) buys DEAL-A only; {@code open} (bid {@code openBid}) buys none. */
+    private static Auction auction(double openBid) {
+        return new Auction(config(0,
+                campaign("deal-a").advertiser("agency-one", "Agency1").bid(5).targeting("{dealIds: [DEAL-A]}"),
+                campaign("open").bid(openBid)));
+    }
+
+    /** A site banner whose imp carries {@code impExtra} (JSON members, leading comma included). */
+    private static String json(Integer at, String impExtra) {
+        return "{\"id\":\"r\"," + (at == null ? "" : "\"at\":" + at + ",")
+                + "\"site\":{\"domain\":\"p.example\"},\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}"
+                + impExtra + "}]}";
+    }
+
+    @ParameterizedTest(name = "[{index}] open bids {0}, at={1}, imp {2} -> {3} at {4} (deal {5})")
+    @CsvSource(nullValues = "null", delimiter = ';', value = {
+        // private auction: only deal campaigns, even when an open campaign bids more
+        "8; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"wseat\":[\"Agency1\"]}]};"
+                + " deal-a; 5000000; DEAL-A",
+        "8; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-B\"}]}; none; 0; null",
+        "8; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-B\"},{\"id\":\"DEAL-A\"}]};"
+                + " deal-a; 5000000; DEAL-A",
+        // wseat: absent or listing the seat admits; listing only others excludes (seats are case-sensitive)
+        "3; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\"}]}; deal-a; 5000000; DEAL-A",
+        "3; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"wseat\":[\"X\",\"Agency1\"]}]};"
+                + " deal-a; 5000000; DEAL-A",
+        "3; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"wseat\":[\"Agency2\"]}]};"
+                + " none; 0; null",
+        "3; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"wseat\":[\"agency1\"]}]};"
+                + " none; 0; null",
+        "3; 1; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\",\"wseat\":[\"Agency2\"]}]};"
+                + " open; 3000000; null",
+        // open auction with deals: both compete; the deal campaign goes through its deal
+        "8; 1; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\"}]}; open; 8000000; null",
+        "3; 1; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\"}]}; deal-a; 5000000; DEAL-A",
+        "3; 1; ,\"pmp\":{\"deals\":[{\"id\":\"DEAL-A\"}]}; deal-a; 5000000; DEAL-A",
+        // second price across deal and open bids: 3.00 + 0.01
+        "3; 2; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\"}]}; deal-a; 3010000; DEAL-A",
+        // no pmp: a deal campaign never bids
+        "3; 1; ; open; 3000000; null",
+        // the deal floor replaces the impression floor: imp floor 10, deal floor 4 -> bids, second price = 4
+        "3; 2; ,\"bidfloor\":10,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"bidfloor\":4}]};"
+                + " deal-a; 4000000; DEAL-A",
+        "3; 2; ,\"bidfloor\":1,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"bidfloor\":6}]};"
+                + " none; 0; null",
+        // deal floors in other currencies: 4 EUR = 4.32 USD clears, 5 EUR = 5.40 USD does not
+        "3; 2; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"bidfloor\":4,"
+                + "\"bidfloorcur\":\"EUR\"}]}; deal-a; 4320000; DEAL-A",
+        "3; 2; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"bidfloor\":5,"
+                + "\"bidfloorcur\":\"EUR\"}]}; none; 0; null",
+        // deal.at overrides request.at: request 2nd price, deal 1st -> own bid; and the other way round
+        "3; 2; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"at\":1,\"bidfloor\":2}]};"
+                + " deal-a; 5000000; DEAL-A",
+        "3; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"at\":2,\"bidfloor\":2}]};"
+                + " deal-a; 2000000; DEAL-A",
+        "3; 2; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"bidfloor\":2}]};"
+                + " deal-a; 2000000; DEAL-A",
+    })
+    void deals(double openBid, Integer at, String impExtra, String winner, long priceMicros, String dealId) {
+        Auction auction = auction(openBid);
+        var request = request(json(at, impExtra == null ? "" : impExtra));
+        AuctionResult result = auction.run(request);
+        assertEquals(winner, Auction.winningCampaign(result));
+        if (!"none".equals(winner)) {
+            assertEquals(priceMicros, result.priceMicros(0), "price micros");
+            int deal = result.dealIndex(0);
+            assertEquals(dealId, deal < 0 ? null : request.imp.get(0).pmp.deals.get(deal).id);
+        }
+    }
+
+    @Test
+    void aDealFloorInAnUnknownCurrencyIsNoBidWithThatReason() {
+        AuctionResult result = auction(3).run(request(json(1,
+                ",\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"bidfloor\":1,\"bidfloorcur\":\"XYZ\"}]}")));
+        assertEquals(0, result.count());
+        assertEquals(AuctionResult.UNKNOWN_CURRENCY, result.noBidReason());
+    }
+
+    @Test
+    void aCampaignBuyingSeveralDealsTakesTheFirstDealItMayUse() {
+        Auction auction = new Auction(config(0, campaign("multi").advertiser("agency-one", "Agency1").bid(5)
+                .targeting("{dealIds: [DEAL-A, DEAL-B]}")));
+        var request = request(json(1, ",\"pmp\":{\"private_auction\":1,\"deals\":["
+                + "{\"id\":\"DEAL-A\",\"wseat\":[\"Agency2\"]},{\"id\":\"DEAL-B\",\"wseat\":[\"Agency1\"]}]}"));
+        AuctionResult result = auction.run(request);
+        assertEquals(1, result.count());
+        assertEquals(1, result.dealIndex(0));
+    }
+}

@@ -1,0 +1,92 @@
+package dev.merlin.exchange.privacy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.merlin.config.PrivacyConfig;
+import dev.merlin.protocol.model.BidRequest;
+import dev.merlin.protocol.model.Device;
+import dev.merlin.protocol.model.Geo;
+import dev.merlin.protocol.model.Regs;
+import dev.merlin.protocol.model.User;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bid path's steady state: {@link ConsentGate#decide(BidRequest)} with consent strings already cached allocates
+ * nothing. Measured with the JVM's per-thread allocation counter (HotSpot's {@code com.sun.management} extension);
+ * the JMH figure ({@code -prof gc}) belongs in {@code bench}.
+ */
+class ConsentGateAllocationTest {
+
+    private static final int WARMUP = 200_000;
+    private static final int MEASURED = 100_000;
+
+    @Test
+    void cachedDecisionAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads = threadBean();
+        ConsentGate gate = new ConsentGate(new PrivacyConfig(1_234, null, List.of("DEU", "FRA"), null, null));
+        BidRequest request = request();
+        // every request brings its own String instances: give each call a fresh copy, made outside the measurement
+        String[] consents = new String[64];
+        String[] gpps = new String[64];
+        for (int i = 0; i < consents.length; i++) {
+            consents[i] = new String(request.user.consent.toCharArray());
+            gpps[i] = new String(request.regs.gpp.toCharArray());
+        }
+        for (int i = 0; i < WARMUP; i++) {
+            decide(gate, request, consents, gpps, i);
+        }
+        long decodedBefore = gate.decodedStrings();
+        long probe = allocatedBytes(threads);
+        long counterCost = allocatedBytes(threads) - probe;
+        long before = allocatedBytes(threads);
+        int allowed = 0;
+        for (int i = 0; i < MEASURED; i++) {
+            allowed += decide(gate, request, consents, gpps, i) ? 1 : 0;
+        }
+        long allocated = allocatedBytes(threads) - before - counterCost;
+        assertEquals(MEASURED, allowed);
+        assertEquals(decodedBefore, gate.decodedStrings(), "every string came from the cache");
+        // the counter itself may account a few bytes; a single allocation per call would show as >= 1.6 MB
+        assertEquals(0.0, (double) allocated / MEASURED, 0.01, "bytes per decide: " + allocated + " in total");
+    }
+
+    private static boolean decide(ConsentGate gate, BidRequest request, String[] consents, String[] gpps, int i) {
+        request.user.consent = consents[i & 63];
+        request.regs.gpp = gpps[i & 63];
+        return gate.decide(request) == PrivacyDecision.ALLOWED;
+    }
+
+    /** A GDPR request with full TCF consent, a GPP string whose usnat section did not opt out, and a country. */
+    private static BidRequest request() {
+        BidRequest request = new BidRequest();
+        request.regs = new Regs();
+        request.regs.coppa = 0;
+        request.regs.gdpr = 1;
+        request.regs.us_privacy = "1YNN";
+        request.regs.gpp = ConsentStrings.gpp("usnat", "SaleOptOut", 2, "SharingOptOut", 2,
+                "TargetedAdvertisingOptOut", 2);
+        request.regs.gpp_sid = List.of(7);
+        request.user = new User();
+        request.user.consent = ConsentStrings.tcf(List.of(1, 2, 3, 4, 7), List.of(1_234, 755));
+        request.device = new Device();
+        request.device.lmt = 0;
+        request.device.geo = new Geo();
+        request.device.geo.country = "FRA";
+        return request;
+    }
+
+    private static com.sun.management.ThreadMXBean threadBean() {
+        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "needs HotSpot's per-thread allocation counter");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        return threads;
+    }
+
+    private static long allocatedBytes(com.sun.management.ThreadMXBean threads) {
+        return threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+}
