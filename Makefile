@@ -21,13 +21,17 @@ SOURCES := $(shell find pom.xml protocol config exchange bench -path '*/target' 
 # ARGS is passed to the exchange, e.g. make run ARGS="--port 9090 --config my.yaml"
 ARGS ?=
 
-.PHONY: run test build clean bench gate load help
+.PHONY: run test build clean bench gate load help events segments-generate segments-load
 
 help:
 	@echo "make run    build if needed, start Merlin on its embedded default config (port 8080, ./data)"
 	@echo "make test   run every test"
 	@echo "make build  build the jars without running tests"
 	@echo "make bench  run the JMH suite"
+	@echo "make gate   the short benchmark run and its budgets (bench/gates.yaml)"
+	@echo "make load   the open-loop load generator (ARGS=--help)"
+	@echo "make events print the event log (ARGS=--count, --type PIXEL)"
+	@echo "make segments-generate / segments-load   fill the segment store with synthetic users"
 	@echo "make clean  remove build output"
 
 run: $(EXCHANGE_JAR)
@@ -72,6 +76,25 @@ gate: $(BENCH_JAR)
 # (make load ARGS=--help lists the options). Default: Merlin in-process, the shared samples, 2000 req/s for 10 s.
 load: $(BENCH_JAR)
 	$(BENCH_MAIN) dev.merlin.bench.load.LoadGenerator $(ARGS)
+
+# make events: print the event log as JSON lines, e.g. make events ARGS="--type PIXEL" or ARGS=--count
+DATA_DIR ?= ./data
+events: $(EXCHANGE_JAR)
+	$(JAVA) $(JVM_FLAGS) -cp $(EXCHANGE_JAR) dev.merlin.exchange.events.EventLogReader --data-dir $(DATA_DIR) $(ARGS)
+
+# make segments-generate USERS=1000000: a synthetic user-key,segment,ttl file; make segments-load FILE=...:
+# bulk-load it into the segment store under DATA_DIR (with a progress bar). Stop the exchange first: the store
+# is opened by one process at a time.
+USERS ?= 1000000
+SEGMENTS_PER_USER ?= 8
+FILE ?= $(DATA_DIR)/segments-$(USERS).csv
+segments-generate: $(EXCHANGE_JAR)
+	@mkdir -p $(DATA_DIR)
+	$(JAVA) $(JVM_FLAGS) -cp $(EXCHANGE_JAR) dev.merlin.exchange.segments.SegmentLoader --generate $(USERS) \
+	  --segments $(SEGMENTS_PER_USER) $(FILE)
+segments-load: $(EXCHANGE_JAR)
+	$(JAVA) $(JVM_FLAGS) -cp $(EXCHANGE_JAR) dev.merlin.exchange.segments.SegmentLoader --data-dir $(DATA_DIR) \
+	  $(FILE)
 
 clean:
 	$(MVN) $(MVN_FLAGS) -q clean
