@@ -11,6 +11,7 @@ import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.privacy.ConsentGate;
+import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
 import dev.merlin.exchange.tracking.Attribution;
@@ -41,6 +42,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final TrackingService tracking;
     private final ConsentGate consent;
     private final EventLog events;
+    private final OptOutRegistry optOuts;
     private final java.util.List<AutoCloseable> closeables = new java.util.ArrayList<>();
 
     /** Opens the stores under the config's data dir, with the wall clock. */
@@ -82,6 +84,7 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.attribution = opened(new Attribution(catalog, config.tracking().attribution(), dataDir,
                     stores.frequencyEntries()));
             this.rules = opened(new SegmentRules(config, segments, dataDir, stores.frequencyEntries()));
+            this.optOuts = opened(new OptOutRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -154,6 +157,11 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** The privacy decision, shared by the auction, the pixel and the events API. */
     public ConsentGate consent() {
         return consent;
+    }
+
+    /** Users who opted out with Merlin. */
+    public OptOutRegistry optOuts() {
+        return optOuts;
     }
 
     /** The durable event log. */

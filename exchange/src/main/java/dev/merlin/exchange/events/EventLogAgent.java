@@ -41,6 +41,7 @@ final class EventLogAgent implements Agent, MessageHandler {
     private static final Logger LOG = LoggerFactory.getLogger(EventLogAgent.class);
     private static final int MESSAGES_PER_DUTY_CYCLE = 4_096;
     private static final int MIN_BATCH_BYTES = 256 * 1024;
+    private static final long ABANDONED_CLAIM_NANOS = 1_000_000_000L;
 
     private final RingBuffer ring;
     private final Path directory;
@@ -123,8 +124,21 @@ final class EventLogAgent implements Agent, MessageHandler {
     /** Drains whatever is left in the ring, then forces and closes the file. Producers have stopped by now. */
     @Override
     public void onClose() {
-        while (ring.read(this) > 0) {
-            writeBatch();
+        // Loop on positions, not on read()'s count: a read that only skips the padding at the ring's end counts 0.
+        long stuckSinceNanos = 0;
+        while (ring.consumerPosition() < ring.producerPosition()) {
+            if (ring.read(this) > 0) {
+                writeBatch();
+                stuckSinceNanos = 0;
+            } else if (stuckSinceNanos == 0) {
+                stuckSinceNanos = System.nanoTime();
+            } else if (System.nanoTime() - stuckSinceNanos > ABANDONED_CLAIM_NANOS) {
+                // only a producer that died between claim and commit can leave this; don't hang shutdown on it
+                LOG.error("event log: {} bytes left in the ring behind an uncommitted claim", ring.size());
+                break;
+            } else {
+                Thread.onSpinWait();
+            }
         }
         writeBatch();
         closeFile();

@@ -23,6 +23,7 @@ import java.io.FileOutputStream;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -43,7 +44,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Reads the event log back, in file order: a library for tests and tools, and a command that prints one JSON line
@@ -55,7 +55,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </pre>
  *
  * <p>A record that fails its length or checksum check (a tail torn by a crash, or a file being written right now)
- * ends its file: it is reported as {@link Damage}, never parsed, and reading goes on with the next file.
+ * ends its file: it is reported as {@link Damage}, never parsed, and reading goes on with the next file. The reader
+ * uses only the JDK (no Agrona), so the command needs no {@code --add-exports} flags.
  */
 public final class EventLogReader {
 
@@ -118,17 +119,17 @@ public final class EventLogReader {
         if (bytes.length == 0) {
             return 0; // created, then the process died before the header reached the disk
         }
-        UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ORDER);
         if (bytes.length < FILE_HEADER_LENGTH) {
             damage.add(new Damage(file, 0, "torn file header: " + bytes.length + " of " + FILE_HEADER_LENGTH
                     + " bytes"));
             return 0;
         }
-        if (buffer.getInt(MAGIC_OFFSET, ORDER) != MAGIC) {
+        if (buffer.getInt(MAGIC_OFFSET) != MAGIC) {
             damage.add(new Damage(file, 0, "not an event log file (bad magic)"));
             return 0;
         }
-        int version = buffer.getShort(VERSION_OFFSET, ORDER) & 0xFFFF;
+        int version = buffer.getShort(VERSION_OFFSET) & 0xFFFF;
         if (version != VERSION) {
             damage.add(new Damage(file, 0, "unsupported version " + version));
             return 0;
@@ -142,7 +143,7 @@ public final class EventLogReader {
                 damage.add(new Damage(file, offset, "torn record: " + remaining + " bytes, less than a frame"));
                 return events;
             }
-            int bodyLength = buffer.getInt(offset + BODY_LENGTH_OFFSET, ORDER);
+            int bodyLength = buffer.getInt(offset + BODY_LENGTH_OFFSET);
             if (bodyLength < BODY_HEADER_LENGTH || bodyLength > MAX_BODY_LENGTH) {
                 damage.add(new Damage(file, offset, "bad record length " + bodyLength));
                 return events;
@@ -155,7 +156,7 @@ public final class EventLogReader {
             }
             crc.reset();
             crc.update(bytes, bodyAt, bodyLength);
-            if ((int) crc.getValue() != buffer.getInt(offset + CHECKSUM_OFFSET, ORDER)) {
+            if ((int) crc.getValue() != buffer.getInt(offset + CHECKSUM_OFFSET)) {
                 damage.add(new Damage(file, offset, "checksum mismatch"));
                 return events;
             }
@@ -174,21 +175,21 @@ public final class EventLogReader {
     }
 
     /** Decodes one checksummed body; throws {@link IllegalStateException} when it does not follow the layout. */
-    static Event decode(byte[] bytes, UnsafeBuffer buffer, int at, int length) {
+    static Event decode(byte[] bytes, ByteBuffer buffer, int at, int length) {
         int end = at + length;
-        long epochMillis = buffer.getLong(at + MILLIS_OFFSET, ORDER);
-        int code = buffer.getShort(at + TYPE_OFFSET, ORDER) & 0xFFFF;
+        long epochMillis = buffer.getLong(at + MILLIS_OFFSET);
+        int code = buffer.getShort(at + TYPE_OFFSET) & 0xFFFF;
         EventType type = EventType.fromCode(code);
         if (type == null) {
             throw new IllegalStateException("unknown event type code " + code);
         }
-        int fieldCount = buffer.getByte(at + FIELD_COUNT_OFFSET) & 0xFF;
+        int fieldCount = buffer.get(at + FIELD_COUNT_OFFSET) & 0xFF;
         Map<String, Object> fields = new LinkedHashMap<>();
         int p = at + BODY_HEADER_LENGTH;
         for (int i = 0; i < fieldCount; i++) {
             require(p + 2 <= end, "field " + i + " runs past the record");
-            byte kind = buffer.getByte(p);
-            int nameLength = buffer.getByte(p + 1) & 0xFF;
+            byte kind = buffer.get(p);
+            int nameLength = buffer.get(p + 1) & 0xFF;
             p += 2;
             require(nameLength > 0 && p + nameLength <= end, "field " + i + " has a bad name length");
             String name = new String(bytes, p, nameLength, StandardCharsets.US_ASCII);
@@ -196,12 +197,12 @@ public final class EventLogReader {
             switch (kind) {
                 case KIND_LONG -> {
                     require(p + Long.BYTES <= end, "field " + name + " runs past the record");
-                    fields.put(name, buffer.getLong(p, ORDER));
+                    fields.put(name, buffer.getLong(p));
                     p += Long.BYTES;
                 }
                 case KIND_STRING -> {
                     require(p + Short.BYTES <= end, "field " + name + " runs past the record");
-                    int valueLength = buffer.getShort(p, ORDER) & 0xFFFF;
+                    int valueLength = buffer.getShort(p) & 0xFFFF;
                     p += Short.BYTES;
                     require(p + valueLength <= end, "field " + name + " runs past the record");
                     fields.put(name, new String(bytes, p, valueLength, StandardCharsets.UTF_8));

@@ -103,10 +103,17 @@ final class AuctionEndpoint {
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         PrivacyDecision privacy = runtime.consent().decide(request);
+        String userKey = null;
+        if (privacy.mayUsePersonalData()) {
+            userKey = UserKeys.select(request);
+            if (runtime.optOuts().contains(userKey)) {
+                privacy = runtime.consent().decide(request, true);
+                userKey = null;
+            }
+        }
         if (!privacy.mayUsePersonalData()) {
             metrics.contextualOnly(privacy.reason());
         }
-        String userKey = privacy.mayUsePersonalData() ? UserKeys.select(request) : null;
         SegmentSet segments = state.segments;
         segments.clear();
         if (userKey != null) {

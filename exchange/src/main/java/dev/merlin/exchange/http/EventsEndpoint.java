@@ -88,7 +88,9 @@ final class EventsEndpoint {
             JsonNode event = events.get(i);
             String reason = validate(event, now);
             if (reason == null) {
-                PrivacyDecision decision = runtime.consent().decide(signals(event.path("consent")));
+                boolean optedOut = runtime.optOuts().contains(event.get("user").asText());
+                PrivacyDecision decision = runtime.consent().decide(signals(event.path("consent"))
+                        .withOptedOut(optedOut));
                 if (!decision.mayUsePersonalData()) {
                     reason = "consent: " + decision.reason().label();
                 }
@@ -185,9 +187,13 @@ final class EventsEndpoint {
                 country, consent.path("lmt").asInt(0) == 1, false);
     }
 
+    /** A 0/1 flag; anything present that is not an integer fails closed as 1 (the regulation applies). */
     private static Integer intOrNull(JsonNode node, String field) {
         JsonNode value = node.get(field);
-        return value == null || value.isNull() ? null : value.isInt() ? value.asInt() : Integer.valueOf(-1);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        return value.isInt() ? value.asInt() : 1;
     }
 
     private static String text(JsonNode node, String field) {

@@ -108,6 +108,9 @@ final class PixelEndpoint {
             return "refused_" + decision.reason().label();
         }
         String userKey = param(params, "did");
+        if (runtime.optOuts().contains(userKey != null ? userKey : Cookies.get(request, Cookies.UID))) {
+            return "refused_" + dev.merlin.exchange.privacy.RefusalReason.USER_OPT_OUT.label();
+        }
         if (userKey == null) {
             userKey = Cookies.get(request, Cookies.UID);
             if (userKey == null) {

@@ -88,6 +88,9 @@ final class PrivacyEndpoints {
     }
 
     private boolean erase(String uid, String why) {
+        if ("optout".equals(why)) {
+            runtime.optOuts().add(uid, runtime.nowEpochSeconds());
+        }
         boolean held = runtime.tracking().erase(uid);
         EventLog log = runtime.events();
         log.commit(log.begin("optout".equals(why) ? EventType.OPT_OUT : EventType.ERASURE,

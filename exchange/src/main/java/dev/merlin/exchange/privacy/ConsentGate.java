@@ -24,8 +24,9 @@ import java.util.List;
  *       (default 1 store/access, 3 create profile, 4 use profile; {@link RefusalReason#GDPR_PURPOSE_NOT_CONSENTED})
  *       and to Merlin's vendor id ({@link RefusalReason#GDPR_VENDOR_NOT_CONSENTED}): under GDPR and ePrivacy,
  *       building and using an audience profile needs the user's consent, and TCF is how it is expressed.</li>
- *   <li>{@code us_privacy} with opt-out of sale {@code Y} (third character) → {@link RefusalReason#US_PRIVACY_OPT_OUT}:
- *       the CCPA "do not sell" right. A malformed string is treated as no signal.</li>
+ *   <li>{@code us_privacy} with opt-out of sale {@code Y} (third character) →
+ *       {@link RefusalReason#US_PRIVACY_OPT_OUT}: the CCPA "do not sell" right. A malformed string is treated as no
+ *       signal.</li>
  *   <li>a GPP string → every applicable section ({@code gpp_sid}, else all present) is checked for a sale, sharing or
  *       targeted-advertising opt-out, GPC, or a known child → {@link RefusalReason#GPP_OPT_OUT}: the US state laws
  *       give these opt-outs. A string that does not decode refuses ({@link RefusalReason#GPP_INVALID}): it may

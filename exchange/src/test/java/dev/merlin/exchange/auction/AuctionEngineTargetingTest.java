@@ -24,7 +24,6 @@ import dev.merlin.protocol.model.Video;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -191,15 +190,13 @@ class AuctionEngineTargetingTest {
     }
 
     @Test
-    @Disabled("BUG: TargetingIndex lower-cases configured domains but does not strip 'www.', although "
-            + "AuctionEngine.lookupDomain assumes 'Domains are indexed in lower case without www.'. A campaign with "
-            + "domains.allow [www.blog.example] therefore never matches site.domain=blog.example (nor badv/deny "
-            + "lists written with www.). Fix: normalise config values the same way lookupDomain normalises requests.")
     void configuredWwwDomainMatchesBareSiteDomain() {
         Auction auction = new Auction(config(0,
                 campaign("blog").bid(3).targeting("{domains: {allow: [www.blog.example]}}")));
         BidRequest request = siteBanner();
         request.site.domain = "blog.example";
+        assertEquals("blog:blog-300x250", auction.winner(request));
+        request.site.domain = "WWW.Blog.Example";
         assertEquals("blog:blog-300x250", auction.winner(request));
     }
 

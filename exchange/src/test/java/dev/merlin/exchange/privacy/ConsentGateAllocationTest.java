@@ -22,6 +22,7 @@ class ConsentGateAllocationTest {
 
     private static final int WARMUP = 200_000;
     private static final int MEASURED = 100_000;
+    private static final int ROUNDS = 5;
 
     @Test
     void cachedDecisionAllocatesNothing() {
@@ -41,16 +42,20 @@ class ConsentGateAllocationTest {
         long decodedBefore = gate.decodedStrings();
         long probe = allocatedBytes(threads);
         long counterCost = allocatedBytes(threads) - probe;
-        long before = allocatedBytes(threads);
-        int allowed = 0;
-        for (int i = 0; i < MEASURED; i++) {
-            allowed += decide(gate, request, consents, gpps, i) ? 1 : 0;
+        // a round may catch a one-off (a JIT transition); an allocation per call would show in every round
+        long fewest = Long.MAX_VALUE;
+        for (int round = 0; round < ROUNDS && fewest > 0; round++) {
+            long before = allocatedBytes(threads);
+            int allowed = 0;
+            for (int i = 0; i < MEASURED; i++) {
+                allowed += decide(gate, request, consents, gpps, i) ? 1 : 0;
+            }
+            fewest = Math.min(fewest, allocatedBytes(threads) - before - counterCost);
+            assertEquals(MEASURED, allowed);
         }
-        long allocated = allocatedBytes(threads) - before - counterCost;
-        assertEquals(MEASURED, allowed);
         assertEquals(decodedBefore, gate.decodedStrings(), "every string came from the cache");
-        // the counter itself may account a few bytes; a single allocation per call would show as >= 1.6 MB
-        assertEquals(0.0, (double) allocated / MEASURED, 0.01, "bytes per decide: " + allocated + " in total");
+        // one allocation per call would be >= 16 bytes per call, 1.6 MB per round
+        assertEquals(0.0, (double) fewest / MEASURED, 0.01, "bytes per decide: " + fewest + " in the best round");
     }
 
     private static boolean decide(ConsentGate gate, BidRequest request, String[] consents, String[] gpps, int i) {

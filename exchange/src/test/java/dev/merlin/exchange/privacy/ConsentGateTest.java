@@ -38,8 +38,9 @@ class ConsentGateTest {
             List.of(new RangeEntry(3, 0, List.of(VENDOR))));
 
     /** Public example from the TCF tooling docs: purposes 1-3, vendors 2, 6, 8 (asserted below). */
-    private static final String TCF_PUBLIC_EXAMPLE = "COvFyGBOvFyGBAbAAAENAPCAAOAAAAAAAAAAAEEUACCKAAA.IFoEUQQgAIQwgIwQA"
-            + "BAEAAAAOIAACAIAAAAQAIAgEAACEAAAAAgAQBAAAAAAAGBAAgAAAAAAAFAAECAAAgAAQARAEQAAAAAJAAIAAgAAAYQEAAAQmAgBC3ZAYzUw";
+    private static final String TCF_PUBLIC_EXAMPLE = "COvFyGBOvFyGBAbAAAENAPCAAOAAAAAAAAAAAEEUACCKAAA"
+            + ".IFoEUQQgAIQwgIwQABAEAAAAOIAACAIAAAAQAIAgEAACEAAAAAgAQBAAAAAAAGBAAgAAAAAAAFAAECAAAgAAQARAEQAAAAAJAAIAAg"
+            + "AAAYQEAAAQmAgBC3ZAYzUw";
 
     private final ConsentGate gate = new ConsentGate(CONFIG);
 

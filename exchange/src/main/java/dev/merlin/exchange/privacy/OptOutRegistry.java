@@ -1,0 +1,38 @@
+package dev.merlin.exchange.privacy;
+
+import dev.merlin.exchange.store.ChronicleMapFiles;
+import java.nio.file.Path;
+import net.openhft.chronicle.map.ChronicleMap;
+
+/**
+ * User keys (Merlin uids, device ids) that opted out with Merlin itself, persisted so the choice survives a
+ * restart: the auction treats their requests as contextual, and nothing more is recorded about them, even when a
+ * seller's request or an app's event arrives without the opt-out cookie.
+ */
+public final class OptOutRegistry implements AutoCloseable {
+
+    static final String FILE = "optouts.cm3";
+
+    private final ChronicleMapFiles.Opened<CharSequence, Long> opened;
+
+    /** Opens the registry under {@code dataDir}, sized for {@code entries} keys. */
+    public OptOutRegistry(Path dataDir, long entries) {
+        this.opened = ChronicleMapFiles.open(dataDir, FILE, ChronicleMap.of(CharSequence.class, Long.class)
+                .name("merlin-optouts").entries(entries).averageKeySize(36));
+    }
+
+    /** Records that {@code userKey} opted out at {@code epochSeconds}. */
+    public void add(CharSequence userKey, long epochSeconds) {
+        opened.map().put(userKey, epochSeconds);
+    }
+
+    /** Whether {@code userKey} opted out; false for null. */
+    public boolean contains(CharSequence userKey) {
+        return userKey != null && opened.map().containsKey(userKey);
+    }
+
+    @Override
+    public void close() {
+        opened.close();
+    }
+}
