@@ -52,16 +52,13 @@ class AuctionIT {
     private static final Pattern HREF = Pattern.compile("href=\"([^\"]+)\"");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dataDir;
-
     private Path samples;
     private MerlinServer server;
     private HttpClient client;
     private URI base;
 
     @BeforeAll
-    void start() throws Exception {
+    void start(@TempDir Path dataDir) throws Exception {
         samples = SharedSamples.requests();
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
                 .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));

@@ -1,6 +1,6 @@
 package dev.merlin.exchange.segments;
 
-import net.openhft.chronicle.hash.ChronicleHashRecoveryFailedException;
+import dev.merlin.exchange.store.ChronicleMapFiles;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
@@ -10,13 +10,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -36,10 +31,9 @@ import java.util.function.LongSupplier;
  * <p><b>Restart and {@code kill -9}.</b> The map lives in a memory-mapped file, so every completed write
  * is in the OS page cache the moment it returns and survives the process. Chronicle Map 2026.1 no longer
  * has {@code createOrRecoverPersistedTo} (deprecated in 3.25ea6, since removed: recovery is unsafe as the
- * normal way to open). So a marker file {@code segments.cm3.open}, held with an OS file lock, exists
- * exactly while a process has the store open: at start, a marker left behind by a process that died
- * means {@code recoverPersistedTo} (which resets segment locks a dead writer may have held and checks the
- * entries), otherwise {@code createPersistedTo}. The file lock also refuses a second opener.
+ * normal way to open). {@link ChronicleMapFiles} opens it the way every Merlin store opens: a marker file
+ * {@code segments.cm3.open}, held with an OS file lock, exists exactly while a process has the store open,
+ * and a marker left behind by a process that died means {@code recoverPersistedTo}.
  *
  * <p><b>A full store</b> is counted ({@link #fullRejections()}), flagged ({@link #isFull()}) and logged
  * once; the write is dropped and nothing is thrown.
@@ -53,31 +47,24 @@ public final class SegmentStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentStore.class);
 
+    private final ChronicleMapFiles.Opened<CharSequence, SegmentRecord> opened;
     private final ChronicleMap<CharSequence, SegmentRecord> map;
     private final SegmentStoreSettings settings;
     private final LongSupplier epochSecondsClock;
     private final Path file;
-    private final Path openMarker;
-    private final FileChannel markerChannel;
-    private final FileLock markerLock;
-    private final boolean recoveredOnOpen;
     private final ThreadLocal<WriteScratch> writeScratch;
     private final AtomicLong fullRejections = new AtomicLong();
     private final AtomicBoolean fullLogged = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean full;
 
-    private SegmentStore(ChronicleMap<CharSequence, SegmentRecord> map, SegmentStoreSettings settings,
-                         LongSupplier epochSecondsClock, Path file, Path openMarker, FileChannel markerChannel,
-                         FileLock markerLock, boolean recoveredOnOpen) {
-        this.map = map;
+    private SegmentStore(ChronicleMapFiles.Opened<CharSequence, SegmentRecord> opened,
+                         SegmentStoreSettings settings, LongSupplier epochSecondsClock, Path file) {
+        this.opened = opened;
+        this.map = opened.map();
         this.settings = settings;
         this.epochSecondsClock = epochSecondsClock;
         this.file = file;
-        this.openMarker = openMarker;
-        this.markerChannel = markerChannel;
-        this.markerLock = markerLock;
-        this.recoveredOnOpen = recoveredOnOpen;
         int scratchCapacity = settings.maxSegmentsPerUser() + 1;
         this.writeScratch = ThreadLocal.withInitial(() -> new WriteScratch(scratchCapacity));
     }
@@ -95,51 +82,20 @@ public final class SegmentStore implements AutoCloseable {
      */
     public static SegmentStore open(Path dataDir, SegmentStoreSettings settings, LongSupplier epochSecondsClock) {
         Path file = dataDir.resolve(FILE_NAME);
-        Path marker = dataDir.resolve(OPEN_MARKER_NAME);
-        FileChannel channel = null;
+        boolean fileExisted = Files.exists(file);
+        long startNanos = System.nanoTime();
+        ChronicleMapFiles.Opened<CharSequence, SegmentRecord> opened =
+                ChronicleMapFiles.open(dataDir, FILE_NAME, builder(settings));
+        long openMillis = (System.nanoTime() - startNanos) / 1_000_000L;
         try {
-            Files.createDirectories(dataDir);
-            boolean fileExisted = Files.exists(file);
-            boolean markerExisted = Files.exists(marker);
-            channel = FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                throw new IllegalStateException("segment store " + file + " is already open (" + marker
-                        + " is locked by a running process)");
-            }
-            channel.truncate(0);
-            channel.write(StandardCharsets.US_ASCII.encode("pid " + ProcessHandle.current().pid() + "\n"), 0);
-            channel.force(true);
-
-            boolean recover = fileExisted && markerExisted;
-            ChronicleMap<CharSequence, SegmentRecord> map;
-            long startNanos = System.nanoTime();
-            if (recover) {
-                LOG.warn("segment store {} was not closed cleanly (left {}); recovering", file, marker);
-                map = builder(settings).recoverPersistedTo(file.toFile(), false);
-            } else {
-                map = builder(settings).createPersistedTo(file.toFile());
-            }
-            long openMillis = (System.nanoTime() - startNanos) / 1_000_000L;
-            LOG.info("segment store {}: {} users, file {} MB, {} in {} ms", file, map.longSize(),
-                    Files.size(file) >> 20, recover ? "recovered" : fileExisted ? "reopened" : "created", openMillis);
-            return new SegmentStore(map, settings, epochSecondsClock, file, marker, channel, lock, recover);
+            LOG.info("segment store {}: {} users, file {} MB, {} in {} ms", file, opened.map().longSize(),
+                    Files.size(file) >> 20, opened.recovered() ? "recovered" : fileExisted ? "reopened" : "created",
+                    openMillis);
         } catch (IOException e) {
-            closeQuietly(channel);
-            throw new UncheckedIOException("cannot open segment store " + file, e);
-        } catch (ChronicleHashRecoveryFailedException e) {
-            closeQuietly(channel);
-            throw new IllegalStateException("segment store " + file + " could not be recovered; move it aside "
-                    + "to start empty", e);
-        } catch (RuntimeException e) {
-            closeQuietly(channel);
-            throw e;
+            opened.close();
+            throw new UncheckedIOException("cannot read " + file, e);
         }
+        return new SegmentStore(opened, settings, epochSecondsClock, file);
     }
 
     private static net.openhft.chronicle.map.ChronicleMapBuilder<CharSequence, SegmentRecord> builder(
@@ -243,7 +199,7 @@ public final class SegmentStore implements AutoCloseable {
                 full = false;
             }
         } catch (IllegalStateException | IllegalArgumentException e) {
-            if (!isAllocationFailure(e)) {
+            if (!ChronicleMapFiles.isFull(e)) {
                 throw e;
             }
             rejectFull(e);
@@ -329,7 +285,7 @@ public final class SegmentStore implements AutoCloseable {
 
     /** Whether this open recovered the file after an unclean stop. */
     public boolean recoveredOnOpen() {
-        return recoveredOnOpen;
+        return opened.recovered();
     }
 
     /** The map file. */
@@ -345,20 +301,8 @@ public final class SegmentStore implements AutoCloseable {
     /** Closes the map and removes the open marker, which records a clean stop. Idempotent. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            map.close();
-        } finally {
-            try {
-                Files.deleteIfExists(openMarker);
-                markerLock.release();
-            } catch (IOException e) {
-                LOG.warn("segment store {}: cannot remove {}: {}", file, openMarker, e.toString());
-            } finally {
-                closeQuietly(markerChannel);
-            }
+        if (closed.compareAndSet(false, true)) {
+            opened.close();
         }
     }
 
@@ -378,10 +322,6 @@ public final class SegmentStore implements AutoCloseable {
      * extra segment tier, M is maximum. ...")} and an oversized entry with {@code IllegalArgumentException(
      * "<map>: Entry is too large: requires N chunks, M is maximum.")}.
      */
-    private static boolean isAllocationFailure(RuntimeException e) {
-        String message = e.getMessage();
-        return message != null && (message.contains("segment tier") || message.contains("Entry is too large"));
-    }
 
     private void rejectFull(RuntimeException cause) {
         full = true;
@@ -398,15 +338,6 @@ public final class SegmentStore implements AutoCloseable {
         return newline < 0 ? message : message.substring(0, newline);
     }
 
-    private static void closeQuietly(FileChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // closing a marker channel we are abandoning; nothing left to do
-            }
-        }
-    }
 
     /** Per-thread buffers of the write path (the event path runs on a few threads). */
     private static final class WriteScratch {
