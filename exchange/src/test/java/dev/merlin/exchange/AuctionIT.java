@@ -28,6 +28,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -299,6 +300,18 @@ class AuctionIT {
         HttpResponse<String> redirect = get(click.substring(DEMO_PUBLIC_URL.length()));
         assertEquals(302, redirect.statusCode());
         assertEquals("https://northwind.example/deals", redirect.headers().firstValue("location").orElse(null));
+    }
+
+    @Test
+    @Disabled("GAP: notice URLs are not signed and NoticeEndpoint never checks that Merlin bid on (rid, iid) for "
+            + "campaign c, so anyone who knows a campaign id can GET /bill?rid=<anything>&iid=1&c=<campaign> and spend "
+            + "its budget (up to its bid per made-up request id). Expected: a bill for an impression Merlin never "
+            + "bid on charges nothing (e.g. an HMAC over rid/iid/c/cr in the URL, or a short-lived record of bids).")
+    void aBillForAnImpressionMerlinNeverBidOnChargesNothing() throws Exception {
+        Campaign kaze = campaign("kaze-sports-fans-apac");
+        long before = server.runtime().spend().spentTotalMicros(kaze);
+        get("/bill?rid=never-auctioned&iid=1&c=kaze-sports-fans-apac&cr=kaze-run-300x250&price=3.00&cur=USD");
+        assertEquals(before, server.runtime().spend().spentTotalMicros(kaze));
     }
 
     @ParameterizedTest(name = "GET {0} -> 400")

@@ -89,8 +89,8 @@ class AuctionEngineDealsTest {
 
     @Test
     void aDealFloorInAnUnknownCurrencyIsNoBidWithThatReason() {
-        AuctionResult result = auction(3).run(request(json(1,
-                ",\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"bidfloor\":1,\"bidfloorcur\":\"XYZ\"}]}")));
+        AuctionResult result = auction(3).run(request(json(1, ",\"pmp\":{\"private_auction\":1,\"deals\":["
+                + "{\"id\":\"DEAL-A\",\"bidfloor\":1,\"bidfloorcur\":\"XYZ\"}]}")));
         assertEquals(0, result.count());
         assertEquals(AuctionResult.UNKNOWN_CURRENCY, result.noBidReason());
     }
