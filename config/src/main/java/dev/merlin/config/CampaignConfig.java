@@ -11,7 +11,8 @@ import java.util.Set;
  * @param bid            CPM bid (price per thousand impressions)
  * @param dailyBudget    most spent per UTC day, in the exchange currency (null: no daily cap)
  * @param totalBudget    most spent ever, in the exchange currency (null: no cap)
- * @param pacing         {@code even} (spread the daily budget over the day) or {@code asap}
+ * @param pacing         {@code even} (spread the daily budget over the day; needs a daily budget) or {@code asap};
+ *                       default even with a daily budget, else asap
  * @param frequencyCap   most impressions per user per period (null: no cap)
  * @param start          first day of the flight, {@code YYYY-MM-DD} (UTC, inclusive; null: already running)
  * @param end            last day of the flight, {@code YYYY-MM-DD} (UTC, inclusive; null: open-ended)
@@ -27,7 +28,7 @@ public record CampaignConfig(String id, Money bid, Double dailyBudget, Double to
 
     /** Fills unset values. */
     public CampaignConfig {
-        pacing = pacing == null ? "even" : pacing;
+        pacing = pacing == null ? (dailyBudget == null ? "asap" : "even") : pacing;
         targeting = targeting == null ? TargetingConfig.any() : targeting;
         creatives = creatives == null ? List.of() : List.copyOf(creatives);
     }
@@ -42,6 +43,10 @@ public record CampaignConfig(String id, Money bid, Double dailyBudget, Double to
         ConfigChecks.nonNegative(at + ".dailyBudget", dailyBudget);
         ConfigChecks.nonNegative(at + ".totalBudget", totalBudget);
         ConfigChecks.oneOf(at + ".pacing", pacing, PACING);
+        if ("even".equals(pacing) && dailyBudget == null) {
+            throw new ConfigException(at + ".pacing", "value even needs a dailyBudget to spread over the day;"
+                    + " set dailyBudget or use asap");
+        }
         if (frequencyCap != null) {
             frequencyCap.validate(at + ".frequencyCap");
         }

@@ -10,9 +10,11 @@ import java.util.TreeMap;
  * @param takeRate      share of the advertiser's price the exchange keeps, 0 to 0.9
  * @param currencyRates value of one unit of each currency in {@code currency}, e.g. {@code JPY: 0.0067}
  * @param publicUrl     base URL the win/bill/loss/click links point at
+ * @param noticeSecret  key that signs notice and click links (at least 32 characters); unset: a random key kept in
+ *                      the data dir — set it when several nodes must accept each other's links
  */
 public record ExchangeSettings(String currency, Double takeRate, Map<String, Double> currencyRates,
-                               String publicUrl) {
+                               String publicUrl, String noticeSecret) {
 
     /** Fills unset values with defaults. */
     public ExchangeSettings {
@@ -22,9 +24,14 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
         publicUrl = publicUrl == null ? "http://127.0.0.1:8080" : publicUrl;
     }
 
+    /** Settings without a configured notice secret. */
+    public ExchangeSettings(String currency, Double takeRate, Map<String, Double> currencyRates, String publicUrl) {
+        this(currency, takeRate, currencyRates, publicUrl, null);
+    }
+
     /** All defaults. */
     public static ExchangeSettings defaults() {
-        return new ExchangeSettings(null, null, null, null);
+        return new ExchangeSettings(null, null, null, null, null);
     }
 
     /** The rate of {@code code} in the exchange currency, or null when unknown. */
@@ -46,6 +53,13 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
                 throw new ConfigException(at + ".currencyRates." + rate.getKey(),
                         "value " + rate.getValue() + " is not allowed; expected a positive number");
             }
+        }
+        if (!"USD".equals(currency) && !currencyRates.containsKey("USD")) {
+            throw new ConfigException(at + ".currencyRates", "USD is missing; OpenRTB floors without bidfloorcur"
+                    + " are in USD, so an exchange in " + currency + " needs a USD rate");
+        }
+        if (noticeSecret != null && noticeSecret.length() < 32) {
+            throw new ConfigException(at + ".noticeSecret", "value is shorter than 32 characters");
         }
         if (!publicUrl.startsWith("http://") && !publicUrl.startsWith("https://")) {
             throw new ConfigException(at + ".publicUrl", "value " + publicUrl + " is not allowed; expected an"

@@ -6,6 +6,7 @@ import dev.merlin.exchange.auction.BidResponseBuilder;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.FrequencyStore;
+import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
@@ -33,6 +34,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final CampaignCatalog catalog;
     private final Currencies currencies;
     private final BidResponseBuilder responses;
+    private final NoticeUrls noticeUrls;
     private final SegmentStore segments;
     private final SpendLedger spend;
     private final FrequencyStore frequency;
@@ -61,8 +63,9 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.epochSecondsClock = epochSecondsClock;
         this.catalog = new CampaignCatalog(config);
         this.currencies = new Currencies(config.exchange());
-        this.responses = new BidResponseBuilder(currencies, new NoticeUrls(config.exchange().publicUrl()));
         Path dataDir = Path.of(config.dataDir());
+        this.noticeUrls = new NoticeUrls(config.exchange().publicUrl(), NoticeSecret.load(config, dataDir));
+        this.responses = new BidResponseBuilder(currencies, noticeUrls);
         StoresConfig stores = config.stores();
         SegmentStoreSettings segmentSettings = SegmentStoreSettings.defaults()
                 .withMaxSegmentsPerUser(stores.maxSegmentsPerUser());
@@ -127,6 +130,11 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** Currency conversion. */
     public Currencies currencies() {
         return currencies;
+    }
+
+    /** Signs and verifies notice and click links. */
+    public NoticeUrls noticeUrls() {
+        return noticeUrls;
     }
 
     /** Builds bid responses. */

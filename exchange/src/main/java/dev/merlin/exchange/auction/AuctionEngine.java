@@ -85,13 +85,13 @@ public final class AuctionEngine {
         long[] mask = requestMask;
         CampaignBits.copy(index.all, mask);
         Device device = request.device;
-        Geo geo = device == null ? null : device.geo;
-        if (geo == null && request.user != null) {
-            geo = request.user.geo;
-        }
-        String country = geo == null ? null : geo.country;
+        Geo deviceGeo = device == null ? null : device.geo;
+        Geo userGeo = request.user == null ? null : request.user.geo;
+        String country = deviceGeo != null && deviceGeo.country != null ? deviceGeo.country
+                : userGeo == null ? null : userGeo.country;
         CampaignBits.andValueOrAny(mask, country == null ? null : index.byCountry.get(country), index.anyCountry);
-        String region = geo == null ? null : geo.region;
+        String region = deviceGeo != null && deviceGeo.region != null ? deviceGeo.region
+                : userGeo == null ? null : userGeo.region;
         CampaignBits.andValueOrAny(mask, region == null ? null : index.byRegion.get(region), index.anyRegion);
         Integer deviceType = device == null ? null : device.devicetype;
         long[] byType = deviceType == null || deviceType < 0 || deviceType >= index.byDeviceType.length
@@ -463,6 +463,17 @@ public final class AuctionEngine {
         if (creative.bundle != null && request.bapp != null && request.bapp.contains(creative.bundle)) {
             return true;
         }
+        List<String> badv = request.badv;
+        if (badv != null) {
+            List<String> adomain = creative.adomain;
+            for (int b = 0; b < badv.size(); b++) {
+                for (int d = 0; d < adomain.size(); d++) {
+                    if (isSameDomain(adomain.get(d), badv.get(b))) {
+                        return true;
+                    }
+                }
+            }
+        }
         if (creative.attr.length > 0) {
             List<Integer> battr = blockedAttributes(creative.format, imp);
             if (battr != null) {
@@ -477,6 +488,14 @@ public final class AuctionEngine {
             }
         }
         return false;
+    }
+
+    /** Case-insensitive, ignoring a leading {@code www.} on either side, without allocating. */
+    static boolean isSameDomain(String a, String b) {
+        int aStart = a.regionMatches(true, 0, "www.", 0, 4) ? 4 : 0;
+        int bStart = b.regionMatches(true, 0, "www.", 0, 4) ? 4 : 0;
+        int length = a.length() - aStart;
+        return length == b.length() - bStart && a.regionMatches(true, aStart, b, bStart, length);
     }
 
     private static List<Integer> blockedAttributes(int format, Imp imp) {

@@ -2,42 +2,63 @@ package dev.merlin.exchange.auction;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Builds the win, billing, loss and click links a bid carries. Merlin's own parameters ({@code rid}, {@code iid},
- * {@code c}, {@code cr}) identify the impression for charging once; the standard OpenRTB macros
- * ({@code ${AUCTION_PRICE}}, {@code ${AUCTION_CURRENCY}}, {@code ${AUCTION_LOSS}} …) are left for the seller to fill.
+ * Builds and verifies the win, billing, loss and click links a bid carries.
+ *
+ * <p>Merlin's own parameters ({@code rid}, {@code iid}, {@code c}, {@code cr}, and {@code u}, {@code t},
+ * {@code np} when present) identify the impression and are signed with an HMAC-SHA256 ({@code sig}, 128 bits) under
+ * the exchange's notice secret, so a notice for an impression Merlin never bid on — a forged URL — charges
+ * nothing. The standard OpenRTB macros ({@code ${AUCTION_PRICE}}, {@code ${AUCTION_CURRENCY}}, {@code ${AUCTION_LOSS}}
+ * …) follow the signature, unsigned, for the seller to fill.
  */
 public final class NoticeUrls {
 
     private final String base;
+    private final SecretKeySpec key;
+    private final ThreadLocal<Mac> macs;
 
-    /** Links under {@code publicUrl} (no trailing slash needed). */
-    public NoticeUrls(String publicUrl) {
+    /** Links under {@code publicUrl}, signed with {@code secret}. */
+    public NoticeUrls(String publicUrl, byte[] secret) {
         this.base = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
+        this.key = new SecretKeySpec(secret.clone(), "HmacSHA256");
+        this.macs = ThreadLocal.withInitial(() -> {
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(key);
+                return mac;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+            }
+        });
     }
 
     /** {@code nurl}: the win notice. */
     public String win(String requestId, String impId, Campaign campaign, Creative creative, String tracking) {
-        return notice("/win", requestId, impId, campaign, creative) + tracking
+        return signed("/win", requestId, impId, campaign, creative, tracking)
                 + "&auction=${AUCTION_ID}&bid=${AUCTION_BID_ID}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}";
     }
 
     /** {@code burl}: the billing notice, fired when the ad renders; this is what spends budget. */
     public String bill(String requestId, String impId, Campaign campaign, Creative creative, String tracking) {
-        return notice("/bill", requestId, impId, campaign, creative) + tracking
+        return signed("/bill", requestId, impId, campaign, creative, tracking)
                 + "&auction=${AUCTION_ID}&bid=${AUCTION_BID_ID}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}";
     }
 
-    /** {@code lurl}: the loss notice. */
+    /** {@code lurl}: the loss notice, with the loss reason and the winning clearing price. */
     public String loss(String requestId, String impId, Campaign campaign, Creative creative) {
-        return notice("/loss", requestId, impId, campaign, creative)
-                + "&auction=${AUCTION_ID}&loss=${AUCTION_LOSS}&price=${AUCTION_MIN_TO_WIN}";
+        return signed("/loss", requestId, impId, campaign, creative, "")
+                + "&auction=${AUCTION_ID}&loss=${AUCTION_LOSS}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}"
+                + "&mintowin=${AUCTION_MIN_TO_WIN}";
     }
 
     /**
-     * The extra parameters of win and billing notices: {@code u}, the user's hash for frequency caps (only when
-     * user data may be used), and {@code t=1} for test requests, which spend no budget.
+     * The extra signed parameters of win and billing notices: {@code u}, the user's hash for frequency caps (only
+     * when user data may be used), and {@code t=1} for test requests, which spend no budget.
      */
     public static String tracking(long userHash, boolean isTest) {
         String user = userHash == 0 ? "" : "&u=" + Long.toHexString(userHash);
@@ -51,13 +72,43 @@ public final class NoticeUrls {
      */
     public String click(String requestId, String impId, Campaign campaign, Creative creative,
                         boolean mayUsePersonalData) {
-        String url = notice("/click", requestId, impId, campaign, creative);
-        return mayUsePersonalData ? url : url + "&np=1";
+        return signed("/click", requestId, impId, campaign, creative, mayUsePersonalData ? "" : "&np=1");
     }
 
-    private String notice(String path, String requestId, String impId, Campaign campaign, Creative creative) {
-        return base + path + "?rid=" + encode(requestId) + "&iid=" + encode(impId) + "&c=" + encode(campaign.id())
-                + "&cr=" + encode(creative.id());
+    private String signed(String path, String requestId, String impId, Campaign campaign, Creative creative,
+                          String extra) {
+        String query = query(requestId, impId, campaign.id(), creative.id(), extra);
+        return base + path + "?" + query + "&sig=" + signature(query);
+    }
+
+    /**
+     * Whether {@code sig} signs these parameters (as they arrived, decoded); {@code extra} is {@code &u=..},
+     * {@code &t=1}, {@code &np=1} in that order, for those present.
+     */
+    public boolean verify(String requestId, String impId, String campaignId, String creativeId, String extra,
+                          String sig) {
+        if (sig == null || requestId == null || impId == null || campaignId == null || creativeId == null) {
+            return false;
+        }
+        String expected = signature(query(requestId, impId, campaignId, creativeId, extra));
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+                sig.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static String query(String requestId, String impId, String campaignId, String creativeId,
+                                String extra) {
+        return "rid=" + encode(requestId) + "&iid=" + encode(impId) + "&c=" + encode(campaignId) + "&cr="
+                + encode(creativeId) + extra;
+    }
+
+    private String signature(String query) {
+        byte[] mac = macs.get().doFinal(query.getBytes(StandardCharsets.UTF_8));
+        char[] hex = new char[32];
+        for (int i = 0; i < 16; i++) {
+            hex[2 * i] = Character.forDigit((mac[i] >> 4) & 0xf, 16);
+            hex[2 * i + 1] = Character.forDigit(mac[i] & 0xf, 16);
+        }
+        return new String(hex);
     }
 
     static String encode(String value) {

@@ -124,8 +124,10 @@ final class TargetingIndex {
                 } else {
                     addValues(byDeal, null, t.dealIds(), index, false);
                 }
+                // badv removes a campaign in the index only for domains every creative carries; a domain some
+                // creatives lack is checked per creative, so the campaign can still serve its other creatives
+                addValues(byAdomain, null, domainsOfEveryCreative(campaign.creatives()), index, true);
                 for (CreativeConfig creative : campaign.creatives()) {
-                    addValues(byAdomain, null, creative.adomain(), index, true);
                     switch (creative.format()) {
                         case "banner":
                             CampaignBits.set(bannerCampaigns, index);
@@ -156,6 +158,24 @@ final class TargetingIndex {
         for (int i = 0; i < categoryKeys.length; i++) {
             categoryBits[i] = byCategory.get(categoryKeys[i]);
         }
+    }
+
+    private static List<String> domainsOfEveryCreative(List<CreativeConfig> creatives) {
+        List<String> common = new ArrayList<>();
+        for (String domain : creatives.get(0).adomain()) {
+            boolean everywhere = true;
+            for (CreativeConfig creative : creatives) {
+                boolean has = false;
+                for (String other : creative.adomain()) {
+                    has |= other.equalsIgnoreCase(domain);
+                }
+                everywhere &= has;
+            }
+            if (everywhere) {
+                common.add(domain);
+            }
+        }
+        return common;
     }
 
     static long sizeKey(int w, int h) {

@@ -36,6 +36,12 @@ final class ClickEndpoint {
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
                     "unknown campaign or creative: c and cr must name a creative Merlin served", null);
         }
+        if (!runtime.noticeUrls().verify(first(params, "rid"), first(params, "iid"), campaign.id(), creative.id(),
+                NoticeEndpoint.signedExtra(params), first(params, "sig"))) {
+            runtime.metrics().notice("click", "bad_signature");
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
+                    "this click link is not one Merlin issued (sig does not match)", null);
+        }
         long now = runtime.nowEpochSeconds();
         boolean mayTrackUser = !"1".equals(first(params, "np")) && !Cookies.isOptedOut(request);
         String uid = mayTrackUser ? Cookies.get(request, Cookies.UID) : null;

@@ -35,6 +35,13 @@ final class NoticeEndpoint {
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
                     "a " + kind + " notice needs rid, iid and c parameters", null);
         }
+        String creativeId = first(params, "cr");
+        if (!runtime.noticeUrls().verify(requestId, impId, campaignId, creativeId, signedExtra(params),
+                first(params, "sig"))) {
+            runtime.metrics().notice(kind, "bad_signature");
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
+                    "this " + kind + " notice is not one Merlin issued (sig does not match rid, iid, c, cr)", null);
+        }
         Campaign campaign = runtime.catalog().byId(campaignId);
         if (campaign == null) {
             runtime.metrics().notice(kind, "unknown_campaign");
@@ -86,6 +93,19 @@ final class NoticeEndpoint {
         return cpmMicros / 1000L;
     }
 
+    /** The signed optional parameters as {@link NoticeUrls} appends them: {@code &u=}, {@code &t=1}, {@code &np=1}. */
+    static String signedExtra(Map<String, List<String>> params) {
+        String user = first(params, "u");
+        String extra = user == null ? "" : "&u=" + user;
+        if ("1".equals(first(params, "t"))) {
+            extra += "&t=1";
+        }
+        if ("1".equals(first(params, "np"))) {
+            extra += "&np=1";
+        }
+        return extra;
+    }
+
     private static long parseUserHash(String hex) {
         if (hex == null) {
             return 0;
@@ -97,7 +117,7 @@ final class NoticeEndpoint {
         }
     }
 
-    private static String first(Map<String, List<String>> params, String name) {
+    static String first(Map<String, List<String>> params, String name) {
         List<String> values = params.get(name);
         return values == null || values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
     }

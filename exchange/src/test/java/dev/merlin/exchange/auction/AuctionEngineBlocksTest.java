@@ -10,7 +10,6 @@ import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.Video;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -150,11 +149,6 @@ class AuctionEngineBlocksTest {
     }
 
     @Test
-    @Disabled("BUG: badv is applied per campaign in the targeting index (TargetingIndex.byAdomain ORs every "
-            + "creative's adomain into the campaign's bit), not per creative in AuctionEngine.isBlocked. A campaign "
-            + "whose creatives carry different adomains is dropped entirely when one creative's domain is blocked, "
-            + "instead of falling through to the unblocked creative as bcat/bapp/battr do. Expected "
-            + "multi:multi-b, got none.")
     void badvFallsThroughToACreativeWithAnotherDomain() {
         Auction auction = new Auction(config(0, campaign("multi").bid(2)
                 .creative("id: multi-a, format: banner, w: 300, h: 250, adomain: [a.example]")

@@ -14,7 +14,6 @@ import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.BidResponse;
 import dev.merlin.protocol.model.SeatBid;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,7 +43,7 @@ class BidResponseBuilderTest {
                     .creative("id: deal-video, format: video, durationSeconds: 15, mimes: [video/mp4]")));
 
     private final BidResponseBuilder builder = new BidResponseBuilder(auction.currencies,
-            new NoticeUrls(auction.config.exchange().publicUrl()));
+            new NoticeUrls(auction.config.exchange().publicUrl(), "test-notice-secret".getBytes()));
 
     private static final String THREE_IMPS = "{\"id\":\"auction-7\",\"at\":1,\"site\":{\"domain\":\"p.example\"},"
             + "\"imp\":[{\"id\":\"i1\",\"banner\":{\"w\":300,\"h\":250}},"
@@ -134,9 +133,6 @@ class BidResponseBuilderTest {
     }
 
     @Test
-    @Disabled("BUG (or spec gap): issue 3 asks nurl/burl/lurl to carry ${AUCTION_PRICE}; NoticeUrls.loss carries "
-            + "${AUCTION_LOSS} and ${AUCTION_MIN_TO_WIN} but not ${AUCTION_PRICE}, so a loss notice never says what "
-            + "the impression cleared at. Either add price=${AUCTION_PRICE} to the lurl or amend the issue.")
     void lossUrlCarriesTheClearingPriceMacro() {
         Bid bid = bidFor(respond(request(THREE_IMPS), 0), "i1");
         assertTrue(bid.lurl.contains("${AUCTION_PRICE}"), bid.lurl);
@@ -154,9 +150,10 @@ class BidResponseBuilderTest {
         BidRequest request = request(THREE_IMPS);
         request.test = test;
         Bid bid = bidFor(respond(request, userHash), "i1");
-        String prefix = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad" + tracking + "&auction=";
+        String prefix = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad" + tracking + "&sig=";
         assertTrue(bid.nurl.startsWith(BASE + "/win" + prefix), bid.nurl);
         assertTrue(bid.burl.startsWith(BASE + "/bill" + prefix), bid.burl);
+        assertTrue(bid.nurl.contains("&auction=${AUCTION_ID}"), bid.nurl);
     }
 
     @Test

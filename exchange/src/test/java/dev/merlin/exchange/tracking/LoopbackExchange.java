@@ -58,6 +58,12 @@ public final class LoopbackExchange implements AutoCloseable {
         return send(builder(pathAndQuery, headers).GET().build());
     }
 
+    /** Any method without a body. */
+    public HttpResponse<byte[]> send(String method, String pathAndQuery, String... headers)
+            throws IOException, InterruptedException {
+        return send(builder(pathAndQuery, headers).method(method, HttpRequest.BodyPublishers.noBody()).build());
+    }
+
     /** POST a UTF-8 body. */
     public HttpResponse<byte[]> post(String path, String body, String... headers)
             throws IOException, InterruptedException {
@@ -94,6 +100,28 @@ public final class LoopbackExchange implements AutoCloseable {
 
     private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
         return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /**
+     * A bid request for a 300x250 banner in a news app in Japan; {@code buyeruid} and {@code ifa} may be null,
+     * {@code extra} is appended inside the top-level object (e.g. {@code ,"regs":{"coppa":1}}).
+     */
+    public static String appBanner(String id, String buyeruid, String ifa, String extra) {
+        return "{\"id\":\"" + id + "\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],"
+                + "\"app\":{\"id\":\"app-1\",\"bundle\":\"jp.example.headlines\",\"publisher\":{\"id\":\"pub-1\"}},"
+                + "\"device\":{\"devicetype\":4,\"os\":\"android\"" + (ifa == null ? "" : ",\"ifa\":\"" + ifa + "\"")
+                + ",\"geo\":{\"country\":\"JPN\"}}"
+                + (buyeruid == null ? "" : ",\"user\":{\"buyeruid\":\"" + buyeruid + "\"}")
+                + extra + "}";
+    }
+
+    /** The winning campaign of a 200 bid response, or {@code "no bid (204)"}. */
+    public static String winner(HttpResponse<byte[]> response) throws IOException {
+        if (response.statusCode() == 204) {
+            return "no bid (204)";
+        }
+        assertEquals(200, response.statusCode(), text(response));
+        return json(response).path("seatbid").get(0).path("bid").get(0).path("cid").asText();
     }
 
     /** The body as text. */

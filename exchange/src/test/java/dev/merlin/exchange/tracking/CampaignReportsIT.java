@@ -1,0 +1,205 @@
+package dev.merlin.exchange.tracking;
+
+import static dev.merlin.exchange.tracking.LoopbackExchange.ADMIN_TOKEN;
+import static dev.merlin.exchange.tracking.LoopbackExchange.KAZE_TOKEN;
+import static dev.merlin.exchange.tracking.LoopbackExchange.T0;
+import static dev.merlin.exchange.tracking.LoopbackExchange.appBanner;
+import static dev.merlin.exchange.tracking.LoopbackExchange.json;
+import static dev.merlin.exchange.tracking.LoopbackExchange.text;
+import static dev.merlin.exchange.tracking.LoopbackExchange.uidSet;
+import static dev.merlin.exchange.tracking.LoopbackExchange.winner;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.merlin.config.AdvertiserConfig;
+import dev.merlin.config.ConfigLoader;
+import java.math.BigDecimal;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code GET /reports/campaigns} over loopback, after real activity: a user made a sports fan by the pixel wins two
+ * auctions for Kaze, both billed through their {@code burl} with a clearing price, clicks one ad, and buys through
+ * Kaze's pixel. The report's numbers are worked out by hand from those prices (take rate 15%).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CampaignReportsIT {
+
+    private static final String FANS = "kaze-sports-fans-apac";
+    private static final Pattern HREF = Pattern.compile("href=\"([^\"]+)\"");
+    private static final LocalDate TODAY = LocalDate.ofEpochDay(T0 / 86_400);
+
+    @TempDir
+    Path dataDir;
+    private LoopbackExchange exchange;
+
+    @BeforeEach
+    void start() throws InterruptedException {
+        exchange = new LoopbackExchange(dataDir);
+    }
+
+    @AfterEach
+    void stop() {
+        exchange.close();
+    }
+
+    @Test
+    void reportsNeedAToken() throws Exception {
+        assertEquals(401, exchange.get("/reports/campaigns").statusCode());
+        HttpResponse<byte[]> wrong = exchange.get("/reports/campaigns", "Authorization", "Bearer not-a-token-at-all");
+        assertEquals(401, wrong.statusCode());
+        assertTrue(wrong.headers().firstValue("www-authenticate").orElse("").startsWith("Bearer"));
+        assertEquals(401, exchange.get("/reports/campaigns", "Authorization", "Bearer " + LoopbackExchange.APP_KEY)
+                .statusCode(), "an event source's key does not read reports");
+        assertEquals(401, exchange.get("/reports/campaigns", "Authorization", KAZE_TOKEN).statusCode(),
+                "a token must be sent as Bearer");
+    }
+
+    @Test
+    void anAdvertisersTokenSeesOnlyItsCampaignsAndTheAdminSeesAll() throws Exception {
+        JsonNode kaze = json(report(KAZE_TOKEN, ""));
+        Set<String> kazeCampaigns = new TreeSet<>();
+        for (JsonNode row : kaze.path("rows")) {
+            assertEquals("kaze-sportswear", row.path("advertiser").asText());
+            kazeCampaigns.add(row.path("campaign").asText());
+        }
+        assertEquals(Set.of(FANS, "kaze-sports-context-global"), kazeCampaigns);
+        assertEquals(2 * 7, kaze.path("rows").size(), "two campaigns, the last 7 days by default");
+
+        JsonNode other = json(report(KAZE_TOKEN, "?advertiser=northwind-travel"));
+        assertEquals(0, other.path("rows").size(), "another advertiser's rows are not Kaze's to read");
+
+        Set<String> advertisers = new HashSet<>();
+        int campaigns = 0;
+        for (AdvertiserConfig advertiser : ConfigLoader.loadDefault().advertisers()) {
+            advertisers.add(advertiser.id());
+            campaigns += advertiser.campaigns().size();
+        }
+        JsonNode all = json(report(ADMIN_TOKEN, "?from=" + TODAY + "&to=" + TODAY));
+        Set<String> seen = new HashSet<>();
+        for (JsonNode row : all.path("rows")) {
+            seen.add(row.path("advertiser").asText());
+            assertEquals(TODAY.toString(), row.path("day").asText());
+        }
+        assertEquals(advertisers, seen);
+        assertEquals(campaigns, all.path("rows").size());
+    }
+
+    @Test
+    void badDatesAre400() throws Exception {
+        assertEquals(400, report(ADMIN_TOKEN, "?from=yesterday").statusCode());
+        assertEquals(400, report(ADMIN_TOKEN, "?from=2026-05-28&to=2026-05-01").statusCode());
+        assertEquals(400, report(ADMIN_TOKEN, "?from=2024-01-01&to=2026-05-28").statusCode());
+    }
+
+    @Test
+    void impressionsClicksConversionsSpendCpaAndRoasAreExact() throws Exception {
+        String uid = uidSet(exchange.get("/px?pid=px-kaze&ev=page_view&cat=IAB17&country=JPN"));
+        exchange.get("/px?pid=px-kaze&ev=page_view&cat=IAB17&country=JPN", "Cookie", "uid=" + uid);
+
+        HttpResponse<byte[]> first = exchange.bid(appBanner("rep-1", uid, null, ""));
+        HttpResponse<byte[]> second = exchange.bid(appBanner("rep-2", uid, null, ""));
+        assertEquals(FANS, winner(first));
+        assertEquals(FANS, winner(second));
+        // the seller reports clearing prices of 2.55 and 1.70 USD CPM: grossed up by the 15% take rate the
+        // advertiser pays 3.00 and 2.00 CPM, i.e. 0.003 + 0.002 = 0.005 USD for the two impressions
+        assertEquals(204, bill(first, "2.55").statusCode());
+        assertEquals(204, bill(second, "1.70").statusCode());
+        assertEquals(204, bill(first, "2.55").statusCode(), "a repeated burl is not charged twice");
+
+        HttpResponse<byte[]> click = exchange.follow(clickUrl(first), "Cookie", "uid=" + uid);
+        assertEquals(302, click.statusCode());
+        assertEquals("https://kaze.example/run", click.headers().firstValue("location").orElse(null));
+
+        exchange.clock.addAndGet(3_600);
+        String purchase = "/px?pid=px-kaze&ev=purchase&value=30&cur=USD&oid=order-1&country=JPN";
+        LoopbackExchange.assertPixel(exchange.get(purchase, "Cookie", "uid=" + uid));
+        LoopbackExchange.assertPixel(exchange.get(purchase, "Cookie", "uid=" + uid)); // the same order again
+
+        JsonNode row = row(json(report(KAZE_TOKEN, "")), FANS);
+        assertEquals(2, row.path("impressions").asLong(), row.toString());
+        assertEquals(1, row.path("clicks").asLong(), row.toString());
+        assertDecimal("0.5", row.path("ctr"));
+        assertEquals(1, row.path("conversions").asLong(), row.toString());
+        assertDecimal("30", row.path("conversionValue"));
+        assertDecimal("0.005", row.path("spend"));
+        assertDecimal("0.005", row.path("cpa"));
+        assertDecimal("6000", row.path("roas"));
+
+        JsonNode idle = row(json(report(KAZE_TOKEN, "")), "kaze-sports-context-global");
+        assertEquals(0, idle.path("impressions").asLong());
+        assertTrue(idle.path("ctr").isNull() && idle.path("cpa").isNull() && idle.path("roas").isNull(),
+                "no impressions, conversions or spend: nothing to divide by: " + idle);
+
+        HttpResponse<byte[]> csv = report(KAZE_TOKEN, "", "Accept", "text/csv");
+        assertEquals(200, csv.statusCode());
+        assertTrue(csv.headers().firstValue("content-type").orElse("").startsWith("text/csv"));
+        String[] lines = text(csv).split("\n");
+        assertEquals("day,advertiser,campaign,impressions,clicks,ctr,conversions,conversion_value,spend,cpa,roas,"
+                + "currency", lines[0]);
+        assertEquals(1 + 2 * 7, lines.length);
+        String expected = TODAY + ",kaze-sportswear," + FANS + ",2,1,0.5,1,30,0.005,0.005,6000,USD";
+        assertTrue(java.util.Arrays.asList(lines).contains(expected), "expected " + expected + " in\n" + text(csv));
+        String idleLine = TODAY + ",kaze-sportswear,kaze-sports-context-global,0,0,,0,0,0,,,USD";
+        assertTrue(java.util.Arrays.asList(lines).contains(idleLine), "expected " + idleLine + " in\n" + text(csv));
+    }
+
+    @Test
+    void aConversionWithoutAnyTouchIsNotCounted() throws Exception {
+        String uid = uidSet(exchange.get("/px?pid=px-kaze&ev=purchase&value=30&oid=o-9&country=JPN"));
+        assertNotNull(uid);
+        JsonNode row = row(json(report(ADMIN_TOKEN, "")), FANS);
+        assertEquals(0, row.path("conversions").asLong());
+        assertDecimal("0", row.path("conversionValue"));
+    }
+
+    private HttpResponse<byte[]> report(String token, String query, String... headers) throws Exception {
+        String[] all = new String[headers.length + 2];
+        all[0] = "Authorization";
+        all[1] = "Bearer " + token;
+        System.arraycopy(headers, 0, all, 2, headers.length);
+        HttpResponse<byte[]> response = exchange.get("/reports/campaigns" + query, all);
+        return response;
+    }
+
+    private HttpResponse<byte[]> bill(HttpResponse<byte[]> bidResponse, String price) throws Exception {
+        String burl = json(bidResponse).path("seatbid").get(0).path("bid").get(0).path("burl").asText();
+        return exchange.follow(burl.replace("${AUCTION_PRICE}", price).replace("${AUCTION_CURRENCY}", "USD")
+                .replace("${AUCTION_ID}", "a1").replace("${AUCTION_BID_ID}", "b1"));
+    }
+
+    private static String clickUrl(HttpResponse<byte[]> bidResponse) throws Exception {
+        String adm = json(bidResponse).path("seatbid").get(0).path("bid").get(0).path("adm").asText();
+        Matcher m = HREF.matcher(adm);
+        assertTrue(m.find(), adm);
+        return m.group(1).replace("&amp;", "&");
+    }
+
+    private static JsonNode row(JsonNode report, String campaign) {
+        for (JsonNode row : report.path("rows")) {
+            if (campaign.equals(row.path("campaign").asText()) && TODAY.toString().equals(row.path("day").asText())) {
+                return row;
+            }
+        }
+        throw new AssertionError("no row for " + campaign + " on " + TODAY + " in " + report);
+    }
+
+    private static void assertDecimal(String expected, JsonNode actual) {
+        assertTrue(actual.isNumber(), "not a number: " + actual);
+        assertEquals(0, new BigDecimal(expected).compareTo(new BigDecimal(actual.asText())), expected + " vs " + actual);
+    }
+}
