@@ -8,6 +8,7 @@ import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.Money;
 import dev.merlin.config.SegmentDefinition;
 import dev.merlin.config.TargetingConfig;
+import dev.merlin.config.TrackingConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -45,7 +46,8 @@ final class SyntheticCampaigns {
                 current = new ArrayList<>();
             }
         }
-        return ConfigLoader.loadDefault().withAdvertisers(segments, advertisers).validate();
+        return ConfigLoader.loadDefault().withTracking(TrackingConfig.defaults())
+                .withAdvertisers(segments, advertisers).validate();
     }
 
     private static CampaignConfig campaign(int c, SplittableRandom random) {

@@ -32,6 +32,15 @@ final class ConfigChecks {
         }
     }
 
+    /** A set for an error message: sorted, and cut after 20 values so a big config stays readable. */
+    static String sample(java.util.Collection<String> values) {
+        java.util.List<String> sorted = new java.util.ArrayList<>(new java.util.TreeSet<>(values));
+        if (sorted.size() <= 20) {
+            return sorted.toString();
+        }
+        return sorted.subList(0, 20).toString().replace("]", ", … (" + sorted.size() + " in all)]");
+    }
+
     static void notBlank(String keyPath, String value) {
         if (value == null || value.isBlank()) {
             throw new ConfigException(keyPath, "value is missing; a non-empty string is required");

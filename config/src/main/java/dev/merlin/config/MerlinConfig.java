@@ -89,7 +89,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         for (String name : names) {
             if (!known.containsKey(name)) {
                 throw new ConfigException(at, "segment " + name + " is not defined; defined segments: "
-                        + new java.util.TreeSet<>(known.keySet()));
+                        + ConfigChecks.sample(known.keySet()));
             }
         }
     }

@@ -78,7 +78,7 @@ public record TrackingConfig(List<PixelConfig> pixels, List<EventSourceConfig> e
     private static void knownAdvertiser(String keyPath, String id, Set<String> known) {
         if (id == null || !known.contains(id)) {
             throw new ConfigException(keyPath, "value " + id + " is not an advertiser id; known: "
-                    + new java.util.TreeSet<>(known));
+                    + ConfigChecks.sample(known));
         }
     }
 
@@ -132,14 +132,14 @@ public record TrackingConfig(List<PixelConfig> pixels, List<EventSourceConfig> e
             ConfigChecks.notBlank(at + ".id", id);
             if (!"*".equals(source) && !sources.contains(source)) {
                 throw new ConfigException(at + ".source", "value " + source + " is not a pixel or event source id"
-                        + " (or *); known: " + new java.util.TreeSet<>(sources));
+                        + " (or *); known: " + ConfigChecks.sample(sources));
             }
             if (events.isEmpty()) {
                 throw new ConfigException(at + ".events", "value is empty; name at least one event");
             }
             if (segment == null || !segmentIds.containsKey(segment)) {
                 throw new ConfigException(at + ".segment", "segment " + segment + " is not defined; defined: "
-                        + new java.util.TreeSet<>(segmentIds.keySet()));
+                        + ConfigChecks.sample(segmentIds.keySet()));
             }
             ConfigChecks.range(at + ".minCount", minCount, 1, 10_000);
             ConfigChecks.range(at + ".windowSeconds", windowSeconds, 60, 400 * 86_400);

@@ -78,6 +78,19 @@ class OptOutIT {
     }
 
     @Test
+    void anOptedOutUidRecordsNothingEvenWhenTheOptOutCookieIsLost() throws Exception {
+        String uid = uidSet(exchange.get(SPORTS_VIEW));
+        exchange.get("/optout", "Cookie", "uid=" + uid);
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<byte[]> response = exchange.get(SPORTS_VIEW, "Cookie", "uid=" + uid);
+            assertPixel(response);
+            assertFalse(setCookie(response, "uid").isPresent());
+        }
+        assertEquals(3, exchange.server().metrics().activityCount("pixel", "refused_user_opt_out"));
+        assertEquals(List.of(), exchange.segmentsOf(uid));
+    }
+
+    @Test
     void optOutWithoutUidSetsTheCookieAndHoldsNothing() throws Exception {
         HttpResponse<byte[]> optOut = exchange.get("/optout");
         assertEquals(200, optOut.statusCode());

@@ -55,7 +55,7 @@ class PixelIT {
         assertTrue(cookie.contains("Max-Age=" + 395L * 86_400), cookie);
         assertTrue(cookie.contains("SameSite=None"), cookie);
         assertTrue(cookie.contains("Secure"), cookie);
-        assertTrue(cookie.contains("HttpOnly"), cookie);
+        assertTrue(cookie.toLowerCase(java.util.Locale.ROOT).contains("httponly"), cookie);
         assertTrue(cookie.contains("Path=/"), cookie);
         assertEquals(1, activity("recorded"));
     }
