@@ -209,8 +209,14 @@ public final class LoadGenerator {
         }
     }
 
-    /** Doubles the rate until a step fails, then bisects between the last good and first bad rate. */
+    /**
+     * After one uncounted warm-up step at the start rate, doubles the rate until a step fails, then bisects
+     * between the last good and first bad rate.
+     */
     private List<StepResult> ramp(StepRunner steps, double startRate) throws InterruptedException {
+        // a cold JIT makes the first step's tail look like an overload: run it once, uncounted
+        StepResult warmUp = steps.run(startRate);
+        out.println(warmUp.line() + "  (JIT warm-up, not counted)");
         List<StepResult> results = new ArrayList<>();
         double rate = startRate;
         double good = 0;

@@ -15,11 +15,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.ConfigLoader;
+import dev.merlin.exchange.events.Event;
+import dev.merlin.exchange.events.EventLogReader;
+import dev.merlin.exchange.events.EventType;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -167,6 +172,27 @@ class CampaignReportsIT {
         assertDecimal("0", row.path("conversionValue"));
     }
 
+    @Test
+    @Disabled("BUG: the CONVERSION event in the event log carries value_micros = round(value * 10^6) in the"
+            + " currency the pixel or app sent, with no currency field: a 4,500 JPY purchase is logged as"
+            + " 4500000000 while the report (correctly) counts 30.15 USD = 30150000 micros; expected the log to"
+            + " carry exchange-currency micros like the stats (or the original currency alongside)")
+    void theConversionEventInTheLogCarriesExchangeCurrencyMicros() throws Exception {
+        String uid = uidSet(exchange.get("/px?pid=px-kaze&ev=page_view&cat=IAB17&country=JPN"));
+        exchange.get("/px?pid=px-kaze&ev=page_view&cat=IAB17&country=JPN", "Cookie", "uid=" + uid);
+        HttpResponse<byte[]> bid = exchange.bid(appBanner("jpy", uid, null, ""));
+        assertEquals(FANS, winner(bid));
+        assertEquals(204, bill(bid, "1.00").statusCode());
+        exchange.get("/px?pid=px-kaze&ev=purchase&value=4500&cur=JPY&oid=o-jpy&country=JPN", "Cookie", "uid=" + uid);
+        JsonNode row = row(json(report(KAZE_TOKEN, "")), FANS);
+        assertDecimal("30.15", row.path("conversionValue"));
+        exchange.close();
+        List<Event> conversions = EventLogReader.readAll(dataDir).stream()
+                .filter(e -> e.type() == EventType.CONVERSION).toList();
+        assertEquals(1, conversions.size(), conversions.toString());
+        assertEquals(30_150_000L, conversions.get(0).longValue("value_micros"), conversions.get(0).toJson());
+    }
+
     private HttpResponse<byte[]> report(String token, String query, String... headers) throws Exception {
         String[] all = new String[headers.length + 2];
         all[0] = "Authorization";
@@ -200,6 +226,7 @@ class CampaignReportsIT {
 
     private static void assertDecimal(String expected, JsonNode actual) {
         assertTrue(actual.isNumber(), "not a number: " + actual);
-        assertEquals(0, new BigDecimal(expected).compareTo(new BigDecimal(actual.asText())), expected + " vs " + actual);
+        assertEquals(0, new BigDecimal(expected).compareTo(new BigDecimal(actual.asText())),
+                expected + " vs " + actual);
     }
 }

@@ -66,7 +66,8 @@ class OptOutIT {
         assertTrue(text(after).contains("\"segments\":[]"), text(after));
 
         // the browser still sends its old uid (and an explicit device id) with the opt-out cookie
-        for (String hit : List.of(SPORTS_VIEW, SPORTS_VIEW, SPORTS_VIEW + "&did=ifa-opted", SPORTS_VIEW + "&did=ifa-opted",
+        for (String hit : List.of(SPORTS_VIEW, SPORTS_VIEW, SPORTS_VIEW + "&did=ifa-opted",
+                SPORTS_VIEW + "&did=ifa-opted",
                 "/px?pid=px-kaze&ev=purchase&value=10&country=JPN")) {
             HttpResponse<byte[]> response = exchange.get(hit, "Cookie", "merlin_optout=1; uid=" + uid);
             assertPixel(response);
