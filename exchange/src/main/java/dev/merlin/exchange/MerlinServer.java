@@ -29,6 +29,7 @@ public final class MerlinServer implements AutoCloseable {
     private final ExchangeMetrics metrics = new ExchangeMetrics();
     private final java.util.function.LongSupplier epochSecondsClock;
     private ExchangeRuntime runtime;
+    private final java.util.concurrent.atomic.AtomicBoolean isClosed = new java.util.concurrent.atomic.AtomicBoolean();
     private EventLoopGroup group;
     private Channel serverChannel;
     private String transport;
@@ -106,6 +107,9 @@ public final class MerlinServer implements AutoCloseable {
     /** Stops accepting, lets in-flight requests finish, then releases the event loops. */
     @Override
     public void close() {
+        if (!isClosed.compareAndSet(false, true)) {
+            return;
+        }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }

@@ -134,7 +134,8 @@ class MerlinServerIT {
             cases.add(post(valid, read(samples, valid), 204));
         }
         // Prebid's known-invalid fixtures
-        for (String invalid : List.of("pbsgo-invalid-null", "pbsgo-invalid-empty-object", "pbsgo-invalid-imp-empty-array",
+        for (String invalid : List.of("pbsgo-invalid-null", "pbsgo-invalid-empty-object",
+                "pbsgo-invalid-imp-empty-array",
                 "pbsgo-invalid-imp-id-duplicates", "pbsgo-invalid-imp-no-type", "pbsgo-invalid-tmax-negative",
                 "pbsgo-invalid-json-missing-comma", "pbsgo-invalid-json-trailing-comma",
                 "pbsgo-invalid-malformed-string", "iab26impl-structured-pod-pseudojson")) {

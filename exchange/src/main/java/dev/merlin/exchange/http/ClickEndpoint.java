@@ -45,6 +45,9 @@ final class ClickEndpoint {
         long now = runtime.nowEpochSeconds();
         boolean mayTrackUser = !"1".equals(first(params, "np")) && !Cookies.isOptedOut(request);
         String uid = mayTrackUser ? Cookies.get(request, Cookies.UID) : null;
+        if (uid != null && (!Cookies.isUsableKey(uid) || runtime.optOuts().contains(uid))) {
+            uid = null;
+        }
         runtime.tracking().click(campaign, UserKeys.hash(uid), now);
         runtime.metrics().notice("click", "redirected");
         FullHttpResponse response = HttpResponses.empty(ctx.alloc(), HttpResponseStatus.FOUND);

@@ -45,6 +45,21 @@ final class Cookies {
         return "1".equals(get(request, OPT_OUT));
     }
 
+    /** A user key Merlin accepts from a cookie or a URL: 1 to 128 characters of letters, digits, '-', '_', '.'. */
+    static boolean isUsableKey(String key) {
+        if (key == null || key.isEmpty() || key.length() > 128) {
+            return false;
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+                    || c == '.')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A new random uid: 128 bits, hex, unguessable. */
     static String newUid() {
         byte[] bytes = new byte[16];

@@ -118,7 +118,8 @@ final class EventsEndpoint {
             log.commit(log.begin(EventType.APP_EVENT, now * 1000L).put("src", source.id()).put("ev", a.event)
                     .put("u", Long.toHexString(UserKeys.hash(a.user))).put("at", a.time)
                     .put("segs", recorded.segmentsJoined().length));
-            PixelEndpoint.logConversion(log, recorded.conversion(), source.advertiser(), a.value, now);
+            PixelEndpoint.logConversion(log, recorded.conversion(), source.advertiser(), runtime.currencies(),
+                    a.value, a.currency, now);
             runtime.metrics().activity("app", "recorded");
         }
         String body = "{\"accepted\":" + accepted.size() + ",\"rejected\":" + rejected + ",\"rejections\":["
@@ -152,8 +153,9 @@ final class EventsEndpoint {
             }
         }
         JsonNode value = event.get("value");
-        if (value != null && !value.isNull() && (!value.isNumber() || value.asDouble() < 0)) {
-            return "value must be a number >= 0";
+        if (value != null && !value.isNull()
+                && (!value.isNumber() || !(value.asDouble() >= 0) || Double.isInfinite(value.asDouble()))) {
+            return "value must be a finite number >= 0";
         }
         String currency = text(event, "currency");
         if (currency != null && !runtime.currencies().isKnown(currency)) {

@@ -1,6 +1,7 @@
 package dev.merlin.exchange.http;
 
 import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
@@ -44,7 +45,10 @@ final class PixelEndpoint {
             Unpooled.directBuffer(GIF.length).writeBytes(GIF).asReadOnly());
     private static final int MAX_PARAM_CHARS = 256;
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PixelEndpoint.class);
+
     private final ExchangeRuntime runtime;
+    private final java.util.Set<Class<?>> loggedFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     PixelEndpoint(ExchangeRuntime runtime) {
         this.runtime = runtime;
@@ -64,7 +68,16 @@ final class PixelEndpoint {
                 .set(HttpHeaderNames.CACHE_CONTROL, "no-cache, no-store, must-revalidate, max-age=0")
                 .set(HttpHeaderNames.PRAGMA, "no-cache")
                 .set(HttpHeaderNames.EXPIRES, "0");
-        String outcome = record(request, response);
+        String outcome;
+        try {
+            outcome = record(request, response);
+        } catch (RuntimeException e) {
+            // the GIF is owed whatever happens; the failure is counted and logged once per cause
+            outcome = "error";
+            if (loggedFailures.add(e.getClass())) {
+                LOG.warn("pixel hit not recorded (logged once per cause): {}", e.toString());
+            }
+        }
         runtime.metrics().activity("pixel", outcome);
         return response;
     }
@@ -108,11 +121,18 @@ final class PixelEndpoint {
             return "refused_" + decision.reason().label();
         }
         String userKey = param(params, "did");
-        if (runtime.optOuts().contains(userKey != null ? userKey : Cookies.get(request, Cookies.UID))) {
+        if (userKey != null && !Cookies.isUsableKey(userKey)) {
+            return "bad_device_id";
+        }
+        String cookieUid = Cookies.get(request, Cookies.UID);
+        if (cookieUid != null && !Cookies.isUsableKey(cookieUid)) {
+            cookieUid = null; // a forged or damaged cookie: the browser gets a fresh uid
+        }
+        if (runtime.optOuts().contains(userKey != null ? userKey : cookieUid)) {
             return "refused_" + dev.merlin.exchange.privacy.RefusalReason.USER_OPT_OUT.label();
         }
         if (userKey == null) {
-            userKey = Cookies.get(request, Cookies.UID);
+            userKey = cookieUid;
             if (userKey == null) {
                 userKey = Cookies.newUid();
             }
@@ -126,19 +146,22 @@ final class PixelEndpoint {
         EventLog log = runtime.events();
         log.commit(log.begin(EventType.PIXEL, now * 1000L).put("pid", pixelId).put("ev", event)
                 .put("u", Long.toHexString(UserKeys.hash(userKey))).put("segs", recorded.segmentsJoined().length));
-        logConversion(log, recorded.conversion(), advertiser, value, now);
+        logConversion(log, recorded.conversion(), advertiser, runtime.currencies(), value, currency, now);
         return "recorded";
     }
 
-    static void logConversion(EventLog log, Attribution.Outcome conversion, String advertiser, double value,
-                              long now) {
+    /** A credited conversion to the event log, its value in exchange-currency micros as the reports count it. */
+    static void logConversion(EventLog log, Attribution.Outcome conversion, String advertiser, Currencies currencies,
+                              double value, String currency, long now) {
         if (conversion == null || !conversion.isCredited()) {
             return;
         }
+        long valueMicros = value > 0 ? Math.max(0, currencies.toMicros(value, currency)) : 0;
         log.commit(log.begin(EventType.CONVERSION, now * 1000L).put("adv", advertiser)
                 .put("c", conversion.credit().campaign().id())
                 .put("via", conversion.credit().isClick() ? "click" : "view")
-                .put("value_micros", Math.round(value * 1_000_000d)));
+                .put("value_micros", valueMicros)
+                .put("cur", currencies.exchangeCurrency()));
     }
 
     private static boolean isTooLong(Map<String, List<String>> params) {

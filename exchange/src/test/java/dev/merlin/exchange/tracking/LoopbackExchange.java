@@ -38,6 +38,7 @@ public final class LoopbackExchange implements AutoCloseable {
     private final MerlinServer server;
     private final HttpClient client;
     private final URI base;
+    private boolean closed;
 
     /** Starts the demo exchange with its data under {@code dataDir}. */
     public LoopbackExchange(Path dataDir) throws InterruptedException {
@@ -179,8 +180,12 @@ public final class LoopbackExchange implements AutoCloseable {
         return ids;
     }
 
+    /** Stops the server (stores and event log closed); safe to call twice, which MerlinServer.close() is not. */
     @Override
     public void close() {
-        server.close();
+        if (!closed) {
+            closed = true;
+            server.close();
+        }
     }
 }

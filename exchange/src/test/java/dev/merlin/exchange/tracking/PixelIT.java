@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,25 +143,21 @@ class PixelIT {
     }
 
     @Test
-    @Disabled("BUG: a did parameter of 129..256 characters passes the pixel's 256-character parameter limit, but the"
-            + " segment store refuses keys over 128 characters with IllegalArgumentException; when a rule fires the"
-            + " exception reaches exceptionCaught and the connection is closed without the GIF (expected: the GIF,"
-            + " and the hit counted as a bad parameter)")
     void aDeviceIdTooLongForTheSegmentStoreStillGetsTheGif() throws Exception {
         String did = "d".repeat(200);
         HttpResponse<byte[]> response = exchange.get("/px?pid=px-kaze&ev=video_like&cat=IAB17&country=JPN&did=" + did);
         assertPixel(response);
+        assertEquals(1, activity("bad_device_id"));
     }
 
     @Test
-    @Disabled("BUG: a uid cookie longer than 128 characters (any browser can send one) is used as the user key"
-            + " unchecked; when a rule fires SegmentStore.add throws IllegalArgumentException, the connection is"
-            + " closed and no GIF is sent (expected: the GIF; a malformed uid replaced by a new one, or the hit"
-            + " counted as bad and not recorded)")
     void aForgedOverlongUidCookieStillGetsTheGif() throws Exception {
         HttpResponse<byte[]> response = exchange.get("/px?pid=px-kaze&ev=video_like&cat=IAB17&country=JPN",
                 "Cookie", "uid=" + "u".repeat(200));
         assertPixel(response);
+        String fresh = setCookie(response, "uid").orElseThrow();
+        assertFalse(fresh.contains("u".repeat(129)), "a forged uid is replaced by a fresh one: " + fresh);
+        assertEquals(1, activity("recorded"));
     }
 
     private long activity(String outcome) {
