@@ -1,0 +1,96 @@
+package dev.merlin.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** Campaign, tracking and privacy errors name the key path, the value and what is allowed. */
+class CampaignConfigTest {
+
+    private static final String CREATIVE = "      creatives:\n        - {id: cr1, format: banner, w: 300, h: 250,"
+            + " markup: '<a/>', landingPage: 'https://lp.example'}\n";
+    private static final String CAMPAIGN = "advertisers[0].campaigns[0].";
+
+    private static String config(String campaignExtra, String creatives, String rest) {
+        return "segments:\n  - {id: 1, name: fans}\n"
+                + "advertisers:\n  - id: a1\n    campaigns:\n"
+                + "    - id: c1\n      bid: {amount: 1.5, currency: USD}\n" + campaignExtra + creatives + rest;
+    }
+
+    @Test
+    void demoConfigIsValidAndBelievable() {
+        MerlinConfig demo = ConfigLoader.loadDefault();
+        assertTrue(demo.advertisers().size() >= 12, "a dozen advertisers");
+        long eastAsia = demo.advertisers().stream().flatMap(a -> a.campaigns().stream())
+                .filter(c -> c.targeting().countries().stream().anyMatch(
+                        k -> k.equals("JPN") || k.equals("KOR") || k.equals("TWN") || k.equals("HKG")))
+                .count();
+        assertTrue(eastAsia >= 4, "several campaigns in Japan, Korea, Taiwan, Hong Kong: " + eastAsia);
+        assertTrue(demo.tracking().segmentRules().size() >= 5);
+    }
+
+    @Test
+    void aMinimalCampaignLoads() {
+        MerlinConfig config = ConfigLoader.parse(config("", CREATIVE, ""), "test");
+        CampaignConfig campaign = config.advertisers().get(0).campaigns().get(0);
+        assertEquals("asap", campaign.pacing(), "no daily budget: asap");
+        assertEquals(1_500_000L, campaign.bid().toMicros(config.exchange()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "unknown currency | '      bid: {amount: 1, currency: XYZ}\n'                   | bid.currency        | XYZ",
+        "even, no daily | '      pacing: even\n' | pacing | dailyBudget",
+        "unknown segment | '      targeting: {segments: {anyOf: [nobody]}}\n' | targeting.segments.anyOf | nobody",
+        "end before start | '      start: 2026-12-01\n      end: 2026-11-01\n' | end | 2026-11-01",
+        "bad date | '      start: tomorrow\n' | start | tomorrow",
+        "negative budget  | '      dailyBudget: -5\n'                                   | dailyBudget         | -5",
+        "bad pacing       | '      pacing: fast\n'                                      | pacing              | asap",
+    })
+    void campaignErrorsNameThePath(String name, String extra, String keyPath, String mentioned) {
+        String yaml = config(extra.replace("\\n", "\n"), CREATIVE, "");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
+        assertEquals(CAMPAIGN + keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains(mentioned), e.getMessage());
+    }
+
+    @Test
+    void aBannerWithoutSizeIsRefused() {
+        String creatives = "      creatives:\n"
+                + "        - {id: cr1, format: banner, markup: '<a/>', landingPage: 'https://x'}\n";
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(config("", creatives, ""), "test"));
+        assertEquals("advertisers[0].campaigns[0].creatives[0].w", e.keyPath());
+    }
+
+    @Test
+    void trackingRefersToKnownAdvertisersAndSegments() {
+        ConfigException pixel = assertThrows(ConfigException.class, () -> ConfigLoader.parse(config("", CREATIVE,
+                "tracking:\n  pixels:\n    - {id: px1, advertiser: nobody}\n"), "test"));
+        assertEquals("tracking.pixels[0].advertiser", pixel.keyPath());
+        assertTrue(pixel.getMessage().contains("a1"), pixel.getMessage());
+        ConfigException rule = assertThrows(ConfigException.class, () -> ConfigLoader.parse(config("", CREATIVE,
+                "tracking:\n  segmentRules:\n    - {id: r1, events: [video_watch], segment: strangers}\n"), "test"));
+        assertEquals("tracking.segmentRules[0].segment", rule.keyPath());
+    }
+
+    @Test
+    void privacyCountriesAreAlpha3() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                "privacy:\n  personalizationCountries: [JP]\n", "test"));
+        assertEquals("privacy.personalizationCountries[0]", e.keyPath());
+    }
+
+    @Test
+    void duplicateCampaignIdsAreRefused() {
+        String yaml = "advertisers:\n"
+                + "  - id: a1\n    campaigns:\n    - id: c1\n      bid: {amount: 1}\n" + CREATIVE
+                + "  - id: a2\n    campaigns:\n    - id: c1\n      bid: {amount: 1}\n" + CREATIVE;
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
+        assertEquals("advertisers[1].campaigns[0].id", e.keyPath());
+    }
+}
