@@ -29,21 +29,21 @@ final class ClickEndpoint {
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
-        Campaign campaign = runtime.catalog().byId(first(params, "c"));
-        Creative creative = campaign == null ? null : creative(campaign, first(params, "cr"));
+        Campaign campaign = runtime.catalog().byId(QueryParams.first(params, "c"));
+        Creative creative = campaign == null ? null : creative(campaign, QueryParams.first(params, "cr"));
         if (creative == null) {
             runtime.metrics().notice("click", "unknown_creative");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
                     "unknown campaign or creative: c and cr must name a creative Merlin served", null);
         }
-        if (!runtime.noticeUrls().verify(first(params, "rid"), first(params, "iid"), campaign.id(), creative.id(),
-                NoticeEndpoint.signedExtra(params), first(params, "sig"))) {
+        if (!runtime.noticeUrls().verify(QueryParams.first(params, "rid"), QueryParams.first(params, "iid"), campaign.id(), creative.id(),
+                NoticeEndpoint.signedExtra(params), QueryParams.first(params, "sig"))) {
             runtime.metrics().notice("click", "bad_signature");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
                     "this click link is not one Merlin issued (sig does not match)", null);
         }
         long now = runtime.nowEpochSeconds();
-        boolean mayTrackUser = !"1".equals(first(params, "np")) && !Cookies.isOptedOut(request);
+        boolean mayTrackUser = !"1".equals(QueryParams.first(params, "np")) && !Cookies.isOptedOut(request);
         String uid = mayTrackUser ? Cookies.get(request, Cookies.UID) : null;
         if (uid != null && (!Cookies.isUsableKey(uid) || runtime.optOuts().contains(uid))) {
             uid = null;
@@ -66,8 +66,4 @@ final class ClickEndpoint {
         return null;
     }
 
-    private static String first(Map<String, List<String>> params, String name) {
-        List<String> values = params.get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
-    }
 }

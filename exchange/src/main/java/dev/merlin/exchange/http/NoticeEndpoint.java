@@ -27,17 +27,17 @@ final class NoticeEndpoint {
 
     FullHttpResponse handle(ChannelHandlerContext ctx, String kind, String uri) {
         Map<String, List<String>> params = new QueryStringDecoder(uri).parameters();
-        String requestId = first(params, "rid");
-        String impId = first(params, "iid");
-        String campaignId = first(params, "c");
+        String requestId = QueryParams.first(params, "rid");
+        String impId = QueryParams.first(params, "iid");
+        String campaignId = QueryParams.first(params, "c");
         if (requestId == null || impId == null || campaignId == null) {
             runtime.metrics().notice(kind, "bad_request");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
                     "a " + kind + " notice needs rid, iid and c parameters", null);
         }
-        String creativeId = first(params, "cr");
+        String creativeId = QueryParams.first(params, "cr");
         if (!runtime.noticeUrls().verify(requestId, impId, campaignId, creativeId, signedExtra(params),
-                first(params, "sig"))) {
+                QueryParams.first(params, "sig"))) {
             runtime.metrics().notice(kind, "bad_signature");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
                     "this " + kind + " notice is not one Merlin issued (sig does not match rid, iid, c, cr)", null);
@@ -52,15 +52,15 @@ final class NoticeEndpoint {
             runtime.metrics().notice(kind, "recorded");
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
-        if ("1".equals(first(params, "t"))) {
+        if ("1".equals(QueryParams.first(params, "t"))) {
             runtime.metrics().notice(kind, "test");
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         long now = runtime.nowEpochSeconds();
-        long chargeMicros = chargePerImpressionMicros(campaign, first(params, "price"), first(params, "cur"));
+        long chargeMicros = chargePerImpressionMicros(campaign, QueryParams.first(params, "price"), QueryParams.first(params, "cur"));
         SpendLedger.Charge charge = runtime.spend().charge(requestId, impId, campaign, chargeMicros, now);
         if (charge == SpendLedger.Charge.CHARGED) {
-            long userHash = parseUserHash(first(params, "u"));
+            long userHash = parseUserHash(QueryParams.first(params, "u"));
             if (userHash != 0) {
                 runtime.frequency().record(userHash, campaign, now);
             }
@@ -95,12 +95,12 @@ final class NoticeEndpoint {
 
     /** The signed optional parameters as {@link NoticeUrls} appends them: {@code &u=}, {@code &t=1}, {@code &np=1}. */
     static String signedExtra(Map<String, List<String>> params) {
-        String user = first(params, "u");
+        String user = QueryParams.first(params, "u");
         String extra = user == null ? "" : "&u=" + user;
-        if ("1".equals(first(params, "t"))) {
+        if ("1".equals(QueryParams.first(params, "t"))) {
             extra += "&t=1";
         }
-        if ("1".equals(first(params, "np"))) {
+        if ("1".equals(QueryParams.first(params, "np"))) {
             extra += "&np=1";
         }
         return extra;
@@ -117,8 +117,4 @@ final class NoticeEndpoint {
         }
     }
 
-    static String first(Map<String, List<String>> params, String name) {
-        List<String> values = params.get(name);
-        return values == null || values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
-    }
 }

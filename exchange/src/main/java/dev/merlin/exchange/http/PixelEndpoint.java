@@ -84,17 +84,17 @@ final class PixelEndpoint {
 
     private String record(FullHttpRequest request, FullHttpResponse response) {
         Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
-        String pixelId = param(params, "pid");
+        String pixelId = QueryParams.first(params, "pid");
         String advertiser = runtime.tracking().pixelAdvertiser(pixelId);
         if (advertiser == null) {
             return pixelId == null ? "missing_pixel_id" : "unknown_pixel";
         }
-        String event = param(params, "ev");
+        String event = QueryParams.first(params, "ev");
         if (event == null) {
             event = "page_view";
         }
         double value = 0;
-        String rawValue = param(params, "value");
+        String rawValue = QueryParams.first(params, "value");
         if (rawValue != null) {
             try {
                 value = Double.parseDouble(rawValue);
@@ -105,22 +105,22 @@ final class PixelEndpoint {
                 return "bad_value";
             }
         }
-        String currency = param(params, "cur");
+        String currency = QueryParams.first(params, "cur");
         if (currency != null && !runtime.currencies().isKnown(currency)) {
             return "unknown_currency";
         }
         if (isTooLong(params)) {
             return "param_too_long";
         }
-        String country = param(params, "country");
-        ConsentSignals signals = ConsentSignals.fromParams(name -> param(params, name))
+        String country = QueryParams.first(params, "country");
+        ConsentSignals signals = ConsentSignals.fromParams(name -> QueryParams.first(params, name))
                 .withOptedOut(Cookies.isOptedOut(request))
                 .withCountry(country == null ? null : country.toUpperCase(Locale.ROOT));
         PrivacyDecision decision = runtime.consent().decide(signals);
         if (!decision.mayUsePersonalData()) {
             return "refused_" + decision.reason().label();
         }
-        String userKey = param(params, "did");
+        String userKey = QueryParams.first(params, "did");
         if (userKey != null && !Cookies.isUsableKey(userKey)) {
             return "bad_device_id";
         }
@@ -142,7 +142,7 @@ final class PixelEndpoint {
         }
         long now = runtime.nowEpochSeconds();
         TrackingService.Recorded recorded = runtime.tracking().record(pixelId, advertiser, userKey, event,
-                param(params, "cat"), value, currency, param(params, "oid"), now, now);
+                QueryParams.first(params, "cat"), value, currency, QueryParams.first(params, "oid"), now, now);
         EventLog log = runtime.events();
         log.commit(log.begin(EventType.PIXEL, now * 1000L).put("pid", pixelId).put("ev", event)
                 .put("u", Long.toHexString(UserKeys.hash(userKey))).put("segs", recorded.segmentsJoined().length));
@@ -175,8 +175,4 @@ final class PixelEndpoint {
         return false;
     }
 
-    private static String param(Map<String, List<String>> params, String name) {
-        List<String> values = params.get(name);
-        return values == null || values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
-    }
 }
