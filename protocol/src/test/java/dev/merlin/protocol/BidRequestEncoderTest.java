@@ -26,7 +26,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,11 +41,15 @@ class BidRequestEncoderTest {
         return samples("requests").toList();
     }
 
+    /** The samples databind reads as a BidRequest; the others are counted by {@link #enoughOfTheCorpusRoundTrips}. */
+    static List<Path> readableRequestSamples() {
+        return requestSamples().stream().filter(file -> readOrNull(file) != null).toList();
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("requestSamples")
+    @MethodSource("readableRequestSamples")
     void sampleRoundTripsThroughEncoder(Path file) throws IOException {
         BidRequest first = readOrNull(file);
-        Assumptions.assumeTrue(first != null, () -> name(file) + " is not a BidRequest to databind (see corpus test)");
 
         byte[] encoded = encoder.encode(first);
 
@@ -149,11 +152,13 @@ class BidRequestEncoderTest {
     }
 
     /** The sample as a model, or null when it is not JSON, has values of the wrong type, or is JSON null. */
-    private static BidRequest readOrNull(Path file) throws IOException {
+    private static BidRequest readOrNull(Path file) {
         try {
             return OpenRtbDatabind.mapper().readValue(file.toFile(), BidRequest.class);
         } catch (JsonProcessingException e) {
             return null;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }
