@@ -46,6 +46,12 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final EventLog events;
     private final OptOutRegistry optOuts;
     private final java.util.List<AutoCloseable> closeables = new java.util.ArrayList<>();
+    private final java.util.concurrent.ThreadPoolExecutor slowWork = new java.util.concurrent.ThreadPoolExecutor(1, 1,
+            0, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(64), runnable -> {
+                Thread thread = new Thread(runnable, "merlin-reports");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
@@ -177,6 +183,14 @@ public final class ExchangeRuntime implements AutoCloseable {
         return events;
     }
 
+    /**
+     * A single thread, with a bounded queue, for requests whose work grows with the data (reports), so they never
+     * hold an event loop; a full queue refuses the task.
+     */
+    public java.util.concurrent.Executor slowWork() {
+        return slowWork;
+    }
+
     /** Tracking: segment rules, attribution, statistics, erasure. */
     public TrackingService tracking() {
         return tracking;
@@ -190,6 +204,12 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** Closes every store, last opened first; idempotent. */
     @Override
     public void close() {
+        slowWork.shutdown();
+        try {
+            slowWork.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         RuntimeException failure = null;
         for (int i = closeables.size() - 1; i >= 0; i--) {
             try {

@@ -50,6 +50,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final ReportsEndpoint reports;
     private final PrivacyEndpoints privacy;
     private final ExchangeMetrics metrics;
+    private final java.util.concurrent.Executor slowWork;
     private final Set<Class<?>> loggedCauses = ConcurrentHashMap.newKeySet();
 
     ExchangeHandler(ExchangeRuntime runtime) {
@@ -61,6 +62,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         this.reports = new ReportsEndpoint(runtime);
         this.privacy = new PrivacyEndpoints(runtime);
         this.metrics = runtime.metrics();
+        this.slowWork = runtime.slowWork();
     }
 
     @Override
@@ -126,7 +128,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 if (method != HttpMethod.GET) {
                     methodNotAllowed(ctx, "GET");
                 } else {
-                    ctx.write(reports.handle(ctx, request));
+                    offload(ctx, request);
                 }
                 break;
             case "/optout":
@@ -202,6 +204,34 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     cause);
         }
         ctx.close();
+    }
+
+    /**
+     * Runs a report off the event loop: reading pauses on this connection until the answer is written, so answers
+     * keep their order; a full queue answers 503.
+     */
+    private void offload(ChannelHandlerContext ctx, FullHttpRequest request) {
+        request.retain();
+        ctx.channel().config().setAutoRead(false);
+        try {
+            slowWork.execute(() -> {
+                FullHttpResponse response;
+                try {
+                    response = reports.handle(ctx, request);
+                } catch (RuntimeException e) {
+                    response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                            "the report failed: " + e, null);
+                } finally {
+                    request.release();
+                }
+                ctx.writeAndFlush(response).addListener(done -> ctx.channel().config().setAutoRead(true));
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            request.release();
+            ctx.channel().config().setAutoRead(true);
+            fail(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "reports_busy",
+                    "too many reports in progress; try again shortly", false);
+        }
     }
 
     private void badHttp(ChannelHandlerContext ctx, Throwable cause) {
