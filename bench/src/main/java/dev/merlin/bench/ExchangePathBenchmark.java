@@ -82,7 +82,8 @@ public class ExchangePathBenchmark {
                 + "\"bidfloor\":0.5,\"bidfloorcur\":\"USD\",\"secure\":1}],"
                 + "\"app\":{\"id\":\"a1\",\"bundle\":\"jp.example.news\",\"cat\":[\"IAB12\"],"
                 + "\"publisher\":{\"id\":\"p1\",\"name\":\"Example News\"}},"
-                + "\"device\":{\"ua\":\"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)\",\"ip\":\"203.0.113.9\","
+                + "\"device\":{\"ua\":\"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)\","
+                + "\"ip\":\"203.0.113.9\","
                 + "\"ifa\":\"" + IFA + "\",\"devicetype\":4,\"make\":\"Apple\",\"model\":\"iPhone\",\"os\":\"iOS\","
                 + "\"osv\":\"17.0\",\"lmt\":0,\"geo\":{\"country\":\"JPN\",\"region\":\"13\",\"type\":2}},"
                 + "\"regs\":{\"coppa\":0},\"source\":{\"tid\":\"t-1\"}}").getBytes(StandardCharsets.UTF_8);

@@ -135,7 +135,8 @@ public final class BidRequestDecoder {
         JsonLocation at = e.getLocation();
         String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
         if (message.startsWith("Invalid UTF-8")) {
-            return new InvalidRequestException(ErrorReason.INVALID_UTF8, path, "invalid UTF-8" + where + ": " + message);
+            return new InvalidRequestException(ErrorReason.INVALID_UTF8, path,
+                    "invalid UTF-8" + where + ": " + message);
         }
         return new InvalidRequestException(ErrorReason.MALFORMED_JSON, path, "malformed JSON" + where + ": " + message);
     }

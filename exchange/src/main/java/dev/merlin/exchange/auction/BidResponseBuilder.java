@@ -45,7 +45,7 @@ public final class BidResponseBuilder {
      * @param userHash the user's hash for frequency counting on the notices, 0 when user data may not be used
      */
     public BidResponse build(BidRequest request, AuctionResult result, String currency, long userHash) {
-        String tracking = NoticeUrls.tracking(userHash, request.test != null && request.test == 1);
+        boolean isTest = request.test != null && request.test == 1;
         BidResponse response = new BidResponse();
         response.id = request.id;
         response.cur = currency;
@@ -80,12 +80,12 @@ public final class BidResponseBuilder {
             if (result.dealIndex(i) >= 0) {
                 bid.dealid = imp.pmp.deals.get(result.dealIndex(i)).id;
             }
-            bid.nurl = urls.win(request.id, imp.id, campaign, creative, tracking);
-            bid.burl = urls.bill(request.id, imp.id, campaign, creative, tracking);
-            bid.lurl = urls.loss(request.id, imp.id, campaign, creative);
-            String clickUrl = urls.click(request.id, imp.id, campaign, creative, userHash != 0);
+            NoticeUrls.Links links = urls.links(request.id, imp.id, campaign, creative, userHash, isTest);
+            bid.nurl = links.win();
+            bid.burl = links.bill();
+            bid.lurl = links.loss();
             bid.adm = Macros.substitute(creative.markup(), request.id, bid.id, imp.id, campaign.seat(), creative.id(),
-                    formatPrice(price), currency, clickUrl);
+                    formatPrice(price), currency, links.click());
             seatFor(response, campaign.seat()).bid.add(bid);
         }
         return response;

@@ -37,53 +37,40 @@ public final class NoticeUrls {
         });
     }
 
-    /** {@code nurl}: the win notice. */
-    public String win(String requestId, String impId, Campaign campaign, Creative creative, String tracking) {
-        return signed("/win", requestId, impId, campaign, creative, tracking)
-                + "&auction=${AUCTION_ID}&bid=${AUCTION_BID_ID}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}";
-    }
-
-    /** {@code burl}: the billing notice, fired when the ad renders; this is what spends budget. */
-    public String bill(String requestId, String impId, Campaign campaign, Creative creative, String tracking) {
-        return signed("/bill", requestId, impId, campaign, creative, tracking)
-                + "&auction=${AUCTION_ID}&bid=${AUCTION_BID_ID}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}";
-    }
-
-    /** {@code lurl}: the loss notice, with the loss reason and the winning clearing price. */
-    public String loss(String requestId, String impId, Campaign campaign, Creative creative) {
-        return signed("/loss", requestId, impId, campaign, creative, "")
-                + "&auction=${AUCTION_ID}&loss=${AUCTION_LOSS}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}"
-                + "&mintowin=${AUCTION_MIN_TO_WIN}";
+    /** The four links of one bid, signed once. */
+    public record Links(String win, String bill, String loss, String click) {
     }
 
     /**
-     * The extra signed parameters of win and billing notices: {@code u}, the user's hash for frequency caps (only
-     * when user data may be used), and {@code t=1} for test requests, which spend no budget.
+     * The links of one bid: {@code nurl} (win), {@code burl} (billing, what spends budget), {@code lurl} (loss,
+     * with the loss reason and the winning price) and the click link {@code ${CLICK_URL}} becomes. They share one
+     * signed query: {@code u}, the user's hash for frequency caps and attribution, when user data may be used, else
+     * {@code np=1} (the click is counted but not tied to the user); {@code t=1} for test requests, which spend
+     * nothing.
      */
-    public static String tracking(long userHash, boolean isTest) {
-        String user = userHash == 0 ? "" : "&u=" + Long.toHexString(userHash);
+    public Links links(String requestId, String impId, Campaign campaign, Creative creative, long userHash,
+                       boolean isTest) {
+        String query = query(requestId, impId, campaign.id(), creative.id(), tracking(userHash, isTest));
+        String signed = query + "&sig=" + signature(query);
+        return new Links(
+                base + "/win?" + signed
+                        + "&auction=${AUCTION_ID}&bid=${AUCTION_BID_ID}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}",
+                base + "/bill?" + signed
+                        + "&auction=${AUCTION_ID}&bid=${AUCTION_BID_ID}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}",
+                base + "/loss?" + signed + "&auction=${AUCTION_ID}&loss=${AUCTION_LOSS}&price=${AUCTION_PRICE}"
+                        + "&cur=${AUCTION_CURRENCY}&mintowin=${AUCTION_MIN_TO_WIN}",
+                base + "/click?" + signed);
+    }
+
+    /** The signed optional parameters, in the order {@link #verify} expects them: u or np, then t. */
+    static String tracking(long userHash, boolean isTest) {
+        String user = userHash == 0 ? "&np=1" : "&u=" + Long.toHexString(userHash);
         return isTest ? user + "&t=1" : user;
     }
 
     /**
-     * The click link the markup's {@code ${CLICK_URL}} becomes; {@code /click} redirects to the landing page.
-     * {@code np=1} marks an auction where user data could not be used, so the click is counted but not tied to
-     * the user.
-     */
-    public String click(String requestId, String impId, Campaign campaign, Creative creative,
-                        boolean mayUsePersonalData) {
-        return signed("/click", requestId, impId, campaign, creative, mayUsePersonalData ? "" : "&np=1");
-    }
-
-    private String signed(String path, String requestId, String impId, Campaign campaign, Creative creative,
-                          String extra) {
-        String query = query(requestId, impId, campaign.id(), creative.id(), extra);
-        return base + path + "?" + query + "&sig=" + signature(query);
-    }
-
-    /**
-     * Whether {@code sig} signs these parameters (as they arrived, decoded); {@code extra} is {@code &u=..},
-     * {@code &t=1}, {@code &np=1} in that order, for those present.
+     * Whether {@code sig} signs these parameters (as they arrived, decoded); {@code extra} is {@code &u=..} or
+     * {@code &np=1}, then {@code &t=1}, for those present.
      */
     public boolean verify(String requestId, String impId, String campaignId, String creativeId, String extra,
                           String sig) {

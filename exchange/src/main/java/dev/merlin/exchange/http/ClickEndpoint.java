@@ -36,7 +36,8 @@ final class ClickEndpoint {
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
                     "unknown campaign or creative: c and cr must name a creative Merlin served", null);
         }
-        if (!runtime.noticeUrls().verify(QueryParams.first(params, "rid"), QueryParams.first(params, "iid"), campaign.id(), creative.id(),
+        if (!runtime.noticeUrls().verify(QueryParams.first(params, "rid"), QueryParams.first(params, "iid"),
+                campaign.id(), creative.id(),
                 NoticeEndpoint.signedExtra(params), QueryParams.first(params, "sig"))) {
             runtime.metrics().notice("click", "bad_signature");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,

@@ -57,7 +57,8 @@ final class NoticeEndpoint {
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         long now = runtime.nowEpochSeconds();
-        long chargeMicros = chargePerImpressionMicros(campaign, QueryParams.first(params, "price"), QueryParams.first(params, "cur"));
+        long chargeMicros = chargePerImpressionMicros(campaign, QueryParams.first(params, "price"),
+                QueryParams.first(params, "cur"));
         SpendLedger.Charge charge = runtime.spend().charge(requestId, impId, campaign, chargeMicros, now);
         if (charge == SpendLedger.Charge.CHARGED) {
             long userHash = parseUserHash(QueryParams.first(params, "u"));
@@ -93,17 +94,11 @@ final class NoticeEndpoint {
         return cpmMicros / 1000L;
     }
 
-    /** The signed optional parameters as {@link NoticeUrls} appends them: {@code &u=}, {@code &t=1}, {@code &np=1}. */
+    /** The signed optional parameters as {@link NoticeUrls} appends them: {@code &u=} or {@code &np=1}, then t. */
     static String signedExtra(Map<String, List<String>> params) {
         String user = QueryParams.first(params, "u");
-        String extra = user == null ? "" : "&u=" + user;
-        if ("1".equals(QueryParams.first(params, "t"))) {
-            extra += "&t=1";
-        }
-        if ("1".equals(QueryParams.first(params, "np"))) {
-            extra += "&np=1";
-        }
-        return extra;
+        String extra = user != null ? "&u=" + user : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
+        return "1".equals(QueryParams.first(params, "t")) ? extra + "&t=1" : extra;
     }
 
     private static long parseUserHash(String hex) {

@@ -140,9 +140,9 @@ class BidResponseBuilderTest {
 
     @ParameterizedTest(name = "test={0}, userHash={1} -> tracking \"{2}\"")
     @CsvSource(nullValues = "null", value = {
-        "null, 0,   ''",
-        "0,    0,   ''",
-        "1,    0,   '&t=1'",
+        "null, 0,   '&np=1'",
+        "0,    0,   '&np=1'",
+        "1,    0,   '&np=1&t=1'",
         "null, 255, '&u=ff'",
         "1,    255, '&u=ff&t=1'",
     })

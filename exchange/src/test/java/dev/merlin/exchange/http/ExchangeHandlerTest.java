@@ -98,7 +98,8 @@ class ExchangeHandlerTest {
     void notJsonTruncatedAndInvalidUtf8AreRejected() {
         assertEquals(400, send(post("hello", "application/json")).status);
         assertEquals(400, send(post("{\"id\":\"r1\",\"imp\":[{\"id\"", "application/json")).status);
-        byte[] badUtf8 = "{\"id\":\"r\u00e9\",\"imp\":[{\"id\":\"1\",\"banner\":{}}]}".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] badUtf8 = "{\"id\":\"r\u00e9\",\"imp\":[{\"id\":\"1\",\"banner\":{}}]}"
+                .getBytes(StandardCharsets.ISO_8859_1);
         Response r = send(post(badUtf8, "application/json", null));
         assertEquals(400, r.status);
         assertEquals(1, metrics.bidRequestsRejected(ErrorReason.INVALID_UTF8), r.body);
@@ -297,7 +298,8 @@ class ExchangeHandlerTest {
             r.status = Integer.parseInt(lines[0].split(" ")[1]);
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
-                r.headers.put(lines[i].substring(0, colon).toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+                r.headers.put(lines[i].substring(0, colon).toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
             }
             r.body = text.substring(headEnd + 4);
             String length = r.headers.get("content-length");
