@@ -110,6 +110,22 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
                 privacy, eventLog, tracking);
     }
 
+    /**
+     * A copy listening on {@code port} whose notice links follow it when they pointed at this node on loopback (the
+     * {@code --port} flag: {@code http://127.0.0.1:8080} becomes {@code http://127.0.0.1:9090}); a public URL
+     * naming another host is kept.
+     */
+    public MerlinConfig withPortAndLoopbackUrl(int port) {
+        String loopback = "http://127.0.0.1:" + server.port();
+        String url = exchange.publicUrl();
+        ExchangeSettings moved = url.equals(loopback) || url.equals(loopback + "/")
+                ? new ExchangeSettings(exchange.currency(), exchange.takeRate(), exchange.currencyRates(),
+                        "http://127.0.0.1:" + port, exchange.noticeSecret())
+                : exchange;
+        return new MerlinConfig(server.withPort(port), requests, dataDir, moved, segments, advertisers, stores,
+                privacy, eventLog, tracking);
+    }
+
     /** A copy with another data directory (the {@code --data-dir} flag). */
     public MerlinConfig withDataDir(String dir) {
         return new MerlinConfig(server, requests, dir, exchange, segments, advertisers, stores, privacy, eventLog,

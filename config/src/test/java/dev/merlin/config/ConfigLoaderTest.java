@@ -77,4 +77,13 @@ class ConfigLoaderTest {
         assertEquals("/tmp/x", config.dataDir());
         assertEquals(64, config.requests().maxImps());
     }
+
+    @Test
+    void thePortFlagMovesALoopbackPublicUrlButNotAPublicOne() {
+        MerlinConfig demo = ConfigLoader.loadDefault();
+        assertEquals("http://127.0.0.1:9090", demo.withPortAndLoopbackUrl(9090).exchange().publicUrl());
+        MerlinConfig hosted = ConfigLoader.parse("exchange:\n  publicUrl: https://rtb.merlin.example\n", "test");
+        assertEquals("https://rtb.merlin.example", hosted.withPortAndLoopbackUrl(9090).exchange().publicUrl());
+        assertEquals(9090, hosted.withPortAndLoopbackUrl(9090).server().port());
+    }
 }

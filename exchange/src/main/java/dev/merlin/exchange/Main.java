@@ -18,7 +18,8 @@ public final class Main {
             "Usage: java -jar exchange/target/exchange.jar [--config FILE] [--port N] [--data-dir DIR]",
             "",
             "  --config FILE    YAML configuration (default: the embedded demo configuration)",
-            "  --port N         HTTP port, overrides server.port (default 8080)",
+            "  --port N         HTTP port, overrides server.port (default 8080);",
+            "                   a loopback exchange.publicUrl follows it",
             "  --data-dir DIR   where stores and logs live, overrides dataDir (default ./data)",
             "  --help           this text");
 
@@ -93,7 +94,7 @@ public final class Main {
         }
         MerlinConfig config = configFile == null ? ConfigLoader.loadDefault() : ConfigLoader.load(configFile);
         if (port != null) {
-            config = config.withPort(port);
+            config = config.withPortAndLoopbackUrl(port);
         }
         if (dataDir != null) {
             config = config.withDataDir(dataDir);
