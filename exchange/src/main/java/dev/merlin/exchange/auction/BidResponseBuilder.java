@@ -6,7 +6,6 @@ import dev.merlin.protocol.model.BidResponse;
 import dev.merlin.protocol.model.Imp;
 import dev.merlin.protocol.model.SeatBid;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -63,14 +62,8 @@ public final class BidResponseBuilder {
             bid.crid = creative.id();
             bid.cid = campaign.id();
             bid.adomain = creative.adomain().isEmpty() ? null : creative.adomain();
-            bid.cat = creative.cat().length == 0 ? null : List.of(creative.cat());
-            if (creative.attr().length > 0) {
-                List<Integer> attr = new ArrayList<>(creative.attr().length);
-                for (int a : creative.attr()) {
-                    attr.add(a);
-                }
-                bid.attr = attr;
-            }
+            bid.cat = creative.catList();
+            bid.attr = creative.attrList();
             bid.bundle = creative.bundle();
             if (creative.w() > 0) {
                 bid.w = creative.w();
@@ -113,11 +106,17 @@ public final class BidResponseBuilder {
         }
     }
 
+    /** A price rounded to 6 decimals (micro units of the currency). */
     static double round(double price) {
-        return BigDecimal.valueOf(price).setScale(6, RoundingMode.HALF_UP).doubleValue();
+        return Math.round(price * 1_000_000d) / 1_000_000d;
     }
 
+    /** A price as the decimal text a macro becomes, never in exponent notation. */
     static String formatPrice(double price) {
+        if (price >= 0.001 && price < 10_000_000) {
+            String text = Double.toString(price);
+            return text.endsWith(".0") ? text.substring(0, text.length() - 2) : text;
+        }
         return BigDecimal.valueOf(price).stripTrailingZeros().toPlainString();
     }
 }

@@ -24,6 +24,8 @@ public final class Creative {
     final String[] cat;
     final int[] attr;
     final String bundle;
+    private final List<String> catList;
+    private final List<Integer> attrList;
 
     Creative(int index, CreativeConfig config) {
         this.index = index;
@@ -39,6 +41,18 @@ public final class Creative {
         this.cat = config.cat().toArray(new String[0]);
         this.attr = config.attr().stream().mapToInt(Integer::intValue).toArray();
         this.bundle = config.bundle();
+        this.catList = config.cat().isEmpty() ? null : List.copyOf(config.cat());
+        this.attrList = config.attr().isEmpty() ? null : List.copyOf(config.attr());
+    }
+
+    /** {@code cat} as the bid carries it; null when empty. */
+    public List<String> catList() {
+        return catList;
+    }
+
+    /** {@code attr} as the bid carries it; null when empty. */
+    public List<Integer> attrList() {
+        return attrList;
     }
 
     static int formatCode(String format) {

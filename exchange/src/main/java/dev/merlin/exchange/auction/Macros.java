@@ -11,7 +11,7 @@ final class Macros {
         if (template.indexOf("${") < 0) {
             return template;
         }
-        StringBuilder sb = new StringBuilder(template.length() + 128);
+        StringBuilder sb = new StringBuilder(template.length() + 512);
         int from = 0;
         while (true) {
             int start = template.indexOf("${", from);
