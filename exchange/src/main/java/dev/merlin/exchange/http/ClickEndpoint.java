@@ -4,6 +4,8 @@ import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.Creative;
 import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.events.EventType;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -50,6 +52,10 @@ final class ClickEndpoint {
             uid = null;
         }
         runtime.tracking().click(campaign, UserKeys.hash(uid), now);
+        EventLog log = runtime.events();
+        log.commit(log.begin(EventType.CLICK, now * 1000L).put("rid", QueryParams.first(params, "rid"))
+                .put("iid", QueryParams.first(params, "iid")).put("c", campaign.id()).put("cr", creative.id())
+                .put("tied_to_user", uid == null ? 0 : 1));
         runtime.metrics().notice("click", "redirected");
         FullHttpResponse response = HttpResponses.empty(ctx.alloc(), HttpResponseStatus.FOUND);
         response.headers()

@@ -3,6 +3,9 @@ package dev.merlin.exchange.http;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.SpendLedger;
+import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.events.EventWriter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -48,15 +51,19 @@ final class NoticeEndpoint {
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
                     "unknown campaign " + campaignId, null);
         }
+        long now = runtime.nowEpochSeconds();
         if ("loss".equals(kind)) {
             runtime.metrics().notice(kind, "recorded");
+            log(EventType.LOSS, requestId, impId, campaign, creativeId, now, "recorded", 0,
+                    QueryParams.first(params, "loss"));
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
+        EventType type = "win".equals(kind) ? EventType.WIN : EventType.BILL;
         if ("1".equals(QueryParams.first(params, "t"))) {
             runtime.metrics().notice(kind, "test");
+            log(type, requestId, impId, campaign, creativeId, now, "test", 0, null);
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
-        long now = runtime.nowEpochSeconds();
         long chargeMicros = chargePerImpressionMicros(campaign, QueryParams.first(params, "price"),
                 QueryParams.first(params, "cur"));
         SpendLedger.Charge charge = runtime.spend().charge(requestId, impId, campaign, chargeMicros, now);
@@ -67,8 +74,24 @@ final class NoticeEndpoint {
             }
             runtime.tracking().impression(campaign, userHash, now);
         }
-        runtime.metrics().notice(kind, charge.name().toLowerCase(java.util.Locale.ROOT));
+        String outcome = charge.name().toLowerCase(java.util.Locale.ROOT);
+        runtime.metrics().notice(kind, outcome);
+        log(type, requestId, impId, campaign, creativeId, now, outcome,
+                charge == SpendLedger.Charge.CHARGED ? chargeMicros : 0, null);
         return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
+    }
+
+    /** The notice to the event log: what it was for, what became of it, and what it charged (micros). */
+    private void log(EventType type, String requestId, String impId, Campaign campaign, String creativeId,
+                     long nowEpochSeconds, String outcome, long chargedMicros, String lossReason) {
+        EventLog log = runtime.events();
+        EventWriter event = log.begin(type, nowEpochSeconds * 1000L).put("rid", requestId).put("iid", impId)
+                .put("c", campaign.id()).put("cr", creativeId).put("outcome", outcome)
+                .put("charged_micros", chargedMicros);
+        if (lossReason != null && !lossReason.startsWith("$")) {
+            event.put("loss", lossReason);
+        }
+        log.commit(event);
     }
 
     /**
