@@ -28,6 +28,8 @@ import java.util.function.LongSupplier;
  */
 public final class ExchangeRuntime implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExchangeRuntime.class);
+
     private final MerlinConfig config;
     private final ExchangeMetrics metrics;
     private final LongSupplier epochSecondsClock;
@@ -46,6 +48,12 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final EventLog events;
     private final OptOutRegistry optOuts;
     private final java.util.List<AutoCloseable> closeables = new java.util.ArrayList<>();
+    private final java.util.concurrent.ScheduledExecutorService maintenance =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "merlin-maintenance");
+                thread.setDaemon(true);
+                return thread;
+            });
     private final java.util.concurrent.ThreadPoolExecutor slowWork = new java.util.concurrent.ThreadPoolExecutor(1, 1,
             0, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(64), runnable -> {
                 Thread thread = new Thread(runnable, "merlin-reports");
@@ -100,6 +108,8 @@ public final class ExchangeRuntime implements AutoCloseable {
         }
         this.tracking = new TrackingService(config, catalog, currencies, segments, rules, attribution, stats,
                 frequency);
+        // users whose segments have all expired free their slot: hourly, on a thread of its own
+        maintenance.scheduleWithFixedDelay(this::purgeExpiredUsers, 1, 1, java.util.concurrent.TimeUnit.HOURS);
         metrics.gauge("merlin_segment_store_users", "Users held in the segment store", segments::size);
         metrics.gauge("merlin_segment_store_full", "1 when the segment store has refused a write for lack of room",
                 () -> segments.isFull() ? 1 : 0);
@@ -163,6 +173,20 @@ public final class ExchangeRuntime implements AutoCloseable {
         return frequency;
     }
 
+    /** Removes users with nothing live left from the segment store; maintenance, never on an event loop. */
+    public long purgeExpiredUsers() {
+        try {
+            long removed = segments.purgeExpired(epochSecondsClock.getAsLong());
+            if (removed > 0) {
+                LOG.info("segment store: removed {} users whose segments had all expired", removed);
+            }
+            return removed;
+        } catch (RuntimeException e) {
+            LOG.warn("segment store purge failed; it runs again in an hour: {}", e.toString());
+            return 0;
+        }
+    }
+
     private <T extends AutoCloseable> T opened(T store) {
         closeables.add(store);
         return store;
@@ -204,9 +228,12 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** Closes every store, last opened first; idempotent. */
     @Override
     public void close() {
+        // no maintenance or report may touch a store once it is unmapped: wait for them first
+        maintenance.shutdownNow();
         slowWork.shutdown();
         try {
-            slowWork.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            maintenance.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
+            slowWork.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

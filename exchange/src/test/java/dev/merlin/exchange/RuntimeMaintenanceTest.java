@@ -1,0 +1,32 @@
+package dev.merlin.exchange;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.StoresConfig;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runtime's maintenance frees the slots of users whose segments have all expired. */
+class RuntimeMaintenanceTest {
+
+    @Test
+    void usersWithNothingLiveAreRemoved(@TempDir Path dataDir) {
+        MerlinConfig config = ConfigLoader.loadDefault().withDataDir(dataDir.toString())
+                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+        AtomicLong now = new AtomicLong(1_800_000_000L);
+        try (ExchangeRuntime runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), now::get)) {
+            int fans = config.segmentId("sports-fans");
+            runtime.segments().add("short-lived", fans, now.get() + 60, now.get());
+            runtime.segments().add("long-lived", fans, now.get() + 86_400, now.get());
+            assertEquals(2, runtime.segments().size());
+            now.addAndGet(120);
+            assertEquals(1, runtime.purgeExpiredUsers());
+            assertEquals(1, runtime.segments().size());
+        }
+    }
+}
