@@ -116,7 +116,8 @@ final class EventsEndpoint {
             TrackingService.Recorded recorded = runtime.tracking().record(source.id(), source.advertiser(), a.user,
                     a.event, a.category, a.value, a.currency, a.orderId, a.time, now);
             log.commit(log.begin(EventType.APP_EVENT, now * 1000L).put("src", source.id()).put("ev", a.event)
-                    .put("u", Long.toHexString(UserKeys.hash(a.user))).put("at", a.time)
+                    .put("u", Long.toHexString(UserKeys.hash(a.user))).put("at", a.time).put("cat", a.category)
+                    .put("value", a.value == 0 ? null : Double.toString(a.value)).put("cur", a.currency)
                     .put("segs", recorded.segmentsJoined().length));
             PixelEndpoint.logConversion(log, recorded.conversion(), source.advertiser(), runtime.currencies(),
                     a.value, a.currency, now);

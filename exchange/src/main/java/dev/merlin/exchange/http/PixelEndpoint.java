@@ -145,7 +145,9 @@ final class PixelEndpoint {
                 QueryParams.first(params, "cat"), value, currency, QueryParams.first(params, "oid"), now, now);
         EventLog log = runtime.events();
         log.commit(log.begin(EventType.PIXEL, now * 1000L).put("pid", pixelId).put("ev", event)
-                .put("u", Long.toHexString(UserKeys.hash(userKey))).put("segs", recorded.segmentsJoined().length));
+                .put("u", Long.toHexString(UserKeys.hash(userKey))).put("cat", QueryParams.first(params, "cat"))
+                .put("ids", QueryParams.first(params, "ids")).put("value", rawValue).put("cur", currency)
+                .put("segs", recorded.segmentsJoined().length));
         logConversion(log, recorded.conversion(), advertiser, runtime.currencies(), value, currency, now);
         return "recorded";
     }
