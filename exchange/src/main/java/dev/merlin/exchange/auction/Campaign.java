@@ -83,25 +83,13 @@ public final class Campaign {
         return bidMicros;
     }
 
-    /** Daily budget in micros ({@code Long.MAX_VALUE}: none). */
-    public long dailyBudgetMicros() {
-        return dailyBudgetMicros;
-    }
 
-    /** Total budget in micros ({@code Long.MAX_VALUE}: none). */
-    public long totalBudgetMicros() {
-        return totalBudgetMicros;
-    }
 
     /** Impressions per user per period; 0 means no cap. */
     public int frequencyCapImpressions() {
         return frequencyCapImpressions;
     }
 
-    /** Frequency cap period. */
-    public int frequencyCapPeriodSeconds() {
-        return frequencyCapPeriodSeconds;
-    }
 
     /** Creatives, in config order. */
     public Creative creative(int i) {

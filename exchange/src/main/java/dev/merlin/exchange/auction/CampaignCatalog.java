@@ -4,7 +4,6 @@ import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.CampaignConfig;
 import dev.merlin.config.MerlinConfig;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,10 +48,6 @@ public final class CampaignCatalog {
         return byId.get(id);
     }
 
-    /** All campaigns, in config order. */
-    public List<Campaign> all() {
-        return Collections.unmodifiableList(java.util.Arrays.asList(campaigns));
-    }
 
     /** The position of an advertiser in the config, or -1. */
     public int advertiserIndex(String advertiserId) {
