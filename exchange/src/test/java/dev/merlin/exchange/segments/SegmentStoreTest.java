@@ -301,19 +301,23 @@ class SegmentStoreTest {
             }
         }
         SegmentSet into = new SegmentSet();
-        long found = 0;
-        for (int i = 0; i < 50_000; i++) {
-            found += lookUp(keys, missing, i, into);
+        for (int i = 0; i < 200_000; i++) {
+            lookUp(keys, missing, i, into);
         }
 
+        // the quietest of five rounds: a late JIT recompilation on a busy machine allocates in the compiler's
+        // bookkeeping, not in read(), and must not fail the test
         int lookups = 10_000;
-        long before = threads.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < lookups; i++) {
-            found += lookUp(keys, missing, i, into);
+        long allocated = Long.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            long found = 0;
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < lookups; i++) {
+                found += lookUp(keys, missing, i, into);
+            }
+            allocated = Math.min(allocated, threads.getCurrentThreadAllocatedBytes() - before);
+            assertEquals(lookups / 2, found, "present users are found with live segments, absent ones are not");
         }
-        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-
-        assertEquals(30_000, found, "present users are found with live segments, absent ones are not");
         assertTrue(allocated < 1024, allocated + " bytes allocated over " + lookups + " warm lookups");
     }
 
