@@ -19,8 +19,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Locale;
@@ -36,6 +39,12 @@ import java.util.stream.Stream;
  * <p>Every call looks up a different user drawn at random from the whole population (a ring of 2^20
  * pre-built keys), so most lookups miss the CPU caches, as they do in production. {@code *Miss} looks up
  * users that are not in the store.
+ *
+ * <p>{@code memoryRoundTrip} is the machine's floor for these figures, not a store: one read of a random cache line
+ * of a file mapping as large as the store's file, where each read's address comes from the previous read, so no two
+ * reads overlap. A lookup of a random user in a hash map this large needs at least one such read, a Chronicle Map
+ * lookup two (its hash slot, then the entry the slot points at). {@code -p users=10000} gives the in-cache cost of
+ * the same calls.
  *
  * <p>Allowance: <b>0 B/op</b> for {@code chronicleHit} and {@code chronicleMiss} ({@code gc.alloc.rate.norm});
  * the value is decoded into the {@code SegmentSet}'s own reused record. Target (issue 3): at most 200 ns/op
@@ -147,6 +156,63 @@ public class SegmentLookupBenchmark {
         }
     }
 
+    /**
+     * The floor: a file mapping as large as the store's file for {@code users}, every 64-byte line holding the index
+     * of the next line in one random cycle through all of them.
+     */
+    @State(Scope.Thread)
+    public static class MemoryFloorState {
+        private static final int LINE = 64;
+
+        @Param("10000000")
+        public int users;
+
+        Path dir;
+        MappedByteBuffer lines;
+        int position;
+
+        @Setup(Level.Trial)
+        public void setUp() throws IOException {
+            dir = Files.createTempDirectory("merlin-memory-floor");
+            long storeBytes;
+            try (SegmentStore empty = SegmentStore.open(dir.resolve("sizing"),
+                    SegmentStoreSettings.defaults().withEntries(users))) {
+                storeBytes = Files.size(empty.file());
+            }
+            long bytes = Math.min(storeBytes, Integer.MAX_VALUE) & -LINE;
+            int count = (int) (bytes / LINE);
+            int[] order = new int[count];
+            for (int i = 0; i < count; i++) {
+                order[i] = i;
+            }
+            SplittableRandom random = new SplittableRandom(42);
+            for (int i = count - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int swap = order[i];
+                order[i] = order[j];
+                order[j] = swap;
+            }
+            try (FileChannel channel = FileChannel.open(dir.resolve("lines"), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                lines = channel.map(FileChannel.MapMode.READ_WRITE, 0, bytes);
+            }
+            for (int i = 0; i < count; i++) {
+                lines.putInt(order[i] * LINE, order[i + 1 == count ? 0 : i + 1]);
+            }
+            position = order[0];
+            System.out.printf(Locale.ROOT, "%n[memory floor] %,d MB mapped (the %,d-user store's file), %,d lines%n",
+                    bytes >> 20, users, count);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws IOException {
+            lines = null;
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     /** Per-thread lookup state, as an event-loop thread holds it. */
     @State(Scope.Thread)
     public static class Cursor {
@@ -174,6 +240,14 @@ public class SegmentLookupBenchmark {
     @Benchmark
     public int hashMapMiss(HashMapState state, Cursor cursor) {
         return hashMapRead(state, state.absent[cursor.next++ & (MISS_RING - 1)], cursor.into);
+    }
+
+    /** One dependent read of a random cache line in a mapping the size of the store: the memory floor. */
+    @Benchmark
+    public int memoryRoundTrip(MemoryFloorState floor) {
+        int next = floor.lines.getInt(floor.position * MemoryFloorState.LINE);
+        floor.position = next;
+        return next;
     }
 
     private static int hashMapRead(HashMapState state, String key, SegmentSet into) {
