@@ -109,7 +109,7 @@ final class EventsEndpoint {
             }
             accepted.add(new Accepted(event.get("user").asText(), event.get("event").asText(),
                     text(event, "category"), event.path("value").asDouble(0), text(event, "currency"),
-                    event.has("time") ? event.get("time").asLong() : now, text(event, "orderId")));
+                    event.hasNonNull("time") ? event.get("time").asLong() : now, text(event, "orderId")));
         }
         EventLog log = runtime.events();
         for (Accepted a : accepted) {

@@ -20,10 +20,14 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +42,9 @@ import org.slf4j.LoggerFactory;
 final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     static final String AUCTION_PATH = "/openrtb2/auction";
+
+    /** Requests read while a report is answered off the event loop; present only then. */
+    private static final AttributeKey<ArrayDeque<FullHttpRequest>> HELD = AttributeKey.valueOf("merlin.held");
 
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeHandler.class);
     private static final String HEALTH_BODY = "{\"status\":\"ok\"}";
@@ -67,15 +74,43 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        ArrayDeque<FullHttpRequest> held = ctx.channel().attr(HELD).get();
+        if (held != null) {
+            // a report is being answered off the event loop: later requests wait, so answers keep their order
+            held.add(request.retain());
+            return;
+        }
+        route(ctx, request);
+    }
+
+    private void route(ChannelHandlerContext ctx, FullHttpRequest request) {
         DecoderResult result = request.decoderResult();
         if (!result.isSuccess()) {
             badHttp(ctx, result.cause());
             return;
         }
-        String uri = request.uri();
+        String uri = originForm(request.uri());
+        if (uri == null) {
+            fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad_target", "request target is not a path: "
+                    + request.uri(), false);
+            return;
+        }
+        if (!uri.equals(request.uri())) {
+            request.setUri(uri);
+        }
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
+        if (query >= 0 && uri.indexOf('%', query) >= 0) {
+            String problem = malformedEscape(uri.substring(query + 1));
+            if (problem != null) {
+                fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad_query", "malformed query string: " + problem, false);
+                return;
+            }
+        }
         HttpMethod method = request.method();
+        if (method == HttpMethod.HEAD && head(ctx, request, path)) {
+            return;
+        }
         switch (path) {
             case AUCTION_PATH:
                 if (method != HttpMethod.POST) {
@@ -105,7 +140,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 break;
             case "/px":
                 if (method != HttpMethod.GET) {
-                    methodNotAllowed(ctx, "GET");
+                    methodNotAllowed(ctx, "GET, HEAD");
                 } else {
                     ctx.write(pixel.handle(ctx, request));
                 }
@@ -126,7 +161,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 break;
             case "/reports/campaigns":
                 if (method != HttpMethod.GET) {
-                    methodNotAllowed(ctx, "GET");
+                    methodNotAllowed(ctx, "GET, HEAD");
                 } else {
                     offload(ctx, request);
                 }
@@ -148,7 +183,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 break;
             case "/metrics":
                 if (method != HttpMethod.GET) {
-                    methodNotAllowed(ctx, "GET");
+                    methodNotAllowed(ctx, "GET, HEAD");
                 } else {
                     ctx.write(metricsResponse(ctx));
                 }
@@ -156,7 +191,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             default:
                 if (path.startsWith(PrivacyEndpoints.USERS_PREFIX)) {
                     if (method != HttpMethod.GET && method != HttpMethod.DELETE) {
-                        methodNotAllowed(ctx, "GET, DELETE");
+                        methodNotAllowed(ctx, "GET, HEAD, DELETE");
                     } else {
                         ctx.write(privacy.user(ctx, request, path));
                     }
@@ -166,9 +201,84 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
     }
 
+    /**
+     * {@code HEAD} where {@code GET} only reads: answered as {@code GET} (the codec drops the body and keeps the
+     * headers). {@code HEAD /px} records nothing. Endpoints whose {@code GET} records or charges something (notices,
+     * clicks, opt-out) are not read-only and keep answering 405.
+     *
+     * @return whether the request was answered here
+     */
+    private boolean head(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
+        switch (path) {
+            case "/px":
+                ctx.write(pixel.head());
+                return true;
+            case "/metrics":
+                ctx.write(metricsResponse(ctx));
+                return true;
+            case "/reports/campaigns":
+                offload(ctx, request);
+                return true;
+            default:
+                if (path.startsWith(PrivacyEndpoints.USERS_PREFIX)) {
+                    request.setMethod(HttpMethod.GET);
+                    ctx.write(privacy.user(ctx, request, path));
+                    return true;
+                }
+                return false;
+        }
+    }
+
+    /**
+     * The request target in origin form: a path and query. The absolute form ({@code http://host/path}), which
+     * RFC 9112 says a server must accept, loses its scheme and authority; anything else that is not a path is null.
+     */
+    static String originForm(String target) {
+        if (target.startsWith("/")) {
+            return target;
+        }
+        String lower = target.regionMatches(true, 0, "http://", 0, 7) ? "http://"
+                : target.regionMatches(true, 0, "https://", 0, 8) ? "https://" : null;
+        if (lower == null) {
+            return null;
+        }
+        int authorityEnd = target.length();
+        for (int i = lower.length(); i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c == '/' || c == '?') {
+                authorityEnd = i;
+                break;
+            }
+        }
+        String rest = target.substring(authorityEnd);
+        return rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest;
+    }
+
+    /** What is wrong with the %-escapes of a query string, or null when it decodes. */
+    static String malformedEscape(String query) {
+        try {
+            QueryStringDecoder.decodeComponent(query, StandardCharsets.UTF_8);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ctx.flush();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        ArrayDeque<FullHttpRequest> held = ctx.channel().attr(HELD).getAndSet(null);
+        if (held != null) {
+            FullHttpRequest request;
+            while ((request = held.poll()) != null) {
+                request.release();
+            }
+        }
+        super.channelInactive(ctx);
     }
 
     @Override
@@ -207,12 +317,15 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     }
 
     /**
-     * Runs a report off the event loop: reading pauses on this connection until the answer is written, so answers
-     * keep their order; a full queue answers 503.
+     * Runs a report off the event loop. Until its answer is written, reading pauses on this connection and requests
+     * already read (pipelined behind it) are held, then answered in order; a full queue answers 503.
      */
     private void offload(ChannelHandlerContext ctx, FullHttpRequest request) {
         request.retain();
+        ctx.channel().attr(HELD).set(new ArrayDeque<>());
         ctx.channel().config().setAutoRead(false);
+        // pending answers go out before the report's, which is written from another thread
+        ctx.flush();
         try {
             slowWork.execute(() -> {
                 FullHttpResponse response;
@@ -224,14 +337,39 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 } finally {
                     request.release();
                 }
-                ctx.writeAndFlush(response).addListener(done -> ctx.channel().config().setAutoRead(true));
+                ctx.writeAndFlush(response).addListener(done -> resume(ctx));
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             request.release();
-            ctx.channel().config().setAutoRead(true);
             fail(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "reports_busy",
                     "too many reports in progress; try again shortly", false);
+            resume(ctx);
         }
+    }
+
+    /** On the event loop, once an offloaded answer is written: answers the held requests in order, reads again. */
+    private void resume(ChannelHandlerContext ctx) {
+        ArrayDeque<FullHttpRequest> held = ctx.channel().attr(HELD).getAndSet(null);
+        ctx.channel().config().setAutoRead(true);
+        if (held == null) {
+            return; // the channel closed and released them
+        }
+        FullHttpRequest next;
+        while ((next = held.poll()) != null) {
+            ArrayDeque<FullHttpRequest> newer = ctx.channel().attr(HELD).get();
+            if (newer != null) {
+                newer.add(next); // a held request started another report: the rest wait for that one
+                continue;
+            }
+            try {
+                if (ctx.channel().isActive()) {
+                    route(ctx, next);
+                }
+            } finally {
+                next.release();
+            }
+        }
+        ctx.flush();
     }
 
     private void badHttp(ChannelHandlerContext ctx, Throwable cause) {

@@ -59,7 +59,13 @@ final class PixelEndpoint {
         return GIF.clone();
     }
 
-    FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+    /** {@code HEAD /px}: the GIF's headers and nothing recorded (link checkers and prefetchers send HEAD). */
+    FullHttpResponse head() {
+        runtime.metrics().activity("pixel", "head");
+        return gifResponse();
+    }
+
+    private static FullHttpResponse gifResponse() {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                 GIF_BUFFER.retainedDuplicate());
         response.headers()
@@ -68,6 +74,11 @@ final class PixelEndpoint {
                 .set(HttpHeaderNames.CACHE_CONTROL, "no-cache, no-store, must-revalidate, max-age=0")
                 .set(HttpHeaderNames.PRAGMA, "no-cache")
                 .set(HttpHeaderNames.EXPIRES, "0");
+        return response;
+    }
+
+    FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        FullHttpResponse response = gifResponse();
         String outcome;
         try {
             outcome = record(request, response);

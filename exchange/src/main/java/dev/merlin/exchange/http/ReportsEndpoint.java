@@ -14,8 +14,10 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,9 @@ import java.util.Map;
 final class ReportsEndpoint {
 
     private static final int MAX_DAYS = 366;
+    /** Report days outside these are a mistake (a year typed wrong), answered 400 rather than walked. */
+    private static final LocalDate FIRST_DAY = LocalDate.of(2000, 1, 1);
+    private static final LocalDate LAST_DAY = LocalDate.of(9999, 12, 31);
 
     private final ExchangeRuntime runtime;
 
@@ -66,20 +71,31 @@ final class ReportsEndpoint {
             to = params.containsKey("to") ? LocalDate.parse(params.get("to").get(0)) : today;
             from = params.containsKey("from") ? LocalDate.parse(params.get("from").get(0)) : to.minusDays(6);
         } catch (DateTimeParseException e) {
-            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
-                    "from and to must be dates YYYY-MM-DD: " + e.getParsedString(), null);
+            return badDates(ctx, "from and to must be dates YYYY-MM-DD: " + e.getParsedString());
+        } catch (DateTimeException e) {
+            return badDates(ctx, "from and to must be dates between " + FIRST_DAY + " and " + LAST_DAY);
         }
-        if (to.isBefore(from) || from.plusDays(MAX_DAYS).isBefore(to)) {
-            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
-                    "from must not be after to, and the range is at most " + MAX_DAYS + " days", null);
+        if (from.isBefore(FIRST_DAY) || to.isAfter(LAST_DAY)) {
+            return badDates(ctx, "from and to must be dates between " + FIRST_DAY + " and " + LAST_DAY);
+        }
+        if (to.isBefore(from) || ChronoUnit.DAYS.between(from, to) > MAX_DAYS) {
+            return badDates(ctx, "from must not be after to, and the range is at most " + MAX_DAYS + " days");
         }
         String only = params.containsKey("advertiser") ? params.get("advertiser").get(0) : null;
+        if (only != null && only.isEmpty()) {
+            only = null; // an empty parameter is absent, as on every other endpoint
+        }
         List<Row> rows = rows(visible, only, from, to);
         String accept = request.headers().get(HttpHeaderNames.ACCEPT, "");
         if (accept.contains("text/csv")) {
             return HttpResponses.text(ctx.alloc(), HttpResponseStatus.OK, csv(rows), "text/csv; charset=utf-8");
         }
         return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, json(rows, from, to));
+    }
+
+    private FullHttpResponse badDates(ChannelHandlerContext ctx, String message) {
+        runtime.metrics().httpError(400, "report_dates");
+        return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, message, null);
     }
 
     List<Row> rows(List<AdvertiserConfig> advertisers, String only, LocalDate from, LocalDate to) {

@@ -233,6 +233,73 @@ class ExchangeHandlerTest {
         assertTrue(first >= 0 && second > first, out);
     }
 
+    @Test
+    void headIsAnsweredLikeGetWhereGetOnlyReads() {
+        Response px = Response.parse(exchange(raw("HEAD /px?pid=px-kaze&ev=page_view HTTP/1.1\r\nHost: x\r\n\r\n")),
+                true);
+        assertEquals(200, px.status);
+        assertEquals("image/gif", px.headers.get("content-type"));
+        assertEquals("43", px.headers.get("content-length"), "HEAD carries GET's headers");
+        assertEquals("", px.body, "and no body");
+        Response metricsHead = Response.parse(exchange(raw("HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n")), true);
+        assertEquals(200, metricsHead.status);
+        assertEquals("", metricsHead.body);
+        String text = send(raw("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")).body;
+        List<String> pixelLines = text.lines().filter(l -> l.startsWith("merlin_activity_total")
+                && l.contains("source=\"pixel\"")).toList();
+        assertEquals(List.of("merlin_activity_total{outcome=\"head\",source=\"pixel\"} 1.0"), pixelLines,
+                "HEAD /px is counted as a HEAD and nothing else: no hit recorded or refused");
+        Response win = Response.parse(exchange(raw("HEAD /win?rid=r HTTP/1.1\r\nHost: x\r\n\r\n")), true);
+        assertEquals(405, win.status, "a notice's GET charges: HEAD must not");
+        assertEquals("GET, POST", win.headers.get("allow"));
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void aMalformedEscapeInTheQueryIs400AndTheConnectionCarriesOn() {
+        for (String uri : new String[] {"/win?rid=%zz", "/bill?rid=1&price=%", "/loss?rid=%E0%A4%A", "/click?c=%zz",
+                "/px?pid=%g1"}) {
+            Response r = send(raw("GET " + uri + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+            assertEquals(400, r.status, uri + ": " + r.body);
+            assertTrue(r.body.contains("malformed query string"), r.body);
+            assertTrue(channel.isOpen(), uri + " closed the connection");
+        }
+        assertEquals(200, send(raw("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")).status);
+        assertTrue(send(raw("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")).body
+                .contains("merlin_http_errors_total{cause=\"bad_query\",status=\"400\"} 5.0"));
+    }
+
+    @Test
+    void theAbsoluteFormOfTheTargetIsRouted() {
+        Response health = send(raw("GET http://127.0.0.1:8080/health HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"));
+        assertEquals(200, health.status, health.body);
+        byte[] auction = (new String(post(VALID, "application/json"), StandardCharsets.ISO_8859_1)
+                .replace("POST /openrtb2/auction", "POST HTTPS://ssp.example/openrtb2/auction"))
+                .getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(204, send(auction).status);
+        Response asterisk = send(raw("GET * HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assertEquals(400, asterisk.status, asterisk.body);
+        assertEquals("/", ExchangeHandler.originForm("http://host"));
+        assertEquals("/?a=1", ExchangeHandler.originForm("http://host?a=1"));
+        assertEquals("/px?a=1", ExchangeHandler.originForm("http://host:80/px?a=1"));
+    }
+
+    @Test
+    void expectContinueWithABodyOverTheLimitGetsOurJson413() {
+        Response r = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Expect: 100-continue\r\nContent-Length: 10000000\r\n\r\n"));
+        assertEquals(413, r.status);
+        assertEquals("application/json", r.headers.get("content-type"), "the 413 must say why: " + r.headers);
+        assertTrue(r.body.contains("larger than " + MAX_BODY), r.body);
+        assertTrue(channel.isOpen(), "the body was never sent: the connection carries on");
+        Response continued = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                + "\r\nExpect: 100-continue\r\nContent-Length: " + VALID.length() + "\r\n\r\n"));
+        assertEquals(100, continued.status, "a body within the limit is invited");
+        assertEquals(204, send(raw(VALID)).status);
+        assertTrue(send(raw("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")).body
+                .contains("merlin_http_errors_total{cause=\"body_too_large\",status=\"413\"} 1.0"));
+    }
+
     // --- plumbing ---
 
     private static byte[] post(String body, String contentType) {
@@ -291,6 +358,11 @@ class ExchangeHandlerTest {
         String body;
 
         static Response parse(String text) {
+            return parse(text, false);
+        }
+
+        /** A response to HEAD carries GET's content-length and no body. */
+        static Response parse(String text, boolean head) {
             Response r = new Response();
             int headEnd = text.indexOf("\r\n\r\n");
             assertTrue(headEnd > 0, "no complete response: " + text);
@@ -303,7 +375,7 @@ class ExchangeHandlerTest {
             }
             r.body = text.substring(headEnd + 4);
             String length = r.headers.get("content-length");
-            if (length != null) {
+            if (length != null && !head) {
                 assertEquals(Integer.parseInt(length), r.body.getBytes(StandardCharsets.UTF_8).length,
                         "content-length must match the body: " + text);
             }

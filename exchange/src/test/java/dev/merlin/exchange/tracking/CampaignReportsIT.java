@@ -19,7 +19,11 @@ import dev.merlin.exchange.events.Event;
 import dev.merlin.exchange.events.EventLogReader;
 import dev.merlin.exchange.events.EventType;
 import java.math.BigDecimal;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.HashSet;
@@ -108,6 +112,41 @@ class CampaignReportsIT {
         assertEquals(400, report(ADMIN_TOKEN, "?from=yesterday").statusCode());
         assertEquals(400, report(ADMIN_TOKEN, "?from=2026-05-28&to=2026-05-01").statusCode());
         assertEquals(400, report(ADMIN_TOKEN, "?from=2024-01-01&to=2026-05-28").statusCode());
+        HttpResponse<byte[]> farOff = report(ADMIN_TOKEN, "?to=%2B999999999-12-31");
+        assertEquals(400, farOff.statusCode(), "a date at the end of time is a bad range, not a failed report: "
+                + new String(farOff.body(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void anEmptyAdvertiserParameterMeansAllOfThem() throws Exception {
+        JsonNode empty = json(report(ADMIN_TOKEN, "?advertiser="));
+        JsonNode absent = json(report(ADMIN_TOKEN, ""));
+        assertTrue(absent.path("rows").size() > 0);
+        assertEquals(absent.path("rows").size(), empty.path("rows").size());
+    }
+
+    /** HTTP/1.1 pipelining: a report is answered off the event loop, and the request behind it must wait its turn. */
+    @Test
+    void aRequestPipelinedBehindAReportIsAnsweredAfterIt() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", exchange.server().port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /reports/campaigns HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ADMIN_TOKEN
+                    + "\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /reports/campaigns?advertiser=kaze-sportswear HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + ADMIN_TOKEN + "\r\n\r\nGET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            socket.getInputStream().transferTo(all); // the server closes after the last answer
+            String text = all.toString(StandardCharsets.UTF_8);
+            int firstReport = text.indexOf("{\"from\":");
+            int health = text.indexOf("{\"status\":\"ok\"}");
+            int secondReport = text.indexOf("{\"from\":", health);
+            int status = text.indexOf("{\"status\":\"ok\"}", secondReport);
+            assertTrue(firstReport >= 0 && firstReport < health && health < secondReport && secondReport < status,
+                    "answers out of request order: " + text.replace("\r\n", " | "));
+            assertEquals(4, text.split("HTTP/1.1 200 OK", -1).length - 1, text);
+        }
     }
 
     @Test

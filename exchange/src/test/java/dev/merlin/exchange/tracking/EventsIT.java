@@ -97,6 +97,18 @@ class EventsIT {
     }
 
     @Test
+    void aNullTimeIsTheArrivalTimeLikeAMissingOne() throws Exception {
+        String nullTime = LIKE.replace("ifa-valid", "ifa-null-time").replace("{\"user\"", "{\"time\":null,\"user\"");
+        assertTrue(nullTime.contains("\"time\":null"), nullTime);
+        HttpResponse<byte[]> response = exchange.events("{\"events\":[" + LIKE + "," + nullTime + "]}");
+        assertEquals(202, response.statusCode(), text(response));
+        assertEquals(2, json(response).path("accepted").asInt(), text(response));
+        assertEquals(List.of(SPORTS_FANS), exchange.segmentsOf("ifa-valid"), "control: no time field");
+        assertEquals(List.of(SPORTS_FANS), exchange.segmentsOf("ifa-null-time"),
+                "time:null must mean now, not epoch 0 (whose segment would have expired long ago)");
+    }
+
+    @Test
     void aBatchAtTheLimitIsAccepted() throws Exception {
         StringBuilder batch = new StringBuilder("{\"events\":[");
         for (int i = 0; i < 1_000; i++) {
