@@ -89,6 +89,10 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             badHttp(ctx, result.cause());
             return;
         }
+        if (HttpVersion.HTTP_1_1.equals(request.protocolVersion()) && !request.headers().contains(HttpHeaderNames.HOST)) {
+            fail(ctx, HttpResponseStatus.BAD_REQUEST, "no_host", "an HTTP/1.1 request needs a Host header", false);
+            return;
+        }
         String uri = originForm(request.uri());
         if (uri == null) {
             fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad_target", "request target is not a path: "

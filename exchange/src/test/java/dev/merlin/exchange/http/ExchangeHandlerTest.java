@@ -270,6 +270,15 @@ class ExchangeHandlerTest {
     }
 
     @Test
+    void anHttp11RequestWithoutHostIs400AndHttp10NeedsNone() {
+        Response none = send(raw("GET /health HTTP/1.1\r\n\r\n"));
+        assertEquals(400, none.status);
+        assertTrue(none.body.contains("Host"), none.body);
+        assertTrue(channel.isOpen());
+        assertEquals(200, send(raw("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")).status);
+    }
+
+    @Test
     void theAbsoluteFormOfTheTargetIsRouted() {
         Response health = send(raw("GET http://127.0.0.1:8080/health HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"));
         assertEquals(200, health.status, health.body);
