@@ -28,10 +28,18 @@ public final class CampaignStats implements AutoCloseable {
                 .averageKeySize(48));
     }
 
-    /** Adds {@code amount} to a campaign's metric on the day of {@code epochSeconds}. */
+    /**
+     * Adds {@code amount} (0 or more) to a campaign's metric on the day of {@code epochSeconds}. A total saturates at
+     * {@code Long.MAX_VALUE} rather than wrap negative: conversion values come from advertisers' URLs.
+     */
     public void add(Campaign campaign, Metric metric, long amount, long epochSeconds) {
         opened.map().merge(key(campaign.id(), metric, LocalDate.ofEpochDay(Math.floorDiv(epochSeconds, 86_400L))),
-                amount, Long::sum);
+                Math.max(0, amount), CampaignStats::saturatingSum);
+    }
+
+    private static Long saturatingSum(Long a, Long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
     /** A campaign's metric on one day. */
