@@ -258,6 +258,8 @@ public final class BidRequestDecoder {
         Regs regs = new Regs();
         Integer extGdpr = null;
         String extUsPrivacy = null;
+        String extGpp = null;
+        List<Integer> extGppSid = null;
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -274,6 +276,8 @@ public final class BidRequestDecoder {
                             switch (extField) {
                                 case "gdpr": extGdpr = in.readFlag(); break;
                                 case "us_privacy": extUsPrivacy = in.readString(); break;
+                                case "gpp": extGpp = in.readString(); break;
+                                case "gpp_sid": extGppSid = in.readInts(); break;
                                 default: in.skip();
                             }
                         }
@@ -288,6 +292,12 @@ public final class BidRequestDecoder {
         }
         if (regs.us_privacy == null) {
             regs.us_privacy = extUsPrivacy;
+        }
+        if (regs.gpp == null) {
+            regs.gpp = extGpp;
+        }
+        if (regs.gpp_sid == null) {
+            regs.gpp_sid = extGppSid;
         }
         return regs;
     }

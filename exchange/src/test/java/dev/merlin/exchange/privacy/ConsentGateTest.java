@@ -9,11 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.iab.gpp.encoder.datatype.RangeEntry;
 import com.iabtcf.decoder.TCString;
 import dev.merlin.config.PrivacyConfig;
+import dev.merlin.protocol.BidRequestDecoder;
+import dev.merlin.protocol.InvalidRequestException;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.Device;
 import dev.merlin.protocol.model.Geo;
 import dev.merlin.protocol.model.Regs;
 import dev.merlin.protocol.model.User;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -236,6 +239,20 @@ class ConsentGateTest {
         assertTrue(gate.decide(request).mayUsePersonalData());
     }
 
+    /** Prebid Server sends GPP to OpenRTB 2.5 bidders in regs.ext; the decoder moves it where the gate reads it. */
+    @Test
+    void gppInTheOpenRtb25LocationIsRead() throws InvalidRequestException {
+        String gpp = ConsentStrings.gpp("usnat", "SaleOptOut", 1);
+        BidRequest request = decode("{\"id\":\"r\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],"
+                + "\"site\":{\"domain\":\"example.com\"},\"user\":{\"buyeruid\":\"merlin-uid-1\"},"
+                + "\"regs\":{\"ext\":{\"gpp\":\"" + gpp + "\",\"gpp_sid\":[7]}}}");
+        assertSame(RefusalReason.GPP_OPT_OUT, gate.decide(request).reason());
+        assertSame(RefusalReason.GPP_OPT_OUT, gate.decide(ConsentSignals.fromBidRequest(request)).reason());
+        // the moved gpp_sid counts: naming another section leaves the usnat opt-out out of scope
+        request.regs.gpp_sid = List.of(8);
+        assertTrue(gate.decide(request).mayUsePersonalData());
+    }
+
     @Test
     void bidRequestCountryIsDeviceGeoThenUserGeo() {
         ConsentGate regional = new ConsentGate(ROLLED_OUT_IN_DEU_FRA);
@@ -286,6 +303,11 @@ class ConsentGateTest {
             assertSame(reason, PrivacyDecision.refused(reason).reason());
         }
         assertNull(PrivacyDecision.ALLOWED.reason());
+    }
+
+    private static BidRequest decode(String json) throws InvalidRequestException {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        return new BidRequestDecoder().decode(bytes, 0, bytes.length);
     }
 
     private static ConsentSignals signals(Integer coppa, Integer gdpr, String consent, String usPrivacy, String gpp,
