@@ -19,11 +19,15 @@ import java.util.List;
  *       publisher's signals say.</li>
  *   <li>{@code device.lmt=1} → {@link RefusalReason#LMT}: the OS-level "limit ad tracking" choice (iOS ATT denied,
  *       Android opt-out); the device asked not to be tracked.</li>
- *   <li>{@code gdpr=1} → a TCF v2 consent string is required ({@link RefusalReason#GDPR_NO_CONSENT_STRING}), must
- *       decode ({@link RefusalReason#GDPR_INVALID_CONSENT}), must grant consent to every configured purpose
+ *   <li>GDPR applies ({@code gdpr=1}, or {@code gdpr} absent and {@code gpp_sid} listing section 2, the EU TCF v2
+ *       section) → a TCF v2 consent string is required: {@code user.consent}, else the GPP string's {@code tcfeuv2}
+ *       section ({@link RefusalReason#GDPR_NO_CONSENT_STRING} when neither is there, {@link RefusalReason#GPP_INVALID}
+ *       when the GPP string that might hold it does not decode). It must decode
+ *       ({@link RefusalReason#GDPR_INVALID_CONSENT}), must grant consent to every configured purpose
  *       (default 1 store/access, 3 create profile, 4 use profile; {@link RefusalReason#GDPR_PURPOSE_NOT_CONSENTED})
  *       and to Merlin's vendor id ({@link RefusalReason#GDPR_VENDOR_NOT_CONSENTED}): under GDPR and ePrivacy,
- *       building and using an audience profile needs the user's consent, and TCF is how it is expressed.</li>
+ *       building and using an audience profile needs the user's consent, and TCF is how it is expressed. An explicit
+ *       {@code gdpr=0} wins over {@code gpp_sid}.</li>
  *   <li>{@code us_privacy} with opt-out of sale {@code Y} (third character) →
  *       {@link RefusalReason#US_PRIVACY_OPT_OUT}: the CCPA "do not sell" right. A malformed string is treated as no
  *       signal.</li>
@@ -118,11 +122,8 @@ public final class ConsentGate {
         if (lmt) {
             return LMT;
         }
-        if (ConsentSignals.isOne(gdpr)) {
-            if (gdprConsent == null || gdprConsent.isBlank()) {
-                return GDPR_NO_CONSENT_STRING;
-            }
-            PrivacyDecision tcf = tcfCache.get(gdprConsent);
+        if (gdpr == null ? GppSignal.listsTcfEu(gppSid) : gdpr == 1) {
+            PrivacyDecision tcf = tcfDecision(gdprConsent, gpp);
             if (tcf != PrivacyDecision.ALLOWED) {
                 return tcf;
             }
@@ -143,6 +144,26 @@ public final class ConsentGate {
             return REGION_NOT_ROLLED_OUT;
         }
         return PrivacyDecision.ALLOWED;
+    }
+
+    /**
+     * The GDPR decision when GDPR applies: {@code user.consent} is the primary source; without it, the GPP string's
+     * EU TCF v2 section (which is a TC string) is judged by the same rules.
+     */
+    private PrivacyDecision tcfDecision(String gdprConsent, String gpp) {
+        if (gdprConsent != null && !gdprConsent.isBlank()) {
+            return tcfCache.get(gdprConsent);
+        }
+        if (gpp != null && !gpp.isBlank()) {
+            GppSignal signal = gppCache.get(gpp);
+            if (signal.isInvalid) {
+                return GPP_INVALID;
+            }
+            if (signal.tcfEuConsent != null) {
+                return tcfCache.get(signal.tcfEuConsent);
+            }
+        }
+        return GDPR_NO_CONSENT_STRING;
     }
 
     /**

@@ -13,8 +13,9 @@ import java.util.function.Function;
  * The privacy signals that come with one request or event, as the consent gate reads them.
  *
  * @param coppa       {@code 1} for child-directed inventory (COPPA), {@code 0} or {@code null} otherwise
- * @param gdpr        {@code 1} when GDPR applies, {@code 0} when it does not, {@code null} when unknown
- * @param gdprConsent the TCF v2 consent string, or {@code null}
+ * @param gdpr        {@code 1} when GDPR applies, {@code 0} when it does not, {@code null} when unknown (then GDPR
+ *                    applies when {@code gppSid} lists 2, the EU TCF v2 section)
+ * @param gdprConsent the TCF v2 consent string, or {@code null} (then a {@code tcfeuv2} section in {@code gpp} serves)
  * @param usPrivacy   the IAB US Privacy string (e.g. {@code 1YNN}), or {@code null}
  * @param gpp         the IAB GPP string, or {@code null}
  * @param gppSid      the GPP section ids that apply; empty when not given (then every present section applies)

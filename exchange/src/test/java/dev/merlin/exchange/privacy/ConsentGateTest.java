@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.iab.gpp.encoder.GppModel;
 import com.iab.gpp.encoder.datatype.RangeEntry;
 import com.iabtcf.decoder.TCString;
 import dev.merlin.config.PrivacyConfig;
@@ -40,6 +41,11 @@ class ConsentGateTest {
     private static final String TCF_RESTRICTED = ConsentStrings.tcf(List.of(1, 3, 4), List.of(VENDOR),
             List.of(new RangeEntry(3, 0, List.of(VENDOR))));
 
+    /** GPP strings whose only section is TCF v2 (id 2): full consent, none at all, everything but Merlin. */
+    private static final String GPP_TCF_OK = ConsentStrings.gppTcf(List.of(1, 2, 3, 4), List.of(755, VENDOR));
+    private static final String GPP_TCF_NONE = ConsentStrings.gpp("tcfeuv2", "CmpId", 7);
+    private static final String GPP_TCF_OTHER_VENDOR = ConsentStrings.gppTcf(List.of(1, 3, 4), List.of(755));
+
     /** Public example from the TCF tooling docs: purposes 1-3, vendors 2, 6, 8 (asserted below). */
     private static final String TCF_PUBLIC_EXAMPLE = "COvFyGBOvFyGBAbAAAENAPCAAOAAAAAAAAAAAEEUACCKAAA"
             + ".IFoEUQQgAIQwgIwQABAEAAAAOIAACAIAAAAQAIAgEAACEAAAAAgAQBAAAAAAAGBAAgAAAAAAAFAAECAAAgAAQARAEQAAAAAJAAIAAg"
@@ -60,6 +66,19 @@ class ConsentGateTest {
         TCString example = TCString.decode(TCF_PUBLIC_EXAMPLE);
         assertEquals(java.util.Set.of(1, 2, 3), example.getPurposesConsent().toSet());
         assertEquals(java.util.Set.of(2, 6, 8), example.getVendorConsent().toSet());
+    }
+
+    @Test
+    void gppTcfSectionIsReadAsTheTcStringItCarries() {
+        GppSignal ok = GppSignal.decode(GPP_TCF_OK);
+        assertEquals(1L << 2, ok.presentSections);
+        TCString section = TCString.decode(ok.tcfEuConsent);
+        assertEquals(2, section.getVersion());
+        assertEquals(java.util.Set.of(1, 2, 3, 4), section.getPurposesConsent().toSet());
+        assertEquals(java.util.Set.of(755, VENDOR), section.getVendorConsent().toSet());
+        assertTrue(TCString.decode(GppSignal.decode(GPP_TCF_NONE).tcfEuConsent).getVendorConsent().isEmpty());
+        assertNull(GppSignal.decode(ConsentStrings.gpp("usnat", "SaleOptOut", 2)).tcfEuConsent);
+        assertNull(GppSignal.INVALID.tcfEuConsent);
     }
 
     static Stream<Arguments> rules() {
@@ -94,6 +113,34 @@ class ConsentGateTest {
                 Arguments.of("gdpr=1, full consent", signals(null, 1, TCF_OK, null, null, null), null),
                 Arguments.of("gdpr=0 ignores a bad consent string", signals(null, 0, "garbage", null, null, null),
                         null),
+                Arguments.of("gpp_sid 2: GDPR applies, GPP TCF section consents to nothing",
+                        signals(null, null, null, null, GPP_TCF_NONE, List.of(2)),
+                        RefusalReason.GDPR_PURPOSE_NOT_CONSENTED),
+                Arguments.of("gpp_sid 2: GDPR applies, full consent in the GPP TCF section",
+                        signals(null, null, null, null, GPP_TCF_OK, List.of(2)), null),
+                Arguments.of("gpp_sid 2 without any consent", signals(null, null, null, null, null, List.of(2)),
+                        RefusalReason.GDPR_NO_CONSENT_STRING),
+                Arguments.of("gpp_sid 2, GPP string has no TCF section",
+                        signals(null, null, null, null, ConsentStrings.gppUspV1('N'), List.of(6, 2)),
+                        RefusalReason.GDPR_NO_CONSENT_STRING),
+                Arguments.of("gpp_sid 2, GPP string does not decode", signals(null, null, null, null, "gppString",
+                        List.of(2)), RefusalReason.GPP_INVALID),
+                Arguments.of("gpp_sid 2, GPP TCF section lacks Merlin",
+                        signals(null, null, null, null, GPP_TCF_OTHER_VENDOR, List.of(2)),
+                        RefusalReason.GDPR_VENDOR_NOT_CONSENTED),
+                Arguments.of("gdpr=0 wins over gpp_sid 2", signals(null, 0, null, null, GPP_TCF_NONE, List.of(2)),
+                        null),
+                Arguments.of("gdpr=1, full consent only in the GPP TCF section",
+                        signals(null, 1, null, null, GPP_TCF_OK, List.of(2)), null),
+                Arguments.of("gdpr=1, full consent only in the GPP TCF section, no gpp_sid",
+                        signals(null, 1, null, null, GPP_TCF_OK, null), null),
+                Arguments.of("gdpr=1, no consent in the GPP TCF section",
+                        signals(null, 1, null, null, GPP_TCF_NONE, null), RefusalReason.GDPR_PURPOSE_NOT_CONSENTED),
+                Arguments.of("gdpr=1, user.consent comes first: refuses though the GPP TCF section consents",
+                        signals(null, 1, TCF_OTHER_VENDOR, null, GPP_TCF_OK, List.of(2)),
+                        RefusalReason.GDPR_VENDOR_NOT_CONSENTED),
+                Arguments.of("gdpr=1, user.consent comes first: allows though the GPP TCF section refuses",
+                        signals(null, 1, TCF_OK, null, GPP_TCF_NONE, List.of(2)), null),
                 Arguments.of("us_privacy opted out", signals(null, null, null, "1YYN", null, null),
                         RefusalReason.US_PRIVACY_OPT_OUT),
                 Arguments.of("us_privacy opted out, lower case", signals(null, null, null, "1yyn", null, null),
@@ -185,6 +232,30 @@ class ConsentGateTest {
                 gate.decide(signals(null, 1, TCF_OTHER_VENDOR, "1YYN", "gppString", null)).reason());
         assertSame(RefusalReason.US_PRIVACY_OPT_OUT,
                 gate.decide(signals(null, null, null, "1YYN", "gppString", null)).reason());
+    }
+
+    @Test
+    void gppTcfConsentStillMeetsTheGppOptOutRule() {
+        GppModel model = new GppModel(GPP_TCF_OK);
+        model.setFieldValue("usnat", "SaleOptOut", 1);
+        String tcfAndUsNatOptOut = model.encode();
+        assertSame(RefusalReason.GPP_OPT_OUT,
+                gate.decide(signals(null, null, null, null, tcfAndUsNatOptOut, List.of(2, 7))).reason());
+        assertTrue(gate.decide(signals(null, null, null, null, tcfAndUsNatOptOut, List.of(2))).mayUsePersonalData());
+    }
+
+    @Test
+    void gppTcfSectionIsJudgedByTheConfiguredPurposesAndVendor() {
+        String purposes13Vendor8 = ConsentStrings.gppTcf(List.of(1, 3), List.of(8));
+        ConsentGate merlinIsVendor8 = new ConsentGate(new PrivacyConfig(8, List.of(1, 3), null, null, null));
+        assertTrue(merlinIsVendor8.decide(signals(null, null, null, null, purposes13Vendor8, List.of(2)))
+                .mayUsePersonalData());
+        ConsentGate merlinIsVendor9 = new ConsentGate(new PrivacyConfig(9, List.of(1, 3), null, null, null));
+        assertSame(RefusalReason.GDPR_VENDOR_NOT_CONSENTED,
+                merlinIsVendor9.decide(signals(null, null, null, null, purposes13Vendor8, List.of(2))).reason());
+        // the default purposes (1, 3, 4) are not all there
+        assertSame(RefusalReason.GDPR_PURPOSE_NOT_CONSENTED, new ConsentGate(new PrivacyConfig(8, null, null, null,
+                null)).decide(signals(null, null, null, null, purposes13Vendor8, List.of(2))).reason());
     }
 
     @Test
@@ -281,6 +352,15 @@ class ConsentGateTest {
         // a different instance with the same text is a hit too: requests never share String instances
         gate.decide(signals(null, 1, new String(TCF_OK.toCharArray()), null, null, null));
         assertEquals(2, gate.decodedStrings());
+    }
+
+    @Test
+    void gppTcfSectionIsDecodedOnce() {
+        for (int i = 0; i < 10; i++) {
+            assertTrue(gate.decide(signals(null, 1, null, null, new String(GPP_TCF_OK.toCharArray()), List.of(2)))
+                    .mayUsePersonalData());
+        }
+        assertEquals(2, gate.decodedStrings(), "the GPP string and its TCF section, once each");
     }
 
     @Test
