@@ -13,8 +13,9 @@ import java.util.List;
 /**
  * What a databind-based decoder must add to produce the same model as {@code BidRequestDecoder}: the OpenRTB 2.5
  * {@code ext} locations moved into their 2.6 fields when those are absent (regs.ext.gdpr, us_privacy, gpp and
- * gpp_sid, user.ext.consent and eids, source.ext.schain). Used only as the benchmark's baseline, so both sides do the same
- * work on 2.5-style requests; a request without those ext fields costs nothing extra.
+ * gpp_sid, user.ext.consent and eids, source.ext.schain), and device.ext.atts read into {@code Device.atts}. Used
+ * only as the benchmark's baseline, so both sides do the same work on 2.5-style requests; a request without those
+ * ext objects costs nothing extra.
  */
 final class DatabindUpconvert {
 
@@ -38,6 +39,12 @@ final class DatabindUpconvert {
             }
             if (request.regs.gpp_sid == null && ext.hasNonNull("gpp_sid")) {
                 request.regs.gpp_sid = mapper.convertValue(ext.get("gpp_sid"), SECTION_IDS);
+            }
+        }
+        if (request.device != null && request.device.ext != null) {
+            JsonNode ext = tree(mapper, request.device.ext);
+            if (ext.hasNonNull("atts")) {
+                request.device.atts = ext.get("atts").asInt();
             }
         }
         if (request.user != null && request.user.ext != null) {

@@ -20,7 +20,10 @@ class DatabindUpconvertTest {
                 HEAD + "\"regs\":{\"ext\":{\"gdpr\":1,\"us_privacy\":\"1YNN\",\"gpp\":\"gpp-25\",\"gpp_sid\":[7,8]}}}",
                 HEAD + "\"regs\":{\"gpp\":\"gpp-26\",\"gpp_sid\":[8],\"ext\":{\"gpp\":\"gpp-25\",\"gpp_sid\":[7]}}}",
                 HEAD + "\"regs\":{\"gpp\":\"gpp-26\",\"ext\":{\"gpp_sid\":[7]}}}",
-                HEAD + "\"user\":{\"ext\":{\"consent\":\"c\",\"eids\":[{\"source\":\"s\",\"uids\":[{\"id\":\"u\"}]}]}}}");
+                HEAD + "\"user\":{\"ext\":{\"consent\":\"c\","
+                        + "\"eids\":[{\"source\":\"s\",\"uids\":[{\"id\":\"u\"}]}]}}}",
+                HEAD + "\"app\":{\"bundle\":\"b\"},\"device\":{\"os\":\"ios\",\"ext\":{\"atts\":2,\"ifv\":\"x\"}}}",
+                HEAD + "\"app\":{\"bundle\":\"b\"},\"device\":{\"os\":\"ios\",\"ext\":{\"ifv\":\"x\"}}}");
     }
 
     @ParameterizedTest

@@ -24,8 +24,8 @@ import java.util.List;
 
 /**
  * Decodes an OpenRTB 2.5/2.6 bid request straight from its bytes with Jackson's streaming parser (no databind, no
- * trees, no reflection), enforcing types and limits, moving 2.5 {@code ext} locations into their 2.6 fields, and
- * validating the result.
+ * trees, no reflection), enforcing types and limits, moving 2.5 {@code ext} locations into their 2.6 fields, reading
+ * {@code device.ext.atts} (iOS App Tracking Transparency) into {@link Device#atts}, and validating the result.
  *
  * <p>Not thread-safe: keep one per thread and reuse it.
  */
@@ -342,7 +342,25 @@ public final class BidRequestDecoder {
                 case "dpidmd5": device.dpidmd5 = in.readString(); break;
                 case "macsha1": device.macsha1 = in.readString(); break;
                 case "macmd5": device.macmd5 = in.readString(); break;
-                case "ext": device.ext = in.readExt(); break;
+                case "ext":
+                    if (in.beginObject()) {
+                        int start = in.tokenStart();
+                        Integer atts = null;
+                        String extField;
+                        while ((extField = in.nextField()) != null) {
+                            if ("atts".equals(extField)) {
+                                atts = in.readInt();
+                            } else {
+                                in.skip();
+                            }
+                        }
+                        device.ext = in.rawFrom(start);
+                        device.atts = atts;
+                    } else {
+                        device.ext = null;
+                        device.atts = null;
+                    }
+                    break;
                 default: in.skip();
             }
         }

@@ -408,6 +408,12 @@ class EdgeCaseCorpusTest {
             assertTrue(r.regs.ext.json().contains("1YYY"), "regs.ext is kept intact");
             assertTrue(r.regs.ext.json().contains("gpp-25"), "regs.ext is kept intact");
         });
+        check("device-ext-atts.json", r -> {
+            assertEquals(2, r.device.atts, "device.ext.atts, not the nested prebid.atts");
+            assertEquals(0, r.device.lmt);
+            assertEquals("{\"ifv\": \"A1B2\", \"atts\": 2, \"prebid\": {\"atts\": 3}}", r.device.ext.json(),
+                    "device.ext is kept byte for byte");
+        });
         check("ext-nesting-100.json", r -> {
             String ext = r.imp.get(0).ext.json();
             assertEquals(99, ext.split("\\{\"k\": ", -1).length - 1, ext);

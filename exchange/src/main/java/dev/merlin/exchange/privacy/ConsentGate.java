@@ -17,8 +17,9 @@ import java.util.List;
  *       advertising to children without verifiable parental consent, which no signal here can prove.</li>
  *   <li>the user opted out with Merlin → {@link RefusalReason#USER_OPT_OUT}: our own promise, whatever the
  *       publisher's signals say.</li>
- *   <li>{@code device.lmt=1} → {@link RefusalReason#LMT}: the OS-level "limit ad tracking" choice (iOS ATT denied,
- *       Android opt-out); the device asked not to be tracked.</li>
+ *   <li>{@code device.lmt=1}, or iOS App Tracking Transparency not authorized ({@code device.ext.atts} 0 not
+ *       determined, 1 restricted, 2 denied) → {@link RefusalReason#LMT}: the OS-level "limit ad tracking" choice
+ *       (iOS ATT, Android opt-out); the device asked not to be tracked.</li>
  *   <li>GDPR applies ({@code gdpr=1}, or {@code gdpr} absent and {@code gpp_sid} listing section 2, the EU TCF v2
  *       section) → a TCF v2 consent string is required: {@code user.consent}, else the GPP string's {@code tcfeuv2}
  *       section ({@link RefusalReason#GDPR_NO_CONSENT_STRING} when neither is there, {@link RefusalReason#GPP_INVALID}
@@ -91,11 +92,11 @@ public final class ConsentGate {
         Regs regs = request.regs;
         User user = request.user;
         Device device = request.device;
+        boolean lmt = ConsentSignals.limitsAdTracking(device);
         if (regs == null) {
-            return decide(null, optedOut, device != null && ConsentSignals.isOne(device.lmt), null,
-                    null, null, null, null, ConsentSignals.country(device, user));
+            return decide(null, optedOut, lmt, null, null, null, null, null, ConsentSignals.country(device, user));
         }
-        return decide(regs.coppa, optedOut, device != null && ConsentSignals.isOne(device.lmt), regs.gdpr,
+        return decide(regs.coppa, optedOut, lmt, regs.gdpr,
                 user == null ? null : user.consent, regs.us_privacy, regs.gpp, regs.gpp_sid,
                 ConsentSignals.country(device, user));
     }

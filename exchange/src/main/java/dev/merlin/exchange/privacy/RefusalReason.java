@@ -6,7 +6,7 @@ import java.util.Locale;
 public enum RefusalReason {
     /** {@code coppa=1}: child-directed inventory. */
     COPPA,
-    /** {@code device.lmt=1}: the device limits ad tracking. */
+    /** {@code device.lmt=1} or iOS ATT not authorized ({@code device.ext.atts} 0-2): the device limits ad tracking. */
     LMT,
     /** GDPR applies and no TCF v2 consent string came with it (neither {@code user.consent} nor a GPP TCF section). */
     GDPR_NO_CONSENT_STRING,

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -308,6 +309,34 @@ class ConsentGateTest {
         assertSame(RefusalReason.GPP_OPT_OUT, gate.decide(ConsentSignals.fromBidRequest(request)).reason());
         request.regs.gpp_sid = List.of(6);
         assertTrue(gate.decide(request).mayUsePersonalData());
+    }
+
+    /** iOS App Tracking Transparency: only 3 (authorized) lets the app track; absent means not iOS 14+, no signal. */
+    @ParameterizedTest(name = "atts={0} -> {1}")
+    @CsvSource(nullValues = {"ABSENT", "ALLOWED"}, value = {
+            "0, LMT", "1, LMT", "2, LMT", "3, ALLOWED", "ABSENT, ALLOWED",
+            // not a status iOS defines: not known to allow tracking, so the gate fails closed
+            "4, LMT", "-1, LMT"})
+    void attStatusOtherThanAuthorizedLimitsAdTracking(Integer atts, RefusalReason expected) {
+        BidRequest request = new BidRequest();
+        request.device = new Device();
+        request.device.atts = atts;
+        assertSame(expected, gate.decide(request).reason());
+        assertSame(expected, gate.decide(ConsentSignals.fromBidRequest(request)).reason());
+        request.device.lmt = 1;
+        assertSame(RefusalReason.LMT, gate.decide(request).reason(), "authorized ATT does not lift lmt=1");
+    }
+
+    @Test
+    void attDeniedInDeviceExtRefusesPersonalData() throws InvalidRequestException {
+        String head = "{\"id\":\"r\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],"
+                + "\"app\":{\"bundle\":\"jp.example.headlines\"},\"user\":{\"buyeruid\":\"merlin-uid-1\"},"
+                + "\"device\":{\"os\":\"ios\",\"ifa\":\"00000000-0000-0000-0000-000000000000\","
+                + "\"geo\":{\"country\":\"JPN\"},";
+        BidRequest denied = decode(head + "\"ext\":{\"atts\":2}}}");
+        assertSame(RefusalReason.LMT, gate.decide(denied).reason());
+        BidRequest authorized = decode(head + "\"ext\":{\"atts\":3}}}");
+        assertTrue(gate.decide(authorized).mayUsePersonalData());
     }
 
     /** Prebid Server sends GPP to OpenRTB 2.5 bidders in regs.ext; the decoder moves it where the gate reads it. */
