@@ -12,13 +12,15 @@ import java.util.List;
 
 /**
  * What a databind-based decoder must add to produce the same model as {@code BidRequestDecoder}: the OpenRTB 2.5
- * {@code ext} locations moved into their 2.6 fields when those are absent (regs.ext.gdpr and us_privacy,
- * user.ext.consent and eids, source.ext.schain). Used only as the benchmark's baseline, so both sides do the same
- * work on 2.5-style requests; a request without those ext fields costs nothing extra.
+ * {@code ext} locations moved into their 2.6 fields when those are absent (regs.ext.gdpr, us_privacy, gpp and
+ * gpp_sid, user.ext.consent and eids, source.ext.schain), and device.ext.atts read into {@code Device.atts}. Used
+ * only as the benchmark's baseline, so both sides do the same work on 2.5-style requests; a request without those
+ * ext objects costs nothing extra.
  */
 final class DatabindUpconvert {
 
     private static final TypeReference<List<Eid>> EIDS = new TypeReference<>() { };
+    private static final TypeReference<List<Integer>> SECTION_IDS = new TypeReference<>() { };
 
     private DatabindUpconvert() {
     }
@@ -31,6 +33,18 @@ final class DatabindUpconvert {
             }
             if (request.regs.us_privacy == null && ext.has("us_privacy")) {
                 request.regs.us_privacy = ext.get("us_privacy").asText();
+            }
+            if (request.regs.gpp == null && ext.hasNonNull("gpp")) {
+                request.regs.gpp = ext.get("gpp").asText();
+            }
+            if (request.regs.gpp_sid == null && ext.hasNonNull("gpp_sid")) {
+                request.regs.gpp_sid = mapper.convertValue(ext.get("gpp_sid"), SECTION_IDS);
+            }
+        }
+        if (request.device != null && request.device.ext != null) {
+            JsonNode ext = tree(mapper, request.device.ext);
+            if (ext.hasNonNull("atts")) {
+                request.device.atts = ext.get("atts").asInt();
             }
         }
         if (request.user != null && request.user.ext != null) {

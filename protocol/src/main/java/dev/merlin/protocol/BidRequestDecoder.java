@@ -24,8 +24,8 @@ import java.util.List;
 
 /**
  * Decodes an OpenRTB 2.5/2.6 bid request straight from its bytes with Jackson's streaming parser (no databind, no
- * trees, no reflection), enforcing types and limits, moving 2.5 {@code ext} locations into their 2.6 fields, and
- * validating the result.
+ * trees, no reflection), enforcing types and limits, moving 2.5 {@code ext} locations into their 2.6 fields, reading
+ * {@code device.ext.atts} (iOS App Tracking Transparency) into {@link Device#atts}, and validating the result.
  *
  * <p>Not thread-safe: keep one per thread and reuse it.
  */
@@ -258,6 +258,8 @@ public final class BidRequestDecoder {
         Regs regs = new Regs();
         Integer extGdpr = null;
         String extUsPrivacy = null;
+        String extGpp = null;
+        List<Integer> extGppSid = null;
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -274,6 +276,8 @@ public final class BidRequestDecoder {
                             switch (extField) {
                                 case "gdpr": extGdpr = in.readFlag(); break;
                                 case "us_privacy": extUsPrivacy = in.readString(); break;
+                                case "gpp": extGpp = in.readString(); break;
+                                case "gpp_sid": extGppSid = in.readInts(); break;
                                 default: in.skip();
                             }
                         }
@@ -288,6 +292,12 @@ public final class BidRequestDecoder {
         }
         if (regs.us_privacy == null) {
             regs.us_privacy = extUsPrivacy;
+        }
+        if (regs.gpp == null) {
+            regs.gpp = extGpp;
+        }
+        if (regs.gpp_sid == null) {
+            regs.gpp_sid = extGppSid;
         }
         return regs;
     }
@@ -332,7 +342,25 @@ public final class BidRequestDecoder {
                 case "dpidmd5": device.dpidmd5 = in.readString(); break;
                 case "macsha1": device.macsha1 = in.readString(); break;
                 case "macmd5": device.macmd5 = in.readString(); break;
-                case "ext": device.ext = in.readExt(); break;
+                case "ext":
+                    if (in.beginObject()) {
+                        int start = in.tokenStart();
+                        Integer atts = null;
+                        String extField;
+                        while ((extField = in.nextField()) != null) {
+                            if ("atts".equals(extField)) {
+                                atts = in.readInt();
+                            } else {
+                                in.skip();
+                            }
+                        }
+                        device.ext = in.rawFrom(start);
+                        device.atts = atts;
+                    } else {
+                        device.ext = null;
+                        device.atts = null;
+                    }
+                    break;
                 default: in.skip();
             }
         }

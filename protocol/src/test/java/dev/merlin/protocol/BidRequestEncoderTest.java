@@ -8,17 +8,20 @@ import static dev.merlin.protocol.BidResponseEncoderTest.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.merlin.protocol.model.Banner;
 import dev.merlin.protocol.model.BidRequest;
+import dev.merlin.protocol.model.Device;
 import dev.merlin.protocol.model.Format;
 import dev.merlin.protocol.model.Imp;
 import dev.merlin.protocol.model.Native;
 import dev.merlin.protocol.model.Regs;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -149,6 +152,29 @@ class BidRequestEncoderTest {
         String json = utf8(encoder.encode(request));
 
         assertEquals("{\"id\":\"r\",\"imp\":[null,{\"id\":\"1\"}],\"bcat\":[\"IAB1\",null]}", json);
+    }
+
+    /** {@code Device.atts} is read from {@code device.ext.atts}; it is no JSON field, and ext carries the value. */
+    @Test
+    void attsStaysInDeviceExtAndIsNeverWrittenOnItsOwn() throws Exception {
+        String ext = "{ \"atts\" : 2, \"ifv\" : \"A1B2\" }";
+        byte[] json = ("{\"id\":\"r\",\"imp\":[{\"id\":\"1\",\"banner\":{}}],\"app\":{\"bundle\":\"b\"},"
+                + "\"device\":{\"os\":\"ios\",\"ext\":" + ext + "}}").getBytes(StandardCharsets.UTF_8);
+        BidRequest decoded = new BidRequestDecoder().decode(json, 0, json.length);
+        assertEquals(2, decoded.device.atts);
+
+        byte[] encoded = encoder.encode(decoded);
+        assertTrue(utf8(encoded).contains("\"ext\":" + ext), () -> "ext byte for byte: " + utf8(encoded));
+        JsonNode device = TREES.readTree(encoded).path("device");
+        assertFalse(device.has("atts"), () -> "device: " + device);
+        assertEquals(decoded, new BidRequestDecoder().decode(encoded, 0, encoded.length));
+
+        JsonNode bound = TREES.readTree(OpenRtbDatabind.mapper().writeValueAsString(decoded.device));
+        assertFalse(bound.has("atts"), () -> "databind wrote: " + bound);
+        assertEquals(2, bound.path("ext").path("atts").asInt());
+        Device read = OpenRtbDatabind.mapper().readValue("{\"atts\":1,\"ext\":{\"atts\":2}}", Device.class);
+        assertNull(read.atts, "databind binds no top-level atts");
+        assertEquals("{\"atts\":2}", read.ext.json());
     }
 
     /** The sample as a model, or null when it is not JSON, has values of the wrong type, or is JSON null. */

@@ -360,6 +360,12 @@ class EdgeCaseCorpusTest {
             assertJsonEquals("{\"gdpr\": 1, \"us_privacy\": \"1YNN\", \"dsa\": {\"dsarequired\": 1}}",
                     r.regs.ext.json());
         });
+        check("upconvert-regs-ext-gpp.json", r -> {
+            assertEquals("gpp-25", r.regs.gpp);
+            assertEquals(List.of(7, 8), r.regs.gpp_sid);
+            assertJsonEquals("{\"gpp\": \"gpp-25\", \"gpp_sid\": [7, 8], \"dsa\": {\"dsarequired\": 1}}",
+                    r.regs.ext.json());
+        });
         check("upconvert-user-ext-consent.json", r -> {
             assertEquals("CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAAA", r.user.consent);
             assertEquals("u1", r.user.id);
@@ -391,6 +397,8 @@ class EdgeCaseCorpusTest {
         check("upconvert-26-field-wins.json", r -> {
             assertEquals(0, r.regs.gdpr);
             assertEquals("1NNN", r.regs.us_privacy);
+            assertEquals("gpp-26", r.regs.gpp);
+            assertEquals(List.of(8), r.regs.gpp_sid);
             assertEquals("consent-26", r.user.consent);
             assertEquals(1, r.user.eids.size());
             assertEquals("new.example", r.user.eids.get(0).source);
@@ -398,6 +406,13 @@ class EdgeCaseCorpusTest {
             assertEquals("new.example", r.source.schain.nodes.get(0).asi);
             assertEquals(1, r.source.schain.complete);
             assertTrue(r.regs.ext.json().contains("1YYY"), "regs.ext is kept intact");
+            assertTrue(r.regs.ext.json().contains("gpp-25"), "regs.ext is kept intact");
+        });
+        check("device-ext-atts.json", r -> {
+            assertEquals(2, r.device.atts, "device.ext.atts, not the nested prebid.atts");
+            assertEquals(0, r.device.lmt);
+            assertEquals("{\"ifv\": \"A1B2\", \"atts\": 2, \"prebid\": {\"atts\": 3}}", r.device.ext.json(),
+                    "device.ext is kept byte for byte");
         });
         check("ext-nesting-100.json", r -> {
             String ext = r.imp.get(0).ext.json();

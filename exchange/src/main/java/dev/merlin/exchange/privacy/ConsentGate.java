@@ -17,13 +17,18 @@ import java.util.List;
  *       advertising to children without verifiable parental consent, which no signal here can prove.</li>
  *   <li>the user opted out with Merlin → {@link RefusalReason#USER_OPT_OUT}: our own promise, whatever the
  *       publisher's signals say.</li>
- *   <li>{@code device.lmt=1} → {@link RefusalReason#LMT}: the OS-level "limit ad tracking" choice (iOS ATT denied,
- *       Android opt-out); the device asked not to be tracked.</li>
- *   <li>{@code gdpr=1} → a TCF v2 consent string is required ({@link RefusalReason#GDPR_NO_CONSENT_STRING}), must
- *       decode ({@link RefusalReason#GDPR_INVALID_CONSENT}), must grant consent to every configured purpose
+ *   <li>{@code device.lmt=1}, or iOS App Tracking Transparency not authorized ({@code device.ext.atts} 0 not
+ *       determined, 1 restricted, 2 denied) → {@link RefusalReason#LMT}: the OS-level "limit ad tracking" choice
+ *       (iOS ATT, Android opt-out); the device asked not to be tracked.</li>
+ *   <li>GDPR applies ({@code gdpr=1}, or {@code gdpr} absent and {@code gpp_sid} listing section 2, the EU TCF v2
+ *       section) → a TCF v2 consent string is required: {@code user.consent}, else the GPP string's {@code tcfeuv2}
+ *       section ({@link RefusalReason#GDPR_NO_CONSENT_STRING} when neither is there, {@link RefusalReason#GPP_INVALID}
+ *       when the GPP string that might hold it does not decode). It must decode
+ *       ({@link RefusalReason#GDPR_INVALID_CONSENT}), must grant consent to every configured purpose
  *       (default 1 store/access, 3 create profile, 4 use profile; {@link RefusalReason#GDPR_PURPOSE_NOT_CONSENTED})
  *       and to Merlin's vendor id ({@link RefusalReason#GDPR_VENDOR_NOT_CONSENTED}): under GDPR and ePrivacy,
- *       building and using an audience profile needs the user's consent, and TCF is how it is expressed.</li>
+ *       building and using an audience profile needs the user's consent, and TCF is how it is expressed. An explicit
+ *       {@code gdpr=0} wins over {@code gpp_sid}.</li>
  *   <li>{@code us_privacy} with opt-out of sale {@code Y} (third character) →
  *       {@link RefusalReason#US_PRIVACY_OPT_OUT}: the CCPA "do not sell" right. A malformed string is treated as no
  *       signal.</li>
@@ -87,11 +92,11 @@ public final class ConsentGate {
         Regs regs = request.regs;
         User user = request.user;
         Device device = request.device;
+        boolean lmt = ConsentSignals.limitsAdTracking(device);
         if (regs == null) {
-            return decide(null, optedOut, device != null && ConsentSignals.isOne(device.lmt), null,
-                    null, null, null, null, ConsentSignals.country(device, user));
+            return decide(null, optedOut, lmt, null, null, null, null, null, ConsentSignals.country(device, user));
         }
-        return decide(regs.coppa, optedOut, device != null && ConsentSignals.isOne(device.lmt), regs.gdpr,
+        return decide(regs.coppa, optedOut, lmt, regs.gdpr,
                 user == null ? null : user.consent, regs.us_privacy, regs.gpp, regs.gpp_sid,
                 ConsentSignals.country(device, user));
     }
@@ -118,11 +123,8 @@ public final class ConsentGate {
         if (lmt) {
             return LMT;
         }
-        if (ConsentSignals.isOne(gdpr)) {
-            if (gdprConsent == null || gdprConsent.isBlank()) {
-                return GDPR_NO_CONSENT_STRING;
-            }
-            PrivacyDecision tcf = tcfCache.get(gdprConsent);
+        if (gdpr == null ? GppSignal.listsTcfEu(gppSid) : gdpr == 1) {
+            PrivacyDecision tcf = tcfDecision(gdprConsent, gpp);
             if (tcf != PrivacyDecision.ALLOWED) {
                 return tcf;
             }
@@ -143,6 +145,26 @@ public final class ConsentGate {
             return REGION_NOT_ROLLED_OUT;
         }
         return PrivacyDecision.ALLOWED;
+    }
+
+    /**
+     * The GDPR decision when GDPR applies: {@code user.consent} is the primary source; without it, the GPP string's
+     * EU TCF v2 section (which is a TC string) is judged by the same rules.
+     */
+    private PrivacyDecision tcfDecision(String gdprConsent, String gpp) {
+        if (gdprConsent != null && !gdprConsent.isBlank()) {
+            return tcfCache.get(gdprConsent);
+        }
+        if (gpp != null && !gpp.isBlank()) {
+            GppSignal signal = gppCache.get(gpp);
+            if (signal.isInvalid) {
+                return GPP_INVALID;
+            }
+            if (signal.tcfEuConsent != null) {
+                return tcfCache.get(signal.tcfEuConsent);
+            }
+        }
+        return GDPR_NO_CONSENT_STRING;
     }
 
     /**

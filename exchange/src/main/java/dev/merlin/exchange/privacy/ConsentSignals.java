@@ -13,17 +13,22 @@ import java.util.function.Function;
  * The privacy signals that come with one request or event, as the consent gate reads them.
  *
  * @param coppa       {@code 1} for child-directed inventory (COPPA), {@code 0} or {@code null} otherwise
- * @param gdpr        {@code 1} when GDPR applies, {@code 0} when it does not, {@code null} when unknown
- * @param gdprConsent the TCF v2 consent string, or {@code null}
+ * @param gdpr        {@code 1} when GDPR applies, {@code 0} when it does not, {@code null} when unknown (then GDPR
+ *                    applies when {@code gppSid} lists 2, the EU TCF v2 section)
+ * @param gdprConsent the TCF v2 consent string, or {@code null} (then a {@code tcfeuv2} section in {@code gpp} serves)
  * @param usPrivacy   the IAB US Privacy string (e.g. {@code 1YNN}), or {@code null}
  * @param gpp         the IAB GPP string, or {@code null}
  * @param gppSid      the GPP section ids that apply; empty when not given (then every present section applies)
  * @param country     the user's country, ISO-3166-1 alpha-3, or {@code null} when unknown
- * @param lmt         whether the device limits ad tracking
+ * @param lmt         whether the device limits ad tracking ({@code device.lmt=1}, or iOS App Tracking Transparency
+ *                    not authorized; see {@link #limitsAdTracking})
  * @param optedOut    whether the user opted out with Merlin itself (opt-out cookie or registry)
  */
 public record ConsentSignals(Integer coppa, Integer gdpr, String gdprConsent, String usPrivacy, String gpp,
                              List<Integer> gppSid, String country, boolean lmt, boolean optedOut) {
+
+    /** {@code device.ext.atts} value for "authorized": the user let the app track them. */
+    private static final int ATT_AUTHORIZED = 3;
 
     /** Copies {@code gppSid} (null means empty) so the record stays immutable. */
     public ConsentSignals {
@@ -31,7 +36,8 @@ public record ConsentSignals(Integer coppa, Integer gdpr, String gdprConsent, St
     }
 
     /**
-     * The signals of a bid request: {@code regs}, {@code user.consent}, {@code device.lmt} and the country of
+     * The signals of a bid request: {@code regs}, {@code user.consent}, {@code device.lmt} and {@code device.ext.atts}
+     * ({@link #limitsAdTracking}) and the country of
      * {@code device.geo}, else {@code user.geo}. A bid request cannot say whether the user opted out with Merlin, so
      * {@code optedOut} is false; see {@link #withOptedOut}. (The auction itself calls
      * {@link ConsentGate#decide(BidRequest)}, which reads the same fields without building this record.)
@@ -47,7 +53,7 @@ public record ConsentSignals(Integer coppa, Integer gdpr, String gdprConsent, St
                 regs == null ? null : regs.gpp,
                 regs == null ? null : regs.gpp_sid,
                 country(request.device, user),
-                request.device != null && isOne(request.device.lmt),
+                limitsAdTracking(request.device),
                 false);
     }
 
@@ -91,6 +97,18 @@ public record ConsentSignals(Integer coppa, Integer gdpr, String gdprConsent, St
         }
         Geo userGeo = user == null ? null : user.geo;
         return userGeo == null ? null : userGeo.country;
+    }
+
+    /**
+     * Whether the device asks not to be tracked: {@code lmt=1}, or an iOS App Tracking Transparency status
+     * ({@code device.ext.atts}) other than 3, authorized: 0 not determined, 1 restricted and 2 denied all mean the app
+     * may not track, and a value outside 0..3 is not known to allow it. No {@code atts} (not iOS 14+) is no signal.
+     */
+    static boolean limitsAdTracking(Device device) {
+        if (device == null) {
+            return false;
+        }
+        return isOne(device.lmt) || (device.atts != null && device.atts != ATT_AUTHORIZED);
     }
 
     static boolean isOne(Integer flag) {

@@ -6,9 +6,9 @@ import java.util.Locale;
 public enum RefusalReason {
     /** {@code coppa=1}: child-directed inventory. */
     COPPA,
-    /** {@code device.lmt=1}: the device limits ad tracking. */
+    /** {@code device.lmt=1} or iOS ATT not authorized ({@code device.ext.atts} 0-2): the device limits ad tracking. */
     LMT,
-    /** GDPR applies and no TCF v2 consent string came with it. */
+    /** GDPR applies and no TCF v2 consent string came with it (neither {@code user.consent} nor a GPP TCF section). */
     GDPR_NO_CONSENT_STRING,
     /** GDPR applies and the consent string does not decode as TCF v2. */
     GDPR_INVALID_CONSENT,
@@ -20,7 +20,7 @@ public enum RefusalReason {
     US_PRIVACY_OPT_OUT,
     /** An applicable GPP section signals an opt-out (sale, sharing, targeted advertising, GPC) or a known child. */
     GPP_OPT_OUT,
-    /** The GPP string does not decode. */
+    /** The GPP string does not decode (an opt-out or, under GDPR, the consent it may carry cannot be read). */
     GPP_INVALID,
     /** The user opted out with Merlin itself. */
     USER_OPT_OUT,

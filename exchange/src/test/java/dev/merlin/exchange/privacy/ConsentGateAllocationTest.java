@@ -3,6 +3,7 @@ package dev.merlin.exchange.privacy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.iab.gpp.encoder.GppModel;
 import dev.merlin.config.PrivacyConfig;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.Device;
@@ -26,15 +27,31 @@ class ConsentGateAllocationTest {
 
     @Test
     void cachedDecisionAllocatesNothing() {
+        assertCachedDecisionsAllocateNothing(request());
+    }
+
+    /** GDPR signalled only through GPP: gpp_sid lists the TCF section, whose consent is read from the GPP string. */
+    @Test
+    void cachedDecisionFromTheGppTcfSectionAllocatesNothing() {
+        BidRequest request = request();
+        request.regs.gdpr = null;
+        request.user.consent = null;
+        GppModel gpp = new GppModel(request.regs.gpp);
+        gpp.decodeSection("tcfeuv2", ConsentStrings.tcf(List.of(1, 2, 3, 4, 7), List.of(1_234, 755)));
+        request.regs.gpp = gpp.encode();
+        request.regs.gpp_sid = List.of(2, 7);
+        assertCachedDecisionsAllocateNothing(request);
+    }
+
+    private static void assertCachedDecisionsAllocateNothing(BidRequest request) {
         com.sun.management.ThreadMXBean threads = threadBean();
         ConsentGate gate = new ConsentGate(new PrivacyConfig(1_234, null, List.of("DEU", "FRA"), null, null));
-        BidRequest request = request();
         // every request brings its own String instances: give each call a fresh copy, made outside the measurement
         String[] consents = new String[64];
         String[] gpps = new String[64];
         for (int i = 0; i < consents.length; i++) {
-            consents[i] = new String(request.user.consent.toCharArray());
-            gpps[i] = new String(request.regs.gpp.toCharArray());
+            consents[i] = copy(request.user.consent);
+            gpps[i] = copy(request.regs.gpp);
         }
         for (int i = 0; i < WARMUP; i++) {
             decide(gate, request, consents, gpps, i);
@@ -56,6 +73,10 @@ class ConsentGateAllocationTest {
         assertEquals(decodedBefore, gate.decodedStrings(), "every string came from the cache");
         // one allocation per call would be >= 16 bytes per call, 1.6 MB per round
         assertEquals(0.0, (double) fewest / MEASURED, 0.01, "bytes per decide: " + fewest + " in the best round");
+    }
+
+    private static String copy(String s) {
+        return s == null ? null : new String(s.toCharArray());
     }
 
     private static boolean decide(ConsentGate gate, BidRequest request, String[] consents, String[] gpps, int i) {

@@ -6,19 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.iab.gpp.encoder.GppModel;
 import com.iab.gpp.encoder.datatype.RangeEntry;
 import com.iabtcf.decoder.TCString;
 import dev.merlin.config.PrivacyConfig;
+import dev.merlin.protocol.BidRequestDecoder;
+import dev.merlin.protocol.InvalidRequestException;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.Device;
 import dev.merlin.protocol.model.Geo;
 import dev.merlin.protocol.model.Regs;
 import dev.merlin.protocol.model.User;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -36,6 +41,11 @@ class ConsentGateTest {
     /** Every purpose and vendor consented, but the publisher forbids purpose 3 for Merlin. */
     private static final String TCF_RESTRICTED = ConsentStrings.tcf(List.of(1, 3, 4), List.of(VENDOR),
             List.of(new RangeEntry(3, 0, List.of(VENDOR))));
+
+    /** GPP strings whose only section is TCF v2 (id 2): full consent, none at all, everything but Merlin. */
+    private static final String GPP_TCF_OK = ConsentStrings.gppTcf(List.of(1, 2, 3, 4), List.of(755, VENDOR));
+    private static final String GPP_TCF_NONE = ConsentStrings.gpp("tcfeuv2", "CmpId", 7);
+    private static final String GPP_TCF_OTHER_VENDOR = ConsentStrings.gppTcf(List.of(1, 3, 4), List.of(755));
 
     /** Public example from the TCF tooling docs: purposes 1-3, vendors 2, 6, 8 (asserted below). */
     private static final String TCF_PUBLIC_EXAMPLE = "COvFyGBOvFyGBAbAAAENAPCAAOAAAAAAAAAAAEEUACCKAAA"
@@ -57,6 +67,19 @@ class ConsentGateTest {
         TCString example = TCString.decode(TCF_PUBLIC_EXAMPLE);
         assertEquals(java.util.Set.of(1, 2, 3), example.getPurposesConsent().toSet());
         assertEquals(java.util.Set.of(2, 6, 8), example.getVendorConsent().toSet());
+    }
+
+    @Test
+    void gppTcfSectionIsReadAsTheTcStringItCarries() {
+        GppSignal ok = GppSignal.decode(GPP_TCF_OK);
+        assertEquals(1L << 2, ok.presentSections);
+        TCString section = TCString.decode(ok.tcfEuConsent);
+        assertEquals(2, section.getVersion());
+        assertEquals(java.util.Set.of(1, 2, 3, 4), section.getPurposesConsent().toSet());
+        assertEquals(java.util.Set.of(755, VENDOR), section.getVendorConsent().toSet());
+        assertTrue(TCString.decode(GppSignal.decode(GPP_TCF_NONE).tcfEuConsent).getVendorConsent().isEmpty());
+        assertNull(GppSignal.decode(ConsentStrings.gpp("usnat", "SaleOptOut", 2)).tcfEuConsent);
+        assertNull(GppSignal.INVALID.tcfEuConsent);
     }
 
     static Stream<Arguments> rules() {
@@ -91,6 +114,34 @@ class ConsentGateTest {
                 Arguments.of("gdpr=1, full consent", signals(null, 1, TCF_OK, null, null, null), null),
                 Arguments.of("gdpr=0 ignores a bad consent string", signals(null, 0, "garbage", null, null, null),
                         null),
+                Arguments.of("gpp_sid 2: GDPR applies, GPP TCF section consents to nothing",
+                        signals(null, null, null, null, GPP_TCF_NONE, List.of(2)),
+                        RefusalReason.GDPR_PURPOSE_NOT_CONSENTED),
+                Arguments.of("gpp_sid 2: GDPR applies, full consent in the GPP TCF section",
+                        signals(null, null, null, null, GPP_TCF_OK, List.of(2)), null),
+                Arguments.of("gpp_sid 2 without any consent", signals(null, null, null, null, null, List.of(2)),
+                        RefusalReason.GDPR_NO_CONSENT_STRING),
+                Arguments.of("gpp_sid 2, GPP string has no TCF section",
+                        signals(null, null, null, null, ConsentStrings.gppUspV1('N'), List.of(6, 2)),
+                        RefusalReason.GDPR_NO_CONSENT_STRING),
+                Arguments.of("gpp_sid 2, GPP string does not decode", signals(null, null, null, null, "gppString",
+                        List.of(2)), RefusalReason.GPP_INVALID),
+                Arguments.of("gpp_sid 2, GPP TCF section lacks Merlin",
+                        signals(null, null, null, null, GPP_TCF_OTHER_VENDOR, List.of(2)),
+                        RefusalReason.GDPR_VENDOR_NOT_CONSENTED),
+                Arguments.of("gdpr=0 wins over gpp_sid 2", signals(null, 0, null, null, GPP_TCF_NONE, List.of(2)),
+                        null),
+                Arguments.of("gdpr=1, full consent only in the GPP TCF section",
+                        signals(null, 1, null, null, GPP_TCF_OK, List.of(2)), null),
+                Arguments.of("gdpr=1, full consent only in the GPP TCF section, no gpp_sid",
+                        signals(null, 1, null, null, GPP_TCF_OK, null), null),
+                Arguments.of("gdpr=1, no consent in the GPP TCF section",
+                        signals(null, 1, null, null, GPP_TCF_NONE, null), RefusalReason.GDPR_PURPOSE_NOT_CONSENTED),
+                Arguments.of("gdpr=1, user.consent comes first: refuses though the GPP TCF section consents",
+                        signals(null, 1, TCF_OTHER_VENDOR, null, GPP_TCF_OK, List.of(2)),
+                        RefusalReason.GDPR_VENDOR_NOT_CONSENTED),
+                Arguments.of("gdpr=1, user.consent comes first: allows though the GPP TCF section refuses",
+                        signals(null, 1, TCF_OK, null, GPP_TCF_NONE, List.of(2)), null),
                 Arguments.of("us_privacy opted out", signals(null, null, null, "1YYN", null, null),
                         RefusalReason.US_PRIVACY_OPT_OUT),
                 Arguments.of("us_privacy opted out, lower case", signals(null, null, null, "1yyn", null, null),
@@ -185,6 +236,30 @@ class ConsentGateTest {
     }
 
     @Test
+    void gppTcfConsentStillMeetsTheGppOptOutRule() {
+        GppModel model = new GppModel(GPP_TCF_OK);
+        model.setFieldValue("usnat", "SaleOptOut", 1);
+        String tcfAndUsNatOptOut = model.encode();
+        assertSame(RefusalReason.GPP_OPT_OUT,
+                gate.decide(signals(null, null, null, null, tcfAndUsNatOptOut, List.of(2, 7))).reason());
+        assertTrue(gate.decide(signals(null, null, null, null, tcfAndUsNatOptOut, List.of(2))).mayUsePersonalData());
+    }
+
+    @Test
+    void gppTcfSectionIsJudgedByTheConfiguredPurposesAndVendor() {
+        String purposes13Vendor8 = ConsentStrings.gppTcf(List.of(1, 3), List.of(8));
+        ConsentGate merlinIsVendor8 = new ConsentGate(new PrivacyConfig(8, List.of(1, 3), null, null, null));
+        assertTrue(merlinIsVendor8.decide(signals(null, null, null, null, purposes13Vendor8, List.of(2)))
+                .mayUsePersonalData());
+        ConsentGate merlinIsVendor9 = new ConsentGate(new PrivacyConfig(9, List.of(1, 3), null, null, null));
+        assertSame(RefusalReason.GDPR_VENDOR_NOT_CONSENTED,
+                merlinIsVendor9.decide(signals(null, null, null, null, purposes13Vendor8, List.of(2))).reason());
+        // the default purposes (1, 3, 4) are not all there
+        assertSame(RefusalReason.GDPR_PURPOSE_NOT_CONSENTED, new ConsentGate(new PrivacyConfig(8, null, null, null,
+                null)).decide(signals(null, null, null, null, purposes13Vendor8, List.of(2))).reason());
+    }
+
+    @Test
     void requiredPurposesAndVendorComeFromConfig() {
         ConsentGate merlinIsVendor8 = new ConsentGate(new PrivacyConfig(8, List.of(1, 3), null, null, null));
         assertTrue(merlinIsVendor8.decide(signals(null, 1, TCF_PUBLIC_EXAMPLE, null, null, null))
@@ -236,6 +311,48 @@ class ConsentGateTest {
         assertTrue(gate.decide(request).mayUsePersonalData());
     }
 
+    /** iOS App Tracking Transparency: only 3 (authorized) lets the app track; absent means not iOS 14+, no signal. */
+    @ParameterizedTest(name = "atts={0} -> {1}")
+    @CsvSource(nullValues = {"ABSENT", "ALLOWED"}, value = {
+            "0, LMT", "1, LMT", "2, LMT", "3, ALLOWED", "ABSENT, ALLOWED",
+            // not a status iOS defines: not known to allow tracking, so the gate fails closed
+            "4, LMT", "-1, LMT"})
+    void attStatusOtherThanAuthorizedLimitsAdTracking(Integer atts, RefusalReason expected) {
+        BidRequest request = new BidRequest();
+        request.device = new Device();
+        request.device.atts = atts;
+        assertSame(expected, gate.decide(request).reason());
+        assertSame(expected, gate.decide(ConsentSignals.fromBidRequest(request)).reason());
+        request.device.lmt = 1;
+        assertSame(RefusalReason.LMT, gate.decide(request).reason(), "authorized ATT does not lift lmt=1");
+    }
+
+    @Test
+    void attDeniedInDeviceExtRefusesPersonalData() throws InvalidRequestException {
+        String head = "{\"id\":\"r\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],"
+                + "\"app\":{\"bundle\":\"jp.example.headlines\"},\"user\":{\"buyeruid\":\"merlin-uid-1\"},"
+                + "\"device\":{\"os\":\"ios\",\"ifa\":\"00000000-0000-0000-0000-000000000000\","
+                + "\"geo\":{\"country\":\"JPN\"},";
+        BidRequest denied = decode(head + "\"ext\":{\"atts\":2}}}");
+        assertSame(RefusalReason.LMT, gate.decide(denied).reason());
+        BidRequest authorized = decode(head + "\"ext\":{\"atts\":3}}}");
+        assertTrue(gate.decide(authorized).mayUsePersonalData());
+    }
+
+    /** Prebid Server sends GPP to OpenRTB 2.5 bidders in regs.ext; the decoder moves it where the gate reads it. */
+    @Test
+    void gppInTheOpenRtb25LocationIsRead() throws InvalidRequestException {
+        String gpp = ConsentStrings.gpp("usnat", "SaleOptOut", 1);
+        BidRequest request = decode("{\"id\":\"r\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],"
+                + "\"site\":{\"domain\":\"example.com\"},\"user\":{\"buyeruid\":\"merlin-uid-1\"},"
+                + "\"regs\":{\"ext\":{\"gpp\":\"" + gpp + "\",\"gpp_sid\":[7]}}}");
+        assertSame(RefusalReason.GPP_OPT_OUT, gate.decide(request).reason());
+        assertSame(RefusalReason.GPP_OPT_OUT, gate.decide(ConsentSignals.fromBidRequest(request)).reason());
+        // the moved gpp_sid counts: naming another section leaves the usnat opt-out out of scope
+        request.regs.gpp_sid = List.of(8);
+        assertTrue(gate.decide(request).mayUsePersonalData());
+    }
+
     @Test
     void bidRequestCountryIsDeviceGeoThenUserGeo() {
         ConsentGate regional = new ConsentGate(ROLLED_OUT_IN_DEU_FRA);
@@ -267,6 +384,15 @@ class ConsentGateTest {
     }
 
     @Test
+    void gppTcfSectionIsDecodedOnce() {
+        for (int i = 0; i < 10; i++) {
+            assertTrue(gate.decide(signals(null, 1, null, null, new String(GPP_TCF_OK.toCharArray()), List.of(2)))
+                    .mayUsePersonalData());
+        }
+        assertEquals(2, gate.decodedStrings(), "the GPP string and its TCF section, once each");
+    }
+
+    @Test
     void cacheStaysBoundedAndCorrectWhenStringsCollide() {
         ConsentGate tiny = new ConsentGate(CONFIG, 1);
         for (int i = 0; i < 3; i++) {
@@ -286,6 +412,11 @@ class ConsentGateTest {
             assertSame(reason, PrivacyDecision.refused(reason).reason());
         }
         assertNull(PrivacyDecision.ALLOWED.reason());
+    }
+
+    private static BidRequest decode(String json) throws InvalidRequestException {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        return new BidRequestDecoder().decode(bytes, 0, bytes.length);
     }
 
     private static ConsentSignals signals(Integer coppa, Integer gdpr, String consent, String usPrivacy, String gpp,

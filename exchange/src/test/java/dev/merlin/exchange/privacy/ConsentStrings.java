@@ -21,6 +21,15 @@ final class ConsentStrings {
 
     /** A TCF v2 string with publisher restrictions as well. */
     static String tcf(List<Integer> purposes, List<Integer> vendors, List<RangeEntry> restrictions) {
+        return tcfModel(purposes, vendors, restrictions).encodeSection("tcfeuv2");
+    }
+
+    /** A GPP string whose only section is TCF v2 ({@code tcfeuv2}, id 2), consenting to these purposes and vendors. */
+    static String gppTcf(List<Integer> purposes, List<Integer> vendors) {
+        return tcfModel(purposes, vendors, List.of()).encode();
+    }
+
+    private static GppModel tcfModel(List<Integer> purposes, List<Integer> vendors, List<RangeEntry> restrictions) {
         GppModel model = new GppModel();
         model.setFieldValue("tcfeuv2", "CmpId", 7);
         model.setFieldValue("tcfeuv2", "VendorListVersion", 100);
@@ -34,7 +43,7 @@ final class ConsentStrings {
             }
             model.setFieldValue("tcfeuv2", "PublisherRestrictions", copies);
         }
-        return model.encodeSection("tcfeuv2");
+        return model;
     }
 
     /** A GPP string with one US Privacy (uspv1) section whose opt-out-of-sale is {@code optOutSale}. */

@@ -1,5 +1,6 @@
 package dev.merlin.protocol.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.merlin.protocol.RawJson;
@@ -44,6 +45,14 @@ public final class Device {
     public String macmd5;
     public RawJson ext;
 
+    /**
+     * iOS App Tracking Transparency status, read by {@code BidRequestDecoder} from {@code ext.atts} (0 not determined,
+     * 1 restricted, 2 denied, 3 authorized) for the consent gate. Not a JSON field of its own: databind and the
+     * encoder skip it, and {@code ext} still carries the value untouched.
+     */
+    @JsonIgnore
+    public Integer atts;
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -66,7 +75,8 @@ public final class Device {
                 && Objects.equals(ifa, that.ifa) && Objects.equals(didsha1, that.didsha1)
                 && Objects.equals(didmd5, that.didmd5) && Objects.equals(dpidsha1, that.dpidsha1)
                 && Objects.equals(dpidmd5, that.dpidmd5) && Objects.equals(macsha1, that.macsha1)
-                && Objects.equals(macmd5, that.macmd5) && Objects.equals(ext, that.ext);
+                && Objects.equals(macmd5, that.macmd5) && Objects.equals(ext, that.ext)
+                && Objects.equals(atts, that.atts);
     }
 
     @Override
@@ -104,6 +114,7 @@ public final class Device {
         h = 31 * h + Objects.hashCode(macsha1);
         h = 31 * h + Objects.hashCode(macmd5);
         h = 31 * h + Objects.hashCode(ext);
+        h = 31 * h + Objects.hashCode(atts);
         return h;
     }
 }
