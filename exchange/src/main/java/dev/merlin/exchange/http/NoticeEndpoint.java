@@ -20,6 +20,9 @@ import java.util.Map;
  */
 final class NoticeEndpoint {
 
+    /** What {@link #chargePerImpressionMicros} returns for a price that is not one. */
+    static final long NOT_A_PRICE = -1;
+
     private final ExchangeRuntime runtime;
     private final long keepPartsPerMillion;
 
@@ -64,8 +67,14 @@ final class NoticeEndpoint {
             log(type, requestId, impId, campaign, creativeId, now, "test", 0, null);
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
-        long chargeMicros = chargePerImpressionMicros(campaign, QueryParams.first(params, "price"),
-                QueryParams.first(params, "cur"));
+        String price = QueryParams.first(params, "price");
+        long chargeMicros = chargePerImpressionMicros(campaign, price, QueryParams.first(params, "cur"));
+        if (chargeMicros == NOT_A_PRICE) {
+            runtime.metrics().notice(kind, "bad_price");
+            log(type, requestId, impId, campaign, creativeId, now, "bad_price", 0, null);
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "price \"" + price
+                    + "\" is not a clearing price: expected a finite decimal number, 0 or more", null);
+        }
         SpendLedger.Charge charge = runtime.spend().charge(requestId, impId, campaign, chargeMicros, now);
         if (charge == SpendLedger.Charge.CHARGED) {
             long userHash = parseUserHash(QueryParams.first(params, "u"));
@@ -95,26 +104,60 @@ final class NoticeEndpoint {
     }
 
     /**
-     * The advertiser's cost of one impression: the clearing CPM the seller reports, grossed up by the take rate,
-     * capped at the campaign's bid, divided by 1,000. An absent or unfilled price charges the bid.
+     * The advertiser's cost of one impression, micros: the clearing CPM the seller reports, grossed up by the take
+     * rate, capped at the campaign's bid, divided by 1,000; so always 0 to the bid. An absent or unfilled price
+     * charges the bid; a price above the cap (however large) is clamped to it; {@link #NOT_A_PRICE} when
+     * {@code price} is not a finite decimal number, 0 or more ({@code NaN}, {@code Infinity}, {@code -1},
+     * {@code 0x1p3}, an encrypted price): such a notice is refused, not charged.
      */
     long chargePerImpressionMicros(Campaign campaign, String price, String currency) {
-        long cpmMicros = campaign.bidMicros();
-        if (price != null && !price.startsWith("$")) {
-            try {
-                double value = Double.parseDouble(price);
-                String code = currency == null || currency.startsWith("$")
-                        ? runtime.currencies().exchangeCurrency() : currency;
-                long clearing = runtime.currencies().toMicros(value, code);
-                if (clearing >= 0 && value >= 0) {
-                    long gross = (clearing * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
-                    cpmMicros = Math.min(gross, campaign.bidMicros());
-                }
-            } catch (NumberFormatException ignored) {
-                // charge the bid: the seller sent something that is not a price
+        long capMicros = campaign.bidMicros();
+        if (price == null || price.startsWith("$")) {
+            return capMicros / 1000L;
+        }
+        double value = parsePrice(price);
+        if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
+            return NOT_A_PRICE;
+        }
+        String code = currency == null || currency.startsWith("$")
+                ? runtime.currencies().exchangeCurrency() : currency;
+        long clearingMicros = runtime.currencies().toMicros(value, code);
+        if (clearingMicros < 0) {
+            return capMicros / 1000L;
+        }
+        // compare before grossing up: clearing x 10^6 overflows a long above ~9.2M currency units
+        long cpmMicros = clearingMicros >= capMicros ? capMicros
+                : Math.min(grossUpMicros(clearingMicros, keepPartsPerMillion), capMicros);
+        return cpmMicros / 1000L;
+    }
+
+    /** {@code netMicros / keep}, rounded up, without the overflow of {@code netMicros x 10^6}. */
+    static long grossUpMicros(long netMicros, long keepPartsPerMillion) {
+        long whole = netMicros / keepPartsPerMillion;
+        long rest = netMicros % keepPartsPerMillion;
+        return whole * 1_000_000L + (rest * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
+    }
+
+    /**
+     * A price as sellers write {@code ${AUCTION_PRICE}}: decimal digits, a point, an exponent; NaN for anything
+     * else, including what {@link Double#parseDouble} would also take ({@code NaN}, {@code Infinity}, hex, a
+     * {@code d} suffix, surrounding blanks).
+     */
+    static double parsePrice(String price) {
+        if (price.length() > 32) {
+            return Double.NaN;
+        }
+        for (int i = 0; i < price.length(); i++) {
+            char c = price.charAt(i);
+            if ((c < '0' || c > '9') && c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+') {
+                return Double.NaN;
             }
         }
-        return cpmMicros / 1000L;
+        try {
+            return Double.parseDouble(price);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     /** The signed optional parameters as {@link NoticeUrls} appends them: {@code &u=} or {@code &np=1}, then t. */

@@ -1,0 +1,185 @@
+package dev.merlin.exchange.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.StoresConfig;
+import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The money path end to end on an {@link EmbeddedChannel}: an auction, then the seller's win or billing notice,
+ * and what it charged. One campaign bidding 3.00 USD CPM, take rate 15%, second price, imp floor 1.00 USD.
+ */
+class NoticeEndpointTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String BASE = "https://merlin.test";
+    private static final long NOW = Instant.parse("2026-06-15T12:00:00Z").getEpochSecond();
+
+    @TempDir
+    Path dataDir;
+    private final AtomicLong clock = new AtomicLong(NOW);
+    private ExchangeRuntime runtime;
+    private EmbeddedChannel channel;
+
+    @BeforeEach
+    void open() {
+        String yaml = "exchange:\n"
+                + "  currency: USD\n"
+                + "  takeRate: 0.15\n"
+                + "  publicUrl: " + BASE + "\n"
+                + "  currencyRates: {EUR: 1.08, JPY: 0.0067}\n"
+                + "advertisers:\n"
+                + "  - id: acme\n"
+                + "    campaigns:\n"
+                + "      - id: c0\n"
+                + "        bid: {amount: 3.00}\n"
+                + "        creatives:\n"
+                + "          - {id: ad, format: banner, w: 300, h: 250, markup: '<a href=\"${CLICK_URL}\">x</a>',"
+                + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
+        MerlinConfig config = ConfigLoader.parse(yaml, "test").withDataDir(dataDir.toString())
+                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+        runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
+        channel = new EmbeddedChannel();
+        new HttpPipeline(runtime).configure(channel.pipeline());
+    }
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+        runtime.close();
+    }
+
+    @AfterAll
+    static void noLeaks() {
+        assertTrue(RecordingLeakDetector.isInstalled(), "leak detector not installed: check the surefire argLine");
+        assertEquals(List.of(), RecordingLeakDetector.collectLeaks());
+    }
+
+    /** Auctions one 300x250 imp (floor 1.00 USD) answered in {@code cur}: Merlin bids 1.00 USD in that currency. */
+    private JsonNode bid(String requestId, String cur) throws Exception {
+        String body = "{\"id\":\"" + requestId + "\",\"at\":2,\"cur\":[\"" + cur + "\"],"
+                + "\"site\":{\"domain\":\"p.example\"},"
+                + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"bidfloorcur\":\"USD\",\"banner\":{\"w\":300,\"h\":250}}]}";
+        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body);
+        assertTrue(response.startsWith("HTTP/1.1 200"), response);
+        JsonNode root = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+        assertEquals(cur, root.get("cur").asText());
+        return root.get("seatbid").get(0).get("bid").get(0);
+    }
+
+    /** GETs a notice link as the seller would fire it; the status line and body. */
+    private String get(String url) {
+        assertTrue(url.startsWith(BASE), url);
+        String path = url.substring(BASE.length()).replace("${", "%24%7B").replace("}", "%7D");
+        return exchange("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+
+    private String exchange(String request) {
+        ByteBuf in = Unpooled.wrappedBuffer(request.getBytes(StandardCharsets.UTF_8));
+        channel.writeInbound(in);
+        channel.runPendingTasks();
+        StringBuilder out = new StringBuilder();
+        ByteBuf chunk;
+        while ((chunk = channel.readOutbound()) != null) {
+            out.append(chunk.toString(StandardCharsets.UTF_8));
+            chunk.release();
+        }
+        assertTrue(channel.isOpen(), "a notice never closes the connection");
+        return out.toString();
+    }
+
+    private long spent() {
+        Campaign c0 = runtime.catalog().byId("c0");
+        return runtime.spend().spentTotalMicros(c0);
+    }
+
+    private long notices(String kind, String outcome) {
+        return runtime.metrics().notices(kind, outcome);
+    }
+
+    private static String filled(String url, String price) {
+        return url.replace("${AUCTION_PRICE}", price);
+    }
+
+    @Test
+    void aReportedPriceIsGrossedUpByTheTakeRate() throws Exception {
+        JsonNode bid = bid("r1", "USD");
+        assertEquals(1.0, bid.get("price").asDouble());
+        assertTrue(get(filled(bid.get("burl").asText(), "0.85")).startsWith("HTTP/1.1 204"));
+        assertEquals(1000, spent(), "0.85 CPM / 0.85 = 1.00 CPM = 1,000 micros per impression");
+        assertEquals(1, notices("bill", "charged"));
+    }
+
+    /** 10,000,000 x 10^6 x 10^6 overflowed the gross-up: a negative charge handed budget back. */
+    @ParameterizedTest(name = "price={0}")
+    @ValueSource(strings = {"10000000", "9300000", "1e300", "99999999999999999999"})
+    void aHugePriceIsClampedAtTheCapNeverNegative(String price) throws Exception {
+        JsonNode bid = bid("r1", "USD");
+        assertTrue(get(filled(bid.get("burl").asText(), price)).startsWith("HTTP/1.1 204"));
+        assertEquals(3000, spent(), "clamped at the campaign's 3.00 CPM");
+    }
+
+    @ParameterizedTest(name = "price={0}")
+    @ValueSource(strings = {"NaN", "Infinity", "-Infinity", "-1", "-0.01", "1e400", "0x1p3", "1.5d", " 1.5",
+        "abc", "AAABkWq0Fzg8Hh0FnV7rHQ"})
+    void aPriceThatIsNotOneIsRefusedCountedAndLeavesTheImpressionChargeable(String price) throws Exception {
+        JsonNode bid = bid("r1", "USD");
+        String response = get(filled(bid.get("burl").asText(), java.net.URLEncoder.encode(price,
+                StandardCharsets.UTF_8)));
+        assertTrue(response.startsWith("HTTP/1.1 400"), response);
+        assertTrue(response.contains("is not a clearing price"), response);
+        assertEquals(0, spent());
+        assertEquals(1, notices("bill", "bad_price"));
+        assertEquals(0, notices("bill", "charged"));
+        // the refusal did not use up the impression: the win notice with a real price charges it
+        assertTrue(get(filled(bid.get("nurl").asText(), "0.85")).startsWith("HTTP/1.1 204"));
+        assertEquals(1000, spent());
+    }
+
+    @Test
+    void grossingUpNeverOverflows() {
+        long keep = 850_000;
+        assertEquals(1_176_471, NoticeEndpoint.grossUpMicros(1_000_000, keep));
+        assertEquals(0, NoticeEndpoint.grossUpMicros(0, keep));
+        assertEquals(2, NoticeEndpoint.grossUpMicros(1, keep), "rounded up, as the auction does");
+        for (long net : new long[] {1, 999_999, 1_000_000, 123_456_789_012L, 9_000_000_000_000L}) {
+            long naive = (net * 1_000_000L + keep - 1) / keep;
+            assertEquals(naive, NoticeEndpoint.grossUpMicros(net, keep), "net " + net);
+        }
+        long huge = NoticeEndpoint.grossUpMicros(Long.MAX_VALUE / 2, 1_000_000);
+        assertEquals(Long.MAX_VALUE / 2, huge, "a keep of 100% leaves the amount as it is");
+    }
+
+    @Test
+    void pricesAreParsedStrictly() {
+        assertEquals(1.5, NoticeEndpoint.parsePrice("1.5"));
+        assertEquals(0.0012, NoticeEndpoint.parsePrice("1.2E-3"));
+        assertEquals(-1.0, NoticeEndpoint.parsePrice("-1"), "a sign parses; the caller refuses a negative");
+        for (String notAPrice : new String[] {"NaN", "Infinity", "0x10", "1f", "1.5 ", "", "1..2", "e"}) {
+            assertTrue(Double.isNaN(NoticeEndpoint.parsePrice(notAPrice)), notAPrice);
+        }
+    }
+}
