@@ -73,7 +73,8 @@ public final class BidResponseBuilder {
             if (result.dealIndex(i) >= 0) {
                 bid.dealid = imp.pmp.deals.get(result.dealIndex(i)).id;
             }
-            NoticeUrls.Links links = urls.links(request.id, imp.id, campaign, creative, userHash, isTest);
+            NoticeUrls.Links links = urls.links(request.id, imp.id, campaign, creative, result.priceMicros(i), currency,
+                    userHash, isTest);
             bid.nurl = links.win();
             bid.burl = links.bill();
             bid.lurl = links.loss();

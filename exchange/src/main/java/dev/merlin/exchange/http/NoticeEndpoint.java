@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * {@code GET /win}, {@code /bill}, {@code /loss}: the notices a bid's {@code nurl}, {@code burl} and {@code lurl}
  * point at. A win or a bill charges the impression once — whichever comes first, however often either repeats —
- * at the price the seller filled into {@code ${AUCTION_PRICE}}, never above the campaign's bid.
+ * at the price the seller filled into {@code ${AUCTION_PRICE}}, read in the bid's own currency and never above
+ * the bid's own price: both signed into the link, so the notice never guesses them.
  */
 final class NoticeEndpoint {
 
@@ -67,13 +68,18 @@ final class NoticeEndpoint {
             log(type, requestId, impId, campaign, creativeId, now, "test", 0, null);
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
+        long bidPriceMicros = parseMicros(QueryParams.first(params, "bp"));
+        String bidCurrency = QueryParams.first(params, "bc");
+        if (bidPriceMicros < 0 || bidCurrency == null) {
+            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, now, "unpriced_link", "this " + kind
+                    + " notice link carries no signed bid price and currency (bp, bc): it predates them and is not"
+                    + " charged");
+        }
         String price = QueryParams.first(params, "price");
-        long chargeMicros = chargePerImpressionMicros(campaign, price, QueryParams.first(params, "cur"));
+        long chargeMicros = chargePerImpressionMicros(price, bidPriceMicros, bidCurrency);
         if (chargeMicros == NOT_A_PRICE) {
-            runtime.metrics().notice(kind, "bad_price");
-            log(type, requestId, impId, campaign, creativeId, now, "bad_price", 0, null);
-            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "price \"" + price
-                    + "\" is not a clearing price: expected a finite decimal number, 0 or more", null);
+            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, now, "bad_price", "price \""
+                    + price + "\" is not a clearing price: expected a finite decimal number, 0 or more");
         }
         SpendLedger.Charge charge = runtime.spend().charge(requestId, impId, campaign, chargeMicros, now);
         if (charge == SpendLedger.Charge.CHARGED) {
@@ -90,6 +96,15 @@ final class NoticeEndpoint {
         return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
     }
 
+    /** A win or bill that charges nothing: counted and logged by {@code outcome}, answered {@code 400}. */
+    private FullHttpResponse refuse(ChannelHandlerContext ctx, String kind, EventType type, String requestId,
+                                    String impId, Campaign campaign, String creativeId, long nowEpochSeconds,
+                                    String outcome, String message) {
+        runtime.metrics().notice(kind, outcome);
+        log(type, requestId, impId, campaign, creativeId, nowEpochSeconds, outcome, 0, null);
+        return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, message, null);
+    }
+
     /** The notice to the event log: what it was for, what became of it, and what it charged (micros). */
     private void log(EventType type, String requestId, String impId, Campaign campaign, String creativeId,
                      long nowEpochSeconds, String outcome, long chargedMicros, String lossReason) {
@@ -104,14 +119,23 @@ final class NoticeEndpoint {
     }
 
     /**
-     * The advertiser's cost of one impression, micros: the clearing CPM the seller reports, grossed up by the take
-     * rate, capped at the campaign's bid, divided by 1,000; so always 0 to the bid. An absent or unfilled price
-     * charges the bid; a price above the cap (however large) is clamped to it; {@link #NOT_A_PRICE} when
-     * {@code price} is not a finite decimal number, 0 or more ({@code NaN}, {@code Infinity}, {@code -1},
-     * {@code 0x1p3}, an encrypted price): such a notice is refused, not charged.
+     * The advertiser's cost of one impression, micros: the clearing CPM the seller reports in {@code price}, read
+     * in the bid's own (signed) currency, grossed up by the take rate, divided by 1,000. It never exceeds the
+     * bid's own price grossed up — what Merlin's auction charges — and is never negative:
+     * <ul>
+     *   <li>an absent or unfilled price charges the bid's own price: Merlin knows what it bid;</li>
+     *   <li>a price above the bid's own (however large) is clamped to it: a clearing price cannot exceed the bid;</li>
+     *   <li>a bid currency no longer configured cannot be read, so the bid's own price is charged;</li>
+     *   <li>{@link #NOT_A_PRICE} when {@code price} is not a finite decimal number, 0 or more ({@code NaN},
+     *       {@code Infinity}, {@code -1}, {@code 0x1p3}, an encrypted price): such a notice is refused.</li>
+     * </ul>
+     * The seller's {@code ${AUCTION_CURRENCY}} plays no part: the price is the bid's, in the bid's currency.
+     *
+     * @param bidPriceMicros the bid's price as Merlin offered it, exchange-currency micros (CPM), signed
+     * @param bidCurrency    the currency the response priced the bid in, signed
      */
-    long chargePerImpressionMicros(Campaign campaign, String price, String currency) {
-        long capMicros = campaign.bidMicros();
+    long chargePerImpressionMicros(String price, long bidPriceMicros, String bidCurrency) {
+        long capMicros = grossUpMicros(bidPriceMicros, keepPartsPerMillion);
         if (price == null || price.startsWith("$")) {
             return capMicros / 1000L;
         }
@@ -119,15 +143,13 @@ final class NoticeEndpoint {
         if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
             return NOT_A_PRICE;
         }
-        String code = currency == null || currency.startsWith("$")
-                ? runtime.currencies().exchangeCurrency() : currency;
-        long clearingMicros = runtime.currencies().toMicros(value, code);
+        long clearingMicros = runtime.currencies().toMicros(value, bidCurrency);
         if (clearingMicros < 0) {
             return capMicros / 1000L;
         }
-        // compare before grossing up: clearing x 10^6 overflows a long above ~9.2M currency units
-        long cpmMicros = clearingMicros >= capMicros ? capMicros
-                : Math.min(grossUpMicros(clearingMicros, keepPartsPerMillion), capMicros);
+        // compare before grossing up: a huge clearing price would overflow it
+        long cpmMicros = clearingMicros >= bidPriceMicros ? capMicros : grossUpMicros(clearingMicros,
+                keepPartsPerMillion);
         return cpmMicros / 1000L;
     }
 
@@ -160,11 +182,30 @@ final class NoticeEndpoint {
         }
     }
 
-    /** The signed optional parameters as {@link NoticeUrls} appends them: {@code &u=} or {@code &np=1}, then t. */
+    /**
+     * The signed parameters after {@code cr} as {@link NoticeUrls} appends them: {@code &bp=&bc=}, then
+     * {@code &u=} or {@code &np=1}, then t — each when present, so that links from before bp and bc still verify.
+     */
     static String signedExtra(Map<String, List<String>> params) {
+        String bidPrice = QueryParams.first(params, "bp");
+        String bidCurrency = QueryParams.first(params, "bc");
+        String priced = (bidPrice != null ? "&bp=" + bidPrice : "") + (bidCurrency != null ? "&bc=" + bidCurrency : "");
         String user = QueryParams.first(params, "u");
         String extra = user != null ? "&u=" + user : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
-        return "1".equals(QueryParams.first(params, "t")) ? extra + "&t=1" : extra;
+        return "1".equals(QueryParams.first(params, "t")) ? priced + extra + "&t=1" : priced + extra;
+    }
+
+    /** A signed micros amount: decimal digits only, else -1. */
+    private static long parseMicros(String digits) {
+        if (digits == null || digits.isEmpty() || digits.length() > 18) {
+            return -1;
+        }
+        for (int i = 0; i < digits.length(); i++) {
+            if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Long.parseLong(digits);
     }
 
     private static long parseUserHash(String hex) {

@@ -150,7 +150,7 @@ class BidResponseBuilderTest {
         BidRequest request = request(THREE_IMPS);
         request.test = test;
         Bid bid = bidFor(respond(request, userHash), "i1");
-        String prefix = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad" + tracking + "&sig=";
+        String prefix = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad&bp=1700000&bc=USD" + tracking + "&sig=";
         assertTrue(bid.nurl.startsWith(BASE + "/win" + prefix), bid.nurl);
         assertTrue(bid.burl.startsWith(BASE + "/bill" + prefix), bid.burl);
         assertTrue(bid.nurl.contains("&auction=${AUCTION_ID}"), bid.nurl);
@@ -168,6 +168,20 @@ class BidResponseBuilderTest {
         assertEquals(2, bid.mtype);
         assertNull(bid.w);
         assertNull(bid.h);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"USD", "JPY", "EUR"})
+    void noticeLinksSignTheBidsOwnPriceAndTheResponseCurrency(String currency) {
+        BidRequest request = request(THREE_IMPS);
+        request.cur = List.of(currency);
+        Bid bid = bidFor(respond(request, 0), "i1");
+        // whatever the response currency, bp is the bid's price in exchange-currency micros: 2.00 x 0.85 USD
+        String signed = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad&bp=1700000&bc=" + currency + "&np=1&sig=";
+        for (String url : List.of(bid.nurl, bid.burl, bid.lurl)) {
+            assertTrue(url.contains(signed), url);
+        }
+        assertTrue(bid.adm.contains("/click" + signed), bid.adm);
     }
 
     @ParameterizedTest(name = "cur={0} -> {1}")

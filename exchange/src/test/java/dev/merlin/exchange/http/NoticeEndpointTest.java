@@ -16,9 +16,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.Files;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The money path end to end on an {@link EmbeddedChannel}: an auction, then the seller's win or billing notice,
- * and what it charged. One campaign bidding 3.00 USD CPM, take rate 15%, second price, imp floor 1.00 USD.
+ * and what it charged. One campaign bidding 3.00 USD CPM, take rate 15%, second price, imp floor 1.00 USD: Merlin
+ * bids 1.00 USD (in the response currency) and its own auction charges 1.00 / 0.85 = 1.176471 USD CPM, 1,176 micros
+ * per impression — the most any notice for that bid may charge.
  */
 class NoticeEndpointTest {
 
@@ -135,11 +141,113 @@ class NoticeEndpointTest {
 
     /** 10,000,000 x 10^6 x 10^6 overflowed the gross-up: a negative charge handed budget back. */
     @ParameterizedTest(name = "price={0}")
-    @ValueSource(strings = {"10000000", "9300000", "1e300", "99999999999999999999"})
-    void aHugePriceIsClampedAtTheCapNeverNegative(String price) throws Exception {
+    @ValueSource(strings = {"10000000", "9300000", "1e300", "99999999999999999999", "1.000001"})
+    void aPriceAboveTheBidIsClampedAtTheBidsOwnPriceNeverNegative(String price) throws Exception {
         JsonNode bid = bid("r1", "USD");
         assertTrue(get(filled(bid.get("burl").asText(), price)).startsWith("HTTP/1.1 204"));
-        assertEquals(3000, spent(), "clamped at the campaign's 3.00 CPM");
+        assertEquals(1176, spent(), "clamped at Merlin's own 1.00 bid grossed up, 1.176 CPM; never the 3.00 bid");
+    }
+
+    /** The response was in JPY; a seller that leaves ${AUCTION_CURRENCY} unfilled had its price read as USD. */
+    @ParameterizedTest(name = "cur={0}")
+    @ValueSource(strings = {"${AUCTION_CURRENCY}", "", "USD", "JPY"})
+    void aPriceIsReadInTheBidsOwnCurrencyWhateverTheCurrencyMacroSays(String cur) throws Exception {
+        JsonNode bid = bid("r1", "JPY");
+        String price = bid.get("price").asText();
+        assertEquals("149.253731", price, "1.00 USD in JPY at 0.0067");
+        get(filled(bid.get("burl").asText(), price).replace("${AUCTION_CURRENCY}", cur));
+        assertEquals(1176, spent(), "1.00 USD clearing grossed up by 15% = 1.176 CPM = 1,176 micros per impression");
+    }
+
+    @Test
+    void aLowerClearingPriceInTheBidsCurrencyIsChargedAsSuch() throws Exception {
+        JsonNode bid = bid("r1", "EUR");
+        // 0.85 USD in EUR at 1.08: 0.787037; grossed up: 1.00 USD CPM
+        get(filled(bid.get("burl").asText(), "0.787037"));
+        assertEquals(1000, spent());
+    }
+
+    /** An unfilled ${AUCTION_PRICE} charged the campaign's full 3.00 bid, not what Merlin's own auction cleared. */
+    @Test
+    void anUnfilledPriceChargesTheBidsOwnPriceNotTheCampaignsBid() throws Exception {
+        JsonNode bid = bid("r1", "USD");
+        assertEquals(1.0, bid.get("price").asDouble());
+        assertTrue(get(bid.get("burl").asText()).startsWith("HTTP/1.1 204"));
+        assertEquals(1176, spent(), "Merlin's own auction cleared at 1.00: 1.176 CPM");
+
+        String nurl = bid("r2", "USD").get("nurl").asText();
+        assertTrue(get(nurl.substring(0, nurl.indexOf("&price="))).startsWith("HTTP/1.1 204"), "no price at all");
+        assertEquals(2 * 1176, spent());
+        assertEquals(1, notices("bill", "charged"));
+        assertEquals(1, notices("win", "charged"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bp=1000000&", "bc=USD&", "bp=1000000&bc=USD&"})
+    void aLinkWithItsBidPriceOrCurrencyAlteredOrRemovedIsForbidden(String signed) throws Exception {
+        String burl = filled(bid("r1", "USD").get("burl").asText(), "1.00");
+        assertTrue(burl.contains(signed), burl);
+        for (String altered : new String[] {"", signed.replace("1000000", "3000000"), signed.replace("USD", "JPY")}) {
+            if (!altered.equals(signed)) {
+                String response = get(burl.replace(signed, altered));
+                assertTrue(response.startsWith("HTTP/1.1 403"), response);
+            }
+        }
+        assertEquals(0, spent());
+        assertTrue(notices("bill", "bad_signature") >= 2);
+    }
+
+    /**
+     * Links from before bp and bc were signed: their win and bill are refused (Merlin would have to guess the bid's
+     * price and currency), counted and logged; their loss notice and click still work.
+     */
+    @Test
+    void aLinkFromBeforeSignedPricesIsNotChargedButItsLossAndClickStillWork() throws Exception {
+        bid("r1", "USD");
+        String query = legacySignedQuery("r1");
+        for (String kind : new String[] {"win", "bill"}) {
+            String response = get(BASE + "/" + kind + "?" + query + "&price=1.00&cur=USD");
+            assertTrue(response.startsWith("HTTP/1.1 400"), response);
+            assertTrue(response.contains("no signed bid price"), response);
+            assertEquals(1, notices(kind, "unpriced_link"));
+        }
+        assertEquals(0, spent());
+        assertTrue(get(BASE + "/loss?" + query + "&loss=102").startsWith("HTTP/1.1 204"));
+        assertEquals(1, notices("loss", "recorded"));
+        assertTrue(get(BASE + "/click?" + query).startsWith("HTTP/1.1 302"));
+    }
+
+    /** {@code rid..cr&np=1&sig=..} as Merlin signed it before bp and bc, under this runtime's notice key. */
+    private String legacySignedQuery(String requestId) throws Exception {
+        byte[] key = HexFormat.of().parseHex(Files.readString(dataDir.resolve("notice.key")).trim());
+        String query = "rid=" + requestId + "&iid=1&c=c0&cr=ad&np=1";
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(key, "HmacSHA256"));
+        return query + "&sig=" + HexFormat.of().formatHex(mac.doFinal(query.getBytes(StandardCharsets.UTF_8)), 0, 16);
+    }
+
+    @Test
+    void theChargeIsBetweenZeroAndTheBidsOwnPriceGrossedUp() {
+        NoticeEndpoint endpoint = new NoticeEndpoint(runtime);
+        long bid = 1_000_000;   // 1.00 USD CPM offered; grossed up 1.176471
+        assertEquals(1176, endpoint.chargePerImpressionMicros(null, bid, "USD"));
+        assertEquals(1176, endpoint.chargePerImpressionMicros("${AUCTION_PRICE}", bid, "USD"));
+        assertEquals(1176, endpoint.chargePerImpressionMicros("5", bid, "USD"));
+        assertEquals(1176, endpoint.chargePerImpressionMicros("1e300", bid, "USD"));
+        assertEquals(1176, endpoint.chargePerImpressionMicros("0.5", bid, "XYZ"), "a currency no longer known");
+        assertEquals(588, endpoint.chargePerImpressionMicros("0.5", bid, "USD"));
+        assertEquals(1176, endpoint.chargePerImpressionMicros("149.253731", bid, "JPY"));
+        assertEquals(0, endpoint.chargePerImpressionMicros("0", bid, "USD"));
+        assertEquals(0, endpoint.chargePerImpressionMicros("-0", bid, "USD"));
+        assertEquals(0, endpoint.chargePerImpressionMicros("5", 0, "USD"), "a bid of 0 charges 0");
+        assertEquals(NoticeEndpoint.NOT_A_PRICE, endpoint.chargePerImpressionMicros("-0.01", bid, "USD"));
+        assertEquals(NoticeEndpoint.NOT_A_PRICE, endpoint.chargePerImpressionMicros("NaN", bid, "USD"));
+        assertEquals(NoticeEndpoint.NOT_A_PRICE, endpoint.chargePerImpressionMicros("1e400", bid, "USD"));
+        long hugeBid = 9_000_000_000_000L;   // 9M USD CPM: the gross-up stays positive
+        java.math.BigInteger[] grossed = java.math.BigInteger.valueOf(hugeBid).multiply(
+                java.math.BigInteger.valueOf(1_000_000)).divideAndRemainder(java.math.BigInteger.valueOf(850_000));
+        long expected = (grossed[0].longValueExact() + grossed[1].signum()) / 1000;
+        assertEquals(expected, endpoint.chargePerImpressionMicros("1e300", hugeBid, "USD"));
     }
 
     @ParameterizedTest(name = "price={0}")
