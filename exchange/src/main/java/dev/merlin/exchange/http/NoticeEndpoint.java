@@ -15,9 +15,10 @@ import java.util.Map;
 
 /**
  * {@code GET /win}, {@code /bill}, {@code /loss}: the notices a bid's {@code nurl}, {@code burl} and {@code lurl}
- * point at. A win or a bill charges the impression once — whichever comes first, however often either repeats —
- * at the price the seller filled into {@code ${AUCTION_PRICE}}, read in the bid's own currency and never above
- * the bid's own price: both signed into the link, so the notice never guesses them.
+ * point at. A win or a bill charges the impression once — whichever comes first, however often either repeats,
+ * within the charge window after its auction — at the price the seller filled into {@code ${AUCTION_PRICE}}, read
+ * in the bid's own currency and never above the bid's own price: the auction time, price and currency are signed
+ * into the link, so the notice never guesses them.
  */
 final class NoticeEndpoint {
 
@@ -68,12 +69,13 @@ final class NoticeEndpoint {
             log(type, requestId, impId, campaign, creativeId, now, "test", 0, null);
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
-        long bidPriceMicros = parseMicros(QueryParams.first(params, "bp"));
+        long auctionEpochSeconds = parseDigits(QueryParams.first(params, "bt"));
+        long bidPriceMicros = parseDigits(QueryParams.first(params, "bp"));
         String bidCurrency = QueryParams.first(params, "bc");
-        if (bidPriceMicros < 0 || bidCurrency == null) {
-            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, now, "unpriced_link", "this " + kind
-                    + " notice link carries no signed bid price and currency (bp, bc): it predates them and is not"
-                    + " charged");
+        if (auctionEpochSeconds < 0 || bidPriceMicros < 0 || bidCurrency == null) {
+            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, now, "legacy_link", "this " + kind
+                    + " notice link carries no signed auction time, bid price and currency (bt, bp, bc): it predates"
+                    + " them and is not charged");
         }
         String price = QueryParams.first(params, "price");
         long chargeMicros = chargePerImpressionMicros(price, bidPriceMicros, bidCurrency);
@@ -81,7 +83,8 @@ final class NoticeEndpoint {
             return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, now, "bad_price", "price \""
                     + price + "\" is not a clearing price: expected a finite decimal number, 0 or more");
         }
-        SpendLedger.Charge charge = runtime.spend().charge(requestId, impId, campaign, chargeMicros, now);
+        SpendLedger.Charge charge = runtime.spend().charge(requestId, impId, auctionEpochSeconds, campaign,
+                chargeMicros, now);
         if (charge == SpendLedger.Charge.CHARGED) {
             long userHash = parseUserHash(QueryParams.first(params, "u"));
             if (userHash != 0) {
@@ -183,20 +186,24 @@ final class NoticeEndpoint {
     }
 
     /**
-     * The signed parameters after {@code cr} as {@link NoticeUrls} appends them: {@code &bp=&bc=}, then
-     * {@code &u=} or {@code &np=1}, then t — each when present, so that links from before bp and bc still verify.
+     * The signed parameters after {@code cr} as {@link NoticeUrls} appends them: {@code &bt=&bp=&bc=}, then
+     * {@code &u=} or {@code &np=1}, then t — each when present, so that links from before bt, bp and bc still
+     * verify (their loss notices and clicks are answered).
      */
     static String signedExtra(Map<String, List<String>> params) {
-        String bidPrice = QueryParams.first(params, "bp");
-        String bidCurrency = QueryParams.first(params, "bc");
-        String priced = (bidPrice != null ? "&bp=" + bidPrice : "") + (bidCurrency != null ? "&bc=" + bidCurrency : "");
+        String priced = signed(params, "bt") + signed(params, "bp") + signed(params, "bc");
         String user = QueryParams.first(params, "u");
         String extra = user != null ? "&u=" + user : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
         return "1".equals(QueryParams.first(params, "t")) ? priced + extra + "&t=1" : priced + extra;
     }
 
-    /** A signed micros amount: decimal digits only, else -1. */
-    private static long parseMicros(String digits) {
+    private static String signed(Map<String, List<String>> params, String name) {
+        String value = QueryParams.first(params, name);
+        return value == null ? "" : "&" + name + "=" + value;
+    }
+
+    /** A signed whole number (seconds, micros): decimal digits only, else -1. */
+    private static long parseDigits(String digits) {
         if (digits == null || digits.isEmpty() || digits.length() > 18) {
             return -1;
         }
