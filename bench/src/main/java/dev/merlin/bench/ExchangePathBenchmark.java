@@ -119,7 +119,7 @@ public class ExchangePathBenchmark {
         }
         out.reset();
         String currency = runtime.responses().responseCurrency(bidRequest);
-        encoder.encode(runtime.responses().build(bidRequest, result, currency, userHash), out);
+        encoder.encode(runtime.responses().build(bidRequest, result, currency, userHash, now), out);
         return out.size();
     }
 

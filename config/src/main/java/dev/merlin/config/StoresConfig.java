@@ -8,12 +8,15 @@ package dev.merlin.config;
  * @param averageSegmentsPerUser average segments held per user
  * @param maxSegmentsPerUser     segments kept per user; one more evicts the soonest-expiring
  * @param frequencyEntries       (user, campaign) pairs the frequency-cap store holds
- * @param chargedImpressions     impressions the charge-once map remembers
+ * @param chargedImpressions     impressions the charge-once map remembers: those charged within the window
+ * @param chargedWindowSeconds   how long after its auction a win or bill notice is still charged; the charge-once
+ *                               map forgets an impression a little after that, and a later notice is refused
  */
 public record StoresConfig(Long segmentUsers, Integer averageKeyBytes, Integer averageSegmentsPerUser,
-                           Integer maxSegmentsPerUser, Long frequencyEntries, Long chargedImpressions) {
+                           Integer maxSegmentsPerUser, Long frequencyEntries, Long chargedImpressions,
+                           Long chargedWindowSeconds) {
 
-    /** Fills unset values with defaults: 1M users, 36-byte keys, 8 segments (64 at most). */
+    /** Fills unset values with defaults: 1M users, 36-byte keys, 8 segments (64 at most), a one-day window. */
     public StoresConfig {
         segmentUsers = segmentUsers == null ? 1_000_000L : segmentUsers;
         averageKeyBytes = averageKeyBytes == null ? 36 : averageKeyBytes;
@@ -21,11 +24,19 @@ public record StoresConfig(Long segmentUsers, Integer averageKeyBytes, Integer a
         maxSegmentsPerUser = maxSegmentsPerUser == null ? 64 : maxSegmentsPerUser;
         frequencyEntries = frequencyEntries == null ? 2_000_000L : frequencyEntries;
         chargedImpressions = chargedImpressions == null ? 2_000_000L : chargedImpressions;
+        chargedWindowSeconds = chargedWindowSeconds == null ? 86_400L : chargedWindowSeconds;
+    }
+
+    /** Sizing with the default charge window. */
+    public StoresConfig(Long segmentUsers, Integer averageKeyBytes, Integer averageSegmentsPerUser,
+                        Integer maxSegmentsPerUser, Long frequencyEntries, Long chargedImpressions) {
+        this(segmentUsers, averageKeyBytes, averageSegmentsPerUser, maxSegmentsPerUser, frequencyEntries,
+                chargedImpressions, null);
     }
 
     /** All defaults. */
     public static StoresConfig defaults() {
-        return new StoresConfig(null, null, null, null, null, null);
+        return new StoresConfig(null, null, null, null, null, null, null);
     }
 
     void validate(String at) {
@@ -35,6 +46,7 @@ public record StoresConfig(Long segmentUsers, Integer averageKeyBytes, Integer a
         ConfigChecks.range(at + ".averageSegmentsPerUser", averageSegmentsPerUser, 1, maxSegmentsPerUser);
         longRange(at + ".frequencyEntries", frequencyEntries, 1_000, 2_000_000_000L);
         longRange(at + ".chargedImpressions", chargedImpressions, 1_000, 2_000_000_000L);
+        longRange(at + ".chargedWindowSeconds", chargedWindowSeconds, 3_600, 30 * 86_400L);
     }
 
     private static void longRange(String keyPath, long value, long min, long max) {

@@ -18,6 +18,17 @@ class ConfigLoaderTest {
         assertEquals(256 * 1024, config.server().maxBodyBytes());
         assertEquals(64, config.requests().maxImps());
         assertEquals("./data", config.dataDir());
+        assertEquals(86_400L, config.stores().chargedWindowSeconds());
+    }
+
+    @Test
+    void theChargeWindowIsAtLeastAnHourAndAtMostThirtyDays() {
+        assertEquals(7_200L, ConfigLoader.parse("stores:\n  chargedWindowSeconds: 7200\n", "test").validate().stores()
+                .chargedWindowSeconds());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("stores:\n  chargedWindowSeconds: 60\n", "test").validate());
+        assertEquals("stores.chargedWindowSeconds", e.keyPath());
+        assertTrue(e.getMessage().contains("3600 to 2592000"), e.getMessage());
     }
 
     @Test

@@ -95,7 +95,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         try {
             this.segments = opened(SegmentStore.open(dataDir, segmentSettings, epochSecondsClock));
             this.spend = opened(new SpendLedger(catalog, dataDir, stores.chargedImpressions(),
-                    epochSecondsClock.getAsLong()));
+                    stores.chargedWindowSeconds(), epochSecondsClock.getAsLong()));
             this.frequency = opened(new FrequencyStore(dataDir, stores.frequencyEntries()));
             this.stats = opened(new CampaignStats(dataDir, catalog.size()));
             this.attribution = opened(new Attribution(catalog, config.tracking().attribution(), dataDir,
@@ -110,6 +110,8 @@ public final class ExchangeRuntime implements AutoCloseable {
                 frequency);
         // users whose segments have all expired free their slot: hourly, on a thread of its own
         maintenance.scheduleWithFixedDelay(this::purgeExpiredUsers, 1, 1, java.util.concurrent.TimeUnit.HOURS);
+        // impressions past the charge window free their slot in the charge-once map
+        maintenance.scheduleWithFixedDelay(this::purgeExpiredCharges, 10, 10, java.util.concurrent.TimeUnit.MINUTES);
         metrics.gauge("merlin_segment_store_users", "Users held in the segment store", segments::size);
         metrics.gauge("merlin_segment_store_full", "1 when the segment store has refused a write for lack of room",
                 () -> segments.isFull() ? 1 : 0);
@@ -121,6 +123,9 @@ public final class ExchangeRuntime implements AutoCloseable {
                 "Events refused because the event log's ring buffer was full (never waited on)", events::dropped);
         metrics.counter("merlin_charge_map_full_rejections_total",
                 "Notices not charged because the charge-once map was full", spend::refusedFull);
+        metrics.gauge("merlin_charge_map_impressions",
+                "Impressions the charge-once map remembers (those charged within the charge window)",
+                spend::chargedImpressions);
     }
 
     /** The configuration. */
@@ -183,6 +188,20 @@ public final class ExchangeRuntime implements AutoCloseable {
             return removed;
         } catch (RuntimeException e) {
             LOG.warn("segment store purge failed; it runs again in an hour: {}", e.toString());
+            return 0;
+        }
+    }
+
+    /** Forgets charged impressions older than the charge window; maintenance, never on an event loop. */
+    public long purgeExpiredCharges() {
+        try {
+            long removed = spend.purgeExpired(epochSecondsClock.getAsLong());
+            if (removed > 0) {
+                LOG.info("charge-once map: forgot {} impressions older than the charge window", removed);
+            }
+            return removed;
+        } catch (RuntimeException e) {
+            LOG.warn("charge-once map purge failed; it runs again in ten minutes: {}", e.toString());
             return 0;
         }
     }

@@ -41,9 +41,11 @@ public final class BidResponseBuilder {
     /**
      * The response for a result with at least one winner.
      *
-     * @param userHash the user's hash for frequency counting on the notices, 0 when user data may not be used
+     * @param userHash        the user's hash for frequency counting on the notices, 0 when user data may not be used
+     * @param nowEpochSeconds the auction's time, signed into the notice links
      */
-    public BidResponse build(BidRequest request, AuctionResult result, String currency, long userHash) {
+    public BidResponse build(BidRequest request, AuctionResult result, String currency, long userHash,
+                             long nowEpochSeconds) {
         boolean isTest = request.test != null && request.test == 1;
         BidResponse response = new BidResponse();
         response.id = request.id;
@@ -73,7 +75,8 @@ public final class BidResponseBuilder {
             if (result.dealIndex(i) >= 0) {
                 bid.dealid = imp.pmp.deals.get(result.dealIndex(i)).id;
             }
-            NoticeUrls.Links links = urls.links(request.id, imp.id, campaign, creative, userHash, isTest);
+            NoticeUrls.Links links = urls.links(request.id, imp.id, campaign, creative, nowEpochSeconds,
+                    result.priceMicros(i), currency, userHash, isTest);
             bid.nurl = links.win();
             bid.burl = links.bill();
             bid.lurl = links.loss();

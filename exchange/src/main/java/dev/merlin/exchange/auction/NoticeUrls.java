@@ -10,11 +10,15 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Builds and verifies the win, billing, loss and click links a bid carries.
  *
- * <p>Merlin's own parameters ({@code rid}, {@code iid}, {@code c}, {@code cr}, and {@code u}, {@code t},
- * {@code np} when present) identify the impression and are signed with an HMAC-SHA256 ({@code sig}, 128 bits) under
- * the exchange's notice secret, so a notice for an impression Merlin never bid on — a forged URL — charges
- * nothing. The standard OpenRTB macros ({@code ${AUCTION_PRICE}}, {@code ${AUCTION_CURRENCY}}, {@code ${AUCTION_LOSS}}
- * …) follow the signature, unsigned, for the seller to fill.
+ * <p>Merlin's own parameters are signed with an HMAC-SHA256 ({@code sig}, 128 bits) under the exchange's notice
+ * secret: {@code rid}, {@code iid}, {@code c}, {@code cr} identify the impression; {@code bt} (the auction's time,
+ * epoch seconds: how late a notice is), {@code bp} (Merlin's bid price, exchange-currency micros, net of the take
+ * rate: what it offered the seller) and {@code bc} (the currency the response priced the bid in) are what the
+ * notice needs to charge without guessing; then {@code u}, {@code t}, {@code np} when present. So a notice for an
+ * impression Merlin never bid on — a forged URL — or with its time or price altered charges nothing. The standard
+ * OpenRTB macros ({@code ${AUCTION_PRICE}}, {@code ${AUCTION_CURRENCY}}, {@code ${AUCTION_LOSS}} …) follow the
+ * signature, unsigned, for the seller to fill:
+ * {@code /bill?rid=R&iid=I&c=C&cr=CR&bt=1781524800&bp=1000000&bc=JPY&np=1&sig=S&…&price=${AUCTION_PRICE}…}.
  */
 public final class NoticeUrls {
 
@@ -46,11 +50,14 @@ public final class NoticeUrls {
      * with the loss reason and the winning price) and the click link {@code ${CLICK_URL}} becomes. They share one
      * signed query: {@code u}, the user's hash for frequency caps and attribution, when user data may be used, else
      * {@code np=1} (the click is counted but not tied to the user); {@code t=1} for test requests, which spend
-     * nothing.
+     * nothing. {@code auctionEpochSeconds} is when the auction ran, {@code bidPriceMicros} the bid's price
+     * (exchange-currency micros, what the seller is offered) and {@code currency} the response's: they are signed
+     * in, so that a notice never guesses them.
      */
-    public Links links(String requestId, String impId, Campaign campaign, Creative creative, long userHash,
-                       boolean isTest) {
-        String query = query(requestId, impId, campaign.id(), creative.id(), tracking(userHash, isTest));
+    public Links links(String requestId, String impId, Campaign campaign, Creative creative, long auctionEpochSeconds,
+                       long bidPriceMicros, String currency, long userHash, boolean isTest) {
+        String query = query(requestId, impId, campaign.id(), creative.id(),
+                priced(auctionEpochSeconds, bidPriceMicros, currency) + tracking(userHash, isTest));
         String signed = query + "&sig=" + signature(query);
         return new Links(
                 base + "/win?" + signed
@@ -62,6 +69,11 @@ public final class NoticeUrls {
                 base + "/click?" + signed);
     }
 
+    /** The signed price parameters, as {@link #verify} expects them first in {@code extra}: bt, bp, then bc. */
+    static String priced(long auctionEpochSeconds, long bidPriceMicros, String currency) {
+        return "&bt=" + auctionEpochSeconds + "&bp=" + bidPriceMicros + "&bc=" + encode(currency);
+    }
+
     /** The signed optional parameters, in the order {@link #verify} expects them: u or np, then t. */
     static String tracking(long userHash, boolean isTest) {
         String user = userHash == 0 ? "&np=1" : "&u=" + Long.toHexString(userHash);
@@ -69,8 +81,8 @@ public final class NoticeUrls {
     }
 
     /**
-     * Whether {@code sig} signs these parameters (as they arrived, decoded); {@code extra} is {@code &u=..} or
-     * {@code &np=1}, then {@code &t=1}, for those present.
+     * Whether {@code sig} signs these parameters (as they arrived, decoded); {@code extra} is
+     * {@code &bt=..&bp=..&bc=..}, then {@code &u=..} or {@code &np=1}, then {@code &t=1}, for those present.
      */
     public boolean verify(String requestId, String impId, String campaignId, String creativeId, String extra,
                           String sig) {

@@ -130,7 +130,7 @@ final class AuctionEndpoint {
         metrics.bids(result.count());
         ByteBuf content = ctx.alloc().buffer(1024);
         try (ByteBufOutputStream out = new ByteBufOutputStream(content)) {
-            encoder.encode(runtime.responses().build(request, result, currency, userHash), out);
+            encoder.encode(runtime.responses().build(request, result, currency, userHash, now), out);
         } catch (IOException | RuntimeException e) {
             content.release();
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,

@@ -15,10 +15,15 @@ import java.util.Map;
 
 /**
  * {@code GET /win}, {@code /bill}, {@code /loss}: the notices a bid's {@code nurl}, {@code burl} and {@code lurl}
- * point at. A win or a bill charges the impression once — whichever comes first, however often either repeats —
- * at the price the seller filled into {@code ${AUCTION_PRICE}}, never above the campaign's bid.
+ * point at. A win or a bill charges the impression once — whichever comes first, however often either repeats,
+ * within the charge window after its auction — at the price the seller filled into {@code ${AUCTION_PRICE}}, read
+ * in the bid's own currency and never above the bid's own price: the auction time, price and currency are signed
+ * into the link, so the notice never guesses them.
  */
 final class NoticeEndpoint {
+
+    /** What {@link #chargePerImpressionMicros} returns for a price that is not one. */
+    static final long NOT_A_PRICE = -1;
 
     private final ExchangeRuntime runtime;
     private final long keepPartsPerMillion;
@@ -64,9 +69,22 @@ final class NoticeEndpoint {
             log(type, requestId, impId, campaign, creativeId, now, "test", 0, null);
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
-        long chargeMicros = chargePerImpressionMicros(campaign, QueryParams.first(params, "price"),
-                QueryParams.first(params, "cur"));
-        SpendLedger.Charge charge = runtime.spend().charge(requestId, impId, campaign, chargeMicros, now);
+        long auctionEpochSeconds = parseDigits(QueryParams.first(params, "bt"));
+        long bidPriceMicros = parseDigits(QueryParams.first(params, "bp"));
+        String bidCurrency = QueryParams.first(params, "bc");
+        if (auctionEpochSeconds < 0 || bidPriceMicros < 0 || bidCurrency == null) {
+            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, now, "legacy_link", "this " + kind
+                    + " notice link carries no signed auction time, bid price and currency (bt, bp, bc): it predates"
+                    + " them and is not charged");
+        }
+        String price = QueryParams.first(params, "price");
+        long chargeMicros = chargePerImpressionMicros(price, bidPriceMicros, bidCurrency);
+        if (chargeMicros == NOT_A_PRICE) {
+            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, now, "bad_price", "price \""
+                    + price + "\" is not a clearing price: expected a finite decimal number, 0 or more");
+        }
+        SpendLedger.Charge charge = runtime.spend().charge(requestId, impId, auctionEpochSeconds, campaign,
+                chargeMicros, now);
         if (charge == SpendLedger.Charge.CHARGED) {
             long userHash = parseUserHash(QueryParams.first(params, "u"));
             if (userHash != 0) {
@@ -79,6 +97,15 @@ final class NoticeEndpoint {
         log(type, requestId, impId, campaign, creativeId, now, outcome,
                 charge == SpendLedger.Charge.CHARGED ? chargeMicros : 0, null);
         return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
+    }
+
+    /** A win or bill that charges nothing: counted and logged by {@code outcome}, answered {@code 400}. */
+    private FullHttpResponse refuse(ChannelHandlerContext ctx, String kind, EventType type, String requestId,
+                                    String impId, Campaign campaign, String creativeId, long nowEpochSeconds,
+                                    String outcome, String message) {
+        runtime.metrics().notice(kind, outcome);
+        log(type, requestId, impId, campaign, creativeId, nowEpochSeconds, outcome, 0, null);
+        return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, message, null);
     }
 
     /** The notice to the event log: what it was for, what became of it, and what it charged (micros). */
@@ -95,33 +122,97 @@ final class NoticeEndpoint {
     }
 
     /**
-     * The advertiser's cost of one impression: the clearing CPM the seller reports, grossed up by the take rate,
-     * capped at the campaign's bid, divided by 1,000. An absent or unfilled price charges the bid.
+     * The advertiser's cost of one impression, micros: the clearing CPM the seller reports in {@code price}, read
+     * in the bid's own (signed) currency, grossed up by the take rate, divided by 1,000. It never exceeds the
+     * bid's own price grossed up — what Merlin's auction charges — and is never negative:
+     * <ul>
+     *   <li>an absent or unfilled price charges the bid's own price: Merlin knows what it bid;</li>
+     *   <li>a price above the bid's own (however large) is clamped to it: a clearing price cannot exceed the bid;</li>
+     *   <li>a bid currency no longer configured cannot be read, so the bid's own price is charged;</li>
+     *   <li>{@link #NOT_A_PRICE} when {@code price} is not a finite decimal number, 0 or more ({@code NaN},
+     *       {@code Infinity}, {@code -1}, {@code 0x1p3}, an encrypted price): such a notice is refused.</li>
+     * </ul>
+     * The seller's {@code ${AUCTION_CURRENCY}} plays no part: the price is the bid's, in the bid's currency.
+     *
+     * @param bidPriceMicros the bid's price as Merlin offered it, exchange-currency micros (CPM), signed
+     * @param bidCurrency    the currency the response priced the bid in, signed
      */
-    long chargePerImpressionMicros(Campaign campaign, String price, String currency) {
-        long cpmMicros = campaign.bidMicros();
-        if (price != null && !price.startsWith("$")) {
-            try {
-                double value = Double.parseDouble(price);
-                String code = currency == null || currency.startsWith("$")
-                        ? runtime.currencies().exchangeCurrency() : currency;
-                long clearing = runtime.currencies().toMicros(value, code);
-                if (clearing >= 0 && value >= 0) {
-                    long gross = (clearing * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
-                    cpmMicros = Math.min(gross, campaign.bidMicros());
-                }
-            } catch (NumberFormatException ignored) {
-                // charge the bid: the seller sent something that is not a price
-            }
+    long chargePerImpressionMicros(String price, long bidPriceMicros, String bidCurrency) {
+        long capMicros = grossUpMicros(bidPriceMicros, keepPartsPerMillion);
+        if (price == null || price.startsWith("$")) {
+            return capMicros / 1000L;
         }
+        double value = parsePrice(price);
+        if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
+            return NOT_A_PRICE;
+        }
+        long clearingMicros = runtime.currencies().toMicros(value, bidCurrency);
+        if (clearingMicros < 0) {
+            return capMicros / 1000L;
+        }
+        // compare before grossing up: a huge clearing price would overflow it
+        long cpmMicros = clearingMicros >= bidPriceMicros ? capMicros : grossUpMicros(clearingMicros,
+                keepPartsPerMillion);
         return cpmMicros / 1000L;
     }
 
-    /** The signed optional parameters as {@link NoticeUrls} appends them: {@code &u=} or {@code &np=1}, then t. */
+    /** {@code netMicros / keep}, rounded up, without the overflow of {@code netMicros x 10^6}. */
+    static long grossUpMicros(long netMicros, long keepPartsPerMillion) {
+        long whole = netMicros / keepPartsPerMillion;
+        long rest = netMicros % keepPartsPerMillion;
+        return whole * 1_000_000L + (rest * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
+    }
+
+    /**
+     * A price as sellers write {@code ${AUCTION_PRICE}}: decimal digits, a point, an exponent; NaN for anything
+     * else, including what {@link Double#parseDouble} would also take ({@code NaN}, {@code Infinity}, hex, a
+     * {@code d} suffix, surrounding blanks).
+     */
+    static double parsePrice(String price) {
+        if (price.length() > 32) {
+            return Double.NaN;
+        }
+        for (int i = 0; i < price.length(); i++) {
+            char c = price.charAt(i);
+            if ((c < '0' || c > '9') && c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+') {
+                return Double.NaN;
+            }
+        }
+        try {
+            return Double.parseDouble(price);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * The signed parameters after {@code cr} as {@link NoticeUrls} appends them: {@code &bt=&bp=&bc=}, then
+     * {@code &u=} or {@code &np=1}, then t — each when present, so that links from before bt, bp and bc still
+     * verify (their loss notices and clicks are answered).
+     */
     static String signedExtra(Map<String, List<String>> params) {
+        String priced = signed(params, "bt") + signed(params, "bp") + signed(params, "bc");
         String user = QueryParams.first(params, "u");
         String extra = user != null ? "&u=" + user : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
-        return "1".equals(QueryParams.first(params, "t")) ? extra + "&t=1" : extra;
+        return "1".equals(QueryParams.first(params, "t")) ? priced + extra + "&t=1" : priced + extra;
+    }
+
+    private static String signed(Map<String, List<String>> params, String name) {
+        String value = QueryParams.first(params, name);
+        return value == null ? "" : "&" + name + "=" + value;
+    }
+
+    /** A signed whole number (seconds, micros): decimal digits only, else -1. */
+    private static long parseDigits(String digits) {
+        if (digits == null || digits.isEmpty() || digits.length() > 18) {
+            return -1;
+        }
+        for (int i = 0; i < digits.length(); i++) {
+            if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Long.parseLong(digits);
     }
 
     private static long parseUserHash(String hex) {

@@ -53,7 +53,7 @@ class BidResponseBuilderTest {
     private BidResponse respond(BidRequest request, long userHash) {
         AuctionResult result = auction.run(request, null, userHash, AuctionFixture.NOW);
         String currency = builder.responseCurrency(request);
-        return builder.build(request, result, currency, userHash);
+        return builder.build(request, result, currency, userHash, AuctionFixture.NOW);
     }
 
     private static Bid bidFor(BidResponse response, String impId) {
@@ -126,7 +126,7 @@ class BidResponseBuilderTest {
             assertTrue(url.contains("price=${AUCTION_PRICE}"), url);
             assertTrue(url.contains("cur=${AUCTION_CURRENCY}"), url);
             assertTrue(url.contains("auction=${AUCTION_ID}"), url);
-            assertFalse(url.contains("t=1"), url);
+            assertFalse(url.contains("&t=1"), url);
             assertFalse(url.contains("&u="), url);
         }
         assertTrue(bid.lurl.contains("loss=${AUCTION_LOSS}"), bid.lurl);
@@ -150,7 +150,8 @@ class BidResponseBuilderTest {
         BidRequest request = request(THREE_IMPS);
         request.test = test;
         Bid bid = bidFor(respond(request, userHash), "i1");
-        String prefix = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad" + tracking + "&sig=";
+        String prefix = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad&bt=" + AuctionFixture.NOW + "&bp=1700000&bc=USD"
+                + tracking + "&sig=";
         assertTrue(bid.nurl.startsWith(BASE + "/win" + prefix), bid.nurl);
         assertTrue(bid.burl.startsWith(BASE + "/bill" + prefix), bid.burl);
         assertTrue(bid.nurl.contains("&auction=${AUCTION_ID}"), bid.nurl);
@@ -168,6 +169,21 @@ class BidResponseBuilderTest {
         assertEquals(2, bid.mtype);
         assertNull(bid.w);
         assertNull(bid.h);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"USD", "JPY", "EUR"})
+    void noticeLinksSignTheAuctionTimeTheBidsOwnPriceAndTheResponseCurrency(String currency) {
+        BidRequest request = request(THREE_IMPS);
+        request.cur = List.of(currency);
+        Bid bid = bidFor(respond(request, 0), "i1");
+        // whatever the response currency, bp is the bid's price in exchange-currency micros: 2.00 x 0.85 USD
+        String signed = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad&bt=" + AuctionFixture.NOW + "&bp=1700000&bc=" + currency
+                + "&np=1&sig=";
+        for (String url : List.of(bid.nurl, bid.burl, bid.lurl)) {
+            assertTrue(url.contains(signed), url);
+        }
+        assertTrue(bid.adm.contains("/click" + signed), bid.adm);
     }
 
     @ParameterizedTest(name = "cur={0} -> {1}")

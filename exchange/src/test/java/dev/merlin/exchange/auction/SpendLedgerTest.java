@@ -6,6 +6,7 @@ import static dev.merlin.exchange.auction.AuctionFixture.epochSeconds;
 import static dev.merlin.exchange.auction.AuctionFixture.siteBanner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.config.MerlinConfig;
@@ -30,6 +31,7 @@ class SpendLedgerTest {
     private static final LocalDate DAY = LocalDate.of(2026, 6, 15);
     private static final long MIDNIGHT = epochSeconds("2026-06-15T00:00:00Z");
     private static final long MICROS = 1_000_000L;
+    private static final long WINDOW = 86_400;
 
     @TempDir
     Path dataDir;
@@ -51,7 +53,7 @@ class SpendLedgerTest {
     }
 
     private SpendLedger openLedger(CampaignCatalog catalog, long nowEpochSeconds) {
-        SpendLedger ledger = new SpendLedger(catalog, dataDir, 10_000, nowEpochSeconds);
+        SpendLedger ledger = new SpendLedger(catalog, dataDir, 10_000, WINDOW, nowEpochSeconds);
         opened.add(ledger);
         return ledger;
     }
@@ -62,6 +64,12 @@ class SpendLedgerTest {
 
     private static long usd(double amount) {
         return Math.round(amount * MICROS);
+    }
+
+    /** A notice that arrives as its auction ends. */
+    private static SpendLedger.Charge charge(SpendLedger ledger, String requestId, String impId, Campaign campaign,
+                                             long chargeMicros, long nowEpochSeconds) {
+        return ledger.charge(requestId, impId, nowEpochSeconds, campaign, chargeMicros, nowEpochSeconds);
     }
 
     @ParameterizedTest(name = "{0}: spent {1} USD, asked at {2} -> {3}")
@@ -90,7 +98,7 @@ class SpendLedgerTest {
         SpendLedger ledger = openLedger(catalog, MIDNIGHT);
         Campaign campaign = catalog.byId(campaignId);
         if (spentUsd > 0) {
-            assertEquals(SpendLedger.Charge.CHARGED, ledger.charge("r1", "1", campaign, usd(spentUsd), MIDNIGHT));
+            assertEquals(SpendLedger.Charge.CHARGED, charge(ledger, "r1", "1", campaign, usd(spentUsd), MIDNIGHT));
         }
         assertEquals(expected, ledger.canSpend(campaign, at(askedAt)));
     }
@@ -100,8 +108,8 @@ class SpendLedgerTest {
         CampaignCatalog catalog = new CampaignCatalog(config);
         SpendLedger ledger = openLedger(catalog, MIDNIGHT);
         Auction auction = new Auction(config, catalog, ledger, FrequencyView.NONE);
-        ledger.charge("r1", "1", catalog.byId("even"), usd(30), at("01:00:00"));
-        ledger.charge("r2", "1", catalog.byId("asap"), usd(30), at("01:00:00"));
+        charge(ledger, "r1", "1", catalog.byId("even"), usd(30), at("01:00:00"));
+        charge(ledger, "r2", "1", catalog.byId("asap"), usd(30), at("01:00:00"));
         // at 06:00 the line is 25 USD: even (bid 3) is out, asap (2.50) is not paced
         assertEquals("asap", Auction.winningCampaign(auction.run(siteBanner(), null, 0, at("06:00:00"))));
         // at 07:00 the line is 29 USD, at 07:15 30 USD: even is back
@@ -116,11 +124,11 @@ class SpendLedgerTest {
         Auction auction = new Auction(config, catalog, ledger, FrequencyView.NONE);
         long noon = at("12:00:00");
         assertEquals("even", Auction.winningCampaign(auction.run(siteBanner(), null, 0, noon)));
-        ledger.charge("r1", "1", catalog.byId("even"), usd(96), noon);
+        charge(ledger, "r1", "1", catalog.byId("even"), usd(96), noon);
         assertEquals("asap", Auction.winningCampaign(auction.run(siteBanner(), null, 0, noon)));
-        ledger.charge("r2", "1", catalog.byId("asap"), usd(96), noon);
+        charge(ledger, "r2", "1", catalog.byId("asap"), usd(96), noon);
         assertEquals("total", Auction.winningCampaign(auction.run(siteBanner(), null, 0, noon)));
-        ledger.charge("r3", "1", catalog.byId("total"), usd(50), noon);
+        charge(ledger, "r3", "1", catalog.byId("total"), usd(50), noon);
         AuctionResult result = auction.run(siteBanner(), null, 0, noon);
         assertEquals("fallback", Auction.winningCampaign(result));
 
@@ -136,7 +144,7 @@ class SpendLedgerTest {
         CampaignCatalog catalog = new CampaignCatalog(config);
         SpendLedger ledger = openLedger(catalog, MIDNIGHT);
         Campaign asap = catalog.byId("asap");
-        ledger.charge("r1", "1", asap, usd(96), at("10:00:00"));
+        charge(ledger, "r1", "1", asap, usd(96), at("10:00:00"));
         assertFalse(ledger.canSpend(asap, at("23:59:59")));
         assertEquals(usd(96), ledger.spentTodayMicros(asap));
 
@@ -147,7 +155,7 @@ class SpendLedgerTest {
         assertEquals(usd(96), ledger.spentOnDayMicros(asap, DAY));
         assertEquals(0, ledger.spentOnDayMicros(asap, DAY.plusDays(1)));
 
-        ledger.charge("r2", "1", asap, usd(4), nextMidnight + 60);
+        charge(ledger, "r2", "1", asap, usd(4), nextMidnight + 60);
         assertEquals(usd(4), ledger.spentTodayMicros(asap));
         assertEquals(usd(100), ledger.spentTotalMicros(asap));
         assertEquals(usd(4), ledger.spentOnDayMicros(asap, DAY.plusDays(1)));
@@ -158,7 +166,7 @@ class SpendLedgerTest {
         CampaignCatalog catalog = new CampaignCatalog(config);
         SpendLedger ledger = openLedger(catalog, MIDNIGHT);
         Campaign even = catalog.byId("even");
-        ledger.charge("r1", "1", even, usd(95), at("23:00:00"));
+        charge(ledger, "r1", "1", even, usd(95), at("23:00:00"));
         assertFalse(ledger.canSpend(even, at("23:00:01")));   // line at 23:00 is 93 USD
         assertTrue(ledger.canSpend(even, MIDNIGHT + 86_400));
     }
@@ -169,17 +177,17 @@ class SpendLedgerTest {
         SpendLedger ledger = openLedger(catalog, MIDNIGHT);
         Campaign asap = catalog.byId("asap");
         long now = at("12:00:00");
-        assertEquals(SpendLedger.Charge.CHARGED, ledger.charge("req-1", "imp-1", asap, 2_000, now));
-        assertEquals(SpendLedger.Charge.DUPLICATE, ledger.charge("req-1", "imp-1", asap, 2_000, now));
-        assertEquals(SpendLedger.Charge.DUPLICATE, ledger.charge("req-1", "imp-1", asap, 9_999, now + 3_600));
-        assertEquals(SpendLedger.Charge.DUPLICATE, ledger.charge("req-1", "imp-1", catalog.byId("even"), 2_000,
+        assertEquals(SpendLedger.Charge.CHARGED, charge(ledger, "req-1", "imp-1", asap, 2_000, now));
+        assertEquals(SpendLedger.Charge.DUPLICATE, charge(ledger, "req-1", "imp-1", asap, 2_000, now));
+        assertEquals(SpendLedger.Charge.DUPLICATE, charge(ledger, "req-1", "imp-1", asap, 9_999, now + 3_600));
+        assertEquals(SpendLedger.Charge.DUPLICATE, charge(ledger, "req-1", "imp-1", catalog.byId("even"), 2_000,
                 now));
         assertEquals(2_000, ledger.spentTotalMicros(asap));
         assertEquals(0, ledger.spentTotalMicros(catalog.byId("even")));
 
         // another impression of the same request, and the same imp id in another request, are new
-        assertEquals(SpendLedger.Charge.CHARGED, ledger.charge("req-1", "imp-2", asap, 2_000, now));
-        assertEquals(SpendLedger.Charge.CHARGED, ledger.charge("req-2", "imp-1", asap, 2_000, now));
+        assertEquals(SpendLedger.Charge.CHARGED, charge(ledger, "req-1", "imp-2", asap, 2_000, now));
+        assertEquals(SpendLedger.Charge.CHARGED, charge(ledger, "req-2", "imp-1", asap, 2_000, now));
         assertEquals(6_000, ledger.spentTotalMicros(asap));
         assertEquals(6_000, ledger.spentTodayMicros(asap));
     }
@@ -189,8 +197,8 @@ class SpendLedgerTest {
         CampaignCatalog catalog = new CampaignCatalog(config);
         SpendLedger ledger = openLedger(catalog, MIDNIGHT);
         long morning = at("09:00:00");
-        ledger.charge("r1", "1", catalog.byId("asap"), usd(96), morning);
-        ledger.charge("r2", "1", catalog.byId("total"), usd(20), morning);
+        charge(ledger, "r1", "1", catalog.byId("asap"), usd(96), morning);
+        charge(ledger, "r2", "1", catalog.byId("total"), usd(20), morning);
         ledger.close();
         opened.remove(ledger);
 
@@ -202,7 +210,7 @@ class SpendLedgerTest {
         assertEquals(usd(96), reopened.spentTotalMicros(asap));
         assertEquals(usd(20), reopened.spentTotalMicros(reloaded.byId("total")));
         assertFalse(reopened.canSpend(asap, at("10:00:00")));
-        assertEquals(SpendLedger.Charge.DUPLICATE, reopened.charge("r1", "1", asap, usd(1), at("10:00:00")));
+        assertEquals(SpendLedger.Charge.DUPLICATE, charge(reopened, "r1", "1", asap, usd(1), at("10:00:00")));
         assertEquals(usd(96), reopened.spentTotalMicros(asap));
         reopened.close();
         opened.remove(reopened);
@@ -221,7 +229,7 @@ class SpendLedgerTest {
     void restartWithReorderedCampaignsKeepsSpendPerCampaignId() {
         CampaignCatalog catalog = new CampaignCatalog(config);
         SpendLedger ledger = openLedger(catalog, MIDNIGHT);
-        ledger.charge("r1", "1", catalog.byId("asap"), usd(7), at("09:00:00"));
+        charge(ledger, "r1", "1", catalog.byId("asap"), usd(7), at("09:00:00"));
         ledger.close();
         opened.remove(ledger);
 
@@ -235,5 +243,108 @@ class SpendLedgerTest {
         assertEquals(usd(7), reopened.spentTodayMicros(reloaded.byId("asap")));
         assertEquals(0, reopened.spentTotalMicros(reloaded.byId("fallback")));
         assertEquals(0, reopened.spentTotalMicros(reloaded.byId("even")));
+    }
+
+    /**
+     * The charge-once map never forgot an impression: once full, every later notice was refused for ever. Now a
+     * full map refuses (counted, never thrown) until the purge forgets impressions past the window.
+     */
+    @Test
+    void aFullChargeOnceMapRecoversOnceThePurgeForgetsImpressionsPastTheWindow() {
+        CampaignCatalog catalog = new CampaignCatalog(config(0.15, campaign("c0").bid(3)));
+        Campaign c0 = catalog.byId("c0");
+        long day0 = AuctionFixture.NOW;
+        SpendLedger ledger = new SpendLedger(catalog, dataDir, 1_000, WINDOW, day0);
+        opened.add(ledger);
+        // Chronicle Map fills segment by segment: fill until 1,000 keys in a row are refused, i.e. every segment
+        int charged = 0;
+        int refused = 0;
+        for (int key = 0, inARow = 0; inARow < 1_000; key++) {
+            assertTrue(key < 1_000_000, "the charge-once map never filled");
+            if (charge(ledger, "req-" + key, "1", c0, 1_000, day0) == SpendLedger.Charge.CHARGED) {
+                charged++;
+                inARow = 0;
+            } else {
+                refused++;
+                inARow++;
+            }
+        }
+        assertTrue(charged >= 1_000, "sized for 1,000, it held " + charged);
+        assertEquals(refused, ledger.refusedFull(), "every refusal is counted");
+        assertEquals(SpendLedger.Charge.REFUSED_FULL, charge(ledger, "another", "1", c0, 1_000, day0 + 60));
+        assertEquals(refused + 1, ledger.refusedFull());
+        assertEquals(charged * 1_000L, ledger.spentTotalMicros(c0));
+
+        long weekLater = day0 + 7 * 86_400L;
+        assertEquals(SpendLedger.Charge.REFUSED_FULL, charge(ledger, "brand-new", "1", c0, 1_000, weekLater),
+                "full until the purge runs");
+        assertEquals(charged, ledger.purgeExpired(weekLater));
+        assertEquals(0, ledger.chargedImpressions());
+        assertEquals(SpendLedger.Charge.CHARGED, charge(ledger, "brand-new-request", "1", c0, 1_000, weekLater));
+        // what was forgotten cannot be charged again: its notices are a week late
+        assertEquals(SpendLedger.Charge.EXPIRED, ledger.charge("req-0", "1", day0, c0, 1_000, weekLater));
+        assertEquals((charged + 1) * 1_000L, ledger.spentTotalMicros(c0));
+    }
+
+    @Test
+    void withinTheWindowARepeatedNoticeIsADuplicateAndAfterItExpiredNeverCharged() {
+        CampaignCatalog catalog = new CampaignCatalog(config);
+        SpendLedger ledger = openLedger(catalog, MIDNIGHT);
+        Campaign asap = catalog.byId("asap");
+        long auction = at("12:00:00");
+        assertEquals(SpendLedger.Charge.CHARGED, ledger.charge("r1", "1", auction, asap, 2_000, auction + 5));
+        assertEquals(0, ledger.purgeExpired(auction + WINDOW), "the last second of the window");
+        assertEquals(SpendLedger.Charge.DUPLICATE, ledger.charge("r1", "1", auction, asap, 2_000, auction + WINDOW));
+        assertEquals(SpendLedger.Charge.EXPIRED, ledger.charge("r1", "1", auction, asap, 2_000,
+                auction + WINDOW + 1));
+        assertEquals(SpendLedger.Charge.EXPIRED, ledger.charge("r2", "1", auction, asap, 2_000,
+                auction + WINDOW + 1), "a first notice that late is not charged either");
+        assertEquals(0, ledger.purgeExpired(auction + WINDOW + SpendLedger.PURGE_SLACK_SECONDS),
+                "a purge keeps the slack beyond the window");
+        assertEquals(1, ledger.purgeExpired(auction + WINDOW + SpendLedger.PURGE_SLACK_SECONDS + 1));
+        assertEquals(SpendLedger.Charge.EXPIRED, ledger.charge("r1", "1", auction, asap, 2_000,
+                auction + 3 * WINDOW));
+        assertEquals(2_000, ledger.spentTotalMicros(asap));
+        // the day of the spend is the notice's, not the auction's
+        assertEquals(SpendLedger.Charge.CHARGED, ledger.charge("r3", "1", auction + 43_200 - 60, asap, 500,
+                auction + 43_200 + 60));
+        assertEquals(500, ledger.spentOnDayMicros(asap, DAY.plusDays(1)));
+    }
+
+    @Test
+    void restartKeepsWhatThePurgeForgotEvenWithTheClockSetBackOrAWiderWindow() {
+        CampaignCatalog catalog = new CampaignCatalog(config);
+        SpendLedger ledger = openLedger(catalog, MIDNIGHT);
+        Campaign asap = catalog.byId("asap");
+        long auction = at("01:00:00");
+        assertEquals(SpendLedger.Charge.CHARGED, ledger.charge("old", "1", auction, asap, 1_000, auction));
+        assertEquals(SpendLedger.Charge.CHARGED, ledger.charge("recent", "1", auction + 7_200, asap, 1_000,
+                auction + 7_200));
+        long purgeTime = auction + WINDOW + SpendLedger.PURGE_SLACK_SECONDS + 3_600;
+        assertEquals(1, ledger.purgeExpired(purgeTime));
+        ledger.close();
+        opened.remove(ledger);
+
+        // restarted with its clock an hour behind and a window twice as wide: "old" is still not chargeable
+        CampaignCatalog reloaded = new CampaignCatalog(config);
+        Campaign sameAsap = reloaded.byId("asap");
+        long restarted = purgeTime - 3_600;
+        SpendLedger reopened = new SpendLedger(reloaded, dataDir, 10_000, 2 * WINDOW, restarted);
+        opened.add(reopened);
+        assertEquals(2_000, reopened.spentTotalMicros(sameAsap));
+        assertEquals(SpendLedger.Charge.EXPIRED, reopened.charge("old", "1", auction, sameAsap, 1_000, restarted));
+        assertEquals(SpendLedger.Charge.DUPLICATE, reopened.charge("recent", "1", auction + 7_200, sameAsap, 1_000,
+                restarted), "the charge-once memory of the window survived the restart");
+        assertEquals(2_000, reopened.spentTotalMicros(sameAsap));
+    }
+
+    @Test
+    void aNegativeChargeIsRefusedAndRecordsNothing() {
+        CampaignCatalog catalog = new CampaignCatalog(config);
+        SpendLedger ledger = openLedger(catalog, MIDNIGHT);
+        Campaign asap = catalog.byId("asap");
+        assertThrows(IllegalArgumentException.class, () -> charge(ledger, "r1", "1", asap, -1, MIDNIGHT));
+        assertEquals(0, ledger.spentTotalMicros(asap));
+        assertEquals(SpendLedger.Charge.CHARGED, charge(ledger, "r1", "1", asap, 1, MIDNIGHT));
     }
 }

@@ -158,11 +158,11 @@ class CampaignReportsIT {
         HttpResponse<byte[]> second = exchange.bid(appBanner("rep-2", uid, null, ""));
         assertEquals(FANS, winner(first));
         assertEquals(FANS, winner(second));
-        // the seller reports clearing prices of 2.55 and 1.70 USD CPM: grossed up by the 15% take rate the
-        // advertiser pays 3.00 and 2.00 CPM, i.e. 0.003 + 0.002 = 0.005 USD for the two impressions
-        assertEquals(204, bill(first, "2.55").statusCode());
-        assertEquals(204, bill(second, "1.70").statusCode());
-        assertEquals(204, bill(first, "2.55").statusCode(), "a repeated burl is not charged twice");
+        // Merlin bid 1.03 USD CPM; the seller reports clearing prices of 0.85 and 0.425: grossed up by the 15% take
+        // rate the advertiser pays 1.00 and 0.50 CPM, i.e. 0.001 + 0.0005 = 0.0015 USD for the two impressions
+        assertEquals(204, bill(first, "0.85").statusCode());
+        assertEquals(204, bill(second, "0.425").statusCode());
+        assertEquals(204, bill(first, "0.85").statusCode(), "a repeated burl is not charged twice");
 
         HttpResponse<byte[]> click = exchange.follow(clickUrl(first), "Cookie", "uid=" + uid);
         assertEquals(302, click.statusCode());
@@ -179,9 +179,9 @@ class CampaignReportsIT {
         assertDecimal("0.5", row.path("ctr"));
         assertEquals(1, row.path("conversions").asLong(), row.toString());
         assertDecimal("30", row.path("conversionValue"));
-        assertDecimal("0.005", row.path("spend"));
-        assertDecimal("0.005", row.path("cpa"));
-        assertDecimal("6000", row.path("roas"));
+        assertDecimal("0.0015", row.path("spend"));
+        assertDecimal("0.0015", row.path("cpa"));
+        assertDecimal("20000", row.path("roas"));
 
         JsonNode idle = row(json(report(KAZE_TOKEN, "")), "kaze-sports-context-global");
         assertEquals(0, idle.path("impressions").asLong());
@@ -195,7 +195,7 @@ class CampaignReportsIT {
         assertEquals("day,advertiser,campaign,impressions,clicks,ctr,conversions,conversion_value,spend,cpa,roas,"
                 + "currency", lines[0]);
         assertEquals(1 + 2 * 7, lines.length);
-        String expected = TODAY + ",kaze-sportswear," + FANS + ",2,1,0.5,1,30,0.005,0.005,6000,USD";
+        String expected = TODAY + ",kaze-sportswear," + FANS + ",2,1,0.5,1,30,0.0015,0.0015,20000,USD";
         assertTrue(java.util.Arrays.asList(lines).contains(expected), "expected " + expected + " in\n" + text(csv));
         String idleLine = TODAY + ",kaze-sportswear,kaze-sports-context-global,0,0,,0,0,0,,,USD";
         assertTrue(java.util.Arrays.asList(lines).contains(idleLine), "expected " + idleLine + " in\n" + text(csv));

@@ -42,8 +42,8 @@ class ClickIT {
         Campaign campaign = runtime.catalog().byId(campaignId);
         for (int i = 0; i < campaign.creativeCount(); i++) {
             if (campaign.creative(i).id().equals(creativeId)) {
-                String url = runtime.noticeUrls().links(requestId, "1", campaign, campaign.creative(i), 0L, false)
-                        .click();
+                String url = runtime.noticeUrls().links(requestId, "1", campaign, campaign.creative(i),
+                        runtime.nowEpochSeconds(), 1_000_000L, "USD", 0L, false).click();
                 return url.substring(url.indexOf("/click"));
             }
         }
