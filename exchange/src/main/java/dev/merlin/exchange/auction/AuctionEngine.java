@@ -20,13 +20,20 @@ import java.util.Map;
 /**
  * Runs the advertisers' auction for one bid request: candidates from the {@link TargetingIndex}, then per
  * impression formats and sizes, deals, floors (currency-converted), blocks, flight, budgets and pacing, frequency
- * caps, and the price — first price ({@code at=1}) or second price ({@code at=2}: the second-highest bid plus
- * 0.01, at least the floor). The take rate is applied to every bid the same way: a campaign bidding {@code B}
+ * caps, and the price — first price ({@code at=1}), second price ({@code at=2}: the second-highest bid plus
+ * 0.01, at least the floor) or, through a fixed-price deal ({@code deal.at=3}), the deal's price. The take rate is applied to every bid the same way: a campaign bidding {@code B}
  * offers the publisher {@code B × (1 − takeRate)} and pays {@code clearing ÷ (1 − takeRate)}.
  *
  * <p>Allocation-free in steady state; not thread-safe — one engine per event-loop thread.
  */
 public final class AuctionEngine {
+
+    /** {@code at=1}: the winner pays its bid. */
+    static final int FIRST_PRICE = 1;
+    /** {@code at=2}: the winner pays the runner-up's bid plus {@link #MIN_INCREMENT_MICROS}, at least the floor. */
+    static final int SECOND_PRICE = 2;
+    /** {@code deal.at=3}: the deal's {@code bidfloor} is the agreed price, and the winner pays exactly that. */
+    static final int FIXED_PRICE = 3;
 
     /** The second-price increment: 0.01 in the exchange currency. */
     static final long MIN_INCREMENT_MICROS = 10_000;
@@ -302,13 +309,19 @@ public final class AuctionEngine {
             out.noBid(candidates == 0 ? AuctionResult.NO_CANDIDATES : AuctionResult.NO_ELIGIBLE);
             return;
         }
-        int auctionType = request.at == null ? 2 : request.at;
-        if (bestDeal >= 0 && deals.get(bestDeal).at != null) {
-            auctionType = deals.get(bestDeal).at;
+        int auctionType = request.at == null ? SECOND_PRICE : request.at;
+        if (bestDeal >= 0) {
+            Integer dealType = deals.get(bestDeal).at;
+            // a fixed-price deal without a price has nothing to fix the price at: the request's rule applies
+            if (dealType != null && (dealType != FIXED_PRICE || bestFloor > 0)) {
+                auctionType = dealType;
+            }
         }
         long price;
-        if (auctionType == 1) {
+        if (auctionType == FIRST_PRICE) {
             price = bestNet;
+        } else if (auctionType == FIXED_PRICE) {
+            price = bestFloor;
         } else {
             long runnerUp = secondNet >= 0 ? secondNet + MIN_INCREMENT_MICROS : MIN_INCREMENT_MICROS;
             price = Math.min(Math.max(runnerUp, bestFloor), bestNet);

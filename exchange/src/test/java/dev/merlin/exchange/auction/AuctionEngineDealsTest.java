@@ -74,6 +74,21 @@ class AuctionEngineDealsTest {
                 + " deal-a; 2000000; DEAL-A",
         "3; 2; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"bidfloor\":2}]};"
                 + " deal-a; 2000000; DEAL-A",
+        // deal.at=3, fixed price: the deal's bidfloor is the price, whatever the request's at and the runner-up
+        // (second price would be 4.01 here, first price 5.00)
+        "4; 2; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\",\"at\":3,\"bidfloor\":2}]};"
+                + " deal-a; 2000000; DEAL-A",
+        "4; 1; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\",\"at\":3,\"bidfloor\":2}]};"
+                + " deal-a; 2000000; DEAL-A",
+        // the fixed price is converted: 3 EUR = 3.24 USD
+        "4; 1; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\",\"at\":3,\"bidfloor\":3,"
+                + "\"bidfloorcur\":\"EUR\"}]}; deal-a; 3240000; DEAL-A",
+        // a bid under the fixed price does not buy the deal; the open bid wins the open auction at its own price
+        "4; 1; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\",\"at\":3,\"bidfloor\":6}]};"
+                + " open; 4000000; null",
+        // an open bid above the deal bid wins as an open bid, priced by the request's at
+        "8; 2; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\",\"at\":3,\"bidfloor\":2}]};"
+                + " open; 5010000; null",
     })
     void deals(double openBid, Integer at, String impExtra, String winner, long priceMicros, String dealId) {
         Auction auction = auction(openBid);
@@ -85,6 +100,30 @@ class AuctionEngineDealsTest {
             int deal = result.dealIndex(0);
             assertEquals(dealId, deal < 0 ? null : request.imp.get(0).pmp.deals.get(deal).id);
         }
+    }
+
+    @Test
+    void aFixedPriceDealPaysTheDealPriceNotTheRunnerUp() {
+        // two buyers of DEAL-A at 10.00 and 8.00: second price would be 8.01; the deal's price is 5.00
+        Auction auction = new Auction(config(0,
+                campaign("deal-a").advertiser("agency-one", "Agency1").bid(10).targeting("{dealIds: [DEAL-A]}"),
+                campaign("deal-b").advertiser("agency-two", "Agency2").bid(8).targeting("{dealIds: [DEAL-A]}")));
+        AuctionResult result = auction.run(request(json(2, ",\"pmp\":{\"private_auction\":1,\"deals\":["
+                + "{\"id\":\"DEAL-A\",\"at\":3,\"bidfloor\":5}]}")));
+        assertEquals("deal-a", Auction.winningCampaign(result));
+        assertEquals(5_000_000, result.priceMicros(0));
+        assertEquals(5_000_000, result.chargeMicros(0));
+    }
+
+    @Test
+    void aFixedPriceIsGrossedUpByTheTakeRateLikeAnyPrice() {
+        // the publisher gets the deal price 2.00; the advertiser pays ceil(2.00 / 0.85) = 2.352942
+        Auction auction = new Auction(config(0.15,
+                campaign("deal-a").advertiser("agency-one", "Agency1").bid(5).targeting("{dealIds: [DEAL-A]}")));
+        AuctionResult result = auction.run(request(json(1, ",\"pmp\":{\"private_auction\":1,\"deals\":["
+                + "{\"id\":\"DEAL-A\",\"at\":3,\"bidfloor\":2}]}")));
+        assertEquals(2_000_000, result.priceMicros(0));
+        assertEquals(2_352_942, result.chargeMicros(0));
     }
 
     @Test
