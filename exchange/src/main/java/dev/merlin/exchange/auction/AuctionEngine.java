@@ -276,7 +276,7 @@ public final class AuctionEngine {
                 if (deal < 0) {
                     continue;
                 }
-                floor = dealFloor(deals.get(deal));
+                floor = dealFloor(deals.get(deal), impFloor);
                 if (floor < 0) {
                     out.noBid(AuctionResult.UNKNOWN_CURRENCY);
                     continue;
@@ -388,9 +388,10 @@ public final class AuctionEngine {
         return -1;
     }
 
-    private long dealFloor(Deal deal) {
+    /** The deal's floor, or the impression's ({@code impFloor}) when the deal sets none; -1 for an unknown currency. */
+    private long dealFloor(Deal deal, long impFloor) {
         if (deal.bidfloor == null || deal.bidfloor <= 0) {
-            return 0;
+            return impFloor;
         }
         return currencies.toMicros(deal.bidfloor, deal.bidfloorcur == null ? "USD" : deal.bidfloorcur);
     }

@@ -11,9 +11,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Deals: {@code private_auction=1} admits only campaigns buying a listed deal, the deal's floor, seats and
- * auction type replace the impression's, and deal campaigns also compete in the open auction through their deal.
- * No take rate here, so prices read as the bids.
+ * Deals: {@code private_auction=1} admits only campaigns buying a listed deal, the deal's floor (the impression's
+ * when the deal has none), seats and auction type replace the impression's ({@code at=3}: the deal's floor is a
+ * fixed price), and deal campaigns also compete in the open auction through their deal. No take rate here, so
+ * prices read as the bids.
  */
 class AuctionEngineDealsTest {
 
@@ -62,6 +63,22 @@ class AuctionEngineDealsTest {
                 + " deal-a; 4000000; DEAL-A",
         "3; 2; ,\"bidfloor\":1,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"bidfloor\":6}]};"
                 + " none; 0; null",
+        // a deal without its own floor keeps the impression's: imp floor 4 -> deal-a (5) pays 4 at second price
+        "3; 2; ,\"bidfloor\":4,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\"}]};"
+                + " deal-a; 4000000; DEAL-A",
+        "3; 2; ,\"bidfloor\":4,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\"}]};"
+                + " deal-a; 4000000; DEAL-A",
+        "3; 2; ,\"bidfloor\":4,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"bidfloor\":0}]};"
+                + " deal-a; 4000000; DEAL-A",
+        "3; 2; ,\"bidfloor\":6,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\"}]}; none; 0; null",
+        // ... in the impression's currency: 4 EUR = 4.32 USD clears, 5 EUR = 5.40 USD does not
+        "3; 2; ,\"bidfloor\":4,\"bidfloorcur\":\"EUR\",\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\"}]};"
+                + " deal-a; 4320000; DEAL-A",
+        "3; 2; ,\"bidfloor\":5,\"bidfloorcur\":\"EUR\",\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\"}]};"
+                + " none; 0; null",
+        // and a fixed-price deal without a price of its own is fixed at the impression's floor
+        "4; 2; ,\"bidfloor\":3,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\",\"at\":3}]};"
+                + " deal-a; 3000000; DEAL-A",
         // deal floors in other currencies: 4 EUR = 4.32 USD clears, 5 EUR = 5.40 USD does not
         "3; 2; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"bidfloor\":4,"
                 + "\"bidfloorcur\":\"EUR\"}]}; deal-a; 4320000; DEAL-A",
