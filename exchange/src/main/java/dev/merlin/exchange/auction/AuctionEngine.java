@@ -48,6 +48,9 @@ public final class AuctionEngine {
     private final long[] requestMask;
     private final long[] impMask;
     private final long[] scratch;
+    /** What {@link #pickDeal} chose besides the deal: its floor and the creative. */
+    private long pickedFloor;
+    private Creative pickedCreative;
 
     /** An engine over a catalog; {@code takeRate} is the exchange's share of each price. */
     public AuctionEngine(CampaignCatalog catalog, Currencies currencies, double takeRate, SpendView spend,
@@ -269,29 +272,28 @@ public final class AuctionEngine {
                     && frequency.impressions(userHash, campaign, now) >= campaign.frequencyCapImpressions) {
                 continue;
             }
-            int deal = -1;
-            long floor = impFloor;
-            if (campaign.isDealOnly) {
-                deal = findDeal(deals, campaign);
-                if (deal < 0) {
-                    continue;
-                }
-                floor = dealFloor(deals.get(deal), impFloor);
-                if (floor < 0) {
-                    out.noBid(AuctionResult.UNKNOWN_CURRENCY);
-                    continue;
-                }
-            }
             long net = netBidMicros[c];
-            if (net < floor || (bestNet >= 0 && net <= secondNet)) {
+            if ((!campaign.isDealOnly && net < impFloor) || (bestNet >= 0 && net <= secondNet)) {
                 continue;
             }
             if (!spend.canSpend(campaign, now)) {
                 continue;
             }
-            Creative creative = pickCreative(request, imp, campaign);
-            if (creative == null) {
-                continue;
+            int deal = -1;
+            long floor = impFloor;
+            Creative creative;
+            if (campaign.isDealOnly) {
+                deal = pickDeal(request, imp, deals, campaign, net, impFloor, out);
+                if (deal < 0) {
+                    continue;
+                }
+                floor = pickedFloor;
+                creative = pickedCreative;
+            } else {
+                creative = pickCreative(request, imp, campaign, null);
+                if (creative == null) {
+                    continue;
+                }
             }
             if (net > bestNet) {
                 secondNet = bestNet;
@@ -373,15 +375,35 @@ public final class AuctionEngine {
         return true;
     }
 
-    private int findDeal(List<Deal> deals, Campaign campaign) {
+    /**
+     * The first of {@code deals} the campaign buys and may use — its seat in {@code wseat}, its bid at the deal's
+     * floor, a creative fitting the imp from an advertiser in {@code wadomain} — or -1. Leaves that deal's floor in
+     * {@link #pickedFloor} and the creative in {@link #pickedCreative}.
+     */
+    private int pickDeal(BidRequest request, Imp imp, List<Deal> deals, Campaign campaign, long net, long impFloor,
+                         AuctionResult out) {
         if (deals == null) {
             return -1;
         }
         for (int d = 0; d < deals.size(); d++) {
             Deal deal = deals.get(d);
             long[] bits = index.byDeal.get(deal.id);
-            if (bits != null && CampaignBits.get(bits, campaign.index)
-                    && (deal.wseat == null || deal.wseat.isEmpty() || deal.wseat.contains(campaign.seat))) {
+            if (bits == null || !CampaignBits.get(bits, campaign.index)
+                    || (deal.wseat != null && !deal.wseat.isEmpty() && !deal.wseat.contains(campaign.seat))) {
+                continue;
+            }
+            long floor = dealFloor(deal, impFloor);
+            if (floor < 0) {
+                out.noBid(AuctionResult.UNKNOWN_CURRENCY);
+                continue;
+            }
+            if (net < floor) {
+                continue;
+            }
+            Creative creative = pickCreative(request, imp, campaign, deal.wadomain);
+            if (creative != null) {
+                pickedFloor = floor;
+                pickedCreative = creative;
                 return d;
             }
         }
@@ -396,14 +418,45 @@ public final class AuctionEngine {
         return currencies.toMicros(deal.bidfloor, deal.bidfloorcur == null ? "USD" : deal.bidfloorcur);
     }
 
-    private static Creative pickCreative(BidRequest request, Imp imp, Campaign campaign) {
+    /** The campaign's first creative that fits the imp, is not blocked and, with a {@code wadomain}, is allowed. */
+    private static Creative pickCreative(BidRequest request, Imp imp, Campaign campaign, List<String> wadomain) {
         Creative[] creatives = campaign.creatives;
         for (Creative creative : creatives) {
-            if (fitsImp(creative, imp) && !isBlocked(creative, request, imp)) {
+            if (fitsImp(creative, imp) && !isBlocked(creative, request, imp)
+                    && isAllowedAdvertiser(creative, wadomain)) {
                 return creative;
             }
         }
         return null;
+    }
+
+    /**
+     * True when {@code wadomain} is absent or empty, or lists every advertiser domain of the creative; a creative
+     * naming no advertiser cannot be shown to be an allowed one.
+     */
+    private static boolean isAllowedAdvertiser(Creative creative, List<String> wadomain) {
+        if (wadomain == null || wadomain.isEmpty()) {
+            return true;
+        }
+        List<String> adomain = creative.adomain;
+        if (adomain.isEmpty()) {
+            return false;
+        }
+        for (int d = 0; d < adomain.size(); d++) {
+            if (!containsDomain(wadomain, adomain.get(d))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean containsDomain(List<String> domains, String domain) {
+        for (int i = 0; i < domains.size(); i++) {
+            if (isSameDomain(domains.get(i), domain)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean fitsImp(Creative creative, Imp imp) {

@@ -50,6 +50,20 @@ class AuctionEngineDealsTest {
                 + " none; 0; null",
         "3; 1; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\",\"wseat\":[\"Agency2\"]}]};"
                 + " open; 3000000; null",
+        // wadomain: absent, empty or listing the creative's adomain (deal-a.example) admits, compared like badv;
+        // listing only others excludes, in the open auction too
+        "3; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"wadomain\":[]}]};"
+                + " deal-a; 5000000; DEAL-A",
+        "3; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\","
+                + "\"wadomain\":[\"x.example\",\"deal-a.example\"]}]}; deal-a; 5000000; DEAL-A",
+        "3; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\","
+                + "\"wadomain\":[\"WWW.Deal-A.Example\"]}]}; deal-a; 5000000; DEAL-A",
+        "3; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\","
+                + "\"wadomain\":[\"someone-else.example\"]}]}; none; 0; null",
+        "3; 1; ,\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"wadomain\":[\"a.example\"]}]};"
+                + " none; 0; null",
+        "3; 1; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\","
+                + "\"wadomain\":[\"someone-else.example\"]}]}; open; 3000000; null",
         // open auction with deals: both compete; the deal campaign goes through its deal
         "8; 1; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\"}]}; open; 8000000; null",
         "3; 1; ,\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\"}]}; deal-a; 5000000; DEAL-A",
@@ -117,6 +131,53 @@ class AuctionEngineDealsTest {
             int deal = result.dealIndex(0);
             assertEquals(dealId, deal < 0 ? null : request.imp.get(0).pmp.deals.get(deal).id);
         }
+    }
+
+    @Test
+    void wadomainPicksTheCreativeOfAnAllowedAdvertiser() {
+        Auction auction = new Auction(config(0, campaign("agency").advertiser("agency-one", "Agency1").bid(5)
+                .targeting("{dealIds: [DEAL-A]}")
+                .creative("id: brand-x, format: banner, w: 300, h: 250, adomain: [x.example]")
+                .creative("id: brand-y, format: banner, w: 300, h: 250, adomain: [y.example]")
+                .creative("id: no-domain, format: banner, w: 300, h: 250")));
+        String deal = ",\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"wadomain\":[%s]}]}";
+        assertEquals("agency:brand-x", auction.winner(request(json(1, String.format(deal, "")))));
+        assertEquals("agency:brand-y", auction.winner(request(json(1, String.format(deal, "\"y.example\"")))));
+        // a creative that names no advertiser cannot be shown to be an allowed one
+        assertEquals("none", auction.winner(request(json(1, String.format(deal, "\"z.example\"")))));
+    }
+
+    @Test
+    void aCreativeWithSeveralAdvertiserDomainsNeedsAllOfThemAllowed() {
+        Auction auction = new Auction(config(0, campaign("co").advertiser("agency-one", "Agency1").bid(5)
+                .targeting("{dealIds: [DEAL-A]}")
+                .creative("id: co-brand, format: banner, w: 300, h: 250, adomain: [x.example, y.example]")));
+        String deal = ",\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"wadomain\":[%s]}]}";
+        assertEquals("none", auction.winner(request(json(1, String.format(deal, "\"x.example\"")))));
+        assertEquals("co:co-brand", auction.winner(request(json(1,
+                String.format(deal, "\"y.example\",\"x.example\"")))));
+    }
+
+    @Test
+    void aCampaignBuyingSeveralDealsTakesTheFirstWhoseWadomainAllowsItsCreative() {
+        Auction auction = new Auction(config(0, campaign("multi").advertiser("agency-one", "Agency1").bid(5)
+                .targeting("{dealIds: [DEAL-A, DEAL-B]}")));
+        AuctionResult result = auction.run(request(json(1, ",\"pmp\":{\"private_auction\":1,\"deals\":["
+                + "{\"id\":\"DEAL-A\",\"wadomain\":[\"other.example\"]},"
+                + "{\"id\":\"DEAL-B\",\"wadomain\":[\"multi.example\"]}]}")));
+        assertEquals(1, result.count());
+        assertEquals(1, result.dealIndex(0));
+    }
+
+    @Test
+    void aCampaignBuyingSeveralDealsPassesOverOneWhoseFloorItDoesNotClear() {
+        Auction auction = new Auction(config(0, campaign("multi").advertiser("agency-one", "Agency1").bid(5)
+                .targeting("{dealIds: [DEAL-A, DEAL-B]}")));
+        AuctionResult result = auction.run(request(json(2, ",\"pmp\":{\"private_auction\":1,\"deals\":["
+                + "{\"id\":\"DEAL-A\",\"bidfloor\":6},{\"id\":\"DEAL-B\",\"bidfloor\":2}]}")));
+        assertEquals(1, result.count());
+        assertEquals(1, result.dealIndex(0));
+        assertEquals(2_000_000, result.priceMicros(0));
     }
 
     @Test
