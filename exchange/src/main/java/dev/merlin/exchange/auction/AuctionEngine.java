@@ -18,11 +18,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs the advertisers' auction for one bid request: candidates from the {@link TargetingIndex}, then per
- * impression formats and sizes, deals, floors (currency-converted), blocks, flight, budgets and pacing, frequency
- * caps, and the price — first price ({@code at=1}), second price ({@code at=2}: the second-highest bid plus
- * 0.01, at least the floor) or, through a fixed-price deal ({@code deal.at=3}), the deal's price. The take rate is applied to every bid the same way: a campaign bidding {@code B}
- * offers the publisher {@code B × (1 − takeRate)} and pays {@code clearing ÷ (1 − takeRate)}.
+ * Runs the advertisers' auction for one bid request: candidates from the {@link TargetingIndex} (targeting, badv,
+ * buyer seats in {@code bseat}/{@code wseat}), then per impression formats and sizes, deals, floors
+ * (currency-converted), blocks, flight, budgets and pacing, frequency caps, and the price — first price
+ * ({@code at=1}), second price ({@code at=2}: the second-highest bid plus 0.01, at least the floor) or, through a
+ * fixed-price deal ({@code deal.at=3}), the deal's price. The take rate is applied to every bid the same way: a
+ * campaign bidding {@code B} offers the publisher {@code B × (1 − takeRate)} and pays
+ * {@code clearing ÷ (1 − takeRate)}.
  *
  * <p>Allocation-free in steady state; not thread-safe — one engine per event-loop thread.
  */
@@ -174,6 +176,26 @@ public final class AuctionEngine {
                     CampaignBits.andNot(mask, bits);
                 }
             }
+        }
+        List<String> bseat = request.bseat;
+        if (bseat != null) {
+            for (int i = 0; i < bseat.size(); i++) {
+                long[] bits = index.bySeat.get(bseat.get(i));
+                if (bits != null) {
+                    CampaignBits.andNot(mask, bits);
+                }
+            }
+        }
+        List<String> wseat = request.wseat;
+        if (wseat != null && !wseat.isEmpty()) {
+            CampaignBits.clear(scratch);
+            for (int i = 0; i < wseat.size(); i++) {
+                long[] bits = index.bySeat.get(wseat.get(i));
+                if (bits != null) {
+                    CampaignBits.or(scratch, bits);
+                }
+            }
+            CampaignBits.and(mask, scratch);
         }
         return !CampaignBits.isEmpty(mask);
     }
