@@ -487,11 +487,11 @@ public final class AuctionEngine {
                 return imp.banner != null && fitsBanner(creative, imp.banner);
             case Creative.VIDEO:
                 Video video = imp.video;
-                return video != null && fitsDuration(creative, video.minduration, video.maxduration)
+                return video != null && fitsDuration(creative, video.rqddurs, video.minduration, video.maxduration)
                         && sharesMime(creative.mimes, video.mimes);
             case Creative.AUDIO:
                 Audio audio = imp.audio;
-                return audio != null && fitsDuration(creative, audio.minduration, audio.maxduration)
+                return audio != null && fitsDuration(creative, audio.rqddurs, audio.minduration, audio.maxduration)
                         && sharesMime(creative.mimes, audio.mimes);
             default:
                 return imp.nativeAd != null;
@@ -521,9 +521,22 @@ public final class AuctionEngine {
         return !hasSize;
     }
 
-    private static boolean fitsDuration(Creative creative, Integer min, Integer max) {
-        return (min == null || creative.durationSeconds >= min) && (max == null || max == 0
-                || creative.durationSeconds <= max);
+    /**
+     * OpenRTB 2.6: {@code rqddurs}, when listed, are the only durations allowed (live TV has no room for dead air)
+     * and replace {@code minduration}/{@code maxduration}; otherwise the duration lies between those two.
+     */
+    private static boolean fitsDuration(Creative creative, List<Integer> required, Integer min, Integer max) {
+        int duration = creative.durationSeconds;
+        if (required != null && !required.isEmpty()) {
+            for (int i = 0; i < required.size(); i++) {
+                Integer allowed = required.get(i);
+                if (allowed != null && allowed == duration) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return (min == null || duration >= min) && (max == null || max == 0 || duration <= max);
     }
 
     private static boolean sharesMime(List<String> creativeMimes, List<String> accepted) {

@@ -39,6 +39,10 @@ class AuctionEngineTargetingTest {
         return pipeSeparated == null ? null : Arrays.asList(pipeSeparated.split("\\|"));
     }
 
+    private static List<Integer> ints(String pipeSeparated) {
+        return pipeSeparated == null ? null : Arrays.stream(pipeSeparated.split("\\|")).map(Integer::valueOf).toList();
+    }
+
     private static Geo deviceGeo(BidRequest request) {
         if (request.device == null) {
             request.device = new Device();
@@ -333,6 +337,63 @@ class AuctionEngineTargetingTest {
         video.maxduration = max;
         video.mimes = list(mimes);
         request.imp.get(0).video = video;
+        assertEquals(expected, auction.winner(request));
+    }
+
+    @ParameterizedTest(name = "video rqddurs={0} min={1} max={2} -> {3}")
+    @CsvSource(nullValues = "null", value = {
+        "15|30, null, null, short:short-15s",
+        "30,    null, null, long:long-30s",
+        "30|60, null, null, long:long-30s",
+        "20,    null, null, none",              // exact durations only: neither 15 s nor 30 s is 20 s
+        "14|16, null, null, none",
+        "15|30, 16,   null, short:short-15s",   // with rqddurs, minduration and maxduration do not apply
+        "30,    null, 15,   long:long-30s",
+        "empty, null, 15,   short:short-15s",   // an empty list is no list: min/max apply
+        "empty, 16,   null, long:long-30s",
+    })
+    void videoRequiredDurations(String rqddurs, Integer min, Integer max, String expected) {
+        Auction auction = new Auction(config(0,
+                campaign("short").bid(3).creative("id: short-15s, format: video, durationSeconds: 15,"
+                        + " mimes: [video/mp4]"),
+                campaign("long").bid(2).creative("id: long-30s, format: video, durationSeconds: 30,"
+                        + " mimes: [video/mp4, video/webm]")));
+        BidRequest request = siteBanner();
+        request.imp.get(0).banner = null;
+        Video video = new Video();
+        video.rqddurs = "empty".equals(rqddurs) ? List.of() : ints(rqddurs);
+        video.minduration = min;
+        video.maxduration = max;
+        video.mimes = List.of("video/mp4");
+        request.imp.get(0).video = video;
+        assertEquals(expected, auction.winner(request));
+    }
+
+    @Test
+    void aCampaignServesItsCreativeOfARequiredDuration() {
+        Auction auction = new Auction(config(0, campaign("spots").bid(2)
+                .creative("id: spot-20s, format: video, durationSeconds: 20, mimes: [video/mp4]")
+                .creative("id: spot-30s, format: video, durationSeconds: 30, mimes: [video/mp4]")));
+        BidRequest request = request("{\"id\":\"r\",\"site\":{\"domain\":\"p.example\"},\"imp\":[{\"id\":\"1\","
+                + "\"video\":{\"mimes\":[\"video/mp4\"],\"rqddurs\":[15,30]}}]}");
+        assertEquals("spots:spot-30s", auction.winner(request));
+    }
+
+    @ParameterizedTest(name = "audio rqddurs={0} max={1} -> {2}")
+    @CsvSource(nullValues = "null", value = {
+        "15|30, null, podcast:podcast-30s",
+        "15,    null, none",
+        "30,    29,   podcast:podcast-30s",   // maxduration does not apply beside rqddurs
+    })
+    void audioRequiredDurations(String rqddurs, Integer max, String expected) {
+        Auction auction = new Auction(config(0,
+                campaign("podcast").bid(3).creative("id: podcast-30s, format: audio, durationSeconds: 30,"
+                        + " mimes: [audio/mpeg]")));
+        BidRequest request = siteBanner();
+        request.imp.get(0).banner = null;
+        request.imp.get(0).audio = new Audio();
+        request.imp.get(0).audio.rqddurs = ints(rqddurs);
+        request.imp.get(0).audio.maxduration = max;
         assertEquals(expected, auction.winner(request));
     }
 
