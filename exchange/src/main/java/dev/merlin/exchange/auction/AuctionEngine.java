@@ -34,7 +34,11 @@ public final class AuctionEngine {
     static final int FIRST_PRICE = 1;
     /** {@code at=2}: the winner pays the runner-up's bid plus {@link #MIN_INCREMENT_MICROS}, at least the floor. */
     static final int SECOND_PRICE = 2;
-    /** {@code deal.at=3}: the deal's {@code bidfloor} is the agreed price, and the winner pays exactly that. */
+    /**
+     * {@code deal.at=3}: the deal's {@code bidfloor} is the agreed price, and the winner pays exactly that — the
+     * floor its bid cleared (the impression's when the deal has none; higher only where {@code mincpmpersec} times
+     * the spot's duration is).
+     */
     static final int FIXED_PRICE = 3;
 
     /** The second-price increment: 0.01 in the exchange currency. */
@@ -50,7 +54,11 @@ public final class AuctionEngine {
     private final long[] requestMask;
     private final long[] impMask;
     private final long[] scratch;
-    /** What {@link #pickDeal} chose besides the deal: its floor and the creative. */
+    /** The impression's per-second floors ({@code mincpmpersec}, 0 when none) and the currency of its floors. */
+    private double videoMinCpmPerSecond;
+    private double audioMinCpmPerSecond;
+    private String floorCurrency;
+    /** The floor of the creative {@link #pickCreative} chose, and the creative {@link #pickDeal} chose. */
     private long pickedFloor;
     private Creative pickedCreative;
 
@@ -276,6 +284,13 @@ public final class AuctionEngine {
                 return;
             }
         }
+        floorCurrency = imp.bidfloorcur == null ? "USD" : imp.bidfloorcur;
+        videoMinCpmPerSecond = imp.video == null || imp.video.mincpmpersec == null ? 0 : imp.video.mincpmpersec;
+        audioMinCpmPerSecond = imp.audio == null || imp.audio.mincpmpersec == null ? 0 : imp.audio.mincpmpersec;
+        if ((videoMinCpmPerSecond > 0 || audioMinCpmPerSecond > 0) && !currencies.isKnown(floorCurrency)) {
+            out.noBid(AuctionResult.UNKNOWN_CURRENCY);
+            return;
+        }
 
         Campaign best = null;
         Creative bestCreative = null;
@@ -302,21 +317,17 @@ public final class AuctionEngine {
                 continue;
             }
             int deal = -1;
-            long floor = impFloor;
             Creative creative;
             if (campaign.isDealOnly) {
                 deal = pickDeal(request, imp, deals, campaign, net, impFloor, out);
-                if (deal < 0) {
-                    continue;
-                }
-                floor = pickedFloor;
-                creative = pickedCreative;
+                creative = deal < 0 ? null : pickedCreative;
             } else {
-                creative = pickCreative(request, imp, campaign, null);
-                if (creative == null) {
-                    continue;
-                }
+                creative = pickCreative(request, imp, campaign, null, net, impFloor);
             }
+            if (creative == null) {
+                continue;
+            }
+            long floor = pickedFloor;
             if (net > bestNet) {
                 secondNet = bestNet;
                 best = campaign;
@@ -399,8 +410,8 @@ public final class AuctionEngine {
 
     /**
      * The first of {@code deals} the campaign buys and may use — its seat in {@code wseat}, its bid at the deal's
-     * floor, a creative fitting the imp from an advertiser in {@code wadomain} — or -1. Leaves that deal's floor in
-     * {@link #pickedFloor} and the creative in {@link #pickedCreative}.
+     * floor, a creative fitting the imp from an advertiser in {@code wadomain} — or -1. Leaves the creative in
+     * {@link #pickedCreative} and its floor in {@link #pickedFloor}.
      */
     private int pickDeal(BidRequest request, Imp imp, List<Deal> deals, Campaign campaign, long net, long impFloor,
                          AuctionResult out) {
@@ -422,9 +433,8 @@ public final class AuctionEngine {
             if (net < floor) {
                 continue;
             }
-            Creative creative = pickCreative(request, imp, campaign, deal.wadomain);
+            Creative creative = pickCreative(request, imp, campaign, deal.wadomain, net, floor);
             if (creative != null) {
-                pickedFloor = floor;
                 pickedCreative = creative;
                 return d;
             }
@@ -440,16 +450,37 @@ public final class AuctionEngine {
         return currencies.toMicros(deal.bidfloor, deal.bidfloorcur == null ? "USD" : deal.bidfloorcur);
     }
 
-    /** The campaign's first creative that fits the imp, is not blocked and, with a {@code wadomain}, is allowed. */
-    private static Creative pickCreative(BidRequest request, Imp imp, Campaign campaign, List<String> wadomain) {
+    /**
+     * The campaign's first creative that fits the imp, is not blocked, is allowed by {@code wadomain} (when given)
+     * and whose floor the {@code net} bid clears; its floor is left in {@link #pickedFloor}.
+     */
+    private Creative pickCreative(BidRequest request, Imp imp, Campaign campaign, List<String> wadomain, long net,
+                                  long floor) {
         Creative[] creatives = campaign.creatives;
         for (Creative creative : creatives) {
             if (fitsImp(creative, imp) && !isBlocked(creative, request, imp)
                     && isAllowedAdvertiser(creative, wadomain)) {
-                return creative;
+                long creativeFloor = creativeFloor(creative, floor);
+                if (net >= creativeFloor) {
+                    pickedFloor = creativeFloor;
+                    return creative;
+                }
             }
         }
         return null;
+    }
+
+    /**
+     * OpenRTB 2.6 {@code mincpmpersec}: a video or audio creative's floor is the larger of {@code floor} and the
+     * per-second floor times its duration, in the impression's floor currency.
+     */
+    private long creativeFloor(Creative creative, long floor) {
+        double perSecond = creative.format == Creative.VIDEO ? videoMinCpmPerSecond
+                : creative.format == Creative.AUDIO ? audioMinCpmPerSecond : 0;
+        if (perSecond <= 0) {
+            return floor;
+        }
+        return Math.max(floor, currencies.toMicros(perSecond * creative.durationSeconds, floorCurrency));
     }
 
     /**
