@@ -26,6 +26,11 @@ import java.util.Map;
  * campaign bidding {@code B} offers the publisher {@code B × (1 − takeRate)} and pays
  * {@code clearing ÷ (1 − takeRate)}.
  *
+ * <p>The imps of one request are auctioned in order, and each win counts before any notice arrives: a campaign
+ * capped at {@code N} per period wins at most {@code N} minus what the user has seen, and a campaign with a daily
+ * or total budget wins only imps its budget left still covers at the price it wins each at (an imp it cannot
+ * afford is auctioned again without it). Pacing is the ledger's line, checked per imp.
+ *
  * <p>Allocation-free in steady state; not thread-safe — one engine per event-loop thread.
  */
 public final class AuctionEngine {
@@ -61,6 +66,21 @@ public final class AuctionEngine {
     /** The floor of the creative {@link #pickCreative} chose, and the creative {@link #pickDeal} chose. */
     private long pickedFloor;
     private Creative pickedCreative;
+    /** The imp's best eligible bid so far (its campaign, creative, deal index, net bid and floor) and the next. */
+    private Campaign best;
+    private Creative bestCreative;
+    private int bestDeal;
+    private long bestNet;
+    private long bestFloor;
+    private long secondNet;
+    /**
+     * This request's wins per campaign, so that frequency caps and budgets hold across its imps before any notice
+     * arrives: {@link #requestWins} and {@link #requestSpendMicros} (per-imp charges) are valid where the campaign's
+     * bit in {@link #wonThisRequest} is set, and that bitset is cleared per request.
+     */
+    private final long[] wonThisRequest;
+    private final int[] requestWins;
+    private final long[] requestSpendMicros;
 
     /** An engine over a catalog; {@code takeRate} is the exchange's share of each price. */
     public AuctionEngine(CampaignCatalog catalog, Currencies currencies, double takeRate, SpendView spend,
@@ -78,6 +98,9 @@ public final class AuctionEngine {
         this.requestMask = index.bits();
         this.impMask = index.bits();
         this.scratch = index.bits();
+        this.wonThisRequest = index.bits();
+        this.requestWins = new int[catalog.size()];
+        this.requestSpendMicros = new long[catalog.size()];
     }
 
     /**
@@ -91,6 +114,7 @@ public final class AuctionEngine {
      */
     public void run(BidRequest request, SegmentSet segments, long userHash, long nowEpochSeconds, AuctionResult out) {
         out.reset();
+        CampaignBits.clear(wonThisRequest);
         if (!selectRequestCandidates(request, segments, userHash)) {
             out.noBid(AuctionResult.NO_CANDIDATES);
             return;
@@ -292,12 +316,36 @@ public final class AuctionEngine {
             return;
         }
 
-        Campaign best = null;
-        Creative bestCreative = null;
-        int bestDeal = -1;
-        long bestNet = -1;
-        long bestFloor = 0;
-        long secondNet = -1;
+        int candidates = scanCandidates(request, imp, deals, impFloor, segments, userHash, now, out);
+        out.sawCandidates(candidates);
+        while (best != null) {
+            long price = clearingPrice(request, deals);
+            long charge = (price * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
+            if (isCoveredByBudget(best, charge)) {
+                countWin(best, charge);
+                out.add(impIndex, best, bestCreative, price, charge, bestDeal);
+                return;
+            }
+            // the budget left does not cover this imp at this price: the auction runs again without the campaign
+            CampaignBits.unset(impMask, best.index);
+            scanCandidates(request, imp, deals, impFloor, segments, userHash, now, out);
+        }
+        out.noBid(candidates == 0 ? AuctionResult.NO_CANDIDATES : AuctionResult.NO_ELIGIBLE);
+    }
+
+    /**
+     * Walks the imp's candidates in {@link #impMask} and leaves the highest eligible bid in {@code best…} and the
+     * runner-up's in {@link #secondNet}; returns how many candidates there were.
+     */
+    private int scanCandidates(BidRequest request, Imp imp, List<Deal> deals, long impFloor, SegmentSet segments,
+                               long userHash, long now, AuctionResult out) {
+        long[] mask = impMask;
+        best = null;
+        bestCreative = null;
+        bestDeal = -1;
+        bestNet = -1;
+        bestFloor = 0;
+        secondNet = -1;
         int candidates = 0;
         for (int c = CampaignBits.next(mask, 0); c >= 0; c = CampaignBits.next(mask, c + 1)) {
             candidates++;
@@ -305,15 +353,15 @@ public final class AuctionEngine {
             if (!campaign.isInFlight(now) || !hasAllSegments(campaign.segmentsAllOf, segments)) {
                 continue;
             }
-            if (campaign.frequencyCapImpressions > 0
-                    && frequency.impressions(userHash, campaign, now) >= campaign.frequencyCapImpressions) {
+            if (campaign.frequencyCapImpressions > 0 && frequency.impressions(userHash, campaign, now)
+                    + winsThisRequest(c) >= campaign.frequencyCapImpressions) {
                 continue;
             }
             long net = netBidMicros[c];
             if ((!campaign.isDealOnly && net < impFloor) || (bestNet >= 0 && net <= secondNet)) {
                 continue;
             }
-            if (!spend.canSpend(campaign, now)) {
+            if (!spend.canSpend(campaign, now) || budgetLeftMicros(campaign) <= 0) {
                 continue;
             }
             int deal = -1;
@@ -327,23 +375,22 @@ public final class AuctionEngine {
             if (creative == null) {
                 continue;
             }
-            long floor = pickedFloor;
             if (net > bestNet) {
                 secondNet = bestNet;
                 best = campaign;
                 bestCreative = creative;
                 bestDeal = deal;
                 bestNet = net;
-                bestFloor = floor;
+                bestFloor = pickedFloor;
             } else {
                 secondNet = net;
             }
         }
-        out.sawCandidates(candidates);
-        if (best == null) {
-            out.noBid(candidates == 0 ? AuctionResult.NO_CANDIDATES : AuctionResult.NO_ELIGIBLE);
-            return;
-        }
+        return candidates;
+    }
+
+    /** The price {@link #best} pays the publisher, by the auction type of the request or of the deal it won. */
+    private long clearingPrice(BidRequest request, List<Deal> deals) {
         int auctionType = request.at == null ? SECOND_PRICE : request.at;
         if (bestDeal >= 0) {
             Integer dealType = deals.get(bestDeal).at;
@@ -352,17 +399,50 @@ public final class AuctionEngine {
                 auctionType = dealType;
             }
         }
-        long price;
         if (auctionType == FIRST_PRICE) {
-            price = bestNet;
-        } else if (auctionType == FIXED_PRICE) {
-            price = bestFloor;
-        } else {
-            long runnerUp = secondNet >= 0 ? secondNet + MIN_INCREMENT_MICROS : MIN_INCREMENT_MICROS;
-            price = Math.min(Math.max(runnerUp, bestFloor), bestNet);
+            return bestNet;
         }
-        long charge = (price * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
-        out.add(impIndex, best, bestCreative, price, charge, bestDeal);
+        if (auctionType == FIXED_PRICE) {
+            return bestFloor;
+        }
+        long runnerUp = secondNet >= 0 ? secondNet + MIN_INCREMENT_MICROS : MIN_INCREMENT_MICROS;
+        return Math.min(Math.max(runnerUp, bestFloor), bestNet);
+    }
+
+    /** Imps the campaign has won so far in this request. */
+    private int winsThisRequest(int campaign) {
+        return CampaignBits.get(wonThisRequest, campaign) ? requestWins[campaign] : 0;
+    }
+
+    /**
+     * What is left of the campaign's daily and total budgets, micros, after what the ledger has charged and what
+     * this request has already won; {@code Long.MAX_VALUE} without budgets.
+     */
+    private long budgetLeftMicros(Campaign campaign) {
+        if (campaign.dailyBudgetMicros == Long.MAX_VALUE && campaign.totalBudgetMicros == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        long left = Math.min(campaign.dailyBudgetMicros - spend.spentTodayMicros(campaign),
+                campaign.totalBudgetMicros - spend.spentTotalMicros(campaign));
+        int c = campaign.index;
+        return CampaignBits.get(wonThisRequest, c) ? left - requestSpendMicros[c] : left;
+    }
+
+    /** True when the campaign's budget left covers one more imp charged {@code chargeCpmMicros} (a CPM). */
+    private boolean isCoveredByBudget(Campaign campaign, long chargeCpmMicros) {
+        return chargeCpmMicros / 1000L <= budgetLeftMicros(campaign);
+    }
+
+    /** Counts a win of this request against the campaign's frequency cap and budget. */
+    private void countWin(Campaign campaign, long chargeCpmMicros) {
+        int c = campaign.index;
+        if (!CampaignBits.get(wonThisRequest, c)) {
+            CampaignBits.set(wonThisRequest, c);
+            requestWins[c] = 0;
+            requestSpendMicros[c] = 0;
+        }
+        requestWins[c]++;
+        requestSpendMicros[c] += chargeCpmMicros / 1000L;
     }
 
     private void orBannerSizes(Banner banner) {

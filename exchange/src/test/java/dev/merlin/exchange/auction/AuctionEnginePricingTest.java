@@ -264,6 +264,63 @@ class AuctionEnginePricingTest {
         assertEquals(AuctionResult.UNKNOWN_CURRENCY, result.noBidReason());
     }
 
+    /** A ledger stand-in: every campaign has spent {@code spentMicros} today and in total. */
+    private static SpendView spent(long spentMicros) {
+        return new SpendView() {
+            @Override
+            public boolean canSpend(Campaign campaign, long nowEpochSeconds) {
+                return spentMicros < Math.min(campaign.dailyBudgetMicros, campaign.totalBudgetMicros);
+            }
+
+            @Override
+            public long spentTodayMicros(Campaign campaign) {
+                return spentMicros;
+            }
+
+            @Override
+            public long spentTotalMicros(Campaign campaign) {
+                return spentMicros;
+            }
+        };
+    }
+
+    @ParameterizedTest(name = "{0}={1}, spent {2} micros, at={3} -> {4}")
+    @CsvSource({
+        // no take rate; budgeted bids 3.00 CPM, other 1.00: at first price an imp costs budgeted 3.00 / 1000 = 3000
+        // micros, at second price (1.00 + 0.01) / 1000 = 1010 micros; three imps, taken in order
+        "dailyBudget, 0.009, 0,    1, budgeted|budgeted|budgeted",
+        "dailyBudget, 0.008, 0,    1, budgeted|budgeted|other",      // 6000 spent, 2000 left: not a third imp
+        "dailyBudget, 0.006, 0,    1, budgeted|budgeted|other",
+        "dailyBudget, 0.009, 3000, 1, budgeted|budgeted|other",      // what the ledger has spent counts too
+        "dailyBudget, 0.003, 0,    1, budgeted|other|other",
+        "dailyBudget, 0.002, 0,    1, other|other|other",            // not even one imp is covered
+        "totalBudget, 0.006, 0,    1, budgeted|budgeted|other",
+        // at the second price the same budget covers more imps: 3 x 1010 <= 3030, 2 x 1010 <= 3000 < 3 x 1010
+        "dailyBudget, 0.00303, 0,  2, budgeted|budgeted|budgeted",
+        "dailyBudget, 0.003, 0,    2, budgeted|budgeted|other",
+    })
+    void aCampaignWinsNoMoreImpsOfARequestThanItsBudgetCovers(String budget, String amount, long spentMicros, int at,
+                                                                String expected) {
+        Auction auction = new Auction(config(0,
+                campaign("budgeted").bid(3).set(budget, amount).set("pacing", "asap"),
+                campaign("other").bid(1)), spent(spentMicros), FrequencyView.NONE);
+        AuctionResult result = auction.run(AuctionFixture.siteBanners(3, at));
+        assertEquals(expected, AuctionFixture.winnersByImp(result, 3));
+    }
+
+    @Test
+    void whenTheBudgetDoesNotCoverTheWinnersPriceTheNextBidWinsAtItsOwnPrice() {
+        // 2500 micros left: two imps at the second price (1010 each), then budgeted drops out of the third and
+        // other wins it alone, at second price 0.01
+        Auction auction = new Auction(config(0,
+                campaign("budgeted").bid(3).set("dailyBudget", "0.0025").set("pacing", "asap"),
+                campaign("other").bid(1)), spent(0), FrequencyView.NONE);
+        AuctionResult result = auction.run(AuctionFixture.siteBanners(3, 2));
+        assertEquals("budgeted|budgeted|other", AuctionFixture.winnersByImp(result, 3));
+        assertEquals(1_010_000, result.priceMicros(1));
+        assertEquals(10_000, result.priceMicros(2));
+    }
+
     @ParameterizedTest(name = "bidfloorcur={0} -> no bid, UNKNOWN_CURRENCY")
     @CsvSource({"XYZ", "usd", "EURO"})
     void unknownFloorCurrencyIsNoBid(String currency) {

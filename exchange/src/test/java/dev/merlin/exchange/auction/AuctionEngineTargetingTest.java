@@ -539,6 +539,34 @@ class AuctionEngineTargetingTest {
         assertEquals(expected, Auction.winningCampaign(auction.run(siteBanner(), null, userHash, NOW)));
     }
 
+    @ParameterizedTest(name = "cap {0}/h, seen {1}, {2} imps -> {3}")
+    @CsvSource({
+        "1, 0, 3, capped|uncapped|uncapped",
+        "2, 0, 3, capped|capped|uncapped",
+        "3, 1, 3, capped|capped|uncapped",    // the store's count and this request's wins together
+        "3, 2, 1, capped",
+        "3, 3, 3, uncapped|uncapped|uncapped",
+        "5, 0, 3, capped|capped|capped",
+    })
+    void aFrequencyCapHoldsAcrossTheImpsOfOneRequest(int cap, int seen, int imps, String expected) {
+        Auction auction = new Auction(config(0,
+                campaign("capped").bid(5).set("frequencyCap", "{impressions: " + cap + ", periodSeconds: 3600}"),
+                campaign("uncapped").bid(1)),
+                SpendView.UNLIMITED, (user, campaign, now) -> "capped".equals(campaign.id()) ? seen : 0);
+        AuctionResult result = auction.run(AuctionFixture.siteBanners(imps, null), null, 42, NOW);
+        assertEquals(expected, AuctionFixture.winnersByImp(result, imps));
+    }
+
+    @Test
+    void aCappedCampaignAloneBidsOnlyForTheImpsItsCapLeaves() {
+        Auction auction = new Auction(config(0,
+                campaign("capped").bid(5).set("frequencyCap", "{impressions: 1, periodSeconds: 3600}")));
+        BidRequest request = AuctionFixture.siteBanners(3, null);
+        assertEquals("capped|none|none", AuctionFixture.winnersByImp(auction.run(request, null, 42, NOW), 3));
+        // the count is this request's: the next request (nothing recorded in between) starts afresh
+        assertEquals("capped|none|none", AuctionFixture.winnersByImp(auction.run(request, null, 42, NOW), 3));
+    }
+
     // ---------------------------------------------------------------- flight
 
     @ParameterizedTest(name = "now={0} -> {1}")
