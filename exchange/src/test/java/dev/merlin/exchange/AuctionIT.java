@@ -144,8 +144,6 @@ class AuctionIT {
         "iab26spec-mobile-app,       pixel-quest-installs, pixel-quest-728x90, 1.03, USD, null",
         // site video 5-30 s mp4, at=2, floor 0.03, single bidder: the floor
         "iab26spec-video,            sakura-video-global, sakura-trailer-30s, 0.03, USD, null",
-        // site native on IAB3-1, at=1: daily-globe 0.80 -> 0.68
-        "bsm-breq-native,            daily-globe-subscriptions, daily-globe-native, 0.68, USD, null",
         // DOOH 1080x1920, floor 5 GBP = 6.35 USD, cur GBP, at=1: metro 12.00 -> 10.20 USD = 8.031496 GBP
         "iab26impl-dooh-banner,      metro-screens-dooh, metro-1080x1920, 8.031496, GBP, null",
     })
@@ -181,12 +179,29 @@ class AuctionIT {
         "pbsgo-eskimi-bcat-badv-bapp, no_eligible",
         // COPPA, 300x250, floor 1 EUR = 1.08 USD: northwind's 1.02 is under it
         "pbsgo-yieldmo-coppa-gpp-eur, no_eligible",
+        // site native on IAB3-1, but wseat admits only buyer seats 771 and 772: no demo seat may bid
+        "bsm-breq-native,             no_candidates",
     })
     void sampleGetsNoBid(String sample, String reason) throws Exception {
         long before = server.metrics().noBids(reason);
         HttpResponse<String> response = post(Files.readString(samples.resolve(sample + ".json")));
         assertEquals(204, response.statusCode(), response.body());
         assertEquals(before + 1, server.metrics().noBids(reason));
+    }
+
+    @Test
+    void nativeSampleGetsDailyGlobeWhenWseatNamesItsSeat() throws Exception {
+        // the same site native on IAB3-1, at=1, with seat-dailyglobe in wseat: daily-globe 0.80 -> 0.68
+        String body = Files.readString(samples.resolve("bsm-breq-native.json"));
+        assertTrue(body.contains("\"771\""), "the sample's wseat");
+        HttpResponse<String> response = post(body.replace("\"771\"", "\"seat-dailyglobe\""));
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode json = JSON.readTree(response.body());
+        JsonNode bid = bids(json).get(0);
+        assertEquals("daily-globe-subscriptions", bid.get("cid").asText());
+        assertEquals("daily-globe-native", bid.get("crid").asText());
+        assertEquals(0.68, bid.get("price").asDouble(), 1e-9);
+        assertEquals("seat-dailyglobe", seatOf(json, bid));
     }
 
     @Test

@@ -18,15 +18,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs the advertisers' auction for one bid request: candidates from the {@link TargetingIndex}, then per
- * impression formats and sizes, deals, floors (currency-converted), blocks, flight, budgets and pacing, frequency
- * caps, and the price — first price ({@code at=1}) or second price ({@code at=2}: the second-highest bid plus
- * 0.01, at least the floor). The take rate is applied to every bid the same way: a campaign bidding {@code B}
- * offers the publisher {@code B × (1 − takeRate)} and pays {@code clearing ÷ (1 − takeRate)}.
+ * Runs the advertisers' auction for one bid request: candidates from the {@link TargetingIndex} (targeting, badv,
+ * buyer seats in {@code bseat}/{@code wseat}), then per impression formats and sizes, deals, floors
+ * (currency-converted), blocks, flight, budgets and pacing, frequency caps, and the price — first price
+ * ({@code at=1}), second price ({@code at=2}: the second-highest bid plus 0.01, at least the floor) or, through a
+ * fixed-price deal ({@code deal.at=3}), the deal's price. The take rate is applied to every bid the same way: a
+ * campaign bidding {@code B} offers the publisher {@code B × (1 − takeRate)} and pays
+ * {@code clearing ÷ (1 − takeRate)}.
+ *
+ * <p>The imps of one request are auctioned in order, and each win counts before any notice arrives: a campaign
+ * capped at {@code N} per period wins at most {@code N} minus what the user has seen, and a campaign with a daily
+ * or total budget wins only imps its budget left still covers at the price it wins each at (an imp it cannot
+ * afford is auctioned again without it). Pacing is the ledger's line, checked per imp.
  *
  * <p>Allocation-free in steady state; not thread-safe — one engine per event-loop thread.
  */
 public final class AuctionEngine {
+
+    /** {@code at=1}: the winner pays its bid. */
+    static final int FIRST_PRICE = 1;
+    /** {@code at=2}: the winner pays the runner-up's bid plus {@link #MIN_INCREMENT_MICROS}, at least the floor. */
+    static final int SECOND_PRICE = 2;
+    /**
+     * {@code deal.at=3}: the deal's {@code bidfloor} is the agreed price, and the winner pays exactly that — the
+     * floor its bid cleared (the impression's when the deal has none; higher only where {@code mincpmpersec} times
+     * the spot's duration is).
+     */
+    static final int FIXED_PRICE = 3;
 
     /** The second-price increment: 0.01 in the exchange currency. */
     static final long MIN_INCREMENT_MICROS = 10_000;
@@ -41,6 +59,28 @@ public final class AuctionEngine {
     private final long[] requestMask;
     private final long[] impMask;
     private final long[] scratch;
+    /** The impression's per-second floors ({@code mincpmpersec}, 0 when none) and the currency of its floors. */
+    private double videoMinCpmPerSecond;
+    private double audioMinCpmPerSecond;
+    private String floorCurrency;
+    /** The floor of the creative {@link #pickCreative} chose, and the creative {@link #pickDeal} chose. */
+    private long pickedFloor;
+    private Creative pickedCreative;
+    /** The imp's best eligible bid so far (its campaign, creative, deal index, net bid and floor) and the next. */
+    private Campaign best;
+    private Creative bestCreative;
+    private int bestDeal;
+    private long bestNet;
+    private long bestFloor;
+    private long secondNet;
+    /**
+     * This request's wins per campaign, so that frequency caps and budgets hold across its imps before any notice
+     * arrives: {@link #requestWins} and {@link #requestSpendMicros} (per-imp charges) are valid where the campaign's
+     * bit in {@link #wonThisRequest} is set, and that bitset is cleared per request.
+     */
+    private final long[] wonThisRequest;
+    private final int[] requestWins;
+    private final long[] requestSpendMicros;
 
     /** An engine over a catalog; {@code takeRate} is the exchange's share of each price. */
     public AuctionEngine(CampaignCatalog catalog, Currencies currencies, double takeRate, SpendView spend,
@@ -58,6 +98,9 @@ public final class AuctionEngine {
         this.requestMask = index.bits();
         this.impMask = index.bits();
         this.scratch = index.bits();
+        this.wonThisRequest = index.bits();
+        this.requestWins = new int[catalog.size()];
+        this.requestSpendMicros = new long[catalog.size()];
     }
 
     /**
@@ -71,6 +114,7 @@ public final class AuctionEngine {
      */
     public void run(BidRequest request, SegmentSet segments, long userHash, long nowEpochSeconds, AuctionResult out) {
         out.reset();
+        CampaignBits.clear(wonThisRequest);
         if (!selectRequestCandidates(request, segments, userHash)) {
             out.noBid(AuctionResult.NO_CANDIDATES);
             return;
@@ -165,6 +209,26 @@ public final class AuctionEngine {
                 }
             }
         }
+        List<String> bseat = request.bseat;
+        if (bseat != null) {
+            for (int i = 0; i < bseat.size(); i++) {
+                long[] bits = index.bySeat.get(bseat.get(i));
+                if (bits != null) {
+                    CampaignBits.andNot(mask, bits);
+                }
+            }
+        }
+        List<String> wseat = request.wseat;
+        if (wseat != null && !wseat.isEmpty()) {
+            CampaignBits.clear(scratch);
+            for (int i = 0; i < wseat.size(); i++) {
+                long[] bits = index.bySeat.get(wseat.get(i));
+                if (bits != null) {
+                    CampaignBits.or(scratch, bits);
+                }
+            }
+            CampaignBits.and(mask, scratch);
+        }
         return !CampaignBits.isEmpty(mask);
     }
 
@@ -244,13 +308,44 @@ public final class AuctionEngine {
                 return;
             }
         }
+        floorCurrency = imp.bidfloorcur == null ? "USD" : imp.bidfloorcur;
+        videoMinCpmPerSecond = imp.video == null || imp.video.mincpmpersec == null ? 0 : imp.video.mincpmpersec;
+        audioMinCpmPerSecond = imp.audio == null || imp.audio.mincpmpersec == null ? 0 : imp.audio.mincpmpersec;
+        if ((videoMinCpmPerSecond > 0 || audioMinCpmPerSecond > 0) && !currencies.isKnown(floorCurrency)) {
+            out.noBid(AuctionResult.UNKNOWN_CURRENCY);
+            return;
+        }
 
-        Campaign best = null;
-        Creative bestCreative = null;
-        int bestDeal = -1;
-        long bestNet = -1;
-        long bestFloor = 0;
-        long secondNet = -1;
+        int candidates = scanCandidates(request, imp, deals, impFloor, segments, userHash, now, out);
+        out.sawCandidates(candidates);
+        while (best != null) {
+            long price = clearingPrice(request, deals);
+            long charge = (price * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
+            if (isCoveredByBudget(best, charge)) {
+                countWin(best, charge);
+                out.add(impIndex, best, bestCreative, price, charge, bestDeal);
+                return;
+            }
+            // the budget left does not cover this imp at this price: the auction runs again without the campaign
+            CampaignBits.unset(impMask, best.index);
+            scanCandidates(request, imp, deals, impFloor, segments, userHash, now, out);
+        }
+        out.noBid(candidates == 0 ? AuctionResult.NO_CANDIDATES : AuctionResult.NO_ELIGIBLE);
+    }
+
+    /**
+     * Walks the imp's candidates in {@link #impMask} and leaves the highest eligible bid in {@code best…} and the
+     * runner-up's in {@link #secondNet}; returns how many candidates there were.
+     */
+    private int scanCandidates(BidRequest request, Imp imp, List<Deal> deals, long impFloor, SegmentSet segments,
+                               long userHash, long now, AuctionResult out) {
+        long[] mask = impMask;
+        best = null;
+        bestCreative = null;
+        bestDeal = -1;
+        bestNet = -1;
+        bestFloor = 0;
+        secondNet = -1;
         int candidates = 0;
         for (int c = CampaignBits.next(mask, 0); c >= 0; c = CampaignBits.next(mask, c + 1)) {
             candidates++;
@@ -258,31 +353,25 @@ public final class AuctionEngine {
             if (!campaign.isInFlight(now) || !hasAllSegments(campaign.segmentsAllOf, segments)) {
                 continue;
             }
-            if (campaign.frequencyCapImpressions > 0
-                    && frequency.impressions(userHash, campaign, now) >= campaign.frequencyCapImpressions) {
+            if (campaign.frequencyCapImpressions > 0 && frequency.impressions(userHash, campaign, now)
+                    + winsThisRequest(c) >= campaign.frequencyCapImpressions) {
+                continue;
+            }
+            long net = netBidMicros[c];
+            if ((!campaign.isDealOnly && net < impFloor) || (bestNet >= 0 && net <= secondNet)) {
+                continue;
+            }
+            if (!spend.canSpend(campaign, now) || budgetLeftMicros(campaign) <= 0) {
                 continue;
             }
             int deal = -1;
-            long floor = impFloor;
+            Creative creative;
             if (campaign.isDealOnly) {
-                deal = findDeal(deals, campaign);
-                if (deal < 0) {
-                    continue;
-                }
-                floor = dealFloor(deals.get(deal));
-                if (floor < 0) {
-                    out.noBid(AuctionResult.UNKNOWN_CURRENCY);
-                    continue;
-                }
+                deal = pickDeal(request, imp, deals, campaign, net, impFloor, out);
+                creative = deal < 0 ? null : pickedCreative;
+            } else {
+                creative = pickCreative(request, imp, campaign, null, net, impFloor);
             }
-            long net = netBidMicros[c];
-            if (net < floor || (bestNet >= 0 && net <= secondNet)) {
-                continue;
-            }
-            if (!spend.canSpend(campaign, now)) {
-                continue;
-            }
-            Creative creative = pickCreative(request, imp, campaign);
             if (creative == null) {
                 continue;
             }
@@ -292,29 +381,68 @@ public final class AuctionEngine {
                 bestCreative = creative;
                 bestDeal = deal;
                 bestNet = net;
-                bestFloor = floor;
+                bestFloor = pickedFloor;
             } else {
                 secondNet = net;
             }
         }
-        out.sawCandidates(candidates);
-        if (best == null) {
-            out.noBid(candidates == 0 ? AuctionResult.NO_CANDIDATES : AuctionResult.NO_ELIGIBLE);
-            return;
+        return candidates;
+    }
+
+    /** The price {@link #best} pays the publisher, by the auction type of the request or of the deal it won. */
+    private long clearingPrice(BidRequest request, List<Deal> deals) {
+        int auctionType = request.at == null ? SECOND_PRICE : request.at;
+        if (bestDeal >= 0) {
+            Integer dealType = deals.get(bestDeal).at;
+            // a fixed-price deal without a price has nothing to fix the price at: the request's rule applies
+            if (dealType != null && (dealType != FIXED_PRICE || bestFloor > 0)) {
+                auctionType = dealType;
+            }
         }
-        int auctionType = request.at == null ? 2 : request.at;
-        if (bestDeal >= 0 && deals.get(bestDeal).at != null) {
-            auctionType = deals.get(bestDeal).at;
+        if (auctionType == FIRST_PRICE) {
+            return bestNet;
         }
-        long price;
-        if (auctionType == 1) {
-            price = bestNet;
-        } else {
-            long runnerUp = secondNet >= 0 ? secondNet + MIN_INCREMENT_MICROS : MIN_INCREMENT_MICROS;
-            price = Math.min(Math.max(runnerUp, bestFloor), bestNet);
+        if (auctionType == FIXED_PRICE) {
+            return bestFloor;
         }
-        long charge = (price * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
-        out.add(impIndex, best, bestCreative, price, charge, bestDeal);
+        long runnerUp = secondNet >= 0 ? secondNet + MIN_INCREMENT_MICROS : MIN_INCREMENT_MICROS;
+        return Math.min(Math.max(runnerUp, bestFloor), bestNet);
+    }
+
+    /** Imps the campaign has won so far in this request. */
+    private int winsThisRequest(int campaign) {
+        return CampaignBits.get(wonThisRequest, campaign) ? requestWins[campaign] : 0;
+    }
+
+    /**
+     * What is left of the campaign's daily and total budgets, micros, after what the ledger has charged and what
+     * this request has already won; {@code Long.MAX_VALUE} without budgets.
+     */
+    private long budgetLeftMicros(Campaign campaign) {
+        if (campaign.dailyBudgetMicros == Long.MAX_VALUE && campaign.totalBudgetMicros == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        long left = Math.min(campaign.dailyBudgetMicros - spend.spentTodayMicros(campaign),
+                campaign.totalBudgetMicros - spend.spentTotalMicros(campaign));
+        int c = campaign.index;
+        return CampaignBits.get(wonThisRequest, c) ? left - requestSpendMicros[c] : left;
+    }
+
+    /** True when the campaign's budget left covers one more imp charged {@code chargeCpmMicros} (a CPM). */
+    private boolean isCoveredByBudget(Campaign campaign, long chargeCpmMicros) {
+        return chargeCpmMicros / 1000L <= budgetLeftMicros(campaign);
+    }
+
+    /** Counts a win of this request against the campaign's frequency cap and budget. */
+    private void countWin(Campaign campaign, long chargeCpmMicros) {
+        int c = campaign.index;
+        if (!CampaignBits.get(wonThisRequest, c)) {
+            CampaignBits.set(wonThisRequest, c);
+            requestWins[c] = 0;
+            requestSpendMicros[c] = 0;
+        }
+        requestWins[c]++;
+        requestSpendMicros[c] += chargeCpmMicros / 1000L;
     }
 
     private void orBannerSizes(Banner banner) {
@@ -360,36 +488,108 @@ public final class AuctionEngine {
         return true;
     }
 
-    private int findDeal(List<Deal> deals, Campaign campaign) {
+    /**
+     * The first of {@code deals} the campaign buys and may use — its seat in {@code wseat}, its bid at the deal's
+     * floor, a creative fitting the imp from an advertiser in {@code wadomain} — or -1. Leaves the creative in
+     * {@link #pickedCreative} and its floor in {@link #pickedFloor}.
+     */
+    private int pickDeal(BidRequest request, Imp imp, List<Deal> deals, Campaign campaign, long net, long impFloor,
+                         AuctionResult out) {
         if (deals == null) {
             return -1;
         }
         for (int d = 0; d < deals.size(); d++) {
             Deal deal = deals.get(d);
             long[] bits = index.byDeal.get(deal.id);
-            if (bits != null && CampaignBits.get(bits, campaign.index)
-                    && (deal.wseat == null || deal.wseat.isEmpty() || deal.wseat.contains(campaign.seat))) {
+            if (bits == null || !CampaignBits.get(bits, campaign.index)
+                    || (deal.wseat != null && !deal.wseat.isEmpty() && !deal.wseat.contains(campaign.seat))) {
+                continue;
+            }
+            long floor = dealFloor(deal, impFloor);
+            if (floor < 0) {
+                out.noBid(AuctionResult.UNKNOWN_CURRENCY);
+                continue;
+            }
+            if (net < floor) {
+                continue;
+            }
+            Creative creative = pickCreative(request, imp, campaign, deal.wadomain, net, floor);
+            if (creative != null) {
+                pickedCreative = creative;
                 return d;
             }
         }
         return -1;
     }
 
-    private long dealFloor(Deal deal) {
+    /** The deal's floor, or the impression's ({@code impFloor}) when the deal sets none; -1 for an unknown currency. */
+    private long dealFloor(Deal deal, long impFloor) {
         if (deal.bidfloor == null || deal.bidfloor <= 0) {
-            return 0;
+            return impFloor;
         }
         return currencies.toMicros(deal.bidfloor, deal.bidfloorcur == null ? "USD" : deal.bidfloorcur);
     }
 
-    private static Creative pickCreative(BidRequest request, Imp imp, Campaign campaign) {
+    /**
+     * The campaign's first creative that fits the imp, is not blocked, is allowed by {@code wadomain} (when given)
+     * and whose floor the {@code net} bid clears; its floor is left in {@link #pickedFloor}.
+     */
+    private Creative pickCreative(BidRequest request, Imp imp, Campaign campaign, List<String> wadomain, long net,
+                                  long floor) {
         Creative[] creatives = campaign.creatives;
         for (Creative creative : creatives) {
-            if (fitsImp(creative, imp) && !isBlocked(creative, request, imp)) {
-                return creative;
+            if (fitsImp(creative, imp) && !isBlocked(creative, request, imp)
+                    && isAllowedAdvertiser(creative, wadomain)) {
+                long creativeFloor = creativeFloor(creative, floor);
+                if (net >= creativeFloor) {
+                    pickedFloor = creativeFloor;
+                    return creative;
+                }
             }
         }
         return null;
+    }
+
+    /**
+     * OpenRTB 2.6 {@code mincpmpersec}: a video or audio creative's floor is the larger of {@code floor} and the
+     * per-second floor times its duration, in the impression's floor currency.
+     */
+    private long creativeFloor(Creative creative, long floor) {
+        double perSecond = creative.format == Creative.VIDEO ? videoMinCpmPerSecond
+                : creative.format == Creative.AUDIO ? audioMinCpmPerSecond : 0;
+        if (perSecond <= 0) {
+            return floor;
+        }
+        return Math.max(floor, currencies.toMicros(perSecond * creative.durationSeconds, floorCurrency));
+    }
+
+    /**
+     * True when {@code wadomain} is absent or empty, or lists every advertiser domain of the creative; a creative
+     * naming no advertiser cannot be shown to be an allowed one.
+     */
+    private static boolean isAllowedAdvertiser(Creative creative, List<String> wadomain) {
+        if (wadomain == null || wadomain.isEmpty()) {
+            return true;
+        }
+        List<String> adomain = creative.adomain;
+        if (adomain.isEmpty()) {
+            return false;
+        }
+        for (int d = 0; d < adomain.size(); d++) {
+            if (!containsDomain(wadomain, adomain.get(d))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean containsDomain(List<String> domains, String domain) {
+        for (int i = 0; i < domains.size(); i++) {
+            if (isSameDomain(domains.get(i), domain)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean fitsImp(Creative creative, Imp imp) {
@@ -398,11 +598,11 @@ public final class AuctionEngine {
                 return imp.banner != null && fitsBanner(creative, imp.banner);
             case Creative.VIDEO:
                 Video video = imp.video;
-                return video != null && fitsDuration(creative, video.minduration, video.maxduration)
+                return video != null && fitsDuration(creative, video.rqddurs, video.minduration, video.maxduration)
                         && sharesMime(creative.mimes, video.mimes);
             case Creative.AUDIO:
                 Audio audio = imp.audio;
-                return audio != null && fitsDuration(creative, audio.minduration, audio.maxduration)
+                return audio != null && fitsDuration(creative, audio.rqddurs, audio.minduration, audio.maxduration)
                         && sharesMime(creative.mimes, audio.mimes);
             default:
                 return imp.nativeAd != null;
@@ -432,9 +632,22 @@ public final class AuctionEngine {
         return !hasSize;
     }
 
-    private static boolean fitsDuration(Creative creative, Integer min, Integer max) {
-        return (min == null || creative.durationSeconds >= min) && (max == null || max == 0
-                || creative.durationSeconds <= max);
+    /**
+     * OpenRTB 2.6: {@code rqddurs}, when listed, are the only durations allowed (live TV has no room for dead air)
+     * and replace {@code minduration}/{@code maxduration}; otherwise the duration lies between those two.
+     */
+    private static boolean fitsDuration(Creative creative, List<Integer> required, Integer min, Integer max) {
+        int duration = creative.durationSeconds;
+        if (required != null && !required.isEmpty()) {
+            for (int i = 0; i < required.size(); i++) {
+                Integer allowed = required.get(i);
+                if (allowed != null && allowed == duration) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return (min == null || duration >= min) && (max == null || max == 0 || duration <= max);
     }
 
     private static boolean sharesMime(List<String> creativeMimes, List<String> accepted) {

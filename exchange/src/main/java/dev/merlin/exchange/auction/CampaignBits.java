@@ -17,6 +17,10 @@ final class CampaignBits {
         bits[index >>> 6] |= 1L << index;
     }
 
+    static void unset(long[] bits, int index) {
+        bits[index >>> 6] &= ~(1L << index);
+    }
+
     static boolean get(long[] bits, int index) {
         return (bits[index >>> 6] & (1L << index)) != 0;
     }

@@ -45,6 +45,8 @@ final class TargetingIndex {
     final long[] anySegment;
     final Int2ObjectHashMap<long[]> bySegmentNoneOf = new Int2ObjectHashMap<>();
     final Map<String, long[]> byAdomain = new HashMap<>();
+    /** Campaigns by their advertiser's seat, exactly as configured (seats are case-sensitive). */
+    final Map<String, long[]> bySeat = new HashMap<>();
     final long[] needsUserData;
     final long[] frequencyCapped;
 
@@ -82,6 +84,7 @@ final class TargetingIndex {
         for (AdvertiserConfig advertiser : config.advertisers()) {
             for (CampaignConfig campaign : advertiser.campaigns()) {
                 TargetingConfig t = campaign.targeting();
+                CampaignBits.set(bySeat.computeIfAbsent(advertiser.seat(), k -> bits()), index);
                 addValues(byCountry, anyCountry, t.countries(), index, false);
                 addValues(byRegion, anyRegion, t.regions(), index, false);
                 if (t.deviceTypes().isEmpty()) {

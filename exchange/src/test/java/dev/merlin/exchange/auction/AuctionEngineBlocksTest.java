@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The seller's blocks ({@code bcat}, {@code badv}, {@code bapp}, {@code battr}): a blocked creative gives way to
- * the campaign's next creative that fits and is not blocked, then to other campaigns.
+ * the campaign's next creative that fits and is not blocked, then to other campaigns. Buyer seats: a seat in
+ * {@code bseat} never bids, and a non-empty {@code wseat} admits only the seats it lists.
  */
 class AuctionEngineBlocksTest {
 
@@ -92,6 +93,40 @@ class AuctionEngineBlocksTest {
         BidRequest request = siteBanner();
         request.bapp = list(bapp);
         assertEquals(expected, auction().winner(request));
+    }
+
+    @ParameterizedTest(name = "bseat={0} wseat={1} -> {2}")
+    @CsvSource(nullValues = "null", value = {
+        "null,                  null,                  brand:brand-sports",
+        "seat-brand,            null,                  other:other-news",
+        "seat-x|seat-brand,     null,                  other:other-news",
+        "seat-brand|seat-other, null,                  none",
+        "Seat-Brand,            null,                  brand:brand-sports",   // seats are case-sensitive
+        "null,                  seat-other,            other:other-news",
+        "null,                  seat-other|seat-brand, brand:brand-sports",
+        "null,                  some-other-seat,       none",
+        "null,                  empty,                 brand:brand-sports",   // an empty wseat restricts nothing
+        "seat-brand,            seat-brand|seat-other, other:other-news",
+    })
+    void bseatAndWseat(String bseat, String wseat, String expected) {
+        BidRequest request = siteBanner();
+        request.bseat = list(bseat);
+        request.wseat = "empty".equals(wseat) ? List.of() : list(wseat);
+        assertEquals(expected, auction().winner(request));
+    }
+
+    @Test
+    void bseatBlocksEveryCampaignOfTheSeat() {
+        Auction auction = new Auction(config(0,
+                campaign("brand-a").advertiser("brand", "brand-seat").bid(3),
+                campaign("brand-b").advertiser("brand", "brand-seat").bid(2),
+                campaign("rival").bid(1)));
+        BidRequest request = siteBanner();
+        request.bseat = List.of("brand-seat");
+        assertEquals("rival", Auction.winningCampaign(auction.run(request)));
+        request.bseat = null;
+        request.wseat = List.of("brand-seat");
+        assertEquals("brand-a", Auction.winningCampaign(auction.run(request)));
     }
 
     @ParameterizedTest(name = "banner.battr={0} -> {1}")

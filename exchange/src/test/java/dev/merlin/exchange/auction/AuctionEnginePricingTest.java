@@ -8,16 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.merlin.config.ExchangeSettings;
 import dev.merlin.exchange.auction.AuctionFixture.Auction;
 import dev.merlin.exchange.auction.AuctionFixture.CampaignYaml;
+import dev.merlin.protocol.model.Audio;
 import dev.merlin.protocol.model.BidRequest;
+import dev.merlin.protocol.model.Video;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Price rules with exact micros: first and second price, floors in several currencies, and the take rate. Every
- * expected figure is worked out by hand in the row's comment from the config (USD exchange currency, take rate
- * 15% unless the row says otherwise), not read back from the engine.
+ * Price rules with exact micros: first and second price, floors in several currencies (and per second of video
+ * or audio, {@code mincpmpersec}), and the take rate. Every expected figure is worked out by hand in the row's
+ * comment from the config (USD exchange currency, take rate 15% unless the row says otherwise), not read back from
+ * the engine.
  */
 class AuctionEnginePricingTest {
 
@@ -162,6 +166,159 @@ class AuctionEnginePricingTest {
         result = auction.run(request);
         assertEquals("euro", Auction.winningCampaign(result));
         assertEquals(4_320_000, result.priceMicros(0));
+    }
+
+    @ParameterizedTest(name = "at={0} bidfloor={1} {2} mincpmpersec={3} -> {4} pays {5}")
+    @CsvSource(nullValues = "null", value = {
+        // no take rate; long bids 5.00 with a 30 s spot, short 2.00 with a 15 s spot
+        "1, null, null, null, long,  5000000",
+        // 0.20/s: long's floor is 6.00 (> 5.00), short's 3.00 (> 2.00)
+        "1, null, null, 0.2,  none,  0",
+        // 0.10/s: floors 3.00 and 1.50; first price pays the bid
+        "1, null, null, 0.1,  long,  5000000",
+        // second price: runner-up 2.00 + 0.01 is under long's own floor 3.00, so 3.00
+        "2, null, null, 0.1,  long,  3000000",
+        // 0.15/s: short's floor 2.25 shuts it out; long alone pays its floor 4.50
+        "2, null, null, 0.15, long,  4500000",
+        // the floor is the larger of bidfloor and mincpmpersec x duration
+        "2, 4,    null, 0.1,  long,  4000000",
+        "2, 1,    null, 0.1,  long,  3000000",
+        "2, 1,    USD,  0.05, long,  2010000",   // floors 1.50 and 1.00: the runner-up sets the price
+        // mincpmpersec is in bidfloorcur: 0.15 EUR = 0.162 USD/s, long's floor 4.86, short's 2.43 (out)
+        "2, null, EUR,  0.15, long,  4860000",
+        "1, null, EUR,  0.2,  none,  0",          // 0.216 x 30 = 6.48
+    })
+    void videoMinCpmPerSecondIsAFloorPerCreativeDuration(int at, Double floor, String floorCurrency,
+                                                         Double minCpmPerSecond, String winner, long priceMicros) {
+        Auction auction = new Auction(config(0,
+                campaign("long").bid(5).creative("id: long-30s, format: video, durationSeconds: 30,"
+                        + " mimes: [video/mp4]"),
+                campaign("short").bid(2).creative("id: short-15s, format: video, durationSeconds: 15,"
+                        + " mimes: [video/mp4]")));
+        BidRequest request = siteBanner();
+        request.at = at;
+        request.imp.get(0).banner = null;
+        request.imp.get(0).video = new Video();
+        request.imp.get(0).video.mimes = List.of("video/mp4");
+        request.imp.get(0).video.mincpmpersec = minCpmPerSecond;
+        request.imp.get(0).bidfloor = floor;
+        request.imp.get(0).bidfloorcur = floorCurrency;
+        AuctionResult result = auction.run(request);
+        assertEquals(winner, Auction.winningCampaign(result));
+        if (!"none".equals(winner)) {
+            assertEquals(priceMicros, result.priceMicros(0), "price micros");
+        } else {
+            assertEquals(AuctionResult.NO_ELIGIBLE, result.noBidReason());
+        }
+    }
+
+    @Test
+    void aCampaignServesAShorterSpotWhenTheLongerOnesFloorIsOverItsBid() {
+        // 0.20/s: the 30 s spot's floor is 6.00, over the 5.00 bid; the 15 s spot's is 3.00
+        Auction auction = new Auction(config(0, campaign("spots").bid(5)
+                .creative("id: spot-30s, format: video, durationSeconds: 30, mimes: [video/mp4]")
+                .creative("id: spot-15s, format: video, durationSeconds: 15, mimes: [video/mp4]")));
+        BidRequest request = AuctionFixture.request("{\"id\":\"r\",\"at\":2,\"site\":{\"domain\":\"p.example\"},"
+                + "\"imp\":[{\"id\":\"1\",\"video\":{\"mimes\":[\"video/mp4\"],\"mincpmpersec\":0.2}}]}");
+        AuctionResult result = auction.run(request);
+        assertEquals("spots:spot-15s", Auction.winner(result));
+        assertEquals(3_000_000, result.priceMicros(0));
+    }
+
+    @ParameterizedTest(name = "audio.mincpmpersec={0} -> {1}")
+    @CsvSource({
+        "0.2, none",      // a 30 s ad at 0.20/s: floor 6.00 over the 3.00 bid
+        "0.1, podcast",   // floor 3.00: a bid equal to the floor clears it
+    })
+    void audioMinCpmPerSecondIsAFloorToo(double minCpmPerSecond, String winner) {
+        Auction auction = new Auction(config(0, campaign("podcast").bid(3)
+                .creative("id: podcast-30s, format: audio, durationSeconds: 30, mimes: [audio/mpeg]")));
+        BidRequest request = siteBanner();
+        request.at = 1;
+        request.imp.get(0).banner = null;
+        request.imp.get(0).audio = new Audio();
+        request.imp.get(0).audio.mincpmpersec = minCpmPerSecond;
+        assertEquals(winner, Auction.winningCampaign(auction.run(request)));
+    }
+
+    @Test
+    void mincpmpersecDoesNotApplyToTheBannerOfAMultiFormatImp() {
+        Auction auction = new Auction(config(0, campaign("display").bid(2).banner(300, 250)));
+        BidRequest request = siteBanner();
+        request.imp.get(0).video = new Video();
+        request.imp.get(0).video.mincpmpersec = 1.0;
+        assertEquals("display", Auction.winningCampaign(auction.run(request)));
+    }
+
+    @Test
+    void mincpmpersecInAnUnknownCurrencyIsNoBid() {
+        Auction auction = new Auction(config(0, campaign("long").bid(5)
+                .creative("id: long-30s, format: video, durationSeconds: 30, mimes: [video/mp4]")));
+        BidRequest request = siteBanner();
+        request.imp.get(0).banner = null;
+        request.imp.get(0).video = new Video();
+        request.imp.get(0).video.mincpmpersec = 0.01;
+        request.imp.get(0).bidfloorcur = "XYZ";
+        AuctionResult result = auction.run(request);
+        assertEquals(0, result.count());
+        assertEquals(AuctionResult.UNKNOWN_CURRENCY, result.noBidReason());
+    }
+
+    /** A ledger stand-in: every campaign has spent {@code spentMicros} today and in total. */
+    private static SpendView spent(long spentMicros) {
+        return new SpendView() {
+            @Override
+            public boolean canSpend(Campaign campaign, long nowEpochSeconds) {
+                return spentMicros < Math.min(campaign.dailyBudgetMicros, campaign.totalBudgetMicros);
+            }
+
+            @Override
+            public long spentTodayMicros(Campaign campaign) {
+                return spentMicros;
+            }
+
+            @Override
+            public long spentTotalMicros(Campaign campaign) {
+                return spentMicros;
+            }
+        };
+    }
+
+    @ParameterizedTest(name = "{0}={1}, spent {2} micros, at={3} -> {4}")
+    @CsvSource({
+        // no take rate; budgeted bids 3.00 CPM, other 1.00: at first price an imp costs budgeted 3.00 / 1000 = 3000
+        // micros, at second price (1.00 + 0.01) / 1000 = 1010 micros; three imps, taken in order
+        "dailyBudget, 0.009, 0,    1, budgeted|budgeted|budgeted",
+        "dailyBudget, 0.008, 0,    1, budgeted|budgeted|other",      // 6000 spent, 2000 left: not a third imp
+        "dailyBudget, 0.006, 0,    1, budgeted|budgeted|other",
+        "dailyBudget, 0.009, 3000, 1, budgeted|budgeted|other",      // what the ledger has spent counts too
+        "dailyBudget, 0.003, 0,    1, budgeted|other|other",
+        "dailyBudget, 0.002, 0,    1, other|other|other",            // not even one imp is covered
+        "totalBudget, 0.006, 0,    1, budgeted|budgeted|other",
+        // at the second price the same budget covers more imps: 3 x 1010 <= 3030, 2 x 1010 <= 3000 < 3 x 1010
+        "dailyBudget, 0.00303, 0,  2, budgeted|budgeted|budgeted",
+        "dailyBudget, 0.003, 0,    2, budgeted|budgeted|other",
+    })
+    void aCampaignWinsNoMoreImpsOfARequestThanItsBudgetCovers(String budget, String amount, long spentMicros, int at,
+                                                                String expected) {
+        Auction auction = new Auction(config(0,
+                campaign("budgeted").bid(3).set(budget, amount).set("pacing", "asap"),
+                campaign("other").bid(1)), spent(spentMicros), FrequencyView.NONE);
+        AuctionResult result = auction.run(AuctionFixture.siteBanners(3, at));
+        assertEquals(expected, AuctionFixture.winnersByImp(result, 3));
+    }
+
+    @Test
+    void whenTheBudgetDoesNotCoverTheWinnersPriceTheNextBidWinsAtItsOwnPrice() {
+        // 2500 micros left: two imps at the second price (1010 each), then budgeted drops out of the third and
+        // other wins it alone, at second price 0.01
+        Auction auction = new Auction(config(0,
+                campaign("budgeted").bid(3).set("dailyBudget", "0.0025").set("pacing", "asap"),
+                campaign("other").bid(1)), spent(0), FrequencyView.NONE);
+        AuctionResult result = auction.run(AuctionFixture.siteBanners(3, 2));
+        assertEquals("budgeted|budgeted|other", AuctionFixture.winnersByImp(result, 3));
+        assertEquals(1_010_000, result.priceMicros(1));
+        assertEquals(10_000, result.priceMicros(2));
     }
 
     @ParameterizedTest(name = "bidfloorcur={0} -> no bid, UNKNOWN_CURRENCY")

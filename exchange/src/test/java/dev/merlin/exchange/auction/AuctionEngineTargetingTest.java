@@ -39,6 +39,10 @@ class AuctionEngineTargetingTest {
         return pipeSeparated == null ? null : Arrays.asList(pipeSeparated.split("\\|"));
     }
 
+    private static List<Integer> ints(String pipeSeparated) {
+        return pipeSeparated == null ? null : Arrays.stream(pipeSeparated.split("\\|")).map(Integer::valueOf).toList();
+    }
+
     private static Geo deviceGeo(BidRequest request) {
         if (request.device == null) {
             request.device = new Device();
@@ -336,6 +340,63 @@ class AuctionEngineTargetingTest {
         assertEquals(expected, auction.winner(request));
     }
 
+    @ParameterizedTest(name = "video rqddurs={0} min={1} max={2} -> {3}")
+    @CsvSource(nullValues = "null", value = {
+        "15|30, null, null, short:short-15s",
+        "30,    null, null, long:long-30s",
+        "30|60, null, null, long:long-30s",
+        "20,    null, null, none",              // exact durations only: neither 15 s nor 30 s is 20 s
+        "14|16, null, null, none",
+        "15|30, 16,   null, short:short-15s",   // with rqddurs, minduration and maxduration do not apply
+        "30,    null, 15,   long:long-30s",
+        "empty, null, 15,   short:short-15s",   // an empty list is no list: min/max apply
+        "empty, 16,   null, long:long-30s",
+    })
+    void videoRequiredDurations(String rqddurs, Integer min, Integer max, String expected) {
+        Auction auction = new Auction(config(0,
+                campaign("short").bid(3).creative("id: short-15s, format: video, durationSeconds: 15,"
+                        + " mimes: [video/mp4]"),
+                campaign("long").bid(2).creative("id: long-30s, format: video, durationSeconds: 30,"
+                        + " mimes: [video/mp4, video/webm]")));
+        BidRequest request = siteBanner();
+        request.imp.get(0).banner = null;
+        Video video = new Video();
+        video.rqddurs = "empty".equals(rqddurs) ? List.of() : ints(rqddurs);
+        video.minduration = min;
+        video.maxduration = max;
+        video.mimes = List.of("video/mp4");
+        request.imp.get(0).video = video;
+        assertEquals(expected, auction.winner(request));
+    }
+
+    @Test
+    void aCampaignServesItsCreativeOfARequiredDuration() {
+        Auction auction = new Auction(config(0, campaign("spots").bid(2)
+                .creative("id: spot-20s, format: video, durationSeconds: 20, mimes: [video/mp4]")
+                .creative("id: spot-30s, format: video, durationSeconds: 30, mimes: [video/mp4]")));
+        BidRequest request = request("{\"id\":\"r\",\"site\":{\"domain\":\"p.example\"},\"imp\":[{\"id\":\"1\","
+                + "\"video\":{\"mimes\":[\"video/mp4\"],\"rqddurs\":[15,30]}}]}");
+        assertEquals("spots:spot-30s", auction.winner(request));
+    }
+
+    @ParameterizedTest(name = "audio rqddurs={0} max={1} -> {2}")
+    @CsvSource(nullValues = "null", value = {
+        "15|30, null, podcast:podcast-30s",
+        "15,    null, none",
+        "30,    29,   podcast:podcast-30s",   // maxduration does not apply beside rqddurs
+    })
+    void audioRequiredDurations(String rqddurs, Integer max, String expected) {
+        Auction auction = new Auction(config(0,
+                campaign("podcast").bid(3).creative("id: podcast-30s, format: audio, durationSeconds: 30,"
+                        + " mimes: [audio/mpeg]")));
+        BidRequest request = siteBanner();
+        request.imp.get(0).banner = null;
+        request.imp.get(0).audio = new Audio();
+        request.imp.get(0).audio.rqddurs = ints(rqddurs);
+        request.imp.get(0).audio.maxduration = max;
+        assertEquals(expected, auction.winner(request));
+    }
+
     @ParameterizedTest(name = "audio min={0} max={1} mimes={2} -> {3}")
     @CsvSource(nullValues = "null", value = {
         "null, null, audio/mpeg, podcast:podcast-30s",
@@ -476,6 +537,34 @@ class AuctionEngineTargetingTest {
                 campaign("capped").bid(5).set("frequencyCap", "{impressions: 3, periodSeconds: 3600}"),
                 campaign("uncapped").bid(1)));
         assertEquals(expected, Auction.winningCampaign(auction.run(siteBanner(), null, userHash, NOW)));
+    }
+
+    @ParameterizedTest(name = "cap {0}/h, seen {1}, {2} imps -> {3}")
+    @CsvSource({
+        "1, 0, 3, capped|uncapped|uncapped",
+        "2, 0, 3, capped|capped|uncapped",
+        "3, 1, 3, capped|capped|uncapped",    // the store's count and this request's wins together
+        "3, 2, 1, capped",
+        "3, 3, 3, uncapped|uncapped|uncapped",
+        "5, 0, 3, capped|capped|capped",
+    })
+    void aFrequencyCapHoldsAcrossTheImpsOfOneRequest(int cap, int seen, int imps, String expected) {
+        Auction auction = new Auction(config(0,
+                campaign("capped").bid(5).set("frequencyCap", "{impressions: " + cap + ", periodSeconds: 3600}"),
+                campaign("uncapped").bid(1)),
+                SpendView.UNLIMITED, (user, campaign, now) -> "capped".equals(campaign.id()) ? seen : 0);
+        AuctionResult result = auction.run(AuctionFixture.siteBanners(imps, null), null, 42, NOW);
+        assertEquals(expected, AuctionFixture.winnersByImp(result, imps));
+    }
+
+    @Test
+    void aCappedCampaignAloneBidsOnlyForTheImpsItsCapLeaves() {
+        Auction auction = new Auction(config(0,
+                campaign("capped").bid(5).set("frequencyCap", "{impressions: 1, periodSeconds: 3600}")));
+        BidRequest request = AuctionFixture.siteBanners(3, null);
+        assertEquals("capped|none|none", AuctionFixture.winnersByImp(auction.run(request, null, 42, NOW), 3));
+        // the count is this request's: the next request (nothing recorded in between) starts afresh
+        assertEquals("capped|none|none", AuctionFixture.winnersByImp(auction.run(request, null, 42, NOW), 3));
     }
 
     // ---------------------------------------------------------------- flight

@@ -86,6 +86,34 @@ final class AuctionFixture {
                 + "\"site\":{\"domain\":\"publisher.example\"}}");
     }
 
+    /** {@code imps} 300x250 banner impressions (ids 1, 2, …) in one site request. */
+    static BidRequest siteBanners(int imps, Integer at) {
+        StringBuilder json = new StringBuilder("{\"id\":\"req-n\",");
+        if (at != null) {
+            json.append("\"at\":").append(at).append(',');
+        }
+        json.append("\"site\":{\"domain\":\"publisher.example\"},\"imp\":[");
+        for (int i = 1; i <= imps; i++) {
+            json.append(i > 1 ? "," : "").append("{\"id\":\"").append(i).append("\",\"banner\":{\"w\":300,\"h\":250}}");
+        }
+        return request(json.append("]}").toString());
+    }
+
+    /** The winning campaign of each impression in order, {@code none} where there is none: "a|a|b". */
+    static String winnersByImp(AuctionResult result, int imps) {
+        StringBuilder winners = new StringBuilder();
+        for (int imp = 0; imp < imps; imp++) {
+            String winner = "none";
+            for (int i = 0; i < result.count(); i++) {
+                if (result.impIndex(i) == imp) {
+                    winner = result.campaign(i).id();
+                }
+            }
+            winners.append(imp > 0 ? "|" : "").append(winner);
+        }
+        return winners.toString();
+    }
+
     /** A segment set holding these ids. */
     static SegmentSet segments(int... ids) {
         SegmentSet set = new SegmentSet();

@@ -1,0 +1,105 @@
+package dev.merlin.exchange.auction;
+
+import static dev.merlin.exchange.auction.AuctionFixture.NOW;
+import static dev.merlin.exchange.auction.AuctionFixture.campaign;
+import static dev.merlin.exchange.auction.AuctionFixture.config;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.merlin.exchange.auction.AuctionFixture.Auction;
+import dev.merlin.protocol.model.BidRequest;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The auction's steady state allocates nothing, on a request that takes every per-request path: several imps
+ * (caps and budgets counted across them, a budget that runs out and re-runs an imp's auction), a fixed-price deal
+ * with {@code wadomain}, a video imp with {@code rqddurs} and {@code mincpmpersec}, and {@code bseat}. Measured with
+ * the JVM's per-thread allocation counter; the JMH figure ({@code AuctionBenchmark}, {@code -prof gc}) belongs in
+ * {@code bench}.
+ */
+class AuctionEngineAllocationTest {
+
+    private static final int WARMUP = 100_000;
+    private static final int MEASURED = 50_000;
+    private static final int ROUNDS = 5;
+
+    /** Every campaign has spent 1000 micros today and in total, and may spend. */
+    private static final SpendView SPENT = new SpendView() {
+        @Override
+        public boolean canSpend(Campaign campaign, long nowEpochSeconds) {
+            return true;
+        }
+
+        @Override
+        public long spentTodayMicros(Campaign campaign) {
+            return 1_000;
+        }
+
+        @Override
+        public long spentTotalMicros(Campaign campaign) {
+            return 1_000;
+        }
+    };
+
+    @Test
+    void aMultiImpAuctionOverEveryRuleAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads = threadBean();
+        Auction auction = new Auction(config(0,
+                campaign("capped").bid(6).set("frequencyCap", "{impressions: 1, periodSeconds: 3600}"),
+                // 10500 micros a day, 1000 spent: three imps at 3.00 CPM first price; 500 left does not cover a
+                // fourth, so that imp's auction runs again without it
+                campaign("budgeted").bid(3).set("dailyBudget", "0.0105").set("pacing", "asap"),
+                campaign("fallback").bid(1),
+                campaign("blocked").bid(9),
+                campaign("deal").advertiser("agency-one", "Agency1").bid(5).targeting("{dealIds: [DEAL-A]}"),
+                campaign("spots").bid(4)
+                        .creative("id: spot-20s, format: video, durationSeconds: 20, mimes: [video/mp4]")
+                        .creative("id: spot-30s, format: video, durationSeconds: 30, mimes: [video/mp4]")),
+                SPENT, (userHash, campaign, now) -> 0);
+        BidRequest request = AuctionFixture.request("{\"id\":\"r\",\"at\":1,\"bseat\":[\"seat-blocked\"],"
+                + "\"site\":{\"domain\":\"p.example\"},\"imp\":["
+                + "{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}},"
+                + "{\"id\":\"2\",\"banner\":{\"w\":300,\"h\":250}},"
+                + "{\"id\":\"3\",\"banner\":{\"w\":300,\"h\":250}},"
+                + "{\"id\":\"4\",\"banner\":{\"w\":300,\"h\":250}},"
+                + "{\"id\":\"5\",\"banner\":{\"w\":300,\"h\":250}},"
+                + "{\"id\":\"6\",\"banner\":{\"w\":300,\"h\":250},\"pmp\":{\"private_auction\":1,\"deals\":["
+                + "{\"id\":\"DEAL-A\",\"at\":3,\"bidfloor\":2,\"wadomain\":[\"deal.example\"]}]}},"
+                + "{\"id\":\"7\",\"video\":{\"mimes\":[\"video/mp4\"],\"rqddurs\":[15,30],\"mincpmpersec\":0.1}}]}");
+        String expected = "capped|budgeted|budgeted|budgeted|fallback|deal|spots";
+        assertEquals(expected, AuctionFixture.winnersByImp(auction.run(request, null, 42, NOW), 7));
+
+        for (int i = 0; i < WARMUP; i++) {
+            auction.run(request, null, 42, NOW);
+        }
+        long probe = allocatedBytes(threads);
+        long counterCost = allocatedBytes(threads) - probe;
+        // a round may catch a one-off (a JIT transition); an allocation per auction would show in every round
+        long fewest = Long.MAX_VALUE;
+        for (int round = 0; round < ROUNDS && fewest > 0; round++) {
+            long before = allocatedBytes(threads);
+            int wins = 0;
+            for (int i = 0; i < MEASURED; i++) {
+                wins += auction.run(request, null, 42, NOW).count();
+            }
+            fewest = Math.min(fewest, allocatedBytes(threads) - before - counterCost);
+            assertEquals(7 * MEASURED, wins);
+        }
+        assertEquals(expected, AuctionFixture.winnersByImp(auction.result, 7));
+        // one allocation per auction would be >= 16 bytes per auction, 800 kB per round
+        assertEquals(0.0, (double) fewest / MEASURED, 0.01, "bytes per auction: " + fewest + " in the best round");
+    }
+
+    private static com.sun.management.ThreadMXBean threadBean() {
+        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "needs HotSpot's per-thread allocation counter");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        return threads;
+    }
+
+    private static long allocatedBytes(com.sun.management.ThreadMXBean threads) {
+        return threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+}
