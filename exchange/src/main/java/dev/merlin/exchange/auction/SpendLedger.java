@@ -202,11 +202,13 @@ public final class SpendLedger implements SpendView, AutoCloseable {
     }
 
     /** Spend of the current UTC day, micros. */
+    @Override
     public long spentTodayMicros(Campaign campaign) {
         return spentTodayMicros.get(campaign.index);
     }
 
     /** Spend since the campaign began, micros. */
+    @Override
     public long spentTotalMicros(Campaign campaign) {
         return spentTotalMicros.get(campaign.index);
     }
