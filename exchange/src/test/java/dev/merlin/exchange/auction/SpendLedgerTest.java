@@ -149,7 +149,7 @@ class SpendLedgerTest {
         Auction auction = new Auction(config, catalog, ledger, FrequencyView.NONE);
         long noon = at("12:00:00");
         // 1 USD a day, 0.994 spent: 6000 micros left, two imps at the first price 3.00 CPM (3000 micros each)
-        ledger.charge("r1", "1", catalog.byId("budgeted"), usd(0.994), noon);
+        ledger.charge("r1", "1", noon, catalog.byId("budgeted"), usd(0.994), noon);
         AuctionResult result = auction.run(AuctionFixture.siteBanners(3, 1), null, 0, noon);
         assertEquals("budgeted|budgeted|fallback", AuctionFixture.winnersByImp(result, 3));
     }
