@@ -64,10 +64,10 @@ final class NaiveScanAuction {
                 continue;
             }
             String domain = request.site.domain;
-            if (!t.domains().allow().isEmpty() && !t.domains().allow().contains(domain)) {
+            if (!t.domains().allow().isEmpty() && !listsDomainOrParent(t.domains().allow(), domain)) {
                 continue;
             }
-            if (t.domains().deny().contains(domain)) {
+            if (listsDomainOrParent(t.domains().deny(), domain)) {
                 continue;
             }
             if (!t.bundles().allow().isEmpty()) {
@@ -160,6 +160,22 @@ final class NaiveScanAuction {
                         || page.charAt(target.length()) == '-')) {
                     return true;
                 }
+            }
+        }
+        return false;
+    }
+
+    /** A listed domain covers its subdomains, and a listed www.x means x (as the exchange's index matches). */
+    private static boolean listsDomainOrParent(java.util.List<String> listed, String domain) {
+        if (domain == null) {
+            return false;
+        }
+        String d = domain.toLowerCase(java.util.Locale.ROOT);
+        for (String entry : listed) {
+            String e = entry.toLowerCase(java.util.Locale.ROOT);
+            e = e.startsWith("www.") ? e.substring(4) : e;
+            if (d.equals(e) || d.endsWith("." + e)) {
+                return true;
             }
         }
         return false;

@@ -59,6 +59,8 @@ public final class AuctionEngine {
     private final long[] requestMask;
     private final long[] impMask;
     private final long[] scratch;
+    /** The campaigns a site domain's allow or block lists name, for the request being matched. */
+    private final long[] domainScratch;
     /** The impression's per-second floors ({@code mincpmpersec}, 0 when none) and the currency of its floors. */
     private double videoMinCpmPerSecond;
     private double audioMinCpmPerSecond;
@@ -98,6 +100,7 @@ public final class AuctionEngine {
         this.requestMask = index.bits();
         this.impMask = index.bits();
         this.scratch = index.bits();
+        this.domainScratch = index.bits();
         this.wonThisRequest = index.bits();
         this.requestWins = new int[catalog.size()];
         this.requestSpendMicros = new long[catalog.size()];
@@ -149,10 +152,13 @@ public final class AuctionEngine {
         CampaignBits.clear(scratch);
         if (site != null) {
             String domain = site.domain;
-            CampaignBits.andValueOrAny(mask, lookupDomain(index.byDomainAllow, domain), index.anyDomain);
-            long[] denied = lookupDomain(index.byDomainDeny, domain);
-            if (denied != null) {
-                CampaignBits.andNot(mask, denied);
+            long[] listed = domainScratch;
+            CampaignBits.clear(listed);
+            CampaignBits.andValueOrAny(mask, index.domainAllow.orMatches(domain, listed) ? listed : null,
+                    index.anyDomain);
+            CampaignBits.clear(listed);
+            if (index.domainDeny.orMatches(domain, listed)) {
+                CampaignBits.andNot(mask, listed);
             }
             CampaignBits.and(mask, index.anyBundle);
             orCategories(site.cat);

@@ -32,9 +32,12 @@ final class TargetingIndex {
     final String[] osKeys;
     final long[][] osBits;
     final long[] anyOs;
-    final Map<String, long[]> byDomainAllow = new HashMap<>();
+    private final Map<String, long[]> byDomainAllow = new HashMap<>();
     final long[] anyDomain;
-    final Map<String, long[]> byDomainDeny = new HashMap<>();
+    private final Map<String, long[]> byDomainDeny = new HashMap<>();
+    /** Site domain allow and block lists, matched on the domain and its parents (a list entry covers subdomains). */
+    final DomainIndex domainAllow;
+    final DomainIndex domainDeny;
     final Map<String, long[]> byBundleAllow = new HashMap<>();
     final long[] anyBundle;
     final Map<String, long[]> byBundleDeny = new HashMap<>();
@@ -161,6 +164,8 @@ final class TargetingIndex {
         for (int i = 0; i < categoryKeys.length; i++) {
             categoryBits[i] = byCategory.get(categoryKeys[i]);
         }
+        domainAllow = DomainIndex.of(byDomainAllow);
+        domainDeny = DomainIndex.of(byDomainDeny);
     }
 
     private static List<String> domainsOfEveryCreative(List<CreativeConfig> creatives) {

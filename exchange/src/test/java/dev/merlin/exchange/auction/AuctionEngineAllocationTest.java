@@ -50,7 +50,8 @@ class AuctionEngineAllocationTest {
                 // 10500 micros a day, 1000 spent: three imps at 3.00 CPM first price; 500 left does not cover a
                 // fourth, so that imp's auction runs again without it
                 campaign("budgeted").bid(3).set("dailyBudget", "0.0105").set("pacing", "asap"),
-                campaign("fallback").bid(1),
+                campaign("fallback").bid(1).targeting("{domains: {allow: [example, other.example]}}"),
+                campaign("never-here").bid(8).targeting("{domains: {deny: [p.example]}}"),
                 campaign("blocked").bid(9),
                 campaign("deal").advertiser("agency-one", "Agency1").bid(5).targeting("{dealIds: [DEAL-A]}"),
                 campaign("spots").bid(4)
@@ -58,7 +59,7 @@ class AuctionEngineAllocationTest {
                         .creative("id: spot-30s, format: video, durationSeconds: 30, mimes: [video/mp4]")),
                 SPENT, (userHash, campaign, now) -> 0);
         BidRequest request = AuctionFixture.request("{\"id\":\"r\",\"at\":1,\"bseat\":[\"seat-blocked\"],"
-                + "\"site\":{\"domain\":\"p.example\"},\"imp\":["
+                + "\"site\":{\"domain\":\"www.cdn.p.example\"},\"imp\":["
                 + "{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}},"
                 + "{\"id\":\"2\",\"banner\":{\"w\":300,\"h\":250}},"
                 + "{\"id\":\"3\",\"banner\":{\"w\":300,\"h\":250}},"

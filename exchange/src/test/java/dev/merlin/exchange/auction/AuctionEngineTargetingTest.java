@@ -169,7 +169,14 @@ class AuctionEngineTargetingTest {
         "WWW.NEWS.EXAMPLE,     allow-news:allow-news-300x250",
         "shop.example,         allow-news:allow-news-300x250", // configured as Shop.Example
         "www.shop.example,     allow-news:allow-news-300x250",
-        "m.news.example,       deny-news:deny-news-300x250",   // exact domains, no subdomain matching
+        "m.news.example,       allow-news:allow-news-300x250", // a listed domain covers its subdomains
+        "a.b.Shop.example,     allow-news:allow-news-300x250",
+        "news.example.,        allow-news:allow-news-300x250", // the fully qualified form
+        "xnews.example,        deny-news:deny-news-300x250",   // labels, not characters: not a subdomain
+        "news.example.evil,    deny-news:deny-news-300x250",   // a suffix match, never a prefix
+        "example,              deny-news:deny-news-300x250",   // a parent of a listed domain is not listed
+        "live.sports.example,  none",                          // blocked through its parent
+        "a.b.c.sports.example, none",
         "other.example,        deny-news:deny-news-300x250",
         "sports.example,       none",                          // denied, and not on the allow list
         "www.sports.example,   none",
