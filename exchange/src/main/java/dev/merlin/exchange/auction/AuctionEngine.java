@@ -61,6 +61,9 @@ public final class AuctionEngine {
     private final long[] scratch;
     /** The campaigns a site domain's allow or block lists name, for the request being matched. */
     private final long[] domainScratch;
+
+    /** {@code cattax} 1: the taxonomy creatives' {@code cat} codes come from, and the default of {@code bcat}'s. */
+    private static final int IAB_CONTENT_CATEGORY_1 = 1;
     /** The impression's per-second floors ({@code mincpmpersec}, 0 when none) and the currency of its floors. */
     private double videoMinCpmPerSecond;
     private double audioMinCpmPerSecond;
@@ -670,6 +673,10 @@ public final class AuctionEngine {
 
     private static boolean isBlocked(Creative creative, BidRequest request, Imp imp) {
         List<String> bcat = request.bcat;
+        if (bcat != null && !bcat.isEmpty() && request.cattax != null && request.cattax != IAB_CONTENT_CATEGORY_1) {
+            // creatives carry IAB Content Category 1.0 codes: a block list in another taxonomy cannot be honoured
+            return true;
+        }
         if (bcat != null) {
             for (int b = 0; b < bcat.size(); b++) {
                 for (String cat : creative.cat) {

@@ -65,6 +65,26 @@ class AuctionEngineBlocksTest {
         assertEquals(expected, auction().winner(request));
     }
 
+    /**
+     * {@code cattax} names the taxonomy of {@code bcat}. Merlin's creatives carry IAB Content Category 1.0 codes (1,
+     * the default); a block list in another taxonomy cannot be checked against them, so nothing bids.
+     */
+    @ParameterizedTest(name = "cattax={0} bcat={1} -> {2}")
+    @CsvSource(nullValues = "null", value = {
+        "null, IAB17-40, brand:brand-travel",
+        "1,    IAB17-40, brand:brand-travel",
+        "2,    IAB17-40, none",               // Content Taxonomy 2.x: the codes mean something else
+        "6,    483,      none",               // Content Taxonomy 3.0
+        "2,    null,     brand:brand-sports", // no block list: nothing to honour
+        "7,    null,     brand:brand-sports",
+    })
+    void aBlockListInAnotherTaxonomyBidsNothing(Integer cattax, String bcat, String expected) {
+        BidRequest request = siteBanner();
+        request.cattax = cattax;
+        request.bcat = list(bcat);
+        assertEquals(expected, auction().winner(request));
+    }
+
     @ParameterizedTest(name = "badv={0} -> {1}")
     @CsvSource(nullValues = "null", value = {
         "null,                     brand:brand-sports",
