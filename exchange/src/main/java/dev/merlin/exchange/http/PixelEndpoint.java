@@ -27,7 +27,7 @@ import java.util.Map;
  * {@code GET /px}: the advertiser's tracking pixel. Always answers a 1×1 transparent GIF that no cache keeps — even
  * for bad parameters, which are counted, not recorded. The user is Merlin's first-party {@code uid} cookie (set
  * when absent and allowed) or an app's explicit device id ({@code did}); nothing is recorded and no cookie is set
- * when the consent gate refuses.
+ * when the consent gate refuses, or when either the {@code uid} cookie or the {@code did} opted out with Merlin.
  *
  * <p>Parameters: {@code pid} (pixel id, required), {@code ev} (event, default {@code page_view}), {@code value},
  * {@code cur}, {@code cat} (IAB content category), {@code ids} (content ids), {@code oid} (order id for a
@@ -139,7 +139,8 @@ final class PixelEndpoint {
         if (cookieUid != null && !Cookies.isUsableKey(cookieUid)) {
             cookieUid = null; // a forged or damaged cookie: the browser gets a fresh uid
         }
-        if (runtime.optOuts().contains(userKey != null ? userKey : cookieUid)) {
+        // the browser is one person whichever key the hit names: either key opted out refuses both
+        if (runtime.optOuts().contains(userKey) || runtime.optOuts().contains(cookieUid)) {
             return "refused_" + dev.merlin.exchange.privacy.RefusalReason.USER_OPT_OUT.label();
         }
         if (userKey == null) {

@@ -92,6 +92,27 @@ class OptOutIT {
     }
 
     @Test
+    void anOptedOutUidIsNotProfiledUnderTheDeviceIdItSends() throws Exception {
+        String uid = uidSet(exchange.get(SPORTS_VIEW));
+        exchange.get("/optout", "Cookie", "uid=" + uid);
+        // the opt-out cookie is lost, the old uid cookie is not, and the page passes an explicit device id
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<byte[]> response = exchange.get(SPORTS_VIEW + "&did=ifa-of-opted-uid", "Cookie", "uid=" + uid);
+            assertPixel(response);
+            assertFalse(setCookie(response, "uid").isPresent());
+        }
+        assertEquals(2, exchange.server().metrics().activityCount("pixel", "refused_user_opt_out"));
+        assertEquals(List.of(), exchange.segmentsOf("ifa-of-opted-uid"));
+        assertEquals(List.of(), exchange.segmentsOf(uid));
+
+        // the same two hits from a browser that did not opt out profile the device id
+        String other = uidSet(exchange.get(SPORTS_VIEW));
+        exchange.get(SPORTS_VIEW + "&did=ifa-of-other-uid", "Cookie", "uid=" + other);
+        exchange.get(SPORTS_VIEW + "&did=ifa-of-other-uid", "Cookie", "uid=" + other);
+        assertEquals(List.of(SPORTS_FANS), exchange.segmentsOf("ifa-of-other-uid"));
+    }
+
+    @Test
     void optOutWithoutUidSetsTheCookieAndHoldsNothing() throws Exception {
         HttpResponse<byte[]> optOut = exchange.get("/optout");
         assertEquals(200, optOut.statusCode());
