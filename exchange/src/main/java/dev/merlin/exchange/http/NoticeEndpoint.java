@@ -187,13 +187,15 @@ final class NoticeEndpoint {
 
     /**
      * The signed parameters after {@code cr} as {@link NoticeUrls} appends them: {@code &bt=&bp=&bc=}, then
-     * {@code &u=} or {@code &np=1}, then t — each when present, so that links from before bt, bp and bc still
+     * {@code &u=} (and {@code &ts=} when present) or {@code &np=1}, then t — each when present, so that links from before bt, bp and bc still
      * verify (their loss notices and clicks are answered).
      */
     static String signedExtra(Map<String, List<String>> params) {
         String priced = signed(params, "bt") + signed(params, "bp") + signed(params, "bc");
         String user = QueryParams.first(params, "u");
-        String extra = user != null ? "&u=" + user : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
+        String issued = user == null ? null : QueryParams.first(params, "ts");
+        String extra = user != null ? "&u=" + user + (issued != null ? "&ts=" + issued : "")
+                : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
         return "1".equals(QueryParams.first(params, "t")) ? priced + extra + "&t=1" : priced + extra;
     }
 
