@@ -9,9 +9,11 @@ import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
+import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.privacy.ConsentGate;
+import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
@@ -47,6 +49,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final ConsentGate consent;
     private final EventLog events;
     private final OptOutRegistry optOuts;
+    private final ErasureRegistry erasures;
     private final java.util.List<AutoCloseable> closeables = new java.util.ArrayList<>();
     private final java.util.concurrent.ScheduledExecutorService maintenance =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -102,6 +105,9 @@ public final class ExchangeRuntime implements AutoCloseable {
                     stores.frequencyEntries()));
             this.rules = opened(new SegmentRules(config, segments, dataDir, stores.frequencyEntries()));
             this.optOuts = opened(new OptOutRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
+            this.erasures = opened(new ErasureRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
+            // opt-outs recorded before the erasure registry existed, or by a process that died between the two
+            optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(UserKeys.hash(userKey), epochSeconds));
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -219,6 +225,11 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** Users who opted out with Merlin. */
     public OptOutRegistry optOuts() {
         return optOuts;
+    }
+
+    /** Users erased or opted out, by the user hash notice links carry. */
+    public ErasureRegistry erasures() {
+        return erasures;
     }
 
     /** The durable event log. */

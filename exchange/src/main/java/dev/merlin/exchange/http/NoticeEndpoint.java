@@ -6,6 +6,7 @@ import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.events.EventWriter;
+import dev.merlin.exchange.privacy.ErasureRegistry;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -19,6 +20,8 @@ import java.util.Map;
  * within the charge window after its auction — at the price the seller filled into {@code ${AUCTION_PRICE}}, read
  * in the bid's own currency and never above the bid's own price: the auction time, price and currency are signed
  * into the link, so the notice never guesses them.
+ * A charged notice counts the user's frequency and view only when the user neither opted out nor was erased since
+ * the link was issued ({@link ErasureRegistry}).
  */
 final class NoticeEndpoint {
 
@@ -87,6 +90,13 @@ final class NoticeEndpoint {
                 chargeMicros, now);
         if (charge == SpendLedger.Charge.CHARGED) {
             long userHash = parseUserHash(QueryParams.first(params, "u"));
+            ErasureRegistry.Refusal refusal = runtime.erasures().refusal(userHash,
+                    parseIssuedAt(QueryParams.first(params, "ts")));
+            if (refusal != null) {
+                // the advertiser owes the impression all the same; nothing about the user comes back
+                runtime.metrics().noticeUserRefused(kind, refusal.label());
+                userHash = 0;
+            }
             if (userHash != 0) {
                 runtime.frequency().record(userHash, campaign, now);
             }
@@ -215,6 +225,18 @@ final class NoticeEndpoint {
             }
         }
         return Long.parseLong(digits);
+    }
+
+    /** The link's signed issue time ({@code ts}); {@link Long#MIN_VALUE} when it has none or it is not a number. */
+    private static long parseIssuedAt(String epochSeconds) {
+        if (epochSeconds == null) {
+            return Long.MIN_VALUE;
+        }
+        try {
+            return Long.parseLong(epochSeconds);
+        } catch (NumberFormatException e) {
+            return Long.MIN_VALUE;
+        }
     }
 
     private static long parseUserHash(String hex) {

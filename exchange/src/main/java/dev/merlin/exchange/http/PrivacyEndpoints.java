@@ -87,14 +87,23 @@ final class PrivacyEndpoints {
         return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sb.toString());
     }
 
+    /**
+     * Erases what is held about {@code uid}, and remembers the erasure by the user's hash first: notice links issued
+     * before it carry that hash and may fire later (see {@link dev.merlin.exchange.privacy.ErasureRegistry}).
+     */
     private boolean erase(String uid, String why) {
+        long now = runtime.nowEpochSeconds();
+        long userHash = UserKeys.hash(uid);
         if ("optout".equals(why)) {
-            runtime.optOuts().add(uid, runtime.nowEpochSeconds());
+            runtime.optOuts().add(uid, now);
+            runtime.erasures().optedOut(userHash, now);
+        } else {
+            runtime.erasures().erased(userHash, now);
         }
         boolean held = runtime.tracking().erase(uid);
         EventLog log = runtime.events();
-        log.commit(log.begin("optout".equals(why) ? EventType.OPT_OUT : EventType.ERASURE,
-                runtime.nowEpochSeconds() * 1000L).put("u", Long.toHexString(UserKeys.hash(uid))).put("why", why));
+        log.commit(log.begin("optout".equals(why) ? EventType.OPT_OUT : EventType.ERASURE, now * 1000L)
+                .put("u", Long.toHexString(userHash)).put("why", why));
         return held;
     }
 

@@ -28,6 +28,7 @@ public final class ExchangeMetrics {
     private final java.util.Map<String, CounterDataPoint> noBidReasons = new java.util.HashMap<>();
     private final CounterDataPoint bids;
     private final Counter notices;
+    private final Counter noticeUserRefusals;
     private final CounterDataPoint[] contextual;
     private final Counter activity;
 
@@ -76,6 +77,12 @@ public final class ExchangeMetrics {
                 .name("merlin_notices_total")
                 .help("Win, billing and loss notices, by outcome")
                 .labelNames("kind", "outcome")
+                .register(registry);
+        noticeUserRefusals = Counter.builder()
+                .name("merlin_notices_user_refused_total")
+                .help("Charged win and billing notices that recorded nothing about their user (erased since the link"
+                        + " was issued, or opted out), by kind and reason")
+                .labelNames("kind", "reason")
                 .register(registry);
         Counter privacy = Counter.builder()
                 .name("merlin_bid_requests_contextual_total")
@@ -128,6 +135,16 @@ public final class ExchangeMetrics {
     /** Notices so far of this kind and outcome. */
     public long notices(String kind, String outcome) {
         return (long) notices.labelValues(kind, outcome).get();
+    }
+
+    /** A charged notice that recorded nothing about its user, by reason ({@code user_erased}, {@code user_opt_out}). */
+    public void noticeUserRefused(String kind, String reason) {
+        noticeUserRefusals.labelValues(kind, reason).inc();
+    }
+
+    /** Notices so far of this kind that recorded nothing about their user for {@code reason}. */
+    public long noticeUserRefusals(String kind, String reason) {
+        return (long) noticeUserRefusals.labelValues(kind, reason).get();
     }
 
     /** A bid request that must stay contextual, by the privacy gate's reason. */

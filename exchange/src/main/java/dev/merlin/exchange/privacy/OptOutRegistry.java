@@ -31,6 +31,11 @@ public final class OptOutRegistry implements AutoCloseable {
         return userKey != null && opened.map().containsKey(userKey);
     }
 
+    /** Hands every opted-out key and when it opted out to {@code sink}. Start-up work: it walks the whole map. */
+    public void forEach(java.util.function.ObjLongConsumer<CharSequence> sink) {
+        opened.map().forEach((key, epochSeconds) -> sink.accept(key, epochSeconds));
+    }
+
     @Override
     public void close() {
         opened.close();

@@ -1,0 +1,120 @@
+package dev.merlin.exchange.privacy;
+
+import dev.merlin.exchange.store.ChronicleMapFiles;
+import java.nio.file.Path;
+import java.util.Locale;
+import net.openhft.chronicle.core.values.LongValue;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
+import net.openhft.chronicle.values.Values;
+
+/**
+ * Users whose data was erased or who opted out, by the 64-bit user hash that notice links carry ({@code u}), so
+ * that a win or billing notice fired after the erasure — for an impression bought before it — puts nothing about
+ * the user back. Persisted under the data dir: links outlive a restart.
+ *
+ * <p>Value, one {@code long} per user hash:
+ * <pre>
+ *  63 62                                              0
+ * +--+-------------------------------------------------+
+ * |O |  last erasure, epoch seconds                    |
+ * +--+-------------------------------------------------+
+ * </pre>
+ * {@code O} set: the user opted out, and every link is refused whenever it was issued. Otherwise a link issued at
+ * or before the last erasure is refused, and one issued after it (the user came back) is not. Reads reuse
+ * per-thread key and value objects ({@code getUsing}): no allocation.
+ */
+public final class ErasureRegistry implements AutoCloseable {
+
+    static final String FILE = "erasures.cm3";
+    private static final long OPTED_OUT = Long.MIN_VALUE;
+    private static final long SECONDS_MASK = Long.MAX_VALUE;
+
+    /** Why a notice may record nothing about its user. */
+    public enum Refusal {
+        /** The user's data was erased after the link was issued. */
+        USER_ERASED,
+        /** The user opted out with Merlin. */
+        USER_OPT_OUT;
+
+        private final String label = name().toLowerCase(Locale.ROOT);
+
+        /** The reason as a lower-case metric label, e.g. {@code user_erased}. */
+        public String label() {
+            return label;
+        }
+    }
+
+    private final ChronicleMapFiles.Opened<LongValue, LongValue> opened;
+    private final ThreadLocal<LongValue[]> scratch = ThreadLocal.withInitial(
+            () -> new LongValue[] {Values.newHeapInstance(LongValue.class), Values.newHeapInstance(LongValue.class)});
+
+    /** Opens the registry under {@code dataDir}, sized for {@code entries} users. */
+    public ErasureRegistry(Path dataDir, long entries) {
+        this.opened = ChronicleMapFiles.open(dataDir, FILE, ChronicleMap.of(LongValue.class, LongValue.class)
+                .name("merlin-erasures").entries(entries));
+    }
+
+    /** Records that the data of the user with {@code userHash} was erased at {@code epochSeconds}. */
+    public void erased(long userHash, long epochSeconds) {
+        mark(userHash, epochSeconds, 0);
+    }
+
+    /** Records that the user with {@code userHash} opted out (and was erased) at {@code epochSeconds}. */
+    public void optedOut(long userHash, long epochSeconds) {
+        mark(userHash, epochSeconds, OPTED_OUT);
+    }
+
+    private void mark(long userHash, long epochSeconds, long flags) {
+        if (userHash == 0) {
+            return;
+        }
+        LongValue[] kv = scratch.get();
+        kv[0].setValue(userHash);
+        try (ExternalMapQueryContext<LongValue, LongValue, ?> context = opened.map().queryContext(kv[0])) {
+            context.updateLock().lock();
+            MapEntry<LongValue, LongValue> entry = context.entry();
+            long packed = flags | (epochSeconds & SECONDS_MASK);
+            if (entry != null) {
+                long old = entry.value().get().getValue();
+                // an opt-out is never undone, and an erasure never moves back in time
+                packed = ((old | flags) & OPTED_OUT) | Math.max(old & SECONDS_MASK, epochSeconds & SECONDS_MASK);
+                kv[1].setValue(packed);
+                entry.doReplaceValue(context.wrapValueAsData(kv[1]));
+            } else {
+                kv[1].setValue(packed);
+                context.absentEntry().doInsert(context.wrapValueAsData(kv[1]));
+            }
+        }
+    }
+
+    /**
+     * Why a notice for the user with {@code userHash}, on a link issued at {@code linkIssuedEpochSeconds}, may record
+     * nothing about them; null when it may (or {@code userHash} is 0, no user).
+     *
+     * @param linkIssuedEpochSeconds when the link was issued; {@link Long#MIN_VALUE} when it does not say (links
+     *                               issued before they carried it), which any erasure refuses
+     */
+    public Refusal refusal(long userHash, long linkIssuedEpochSeconds) {
+        if (userHash == 0) {
+            return null;
+        }
+        LongValue[] kv = scratch.get();
+        kv[0].setValue(userHash);
+        LongValue value = opened.map().getUsing(kv[0], kv[1]);
+        if (value == null) {
+            return null;
+        }
+        long packed = value.getValue();
+        if ((packed & OPTED_OUT) != 0) {
+            return Refusal.USER_OPT_OUT;
+        }
+        return linkIssuedEpochSeconds <= (packed & SECONDS_MASK) ? Refusal.USER_ERASED : null;
+    }
+
+    @Override
+    public void close() {
+        opened.close();
+    }
+}

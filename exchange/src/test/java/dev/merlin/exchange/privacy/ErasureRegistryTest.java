@@ -1,0 +1,70 @@
+package dev.merlin.exchange.privacy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.merlin.exchange.privacy.ErasureRegistry.Refusal;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ErasureRegistryTest {
+
+    private static final long T0 = 1_780_000_000L;
+    private static final long UNKNOWN = Long.MIN_VALUE;
+    private static final long USER = 0x1234_5678_9abc_def0L;
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void anErasureRefusesLinksIssuedUpToItAndNotAfter() {
+        try (ErasureRegistry registry = new ErasureRegistry(dataDir, 1_000)) {
+            registry.erased(USER, T0);
+            assertEquals(Refusal.USER_ERASED, registry.refusal(USER, T0 - 3_600));
+            assertEquals(Refusal.USER_ERASED, registry.refusal(USER, T0), "issued in the second of the erasure");
+            assertEquals(Refusal.USER_ERASED, registry.refusal(USER, UNKNOWN), "a link that does not say when");
+            assertNull(registry.refusal(USER, T0 + 1), "the user came back after the erasure");
+            assertNull(registry.refusal(USER + 1, T0 - 3_600), "another user");
+            assertNull(registry.refusal(0, T0), "no user");
+        }
+    }
+
+    @Test
+    void aLaterErasureMovesTheLineAndAnEarlierOneDoesNotMoveItBack() {
+        try (ErasureRegistry registry = new ErasureRegistry(dataDir, 1_000)) {
+            registry.erased(USER, T0);
+            registry.erased(USER, T0 + 600);
+            assertEquals(Refusal.USER_ERASED, registry.refusal(USER, T0 + 300));
+            registry.erased(USER, T0 + 60); // a clock stepped back
+            assertEquals(Refusal.USER_ERASED, registry.refusal(USER, T0 + 300));
+            assertNull(registry.refusal(USER, T0 + 601));
+        }
+    }
+
+    @Test
+    void anOptOutRefusesEveryLinkAndALaterErasureDoesNotUndoIt() {
+        try (ErasureRegistry registry = new ErasureRegistry(dataDir, 1_000)) {
+            registry.erased(USER, T0 - 60);
+            registry.optedOut(USER, T0);
+            registry.erased(USER, T0 + 60);
+            assertEquals(Refusal.USER_OPT_OUT, registry.refusal(USER, T0 - 3_600));
+            assertEquals(Refusal.USER_OPT_OUT, registry.refusal(USER, T0 + 86_400), "issued long after");
+            assertEquals("user_opt_out", Refusal.USER_OPT_OUT.label());
+            assertEquals("user_erased", Refusal.USER_ERASED.label());
+        }
+    }
+
+    @Test
+    void theRegistrySurvivesARestart() {
+        try (ErasureRegistry registry = new ErasureRegistry(dataDir, 1_000)) {
+            registry.erased(USER, T0);
+            registry.optedOut(USER + 1, T0);
+        }
+        try (ErasureRegistry reopened = new ErasureRegistry(dataDir, 1_000)) {
+            assertEquals(Refusal.USER_ERASED, reopened.refusal(USER, T0));
+            assertNull(reopened.refusal(USER, T0 + 1));
+            assertEquals(Refusal.USER_OPT_OUT, reopened.refusal(USER + 1, T0 + 1));
+        }
+    }
+}
