@@ -37,6 +37,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +55,12 @@ import java.util.zip.CRC32C;
  *     [--data-dir DIR] [--type WIN[,BILL...]] [--since 2026-11-29T10:00:00Z] [--count]
  * </pre>
  *
+ * <p>What it hands out is an export, and an erased user is in no export: an event whose user field {@code u}
+ * names a user with an {@link EventType#ERASURE} record is left out when it was logged at or before that erasure
+ * (the user may come back afterwards, and what they do then is new), and every event of a user with an
+ * {@link EventType#OPT_OUT} record is left out. The erasure and opt-out records themselves stay: they hold only the
+ * hash, and say that an erasure happened. Aggregates that name no user (bills, conversions, auctions) all stay.
+ *
  * <p>A record that fails its length or checksum check (a tail torn by a crash, or a file being written right now)
  * ends its file: it is reported as {@link Damage}, never parsed, and reading goes on with the next file. The reader
  * uses only the JDK (no Agrona), so the command needs no {@code --add-exports} flags.
@@ -69,29 +76,75 @@ public final class EventLogReader {
         }
     }
 
-    /** What a read found: files read, events delivered, and any damage. */
-    public record Summary(int files, long events, List<Damage> damage) {
+    /** What a read found: files read, events delivered, events of erased or opted-out users left out, damage. */
+    public record Summary(int files, long events, long erasedLeftOut, List<Damage> damage) {
     }
+
+    private static final Set<EventType> ERASURES = EnumSet.of(EventType.ERASURE, EventType.OPT_OUT);
+    private static final Set<EventType> ALL = EnumSet.allOf(EventType.class);
 
     private EventLogReader() {
     }
 
-    /** Every intact event under {@code <dataDir>/events/}, in file order; damage is skipped. */
+    /**
+     * Every intact event under {@code <dataDir>/events/}, in file order, without erased users' events (see the class
+     * comment); damage is skipped.
+     */
     public static List<Event> readAll(Path dataDir) throws IOException {
         List<Event> events = new ArrayList<>();
         read(dataDir, events::add);
         return events;
     }
 
-    /** Hands every intact event under {@code <dataDir>/events/} to {@code sink}, in file order. */
+    /**
+     * Hands every intact event under {@code <dataDir>/events/} to {@code sink}, in file order, leaving out erased
+     * users' events (see the class comment). Reads the files twice: first for the erasures, then the events.
+     */
     public static Summary read(Path dataDir, Consumer<? super Event> sink) throws IOException {
-        List<Damage> damage = new ArrayList<>();
         List<Path> files = files(dataDir);
+        Map<String, Long> erasedUntilMillis = erasures(files);
+        List<Damage> damage = new ArrayList<>();
+        long[] leftOut = new long[1];
+        Consumer<Event> exported = event -> {
+            if (isErased(event, erasedUntilMillis)) {
+                leftOut[0]++;
+            } else {
+                sink.accept(event);
+            }
+        };
         long events = 0;
         for (Path file : files) {
-            events += readFile(file, sink, damage);
+            events += readFile(file, ALL, exported, damage);
         }
-        return new Summary(files.size(), events, List.copyOf(damage));
+        return new Summary(files.size(), events - leftOut[0], leftOut[0], List.copyOf(damage));
+    }
+
+    /**
+     * For every user hash ({@code u}) with an erasure record, the time of the last one (epoch millis); for a user who
+     * opted out, {@link Long#MAX_VALUE}: all their events go.
+     */
+    private static Map<String, Long> erasures(List<Path> files) throws IOException {
+        Map<String, Long> erasedUntilMillis = new HashMap<>();
+        Consumer<Event> collect = event -> {
+            if (event.fields().get("u") instanceof String user) {
+                long until = event.type() == EventType.OPT_OUT ? Long.MAX_VALUE : event.epochMillis();
+                erasedUntilMillis.merge(user, until, Math::max);
+            }
+        };
+        List<Damage> reportedOnTheSecondPass = new ArrayList<>();
+        for (Path file : files) {
+            readFile(file, ERASURES, collect, reportedOnTheSecondPass);
+        }
+        return erasedUntilMillis;
+    }
+
+    private static boolean isErased(Event event, Map<String, Long> erasedUntilMillis) {
+        if (erasedUntilMillis.isEmpty() || ERASURES.contains(event.type())
+                || !(event.fields().get("u") instanceof String user)) {
+            return false;
+        }
+        Long until = erasedUntilMillis.get(user);
+        return until != null && event.epochMillis() <= until;
     }
 
     /** The log files under {@code <dataDir>/events/}, oldest first; empty when there is no such directory. */
@@ -113,8 +166,12 @@ public final class EventLogReader {
         return files;
     }
 
-    /** Reads one file; returns how many events it delivered and adds at most one damage report. */
-    static long readFile(Path file, Consumer<? super Event> sink, List<Damage> damage) throws IOException {
+    /**
+     * Reads one file, decoding only the records of {@code types}; returns how many events it delivered and adds at
+     * most one damage report.
+     */
+    static long readFile(Path file, Set<EventType> types, Consumer<? super Event> sink, List<Damage> damage)
+            throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length == 0) {
             return 0; // created, then the process died before the header reached the disk
@@ -160,15 +217,18 @@ public final class EventLogReader {
                 damage.add(new Damage(file, offset, "checksum mismatch"));
                 return events;
             }
-            Event event;
-            try {
-                event = decode(bytes, buffer, bodyAt, bodyLength);
-            } catch (IllegalStateException e) {
-                damage.add(new Damage(file, offset, "malformed record: " + e.getMessage()));
-                return events;
+            EventType type = EventType.fromCode(buffer.getShort(bodyAt + TYPE_OFFSET) & 0xFFFF);
+            if (type == null || types.contains(type)) {
+                Event event;
+                try {
+                    event = decode(bytes, buffer, bodyAt, bodyLength);
+                } catch (IllegalStateException e) {
+                    damage.add(new Damage(file, offset, "malformed record: " + e.getMessage()));
+                    return events;
+                }
+                sink.accept(event);
+                events++;
             }
-            sink.accept(event);
-            events++;
             offset = bodyAt + bodyLength;
         }
         return events;
@@ -287,6 +347,9 @@ public final class EventLogReader {
         }
         for (Damage damage : summary.damage()) {
             err.println("damaged record skipped: " + damage);
+        }
+        if (summary.erasedLeftOut() > 0) {
+            err.println(summary.erasedLeftOut() + " events of erased or opted-out users left out");
         }
         if (summary.files() == 0) {
             err.println("no event log files under " + EventFormat.directory(dataDir));

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -155,6 +156,40 @@ class EventLogReaderTest {
         assertEquals("{\"total\":0}\n", run(0, "--data-dir", dir, "--count", "--since", "2026-11-30"));
         assertEquals("", run(2, "--data-dir", dir, "--type", "NOPE"));
         assertEquals("", run(2, "--since", "yesterday"));
+    }
+
+    @Test
+    void anErasedUsersEventsUpToTheErasureAreLeftOutOfTheExportInEveryFile() throws IOException {
+        try (EventLog log = EventLog.open(dataDir, new EventLogConfig(null, 4_096, null))) {
+            for (int i = 0; i < 200; i++) { // spread over several files before the erasure
+                log.commit(log.begin(EventType.PIXEL, MILLIS).put("u", "aa").put("seq", i));
+            }
+            log.commit(log.begin(EventType.APP_EVENT, MILLIS + 1_000).put("u", "aa").put("ev", "video_watch"));
+            log.commit(log.begin(EventType.PIXEL, MILLIS + 1_000).put("u", "bb").put("seq", 0));
+            log.commit(log.begin(EventType.BILL, MILLIS + 1_000).put("rid", "r1").put("charged_micros", 1176));
+            log.commit(log.begin(EventType.ERASURE, MILLIS + 2_000).put("u", "aa").put("why", "request"));
+            log.commit(log.begin(EventType.PIXEL, MILLIS + 3_000).put("u", "aa").put("seq", 200)); // came back
+            log.commit(log.begin(EventType.OPT_OUT, MILLIS + 5_000).put("u", "bb").put("why", "optout"));
+            log.commit(log.begin(EventType.PIXEL, MILLIS + 6_000).put("u", "bb").put("seq", 1));
+        }
+        assertTrue(EventLogReader.files(dataDir).size() > 2, "the erased events span files");
+
+        List<Event> events = new ArrayList<>();
+        EventLogReader.Summary summary = read(events);
+
+        assertEquals(List.of("BILL r1", "ERASURE aa", "PIXEL aa 200", "OPT_OUT bb"),
+                events.stream().map(EventLogReaderTest::describe).toList());
+        assertEquals(4, summary.events());
+        assertEquals(200 + 1 + 2, summary.erasedLeftOut());
+        assertEquals("{\"BILL\":1,\"PIXEL\":1,\"OPT_OUT\":1,\"ERASURE\":1,\"total\":4}\n",
+                run(0, "--data-dir", dataDir.toString(), "--count"));
+        assertEquals("", run(0, "--data-dir", dataDir.toString(), "--type", "APP_EVENT"));
+    }
+
+    private static String describe(Event event) {
+        Map<String, Object> fields = event.fields();
+        return event.type() + " " + (fields.containsKey("u") ? fields.get("u") : fields.get("rid"))
+                + (event.type() == EventType.PIXEL ? " " + fields.get("seq") : "");
     }
 
     private static String run(int expectedStatus, String... args) {

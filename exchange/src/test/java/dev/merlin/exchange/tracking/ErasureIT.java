@@ -11,13 +11,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.events.Event;
+import dev.merlin.exchange.events.EventLogReader;
+import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -30,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What an erasure ({@code DELETE /privacy/users/{uid}}) or an opt-out leaves behind, over loopback: the win and
  * billing links of impressions bought before it often fire later. They still charge the advertiser, but put back
- * neither the user's frequency count nor the view a later conversion would be credited to.
+ * neither the user's frequency count nor the view a later conversion would be credited to. And the event log's
+ * export no longer shows what the user did before the erasure.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ErasureIT {
@@ -150,6 +156,30 @@ class ErasureIT {
         assertEquals(204, response.statusCode(), text(response));
         assertEquals(1, metrics().notices("bill", "charged"));
         assertEquals(1, metrics().noticeUserRefusals("bill", "user_erased"));
+    }
+
+    @Test
+    void theEventLogExportLeavesOutTheErasedUsersEventsFromBeforeTheErasure() throws Exception {
+        String uid = sportsFan();
+        String other = sportsFan();
+        erase(uid);
+        exchange.clock.addAndGet(60);
+        exchange.get(SPORTS_VIEW, "Cookie", "uid=" + uid); // the browser comes back: new activity
+        exchange.close();
+
+        String erased = Long.toHexString(UserKeys.hash(uid));
+        List<String> exported = new ArrayList<>();
+        for (Event event : EventLogReader.readAll(dataDir)) {
+            Object user = event.fields().get("u");
+            if (erased.equals(user)) {
+                exported.add(event.type() + " at T0+" + (event.epochMillis() / 1000 - LoopbackExchange.T0));
+            }
+        }
+        assertEquals(List.of("ERASURE at T0+0", "PIXEL at T0+60"), exported);
+        String kept = Long.toHexString(UserKeys.hash(other));
+        assertEquals(2, EventLogReader.readAll(dataDir).stream()
+                .filter(e -> e.type() == EventType.PIXEL && kept.equals(e.fields().get("u"))).count(),
+                "another user's events stay");
     }
 
     /** A new browser made a sports fan by two sports page views; its uid. */
