@@ -9,6 +9,7 @@ import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.privacy.ConsentSignals;
+import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.PrivacyDecision;
 import dev.merlin.exchange.tracking.TrackingService;
 import io.netty.channel.ChannelHandlerContext;
@@ -23,7 +24,8 @@ import java.util.List;
 /**
  * {@code POST /events}: server-to-server activity from apps, in batches of up to {@code tracking.maxBatchEvents},
  * authenticated with the source's API key ({@code Authorization: Bearer KEY}). Answers {@code 202} with accepted
- * and rejected counts and a reason per rejected event; a malformed batch gets {@code 400} and records nothing.
+ * and rejected counts and a reason per rejected event; a malformed batch gets {@code 400} and records nothing. An
+ * event of a user erased at or after its {@code time} is rejected: a late batch must not bring the user back.
  *
  * <pre>
  * {"events": [{"user": "IFA or app-scoped id", "event": "video_watch", "category": "IAB17", "value": 1,
@@ -87,18 +89,28 @@ final class EventsEndpoint {
         for (int i = 0; i < events.size(); i++) {
             JsonNode event = events.get(i);
             String reason = validate(event, now);
+            String refusal = null;
             if (reason == null) {
                 boolean optedOut = runtime.optOuts().contains(event.get("user").asText());
                 PrivacyDecision decision = runtime.consent().decide(signals(event.path("consent"))
                         .withOptedOut(optedOut));
                 if (!decision.mayUsePersonalData()) {
-                    reason = "consent: " + decision.reason().label();
+                    refusal = decision.reason().label();
+                    reason = "consent: " + refusal;
+                }
+            }
+            if (reason == null) {
+                // a batch sent late: what the user did before an erasure must not come back after it
+                ErasureRegistry.Refusal erased = runtime.erasures().refusal(UserKeys.hash(event.get("user").asText()),
+                        eventTime(event, now));
+                if (erased != null) {
+                    refusal = erased.label();
+                    reason = "erased: the user's data was erased at or after this event's time (" + refusal + ")";
                 }
             }
             if (reason != null) {
                 rejected++;
-                runtime.metrics().activity("app", reason.startsWith("consent: ")
-                        ? "refused_" + reason.substring(9) : "invalid");
+                runtime.metrics().activity("app", refusal != null ? "refused_" + refusal : "invalid");
                 if (rejections.length() > 0) {
                     rejections.append(',');
                 }
@@ -109,7 +121,7 @@ final class EventsEndpoint {
             }
             accepted.add(new Accepted(event.get("user").asText(), event.get("event").asText(),
                     text(event, "category"), event.path("value").asDouble(0), text(event, "currency"),
-                    event.hasNonNull("time") ? event.get("time").asLong() : now, text(event, "orderId")));
+                    eventTime(event, now), text(event, "orderId")));
         }
         EventLog log = runtime.events();
         for (Accepted a : accepted) {
@@ -126,6 +138,11 @@ final class EventsEndpoint {
         String body = "{\"accepted\":" + accepted.size() + ",\"rejected\":" + rejected + ",\"rejections\":["
                 + rejections + "]}";
         return HttpResponses.json(ctx.alloc(), HttpResponseStatus.ACCEPTED, body);
+    }
+
+    /** When the event happened: its {@code time} (epoch seconds), else (absent or null) now. */
+    private static long eventTime(JsonNode event, long now) {
+        return event.hasNonNull("time") ? event.get("time").asLong() : now;
     }
 
     private FullHttpResponse malformed(ChannelHandlerContext ctx, String message, String path) {

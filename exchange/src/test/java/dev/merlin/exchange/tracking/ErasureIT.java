@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * What an erasure ({@code DELETE /privacy/users/{uid}}) or an opt-out leaves behind, over loopback: the win and
  * billing links of impressions bought before it often fire later. They still charge the advertiser, but put back
  * neither the user's frequency count nor the view a later conversion would be credited to. And the event log's
- * export no longer shows what the user did before the erasure.
+ * export no longer shows what the user did before the erasure, nor does an app's late batch bring it back.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ErasureIT {
@@ -180,6 +180,37 @@ class ErasureIT {
         assertEquals(2, EventLogReader.readAll(dataDir).stream()
                 .filter(e -> e.type() == EventType.PIXEL && kept.equals(e.fields().get("u"))).count(),
                 "another user's events stay");
+    }
+
+    @Test
+    void aLateAppBatchDoesNotBringAnErasedUserBack() throws Exception {
+        String ifa = "5f1c9a2e-0d4b-4c7a-9e3f-2b8d6a1c4e70";
+        long watched = exchange.clock.get();
+        exchange.clock.addAndGet(600);
+        HttpResponse<byte[]> deleted = exchange.send("DELETE", "/privacy/users/" + ifa,
+                "Authorization", "Bearer " + LoopbackExchange.ADMIN_TOKEN);
+        assertEquals(200, deleted.statusCode(), text(deleted));
+
+        HttpResponse<byte[]> late = exchange.events(watches(ifa, watched));
+
+        assertEquals(202, late.statusCode(), text(late));
+        assertEquals(0, json(late).path("accepted").asInt(), text(late));
+        assertTrue(json(late).path("rejections").get(0).path("reason").asText().startsWith("erased"), text(late));
+        assertEquals(3, metrics().activityCount("app", "refused_user_erased"));
+        assertEquals(List.of(), exchange.segmentsOf(ifa));
+
+        // what the user does after the erasure is new
+        exchange.clock.addAndGet(60);
+        HttpResponse<byte[]> fresh = exchange.events(watches(ifa, exchange.clock.get()));
+        assertEquals(3, json(fresh).path("accepted").asInt(), text(fresh));
+        assertEquals(List.of(101), exchange.segmentsOf(ifa), "sports-fans again");
+    }
+
+    /** Three sports videos watched at {@code epochSeconds}: enough for sports-fans. */
+    private static String watches(String ifa, long epochSeconds) {
+        String watch = "{\"user\":\"" + ifa + "\",\"event\":\"video_watch\",\"category\":\"IAB17-44\",\"time\":"
+                + epochSeconds + ",\"consent\":{\"country\":\"JPN\"}}";
+        return "{\"events\":[" + watch + "," + watch + "," + watch + "]}";
     }
 
     /** A new browser made a sports fan by two sports page views; its uid. */
