@@ -14,7 +14,7 @@ import javax.crypto.spec.SecretKeySpec;
  * secret: {@code rid}, {@code iid}, {@code c}, {@code cr} identify the impression; {@code bt} (the auction's time,
  * epoch seconds: how late a notice is), {@code bp} (Merlin's bid price, exchange-currency micros, net of the take
  * rate: what it offered the seller) and {@code bc} (the currency the response priced the bid in) are what the
- * notice needs to charge without guessing; then {@code u} with {@code ts}, {@code t}, {@code np} when present. So a notice for an
+ * notice needs to charge without guessing; then {@code u}, {@code t}, {@code np} when present. So a notice for an
  * impression Merlin never bid on — a forged URL — or with its time or price altered charges nothing. The standard
  * OpenRTB macros ({@code ${AUCTION_PRICE}}, {@code ${AUCTION_CURRENCY}}, {@code ${AUCTION_LOSS}} …) follow the
  * signature, unsigned, for the seller to fill:
@@ -48,9 +48,8 @@ public final class NoticeUrls {
     /**
      * The links of one bid: {@code nurl} (win), {@code burl} (billing, what spends budget), {@code lurl} (loss,
      * with the loss reason and the winning price) and the click link {@code ${CLICK_URL}} becomes. They share one
-     * signed query: {@code u}, the user's hash for frequency caps and attribution, when user data may be used, with
-     * {@code ts}, when the link was issued (epoch seconds: a notice for a user erased since then records nothing
-     * about them), else {@code np=1} (the click is counted but not tied to the user); {@code t=1} for test requests, which spend
+     * signed query: {@code u}, the user's hash for frequency caps and attribution, when user data may be used, else
+     * {@code np=1} (the click is counted but not tied to the user); {@code t=1} for test requests, which spend
      * nothing. {@code auctionEpochSeconds} is when the auction ran, {@code bidPriceMicros} the bid's price
      * (exchange-currency micros, what the seller is offered) and {@code currency} the response's: they are signed
      * in, so that a notice never guesses them.
@@ -58,7 +57,7 @@ public final class NoticeUrls {
     public Links links(String requestId, String impId, Campaign campaign, Creative creative, long auctionEpochSeconds,
                        long bidPriceMicros, String currency, long userHash, boolean isTest) {
         String query = query(requestId, impId, campaign.id(), creative.id(),
-                priced(auctionEpochSeconds, bidPriceMicros, currency) + tracking(userHash, auctionEpochSeconds, isTest));
+                priced(auctionEpochSeconds, bidPriceMicros, currency) + tracking(userHash, isTest));
         String signed = query + "&sig=" + signature(query);
         return new Links(
                 base + "/win?" + signed
@@ -75,16 +74,15 @@ public final class NoticeUrls {
         return "&bt=" + auctionEpochSeconds + "&bp=" + bidPriceMicros + "&bc=" + encode(currency);
     }
 
-    /** The signed optional parameters, in the order {@link #verify} expects them: u and ts, or np; then t. */
-    static String tracking(long userHash, long issuedEpochSeconds, boolean isTest) {
-        String user = userHash == 0 ? "&np=1" : "&u=" + Long.toHexString(userHash) + "&ts=" + issuedEpochSeconds;
+    /** The signed optional parameters, in the order {@link #verify} expects them: u or np, then t. */
+    static String tracking(long userHash, boolean isTest) {
+        String user = userHash == 0 ? "&np=1" : "&u=" + Long.toHexString(userHash);
         return isTest ? user + "&t=1" : user;
     }
 
     /**
      * Whether {@code sig} signs these parameters (as they arrived, decoded); {@code extra} is
-     * {@code &bt=..&bp=..&bc=..}, then {@code &u=..} (with {@code &ts=..} when present: links issued before it
-     * existed have none) or {@code &np=1}, then {@code &t=1}, for those present.
+     * {@code &bt=..&bp=..&bc=..}, then {@code &u=..} or {@code &np=1}, then {@code &t=1}, for those present.
      */
     public boolean verify(String requestId, String impId, String campaignId, String creativeId, String extra,
                           String sig) {

@@ -19,9 +19,9 @@ import java.util.Map;
  * point at. A win or a bill charges the impression once — whichever comes first, however often either repeats,
  * within the charge window after its auction — at the price the seller filled into {@code ${AUCTION_PRICE}}, read
  * in the bid's own currency and never above the bid's own price: the auction time, price and currency are signed
- * into the link, so the notice never guesses them.
- * A charged notice counts the user's frequency and view only when the user neither opted out nor was erased since
- * the link was issued ({@link ErasureRegistry}).
+ * into the link, so the notice never guesses them. A charged notice counts the user's frequency and view only when
+ * the user has not opted out and was not erased at or after the auction ({@code bt}, {@link ErasureRegistry}): a
+ * late notice for an impression bought before an erasure puts nothing about the user back.
  */
 final class NoticeEndpoint {
 
@@ -90,8 +90,7 @@ final class NoticeEndpoint {
                 chargeMicros, now);
         if (charge == SpendLedger.Charge.CHARGED) {
             long userHash = parseUserHash(QueryParams.first(params, "u"));
-            ErasureRegistry.Refusal refusal = runtime.erasures().refusal(userHash,
-                    parseIssuedAt(QueryParams.first(params, "ts")));
+            ErasureRegistry.Refusal refusal = runtime.erasures().refusal(userHash, auctionEpochSeconds);
             if (refusal != null) {
                 // the advertiser owes the impression all the same; nothing about the user comes back
                 runtime.metrics().noticeUserRefused(kind, refusal.label());
@@ -197,15 +196,13 @@ final class NoticeEndpoint {
 
     /**
      * The signed parameters after {@code cr} as {@link NoticeUrls} appends them: {@code &bt=&bp=&bc=}, then
-     * {@code &u=} (and {@code &ts=} when present) or {@code &np=1}, then t — each when present, so that links from before bt, bp and bc still
+     * {@code &u=} or {@code &np=1}, then t — each when present, so that links from before bt, bp and bc still
      * verify (their loss notices and clicks are answered).
      */
     static String signedExtra(Map<String, List<String>> params) {
         String priced = signed(params, "bt") + signed(params, "bp") + signed(params, "bc");
         String user = QueryParams.first(params, "u");
-        String issued = user == null ? null : QueryParams.first(params, "ts");
-        String extra = user != null ? "&u=" + user + (issued != null ? "&ts=" + issued : "")
-                : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
+        String extra = user != null ? "&u=" + user : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
         return "1".equals(QueryParams.first(params, "t")) ? priced + extra + "&t=1" : priced + extra;
     }
 
@@ -225,18 +222,6 @@ final class NoticeEndpoint {
             }
         }
         return Long.parseLong(digits);
-    }
-
-    /** The link's signed issue time ({@code ts}); {@link Long#MIN_VALUE} when it has none or it is not a number. */
-    private static long parseIssuedAt(String epochSeconds) {
-        if (epochSeconds == null) {
-            return Long.MIN_VALUE;
-        }
-        try {
-            return Long.parseLong(epochSeconds);
-        } catch (NumberFormatException e) {
-            return Long.MIN_VALUE;
-        }
     }
 
     private static long parseUserHash(String hex) {

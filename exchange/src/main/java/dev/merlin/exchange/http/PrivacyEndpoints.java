@@ -88,8 +88,8 @@ final class PrivacyEndpoints {
     }
 
     /**
-     * Erases what is held about {@code uid}, and remembers the erasure by the user's hash first: notice links issued
-     * before it carry that hash and may fire later (see {@link dev.merlin.exchange.privacy.ErasureRegistry}).
+     * Erases what is held about {@code uid}, and remembers the erasure by the user's hash first: the notice links of
+     * auctions before it carry that hash and may fire later (see {@link dev.merlin.exchange.privacy.ErasureRegistry}).
      */
     private boolean erase(String uid, String why) {
         long now = runtime.nowEpochSeconds();

@@ -80,8 +80,8 @@ public final class ExchangeMetrics {
                 .register(registry);
         noticeUserRefusals = Counter.builder()
                 .name("merlin_notices_user_refused_total")
-                .help("Charged win and billing notices that recorded nothing about their user (erased since the link"
-                        + " was issued, or opted out), by kind and reason")
+                .help("Charged win and billing notices that recorded nothing about their user (erased at or after"
+                        + " the auction, or opted out), by kind and reason")
                 .labelNames("kind", "reason")
                 .register(registry);
         Counter privacy = Counter.builder()

@@ -12,7 +12,7 @@ import net.openhft.chronicle.values.Values;
 /**
  * Users whose data was erased or who opted out, by the 64-bit user hash that notice links carry ({@code u}), so
  * that a win or billing notice fired after the erasure — for an impression bought before it — puts nothing about
- * the user back. Persisted under the data dir: links outlive a restart.
+ * the user back, nor does an app's late event batch. Persisted under the data dir: links outlive a restart.
  *
  * <p>Value, one {@code long} per user hash:
  * <pre>
@@ -21,9 +21,10 @@ import net.openhft.chronicle.values.Values;
  * |O |  last erasure, epoch seconds                    |
  * +--+-------------------------------------------------+
  * </pre>
- * {@code O} set: the user opted out, and every link is refused whenever it was issued. Otherwise a link issued at
- * or before the last erasure is refused, and one issued after it (the user came back) is not. Reads reuse
- * per-thread key and value objects ({@code getUsing}): no allocation.
+ * {@code O} set: the user opted out, and everything is refused whenever it happened. Otherwise what happened at or
+ * before the last erasure — a notice's auction (its signed {@code bt}), an app event's {@code time} — is refused,
+ * and what happened after it (the user came back) is not. Reads reuse per-thread key and value objects
+ * ({@code getUsing}): no allocation.
  */
 public final class ErasureRegistry implements AutoCloseable {
 
@@ -33,7 +34,7 @@ public final class ErasureRegistry implements AutoCloseable {
 
     /** Why a notice may record nothing about its user. */
     public enum Refusal {
-        /** The user's data was erased after the link was issued. */
+        /** The user's data was erased at or after the auction (or event) in question. */
         USER_ERASED,
         /** The user opted out with Merlin. */
         USER_OPT_OUT;
@@ -90,13 +91,12 @@ public final class ErasureRegistry implements AutoCloseable {
     }
 
     /**
-     * Why a notice for the user with {@code userHash}, on a link issued at {@code linkIssuedEpochSeconds}, may record
-     * nothing about them; null when it may (or {@code userHash} is 0, no user).
+     * Why something about the user with {@code userHash} that happened at {@code atEpochSeconds} may not be
+     * recorded; null when it may (or {@code userHash} is 0, no user).
      *
-     * @param linkIssuedEpochSeconds when the link was issued; {@link Long#MIN_VALUE} when it does not say (links
-     *                               issued before they carried it), which any erasure refuses
+     * @param atEpochSeconds when it happened: a notice's auction time ({@code bt}), an app event's time
      */
-    public Refusal refusal(long userHash, long linkIssuedEpochSeconds) {
+    public Refusal refusal(long userHash, long atEpochSeconds) {
         if (userHash == 0) {
             return null;
         }
@@ -110,7 +110,7 @@ public final class ErasureRegistry implements AutoCloseable {
         if ((packed & OPTED_OUT) != 0) {
             return Refusal.USER_OPT_OUT;
         }
-        return linkIssuedEpochSeconds <= (packed & SECONDS_MASK) ? Refusal.USER_ERASED : null;
+        return atEpochSeconds <= (packed & SECONDS_MASK) ? Refusal.USER_ERASED : null;
     }
 
     @Override

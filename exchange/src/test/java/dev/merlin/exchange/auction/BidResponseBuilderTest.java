@@ -143,15 +143,15 @@ class BidResponseBuilderTest {
         "null, 0,   '&np=1'",
         "0,    0,   '&np=1'",
         "1,    0,   '&np=1&t=1'",
-        "null, 255, '&u=ff&ts=NOW'",       // NOW: when the auction ran, the link's issue time
-        "1,    255, '&u=ff&ts=NOW&t=1'",
+        "null, 255, '&u=ff'",
+        "1,    255, '&u=ff&t=1'",
     })
     void testRequestsAndUsersAreMarkedInWinAndBillUrls(Integer test, long userHash, String tracking) {
         BidRequest request = request(THREE_IMPS);
         request.test = test;
         Bid bid = bidFor(respond(request, userHash), "i1");
         String prefix = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad&bt=" + AuctionFixture.NOW + "&bp=1700000&bc=USD"
-                + tracking.replace("NOW", Long.toString(AuctionFixture.NOW)) + "&sig=";
+                + tracking + "&sig=";
         assertTrue(bid.nurl.startsWith(BASE + "/win" + prefix), bid.nurl);
         assertTrue(bid.burl.startsWith(BASE + "/bill" + prefix), bid.burl);
         assertTrue(bid.nurl.contains("&auction=${AUCTION_ID}"), bid.nurl);

@@ -142,20 +142,44 @@ class ErasureIT {
     }
 
     @Test
-    void aLinkIssuedBeforeLinksCarriedTheirTimeStillChargesAndIsRefusedForAnErasedUser() throws Exception {
+    void theAuctionTimeSignedIntoTheLinkDecidesAndCannotBeMovedPastTheErasure() throws Exception {
         String uid = sportsFan();
-        String burl = link(exchange.bid(appBanner("legacy", uid, null, "")), "burl");
+        long auction = exchange.clock.get();
+        String burl = link(exchange.bid(appBanner("moved", uid, null, "")), "burl");
+        assertTrue(burl.contains("&bt=" + auction + "&"), burl);
+        exchange.clock.addAndGet(30);
         erase(uid);
-        // the same link as Merlin signed it before links carried their issue time: any erasure refuses it
+        exchange.clock.addAndGet(600); // the notice arrives well after the erasure: its auction ran before it
+
+        String moved = burl.replace("&bt=" + auction + "&", "&bt=" + (auction + 60) + "&");
+        HttpResponse<byte[]> forged = exchange.follow(moved);
+        assertEquals(403, forged.statusCode(), text(forged));
+        assertEquals(1, metrics().notices("bill", "bad_signature"));
+        assertEquals(0, metrics().notices("bill", "charged"));
+
+        assertEquals(204, exchange.follow(burl).statusCode());
+        assertEquals(1, metrics().notices("bill", "charged"));
+        assertEquals(1, metrics().noticeUserRefusals("bill", "user_erased"));
+        assertEquals(0, frequency(uid));
+    }
+
+    @Test
+    void aLinkWithoutItsAuctionTimeRecordsNothingAboutAnErasedUser() throws Exception {
+        String uid = sportsFan();
+        String burl = link(exchange.bid(appBanner("no-bt", uid, null, "")), "burl");
+        erase(uid);
+        // the same link signed without bt, as links were before they carried it: refused whole, not just its user
         String signed = burl.substring(burl.indexOf("rid="), burl.indexOf("&sig="));
-        String legacy = signed.replaceFirst("&ts=[0-9]+", "");
+        String legacy = signed.replaceFirst("&bt=[0-9]+", "");
         assertTrue(legacy.length() < signed.length(), signed);
 
         HttpResponse<byte[]> response = exchange.get("/bill?" + legacy + "&sig=" + sign(legacy) + "&price=2.55");
 
-        assertEquals(204, response.statusCode(), text(response));
-        assertEquals(1, metrics().notices("bill", "charged"));
-        assertEquals(1, metrics().noticeUserRefusals("bill", "user_erased"));
+        assertEquals(400, response.statusCode(), text(response));
+        assertEquals(1, metrics().notices("bill", "legacy_link"));
+        assertEquals(0, metrics().notices("bill", "charged"));
+        assertEquals(0, frequency(uid));
+        assertEquals(0, stat(CampaignStats.Metric.IMPRESSIONS));
     }
 
     @Test
@@ -191,7 +215,7 @@ class ErasureIT {
                 "Authorization", "Bearer " + LoopbackExchange.ADMIN_TOKEN);
         assertEquals(200, deleted.statusCode(), text(deleted));
 
-        HttpResponse<byte[]> late = exchange.events(watches(ifa, watched));
+        HttpResponse<byte[]> late = exchange.events(watches(ifa, Long.toString(watched)));
 
         assertEquals(202, late.statusCode(), text(late));
         assertEquals(0, json(late).path("accepted").asInt(), text(late));
@@ -199,17 +223,18 @@ class ErasureIT {
         assertEquals(3, metrics().activityCount("app", "refused_user_erased"));
         assertEquals(List.of(), exchange.segmentsOf(ifa));
 
-        // what the user does after the erasure is new
+        // what the user does after the erasure is new; time:null means now, not an epoch 0 the erasure would refuse
         exchange.clock.addAndGet(60);
-        HttpResponse<byte[]> fresh = exchange.events(watches(ifa, exchange.clock.get()));
+        HttpResponse<byte[]> fresh = exchange.events(watches(ifa, "null"));
         assertEquals(3, json(fresh).path("accepted").asInt(), text(fresh));
+        assertEquals(3, metrics().activityCount("app", "refused_user_erased"), "none more");
         assertEquals(List.of(101), exchange.segmentsOf(ifa), "sports-fans again");
     }
 
-    /** Three sports videos watched at {@code epochSeconds}: enough for sports-fans. */
-    private static String watches(String ifa, long epochSeconds) {
+    /** Three sports videos watched at {@code time} (epoch seconds, or {@code null}): enough for sports-fans. */
+    private static String watches(String ifa, String time) {
         String watch = "{\"user\":\"" + ifa + "\",\"event\":\"video_watch\",\"category\":\"IAB17-44\",\"time\":"
-                + epochSeconds + ",\"consent\":{\"country\":\"JPN\"}}";
+                + time + ",\"consent\":{\"country\":\"JPN\"}}";
         return "{\"events\":[" + watch + "," + watch + "," + watch + "]}";
     }
 
