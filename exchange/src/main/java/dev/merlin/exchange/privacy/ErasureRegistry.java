@@ -28,7 +28,7 @@ import net.openhft.chronicle.values.Values;
  */
 public final class ErasureRegistry implements AutoCloseable {
 
-    static final String FILE = "erasures.cm3";
+    public static final String FILE = "erasures.cm3";
     private static final long OPTED_OUT = Long.MIN_VALUE;
     private static final long SECONDS_MASK = Long.MAX_VALUE;
 

@@ -1,5 +1,7 @@
 package dev.merlin.exchange.segments;
 
+import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.privacy.ErasureRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -9,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
  * Bulk-loads a segment file into the store, or generates a synthetic one.
@@ -51,7 +54,12 @@ public final class SegmentLoader {
      * @param elapsedNanos  time spent loading
      */
     record LoadReport(long rows, long skippedLines, long badLines, List<String> firstBadLines,
-                      long fullRejections, long bytes, long elapsedNanos) {
+                      long fullRejections, long bytes, long elapsedNanos, long refusedRows) {
+
+        LoadReport(long rows, long skippedLines, long badLines, List<String> firstBadLines, long fullRejections,
+                   long bytes, long elapsedNanos) {
+            this(rows, skippedLines, badLines, firstBadLines, fullRejections, bytes, elapsedNanos, 0);
+        }
 
         long rowsPerSecond() {
             return elapsedNanos <= 0 ? 0 : (long) (rows * 1e9 / elapsedNanos);
@@ -139,11 +147,21 @@ public final class SegmentLoader {
                     store.recoveredOnOpen() ? " (recovered after an unclean stop)" : "");
             long now = System.currentTimeMillis() / 1000L;
             ProgressBar bar = new ProgressBar(err, terminal, "load", Files.size(file), System.nanoTime());
-            LoadReport report = load(store, file, now, bar);
+            LoadReport report;
+            // the file's data is as old as the file: a user erased since it was written, or opted out, stays out
+            long asOfEpochSeconds = Files.getLastModifiedTime(file).toMillis() / 1000L;
+            try (ErasureRegistry erasures = Files.exists(dataDir.resolve(ErasureRegistry.FILE))
+                    ? new ErasureRegistry(dataDir, entries) : null) {
+                Predicate<CharSequence> refused = erasures == null ? key -> false
+                        : key -> erasures.refusal(UserKeys.hash(key), asOfEpochSeconds) != null;
+                report = load(store, file, now, bar, refused);
+            }
             out.printf(Locale.ROOT, "loaded %,d rows (%,d MB) in %.1f s: %,d rows/s; store holds %,d users "
-                            + "(%,d new); %,d bad lines, %,d comment/blank lines%n",
+                            + "(%,d new); %,d bad lines, %,d comment/blank lines; %,d rows of erased or opted-out "
+                            + "users left out%n",
                     report.rows(), report.bytes() >> 20, report.elapsedNanos() / 1e9, report.rowsPerSecond(),
-                    store.size(), store.size() - usersBefore, report.badLines(), report.skippedLines());
+                    store.size(), store.size() - usersBefore, report.badLines(), report.skippedLines(),
+                    report.refusedRows());
             for (String bad : report.firstBadLines()) {
                 out.println("  bad " + bad);
             }
@@ -166,12 +184,22 @@ public final class SegmentLoader {
      */
     static LoadReport load(SegmentStore store, Path file, long nowEpochSeconds, ProgressBar progress)
             throws IOException {
+        return load(store, file, nowEpochSeconds, progress, key -> false);
+    }
+
+    /**
+     * As {@link #load(SegmentStore, Path, long, ProgressBar)}, leaving out every row whose user {@code refused}
+     * names (erased since the file was written, or opted out): a bulk import never brings such a user back.
+     */
+    static LoadReport load(SegmentStore store, Path file, long nowEpochSeconds, ProgressBar progress,
+                           Predicate<CharSequence> refused) throws IOException {
         long start = System.nanoTime();
         long rejectionsBefore = store.fullRejections();
         SegmentLineParser parser = new SegmentLineParser(store.settings().maxKeyChars());
         Batch batch = new Batch(store, nowEpochSeconds);
         List<String> firstBadLines = new ArrayList<>(REPORTED_BAD_LINES);
         long rows = 0;
+        long refusedRows = 0;
         long skipped = 0;
         long bad = 0;
         long lineNumber = 0;
@@ -197,7 +225,9 @@ public final class SegmentLoader {
                         skippingLongLine = false;
                     } else {
                         int result = parser.parse(buf, lineStart, i);
-                        if (result == SegmentLineParser.RECORD) {
+                        if (result == SegmentLineParser.RECORD && refused.test(parser.userKey)) {
+                            refusedRows++;
+                        } else if (result == SegmentLineParser.RECORD) {
                             rows++;
                             batch.accept(parser.userKey, parser.segmentId, nowEpochSeconds + parser.ttlSeconds);
                         } else if (result == SegmentLineParser.SKIP) {
@@ -213,7 +243,9 @@ public final class SegmentLoader {
                     if (lineStart < filled && !skippingLongLine) {
                         lineNumber++;
                         int result = parser.parse(buf, lineStart, filled);
-                        if (result == SegmentLineParser.RECORD) {
+                        if (result == SegmentLineParser.RECORD && refused.test(parser.userKey)) {
+                            refusedRows++;
+                        } else if (result == SegmentLineParser.RECORD) {
                             rows++;
                             batch.accept(parser.userKey, parser.segmentId, nowEpochSeconds + parser.ttlSeconds);
                         } else if (result == SegmentLineParser.SKIP) {
@@ -248,7 +280,7 @@ public final class SegmentLoader {
             progress.finish(bytesRead, rows, System.nanoTime());
         }
         return new LoadReport(rows, skipped, bad, List.copyOf(firstBadLines),
-                store.fullRejections() - rejectionsBefore, bytesRead, elapsed);
+                store.fullRejections() - rejectionsBefore, bytesRead, elapsed, refusedRows);
     }
 
     private static void report(List<String> firstBadLines, long lineNumber, String reason) {

@@ -1,5 +1,7 @@
 package dev.merlin.exchange.segments;
 
+import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.privacy.ErasureRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -216,6 +219,42 @@ class SegmentLoaderTest {
         for (int i = 0; i < 8; i++) {
             assertTrue(ids[i] >= 1 && ids[i] <= SyntheticSegments.SEGMENT_ID_RANGE);
             assertTrue(ttls[i] >= SyntheticSegments.MIN_TTL_SECONDS && ttls[i] <= SyntheticSegments.MAX_TTL_SECONDS);
+        }
+    }
+
+    /**
+     * A bulk file never brings back a user who was erased after it was written, or who opted out at any time; a user
+     * erased before the file was written (whose data in it is new) is loaded.
+     */
+    @Test
+    void aBulkLoadLeavesOutErasedAndOptedOutUsers() throws Exception {
+        Path input = dir.resolve("crm.csv");
+        Files.writeString(input, "erased-after,1,3600\nerased-after,2,3600\nopted-out,1,3600\n"
+                + "erased-before,3,3600\nkept,4,3600\n", StandardCharsets.UTF_8);
+        long written = 1_780_000_000L;
+        Files.setLastModifiedTime(input, java.nio.file.attribute.FileTime.from(written, TimeUnit.SECONDS));
+        Path dataDir = dir.resolve("data");
+        Files.createDirectories(dataDir);
+        try (ErasureRegistry erasures = new ErasureRegistry(dataDir, 1000)) {
+            erasures.erased(UserKeys.hash("erased-after"), written + 60);
+            erasures.erased(UserKeys.hash("erased-before"), written - 60);
+            erasures.optedOut(UserKeys.hash("opted-out"), written - 86_400);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        assertEquals(0, SegmentLoader.run(new String[] {"--data-dir", dataDir.toString(), "--entries", "1000",
+                input.toString()}, o, o, false), () -> out.toString(StandardCharsets.UTF_8));
+        String report = out.toString(StandardCharsets.UTF_8);
+        assertTrue(report.contains("loaded 2 rows"), report);
+        assertTrue(report.contains("3 rows of erased or opted-out users left out"), report);
+        try (SegmentStore store = SegmentStore.open(dataDir, SegmentStoreSettings.defaults().withEntries(1000))) {
+            long now = System.currentTimeMillis() / 1000L;
+            SegmentSet into = new SegmentSet();
+            assertFalse(store.read("erased-after", now, into), "erased after the file was written");
+            assertFalse(store.read("opted-out", now, into), "opted out");
+            assertTrue(store.read("erased-before", now, into), "erased before the file: its data there is new");
+            assertTrue(store.read("kept", now, into));
+            assertEquals(2, store.size());
         }
     }
 }
