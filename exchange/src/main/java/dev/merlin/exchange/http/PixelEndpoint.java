@@ -36,6 +36,9 @@ import java.util.Map;
  */
 final class PixelEndpoint {
 
+    /** The browser's Global Privacy Control signal (https://globalprivacycontrol.org): {@code Sec-GPC: 1}. */
+    private static final String SEC_GPC = "Sec-GPC";
+
     /** The smallest transparent GIF (43 bytes). */
     private static final byte[] GIF = {
         0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, (byte) 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -130,6 +133,11 @@ final class PixelEndpoint {
         PrivacyDecision decision = runtime.consent().decide(signals);
         if (!decision.mayUsePersonalData()) {
             return "refused_" + decision.reason().label();
+        }
+        if ("1".equals(request.headers().get(SEC_GPC))) {
+            // Global Privacy Control: "do not sell or share", binding in several US states; a profile that follows
+            // the user to other sites is sharing
+            return "refused_gpc";
         }
         String userKey = QueryParams.first(params, "did");
         if (userKey != null && !Cookies.isUsableKey(userKey)) {

@@ -120,6 +120,25 @@ class PixelIT {
         assertEquals(List.of(), exchange.segmentsOf("uid-refused"));
     }
 
+    /** Global Privacy Control: the browser says "do not sell or share", and a cross-site profile is sharing. */
+    @Test
+    void aBrowserSendingGlobalPrivacyControlIsNotProfiled() throws Exception {
+        for (int i = 0; i < 2; i++) { // twice: a page_view rule needs two
+            HttpResponse<byte[]> response = exchange.get(SPORTS_VIEW, "Cookie", "uid=uid-gpc", "Sec-GPC", "1");
+            assertPixel(response);
+            assertFalse(setCookie(response, "uid").isPresent(), "no cookie when nothing may be recorded");
+            assertPixel(exchange.get(SPORTS_VIEW + "&did=ifa-gpc", "Sec-GPC", "1"));
+        }
+        assertEquals(4, activity("refused_gpc"));
+        assertEquals(0, activity("recorded"));
+        assertEquals(List.of(), exchange.segmentsOf("uid-gpc"));
+        assertEquals(List.of(), exchange.segmentsOf("ifa-gpc"));
+        // Sec-GPC: 0 (or any other value) is no signal
+        exchange.get(SPORTS_VIEW, "Cookie", "uid=uid-no-gpc", "Sec-GPC", "0");
+        exchange.get(SPORTS_VIEW, "Cookie", "uid=uid-no-gpc", "Sec-GPC", "0");
+        assertEquals(2, activity("recorded"));
+    }
+
     @Test
     void aRefusedHitWithoutCookieSetsNone() throws Exception {
         HttpResponse<byte[]> response = exchange.get("/px?pid=px-kaze&ev=page_view&coppa=1&country=JPN");
