@@ -602,6 +602,9 @@ public final class AuctionEngine {
     }
 
     private static boolean fitsImp(Creative creative, Imp imp) {
+        if (!creative.secureMarkup && imp.secure != null && imp.secure == 1) {
+            return false; // a secure page blocks plain-http assets: the ad would not render
+        }
         switch (creative.format) {
             case Creative.BANNER:
                 return imp.banner != null && fitsBanner(creative, imp.banner);

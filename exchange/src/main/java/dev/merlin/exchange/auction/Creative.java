@@ -24,6 +24,12 @@ public final class Creative {
     final String[] cat;
     final int[] attr;
     final String bundle;
+    /**
+     * Whether the markup loads nothing over plain {@code http://}, so it may serve into a secure impression
+     * ({@code imp.secure=1}). Links (the click URL) navigate rather than load, and Merlin's own macros are not in
+     * the template, so only the template's literal URLs count.
+     */
+    final boolean secureMarkup;
     private final List<String> catList;
     private final List<Integer> attrList;
 
@@ -41,6 +47,8 @@ public final class Creative {
         this.cat = config.cat().toArray(new String[0]);
         this.attr = config.attr().stream().mapToInt(Integer::intValue).toArray();
         this.bundle = config.bundle();
+        this.secureMarkup = config.markup() == null
+                || !config.markup().toLowerCase(java.util.Locale.ROOT).contains("http://");
         this.catList = config.cat().isEmpty() ? null : List.copyOf(config.cat());
         this.attrList = config.attr().isEmpty() ? null : List.copyOf(config.attr());
     }

@@ -200,6 +200,34 @@ class AuctionEngineTargetingTest {
         assertEquals("deny-news:deny-news-300x250", auction.winner(appBanner("com.news.example")));
     }
 
+    /** {@code imp.secure=1}: a creative loading a plain-http asset would be blocked by the page, so it does not bid. */
+    @ParameterizedTest(name = "imp.secure={0} -> {1}")
+    @CsvSource(nullValues = "null", value = {
+        "null, plain:plain-http",
+        "0,    plain:plain-http",
+        "1,    plain:plain-https", // the campaign's other creative, all https
+    })
+    void aSecureImpressionGetsOnlyHttpsMarkup(Integer secure, String expected) {
+        Auction auction = new Auction(config(0, campaign("plain").bid(3)
+                .creative("id: plain-http, format: banner, w: 300, h: 250,"
+                        + " markup: '<a href=\"${CLICK_URL}\"><img src=\"HTTP://cdn.example/a.jpg\"/></a>'")
+                .creative("id: plain-https, format: banner, w: 300, h: 250,"
+                        + " markup: '<a href=\"${CLICK_URL}\"><img src=\"https://cdn.example/a.jpg\"/></a>'")));
+        BidRequest request = siteBanner();
+        request.imp.get(0).secure = secure;
+        assertEquals(expected, auction.winner(request));
+    }
+
+    @Test
+    void aSecureImpressionWithOnlyPlainHttpCreativesGetsNoBid() {
+        Auction auction = new Auction(config(0, campaign("plain").bid(3)
+                .creative("id: plain-http, format: banner, w: 300, h: 250,"
+                        + " markup: '<img src=\"http://cdn.example/a.jpg\"/>'")));
+        BidRequest request = siteBanner();
+        request.imp.get(0).secure = 1;
+        assertEquals("none", auction.winner(request));
+    }
+
     @Test
     void configuredWwwDomainMatchesBareSiteDomain() {
         Auction auction = new Auction(config(0,
