@@ -467,6 +467,9 @@ public final class AuctionEngine {
                 if (f.w != null && f.h != null) {
                     orSize(f.w, f.h);
                     hasSize = true;
+                } else if (f.wratio != null && f.hratio != null) {
+                    hasSize = false; // a flexible format: sizes by ratio are checked per creative, below
+                    break;
                 }
             }
         }
@@ -635,6 +638,13 @@ public final class AuctionEngine {
                 Format f = formats.get(i);
                 if (f.w != null && f.h != null) {
                     if (f.w == creative.w && f.h == creative.h) {
+                        return true;
+                    }
+                    hasSize = true;
+                } else if (f.wratio != null && f.hratio != null && f.wratio > 0 && f.hratio > 0) {
+                    // a flexible format: any size of this aspect ratio, at least wmin wide
+                    if (creative.w > 0 && (long) creative.w * f.hratio == (long) creative.h * f.wratio
+                            && (f.wmin == null || creative.w >= f.wmin)) {
                         return true;
                     }
                     hasSize = true;

@@ -321,6 +321,13 @@ class AuctionEngineTargetingTest {
         "320x50,  728x90,          multi:multi-728x90",   // w/h and format[] both offer sizes
         "null,    320x50|468x60,   none",
         "null,    null,            multi:multi-728x90",   // no size: any banner, first creative
+        "null,    6:5,             multi:multi-300x250",  // flexible: any 6:5 size (300x250)
+        "null,    6:5/301,         none",                 // ... at least 301 wide
+        "null,    1:4/100,         none",                 // 160x600 is 4:15, not 1:4
+        "null,    4:15/100,        sky:sky-160x600",
+        "null,    320x50|4:15/100, sky:sky-160x600",      // an exact size and a ratio together
+        "320x50,  728x90|6:5/300,  multi:multi-728x90",
+        "null,    16:9,            none",
     })
     void bannerSizes(String size, String formats, String expected) {
         Auction auction = new Auction(config(0,
@@ -337,8 +344,15 @@ class AuctionEngineTargetingTest {
             banner.format = new ArrayList<>();
             for (String f : list(formats)) {
                 Format format = new Format();
-                format.w = Integer.parseInt(f.substring(0, f.indexOf('x')));
-                format.h = Integer.parseInt(f.substring(f.indexOf('x') + 1));
+                if (f.contains(":")) { // wratio:hratio[/wmin]
+                    String[] ratioAndMin = f.split("/");
+                    format.wratio = Integer.parseInt(ratioAndMin[0].substring(0, ratioAndMin[0].indexOf(':')));
+                    format.hratio = Integer.parseInt(ratioAndMin[0].substring(ratioAndMin[0].indexOf(':') + 1));
+                    format.wmin = ratioAndMin.length > 1 ? Integer.valueOf(ratioAndMin[1]) : null;
+                } else {
+                    format.w = Integer.parseInt(f.substring(0, f.indexOf('x')));
+                    format.h = Integer.parseInt(f.substring(f.indexOf('x') + 1));
+                }
                 banner.format.add(format);
             }
         }
