@@ -27,6 +27,11 @@ final class TargetingIndex {
     final long[] anyCountry;
     final Map<String, long[]> byRegion = new HashMap<>();
     final long[] anyRegion;
+    /** OpenRTB device types (list 5.21): 1 "Mobile/Tablet" covers 4 "Phone" and 5 "Tablet". */
+    private static final int MOBILE_TABLET = 1;
+    private static final int PHONE = 4;
+    private static final int TABLET = 5;
+
     final long[][] byDeviceType = new long[16][];
     final long[] anyDeviceType;
     final String[] osKeys;
@@ -94,12 +99,15 @@ final class TargetingIndex {
                     CampaignBits.set(anyDeviceType, index);
                 } else {
                     for (int type : t.deviceTypes()) {
-                        if (type >= 0 && type < byDeviceType.length) {
-                            if (byDeviceType[type] == null) {
-                                byDeviceType[type] = bits();
-                            }
-                            CampaignBits.set(byDeviceType[type], index);
+                        setDeviceType(type, index);
+                        if (type == MOBILE_TABLET) {
+                            // OpenRTB's 1, "Mobile/Tablet", is the parent of 4 (phone) and 5 (tablet)
+                            setDeviceType(PHONE, index);
+                            setDeviceType(TABLET, index);
                         }
+                    }
+                    if (t.deviceTypes().contains(PHONE) && t.deviceTypes().contains(TABLET)) {
+                        setDeviceType(MOBILE_TABLET, index); // a request's "phone or tablet" is both
                     }
                 }
                 addValues(byOs, anyOs, t.os(), index, true);
@@ -166,6 +174,15 @@ final class TargetingIndex {
         }
         domainAllow = DomainIndex.of(byDomainAllow);
         domainDeny = DomainIndex.of(byDomainDeny);
+    }
+
+    private void setDeviceType(int type, int index) {
+        if (type >= 0 && type < byDeviceType.length) {
+            if (byDeviceType[type] == null) {
+                byDeviceType[type] = bits();
+            }
+            CampaignBits.set(byDeviceType[type], index);
+        }
     }
 
     private static List<String> domainsOfEveryCreative(List<CreativeConfig> creatives) {

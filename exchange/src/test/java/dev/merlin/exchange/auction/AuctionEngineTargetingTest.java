@@ -121,7 +121,7 @@ class AuctionEngineTargetingTest {
         "5,    phones:phones-300x250",
         "2,    ctv:ctv-300x250",
         "3,    ctv:ctv-300x250",
-        "1,    none",
+        "1,    phones:phones-300x250", // "Mobile/Tablet": a campaign on both phones and tablets takes it
         "99,   none",    // out of range: matches no type list, and must not throw
         "-1,   none",
         "null, none",
@@ -134,6 +134,29 @@ class AuctionEngineTargetingTest {
         request.device = new Device();
         request.device.devicetype = deviceType;
         assertEquals(expected, auction.winner(request));
+    }
+
+    /** OpenRTB's device type 1, "Mobile/Tablet", is the parent of 4 "Phone" and 5 "Tablet". */
+    @ParameterizedTest(name = "device.devicetype={0} -> {1}")
+    @CsvSource(nullValues = "null", value = {
+        "1, mobile:mobile-300x250",
+        "4, mobile:mobile-300x250",   // a campaign on "Mobile/Tablet" takes phones
+        "5, mobile:mobile-300x250",   // and tablets
+        "2, none",
+    })
+    void mobileTabletCoversPhonesAndTablets(Integer deviceType, String expected) {
+        Auction auction = new Auction(config(0,
+                campaign("mobile").bid(3).targeting("{deviceTypes: [1]}"),
+                campaign("phone-only").bid(2).targeting("{deviceTypes: [4]}")));
+        BidRequest request = siteBanner();
+        request.device = new Device();
+        request.device.devicetype = deviceType;
+        assertEquals(expected, auction.winner(request));
+        if (deviceType == 1) {
+            // a phone-only campaign cannot know a "phone or tablet" is a phone
+            Auction phoneOnly = new Auction(config(0, campaign("phone-only").bid(2).targeting("{deviceTypes: [4]}")));
+            assertEquals("none", phoneOnly.winner(request));
+        }
     }
 
     @ParameterizedTest(name = "device.os={0} -> {1}")
