@@ -110,7 +110,8 @@ public final class NoticeUrls {
         return new String(hex);
     }
 
-    static String encode(String value) {
+    /** A query parameter's value as links carry it and signatures cover it (form-encoded UTF-8). */
+    public static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 }

@@ -2,6 +2,7 @@ package dev.merlin.exchange.http;
 
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
@@ -201,14 +202,18 @@ final class NoticeEndpoint {
      */
     static String signedExtra(Map<String, List<String>> params) {
         String priced = signed(params, "bt") + signed(params, "bp") + signed(params, "bc");
-        String user = QueryParams.first(params, "u");
-        String extra = user != null ? "&u=" + user : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
+        String extra = QueryParams.first(params, "u") != null ? signed(params, "u")
+                : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
         return "1".equals(QueryParams.first(params, "t")) ? priced + extra + "&t=1" : priced + extra;
     }
 
+    /**
+     * {@code &name=value} with the value encoded again, exactly as the link was signed: a decoded value holding
+     * {@code &np=1&t=1} (sent as {@code %26np%3D1...}) must not pass for those parameters.
+     */
     private static String signed(Map<String, List<String>> params, String name) {
         String value = QueryParams.first(params, name);
-        return value == null ? "" : "&" + name + "=" + value;
+        return value == null ? "" : "&" + name + "=" + NoticeUrls.encode(value);
     }
 
     /** A signed whole number (seconds, micros): decimal digits only, else -1. */

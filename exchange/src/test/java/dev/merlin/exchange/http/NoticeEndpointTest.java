@@ -133,6 +133,26 @@ class NoticeEndpointTest {
         return url.replace("${AUCTION_PRICE}", price);
     }
 
+    /**
+     * The signature covers each signed value encoded: moving {@code &np=1&t=1} inside {@code bc} as
+     * {@code %26np%3D1%26t%3D1} must not pass for the same signed text (it turned a test bid into a charge).
+     */
+    @Test
+    void signedParametersCannotBeSmuggledInsideAnotherValue() throws Exception {
+        String body = "{\"id\":\"rt\",\"test\":1,\"at\":2,\"cur\":[\"USD\"],\"site\":{\"domain\":\"p.example\"},"
+                + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"banner\":{\"w\":300,\"h\":250}}]}";
+        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+        String burl = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4))
+                .get("seatbid").get(0).get("bid").get(0).get("burl").asText();
+        assertTrue(burl.contains("&bc=USD&np=1&t=1&sig="), burl);
+        String smuggled = burl.replace("&bc=USD&np=1&t=1&sig=", "&bc=USD%26np%3D1%26t%3D1&sig=");
+        assertTrue(get(filled(smuggled, "1.00")).startsWith("HTTP/1.1 403"), "the altered link must not verify");
+        assertEquals(0, spent(), "a test request spends nothing");
+        assertTrue(get(filled(burl, "1.00")).startsWith("HTTP/1.1 204"), "the link as issued verifies");
+        assertEquals(0, spent(), "and, being a test, charges nothing");
+    }
+
     @Test
     void aReportedPriceIsGrossedUpByTheTakeRate() throws Exception {
         JsonNode bid = bid("r1", "USD");
