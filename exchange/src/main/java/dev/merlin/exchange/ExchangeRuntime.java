@@ -31,6 +31,11 @@ import java.util.function.LongSupplier;
 public final class ExchangeRuntime implements AutoCloseable {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExchangeRuntime.class);
+    /**
+     * How long an erasure is remembered: the longest charge window (30 days, {@code stores.chargedWindowSeconds})
+     * and the events API's oldest accepted event (30 days), plus a day.
+     */
+    public static final long ERASURE_MEMORY_SECONDS = 61L * 86_400;
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics;
@@ -118,6 +123,8 @@ public final class ExchangeRuntime implements AutoCloseable {
         maintenance.scheduleWithFixedDelay(this::purgeExpiredUsers, 1, 1, java.util.concurrent.TimeUnit.HOURS);
         // impressions past the charge window free their slot in the charge-once map
         maintenance.scheduleWithFixedDelay(this::purgeExpiredCharges, 10, 10, java.util.concurrent.TimeUnit.MINUTES);
+        // erasures older than anything a notice or app event may still be timed at free their slot
+        maintenance.scheduleWithFixedDelay(this::purgeOldErasures, 2, 24, java.util.concurrent.TimeUnit.HOURS);
         metrics.gauge("merlin_segment_store_users", "Users held in the segment store", segments::size);
         metrics.gauge("merlin_segment_store_full", "1 when the segment store has refused a write for lack of room",
                 () -> segments.isFull() ? 1 : 0);
@@ -129,6 +136,11 @@ public final class ExchangeRuntime implements AutoCloseable {
                 "Events refused because the event log's ring buffer was full (never waited on)", events::dropped);
         metrics.counter("merlin_charge_map_full_rejections_total",
                 "Notices not charged because the charge-once map was full", spend::refusedFull);
+        metrics.counter("merlin_erasure_registry_full_rejections_total",
+                "Erasures or opt-outs the erasure registry could not remember for lack of room (the data was erased)",
+                erasures::fullRejections);
+        metrics.gauge("merlin_erasure_registry_users", "Erased or opted-out users the erasure registry remembers",
+                erasures::size);
         metrics.gauge("merlin_charge_map_impressions",
                 "Impressions the charge-once map remembers (those charged within the charge window)",
                 spend::chargedImpressions);
@@ -208,6 +220,25 @@ public final class ExchangeRuntime implements AutoCloseable {
             return removed;
         } catch (RuntimeException e) {
             LOG.warn("charge-once map purge failed; it runs again in ten minutes: {}", e.toString());
+            return 0;
+        }
+    }
+
+    /**
+     * Forgets erasures older than {@link #ERASURE_MEMORY_SECONDS}: by then every notice of an auction before the
+     * erasure is past the charge window (at most 30 days) and every app event timed before it is past the events
+     * API's 30-day limit. Opt-outs stay. Maintenance, never on an event loop.
+     */
+    public long purgeOldErasures() {
+        try {
+            long removed = erasures.purgeErasedBefore(epochSecondsClock.getAsLong() - ERASURE_MEMORY_SECONDS);
+            if (removed > 0) {
+                LOG.info("erasure registry: forgot {} erasures older than {} days", removed,
+                        ERASURE_MEMORY_SECONDS / 86_400);
+            }
+            return removed;
+        } catch (RuntimeException e) {
+            LOG.warn("erasure registry purge failed; it runs again tomorrow: {}", e.toString());
             return 0;
         }
     }

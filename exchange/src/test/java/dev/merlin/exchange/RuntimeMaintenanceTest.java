@@ -29,4 +29,20 @@ class RuntimeMaintenanceTest {
             assertEquals(1, runtime.segments().size());
         }
     }
+
+    @Test
+    void erasuresAreForgottenOnceNothingTimedBeforeThemCanArrive(@TempDir Path dataDir) {
+        MerlinConfig config = ConfigLoader.loadDefault().withDataDir(dataDir.toString())
+                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+        AtomicLong now = new AtomicLong(1_800_000_000L);
+        try (ExchangeRuntime runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), now::get)) {
+            runtime.erasures().erased(42L, now.get());
+            runtime.erasures().optedOut(43L, now.get());
+            now.addAndGet(ExchangeRuntime.ERASURE_MEMORY_SECONDS);
+            assertEquals(0, runtime.purgeOldErasures(), "a notice from the second of the erasure may still come");
+            now.addAndGet(1);
+            assertEquals(1, runtime.purgeOldErasures());
+            assertEquals(1, runtime.erasures().size(), "the opt-out stays");
+        }
+    }
 }

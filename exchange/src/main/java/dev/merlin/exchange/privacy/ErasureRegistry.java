@@ -3,11 +3,16 @@ package dev.merlin.exchange.privacy;
 import dev.merlin.exchange.store.ChronicleMapFiles;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
+import net.openhft.chronicle.map.MapSegmentContext;
 import net.openhft.chronicle.values.Values;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Users whose data was erased or who opted out, by the 64-bit user hash that notice links carry ({@code u}), so
@@ -47,7 +52,11 @@ public final class ErasureRegistry implements AutoCloseable {
         }
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(ErasureRegistry.class);
+
     private final ChronicleMapFiles.Opened<LongValue, LongValue> opened;
+    private final AtomicLong fullRejections = new AtomicLong();
+    private final AtomicBoolean fullLogged = new AtomicBoolean();
     private final ThreadLocal<LongValue[]> scratch = ThreadLocal.withInitial(
             () -> new LongValue[] {Values.newHeapInstance(LongValue.class), Values.newHeapInstance(LongValue.class)});
 
@@ -71,6 +80,23 @@ public final class ErasureRegistry implements AutoCloseable {
         if (userHash == 0) {
             return;
         }
+        try {
+            put(userHash, epochSeconds, flags);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            if (!ChronicleMapFiles.isFull(e)) {
+                throw e;
+            }
+            // never in the way of the erasure itself: the data goes whatever the registry can remember
+            fullRejections.incrementAndGet();
+            if (fullLogged.compareAndSet(false, true)) {
+                LOG.error("erasure registry {} is full at {} users: late notices and app events of users erased from"
+                        + " now on are not refused; raise stores.segmentUsers (the registry holds a tenth of it)",
+                        FILE, opened.map().longSize());
+            }
+        }
+    }
+
+    private void put(long userHash, long epochSeconds, long flags) {
         LongValue[] kv = scratch.get();
         kv[0].setValue(userHash);
         try (ExternalMapQueryContext<LongValue, LongValue, ?> context = opened.map().queryContext(kv[0])) {
@@ -111,6 +137,43 @@ public final class ErasureRegistry implements AutoCloseable {
             return Refusal.USER_OPT_OUT;
         }
         return atEpochSeconds <= (packed & SECONDS_MASK) ? Refusal.USER_ERASED : null;
+    }
+
+    /**
+     * Forgets erasures made before {@code cutoffEpochSeconds}: once no notice or event timed before the erasure can
+     * still be accepted (charge window, event lateness), remembering it protects nothing. Opt-outs are kept for good.
+     * Maintenance work, one Chronicle segment lock at a time; never on an event loop.
+     *
+     * @return the number of erasures forgotten
+     */
+    public long purgeErasedBefore(long cutoffEpochSeconds) {
+        long[] removed = new long[1];
+        ChronicleMap<LongValue, LongValue> map = opened.map();
+        for (int segment = 0, segments = map.segments(); segment < segments; segment++) {
+            try (MapSegmentContext<LongValue, LongValue, ?> context = map.segmentContext(segment)) {
+                context.forEachSegmentEntry(entry -> {
+                    long packed = entry.value().get().getValue();
+                    if ((packed & OPTED_OUT) == 0 && (packed & SECONDS_MASK) < cutoffEpochSeconds) {
+                        entry.doRemove();
+                        removed[0]++;
+                    }
+                });
+            }
+        }
+        if (removed[0] > 0) {
+            fullLogged.set(false);
+        }
+        return removed[0];
+    }
+
+    /** Erasures and opt-outs that could not be remembered because the registry was full. */
+    public long fullRejections() {
+        return fullRejections.get();
+    }
+
+    /** Users remembered (erased or opted out). */
+    public long size() {
+        return opened.map().longSize();
     }
 
     @Override

@@ -11,7 +11,7 @@ import net.openhft.chronicle.map.ChronicleMap;
  */
 public final class OptOutRegistry implements AutoCloseable {
 
-    static final String FILE = "optouts.cm3";
+    public static final String FILE = "optouts.cm3";
 
     private final ChronicleMapFiles.Opened<CharSequence, Long> opened;
 

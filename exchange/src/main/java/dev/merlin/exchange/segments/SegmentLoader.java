@@ -2,6 +2,7 @@ package dev.merlin.exchange.segments;
 
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.OptOutRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -52,6 +53,7 @@ public final class SegmentLoader {
      * @param fullRejections writes the store dropped because it was full
      * @param bytes         bytes read
      * @param elapsedNanos  time spent loading
+     * @param refusedRows   record lines left out because their user opted out or was erased since the file
      */
     record LoadReport(long rows, long skippedLines, long badLines, List<String> firstBadLines,
                       long fullRejections, long bytes, long elapsedNanos, long refusedRows) {
@@ -151,9 +153,13 @@ public final class SegmentLoader {
             // the file's data is as old as the file: a user erased since it was written, or opted out, stays out
             long asOfEpochSeconds = Files.getLastModifiedTime(file).toMillis() / 1000L;
             try (ErasureRegistry erasures = Files.exists(dataDir.resolve(ErasureRegistry.FILE))
-                    ? new ErasureRegistry(dataDir, entries) : null) {
-                Predicate<CharSequence> refused = erasures == null ? key -> false
-                        : key -> erasures.refusal(UserKeys.hash(key), asOfEpochSeconds) != null;
+                    ? new ErasureRegistry(dataDir, entries) : null;
+                 OptOutRegistry optOuts = Files.exists(dataDir.resolve(OptOutRegistry.FILE))
+                    ? new OptOutRegistry(dataDir, entries) : null) {
+                // opt-outs by key as well: a data dir the exchange has not opened since erasures.cm3 came along
+                // holds them only in optouts.cm3
+                Predicate<CharSequence> refused = key -> (optOuts != null && optOuts.contains(key))
+                        || (erasures != null && erasures.refusal(UserKeys.hash(key), asOfEpochSeconds) != null);
                 report = load(store, file, now, bar, refused);
             }
             out.printf(Locale.ROOT, "loaded %,d rows (%,d MB) in %.1f s: %,d rows/s; store holds %,d users "
@@ -198,10 +204,7 @@ public final class SegmentLoader {
         SegmentLineParser parser = new SegmentLineParser(store.settings().maxKeyChars());
         Batch batch = new Batch(store, nowEpochSeconds);
         List<String> firstBadLines = new ArrayList<>(REPORTED_BAD_LINES);
-        long rows = 0;
-        long refusedRows = 0;
-        long skipped = 0;
-        long bad = 0;
+        Tally tally = new Tally();
         long lineNumber = 0;
         long bytesRead = 0;
         boolean skippingLongLine = false;
@@ -224,43 +227,23 @@ public final class SegmentLoader {
                     if (skippingLongLine) {
                         skippingLongLine = false;
                     } else {
-                        int result = parser.parse(buf, lineStart, i);
-                        if (result == SegmentLineParser.RECORD && refused.test(parser.userKey)) {
-                            refusedRows++;
-                        } else if (result == SegmentLineParser.RECORD) {
-                            rows++;
-                            batch.accept(parser.userKey, parser.segmentId, nowEpochSeconds + parser.ttlSeconds);
-                        } else if (result == SegmentLineParser.SKIP) {
-                            skipped++;
-                        } else {
-                            bad++;
-                            report(firstBadLines, lineNumber, parser.error);
-                        }
+                        tally.line(parser.parse(buf, lineStart, i), parser, batch, refused, nowEpochSeconds,
+                                firstBadLines, lineNumber);
                     }
                     lineStart = i + 1;
                 }
                 if (eof) {
                     if (lineStart < filled && !skippingLongLine) {
                         lineNumber++;
-                        int result = parser.parse(buf, lineStart, filled);
-                        if (result == SegmentLineParser.RECORD && refused.test(parser.userKey)) {
-                            refusedRows++;
-                        } else if (result == SegmentLineParser.RECORD) {
-                            rows++;
-                            batch.accept(parser.userKey, parser.segmentId, nowEpochSeconds + parser.ttlSeconds);
-                        } else if (result == SegmentLineParser.SKIP) {
-                            skipped++;
-                        } else {
-                            bad++;
-                            report(firstBadLines, lineNumber, parser.error);
-                        }
+                        tally.line(parser.parse(buf, lineStart, filled), parser, batch, refused, nowEpochSeconds,
+                                firstBadLines, lineNumber);
                     }
                     break;
                 }
                 if (lineStart == 0 && filled == buf.length) {
                     // one line fills the whole buffer: report it now, skip to its end
                     if (!skippingLongLine) {
-                        bad++;
+                        tally.bad++;
                         report(firstBadLines, lineNumber + 1, "line longer than " + buf.length + " bytes");
                         skippingLongLine = true;
                     }
@@ -270,17 +253,43 @@ public final class SegmentLoader {
                     filled -= lineStart;
                 }
                 if (progress != null) {
-                    progress.update(bytesRead, rows, System.nanoTime());
+                    progress.update(bytesRead, tally.rows, System.nanoTime());
                 }
             }
         }
         batch.flush();
         long elapsed = System.nanoTime() - start;
         if (progress != null) {
-            progress.finish(bytesRead, rows, System.nanoTime());
+            progress.finish(bytesRead, tally.rows, System.nanoTime());
         }
-        return new LoadReport(rows, skipped, bad, List.copyOf(firstBadLines),
-                store.fullRejections() - rejectionsBefore, bytesRead, elapsed, refusedRows);
+        return new LoadReport(tally.rows, tally.skipped, tally.bad, List.copyOf(firstBadLines),
+                store.fullRejections() - rejectionsBefore, bytesRead, elapsed, tally.refused);
+    }
+
+    /** What became of the lines read so far. */
+    private static final class Tally {
+        long rows;
+        long refused;
+        long skipped;
+        long bad;
+
+        /** Counts one parsed line and hands a record of a user who may be profiled to the batch. */
+        void line(int result, SegmentLineParser parser, Batch batch, Predicate<CharSequence> refusedUser,
+                  long nowEpochSeconds, List<String> firstBadLines, long lineNumber) {
+            if (result == SegmentLineParser.RECORD) {
+                if (refusedUser.test(parser.userKey)) {
+                    refused++;
+                } else {
+                    rows++;
+                    batch.accept(parser.userKey, parser.segmentId, nowEpochSeconds + parser.ttlSeconds);
+                }
+            } else if (result == SegmentLineParser.SKIP) {
+                skipped++;
+            } else {
+                bad++;
+                report(firstBadLines, lineNumber, parser.error);
+            }
+        }
     }
 
     private static void report(List<String> firstBadLines, long lineNumber, String reason) {

@@ -2,6 +2,7 @@ package dev.merlin.exchange.segments;
 
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.OptOutRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -255,6 +256,28 @@ class SegmentLoaderTest {
             assertTrue(store.read("erased-before", now, into), "erased before the file: its data there is new");
             assertTrue(store.read("kept", now, into));
             assertEquals(2, store.size());
+        }
+    }
+
+    /** A data dir from before the erasure registry existed holds opt-outs only in optouts.cm3: still left out. */
+    @Test
+    void anOptedOutUserIsLeftOutWithoutAnErasureRegistry() throws Exception {
+        Path dataDir = dir.resolve("data");
+        Files.createDirectories(dataDir);
+        try (OptOutRegistry optOuts = new OptOutRegistry(dataDir, 1000)) {
+            optOuts.add("opted-out", 1_780_000_000L);
+        }
+        Path input = dir.resolve("crm.csv");
+        Files.writeString(input, "opted-out,1,3600\nkept,4,3600\n", StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        assertEquals(0, SegmentLoader.run(new String[] {"--data-dir", dataDir.toString(), "--entries", "1000",
+                input.toString()}, o, o, false), () -> out.toString(StandardCharsets.UTF_8));
+        assertFalse(Files.exists(dataDir.resolve(ErasureRegistry.FILE)), "the loader creates no registry");
+        try (SegmentStore store = SegmentStore.open(dataDir, SegmentStoreSettings.defaults().withEntries(1000))) {
+            long now = System.currentTimeMillis() / 1000L;
+            assertFalse(store.read("opted-out", now, new SegmentSet()));
+            assertTrue(store.read("kept", now, new SegmentSet()));
         }
     }
 }
