@@ -38,7 +38,11 @@ final class PrivacyEndpoints {
 
     FullHttpResponse optOut(ChannelHandlerContext ctx, FullHttpRequest request) {
         String uid = Cookies.get(request, Cookies.UID);
-        boolean erased = uid != null && erase(uid, "optout");
+        Erasure erasure = uid == null ? null : erase(uid, "optout");
+        if (erasure != null && !erasure.logged()) {
+            return notLogged(ctx);
+        }
+        boolean erased = erasure != null && erasure.held();
         FullHttpResponse response = HttpResponses.text(ctx.alloc(), HttpResponseStatus.OK,
                 "You have opted out of Merlin's interest-based advertising on this browser."
                         + (erased ? " What Merlin held about it has been erased." : " Merlin held nothing about it.")
@@ -63,9 +67,12 @@ final class PrivacyEndpoints {
                     "only the browser holding this uid cookie, or the admin token, may see or erase it", null);
         }
         if (request.method() == HttpMethod.DELETE) {
-            boolean held = erase(uid, "request");
+            Erasure erasure = erase(uid, "request");
+            if (!erasure.logged()) {
+                return notLogged(ctx);
+            }
             return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK,
-                    "{\"uid\":" + quoted(uid) + ",\"erased\":" + held + "}");
+                    "{\"uid\":" + quoted(uid) + ",\"erased\":" + erasure.held() + "}");
         }
         long now = runtime.nowEpochSeconds();
         List<SegmentEntry> held = runtime.segments().describe(uid, now);
@@ -91,7 +98,25 @@ final class PrivacyEndpoints {
      * Erases what is held about {@code uid}, and remembers the erasure by the user's hash first: the notice links of
      * auctions before it carry that hash and may fire later (see {@link dev.merlin.exchange.privacy.ErasureRegistry}).
      */
-    private boolean erase(String uid, String why) {
+    /**
+     * The data is gone, but the event log could not take the record that makes every later export leave the user
+     * out (its ring buffer was full, or it is closing): 503, so that the client repeats the request, which is
+     * idempotent, rather than believe the user is out of the exports.
+     */
+    private FullHttpResponse notLogged(ChannelHandlerContext ctx) {
+        runtime.metrics().httpError(503, "erasure_not_logged");
+        FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "the data was erased, but the erasure could not be written to the event log, which exports rely on to"
+                        + " leave the user out; repeat the request", null);
+        response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        return response;
+    }
+
+    /** What an erasure found and whether its record reached the event log. */
+    private record Erasure(boolean held, boolean logged) {
+    }
+
+    private Erasure erase(String uid, String why) {
         long now = runtime.nowEpochSeconds();
         long userHash = UserKeys.hash(uid);
         if ("optout".equals(why)) {
@@ -102,9 +127,9 @@ final class PrivacyEndpoints {
         }
         boolean held = runtime.tracking().erase(uid);
         EventLog log = runtime.events();
-        log.commit(log.begin("optout".equals(why) ? EventType.OPT_OUT : EventType.ERASURE, now * 1000L)
-                .put("u", Long.toHexString(userHash)).put("why", why));
-        return held;
+        boolean logged = log.commit(log.begin("optout".equals(why) ? EventType.OPT_OUT : EventType.ERASURE,
+                now * 1000L).put("u", Long.toHexString(userHash)).put("why", why));
+        return new Erasure(held, logged);
     }
 
     private boolean isAllowed(FullHttpRequest request, String uid) {
