@@ -89,7 +89,8 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             badHttp(ctx, result.cause());
             return;
         }
-        if (HttpVersion.HTTP_1_1.equals(request.protocolVersion()) && !request.headers().contains(HttpHeaderNames.HOST)) {
+        if (HttpVersion.HTTP_1_1.equals(request.protocolVersion())
+                && !request.headers().contains(HttpHeaderNames.HOST)) {
             fail(ctx, HttpResponseStatus.BAD_REQUEST, "no_host", "an HTTP/1.1 request needs a Host header", false);
             return;
         }
