@@ -1,5 +1,7 @@
 package dev.merlin.bench.gate;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -48,7 +50,14 @@ public record Budget(String benchmark, Kind kind, double limit, String baseline)
 
     /** Parses gates YAML; {@code source} names it in errors. */
     public static List<Budget> parse(String yaml, String source) throws IOException {
-        JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        JsonNode root;
+        try {
+            // a benchmark named twice would silently lose the first entry's budgets: refuse it
+            root = new ObjectMapper(YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build()).readTree(yaml);
+        } catch (JsonParseException e) {
+            throw invalid(source, "", e.getOriginalMessage());
+        }
         if (root == null || !root.isObject()) {
             throw invalid(source, "", "expected a mapping with a \"budgets\" key");
         }

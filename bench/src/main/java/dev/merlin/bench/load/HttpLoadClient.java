@@ -85,11 +85,10 @@ public final class HttpLoadClient implements AutoCloseable {
             loop.execute(step::start);
             double boundSeconds = plan.warmupSeconds() + plan.durationSeconds() + plan.drainSeconds() + 10;
             try {
-                step.done.get((long) (boundSeconds * 1000), TimeUnit.MILLISECONDS);
+                return step.done.get((long) (boundSeconds * 1000), TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 throw new IllegalStateException("step did not finish within " + boundSeconds + " s", e);
             }
-            return step.result();
         } finally {
             loop.submit(() -> step.isClosing = true).syncUninterruptibly();
             for (Channel channel : channels) {
@@ -130,7 +129,8 @@ public final class HttpLoadClient implements AutoCloseable {
         final PrintStream progress;
         final Recorder recorder = new Recorder(3);
         final Histogram total = new Histogram(3);
-        final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** Completed on the event loop with the step's figures, taken there: late answers change nothing after. */
+        final CompletableFuture<StepResult> done = new CompletableFuture<>();
         final ByteBuf[] bodies;
         final HttpHeaders[] headers;
         Channel[] channels;
@@ -182,7 +182,7 @@ public final class HttpLoadClient implements AutoCloseable {
             } else if (!isDraining) {
                 isDraining = true;
                 loop.schedule(() -> {
-                    scheduler.abandonOutstanding("no-answer-within-drain");
+                    scheduler.abandonOutstanding("no-answer-within-drain", System.nanoTime());
                     finish();
                 }, (long) (plan.drainSeconds() * 1000), TimeUnit.MILLISECONDS);
                 finishIfDone();
@@ -198,7 +198,7 @@ public final class HttpLoadClient implements AutoCloseable {
 
         void onClosed(int connection) {
             if (!isClosing && scheduler != null && !done.isDone()) {
-                scheduler.onConnectionClosed(connection, "connection-closed");
+                scheduler.onConnectionClosed(connection, "connection-closed", System.nanoTime());
                 finishIfDone();
             }
         }
@@ -212,7 +212,7 @@ public final class HttpLoadClient implements AutoCloseable {
         void finish() {
             if (!done.isDone()) {
                 total.add(recorder.getIntervalHistogram());
-                done.complete(null);
+                done.complete(result());
             }
         }
 

@@ -101,6 +101,10 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                     }
             }
         }
+        if (findMax && rate > maxRate) {
+            throw new IllegalArgumentException("--rate " + (long) rate + " is above --max-rate " + (long) maxRate
+                    + ": --find-max starts at --rate and never goes above --max-rate");
+        }
         return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate, maxSteps,
                 bare, out, help);
     }

@@ -128,19 +128,30 @@ public final class OpenLoopScheduler {
         }
     }
 
-    /** The connection is gone: every request queued on it fails with {@code reason}; later ones go elsewhere. */
-    public void onConnectionClosed(int connection, String reason) {
+    /**
+     * The connection is gone: every request queued on it fails with {@code reason}; later ones go elsewhere. Their
+     * latency so far ({@code nowNanos} minus the intended send time) is recorded as well: a request that never got
+     * an answer waited at least that long, and leaving it out would cut the tail exactly when the server struggles.
+     */
+    public void onConnectionClosed(int connection, String reason, long nowNanos) {
         isClosed[connection] = true;
-        LongQueue queue = queues[connection];
-        fail(reason, queue.size());
-        queue.clear();
+        giveUp(queues[connection], reason, nowNanos);
     }
 
-    /** Gives up on every request still waiting or in flight (the drain deadline passed). */
-    public void abandonOutstanding(String reason) {
+    /** Gives up on every request still waiting or in flight (the drain deadline passed), recording as above. */
+    public void abandonOutstanding(String reason, long nowNanos) {
         for (LongQueue queue : queues) {
-            fail(reason, queue.size());
-            queue.clear();
+            giveUp(queue, reason, nowNanos);
+        }
+    }
+
+    private void giveUp(LongQueue queue, String reason, long nowNanos) {
+        fail(reason, queue.size());
+        while (!queue.isEmpty()) {
+            long request = queue.poll();
+            if (request >= firstMeasuredRequest) {
+                recorder.recordValue(Math.max(0, nowNanos - intendedNanos(request)));
+            }
         }
     }
 

@@ -217,6 +217,21 @@ class GateTest {
                 """, "t"));
     }
 
+    /** A benchmark named twice would keep only its last entry's budgets and pass what the first forbids. */
+    @Test
+    void aBenchmarkNamedTwiceIsRefused() {
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> Budget.parse("""
+                budgets:
+                  X.y: {alloc: 0}
+                  X.y: {ceiling: 50000}
+                """, "gates.yaml"));
+        assertTrue(twice.getMessage().contains("X.y"), twice.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Budget.parse("""
+                budgets:
+                  X.y: {alloc: 0, alloc: 1000000}
+                """, "gates.yaml"));
+    }
+
     /** The project's own gates file parses, and every include pattern selects exactly its benchmark. */
     @Test
     void projectGatesFileParsesAndIncludesMatchByFullName() throws IOException {

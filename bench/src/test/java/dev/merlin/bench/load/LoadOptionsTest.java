@@ -39,6 +39,16 @@ class LoadOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--bogus", "1"));
     }
 
+    /** --find-max would measure its start rate and report it as the maximum even above --max-rate. */
+    @Test
+    void findMaxCannotStartAboveItsCap() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LoadOptions.parse("--find-max", "--rate", "400", "--max-rate", "100"));
+        assertTrue(e.getMessage().contains("--max-rate 100"), e.getMessage());
+        assertEquals(100, LoadOptions.parse("--find-max", "--rate", "100", "--max-rate", "100").maxRate());
+        assertEquals(400, LoadOptions.parse("--rate", "400", "--max-rate", "100").rate(), "a fixed rate has no cap");
+    }
+
     @Test
     void helpPrintsUsageAndBadFlagsExitWithTwo() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

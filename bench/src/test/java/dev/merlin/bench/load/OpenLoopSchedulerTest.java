@@ -157,13 +157,18 @@ class OpenLoopSchedulerTest {
         assertEquals(Map.of("backlog-overflow", 6L), scheduler.failures());
         assertEquals(4, scheduler.outstanding());
 
-        scheduler.onConnectionClosed(0, "connection-closed");
+        scheduler.onConnectionClosed(0, "connection-closed", 20 * MS);
         assertEquals(2, scheduler.failures().get("connection-closed"));
         scheduler.onResponse(1, 500, 10 * MS);
         assertEquals(List.of(0L, 1L, 3L), sent, "the next queued request goes out when the answer comes");
-        scheduler.abandonOutstanding("no-answer-within-drain");
+        scheduler.abandonOutstanding("no-answer-within-drain", 1_000 * MS);
         assertTrue(scheduler.isDone());
         assertEquals(Map.of(500, 1L), scheduler.statusCounts());
-        assertEquals(1, recorder.getIntervalHistogram().getTotalCount());
+        // the answered request, and the three given up on (two closed at 20 ms, one abandoned at 1 s) with how long
+        // they had waited by then; requests never sent (backlog overflow) have no latency and stay failures only
+        org.HdrHistogram.Histogram latency = recorder.getIntervalHistogram();
+        assertEquals(4, latency.getTotalCount());
+        assertTrue(latency.getMaxValue() >= 990 * MS, "the abandoned request's wait is in the tail: "
+                + latency.getMaxValue());
     }
 }
