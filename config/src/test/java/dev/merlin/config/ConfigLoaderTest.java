@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ConfigLoaderTest {
 
@@ -96,5 +98,21 @@ class ConfigLoaderTest {
         MerlinConfig hosted = ConfigLoader.parse("exchange:\n  publicUrl: https://rtb.merlin.example\n", "test");
         assertEquals("https://rtb.merlin.example", hosted.withPortAndLoopbackUrl(9090).exchange().publicUrl());
         assertEquals(9090, hosted.withPortAndLoopbackUrl(9090).server().port());
+    }
+
+    /** Jackson reads NaN and Infinity into a Double even with coercion off, and 1e400 overflows to Infinity. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "takeRate: NaN                 | exchange.takeRate          | NaN      | 0 to 0.9",
+        "takeRate: Infinity            | exchange.takeRate          | Infinity | 0 to 0.9",
+        "currencyRates: {EUR: Infinity}| exchange.currencyRates.EUR | Infinity | finite number > 0",
+        "currencyRates: {EUR: 1e400}   | exchange.currencyRates.EUR | Infinity | finite number > 0",
+        "currencyRates: {EUR: NaN}     | exchange.currencyRates.EUR | NaN      | finite number > 0",
+    })
+    void nonFiniteNumbersAreRefused(String line, String keyPath, String value, String allowed) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("exchange:\n  " + line + "\n", "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("value " + value) && e.getMessage().contains(allowed), e.getMessage());
     }
 }
