@@ -50,6 +50,10 @@ class CampaignConfigTest {
         "bad date | '      start: tomorrow\n' | start | tomorrow",
         "negative budget  | '      dailyBudget: -5\n'                                   | dailyBudget         | -5",
         "bad pacing       | '      pacing: fast\n'                                      | pacing              | asap",
+        "absurd daily     | '      dailyBudget: 1e300\n'                               | dailyBudget         | 1000000000",
+        "absurd total     | '      totalBudget: 1e10\n'                                | totalBudget         | 1000000000",
+        "infinite total   | '      totalBudget: Infinity\n'                            | totalBudget         | Infinity",
+        "NaN daily        | '      dailyBudget: NaN\n'                                 | dailyBudget         | NaN",
     })
     void campaignErrorsNameThePath(String name, String extra, String keyPath, String mentioned) {
         String yaml = config(extra.replace("\\n", "\n"), CREATIVE, "");
@@ -92,5 +96,33 @@ class CampaignConfigTest {
                 + "  - id: a2\n    campaigns:\n    - id: c1\n      bid: {amount: 1}\n" + CREATIVE;
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
         assertEquals("advertisers[1].campaigns[0].id", e.keyPath());
+    }
+
+    /** Micros are longs: 1e300 used to saturate at Long.MAX_VALUE, which reads as "no budget" downstream. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "absurd bid            | 1e300      | USD | 1.0E300 is not allowed; expected a number from 0 to 1000000000",
+        "NaN bid               | NaN        | USD | NaN is not allowed; expected a number from 0 to 1000000000",
+        "above the bound       | 1000000001 | USD | 1.000000001E9 is not allowed",
+        "bound after the rate  | 400000000  | KWD | 400000000 KWD is 1300000000 USD; expected at most 1000000000 USD",
+    })
+    void bidsAreBoundedInTheirCurrencyAndInTheExchangeCurrency(String name, String amount, String currency,
+                                                               String message) {
+        String yaml = "exchange: {currencyRates: {KWD: 3.25}}\n"
+                + "advertisers:\n  - id: a1\n    campaigns:\n"
+                + "    - id: c1\n      bid: {amount: " + amount + ", currency: " + currency + "}\n" + CREATIVE;
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
+        assertEquals(CAMPAIGN + "bid.amount", e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    @Test
+    void theLargestBidAndBudgetsLoadWithoutSaturatingMicros() {
+        MerlinConfig config = ConfigLoader.parse("advertisers:\n  - id: a1\n    campaigns:\n"
+                + "    - id: c1\n      bid: {amount: 1000000000}\n"
+                + "      dailyBudget: 1000000000\n      totalBudget: 1000000000\n" + CREATIVE, "test");
+        CampaignConfig campaign = config.advertisers().get(0).campaigns().get(0);
+        assertEquals(1_000_000_000_000_000L, campaign.bid().toMicros(config.exchange()));
+        assertEquals(Money.MAX_AMOUNT, campaign.dailyBudget());
     }
 }
