@@ -1,6 +1,10 @@
 package dev.merlin.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -9,12 +13,17 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
 
 /** Reads the YAML configuration (a file or the embedded default), binds and validates it. */
 public final class ConfigLoader {
@@ -22,10 +31,16 @@ public final class ConfigLoader {
     /** Classpath location of the embedded default configuration. */
     public static final String DEFAULT_RESOURCE = "/merlin-default.yaml";
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+    // STRICT_DUPLICATE_DETECTION backs up checkShape: the binder never merges a repeated key either
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS);
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .build();
+
+    /** Reads tokens for {@link #checkShape}; finds repeated keys itself, to name their whole path. */
+    private static final YAMLFactory SHAPE = new YAMLFactory();
 
     private ConfigLoader() {
     }
@@ -58,6 +73,7 @@ public final class ConfigLoader {
         if (yaml.isBlank()) {
             return new MerlinConfig(null, null, null).validate();
         }
+        checkShape(yaml, source);
         MerlinConfig config;
         try {
             config = YAML.readValue(yaml, MerlinConfig.class);
@@ -77,6 +93,53 @@ public final class ConfigLoader {
             config = new MerlinConfig(null, null, null);
         }
         return config.validate();
+    }
+
+    /**
+     * Refuses what the binder would silently get wrong, before binding: a repeated key (the last one would win).
+     */
+    private static void checkShape(String yaml, String source) {
+        try (JsonParser p = SHAPE.createParser(yaml)) {
+            Deque<Set<String>> keysPerSection = new ArrayDeque<>();
+            for (JsonToken token = p.nextToken(); token != null; token = p.nextToken()) {
+                if (token == JsonToken.START_OBJECT) {
+                    keysPerSection.push(new HashSet<>());
+                } else if (token == JsonToken.END_OBJECT) {
+                    keysPerSection.pop();
+                } else if (token == JsonToken.FIELD_NAME && !keysPerSection.peek().add(p.currentName())) {
+                    throw new ConfigException(keyPath(p.getParsingContext()), "key " + p.currentName()
+                            + " appears again at " + where(p, source) + "; a key may appear once in its section"
+                            + " (merge the two)");
+                }
+            }
+        } catch (JsonProcessingException e) {
+            JsonStreamContext at = e.getProcessor() instanceof JsonParser p ? p.getParsingContext() : null;
+            String line = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw new ConfigException(keyPath(at), "cannot parse " + source + line + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException("", "cannot read " + source + ": " + e.getMessage());
+        }
+    }
+
+    private static String where(JsonParser p, String source) {
+        return "line " + p.currentTokenLocation().getLineNr() + " of " + source;
+    }
+
+    /** The dotted key path of a parser position, e.g. {@code advertisers[0].campaigns[1].id}. */
+    private static String keyPath(JsonStreamContext context) {
+        Deque<JsonStreamContext> outerFirst = new ArrayDeque<>();
+        for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+            outerFirst.push(c);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (JsonStreamContext c : outerFirst) {
+            if (c.inArray()) {
+                sb.append('[').append(c.getCurrentIndex()).append(']');
+            } else if (c.getCurrentName() != null) {
+                sb.append(sb.length() > 0 ? "." : "").append(c.getCurrentName());
+            }
+        }
+        return sb.toString();
     }
 
     private static String keyPath(JsonMappingException e) {

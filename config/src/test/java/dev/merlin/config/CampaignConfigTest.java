@@ -15,10 +15,12 @@ class CampaignConfigTest {
             + " markup: '<a/>', landingPage: 'https://lp.example'}\n";
     private static final String CAMPAIGN = "advertisers[0].campaigns[0].";
 
+    /** A one-campaign config; an extra with its own bid replaces the default one (a key may appear once). */
     private static String config(String campaignExtra, String creatives, String rest) {
+        String bid = campaignExtra.contains("bid:") ? "" : "      bid: {amount: 1.5, currency: USD}\n";
         return "segments:\n  - {id: 1, name: fans}\n"
                 + "advertisers:\n  - id: a1\n    campaigns:\n"
-                + "    - id: c1\n      bid: {amount: 1.5, currency: USD}\n" + campaignExtra + creatives + rest;
+                + "    - id: c1\n" + bid + campaignExtra + creatives + rest;
     }
 
     @Test

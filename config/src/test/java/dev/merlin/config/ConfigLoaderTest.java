@@ -115,4 +115,19 @@ class ConfigLoaderTest {
         assertEquals(keyPath, e.keyPath(), e.getMessage());
         assertTrue(e.getMessage().contains("value " + value) && e.getMessage().contains(allowed), e.getMessage());
     }
+
+    /** A repeated key used to replace the first silently: a second server section dropped port 9000. */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "'server:\n  port: 9000\nserver:\n  ioThreads: 2\n'       | server                     | 3",
+        "'server:\n  port: 9000\n  port: 9001\n'                   | server.port                | 3",
+        "'exchange:\n  currencyRates: {EUR: 1.08, EUR: 1.1}\n'     | exchange.currencyRates.EUR | 2",
+        "'segments:\n  - {id: 1, name: a}\n  - {id: 2, id: 3, name: b}\n' | segments[1].id      | 3",
+    })
+    void aRepeatedKeyIsRefusedWithItsPathAndLine(String yaml, String keyPath, int line) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(yaml, "test.yaml"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("line " + line + " of test.yaml"), e.getMessage());
+    }
 }
