@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,7 @@ public final class ConfigLoader {
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
 
-    /** Reads tokens for {@link #checkShape}; finds repeated keys itself, to name their whole path. */
+    /** Reads tokens for {@link #checkShape}, which finds repeated keys itself to name their whole path. */
     private static final YAMLFactory SHAPE = new YAMLFactory();
 
     private ConfigLoader() {
@@ -96,20 +97,46 @@ public final class ConfigLoader {
     }
 
     /**
-     * Refuses what the binder would silently get wrong, before binding: a repeated key (the last one would win).
+     * Refuses what the binder would silently get wrong, before binding: a repeated key (the last one would win), an
+     * alias (it would become its anchor's name: {@code *m} reads as "m"; refusing also rules out alias bombs) and a
+     * second document (it would be ignored).
      */
     private static void checkShape(String yaml, String source) {
-        try (JsonParser p = SHAPE.createParser(yaml)) {
+        try (YAMLParser p = (YAMLParser) SHAPE.createParser(yaml)) {
             Deque<Set<String>> keysPerSection = new ArrayDeque<>();
+            int depth = 0;
+            int documents = 0;
             for (JsonToken token = p.nextToken(); token != null; token = p.nextToken()) {
-                if (token == JsonToken.START_OBJECT) {
-                    keysPerSection.push(new HashSet<>());
-                } else if (token == JsonToken.END_OBJECT) {
-                    keysPerSection.pop();
-                } else if (token == JsonToken.FIELD_NAME && !keysPerSection.peek().add(p.currentName())) {
-                    throw new ConfigException(keyPath(p.getParsingContext()), "key " + p.currentName()
-                            + " appears again at " + where(p, source) + "; a key may appear once in its section"
-                            + " (merge the two)");
+                if (depth == 0 && ++documents > 1) {
+                    throw new ConfigException("", "a second YAML document starts at " + where(p, source)
+                            + "; a configuration is one document: remove the --- and what follows, or merge it into"
+                            + " the first");
+                }
+                if (p.isCurrentAlias()) {
+                    throw new ConfigException(keyPath(p.getParsingContext()), "alias *" + p.getText() + " at "
+                            + where(p, source) + " is not allowed; anchors (&) and aliases (*) are not supported,"
+                            + " write the value out in full");
+                }
+                switch (token) {
+                    case START_OBJECT -> {
+                        keysPerSection.push(new HashSet<>());
+                        depth++;
+                    }
+                    case START_ARRAY -> depth++;
+                    case END_OBJECT -> {
+                        keysPerSection.pop();
+                        depth--;
+                    }
+                    case END_ARRAY -> depth--;
+                    case FIELD_NAME -> {
+                        if (!keysPerSection.peek().add(p.currentName())) {
+                            throw new ConfigException(keyPath(p.getParsingContext()), "key " + p.currentName()
+                                    + " appears again at " + where(p, source) + "; a key may appear once in its"
+                                    + " section (merge the two)");
+                        }
+                    }
+                    default -> {
+                    }
                 }
             }
         } catch (JsonProcessingException e) {

@@ -130,4 +130,28 @@ class ConfigLoaderTest {
         assertEquals(keyPath, e.keyPath(), e.getMessage());
         assertTrue(e.getMessage().contains("line " + line + " of test.yaml"), e.getMessage());
     }
+
+    /** Jackson's YAML binder turned an alias into its anchor's name: markup: *m became the markup "m". */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "'segments:\n  - {id: 1, name: &n fans, description: *n}\n'   | segments[0].description | *n | 2",
+        "'segments:\n  - &s {id: 1, name: fans}\n  - *s\n'           | segments[1]             | *s | 3",
+        "'server: &s {port: 9000}\nrequests: {<<: *s}\n'            | requests.<<             | *s | 2",
+    })
+    void anAliasIsRefusedWhereItStands(String yaml, String keyPath, String alias, int line) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test.yaml"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("alias " + alias) && e.getMessage().contains("line " + line),
+                e.getMessage());
+    }
+
+    @Test
+    void aSecondYamlDocumentIsRefusedNotIgnored() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("server: {port: 9000}\n---\nserver: {port: 9001}\n", "test.yaml"));
+        assertTrue(e.getMessage().contains("second YAML document") && e.getMessage().contains("line 3"),
+                e.getMessage());
+        assertEquals(9000, ConfigLoader.parse("---\nserver: {port: 9000}\n", "test.yaml").server().port(),
+                "a --- opening the only document is fine");
+    }
 }
