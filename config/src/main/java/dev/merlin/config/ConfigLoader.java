@@ -1,15 +1,19 @@
 package dev.merlin.config;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -25,6 +29,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Reads the YAML configuration (a file or the embedded default), binds and validates it. */
 public final class ConfigLoader {
@@ -38,10 +44,15 @@ public final class ConfigLoader {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            // an empty map value or list item ({EUR: }, [JPN, ~]) is an error with its path, not a null inside
+            .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL))
             .build();
 
     /** Reads tokens for {@link #checkShape}, which finds repeated keys itself to name their whole path. */
     private static final YAMLFactory SHAPE = new YAMLFactory();
+
+    private static final Pattern NUMBER_IN_MESSAGE = Pattern.compile(
+            "value \\((-?[0-9][0-9_.eE+-]*)\\) out of range");
 
     private ConfigLoader() {
     }
@@ -84,9 +95,19 @@ public final class ConfigLoader {
         } catch (InvalidFormatException e) {
             throw new ConfigException(keyPath(e), "value " + e.getValue() + " is not allowed; expected "
                     + describe(e.getTargetType()) + " (" + source + ")");
+        } catch (InvalidNullException e) {
+            throw new ConfigException(keyPath(e), "value is empty; expected " + describe(e.getTargetType())
+                    + " (" + source + ")");
         } catch (MismatchedInputException e) {
             throw new ConfigException(keyPath(e), "wrong type; expected " + describe(e.getTargetType())
                     + " (" + source + ")");
+        } catch (JsonMappingException e) {
+            if (e.getCause() instanceof InputCoercionException tooLarge) {
+                throw new ConfigException(keyPath(e), "value " + numberText(tooLarge) + " is not allowed; expected "
+                        + describe(tooLarge.getTargetType()) + " from " + smallest(tooLarge.getTargetType()) + " to "
+                        + largest(tooLarge.getTargetType()) + " (" + source + ")");
+            }
+            throw new ConfigException(keyPath(e), "cannot read " + source + ": " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             throw new ConfigException("", "cannot parse " + source + ": " + e.getOriginalMessage());
         }
@@ -182,6 +203,22 @@ public final class ConfigLoader {
             }
         }
         return sb.toString();
+    }
+
+    /** The number Jackson found too large: its message is the only place that still holds it. */
+    private static String numberText(InputCoercionException e) {
+        Matcher m = NUMBER_IN_MESSAGE.matcher(e.getOriginalMessage());
+        return m.find() ? m.group(1) : "(too large)";
+    }
+
+    private static String smallest(Class<?> type) {
+        return type == Integer.class || type == int.class ? String.valueOf(Integer.MIN_VALUE)
+                : String.valueOf(Long.MIN_VALUE);
+    }
+
+    private static String largest(Class<?> type) {
+        return type == Integer.class || type == int.class ? String.valueOf(Integer.MAX_VALUE)
+                : String.valueOf(Long.MAX_VALUE);
     }
 
     private static String describe(Class<?> type) {

@@ -56,12 +56,28 @@ class CampaignConfigTest {
         "absurd total     | '      totalBudget: 1e10\n'                                | totalBudget         | 1000000000",
         "infinite total   | '      totalBudget: Infinity\n'                            | totalBudget         | Infinity",
         "NaN daily        | '      dailyBudget: NaN\n'                                 | dailyBudget         | NaN",
+        "empty country    | '      targeting: {countries: [JPN, ~]}\n'                 | targeting.countries[1] | empty",
+        "empty segment    | '      targeting: {segments: {anyOf: [~]}}\n'          | targeting.segments.anyOf[0] | empty",
+        "empty deny       | '      targeting: {domains: {deny: [~]}}\n'             | targeting.domains.deny[0] | empty",
     })
     void campaignErrorsNameThePath(String name, String extra, String keyPath, String mentioned) {
         String yaml = config(extra.replace("\\n", "\n"), CREATIVE, "");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
         assertEquals(CAMPAIGN + keyPath, e.keyPath(), e.getMessage());
         assertTrue(e.getMessage().contains(mentioned), e.getMessage());
+    }
+
+    @Test
+    void anEmptyCreativeOrAttributeIsRefused() {
+        ConfigException empty = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(config("", "      creatives: [~]\n", ""), "test"));
+        assertEquals(CAMPAIGN + "creatives[0]", empty.keyPath(), empty.getMessage());
+        String creatives = "      creatives:\n        - {id: cr1, format: banner, w: 300, h: 250, markup: '<a/>',"
+                + " landingPage: 'https://x', attr: [~]}\n";
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(config("", creatives, ""), "test"));
+        assertEquals(CAMPAIGN + "creatives[0].attr[0]", e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("value is empty; expected an integer"), e.getMessage());
     }
 
     @Test

@@ -154,4 +154,35 @@ class ConfigLoaderTest {
         assertEquals(9000, ConfigLoader.parse("---\nserver: {port: 9000}\n", "test.yaml").server().port(),
                 "a --- opening the only document is fine");
     }
+
+    /** Jackson's overflow error used to reach the operator without a key path. */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "'server:\n  port: 99999999999\n'                | server.port            | 99999999999",
+        "'stores:\n  segmentUsers: 99999999999999999999\n' | stores.segmentUsers    | 99999999999999999999",
+        "'segments:\n  - {id: 3000000000, name: a}\n'     | segments[0].id         | 3000000000",
+    })
+    void anIntegerTooLargeNamesItsPathAndValue(String yaml, String keyPath, String value) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("value " + value) && e.getMessage().contains("an integer"),
+                e.getMessage());
+    }
+
+    /** An empty map value or list item used to end as a NullPointerException from Map.copyOf or List.copyOf. */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "'exchange:\n  currencyRates:\n    EUR:\n'            | exchange.currencyRates.EUR           | a number",
+        "'exchange:\n  currencyRates: {EUR: }\n'               | exchange.currencyRates.EUR           | a number",
+        "'privacy:\n  personalizationCountries: [JPN, ~]\n'    | privacy.personalizationCountries[1]  | a string",
+        "'privacy:\n  requiredPurposes: [1, null]\n'           | privacy.requiredPurposes[1]          | an integer",
+        "'segments:\n  - {id: 1, name: a}\n  -\n'              | segments[1]                          | a SegmentDefinition section",
+        "'tracking:\n  attribution: {conversionEvents: [~]}\n' | tracking.attribution.conversionEvents[0] | a string",
+    })
+    void anEmptyValueNamesItsPathAndWhatIsExpected(String yaml, String keyPath, String expected) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("value is empty") && e.getMessage().contains("expected " + expected),
+                e.getMessage());
+    }
 }
