@@ -81,6 +81,16 @@ class CampaignConfigTest {
     }
 
     @Test
+    void aFractionalBannerWidthIsRefusedNotTruncated() {
+        String creatives = "      creatives:\n        - {id: cr1, format: banner, w: 300.5, h: 250, markup: '<a/>',"
+                + " landingPage: 'https://x'}\n";
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(config("", creatives, ""), "test"));
+        assertEquals(CAMPAIGN + "creatives[0].w", e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("value 300.5 is not allowed; expected an integer"), e.getMessage());
+    }
+
+    @Test
     void aBannerWithoutSizeIsRefused() {
         String creatives = "      creatives:\n"
                 + "        - {id: cr1, format: banner, markup: '<a/>', landingPage: 'https://x'}\n";

@@ -185,4 +185,17 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("value is empty") && e.getMessage().contains("expected " + expected),
                 e.getMessage());
     }
+
+    /** ACCEPT_FLOAT_AS_INT truncated: a width of 300.5 became 300. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "'server:\n  port: 8080.5\n'                 | server.port                 | 8080.5",
+        "'stores:\n  chargedWindowSeconds: 7200.9\n' | stores.chargedWindowSeconds | 7200.9",
+        "'privacy:\n  requiredPurposes: [1, 3.5]\n'  | privacy.requiredPurposes[1] | 3.5",
+    })
+    void aFractionWhereAnIntegerBelongsIsRefusedNotTruncated(String yaml, String keyPath, String value) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("value " + value + " is not allowed; expected an integer"), e.getMessage());
+    }
 }
