@@ -153,4 +153,54 @@ class CampaignConfigTest {
         assertEquals(1_000_000_000_000_000L, campaign.bid().toMicros(config.exchange()));
         assertEquals(Money.MAX_AMOUNT, campaign.dailyBudget());
     }
+
+    private static String twoAdvertisers(String firstId, String firstExtra, String secondId, String secondExtra,
+                                         String rest) {
+        return "advertisers:\n"
+                + "  - id: " + firstId + "\n" + firstExtra + "    campaigns:\n    - id: c1\n      bid: {amount: 1}\n"
+                + CREATIVE
+                + "  - id: " + secondId + "\n" + secondExtra + "    campaigns:\n    - id: c2\n      bid: {amount: 1}\n"
+                + CREATIVE + rest;
+    }
+
+    @Test
+    void duplicateAdvertiserIdsAreRefused() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(twoAdvertisers("a1", "", "a1", "", ""), "test"));
+        assertEquals("advertisers[1].id", e.keyPath());
+        assertTrue(e.getMessage().contains("a1") && e.getMessage().contains("advertisers[0]"), e.getMessage());
+    }
+
+    /** A report token opens reports: shared with the admin, another advertiser or an app, it opens too much. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "same as the admin token  | 'admin-token-0123456789' | ''                        | ''                       "
+                + "| advertisers[0].reportToken | tracking.adminToken",
+        "two advertisers share it | 'shared-token-0123456789'| 'shared-token-0123456789' | ''                       "
+                + "| advertisers[1].reportToken | advertisers[0].reportToken",
+        "same as an app's API key | ''                       | 'app-key-0123456789abc'   | ''                       "
+                + "| advertisers[1].reportToken | tracking.eventSources[0].apiKey",
+        "admin token is an API key| ''                       | ''                        | 'app-key-0123456789abc'  "
+                + "| tracking.eventSources[0].apiKey | tracking.adminToken",
+    })
+    void aTokenOpensOneThingOnly(String name, String firstToken, String secondToken, String adminToken,
+                                 String keyPath, String other) {
+        String admin = adminToken.isEmpty() ? "admin-token-0123456789" : adminToken;
+        String yaml = twoAdvertisers("a1", firstToken.isEmpty() ? "" : "    reportToken: " + firstToken + "\n",
+                "a2", secondToken.isEmpty() ? "" : "    reportToken: " + secondToken + "\n",
+                "tracking:\n  adminToken: " + admin + "\n"
+                        + "  eventSources:\n    - {id: app, apiKey: app-key-0123456789abc, advertiser: a2}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains(other), e.getMessage());
+        assertTrue(!e.getMessage().contains("0123456789"), "a token stays out of the message: " + e.getMessage());
+    }
+
+    @Test
+    void distinctTokensLoad() {
+        MerlinConfig config = ConfigLoader.parse(twoAdvertisers("a1", "    reportToken: a1-token-0123456789\n",
+                "a2", "    reportToken: a2-token-0123456789\n", "tracking:\n  adminToken: admin-token-0123456789\n"),
+                "test");
+        assertEquals("a2-token-0123456789", config.advertisers().get(1).reportToken());
+    }
 }
