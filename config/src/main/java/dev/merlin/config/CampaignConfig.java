@@ -52,6 +52,7 @@ public record CampaignConfig(String id, Money bid, Double dailyBudget, Double to
             throw new ConfigException(at + ".pacing", "value even needs a dailyBudget to spread over the day;"
                     + " set dailyBudget or use asap");
         }
+        targeting.validate(at + ".targeting");
         if (frequencyCap != null) {
             frequencyCap.validate(at + ".frequencyCap");
         }

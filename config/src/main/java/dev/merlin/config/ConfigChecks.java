@@ -45,6 +45,14 @@ final class ConfigChecks {
         }
     }
 
+    /** Countries are matched as {@code device.geo.country} carries them: ISO-3166-1 alpha-3, in capitals. */
+    static void country(String keyPath, String code) {
+        if (code == null || !code.matches("[A-Z]{3}")) {
+            throw new ConfigException(keyPath, "value " + code + " is not allowed; expected an ISO-3166-1 alpha-3"
+                    + " code in capitals such as JPN");
+        }
+    }
+
     /** A set for an error message: sorted, and cut after 20 values so a big config stays readable. */
     static String sample(java.util.Collection<String> values) {
         java.util.List<String> sorted = new java.util.ArrayList<>(new java.util.TreeSet<>(values));

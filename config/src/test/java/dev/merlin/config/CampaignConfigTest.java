@@ -57,6 +57,8 @@ class CampaignConfigTest {
         "infinite total   | '      totalBudget: Infinity\n'                            | totalBudget         | Infinity",
         "NaN daily        | '      dailyBudget: NaN\n'                                 | dailyBudget         | NaN",
         "empty country    | '      targeting: {countries: [JPN, ~]}\n'                 | targeting.countries[1] | empty",
+        "lower-case country | '      targeting: {countries: [JPN, us]}\n'              | targeting.countries[1] | us",
+        "alpha-2 country  | '      targeting: {countries: [US]}\n'                     | targeting.countries[0] | alpha-3",
         "empty segment    | '      targeting: {segments: {anyOf: [~]}}\n'          | targeting.segments.anyOf[0] | empty",
         "empty deny       | '      targeting: {domains: {deny: [~]}}\n'             | targeting.domains.deny[0] | empty",
     })
