@@ -52,15 +52,15 @@ class CampaignConfigTest {
         "bad date | '      start: tomorrow\n' | start | tomorrow",
         "negative budget  | '      dailyBudget: -5\n'                                   | dailyBudget         | -5",
         "bad pacing       | '      pacing: fast\n'                                      | pacing              | asap",
-        "absurd daily     | '      dailyBudget: 1e300\n'                               | dailyBudget         | 1000000000",
-        "absurd total     | '      totalBudget: 1e10\n'                                | totalBudget         | 1000000000",
-        "infinite total   | '      totalBudget: Infinity\n'                            | totalBudget         | Infinity",
-        "NaN daily        | '      dailyBudget: NaN\n'                                 | dailyBudget         | NaN",
-        "empty country    | '      targeting: {countries: [JPN, ~]}\n'                 | targeting.countries[1] | empty",
-        "lower-case country | '      targeting: {countries: [JPN, us]}\n'              | targeting.countries[1] | us",
-        "alpha-2 country  | '      targeting: {countries: [US]}\n'                     | targeting.countries[0] | alpha-3",
-        "empty segment    | '      targeting: {segments: {anyOf: [~]}}\n'          | targeting.segments.anyOf[0] | empty",
-        "empty deny       | '      targeting: {domains: {deny: [~]}}\n'             | targeting.domains.deny[0] | empty",
+        "absurd daily     | '      dailyBudget: 1e300\n'                  | dailyBudget            | 1000000000",
+        "absurd total     | '      totalBudget: 1e10\n'                   | totalBudget            | 1000000000",
+        "infinite total   | '      totalBudget: Infinity\n'               | totalBudget            | Infinity",
+        "NaN daily        | '      dailyBudget: NaN\n'                    | dailyBudget            | NaN",
+        "empty country    | '      targeting: {countries: [JPN, ~]}\n'    | targeting.countries[1] | empty",
+        "lower-case country | '      targeting: {countries: [JPN, us]}\n' | targeting.countries[1] | us",
+        "alpha-2 country  | '      targeting: {countries: [US]}\n'        | targeting.countries[0] | alpha-3",
+        "empty segment    | '      targeting: {segments: {anyOf: [~]}}\n' | targeting.segments.anyOf[0] | empty",
+        "empty deny       | '      targeting: {domains: {deny: [~]}}\n'   | targeting.domains.deny[0] | empty",
     })
     void campaignErrorsNameThePath(String name, String extra, String keyPath, String mentioned) {
         String yaml = config(extra.replace("\\n", "\n"), CREATIVE, "");
@@ -90,6 +90,19 @@ class CampaignConfigTest {
                 () -> ConfigLoader.parse(config("", creatives, ""), "test"));
         assertEquals(CAMPAIGN + "creatives[0].w", e.keyPath(), e.getMessage());
         assertTrue(e.getMessage().contains("value 300.5 is not allowed; expected an integer"), e.getMessage());
+    }
+
+    /** The binder read markup: *m as the markup "m"; an alias is refused where it stands. */
+    @Test
+    void aMarkupAliasIsRefusedNotReplacedByItsAnchorName() {
+        String creatives = "      creatives:\n"
+                + "        - {id: cr1, format: banner, w: 300, h: 250,"
+                + " markup: &m '<img src=\"https://cdn.example/a.png\">', landingPage: 'https://x'}\n"
+                + "        - {id: cr2, format: banner, w: 728, h: 90, markup: *m, landingPage: 'https://x'}\n";
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(config("", creatives, ""), "test"));
+        assertEquals(CAMPAIGN + "creatives[1].markup", e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("alias *m"), e.getMessage());
     }
 
     @Test

@@ -172,11 +172,11 @@ class ConfigLoaderTest {
     /** An empty map value or list item used to end as a NullPointerException from Map.copyOf or List.copyOf. */
     @ParameterizedTest(name = "{1}")
     @CsvSource(delimiter = '|', value = {
-        "'exchange:\n  currencyRates:\n    EUR:\n'            | exchange.currencyRates.EUR           | a number",
-        "'exchange:\n  currencyRates: {EUR: }\n'               | exchange.currencyRates.EUR           | a number",
-        "'privacy:\n  personalizationCountries: [JPN, ~]\n'    | privacy.personalizationCountries[1]  | a string",
-        "'privacy:\n  requiredPurposes: [1, null]\n'           | privacy.requiredPurposes[1]          | an integer",
-        "'segments:\n  - {id: 1, name: a}\n  -\n'              | segments[1]                          | a SegmentDefinition section",
+        "'exchange:\n  currencyRates:\n    EUR:\n'            | exchange.currencyRates.EUR          | a number",
+        "'exchange:\n  currencyRates: {EUR: }\n'               | exchange.currencyRates.EUR          | a number",
+        "'privacy:\n  personalizationCountries: [JPN, ~]\n'    | privacy.personalizationCountries[1] | a string",
+        "'privacy:\n  requiredPurposes: [1, null]\n'           | privacy.requiredPurposes[1]         | an integer",
+        "'segments:\n  - {id: 1, name: a}\n  -\n'              | segments[1]     | a SegmentDefinition section",
         "'tracking:\n  attribution: {conversionEvents: [~]}\n' | tracking.attribution.conversionEvents[0] | a string",
     })
     void anEmptyValueNamesItsPathAndWhatIsExpected(String yaml, String keyPath, String expected) {
