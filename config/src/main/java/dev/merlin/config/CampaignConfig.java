@@ -9,8 +9,9 @@ import java.util.Set;
  *
  * @param id             campaign id, unique across the config
  * @param bid            CPM bid (price per thousand impressions)
- * @param dailyBudget    most spent per UTC day, in the exchange currency (null: no daily cap)
- * @param totalBudget    most spent ever, in the exchange currency (null: no cap)
+ * @param dailyBudget    most spent per UTC day, in the exchange currency, at most {@link Money#MAX_AMOUNT}
+ *                       (null: no daily cap)
+ * @param totalBudget    most spent ever, in the exchange currency, at most {@link Money#MAX_AMOUNT} (null: no cap)
  * @param pacing         {@code even} (spread the daily budget over the day; needs a daily budget) or {@code asap};
  *                       default even with a daily budget, else asap
  * @param frequencyCap   most impressions per user per period (null: no cap)
@@ -40,13 +41,18 @@ public record CampaignConfig(String id, Money bid, Double dailyBudget, Double to
                     + " is required");
         }
         bid.validate(at + ".bid", exchange);
-        ConfigChecks.nonNegative(at + ".dailyBudget", dailyBudget);
-        ConfigChecks.nonNegative(at + ".totalBudget", totalBudget);
+        if (dailyBudget != null) {
+            ConfigChecks.range(at + ".dailyBudget", dailyBudget, 0, Money.MAX_AMOUNT);
+        }
+        if (totalBudget != null) {
+            ConfigChecks.range(at + ".totalBudget", totalBudget, 0, Money.MAX_AMOUNT);
+        }
         ConfigChecks.oneOf(at + ".pacing", pacing, PACING);
         if ("even".equals(pacing) && dailyBudget == null) {
             throw new ConfigException(at + ".pacing", "value even needs a dailyBudget to spread over the day;"
                     + " set dailyBudget or use asap");
         }
+        targeting.validate(at + ".targeting");
         if (frequencyCap != null) {
             frequencyCap.validate(at + ".frequencyCap");
         }

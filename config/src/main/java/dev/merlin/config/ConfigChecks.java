@@ -20,15 +20,36 @@ final class ConfigChecks {
     }
 
     static void nonNegative(String keyPath, Double value) {
-        if (value != null && (value < 0 || value.isNaN() || value.isInfinite())) {
-            throw new ConfigException(keyPath, "value " + value + " is not allowed; expected a number >= 0");
+        if (value != null && !(value >= 0 && value < Double.POSITIVE_INFINITY)) {
+            throw new ConfigException(keyPath, "value " + value + " is not allowed; expected a finite number >= 0");
         }
+    }
+
+    /** Refuses a number outside {@code min} to {@code max}; NaN and the infinities never pass (NaN compares false). */
+    static void range(String keyPath, double value, double min, double max) {
+        if (!(value >= min && value <= max)) {
+            throw new ConfigException(keyPath, "value " + value + " is not allowed; expected a number from "
+                    + plain(min) + " to " + plain(max));
+        }
+    }
+
+    /** A bound as people write it: 0.9, 1000000000, not 1.0E9. */
+    static String plain(double value) {
+        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 
     static void currency(String keyPath, String code) {
         if (code == null || !code.matches("[A-Z]{3}")) {
             throw new ConfigException(keyPath, "value " + code + " is not allowed; expected an ISO 4217 code"
                     + " such as USD, EUR, JPY");
+        }
+    }
+
+    /** Countries are matched as {@code device.geo.country} carries them: ISO-3166-1 alpha-3, in capitals. */
+    static void country(String keyPath, String code) {
+        if (code == null || !code.matches("[A-Z]{3}")) {
+            throw new ConfigException(keyPath, "value " + code + " is not allowed; expected an ISO-3166-1 alpha-3"
+                    + " code in capitals such as JPN");
         }
     }
 

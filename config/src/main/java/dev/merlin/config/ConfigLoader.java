@@ -1,20 +1,36 @@
 package dev.merlin.config;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Reads the YAML configuration (a file or the embedded default), binds and validates it. */
 public final class ConfigLoader {
@@ -22,10 +38,22 @@ public final class ConfigLoader {
     /** Classpath location of the embedded default configuration. */
     public static final String DEFAULT_RESOURCE = "/merlin-default.yaml";
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+    // STRICT_DUPLICATE_DETECTION backs up checkShape: the binder never merges a repeated key either
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS);
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT) // w: 300.5 is refused, not truncated to 300
+            // an empty map value or list item ({EUR: }, [JPN, ~]) is an error with its path, not a null inside
+            .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL))
+            .build();
+
+    /** Reads tokens for {@link #checkShape}, which finds repeated keys itself to name their whole path. */
+    private static final YAMLFactory SHAPE = new YAMLFactory();
+
+    private static final Pattern NUMBER_IN_MESSAGE = Pattern.compile(
+            "value \\((-?[0-9][0-9_.eE+-]*)\\) out of range");
 
     private ConfigLoader() {
     }
@@ -58,6 +86,7 @@ public final class ConfigLoader {
         if (yaml.isBlank()) {
             return new MerlinConfig(null, null, null).validate();
         }
+        checkShape(yaml, source);
         MerlinConfig config;
         try {
             config = YAML.readValue(yaml, MerlinConfig.class);
@@ -67,9 +96,19 @@ public final class ConfigLoader {
         } catch (InvalidFormatException e) {
             throw new ConfigException(keyPath(e), "value " + e.getValue() + " is not allowed; expected "
                     + describe(e.getTargetType()) + " (" + source + ")");
+        } catch (InvalidNullException e) {
+            throw new ConfigException(keyPath(e), "value is empty; expected " + describe(e.getTargetType())
+                    + " (" + source + ")");
         } catch (MismatchedInputException e) {
             throw new ConfigException(keyPath(e), "wrong type; expected " + describe(e.getTargetType())
                     + " (" + source + ")");
+        } catch (JsonMappingException e) {
+            if (e.getCause() instanceof InputCoercionException tooLarge) {
+                throw new ConfigException(keyPath(e), "value " + numberText(tooLarge) + " is not allowed; expected "
+                        + describe(tooLarge.getTargetType()) + " from " + smallest(tooLarge.getTargetType()) + " to "
+                        + largest(tooLarge.getTargetType()) + " (" + source + ")");
+            }
+            throw new ConfigException(keyPath(e), "cannot read " + source + ": " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             throw new ConfigException("", "cannot parse " + source + ": " + e.getOriginalMessage());
         }
@@ -77,6 +116,79 @@ public final class ConfigLoader {
             config = new MerlinConfig(null, null, null);
         }
         return config.validate();
+    }
+
+    /**
+     * Refuses what the binder would silently get wrong, before binding: a repeated key (the last one would win), an
+     * alias (it would become its anchor's name: {@code *m} reads as "m"; refusing also rules out alias bombs) and a
+     * second document (it would be ignored).
+     */
+    private static void checkShape(String yaml, String source) {
+        try (YAMLParser p = (YAMLParser) SHAPE.createParser(yaml)) {
+            Deque<Set<String>> keysPerSection = new ArrayDeque<>();
+            int depth = 0;
+            int documents = 0;
+            for (JsonToken token = p.nextToken(); token != null; token = p.nextToken()) {
+                if (depth == 0 && ++documents > 1) {
+                    throw new ConfigException("", "a second YAML document starts at " + where(p, source)
+                            + "; a configuration is one document: remove the --- and what follows, or merge it into"
+                            + " the first");
+                }
+                if (p.isCurrentAlias()) {
+                    throw new ConfigException(keyPath(p.getParsingContext()), "alias *" + p.getText() + " at "
+                            + where(p, source) + " is not allowed; anchors (&) and aliases (*) are not supported,"
+                            + " write the value out in full");
+                }
+                switch (token) {
+                    case START_OBJECT -> {
+                        keysPerSection.push(new HashSet<>());
+                        depth++;
+                    }
+                    case START_ARRAY -> depth++;
+                    case END_OBJECT -> {
+                        keysPerSection.pop();
+                        depth--;
+                    }
+                    case END_ARRAY -> depth--;
+                    case FIELD_NAME -> {
+                        if (!keysPerSection.peek().add(p.currentName())) {
+                            throw new ConfigException(keyPath(p.getParsingContext()), "key " + p.currentName()
+                                    + " appears again at " + where(p, source) + "; a key may appear once in its"
+                                    + " section (merge the two)");
+                        }
+                    }
+                    default -> {
+                    }
+                }
+            }
+        } catch (JsonProcessingException e) {
+            JsonStreamContext at = e.getProcessor() instanceof JsonParser p ? p.getParsingContext() : null;
+            String line = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw new ConfigException(keyPath(at), "cannot parse " + source + line + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException("", "cannot read " + source + ": " + e.getMessage());
+        }
+    }
+
+    private static String where(JsonParser p, String source) {
+        return "line " + p.currentTokenLocation().getLineNr() + " of " + source;
+    }
+
+    /** The dotted key path of a parser position, e.g. {@code advertisers[0].campaigns[1].id}. */
+    private static String keyPath(JsonStreamContext context) {
+        Deque<JsonStreamContext> outerFirst = new ArrayDeque<>();
+        for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+            outerFirst.push(c);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (JsonStreamContext c : outerFirst) {
+            if (c.inArray()) {
+                sb.append('[').append(c.getCurrentIndex()).append(']');
+            } else if (c.getCurrentName() != null) {
+                sb.append(sb.length() > 0 ? "." : "").append(c.getCurrentName());
+            }
+        }
+        return sb.toString();
     }
 
     private static String keyPath(JsonMappingException e) {
@@ -92,6 +204,22 @@ public final class ConfigLoader {
             }
         }
         return sb.toString();
+    }
+
+    /** The number Jackson found too large: its message is the only place that still holds it. */
+    private static String numberText(InputCoercionException e) {
+        Matcher m = NUMBER_IN_MESSAGE.matcher(e.getOriginalMessage());
+        return m.find() ? m.group(1) : "(too large)";
+    }
+
+    private static String smallest(Class<?> type) {
+        return type == Integer.class || type == int.class ? String.valueOf(Integer.MIN_VALUE)
+                : String.valueOf(Long.MIN_VALUE);
+    }
+
+    private static String largest(Class<?> type) {
+        return type == Integer.class || type == int.class ? String.valueOf(Integer.MAX_VALUE)
+                : String.valueOf(Long.MAX_VALUE);
     }
 
     private static String describe(Class<?> type) {

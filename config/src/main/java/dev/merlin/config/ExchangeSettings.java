@@ -44,14 +44,14 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
 
     void validate(String at) {
         ConfigChecks.currency(at + ".currency", currency);
-        if (takeRate < 0 || takeRate > 0.9) {
-            throw new ConfigException(at + ".takeRate", "value " + takeRate + " is not allowed; expected 0 to 0.9");
-        }
+        ConfigChecks.range(at + ".takeRate", takeRate, 0, 0.9);
         for (Map.Entry<String, Double> rate : currencyRates.entrySet()) {
             ConfigChecks.currency(at + ".currencyRates." + rate.getKey(), rate.getKey());
-            if (rate.getValue() == null || !(rate.getValue() > 0)) {
-                throw new ConfigException(at + ".currencyRates." + rate.getKey(),
-                        "value " + rate.getValue() + " is not allowed; expected a positive number");
+            Double value = rate.getValue();
+            if (value == null || !(value > 0 && value < Double.POSITIVE_INFINITY)) {
+                throw new ConfigException(at + ".currencyRates." + rate.getKey(), "value " + value
+                        + " is not allowed; expected a finite number > 0 (one " + rate.getKey() + " in " + currency
+                        + ")");
             }
         }
         if (!"USD".equals(currency) && !currencyRates.containsKey("USD")) {

@@ -63,11 +63,17 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
                         + segment.id() + ") repeats an earlier id or name; ids and names must be unique");
             }
         }
+        Map<String, Integer> advertiserIds = new HashMap<>();
         Set<String> campaignIds = new HashSet<>();
         for (int a = 0; a < advertisers.size(); a++) {
             AdvertiserConfig advertiser = advertisers.get(a);
             String at = "advertisers[" + a + "]";
             advertiser.validate(at, exchange);
+            Integer earlier = advertiserIds.putIfAbsent(advertiser.id(), a);
+            if (earlier != null) {
+                throw new ConfigException(at + ".id", "value " + advertiser.id() + " is not allowed; advertisers["
+                        + earlier + "] has it already and advertiser ids must be unique");
+            }
             for (int c = 0; c < advertiser.campaigns().size(); c++) {
                 CampaignConfig campaign = advertiser.campaigns().get(c);
                 String campaignAt = at + ".campaigns[" + c + "]";

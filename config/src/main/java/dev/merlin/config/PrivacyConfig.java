@@ -41,11 +41,7 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
             }
         }
         for (int i = 0; i < personalizationCountries.size(); i++) {
-            String country = personalizationCountries.get(i);
-            if (country == null || !country.matches("[A-Z]{3}")) {
-                throw new ConfigException(at + ".personalizationCountries[" + i + "]", "value " + country
-                        + " is not allowed; expected an ISO-3166-1 alpha-3 code such as JPN");
-            }
+            ConfigChecks.country(at + ".personalizationCountries[" + i + "]", personalizationCountries.get(i));
         }
         ConfigChecks.range(at + ".uidCookieDays", uidCookieDays, 1, 400);
         ConfigChecks.range(at + ".optOutCookieDays", optOutCookieDays, 1, 3_650);

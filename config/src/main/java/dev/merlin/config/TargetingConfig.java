@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Who and where a campaign may bid on; every list is optional and an absent list means "any".
  *
- * @param countries       ISO-3166-1 alpha-3 codes of {@code device.geo.country}
+ * @param countries       ISO-3166-1 alpha-3 codes of {@code device.geo.country}, in capitals as it carries them
  * @param regions         {@code device.geo.region} values (ISO-3166-2 subdivisions)
  * @param deviceTypes     OpenRTB device types (1 mobile/tablet, 2 PC, 3 CTV, 4 phone, 5 tablet, 6 connected, 7 STB)
  * @param os              operating systems, case-insensitive ({@code iOS}, {@code Android})
@@ -35,6 +35,12 @@ public record TargetingConfig(List<String> countries, List<String> regions, List
     /** No targeting at all. */
     public static TargetingConfig any() {
         return new TargetingConfig(null, null, null, null, null, null, null, null, null);
+    }
+
+    void validate(String at) {
+        for (int i = 0; i < countries.size(); i++) {
+            ConfigChecks.country(at + ".countries[" + i + "]", countries.get(i));
+        }
     }
 
     private static <T> List<T> orEmpty(List<T> list) {

@@ -1,5 +1,6 @@
 package dev.merlin.config;
 
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,36 @@ public record TrackingConfig(List<PixelConfig> pixels, List<EventSourceConfig> e
         ConfigChecks.range(at + ".maxBatchEvents", maxBatchEvents, 1, 100_000);
         if (adminToken != null && adminToken.length() < 16) {
             throw new ConfigException(at + ".adminToken", "value is shorter than 16 characters");
+        }
+        checkTokensOpenOneThing(at, advertisers);
+    }
+
+    /**
+     * The admin token, each advertiser's report token and each source's API key are distinct: a bearer token
+     * shared with the admin, another advertiser or an app (whose key ships inside it) would open their reports.
+     * Messages name where the token is held already, never the token.
+     */
+    private void checkTokensOpenOneThing(String at, List<AdvertiserConfig> advertisers) {
+        Map<String, String> holders = new HashMap<>();
+        if (adminToken != null) {
+            holders.put(adminToken, at + ".adminToken");
+        }
+        for (int i = 0; i < eventSources.size(); i++) {
+            String keyPath = at + ".eventSources[" + i + "].apiKey";
+            String earlier = holders.putIfAbsent(eventSources.get(i).apiKey(), keyPath);
+            if (earlier != null) {
+                throw new ConfigException(keyPath, "value is the same as " + earlier + "; an API key must differ"
+                        + " from every other key and token");
+            }
+        }
+        for (int a = 0; a < advertisers.size(); a++) {
+            String token = advertisers.get(a).reportToken();
+            String keyPath = "advertisers[" + a + "].reportToken";
+            String earlier = token == null ? null : holders.putIfAbsent(token, keyPath);
+            if (earlier != null) {
+                throw new ConfigException(keyPath, "value is the same as " + earlier + "; a report token must differ"
+                        + " from tracking.adminToken, every other report token and every event source apiKey");
+            }
         }
     }
 

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ConfigLoaderTest {
 
@@ -96,5 +98,104 @@ class ConfigLoaderTest {
         MerlinConfig hosted = ConfigLoader.parse("exchange:\n  publicUrl: https://rtb.merlin.example\n", "test");
         assertEquals("https://rtb.merlin.example", hosted.withPortAndLoopbackUrl(9090).exchange().publicUrl());
         assertEquals(9090, hosted.withPortAndLoopbackUrl(9090).server().port());
+    }
+
+    /** Jackson reads NaN and Infinity into a Double even with coercion off, and 1e400 overflows to Infinity. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "takeRate: NaN                 | exchange.takeRate          | NaN      | 0 to 0.9",
+        "takeRate: Infinity            | exchange.takeRate          | Infinity | 0 to 0.9",
+        "currencyRates: {EUR: Infinity}| exchange.currencyRates.EUR | Infinity | finite number > 0",
+        "currencyRates: {EUR: 1e400}   | exchange.currencyRates.EUR | Infinity | finite number > 0",
+        "currencyRates: {EUR: NaN}     | exchange.currencyRates.EUR | NaN      | finite number > 0",
+    })
+    void nonFiniteNumbersAreRefused(String line, String keyPath, String value, String allowed) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("exchange:\n  " + line + "\n", "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("value " + value) && e.getMessage().contains(allowed), e.getMessage());
+    }
+
+    /** A repeated key used to replace the first silently: a second server section dropped port 9000. */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "'server:\n  port: 9000\nserver:\n  ioThreads: 2\n'       | server                     | 3",
+        "'server:\n  port: 9000\n  port: 9001\n'                   | server.port                | 3",
+        "'exchange:\n  currencyRates: {EUR: 1.08, EUR: 1.1}\n'     | exchange.currencyRates.EUR | 2",
+        "'segments:\n  - {id: 1, name: a}\n  - {id: 2, id: 3, name: b}\n' | segments[1].id      | 3",
+    })
+    void aRepeatedKeyIsRefusedWithItsPathAndLine(String yaml, String keyPath, int line) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(yaml, "test.yaml"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("line " + line + " of test.yaml"), e.getMessage());
+    }
+
+    /** Jackson's YAML binder turned an alias into its anchor's name: markup: *m became the markup "m". */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "'segments:\n  - {id: 1, name: &n fans, description: *n}\n'   | segments[0].description | *n | 2",
+        "'segments:\n  - &s {id: 1, name: fans}\n  - *s\n'           | segments[1]             | *s | 3",
+        "'server: &s {port: 9000}\nrequests: {<<: *s}\n'            | requests.<<             | *s | 2",
+    })
+    void anAliasIsRefusedWhereItStands(String yaml, String keyPath, String alias, int line) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test.yaml"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("alias " + alias) && e.getMessage().contains("line " + line),
+                e.getMessage());
+    }
+
+    @Test
+    void aSecondYamlDocumentIsRefusedNotIgnored() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("server: {port: 9000}\n---\nserver: {port: 9001}\n", "test.yaml"));
+        assertTrue(e.getMessage().contains("second YAML document") && e.getMessage().contains("line 3"),
+                e.getMessage());
+        assertEquals(9000, ConfigLoader.parse("---\nserver: {port: 9000}\n", "test.yaml").server().port(),
+                "a --- opening the only document is fine");
+    }
+
+    /** Jackson's overflow error used to reach the operator without a key path. */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "'server:\n  port: 99999999999\n'                | server.port            | 99999999999",
+        "'stores:\n  segmentUsers: 99999999999999999999\n' | stores.segmentUsers    | 99999999999999999999",
+        "'segments:\n  - {id: 3000000000, name: a}\n'     | segments[0].id         | 3000000000",
+    })
+    void anIntegerTooLargeNamesItsPathAndValue(String yaml, String keyPath, String value) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("value " + value) && e.getMessage().contains("an integer"),
+                e.getMessage());
+    }
+
+    /** An empty map value or list item used to end as a NullPointerException from Map.copyOf or List.copyOf. */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "'exchange:\n  currencyRates:\n    EUR:\n'            | exchange.currencyRates.EUR          | a number",
+        "'exchange:\n  currencyRates: {EUR: }\n'               | exchange.currencyRates.EUR          | a number",
+        "'privacy:\n  personalizationCountries: [JPN, ~]\n'    | privacy.personalizationCountries[1] | a string",
+        "'privacy:\n  requiredPurposes: [1, null]\n'           | privacy.requiredPurposes[1]         | an integer",
+        "'segments:\n  - {id: 1, name: a}\n  -\n'              | segments[1]     | a SegmentDefinition section",
+        "'tracking:\n  attribution: {conversionEvents: [~]}\n' | tracking.attribution.conversionEvents[0] | a string",
+    })
+    void anEmptyValueNamesItsPathAndWhatIsExpected(String yaml, String keyPath, String expected) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("value is empty") && e.getMessage().contains("expected " + expected),
+                e.getMessage());
+    }
+
+    /** ACCEPT_FLOAT_AS_INT truncated: a width of 300.5 became 300. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "'server:\n  port: 8080.5\n'                 | server.port                 | 8080.5",
+        "'stores:\n  chargedWindowSeconds: 7200.9\n' | stores.chargedWindowSeconds | 7200.9",
+        "'privacy:\n  requiredPurposes: [1, 3.5]\n'  | privacy.requiredPurposes[1] | 3.5",
+    })
+    void aFractionWhereAnIntegerBelongsIsRefusedNotTruncated(String yaml, String keyPath, String value) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("value " + value + " is not allowed; expected an integer"), e.getMessage());
     }
 }
