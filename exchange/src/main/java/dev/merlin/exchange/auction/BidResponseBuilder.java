@@ -49,6 +49,8 @@ public final class BidResponseBuilder {
         boolean isTest = request.test != null && request.test == 1;
         BidResponse response = new BidResponse();
         response.id = request.id;
+        // OpenRTB 2.6 fills ${AUCTION_BID_ID} in nurl/burl/lurl from bidid: without it an SSP sends it empty
+        response.bidid = request.id;
         response.cur = currency;
         response.seatbid = new ArrayList<>(2);
         for (int i = 0; i < result.count(); i++) {

@@ -1,6 +1,14 @@
 package dev.merlin.exchange.auction;
 
-/** Substitutes the OpenRTB 2.6 auction macros and Merlin's {@code ${CLICK_URL}} in creative markup. */
+/**
+ * Substitutes the OpenRTB 2.6 auction macros and Merlin's {@code ${CLICK_URL}} in creative markup.
+ *
+ * <p>The ids ({@code AUCTION_ID}, {@code AUCTION_BID_ID}, {@code AUCTION_IMP_ID}, {@code AUCTION_SEAT_ID},
+ * {@code AUCTION_AD_ID}) come from the bid request and are URL-encoded: they mostly land in tracker URLs, and an
+ * encoded value holds no quote, angle bracket, ampersand, bracket or {@code $} with which a request could break out
+ * of an HTML attribute, a native JSON string or a VAST CDATA section, or plant a macro for a second expansion. Price
+ * and currency are Merlin's own and need nothing; {@code CLICK_URL} is Merlin's signed link, already encoded.
+ */
 final class Macros {
 
     private Macros() {
@@ -35,11 +43,11 @@ final class Macros {
     private static String value(String name, String auctionId, String bidId, String impId, String seatId,
                                 String adId, String price, String currency, String clickUrl) {
         switch (name) {
-            case "AUCTION_ID": return auctionId;
-            case "AUCTION_BID_ID": return bidId;
-            case "AUCTION_IMP_ID": return impId;
-            case "AUCTION_SEAT_ID": return seatId;
-            case "AUCTION_AD_ID": return adId;
+            case "AUCTION_ID": return NoticeUrls.encode(auctionId);
+            case "AUCTION_BID_ID": return NoticeUrls.encode(bidId);
+            case "AUCTION_IMP_ID": return NoticeUrls.encode(impId);
+            case "AUCTION_SEAT_ID": return NoticeUrls.encode(seatId);
+            case "AUCTION_AD_ID": return NoticeUrls.encode(adId);
             case "AUCTION_PRICE": return price;
             case "AUCTION_CURRENCY": return currency;
             case "CLICK_URL": return clickUrl;

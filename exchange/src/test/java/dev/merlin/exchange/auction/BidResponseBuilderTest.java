@@ -115,6 +115,41 @@ class BidResponseBuilderTest {
                 bid.adm);
     }
 
+    /**
+     * The ids come from the request: substituted URL-encoded, a hostile one breaks out of no HTML attribute, native
+     * JSON string or VAST CDATA, and plants no macro for the SSP to expand.
+     */
+    @Test
+    void requestIdsInMarkupCannotBreakOutOfItsContext() throws Exception {
+        Auction hostile = new Auction(config(0,
+                campaign("ban").bid(2).creative("id: ban-ad, format: banner, w: 300, h: 250,"
+                        + " markup: '<img src=\"https://t.example/imp?a=${AUCTION_ID}&i=${AUCTION_IMP_ID}\"/>'"),
+                campaign("nat").bid(2).creative("id: nat-ad, format: native,"
+                        + " markup: '{\"native\":{\"imptrackers\":[\"https://t.example/imp?a=${AUCTION_ID}\"]}}'"),
+                campaign("vid").bid(2).creative("id: vid-ad, format: video, durationSeconds: 15, mimes: [video/mp4],"
+                        + " markup: '<VAST version=\"4.0\"><Ad><InLine><Impression><![CDATA[https://t.example/imp?"
+                        + "a=${AUCTION_ID}]]></Impression></InLine></Ad></VAST>'")));
+        String id = "x\"/><script>alert(1)</script>]]><Impression>https://evil.example/</Impression>&a=${AUCTION_PRICE}#";
+        BidRequest request = request("{\"id\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(id)
+                + ",\"site\":{\"domain\":\"p.example\"},\"imp\":["
+                + "{\"id\":\"b\\\"1\",\"banner\":{\"w\":300,\"h\":250}},"
+                + "{\"id\":\"n1\",\"native\":{\"request\":\"{}\"}},"
+                + "{\"id\":\"v1\",\"video\":{\"mimes\":[\"video/mp4\"]}}]}");
+        AuctionResult result = hostile.run(request, null, 0, AuctionFixture.NOW);
+        BidResponse response = builder.build(request, result, "USD", 0, AuctionFixture.NOW);
+        String banner = bidFor(response, "b\"1").adm;
+        assertFalse(banner.contains("<script>") || banner.contains("${AUCTION_PRICE}"), banner);
+        assertEquals("<img src=\"https://t.example/imp?a=" + NoticeUrls.encode(id) + "&i=b%221\"/>", banner);
+        String nativeAdm = bidFor(response, "n1").adm;
+        assertEquals("https://t.example/imp?a=" + NoticeUrls.encode(id), new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(nativeAdm).path("native").path("imptrackers").get(0).asText(), "native adm stays JSON");
+        String vast = bidFor(response, "v1").adm;
+        org.w3c.dom.Document xml = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new java.io.ByteArrayInputStream(vast.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals(1, xml.getElementsByTagName("Impression").getLength(), "VAST gained no impression: " + vast);
+        assertEquals(request.id, response.bidid, "${AUCTION_BID_ID} is filled from bidid (OpenRTB 2.6)");
+    }
+
     @Test
     void noticeUrlsPointBackAtMerlinWithThePriceMacro() {
         Bid bid = bidFor(respond(request(THREE_IMPS), 0), "i1");
