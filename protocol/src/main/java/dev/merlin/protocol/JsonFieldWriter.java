@@ -40,10 +40,21 @@ final class JsonFieldWriter {
         }
     }
 
+    /**
+     * A number as plain decimal digits: Java writes doubles at or above 10^7 and below 10^-3 with an exponent
+     * ({@code 1.0E7}), which is valid JSON but not what every SSP's price parser takes. Those rare values go through
+     * {@link java.math.BigDecimal}; the usual ones are written directly, allocating nothing.
+     */
     static void writeDouble(JsonGenerator gen, String name, Double value) throws IOException {
         if (value != null) {
             gen.writeFieldName(name);
-            gen.writeNumber(value.doubleValue());
+            double v = value;
+            double magnitude = Math.abs(v);
+            if (magnitude == 0 || (magnitude >= 1e-3 && magnitude < 1e7) || !Double.isFinite(v)) {
+                gen.writeNumber(v);
+            } else {
+                gen.writeNumber(java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString());
+            }
         }
     }
 

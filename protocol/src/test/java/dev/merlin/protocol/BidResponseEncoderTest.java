@@ -116,6 +116,28 @@ class BidResponseEncoderTest {
                 json);
     }
 
+    /** Prices are plain decimals however large or small: no {@code 1.0E7}, no {@code 5.0E-4}. */
+    @Test
+    void pricesNeverUseAnExponent() throws IOException {
+        double[] prices = {0, 0.0005, 0.001, 1.25, 9_999_999.99, 10_000_000, 12_345_678.9, 1e-7};
+        String[] expected = {"0.0", "0.0005", "0.001", "1.25", "9999999.99", "10000000", "12345678.9", "0.0000001"};
+        for (int i = 0; i < prices.length; i++) {
+            Bid bid = new Bid();
+            bid.id = "b";
+            bid.impid = "1";
+            bid.price = prices[i];
+            SeatBid seatBid = new SeatBid();
+            seatBid.bid = List.of(bid);
+            BidResponse response = new BidResponse();
+            response.id = "r";
+            response.seatbid = List.of(seatBid);
+            String json = utf8(encoder.encode(response));
+            assertTrue(json.contains("\"price\":" + expected[i] + "}"), prices[i] + " -> " + json);
+            assertEquals(prices[i], TREES.readTree(json).path("seatbid").get(0).path("bid").get(0).path("price")
+                    .asDouble());
+        }
+    }
+
     @Test
     void streamingEncodeLeavesTheStreamOpen() throws IOException {
         BidResponse response = new BidResponse();
