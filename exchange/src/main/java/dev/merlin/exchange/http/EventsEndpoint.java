@@ -121,7 +121,7 @@ final class EventsEndpoint {
             }
             accepted.add(new Accepted(event.get("user").asText(), event.get("event").asText(),
                     text(event, "category"), event.path("value").asDouble(0), text(event, "currency"),
-                    eventTime(event, now), text(event, "orderId")));
+                    eventTime(event, now), orderId(event)));
         }
         EventLog log = runtime.events();
         for (Accepted a : accepted) {
@@ -214,6 +214,12 @@ final class EventsEndpoint {
             return null;
         }
         return value.isInt() ? value.asInt() : 1;
+    }
+
+    /** The event's order id; an empty one (an unset field, as some SDKs send it) is none, like the pixel's oid. */
+    private static String orderId(JsonNode event) {
+        String orderId = text(event, "orderId");
+        return orderId == null || orderId.isEmpty() ? null : orderId;
     }
 
     private static String text(JsonNode node, String field) {

@@ -15,21 +15,31 @@ import net.openhft.chronicle.values.Values;
  * within the click window, else to the last impression within the view window; each conversion (by order id,
  * when the advertiser sends one) at most once.
  *
- * <p>Touches live off-heap, one per (user, advertiser, kind), keyed by the user's 64-bit hash:
+ * <p>Touches live off-heap, one per (user, advertiser, kind), keyed by the user's 64-bit hash mixed with a hash of
+ * the advertiser's id (never its position in the config):
  * <pre>
  *  63          40 39                       0
  * +--------------+--------------------------+
- * | campaign idx | epoch seconds of touch   |
+ * | campaign id  | epoch seconds of touch   |
+ * | hash, 24 bit |                          |
  * +--------------+--------------------------+
  * </pre>
+ * A touch is credited only to a campaign of the converting advertiser whose id hashes the same: after a restart
+ * with advertisers or campaigns reordered, added or removed, a touch never becomes another advertiser's
+ * conversion. ({@code touches.cm3}, the earlier format keyed by positions, is no longer read: the touches in it
+ * are dropped.)
+ *
+ * <p>Every order id (when the advertiser sends one) is remembered the first time it is seen, credited or not, so
+ * that the same order re-fired later is never credited, whatever touch happened in between.
  */
 public final class Attribution implements AutoCloseable {
 
-    static final String TOUCH_FILE = "touches.cm3";
+    static final String TOUCH_FILE = "touches-v2.cm3";
     static final String CONVERSION_FILE = "conversions.cm3";
     private static final int CLICK = 0;
     private static final int VIEW = 1;
     private static final long SECONDS_MASK = (1L << 40) - 1;
+    private static final int CAMPAIGN_HASH_MASK = (1 << 24) - 1;
 
     /** A credited conversion. */
     public record Credit(Campaign campaign, boolean isClick, long touchEpochSeconds) {
@@ -50,7 +60,7 @@ public final class Attribution implements AutoCloseable {
     public enum NoCredit {
         /** No click or impression of the advertiser's within the windows. */
         NO_TOUCH,
-        /** This order id was already credited. */
+        /** This order id was already seen (credited or not). */
         DUPLICATE
     }
 
@@ -93,10 +103,9 @@ public final class Attribution implements AutoCloseable {
         if (userHash == 0) {
             return;
         }
-        int advertiser = catalog.advertiserIndex(campaign.advertiserId());
         LongValue[] kv = scratch.get();
-        kv[0].setValue(WindowCounters.key(userHash, advertiser * 2 + kind));
-        kv[1].setValue((long) campaign.index() << 40 | (nowEpochSeconds & SECONDS_MASK));
+        kv[0].setValue(touchKey(userHash, campaign.advertiserId(), kind));
+        kv[1].setValue((long) campaignHash(campaign.id()) << 40 | (nowEpochSeconds & SECONDS_MASK));
         try {
             touches.map().put(kv[0], kv[1]);
         } catch (IllegalStateException | IllegalArgumentException e) {
@@ -107,52 +116,88 @@ public final class Attribution implements AutoCloseable {
     }
 
     /**
-     * Credits a conversion of {@code advertiserId} by the user: the last click within the click window, else the
-     * last impression within the view window.
+     * Credits a conversion of {@code advertiserId} by the user, made at {@code eventEpochSeconds}: the last click
+     * within the click window before it, else the last impression within the view window before it. A touch made
+     * after the conversion is never credited for it.
      *
-     * @param orderId the advertiser's id for the conversion (null: every conversion event is distinct)
+     * @param orderId the advertiser's id for the conversion (null: every conversion event is distinct); remembered
+     *                however the conversion ends, so a re-fired order is never credited
      * @return the credited touch, or why there is none
      */
-    public Outcome attribute(long userHash, String advertiserId, String orderId, long nowEpochSeconds) {
-        int advertiser = catalog.advertiserIndex(advertiserId);
-        if (userHash == 0 || advertiser < 0) {
+    public Outcome attribute(long userHash, String advertiserId, String orderId, long eventEpochSeconds) {
+        if (catalog.advertiserIndex(advertiserId) < 0) {
             return Outcome.NO_TOUCH;
         }
-        Credit credit = lastTouch(userHash, advertiser, CLICK, clickWindowSeconds, nowEpochSeconds);
-        if (credit == null) {
-            credit = lastTouch(userHash, advertiser, VIEW, viewWindowSeconds, nowEpochSeconds);
-        }
-        if (credit == null) {
-            return Outcome.NO_TOUCH;
-        }
-        if (orderId != null && conversions.map().putIfAbsent(advertiserId + "/" + orderId, nowEpochSeconds) != null) {
+        if (orderId != null && !firstSeen(advertiserId + "/" + orderId, eventEpochSeconds)) {
             return Outcome.DUPLICATE;
         }
-        return new Outcome(credit, null);
+        if (userHash == 0) {
+            return Outcome.NO_TOUCH;
+        }
+        Credit credit = lastTouch(userHash, advertiserId, CLICK, clickWindowSeconds, eventEpochSeconds);
+        if (credit == null) {
+            credit = lastTouch(userHash, advertiserId, VIEW, viewWindowSeconds, eventEpochSeconds);
+        }
+        return credit == null ? Outcome.NO_TOUCH : new Outcome(credit, null);
     }
 
-    private Credit lastTouch(long userHash, int advertiser, int kind, int windowSeconds, long now) {
+    /** Remembers an order id; false when it was seen before. A full store remembers nothing and says "first". */
+    private boolean firstSeen(String orderKey, long eventEpochSeconds) {
+        try {
+            return conversions.map().putIfAbsent(orderKey, eventEpochSeconds) == null;
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            if (!ChronicleMapFiles.isFull(e)) {
+                throw e;
+            }
+            return true;
+        }
+    }
+
+    private Credit lastTouch(long userHash, String advertiserId, int kind, int windowSeconds, long at) {
         LongValue[] kv = scratch.get();
-        kv[0].setValue(WindowCounters.key(userHash, advertiser * 2 + kind));
+        kv[0].setValue(touchKey(userHash, advertiserId, kind));
         LongValue value = touches.map().getUsing(kv[0], kv[1]);
         if (value == null) {
             return null;
         }
         long packed = value.getValue();
-        long at = packed & SECONDS_MASK;
-        int campaignIndex = (int) (packed >>> 40);
-        if (now - at > windowSeconds || now < at || campaignIndex >= catalog.size()) {
+        long touchedAt = packed & SECONDS_MASK;
+        if (at - touchedAt > windowSeconds || at < touchedAt) {
             return null;
         }
-        return new Credit(catalog.get(campaignIndex), kind == CLICK, at);
+        Campaign campaign = campaignOf(advertiserId, (int) (packed >>> 40));
+        return campaign == null ? null : new Credit(campaign, kind == CLICK, touchedAt);
+    }
+
+    /** The advertiser's campaign whose id hashes to {@code hash}, or null (removed, or another advertiser's). */
+    private Campaign campaignOf(String advertiserId, int hash) {
+        for (int i = 0; i < catalog.size(); i++) {
+            Campaign campaign = catalog.get(i);
+            if (campaign.advertiserId().equals(advertiserId) && campaignHash(campaign.id()) == hash) {
+                return campaign;
+            }
+        }
+        return null;
+    }
+
+    /** The touch key: stable across restarts whatever the order of advertisers in the config. */
+    private static long touchKey(long userHash, String advertiserId, int kind) {
+        return WindowCounters.key(userHash, advertiserId.hashCode() * 2 + kind);
+    }
+
+    /** 24 bits of a campaign id (String.hashCode is specified, so stable across JVMs), mixed. */
+    static int campaignHash(String campaignId) {
+        int h = campaignId.hashCode() * 0x9E3779B1;
+        return (h ^ (h >>> 24)) & CAMPAIGN_HASH_MASK;
     }
 
     /** Forgets the user's clicks and impressions for every advertiser (erasure). */
     public void erase(long userHash) {
         LongValue[] kv = scratch.get();
         for (int advertiser = 0; advertiser < catalog.advertisers().size(); advertiser++) {
+            String advertiserId = catalog.advertisers().get(advertiser).id();
             for (int kind = CLICK; kind <= VIEW; kind++) {
-                kv[0].setValue(WindowCounters.key(userHash, advertiser * 2 + kind));
+                kv[0].setValue(touchKey(userHash, advertiserId, kind));
                 touches.map().remove(kv[0]);
             }
         }

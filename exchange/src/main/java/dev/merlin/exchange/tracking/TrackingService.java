@@ -71,7 +71,9 @@ public final class TrackingService {
 
     /**
      * Records one consented activity event: segment rules for the user, and — for a conversion event — last-touch
-     * attribution to one of the advertiser's campaigns, counted in that campaign's statistics.
+     * attribution to one of the advertiser's campaigns, counted in that campaign's statistics. Attribution windows
+     * are measured from when the event happened ({@code eventEpochSeconds}, at most {@code now}), not from when it
+     * arrived: a late-reported conversion keeps its touches, and a touch after the conversion is never credited.
      */
     public Recorded record(String sourceId, String advertiserId, String userKey, String event, String category,
                            double value, String currency, String orderId, long eventEpochSeconds, long now) {
@@ -79,7 +81,8 @@ public final class TrackingService {
         int[] joined = rules.apply(sourceId, userKey, userHash, event, category, value, eventEpochSeconds, now);
         Attribution.Outcome conversion = null;
         if (isConversion(event)) {
-            conversion = attribution.attribute(userHash, advertiserId, orderId, now);
+            conversion = attribution.attribute(userHash, advertiserId, orderId,
+                    Math.min(eventEpochSeconds, now));
             if (conversion.isCredited()) {
                 Campaign campaign = conversion.credit().campaign();
                 stats.add(campaign, CampaignStats.Metric.CONVERSIONS, 1, now);

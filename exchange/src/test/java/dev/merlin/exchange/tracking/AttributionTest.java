@@ -7,10 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.merlin.config.AdvertiserConfig;
+import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.UserKeys;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,7 +52,9 @@ class AttributionTest {
 
     @AfterEach
     void close() {
-        stores.close();
+        if (stores != null) {
+            stores.close();
+        }
     }
 
     @Test
@@ -211,6 +218,60 @@ class AttributionTest {
     void aClickWithoutAUserIsNotATouch() {
         stores.tracking.click(kazeFans, 0, stores.now);
         assertEquals(Attribution.NoCredit.NO_TOUCH, purchase(USER, "o-1", 10).missing());
+    }
+
+    /** A purchase that happened at T0 but arrives (server to server) two hours later. */
+    @Test
+    void aClickAfterThePurchaseIsNotCreditedForIt() {
+        stores.tracking.click(kazeFans, userHash, T0 + 3_600); // one hour after the purchase
+        Attribution.Outcome outcome = stores.tracking.record("px-kaze", KAZE, USER, "purchase", null, 50, "USD",
+                "o-late", T0, T0 + 7_200).conversion();
+        assertEquals(Attribution.NoCredit.NO_TOUCH, outcome.missing(), String.valueOf(outcome));
+    }
+
+    /** A purchase made 6 days after the click (inside the 7-day window), reported 2 days late. */
+    @Test
+    void aLateReportedPurchaseInsideTheClickWindowIsCredited() {
+        stores.tracking.click(kazeFans, userHash, T0);
+        long purchasedAt = T0 + 6 * DAY;
+        Attribution.Outcome outcome = stores.tracking.record("px-kaze", KAZE, USER, "purchase", null, 50, "USD",
+                "o-late", purchasedAt, purchasedAt + 2 * DAY).conversion();
+        assertTrue(outcome.isCredited(), String.valueOf(outcome));
+        assertEquals(kazeFans, outcome.credit().campaign());
+    }
+
+    /** A restart with the advertisers in another order (Northwind moved to the front). */
+    @Test
+    void aClickOnKazeIsNotCreditedToNorthwindAfterARestartWithAdvertisersReordered() {
+        stores.tracking.click(kazeContext, userHash, T0);
+        stores.close();
+        stores = null;
+        MerlinConfig demo = TrackingStores.demoConfig(dataDir);
+        List<AdvertiserConfig> reordered = new ArrayList<>(demo.advertisers());
+        AdvertiserConfig moved = reordered.stream().filter(a -> a.id().equals("northwind-travel")).findFirst()
+                .orElseThrow();
+        reordered.remove(moved);
+        reordered.add(0, moved);
+        MerlinConfig config = demo.withAdvertisers(demo.segments(), reordered).validate();
+        CampaignCatalog catalog = new CampaignCatalog(config);
+        try (Attribution attribution = new Attribution(catalog, config.tracking().attribution(), dataDir, 10_000L)) {
+            Attribution.Outcome northwindSale = attribution.attribute(userHash, "northwind-travel", "o-1", T0 + 60);
+            Attribution.Outcome kazeSale = attribution.attribute(userHash, KAZE, "o-2", T0 + 60);
+            assertFalse(northwindSale.isCredited(), "Northwind credited for a click on Kaze's ad");
+            assertTrue(kazeSale.isCredited(), "Kaze's own click lost over the restart: " + kazeSale);
+            assertEquals(catalog.byId(kazeContext.id()), kazeSale.credit().campaign());
+        }
+    }
+
+    /** An order first reported with no touch, re-fired (thank-you page reloaded) after a later click. */
+    @Test
+    void anOrderSeenBeforeAnyClickIsNotCreditedWhenReFiredAfterOne() {
+        assertEquals(Attribution.NoCredit.NO_TOUCH, purchase(USER, "o-100", 80).missing());
+        stores.now += 60;
+        stores.tracking.click(kazeFans, userHash, stores.now);
+        stores.now += 60;
+        assertEquals(Attribution.NoCredit.DUPLICATE, purchase(USER, "o-100", 80).missing());
+        assertStats(kazeFans, 0, 0);
     }
 
     private Attribution.Outcome purchase(String user, String orderId, double valueUsd) {

@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.exchange.auction.UserKeys;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -199,6 +202,25 @@ class EventsIT {
         assertEquals(202, response.statusCode(), text(response));
         assertEquals(0, json(response).path("accepted").asInt(), text(response));
         assertEquals(1, json(response).path("rejected").asInt(), text(response));
+    }
+
+    /** Two different users' purchases, each with orderId "" (as some SDKs send an unset field). */
+    @Test
+    void anEmptyOrderIdIsNoOrderIdLikeOnThePixel() throws Exception {
+        ExchangeRuntime runtime = exchange.server().runtime();
+        String campaign = "sakura-video-global";
+        for (String ifa : new String[] {"ifa-buyer-1", "ifa-buyer-2"}) {
+            runtime.tracking().impression(runtime.catalog().byId(campaign), UserKeys.hash(ifa),
+                    runtime.nowEpochSeconds());
+        }
+        exchange.clock.addAndGet(60);
+        for (String ifa : new String[] {"ifa-buyer-1", "ifa-buyer-2"}) {
+            HttpResponse<byte[]> response = exchange.events("{\"events\":[{\"user\":\"" + ifa
+                    + "\",\"event\":\"purchase\",\"value\":10,\"orderId\":\"\",\"consent\":{\"country\":\"JPN\"}}]}");
+            assertEquals(1, json(response).path("accepted").asInt(), text(response));
+        }
+        assertEquals(2, runtime.stats().get(campaign, CampaignStats.Metric.CONVERSIONS,
+                LocalDate.ofEpochDay(T0 / 86_400)), "the second user's purchase is no duplicate of order \"\"");
     }
 
     private long recorded() {
