@@ -18,6 +18,7 @@ import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
 import dev.merlin.exchange.tracking.Attribution;
+import dev.merlin.exchange.tracking.ClickLedger;
 import dev.merlin.exchange.tracking.CampaignStats;
 import dev.merlin.exchange.tracking.SegmentRules;
 import dev.merlin.exchange.tracking.TrackingService;
@@ -49,6 +50,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final FrequencyStore frequency;
     private final CampaignStats stats;
     private final Attribution attribution;
+    private final ClickLedger clicks;
     private final SegmentRules rules;
     private final TrackingService tracking;
     private final ConsentGate consent;
@@ -108,6 +110,8 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.stats = opened(new CampaignStats(dataDir, catalog.size()));
             this.attribution = opened(new Attribution(catalog, config.tracking().attribution(), dataDir,
                     stores.frequencyEntries()));
+            this.clicks = opened(new ClickLedger(dataDir, stores.chargedImpressions(),
+                    stores.chargedWindowSeconds()));
             this.rules = opened(new SegmentRules(config, segments, dataDir, stores.frequencyEntries()));
             this.optOuts = opened(new OptOutRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
             this.erasures = opened(new ErasureRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
@@ -123,6 +127,8 @@ public final class ExchangeRuntime implements AutoCloseable {
         maintenance.scheduleWithFixedDelay(this::purgeExpiredUsers, 1, 1, java.util.concurrent.TimeUnit.HOURS);
         // impressions past the charge window free their slot in the charge-once map
         maintenance.scheduleWithFixedDelay(this::purgeExpiredCharges, 10, 10, java.util.concurrent.TimeUnit.MINUTES);
+        // and clicked impressions free theirs in the click-once map
+        maintenance.scheduleWithFixedDelay(this::purgeExpiredClicks, 11, 10, java.util.concurrent.TimeUnit.MINUTES);
         // erasures older than anything a notice or app event may still be timed at free their slot
         maintenance.scheduleWithFixedDelay(this::purgeOldErasures, 2, 24, java.util.concurrent.TimeUnit.HOURS);
         metrics.gauge("merlin_segment_store_users", "Users held in the segment store", segments::size);
@@ -136,6 +142,8 @@ public final class ExchangeRuntime implements AutoCloseable {
                 "Events refused because the event log's ring buffer was full (never waited on)", events::dropped);
         metrics.counter("merlin_charge_map_full_rejections_total",
                 "Notices not charged because the charge-once map was full", spend::refusedFull);
+        metrics.counter("merlin_click_map_full_rejections_total",
+                "Clicks not counted because the click-once map was full", clicks::refusedFull);
         metrics.counter("merlin_erasure_registry_full_rejections_total",
                 "Erasures or opt-outs the erasure registry could not remember for lack of room (the data was erased)",
                 erasures::fullRejections);
@@ -191,6 +199,11 @@ public final class ExchangeRuntime implements AutoCloseable {
         return spend;
     }
 
+    /** The click-once memory. */
+    public ClickLedger clicks() {
+        return clicks;
+    }
+
     /** Frequency caps. */
     public FrequencyStore frequency() {
         return frequency;
@@ -220,6 +233,20 @@ public final class ExchangeRuntime implements AutoCloseable {
             return removed;
         } catch (RuntimeException e) {
             LOG.warn("charge-once map purge failed; it runs again in ten minutes: {}", e.toString());
+            return 0;
+        }
+    }
+
+    /** Forgets clicked impressions older than the charge window; maintenance, never on an event loop. */
+    public long purgeExpiredClicks() {
+        try {
+            long removed = clicks.purgeExpired(epochSecondsClock.getAsLong());
+            if (removed > 0) {
+                LOG.info("click-once map: forgot {} impressions older than the charge window", removed);
+            }
+            return removed;
+        } catch (RuntimeException e) {
+            LOG.warn("click-once map purge failed; it runs again in ten minutes: {}", e.toString());
             return 0;
         }
     }

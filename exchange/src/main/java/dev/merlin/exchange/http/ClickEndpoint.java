@@ -6,6 +6,8 @@ import dev.merlin.exchange.auction.Creative;
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.tracking.ClickLedger;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -17,7 +19,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code GET /click}: records the click and redirects ({@code 302}) to the landing page the creative declares.
+ * {@code GET /click}: records the click and redirects ({@code 302}) to the landing page the creative declares. An
+ * impression's click is counted once, however often its link is followed; a test ad's click ({@code t=1}) not at all.
  * The target comes from the configuration, never from the URL, so there is no open redirect: an unknown campaign
  * or creative gets 404 and no redirect at all.
  */
@@ -46,22 +49,84 @@ final class ClickEndpoint {
                     "this click link is not one Merlin issued (sig does not match)", null);
         }
         long now = runtime.nowEpochSeconds();
-        boolean mayTrackUser = !"1".equals(QueryParams.first(params, "np")) && !Cookies.isOptedOut(request);
-        String uid = mayTrackUser ? Cookies.get(request, Cookies.UID) : null;
-        if (uid != null && (!Cookies.isUsableKey(uid) || runtime.optOuts().contains(uid))) {
-            uid = null;
+        String requestId = QueryParams.first(params, "rid");
+        String impId = QueryParams.first(params, "iid");
+        String outcome;
+        long userHash = 0;
+        if ("1".equals(QueryParams.first(params, "t"))) {
+            // a test ad's click, like its impression, is not the advertiser's
+            outcome = "test";
+        } else {
+            long auctionEpochSeconds = parseDigits(QueryParams.first(params, "bt"));
+            if (auctionEpochSeconds < 0) {
+                auctionEpochSeconds = now; // a link from before bt was signed
+            }
+            ClickLedger.Click click = requestId == null || impId == null ? ClickLedger.Click.COUNTED
+                    : runtime.clicks().click(requestId, impId, auctionEpochSeconds, now);
+            outcome = click.label();
+            if (click == ClickLedger.Click.COUNTED) {
+                userHash = user(request, params, auctionEpochSeconds);
+                runtime.tracking().click(campaign, userHash, now);
+            }
         }
-        runtime.tracking().click(campaign, UserKeys.hash(uid), now);
         EventLog log = runtime.events();
-        log.commit(log.begin(EventType.CLICK, now * 1000L).put("rid", QueryParams.first(params, "rid"))
-                .put("iid", QueryParams.first(params, "iid")).put("c", campaign.id()).put("cr", creative.id())
-                .put("tied_to_user", uid == null ? 0 : 1));
-        runtime.metrics().notice("click", "redirected");
+        log.commit(log.begin(EventType.CLICK, now * 1000L).put("rid", requestId).put("iid", impId)
+                .put("c", campaign.id()).put("cr", creative.id()).put("outcome", outcome)
+                .put("tied_to_user", userHash == 0 ? 0 : 1));
+        // "redirected": counted; else redirected all the same but not counted (test, repeated, expired, refused_full)
+        runtime.metrics().notice("click", "counted".equals(outcome) ? "redirected" : outcome);
         FullHttpResponse response = HttpResponses.empty(ctx.alloc(), HttpResponseStatus.FOUND);
         response.headers()
                 .set(HttpHeaderNames.LOCATION, creative.landingPage())
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         return response;
+    }
+
+    /**
+     * The user a counted click is tied to, or 0: the user hash signed into the link ({@code u}, the bid request's
+     * user — an in-app ad's device IFA) when there is one, else the {@code uid} cookie; none when the link says
+     * {@code np=1}, the browser opted out, or the user opted out or was erased at or after the auction.
+     */
+    private long user(FullHttpRequest request, Map<String, List<String>> params, long auctionEpochSeconds) {
+        if ("1".equals(QueryParams.first(params, "np")) || Cookies.isOptedOut(request)) {
+            return 0;
+        }
+        String signedUser = QueryParams.first(params, "u");
+        if (signedUser != null) {
+            long userHash = parseUserHash(signedUser);
+            ErasureRegistry.Refusal refusal = runtime.erasures().refusal(userHash, auctionEpochSeconds);
+            if (refusal != null) {
+                runtime.metrics().noticeUserRefused("click", refusal.label());
+                return 0;
+            }
+            return userHash;
+        }
+        String uid = Cookies.get(request, Cookies.UID);
+        if (uid == null || !Cookies.isUsableKey(uid) || runtime.optOuts().contains(uid)) {
+            return 0;
+        }
+        return UserKeys.hash(uid);
+    }
+
+    /** A signed whole number (seconds): decimal digits only, else -1. */
+    private static long parseDigits(String digits) {
+        if (digits == null || digits.isEmpty() || digits.length() > 18) {
+            return -1;
+        }
+        for (int i = 0; i < digits.length(); i++) {
+            if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Long.parseLong(digits);
+    }
+
+    private static long parseUserHash(String hex) {
+        try {
+            return Long.parseUnsignedLong(hex, 16);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static Creative creative(Campaign campaign, String creativeId) {
