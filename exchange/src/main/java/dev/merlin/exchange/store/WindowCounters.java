@@ -9,7 +9,8 @@ import net.openhft.chronicle.values.Values;
 
 /**
  * Counts per 64-bit key within a time window, off-heap in a persisted Chronicle Map: frequency caps
- * (impressions per user and campaign) and segment rules ("at least N times within a window").
+ * (impressions per user and campaign) and segment rules wanting more events than {@link RecentTimes} keeps ("at
+ * least N times within a window"; other rules use {@link RecentTimes}, a sliding window).
  *
  * <p>Value, one {@code long}:
  * <pre>

@@ -160,6 +160,42 @@ class SegmentRulesTest {
                 .segmentsJoined(), "3 in the new window");
     }
 
+    /**
+     * sports-video-watchers: 3 video_watch (IAB17) within 7 days. A batch brings three watches 10 days apart (all
+     * within the 30-day acceptance): no 7-day window holds three of them, though all arrive at once.
+     */
+    @Test
+    void threeWatchesTenDaysApartArrivingTogetherDoNotMakeASportsFan() {
+        for (long at : new long[] {T0 - 20L * DAY, T0 - 10L * DAY, T0}) {
+            stores.tracking.record(APP, "sakura-streaming", "ifa-1", "video_watch", "IAB17", 0, null, null, at, T0);
+        }
+        assertFalse(stores.holds("ifa-1", SPORTS_FANS), "the rule counts when the watches happened");
+    }
+
+    /** Three watches within 3 hours, straddling the end of a fixed window a first watch would have opened. */
+    @Test
+    void threeWatchesWithinHoursMakeASportsFanWhateverCameBefore() {
+        for (long at : new long[] {T0, T0 + 7 * DAY - 3_600, T0 + 7 * DAY + 3_600, T0 + 7 * DAY + 7_200}) {
+            stores.now = at;
+            stores.event(APP, "ifa-1", "video_watch", "IAB17");
+        }
+        assertTrue(stores.holds("ifa-1", SPORTS_FANS), "the last three watches are within 3 hours (a sliding window)");
+    }
+
+    /** A late batch: two watches sent now, the third (happened between them) sent afterwards. */
+    @Test
+    void aLateWatchBetweenTwoOthersCompletesTheCount() {
+        stores.now = T0 + 6 * DAY;
+        stores.tracking.record(APP, "sakura-streaming", "ifa-1", "video_watch", "IAB17", 0, null, null, T0,
+                stores.now);
+        stores.tracking.record(APP, "sakura-streaming", "ifa-1", "video_watch", "IAB17", 0, null, null,
+                T0 + 6 * DAY, stores.now);
+        assertFalse(stores.holds("ifa-1", SPORTS_FANS));
+        stores.tracking.record(APP, "sakura-streaming", "ifa-1", "video_watch", "IAB17", 0, null, null,
+                T0 + 3 * DAY, stores.now);
+        assertTrue(stores.holds("ifa-1", SPORTS_FANS), "three watches within 6 days, whatever order they came in");
+    }
+
     @Test
     void countsArePerUser() {
         stores.event(APP, "ifa-1", "video_watch", "IAB17");
