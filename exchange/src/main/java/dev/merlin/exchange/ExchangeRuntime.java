@@ -140,6 +140,9 @@ public final class ExchangeRuntime implements AutoCloseable {
                 events::written);
         metrics.counter("merlin_events_dropped_total",
                 "Events refused because the event log's ring buffer was full (never waited on)", events::dropped);
+        metrics.counter("merlin_events_write_failures_total",
+                "Batches the event log writer failed to write (a full disk, say); each is retried in the same file",
+                events::writeFailures);
         metrics.counter("merlin_charge_map_full_rejections_total",
                 "Notices not charged because the charge-once map was full", spend::refusedFull);
         metrics.counter("merlin_click_map_full_rejections_total",

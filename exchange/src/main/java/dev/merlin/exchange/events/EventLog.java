@@ -44,13 +44,14 @@ public final class EventLog implements AutoCloseable {
     private volatile boolean isClosed;
     private boolean isStarted;
 
-    private EventLog(Path dataDir, EventLogConfig config, EpochClock clock) throws IOException {
+    private EventLog(Path dataDir, EventLogConfig config, EpochClock clock, EventLogAgent.FileOpener opener)
+            throws IOException {
         int capacity = config.ringBufferBytes();
         ring = new ManyToOneRingBuffer(new UnsafeBuffer(
                 ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
         maxEventBytes = Math.min(EventFormat.MAX_EVENT_BYTES, ring.maxMsgLength());
         agent = new EventLogAgent(ring, EventFormat.directory(dataDir), config.fileBytes(), config.flushMillis(),
-                clock, maxEventBytes);
+                clock, maxEventBytes, opener);
         runner = new AgentRunner(new BackoffIdleStrategy(), EventLog::onWriterError, null, agent);
         writers = ThreadLocal.withInitial(this::register);
     }
@@ -64,7 +65,13 @@ public final class EventLog implements AutoCloseable {
 
     /** Opens the log without starting the writer: events queue in the ring until {@link #startWriter()}. */
     static EventLog openStopped(Path dataDir, EventLogConfig config, EpochClock clock) throws IOException {
-        return new EventLog(dataDir, config, clock);
+        return openStopped(dataDir, config, clock, EventLogAgent.CREATE_NEW);
+    }
+
+    /** As {@link #openStopped(Path, EventLogConfig, EpochClock)}, opening files through {@code opener}. */
+    static EventLog openStopped(Path dataDir, EventLogConfig config, EpochClock clock,
+                                EventLogAgent.FileOpener opener) throws IOException {
+        return new EventLog(dataDir, config, clock, opener);
     }
 
     void startWriter() {
@@ -117,13 +124,18 @@ public final class EventLog implements AutoCloseable {
         return agent.written();
     }
 
-    /** Events refused (ring full, oversized, closed) or lost to a write error. */
+    /** Events refused (ring full, oversized, closed) or lost to a write error while closing. */
     public long dropped() {
         long total = agent.lost();
         for (EventWriter writer : registered) {
             total += writer.dropped();
         }
         return total;
+    }
+
+    /** Times the writer failed to write a batch (each is retried; see {@link EventLogAgent}). */
+    public long writeFailures() {
+        return agent.writeFailures();
     }
 
     /** Bytes waiting in the ring buffer for the writer. */

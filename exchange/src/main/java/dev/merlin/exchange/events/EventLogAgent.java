@@ -22,7 +22,7 @@ import java.util.zip.CRC32C;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
-import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.slf4j.Logger;
@@ -33,10 +33,26 @@ import org.slf4j.LoggerFactory;
  * appends batches to the current file, rotates at the size limit and forces to disk at least every
  * {@code flushMillis} and on rotation and close. See {@link EventFormat} for the format.
  *
- * <p>A write error loses the events of the batch being written (counted by {@link #lost()}), abandons that file and
- * carries on in a new one; the log never stops the exchange.
+ * <p>A write error (a full disk, say) keeps the batch and the file: the writer cuts the file back to its last whole
+ * batch, stops draining the ring and retries the same batch in the same file after a backoff that doubles from
+ * {@link #MIN_RETRY_MILLIS} to {@link #MAX_RETRY_MILLIS}. Meanwhile the ring fills and producers are refused and count
+ * the refusals ({@link EventLog#commit} returns {@code false}), so nothing the log accepted is lost and the directory
+ * gains no new files; writing resumes when space returns. Failures are counted by {@link #writeFailures()}. A file
+ * whose header cannot be written is deleted, not left empty. Only at close, when retrying could hang shutdown, does a
+ * failed batch count as {@link #lost()}. The log never stops the exchange.
  */
-final class EventLogAgent implements Agent, MessageHandler {
+final class EventLogAgent implements Agent, ControlledMessageHandler {
+
+    /** Opens a new log file; a seam so that tests can fail writes the way a full disk does. */
+    @FunctionalInterface
+    interface FileOpener {
+        FileChannel open(Path file) throws IOException;
+    }
+
+    static final FileOpener CREATE_NEW = file -> FileChannel.open(file, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE);
+    static final long MIN_RETRY_MILLIS = 10;
+    static final long MAX_RETRY_MILLIS = 1_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(EventLogAgent.class);
     private static final int MESSAGES_PER_DUTY_CYCLE = 4_096;
@@ -52,6 +68,7 @@ final class EventLogAgent implements Agent, MessageHandler {
     private final ByteBuffer checksumView;
     private final UnsafeBuffer batch;
     private final CRC32C crc = new CRC32C();
+    private final FileOpener opener;
 
     private FileChannel channel;
     private Path currentFile;
@@ -63,13 +80,18 @@ final class EventLogAgent implements Agent, MessageHandler {
     private long unforcedBytes;
     private long firstUnforcedMillis;
     private int consecutiveFailures;
+    private long retryAtMillis;
+    private long retryMillis;
+    private boolean isClosing;
 
     private volatile long written;
     private volatile long lost;
     private volatile long forces;
+    private volatile long writeFailures;
 
     EventLogAgent(RingBuffer ring, Path directory, long fileBytes, long flushMillis, EpochClock clock,
-                  int maxEventBytes) throws IOException {
+                  int maxEventBytes, FileOpener opener) throws IOException {
+        this.opener = opener;
         this.ring = ring;
         this.directory = directory;
         this.fileBytes = fileBytes;
@@ -90,8 +112,15 @@ final class EventLogAgent implements Agent, MessageHandler {
 
     @Override
     public int doWork() {
-        int work = ring.read(this, MESSAGES_PER_DUTY_CYCLE);
-        writeBatch();
+        if (retryAtMillis != 0) {
+            if (clock.time() < retryAtMillis || !writeBatch()) {
+                return 0; // backing off: the ring holds what comes meanwhile, producers are refused once it is full
+            }
+        }
+        int work = ring.controlledRead(this, MESSAGES_PER_DUTY_CYCLE);
+        if (retryAtMillis == 0) {
+            writeBatch();
+        }
         if (unforcedBytes > 0 && clock.time() - firstUnforcedMillis >= flushMillis) {
             force();
         }
@@ -99,15 +128,17 @@ final class EventLogAgent implements Agent, MessageHandler {
     }
 
     @Override
-    public void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
+    public Action onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
         int recordLength = FRAME_LENGTH + length;
         long logicalPosition = filePosition + batchPosition;
         if (logicalPosition > FILE_HEADER_LENGTH && logicalPosition + recordLength > fileBytes) {
-            writeBatch();
+            if (!writeBatch()) {
+                return Action.ABORT; // the event stays in the ring until the batch before it is written
+            }
             rotate();
         }
-        if (batch.capacity() - batchPosition < recordLength) {
-            writeBatch();
+        if (batch.capacity() - batchPosition < recordLength && !writeBatch()) {
+            return Action.ABORT;
         }
         int at = batchPosition;
         int bodyAt = at + FRAME_LENGTH;
@@ -119,15 +150,17 @@ final class EventLogAgent implements Agent, MessageHandler {
         batch.putInt(at + CHECKSUM_OFFSET, (int) crc.getValue(), ORDER);
         batchPosition = bodyAt + length;
         batchEvents++;
+        return Action.CONTINUE;
     }
 
     /** Drains whatever is left in the ring, then forces and closes the file. Producers have stopped by now. */
     @Override
     public void onClose() {
+        isClosing = true; // from here a batch that cannot be written is lost and counted, not retried
         // Loop on positions, not on read()'s count: a read that only skips the padding at the ring's end counts 0.
         long stuckSinceNanos = 0;
         while (ring.consumerPosition() < ring.producerPosition()) {
-            if (ring.read(this) > 0) {
+            if (ring.controlledRead(this) > 0) {
                 writeBatch();
                 stuckSinceNanos = 0;
             } else if (stuckSinceNanos == 0) {
@@ -157,9 +190,18 @@ final class EventLogAgent implements Agent, MessageHandler {
         return forces;
     }
 
-    private void writeBatch() {
+    long writeFailures() {
+        return writeFailures;
+    }
+
+    /**
+     * Appends the batch to the current file. On failure cuts the file back to its last whole batch, keeps the batch
+     * and schedules a retry; returns whether the batch is out of the buffer (written, or lost while closing).
+     */
+    private boolean writeBatch() {
         if (batchPosition == 0) {
-            return;
+            retryAtMillis = 0;
+            return true;
         }
         int events = batchEvents;
         try {
@@ -170,19 +212,50 @@ final class EventLogAgent implements Agent, MessageHandler {
             while (batchBytes.hasRemaining()) {
                 channel.write(batchBytes);
             }
-            if (unforcedBytes == 0) {
-                firstUnforcedMillis = clock.time();
-            }
-            filePosition += batchPosition;
-            unforcedBytes += batchPosition;
-            written = written + events;
-            consecutiveFailures = 0;
         } catch (IOException e) {
+            fail("write to " + (channel == null ? "a new file in " + directory : currentFile), e);
+            cutBack();
+            if (!isClosing) {
+                retryMillis = retryMillis == 0 ? MIN_RETRY_MILLIS : Math.min(MAX_RETRY_MILLIS, 2 * retryMillis);
+                retryAtMillis = clock.time() + retryMillis;
+                writeFailures = writeFailures + 1; // last: whoever sees the count sees the retry scheduled
+                return false;
+            }
             lost = lost + events;
-            fail("write to " + currentFile, e);
-        } finally {
-            batchPosition = 0;
-            batchEvents = 0;
+            clearBatch();
+            writeFailures = writeFailures + 1;
+            return true;
+        }
+        if (unforcedBytes == 0) {
+            firstUnforcedMillis = clock.time();
+        }
+        filePosition += batchPosition;
+        unforcedBytes += batchPosition;
+        written = written + events;
+        consecutiveFailures = 0;
+        retryAtMillis = 0;
+        retryMillis = 0;
+        clearBatch();
+        return true;
+    }
+
+    private void clearBatch() {
+        batchPosition = 0;
+        batchEvents = 0;
+    }
+
+    /** Drops a partly written batch from the file so that the retry appends it once; abandons the file if it can't. */
+    private void cutBack() {
+        if (channel == null) {
+            return;
+        }
+        try {
+            channel.truncate(filePosition);
+            channel.position(filePosition);
+        } catch (IOException e) {
+            LOG.warn("event log: cannot cut {} back to {} bytes; continuing in a new file", currentFile,
+                    filePosition, e);
+            closeQuietly();
         }
     }
 
@@ -196,6 +269,7 @@ final class EventLogAgent implements Agent, MessageHandler {
             unforcedBytes = 0;
         } catch (IOException e) {
             fail("force " + currentFile, e);
+            closeQuietly(); // what fsync failed to write is unknown: continue in a new file
         }
     }
 
@@ -227,7 +301,7 @@ final class EventLogAgent implements Agent, MessageHandler {
     private void openNewFile() throws IOException {
         long createdMillis = Math.max(clock.time(), lastFileMillis);
         Path file = directory.resolve(EventFormat.fileName(createdMillis, nextSeq));
-        FileChannel opened = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel opened = opener.open(file);
         try {
             ByteBuffer header = ByteBuffer.allocate(FILE_HEADER_LENGTH).order(ORDER);
             header.putInt(MAGIC_OFFSET, MAGIC).putShort(VERSION_OFFSET, (short) VERSION)
@@ -236,7 +310,13 @@ final class EventLogAgent implements Agent, MessageHandler {
                 opened.write(header);
             }
         } catch (IOException e) {
-            opened.close();
+            try {
+                opened.close();
+                Files.deleteIfExists(file); // never leave a file without a header behind
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+                nextSeq++; // the name is taken: the next attempt must not collide with it
+            }
             throw e;
         }
         lastFileMillis = createdMillis;
@@ -273,9 +353,13 @@ final class EventLogAgent implements Agent, MessageHandler {
     private void fail(String what, IOException e) {
         consecutiveFailures++;
         if (Integer.bitCount(consecutiveFailures) == 1) { // 1st, 2nd, 4th, 8th... in a row: log, don't flood
-            LOG.error("event log: {} failed ({} in a row); events in that batch are lost", what,
-                    consecutiveFailures, e);
+            LOG.error("event log: {} failed ({} in a row); {}", what, consecutiveFailures,
+                    isClosing ? "events in that batch are lost" : "retrying the batch, refusing new events meanwhile",
+                    e);
         }
+    }
+
+    private void closeQuietly() {
         if (channel != null) {
             try {
                 channel.close();
