@@ -108,6 +108,14 @@ class TrackingIT {
     }
 
     @Test
+    void aPixelHitTheEventLogRefusesStillGetsTheGifAndIsCountedAsNotLogged() throws Exception {
+        exchange.server().runtime().events().close(); // as while stopping, or with the ring full behind a full disk
+        assertPixel(exchange.get(SPORTS_VIEW));
+        assertEquals(0, exchange.server().metrics().activityCount("pixel", "recorded"));
+        assertEquals(1, exchange.server().metrics().activityCount("pixel", "recorded_not_logged"));
+    }
+
+    @Test
     void aCoppaUsersActivityChangesNothing() throws Exception {
         String ifa = "c0ffee00-1111-4222-8333-444455556666";
         String before = winner(exchange.bid(appBanner("before", null, ifa, "")));

@@ -27,6 +27,12 @@ import java.util.List;
  * and rejected counts and a reason per rejected event; a malformed batch gets {@code 400} and records nothing. An
  * event of a user erased at or after its {@code time} is rejected: a late batch must not bring the user back.
  *
+ * <p>An event counts as accepted only once the event log took it. From the first event the log refuses (its ring is
+ * full, because the disk is, or the exchange is stopping) to the end of the batch, the events are not recorded and
+ * are rejected as {@code event_log_full}, to be sent again; when not one valid event could be logged the answer is
+ * {@code 503} with {@code Retry-After: 1} instead. (The refused event's own segment and attribution effects may
+ * already count: the tracking state is written before its log record, which carries what it joined.)
+ *
  * <pre>
  * {"events": [{"user": "IFA or app-scoped id", "event": "video_watch", "category": "IAB17", "value": 1,
  *              "currency": "USD", "time": 1764410000, "orderId": "o-1",
@@ -40,9 +46,11 @@ final class EventsEndpoint {
     private static final long MAX_AGE_SECONDS = 30L * 86_400;
     private static final long MAX_FUTURE_SECONDS = 3_600;
     private static final int MAX_TEXT = 256;
+    private static final String EVENT_LOG_FULL = "event_log_full: the event log could not take the event (full, or"
+            + " the exchange is stopping); it was not recorded, send it again later";
 
     /** An event that passed validation, ready to record. */
-    private record Accepted(String user, String event, String category, double value, String currency, long time,
+    private record Accepted(int index, String user, String event, String category, double value, String currency, long time,
                             String orderId) {
     }
 
@@ -111,33 +119,61 @@ final class EventsEndpoint {
             if (reason != null) {
                 rejected++;
                 runtime.metrics().activity("app", refusal != null ? "refused_" + refusal : "invalid");
-                if (rejections.length() > 0) {
-                    rejections.append(',');
-                }
-                rejections.append("{\"index\":").append(i).append(",\"reason\":");
-                HttpResponses.appendJsonString(rejections, reason);
-                rejections.append('}');
+                reject(rejections, i, reason);
                 continue;
             }
-            accepted.add(new Accepted(event.get("user").asText(), event.get("event").asText(),
+            accepted.add(new Accepted(i, event.get("user").asText(), event.get("event").asText(),
                     text(event, "category"), event.path("value").asDouble(0), text(event, "currency"),
                     eventTime(event, now), orderId(event)));
         }
         EventLog log = runtime.events();
-        for (Accepted a : accepted) {
+        int logged = 0;
+        for (int i = 0; i < accepted.size(); i++) {
+            Accepted a = accepted.get(i);
+            if (logged < i) {
+                // the log refused an earlier event: record no more of this batch, so that resending it adds nothing
+                rejected++;
+                runtime.metrics().activity("app", "refused_event_log_full");
+                reject(rejections, a.index, EVENT_LOG_FULL);
+                continue;
+            }
             TrackingService.Recorded recorded = runtime.tracking().record(source.id(), source.advertiser(), a.user,
                     a.event, a.category, a.value, a.currency, a.orderId, a.time, now);
-            log.commit(log.begin(EventType.APP_EVENT, now * 1000L).put("src", source.id()).put("ev", a.event)
+            if (!log.commit(log.begin(EventType.APP_EVENT, now * 1000L).put("src", source.id()).put("ev", a.event)
                     .put("u", Long.toHexString(UserKeys.hash(a.user))).put("at", a.time).put("cat", a.category)
                     .put("value", a.value == 0 ? null : Double.toString(a.value)).put("cur", a.currency)
-                    .put("segs", recorded.segmentsJoined().length));
-            PixelEndpoint.logConversion(log, recorded.conversion(), source.advertiser(), runtime.currencies(),
-                    a.value, a.currency, now);
+                    .put("segs", recorded.segmentsJoined().length))) {
+                rejected++;
+                runtime.metrics().activity("app", "refused_event_log_full");
+                reject(rejections, a.index, EVENT_LOG_FULL);
+                continue;
+            }
+            logged++;
+            if (!PixelEndpoint.logConversion(log, recorded.conversion(), source.advertiser(), runtime.currencies(),
+                    a.value, a.currency, now)) {
+                runtime.metrics().activity("app", "conversion_not_logged");
+            }
             runtime.metrics().activity("app", "recorded");
         }
-        String body = "{\"accepted\":" + accepted.size() + ",\"rejected\":" + rejected + ",\"rejections\":["
+        if (logged == 0 && !accepted.isEmpty()) {
+            runtime.metrics().httpError(503, "event_log_full");
+            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "the event log cannot take events right now; nothing was accepted, send the batch again", null);
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            return response;
+        }
+        String body = "{\"accepted\":" + logged + ",\"rejected\":" + rejected + ",\"rejections\":["
                 + rejections + "]}";
         return HttpResponses.json(ctx.alloc(), HttpResponseStatus.ACCEPTED, body);
+    }
+
+    private static void reject(StringBuilder rejections, int index, String reason) {
+        if (rejections.length() > 0) {
+            rejections.append(',');
+        }
+        rejections.append("{\"index\":").append(index).append(",\"reason\":");
+        HttpResponses.appendJsonString(rejections, reason);
+        rejections.append('}');
     }
 
     /** When the event happened: its {@code time} (epoch seconds), else (absent or null) now. */

@@ -164,22 +164,27 @@ final class PixelEndpoint {
         TrackingService.Recorded recorded = runtime.tracking().record(pixelId, advertiser, userKey, event,
                 QueryParams.first(params, "cat"), value, currency, QueryParams.first(params, "oid"), now, now);
         EventLog log = runtime.events();
-        log.commit(log.begin(EventType.PIXEL, now * 1000L).put("pid", pixelId).put("ev", event)
+        boolean logged = log.commit(log.begin(EventType.PIXEL, now * 1000L).put("pid", pixelId).put("ev", event)
                 .put("u", Long.toHexString(UserKeys.hash(userKey))).put("cat", QueryParams.first(params, "cat"))
                 .put("ids", QueryParams.first(params, "ids")).put("value", rawValue).put("cur", currency)
                 .put("segs", recorded.segmentsJoined().length));
-        logConversion(log, recorded.conversion(), advertiser, runtime.currencies(), value, currency, now);
-        return "recorded";
+        boolean conversionLogged = logConversion(log, recorded.conversion(), advertiser, runtime.currencies(), value,
+                currency, now);
+        // the GIF is answered either way; a hit the event log refused (full, or stopping) is counted as such
+        return logged && conversionLogged ? "recorded" : "recorded_not_logged";
     }
 
-    /** A credited conversion to the event log, its value in exchange-currency micros as the reports count it. */
-    static void logConversion(EventLog log, Attribution.Outcome conversion, String advertiser, Currencies currencies,
+    /**
+     * A credited conversion to the event log, its value in exchange-currency micros as the reports count it; false
+     * when the log refused it (true when there is nothing to log).
+     */
+    static boolean logConversion(EventLog log, Attribution.Outcome conversion, String advertiser, Currencies currencies,
                               double value, String currency, long now) {
         if (conversion == null || !conversion.isCredited()) {
-            return;
+            return true;
         }
         long valueMicros = value > 0 ? Math.max(0, currencies.toMicros(value, currency)) : 0;
-        log.commit(log.begin(EventType.CONVERSION, now * 1000L).put("adv", advertiser)
+        return log.commit(log.begin(EventType.CONVERSION, now * 1000L).put("adv", advertiser)
                 .put("c", conversion.credit().campaign().id())
                 .put("via", conversion.credit().isClick() ? "click" : "view")
                 .put("value_micros", valueMicros)

@@ -223,6 +223,18 @@ class EventsIT {
                 LocalDate.ofEpochDay(T0 / 86_400)), "the second user's purchase is no duplicate of order \"\"");
     }
 
+    @Test
+    void aBatchTheEventLogCannotTakeIs503WithRetryAfterAndRecordsNothing() throws Exception {
+        exchange.server().runtime().events().close(); // as while stopping, or with the ring full behind a full disk
+        HttpResponse<byte[]> response = exchange.events("{\"events\":[" + LIKE + ",{\"user\":\"\"}]}");
+        assertEquals(503, response.statusCode(), text(response));
+        assertEquals("1", response.headers().firstValue("retry-after").orElse(""));
+        assertTrue(text(response).contains("send the batch again"), text(response));
+        assertEquals(0, recorded());
+        assertEquals(1, exchange.server().metrics().activityCount("app", "refused_event_log_full"));
+        assertEquals(1, exchange.server().metrics().httpErrors(503, "event_log_full"));
+    }
+
     private long recorded() {
         return exchange.server().metrics().activityCount("app", "recorded");
     }
