@@ -4,6 +4,8 @@ import dev.merlin.config.ConfigException;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -51,11 +53,7 @@ public final class Main {
             System.exit(1);
         }
         MerlinServer server = new MerlinServer(config);
-        try {
-            server.start();
-        } catch (Exception e) {
-            System.err.println("merlin: cannot start on port " + config.server().port() + ": " + e);
-            server.close();
+        if (!start(server::start, server::close, config.server().port(), System.err)) {
             System.exit(1);
             return;
         }
@@ -66,6 +64,70 @@ public final class Main {
         }, "merlin-shutdown"));
         server.awaitClose();
         stopped.await();
+    }
+
+    /** What start-up runs: opening the stores and the event log, binding the port. */
+    @FunctionalInterface
+    interface StartUp {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code startUp}; on any failure, an {@link Error} such as {@link OutOfMemoryError} too, prints one line
+     * with the cause chain's messages (see {@link #startFailure}), runs {@code cleanUp} and returns false.
+     */
+    static boolean start(StartUp startUp, Runnable cleanUp, int port, PrintStream err) {
+        try {
+            startUp.run();
+            return true;
+        } catch (Throwable e) { // start-up ends here whatever failed: one line, not a stack trace
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            err.println(startFailure(e, port));
+            try {
+                cleanUp.run();
+            } catch (Throwable closing) { // the start-up failure is the one worth reporting
+                err.println("merlin: and closing what had started failed: " + messages(closing));
+            }
+            return false;
+        }
+    }
+
+    /**
+     * One line for a failed start: {@code merlin: cannot start: <each cause's message, outermost first>}, or
+     * {@code merlin: cannot bind port N: ...} when binding the port is what failed.
+     */
+    static String startFailure(Throwable e, int port) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            // the JDK's BindException, or Netty epoll's native "bind(..) failed with error(-98): ..."
+            if (t instanceof BindException || t.getMessage() != null && t.getMessage().startsWith("bind(")) {
+                return "merlin: cannot bind port " + port + ": " + messages(t);
+            }
+        }
+        return "merlin: cannot start: " + messages(e);
+    }
+
+    /** The messages of {@code e} and its causes joined by ": ", leaving out one that only repeats its cause. */
+    private static String messages(Throwable e) {
+        StringBuilder line = new StringBuilder();
+        int depth = 0;
+        for (Throwable t = e; t != null && depth < 16; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            Throwable cause = t.getCause();
+            String message = t.getMessage();
+            if (message == null || message.isBlank()) {
+                message = t.getClass().getSimpleName();
+            } else if (cause != null && message.equals(cause.toString())) {
+                continue; // new RuntimeException(cause): the cause says it
+            } else if (t instanceof Error) {
+                message = t.getClass().getSimpleName() + ": " + message;
+            }
+            if (line.length() > 0) {
+                line.append(": ");
+            }
+            line.append(message.replace('\n', ' '));
+        }
+        return line.toString();
     }
 
     /** Parses flags and loads the configuration; null means help was asked for. */

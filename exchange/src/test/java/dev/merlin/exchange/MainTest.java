@@ -1,6 +1,7 @@
 package dev.merlin.exchange;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,5 +58,47 @@ class MainTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> Main.configure(new String[] {"--config", dir.resolve("nope.yaml").toString()}));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+    }
+
+    @Test
+    void aStartUpFailureIsOneLineWithTheCauseChainAndNoPortUnlessBindingFailed() {
+        java.io.UncheckedIOException readOnly = new java.io.UncheckedIOException("cannot open the event log under /d",
+                new java.nio.file.FileSystemException("/d/events: Read-only file system"));
+        assertEquals("merlin: cannot start: cannot open the event log under /d: /d/events: Read-only file system",
+                Main.startFailure(new RuntimeException(readOnly), 8080));
+        assertEquals("merlin: cannot bind port 8080: Address already in use",
+                Main.startFailure(new java.net.BindException("Address already in use"), 8080));
+        assertEquals("merlin: cannot start: OutOfMemoryError: Java heap space",
+                Main.startFailure(new OutOfMemoryError("Java heap space"), 8080));
+    }
+
+    @Test
+    void anErrorAtStartUpIsCaughtPrintedOnOneLineAndCleanedUp() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        boolean[] cleaned = {false};
+        boolean started = Main.start(() -> {
+            throw new OutOfMemoryError("Direct buffer memory");
+        }, () -> cleaned[0] = true, 8080, err);
+        assertFalse(started);
+        assertTrue(cleaned[0], "what had started is closed");
+        assertEquals("merlin: cannot start: OutOfMemoryError: Direct buffer memory" + System.lineSeparator(),
+                bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aPortInUseSaysSoOnOneLine(@TempDir Path dir) throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            MerlinConfig config = Main.configure(new String[] {"--port", Integer.toString(taken.getLocalPort()),
+                "--data-dir", dir.toString()});
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            MerlinServer server = new MerlinServer(config);
+            assertFalse(Main.start(server::start, server::close, config.server().port(),
+                    new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)));
+            String line = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(line.startsWith("merlin: cannot bind port " + taken.getLocalPort() + ": "), line);
+            assertEquals(1, line.lines().count(), line);
+        }
     }
 }
