@@ -98,11 +98,6 @@ public final class ExchangeRuntime implements AutoCloseable {
                 segmentSettings.maxKeyChars());
         this.consent = new ConsentGate(config.privacy());
         try {
-            this.events = opened(EventLog.open(dataDir, config.eventLog()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot open the event log under " + dataDir, e);
-        }
-        try {
             this.segments = opened(SegmentStore.open(dataDir, segmentSettings, epochSecondsClock));
             this.spend = opened(new SpendLedger(catalog, dataDir, stores.chargedImpressions(),
                     stores.chargedWindowSeconds(), epochSecondsClock.getAsLong()));
@@ -117,6 +112,14 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.erasures = opened(new ErasureRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
             // opt-outs recorded before the erasure registry existed, or by a process that died between the two
             optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(UserKeys.hash(userKey), epochSeconds));
+            // after the stores: their locks refuse a second process on this data dir before it adds a log file;
+            // closed last, after the stores, as before
+            try {
+                this.events = EventLog.open(dataDir, config.eventLog());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot open the event log under " + dataDir, e);
+            }
+            closeables.add(0, events);
         } catch (RuntimeException e) {
             close();
             throw e;
