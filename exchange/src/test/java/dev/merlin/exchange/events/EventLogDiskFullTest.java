@@ -99,6 +99,36 @@ class EventLogDiskFullTest {
         assertEquals(refused + accepted, log.dropped(), "every commit counted once as written or dropped");
     }
 
+    @Test
+    void eventsPastARotationWaitInTheRingWhileTheDiskIsFullAndArriveInOrderAfterIt() throws IOException {
+        int fileBytes = 4_096;
+        EventLog log = EventLog.openStopped(dataDir, new EventLogConfig(64 * 1024, fileBytes, null), nowMillis::get,
+                disk);
+        disk.isFull.set(true);
+        int accepted = commitUntilRefused(log, 0); // more than one file holds: the batch stops at the rotation
+        assertTrue(accepted * 40 > 2 * fileBytes, "accepted: " + accepted);
+        log.startWriter();
+        retryTimes(log, 5);
+        assertEquals(1, EventLogReader.files(dataDir).size(), "files while the disk is full");
+
+        disk.isFull.set(false);
+        nowMillis.addAndGet(EventLogAgent.MAX_RETRY_MILLIS);
+        Await.until(() -> log.written() == accepted, DEADLINE, "the writer to resume");
+        log.close();
+
+        assertEquals(1, log.dropped(), "only the commit the full ring refused");
+        List<Path> files = EventLogReader.files(dataDir);
+        assertTrue(files.size() > 2, "rotated after recovery: " + files.size());
+        for (Path file : files) {
+            assertTrue(Files.size(file) <= fileBytes, file + " is " + Files.size(file) + " bytes");
+        }
+        List<Event> events = EventLogReader.readAll(dataDir);
+        assertEquals(accepted, events.size());
+        for (int i = 0; i < accepted; i++) {
+            assertEquals(i, events.get(i).longValue("seq"));
+        }
+    }
+
     private EventLog open() throws IOException {
         EventLog log = EventLog.openStopped(dataDir, new EventLogConfig(RING_BYTES, null, null), nowMillis::get, disk);
         log.startWriter();
