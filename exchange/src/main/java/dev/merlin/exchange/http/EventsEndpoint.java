@@ -47,11 +47,11 @@ final class EventsEndpoint {
     private static final long MAX_FUTURE_SECONDS = 3_600;
     private static final int MAX_TEXT = 256;
     private static final String EVENT_LOG_FULL = "event_log_full: the event log could not take the event (full, or"
-            + " the exchange is stopping); it was not recorded, send it again later";
+            + " the exchange is stopping); it is not accepted, send it again later";
 
     /** An event that passed validation, ready to record. */
-    private record Accepted(int index, String user, String event, String category, double value, String currency, long time,
-                            String orderId) {
+    private record Accepted(int index, String user, String event, String category, double value, String currency,
+                            long time, String orderId) {
     }
 
     private final ExchangeRuntime runtime;
