@@ -9,9 +9,12 @@ package dev.merlin.config;
  * @param maxInitialLineBytes longest request line
  * @param maxHeaderBytes     largest header block
  * @param idleTimeoutSeconds an idle keep-alive connection is closed after this long
+ * @param maxConnections     open connections allowed; one more is closed as soon as it is accepted
+ * @param requestTimeoutSeconds a request's headers and body must arrive within this long of its first byte (408)
  */
 public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
-                           Integer maxHeaderBytes, Integer idleTimeoutSeconds) {
+                           Integer maxHeaderBytes, Integer idleTimeoutSeconds, Integer maxConnections,
+                           Integer requestTimeoutSeconds) {
 
     /** Fills unset values with defaults. */
     public ServerConfig {
@@ -21,17 +24,19 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         maxInitialLineBytes = maxInitialLineBytes == null ? 4096 : maxInitialLineBytes;
         maxHeaderBytes = maxHeaderBytes == null ? 16 * 1024 : maxHeaderBytes;
         idleTimeoutSeconds = idleTimeoutSeconds == null ? 60 : idleTimeoutSeconds;
+        maxConnections = maxConnections == null ? 10_000 : maxConnections;
+        requestTimeoutSeconds = requestTimeoutSeconds == null ? 10 : requestTimeoutSeconds;
     }
 
     /** All defaults. */
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null, null, null);
     }
 
     /** A copy listening on another port. */
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(newPort, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
-                idleTimeoutSeconds);
+                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds);
     }
 
     void validate(String at) {
@@ -41,5 +46,7 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         ConfigChecks.range(at + ".maxInitialLineBytes", maxInitialLineBytes, 256, 64 * 1024);
         ConfigChecks.range(at + ".maxHeaderBytes", maxHeaderBytes, 1024, 1024 * 1024);
         ConfigChecks.range(at + ".idleTimeoutSeconds", idleTimeoutSeconds, 1, 3600);
+        ConfigChecks.range(at + ".maxConnections", maxConnections, 1, 1_000_000);
+        ConfigChecks.range(at + ".requestTimeoutSeconds", requestTimeoutSeconds, 1, 3600);
     }
 }

@@ -71,6 +71,7 @@ public final class MerlinServer implements AutoCloseable {
                 ? Runtime.getRuntime().availableProcessors() : config.server().ioThreads();
         group = new MultiThreadIoEventLoopGroup(threads, ioHandler);
         pipeline = new HttpPipeline(runtime);
+        metrics.gauge("merlin_connections_open", "Connections open now", pipeline::openConnections);
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
@@ -109,6 +110,11 @@ public final class MerlinServer implements AutoCloseable {
     /** The stores and compiled campaigns of the running server. */
     public ExchangeRuntime runtime() {
         return runtime;
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return pipeline == null ? 0 : pipeline.openConnections();
     }
 
     /** Bytes of answers written but not yet taken by the kernel, over all open connections. */

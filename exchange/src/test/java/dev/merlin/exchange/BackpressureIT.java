@@ -8,8 +8,6 @@ import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -89,53 +87,19 @@ class BackpressureIT {
 
             InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
             for (int i = 0; i < REQUESTS; i++) {
-                Answer answer = readAnswer(in);
+                RawHttp.Answer answer = RawHttp.readAnswer(in);
                 if (i % MARKER_EVERY == 0) {
-                    assertEquals(404, answer.status, "answer " + i);
-                    assertTrue(answer.body.contains("/nope/" + i + "\""), "answer " + i + " out of order: "
-                            + answer.body);
+                    assertEquals(404, answer.status(), "answer " + i);
+                    assertTrue(answer.body().contains("/nope/" + i + "\""), "answer " + i + " out of order: "
+                            + answer.body());
                 } else {
-                    assertEquals(200, answer.status, "answer " + i);
-                    assertTrue(answer.body.contains("merlin_"), "answer " + i + ": " + answer.body);
+                    assertEquals(200, answer.status(), "answer " + i);
+                    assertTrue(answer.body().contains("merlin_"), "answer " + i + ": " + answer.body());
                 }
             }
             sent.get(5, TimeUnit.SECONDS);
         } finally {
             writer.shutdownNow();
         }
-    }
-
-    private record Answer(int status, String body) {
-    }
-
-    private static Answer readAnswer(InputStream in) throws IOException {
-        String statusLine = readLine(in);
-        int status = Integer.parseInt(statusLine.substring(9, 12));
-        int length = -1;
-        String line;
-        while (!(line = readLine(in)).isEmpty()) {
-            int colon = line.indexOf(':');
-            if (line.substring(0, colon).equalsIgnoreCase("content-length")) {
-                length = Integer.parseInt(line.substring(colon + 1).trim());
-            }
-        }
-        assertTrue(length >= 0, "no Content-Length after " + statusLine);
-        byte[] body = in.readNBytes(length);
-        assertEquals(length, body.length, "the connection ended inside an answer");
-        return new Answer(status, new String(body, StandardCharsets.UTF_8));
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(64);
-        int b;
-        while ((b = in.read()) != '\n') {
-            if (b < 0) {
-                throw new IOException("the connection closed after " + line);
-            }
-            if (b != '\r') {
-                line.write(b);
-            }
-        }
-        return line.toString(StandardCharsets.US_ASCII);
     }
 }

@@ -16,10 +16,12 @@ import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One connection's pipeline: HTTP codec → flow control → keep-alive → idle timeout → gzip/deflate request bodies →
- * bounded aggregation → the exchange handler.
+ * One connection's pipeline: request deadline → HTTP codec → flow control → keep-alive → idle timeout → gzip/deflate
+ * request bodies → bounded aggregation → the exchange handler. At most {@code server.maxConnections} are open: one
+ * more is closed as soon as it is accepted.
  *
  * <p>Flow control: the codec decodes every request of a read at once; {@link FlowControlHandler} passes them on only
  * while the channel reads automatically, so when the exchange handler stops reading (answers backed up, or a report
@@ -40,6 +42,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     private final ServerConfig server;
     private final ExchangeMetrics metrics;
     private final ExchangeHandler handler;
+    private final AtomicInteger openConnections = new AtomicInteger();
     private final ChannelGroup connections = new DefaultChannelGroup("merlin-connections", GlobalEventExecutor.INSTANCE);
 
     /** A pipeline factory over a running exchange; the handler is shared by every connection. */
@@ -52,15 +55,30 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel channel) {
         metrics.connectionOpened();
+        if (openConnections.incrementAndGet() > server.maxConnections()) {
+            openConnections.decrementAndGet();
+            metrics.connectionRefused();
+            channel.close();
+            return;
+        }
+        channel.closeFuture().addListener(closed -> openConnections.decrementAndGet());
         connections.add(channel);
         configure(channel.pipeline());
+    }
+
+    /** Connections open now (refused ones are never counted). */
+    public int openConnections() {
+        return openConnections.get();
     }
 
     /** Adds the handlers to {@code pipeline} (also used by tests on an {@code EmbeddedChannel}). */
     public void configure(ChannelPipeline pipeline) {
         HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(server.maxInitialLineBytes())
                 .setMaxHeaderSize(server.maxHeaderBytes()).setMaxChunkSize(8192);
+        RequestDeadline deadline = new RequestDeadline(server.requestTimeoutSeconds(), metrics);
+        pipeline.addLast("requestStart", deadline.firstBytes());
         pipeline.addLast("codec", new HttpServerCodec(decoder, MAX_PIPELINE_DEPTH));
+        pipeline.addLast("requestDeadline", deadline);
         pipeline.addLast("flow", new FlowControlHandler());
         pipeline.addLast("keepAlive", new HttpServerKeepAliveHandler());
         pipeline.addLast("idle", new IdleStateHandler(0, 0, server.idleTimeoutSeconds(), TimeUnit.SECONDS));
