@@ -11,10 +11,11 @@ package dev.merlin.config;
  * @param idleTimeoutSeconds an idle keep-alive connection is closed after this long
  * @param maxConnections     open connections allowed; one more is closed as soon as it is accepted
  * @param requestTimeoutSeconds a request's headers and body must arrive within this long of its first byte (408)
+ * @param shutdownDrainSeconds on stop, how long connections may take to finish the request they are in
  */
 public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
                            Integer maxHeaderBytes, Integer idleTimeoutSeconds, Integer maxConnections,
-                           Integer requestTimeoutSeconds) {
+                           Integer requestTimeoutSeconds, Integer shutdownDrainSeconds) {
 
     /** Fills unset values with defaults. */
     public ServerConfig {
@@ -26,17 +27,18 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         idleTimeoutSeconds = idleTimeoutSeconds == null ? 60 : idleTimeoutSeconds;
         maxConnections = maxConnections == null ? 10_000 : maxConnections;
         requestTimeoutSeconds = requestTimeoutSeconds == null ? 10 : requestTimeoutSeconds;
+        shutdownDrainSeconds = shutdownDrainSeconds == null ? 5 : shutdownDrainSeconds;
     }
 
     /** All defaults. */
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null, null, null, null);
     }
 
     /** A copy listening on another port. */
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(newPort, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
-                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds);
+                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds);
     }
 
     void validate(String at) {
@@ -48,5 +50,6 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         ConfigChecks.range(at + ".idleTimeoutSeconds", idleTimeoutSeconds, 1, 3600);
         ConfigChecks.range(at + ".maxConnections", maxConnections, 1, 1_000_000);
         ConfigChecks.range(at + ".requestTimeoutSeconds", requestTimeoutSeconds, 1, 3600);
+        ConfigChecks.range(at + ".shutdownDrainSeconds", shutdownDrainSeconds, 0, 300);
     }
 }

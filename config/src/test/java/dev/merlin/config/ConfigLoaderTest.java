@@ -40,6 +40,7 @@ class ConfigLoaderTest {
         assertEquals(60, config.server().idleTimeoutSeconds());
         assertEquals(10_000, config.server().maxConnections());
         assertEquals(10, config.server().requestTimeoutSeconds());
+        assertEquals(5, config.server().shutdownDrainSeconds());
         assertEquals(256, config.requests().maxDepth());
     }
 
@@ -51,6 +52,9 @@ class ConfigLoaderTest {
         e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("server:\n  requestTimeoutSeconds: 0\n", "test").validate());
         assertEquals("server.requestTimeoutSeconds", e.keyPath());
+        e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("server:\n  shutdownDrainSeconds: -1\n", "test").validate());
+        assertEquals("server.shutdownDrainSeconds", e.keyPath());
     }
 
     @Test

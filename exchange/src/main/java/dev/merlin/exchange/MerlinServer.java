@@ -127,7 +127,10 @@ public final class MerlinServer implements AutoCloseable {
         serverChannel.closeFuture().sync();
     }
 
-    /** Stops accepting, lets in-flight requests finish, then releases the event loops. */
+    /**
+     * Stops accepting, lets each connection finish the request it is in (answered with {@code Connection: close}) for
+     * at most {@code server.shutdownDrainSeconds}, closes the rest, then releases the event loops and the stores.
+     */
     @Override
     public void close() {
         if (!isClosed.compareAndSet(false, true)) {
@@ -135,6 +138,10 @@ public final class MerlinServer implements AutoCloseable {
         }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (pipeline != null) {
+            long drainMillis = TimeUnit.SECONDS.toMillis(config.server().shutdownDrainSeconds());
+            pipeline.drain(drainMillis);
         }
         if (group != null) {
             group.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();

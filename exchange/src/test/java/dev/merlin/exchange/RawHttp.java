@@ -41,6 +41,15 @@ final class RawHttp {
         return new Answer(status, new String(body, StandardCharsets.UTF_8), isClose);
     }
 
+    /** Reads an interim (1xx) answer, which has headers and no body, and returns its status. */
+    static int readInterim(InputStream in) throws IOException {
+        int status = Integer.parseInt(readLine(in).substring(9, 12));
+        while (!readLine(in).isEmpty()) {
+            // skip its headers
+        }
+        return status;
+    }
+
     private static String readLine(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(64);
         int b;

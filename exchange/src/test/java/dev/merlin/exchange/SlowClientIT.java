@@ -145,7 +145,7 @@ class SlowClientIT {
 
     private MerlinConfig config() {
         return new MerlinConfig(new ServerConfig(0, 2, null, null, null, IDLE_TIMEOUT_SECONDS, MAX_CONNECTIONS,
-                REQUEST_TIMEOUT_SECONDS), RequestLimitsConfig.defaults(), dataDir.toString())
+                REQUEST_TIMEOUT_SECONDS, null), RequestLimitsConfig.defaults(), dataDir.toString())
                 .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
     }
 

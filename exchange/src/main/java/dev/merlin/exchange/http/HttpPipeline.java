@@ -66,6 +66,25 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
         configure(channel.pipeline());
     }
 
+    /**
+     * Lets every open connection finish the request it is in, for at most {@code timeoutMillis}, then closes the
+     * rest. Call once the server channel is closed, so no connection is added meanwhile.
+     */
+    public void drain(long timeoutMillis) {
+        for (Channel channel : connections) {
+            channel.eventLoop().execute(() -> {
+                RequestDeadline requests = channel.pipeline().get(RequestDeadline.class);
+                if (requests == null) {
+                    channel.close();
+                } else {
+                    requests.drain();
+                }
+            });
+        }
+        connections.newCloseFuture().awaitUninterruptibly(timeoutMillis);
+        connections.close().awaitUninterruptibly();
+    }
+
     /** Connections open now (refused ones are never counted). */
     public int openConnections() {
         return openConnections.get();
