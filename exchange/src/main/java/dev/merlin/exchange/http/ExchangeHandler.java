@@ -354,7 +354,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             // nothing was read meanwhile (reading is off and this is one call on the event loop)
             ctx.channel().attr(HELD).set(previous);
             if (previous == null) {
-                updateAutoRead(ctx.channel());
+                updateAutoRead(ctx);
             }
         }
     }
@@ -384,7 +384,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         if (newer == held) {
             channel.attr(HELD).set(null);
             ctx.flush();
-            updateAutoRead(channel);
+            updateAutoRead(ctx);
         } else if (newer != null) {
             newer.addAll(held); // a held request started another report: the rest wait for that one
             held.clear();
@@ -401,13 +401,21 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             // the flow-control handler stops mid-batch without a read-complete to come: push out what is written
             ctx.flush();
         }
-        updateAutoRead(ctx.channel());
+        updateAutoRead(ctx);
         super.channelWritabilityChanged(ctx);
     }
 
-    /** Reads when neither backpressure nor a report in progress holds reading. */
-    private static void updateAutoRead(Channel channel) {
-        channel.config().setAutoRead(channel.isWritable() && channel.attr(HELD).get() == null);
+    /**
+     * Reads when neither backpressure nor a report in progress holds reading. Turning reading on hands over the
+     * requests the flow-control handler kept, without a read-complete after them: their answers are flushed here.
+     */
+    private static void updateAutoRead(ChannelHandlerContext ctx) {
+        Channel channel = ctx.channel();
+        boolean isReading = channel.isWritable() && channel.attr(HELD).get() == null;
+        channel.config().setAutoRead(isReading);
+        if (isReading) {
+            ctx.flush();
+        }
     }
 
     private void badHttp(ChannelHandlerContext ctx, Throwable cause) {
