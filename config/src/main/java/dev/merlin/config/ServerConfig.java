@@ -9,9 +9,13 @@ package dev.merlin.config;
  * @param maxInitialLineBytes longest request line
  * @param maxHeaderBytes     largest header block
  * @param idleTimeoutSeconds an idle keep-alive connection is closed after this long
+ * @param maxConnections     open connections allowed; one more is closed as soon as it is accepted
+ * @param requestTimeoutSeconds a request's headers and body must arrive within this long of its first byte (408)
+ * @param shutdownDrainSeconds on stop, how long connections may take to finish the request they are in
  */
 public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
-                           Integer maxHeaderBytes, Integer idleTimeoutSeconds) {
+                           Integer maxHeaderBytes, Integer idleTimeoutSeconds, Integer maxConnections,
+                           Integer requestTimeoutSeconds, Integer shutdownDrainSeconds) {
 
     /** Fills unset values with defaults. */
     public ServerConfig {
@@ -21,17 +25,20 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         maxInitialLineBytes = maxInitialLineBytes == null ? 4096 : maxInitialLineBytes;
         maxHeaderBytes = maxHeaderBytes == null ? 16 * 1024 : maxHeaderBytes;
         idleTimeoutSeconds = idleTimeoutSeconds == null ? 60 : idleTimeoutSeconds;
+        maxConnections = maxConnections == null ? 10_000 : maxConnections;
+        requestTimeoutSeconds = requestTimeoutSeconds == null ? 10 : requestTimeoutSeconds;
+        shutdownDrainSeconds = shutdownDrainSeconds == null ? 5 : shutdownDrainSeconds;
     }
 
     /** All defaults. */
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null, null, null, null);
     }
 
     /** A copy listening on another port. */
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(newPort, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
-                idleTimeoutSeconds);
+                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds);
     }
 
     void validate(String at) {
@@ -41,5 +48,8 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         ConfigChecks.range(at + ".maxInitialLineBytes", maxInitialLineBytes, 256, 64 * 1024);
         ConfigChecks.range(at + ".maxHeaderBytes", maxHeaderBytes, 1024, 1024 * 1024);
         ConfigChecks.range(at + ".idleTimeoutSeconds", idleTimeoutSeconds, 1, 3600);
+        ConfigChecks.range(at + ".maxConnections", maxConnections, 1, 1_000_000);
+        ConfigChecks.range(at + ".requestTimeoutSeconds", requestTimeoutSeconds, 1, 3600);
+        ConfigChecks.range(at + ".shutdownDrainSeconds", shutdownDrainSeconds, 0, 300);
     }
 }

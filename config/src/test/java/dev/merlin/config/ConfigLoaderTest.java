@@ -38,7 +38,23 @@ class ConfigLoaderTest {
         MerlinConfig config = ConfigLoader.parse("server:\n  port: 9000\n", "test");
         assertEquals(9000, config.server().port());
         assertEquals(60, config.server().idleTimeoutSeconds());
+        assertEquals(10_000, config.server().maxConnections());
+        assertEquals(10, config.server().requestTimeoutSeconds());
+        assertEquals(5, config.server().shutdownDrainSeconds());
         assertEquals(256, config.requests().maxDepth());
+    }
+
+    @Test
+    void connectionCapAndRequestDeadlineAreBounded() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("server:\n  maxConnections: 0\n", "test").validate());
+        assertEquals("server.maxConnections", e.keyPath());
+        e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("server:\n  requestTimeoutSeconds: 0\n", "test").validate());
+        assertEquals("server.requestTimeoutSeconds", e.keyPath());
+        e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("server:\n  shutdownDrainSeconds: -1\n", "test").validate());
+        assertEquals("server.shutdownDrainSeconds", e.keyPath());
     }
 
     @Test

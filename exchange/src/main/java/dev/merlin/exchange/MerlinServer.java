@@ -4,12 +4,14 @@ import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.http.HttpPipeline;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -24,6 +26,11 @@ import org.slf4j.LoggerFactory;
 public final class MerlinServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MerlinServer.class);
+    /**
+     * A connection stops reading requests while more than the high mark of its answers wait for the client, and
+     * reads again below the low mark: a client that pipelines and never reads costs at most about this much.
+     */
+    private static final WriteBufferWaterMark WRITE_BUFFER = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics = new ExchangeMetrics();
@@ -32,6 +39,7 @@ public final class MerlinServer implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean isClosed = new java.util.concurrent.atomic.AtomicBoolean();
     private EventLoopGroup group;
     private Channel serverChannel;
+    private HttpPipeline pipeline;
     private String transport;
 
     /** A server for a validated configuration; nothing is bound until {@link #start()}. */
@@ -62,13 +70,18 @@ public final class MerlinServer implements AutoCloseable {
         int threads = config.server().ioThreads() == 0
                 ? Runtime.getRuntime().availableProcessors() : config.server().ioThreads();
         group = new MultiThreadIoEventLoopGroup(threads, ioHandler);
+        pipeline = new HttpPipeline(runtime);
+        metrics.gauge("merlin_connections_open", "Connections open now", pipeline::openConnections);
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
                     .channel(channelType)
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new HttpPipeline(runtime));
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WRITE_BUFFER)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR,
+                            new AdaptiveRecvByteBufAllocator(64, 2048, HttpPipeline.MAX_READ_BYTES))
+                    .childHandler(pipeline);
             serverChannel = bootstrap.bind(config.server().port()).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
@@ -99,12 +112,25 @@ public final class MerlinServer implements AutoCloseable {
         return runtime;
     }
 
+    /** Connections open now. */
+    public int openConnections() {
+        return pipeline == null ? 0 : pipeline.openConnections();
+    }
+
+    /** Bytes of answers written but not yet taken by the kernel, over all open connections. */
+    public long bufferedResponseBytes() {
+        return pipeline == null ? 0 : pipeline.bufferedResponseBytes();
+    }
+
     /** Blocks until the server channel closes. */
     public void awaitClose() throws InterruptedException {
         serverChannel.closeFuture().sync();
     }
 
-    /** Stops accepting, lets in-flight requests finish, then releases the event loops. */
+    /**
+     * Stops accepting, lets each connection finish the request it is in (answered with {@code Connection: close}) for
+     * at most {@code server.shutdownDrainSeconds}, closes the rest, then releases the event loops and the stores.
+     */
     @Override
     public void close() {
         if (!isClosed.compareAndSet(false, true)) {
@@ -112,6 +138,10 @@ public final class MerlinServer implements AutoCloseable {
         }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (pipeline != null) {
+            long drainMillis = TimeUnit.SECONDS.toMillis(config.server().shutdownDrainSeconds());
+            pipeline.drain(drainMillis);
         }
         if (group != null) {
             group.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();

@@ -53,7 +53,7 @@ class MerlinServerIT {
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void tenThousandMixedRequestsOverKeepAlive(@TempDir Path dataDir) throws Exception {
         List<Case> cases = cases();
-        MerlinConfig config = new MerlinConfig(new ServerConfig(0, 2, MAX_BODY, null, null, 30),
+        MerlinConfig config = new MerlinConfig(new ServerConfig(0, 2, MAX_BODY, null, null, 30, null, null, null),
                 RequestLimitsConfig.defaults(), dataDir.toString())
                 .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
         ExecutorService executor = Executors.newFixedThreadPool(2);

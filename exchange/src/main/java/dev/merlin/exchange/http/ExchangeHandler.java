@@ -4,6 +4,7 @@ import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -327,6 +328,8 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
      */
     private void offload(ChannelHandlerContext ctx, FullHttpRequest request) {
         request.retain();
+        // set when a held request starts this report: those behind it must keep waiting if the queue refuses it
+        ArrayDeque<FullHttpRequest> previous = ctx.channel().attr(HELD).get();
         ctx.channel().attr(HELD).set(new ArrayDeque<>());
         ctx.channel().config().setAutoRead(false);
         // pending answers go out before the report's, which is written from another thread
@@ -348,33 +351,71 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             request.release();
             fail(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "reports_busy",
                     "too many reports in progress; try again shortly", false);
-            resume(ctx);
+            // nothing was read meanwhile (reading is off and this is one call on the event loop)
+            ctx.channel().attr(HELD).set(previous);
+            if (previous == null) {
+                updateAutoRead(ctx);
+            }
         }
     }
 
-    /** On the event loop, once an offloaded answer is written: answers the held requests in order, reads again. */
+    /**
+     * On the event loop, once an offloaded answer is written: answers the held requests in order, then reads again
+     * unless the connection is backed up. {@link #HELD} stays set while they are answered, so a request delivered
+     * meanwhile queues behind them instead of overtaking them.
+     */
     private void resume(ChannelHandlerContext ctx) {
-        ArrayDeque<FullHttpRequest> held = ctx.channel().attr(HELD).getAndSet(null);
-        ctx.channel().config().setAutoRead(true);
+        Channel channel = ctx.channel();
+        ArrayDeque<FullHttpRequest> held = channel.attr(HELD).get();
         if (held == null) {
             return; // the channel closed and released them
         }
         FullHttpRequest next;
-        while ((next = held.poll()) != null) {
-            ArrayDeque<FullHttpRequest> newer = ctx.channel().attr(HELD).get();
-            if (newer != null) {
-                newer.add(next); // a held request started another report: the rest wait for that one
-                continue;
-            }
+        while (channel.attr(HELD).get() == held && (next = held.poll()) != null) {
             try {
-                if (ctx.channel().isActive()) {
+                if (channel.isActive()) {
                     route(ctx, next);
                 }
             } finally {
                 next.release();
             }
         }
-        ctx.flush();
+        ArrayDeque<FullHttpRequest> newer = channel.attr(HELD).get();
+        if (newer == held) {
+            channel.attr(HELD).set(null);
+            ctx.flush();
+            updateAutoRead(ctx);
+        } else if (newer != null) {
+            newer.addAll(held); // a held request started another report: the rest wait for that one
+            held.clear();
+        }
+    }
+
+    /**
+     * Reading stops while the connection's outbound buffer is over its high-water mark (a client that pipelines and
+     * does not read its answers) and resumes once it drains below the low mark, unless a report holds reading too.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (!ctx.channel().isWritable()) {
+            // the flow-control handler stops mid-batch without a read-complete to come: push out what is written
+            ctx.flush();
+        }
+        updateAutoRead(ctx);
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /**
+     * Reads when neither backpressure nor a report in progress holds reading. Turning reading on hands over the
+     * requests the flow-control handler kept, without a read-complete after them: their answers are flushed here.
+     */
+    private static void updateAutoRead(ChannelHandlerContext ctx) {
+        Channel channel = ctx.channel();
+        boolean isReading = channel.isWritable() && channel.attr(HELD).get() == null;
+        channel.config().setAutoRead(isReading);
+        if (isReading) {
+            ctx.flush();
+        }
     }
 
     private void badHttp(ChannelHandlerContext ctx, Throwable cause) {

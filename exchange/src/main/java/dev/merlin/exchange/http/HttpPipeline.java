@@ -6,21 +6,44 @@ import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpContentDecompressor;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One connection's pipeline: HTTP codec → keep-alive → idle timeout → gzip/deflate request bodies → bounded
- * aggregation → the exchange handler.
+ * One connection's pipeline: request deadline → HTTP codec → flow control → keep-alive → idle timeout → gzip/deflate
+ * request bodies → bounded aggregation → the exchange handler. At most {@code server.maxConnections} are open: one
+ * more is closed as soon as it is accepted.
+ *
+ * <p>Flow control: the codec decodes every request of a read at once; {@link FlowControlHandler} passes them on only
+ * while the channel reads automatically, so when the exchange handler stops reading (answers backed up, or a report
+ * in progress) the rest of that read waits there instead of being answered into an unbounded outbound buffer.
  */
 public final class HttpPipeline extends ChannelInitializer<Channel> {
+
+    /** The most one socket read brings in (the receive allocator's maximum, set on child channels). */
+    public static final int MAX_READ_BYTES = 64 * 1024;
+
+    /**
+     * Requests decoded but not yet answered that the codec allows: everything one read can hold (a request is at
+     * least 16 bytes), since the flow-control handler may hold that much while reading is paused. Netty's default
+     * (128) would close a connection whose client pipelines more than that in one packet.
+     */
+    static final int MAX_PIPELINE_DEPTH = 2 * MAX_READ_BYTES / 16;
 
     private final ServerConfig server;
     private final ExchangeMetrics metrics;
     private final ExchangeHandler handler;
+    private final AtomicInteger openConnections = new AtomicInteger();
+    private final ChannelGroup connections = new DefaultChannelGroup("merlin-connections", GlobalEventExecutor.INSTANCE);
 
     /** A pipeline factory over a running exchange; the handler is shared by every connection. */
     public HttpPipeline(ExchangeRuntime runtime) {
@@ -32,16 +55,66 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel channel) {
         metrics.connectionOpened();
+        if (openConnections.incrementAndGet() > server.maxConnections()) {
+            openConnections.decrementAndGet();
+            metrics.connectionRefused();
+            channel.close();
+            return;
+        }
+        channel.closeFuture().addListener(closed -> openConnections.decrementAndGet());
+        connections.add(channel);
         configure(channel.pipeline());
+    }
+
+    /**
+     * Lets every open connection finish the request it is in, for at most {@code timeoutMillis}, then closes the
+     * rest. Call once the server channel is closed, so no connection is added meanwhile.
+     */
+    public void drain(long timeoutMillis) {
+        for (Channel channel : connections) {
+            channel.eventLoop().execute(() -> {
+                RequestDeadline requests = channel.pipeline().get(RequestDeadline.class);
+                if (requests == null) {
+                    channel.close();
+                } else {
+                    requests.drain();
+                }
+            });
+        }
+        connections.newCloseFuture().awaitUninterruptibly(timeoutMillis);
+        connections.close().awaitUninterruptibly();
+    }
+
+    /** Connections open now (refused ones are never counted). */
+    public int openConnections() {
+        return openConnections.get();
     }
 
     /** Adds the handlers to {@code pipeline} (also used by tests on an {@code EmbeddedChannel}). */
     public void configure(ChannelPipeline pipeline) {
-        pipeline.addLast("codec", new HttpServerCodec(server.maxInitialLineBytes(), server.maxHeaderBytes(), 8192));
+        HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(server.maxInitialLineBytes())
+                .setMaxHeaderSize(server.maxHeaderBytes()).setMaxChunkSize(8192);
+        RequestDeadline deadline = new RequestDeadline(server.requestTimeoutSeconds(), metrics);
+        pipeline.addLast("requestStart", deadline.firstBytes());
+        pipeline.addLast("codec", new HttpServerCodec(decoder, MAX_PIPELINE_DEPTH));
+        pipeline.addLast("requestDeadline", deadline);
+        pipeline.addLast("flow", new FlowControlHandler());
         pipeline.addLast("keepAlive", new HttpServerKeepAliveHandler());
         pipeline.addLast("idle", new IdleStateHandler(0, 0, server.idleTimeoutSeconds(), TimeUnit.SECONDS));
         pipeline.addLast("decompressor", new HttpContentDecompressor(false, server.maxBodyBytes()));
         pipeline.addLast("aggregator", new BoundedAggregator(server.maxBodyBytes(), metrics));
         pipeline.addLast("exchange", handler);
+    }
+
+    /** Bytes of answers written but not yet taken by the kernel, over all open connections. */
+    public long bufferedResponseBytes() {
+        long total = 0;
+        for (Channel channel : connections) {
+            var outbound = channel.unsafe().outboundBuffer();
+            if (outbound != null) {
+                total += outbound.totalPendingWriteBytes();
+            }
+        }
+        return total;
     }
 }

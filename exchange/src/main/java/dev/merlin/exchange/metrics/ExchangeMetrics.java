@@ -24,6 +24,7 @@ public final class ExchangeMetrics {
     private final Counter httpErrors;
     private final CounterDataPoint channelExceptions;
     private final CounterDataPoint connectionsOpened;
+    private final CounterDataPoint connectionsRefused;
     private final Counter noBids;
     private final java.util.Map<String, CounterDataPoint> noBidReasons = new java.util.HashMap<>();
     private final CounterDataPoint bids;
@@ -104,6 +105,11 @@ public final class ExchangeMetrics {
                 .help("TCP connections accepted")
                 .register(registry)
                 .labelValues();
+        connectionsRefused = Counter.builder()
+                .name("merlin_connections_refused_total")
+                .help("Connections closed as soon as they were accepted, because server.maxConnections were open")
+                .register(registry)
+                .labelValues();
     }
 
     /** No bid for an accepted request, by reason. */
@@ -175,6 +181,16 @@ public final class ExchangeMetrics {
     /** Connections accepted so far. */
     public long connectionsOpened() {
         return (long) connectionsOpened.get();
+    }
+
+    /** A connection over the cap was closed as soon as it was accepted. */
+    public void connectionRefused() {
+        connectionsRefused.inc();
+    }
+
+    /** Connections refused so far. */
+    public long connectionsRefused() {
+        return (long) connectionsRefused.get();
     }
 
     /** A bid request that decoded and validated. */

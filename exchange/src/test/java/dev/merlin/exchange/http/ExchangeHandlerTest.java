@@ -48,7 +48,7 @@ class ExchangeHandlerTest {
 
     @BeforeEach
     void open() {
-        MerlinConfig config = new MerlinConfig(new ServerConfig(0, 1, MAX_BODY, 1024, 2048, 60),
+        MerlinConfig config = new MerlinConfig(new ServerConfig(0, 1, MAX_BODY, 1024, 2048, 60, null, null, null),
                 RequestLimitsConfig.defaults(), dataDir.toString())
                 .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
         metrics = new ExchangeMetrics();
