@@ -217,44 +217,20 @@ public final class ExchangeRuntime implements AutoCloseable {
 
     /** Removes users with nothing live left from the segment store; maintenance, never on an event loop. */
     public long purgeExpiredUsers() {
-        try {
-            long removed = segments.purgeExpired(epochSecondsClock.getAsLong());
-            if (removed > 0) {
-                LOG.info("segment store: removed {} users whose segments had all expired", removed);
-            }
-            return removed;
-        } catch (RuntimeException e) {
-            LOG.warn("segment store purge failed; it runs again in an hour: {}", e.toString());
-            return 0;
-        }
+        return purge("segment store", "users whose segments had all expired", "in an hour",
+                () -> segments.purgeExpired(epochSecondsClock.getAsLong()));
     }
 
     /** Forgets charged impressions older than the charge window; maintenance, never on an event loop. */
     public long purgeExpiredCharges() {
-        try {
-            long removed = spend.purgeExpired(epochSecondsClock.getAsLong());
-            if (removed > 0) {
-                LOG.info("charge-once map: forgot {} impressions older than the charge window", removed);
-            }
-            return removed;
-        } catch (RuntimeException e) {
-            LOG.warn("charge-once map purge failed; it runs again in ten minutes: {}", e.toString());
-            return 0;
-        }
+        return purge("charge-once map", "impressions older than the charge window", "in ten minutes",
+                () -> spend.purgeExpired(epochSecondsClock.getAsLong()));
     }
 
     /** Forgets clicked impressions older than the charge window; maintenance, never on an event loop. */
     public long purgeExpiredClicks() {
-        try {
-            long removed = clicks.purgeExpired(epochSecondsClock.getAsLong());
-            if (removed > 0) {
-                LOG.info("click-once map: forgot {} impressions older than the charge window", removed);
-            }
-            return removed;
-        } catch (RuntimeException e) {
-            LOG.warn("click-once map purge failed; it runs again in ten minutes: {}", e.toString());
-            return 0;
-        }
+        return purge("click-once map", "impressions older than the charge window", "in ten minutes",
+                () -> clicks.purgeExpired(epochSecondsClock.getAsLong()));
     }
 
     /**
@@ -263,15 +239,20 @@ public final class ExchangeRuntime implements AutoCloseable {
      * API's 30-day limit. Opt-outs stay. Maintenance, never on an event loop.
      */
     public long purgeOldErasures() {
+        return purge("erasure registry", "erasures older than " + ERASURE_MEMORY_SECONDS / 86_400 + " days",
+                "tomorrow", () -> erasures.purgeErasedBefore(epochSecondsClock.getAsLong() - ERASURE_MEMORY_SECONDS));
+    }
+
+    /** Runs one store's purge for the maintenance thread: logs what it removed, and a failure without throwing. */
+    private static long purge(String store, String what, String nextRun, java.util.function.LongSupplier purge) {
         try {
-            long removed = erasures.purgeErasedBefore(epochSecondsClock.getAsLong() - ERASURE_MEMORY_SECONDS);
+            long removed = purge.getAsLong();
             if (removed > 0) {
-                LOG.info("erasure registry: forgot {} erasures older than {} days", removed,
-                        ERASURE_MEMORY_SECONDS / 86_400);
+                LOG.info("{}: removed {} {}", store, removed, what);
             }
             return removed;
         } catch (RuntimeException e) {
-            LOG.warn("erasure registry purge failed; it runs again tomorrow: {}", e.toString());
+            LOG.warn("{} purge failed; it runs again {}: {}", store, nextRun, e.toString());
             return 0;
         }
     }
