@@ -6,6 +6,7 @@ import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -17,7 +18,11 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,9 +58,11 @@ public final class MerlinServer implements AutoCloseable {
         this.epochSecondsClock = epochSecondsClock;
     }
 
-    /** Opens the stores, then binds the port and starts accepting connections. */
+    /**
+     * Binds the port (accepting nothing yet), then creates the data dir and opens the stores, then starts accepting
+     * connections: a port already in use fails the start before anything is created under the data dir.
+     */
     public MerlinServer start() throws InterruptedException {
-        runtime = ExchangeRuntime.open(config, metrics, epochSecondsClock);
         IoHandlerFactory ioHandler;
         Class<? extends ServerChannel> channelType;
         if (Epoll.isAvailable()) {
@@ -70,26 +77,47 @@ public final class MerlinServer implements AutoCloseable {
         int threads = config.server().ioThreads() == 0
                 ? Runtime.getRuntime().availableProcessors() : config.server().ioThreads();
         group = new MultiThreadIoEventLoopGroup(threads, ioHandler);
-        pipeline = new HttpPipeline(runtime);
-        metrics.gauge("merlin_connections_open", "Connections open now", pipeline::openConnections);
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
                     .channel(channelType)
                     .option(ChannelOption.SO_BACKLOG, 1024)
+                    // connections wait in the backlog until the stores are open and the pipeline exists
+                    .option(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WRITE_BUFFER)
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR,
                             new AdaptiveRecvByteBufAllocator(64, 2048, HttpPipeline.MAX_READ_BYTES))
-                    .childHandler(pipeline);
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel channel) {
+                            channel.pipeline().addLast(pipeline);
+                        }
+                    });
             serverChannel = bootstrap.bind(config.server().port()).sync().channel();
+            createDataDir();
+            runtime = ExchangeRuntime.open(config, metrics, epochSecondsClock);
         } catch (RuntimeException | InterruptedException e) {
+            if (serverChannel != null) {
+                serverChannel.close().syncUninterruptibly();
+            }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            runtime.close();
             throw e;
         }
+        pipeline = new HttpPipeline(runtime);
+        metrics.gauge("merlin_connections_open", "Connections open now", pipeline::openConnections);
+        serverChannel.config().setAutoRead(true);
         LOG.info("Merlin listening on port {} ({}, {} event loops)", port(), transport, threads);
         return this;
+    }
+
+    private void createDataDir() {
+        Path dataDir = Path.of(config.dataDir());
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data dir " + dataDir, e);
+        }
     }
 
     /** The bound port (useful when the config asked for port 0). */
