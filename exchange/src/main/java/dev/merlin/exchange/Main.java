@@ -3,16 +3,16 @@ package dev.merlin.exchange;
 import dev.merlin.config.ConfigException;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import sun.misc.Signal;
 
 /**
  * Starts the exchange: {@code java -jar exchange.jar [--config FILE] [--port N] [--data-dir DIR]}. SIGTERM (or
- * Ctrl-C) stops it gracefully.
+ * Ctrl-C) stops it gracefully and it exits 0.
  */
 public final class Main {
 
@@ -28,7 +28,10 @@ public final class Main {
     private Main() {
     }
 
-    /** Entry point. Exit code 2 for bad arguments or configuration, 1 when the server cannot start. */
+    /**
+     * Entry point. Exit code 2 for bad arguments or configuration, 1 when the server cannot start, 0 after a clean
+     * stop on SIGTERM or SIGINT.
+     */
     public static void main(String[] args) throws InterruptedException {
         // no usage analytics or banners from Chronicle, also under plain `java -jar`
         System.setProperty("chronicle.analytics.disable", "true");
@@ -46,24 +49,45 @@ public final class Main {
             System.out.println(USAGE);
             return;
         }
-        try {
-            Files.createDirectories(Path.of(config.dataDir()));
-        } catch (IOException e) {
-            System.err.println("merlin: cannot create data dir " + config.dataDir() + ": " + e.getMessage());
-            System.exit(1);
-        }
+        // the data dir is created by start-up once the port is bound: a busy port leaves nothing behind
         MerlinServer server = new MerlinServer(config);
         if (!start(server::start, server::close, config.server().port(), System.err)) {
             System.exit(1);
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Runnable stop = () -> {
             server.close();
             stopped.countDown();
-        }, "merlin-shutdown"));
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "merlin-shutdown"));
+        stopOnSignals(stop);
         server.awaitClose();
         stopped.await();
+        // stopped as asked, cleanly: exit 0, not the JVM's 128 + signal, which `make run` reports as a failure
+        System.exit(0);
+    }
+
+    /**
+     * SIGTERM and SIGINT (Ctrl-C) run {@code stop} (the process then exits 0); a second one while stopping ends the
+     * process at once with 128 + the signal's number. Where the JVM will not hand a signal over (it runs with
+     * {@code -Xrs}, say), the shutdown hook stops the server as the JVM exits.
+     */
+    static void stopOnSignals(Runnable stop) {
+        AtomicBoolean isStopping = new AtomicBoolean();
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signal.handle(new Signal(name), signal -> {
+                    if (!isStopping.compareAndSet(false, true)) {
+                        System.err.println("merlin: SIG" + signal.getName() + " while stopping: stopping at once");
+                        Runtime.getRuntime().halt(128 + signal.getNumber());
+                    }
+                    stop.run();
+                });
+            } catch (IllegalArgumentException unavailable) {
+                // the JVM keeps this signal: its default handling runs the shutdown hook
+            }
+        }
     }
 
     /** What start-up runs: opening the stores and the event log, binding the port. */

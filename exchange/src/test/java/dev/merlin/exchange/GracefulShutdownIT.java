@@ -45,7 +45,7 @@ class GracefulShutdownIT {
     private static final int BATCH = 1_000;
     private static final int IN_FLIGHT = 16;
     /** The JVM flags of STACK.md §2. */
-    private static final List<String> JVM_FLAGS = List.of(
+    static final List<String> JVM_FLAGS = List.of(
             "--add-opens=java.base/java.lang=ALL-UNNAMED",
             "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
             "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
@@ -144,6 +144,7 @@ class GracefulShutdownIT {
             assertEquals(List.of(), markers, "every store was closed cleanly");
         }
         assertFalse(tail(output).contains("Exception"), tail(output));
+        assertEquals(0, exitCode, "a clean stop on SIGTERM exits 0:\n" + tail(output));
     }
 
     private void awaitHealthy(HttpClient client, URI base, Path output, Duration timeout) throws Exception {
