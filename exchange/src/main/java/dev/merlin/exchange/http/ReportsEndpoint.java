@@ -26,6 +26,7 @@ import java.util.Map;
  * {@code GET /reports/campaigns?from=YYYY-MM-DD&to=YYYY-MM-DD}: impressions, clicks, CTR, conversions, conversion
  * value, spend, CPA and ROAS per campaign and UTC day, as JSON or — with {@code Accept: text/csv} — CSV. A bearer
  * token protects it: the admin token sees every advertiser, an advertiser's report token only its own campaigns.
+ * {@code active=1} leaves out the rows with nothing in them (no impression, click, conversion, value or spend).
  */
 final class ReportsEndpoint {
 
@@ -43,6 +44,12 @@ final class ReportsEndpoint {
     /** One campaign on one day. */
     record Row(LocalDate day, String advertiser, String campaign, long impressions, long clicks, long conversions,
                long conversionValueMicros, long spendMicros) {
+
+        /** Whether nothing happened: no impression, click, conversion, conversion value or spend. */
+        boolean isEmpty() {
+            return impressions == 0 && clicks == 0 && conversions == 0 && conversionValueMicros == 0
+                    && spendMicros == 0;
+        }
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
@@ -85,7 +92,21 @@ final class ReportsEndpoint {
         if (only != null && only.isEmpty()) {
             only = null; // an empty parameter is absent, as on every other endpoint
         }
+        String active = params.containsKey("active") ? params.get("active").get(0) : "";
+        boolean isActiveOnly;
+        switch (active) {
+            case "1", "true" -> isActiveOnly = true;
+            case "", "0", "false" -> isActiveOnly = false;
+            default -> {
+                runtime.metrics().httpError(400, "report_active");
+                return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
+                        "active must be 1, true, 0 or false, was " + active, null);
+            }
+        }
         List<Row> rows = rows(visible, only, from, to);
+        if (isActiveOnly) {
+            rows.removeIf(Row::isEmpty);
+        }
         String accept = request.headers().get(HttpHeaderNames.ACCEPT, "");
         if (accept.contains("text/csv")) {
             return HttpResponses.text(ctx.alloc(), HttpResponseStatus.OK, csv(rows), "text/csv; charset=utf-8");

@@ -202,6 +202,34 @@ class CampaignReportsIT {
     }
 
     @Test
+    void activeOnlyLeavesOutTheRowsWithNothingInThem() throws Exception {
+        assertEquals(0, json(report(ADMIN_TOKEN, "?active=1")).path("rows").size(), "nothing happened yet");
+        String uid = uidSet(exchange.get("/px?pid=px-kaze&ev=page_view&cat=IAB17&country=JPN"));
+        exchange.get("/px?pid=px-kaze&ev=page_view&cat=IAB17&country=JPN", "Cookie", "uid=" + uid);
+        HttpResponse<byte[]> bid = exchange.bid(appBanner("act-1", uid, null, ""));
+        assertEquals(FANS, winner(bid));
+        assertEquals(204, bill(bid, "0.85").statusCode());
+
+        JsonNode active = json(report(ADMIN_TOKEN, "?active=true"));
+        assertEquals(1, active.path("rows").size(), active.toString());
+        assertEquals(1, row(active, FANS).path("impressions").asLong());
+        assertDecimal("0.001", row(active, FANS).path("spend"));
+        String[] csv = text(report(ADMIN_TOKEN, "?active=1", "Accept", "text/csv")).split("\n");
+        assertEquals(2, csv.length, String.join("\n", csv));
+        assertTrue(csv[1].startsWith(TODAY + ",kaze-sportswear," + FANS + ",1,"), csv[1]);
+
+        int campaigns = 0;
+        for (AdvertiserConfig advertiser : ConfigLoader.loadDefault().advertisers()) {
+            campaigns += advertiser.campaigns().size();
+        }
+        assertEquals(campaigns * 7, json(report(ADMIN_TOKEN, "?active=0")).path("rows").size(), "0: every row");
+        HttpResponse<byte[]> bad = report(ADMIN_TOKEN, "?active=yes");
+        assertEquals(400, bad.statusCode());
+        assertTrue(text(bad).contains("active must be"), text(bad));
+        assertEquals(1, exchange.server().metrics().httpErrors(400, "report_active"));
+    }
+
+    @Test
     void aConversionWithoutAnyTouchIsNotCounted() throws Exception {
         String uid = uidSet(exchange.get("/px?pid=px-kaze&ev=purchase&value=30&oid=o-9&country=JPN"));
         assertNotNull(uid);
