@@ -24,22 +24,35 @@ SOURCES := $(shell find pom.xml protocol config exchange bench -path '*/target' 
 
 # ARGS is passed to the exchange, e.g. make run ARGS="--port 9090 --config my.yaml"
 ARGS ?=
+# DATA_DIR: where make run keeps its stores and event log (--data-dir), and what make events, segments-generate and
+# segments-load read; e.g. make run DATA_DIR=/tmp/m, then make events DATA_DIR=/tmp/m. make run passes --data-dir
+# only when DATA_DIR is given, so otherwise a --config file's dataDir holds.
+DATA_DIR ?= ./data
+RUN_DATA_DIR = $(if $(filter file,$(origin DATA_DIR)),,--data-dir $(DATA_DIR))
+
+# A recipe prints a short line saying what runs; make V=1 prints every command in full instead.
+V ?=
+Q = $(if $(V),,@)
+show = $(if $(V),,$(info $(1)))
 
 .PHONY: run test build clean bench gate load help events segments-generate segments-load
 
 help:
-	@echo "make run    build if needed, start Merlin on its embedded default config (port 8080, ./data)"
+	@echo "make run    build if needed, start Merlin on its embedded default config (port 8080, ./data);"
+	@echo "            ARGS=\"--port 9090\" passes flags, DATA_DIR=DIR the data dir; Ctrl-C stops it cleanly"
 	@echo "make test   run every test"
 	@echo "make build  build the jars without running tests"
 	@echo "make bench  run the JMH suite"
 	@echo "make gate   the short benchmark run and its budgets (bench/gates.yaml)"
 	@echo "make load   the open-loop load generator (ARGS=--help)"
-	@echo "make events print the event log (ARGS=--count, --type PIXEL)"
+	@echo "make events print the event log under DATA_DIR (ARGS=--count, --type PIXEL)"
 	@echo "make segments-generate / segments-load   fill the segment store with synthetic users"
 	@echo "make clean  remove build output"
+	@echo "V=1         print each command in full (make run V=1)"
 
 run: $(EXCHANGE_JAR)
-	$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -jar $(EXCHANGE_JAR) $(ARGS)
+	$(call show,java -jar $(EXCHANGE_JAR) $(RUN_DATA_DIR) $(ARGS)   (make V=1 shows the JVM flags))
+	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -jar $(EXCHANGE_JAR) $(RUN_DATA_DIR) $(ARGS)
 
 test:
 	$(MVN) $(MVN_FLAGS) install
@@ -61,9 +74,11 @@ BENCH_MAIN = $(JAVA) $(JVM_FLAGS) -cp $(BENCH_JAR)
 BENCH_ARGS ?=
 bench: $(BENCH_JAR)
 	@mkdir -p $(BENCH_RESULTS)
-	set -o pipefail; $(JAVA) $(JVM_FLAGS) -jar $(BENCH_JAR) -f 2 -prof gc -foe true \
+	$(call show,java -jar $(BENCH_JAR) -f 2 -prof gc ... $(BENCH_ARGS)   (make V=1 shows it all))
+	$(Q)set -o pipefail; $(JAVA) $(JVM_FLAGS) -jar $(BENCH_JAR) -f 2 -prof gc -foe true \
 	  -rf json -rff $(BENCH_RESULTS)/jmh.json $(BENCH_ARGS) 2>&1 | tee $(BENCH_RESULTS)/jmh.log
-	set -o pipefail; $(BENCH_MAIN) dev.merlin.bench.gate.Gate --table $(BENCH_RESULTS)/jmh.json \
+	$(call show,Gate --table $(BENCH_RESULTS)/jmh.json)
+	$(Q)set -o pipefail; $(BENCH_MAIN) dev.merlin.bench.gate.Gate --table $(BENCH_RESULTS)/jmh.json \
 	  | tee $(BENCH_RESULTS)/jmh-table.txt
 
 # make gate: a short JMH run of only the benchmarks bench/gates.yaml names (and their baselines), then the budgets
@@ -73,18 +88,20 @@ GATE_JMH ?= -f 1 -wi 5 -w 1s -i 10 -r 500ms -p users=200000
 # another JMH run on the machine holds /tmp/jmh.lock: wait up to this long for it
 GATE_LOCK_WAIT_SECONDS ?= 120
 gate: $(BENCH_JAR)
-	JAVA="$(JAVA)" JVM_FLAGS="$(JVM_FLAGS)" BENCH_JAR="$(BENCH_JAR)" GATE_JMH="$(GATE_JMH)" \
+	$(call show,bench/gate.sh   (JMH $(GATE_JMH)))
+	$(Q)JAVA="$(JAVA)" JVM_FLAGS="$(JVM_FLAGS)" BENCH_JAR="$(BENCH_JAR)" GATE_JMH="$(GATE_JMH)" \
 	  BENCH_RESULTS="$(BENCH_RESULTS)" GATE_LOCK_WAIT_SECONDS="$(GATE_LOCK_WAIT_SECONDS)" bench/gate.sh
 
 # make load: the open-loop load generator; ARGS go to it, e.g. make load ARGS='--find-max --duration 5'
 # (make load ARGS=--help lists the options). Default: Merlin in-process, the shared samples, 2000 req/s for 10 s.
 load: $(BENCH_JAR)
-	$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.LoadGenerator $(ARGS)
+	$(call show,LoadGenerator $(ARGS)   (make V=1 shows the java command))
+	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.LoadGenerator $(ARGS)
 
 # make events: print the event log as JSON lines, e.g. make events ARGS="--type PIXEL" or ARGS=--count
-DATA_DIR ?= ./data
 events: $(EXCHANGE_JAR)
-	$(JAVA) $(JVM_FLAGS) -cp $(EXCHANGE_JAR) dev.merlin.exchange.events.EventLogReader --data-dir $(DATA_DIR) $(ARGS)
+	$(call show,EventLogReader --data-dir $(DATA_DIR) $(ARGS))
+	$(Q)$(JAVA) $(JVM_FLAGS) -cp $(EXCHANGE_JAR) dev.merlin.exchange.events.EventLogReader --data-dir $(DATA_DIR) $(ARGS)
 
 # make segments-generate USERS=1000000: a synthetic user-key,segment,ttl file; make segments-load FILE=...:
 # bulk-load it into the segment store under DATA_DIR (with a progress bar). Stop the exchange first: the store
@@ -94,10 +111,12 @@ SEGMENTS_PER_USER ?= 8
 FILE ?= $(DATA_DIR)/segments-$(USERS).csv
 segments-generate: $(EXCHANGE_JAR)
 	@mkdir -p $(DATA_DIR)
-	$(JAVA) $(JVM_FLAGS) -cp $(EXCHANGE_JAR) dev.merlin.exchange.segments.SegmentLoader --generate $(USERS) \
+	$(call show,SegmentLoader --generate $(USERS) --segments $(SEGMENTS_PER_USER) $(FILE))
+	$(Q)$(JAVA) $(JVM_FLAGS) -cp $(EXCHANGE_JAR) dev.merlin.exchange.segments.SegmentLoader --generate $(USERS) \
 	  --segments $(SEGMENTS_PER_USER) $(FILE)
 segments-load: $(EXCHANGE_JAR)
-	$(JAVA) $(JVM_FLAGS) -cp $(EXCHANGE_JAR) dev.merlin.exchange.segments.SegmentLoader --data-dir $(DATA_DIR) \
+	$(call show,SegmentLoader --data-dir $(DATA_DIR) $(FILE))
+	$(Q)$(JAVA) $(JVM_FLAGS) -cp $(EXCHANGE_JAR) dev.merlin.exchange.segments.SegmentLoader --data-dir $(DATA_DIR) \
 	  $(FILE)
 
 clean:
