@@ -27,7 +27,7 @@ import java.util.function.LongSupplier;
 
 /**
  * What a running exchange owns besides its sockets: the compiled campaigns and the stores under the data dir.
- * Opened at start-up before the port is bound, closed last at shutdown.
+ * Opened at start-up once the port is bound (before any connection is accepted), closed last at shutdown.
  */
 public final class ExchangeRuntime implements AutoCloseable {
 

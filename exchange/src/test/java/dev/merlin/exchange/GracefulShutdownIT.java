@@ -126,7 +126,7 @@ class GracefulShutdownIT {
         assertEquals(N, recordedHits, "every pixel hit was recorded");
         assertEquals(N, acceptedEvents);
 
-        process.destroy(); // SIGTERM on Linux: the shutdown hook closes the server, then the stores and the log
+        process.destroy(); // SIGTERM on Linux: Main closes the server, then the stores and the log
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the exchange did not exit within 60 s of SIGTERM:\n"
                 + tail(output));
         int exitCode = process.exitValue();
