@@ -6,7 +6,7 @@ import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -59,8 +59,8 @@ public final class MerlinServer implements AutoCloseable {
     }
 
     /**
-     * Binds the port (accepting nothing yet), then creates the data dir and opens the stores, then starts accepting
-     * connections: a port already in use fails the start before anything is created under the data dir.
+     * Checks that the port is free, creates the data dir and opens the stores, then binds the port and starts
+     * accepting connections: a port already in use fails the start before anything is created under the data dir.
      */
     public MerlinServer start() throws InterruptedException {
         IoHandlerFactory ioHandler;
@@ -77,38 +77,49 @@ public final class MerlinServer implements AutoCloseable {
         int threads = config.server().ioThreads() == 0
                 ? Runtime.getRuntime().availableProcessors() : config.server().ioThreads();
         group = new MultiThreadIoEventLoopGroup(threads, ioHandler);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WRITE_BUFFER)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR,
+                        new AdaptiveRecvByteBufAllocator(64, 2048, HttpPipeline.MAX_READ_BYTES));
         try {
-            ServerBootstrap bootstrap = new ServerBootstrap()
-                    .group(group)
-                    .channel(channelType)
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    // connections wait in the backlog until the stores are open and the pipeline exists
-                    .option(ChannelOption.AUTO_READ, false)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WRITE_BUFFER)
-                    .childOption(ChannelOption.RCVBUF_ALLOCATOR,
-                            new AdaptiveRecvByteBufAllocator(64, 2048, HttpPipeline.MAX_READ_BYTES))
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel channel) {
-                            channel.pipeline().addLast(pipeline);
-                        }
-                    });
-            serverChannel = bootstrap.bind(config.server().port()).sync().channel();
+            checkPortIsFree(bootstrap);
             createDataDir();
             runtime = ExchangeRuntime.open(config, metrics, epochSecondsClock);
         } catch (RuntimeException | InterruptedException e) {
-            if (serverChannel != null) {
-                serverChannel.close().syncUninterruptibly();
-            }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             throw e;
         }
         pipeline = new HttpPipeline(runtime);
         metrics.gauge("merlin_connections_open", "Connections open now", pipeline::openConnections);
-        serverChannel.config().setAutoRead(true);
+        try {
+            serverChannel = bootstrap.childHandler(pipeline).bind(config.server().port()).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            runtime.close();
+            throw e;
+        }
         LOG.info("Merlin listening on port {} ({}, {} event loops)", port(), transport, threads);
         return this;
+    }
+
+    /**
+     * Binds the configured port and lets it go again at once, accepting nothing: a port in use fails the start here,
+     * before the stores are opened. The port is not held while they open, so a client connecting during start-up
+     * is refused rather than left waiting; a port taken in that moment fails the bind that follows.
+     */
+    private void checkPortIsFree(ServerBootstrap bootstrap) throws InterruptedException {
+        if (config.server().port() == 0) {
+            return; // an ephemeral port: the kernel picks a free one
+        }
+        Channel probe = bootstrap.clone()
+                .option(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInboundHandlerAdapter())
+                .bind(config.server().port()).sync().channel();
+        probe.close().sync();
     }
 
     private void createDataDir() {
