@@ -80,6 +80,7 @@ class AuctionIT {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/openrtb2/auction"))
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + DemoSeller.TOKEN)
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
         return client.send(request, HttpResponse.BodyHandlers.ofString());
