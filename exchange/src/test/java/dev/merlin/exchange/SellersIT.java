@@ -95,6 +95,33 @@ class SellersIT {
         assertEquals("USD", json(report).path("currency").asText());
     }
 
+    /**
+     * A stranger's auction pipelined behind a report (which runs off the event loop, holding answers) gets its 401
+     * in turn, and its body is never taken for a request.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aStrangersAuctionPipelinedBehindAReportIsRefusedInTurn(@TempDir Path dataDir) throws Exception {
+        try (LoopbackExchange exchange = new LoopbackExchange(dataDir);
+             java.net.Socket socket = new java.net.Socket("127.0.0.1", exchange.server().port())) {
+            String smuggled = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("GET /reports/sellers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ADMIN_TOKEN
+                    + "\r\n\r\nPOST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + smuggled.length() + "\r\n\r\n" + smuggled
+                    + "GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            out.flush();
+            String text = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int report = text.indexOf("HTTP/1.1 200 OK");
+            int refused = text.indexOf("HTTP/1.1 401 Unauthorized");
+            int status = text.indexOf("HTTP/1.1 200 OK", refused);
+            assertTrue(report >= 0 && report < refused && refused < status, text.replace("\r\n", " | "));
+            assertEquals(2, text.split("HTTP/1.1 200 OK", -1).length - 1, "the body is no request: " + text);
+            assertEquals(1, exchange.server().metrics().bidRequestsUnauthorized("no_credentials"));
+        }
+    }
+
     /** sellers.json 1.0: version, contact, and each seller; a confidential one withholds its name and domain. */
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
