@@ -54,7 +54,8 @@ class SlowClientIT {
             head = "GET /health HTTP/1.1\r\nHost: x\r\n";
             piece = "X-Drip: 1\r\n";
         } else {
-            head = "POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-ssp-token\r\nContent-Type: application/json\r\n"
+            head = "POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                    + "Content-Type: application/json\r\n"
                     + "Content-Length: 4096\r\n\r\n{\"id\":\"";
             piece = "a";
         }

@@ -19,7 +19,8 @@ import javax.crypto.spec.SecretKeySpec;
  * impression Merlin never bid on — a forged URL — or with its time or price altered charges nothing. The standard
  * OpenRTB macros ({@code ${AUCTION_PRICE}}, {@code ${AUCTION_CURRENCY}}, {@code ${AUCTION_LOSS}} …) follow the
  * signature, unsigned, for the seller to fill:
- * {@code /bill?rid=R&iid=I&c=C&cr=CR&bt=1781524800&bp=1000000&bc=JPY&s=demo-ssp&np=1&sig=S&…&price=${AUCTION_PRICE}…}.
+ * {@code /bill?rid=R&iid=I&c=C&cr=CR&bt=1781524800&bp=1000000&bc=JPY&s=demo-ssp&np=1&sig=S&…
+ * &price=${AUCTION_PRICE}…}.
  *
  * <p>The links of a secure imp ({@code imp.secure=1}) are under the secure base URL ({@code https://}); without
  * one, {@link #canLinkSecurely} is false and the auction does not bid on secure imps.

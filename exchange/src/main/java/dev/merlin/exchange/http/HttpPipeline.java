@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One connection's pipeline: request deadline → HTTP codec → flow control → keep-alive → idle timeout → seller gate
- * (an auction request from no known seller is refused before its body is read) → gzip/deflate request bodies →
- * bounded aggregation → the exchange handler. At most {@code server.maxConnections} are open: one
+ * One connection's pipeline: request deadline → HTTP codec → flow control → keep-alive → idle timeout →
+ * seller gate (an auction request from no known seller is refused before its body is read) → gzip/deflate request
+ * bodies → bounded aggregation → the exchange handler. At most {@code server.maxConnections} are open: one
  * more is closed as soon as it is accepted.
  *
  * <p>Flow control: the codec decodes every request of a read at once; {@link FlowControlHandler} passes them on only

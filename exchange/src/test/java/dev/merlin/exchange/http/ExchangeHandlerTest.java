@@ -297,13 +297,15 @@ class ExchangeHandlerTest {
 
     @Test
     void expectContinueWithABodyOverTheLimitGetsOurJson413() {
-        Response r = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-ssp-token\r\nContent-Type: application/json\r\n"
+        Response r = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json\r\n"
                 + "Expect: 100-continue\r\nContent-Length: 10000000\r\n\r\n"));
         assertEquals(413, r.status);
         assertEquals("application/json", r.headers.get("content-type"), "the 413 must say why: " + r.headers);
         assertTrue(r.body.contains("larger than " + MAX_BODY), r.body);
         assertTrue(channel.isOpen(), "the body was never sent: the connection carries on");
-        Response continued = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-ssp-token\r\nContent-Type: application/json"
+        Response continued = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json"
                 + "\r\nExpect: 100-continue\r\nContent-Length: " + VALID.length() + "\r\n\r\n"));
         assertEquals(100, continued.status, "a body within the limit is invited");
         assertEquals(204, send(raw(VALID)).status);
@@ -333,7 +335,7 @@ class ExchangeHandlerTest {
     }
 
     private static byte[] post(byte[] body, String contentType, String contentEncoding) {
-        StringBuilder head = new StringBuilder("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-ssp-token\r\n");
+        StringBuilder head = new StringBuilder("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER);
         if (contentType != null) {
             head.append("Content-Type: ").append(contentType).append("\r\n");
         }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
+import dev.merlin.exchange.DemoSeller;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.SpendLedger;
@@ -68,7 +69,7 @@ class NoticeEndpointTest {
                 + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
         MerlinConfig config = ConfigLoader.parse(yaml, "test").withDataDir(dataDir.toString())
                 .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L))
-                .withSellers(java.util.List.of(dev.merlin.exchange.DemoSeller.SELLER)).validate();
+                .withSellers(java.util.List.of(DemoSeller.SELLER)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
         channel = new EmbeddedChannel();
         new HttpPipeline(runtime).configure(channel.pipeline());
@@ -92,7 +93,8 @@ class NoticeEndpointTest {
                 + "\"site\":{\"domain\":\"p.example\"},"
                 + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"bidfloorcur\":\"USD\","
                 + "\"banner\":{\"w\":300,\"h\":250}}]}";
-        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-ssp-token\r\nContent-Type: application/json\r\n"
+        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json\r\n"
                 + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body);
         assertTrue(response.startsWith("HTTP/1.1 200"), response);
         JsonNode root = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
@@ -142,7 +144,8 @@ class NoticeEndpointTest {
     void signedParametersCannotBeSmuggledInsideAnotherValue() throws Exception {
         String body = "{\"id\":\"rt\",\"test\":1,\"at\":2,\"cur\":[\"USD\"],\"site\":{\"domain\":\"p.example\"},"
                 + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"banner\":{\"w\":300,\"h\":250}}]}";
-        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-ssp-token\r\nContent-Type: application/json\r\n"
+        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json\r\n"
                 + "Content-Length: " + body.length() + "\r\n\r\n" + body);
         String burl = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4))
                 .get("seatbid").get(0).get("bid").get(0).get("burl").asText();

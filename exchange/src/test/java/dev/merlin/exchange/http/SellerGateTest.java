@@ -114,7 +114,8 @@ class SellerGateTest {
 
     @Test
     void theDemoSellersTokenIsAcceptedWhateverTheSchemesCaseAndSurroundingBlanks() {
-        for (String header : new String[] {"Bearer demo-ssp-token", "bearer demo-ssp-token", "BEARER  demo-ssp-token "}) {
+        String[] headers = {"Bearer demo-ssp-token", "bearer demo-ssp-token", "BEARER  demo-ssp-token "};
+        for (String header : headers) {
             String answer = exchange(auction(VALID, "Authorization: " + header + "\r\n"));
             assertFalse(answer.startsWith("HTTP/1.1 401"), header + ": " + answer);
         }
