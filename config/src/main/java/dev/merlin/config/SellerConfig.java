@@ -41,6 +41,13 @@ public record SellerConfig(String id, String name, String domain, String type, L
         return confidential;
     }
 
+    /** The seller without its tokens, so that logging a config never prints a credential. */
+    @Override
+    public String toString() {
+        return "SellerConfig[id=" + id + ", name=" + name + ", domain=" + domain + ", type=" + type + ", tokens="
+                + tokens.size() + " (redacted), allowFrom=" + allowFrom + ", confidential=" + confidential + "]";
+    }
+
     void validate(String at) {
         ConfigChecks.notBlank(at + ".id", id);
         if (id.length() > 64 || !id.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {

@@ -35,6 +35,7 @@ class SellerConfigTest {
             assertFalse(block.contains(new byte[] {127, 0, 0, 1}), cidr);
         }
         assertEquals("adops@merlin.example", config.exchange().contactEmail());
+        assertFalse(config.toString().contains("demo-ssp-token"), "a logged config never shows a seller token");
     }
 
     @Test
