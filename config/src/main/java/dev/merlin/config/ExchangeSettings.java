@@ -12,9 +12,14 @@ import java.util.TreeMap;
  * @param publicUrl     base URL the win/bill/loss/click links point at
  * @param noticeSecret  key that signs notice and click links (at least 32 characters); unset: a random key kept in
  *                      the data dir — set it when several nodes must accept each other's links
+ * @param securePublicUrl an {@code https://} base URL for the links of secure imps ({@code imp.secure=1}) when
+ *                      {@code publicUrl} is {@code http://}; with neither https, Merlin does not bid on secure imps
+ * @param contactEmail  sellers.json {@code contact_email}: where to ask about Merlin's sellers
+ * @param contactAddress sellers.json {@code contact_address}: Merlin's business address
  */
 public record ExchangeSettings(String currency, Double takeRate, Map<String, Double> currencyRates,
-                               String publicUrl, String noticeSecret) {
+                               String publicUrl, String noticeSecret, String securePublicUrl, String contactEmail,
+                               String contactAddress) {
 
     /** Fills unset values with defaults. */
     public ExchangeSettings {
@@ -22,6 +27,12 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
         takeRate = takeRate == null ? 0.15 : takeRate;
         currencyRates = currencyRates == null ? Map.of() : Map.copyOf(new TreeMap<>(currencyRates));
         publicUrl = publicUrl == null ? "http://127.0.0.1:8080" : publicUrl;
+    }
+
+    /** Settings without secure URL or sellers.json contact. */
+    public ExchangeSettings(String currency, Double takeRate, Map<String, Double> currencyRates, String publicUrl,
+                            String noticeSecret) {
+        this(currency, takeRate, currencyRates, publicUrl, noticeSecret, null, null, null);
     }
 
     /** Settings without a configured notice secret. */
@@ -32,6 +43,23 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
     /** All defaults. */
     public static ExchangeSettings defaults() {
         return new ExchangeSettings(null, null, null, null, null);
+    }
+
+    /** A copy whose links point at {@code url}. */
+    public ExchangeSettings withPublicUrl(String url) {
+        return new ExchangeSettings(currency, takeRate, currencyRates, url, noticeSecret, securePublicUrl,
+                contactEmail, contactAddress);
+    }
+
+    /**
+     * The {@code https://} base URL for the links of secure imps: {@code securePublicUrl}, else {@code publicUrl}
+     * when it is https; null when the config cannot serve https links.
+     */
+    public String secureLinkUrl() {
+        if (securePublicUrl != null) {
+            return securePublicUrl;
+        }
+        return publicUrl.regionMatches(true, 0, "https://", 0, 8) ? publicUrl : null;
     }
 
     /** The rate of {@code code} in the exchange currency, or null when unknown. */
@@ -64,6 +92,17 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
         if (!publicUrl.startsWith("http://") && !publicUrl.startsWith("https://")) {
             throw new ConfigException(at + ".publicUrl", "value " + publicUrl + " is not allowed; expected an"
                     + " http:// or https:// URL");
+        }
+        if (securePublicUrl != null && (!securePublicUrl.startsWith("https://") || securePublicUrl.length() < 9)) {
+            throw new ConfigException(at + ".securePublicUrl", "value " + securePublicUrl + " is not allowed;"
+                    + " expected an https:// URL (the links of secure imps)");
+        }
+        if (contactEmail != null && !contactEmail.matches("[^@\\s\"]+@[^@\\s\"]+\\.[^@\\s\"]+")) {
+            throw new ConfigException(at + ".contactEmail", "value " + contactEmail + " is not allowed; expected an"
+                    + " e-mail address such as adops@example.com");
+        }
+        if (contactAddress != null && contactAddress.isBlank()) {
+            throw new ConfigException(at + ".contactAddress", "value is blank; leave it out or give the address");
         }
     }
 }

@@ -19,11 +19,12 @@ import java.util.Set;
  * @param privacy     consent, children, opt-out and where audience data is rolled out
  * @param eventLog    the local event log
  * @param tracking    pixels, app sources, segment rules, attribution, report access
+ * @param sellers     who may send bid requests, and how each authenticates (none: every auction request is 401)
  */
 public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir,
                            ExchangeSettings exchange, List<SegmentDefinition> segments,
                            List<AdvertiserConfig> advertisers, StoresConfig stores, PrivacyConfig privacy,
-                           EventLogConfig eventLog, TrackingConfig tracking) {
+                           EventLogConfig eventLog, TrackingConfig tracking, List<SellerConfig> sellers) {
 
     /** Fills unset sections with defaults. */
     public MerlinConfig {
@@ -37,11 +38,19 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         privacy = privacy == null ? PrivacyConfig.defaults() : privacy;
         eventLog = eventLog == null ? EventLogConfig.defaults() : eventLog;
         tracking = tracking == null ? TrackingConfig.defaults() : tracking;
+        sellers = sellers == null ? List.of() : List.copyOf(sellers);
+    }
+
+    /** Everything but the sellers (none: no auction request is accepted). */
+    public MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir, ExchangeSettings exchange,
+                        List<SegmentDefinition> segments, List<AdvertiserConfig> advertisers, StoresConfig stores,
+                        PrivacyConfig privacy, EventLogConfig eventLog, TrackingConfig tracking) {
+        this(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog, tracking, null);
     }
 
     /** Server settings only, no advertisers: for tests and tools. */
     public MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir) {
-        this(server, requests, dataDir, null, null, null, null, null, null, null);
+        this(server, requests, dataDir, null, null, null, null, null, null, null, null);
     }
 
     /** Checks every value; throws {@link ConfigException} naming the first bad one. */
@@ -88,6 +97,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
             }
         }
         tracking.validate("tracking", advertisers, segmentIds);
+        SellerConfig.validateAll(sellers, tracking, advertisers);
         return this;
     }
 
@@ -113,7 +123,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
     /** A copy with another port (the {@code --port} flag). */
     public MerlinConfig withPort(int port) {
         return new MerlinConfig(server.withPort(port), requests, dataDir, exchange, segments, advertisers, stores,
-                privacy, eventLog, tracking);
+                privacy, eventLog, tracking, sellers);
     }
 
     /**
@@ -125,40 +135,51 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         String loopback = "http://127.0.0.1:" + server.port();
         String url = exchange.publicUrl();
         ExchangeSettings moved = url.equals(loopback) || url.equals(loopback + "/")
-                ? new ExchangeSettings(exchange.currency(), exchange.takeRate(), exchange.currencyRates(),
-                        "http://127.0.0.1:" + port, exchange.noticeSecret())
+                ? exchange.withPublicUrl("http://127.0.0.1:" + port)
                 : exchange;
         return new MerlinConfig(server.withPort(port), requests, dataDir, moved, segments, advertisers, stores,
-                privacy, eventLog, tracking);
+                privacy, eventLog, tracking, sellers);
     }
 
     /** A copy with another data directory (the {@code --data-dir} flag). */
     public MerlinConfig withDataDir(String dir) {
         return new MerlinConfig(server, requests, dir, exchange, segments, advertisers, stores, privacy, eventLog,
-                tracking);
+                tracking, sellers);
     }
 
     /** A copy with other store sizing (tests, benchmarks). */
     public MerlinConfig withStores(StoresConfig newStores) {
         return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, newStores, privacy,
-                eventLog, tracking);
+                eventLog, tracking, sellers);
     }
 
     /** A copy with other tracking settings (tests). */
     public MerlinConfig withTracking(TrackingConfig newTracking) {
         return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog,
-                newTracking);
+                newTracking, sellers);
     }
 
     /** A copy with other privacy settings (tests). */
     public MerlinConfig withPrivacy(PrivacyConfig newPrivacy) {
         return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, newPrivacy,
-                eventLog, tracking);
+                eventLog, tracking, sellers);
+    }
+
+    /** A copy with other sellers (tests). */
+    public MerlinConfig withSellers(List<SellerConfig> newSellers) {
+        return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog,
+                tracking, newSellers);
+    }
+
+    /** A copy with other exchange settings (tests). */
+    public MerlinConfig withExchange(ExchangeSettings newExchange) {
+        return new MerlinConfig(server, requests, dataDir, newExchange, segments, advertisers, stores, privacy,
+                eventLog, tracking, sellers);
     }
 
     /** A copy with other advertisers and segments (tests, benchmarks). */
     public MerlinConfig withAdvertisers(List<SegmentDefinition> newSegments, List<AdvertiserConfig> newAdvertisers) {
         return new MerlinConfig(server, requests, dataDir, exchange, newSegments, newAdvertisers, stores, privacy,
-                eventLog, tracking);
+                eventLog, tracking, sellers);
     }
 }

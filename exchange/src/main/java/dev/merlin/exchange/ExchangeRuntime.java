@@ -16,6 +16,8 @@ import dev.merlin.exchange.privacy.ConsentGate;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.segments.SegmentStore;
+import dev.merlin.exchange.sellers.SellerStats;
+import dev.merlin.exchange.sellers.Sellers;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
 import dev.merlin.exchange.tracking.Attribution;
 import dev.merlin.exchange.tracking.ClickLedger;
@@ -57,6 +59,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final EventLog events;
     private final OptOutRegistry optOuts;
     private final ErasureRegistry erasures;
+    private final Sellers sellers;
+    private final SellerStats sellerStats;
     private final java.util.List<AutoCloseable> closeables = new java.util.ArrayList<>();
     private final java.util.concurrent.ScheduledExecutorService maintenance =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -88,7 +92,14 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.catalog = new CampaignCatalog(config);
         this.currencies = new Currencies(config.exchange());
         Path dataDir = Path.of(config.dataDir());
-        this.noticeUrls = new NoticeUrls(config.exchange().publicUrl(), NoticeSecret.load(config, dataDir));
+        this.noticeUrls = new NoticeUrls(config.exchange().publicUrl(), config.exchange().secureLinkUrl(),
+                NoticeSecret.load(config, dataDir));
+        if (!noticeUrls.canLinkSecurely()) {
+            LOG.warn("exchange.publicUrl {} is not https and exchange.securePublicUrl is not set: Merlin will not bid"
+                    + " on secure imps (imp.secure=1; counted as merlin_no_bids_total{reason=\"no_secure_url\"})",
+                    config.exchange().publicUrl());
+        }
+        this.sellers = new Sellers(config.sellers());
         this.responses = new BidResponseBuilder(currencies, noticeUrls);
         StoresConfig stores = config.stores();
         SegmentStoreSettings segmentSettings = SegmentStoreSettings.defaults()
@@ -103,6 +114,7 @@ public final class ExchangeRuntime implements AutoCloseable {
                     stores.chargedWindowSeconds(), epochSecondsClock.getAsLong()));
             this.frequency = opened(new FrequencyStore(dataDir, stores.frequencyEntries()));
             this.stats = opened(new CampaignStats(dataDir, catalog.size()));
+            this.sellerStats = opened(new SellerStats(dataDir, config.sellers().size()));
             this.attribution = opened(new Attribution(catalog, config.tracking().attribution(), dataDir,
                     stores.frequencyEntries()));
             this.clicks = opened(new ClickLedger(dataDir, stores.chargedImpressions(),
@@ -188,6 +200,16 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** Signs and verifies notice and click links. */
     public NoticeUrls noticeUrls() {
         return noticeUrls;
+    }
+
+    /** The configured sellers: who may send bid requests. */
+    public Sellers sellers() {
+        return sellers;
+    }
+
+    /** Impressions, gross spend and publisher payout per seller and day. */
+    public SellerStats sellerStats() {
+        return sellerStats;
     }
 
     /** Builds bid responses. */

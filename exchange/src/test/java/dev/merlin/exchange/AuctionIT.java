@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.ExchangeSettings;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.auction.Campaign;
@@ -48,6 +49,7 @@ class AuctionIT {
     private static final long NOW = Instant.parse("2026-11-29T10:00:00Z").getEpochSecond();
     /** The demo's publicUrl: notice URLs point there, the test sends them to the ephemeral port instead. */
     private static final String DEMO_PUBLIC_URL = "http://127.0.0.1:8080";
+    private static final String SECURE_PUBLIC_URL = "https://merlin.example";
     private static final String SPORTS_FAN = "merlin-user-sports-1";
     private static final Pattern HREF = Pattern.compile("href=\"([^\"]+)\"");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,6 +64,11 @@ class AuctionIT {
         samples = SharedSamples.requests();
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
                 .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+        // several samples are secure imps: their links need an https URL, as behind a TLS-terminating proxy
+        ExchangeSettings demo = config.exchange();
+        config = config.withExchange(new ExchangeSettings(demo.currency(), demo.takeRate(), demo.currencyRates(),
+                demo.publicUrl(), demo.noticeSecret(), SECURE_PUBLIC_URL, demo.contactEmail(),
+                demo.contactAddress())).validate();
         server = new MerlinServer(config, () -> NOW).start();
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -80,6 +87,7 @@ class AuctionIT {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/openrtb2/auction"))
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + DemoSeller.TOKEN)
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
         return client.send(request, HttpResponse.BodyHandlers.ofString());
@@ -94,8 +102,9 @@ class AuctionIT {
     /** A notice URL from a bid, its macros filled as a seller would, sent to the test server's port. */
     private HttpResponse<String> fire(String noticeUrl, String requestId, String bidId, String price, String currency)
             throws IOException, InterruptedException {
-        assertTrue(noticeUrl.startsWith(DEMO_PUBLIC_URL + "/"), noticeUrl);
-        String filled = noticeUrl.substring(DEMO_PUBLIC_URL.length())
+        String publicUrl = noticeUrl.startsWith(SECURE_PUBLIC_URL + "/") ? SECURE_PUBLIC_URL : DEMO_PUBLIC_URL;
+        assertTrue(noticeUrl.startsWith(publicUrl + "/"), noticeUrl);
+        String filled = noticeUrl.substring(publicUrl.length())
                 .replace("${AUCTION_PRICE}", price)
                 .replace("${AUCTION_CURRENCY}", currency)
                 .replace("${AUCTION_ID}", requestId)

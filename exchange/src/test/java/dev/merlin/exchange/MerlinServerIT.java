@@ -55,7 +55,8 @@ class MerlinServerIT {
         List<Case> cases = cases();
         MerlinConfig config = new MerlinConfig(new ServerConfig(0, 2, MAX_BODY, null, null, 30, null, null, null),
                 RequestLimitsConfig.defaults(), dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+        config = DemoSeller.with(config).validate();
         ExecutorService executor = Executors.newFixedThreadPool(2);
         try (MerlinServer server = new MerlinServer(config).start()) {
             HttpClient client = HttpClient.newBuilder()
@@ -112,6 +113,7 @@ class MerlinServerIT {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(c.path)).timeout(Duration.ofSeconds(30));
         if (c.contentType != null) {
             b.header("Content-Type", c.contentType);
+            b.header("Authorization", "Bearer " + DemoSeller.TOKEN);
         }
         if (c.contentEncoding != null) {
             b.header("Content-Encoding", c.contentEncoding);

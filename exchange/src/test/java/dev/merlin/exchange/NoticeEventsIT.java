@@ -40,7 +40,8 @@ class NoticeEventsIT {
             base = "http://127.0.0.1:" + server.port();
             byte[] sample = Files.readAllBytes(SharedSamples.requests().resolve("iab26spec-simple-banner.json"));
             HttpResponse<String> bid = client.send(HttpRequest.newBuilder(URI.create(base + "/openrtb2/auction"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(sample))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + DemoSeller.TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(sample))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, bid.statusCode(), bid.body());
             JsonNode b = JSON.readTree(bid.body()).get("seatbid").get(0).get("bid").get(0);
@@ -55,6 +56,7 @@ class NoticeEventsIT {
         }
         List<Event> events = EventLogReader.readAll(dataDir);
         assertEquals(1, count(events, EventType.AUCTION));
+        assertEquals("demo-ssp", of(events, EventType.AUCTION).get(0).string("s"), "the seller is on the auction");
         List<Event> bills = of(events, EventType.BILL);
         assertEquals(2, bills.size(), bills.toString());
         assertEquals("charged", bills.get(0).string("outcome"));

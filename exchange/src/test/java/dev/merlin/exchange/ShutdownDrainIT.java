@@ -49,7 +49,8 @@ class ShutdownDrainIT {
             InputStream in = inRequest.getInputStream();
             byte[] body = BODY.getBytes(StandardCharsets.US_ASCII);
             // 100-continue shows the server has the request's head before close() starts
-            out.write(("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            out.write(("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                    + "Content-Type: application/json\r\n"
                     + "Expect: 100-continue\r\nContent-Length: " + body.length + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(body, 0, 10);
@@ -81,7 +82,8 @@ class ShutdownDrainIT {
     void requestThatNeverCompletesIsCutAtTheDrainDeadline() throws Exception {
         MerlinServer server = new MerlinServer(config()).start();
         try (Socket stuck = connect(server)) {
-            stuck.getOutputStream().write(("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+            stuck.getOutputStream().write(("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                    + "Expect: 100-continue\r\n"
                     + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             assertEquals(100, RawHttp.readInterim(stuck.getInputStream()));
             long start = System.nanoTime();
@@ -99,7 +101,8 @@ class ShutdownDrainIT {
         // the request deadline is longer than the drain, so only the drain can end the stuck request
         return new MerlinConfig(new ServerConfig(0, 2, null, null, null, 30, null, 30, DRAIN_SECONDS),
                 RequestLimitsConfig.defaults(), dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L))
+                .withSellers(java.util.List.of(DemoSeller.SELLER)).validate();
     }
 
     private static Socket connect(MerlinServer server) throws IOException {

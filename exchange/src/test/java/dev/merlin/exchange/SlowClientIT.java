@@ -54,7 +54,8 @@ class SlowClientIT {
             head = "GET /health HTTP/1.1\r\nHost: x\r\n";
             piece = "X-Drip: 1\r\n";
         } else {
-            head = "POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            head = "POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                    + "Content-Type: application/json\r\n"
                     + "Content-Length: 4096\r\n\r\n{\"id\":\"";
             piece = "a";
         }
@@ -146,7 +147,8 @@ class SlowClientIT {
     private MerlinConfig config() {
         return new MerlinConfig(new ServerConfig(0, 2, null, null, null, IDLE_TIMEOUT_SECONDS, MAX_CONNECTIONS,
                 REQUEST_TIMEOUT_SECONDS, null), RequestLimitsConfig.defaults(), dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L))
+                .withSellers(java.util.List.of(DemoSeller.SELLER)).validate();
     }
 
     private static Socket connect(MerlinServer server) throws IOException {

@@ -40,6 +40,8 @@ import org.HdrHistogram.Recorder;
  */
 public final class HttpLoadClient implements AutoCloseable {
 
+    /** Every request comes from the embedded demo's seller {@code demo-ssp} (Merlin answers 401 to strangers). */
+    static final String SELLER_AUTHORIZATION = "Bearer demo-ssp-token";
     private static final int MAX_RESPONSE_BYTES = 1 << 20;
     private static final long CONNECT_TIMEOUT_MILLIS = 5_000;
 
@@ -153,6 +155,7 @@ public final class HttpLoadClient implements AutoCloseable {
                 headers[i] = new DefaultHttpHeaders()
                         .set(HttpHeaderNames.HOST, "127.0.0.1:" + port)
                         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                        .set(HttpHeaderNames.AUTHORIZATION, SELLER_AUTHORIZATION)
                         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             }
         }

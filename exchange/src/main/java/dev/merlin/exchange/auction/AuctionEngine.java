@@ -86,6 +86,8 @@ public final class AuctionEngine {
     private final long[] wonThisRequest;
     private final int[] requestWins;
     private final long[] requestSpendMicros;
+    /** Whether Merlin's links can be https: without, a secure imp gets no bid (its markup would load http://). */
+    private boolean canLinkSecurely = true;
 
     /** An engine over a catalog; {@code takeRate} is the exchange's share of each price. */
     public AuctionEngine(CampaignCatalog catalog, Currencies currencies, double takeRate, SpendView spend,
@@ -110,6 +112,15 @@ public final class AuctionEngine {
     }
 
     /**
+     * Tells the engine whether Merlin's own links can be https ({@code NoticeUrls#canLinkSecurely}); when not, it
+     * bids on no secure imp ({@link AuctionResult#NO_SECURE_URL}). Set once, before the first auction.
+     */
+    public AuctionEngine canLinkSecurely(boolean canLink) {
+        this.canLinkSecurely = canLink;
+        return this;
+    }
+
+    /**
      * Runs the auction.
      *
      * @param request         a decoded, validated request
@@ -127,7 +138,12 @@ public final class AuctionEngine {
         }
         List<Imp> imps = request.imp;
         for (int i = 0; i < imps.size(); i++) {
-            auctionImp(request, imps.get(i), i, segments, userHash, nowEpochSeconds, out);
+            Imp imp = imps.get(i);
+            if (!canLinkSecurely && imp.secure != null && imp.secure == 1) {
+                out.noBid(AuctionResult.NO_SECURE_URL);
+                continue;
+            }
+            auctionImp(request, imp, i, segments, userHash, nowEpochSeconds, out);
         }
     }
 

@@ -14,6 +14,8 @@ public final class AuctionResult {
     public static final int NO_ELIGIBLE = 1;
     /** No bid: a floor or response currency the exchange cannot convert. */
     public static final int UNKNOWN_CURRENCY = 2;
+    /** No bid: a secure imp ({@code imp.secure=1}) and no https URL for Merlin's links in its markup and notices. */
+    public static final int NO_SECURE_URL = 3;
 
     private final int[] impIndex;
     private final Campaign[] campaign;

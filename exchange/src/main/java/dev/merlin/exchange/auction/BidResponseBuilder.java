@@ -46,6 +46,15 @@ public final class BidResponseBuilder {
      */
     public BidResponse build(BidRequest request, AuctionResult result, String currency, long userHash,
                              long nowEpochSeconds) {
+        return build(request, result, currency, null, userHash, nowEpochSeconds);
+    }
+
+    /**
+     * The response for a result with at least one winner, sold by {@code sellerId} (signed into every link; null:
+     * none). A secure imp's links are https: the auction bids on one only when {@link NoticeUrls#canLinkSecurely}.
+     */
+    public BidResponse build(BidRequest request, AuctionResult result, String currency, String sellerId,
+                             long userHash, long nowEpochSeconds) {
         boolean isTest = request.test != null && request.test == 1;
         BidResponse response = new BidResponse();
         response.id = request.id;
@@ -78,7 +87,7 @@ public final class BidResponseBuilder {
                 bid.dealid = imp.pmp.deals.get(result.dealIndex(i)).id;
             }
             NoticeUrls.Links links = urls.links(request.id, imp.id, campaign, creative, nowEpochSeconds,
-                    result.priceMicros(i), currency, userHash, isTest);
+                    result.priceMicros(i), currency, sellerId, userHash, isTest, imp.secure != null && imp.secure == 1);
             bid.nurl = links.win();
             bid.burl = links.bill();
             bid.lurl = links.loss();

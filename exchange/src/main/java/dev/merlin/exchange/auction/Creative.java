@@ -47,8 +47,9 @@ public final class Creative {
         this.cat = config.cat().toArray(new String[0]);
         this.attr = config.attr().stream().mapToInt(Integer::intValue).toArray();
         this.bundle = config.bundle();
-        this.secureMarkup = config.markup() == null
-                || !config.markup().toLowerCase(java.util.Locale.ROOT).contains("http://");
+        String lower = config.markup() == null ? "" : config.markup().toLowerCase(java.util.Locale.ROOT);
+        // as Prebid Server's secure-markup check reads it: a plain-http URL, written out or URL-encoded
+        this.secureMarkup = !lower.contains("http://") && !lower.contains("http%3a");
         this.catList = config.cat().isEmpty() ? null : List.copyOf(config.cat());
         this.attrList = config.attr().isEmpty() ? null : List.copyOf(config.attr());
     }

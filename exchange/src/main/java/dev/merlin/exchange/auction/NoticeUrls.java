@@ -14,21 +14,36 @@ import javax.crypto.spec.SecretKeySpec;
  * secret: {@code rid}, {@code iid}, {@code c}, {@code cr} identify the impression; {@code bt} (the auction's time,
  * epoch seconds: how late a notice is), {@code bp} (Merlin's bid price, exchange-currency micros, net of the take
  * rate: what it offered the seller) and {@code bc} (the currency the response priced the bid in) are what the
- * notice needs to charge without guessing; then {@code u}, {@code t}, {@code np} when present. So a notice for an
+ * notice needs to charge without guessing; {@code s}, the seller the request came from (its sellers.json id: whose
+ * inventory it was, for the payout); then {@code u}, {@code t}, {@code np} when present. So a notice for an
  * impression Merlin never bid on — a forged URL — or with its time or price altered charges nothing. The standard
  * OpenRTB macros ({@code ${AUCTION_PRICE}}, {@code ${AUCTION_CURRENCY}}, {@code ${AUCTION_LOSS}} …) follow the
  * signature, unsigned, for the seller to fill:
- * {@code /bill?rid=R&iid=I&c=C&cr=CR&bt=1781524800&bp=1000000&bc=JPY&np=1&sig=S&…&price=${AUCTION_PRICE}…}.
+ * {@code /bill?rid=R&iid=I&c=C&cr=CR&bt=1781524800&bp=1000000&bc=JPY&s=demo-ssp&np=1&sig=S&…
+ * &price=${AUCTION_PRICE}…}.
+ *
+ * <p>The links of a secure imp ({@code imp.secure=1}) are under the secure base URL ({@code https://}); without
+ * one, {@link #canLinkSecurely} is false and the auction does not bid on secure imps.
  */
 public final class NoticeUrls {
 
     private final String base;
+    private final String secureBase;
     private final SecretKeySpec key;
     private final ThreadLocal<Mac> macs;
 
-    /** Links under {@code publicUrl}, signed with {@code secret}. */
+    /** Links under {@code publicUrl} (secure ones too when it is https), signed with {@code secret}. */
     public NoticeUrls(String publicUrl, byte[] secret) {
-        this.base = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
+        this(publicUrl, publicUrl.regionMatches(true, 0, "https://", 0, 8) ? publicUrl : null, secret);
+    }
+
+    /**
+     * Links under {@code publicUrl}, those of secure imps under {@code secureUrl} (an https URL, or null when there
+     * is none), signed with {@code secret}.
+     */
+    public NoticeUrls(String publicUrl, String secureUrl, byte[] secret) {
+        this.base = withoutSlash(publicUrl);
+        this.secureBase = secureUrl == null ? null : withoutSlash(secureUrl);
         this.key = new SecretKeySpec(secret.clone(), "HmacSHA256");
         this.macs = ThreadLocal.withInitial(() -> {
             try {
@@ -39,6 +54,15 @@ public final class NoticeUrls {
                 throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
             }
         });
+    }
+
+    private static String withoutSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    /** Whether links for secure imps can be made: an https base URL is configured. */
+    public boolean canLinkSecurely() {
+        return secureBase != null;
     }
 
     /** The four links of one bid, signed once. */
@@ -56,8 +80,25 @@ public final class NoticeUrls {
      */
     public Links links(String requestId, String impId, Campaign campaign, Creative creative, long auctionEpochSeconds,
                        long bidPriceMicros, String currency, long userHash, boolean isTest) {
+        return links(requestId, impId, campaign, creative, auctionEpochSeconds, bidPriceMicros, currency, null,
+                userHash, isTest, false);
+    }
+
+    /**
+     * The links of one bid sold by {@code sellerId} (signed in as {@code s}; null: none), under the secure base URL
+     * when {@code isSecure} (the imp's {@code secure=1}).
+     *
+     * @throws IllegalStateException when {@code isSecure} and {@link #canLinkSecurely} is false
+     */
+    public Links links(String requestId, String impId, Campaign campaign, Creative creative, long auctionEpochSeconds,
+                       long bidPriceMicros, String currency, String sellerId, long userHash, boolean isTest,
+                       boolean isSecure) {
+        if (isSecure && secureBase == null) {
+            throw new IllegalStateException("no https URL for the links of a secure imp (exchange.securePublicUrl)");
+        }
+        String base = isSecure ? secureBase : this.base;
         String query = query(requestId, impId, campaign.id(), creative.id(),
-                priced(auctionEpochSeconds, bidPriceMicros, currency) + tracking(userHash, isTest));
+                priced(auctionEpochSeconds, bidPriceMicros, currency) + seller(sellerId) + tracking(userHash, isTest));
         String signed = query + "&sig=" + signature(query);
         return new Links(
                 base + "/win?" + signed
@@ -74,6 +115,11 @@ public final class NoticeUrls {
         return "&bt=" + auctionEpochSeconds + "&bp=" + bidPriceMicros + "&bc=" + encode(currency);
     }
 
+    /** The signed seller parameter, as {@link #verify} expects it after bc: {@code &s=} when there is a seller. */
+    static String seller(String sellerId) {
+        return sellerId == null ? "" : "&s=" + encode(sellerId);
+    }
+
     /** The signed optional parameters, in the order {@link #verify} expects them: u or np, then t. */
     static String tracking(long userHash, boolean isTest) {
         String user = userHash == 0 ? "&np=1" : "&u=" + Long.toHexString(userHash);
@@ -82,7 +128,8 @@ public final class NoticeUrls {
 
     /**
      * Whether {@code sig} signs these parameters (as they arrived, decoded); {@code extra} is
-     * {@code &bt=..&bp=..&bc=..}, then {@code &u=..} or {@code &np=1}, then {@code &t=1}, for those present.
+     * {@code &bt=..&bp=..&bc=..}, then {@code &s=..}, then {@code &u=..} or {@code &np=1}, then {@code &t=1}, for
+     * those present.
      */
     public boolean verify(String requestId, String impId, String campaignId, String creativeId, String extra,
                           String sig) {

@@ -5,11 +5,14 @@ package dev.merlin.exchange.events;
  * renumber or reuse a code; add new types at the end with the next code.
  */
 public enum EventType {
-    /** An auction's outcome. */
+    /**
+     * An auction's outcome: {@code rid} (the request id), {@code s} (the seller it came from, its sellers.json id),
+     * {@code bids}, and for a bid the first winner's {@code c} (campaign) and {@code price} (micros).
+     */
     AUCTION(1),
-    /** A win notice. */
+    /** A win notice: {@code rid}, {@code iid}, {@code c}, {@code cr}, {@code outcome}, {@code charged_micros}. */
     WIN(2),
-    /** A billing notice (an impression). */
+    /** A billing notice (an impression), with the fields of {@link #WIN}. */
     BILL(3),
     /** A loss notice. */
     LOSS(4),

@@ -48,6 +48,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * kind 1 LONG:   value (int64)
  * kind 2 STRING: byte length m (uint16), then m bytes of UTF-8 (unpaired surrogates become '?')
  * kind 3 NULL:   nothing (a null string)
+ *
+ * An AUCTION event, for example (the fields each type carries are listed on {@link EventType}):
+ * +---------------------------------------------------------------+
+ * | millis | 1 | 5 | 0 | STR "rid" | STR "s" (seller id) | LONG "bids" | STR "c" | LONG "price" |
+ * +---------------------------------------------------------------+
  * </pre>
  */
 public final class EventWriter {

@@ -1,5 +1,6 @@
 package dev.merlin.exchange.http;
 
+import dev.merlin.config.SellerConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.AuctionEngine;
 import dev.merlin.exchange.auction.AuctionResult;
@@ -45,7 +46,8 @@ final class AuctionEndpoint {
         ThreadState(ExchangeRuntime runtime) {
             this.decoder = new BidRequestDecoder(runtime.config().requests().toDecodeLimits());
             this.engine = new AuctionEngine(runtime.catalog(), runtime.currencies(),
-                    runtime.config().exchange().takeRate(), runtime.spend(), runtime.frequency());
+                    runtime.config().exchange().takeRate(), runtime.spend(), runtime.frequency())
+                    .canLinkSecurely(runtime.noticeUrls().canLinkSecurely());
             this.result = new AuctionResult(runtime.config().requests().maxImps());
             this.body = new byte[Math.min(runtime.config().server().maxBodyBytes(), 64 * 1024)];
         }
@@ -68,6 +70,11 @@ final class AuctionEndpoint {
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        // the seller gate refused strangers before their body was read; this resolves who it was
+        SellerConfig seller = SellerGate.seller(runtime.sellers(), request.headers(), ctx.channel().remoteAddress());
+        if (seller == null) {
+            return SellerGate.unauthorized(ctx, metrics, request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        }
         ThreadState state = states.get();
         ByteBuf body = request.content();
         int length = body.readableBytes();
@@ -92,10 +99,11 @@ final class AuctionEndpoint {
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage(), e.path());
         }
         metrics.bidRequestAccepted();
-        return auction(ctx, bidRequest, state);
+        return auction(ctx, bidRequest, seller.id(), state);
     }
 
-    private FullHttpResponse auction(ChannelHandlerContext ctx, BidRequest request, ThreadState state) {
+    private FullHttpResponse auction(ChannelHandlerContext ctx, BidRequest request, String sellerId,
+                                     ThreadState state) {
         long now = runtime.nowEpochSeconds();
         String currency = runtime.responses().responseCurrency(request);
         if (currency == null) {
@@ -122,7 +130,7 @@ final class AuctionEndpoint {
         long userHash = UserKeys.hash(userKey);
         AuctionResult result = state.result;
         state.engine.run(request, segments, userHash, now, result);
-        logAuction(request, result, now);
+        logAuction(request, sellerId, result, now);
         if (result.count() == 0) {
             metrics.noBid(noBidLabel(result.noBidReason()));
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
@@ -130,7 +138,7 @@ final class AuctionEndpoint {
         metrics.bids(result.count());
         ByteBuf content = ctx.alloc().buffer(1024);
         try (ByteBufOutputStream out = new ByteBufOutputStream(content)) {
-            encoder.encode(runtime.responses().build(request, result, currency, userHash, now), out);
+            encoder.encode(runtime.responses().build(request, result, currency, sellerId, userHash, now), out);
         } catch (IOException | RuntimeException e) {
             content.release();
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
@@ -144,11 +152,12 @@ final class AuctionEndpoint {
         return response;
     }
 
-    /** The auction outcome to the event log: request id, bids, and the first winner with its price. */
-    private void logAuction(BidRequest request, AuctionResult result, long nowEpochSeconds) {
+    /** The auction outcome to the event log: request id, seller, bids, and the first winner with its price. */
+    private void logAuction(BidRequest request, String sellerId, AuctionResult result, long nowEpochSeconds) {
         EventLog log = runtime.events();
         EventWriter event = log.begin(EventType.AUCTION, nowEpochSeconds * 1000L)
                 .put("rid", request.id)
+                .put("s", sellerId)
                 .put("bids", result.count());
         if (result.count() > 0) {
             event.put("c", result.campaign(0).id()).put("price", result.priceMicros(0));
@@ -160,6 +169,7 @@ final class AuctionEndpoint {
         switch (reason) {
             case AuctionResult.NO_ELIGIBLE: return "no_eligible";
             case AuctionResult.UNKNOWN_CURRENCY: return "unknown_currency";
+            case AuctionResult.NO_SECURE_URL: return "no_secure_url";
             default: return "no_candidates";
         }
     }

@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
 final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     static final String AUCTION_PATH = "/openrtb2/auction";
+    static final String SELLERS_JSON_PATH = "/sellers.json";
 
     /** Requests read while a report is answered off the event loop; present only then. */
     private static final AttributeKey<ArrayDeque<FullHttpRequest>> HELD = AttributeKey.valueOf("merlin.held");
@@ -59,6 +60,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final PrivacyEndpoints privacy;
     private final ExchangeMetrics metrics;
     private final java.util.concurrent.Executor slowWork;
+    private final String sellersJson;
     private final Set<Class<?>> loggedCauses = ConcurrentHashMap.newKeySet();
 
     ExchangeHandler(ExchangeRuntime runtime) {
@@ -71,6 +73,15 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         this.privacy = new PrivacyEndpoints(runtime);
         this.metrics = runtime.metrics();
         this.slowWork = runtime.slowWork();
+        this.sellersJson = dev.merlin.exchange.sellers.SellersJson.render(runtime.config().exchange(),
+                runtime.config().sellers());
+    }
+
+    /** {@code GET /sellers.json}: public, cacheable for an hour, as crawlers of sellers.json expect. */
+    private FullHttpResponse sellersJson(ChannelHandlerContext ctx) {
+        FullHttpResponse response = HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sellersJson);
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, "public, max-age=3600");
+        return response;
     }
 
     @Override
@@ -166,6 +177,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 }
                 break;
             case "/reports/campaigns":
+            case ReportsEndpoint.SELLERS_PATH:
                 if (method != HttpMethod.GET) {
                     methodNotAllowed(ctx, "GET, HEAD");
                 } else {
@@ -177,6 +189,13 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     methodNotAllowed(ctx, "GET, POST");
                 } else {
                     ctx.write(privacy.optOut(ctx, request));
+                }
+                break;
+            case SELLERS_JSON_PATH:
+                if (method != HttpMethod.GET) {
+                    methodNotAllowed(ctx, "GET, HEAD");
+                } else {
+                    ctx.write(sellersJson(ctx));
                 }
                 break;
             case "/health":
@@ -223,7 +242,11 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 ctx.write(metricsResponse(ctx));
                 return true;
             case "/reports/campaigns":
+            case ReportsEndpoint.SELLERS_PATH:
                 offload(ctx, request);
+                return true;
+            case SELLERS_JSON_PATH:
+                ctx.write(sellersJson(ctx));
                 return true;
             default:
                 if (path.startsWith(PrivacyEndpoints.USERS_PREFIX)) {

@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One connection's pipeline: request deadline → HTTP codec → flow control → keep-alive → idle timeout → gzip/deflate
- * request bodies → bounded aggregation → the exchange handler. At most {@code server.maxConnections} are open: one
+ * One connection's pipeline: request deadline → HTTP codec → flow control → keep-alive → idle timeout →
+ * seller gate (an auction request from no known seller is refused before its body is read) → gzip/deflate request
+ * bodies → bounded aggregation → the exchange handler. At most {@code server.maxConnections} are open: one
  * more is closed as soon as it is accepted.
  *
  * <p>Flow control: the codec decodes every request of a read at once; {@link FlowControlHandler} passes them on only
@@ -42,6 +43,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     private final ServerConfig server;
     private final ExchangeMetrics metrics;
     private final ExchangeHandler handler;
+    private final dev.merlin.exchange.sellers.Sellers sellers;
     private final AtomicInteger openConnections = new AtomicInteger();
     private final ChannelGroup connections = new DefaultChannelGroup("merlin-connections", GlobalEventExecutor.INSTANCE);
 
@@ -50,6 +52,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
         this.server = runtime.config().server();
         this.metrics = runtime.metrics();
         this.handler = new ExchangeHandler(runtime);
+        this.sellers = runtime.sellers();
     }
 
     @Override
@@ -101,6 +104,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
         pipeline.addLast("flow", new FlowControlHandler());
         pipeline.addLast("keepAlive", new HttpServerKeepAliveHandler());
         pipeline.addLast("idle", new IdleStateHandler(0, 0, server.idleTimeoutSeconds(), TimeUnit.SECONDS));
+        pipeline.addLast("sellers", new SellerGate(sellers, metrics));
         pipeline.addLast("decompressor", new HttpContentDecompressor(false, server.maxBodyBytes()));
         pipeline.addLast("aggregator", new BoundedAggregator(server.maxBodyBytes(), metrics));
         pipeline.addLast("exchange", handler);

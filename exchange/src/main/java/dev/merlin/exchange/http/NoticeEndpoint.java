@@ -101,6 +101,10 @@ final class NoticeEndpoint {
                 runtime.frequency().record(userHash, campaign, now);
             }
             runtime.tracking().impression(campaign, userHash, now);
+            String sellerId = QueryParams.first(params, "s");
+            if (sellerId != null) {
+                runtime.sellerStats().charged(sellerId, chargeMicros, payoutMicros(chargeMicros), now);
+            }
         }
         String outcome = charge.name().toLowerCase(java.util.Locale.ROOT);
         runtime.metrics().notice(kind, outcome);
@@ -166,6 +170,12 @@ final class NoticeEndpoint {
         return cpmMicros / 1000L;
     }
 
+    /** What the seller's publisher is paid for an impression the advertiser paid {@code grossMicros} for. */
+    long payoutMicros(long grossMicros) {
+        return grossMicros / 1_000_000L * keepPartsPerMillion
+                + grossMicros % 1_000_000L * keepPartsPerMillion / 1_000_000L;
+    }
+
     /** {@code netMicros / keep}, rounded up, without the overflow of {@code netMicros x 10^6}. */
     static long grossUpMicros(long netMicros, long keepPartsPerMillion) {
         long whole = netMicros / keepPartsPerMillion;
@@ -196,12 +206,12 @@ final class NoticeEndpoint {
     }
 
     /**
-     * The signed parameters after {@code cr} as {@link NoticeUrls} appends them: {@code &bt=&bp=&bc=}, then
+     * The signed parameters after {@code cr} as {@link NoticeUrls} appends them: {@code &bt=&bp=&bc=&s=}, then
      * {@code &u=} or {@code &np=1}, then t — each when present, so that links from before bt, bp and bc still
      * verify (their loss notices and clicks are answered).
      */
     static String signedExtra(Map<String, List<String>> params) {
-        String priced = signed(params, "bt") + signed(params, "bp") + signed(params, "bc");
+        String priced = signed(params, "bt") + signed(params, "bp") + signed(params, "bc") + signed(params, "s");
         String extra = QueryParams.first(params, "u") != null ? signed(params, "u")
                 : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
         return "1".equals(QueryParams.first(params, "t")) ? priced + extra + "&t=1" : priced + extra;

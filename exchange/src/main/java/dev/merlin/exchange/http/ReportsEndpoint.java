@@ -2,7 +2,9 @@ package dev.merlin.exchange.http;
 
 import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.config.SellerConfig;
 import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.sellers.SellerStats;
 import dev.merlin.exchange.tracking.CampaignStats;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -30,6 +32,7 @@ import java.util.Map;
  */
 final class ReportsEndpoint {
 
+    static final String SELLERS_PATH = "/reports/sellers";
     private static final int MAX_DAYS = 366;
     /** Report days outside these are a mistake (a year typed wrong), answered 400 rather than walked. */
     private static final LocalDate FIRST_DAY = LocalDate.of(2000, 1, 1);
@@ -53,6 +56,9 @@ final class ReportsEndpoint {
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (request.uri().startsWith(SELLERS_PATH)) {
+            return sellers(ctx, request);
+        }
         String token = bearerToken(request);
         String admin = runtime.config().tracking().adminToken();
         boolean isAdmin = admin != null && token != null && constantTimeEquals(admin, token);
@@ -71,23 +77,14 @@ final class ReportsEndpoint {
             return response;
         }
         Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
-        LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(runtime.nowEpochSeconds(), 86_400L));
-        LocalDate from;
-        LocalDate to;
+        DateRange range;
         try {
-            to = params.containsKey("to") ? LocalDate.parse(params.get("to").get(0)) : today;
-            from = params.containsKey("from") ? LocalDate.parse(params.get("from").get(0)) : to.minusDays(6);
-        } catch (DateTimeParseException e) {
-            return badDates(ctx, "from and to must be dates YYYY-MM-DD: " + e.getParsedString());
-        } catch (DateTimeException e) {
-            return badDates(ctx, "from and to must be dates between " + FIRST_DAY + " and " + LAST_DAY);
+            range = range(params);
+        } catch (BadDates e) {
+            return badDates(ctx, e.getMessage());
         }
-        if (from.isBefore(FIRST_DAY) || to.isAfter(LAST_DAY)) {
-            return badDates(ctx, "from and to must be dates between " + FIRST_DAY + " and " + LAST_DAY);
-        }
-        if (to.isBefore(from) || ChronoUnit.DAYS.between(from, to) > MAX_DAYS) {
-            return badDates(ctx, "from must not be after to, and the range is at most " + MAX_DAYS + " days");
-        }
+        LocalDate from = range.from();
+        LocalDate to = range.to();
         String only = params.containsKey("advertiser") ? params.get("advertiser").get(0) : null;
         if (only != null && only.isEmpty()) {
             only = null; // an empty parameter is absent, as on every other endpoint
@@ -112,6 +109,101 @@ final class ReportsEndpoint {
             return HttpResponses.text(ctx.alloc(), HttpResponseStatus.OK, csv(rows), "text/csv; charset=utf-8");
         }
         return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, json(rows, from, to));
+    }
+
+    /** The days a report covers, both included. */
+    record DateRange(LocalDate from, LocalDate to) {
+    }
+
+    /** A report's dates are not a range it can cover: answered 400 with the message. */
+    private static final class BadDates extends Exception {
+        BadDates(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** {@code from} and {@code to} from the query; by default the 7 days to today. */
+    private DateRange range(Map<String, List<String>> params) throws BadDates {
+        LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(runtime.nowEpochSeconds(), 86_400L));
+        LocalDate from;
+        LocalDate to;
+        try {
+            to = params.containsKey("to") ? LocalDate.parse(params.get("to").get(0)) : today;
+            from = params.containsKey("from") ? LocalDate.parse(params.get("from").get(0)) : to.minusDays(6);
+        } catch (DateTimeParseException e) {
+            throw new BadDates("from and to must be dates YYYY-MM-DD: " + e.getParsedString());
+        } catch (DateTimeException e) {
+            throw new BadDates("from and to must be dates between " + FIRST_DAY + " and " + LAST_DAY);
+        }
+        if (from.isBefore(FIRST_DAY) || to.isAfter(LAST_DAY)) {
+            throw new BadDates("from and to must be dates between " + FIRST_DAY + " and " + LAST_DAY);
+        }
+        if (to.isBefore(from) || ChronoUnit.DAYS.between(from, to) > MAX_DAYS) {
+            throw new BadDates("from must not be after to, and the range is at most " + MAX_DAYS + " days");
+        }
+        return new DateRange(from, to);
+    }
+
+    /** One seller on one day: impressions charged, what advertisers paid, what the publisher is owed. */
+    record SellerRow(LocalDate day, String seller, long impressions, long grossMicros, long payoutMicros) {
+    }
+
+    /**
+     * {@code GET /reports/sellers?from=&to=&seller=}: per seller and UTC day, the impressions charged, gross spend
+     * and publisher payout (gross net of the take rate), as JSON or CSV. Admin token only: payouts are the
+     * exchange's books.
+     */
+    private FullHttpResponse sellers(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String token = bearerToken(request);
+        String admin = runtime.config().tracking().adminToken();
+        if (admin == null || token == null || !constantTimeEquals(admin, token)) {
+            runtime.metrics().httpError(401, "report_token");
+            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
+                    "the sellers report needs Authorization: Bearer <admin token>", null);
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
+            return response;
+        }
+        Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
+        DateRange range;
+        try {
+            range = range(params);
+        } catch (BadDates e) {
+            return badDates(ctx, e.getMessage());
+        }
+        String only = params.containsKey("seller") ? params.get("seller").get(0) : null;
+        List<SellerRow> rows = new ArrayList<>();
+        SellerStats stats = runtime.sellerStats();
+        for (LocalDate day = range.from(); !day.isAfter(range.to()); day = day.plusDays(1)) {
+            for (SellerConfig seller : runtime.sellers().all()) {
+                if (only != null && !only.isEmpty() && !only.equals(seller.id())) {
+                    continue;
+                }
+                rows.add(new SellerRow(day, seller.id(), stats.get(seller.id(), SellerStats.Metric.IMPRESSIONS, day),
+                        stats.get(seller.id(), SellerStats.Metric.GROSS_MICROS, day),
+                        stats.get(seller.id(), SellerStats.Metric.PAYOUT_MICROS, day)));
+            }
+        }
+        String currency = runtime.currencies().exchangeCurrency();
+        StringBuilder sb = new StringBuilder(256 + rows.size() * 128);
+        if (request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/csv")) {
+            sb.append("day,seller,impressions,gross,payout,currency\n");
+            for (SellerRow r : rows) {
+                sb.append(r.day).append(',').append(r.seller).append(',').append(r.impressions).append(',')
+                        .append(money(r.grossMicros)).append(',').append(money(r.payoutMicros)).append(',')
+                        .append(currency).append('\n');
+            }
+            return HttpResponses.text(ctx.alloc(), HttpResponseStatus.OK, sb.toString(), "text/csv; charset=utf-8");
+        }
+        sb.append("{\"from\":\"").append(range.from()).append("\",\"to\":\"").append(range.to())
+                .append("\",\"currency\":\"").append(currency).append("\",\"rows\":[");
+        for (int i = 0; i < rows.size(); i++) {
+            SellerRow r = rows.get(i);
+            sb.append(i > 0 ? "," : "").append("{\"day\":\"").append(r.day).append("\",\"seller\":");
+            HttpResponses.appendJsonString(sb, r.seller);
+            sb.append(",\"impressions\":").append(r.impressions).append(",\"gross\":").append(money(r.grossMicros))
+                    .append(",\"payout\":").append(money(r.payoutMicros)).append('}');
+        }
+        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sb.append("]}").toString());
     }
 
     private FullHttpResponse badDates(ChannelHandlerContext ctx, String message) {

@@ -32,6 +32,7 @@ public final class ExchangeMetrics {
     private final Counter noticeUserRefusals;
     private final CounterDataPoint[] contextual;
     private final Counter activity;
+    private final Counter unauthorized;
 
     /** Registers every counter in a registry of its own (several servers may run in one JVM, as in tests). */
     public ExchangeMetrics() {
@@ -51,6 +52,11 @@ public final class ExchangeMetrics {
         for (ErrorReason reason : reasons) {
             bidRequestsRejected[reason.ordinal()] = rejected.labelValues(reason.label());
         }
+        unauthorized = Counter.builder()
+                .name("merlin_bid_requests_unauthorized_total")
+                .help("Bid requests from no known seller, answered 401 before their body was read, by reason")
+                .labelNames("reason")
+                .register(registry);
         httpErrors = Counter.builder()
                 .name("merlin_http_errors_total")
                 .help("HTTP requests answered with an error status, by status and cause")
@@ -66,7 +72,7 @@ public final class ExchangeMetrics {
                 .help("Valid bid requests answered 204, by reason")
                 .labelNames("reason")
                 .register(registry);
-        for (String reason : new String[] {"no_candidates", "no_eligible", "unknown_currency"}) {
+        for (String reason : new String[] {"no_candidates", "no_eligible", "unknown_currency", "no_secure_url"}) {
             noBidReasons.put(reason, noBids.labelValues(reason));
         }
         bids = Counter.builder()
@@ -216,6 +222,16 @@ public final class ExchangeMetrics {
     /** An HTTP-level error answered with {@code status} (not a rejected bid request: those count by reason). */
     public void httpError(int status, String cause) {
         httpErrors.labelValues(Integer.toString(status), cause).inc();
+    }
+
+    /** A bid request from no known seller ({@code no_credentials}, {@code unknown_token}), answered 401. */
+    public void bidRequestUnauthorized(String reason) {
+        unauthorized.labelValues(reason).inc();
+    }
+
+    /** Bid requests refused so far as from no known seller, for {@code reason}. */
+    public long bidRequestsUnauthorized(String reason) {
+        return (long) unauthorized.labelValues(reason).get();
     }
 
     /** HTTP-level errors so far with this status and cause. */

@@ -251,6 +251,19 @@ class AuctionEngineTargetingTest {
         assertEquals("none", auction.winner(request));
     }
 
+    /** Prebid Server's secure-markup check also refuses a URL-encoded {@code http%3A}: a redirect through one. */
+    @Test
+    void aSecureImpressionRefusesAUrlEncodedPlainHttpAssetToo() {
+        Auction auction = new Auction(config(0, campaign("plain").bid(3)
+                .creative("id: encoded-http, format: banner, w: 300, h: 250,"
+                        + " markup: '<img src=\"https://r.example/?u=http%3A%2F%2Fcdn.example%2Fa.jpg\"/>'")));
+        BidRequest request = siteBanner();
+        request.imp.get(0).secure = 1;
+        assertEquals("none", auction.winner(request));
+        request.imp.get(0).secure = 0;
+        assertEquals("plain:encoded-http", auction.winner(request));
+    }
+
     @Test
     void configuredWwwDomainMatchesBareSiteDomain() {
         Auction auction = new Auction(config(0,

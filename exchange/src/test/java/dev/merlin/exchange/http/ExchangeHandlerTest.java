@@ -9,6 +9,7 @@ import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.RequestLimitsConfig;
 import dev.merlin.config.ServerConfig;
 import dev.merlin.config.StoresConfig;
+import dev.merlin.exchange.DemoSeller;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.protocol.ErrorReason;
@@ -50,7 +51,8 @@ class ExchangeHandlerTest {
     void open() {
         MerlinConfig config = new MerlinConfig(new ServerConfig(0, 1, MAX_BODY, 1024, 2048, 60, null, null, null),
                 RequestLimitsConfig.defaults(), dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+        config = DemoSeller.with(config).validate();
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);
         channel = new EmbeddedChannel();
@@ -295,13 +297,15 @@ class ExchangeHandlerTest {
 
     @Test
     void expectContinueWithABodyOverTheLimitGetsOurJson413() {
-        Response r = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        Response r = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json\r\n"
                 + "Expect: 100-continue\r\nContent-Length: 10000000\r\n\r\n"));
         assertEquals(413, r.status);
         assertEquals("application/json", r.headers.get("content-type"), "the 413 must say why: " + r.headers);
         assertTrue(r.body.contains("larger than " + MAX_BODY), r.body);
         assertTrue(channel.isOpen(), "the body was never sent: the connection carries on");
-        Response continued = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+        Response continued = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json"
                 + "\r\nExpect: 100-continue\r\nContent-Length: " + VALID.length() + "\r\n\r\n"));
         assertEquals(100, continued.status, "a body within the limit is invited");
         assertEquals(204, send(raw(VALID)).status);
@@ -331,7 +335,7 @@ class ExchangeHandlerTest {
     }
 
     private static byte[] post(byte[] body, String contentType, String contentEncoding) {
-        StringBuilder head = new StringBuilder("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n");
+        StringBuilder head = new StringBuilder("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER);
         if (contentType != null) {
             head.append("Content-Type: ").append(contentType).append("\r\n");
         }

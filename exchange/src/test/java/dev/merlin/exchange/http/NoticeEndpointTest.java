@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
+import dev.merlin.exchange.DemoSeller;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.SpendLedger;
@@ -67,7 +68,8 @@ class NoticeEndpointTest {
                 + "          - {id: ad, format: banner, w: 300, h: 250, markup: '<a href=\"${CLICK_URL}\">x</a>',"
                 + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
         MerlinConfig config = ConfigLoader.parse(yaml, "test").withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L))
+                .withSellers(java.util.List.of(DemoSeller.SELLER)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
         channel = new EmbeddedChannel();
         new HttpPipeline(runtime).configure(channel.pipeline());
@@ -91,7 +93,8 @@ class NoticeEndpointTest {
                 + "\"site\":{\"domain\":\"p.example\"},"
                 + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"bidfloorcur\":\"USD\","
                 + "\"banner\":{\"w\":300,\"h\":250}}]}";
-        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json\r\n"
                 + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body);
         assertTrue(response.startsWith("HTTP/1.1 200"), response);
         JsonNode root = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
@@ -141,12 +144,13 @@ class NoticeEndpointTest {
     void signedParametersCannotBeSmuggledInsideAnotherValue() throws Exception {
         String body = "{\"id\":\"rt\",\"test\":1,\"at\":2,\"cur\":[\"USD\"],\"site\":{\"domain\":\"p.example\"},"
                 + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"banner\":{\"w\":300,\"h\":250}}]}";
-        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json\r\n"
                 + "Content-Length: " + body.length() + "\r\n\r\n" + body);
         String burl = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4))
                 .get("seatbid").get(0).get("bid").get(0).get("burl").asText();
-        assertTrue(burl.contains("&bc=USD&np=1&t=1&sig="), burl);
-        String smuggled = burl.replace("&bc=USD&np=1&t=1&sig=", "&bc=USD%26np%3D1%26t%3D1&sig=");
+        assertTrue(burl.contains("&bc=USD&s=demo-ssp&np=1&t=1&sig="), burl);
+        String smuggled = burl.replace("&s=demo-ssp&np=1&t=1&sig=", "&s=demo-ssp%26np%3D1%26t%3D1&sig=");
         assertTrue(get(filled(smuggled, "1.00")).startsWith("HTTP/1.1 403"), "the altered link must not verify");
         assertEquals(0, spent(), "a test request spends nothing");
         assertTrue(get(filled(burl, "1.00")).startsWith("HTTP/1.1 204"), "the link as issued verifies");
@@ -214,6 +218,8 @@ class NoticeEndpointTest {
         "&bt=1781524800&,          &bt=1781611200&",    // a day later, to dodge the charge window
         "&bt=1781524800&,          &",
         "&bt=1781524800&bp=1000000&bc=USD&, &",
+        "&s=demo-ssp&,             &s=other-ssp&",       // the seller, whose publisher the payout goes to
+        "&s=demo-ssp&,             &",
     })
     void aLinkWithItsAuctionTimeBidPriceOrCurrencyAlteredOrRemovedIsForbidden(String signed, String altered)
             throws Exception {

@@ -32,6 +32,8 @@ public final class LoopbackExchange implements AutoCloseable {
     public static final String APP_KEY = "demo-sakura-app-key-0001";
     public static final String ADMIN_TOKEN = "demo-admin-token-change-me";
     public static final String KAZE_TOKEN = "demo-kaze-report-token";
+    /** The demo seller {@code demo-ssp}'s bearer token: every auction request here comes from it. */
+    public static final String SELLER_TOKEN = "demo-ssp-token";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public final AtomicLong clock = new AtomicLong(T0);
@@ -79,7 +81,8 @@ public final class LoopbackExchange implements AutoCloseable {
 
     /** POST a bid request. */
     public HttpResponse<byte[]> bid(String json) throws IOException, InterruptedException {
-        return post("/openrtb2/auction", json, "Content-Type", "application/json");
+        return post("/openrtb2/auction", json, "Content-Type", "application/json", "Authorization",
+                "Bearer " + SELLER_TOKEN);
     }
 
     /**

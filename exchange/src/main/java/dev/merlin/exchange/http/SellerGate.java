@@ -1,0 +1,103 @@
+package dev.merlin.exchange.http;
+
+import dev.merlin.config.SellerConfig;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.sellers.Sellers;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.SocketAddress;
+
+/**
+ * Refuses an auction request from no known seller with {@code 401} as soon as its headers arrive: before its body
+ * is decompressed, aggregated or decoded, and before {@code 100 Continue} is sent for it. Its body, if any arrives,
+ * is dropped unread and the connection carries on; a request that expected {@code 100-continue} gets its 401 with
+ * {@code Connection: close}, since whether its body will follow is the client's to decide.
+ *
+ * <p>One instance per connection: it remembers whether it is dropping a refused request's body.
+ */
+final class SellerGate extends ChannelInboundHandlerAdapter {
+
+    static final String REALM = "Bearer realm=\"merlin-auction\"";
+
+    private final Sellers sellers;
+    private final ExchangeMetrics metrics;
+    private boolean isDroppingBody;
+
+    SellerGate(Sellers sellers, ExchangeMetrics metrics) {
+        this.sellers = sellers;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest request) {
+            isDroppingBody = false;
+            if (request.decoderResult().isSuccess() && request.method() == HttpMethod.POST
+                    && isAuction(request.uri())) {
+                String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+                if (sellers.resolve(authorization, ctx.channel().remoteAddress()) == null) {
+                    refuse(ctx, request, authorization);
+                    isDroppingBody = !(msg instanceof LastHttpContent);
+                    ReferenceCountUtil.release(msg);
+                    return;
+                }
+            }
+        } else if (isDroppingBody && msg instanceof HttpContent) {
+            isDroppingBody = !(msg instanceof LastHttpContent);
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, HttpRequest request, String authorization) {
+        FullHttpResponse response = unauthorized(ctx, metrics, authorization);
+        if (HttpUtil.is100ContinueExpected(request)) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(response);
+        }
+    }
+
+    /** The counted {@code 401} for an auction request from no known seller. */
+    static FullHttpResponse unauthorized(ChannelHandlerContext ctx, ExchangeMetrics metrics, String authorization) {
+        Sellers.Refusal refusal = Sellers.refusal(authorization);
+        metrics.bidRequestUnauthorized(refusal.label());
+        FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
+                refusal == Sellers.Refusal.NO_CREDENTIALS
+                        ? "bid requests need Authorization: Bearer <seller token>, or a source address a seller's"
+                                + " allowFrom holds"
+                        : "the Authorization header names no seller's bearer token", null);
+        response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, REALM);
+        return response;
+    }
+
+    /** The seller of a request that reached the auction endpoint, or null (then answer {@link #unauthorized}). */
+    static SellerConfig seller(Sellers sellers, HttpHeaders headers, SocketAddress remote) {
+        return sellers.resolve(headers.get(HttpHeaderNames.AUTHORIZATION), remote);
+    }
+
+    /** Whether the target routes to the auction, as {@link ExchangeHandler} routes it (absolute form, query). */
+    static boolean isAuction(String uri) {
+        String target = ExchangeHandler.originForm(uri);
+        if (target == null) {
+            return false;
+        }
+        int query = target.indexOf('?');
+        return ExchangeHandler.AUCTION_PATH.length() == (query < 0 ? target.length() : query)
+                && target.startsWith(ExchangeHandler.AUCTION_PATH);
+    }
+}
