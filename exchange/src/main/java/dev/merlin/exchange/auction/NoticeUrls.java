@@ -20,7 +20,8 @@ import javax.crypto.spec.SecretKeySpec;
  * impression Merlin never bid on — a forged URL — or with its time or price altered charges nothing. The standard
  * OpenRTB macros ({@code ${AUCTION_PRICE}}, {@code ${AUCTION_CURRENCY}}, {@code ${AUCTION_LOSS}} …) follow the
  * signature, unsigned, for the seller to fill:
- * {@code /bill?a=18f3a2c0b4500001&rid=R&iid=I&c=C&cr=CR&bt=1781524800&bp=1000000&bc=JPY&np=1&sig=S&…&price=${AUCTION_PRICE}…}.
+ * {@code /bill?a=18f3a2c0b4500001&rid=R&iid=I&c=C&cr=CR&bt=1781524800&bp=1000000&bc=JPY&np=1&sig=S&…
+ * &price=${AUCTION_PRICE}…}.
  */
 public final class NoticeUrls {
 
@@ -84,7 +85,8 @@ public final class NoticeUrls {
 
     /**
      * Whether {@code sig} signs these parameters (as they arrived, decoded; {@code auctionId} null for a link from
-     * before auction ids); {@code extra} is {@code &bt=..&bp=..&bc=..}, then {@code &u=..} or {@code &np=1}, then {@code &t=1}, for those present.
+     * before auction ids); {@code extra} is {@code &bt=..&bp=..&bc=..}, then {@code &u=..} or {@code &np=1}, then
+     * {@code &t=1}, for those present.
      */
     public boolean verify(String auctionId, String requestId, String impId, String campaignId, String creativeId,
                           String extra, String sig) {

@@ -42,8 +42,8 @@ final class ClickEndpoint {
                     "unknown campaign or creative: c and cr must name a creative Merlin served", null);
         }
         String auctionId = QueryParams.first(params, "a");
-        if (!runtime.noticeUrls().verify(auctionId, QueryParams.first(params, "rid"), QueryParams.first(params, "iid"),
-                campaign.id(), creative.id(),
+        if (!runtime.noticeUrls().verify(auctionId, QueryParams.first(params, "rid"),
+                QueryParams.first(params, "iid"), campaign.id(), creative.id(),
                 NoticeEndpoint.signedExtra(params), QueryParams.first(params, "sig"))) {
             runtime.metrics().notice("click", "bad_signature");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,

@@ -189,7 +189,6 @@ final class EventsEndpoint {
                 path);
     }
 
-    /** Why one event cannot be accepted, or null. */
     /** What is wrong with an event's {@code value}, each a counted reason. */
     private enum ValueProblem {
         BAD_VALUE, VALUE_TOO_LARGE;
@@ -216,9 +215,11 @@ final class EventsEndpoint {
         if (currency != null && !runtime.currencies().isKnown(currency)) {
             return null; // refused for its currency
         }
-        return PixelEndpoint.isAboveMaxConversionValue(runtime, amount, currency) ? ValueProblem.VALUE_TOO_LARGE : null;
+        return PixelEndpoint.isAboveMaxConversionValue(runtime, amount, currency) ? ValueProblem.VALUE_TOO_LARGE
+                : null;
     }
 
+    /** Why one event cannot be accepted, or null. */
     private String validate(JsonNode event, long now) {
         JsonNode user = event.get("user");
         if (user == null || !user.isTextual() || user.asText().isEmpty()) {

@@ -17,9 +17,10 @@ import java.util.Map;
 
 /**
  * {@code GET /win}, {@code /bill}, {@code /loss}: the notices a bid's {@code nurl}, {@code burl} and {@code lurl}
- * point at. A win or a bill charges the impression — Merlin's auction id ({@code a}) and the imp id — once, whichever
- * comes first, however often either repeats, within the charge window after its auction, turning the commitment
- * the auction made into spend ({@link SpendLedger#settle}); a loss releases that commitment. It charges at the price the seller filled into {@code ${AUCTION_PRICE}}, read
+ * point at. A win or a bill charges the impression — Merlin's auction id ({@code a}) and the imp id — once,
+ * whichever comes first, however often either repeats, within the charge window after its auction, turning the
+ * commitment the auction made into spend ({@link SpendLedger#settle}); a loss releases that commitment. It charges
+ * at the price the seller filled into {@code ${AUCTION_PRICE}}, read
  * in the bid's own currency and never above the bid's own price: the auction time, price and currency are signed
  * into the link, so the notice never guesses them. A charged notice counts the user's frequency and view only when
  * the user has not opted out and was not erased at or after the auction ({@code bt}, {@link ErasureRegistry}): a
@@ -65,8 +66,9 @@ final class NoticeEndpoint {
         long now = runtime.nowEpochSeconds();
         if ("loss".equals(kind)) {
             boolean released = auctionId != null && runtime.spend().release(auctionId, impId);
-            runtime.metrics().notice(kind, released ? "released" : "recorded");
-            log(EventType.LOSS, requestId, impId, campaign, creativeId, now, "recorded", 0,
+            String outcome = released ? "released" : "recorded";
+            runtime.metrics().notice(kind, outcome);
+            log(EventType.LOSS, requestId, impId, campaign, creativeId, now, outcome, 0,
                     QueryParams.first(params, "loss"));
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }

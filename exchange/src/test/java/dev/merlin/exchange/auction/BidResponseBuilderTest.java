@@ -189,7 +189,8 @@ class BidResponseBuilderTest {
         BidRequest request = request(THREE_IMPS);
         request.test = test;
         Bid bid = bidFor(respond(request, userHash), "i1");
-        String prefix = "?a=" + AuctionIds.format(AUCTION_ID) + "&rid=auction-7&iid=i1&c=mpu&cr=mpu-ad&bt=" + AuctionFixture.NOW + "&bp=1700000&bc=USD"
+        String prefix = "?a=" + AuctionIds.format(AUCTION_ID) + "&rid=auction-7&iid=i1&c=mpu&cr=mpu-ad&bt="
+                + AuctionFixture.NOW + "&bp=1700000&bc=USD"
                 + tracking + "&sig=";
         assertTrue(bid.nurl.startsWith(BASE + "/win" + prefix), bid.nurl);
         assertTrue(bid.burl.startsWith(BASE + "/bill" + prefix), bid.burl);

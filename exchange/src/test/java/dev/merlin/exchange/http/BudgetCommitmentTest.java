@@ -102,7 +102,8 @@ class BudgetCommitmentTest {
     /** The bid of a one-imp auction with request id {@code requestId}, or null for a no-bid. */
     private JsonNode auction(String requestId) throws Exception {
         String body = "{\"id\":\"" + requestId + "\",\"at\":2,\"cur\":[\"USD\"],\"site\":{\"domain\":\"p.example\"},"
-                + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"bidfloorcur\":\"USD\",\"banner\":{\"w\":300,\"h\":250}}]}";
+                + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"bidfloorcur\":\"USD\","
+                + "\"banner\":{\"w\":300,\"h\":250}}]}";
         String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 + "Content-Length: " + body.length() + "\r\n\r\n" + body);
         if (response.startsWith("HTTP/1.1 204")) {
