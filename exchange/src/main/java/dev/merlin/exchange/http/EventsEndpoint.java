@@ -221,6 +221,15 @@ final class EventsEndpoint {
 
     /** Why one event cannot be accepted, or null. */
     private String validate(JsonNode event, long now) {
+        // first, so that an event refused for its value is the one counted by that reason
+        ValueProblem valueProblem = valueProblem(event);
+        if (valueProblem == ValueProblem.BAD_VALUE) {
+            return "value must be a plain, finite decimal number >= 0";
+        }
+        if (valueProblem == ValueProblem.VALUE_TOO_LARGE) {
+            return "value is more than tracking.maxConversionValue (" + runtime.config().tracking().maxConversionValue()
+                    + " " + runtime.currencies().exchangeCurrency() + ")";
+        }
         JsonNode user = event.get("user");
         if (user == null || !user.isTextual() || user.asText().isEmpty()) {
             return "user must be a non-empty string (device IFA or app-scoped id)";
@@ -241,14 +250,6 @@ final class EventsEndpoint {
         String currency = text(event, "currency");
         if (currency != null && !runtime.currencies().isKnown(currency)) {
             return "currency " + currency + " is not one Merlin converts";
-        }
-        ValueProblem valueProblem = valueProblem(event);
-        if (valueProblem == ValueProblem.BAD_VALUE) {
-            return "value must be a plain, finite decimal number >= 0";
-        }
-        if (valueProblem == ValueProblem.VALUE_TOO_LARGE) {
-            return "value is more than tracking.maxConversionValue (" + runtime.config().tracking().maxConversionValue()
-                    + " " + runtime.currencies().exchangeCurrency() + ")";
         }
         JsonNode time = event.get("time");
         if (time != null && !time.isNull()) {
