@@ -17,10 +17,15 @@ import java.util.stream.Collectors;
  * @param attribution    click and view windows, and which events are conversions
  * @param maxBatchEvents most events in one {@code POST /events} batch
  * @param adminToken     bearer token that may read every advertiser's reports (null: none)
+ * @param maxConversionValue the largest conversion {@code value} a pixel hit or app event may report, in the exchange
+ *                       currency (after conversion from its own); a larger one is refused, not clamped
  */
 public record TrackingConfig(List<PixelConfig> pixels, List<EventSourceConfig> eventSources,
                              List<SegmentRuleConfig> segmentRules, AttributionConfig attribution,
-                             Integer maxBatchEvents, String adminToken) {
+                             Integer maxBatchEvents, String adminToken, Double maxConversionValue) {
+
+    /** {@link #maxConversionValue} unless configured: more than any one order, far below an overflow. */
+    public static final double DEFAULT_MAX_CONVERSION_VALUE = 100_000d;
 
     /** Fills unset values with defaults. */
     public TrackingConfig {
@@ -29,11 +34,12 @@ public record TrackingConfig(List<PixelConfig> pixels, List<EventSourceConfig> e
         segmentRules = segmentRules == null ? List.of() : List.copyOf(segmentRules);
         attribution = attribution == null ? AttributionConfig.defaults() : attribution;
         maxBatchEvents = maxBatchEvents == null ? 1_000 : maxBatchEvents;
+        maxConversionValue = maxConversionValue == null ? DEFAULT_MAX_CONVERSION_VALUE : maxConversionValue;
     }
 
     /** Nothing configured. */
     public static TrackingConfig defaults() {
-        return new TrackingConfig(null, null, null, null, null, null);
+        return new TrackingConfig(null, null, null, null, null, null, null);
     }
 
     void validate(String at, List<AdvertiserConfig> advertisers, Map<String, Integer> segmentIds) {
@@ -71,6 +77,7 @@ public record TrackingConfig(List<PixelConfig> pixels, List<EventSourceConfig> e
         }
         attribution.validate(at + ".attribution");
         ConfigChecks.range(at + ".maxBatchEvents", maxBatchEvents, 1, 100_000);
+        ConfigChecks.range(at + ".maxConversionValue", maxConversionValue, 0.01, Money.MAX_AMOUNT);
         if (adminToken != null && adminToken.length() < 16) {
             throw new ConfigException(at + ".adminToken", "value is shorter than 16 characters");
         }

@@ -214,4 +214,18 @@ class ConfigLoaderTest {
         assertEquals(keyPath, e.keyPath(), e.getMessage());
         assertTrue(e.getMessage().contains("value " + value + " is not allowed; expected an integer"), e.getMessage());
     }
+
+    @Test
+    void theLargestConversionValueHasADefaultAndIsBounded() {
+        assertEquals(100_000d, ConfigLoader.loadDefault().tracking().maxConversionValue());
+        assertEquals(100_000d, ConfigLoader.parse("server:\n  port: 9000\n", "test").tracking().maxConversionValue());
+        assertEquals(2_500d, ConfigLoader.parse("tracking:\n  maxConversionValue: 2500\n", "test").validate()
+                .tracking().maxConversionValue());
+        for (String bad : new String[] {"0", "-1", "1e10"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.parse("tracking:\n  maxConversionValue: " + bad + "\n", "test").validate());
+            assertEquals("tracking.maxConversionValue", e.keyPath(), bad);
+            assertTrue(e.getMessage().contains("0.01 to 1000000000"), e.getMessage());
+        }
+    }
 }

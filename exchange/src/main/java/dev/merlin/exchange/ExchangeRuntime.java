@@ -4,6 +4,7 @@ import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.auction.BidResponseBuilder;
 import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.NoticeSecret;
@@ -49,6 +50,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final NoticeUrls noticeUrls;
     private final SegmentStore segments;
     private final SpendLedger spend;
+    private final AuctionIds auctionIds;
     private final FrequencyStore frequency;
     private final CampaignStats stats;
     private final Attribution attribution;
@@ -101,6 +103,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         }
         this.sellers = new Sellers(config.sellers());
         this.responses = new BidResponseBuilder(currencies, noticeUrls);
+        this.auctionIds = new AuctionIds(System.currentTimeMillis());
         StoresConfig stores = config.stores();
         SegmentStoreSettings segmentSettings = SegmentStoreSettings.defaults()
                 .withMaxSegmentsPerUser(stores.maxSegmentsPerUser());
@@ -167,6 +170,11 @@ public final class ExchangeRuntime implements AutoCloseable {
                 erasures::fullRejections);
         metrics.gauge("merlin_erasure_registry_users", "Erased or opted-out users the erasure registry remembers",
                 erasures::size);
+        metrics.counter("merlin_commitment_map_full_rejections_total",
+                "Bids not made because the commitment map was full", spend::commitmentsRefusedFull);
+        metrics.gauge("merlin_open_commitments",
+                "Won imps whose price is committed against their campaign's budgets, awaiting a notice",
+                spend::openCommitments);
         metrics.gauge("merlin_charge_map_impressions",
                 "Impressions the charge-once map remembers (those charged within the charge window)",
                 spend::chargedImpressions);
@@ -227,6 +235,11 @@ public final class ExchangeRuntime implements AutoCloseable {
         return spend;
     }
 
+    /** Issues Merlin's id of each auction. */
+    public AuctionIds auctionIds() {
+        return auctionIds;
+    }
+
     /** The click-once memory. */
     public ClickLedger clicks() {
         return clicks;
@@ -246,7 +259,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** Forgets charged impressions older than the charge window; maintenance, never on an event loop. */
     public long purgeExpiredCharges() {
         return purge("charge-once map", "impressions older than the charge window", "in ten minutes",
-                () -> spend.purgeExpired(epochSecondsClock.getAsLong()));
+                () -> spend.purgeExpired(epochSecondsClock.getAsLong())
+                        + spend.releaseExpiredCommitments(epochSecondsClock.getAsLong()));
     }
 
     /** Forgets clicked impressions older than the charge window; maintenance, never on an event loop. */

@@ -27,9 +27,11 @@ import java.util.Map;
  * {@code clearing ÷ (1 − takeRate)}.
  *
  * <p>The imps of one request are auctioned in order, and each win counts before any notice arrives: a campaign
- * capped at {@code N} per period wins at most {@code N} minus what the user has seen, and a campaign with a daily
- * or total budget wins only imps its budget left still covers at the price it wins each at (an imp it cannot
- * afford is auctioned again without it). Pacing is the ledger's line, checked per imp.
+ * capped at {@code N} per period wins at most {@code N} minus what the user has seen, and each win commits its price
+ * against the campaign's daily and total budgets ({@link SpendView#reserve}), so that a campaign wins only imps its
+ * budget left — after what is spent and what earlier wins, in this request or any other, have committed — still
+ * covers at the price it wins each at (an imp it cannot afford is auctioned again without it). Pacing is the
+ * ledger's line, checked per imp.
  *
  * <p>Allocation-free in steady state; not thread-safe — one engine per event-loop thread.
  */
@@ -79,13 +81,12 @@ public final class AuctionEngine {
     private long bestFloor;
     private long secondNet;
     /**
-     * This request's wins per campaign, so that frequency caps and budgets hold across its imps before any notice
-     * arrives: {@link #requestWins} and {@link #requestSpendMicros} (per-imp charges) are valid where the campaign's
-     * bit in {@link #wonThisRequest} is set, and that bitset is cleared per request.
+     * This request's wins per campaign, so that frequency caps hold across its imps before any notice arrives:
+     * {@link #requestWins} is valid where the campaign's bit in {@link #wonThisRequest} is set, and that bitset is
+     * cleared per request. (Budgets need no such memory: each win is committed in the {@link SpendView}.)
      */
     private final long[] wonThisRequest;
     private final int[] requestWins;
-    private final long[] requestSpendMicros;
     /** Whether Merlin's links can be https: without, a secure imp gets no bid (its markup would load http://). */
     private boolean canLinkSecurely = true;
 
@@ -108,7 +109,6 @@ public final class AuctionEngine {
         this.domainScratch = index.bits();
         this.wonThisRequest = index.bits();
         this.requestWins = new int[catalog.size()];
-        this.requestSpendMicros = new long[catalog.size()];
     }
 
     /**
@@ -346,8 +346,8 @@ public final class AuctionEngine {
         while (best != null) {
             long price = clearingPrice(request, deals);
             long charge = (price * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
-            if (isCoveredByBudget(best, charge)) {
-                countWin(best, charge);
+            if (isCoveredByBudget(best, charge) && spend.reserve(best, charge / 1000L, now)) {
+                countWin(best);
                 out.add(impIndex, best, bestCreative, price, charge, bestDeal);
                 return;
             }
@@ -441,16 +441,15 @@ public final class AuctionEngine {
 
     /**
      * What is left of the campaign's daily and total budgets, micros, after what the ledger has charged and what
-     * this request has already won; {@code Long.MAX_VALUE} without budgets.
+     * open commitments (this request's wins among them) hold; {@code Long.MAX_VALUE} without budgets.
      */
     private long budgetLeftMicros(Campaign campaign) {
         if (campaign.dailyBudgetMicros == Long.MAX_VALUE && campaign.totalBudgetMicros == Long.MAX_VALUE) {
             return Long.MAX_VALUE;
         }
-        long left = Math.min(campaign.dailyBudgetMicros - spend.spentTodayMicros(campaign),
-                campaign.totalBudgetMicros - spend.spentTotalMicros(campaign));
-        int c = campaign.index;
-        return CampaignBits.get(wonThisRequest, c) ? left - requestSpendMicros[c] : left;
+        return Math.min(
+                campaign.dailyBudgetMicros - spend.spentTodayMicros(campaign) - spend.committedTodayMicros(campaign),
+                campaign.totalBudgetMicros - spend.spentTotalMicros(campaign) - spend.committedTotalMicros(campaign));
     }
 
     /** True when the campaign's budget left covers one more imp charged {@code chargeCpmMicros} (a CPM). */
@@ -458,16 +457,14 @@ public final class AuctionEngine {
         return chargeCpmMicros / 1000L <= budgetLeftMicros(campaign);
     }
 
-    /** Counts a win of this request against the campaign's frequency cap and budget. */
-    private void countWin(Campaign campaign, long chargeCpmMicros) {
+    /** Counts a win of this request against the campaign's frequency cap. */
+    private void countWin(Campaign campaign) {
         int c = campaign.index;
         if (!CampaignBits.get(wonThisRequest, c)) {
             CampaignBits.set(wonThisRequest, c);
             requestWins[c] = 0;
-            requestSpendMicros[c] = 0;
         }
         requestWins[c]++;
-        requestSpendMicros[c] += chargeCpmMicros / 1000L;
     }
 
     private void orBannerSizes(Banner banner) {

@@ -42,11 +42,12 @@ public final class BidResponseBuilder {
      * The response for a result with at least one winner.
      *
      * @param userHash        the user's hash for frequency counting on the notices, 0 when user data may not be used
+     * @param auctionId       Merlin's id of this auction ({@link AuctionIds}), signed into the notice links
      * @param nowEpochSeconds the auction's time, signed into the notice links
      */
     public BidResponse build(BidRequest request, AuctionResult result, String currency, long userHash,
-                             long nowEpochSeconds) {
-        return build(request, result, currency, null, userHash, nowEpochSeconds);
+                             long auctionId, long nowEpochSeconds) {
+        return build(request, result, currency, null, userHash, auctionId, nowEpochSeconds);
     }
 
     /**
@@ -54,12 +55,13 @@ public final class BidResponseBuilder {
      * none). A secure imp's links are https: the auction bids on one only when {@link NoticeUrls#canLinkSecurely}.
      */
     public BidResponse build(BidRequest request, AuctionResult result, String currency, String sellerId,
-                             long userHash, long nowEpochSeconds) {
+                             long userHash, long auctionId, long nowEpochSeconds) {
         boolean isTest = request.test != null && request.test == 1;
         BidResponse response = new BidResponse();
         response.id = request.id;
-        // OpenRTB 2.6 fills ${AUCTION_BID_ID} in nurl/burl/lurl from bidid: without it an SSP sends it empty
-        response.bidid = request.id;
+        // OpenRTB 2.6 fills ${AUCTION_BID_ID} in nurl/burl/lurl from bidid: without it an SSP sends it empty; Merlin's
+        // own auction id, unique where the seller's request id need not be
+        response.bidid = AuctionIds.format(auctionId);
         response.cur = currency;
         response.seatbid = new ArrayList<>(2);
         for (int i = 0; i < result.count(); i++) {
@@ -86,7 +88,7 @@ public final class BidResponseBuilder {
             if (result.dealIndex(i) >= 0) {
                 bid.dealid = imp.pmp.deals.get(result.dealIndex(i)).id;
             }
-            NoticeUrls.Links links = urls.links(request.id, imp.id, campaign, creative, nowEpochSeconds,
+            NoticeUrls.Links links = urls.links(auctionId, request.id, imp.id, campaign, creative, nowEpochSeconds,
                     result.priceMicros(i), currency, sellerId, userHash, isTest, imp.secure != null && imp.secure == 1);
             bid.nurl = links.win();
             bid.burl = links.bill();

@@ -11,7 +11,9 @@ import javax.crypto.spec.SecretKeySpec;
  * Builds and verifies the win, billing, loss and click links a bid carries.
  *
  * <p>Merlin's own parameters are signed with an HMAC-SHA256 ({@code sig}, 128 bits) under the exchange's notice
- * secret: {@code rid}, {@code iid}, {@code c}, {@code cr} identify the impression; {@code bt} (the auction's time,
+ * secret: {@code a} (the auction id Merlin issued, {@link AuctionIds}: what charging, clicking and commitments are
+ * keyed on, never the seller's request id), {@code rid}, {@code iid}, {@code c}, {@code cr} identify the impression;
+ * {@code bt} (the auction's time,
  * epoch seconds: how late a notice is), {@code bp} (Merlin's bid price, exchange-currency micros, net of the take
  * rate: what it offered the seller) and {@code bc} (the currency the response priced the bid in) are what the
  * notice needs to charge without guessing; {@code s}, the seller the request came from (its sellers.json id: whose
@@ -19,7 +21,7 @@ import javax.crypto.spec.SecretKeySpec;
  * impression Merlin never bid on — a forged URL — or with its time or price altered charges nothing. The standard
  * OpenRTB macros ({@code ${AUCTION_PRICE}}, {@code ${AUCTION_CURRENCY}}, {@code ${AUCTION_LOSS}} …) follow the
  * signature, unsigned, for the seller to fill:
- * {@code /bill?rid=R&iid=I&c=C&cr=CR&bt=1781524800&bp=1000000&bc=JPY&s=demo-ssp&np=1&sig=S&…
+ * {@code /bill?a=18f3a2c0b4500001&rid=R&iid=I&c=C&cr=CR&bt=1781524800&bp=1000000&bc=JPY&s=demo-ssp&np=1&sig=S&…
  * &price=${AUCTION_PRICE}…}.
  *
  * <p>The links of a secure imp ({@code imp.secure=1}) are under the secure base URL ({@code https://}); without
@@ -74,14 +76,14 @@ public final class NoticeUrls {
      * with the loss reason and the winning price) and the click link {@code ${CLICK_URL}} becomes. They share one
      * signed query: {@code u}, the user's hash for frequency caps and attribution, when user data may be used, else
      * {@code np=1} (the click is counted but not tied to the user); {@code t=1} for test requests, which spend
-     * nothing. {@code auctionEpochSeconds} is when the auction ran, {@code bidPriceMicros} the bid's price
-     * (exchange-currency micros, what the seller is offered) and {@code currency} the response's: they are signed
-     * in, so that a notice never guesses them.
+     * nothing. {@code auctionId} is Merlin's id of the auction ({@link AuctionIds}), {@code auctionEpochSeconds}
+     * when it ran, {@code bidPriceMicros} the bid's price (exchange-currency micros, what the seller is offered) and
+     * {@code currency} the response's: they are signed in, so that a notice never guesses them.
      */
-    public Links links(String requestId, String impId, Campaign campaign, Creative creative, long auctionEpochSeconds,
-                       long bidPriceMicros, String currency, long userHash, boolean isTest) {
-        return links(requestId, impId, campaign, creative, auctionEpochSeconds, bidPriceMicros, currency, null,
-                userHash, isTest, false);
+    public Links links(long auctionId, String requestId, String impId, Campaign campaign, Creative creative,
+                       long auctionEpochSeconds, long bidPriceMicros, String currency, long userHash, boolean isTest) {
+        return links(auctionId, requestId, impId, campaign, creative, auctionEpochSeconds, bidPriceMicros, currency,
+                null, userHash, isTest, false);
     }
 
     /**
@@ -90,14 +92,14 @@ public final class NoticeUrls {
      *
      * @throws IllegalStateException when {@code isSecure} and {@link #canLinkSecurely} is false
      */
-    public Links links(String requestId, String impId, Campaign campaign, Creative creative, long auctionEpochSeconds,
-                       long bidPriceMicros, String currency, String sellerId, long userHash, boolean isTest,
-                       boolean isSecure) {
+    public Links links(long auctionId, String requestId, String impId, Campaign campaign, Creative creative,
+                       long auctionEpochSeconds, long bidPriceMicros, String currency, String sellerId, long userHash,
+                       boolean isTest, boolean isSecure) {
         if (isSecure && secureBase == null) {
             throw new IllegalStateException("no https URL for the links of a secure imp (exchange.securePublicUrl)");
         }
         String base = isSecure ? secureBase : this.base;
-        String query = query(requestId, impId, campaign.id(), creative.id(),
+        String query = query(AuctionIds.format(auctionId), requestId, impId, campaign.id(), creative.id(),
                 priced(auctionEpochSeconds, bidPriceMicros, currency) + seller(sellerId) + tracking(userHash, isTest));
         String signed = query + "&sig=" + signature(query);
         return new Links(
@@ -127,24 +129,24 @@ public final class NoticeUrls {
     }
 
     /**
-     * Whether {@code sig} signs these parameters (as they arrived, decoded); {@code extra} is
-     * {@code &bt=..&bp=..&bc=..}, then {@code &s=..}, then {@code &u=..} or {@code &np=1}, then {@code &t=1}, for
-     * those present.
+     * Whether {@code sig} signs these parameters (as they arrived, decoded; {@code auctionId} null for a link from
+     * before auction ids); {@code extra} is {@code &bt=..&bp=..&bc=..}, then {@code &s=..}, then {@code &u=..} or
+     * {@code &np=1}, then {@code &t=1}, for those present.
      */
-    public boolean verify(String requestId, String impId, String campaignId, String creativeId, String extra,
-                          String sig) {
+    public boolean verify(String auctionId, String requestId, String impId, String campaignId, String creativeId,
+                          String extra, String sig) {
         if (sig == null || requestId == null || impId == null || campaignId == null || creativeId == null) {
             return false;
         }
-        String expected = signature(query(requestId, impId, campaignId, creativeId, extra));
+        String expected = signature(query(auctionId, requestId, impId, campaignId, creativeId, extra));
         return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
                 sig.getBytes(StandardCharsets.US_ASCII));
     }
 
-    private static String query(String requestId, String impId, String campaignId, String creativeId,
-                                String extra) {
-        return "rid=" + encode(requestId) + "&iid=" + encode(impId) + "&c=" + encode(campaignId) + "&cr="
-                + encode(creativeId) + extra;
+    private static String query(String auctionId, String requestId, String impId, String campaignId,
+                                String creativeId, String extra) {
+        return (auctionId == null ? "" : "a=" + encode(auctionId) + "&") + "rid=" + encode(requestId) + "&iid="
+                + encode(impId) + "&c=" + encode(campaignId) + "&cr=" + encode(creativeId) + extra;
     }
 
     private String signature(String query) {

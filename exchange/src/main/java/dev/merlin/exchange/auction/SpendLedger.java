@@ -11,24 +11,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Campaign spend, budgets and pacing, persisted in Chronicle Maps under the data dir so that budgets survive a
- * restart; and the once-only rule: an impression (request id, imp id) is charged at most once, however many win
- * or billing notices arrive for it.
+ * Campaign spend, open commitments, budgets and pacing, persisted in Chronicle Maps under the data dir so that
+ * budgets survive a restart; and the once-only rule: an impression (auction id, imp id) is charged at most once,
+ * however many win or billing notices arrive for it. The auction id is Merlin's own ({@link AuctionIds}, signed into
+ * the links), never the seller's request id.
  *
- * <p>The once-only memory ({@code charged.cm3}: key request id and imp id, value the auction's time) would grow
+ * <p><b>Commitments.</b> Bills lag the auction, so spend alone would let a campaign win far past its budget before
+ * the first bill arrives. Each imp the auction wins is therefore committed at its price to the advertiser
+ * ({@link #reserve}, in memory, on the event loop, without allocating) and recorded ({@link #recordCommitment},
+ * {@code committed.cm3}, right after the auction, before the response is written). A win or bill turns the
+ * commitment into spend at the notice's (clamped) price and releases the rest; a loss notice ({@link #release}) or
+ * the end of the charge window ({@link #releaseExpiredCommitments}, the maintenance purge) releases it whole. Under
+ * each campaign's lock, spend plus open commitments never exceed its daily budget (for auctions run today) nor its
+ * total budget, and pacing reads the same sum. At start the open commitments are read back from the map.
+ *
+ * <p>What a kill -9 can lose: a commitment reserved in memory in the instants before its record was put (the
+ * response had not been written yet, so no notice can come for it); and, for a notice being charged at that
+ * instant, its charge (the commitment record is removed first, so it is lost whole and the advertiser is not
+ * charged, never charged twice). The maps are memory-mapped: what was put survives the process, not the machine.
+ *
+ * <p>The once-only memory ({@code charged.cm3}: key auction id and imp id, value the auction's time) would grow
  * without end, so it is bounded in time: a notice more than the charge window after its auction is refused
  * ({@link Charge#EXPIRED}), and {@link #purgeExpired}, run by the runtime's maintenance thread, removes what is older
  * than the window (plus a little slack). Whatever it removes can no longer be charged, so no impression is charged
  * twice, however late a notice is repeated. The oldest auction time still charged is persisted too, so that a clock
  * set back or a wider window after a restart does not reopen impressions already forgotten.
  *
- * <p>The auction reads in-memory counters ({@link #canSpend}: no allocation, no I/O); charges write through to
- * the map on the notice path. Days are UTC.
+ * <p>Spend is booked on the UTC day of the auction (what a commitment held against). The auction reads in-memory
+ * counters ({@link #canSpend}, {@link #reserve}: no allocation, no I/O); charges write through to the map on the
+ * notice path.
  */
 public final class SpendLedger implements SpendView, AutoCloseable {
 
     static final String SPEND_FILE = "spend.cm3";
     static final String CHARGED_FILE = "charged.cm3";
+    static final String COMMITTED_FILE = "committed.cm3";
     /** Even pacing may run this far ahead of a straight line through the day. */
     static final long PACING_AHEAD_SECONDS = 900;
     /**
@@ -53,11 +70,35 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         REFUSED_FULL
     }
 
+    /**
+     * A charge's outcome and what it charged, micros: the notice's price, at most the commitment it settles; with no
+     * commitment open (released by a loss notice, or lost in a crash) at most what is left of the budgets.
+     */
+    public record Settled(Charge outcome, long chargedMicros) {
+    }
+
+    /**
+     * Spend and open commitments of one campaign, micros, read together under its lock: today's (of auctions run
+     * on the current UTC day) and since the campaign began.
+     */
+    public record Totals(long spentTodayMicros, long committedTodayMicros, long spentTotalMicros,
+                         long committedTotalMicros) {
+    }
+
     private final CampaignCatalog catalog;
     private final ChronicleMapFiles.Opened<CharSequence, Long> spend;
     private final ChronicleMapFiles.Opened<CharSequence, Long> charged;
+    /** Key auction id and imp id; value {@code auctionEpochSeconds/amountMicros/campaignId} ({@link Commitment}). */
+    private final ChronicleMapFiles.Opened<CharSequence, CharSequence> committed;
+    /** Per campaign: what its counters change under, so that spend + commitments is checked and moved as one. */
+    private final Object[] locks;
+    /** Per campaign, under its lock: the UTC day its "today" counters count (the day turns campaign by campaign). */
+    private final long[] counterEpochDay;
     private final AtomicLongArray spentTodayMicros;
     private final AtomicLongArray spentTotalMicros;
+    private final AtomicLongArray committedTodayMicros;
+    private final AtomicLongArray committedTotalMicros;
+    private final AtomicLong commitmentsRefusedFull = new AtomicLong();
     private final AtomicLong refusedFull = new AtomicLong();
     private final long chargeWindowSeconds;
     private volatile long purgedBeforeEpochSeconds;
@@ -85,14 +126,46 @@ public final class SpendLedger implements SpendView, AutoCloseable {
             spend.close();
             throw e;
         }
+        try {
+            this.committed = ChronicleMapFiles.open(dataDir, COMMITTED_FILE,
+                    ChronicleMap.of(CharSequence.class, CharSequence.class).name("merlin-committed")
+                            .entries(chargedEntries).averageKeySize(40).averageValueSize(40));
+        } catch (RuntimeException e) {
+            charged.close();
+            spend.close();
+            throw e;
+        }
+        this.locks = new Object[catalog.size()];
+        this.counterEpochDay = new long[catalog.size()];
         this.spentTodayMicros = new AtomicLongArray(catalog.size());
         this.spentTotalMicros = new AtomicLongArray(catalog.size());
+        this.committedTodayMicros = new AtomicLongArray(catalog.size());
+        this.committedTotalMicros = new AtomicLongArray(catalog.size());
         this.currentEpochDay = Math.floorDiv(nowEpochSeconds, 86_400L);
         this.purgedBeforeEpochSeconds = orZero(spend.map().get(PURGED_BEFORE_KEY));
         for (int i = 0; i < catalog.size(); i++) {
+            locks[i] = new Object();
+            counterEpochDay[i] = currentEpochDay;
             Campaign campaign = catalog.get(i);
             spentTotalMicros.set(i, orZero(spend.map().get(totalKey(campaign))));
             spentTodayMicros.set(i, orZero(spend.map().get(dayKey(campaign, currentEpochDay))));
+        }
+        recoverCommitments();
+    }
+
+    /** Counts the commitments the map holds (open when the process stopped) against their campaigns again. */
+    private void recoverCommitments() {
+        ChronicleMap<CharSequence, CharSequence> map = committed.map();
+        for (int segment = 0, segments = map.segments(); segment < segments; segment++) {
+            try (MapSegmentContext<CharSequence, CharSequence, ?> context = map.segmentContext(segment)) {
+                context.forEachSegmentEntry(entry -> {
+                    Commitment commitment = Commitment.parse(entry.value().get());
+                    Campaign campaign = commitment == null ? null : catalog.byId(commitment.campaignId);
+                    if (campaign != null) {
+                        add(campaign, commitment.amountMicros, commitment.auctionEpochSeconds);
+                    }
+                });
+            }
         }
     }
 
@@ -103,10 +176,11 @@ public final class SpendLedger implements SpendView, AutoCloseable {
             rollDay(day);
         }
         int i = campaign.index;
-        if (spentTotalMicros.get(i) >= campaign.totalBudgetMicros) {
+        if (spentTotalMicros.get(i) + committedTotalMicros.get(i) >= campaign.totalBudgetMicros) {
             return false;
         }
-        long today = spentTodayMicros.get(i);
+        // pacing reads what is spent and what is committed: the wins not billed yet are money going out
+        long today = spentTodayMicros.get(i) + committedTodayMicros.get(i);
         if (today >= campaign.dailyBudgetMicros) {
             return false;
         }
@@ -120,19 +194,101 @@ public final class SpendLedger implements SpendView, AutoCloseable {
     }
 
     /**
-     * Charges one impression once: {@code chargeMicros} (0 or more) is the advertiser's price for this impression
-     * (already divided by 1,000 from the CPM); {@code auctionEpochSeconds} is when Merlin bid on it.
+     * Commits {@code amountMicros} against the campaign's budgets when spend and open commitments leave room for it:
+     * the daily budget of today's auctions and the total budget. In memory only; {@link #recordCommitment} persists
+     * it. Never allocates.
      */
-    public Charge charge(String requestId, String impId, long auctionEpochSeconds, Campaign campaign,
+    @Override
+    public boolean reserve(Campaign campaign, long amountMicros, long nowEpochSeconds) {
+        long day = Math.floorDiv(nowEpochSeconds, 86_400L);
+        if (day != currentEpochDay) {
+            rollDay(day);
+        }
+        int i = campaign.index;
+        synchronized (locks[i]) {
+            if (day != counterEpochDay[i] // the day turned again meanwhile: this auction is not today's
+                    || amountMicros > campaign.totalBudgetMicros - spentTotalMicros.get(i)
+                            - committedTotalMicros.get(i)
+                    || amountMicros > campaign.dailyBudgetMicros - spentTodayMicros.get(i)
+                            - committedTodayMicros.get(i)) {
+                return false;
+            }
+            committedTotalMicros.addAndGet(i, amountMicros);
+            committedTodayMicros.addAndGet(i, amountMicros);
+            return true;
+        }
+    }
+
+    /**
+     * Takes back a commitment {@link #reserve} made but nobody will settle: the bid was not sent (a test request,
+     * the response failed) or its record could not be put.
+     */
+    public void cancel(Campaign campaign, long amountMicros, long auctionEpochSeconds) {
+        synchronized (locks[campaign.index]) {
+            add(campaign, -amountMicros, auctionEpochSeconds);
+        }
+    }
+
+    /**
+     * Records the commitment of a bid Merlin is about to send, so that it outlives a restart and its notice finds
+     * it; false, recording nothing, when the map is full (the caller cancels the commitment and does not bid).
+     */
+    public boolean recordCommitment(String auctionId, String impId, Campaign campaign, long amountMicros,
+                                    long auctionEpochSeconds) {
+        try {
+            committed.map().put(key(auctionId, impId),
+                    auctionEpochSeconds + "/" + amountMicros + "/" + campaign.id);
+            return true;
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            if (!ChronicleMapFiles.isFull(e)) {
+                throw e;
+            }
+            if (commitmentsRefusedFull.getAndIncrement() == 0) {
+                LOG.error("the commitment map is full: Merlin does not bid until the maintenance purge releases "
+                        + "commitments older than the {} s window, or stores.chargedImpressions is raised (move {} "
+                        + "aside to start a larger one): {}", chargeWindowSeconds, COMMITTED_FILE, e.getMessage());
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Releases the open commitment of impression (auction id, imp id) whole — its loss notice came; false when none
+     * was open (already charged, released or expired).
+     */
+    public boolean release(String auctionId, String impId) {
+        CharSequence record = committed.map().remove(key(auctionId, impId));
+        Commitment commitment = record == null ? null : Commitment.parse(record);
+        Campaign campaign = commitment == null ? null : catalog.byId(commitment.campaignId);
+        if (campaign == null) {
+            return false;
+        }
+        cancel(campaign, commitment.amountMicros, commitment.auctionEpochSeconds);
+        return true;
+    }
+
+    /** {@link #settle}'s outcome alone. */
+    public Charge charge(String auctionId, String impId, long auctionEpochSeconds, Campaign campaign,
                          long chargeMicros, long nowEpochSeconds) {
+        return settle(auctionId, impId, auctionEpochSeconds, campaign, chargeMicros, nowEpochSeconds).outcome();
+    }
+
+    /**
+     * Charges one impression once: {@code chargeMicros} (0 or more) is the advertiser's price for this impression
+     * (already divided by 1,000 from the CPM); {@code auctionEpochSeconds} is when Merlin bid on it. The impression's
+     * open commitment becomes spend at that price, at most the amount committed, and the rest of it is released;
+     * with none open, the charge is at most what is left of the budgets.
+     */
+    public Settled settle(String auctionId, String impId, long auctionEpochSeconds, Campaign campaign,
+                          long chargeMicros, long nowEpochSeconds) {
         if (chargeMicros < 0) {
             throw new IllegalArgumentException("a charge is never negative: " + chargeMicros + " micros");
         }
         if (auctionEpochSeconds < nowEpochSeconds - chargeWindowSeconds
                 || auctionEpochSeconds < purgedBeforeEpochSeconds) {
-            return Charge.EXPIRED;
+            return new Settled(Charge.EXPIRED, 0);
         }
-        String key = requestId + '\u0001' + impId;
+        String key = key(auctionId, impId);
         Long previous;
         try {
             previous = charged.map().putIfAbsent(key, auctionEpochSeconds);
@@ -148,10 +304,10 @@ public final class SpendLedger implements SpendView, AutoCloseable {
                         + "(move {} aside to start a larger one): {}", chargeWindowSeconds, CHARGED_FILE,
                         e.getMessage());
             }
-            return Charge.REFUSED_FULL;
+            return new Settled(Charge.REFUSED_FULL, 0);
         }
         if (previous != null) {
-            return Charge.DUPLICATE;
+            return new Settled(Charge.DUPLICATE, 0);
         }
         if (isChargedMapFull) {
             isChargedMapFull = false;
@@ -161,12 +317,69 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         if (day != currentEpochDay) {
             rollDay(day);
         }
+        long auctionDay = Math.floorDiv(auctionEpochSeconds, 86_400L);
+        // claimed first: a loss notice or the purge racing this charge finds it gone and releases nothing
+        CharSequence record = committed.map().remove(key);
+        Commitment commitment = record == null ? null : Commitment.parse(record);
+        Campaign committedTo = commitment == null ? null : catalog.byId(commitment.campaignId);
+        long charge;
         int i = campaign.index;
-        spentTotalMicros.addAndGet(i, chargeMicros);
-        spentTodayMicros.addAndGet(i, chargeMicros);
-        spend.map().merge(totalKey(campaign), chargeMicros, Long::sum);
-        spend.map().merge(dayKey(campaign, day), chargeMicros, Long::sum);
-        return Charge.CHARGED;
+        synchronized (locks[i]) {
+            if (committedTo == campaign) {
+                charge = Math.min(chargeMicros, commitment.amountMicros);
+                add(campaign, -commitment.amountMicros, commitment.auctionEpochSeconds);
+            } else {
+                if (committedTo != null) {
+                    cancel(committedTo, commitment.amountMicros, commitment.auctionEpochSeconds);
+                }
+                long dayLeft = campaign.dailyBudgetMicros - (auctionDay == counterEpochDay[i]
+                        ? spentTodayMicros.get(i) + committedTodayMicros.get(i)
+                        : orZero(spend.map().get(dayKey(campaign, auctionDay))));
+                long totalLeft = campaign.totalBudgetMicros - spentTotalMicros.get(i) - committedTotalMicros.get(i);
+                charge = Math.max(0, Math.min(chargeMicros, Math.min(dayLeft, totalLeft)));
+            }
+            spentTotalMicros.addAndGet(i, charge);
+            if (auctionDay == counterEpochDay[i]) {
+                spentTodayMicros.addAndGet(i, charge);
+            }
+        }
+        spend.map().merge(totalKey(campaign), charge, Long::sum);
+        spend.map().merge(dayKey(campaign, auctionDay), charge, Long::sum);
+        return new Settled(Charge.CHARGED, charge);
+    }
+
+    /**
+     * Releases the commitments of auctions older than the charge window: no notice for them can be charged any
+     * more. Returns how many. Maintenance, never on an event loop: it walks the whole map.
+     */
+    public long releaseExpiredCommitments(long nowEpochSeconds) {
+        long cutoff = nowEpochSeconds - chargeWindowSeconds;
+        long released = 0;
+        ChronicleMap<CharSequence, CharSequence> map = committed.map();
+        java.util.List<String> expired = new java.util.ArrayList<>();
+        for (int segment = 0, segments = map.segments(); segment < segments; segment++) {
+            try (MapSegmentContext<CharSequence, CharSequence, ?> context = map.segmentContext(segment)) {
+                context.forEachSegmentEntry(entry -> {
+                    Commitment commitment = Commitment.parse(entry.value().get());
+                    if (commitment == null || commitment.auctionEpochSeconds < cutoff) {
+                        expired.add(entry.key().get().toString());
+                    }
+                });
+            }
+        }
+        // removed one by one, as a notice would: whoever removes a record releases it, exactly once
+        for (String key : expired) {
+            CharSequence record = map.remove(key);
+            Commitment commitment = record == null ? null : Commitment.parse(record);
+            Campaign campaign = commitment == null ? null : catalog.byId(commitment.campaignId);
+            if (record != null) {
+                released++;
+            }
+            if (campaign != null) {
+                cancel(campaign, commitment.amountMicros, commitment.auctionEpochSeconds);
+            }
+        }
+        return released;
     }
 
     /**
@@ -218,6 +431,57 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         return orZero(spend.map().get(dayKey(campaign, day.toEpochDay())));
     }
 
+    /** Open commitments of auctions run on the current UTC day, micros. */
+    @Override
+    public long committedTodayMicros(Campaign campaign) {
+        return committedTodayMicros.get(campaign.index);
+    }
+
+    /** All open commitments, micros. */
+    @Override
+    public long committedTotalMicros(Campaign campaign) {
+        return committedTotalMicros.get(campaign.index);
+    }
+
+    /** The campaign's spend and open commitments, read together (what a budget check sees). */
+    public Totals totals(Campaign campaign) {
+        int i = campaign.index;
+        synchronized (locks[i]) {
+            return new Totals(spentTodayMicros.get(i), committedTodayMicros.get(i), spentTotalMicros.get(i),
+                    committedTotalMicros.get(i));
+        }
+    }
+
+    /**
+     * The open commitments the map holds for the campaign, micros, summed from their records: after a restart (or at
+     * any quiet moment) equal to {@link #committedTotalMicros}. A walk of the whole map: for checks, not the hot path.
+     */
+    public long recordedCommitmentsMicros(Campaign campaign) {
+        long[] sum = new long[1];
+        ChronicleMap<CharSequence, CharSequence> map = committed.map();
+        for (int segment = 0, segments = map.segments(); segment < segments; segment++) {
+            try (MapSegmentContext<CharSequence, CharSequence, ?> context = map.segmentContext(segment)) {
+                context.forEachSegmentEntry(entry -> {
+                    Commitment commitment = Commitment.parse(entry.value().get());
+                    if (commitment != null && campaign.id.equals(commitment.campaignId)) {
+                        sum[0] += commitment.amountMicros;
+                    }
+                });
+            }
+        }
+        return sum[0];
+    }
+
+    /** Open commitments the map holds. */
+    public long openCommitments() {
+        return committed.map().longSize();
+    }
+
+    /** Bids not made because the commitment map was full. */
+    public long commitmentsRefusedFull() {
+        return commitmentsRefusedFull.get();
+    }
+
     /** Notices refused because the once-only map was full. */
     public long refusedFull() {
         return refusedFull.get();
@@ -228,9 +492,47 @@ public final class SpendLedger implements SpendView, AutoCloseable {
             return;
         }
         for (int i = 0; i < catalog.size(); i++) {
-            spentTodayMicros.set(i, orZero(spend.map().get(dayKey(catalog.get(i), day))));
+            synchronized (locks[i]) {
+                spentTodayMicros.set(i, orZero(spend.map().get(dayKey(catalog.get(i), day))));
+                // yesterday's open commitments hold against yesterday's budget, where their spend is booked
+                committedTodayMicros.set(i, 0);
+                counterEpochDay[i] = day;
+            }
         }
         currentEpochDay = day;
+    }
+
+    /** Adds {@code micros} (negative: releases) to the campaign's commitments; the caller holds its lock. */
+    private void add(Campaign campaign, long micros, long auctionEpochSeconds) {
+        int i = campaign.index;
+        committedTotalMicros.addAndGet(i, micros);
+        if (Math.floorDiv(auctionEpochSeconds, 86_400L) == counterEpochDay[i]) {
+            committedTodayMicros.addAndGet(i, micros);
+        }
+    }
+
+    private static String key(String auctionId, String impId) {
+        return auctionId + '\u0001' + impId;
+    }
+
+    /** A commitment's record: {@code auctionEpochSeconds/amountMicros/campaignId}. */
+    private record Commitment(long auctionEpochSeconds, long amountMicros, String campaignId) {
+
+        /** The record, or null when it is not one (then it commits nothing). */
+        static Commitment parse(CharSequence record) {
+            String text = record.toString();
+            int first = text.indexOf('/');
+            int second = first < 0 ? -1 : text.indexOf('/', first + 1);
+            if (second < 0) {
+                return null;
+            }
+            try {
+                return new Commitment(Long.parseLong(text, 0, first, 10), Long.parseLong(text, first + 1, second, 10),
+                        text.substring(second + 1));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
     }
 
     private static String totalKey(Campaign campaign) {
@@ -250,7 +552,11 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         try {
             spend.close();
         } finally {
-            charged.close();
+            try {
+                charged.close();
+            } finally {
+                committed.close();
+            }
         }
     }
 }

@@ -1,8 +1,9 @@
 package dev.merlin.exchange.auction;
 
 /**
- * What the auction asks about money: may this campaign spend now (budgets and pacing), and what has it spent — so
- * that the impressions one request wins stay within what is left of its budgets.
+ * What the auction asks about money: may this campaign spend now (budgets and pacing), what has it spent and
+ * committed, and — for each imp it wins — a commitment of the imp's price against its budgets, so that the imps
+ * won before any notice arrives (in one request or in many) stay within what is left of them.
  */
 public interface SpendView {
 
@@ -20,5 +21,24 @@ public interface SpendView {
     /** Spend since the campaign began, micros; none unless a ledger says. */
     default long spentTotalMicros(Campaign campaign) {
         return 0;
+    }
+
+    /** Open commitments of auctions run today, micros; none unless a ledger says. */
+    default long committedTodayMicros(Campaign campaign) {
+        return 0;
+    }
+
+    /** All open commitments, micros; none unless a ledger says. */
+    default long committedTotalMicros(Campaign campaign) {
+        return 0;
+    }
+
+    /**
+     * Commits {@code amountMicros} (one imp's price to the advertiser) against the campaign's daily and total
+     * budgets when what is spent and committed leaves room for it; false, committing nothing, when not. Never
+     * allocates. Without a ledger there is nothing to commit against.
+     */
+    default boolean reserve(Campaign campaign, long amountMicros, long nowEpochSeconds) {
+        return true;
     }
 }

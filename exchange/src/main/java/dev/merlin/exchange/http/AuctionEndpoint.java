@@ -3,7 +3,9 @@ package dev.merlin.exchange.http;
 import dev.merlin.config.SellerConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.AuctionEngine;
+import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.AuctionResult;
+import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
@@ -130,17 +132,27 @@ final class AuctionEndpoint {
         long userHash = UserKeys.hash(userKey);
         AuctionResult result = state.result;
         state.engine.run(request, segments, userHash, now, result);
-        logAuction(request, sellerId, result, now);
+        long auctionId = result.count() == 0 ? 0 : runtime.auctionIds().next();
+        logAuction(request, sellerId, result, auctionId, now);
         if (result.count() == 0) {
             metrics.noBid(noBidLabel(result.noBidReason()));
+            return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
+        }
+        boolean isTest = request.test != null && request.test == 1;
+        if (!recordCommitments(request, result, auctionId, isTest, now)) {
+            metrics.noBid("commitments_full");
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         metrics.bids(result.count());
         ByteBuf content = ctx.alloc().buffer(1024);
         try (ByteBufOutputStream out = new ByteBufOutputStream(content)) {
-            encoder.encode(runtime.responses().build(request, result, currency, sellerId, userHash, now), out);
+            encoder.encode(runtime.responses().build(request, result, currency, sellerId, userHash, auctionId, now),
+                    out);
         } catch (IOException | RuntimeException e) {
             content.release();
+            if (!isTest) {
+                releaseCommitments(request, result, AuctionIds.format(auctionId));
+            }
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "cannot encode the bid response: " + e.getMessage(), null);
         }
@@ -152,15 +164,55 @@ final class AuctionEndpoint {
         return response;
     }
 
-    /** The auction outcome to the event log: request id, seller, bids, and the first winner with its price. */
-    private void logAuction(BidRequest request, String sellerId, AuctionResult result, long nowEpochSeconds) {
+    /**
+     * Persists the commitments the engine reserved for the winners ({@code SpendLedger}), before the response
+     * leaves, so that a restart still holds them; a test request's are cancelled (its notices charge nothing).
+     * False, with every commitment of the auction taken back, when the commitment map is full: then no bid.
+     */
+    private boolean recordCommitments(BidRequest request, AuctionResult result, long auctionId, boolean isTest,
+                                      long nowEpochSeconds) {
+        SpendLedger ledger = runtime.spend();
+        if (isTest) {
+            for (int i = 0; i < result.count(); i++) {
+                ledger.cancel(result.campaign(i), result.chargeMicros(i) / 1000L, nowEpochSeconds);
+            }
+            return true;
+        }
+        String id = AuctionIds.format(auctionId);
+        for (int i = 0; i < result.count(); i++) {
+            if (!ledger.recordCommitment(id, request.imp.get(result.impIndex(i)).id, result.campaign(i),
+                    result.chargeMicros(i) / 1000L, nowEpochSeconds)) {
+                for (int j = 0; j < result.count(); j++) {
+                    if (j >= i || !ledger.release(id, request.imp.get(result.impIndex(j)).id)) {
+                        ledger.cancel(result.campaign(j), result.chargeMicros(j) / 1000L, nowEpochSeconds);
+                    }
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Releases the recorded commitments of an auction whose answer could not be sent. */
+    private void releaseCommitments(BidRequest request, AuctionResult result, String auctionId) {
+        for (int i = 0; i < result.count(); i++) {
+            runtime.spend().release(auctionId, request.imp.get(result.impIndex(i)).id);
+        }
+    }
+
+    /**
+     * The auction outcome to the event log: request id, seller, bids, and Merlin's auction id and the first winner with its
+     * price when there are bids.
+     */
+    private void logAuction(BidRequest request, String sellerId, AuctionResult result, long auctionId,
+                            long nowEpochSeconds) {
         EventLog log = runtime.events();
         EventWriter event = log.begin(EventType.AUCTION, nowEpochSeconds * 1000L)
                 .put("rid", request.id)
                 .put("s", sellerId)
                 .put("bids", result.count());
         if (result.count() > 0) {
-            event.put("c", result.campaign(0).id()).put("price", result.priceMicros(0));
+            event.put("a", auctionId).put("c", result.campaign(0).id()).put("price", result.priceMicros(0));
         }
         log.commit(event);
     }

@@ -41,8 +41,9 @@ final class ClickEndpoint {
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
                     "unknown campaign or creative: c and cr must name a creative Merlin served", null);
         }
-        if (!runtime.noticeUrls().verify(QueryParams.first(params, "rid"), QueryParams.first(params, "iid"),
-                campaign.id(), creative.id(),
+        String auctionId = QueryParams.first(params, "a");
+        if (!runtime.noticeUrls().verify(auctionId, QueryParams.first(params, "rid"),
+                QueryParams.first(params, "iid"), campaign.id(), creative.id(),
                 NoticeEndpoint.signedExtra(params), QueryParams.first(params, "sig"))) {
             runtime.metrics().notice("click", "bad_signature");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
@@ -61,8 +62,9 @@ final class ClickEndpoint {
             if (auctionEpochSeconds < 0) {
                 auctionEpochSeconds = now; // a link from before bt was signed
             }
-            ClickLedger.Click click = requestId == null || impId == null ? ClickLedger.Click.COUNTED
-                    : runtime.clicks().click(requestId, impId, auctionEpochSeconds, now);
+            // once per impression of Merlin's auction id; a link from before auction ids is counted every time
+            ClickLedger.Click click = auctionId == null || impId == null ? ClickLedger.Click.COUNTED
+                    : runtime.clicks().click(auctionId, impId, auctionEpochSeconds, now);
             outcome = click.label();
             if (click == ClickLedger.Click.COUNTED) {
                 userHash = user(request, params, auctionEpochSeconds);

@@ -118,7 +118,9 @@ final class EventsEndpoint {
             }
             if (reason != null) {
                 rejected++;
-                runtime.metrics().activity("app", refusal != null ? "refused_" + refusal : "invalid");
+                ValueProblem valueProblem = refusal == null ? valueProblem(event) : null;
+                runtime.metrics().activity("app", refusal != null ? "refused_" + refusal
+                        : valueProblem != null ? valueProblem.label() : "invalid");
                 reject(rejections, i, reason);
                 continue;
             }
@@ -187,8 +189,47 @@ final class EventsEndpoint {
                 path);
     }
 
+    /** What is wrong with an event's {@code value}, each a counted reason. */
+    private enum ValueProblem {
+        BAD_VALUE, VALUE_TOO_LARGE;
+
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * The event's {@code value} read the one way numbers are ({@link DecimalNumbers}, from the number's JSON text)
+     * and bounded by {@code tracking.maxConversionValue}; null when it is fine or absent.
+     */
+    private ValueProblem valueProblem(JsonNode event) {
+        JsonNode value = event.get("value");
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        double amount = value.isNumber() ? DecimalNumbers.parse(value.asText()) : Double.NaN;
+        if (!(amount >= 0)) {
+            return ValueProblem.BAD_VALUE;
+        }
+        String currency = text(event, "currency");
+        if (currency != null && !runtime.currencies().isKnown(currency)) {
+            return null; // refused for its currency
+        }
+        return PixelEndpoint.isAboveMaxConversionValue(runtime, amount, currency) ? ValueProblem.VALUE_TOO_LARGE
+                : null;
+    }
+
     /** Why one event cannot be accepted, or null. */
     private String validate(JsonNode event, long now) {
+        // first, so that an event refused for its value is the one counted by that reason
+        ValueProblem valueProblem = valueProblem(event);
+        if (valueProblem == ValueProblem.BAD_VALUE) {
+            return "value must be a plain, finite decimal number >= 0";
+        }
+        if (valueProblem == ValueProblem.VALUE_TOO_LARGE) {
+            return "value is more than tracking.maxConversionValue (" + runtime.config().tracking().maxConversionValue()
+                    + " " + runtime.currencies().exchangeCurrency() + ")";
+        }
         JsonNode user = event.get("user");
         if (user == null || !user.isTextual() || user.asText().isEmpty()) {
             return "user must be a non-empty string (device IFA or app-scoped id)";
@@ -205,11 +246,6 @@ final class EventsEndpoint {
             if (value != null && !value.isNull() && (!value.isTextual() || value.asText().length() > MAX_TEXT)) {
                 return field + " must be a string of at most " + MAX_TEXT + " characters";
             }
-        }
-        JsonNode value = event.get("value");
-        if (value != null && !value.isNull()
-                && (!value.isNumber() || !(value.asDouble() >= 0) || Double.isInfinite(value.asDouble()))) {
-            return "value must be a finite number >= 0";
         }
         String currency = text(event, "currency");
         if (currency != null && !runtime.currencies().isKnown(currency)) {

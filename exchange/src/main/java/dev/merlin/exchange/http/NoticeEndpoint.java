@@ -17,8 +17,10 @@ import java.util.Map;
 
 /**
  * {@code GET /win}, {@code /bill}, {@code /loss}: the notices a bid's {@code nurl}, {@code burl} and {@code lurl}
- * point at. A win or a bill charges the impression once — whichever comes first, however often either repeats,
- * within the charge window after its auction — at the price the seller filled into {@code ${AUCTION_PRICE}}, read
+ * point at. A win or a bill charges the impression — Merlin's auction id ({@code a}) and the imp id — once,
+ * whichever comes first, however often either repeats, within the charge window after its auction, turning the
+ * commitment the auction made into spend ({@link SpendLedger#settle}); a loss releases that commitment. It charges
+ * at the price the seller filled into {@code ${AUCTION_PRICE}}, read
  * in the bid's own currency and never above the bid's own price: the auction time, price and currency are signed
  * into the link, so the notice never guesses them. A charged notice counts the user's frequency and view only when
  * the user has not opted out and was not erased at or after the auction ({@code bt}, {@link ErasureRegistry}): a
@@ -48,11 +50,12 @@ final class NoticeEndpoint {
                     "a " + kind + " notice needs rid, iid and c parameters", null);
         }
         String creativeId = QueryParams.first(params, "cr");
-        if (!runtime.noticeUrls().verify(requestId, impId, campaignId, creativeId, signedExtra(params),
+        String auctionId = QueryParams.first(params, "a");
+        if (!runtime.noticeUrls().verify(auctionId, requestId, impId, campaignId, creativeId, signedExtra(params),
                 QueryParams.first(params, "sig"))) {
             runtime.metrics().notice(kind, "bad_signature");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
-                    "this " + kind + " notice is not one Merlin issued (sig does not match rid, iid, c, cr)", null);
+                    "this " + kind + " notice is not one Merlin issued (sig does not match a, rid, iid, c, cr)", null);
         }
         Campaign campaign = runtime.catalog().byId(campaignId);
         if (campaign == null) {
@@ -62,8 +65,10 @@ final class NoticeEndpoint {
         }
         long now = runtime.nowEpochSeconds();
         if ("loss".equals(kind)) {
-            runtime.metrics().notice(kind, "recorded");
-            log(EventType.LOSS, requestId, impId, campaign, creativeId, now, "recorded", 0,
+            boolean released = auctionId != null && runtime.spend().release(auctionId, impId);
+            String outcome = released ? "released" : "recorded";
+            runtime.metrics().notice(kind, outcome);
+            log(EventType.LOSS, requestId, impId, campaign, creativeId, now, outcome, 0,
                     QueryParams.first(params, "loss"));
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
@@ -76,10 +81,10 @@ final class NoticeEndpoint {
         long auctionEpochSeconds = parseDigits(QueryParams.first(params, "bt"));
         long bidPriceMicros = parseDigits(QueryParams.first(params, "bp"));
         String bidCurrency = QueryParams.first(params, "bc");
-        if (auctionEpochSeconds < 0 || bidPriceMicros < 0 || bidCurrency == null) {
+        if (auctionId == null || auctionEpochSeconds < 0 || bidPriceMicros < 0 || bidCurrency == null) {
             return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, now, "legacy_link", "this " + kind
-                    + " notice link carries no signed auction time, bid price and currency (bt, bp, bc): it predates"
-                    + " them and is not charged");
+                    + " notice link carries no signed auction id, time, bid price and currency (a, bt, bp, bc): it"
+                    + " predates them and is not charged");
         }
         String price = QueryParams.first(params, "price");
         long chargeMicros = chargePerImpressionMicros(price, bidPriceMicros, bidCurrency);
@@ -87,8 +92,9 @@ final class NoticeEndpoint {
             return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, now, "bad_price", "price \""
                     + price + "\" is not a clearing price: expected a finite decimal number, 0 or more");
         }
-        SpendLedger.Charge charge = runtime.spend().charge(requestId, impId, auctionEpochSeconds, campaign,
+        SpendLedger.Settled settled = runtime.spend().settle(auctionId, impId, auctionEpochSeconds, campaign,
                 chargeMicros, now);
+        SpendLedger.Charge charge = settled.outcome();
         if (charge == SpendLedger.Charge.CHARGED) {
             long userHash = parseUserHash(QueryParams.first(params, "u"));
             ErasureRegistry.Refusal refusal = runtime.erasures().refusal(userHash, auctionEpochSeconds);
@@ -108,8 +114,7 @@ final class NoticeEndpoint {
         }
         String outcome = charge.name().toLowerCase(java.util.Locale.ROOT);
         runtime.metrics().notice(kind, outcome);
-        log(type, requestId, impId, campaign, creativeId, now, outcome,
-                charge == SpendLedger.Charge.CHARGED ? chargeMicros : 0, null);
+        log(type, requestId, impId, campaign, creativeId, now, outcome, settled.chargedMicros(), null);
         return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
     }
 
@@ -184,25 +189,12 @@ final class NoticeEndpoint {
     }
 
     /**
-     * A price as sellers write {@code ${AUCTION_PRICE}}: decimal digits, a point, an exponent; NaN for anything
-     * else, including what {@link Double#parseDouble} would also take ({@code NaN}, {@code Infinity}, hex, a
-     * {@code d} suffix, surrounding blanks).
+     * A price as sellers write {@code ${AUCTION_PRICE}}: a plain decimal number ({@link DecimalNumbers}); NaN for
+     * anything else, including what {@link Double#parseDouble} would also take ({@code NaN}, {@code Infinity}, hex,
+     * a {@code d} suffix, surrounding blanks).
      */
     static double parsePrice(String price) {
-        if (price.length() > 32) {
-            return Double.NaN;
-        }
-        for (int i = 0; i < price.length(); i++) {
-            char c = price.charAt(i);
-            if ((c < '0' || c > '9') && c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+') {
-                return Double.NaN;
-            }
-        }
-        try {
-            return Double.parseDouble(price);
-        } catch (NumberFormatException e) {
-            return Double.NaN;
-        }
+        return DecimalNumbers.parse(price);
     }
 
     /**

@@ -110,18 +110,17 @@ final class PixelEndpoint {
         double value = 0;
         String rawValue = QueryParams.first(params, "value");
         if (rawValue != null) {
-            try {
-                value = Double.parseDouble(rawValue);
-            } catch (NumberFormatException e) {
-                return "bad_value";
-            }
-            if (!(value >= 0) || Double.isInfinite(value)) {
+            value = DecimalNumbers.parse(rawValue);
+            if (!(value >= 0)) {
                 return "bad_value";
             }
         }
         String currency = QueryParams.first(params, "cur");
         if (currency != null && !runtime.currencies().isKnown(currency)) {
             return "unknown_currency";
+        }
+        if (isAboveMaxConversionValue(runtime, value, currency)) {
+            return "value_too_large";
         }
         if (isTooLong(params)) {
             return "param_too_long";
@@ -172,6 +171,15 @@ final class PixelEndpoint {
                 currency, now);
         // the GIF is answered either way; a hit the event log refused (full, or stopping) is counted as such
         return logged && conversionLogged ? "recorded" : "recorded_not_logged";
+    }
+
+    /**
+     * Whether {@code value} in {@code currency} (null: the exchange's) is more than {@code tracking.maxConversionValue}
+     * in the exchange currency: one hit must not be able to make a campaign's conversion value anything it likes.
+     */
+    static boolean isAboveMaxConversionValue(ExchangeRuntime runtime, double value, String currency) {
+        double max = runtime.config().tracking().maxConversionValue();
+        return value > 0 && runtime.currencies().toMicros(value, currency) > Math.round(max * 1_000_000d);
     }
 
     /**

@@ -7,10 +7,10 @@ import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.MapSegmentContext;
 
 /**
- * The click-once rule: an impression (request id, imp id) is counted as clicked at most once, however often its click
- * link is followed (double clicks, reloads, prefetches).
+ * The click-once rule: an impression (Merlin's auction id, imp id) is counted as clicked at most once, however often
+ * its click link is followed (double clicks, reloads, prefetches).
  *
- * <p>Like the charge-once map, the memory ({@code clicked.cm3}: key request id and imp id, value the auction's time)
+ * <p>Like the charge-once map, the memory ({@code clicked.cm3}: key auction id and imp id, value the auction's time)
  * is bounded in time: a click more than the window after its auction is not counted ({@link Click#EXPIRED}), and
  * {@link #purgeExpired}, run by the runtime's maintenance thread, removes what is older than the window plus a little
  * slack. The cut-off of the last purge is persisted, so whatever was forgotten is never counted again.
@@ -58,13 +58,13 @@ public final class ClickLedger implements AutoCloseable {
         this.purgedBeforeEpochSeconds = purgedBefore == null ? Long.MIN_VALUE : purgedBefore;
     }
 
-    /** Records the click of impression (request id, imp id) bid on at {@code auctionEpochSeconds}, once. */
-    public Click click(String requestId, String impId, long auctionEpochSeconds, long nowEpochSeconds) {
+    /** Records the click of impression (auction id, imp id) bid on at {@code auctionEpochSeconds}, once. */
+    public Click click(String auctionId, String impId, long auctionEpochSeconds, long nowEpochSeconds) {
         if (auctionEpochSeconds < nowEpochSeconds - windowSeconds || auctionEpochSeconds < purgedBeforeEpochSeconds) {
             return Click.EXPIRED;
         }
         try {
-            return clicked.map().putIfAbsent(requestId + '\u0001' + impId, auctionEpochSeconds) == null
+            return clicked.map().putIfAbsent(auctionId + '\u0001' + impId, auctionEpochSeconds) == null
                     ? Click.COUNTED : Click.REPEATED;
         } catch (IllegalStateException | IllegalArgumentException e) {
             if (!ChronicleMapFiles.isFull(e)) {

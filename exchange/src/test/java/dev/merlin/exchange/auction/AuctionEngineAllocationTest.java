@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.merlin.exchange.auction.AuctionFixture.Auction;
 import dev.merlin.protocol.model.BidRequest;
+import dev.merlin.config.MerlinConfig;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The auction's steady state allocates nothing, on a request that takes every per-request path: several imps
@@ -24,23 +27,8 @@ class AuctionEngineAllocationTest {
     private static final int MEASURED = 50_000;
     private static final int ROUNDS = 5;
 
-    /** Every campaign has spent 1000 micros today and in total, and may spend. */
-    private static final SpendView SPENT = new SpendView() {
-        @Override
-        public boolean canSpend(Campaign campaign, long nowEpochSeconds) {
-            return true;
-        }
-
-        @Override
-        public long spentTodayMicros(Campaign campaign) {
-            return 1_000;
-        }
-
-        @Override
-        public long spentTotalMicros(Campaign campaign) {
-            return 1_000;
-        }
-    };
+    /** Every campaign has spent 1000 micros today and in total; wins commit, and are cleared before each run. */
+    private static final CommittingSpendView SPENT = new CommittingSpendView(1_000);
 
     @Test
     void aMultiImpAuctionOverEveryRuleAllocatesNothing() {
@@ -69,9 +57,11 @@ class AuctionEngineAllocationTest {
                 + "{\"id\":\"DEAL-A\",\"at\":3,\"bidfloor\":2,\"wadomain\":[\"deal.example\"]}]}},"
                 + "{\"id\":\"7\",\"video\":{\"mimes\":[\"video/mp4\"],\"rqddurs\":[15,30],\"mincpmpersec\":0.1}}]}");
         String expected = "capped|budgeted|budgeted|budgeted|fallback|deal|spots";
+        SPENT.clear();
         assertEquals(expected, AuctionFixture.winnersByImp(auction.run(request, null, 42, NOW), 7));
 
         for (int i = 0; i < WARMUP; i++) {
+            SPENT.clear();
             auction.run(request, null, 42, NOW);
         }
         long probe = allocatedBytes(threads);
@@ -82,6 +72,7 @@ class AuctionEngineAllocationTest {
             long before = allocatedBytes(threads);
             int wins = 0;
             for (int i = 0; i < MEASURED; i++) {
+                SPENT.clear();
                 wins += auction.run(request, null, 42, NOW).count();
             }
             fewest = Math.min(fewest, allocatedBytes(threads) - before - counterCost);
@@ -90,6 +81,49 @@ class AuctionEngineAllocationTest {
         assertEquals(expected, AuctionFixture.winnersByImp(auction.result, 7));
         // one allocation per auction would be >= 16 bytes per auction, 800 kB per round
         assertEquals(0.0, (double) fewest / MEASURED, 0.01, "bytes per auction: " + fewest + " in the best round");
+    }
+
+    /**
+     * The real ledger's side of the hot path: each win reserved against spend and open commitments under the
+     * campaign's lock (then cancelled, as a loss notice would release it), allocates nothing either.
+     */
+    @Test
+    void committingWinsInTheRealLedgerAllocatesNothing(@TempDir Path dataDir) {
+        com.sun.management.ThreadMXBean threads = threadBean();
+        MerlinConfig config = config(0,
+                campaign("budgeted").bid(3).set("dailyBudget", "0.0105").set("totalBudget", "1").set("pacing", "asap"),
+                campaign("fallback").bid(1));
+        CampaignCatalog catalog = new CampaignCatalog(config);
+        try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 1_000, 86_400, NOW)) {
+            Auction auction = new Auction(config, catalog, ledger, FrequencyView.NONE);
+            BidRequest request = AuctionFixture.siteBanners(4, 1);
+            // 10500 micros: three imps at 3000, the fourth goes to the fallback
+            assertEquals("budgeted|budgeted|budgeted|fallback",
+                    AuctionFixture.winnersByImp(runAndRelease(auction, ledger, request), 4));
+            for (int i = 0; i < WARMUP; i++) {
+                runAndRelease(auction, ledger, request);
+            }
+            long fewest = Long.MAX_VALUE;
+            for (int round = 0; round < ROUNDS && fewest > 0; round++) {
+                long before = allocatedBytes(threads);
+                int wins = 0;
+                for (int i = 0; i < MEASURED; i++) {
+                    wins += runAndRelease(auction, ledger, request).count();
+                }
+                fewest = Math.min(fewest, allocatedBytes(threads) - before);
+                assertEquals(4 * MEASURED, wins);
+            }
+            assertEquals(0, ledger.committedTotalMicros(catalog.byId("budgeted")));
+            assertEquals(0.0, (double) fewest / MEASURED, 0.01, "bytes per auction: " + fewest + " in the best round");
+        }
+    }
+
+    private static AuctionResult runAndRelease(Auction auction, SpendLedger ledger, BidRequest request) {
+        AuctionResult result = auction.run(request, null, 0, NOW);
+        for (int i = 0; i < result.count(); i++) {
+            ledger.cancel(result.campaign(i), result.chargeMicros(i) / 1000L, NOW);
+        }
+        return result;
     }
 
     private static com.sun.management.ThreadMXBean threadBean() {

@@ -264,24 +264,9 @@ class AuctionEnginePricingTest {
         assertEquals(AuctionResult.UNKNOWN_CURRENCY, result.noBidReason());
     }
 
-    /** A ledger stand-in: every campaign has spent {@code spentMicros} today and in total. */
+    /** A ledger stand-in: every campaign has spent {@code spentMicros} today and in total; wins commit. */
     private static SpendView spent(long spentMicros) {
-        return new SpendView() {
-            @Override
-            public boolean canSpend(Campaign campaign, long nowEpochSeconds) {
-                return spentMicros < Math.min(campaign.dailyBudgetMicros, campaign.totalBudgetMicros);
-            }
-
-            @Override
-            public long spentTodayMicros(Campaign campaign) {
-                return spentMicros;
-            }
-
-            @Override
-            public long spentTotalMicros(Campaign campaign) {
-                return spentMicros;
-            }
-        };
+        return new CommittingSpendView(spentMicros);
     }
 
     @ParameterizedTest(name = "{0}={1}, spent {2} micros, at={3} -> {4}")

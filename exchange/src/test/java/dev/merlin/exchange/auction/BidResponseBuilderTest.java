@@ -24,6 +24,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class BidResponseBuilderTest {
 
+    private static final long AUCTION_ID = 0x18f3a2c0b4500001L;
+
     private static final String BASE = "https://merlin.test";
 
     /** Markup echoing every macro Merlin substitutes, and one it does not know. */
@@ -53,7 +55,7 @@ class BidResponseBuilderTest {
     private BidResponse respond(BidRequest request, long userHash) {
         AuctionResult result = auction.run(request, null, userHash, AuctionFixture.NOW);
         String currency = builder.responseCurrency(request);
-        return builder.build(request, result, currency, userHash, AuctionFixture.NOW);
+        return builder.build(request, result, currency, userHash, AUCTION_ID, AuctionFixture.NOW);
     }
 
     private static Bid bidFor(BidResponse response, String impId) {
@@ -110,7 +112,8 @@ class BidResponseBuilderTest {
         Bid bid = bidFor(respond(request(THREE_IMPS), 0), "i1");
         int hrefEnd = bid.adm.indexOf("\">");
         String click = bid.adm.substring("<a href=\"".length(), hrefEnd);
-        assertTrue(click.startsWith(BASE + "/click?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad"), click);
+        assertTrue(click.startsWith(BASE + "/click?a=" + AuctionIds.format(AUCTION_ID)
+                + "&rid=auction-7&iid=i1&c=mpu&cr=mpu-ad"), click);
         assertEquals("<a href=\"" + click + "\">auction-7|i1|1.7|auction-7-i1|USD|seat-acme|mpu-ad|${AUCTION_LOSS}</a>",
                 bid.adm);
     }
@@ -136,7 +139,7 @@ class BidResponseBuilderTest {
                 + "{\"id\":\"n1\",\"native\":{\"request\":\"{}\"}},"
                 + "{\"id\":\"v1\",\"video\":{\"mimes\":[\"video/mp4\"]}}]}");
         AuctionResult result = hostile.run(request, null, 0, AuctionFixture.NOW);
-        BidResponse response = builder.build(request, result, "USD", 0, AuctionFixture.NOW);
+        BidResponse response = builder.build(request, result, "USD", 0, AUCTION_ID, AuctionFixture.NOW);
         String banner = bidFor(response, "b\"1").adm;
         assertFalse(banner.contains("<script>") || banner.contains("${AUCTION_PRICE}"), banner);
         assertEquals("<img src=\"https://t.example/imp?a=" + NoticeUrls.encode(id) + "&i=b%221\"/>", banner);
@@ -147,13 +150,14 @@ class BidResponseBuilderTest {
         org.w3c.dom.Document xml = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(new java.io.ByteArrayInputStream(vast.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         assertEquals(1, xml.getElementsByTagName("Impression").getLength(), "VAST gained no impression: " + vast);
-        assertEquals(request.id, response.bidid, "${AUCTION_BID_ID} is filled from bidid (OpenRTB 2.6)");
+        assertEquals(AuctionIds.format(AUCTION_ID), response.bidid,
+                "${AUCTION_BID_ID} is filled from bidid (OpenRTB 2.6): Merlin's auction id");
     }
 
     @Test
     void noticeUrlsPointBackAtMerlinWithThePriceMacro() {
         Bid bid = bidFor(respond(request(THREE_IMPS), 0), "i1");
-        String impression = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad";
+        String impression = "?a=" + AuctionIds.format(AUCTION_ID) + "&rid=auction-7&iid=i1&c=mpu&cr=mpu-ad";
         assertTrue(bid.nurl.startsWith(BASE + "/win" + impression + "&"), bid.nurl);
         assertTrue(bid.burl.startsWith(BASE + "/bill" + impression + "&"), bid.burl);
         assertTrue(bid.lurl.startsWith(BASE + "/loss" + impression + "&"), bid.lurl);
@@ -185,7 +189,8 @@ class BidResponseBuilderTest {
         BidRequest request = request(THREE_IMPS);
         request.test = test;
         Bid bid = bidFor(respond(request, userHash), "i1");
-        String prefix = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad&bt=" + AuctionFixture.NOW + "&bp=1700000&bc=USD"
+        String prefix = "?a=" + AuctionIds.format(AUCTION_ID) + "&rid=auction-7&iid=i1&c=mpu&cr=mpu-ad&bt="
+                + AuctionFixture.NOW + "&bp=1700000&bc=USD"
                 + tracking + "&sig=";
         assertTrue(bid.nurl.startsWith(BASE + "/win" + prefix), bid.nurl);
         assertTrue(bid.burl.startsWith(BASE + "/bill" + prefix), bid.burl);
@@ -213,7 +218,8 @@ class BidResponseBuilderTest {
         request.cur = List.of(currency);
         Bid bid = bidFor(respond(request, 0), "i1");
         // whatever the response currency, bp is the bid's price in exchange-currency micros: 2.00 x 0.85 USD
-        String signed = "?rid=auction-7&iid=i1&c=mpu&cr=mpu-ad&bt=" + AuctionFixture.NOW + "&bp=1700000&bc=" + currency
+        String signed = "?a=" + AuctionIds.format(AUCTION_ID) + "&rid=auction-7&iid=i1&c=mpu&cr=mpu-ad&bt="
+                + AuctionFixture.NOW + "&bp=1700000&bc=" + currency
                 + "&np=1&sig=";
         for (String url : List.of(bid.nurl, bid.burl, bid.lurl)) {
             assertTrue(url.contains(signed), url);

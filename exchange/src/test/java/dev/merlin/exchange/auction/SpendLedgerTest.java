@@ -320,10 +320,11 @@ class SpendLedgerTest {
         assertEquals(SpendLedger.Charge.EXPIRED, ledger.charge("r1", "1", auction, asap, 2_000,
                 auction + 3 * WINDOW));
         assertEquals(2_000, ledger.spentTotalMicros(asap));
-        // the day of the spend is the notice's, not the auction's
+        // the day of the spend is the auction's, whose budget its commitment held against, not the notice's
         assertEquals(SpendLedger.Charge.CHARGED, ledger.charge("r3", "1", auction + 43_200 - 60, asap, 500,
                 auction + 43_200 + 60));
-        assertEquals(500, ledger.spentOnDayMicros(asap, DAY.plusDays(1)));
+        assertEquals(2_500, ledger.spentOnDayMicros(asap, DAY));
+        assertEquals(0, ledger.spentOnDayMicros(asap, DAY.plusDays(1)));
     }
 
     @Test

@@ -244,7 +244,7 @@ class NoticeEndpointTest {
         for (String kind : new String[] {"win", "bill"}) {
             String response = get(BASE + "/" + kind + "?" + query + "&price=1.00&cur=USD");
             assertTrue(response.startsWith("HTTP/1.1 400"), response);
-            assertTrue(response.contains("no signed auction time, bid price and currency"), response);
+            assertTrue(response.contains("no signed auction id, time, bid price and currency"), response);
             assertEquals(1, notices(kind, "legacy_link"));
         }
         assertEquals(0, spent());
@@ -296,7 +296,9 @@ class NoticeEndpointTest {
         clock.set(NOW - 3_600 + 86_400 + 600);   // the window and the purge's 10-minute slack
         assertEquals(0, runtime.purgeExpiredCharges(), "within the window (and its slack) nothing is forgotten");
         clock.set(NOW + 2 * 86_400);
-        assertEquals(filled, runtime.purgeExpiredCharges());
+        // the impressions forgotten, and the commitment of r1's bid (refused, so never settled) released
+        assertEquals(filled + 1, runtime.purgeExpiredCharges());
+        assertEquals(0, runtime.spend().openCommitments());
         assertEquals(0, runtime.spend().chargedImpressions());
         String fresh = filled(bid("r2", "USD").get("burl").asText(), "0.85");
         assertTrue(get(fresh).startsWith("HTTP/1.1 204"));

@@ -56,7 +56,8 @@ class ClickIT {
         Campaign campaign = runtime.catalog().byId(campaignId);
         for (int i = 0; i < campaign.creativeCount(); i++) {
             if (campaign.creative(i).id().equals(creativeId)) {
-                var links = runtime.noticeUrls().links(requestId, "1", campaign, campaign.creative(i),
+                var links = runtime.noticeUrls().links(
+                        (requestId.hashCode() & 0xffff_ffffL) + 1, requestId, "1", campaign, campaign.creative(i),
                         runtime.nowEpochSeconds(), 1_000_000L, "USD", userHash, isTest);
                 String url = kind.equals("click") ? links.click() : links.bill();
                 url = url.replace("${AUCTION_PRICE}", "0.85").replace("${AUCTION_CURRENCY}", "USD")

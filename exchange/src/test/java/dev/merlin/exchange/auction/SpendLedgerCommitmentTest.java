@@ -1,0 +1,128 @@
+package dev.merlin.exchange.auction;
+
+import static dev.merlin.exchange.auction.AuctionFixture.campaign;
+import static dev.merlin.exchange.auction.AuctionFixture.config;
+import static dev.merlin.exchange.auction.AuctionFixture.epochSeconds;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.merlin.config.MerlinConfig;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Commitments on a real ledger in a temporary data dir: concurrency, the day's turn, a restart. */
+class SpendLedgerCommitmentTest {
+
+    private static final long NOON = epochSeconds("2026-06-15T12:00:00Z");
+    private static final long WINDOW = 86_400;
+
+    @TempDir
+    Path dataDir;
+
+    private final MerlinConfig config = config(0,
+            campaign("capped").bid(3).set("dailyBudget", "1").set("totalBudget", "1.5").set("pacing", "asap"));
+    private final CampaignCatalog catalog = new CampaignCatalog(config);
+
+    /** Event loops reserve at once: under the campaign's lock the budget is never over-committed. */
+    @Test
+    @Timeout(30)
+    void concurrentReservationsNeverCommitMoreThanTheBudget() throws Exception {
+        try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 1_000, WINDOW, NOON)) {
+            Campaign capped = catalog.byId("capped");
+            int threads = 4;
+            AtomicInteger reserved = new AtomicInteger();
+            CountDownLatch start = new CountDownLatch(1);
+            List<Thread> running = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Thread thread = new Thread(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    for (int i = 0; i < 50_000; i++) {
+                        if (ledger.reserve(capped, 3_000, NOON)) {
+                            reserved.incrementAndGet();
+                        }
+                    }
+                });
+                thread.start();
+                running.add(thread);
+            }
+            start.countDown();
+            for (Thread thread : running) {
+                thread.join(TimeUnit.SECONDS.toMillis(20));
+            }
+            assertEquals(333, reserved.get(), "1,000,000 micros cover 333 imps at 3,000");
+            assertEquals(999_000, ledger.committedTodayMicros(capped));
+            assertEquals(999_000, ledger.committedTotalMicros(capped));
+        }
+    }
+
+    /** Yesterday's open commitments hold against yesterday's daily budget and the total, not today's. */
+    @Test
+    void theDayTurnsAndYesterdaysCommitmentsStayWithYesterdayAndTheTotal() {
+        try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 1_000, WINDOW, NOON)) {
+            Campaign capped = catalog.byId("capped");
+            assertTrue(ledger.reserve(capped, 900_000, NOON));
+            assertTrue(ledger.recordCommitment("a1", "1", capped, 900_000, NOON));
+            assertFalse(ledger.reserve(capped, 200_000, NOON), "the day's 1 USD is committed");
+            long tomorrow = NOON + 86_400;
+            assertTrue(ledger.canSpend(capped, tomorrow));
+            assertEquals(0, ledger.committedTodayMicros(capped));
+            assertFalse(ledger.reserve(capped, 700_000, tomorrow), "the total's 1.5 USD holds 0.9 committed");
+            assertTrue(ledger.reserve(capped, 600_000, tomorrow));
+            assertEquals(SpendLedger.Charge.CHARGED, ledger.charge("a1", "1", NOON, capped, 800_000, tomorrow));
+            assertEquals(800_000, ledger.spentOnDayMicros(capped, LocalDate.of(2026, 6, 15)), "the auction's day");
+            assertEquals(0, ledger.spentTodayMicros(capped));
+            assertEquals(600_000, ledger.committedTodayMicros(capped));
+            assertEquals(600_000, ledger.committedTotalMicros(capped));
+            assertEquals(800_000, ledger.spentTotalMicros(capped));
+        }
+    }
+
+    /** A charge with no commitment open (a loss came first, or it was lost) is at most what the budgets leave. */
+    @Test
+    void aChargeWithoutACommitmentIsAtMostWhatTheBudgetsLeave() {
+        try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 1_000, WINDOW, NOON)) {
+            Campaign capped = catalog.byId("capped");
+            assertTrue(ledger.reserve(capped, 300_000, NOON));
+            assertTrue(ledger.recordCommitment("a1", "1", capped, 300_000, NOON));
+            assertTrue(ledger.release("a1", "1"));
+            assertFalse(ledger.release("a1", "1"), "released once");
+            assertTrue(ledger.reserve(capped, 900_000, NOON));
+            SpendLedger.Settled settled = ledger.settle("a1", "1", NOON, capped, 300_000, NOON + 5);
+            assertEquals(SpendLedger.Charge.CHARGED, settled.outcome());
+            assertEquals(100_000, settled.chargedMicros(), "1 USD a day, 0.9 committed: 0.1 left");
+            assertEquals(1_000_000, ledger.spentTodayMicros(capped) + ledger.committedTodayMicros(capped));
+        }
+    }
+
+    @Test
+    void aRestartReadsOpenCommitmentsBackAndTheRecordsAgree() {
+        Campaign capped = catalog.byId("capped");
+        try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 1_000, WINDOW, NOON)) {
+            for (int i = 0; i < 3; i++) {
+                assertTrue(ledger.reserve(capped, 100_000, NOON));
+                assertTrue(ledger.recordCommitment("a" + i, "1", capped, 100_000, NOON));
+            }
+            ledger.charge("a0", "1", NOON, capped, 40_000, NOON + 1);
+        }
+        try (SpendLedger reopened = new SpendLedger(catalog, dataDir, 1_000, WINDOW, NOON + 60)) {
+            assertEquals(new SpendLedger.Totals(40_000, 200_000, 40_000, 200_000), reopened.totals(capped));
+            assertEquals(200_000, reopened.recordedCommitmentsMicros(capped));
+            assertEquals(2, reopened.openCommitments());
+            assertEquals(2, reopened.releaseExpiredCommitments(NOON + WINDOW + 1));
+            assertEquals(new SpendLedger.Totals(40_000, 0, 40_000, 0), reopened.totals(capped));
+        }
+    }
+}
