@@ -37,7 +37,7 @@ import java.util.List;
  * {"events": [{"user": "IFA or app-scoped id", "event": "video_watch", "category": "IAB17", "value": 1,
  *              "currency": "USD", "time": 1764410000, "orderId": "o-1",
  *              "consent": {"gdpr": 1, "gdpr_consent": "CP...", "us_privacy": "1YNN", "gpp": "DB...",
- *                          "gpp_sid": [7], "coppa": 0, "lmt": 0, "country": "JPN"}}]}
+ *                          "gpp_sid": [7], "coppa": 0, "lmt": 0, "atts": 3, "country": "JPN"}}]}
  * </pre>
  */
 final class EventsEndpoint {
@@ -98,6 +98,12 @@ final class EventsEndpoint {
             JsonNode event = events.get(i);
             String reason = validate(event, now);
             String refusal = null;
+            if (reason == null && UserKeys.isSentinel(event.get("user").asText())) {
+                // the all-zero IFA of a device that refuses tracking: every such device would share one profile
+                refusal = "sentinel_user";
+                reason = "sentinel_user: " + event.get("user").asText() + " is a placeholder many devices share (a"
+                        + " device that refuses tracking reports it), not a user; nothing is recorded";
+            }
             if (reason == null) {
                 boolean optedOut = runtime.optOuts().contains(event.get("user").asText());
                 PrivacyDecision decision = runtime.consent().decide(signals(event.path("consent"))
@@ -229,6 +235,10 @@ final class EventsEndpoint {
         if (consent != null && !consent.isNull() && !consent.isObject()) {
             return "consent must be an object";
         }
+        JsonNode atts = consent == null ? null : consent.get("atts");
+        if (atts != null && !atts.isNull() && !atts.isInt()) {
+            return "consent.atts must be an integer (iOS App Tracking Transparency status: 0 to 3)";
+        }
         return null;
     }
 
@@ -240,7 +250,8 @@ final class EventsEndpoint {
         String country = text(consent, "country");
         return new ConsentSignals(intOrNull(consent, "coppa"), intOrNull(consent, "gdpr"),
                 text(consent, "gdpr_consent"), text(consent, "us_privacy"), text(consent, "gpp"), sids,
-                country, consent.path("lmt").asInt(0) == 1, false);
+                country, ConsentSignals.limitsAdTracking(consent.path("lmt").asInt(0),
+                        intOrNull(consent, "atts")), false);
     }
 
     /** A 0/1 flag; anything present that is not an integer fails closed as 1 (the regulation applies). */

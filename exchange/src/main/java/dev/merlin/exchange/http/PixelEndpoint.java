@@ -143,6 +143,10 @@ final class PixelEndpoint {
         if (userKey != null && !Cookies.isUsableKey(userKey)) {
             return "bad_device_id";
         }
+        if (userKey != null && UserKeys.isSentinel(userKey)) {
+            // the all-zero IFA of an app whose user refused tracking: no user, and no cookie to stand in for one
+            return "refused_sentinel_device_id";
+        }
         String cookieUid = Cookies.get(request, Cookies.UID);
         if (cookieUid != null && !Cookies.isUsableKey(cookieUid)) {
             cookieUid = null; // a forged or damaged cookie: the browser gets a fresh uid
