@@ -88,6 +88,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
             }
         }
         tracking.validate("tracking", advertisers, segmentIds);
+        DemoSecrets.refuseOnPublicHost(this);
         return this;
     }
 
@@ -129,6 +130,12 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
                         "http://127.0.0.1:" + port, exchange.noticeSecret())
                 : exchange;
         return new MerlinConfig(server.withPort(port), requests, dataDir, moved, segments, advertisers, stores,
+                privacy, eventLog, tracking);
+    }
+
+    /** A copy listening on another address (the {@code --host} flag). */
+    public MerlinConfig withHost(String host) {
+        return new MerlinConfig(server.withHost(host), requests, dataDir, exchange, segments, advertisers, stores,
                 privacy, eventLog, tracking);
     }
 

@@ -9,11 +9,12 @@ import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
-import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.auction.UserHash;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.privacy.ConsentGate;
 import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
@@ -45,6 +46,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final Currencies currencies;
     private final BidResponseBuilder responses;
     private final NoticeUrls noticeUrls;
+    private final IdentityKeys identity;
     private final SegmentStore segments;
     private final SpendLedger spend;
     private final FrequencyStore frequency;
@@ -90,6 +92,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         Path dataDir = Path.of(config.dataDir());
         this.noticeUrls = new NoticeUrls(config.exchange().publicUrl(), NoticeSecret.load(config, dataDir));
         this.responses = new BidResponseBuilder(currencies, noticeUrls);
+        this.identity = IdentityKeys.load(config, dataDir);
         StoresConfig stores = config.stores();
         SegmentStoreSettings segmentSettings = SegmentStoreSettings.defaults()
                 .withMaxSegmentsPerUser(stores.maxSegmentsPerUser());
@@ -111,7 +114,7 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.optOuts = opened(new OptOutRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
             this.erasures = opened(new ErasureRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
             // opt-outs recorded before the erasure registry existed, or by a process that died between the two
-            optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(UserKeys.hash(userKey), epochSeconds));
+            optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(identity.userHash().hash(userKey), epochSeconds));
             // after the stores: their locks refuse a second process on this data dir before it adds a log file;
             // closed last, after the stores, as before
             try {
@@ -125,7 +128,7 @@ public final class ExchangeRuntime implements AutoCloseable {
             throw e;
         }
         this.tracking = new TrackingService(config, catalog, currencies, segments, rules, attribution, stats,
-                frequency);
+                frequency, identity.userHash());
         // users whose segments have all expired free their slot: hourly, on a thread of its own
         maintenance.scheduleWithFixedDelay(this::purgeExpiredUsers, 1, 1, java.util.concurrent.TimeUnit.HOURS);
         // impressions past the charge window free their slot in the charge-once map
@@ -188,6 +191,16 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** Signs and verifies notice and click links. */
     public NoticeUrls noticeUrls() {
         return noticeUrls;
+    }
+
+    /** The keyed user hash: frequency caps, touches, erasures and the {@code u} of links are keyed by it. */
+    public UserHash userHash() {
+        return identity.userHash();
+    }
+
+    /** Issues and verifies Merlin's {@code uid} cookies. */
+    public dev.merlin.exchange.privacy.UidCookies uidCookies() {
+        return identity.uidCookies();
     }
 
     /** Builds bid responses. */

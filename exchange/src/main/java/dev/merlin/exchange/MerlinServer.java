@@ -82,14 +82,20 @@ public final class MerlinServer implements AutoCloseable {
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR,
                             new AdaptiveRecvByteBufAllocator(64, 2048, HttpPipeline.MAX_READ_BYTES))
                     .childHandler(pipeline);
-            serverChannel = bootstrap.bind(config.server().port()).sync().channel();
+            serverChannel = bootstrap.bind(bindHost(config.server().host()), config.server().port()).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             runtime.close();
             throw e;
         }
-        LOG.info("Merlin listening on port {} ({}, {} event loops)", port(), transport, threads);
+        LOG.info("Merlin listening on {} port {} ({}, {} event loops)", config.server().host(), port(), transport,
+                threads);
         return this;
+    }
+
+    /** {@code server.host} as the socket API takes it: an IPv6 literal without its brackets. */
+    private static String bindHost(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     /** The bound port (useful when the config asked for port 0). */

@@ -4,7 +4,7 @@ import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.Device;
 import dev.merlin.protocol.model.User;
 
-/** Picks the key a user's data is stored under, and hashes it for frequency caps, without allocating. */
+/** Picks the key a user's data is stored under, without allocating ({@link UserHash} hashes it). */
 public final class UserKeys {
 
     private UserKeys() {
@@ -65,18 +65,5 @@ public final class UserKeys {
             }
         }
         return true;
-    }
-
-    /** A 64-bit FNV-1a hash of the key's chars, never 0 (0 means "no user"). */
-    public static long hash(CharSequence key) {
-        if (key == null) {
-            return 0;
-        }
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < key.length(); i++) {
-            h ^= key.charAt(i);
-            h *= 0x100000001b3L;
-        }
-        return h == 0 ? 1 : h;
     }
 }

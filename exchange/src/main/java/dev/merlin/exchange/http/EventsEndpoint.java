@@ -115,8 +115,8 @@ final class EventsEndpoint {
             }
             if (reason == null) {
                 // a batch sent late: what the user did before an erasure must not come back after it
-                ErasureRegistry.Refusal erased = runtime.erasures().refusal(UserKeys.hash(event.get("user").asText()),
-                        eventTime(event, now));
+                long userHash = runtime.userHash().hash(event.get("user").asText());
+                ErasureRegistry.Refusal erased = runtime.erasures().refusal(userHash, eventTime(event, now));
                 if (erased != null) {
                     refusal = erased.label();
                     reason = "erased: the user's data was erased at or after this event's time (" + refusal + ")";
@@ -146,7 +146,8 @@ final class EventsEndpoint {
             TrackingService.Recorded recorded = runtime.tracking().record(source.id(), source.advertiser(), a.user,
                     a.event, a.category, a.value, a.currency, a.orderId, a.time, now);
             if (!log.commit(log.begin(EventType.APP_EVENT, now * 1000L).put("src", source.id()).put("ev", a.event)
-                    .put("u", Long.toHexString(UserKeys.hash(a.user))).put("at", a.time).put("cat", a.category)
+                    .put("u", Long.toHexString(runtime.userHash().hash(a.user))).put("at", a.time)
+                    .put("cat", a.category)
                     .put("value", a.value == 0 ? null : Double.toString(a.value)).put("cur", a.currency)
                     .put("segs", recorded.segmentsJoined().length))) {
                 rejected++;
