@@ -156,6 +156,9 @@ public final class ExchangeRuntime implements AutoCloseable {
         metrics.counter("merlin_erasure_registry_full_rejections_total",
                 "Erasures or opt-outs the erasure registry could not remember for lack of room (the data was erased)",
                 erasures::fullRejections);
+        metrics.counter("merlin_uid_cookies_not_issued_total",
+                "uid cookies Merlin did not sign (unsigned, forged, another key's, a device IFA), each taken as none",
+                identity.uidCookies()::refused);
         metrics.gauge("merlin_erasure_registry_users", "Erased or opted-out users the erasure registry remembers",
                 erasures::size);
         metrics.gauge("merlin_charge_map_impressions",

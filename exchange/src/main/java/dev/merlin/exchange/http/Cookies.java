@@ -42,8 +42,7 @@ final class Cookies {
      * an unsigned, forged or foreign value (a device's IFA, say) is no uid at all.
      */
     static String uid(HttpRequest request, UidCookies uids) {
-        String value = get(request, UID);
-        return uids.isIssued(value) ? value : null;
+        return uids.fromCookie(get(request, UID));
     }
 
     /** Whether the browser carries Merlin's opt-out cookie. */

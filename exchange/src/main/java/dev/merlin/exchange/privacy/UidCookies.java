@@ -35,6 +35,7 @@ public final class UidCookies {
 
     private final SecretKeySpec key;
     private final ThreadLocal<Mac> macs;
+    private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
 
     UidCookies(byte[] keyBytes) {
         this.key = new SecretKeySpec(keyBytes, ALGORITHM);
@@ -54,13 +55,27 @@ public final class UidCookies {
      * not decoded bytes, so that no second spelling of a tag verifies).
      */
     public boolean isIssued(String value) {
-        if (value == null || value.length() != LENGTH || value.charAt(ID_CHARS) != '.') {
-            return false;
+        return value != null && value.length() == LENGTH && value.charAt(ID_CHARS) == '.'
+                && MessageDigest.isEqual(ENCODER.encodeToString(tag(value.substring(0, ID_CHARS)))
+                        .getBytes(StandardCharsets.US_ASCII),
+                        value.substring(ID_CHARS + 1).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** The uid a {@code uid} cookie carries when Merlin issued it, else null (a value that is not is counted). */
+    public String fromCookie(String cookieValue) {
+        if (cookieValue == null) {
+            return null;
         }
-        String id = value.substring(0, ID_CHARS);
-        String expected = ENCODER.encodeToString(tag(id));
-        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-                value.substring(ID_CHARS + 1).getBytes(StandardCharsets.US_ASCII));
+        if (isIssued(cookieValue)) {
+            return cookieValue;
+        }
+        refused.increment();
+        return null;
+    }
+
+    /** Cookie values Merlin did not issue (unsigned, forged, another key's, an IFA), since start. */
+    public long refused() {
+        return refused.sum();
     }
 
     private byte[] tag(String id) {

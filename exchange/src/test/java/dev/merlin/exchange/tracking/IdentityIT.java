@@ -84,6 +84,9 @@ class IdentityIT {
             assertTrue(exchange.server().runtime().uidCookies().isIssued(fresh), fresh);
             assertEquals(List.of(), exchange.segmentsOf(cookie));
         }
+        // each refused once by GET, DELETE and the pixel
+        assertEquals(9, exchange.server().runtime().uidCookies().refused());
+        assertTrue(text(exchange.get("/metrics")).contains("merlin_uid_cookies_not_issued_total 9.0"));
     }
 
     @Test
