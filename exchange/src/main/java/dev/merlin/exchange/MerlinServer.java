@@ -98,6 +98,11 @@ public final class MerlinServer implements AutoCloseable {
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
+    /** The address and port the server listens on. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
     /** The bound port (useful when the config asked for port 0). */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();

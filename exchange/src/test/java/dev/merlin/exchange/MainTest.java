@@ -50,6 +50,17 @@ class MainTest {
     }
 
     @Test
+    void theDemoListensOnLoopbackOnly(@TempDir Path dir) throws InterruptedException {
+        MerlinConfig config = Main.configure(new String[] {"--port", "0", "--data-dir", dir.toString()});
+        MerlinServer server = new MerlinServer(config).start();
+        try {
+            assertTrue(server.localAddress().getAddress().isLoopbackAddress(), server.localAddress().toString());
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
     void helpReturnsNoConfig() {
         assertNull(Main.configure(new String[] {"--help"}));
     }
