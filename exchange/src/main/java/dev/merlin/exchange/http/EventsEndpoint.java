@@ -104,6 +104,12 @@ final class EventsEndpoint {
                 reason = "sentinel_user: " + event.get("user").asText() + " is a placeholder many devices share (a"
                         + " device that refuses tracking reports it), not a user; nothing is recorded";
             }
+            if (reason == null && runtime.uidCookies().isIssued(event.get("user").asText())) {
+                // an app acts for its own users, which /privacy/users lets its key reach: never a browser's uid
+                refusal = "merlin_uid";
+                reason = "merlin_uid: the user is a browser's uid cookie Merlin issued, not an app's user; an event"
+                        + " source sends events for device IFAs and app-scoped ids only";
+            }
             if (reason == null) {
                 boolean optedOut = runtime.optOuts().contains(event.get("user").asText());
                 PrivacyDecision decision = runtime.consent().decide(signals(event.path("consent"))

@@ -122,6 +122,18 @@ class IdentityIT {
     }
 
     @Test
+    void anAppCannotSendEventsForABrowsersUid() throws Exception {
+        String uid = uidSet(exchange.get(SPORTS_VIEW));
+        HttpResponse<byte[]> response = exchange.events("{\"events\":[{\"user\":\"" + uid + "\",\"event\":"
+                + "\"video_like\",\"category\":\"IAB1-7\",\"consent\":{\"country\":\"JPN\"}}]}");
+        assertEquals(202, response.statusCode(), text(response));
+        assertEquals(0, json(response).path("accepted").asInt(), text(response));
+        assertTrue(json(response).path("rejections").get(0).path("reason").asText().startsWith("merlin_uid"),
+                text(response));
+        assertEquals(1, exchange.server().metrics().activityCount("app", "refused_merlin_uid"));
+    }
+
+    @Test
     void aReportTokenOrAWrongKeyIsRefusedAndNoCredentialIs401() throws Exception {
         for (String token : List.of(LoopbackExchange.KAZE_TOKEN, "demo-sakura-app-key-0002")) {
             assertEquals(403, exchange.get("/privacy/users/" + IFA, "Authorization", "Bearer " + token)
