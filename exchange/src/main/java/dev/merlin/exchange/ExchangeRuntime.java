@@ -114,7 +114,8 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.optOuts = opened(new OptOutRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
             this.erasures = opened(new ErasureRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
             // opt-outs recorded before the erasure registry existed, or by a process that died between the two
-            optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(identity.userHash().hash(userKey), epochSeconds));
+            UserHash userHash = identity.userHash();
+            optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(userHash.hash(userKey), epochSeconds));
             // after the stores: their locks refuse a second process on this data dir before it adds a log file;
             // closed last, after the stores, as before
             try {
