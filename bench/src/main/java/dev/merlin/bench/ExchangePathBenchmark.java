@@ -112,7 +112,7 @@ public class ExchangePathBenchmark {
         if (userKey != null) {
             runtime.segments().read(userKey, now, segments);
         }
-        long userHash = UserKeys.hash(userKey);
+        long userHash = runtime.userHash().hash(userKey);
         engine.run(bidRequest, segments, userHash, now, result);
         if (result.count() == 0) {
             return 0;

@@ -98,6 +98,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         }
         tracking.validate("tracking", advertisers, segmentIds);
         SellerConfig.validateAll(sellers, tracking, advertisers);
+        DemoSecrets.refuseOnPublicHost(this);
         return this;
     }
 
@@ -139,6 +140,12 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
                 : exchange;
         return new MerlinConfig(server.withPort(port), requests, dataDir, moved, segments, advertisers, stores,
                 privacy, eventLog, tracking, sellers);
+    }
+
+    /** A copy listening on another address (the {@code --host} flag). */
+    public MerlinConfig withHost(String host) {
+        return new MerlinConfig(server.withHost(host), requests, dataDir, exchange, segments, advertisers, stores,
+                privacy, eventLog, tracking);
     }
 
     /** A copy with another data directory (the {@code --data-dir} flag). */

@@ -12,9 +12,12 @@ import java.util.List;
  *                                events from elsewhere stay contextual; empty means everywhere
  * @param uidCookieDays           lifetime of the first-party {@code uid} cookie
  * @param optOutCookieDays        lifetime of the opt-out cookie
+ * @param identitySecret          key (at least 32 characters) that signs Merlin's {@code uid} cookies and keys the
+ *                                user hash; unset: a random key kept in {@code dataDir/identity.key} — set it when
+ *                                several nodes must accept each other's cookies and links
  */
 public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, List<String> personalizationCountries,
-                            Integer uidCookieDays, Integer optOutCookieDays) {
+                            Integer uidCookieDays, Integer optOutCookieDays, String identitySecret) {
 
     /** Fills unset values with defaults. */
     public PrivacyConfig {
@@ -26,9 +29,15 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
         optOutCookieDays = optOutCookieDays == null ? 1_825 : optOutCookieDays;
     }
 
+    /** Settings without a configured identity secret. */
+    public PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, List<String> personalizationCountries,
+                         Integer uidCookieDays, Integer optOutCookieDays) {
+        this(vendorId, requiredPurposes, personalizationCountries, uidCookieDays, optOutCookieDays, null);
+    }
+
     /** All defaults. */
     public static PrivacyConfig defaults() {
-        return new PrivacyConfig(null, null, null, null, null);
+        return new PrivacyConfig(null, null, null, null, null, null);
     }
 
     void validate(String at) {
@@ -45,5 +54,8 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
         }
         ConfigChecks.range(at + ".uidCookieDays", uidCookieDays, 1, 400);
         ConfigChecks.range(at + ".optOutCookieDays", optOutCookieDays, 1, 3_650);
+        if (identitySecret != null && identitySecret.length() < 32) {
+            throw new ConfigException(at + ".identitySecret", "value is shorter than 32 characters");
+        }
     }
 }

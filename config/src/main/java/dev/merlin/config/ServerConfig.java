@@ -12,10 +12,15 @@ package dev.merlin.config;
  * @param maxConnections     open connections allowed; one more is closed as soon as it is accepted
  * @param requestTimeoutSeconds a request's headers and body must arrive within this long of its first byte (408)
  * @param shutdownDrainSeconds on stop, how long connections may take to finish the request they are in
+ * @param host               the address to listen on: an IP literal or a name (default {@code 127.0.0.1}, this
+ *                           machine only; {@code 0.0.0.0} or {@code ::} for every interface)
  */
 public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
                            Integer maxHeaderBytes, Integer idleTimeoutSeconds, Integer maxConnections,
-                           Integer requestTimeoutSeconds, Integer shutdownDrainSeconds) {
+                           Integer requestTimeoutSeconds, Integer shutdownDrainSeconds, String host) {
+
+    /** The address a config without {@code server.host} listens on: loopback only. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
 
     /** Fills unset values with defaults. */
     public ServerConfig {
@@ -28,17 +33,42 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         maxConnections = maxConnections == null ? 10_000 : maxConnections;
         requestTimeoutSeconds = requestTimeoutSeconds == null ? 10 : requestTimeoutSeconds;
         shutdownDrainSeconds = shutdownDrainSeconds == null ? 5 : shutdownDrainSeconds;
+        host = host == null ? DEFAULT_HOST : host;
+    }
+
+    /** Settings on the default host. */
+    public ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
+                        Integer maxHeaderBytes, Integer idleTimeoutSeconds, Integer maxConnections,
+                        Integer requestTimeoutSeconds, Integer shutdownDrainSeconds) {
+        this(port, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections,
+                requestTimeoutSeconds, shutdownDrainSeconds, null);
     }
 
     /** All defaults. */
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null, null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** A copy listening on another port. */
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(newPort, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
-                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds);
+                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds, host);
+    }
+
+    /** A copy listening on another address (the {@code --host} flag). */
+    public ServerConfig withHost(String newHost) {
+        return new ServerConfig(port, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
+                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds, newHost);
+    }
+
+    /**
+     * Whether {@link #host} is this machine only: {@code localhost}, an IPv4 literal in 127.0.0.0/8 or the IPv6
+     * {@code ::1}. Decided from the text, without DNS; any other name counts as reachable from outside.
+     */
+    public boolean isLoopbackHost() {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equalsIgnoreCase("localhost") || h.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}")
+                || h.matches("(0{0,4}:){2,7}0{0,3}1");
     }
 
     void validate(String at) {
@@ -51,5 +81,9 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         ConfigChecks.range(at + ".maxConnections", maxConnections, 1, 1_000_000);
         ConfigChecks.range(at + ".requestTimeoutSeconds", requestTimeoutSeconds, 1, 3600);
         ConfigChecks.range(at + ".shutdownDrainSeconds", shutdownDrainSeconds, 0, 300);
+        if (host.isBlank() || host.length() > 253 || !host.matches("[A-Za-z0-9.:_%\\[\\]-]+")) {
+            throw new ConfigException(at + ".host", "value " + host + " is not allowed; expected an IP address or"
+                    + " a host name such as 127.0.0.1, 0.0.0.0, ::1 or exchange.example");
+        }
     }
 }

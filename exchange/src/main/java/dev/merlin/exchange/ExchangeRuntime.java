@@ -10,11 +10,12 @@ import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
-import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.auction.UserHash;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.privacy.ConsentGate;
 import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.sellers.SellerStats;
@@ -48,6 +49,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final Currencies currencies;
     private final BidResponseBuilder responses;
     private final NoticeUrls noticeUrls;
+    private final IdentityKeys identity;
     private final SegmentStore segments;
     private final SpendLedger spend;
     private final AuctionIds auctionIds;
@@ -104,6 +106,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.sellers = new Sellers(config.sellers());
         this.responses = new BidResponseBuilder(currencies, noticeUrls);
         this.auctionIds = new AuctionIds(System.currentTimeMillis());
+        this.identity = IdentityKeys.load(config, dataDir);
         StoresConfig stores = config.stores();
         SegmentStoreSettings segmentSettings = SegmentStoreSettings.defaults()
                 .withMaxSegmentsPerUser(stores.maxSegmentsPerUser());
@@ -126,7 +129,8 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.optOuts = opened(new OptOutRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
             this.erasures = opened(new ErasureRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
             // opt-outs recorded before the erasure registry existed, or by a process that died between the two
-            optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(UserKeys.hash(userKey), epochSeconds));
+            UserHash userHash = identity.userHash();
+            optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(userHash.hash(userKey), epochSeconds));
             // after the stores: their locks refuse a second process on this data dir before it adds a log file;
             // closed last, after the stores, as before
             try {
@@ -140,7 +144,7 @@ public final class ExchangeRuntime implements AutoCloseable {
             throw e;
         }
         this.tracking = new TrackingService(config, catalog, currencies, segments, rules, attribution, stats,
-                frequency);
+                frequency, identity.userHash());
         // users whose segments have all expired free their slot: hourly, on a thread of its own
         maintenance.scheduleWithFixedDelay(this::purgeExpiredUsers, 1, 1, java.util.concurrent.TimeUnit.HOURS);
         // impressions past the charge window free their slot in the charge-once map
@@ -168,6 +172,9 @@ public final class ExchangeRuntime implements AutoCloseable {
         metrics.counter("merlin_erasure_registry_full_rejections_total",
                 "Erasures or opt-outs the erasure registry could not remember for lack of room (the data was erased)",
                 erasures::fullRejections);
+        metrics.counter("merlin_uid_cookies_not_issued_total",
+                "uid cookies Merlin did not sign (unsigned, forged, another key's, a device IFA), each taken as none",
+                identity.uidCookies()::refused);
         metrics.gauge("merlin_erasure_registry_users", "Erased or opted-out users the erasure registry remembers",
                 erasures::size);
         metrics.counter("merlin_commitment_map_full_rejections_total",
@@ -218,6 +225,16 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** Impressions, gross spend and publisher payout per seller and day. */
     public SellerStats sellerStats() {
         return sellerStats;
+    }
+
+    /** The keyed user hash: frequency caps, touches, erasures and the {@code u} of links are keyed by it. */
+    public UserHash userHash() {
+        return identity.userHash();
+    }
+
+    /** Issues and verifies Merlin's {@code uid} cookies. */
+    public dev.merlin.exchange.privacy.UidCookies uidCookies() {
+        return identity.uidCookies();
     }
 
     /** Builds bid responses. */

@@ -11,15 +11,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
 
 /**
- * Starts the exchange: {@code java -jar exchange.jar [--config FILE] [--port N] [--data-dir DIR]}. SIGTERM (or
- * Ctrl-C) stops it gracefully and it exits 0.
+ * Starts the exchange: {@code java -jar exchange.jar [--config FILE] [--host ADDR] [--port N] [--data-dir DIR]}.
+ * SIGTERM (or Ctrl-C) stops it gracefully and it exits 0.
  */
 public final class Main {
 
     static final String USAGE = String.join("\n",
-            "Usage: java -jar exchange/target/exchange.jar [--config FILE] [--port N] [--data-dir DIR]",
+            "Usage: java -jar exchange/target/exchange.jar [--config FILE] [--host ADDR] [--port N]"
+                    + " [--data-dir DIR]",
             "",
             "  --config FILE    YAML configuration (default: the embedded demo configuration)",
+            "  --host ADDR      address to listen on, overrides server.host (default 127.0.0.1; 0.0.0.0: every",
+            "                   interface, refused while a published demo secret is still configured)",
             "  --port N         HTTP port, overrides server.port (default 8080);",
             "                   a loopback exchange.publicUrl follows it",
             "  --data-dir DIR   where stores and logs live, overrides dataDir (default ./data)",
@@ -159,6 +162,7 @@ public final class Main {
         Path configFile = null;
         Integer port = null;
         String dataDir = null;
+        String host = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -174,6 +178,9 @@ public final class Main {
                 case "--data-dir":
                     dataDir = value(args, ++i, arg);
                     break;
+                case "--host":
+                    host = value(args, ++i, arg);
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown argument: " + arg);
             }
@@ -185,6 +192,10 @@ public final class Main {
         if (dataDir != null) {
             config = config.withDataDir(dataDir);
         }
+        if (host != null) {
+            config = config.withHost(host);
+        }
+        // validate() also refuses a non-loopback host while a published demo secret is set: before anything opens
         return config.validate();
     }
 

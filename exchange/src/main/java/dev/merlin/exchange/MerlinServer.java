@@ -96,13 +96,15 @@ public final class MerlinServer implements AutoCloseable {
         pipeline = new HttpPipeline(runtime);
         metrics.gauge("merlin_connections_open", "Connections open now", pipeline::openConnections);
         try {
-            serverChannel = bootstrap.childHandler(pipeline).bind(config.server().port()).sync().channel();
+            serverChannel = bootstrap.childHandler(pipeline).bind(bindHost(config.server().host()), config.server().port())
+                    .sync().channel();
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             runtime.close();
             throw e;
         }
-        LOG.info("Merlin listening on port {} ({}, {} event loops)", port(), transport, threads);
+        LOG.info("Merlin listening on {} port {} ({}, {} event loops)", config.server().host(), port(), transport,
+                threads);
         return this;
     }
 
@@ -118,7 +120,7 @@ public final class MerlinServer implements AutoCloseable {
         Channel probe = bootstrap.clone()
                 .option(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInboundHandlerAdapter())
-                .bind(config.server().port()).sync().channel();
+                .bind(bindHost(config.server().host()), config.server().port()).sync().channel();
         probe.close().sync();
     }
 
@@ -129,6 +131,16 @@ public final class MerlinServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data dir " + dataDir, e);
         }
+    }
+
+    /** {@code server.host} as the socket API takes it: an IPv6 literal without its brackets. */
+    private static String bindHost(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** The address and port the server listens on. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
     }
 
     /** The bound port (useful when the config asked for port 0). */

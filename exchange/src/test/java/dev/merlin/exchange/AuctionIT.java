@@ -12,7 +12,6 @@ import dev.merlin.config.ExchangeSettings;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.auction.Campaign;
-import dev.merlin.exchange.auction.UserKeys;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -284,7 +283,7 @@ class AuctionIT {
         JsonNode bid = bids(JSON.readTree(response.body())).get(0);
         assertEquals("kaze-sports-fans-apac", bid.get("cid").asText());
         Campaign kaze = campaign("kaze-sports-fans-apac");
-        long userHash = UserKeys.hash(SPORTS_FAN);
+        long userHash = server.runtime().userHash().hash(SPORTS_FAN);
         long spentBefore = server.runtime().spend().spentTotalMicros(kaze);
         long seenBefore = server.runtime().frequency().impressions(userHash, kaze, NOW);
         long chargedBefore = server.metrics().notices("bill", "charged");

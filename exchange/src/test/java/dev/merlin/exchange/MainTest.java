@@ -36,6 +36,31 @@ class MainTest {
     }
 
     @Test
+    void theHostFlagOverridesServerHostAndAPublicOneWithDemoSecretsIsRefusedBeforeAnythingOpens(@TempDir Path dir) {
+        assertEquals("127.0.0.1", Main.configure(new String[0]).server().host());
+        assertEquals("localhost", Main.configure(new String[] {"--host", "localhost"}).server().host());
+        Path data = dir.resolve("data");
+        ConfigException refused = assertThrows(ConfigException.class,
+                () -> Main.configure(new String[] {"--host", "0.0.0.0", "--data-dir", data.toString()}));
+        assertTrue(refused.getMessage().contains("server.host") && refused.getMessage().contains("tracking.adminToken"),
+                refused.getMessage());
+        assertFalse(Files.exists(data), "nothing was created");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Main.configure(new String[] {"--host"}))
+                .getMessage().contains("--host"));
+    }
+
+    @Test
+    void theDemoListensOnLoopbackOnly(@TempDir Path dir) throws InterruptedException {
+        MerlinConfig config = Main.configure(new String[] {"--port", "0", "--data-dir", dir.toString()});
+        MerlinServer server = new MerlinServer(config).start();
+        try {
+            assertTrue(server.localAddress().getAddress().isLoopbackAddress(), server.localAddress().toString());
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
     void helpReturnsNoConfig() {
         assertNull(Main.configure(new String[] {"--help"}));
     }

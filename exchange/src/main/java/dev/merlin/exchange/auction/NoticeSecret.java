@@ -1,15 +1,9 @@
 package dev.merlin.exchange.auction;
 
 import dev.merlin.config.MerlinConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.merlin.exchange.store.SecretFile;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 
 /**
  * The key notice links are signed with: {@code exchange.noticeSecret} from the config when set (so every node of
@@ -28,25 +22,6 @@ public final class NoticeSecret {
         if (configured != null) {
             return configured.getBytes(StandardCharsets.UTF_8);
         }
-        Path file = dataDir.resolve(FILE);
-        try {
-            if (Files.exists(file)) {
-                return HexFormat.of().parseHex(Files.readString(file, StandardCharsets.US_ASCII).trim());
-            }
-            Files.createDirectories(dataDir);
-            byte[] secret = new byte[32];
-            new SecureRandom().nextBytes(secret);
-            Files.writeString(file, HexFormat.of().formatHex(secret) + "\n", StandardCharsets.US_ASCII,
-                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system
-            }
-            return secret;
-        } catch (IOException | IllegalArgumentException e) {
-            throw new UncheckedIOException("cannot read or create the notice key " + file,
-                    e instanceof IOException io ? io : new IOException(e));
-        }
+        return SecretFile.loadOrCreate(dataDir.resolve(FILE), "notice key");
     }
 }

@@ -129,7 +129,7 @@ final class AuctionEndpoint {
         if (userKey != null) {
             runtime.segments().read(userKey, now, segments);
         }
-        long userHash = UserKeys.hash(userKey);
+        long userHash = runtime.userHash().hash(userKey);
         AuctionResult result = state.result;
         state.engine.run(request, segments, userHash, now, result);
         long auctionId = result.count() == 0 ? 0 : runtime.auctionIds().next();

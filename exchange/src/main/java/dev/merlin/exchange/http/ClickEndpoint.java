@@ -3,7 +3,6 @@ package dev.merlin.exchange.http;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.Creative;
-import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.privacy.ErasureRegistry;
@@ -86,7 +85,8 @@ final class ClickEndpoint {
 
     /**
      * The user a counted click is tied to, or 0: the user hash signed into the link ({@code u}, the bid request's
-     * user — an in-app ad's device IFA) when there is one, else the {@code uid} cookie; none when the link says
+     * user — an in-app ad's device IFA) when there is one, else the {@code uid} cookie Merlin issued (an unsigned or
+     * forged one is none); none when the link says
      * {@code np=1}, the browser opted out, or the user opted out or was erased at or after the auction.
      */
     private long user(FullHttpRequest request, Map<String, List<String>> params, long auctionEpochSeconds) {
@@ -103,11 +103,11 @@ final class ClickEndpoint {
             }
             return userHash;
         }
-        String uid = Cookies.get(request, Cookies.UID);
-        if (uid == null || !Cookies.isUsableKey(uid) || runtime.optOuts().contains(uid)) {
+        String uid = Cookies.uid(request, runtime.uidCookies());
+        if (uid == null || runtime.optOuts().contains(uid)) {
             return 0;
         }
-        return UserKeys.hash(uid);
+        return runtime.userHash().hash(uid);
     }
 
     /** A signed whole number (seconds): decimal digits only, else -1. */

@@ -7,20 +7,17 @@ import io.netty.handler.codec.http.cookie.CookieHeaderNames;
 import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
-import java.security.SecureRandom;
+import dev.merlin.exchange.privacy.UidCookies;
 import java.util.Set;
 
 /**
- * Merlin's first-party cookies: {@code uid} (the user, long-lived) and {@code merlin_optout}; both
- * {@code SameSite=None; Secure} so the pixel works when embedded on advertisers' sites.
+ * Merlin's first-party cookies: {@code uid} (the user, long-lived, signed: see {@link UidCookies}) and
+ * {@code merlin_optout}; both {@code SameSite=None; Secure} so the pixel works when embedded on advertisers' sites.
  */
 final class Cookies {
 
     static final String UID = "uid";
     static final String OPT_OUT = "merlin_optout";
-
-    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private Cookies() {
     }
@@ -38,6 +35,14 @@ final class Cookies {
             }
         }
         return null;
+    }
+
+    /**
+     * The browser's uid: its {@code uid} cookie when Merlin issued it (signed with this exchange's key), else null —
+     * an unsigned, forged or foreign value (a device's IFA, say) is no uid at all.
+     */
+    static String uid(HttpRequest request, UidCookies uids) {
+        return uids.fromCookie(get(request, UID));
     }
 
     /** Whether the browser carries Merlin's opt-out cookie. */
@@ -58,18 +63,6 @@ final class Cookies {
             }
         }
         return true;
-    }
-
-    /** A new random uid: 128 bits, hex, unguessable. */
-    static String newUid() {
-        byte[] bytes = new byte[16];
-        RANDOM.get().nextBytes(bytes);
-        char[] out = new char[32];
-        for (int i = 0; i < 16; i++) {
-            out[2 * i] = HEX[(bytes[i] >> 4) & 0xf];
-            out[2 * i + 1] = HEX[bytes[i] & 0xf];
-        }
-        return new String(out);
     }
 
     /** The {@code Set-Cookie} value for a cookie that lives {@code days} (0: delete it). */

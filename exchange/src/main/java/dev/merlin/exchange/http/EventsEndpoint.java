@@ -37,7 +37,7 @@ import java.util.List;
  * {"events": [{"user": "IFA or app-scoped id", "event": "video_watch", "category": "IAB17", "value": 1,
  *              "currency": "USD", "time": 1764410000, "orderId": "o-1",
  *              "consent": {"gdpr": 1, "gdpr_consent": "CP...", "us_privacy": "1YNN", "gpp": "DB...",
- *                          "gpp_sid": [7], "coppa": 0, "lmt": 0, "country": "JPN"}}]}
+ *                          "gpp_sid": [7], "coppa": 0, "lmt": 0, "atts": 3, "country": "JPN"}}]}
  * </pre>
  */
 final class EventsEndpoint {
@@ -98,6 +98,18 @@ final class EventsEndpoint {
             JsonNode event = events.get(i);
             String reason = validate(event, now);
             String refusal = null;
+            if (reason == null && UserKeys.isSentinel(event.get("user").asText())) {
+                // the all-zero IFA of a device that refuses tracking: every such device would share one profile
+                refusal = "sentinel_user";
+                reason = "sentinel_user: " + event.get("user").asText() + " is a placeholder many devices share (a"
+                        + " device that refuses tracking reports it), not a user; nothing is recorded";
+            }
+            if (reason == null && runtime.uidCookies().isIssued(event.get("user").asText())) {
+                // an app acts for its own users, which /privacy/users lets its key reach: never a browser's uid
+                refusal = "merlin_uid";
+                reason = "merlin_uid: the user is a browser's uid cookie Merlin issued, not an app's user; an event"
+                        + " source sends events for device IFAs and app-scoped ids only";
+            }
             if (reason == null) {
                 boolean optedOut = runtime.optOuts().contains(event.get("user").asText());
                 PrivacyDecision decision = runtime.consent().decide(signals(event.path("consent"))
@@ -109,8 +121,8 @@ final class EventsEndpoint {
             }
             if (reason == null) {
                 // a batch sent late: what the user did before an erasure must not come back after it
-                ErasureRegistry.Refusal erased = runtime.erasures().refusal(UserKeys.hash(event.get("user").asText()),
-                        eventTime(event, now));
+                long userHash = runtime.userHash().hash(event.get("user").asText());
+                ErasureRegistry.Refusal erased = runtime.erasures().refusal(userHash, eventTime(event, now));
                 if (erased != null) {
                     refusal = erased.label();
                     reason = "erased: the user's data was erased at or after this event's time (" + refusal + ")";
@@ -142,7 +154,8 @@ final class EventsEndpoint {
             TrackingService.Recorded recorded = runtime.tracking().record(source.id(), source.advertiser(), a.user,
                     a.event, a.category, a.value, a.currency, a.orderId, a.time, now);
             if (!log.commit(log.begin(EventType.APP_EVENT, now * 1000L).put("src", source.id()).put("ev", a.event)
-                    .put("u", Long.toHexString(UserKeys.hash(a.user))).put("at", a.time).put("cat", a.category)
+                    .put("u", Long.toHexString(runtime.userHash().hash(a.user))).put("at", a.time)
+                    .put("cat", a.category)
                     .put("value", a.value == 0 ? null : Double.toString(a.value)).put("cur", a.currency)
                     .put("segs", recorded.segmentsJoined().length))) {
                 rejected++;
@@ -265,6 +278,10 @@ final class EventsEndpoint {
         if (consent != null && !consent.isNull() && !consent.isObject()) {
             return "consent must be an object";
         }
+        JsonNode atts = consent == null ? null : consent.get("atts");
+        if (atts != null && !atts.isNull() && !atts.isInt()) {
+            return "consent.atts must be an integer (iOS App Tracking Transparency status: 0 to 3)";
+        }
         return null;
     }
 
@@ -276,7 +293,8 @@ final class EventsEndpoint {
         String country = text(consent, "country");
         return new ConsentSignals(intOrNull(consent, "coppa"), intOrNull(consent, "gdpr"),
                 text(consent, "gdpr_consent"), text(consent, "us_privacy"), text(consent, "gpp"), sids,
-                country, consent.path("lmt").asInt(0) == 1, false);
+                country, ConsentSignals.limitsAdTracking(consent.path("lmt").asInt(0),
+                        intOrNull(consent, "atts")), false);
     }
 
     /** A 0/1 flag; anything present that is not an integer fails closed as 1 (the regulation applies). */

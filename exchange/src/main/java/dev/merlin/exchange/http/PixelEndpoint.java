@@ -25,8 +25,9 @@ import java.util.Map;
 
 /**
  * {@code GET /px}: the advertiser's tracking pixel. Always answers a 1×1 transparent GIF that no cache keeps — even
- * for bad parameters, which are counted, not recorded. The user is Merlin's first-party {@code uid} cookie (set
- * when absent and allowed) or an app's explicit device id ({@code did}); nothing is recorded and no cookie is set
+ * for bad parameters, which are counted, not recorded. The user is Merlin's first-party {@code uid} cookie (signed
+ * by Merlin, set when absent or not Merlin's and allowed) or an app's explicit device id ({@code did}; a sentinel
+ * such as the all-zero IFA is no user); nothing is recorded and no cookie is set
  * when the consent gate refuses, or when either the {@code uid} cookie or the {@code did} opted out with Merlin.
  *
  * <p>Parameters: {@code pid} (pixel id, required), {@code ev} (event, default {@code page_view}), {@code value},
@@ -142,18 +143,23 @@ final class PixelEndpoint {
         if (userKey != null && !Cookies.isUsableKey(userKey)) {
             return "bad_device_id";
         }
-        String cookieUid = Cookies.get(request, Cookies.UID);
-        if (cookieUid != null && !Cookies.isUsableKey(cookieUid)) {
-            cookieUid = null; // a forged or damaged cookie: the browser gets a fresh uid
+        if (userKey != null && UserKeys.isSentinel(userKey)) {
+            // the all-zero IFA of an app whose user refused tracking: no user, and no cookie to stand in for one
+            return "refused_sentinel_device_id";
         }
-        // the browser is one person whichever key the hit names: either key opted out refuses both
-        if (runtime.optOuts().contains(userKey) || runtime.optOuts().contains(cookieUid)) {
+        // a uid Merlin did not issue (unsigned, forged, an IFA) is none: the browser gets a fresh one
+        String cookieUid = Cookies.uid(request, runtime.uidCookies());
+        String rawCookie = Cookies.get(request, Cookies.UID);
+        // the browser is one person whichever key the hit names: either key opted out refuses both (an unsigned
+        // cookie, as browsers kept them before uids were signed, can still only refuse, never name a user)
+        if (runtime.optOuts().contains(userKey) || runtime.optOuts().contains(cookieUid)
+                || rawCookie != null && Cookies.isUsableKey(rawCookie) && runtime.optOuts().contains(rawCookie)) {
             return "refused_" + dev.merlin.exchange.privacy.RefusalReason.USER_OPT_OUT.label();
         }
         if (userKey == null) {
             userKey = cookieUid;
             if (userKey == null) {
-                userKey = Cookies.newUid();
+                userKey = runtime.uidCookies().issue();
             }
             // (re)set on every allowed hit: keeps the long-lived cookie alive while the user is active
             response.headers().add(HttpHeaderNames.SET_COOKIE,
@@ -164,7 +170,8 @@ final class PixelEndpoint {
                 QueryParams.first(params, "cat"), value, currency, QueryParams.first(params, "oid"), now, now);
         EventLog log = runtime.events();
         boolean logged = log.commit(log.begin(EventType.PIXEL, now * 1000L).put("pid", pixelId).put("ev", event)
-                .put("u", Long.toHexString(UserKeys.hash(userKey))).put("cat", QueryParams.first(params, "cat"))
+                .put("u", Long.toHexString(runtime.userHash().hash(userKey)))
+                .put("cat", QueryParams.first(params, "cat"))
                 .put("ids", QueryParams.first(params, "ids")).put("value", rawValue).put("cur", currency)
                 .put("segs", recorded.segmentsJoined().length));
         boolean conversionLogged = logConversion(log, recorded.conversion(), advertiser, runtime.currencies(), value,

@@ -2,7 +2,6 @@ package dev.merlin.exchange.http;
 
 import dev.merlin.config.SegmentDefinition;
 import dev.merlin.exchange.ExchangeRuntime;
-import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.segments.SegmentEntry;
@@ -19,8 +18,16 @@ import java.util.Map;
 
 /**
  * The user's side: {@code GET /optout} (sets the opt-out cookie, erases what is held for the browser's uid);
- * {@code GET /privacy/users/{uid}} (what is held and why) and {@code DELETE /privacy/users/{uid}} (erase it) —
- * allowed to the browser holding that uid cookie, or with the admin token.
+ * {@code GET /privacy/users/{uid}} (what is held and why) and {@code DELETE /privacy/users/{uid}} (erase it).
+ *
+ * <p>Who may reach a user: the admin token, everyone; the browser whose {@code uid} cookie Merlin issued (signed,
+ * see {@link dev.merlin.exchange.privacy.UidCookies}), its own uid; an event source's API key
+ * ({@code Authorization: Bearer}), on behalf of its app's users, any user that is not a Merlin uid — a device IFA
+ * or an app-scoped id, exactly the users the key can name in {@code /events} — since Merlin keeps no record of which
+ * app a device belongs to. A cookie never reaches an IFA: only a signed Merlin uid counts as a cookie at all. A
+ * request with neither a Merlin uid cookie nor an {@code Authorization} header is {@code 401}; one whose credential
+ * does not cover the user (another browser's uid, a report token, an event source asking for a Merlin uid) is
+ * {@code 403}.
  */
 final class PrivacyEndpoints {
 
@@ -37,7 +44,7 @@ final class PrivacyEndpoints {
     }
 
     FullHttpResponse optOut(ChannelHandlerContext ctx, FullHttpRequest request) {
-        String uid = Cookies.get(request, Cookies.UID);
+        String uid = Cookies.uid(request, runtime.uidCookies());
         Erasure erasure = uid == null ? null : erase(uid, "optout");
         if (erasure != null && !erasure.logged()) {
             return notLogged(ctx);
@@ -61,10 +68,21 @@ final class PrivacyEndpoints {
         if (uid.isEmpty() || uid.indexOf('/') >= 0 || uid.length() > 128) {
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "no such user path", null);
         }
-        if (!isAllowed(request, uid)) {
+        Access access = access(request, uid);
+        if (access == Access.NO_CREDENTIAL) {
+            runtime.metrics().httpError(401, "privacy_user");
+            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
+                    "no credential: send the uid cookie Merlin set in this browser, or Authorization: Bearer with"
+                            + " the admin token or the API key of the app asking on the user's behalf", null);
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-privacy\"");
+            return response;
+        }
+        if (access == Access.REFUSED) {
             runtime.metrics().httpError(403, "privacy_user");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
-                    "only the browser holding this uid cookie, or the admin token, may see or erase it", null);
+                    "this credential does not cover this user: only the browser holding this uid cookie, the app"
+                            + " acting for its own (non-cookie) user with its API key, or the admin token may see or"
+                            + " erase it", null);
         }
         if (request.method() == HttpMethod.DELETE) {
             Erasure erasure = erase(uid, "request");
@@ -118,7 +136,7 @@ final class PrivacyEndpoints {
 
     private Erasure erase(String uid, String why) {
         long now = runtime.nowEpochSeconds();
-        long userHash = UserKeys.hash(uid);
+        long userHash = runtime.userHash().hash(uid);
         if ("optout".equals(why)) {
             runtime.optOuts().add(uid, now);
             runtime.erasures().optedOut(userHash, now);
@@ -132,13 +150,25 @@ final class PrivacyEndpoints {
         return new Erasure(held, logged);
     }
 
-    private boolean isAllowed(FullHttpRequest request, String uid) {
-        if (uid.equals(Cookies.get(request, Cookies.UID))) {
-            return true;
+    /** What a privacy request's credentials allow for one user. */
+    private enum Access { ALLOWED, REFUSED, NO_CREDENTIAL }
+
+    private Access access(FullHttpRequest request, String uid) {
+        String cookieUid = Cookies.uid(request, runtime.uidCookies());
+        if (cookieUid != null && ReportsEndpoint.constantTimeEquals(cookieUid, uid)) {
+            return Access.ALLOWED;
         }
-        String admin = runtime.config().tracking().adminToken();
         String token = ReportsEndpoint.bearerToken(request);
-        return admin != null && token != null && ReportsEndpoint.constantTimeEquals(admin, token);
+        String admin = runtime.config().tracking().adminToken();
+        if (admin != null && token != null && ReportsEndpoint.constantTimeEquals(admin, token)) {
+            return Access.ALLOWED;
+        }
+        // an app acts for the users it names in /events: IFAs and app-scoped ids, never a browser's Merlin uid
+        if (runtime.tracking().sourceForKey(token) != null && !runtime.uidCookies().isIssued(uid)) {
+            return Access.ALLOWED;
+        }
+        boolean hasCredential = cookieUid != null || request.headers().contains(HttpHeaderNames.AUTHORIZATION);
+        return hasCredential ? Access.REFUSED : Access.NO_CREDENTIAL;
     }
 
     private static String quoted(String value) {

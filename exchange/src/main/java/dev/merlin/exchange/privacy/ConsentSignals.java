@@ -108,7 +108,16 @@ public record ConsentSignals(Integer coppa, Integer gdpr, String gdprConsent, St
         if (device == null) {
             return false;
         }
-        return isOne(device.lmt) || (device.atts != null && device.atts != ATT_AUTHORIZED);
+        return limitsAdTracking(device.lmt, device.atts);
+    }
+
+    /**
+     * The one rule for {@code lmt} and the App Tracking Transparency status {@code atts}, wherever they come from (a
+     * bid request's device, an app event's {@code consent}): {@code lmt=1}, or an {@code atts} other than 3
+     * (authorized), limits tracking; {@code null} is no signal.
+     */
+    public static boolean limitsAdTracking(Integer lmt, Integer atts) {
+        return isOne(lmt) || (atts != null && atts != ATT_AUTHORIZED);
     }
 
     static boolean isOne(Integer flag) {

@@ -1,6 +1,7 @@
 package dev.merlin.exchange.segments;
 
-import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.auction.UserHash;
+import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.OptOutRegistry;
 import java.io.IOException;
@@ -34,6 +35,9 @@ public final class SegmentLoader {
 
     private static final int READ_BUFFER_BYTES = 1 << 20;
     private static final int MAX_BATCH = 256;
+
+    /** The environment variable that carries {@code privacy.identitySecret} when the exchange's config sets it. */
+    static final String IDENTITY_SECRET_ENV = "MERLIN_IDENTITY_SECRET";
 
     private SegmentLoader() {
     }
@@ -158,8 +162,12 @@ public final class SegmentLoader {
                     ? new OptOutRegistry(dataDir, entries) : null) {
                 // opt-outs by key as well: a data dir the exchange has not opened since erasures.cm3 came along
                 // holds them only in optouts.cm3
+                // erasures are keyed by the exchange's keyed user hash: its secret from the environment when the
+                // config sets privacy.identitySecret, else dataDir/identity.key
+                UserHash userHash = erasures == null ? null
+                        : IdentityKeys.load(System.getenv(IDENTITY_SECRET_ENV), dataDir).userHash();
                 Predicate<CharSequence> refused = key -> (optOuts != null && optOuts.contains(key))
-                        || (erasures != null && erasures.refusal(UserKeys.hash(key), asOfEpochSeconds) != null);
+                        || (erasures != null && erasures.refusal(userHash.hash(key), asOfEpochSeconds) != null);
                 report = load(store, file, now, bar, refused);
             }
             out.printf(Locale.ROOT, "loaded %,d rows (%,d MB) in %.1f s: %,d rows/s; store holds %,d users "

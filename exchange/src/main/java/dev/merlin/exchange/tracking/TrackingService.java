@@ -6,7 +6,7 @@ import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.FrequencyStore;
-import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.auction.UserHash;
 import dev.merlin.exchange.segments.SegmentStore;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,6 +30,7 @@ public final class TrackingService {
     private final Attribution attribution;
     private final CampaignStats stats;
     private final FrequencyStore frequency;
+    private final UserHash userHash;
     private final Map<String, String> pixelAdvertisers = new HashMap<>();
     private final Map<String, TrackingConfig.EventSourceConfig> sourcesByKey = new HashMap<>();
     private final Set<String> conversionEvents;
@@ -37,7 +38,7 @@ public final class TrackingService {
     /** Wires the stores; the caller owns and closes them. */
     public TrackingService(MerlinConfig config, CampaignCatalog catalog, Currencies currencies, SegmentStore segments,
                            SegmentRules rules, Attribution attribution, CampaignStats stats,
-                           FrequencyStore frequency) {
+                           FrequencyStore frequency, UserHash userHash) {
         this.catalog = catalog;
         this.currencies = currencies;
         this.segments = segments;
@@ -45,6 +46,7 @@ public final class TrackingService {
         this.attribution = attribution;
         this.stats = stats;
         this.frequency = frequency;
+        this.userHash = userHash;
         for (TrackingConfig.PixelConfig pixel : config.tracking().pixels()) {
             pixelAdvertisers.put(pixel.id(), pixel.advertiser());
         }
@@ -77,7 +79,7 @@ public final class TrackingService {
      */
     public Recorded record(String sourceId, String advertiserId, String userKey, String event, String category,
                            double value, String currency, String orderId, long eventEpochSeconds, long now) {
-        long userHash = UserKeys.hash(userKey);
+        long userHash = this.userHash.hash(userKey);
         int[] joined = rules.apply(sourceId, userKey, userHash, event, category, value, eventEpochSeconds, now);
         Attribution.Outcome conversion = null;
         if (isConversion(event)) {
@@ -114,7 +116,7 @@ public final class TrackingService {
     /** Erases everything held about a user key: segments, rule counts, clicks and views, frequency counts. */
     public boolean erase(String userKey) {
         boolean held = segments.erase(userKey);
-        long userHash = UserKeys.hash(userKey);
+        long userHash = this.userHash.hash(userKey);
         rules.erase(userHash);
         attribution.erase(userHash);
         frequency.erase(userHash, catalog.size());

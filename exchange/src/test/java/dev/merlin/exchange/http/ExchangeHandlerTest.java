@@ -316,14 +316,16 @@ class ExchangeHandlerTest {
     /** An erasure whose record the event log cannot take is a 503 to repeat, not a 200 that exports would belie. */
     @Test
     void anErasureTheEventLogCannotRecordIs503AndRepeatable() {
-        Response first = send(raw("DELETE /privacy/users/u-503 HTTP/1.1\r\nHost: x\r\nCookie: uid=u-503\r\n\r\n"));
+        String uid = runtime.uidCookies().issue();
+        String erase = "DELETE /privacy/users/" + uid + " HTTP/1.1\r\nHost: x\r\nCookie: uid=" + uid + "\r\n\r\n";
+        Response first = send(raw(erase));
         assertEquals(200, first.status, first.body);
         runtime.events().close(); // as during shutdown: the log takes nothing more
-        Response refused = send(raw("DELETE /privacy/users/u-503 HTTP/1.1\r\nHost: x\r\nCookie: uid=u-503\r\n\r\n"));
+        Response refused = send(raw(erase));
         assertEquals(503, refused.status, refused.body);
         assertEquals("1", refused.headers.get("retry-after"));
         assertTrue(refused.body.contains("repeat the request"), refused.body);
-        Response optOut = send(raw("GET /optout HTTP/1.1\r\nHost: x\r\nCookie: uid=u-503\r\n\r\n"));
+        Response optOut = send(raw("GET /optout HTTP/1.1\r\nHost: x\r\nCookie: uid=" + uid + "\r\n\r\n"));
         assertEquals(503, optOut.status, optOut.body);
         assertTrue(channel.isOpen());
     }

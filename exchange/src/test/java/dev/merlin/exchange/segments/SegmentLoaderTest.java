@@ -1,6 +1,7 @@
 package dev.merlin.exchange.segments;
 
-import dev.merlin.exchange.auction.UserKeys;
+import dev.merlin.exchange.auction.UserHash;
+import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.OptOutRegistry;
 import org.junit.jupiter.api.Test;
@@ -236,10 +237,12 @@ class SegmentLoaderTest {
         Files.setLastModifiedTime(input, java.nio.file.attribute.FileTime.from(written, TimeUnit.SECONDS));
         Path dataDir = dir.resolve("data");
         Files.createDirectories(dataDir);
+        // the exchange's keyed user hash, from the key file it keeps in the data dir
+        UserHash userHash = IdentityKeys.load((String) null, dataDir).userHash();
         try (ErasureRegistry erasures = new ErasureRegistry(dataDir, 1000)) {
-            erasures.erased(UserKeys.hash("erased-after"), written + 60);
-            erasures.erased(UserKeys.hash("erased-before"), written - 60);
-            erasures.optedOut(UserKeys.hash("opted-out"), written - 86_400);
+            erasures.erased(userHash.hash("erased-after"), written + 60);
+            erasures.erased(userHash.hash("erased-before"), written - 60);
+            erasures.optedOut(userHash.hash("opted-out"), written - 86_400);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);

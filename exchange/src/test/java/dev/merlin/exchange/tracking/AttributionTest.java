@@ -11,7 +11,6 @@ import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
-import dev.merlin.exchange.auction.UserKeys;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -47,7 +46,7 @@ class AttributionTest {
         kazeFans = stores.catalog.byId("kaze-sports-fans-apac");
         kazeContext = stores.catalog.byId("kaze-sports-context-global");
         northwind = stores.catalog.byId("northwind-run-of-network");
-        userHash = UserKeys.hash(USER);
+        userHash = TrackingStores.USER_HASH.hash(USER);
     }
 
     @AfterEach
@@ -142,7 +141,7 @@ class AttributionTest {
 
     @Test
     void anotherUsersClickIsNotCredited() {
-        stores.tracking.click(kazeFans, UserKeys.hash("someone-else"), stores.now);
+        stores.tracking.click(kazeFans, TrackingStores.USER_HASH.hash("someone-else"), stores.now);
         assertEquals(Attribution.NoCredit.NO_TOUCH, purchase(USER, "o-1", 10).missing());
     }
 

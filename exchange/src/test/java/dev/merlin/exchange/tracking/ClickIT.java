@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
-import dev.merlin.exchange.auction.UserKeys;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -185,8 +184,8 @@ class ClickIT {
 
     @Test
     void aTestAdsClickIsNotCountedLikeItsImpression() throws Exception {
-        String bill = link("bill", "rt", SAKURA, TRAILER, UserKeys.hash("ifa-test"), true);
-        String click = link("click", "rt", SAKURA, TRAILER, UserKeys.hash("ifa-test"), true);
+        String bill = link("bill", "rt", SAKURA, TRAILER, exchange.userHash("ifa-test"), true);
+        String click = link("click", "rt", SAKURA, TRAILER, exchange.userHash("ifa-test"), true);
         assertEquals(204, exchange.get(bill).statusCode());
         assertEquals(302, exchange.get(click).statusCode());
         assertEquals(0, stat(SAKURA, CampaignStats.Metric.IMPRESSIONS), "a test bill is not counted");
@@ -204,7 +203,7 @@ class ClickIT {
     @Test
     void anInAppClickIsCreditedForTheAppsPurchase() throws Exception {
         String ifa = "6d92078a-8246-4ba4-ae5b-76104861e7dc";
-        assertEquals(302, exchange.get(link("click", "r-app", SAKURA, TRAILER, UserKeys.hash(ifa), false))
+        assertEquals(302, exchange.get(link("click", "r-app", SAKURA, TRAILER, exchange.userHash(ifa), false))
                 .statusCode());
         assertEquals(1, stat(SAKURA, CampaignStats.Metric.CLICKS));
         exchange.clock.addAndGet(3_600);
@@ -215,8 +214,8 @@ class ClickIT {
     @Test
     void anInAppClickOfAnErasedUserIsCountedButNoTouch() throws Exception {
         String ifa = "ifa-erased";
-        String click = link("click", "r-gone", SAKURA, TRAILER, UserKeys.hash(ifa), false);
-        exchange.server().runtime().erasures().erased(UserKeys.hash(ifa), exchange.clock.get());
+        String click = link("click", "r-gone", SAKURA, TRAILER, exchange.userHash(ifa), false);
+        exchange.server().runtime().erasures().erased(exchange.userHash(ifa), exchange.clock.get());
         assertEquals(302, exchange.get(click).statusCode());
         assertEquals(1, stat(SAKURA, CampaignStats.Metric.CLICKS));
         assertEquals(1, exchange.server().metrics().noticeUserRefusals("click", "user_erased"));

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.exchange.ExchangeRuntime;
-import dev.merlin.exchange.auction.UserKeys;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -78,7 +77,7 @@ class ConversionValueIT {
         ExchangeRuntime runtime = exchange.server().runtime();
         String campaign = "kaze-sports-fans-apac";
         String advertiserPixel = "px-kaze";
-        runtime.tracking().impression(runtime.catalog().byId(campaign), UserKeys.hash("ifa-big"),
+        runtime.tracking().impression(runtime.catalog().byId(campaign), runtime.userHash().hash("ifa-big"),
                 runtime.nowEpochSeconds());
         exchange.clock.addAndGet(60);
         for (int i = 0; i < 2; i++) {

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
-import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.Event;
 import dev.merlin.exchange.events.EventLogReader;
 import dev.merlin.exchange.events.EventType;
@@ -191,7 +190,7 @@ class ErasureIT {
         exchange.get(SPORTS_VIEW, "Cookie", "uid=" + uid); // the browser comes back: new activity
         exchange.close();
 
-        String erased = Long.toHexString(UserKeys.hash(uid));
+        String erased = Long.toHexString(exchange.userHash(uid));
         List<String> exported = new ArrayList<>();
         for (Event event : EventLogReader.readAll(dataDir)) {
             Object user = event.fields().get("u");
@@ -200,7 +199,7 @@ class ErasureIT {
             }
         }
         assertEquals(List.of("ERASURE at T0+0", "PIXEL at T0+60"), exported);
-        String kept = Long.toHexString(UserKeys.hash(other));
+        String kept = Long.toHexString(exchange.userHash(other));
         assertEquals(2, EventLogReader.readAll(dataDir).stream()
                 .filter(e -> e.type() == EventType.PIXEL && kept.equals(e.fields().get("u"))).count(),
                 "another user's events stay");
@@ -274,7 +273,7 @@ class ErasureIT {
     private int frequency(String uid) {
         ExchangeRuntime runtime = exchange.server().runtime();
         Campaign fans = runtime.catalog().byId(FANS);
-        return runtime.frequency().impressions(UserKeys.hash(uid), fans, exchange.clock.get());
+        return runtime.frequency().impressions(exchange.userHash(uid), fans, exchange.clock.get());
     }
 
     private long stat(CampaignStats.Metric metric) {

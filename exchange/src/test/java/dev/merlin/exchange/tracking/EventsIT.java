@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.merlin.exchange.ExchangeRuntime;
-import dev.merlin.exchange.auction.UserKeys;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -210,7 +209,7 @@ class EventsIT {
         ExchangeRuntime runtime = exchange.server().runtime();
         String campaign = "sakura-video-global";
         for (String ifa : new String[] {"ifa-buyer-1", "ifa-buyer-2"}) {
-            runtime.tracking().impression(runtime.catalog().byId(campaign), UserKeys.hash(ifa),
+            runtime.tracking().impression(runtime.catalog().byId(campaign), exchange.userHash(ifa),
                     runtime.nowEpochSeconds());
         }
         exchange.clock.addAndGet(60);

@@ -56,6 +56,11 @@ public final class LoopbackExchange implements AutoCloseable {
         return server;
     }
 
+    /** The exchange's keyed user hash of {@code userKey}. */
+    public long userHash(String userKey) {
+        return server.runtime().userHash().hash(userKey);
+    }
+
     /** GET {@code pathAndQuery} with header name/value pairs. */
     public HttpResponse<byte[]> get(String pathAndQuery, String... headers) throws IOException, InterruptedException {
         return send(builder(pathAndQuery, headers).GET().build());

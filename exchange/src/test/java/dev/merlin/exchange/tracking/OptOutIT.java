@@ -134,8 +134,12 @@ class OptOutIT {
     void someoneElsesUidCannotBeReadOrErased() throws Exception {
         String uid = uidSet(exchange.get(SPORTS_VIEW));
         exchange.get(SPORTS_VIEW, "Cookie", "uid=" + uid);
-        assertEquals(403, exchange.get("/privacy/users/" + uid).statusCode());
-        assertEquals(403, exchange.get("/privacy/users/" + uid, "Cookie", "uid=another").statusCode());
+        assertEquals(401, exchange.get("/privacy/users/" + uid).statusCode(), "no credential");
+        assertEquals(401, exchange.get("/privacy/users/" + uid, "Cookie", "uid=another").statusCode(),
+                "an unsigned cookie is no credential");
+        String otherBrowser = uidSet(exchange.get(SPORTS_VIEW));
+        assertEquals(403, exchange.get("/privacy/users/" + uid, "Cookie", "uid=" + otherBrowser).statusCode(),
+                "another browser's uid");
         assertEquals(403, exchange.get("/privacy/users/" + uid, "Authorization", "Bearer demo-kaze-report-token")
                 .statusCode(), "an advertiser's report token is not the admin token");
         assertEquals(List.of(SPORTS_FANS), exchange.segmentsOf(uid), "still held");

@@ -50,7 +50,8 @@ class PixelIT {
         assertPixel(response);
         String cookie = setCookie(response, "uid").orElseThrow();
         String uid = LoopbackExchange.cookieValue(cookie);
-        assertTrue(uid.matches("[0-9a-f]{32}"), "128 random bits in hex: " + uid);
+        assertTrue(uid.matches("[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{22}"), "128 random bits and their tag: " + uid);
+        assertTrue(exchange.server().runtime().uidCookies().isIssued(uid), "signed by this exchange: " + uid);
         assertTrue(cookie.contains("Max-Age=" + 395L * 86_400), cookie);
         assertTrue(cookie.contains("SameSite=None"), cookie);
         assertTrue(cookie.contains("Secure"), cookie);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.exchange.auction.Campaign;
-import dev.merlin.exchange.auction.UserKeys;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -76,7 +75,7 @@ class TrackingServiceTest {
     void eraseForgetsClicksAndImpressions() {
         Campaign kaze = stores.catalog.byId("kaze-sports-fans-apac");
         Campaign northwind = stores.catalog.byId("northwind-run-of-network");
-        long user = UserKeys.hash("uid-1");
+        long user = TrackingStores.USER_HASH.hash("uid-1");
         stores.tracking.click(kaze, user, stores.now);
         stores.tracking.impression(kaze, user, stores.now);
         stores.tracking.click(northwind, user, stores.now);
@@ -91,7 +90,7 @@ class TrackingServiceTest {
     @Test
     void eraseForgetsFrequencyCounts() {
         Campaign kaze = stores.catalog.byId("kaze-sports-fans-apac");
-        long user = UserKeys.hash("uid-1");
+        long user = TrackingStores.USER_HASH.hash("uid-1");
         stores.frequency.record(user, kaze, stores.now);
         stores.frequency.record(user, kaze, stores.now);
         assertEquals(2, stores.frequency.impressions(user, kaze, stores.now));

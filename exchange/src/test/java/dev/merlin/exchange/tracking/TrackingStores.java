@@ -39,6 +39,10 @@ final class TrackingStores implements AutoCloseable {
     final TrackingService tracking;
     long now = T0;
 
+    /** The user hash these stores are keyed by: a fixed test key. */
+    static final dev.merlin.exchange.auction.UserHash USER_HASH =
+            dev.merlin.exchange.privacy.IdentityKeys.of("tracking-stores-test-secret".getBytes()).userHash();
+
     TrackingStores(Path dataDir) {
         this.config = demoConfig(dataDir);
         this.catalog = new CampaignCatalog(config);
@@ -49,7 +53,7 @@ final class TrackingStores implements AutoCloseable {
         this.stats = new CampaignStats(dataDir, catalog.size());
         this.frequency = new FrequencyStore(dataDir, entries);
         this.tracking = new TrackingService(config, catalog, new Currencies(config.exchange()), segments, rules,
-                attribution, stats, frequency);
+                attribution, stats, frequency, USER_HASH);
     }
 
     /** The embedded demo config plus the {@code big-checkouts} rule, under {@code dataDir}, with small stores. */
