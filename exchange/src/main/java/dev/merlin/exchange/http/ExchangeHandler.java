@@ -95,6 +95,11 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             fail(ctx, HttpResponseStatus.BAD_REQUEST, "no_host", "an HTTP/1.1 request needs a Host header", false);
             return;
         }
+        if (hasTwoHosts(request)) {
+            // RFC 9112 §3.2: more than one Host is a 400; a proxy and Merlin could each route by a different one
+            fail(ctx, HttpResponseStatus.BAD_REQUEST, "two_hosts", "a request must carry one Host header", true);
+            return;
+        }
         String uri = originForm(request.uri());
         if (uri == null) {
             fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad_target", "request target is not a path: "
@@ -416,6 +421,15 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         if (isReading) {
             ctx.flush();
         }
+    }
+
+    private static boolean hasTwoHosts(FullHttpRequest request) {
+        var hosts = request.headers().valueStringIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
+            return false;
+        }
+        hosts.next();
+        return hosts.hasNext();
     }
 
     private void badHttp(ChannelHandlerContext ctx, Throwable cause) {

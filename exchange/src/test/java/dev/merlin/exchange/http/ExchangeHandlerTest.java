@@ -294,19 +294,73 @@ class ExchangeHandlerTest {
     }
 
     @Test
-    void expectContinueWithABodyOverTheLimitGetsOurJson413() {
+    void expectContinueWithABodyOverTheLimitGetsOurJson413AndTheConnectionCloses() {
         Response r = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 + "Expect: 100-continue\r\nContent-Length: 10000000\r\n\r\n"));
         assertEquals(413, r.status);
         assertEquals("application/json", r.headers.get("content-type"), "the 413 must say why: " + r.headers);
+        assertEquals("close", r.headers.get("connection"));
         assertTrue(r.body.contains("larger than " + MAX_BODY), r.body);
-        assertTrue(channel.isOpen(), "the body was never sent: the connection carries on");
+        assertFalse(channel.isOpen(), "a client may send the refused body anyway: nothing after it can be trusted");
+        assertEquals(1, metrics.httpErrors(413, "body_too_large"));
+    }
+
+    @Test
+    void aBodyInvitedWithin100ContinueIsAnswered() {
         Response continued = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
                 + "\r\nExpect: 100-continue\r\nContent-Length: " + VALID.length() + "\r\n\r\n"));
         assertEquals(100, continued.status, "a body within the limit is invited");
         assertEquals(204, send(raw(VALID)).status);
-        assertTrue(send(raw("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")).body
-                .contains("merlin_http_errors_total{cause=\"body_too_large\",status=\"413\"} 1.0"));
+        assertTrue(channel.isOpen());
+    }
+
+    /**
+     * Smuggling: a client that sends the body although its expectation was refused must not have that body run as
+     * requests of its own (it failed before the fix: the erasure below was answered 200).
+     */
+    @Test
+    void aBodySentAfterARefused100ContinueIsNeverRunAsARequest() {
+        String smuggled = "DELETE /privacy/users/u-victim HTTP/1.1\r\nHost: x\r\nCookie: uid=u-victim\r\n\r\n"
+                + "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+        String padded = smuggled + " ".repeat(MAX_BODY + 1 - smuggled.length());
+        String answers = exchange(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                + "\r\nExpect: 100-continue\r\nContent-Length: " + padded.length() + "\r\n\r\n" + padded));
+        assertEquals(1, count(answers, "HTTP/1.1 "), answers);
+        assertTrue(answers.startsWith("HTTP/1.1 413 "), answers);
+        assertFalse(channel.isOpen());
+    }
+
+    /** The same for an expectation the server does not know: 417 (JSON, counted), close, the body is never run. */
+    @Test
+    void aBodySentAfterAnUnknownExpectationIsNeverRunAsARequest() {
+        String smuggled = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+        String answers = exchange(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                + "\r\nExpect: 200-ok\r\nContent-Length: " + smuggled.length() + "\r\n\r\n" + smuggled));
+        assertEquals(1, count(answers, "HTTP/1.1 "), answers);
+        Response r = Response.parse(answers);
+        assertEquals(417, r.status);
+        assertEquals("application/json", r.headers.get("content-type"));
+        assertEquals("close", r.headers.get("connection"));
+        assertFalse(channel.isOpen());
+        assertEquals(1, metrics.httpErrors(417, "expectation_failed"));
+    }
+
+    /** RFC 9112 §3.2: two Host headers are a 400 (it failed before: the request was routed by the first). */
+    @Test
+    void twoHostHeadersAre400AndClose() {
+        Response r = send(raw("GET /health HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n"));
+        assertEquals(400, r.status, r.body);
+        assertTrue(r.body.contains("one Host header"), r.body);
+        assertFalse(channel.isOpen());
+        assertEquals(1, metrics.httpErrors(400, "two_hosts"));
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     /** An erasure whose record the event log cannot take is a 503 to repeat, not a 200 that exports would belie. */
