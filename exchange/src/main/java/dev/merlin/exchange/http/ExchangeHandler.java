@@ -113,6 +113,10 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         String path = query < 0 ? uri : uri.substring(0, query);
         if (query >= 0 && uri.indexOf('%', query) >= 0) {
             String problem = malformedEscape(uri.substring(query + 1));
+            if (problem != null && "/px".equals(path)) {
+                ctx.write(pixel.refused("bad_query")); // a pixel always answers its GIF
+                return;
+            }
             if (problem != null) {
                 fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad_query", "malformed query string: " + problem, false);
                 return;
@@ -151,7 +155,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 break;
             case "/px":
                 if (method != HttpMethod.GET) {
-                    methodNotAllowed(ctx, "GET, HEAD");
+                    ctx.write(pixel.refused("method"));
                 } else {
                     ctx.write(pixel.handle(ctx, request));
                 }

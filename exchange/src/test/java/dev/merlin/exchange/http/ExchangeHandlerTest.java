@@ -257,8 +257,7 @@ class ExchangeHandlerTest {
 
     @Test
     void aMalformedEscapeInTheQueryIs400AndTheConnectionCarriesOn() {
-        for (String uri : new String[] {"/win?rid=%zz", "/bill?rid=1&price=%", "/loss?rid=%E0%A4%A", "/click?c=%zz",
-                "/px?pid=%g1"}) {
+        for (String uri : new String[] {"/win?rid=%zz", "/bill?rid=1&price=%", "/loss?rid=%E0%A4%A", "/click?c=%zz"}) {
             Response r = send(raw("GET " + uri + " HTTP/1.1\r\nHost: x\r\n\r\n"));
             assertEquals(400, r.status, uri + ": " + r.body);
             assertTrue(r.body.contains("malformed query string"), r.body);
@@ -266,7 +265,7 @@ class ExchangeHandlerTest {
         }
         assertEquals(200, send(raw("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")).status);
         assertTrue(send(raw("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")).body
-                .contains("merlin_http_errors_total{cause=\"bad_query\",status=\"400\"} 5.0"));
+                .contains("merlin_http_errors_total{cause=\"bad_query\",status=\"400\"} 4.0"));
     }
 
     @Test
@@ -353,6 +352,38 @@ class ExchangeHandlerTest {
         assertTrue(r.body.contains("one Host header"), r.body);
         assertFalse(channel.isOpen());
         assertEquals(1, metrics.httpErrors(400, "two_hosts"));
+    }
+
+    /** A pixel always answers its GIF, even to a malformed escape or a POST (both were JSON errors before). */
+    @Test
+    void aPixelHitTheFrontDoorRefusesStillGetsTheGifCountedByReason() {
+        byte[] gif = PixelEndpoint.gif();
+        for (String request : new String[] {"GET /px?pid=%g1 HTTP/1.1\r\nHost: x\r\n\r\n",
+                "GET /px?pid=px-kaze&ev=%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n",
+                "POST /px?pid=px-kaze HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"}) {
+            ByteBuf in = Unpooled.wrappedBuffer(raw(request));
+            sentBuffers.add(in);
+            channel.writeInbound(in);
+            channel.runPendingTasks();
+            ByteBuf out = Unpooled.buffer();
+            ByteBuf chunk;
+            while ((chunk = channel.readOutbound()) != null) {
+                out.writeBytes(chunk);
+                chunk.release();
+            }
+            String text = out.toString(StandardCharsets.ISO_8859_1);
+            out.release();
+            int headEnd = text.indexOf("\r\n\r\n");
+            String head = text.substring(0, headEnd).toLowerCase(Locale.ROOT);
+            assertTrue(head.startsWith("http/1.1 200 "), request + head);
+            assertTrue(head.contains("content-type: image/gif"), head);
+            assertTrue(head.contains("content-length: 43"), head);
+            assertTrue(head.contains("no-store"), head);
+            assertEquals(new String(gif, StandardCharsets.ISO_8859_1), text.substring(headEnd + 4));
+            assertTrue(channel.isOpen());
+        }
+        assertEquals(2, metrics.activityCount("pixel", "bad_query"));
+        assertEquals(1, metrics.activityCount("pixel", "method"));
     }
 
     private static int count(String text, String part) {
