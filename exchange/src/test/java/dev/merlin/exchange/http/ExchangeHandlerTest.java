@@ -386,6 +386,15 @@ class ExchangeHandlerTest {
         assertEquals(1, metrics.activityCount("pixel", "method"));
     }
 
+    /** A privacy path naming no user is a 404 counted by its own reason (it was counted nowhere before). */
+    @Test
+    void aPrivacyPathNamingNoUserIs404Counted() {
+        assertEquals(404, send(raw("GET /privacy/users/ HTTP/1.1\r\nHost: x\r\n\r\n")).status);
+        assertEquals(404, send(raw("DELETE /privacy/users/a/b HTTP/1.1\r\nHost: x\r\n\r\n")).status);
+        assertEquals(2, metrics.httpErrors(404, "privacy_user_path"));
+        assertTrue(channel.isOpen());
+    }
+
     private static int count(String text, String part) {
         int n = 0;
         for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
