@@ -21,25 +21,38 @@ final class BoundedAggregator extends HttpObjectAggregator {
     private final ExchangeMetrics metrics;
 
     BoundedAggregator(int maxBodyBytes, ExchangeMetrics metrics) {
-        super(maxBodyBytes);
+        super(maxBodyBytes, true);
         this.metrics = metrics;
     }
 
     /**
-     * {@code Expect: 100-continue} with a declared length over the limit: Netty would answer its own empty 413; answer
-     * ours instead (JSON, counted), before the client sends the body. The connection carries on.
+     * A refused expectation ({@code Expect: 100-continue} with a declared length over the limit → 413, any other
+     * expectation → 417): answer our JSON error, counted, with {@code Connection: close}, and close once it is
+     * written. A client may send the body anyway, and the codec would read it as requests of their own (smuggling),
+     * so nothing after a refused expectation is read.
      */
     @Override
     protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
         Object response = super.newContinueResponse(start, maxContentLength, pipeline);
-        if (response instanceof HttpResponse
-                && ((HttpResponse) response).status().code() == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code()) {
-            ReferenceCountUtil.release(response);
-            metrics.httpError(413, "body_too_large");
-            return HttpResponses.error(pipeline.channel().alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    tooLargeMessage(), "");
+        if (!(response instanceof HttpResponse)) {
+            return response;
         }
-        return response;
+        int code = ((HttpResponse) response).status().code();
+        FullHttpResponse refusal;
+        if (code == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code()) {
+            metrics.httpError(413, "body_too_large");
+            refusal = HttpResponses.error(pipeline.channel().alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    tooLargeMessage(), "");
+        } else if (code == HttpResponseStatus.EXPECTATION_FAILED.code()) {
+            metrics.httpError(417, "expectation_failed");
+            refusal = HttpResponses.error(pipeline.channel().alloc(), HttpResponseStatus.EXPECTATION_FAILED,
+                    "only Expect: 100-continue is supported", "");
+        } else {
+            return response;
+        }
+        ReferenceCountUtil.release(response);
+        refusal.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return refusal;
     }
 
     private String tooLargeMessage() {

@@ -1,6 +1,8 @@
 package dev.merlin.exchange.http;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.TrackingConfig;
@@ -18,8 +20,11 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code POST /events}: server-to-server activity from apps, in batches of up to {@code tracking.maxBatchEvents},
@@ -71,6 +76,10 @@ final class EventsEndpoint {
         }
         JsonNode batch;
         try {
+            Shape shape = shape(request.content());
+            if (shape != null) {
+                return malformed(ctx, shape.cause, shape.message, "");
+            }
             batch = JSON.readTree(new io.netty.buffer.ByteBufInputStream(request.content().duplicate()));
         } catch (JsonProcessingException e) {
             return malformed(ctx, "body is not JSON: " + e.getOriginalMessage(), "");
@@ -197,7 +206,11 @@ final class EventsEndpoint {
     }
 
     private FullHttpResponse malformed(ChannelHandlerContext ctx, String message, String path) {
-        runtime.metrics().httpError(400, "events_batch");
+        return malformed(ctx, "events_batch", message, path);
+    }
+
+    private FullHttpResponse malformed(ChannelHandlerContext ctx, String cause, String message, String path) {
+        runtime.metrics().httpError(400, cause);
         return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, message + "; nothing was recorded",
                 path);
     }
@@ -230,6 +243,48 @@ final class EventsEndpoint {
         }
         return PixelEndpoint.isAboveMaxConversionValue(runtime, amount, currency) ? ValueProblem.VALUE_TOO_LARGE
                 : null;
+    }
+
+    /** Why a body's JSON cannot be taken as one batch: the counter's cause and the client's message. */
+    private record Shape(String cause, String message) {
+    }
+
+    /**
+     * What the tree reader would hide: a key twice in one object (refused, as by the bid request decoder: two
+     * parsers must not read two different batches from it) and anything after the one JSON document.
+     */
+    private static Shape shape(io.netty.buffer.ByteBuf body) throws IOException {
+        try (JsonParser parser = JSON.getFactory()
+                .createParser((java.io.InputStream) new io.netty.buffer.ByteBufInputStream(body.duplicate()))) {
+            ArrayDeque<Set<String>> keys = new ArrayDeque<>();
+            int depth = 0;
+            JsonToken token = parser.nextToken();
+            while (token != null) {
+                if (token == JsonToken.START_OBJECT) {
+                    keys.push(new HashSet<>());
+                } else if (token == JsonToken.END_OBJECT) {
+                    keys.pop();
+                } else if (token == JsonToken.FIELD_NAME && !keys.peek().add(parser.currentName())) {
+                    return new Shape("events_duplicate_key", "key \"" + parser.currentName()
+                            + "\" appears twice in one object");
+                }
+                depth += token.isStructStart() ? 1 : token.isStructEnd() ? -1 : 0;
+                if (depth == 0) {
+                    try {
+                        if (parser.nextToken() != null) {
+                            return new Shape("events_trailing_data", "the body must be one JSON document; more"
+                                    + " follows it");
+                        }
+                    } catch (JsonProcessingException e) {
+                        return new Shape("events_trailing_data", "the body must be one JSON document; more follows"
+                                + " it");
+                    }
+                    return null;
+                }
+                token = parser.nextToken();
+            }
+        }
+        return null;
     }
 
     /** Why one event cannot be accepted, or null. */

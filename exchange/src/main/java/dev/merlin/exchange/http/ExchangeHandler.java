@@ -106,6 +106,11 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             fail(ctx, HttpResponseStatus.BAD_REQUEST, "no_host", "an HTTP/1.1 request needs a Host header", false);
             return;
         }
+        if (hasTwoHosts(request)) {
+            // RFC 9112 §3.2: more than one Host is a 400; a proxy and Merlin could each route by a different one
+            fail(ctx, HttpResponseStatus.BAD_REQUEST, "two_hosts", "a request must carry one Host header", true);
+            return;
+        }
         String uri = originForm(request.uri());
         if (uri == null) {
             fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad_target", "request target is not a path: "
@@ -119,6 +124,10 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         String path = query < 0 ? uri : uri.substring(0, query);
         if (query >= 0 && uri.indexOf('%', query) >= 0) {
             String problem = malformedEscape(uri.substring(query + 1));
+            if (problem != null && "/px".equals(path)) {
+                ctx.write(pixel.refused("bad_query")); // a pixel always answers its GIF
+                return;
+            }
             if (problem != null) {
                 fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad_query", "malformed query string: " + problem, false);
                 return;
@@ -157,7 +166,7 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 break;
             case "/px":
                 if (method != HttpMethod.GET) {
-                    methodNotAllowed(ctx, "GET, HEAD");
+                    ctx.write(pixel.refused("method"));
                 } else {
                     ctx.write(pixel.handle(ctx, request));
                 }
@@ -439,6 +448,15 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         if (isReading) {
             ctx.flush();
         }
+    }
+
+    private static boolean hasTwoHosts(FullHttpRequest request) {
+        var hosts = request.headers().valueStringIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
+            return false;
+        }
+        hosts.next();
+        return hosts.hasNext();
     }
 
     private void badHttp(ChannelHandlerContext ctx, Throwable cause) {

@@ -69,6 +69,15 @@ final class PixelEndpoint {
         return gifResponse();
     }
 
+    /**
+     * A hit the front door refused before it reached the pixel (a malformed {@code %}-escape, a method other than
+     * GET): the GIF all the same, nothing recorded, counted as activity {@code pixel} with the reason as outcome.
+     */
+    FullHttpResponse refused(String reason) {
+        runtime.metrics().activity("pixel", reason);
+        return gifResponse();
+    }
+
     private static FullHttpResponse gifResponse() {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                 GIF_BUFFER.retainedDuplicate());

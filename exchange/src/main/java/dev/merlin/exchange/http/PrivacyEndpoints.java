@@ -66,6 +66,7 @@ final class PrivacyEndpoints {
     FullHttpResponse user(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
         String uid = path.substring(USERS_PREFIX.length());
         if (uid.isEmpty() || uid.indexOf('/') >= 0 || uid.length() > 128) {
+            runtime.metrics().httpError(404, "privacy_user_path");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "no such user path", null);
         }
         Access access = access(request, uid);

@@ -259,8 +259,7 @@ class ExchangeHandlerTest {
 
     @Test
     void aMalformedEscapeInTheQueryIs400AndTheConnectionCarriesOn() {
-        for (String uri : new String[] {"/win?rid=%zz", "/bill?rid=1&price=%", "/loss?rid=%E0%A4%A", "/click?c=%zz",
-                "/px?pid=%g1"}) {
+        for (String uri : new String[] {"/win?rid=%zz", "/bill?rid=1&price=%", "/loss?rid=%E0%A4%A", "/click?c=%zz"}) {
             Response r = send(raw("GET " + uri + " HTTP/1.1\r\nHost: x\r\n\r\n"));
             assertEquals(400, r.status, uri + ": " + r.body);
             assertTrue(r.body.contains("malformed query string"), r.body);
@@ -268,7 +267,7 @@ class ExchangeHandlerTest {
         }
         assertEquals(200, send(raw("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")).status);
         assertTrue(send(raw("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")).body
-                .contains("merlin_http_errors_total{cause=\"bad_query\",status=\"400\"} 5.0"));
+                .contains("merlin_http_errors_total{cause=\"bad_query\",status=\"400\"} 4.0"));
     }
 
     @Test
@@ -296,21 +295,117 @@ class ExchangeHandlerTest {
     }
 
     @Test
-    void expectContinueWithABodyOverTheLimitGetsOurJson413() {
-        Response r = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
-                + "Content-Type: application/json\r\n"
+    void expectContinueWithABodyOverTheLimitGetsOurJson413AndTheConnectionCloses() {
+        Response r = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER + "Content-Type: application/json\r\n"
                 + "Expect: 100-continue\r\nContent-Length: 10000000\r\n\r\n"));
         assertEquals(413, r.status);
         assertEquals("application/json", r.headers.get("content-type"), "the 413 must say why: " + r.headers);
+        assertEquals("close", r.headers.get("connection"));
         assertTrue(r.body.contains("larger than " + MAX_BODY), r.body);
-        assertTrue(channel.isOpen(), "the body was never sent: the connection carries on");
+        assertFalse(channel.isOpen(), "a client may send the refused body anyway: nothing after it can be trusted");
+        assertEquals(1, metrics.httpErrors(413, "body_too_large"));
+    }
+
+    @Test
+    void aBodyInvitedWithin100ContinueIsAnswered() {
         Response continued = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
                 + "Content-Type: application/json"
                 + "\r\nExpect: 100-continue\r\nContent-Length: " + VALID.length() + "\r\n\r\n"));
         assertEquals(100, continued.status, "a body within the limit is invited");
         assertEquals(204, send(raw(VALID)).status);
-        assertTrue(send(raw("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")).body
-                .contains("merlin_http_errors_total{cause=\"body_too_large\",status=\"413\"} 1.0"));
+        assertTrue(channel.isOpen());
+    }
+
+    /**
+     * Smuggling: a client that sends the body although its expectation was refused must not have that body run as
+     * requests of its own (it failed before the fix: the erasure below was answered 200).
+     */
+    @Test
+    void aBodySentAfterARefused100ContinueIsNeverRunAsARequest() {
+        String smuggled = "DELETE /privacy/users/u-victim HTTP/1.1\r\nHost: x\r\nCookie: uid=u-victim\r\n\r\n"
+                + "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+        String padded = smuggled + " ".repeat(MAX_BODY + 1 - smuggled.length());
+        String answers = exchange(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json"
+                + "\r\nExpect: 100-continue\r\nContent-Length: " + padded.length() + "\r\n\r\n" + padded));
+        assertEquals(1, count(answers, "HTTP/1.1 "), answers);
+        assertTrue(answers.startsWith("HTTP/1.1 413 "), answers);
+        assertFalse(channel.isOpen());
+    }
+
+    /** The same for an expectation the server does not know: 417 (JSON, counted), close, the body is never run. */
+    @Test
+    void aBodySentAfterAnUnknownExpectationIsNeverRunAsARequest() {
+        String smuggled = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+        String answers = exchange(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json"
+                + "\r\nExpect: 200-ok\r\nContent-Length: " + smuggled.length() + "\r\n\r\n" + smuggled));
+        assertEquals(1, count(answers, "HTTP/1.1 "), answers);
+        Response r = Response.parse(answers);
+        assertEquals(417, r.status);
+        assertEquals("application/json", r.headers.get("content-type"));
+        assertEquals("close", r.headers.get("connection"));
+        assertFalse(channel.isOpen());
+        assertEquals(1, metrics.httpErrors(417, "expectation_failed"));
+    }
+
+    /** RFC 9112 §3.2: two Host headers are a 400 (it failed before: the request was routed by the first). */
+    @Test
+    void twoHostHeadersAre400AndClose() {
+        Response r = send(raw("GET /health HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n"));
+        assertEquals(400, r.status, r.body);
+        assertTrue(r.body.contains("one Host header"), r.body);
+        assertFalse(channel.isOpen());
+        assertEquals(1, metrics.httpErrors(400, "two_hosts"));
+    }
+
+    /** A pixel always answers its GIF, even to a malformed escape or a POST (both were JSON errors before). */
+    @Test
+    void aPixelHitTheFrontDoorRefusesStillGetsTheGifCountedByReason() {
+        byte[] gif = PixelEndpoint.gif();
+        for (String request : new String[] {"GET /px?pid=%g1 HTTP/1.1\r\nHost: x\r\n\r\n",
+                "GET /px?pid=px-kaze&ev=%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n",
+                "POST /px?pid=px-kaze HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"}) {
+            ByteBuf in = Unpooled.wrappedBuffer(raw(request));
+            sentBuffers.add(in);
+            channel.writeInbound(in);
+            channel.runPendingTasks();
+            ByteBuf out = Unpooled.buffer();
+            ByteBuf chunk;
+            while ((chunk = channel.readOutbound()) != null) {
+                out.writeBytes(chunk);
+                chunk.release();
+            }
+            String text = out.toString(StandardCharsets.ISO_8859_1);
+            out.release();
+            int headEnd = text.indexOf("\r\n\r\n");
+            String head = text.substring(0, headEnd).toLowerCase(Locale.ROOT);
+            assertTrue(head.startsWith("http/1.1 200 "), request + head);
+            assertTrue(head.contains("content-type: image/gif"), head);
+            assertTrue(head.contains("content-length: 43"), head);
+            assertTrue(head.contains("no-store"), head);
+            assertEquals(new String(gif, StandardCharsets.ISO_8859_1), text.substring(headEnd + 4));
+            assertTrue(channel.isOpen());
+        }
+        assertEquals(2, metrics.activityCount("pixel", "bad_query"));
+        assertEquals(1, metrics.activityCount("pixel", "method"));
+    }
+
+    /** A privacy path naming no user is a 404 counted by its own reason (it was counted nowhere before). */
+    @Test
+    void aPrivacyPathNamingNoUserIs404Counted() {
+        assertEquals(404, send(raw("GET /privacy/users/ HTTP/1.1\r\nHost: x\r\n\r\n")).status);
+        assertEquals(404, send(raw("DELETE /privacy/users/a/b HTTP/1.1\r\nHost: x\r\n\r\n")).status);
+        assertEquals(2, metrics.httpErrors(404, "privacy_user_path"));
+        assertTrue(channel.isOpen());
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     /** An erasure whose record the event log cannot take is a 503 to repeat, not a 200 that exports would belie. */

@@ -85,6 +85,31 @@ class EventsIT {
         assertEquals(List.of(), exchange.segmentsOf("ifa-valid"), "the valid event of a malformed batch too");
     }
 
+    /**
+     * Anything after the one JSON document, and a key twice in one object, are refused by reason (they were accepted
+     * with 202 before, the rest silently ignored or the last value taken).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"events\":[" + LIKE + "]} garbage | events_trailing_data",
+        "{\"events\":[" + LIKE + "]}{\"events\":[" + LIKE + "]} | events_trailing_data",
+        "{\"events\":[" + LIKE + "]}] | events_trailing_data",
+        "{\"events\":[],\"events\":[" + LIKE + "]} | events_duplicate_key",
+        "{\"events\":[{\"user\":\"ifa-valid\",\"user\":\"ifa-other\",\"event\":\"video_like\"}]}"
+                + " | events_duplicate_key",
+    })
+    void trailingDataAndDuplicateKeysAre400CountedByReason(String line) throws Exception {
+        int bar = line.lastIndexOf(" | ");
+        String body = line.substring(0, bar);
+        String cause = line.substring(bar + 3);
+        HttpResponse<byte[]> response = exchange.events(body);
+        assertEquals(400, response.statusCode(), text(response));
+        assertTrue(text(response).contains("nothing was recorded"), text(response));
+        assertEquals(1, exchange.server().metrics().httpErrors(400, cause), text(response));
+        assertEquals(0, recorded());
+        assertEquals(List.of(), exchange.segmentsOf("ifa-valid"));
+    }
+
     @Test
     void aBatchOverTheLimitIs400AndRecordsNothing() throws Exception {
         StringBuilder batch = new StringBuilder("{\"events\":[");

@@ -148,10 +148,11 @@ class PixelIT {
     }
 
     @Test
-    void thePixelAnswersOnlyGet() throws Exception {
+    void thePixelRecordsOnlyGetButAnswersAnyMethodWithItsGif() throws Exception {
         HttpResponse<byte[]> response = exchange.post(SPORTS_VIEW, "");
-        assertEquals(405, response.statusCode());
+        assertPixel(response);
         assertEquals(0, activity("recorded"));
+        assertEquals(1, activity("method"));
     }
 
     @Test
