@@ -108,7 +108,7 @@ clean:
 # about 10 minutes over the six targets); FUZZ_TARGET=module:Class#method runs one. New findings land as crash-*
 # reproducers in the target's src/test/resources/.../<Class>Inputs/<method>/ and `make test` replays them.
 FUZZ_TARGETS := protocol:BidRequestDecoderFuzzTest config:ConfigLoaderFuzzTest \
-  exchange:SegmentLineParserFuzzTest exchange:ConsentFuzzTest
+  exchange:SegmentLineParserFuzzTest exchange:ConsentFuzzTest exchange:FrontDoorFuzzTest
 FUZZ_TARGET ?=
 fuzz:
 	$(MVN) $(MVN_FLAGS) -q -DskipTests install
