@@ -17,7 +17,7 @@ class BidRequestDecoderFuzzTest {
     private final BidRequestDecoder decoder = new BidRequestDecoder();
     private final BidRequestEncoder encoder = new BidRequestEncoder();
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "100s")
     void decode(byte[] input) throws InvalidRequestException {
         BidRequest request;
         try {
