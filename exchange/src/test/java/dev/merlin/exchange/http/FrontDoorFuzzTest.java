@@ -53,19 +53,16 @@ class FrontDoorFuzzTest {
             channel.writeInbound(in);
             channel.runPendingTasks();
             channel.checkException();
+            // an answer is written as several buffers (head, then body): check the byte stream, not each buffer
+            StringBuilder answers = new StringBuilder();
             for (Object out; (out = channel.readOutbound()) != null; ) {
                 if (out instanceof ByteBuf buf) {
-                    if (buf.isReadable()) {
-                        String head = buf.toString(buf.readerIndex(), Math.min(9, buf.readableBytes()),
-                                StandardCharsets.US_ASCII);
-                        assertTrue("HTTP/1.1 ".startsWith(head) || head.startsWith("HTTP/1.1 "),
-                                "not an HTTP answer: " + head);
-                    }
-                    buf.release();
-                } else {
-                    io.netty.util.ReferenceCountUtil.release(out);
+                    answers.append(buf.toString(StandardCharsets.ISO_8859_1));
                 }
+                io.netty.util.ReferenceCountUtil.release(out);
             }
+            assertTrue(answers.length() == 0 || answers.toString().startsWith("HTTP/1.1 "),
+                    "not an HTTP answer: " + answers.substring(0, Math.min(40, answers.length())));
         } finally {
             channel.finishAndReleaseAll();
         }
