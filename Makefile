@@ -35,7 +35,7 @@ V ?=
 Q = $(if $(V),,@)
 show = $(if $(V),,$(info $(1)))
 
-.PHONY: run test build clean bench gate load help events segments-generate segments-load
+.PHONY: fuzz run test build clean bench gate load help events segments-generate segments-load
 
 help:
 	@echo "make run    build if needed, start Merlin on its embedded default config (port 8080, ./data);"
@@ -47,6 +47,7 @@ help:
 	@echo "make load   the open-loop load generator (ARGS=--help)"
 	@echo "make events print the event log under DATA_DIR (ARGS=--count, --type PIXEL)"
 	@echo "make segments-generate / segments-load   fill the segment store with synthetic users"
+	@echo "make fuzz   fuzz each Jazzer target in turn (FUZZ_TARGET=Class#method for one)"
 	@echo "make clean  remove build output"
 	@echo "V=1         print each command in full (make run V=1)"
 
@@ -121,3 +122,15 @@ segments-load: $(EXCHANGE_JAR)
 
 clean:
 	$(MVN) $(MVN_FLAGS) -q clean
+
+# make fuzz: Jazzer's JUnit fuzzing mode (JAZZER_FUZZ=1), one @FuzzTest at a time, each for its maxDuration (100 s,
+# about 10 minutes over the six targets); FUZZ_TARGET=module:Class#method runs one. New findings land as crash-*
+# reproducers in the target's src/test/resources/.../<Class>Inputs/<method>/ and `make test` replays them.
+FUZZ_TARGETS := protocol:BidRequestDecoderFuzzTest config:ConfigLoaderFuzzTest \
+  exchange:SegmentLineParserFuzzTest exchange:ConsentFuzzTest exchange:FrontDoorFuzzTest
+FUZZ_TARGET ?=
+fuzz:
+	$(MVN) $(MVN_FLAGS) -q -DskipTests install
+	@set -e; for t in $(or $(FUZZ_TARGET),$(FUZZ_TARGETS)); do \
+	  echo "== fuzzing $$t"; JAZZER_FUZZ=1 $(MVN) $(MVN_FLAGS) -pl $${t%%:*} test -Dtest=$${t#*:} \
+	    -Dsurefire.failIfNoSpecifiedTests=false; done
