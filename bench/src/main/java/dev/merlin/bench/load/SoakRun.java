@@ -75,9 +75,9 @@ final class SoakRun {
         int port = ForkedMerlin.freePort();
         ForkedMerlin.Launch launch = ForkedMerlin.Launch.jar(soak.merlinJar(), soak.merlinJvmArgs());
         Path merlinLog = options.outDir().resolve("soak-" + stamp + "-merlin.log");
-        StringBuilder report = new StringBuilder();
-        line(report, "soak: " + LoadGenerator.machine());
-        line(report, "soak: Merlin: " + String.join(" ", launch.command()) + " --port " + port + " --data-dir "
+        StringBuilder header = new StringBuilder();
+        say(header, "soak: " + LoadGenerator.machine());
+        say(header, "soak: Merlin: " + String.join(" ", launch.command()) + " --port " + port + " --data-dir "
                 + dataDir + "  (output in " + merlinLog + ")");
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("time", Instant.now().toString());
@@ -88,34 +88,38 @@ final class SoakRun {
              HttpLoadClient client = new HttpLoadClient(port, "/openrtb2/auction");
              JvmProbe probe = JvmProbe.attach(merlin.pid())) {
             probe.sample(0); // the JMX agent's own threads and sockets exist before the baseline
-            SoakMix mix = new SoakMix(corpus, port, "soak", config.exchange().takeRate(), null);
+            double takeRate = config.exchange().takeRate();
             double rate = soak.fixedRate();
             if (rate == 0) {
-                line(report, "soak: find-max for the mix from " + fmt("%,.0f", options.rate()) + " req/s, SLO p99 <= "
+                say(header, "soak: find-max for the mix from " + fmt("%,.0f", options.rate()) + " req/s, SLO p99 <= "
                         + options.sloMillis() + " ms, " + options.durationSeconds() + " s per step");
-                List<StepResult> ramp = LoadGenerator.ramp(r -> client.run(mix, new HttpLoadClient.Plan("find-max", r,
-                        options.connections(), options.warmupSeconds(), options.durationSeconds(), 5,
+                SoakMix rampMix = new SoakMix(corpus, port, "find-max", takeRate, null);
+                List<StepResult> ramp = LoadGenerator.ramp(r -> client.run(rampMix, new HttpLoadClient.Plan(
+                        "find-max", r, options.connections(), options.warmupSeconds(), options.durationSeconds(), 5,
                         maxQueued(r)), out), options.rate(), options, out);
                 StepResult best = LoadGenerator.best(ramp, options);
+                for (StepResult step : ramp) {
+                    line(header, "  " + step.line());
+                }
                 summary.put("findMaxSteps", ramp.stream().map(StepResult::summary).toList());
                 if (best == null) {
                     throw new IllegalStateException("find-max found no sustainable rate for the mix");
                 }
                 summary.put("maxRate", best.ratePerSecond());
                 rate = Math.round(0.8 * best.ratePerSecond());
-                line(report, "soak: the mix's max sustainable rate " + fmt("%,.0f", best.ratePerSecond())
+                say(header, "soak: the mix's max sustainable rate " + fmt("%,.0f", best.ratePerSecond())
                         + " req/s; soaking at 80 %: " + fmt("%,.0f", rate) + " req/s");
             } else {
-                line(report, "soak: at the given rate " + fmt("%,.0f", rate) + " req/s");
+                say(header, "soak: at the given rate " + fmt("%,.0f", rate) + " req/s");
             }
             summary.put("rate", rate);
             double seconds = soak.seconds();
             int window = seconds >= 180 ? 60 : Math.max(1, (int) Math.round(seconds / 3));
             double warmup = Math.min(30, Math.max(5, seconds / 6));
-            line(report, fmt("soak: %.0f s warm-up, then %.0f s measured, %d connections; windows of %d s; a JVM "
+            say(header, fmt("soak: %.0f s warm-up, then %.0f s measured, %d connections; windows of %d s; a JVM "
                     + "sample (after a full GC) half-way through each window", warmup, seconds,
                     options.connections(), window));
-            out.print(report);
+            SoakMix mix = new SoakMix(corpus, port, "soak", takeRate, null);
             List<JvmProbe.Sample> samples = Collections.synchronizedList(new ArrayList<>());
             List<String> probeFailures = Collections.synchronizedList(new ArrayList<>());
             ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -143,8 +147,7 @@ final class SoakRun {
                 probes.awaitTermination(60, TimeUnit.SECONDS);
             }
             int exitCode = merlin.stop(Duration.ofSeconds(30));
-            String header = report.toString();
-            report.setLength(0);
+            StringBuilder report = new StringBuilder();
             Checks checks = evaluate(result, List.copyOf(samples), probeFailures, rate);
             report(report, result, mix, List.copyOf(samples), window, exitCode);
             report.append('\n').append(checks.table());
@@ -203,8 +206,9 @@ final class SoakRun {
         long minHeap = samples.stream().mapToLong(JvmProbe.Sample::heapAfterGcBytes).min().orElse(0);
         long maxHeap = samples.stream().mapToLong(JvmProbe.Sample::heapAfterGcBytes).max().orElse(0);
         double heapChange = (double) last.heapAfterGcBytes() / first.heapAfterGcBytes() - 1;
-        checks.add("heap after GC, last vs first", fmt("%s -> %s (%+.1f %%; range %s-%s)", mib(first.heapAfterGcBytes()),
-                mib(last.heapAfterGcBytes()), heapChange * 100, mib(minHeap), mib(maxHeap)),
+        checks.add("heap after GC, last vs first", fmt("%s -> %s (%+.1f %%; range %s-%s)",
+                mib(first.heapAfterGcBytes()), mib(last.heapAfterGcBytes()), heapChange * 100, mib(minHeap),
+                mib(maxHeap)),
                 fmt("within +-%.0f %%", HEAP_TOLERANCE * 100), Math.abs(heapChange) <= HEAP_TOLERANCE);
         checks.add("file descriptors", first.fileDescriptors() + " -> " + last.fileDescriptors(),
                 "<= first + " + FD_SLACK, last.fileDescriptors() <= first.fileDescriptors() + FD_SLACK);
@@ -277,6 +281,12 @@ final class SoakRun {
 
     static String fmt(String pattern, Object... args) {
         return String.format(Locale.ROOT, pattern, args);
+    }
+
+    /** Prints a line now and keeps it for the text file. */
+    private void say(StringBuilder header, String line) {
+        out.println(line);
+        line(header, line);
     }
 
     private static void line(StringBuilder report, String line) {
