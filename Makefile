@@ -89,7 +89,7 @@ load: $(BENCH_JAR)
 # restart, checks; bench-results/crash-*.json|txt. SOAK_ARGS go to the generator (e.g. --connections 8).
 SOAK_SECONDS ?= 600
 RATE ?=
-CRASH_RATE ?= 1000
+CRASH_RATE ?= 500
 CRASH_KILL_AFTER ?= 20
 SOAK_ARGS ?=
 SOAK_MAIN = $(JAVA) $(JVM_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.LoadGenerator --merlin-jar $(EXCHANGE_JAR) \

@@ -173,8 +173,8 @@ final class CrashRun {
             summary.put("acceptedEvents", before.accepted().size());
             summary.put("lostAcceptedMillisBeforeKill", List.of(newestLostMillis, oldestLostMillis));
             checks.add("events lost to the kill", lost.size() + " of " + before.accepted().size() + " accepted"
-                    + (lost.isEmpty() ? "" : SoakRun.fmt(", accepted %d-%d ms before the kill", newestLostMillis,
-                    oldestLostMillis)), "accepted within flushMillis (" + flushMillis + " ms) before the kill",
+                    + (lost.isEmpty() ? "" : SoakRun.fmt(", answered at most %d ms before the kill", oldestLostMillis)),
+                    "accepted within flushMillis (" + flushMillis + " ms) before the kill",
                     oldestLostMillis <= flushMillis);
 
             long restartNanos = System.nanoTime();
@@ -195,8 +195,9 @@ final class CrashRun {
 
                 EventLedger after = new EventLedger();
                 SoakMix mix = new SoakMix(settings.corpus(), port, "crash2", takeRate, after);
+                // a cold JIT after the restart may answer slowly: slow is not lost, so the drain waits long
                 StepResult afterRestart = client.run(mix, new HttpLoadClient.Plan("after-restart", settings.rate(),
-                        settings.connections(), 0, settings.afterRestartSeconds(), 5, maxQueued(settings)), out);
+                        settings.connections(), 0, settings.afterRestartSeconds(), 30, maxQueued(settings)), out);
                 summary.put("afterRestart", afterRestart.summary());
                 checks.add("the mix after the restart", afterRestart.errors() + " errors of " + afterRestart.requests()
                         + (afterRestart.errors() > 0 ? " " + afterRestart.unexpected() + " "

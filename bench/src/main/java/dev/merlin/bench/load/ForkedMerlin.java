@@ -74,10 +74,15 @@ final class ForkedMerlin implements AutoCloseable {
     private final Path log;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** Kills the fork when this JVM is stopped (Ctrl-C on make soak) before it could close it. */
+    private final Thread killOnExit;
+
     private ForkedMerlin(Process process, int port, Path log) {
         this.process = process;
         this.port = port;
         this.log = log;
+        this.killOnExit = new Thread(process::destroyForcibly, "merlin-fork-reaper");
+        Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
     /**
@@ -169,6 +174,11 @@ final class ForkedMerlin implements AutoCloseable {
     /** Kills the process if it still runs. */
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway
+        }
         if (process.isAlive()) {
             process.destroyForcibly();
             try {
