@@ -69,7 +69,7 @@ final class EventLedger {
     }
 
     /** Identities in this ledger's accepted events that the log does not hold. */
-    java.util.List<Entry> lostFrom(LogContents log) {
+    List<Entry> lostFrom(LogContents log) {
         return accepted.values().stream().filter(e -> !log.identities().contains(e.identity())).toList();
     }
 

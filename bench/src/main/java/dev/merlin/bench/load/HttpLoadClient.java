@@ -15,7 +15,11 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -137,8 +141,8 @@ public final class HttpLoadClient implements AutoCloseable {
         final PrintStream progress;
         final Recorder recorder = new Recorder(3);
         final Histogram total = new Histogram(3);
-        final java.util.List<Histogram> windows = new java.util.ArrayList<>();
-        final java.util.Map<String, Long> unexpected = new java.util.TreeMap<>();
+        final List<Histogram> windows = new ArrayList<>();
+        final Map<String, Long> unexpected = new TreeMap<>();
         /** Completed on the event loop with the step's figures, taken there: late answers change nothing after. */
         final CompletableFuture<StepResult> done = new CompletableFuture<>();
         final RequestMix.Sent[] inFlight;
@@ -274,8 +278,8 @@ public final class HttpLoadClient implements AutoCloseable {
             double throughput = scheduler.measuredResponses() * 1e9 / windowNanos;
             return new StepResult(plan.server(), plan.ratePerSecond(), plan.connections(), plan.warmupSeconds(),
                     plan.durationSeconds(), plan.totalRequests(), scheduler.measuredResponses(), throughput,
-                    total, scheduler.statusCounts(), scheduler.failures(), new java.util.TreeMap<>(unexpected),
-                    java.util.List.copyOf(windows));
+                    total, scheduler.statusCounts(), scheduler.failures(), new TreeMap<>(unexpected),
+                    List.copyOf(windows));
         }
     }
 

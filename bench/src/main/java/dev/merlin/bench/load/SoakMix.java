@@ -23,13 +23,16 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
+import java.net.URLEncoder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
 
 /**
  * The soak's realistic mix: what an exchange sees from sellers, advertisers' pages and apps, over real HTTP. The
@@ -117,7 +120,7 @@ final class SoakMix implements RequestMix {
         this.auctions = templates.toArray(new AuctionTemplate[0]);
         Random random = new Random(20261204L);
         for (int i = 0; i < USERS; i++) {
-            users[i] = new java.util.UUID(random.nextLong(), random.nextLong()).toString().toUpperCase(Locale.ROOT);
+            users[i] = new UUID(random.nextLong(), random.nextLong()).toString().toUpperCase(Locale.ROOT);
         }
     }
 
@@ -136,8 +139,8 @@ final class SoakMix implements RequestMix {
                     while (body[end] != '"') {
                         end += body[end] == '\\' ? 2 : 1;
                     }
-                    return new AuctionTemplate(java.util.Arrays.copyOfRange(body, 0, start + 1),
-                            java.util.Arrays.copyOfRange(body, end, body.length));
+                    return new AuctionTemplate(Arrays.copyOfRange(body, 0, start + 1),
+                            Arrays.copyOfRange(body, end, body.length));
                 }
                 parser.skipChildren();
             }
@@ -326,7 +329,7 @@ final class SoakMix implements RequestMix {
         }
         String uri = url.substring(pathStart);
         for (Map.Entry<String, String> macro : macros.entrySet()) {
-            uri = uri.replace(macro.getKey(), java.net.URLEncoder.encode(macro.getValue(), StandardCharsets.UTF_8));
+            uri = uri.replace(macro.getKey(), URLEncoder.encode(macro.getValue(), StandardCharsets.UTF_8));
         }
         Map<String, List<String>> params = new QueryStringDecoder(uri).parameters();
         long bidPriceMicros = parseLong(first(params, "bp"));

@@ -1,6 +1,7 @@
 package dev.merlin.bench.load;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 
@@ -24,7 +25,7 @@ import org.HdrHistogram.Histogram;
 public record StepResult(String server, double ratePerSecond, int connections, double warmupSeconds,
                          double durationSeconds, long requests, long measuredResponses, double throughput,
                          Histogram latencyNanos, Map<Integer, Long> statusCounts, Map<String, Long> failures,
-                         Map<String, Long> unexpected, java.util.List<Histogram> windows) {
+                         Map<String, Long> unexpected, List<Histogram> windows) {
 
     /** The percentiles reported everywhere, in this order. */
     static final double[] PERCENTILES = {50, 90, 99, 99.9};
