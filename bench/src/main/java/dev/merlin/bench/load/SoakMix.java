@@ -74,8 +74,11 @@ final class SoakMix implements RequestMix {
         {"Bearer demo-sakura-app-key-0001", "video_watch", "IAB17-44"},
         {"Bearer demo-pixelgames-key-0001", "level_complete", "IAB9-30"}};
     private static final int USERS = 20_000;
-    /** Links waiting to be fired; answers are not parsed while this many wait. */
-    private static final int MAX_PENDING = 4_096;
+    /**
+     * Links waiting to be fired; a bid's notices are queued all or none, and answers are not parsed while the queues
+     * are full, so that what is fired is recent and a win always has its bill.
+     */
+    static final int MAX_PENDING = 1_024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A notice or click to fire: its kind, path and query (macros filled), and the impression it is for. */
@@ -303,6 +306,9 @@ final class SoakMix implements RequestMix {
                 macros.put("${AUCTION_LOSS}", "102");
                 macros.put("${AUCTION_MIN_TO_WIN}", decimal(price * 1.1 + 0.01));
                 boolean isWon = bidsSeen % 4 != 3;
+                if (notices.size() + 2 > MAX_PENDING) {
+                    return;
+                }
                 if (isWon) {
                     pending(notices, Kind.WIN, bid.path("nurl").asText(null), macros);
                     pending(notices, Kind.BILL, bid.path("burl").asText(null), macros);
@@ -319,7 +325,7 @@ final class SoakMix implements RequestMix {
     }
 
     private void pending(ArrayDeque<Pending> queue, Kind kind, String url, Map<String, String> macros) {
-        if (url == null || queue.size() >= MAX_PENDING) {
+        if (url == null || queue.size() >= MAX_PENDING + 2) {
             return;
         }
         int hostStart = url.indexOf("//");

@@ -63,6 +63,48 @@ class SoakChecksTest {
         }
     }
 
+    /** With more answers than notice slots (the usual case), every win notice fired still has its bill. */
+    @Test
+    void everyWinIsFiredWithItsBillWhenAnswersOutpaceNoticeSlots() {
+        byte[] body = "{\"id\":\"r\",\"imp\":[{\"id\":\"1\"}]}".getBytes(StandardCharsets.UTF_8);
+        SoakMix mix = new SoakMix(new RequestCorpus("t", List.of("t.json"), List.of(body), List.of()), 8080, "x",
+                0.15, null);
+        String link = "http://127.0.0.1:8080/%s?rid=r&iid=1&c=c&cr=cr&bt=1&bp=1000000&bc=USD&np=1&sig=s"
+                + "&price=${AUCTION_PRICE}";
+        String answer = "{\"id\":\"r\",\"cur\":\"USD\",\"seatbid\":[{\"bid\":[{\"price\":1.0,\"nurl\":\""
+                + link.formatted("win") + "\",\"burl\":\"" + link.formatted("bill") + "\",\"lurl\":\""
+                + link.formatted("loss") + "\",\"adm\":\"<a href='" + link.formatted("click") + "'>\"}]}]}";
+        RequestMix.Sent auction = mix.next(0);
+        auction.request().release();
+        Map<RequestMix.Kind, Integer> fired = new java.util.EnumMap<>(RequestMix.Kind.class);
+        long noticeSlot = 3; // slot 3 of every 20 is a notice
+        // as in the soak: 11 auction answers for every 3 notice slots, for long enough that the queue fills
+        for (int i = 0; i < 11 * SoakMix.MAX_PENDING; i++) {
+            io.netty.handler.codec.http.FullHttpResponse response = new io.netty.handler.codec.http
+                    .DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    io.netty.handler.codec.http.HttpResponseStatus.OK,
+                    io.netty.buffer.Unpooled.copiedBuffer(answer, StandardCharsets.UTF_8));
+            try {
+                assertTrue(mix.onAnswer(auction, response));
+            } finally {
+                response.release();
+            }
+            if (i % 11 < 3) {
+                RequestMix.Sent sent = mix.next(noticeSlot);
+                noticeSlot += 20;
+                fired.merge(sent.kind(), 1, Integer::sum);
+                if (sent.kind() == RequestMix.Kind.WIN || sent.kind() == RequestMix.Kind.BILL) {
+                    assertTrue(sent.request().uri().contains("price=0.8"), sent.request().uri());
+                }
+                sent.request().release();
+            }
+        }
+        assertTrue(fired.getOrDefault(RequestMix.Kind.WIN, 0) > 100, fired.toString());
+        assertTrue(Math.abs(fired.get(RequestMix.Kind.WIN) - fired.getOrDefault(RequestMix.Kind.BILL, 0)) <= 1,
+                fired.toString());
+        assertTrue(fired.getOrDefault(RequestMix.Kind.LOSS, 0) > 0, fired.toString());
+    }
+
     private static StepResult result(double firstP99Millis, double lastP99Millis, Map<String, Long> unexpected) {
         Histogram first = new Histogram(3);
         Histogram last = new Histogram(3);
