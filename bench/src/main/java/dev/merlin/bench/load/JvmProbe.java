@@ -26,7 +26,7 @@ final class JvmProbe implements AutoCloseable {
 
     /** One sample; {@code atSeconds} is from the start of the run. */
     record Sample(double atSeconds, long heapAfterGcBytes, long directBytes, long directBuffers, long mappedBytes,
-                  int threads, int fileDescriptors, long rssBytes) {
+                  int threads, int fileDescriptors, long rssBytes, double loadAverage) {
 
         Map<String, Object> summary() {
             Map<String, Object> map = new LinkedHashMap<>();
@@ -38,6 +38,7 @@ final class JvmProbe implements AutoCloseable {
             map.put("threads", threads);
             map.put("fileDescriptors", fileDescriptors);
             map.put("rssBytes", rssBytes);
+            map.put("loadAverage", loadAverage);
             return map;
         }
     }
@@ -101,7 +102,9 @@ final class JvmProbe implements AutoCloseable {
                 rss = Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
             }
         }
-        return new Sample(atSeconds, heap, direct, directCount, mapped, threads, fds, rss);
+        // the machine's 1-minute load average: on a shared machine it tells a slow window from a slow Merlin
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return new Sample(atSeconds, heap, direct, directCount, mapped, threads, fds, rss, load);
     }
 
     @Override

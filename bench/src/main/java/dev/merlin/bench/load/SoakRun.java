@@ -246,13 +246,14 @@ final class SoakRun {
                     h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
                     h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6));
         }
-        line(report, "Merlin's JVM (heap used after an explicit full GC; threads and fds from /proc):");
-        line(report, fmt("  %7s %12s %12s %8s %10s %8s %6s %10s", "at s", "heap", "direct", "buffers", "mapped",
-                "threads", "fds", "rss"));
+        line(report, "Merlin's JVM (heap used after an explicit full GC; threads and fds from /proc; the machine's "
+                + "1-minute load average):");
+        line(report, fmt("  %7s %12s %12s %8s %10s %8s %6s %10s %6s", "at s", "heap", "direct", "buffers",
+                "mapped", "threads", "fds", "rss", "load"));
         for (JvmProbe.Sample s : samples) {
-            line(report, fmt("  %7.1f %12s %12s %8d %10s %8d %6d %10s", s.atSeconds(), mib(s.heapAfterGcBytes()),
-                    mib(s.directBytes()), s.directBuffers(), mib(s.mappedBytes()), s.threads(), s.fileDescriptors(),
-                    mib(s.rssBytes())));
+            line(report, fmt("  %7.1f %12s %12s %8d %10s %8d %6d %10s %6.2f", s.atSeconds(),
+                    mib(s.heapAfterGcBytes()), mib(s.directBytes()), s.directBuffers(), mib(s.mappedBytes()),
+                    s.threads(), s.fileDescriptors(), mib(s.rssBytes()), s.loadAverage()));
         }
         line(report, "Merlin stopped with SIGTERM, exit code " + exitCode);
     }

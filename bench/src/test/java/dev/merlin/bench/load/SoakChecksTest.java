@@ -120,6 +120,6 @@ class SoakChecksTest {
     }
 
     private static JvmProbe.Sample sample(double at, long heap, int fds, int threads, long direct) {
-        return new JvmProbe.Sample(at, heap, direct, 35, 0, threads, fds, 1000 * MIB);
+        return new JvmProbe.Sample(at, heap, direct, 35, 0, threads, fds, 1000 * MIB, 1.0);
     }
 }
