@@ -35,7 +35,7 @@ V ?=
 Q = $(if $(V),,@)
 show = $(if $(V),,$(info $(1)))
 
-.PHONY: fuzz run test build clean bench gate load help events segments-generate segments-load
+.PHONY: fuzz soak crash-test run test build clean bench gate load help events segments-generate segments-load
 
 help:
 	@echo "make run    build if needed, start Merlin on its embedded default config (port 8080, ./data);"
@@ -45,6 +45,8 @@ help:
 	@echo "make bench  run the JMH suite"
 	@echo "make gate   the short benchmark run and its budgets (bench/gates.yaml)"
 	@echo "make load   the open-loop load generator (ARGS=--help)"
+	@echo "make soak   10 min of the realistic mix at 80 % of its max rate against a forked Merlin (SOAK_SECONDS=, RATE=)"
+	@echo "make crash-test  kill -9 in the middle of the mix, restart, check stores, spend and the event log"
 	@echo "make events print the event log under DATA_DIR (ARGS=--count, --type PIXEL)"
 	@echo "make segments-generate / segments-load   fill the segment store with synthetic users"
 	@echo "make fuzz   fuzz each Jazzer target in turn (FUZZ_TARGET=Class#method for one)"
@@ -98,6 +100,22 @@ gate: $(BENCH_JAR)
 load: $(BENCH_JAR)
 	$(call show,LoadGenerator $(ARGS)   (make V=1 shows the java command))
 	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.LoadGenerator $(ARGS)
+
+# make soak: Merlin forked as `java -jar exchange.jar` with HEAP_FLAGS (fresh temp data dir, free port), its max rate
+# for the realistic mix found first (or RATE=), then SOAK_SECONDS at 80 % of it, open loop; PASS/FAIL table, exit 1 on
+# a FAIL, bench-results/soak-*.json|txt. make crash-test: the mix at CRASH_RATE, kill -9 after CRASH_KILL_AFTER s,
+# restart, checks; bench-results/crash-*.json|txt. SOAK_ARGS go to the generator (e.g. --connections 8).
+SOAK_SECONDS ?= 600
+RATE ?=
+CRASH_RATE ?= 500
+CRASH_KILL_AFTER ?= 20
+SOAK_ARGS ?=
+SOAK_MAIN = $(JAVA) $(JVM_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.LoadGenerator --merlin-jar $(EXCHANGE_JAR) \
+  --merlin-jvm "$(JVM_FLAGS) $(HEAP_FLAGS)" --out $(BENCH_RESULTS)
+soak: $(EXCHANGE_JAR) $(BENCH_JAR)
+	$(SOAK_MAIN) --soak --soak-seconds $(SOAK_SECONDS) --duration 5 $(if $(RATE),--rate $(RATE)) $(SOAK_ARGS)
+crash-test: $(EXCHANGE_JAR) $(BENCH_JAR)
+	$(SOAK_MAIN) --crash --rate $(CRASH_RATE) --kill-after $(CRASH_KILL_AFTER) $(SOAK_ARGS)
 
 # make events: print the event log as JSON lines, e.g. make events ARGS="--type PIXEL" or ARGS=--count
 events: $(EXCHANGE_JAR)

@@ -1,8 +1,6 @@
 package dev.merlin.bench.load;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -11,21 +9,17 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpVersion;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -58,9 +52,20 @@ public final class HttpLoadClient implements AutoCloseable {
         this.path = path;
     }
 
-    /** What one step sends. */
+    /**
+     * What one step sends; {@code windowSeconds} above 0 also keeps a latency histogram per window of the measured
+     * time (the soak compares its first and last), {@code progressSeconds} is how often a progress line is printed.
+     */
     public record Plan(String server, double ratePerSecond, int connections, double warmupSeconds,
-                       double durationSeconds, double drainSeconds, int maxQueuedPerConnection) {
+                       double durationSeconds, double drainSeconds, int maxQueuedPerConnection, int windowSeconds,
+                       int progressSeconds) {
+
+        /** A step without windows, printing progress every second. */
+        public Plan(String server, double ratePerSecond, int connections, double warmupSeconds,
+                    double durationSeconds, double drainSeconds, int maxQueuedPerConnection) {
+            this(server, ratePerSecond, connections, warmupSeconds, durationSeconds, drainSeconds,
+                    maxQueuedPerConnection, 0, 1);
+        }
 
         long warmupRequests() {
             return Math.round(ratePerSecond * warmupSeconds);
@@ -76,8 +81,15 @@ public final class HttpLoadClient implements AutoCloseable {
      * the last send), closes the connections and returns what was measured.
      */
     public StepResult run(RequestCorpus corpus, Plan plan, PrintStream progress) throws InterruptedException {
+        try (CorpusMix mix = new CorpusMix(corpus, port, path)) {
+            return run(mix, plan, progress);
+        }
+    }
+
+    /** Runs one step as above, sending what {@code mix} builds for each slot of the schedule. */
+    StepResult run(RequestMix mix, Plan plan, PrintStream progress) throws InterruptedException {
         EventLoop loop = group.next();
-        Step step = new Step(corpus, plan, loop, progress);
+        Step step = new Step(mix, plan, loop, progress);
         Channel[] channels = new Channel[plan.connections()];
         try {
             for (int i = 0; i < channels.length; i++) {
@@ -98,7 +110,6 @@ public final class HttpLoadClient implements AutoCloseable {
                     channel.close().syncUninterruptibly();
                 }
             }
-            step.release();
         }
     }
 
@@ -126,15 +137,17 @@ public final class HttpLoadClient implements AutoCloseable {
 
     /** One step's state; everything but {@link #done} is touched only on the event loop. */
     private final class Step {
+        final RequestMix mix;
         final Plan plan;
         final EventLoop loop;
         final PrintStream progress;
         final Recorder recorder = new Recorder(3);
         final Histogram total = new Histogram(3);
+        final List<Histogram> windows = new ArrayList<>();
+        final Map<String, Long> unexpected = new TreeMap<>();
         /** Completed on the event loop with the step's figures, taken there: late answers change nothing after. */
         final CompletableFuture<StepResult> done = new CompletableFuture<>();
-        final ByteBuf[] bodies;
-        final HttpHeaders[] headers;
+        final RequestMix.Sent[] inFlight;
         Channel[] channels;
         OpenLoopScheduler scheduler;
         Histogram interval;
@@ -143,21 +156,12 @@ public final class HttpLoadClient implements AutoCloseable {
         boolean isDraining;
         int second;
 
-        Step(RequestCorpus corpus, Plan plan, EventLoop loop, PrintStream progress) {
+        Step(RequestMix mix, Plan plan, EventLoop loop, PrintStream progress) {
+            this.mix = mix;
             this.plan = plan;
             this.loop = loop;
             this.progress = progress;
-            bodies = new ByteBuf[corpus.size()];
-            headers = new HttpHeaders[corpus.size()];
-            for (int i = 0; i < bodies.length; i++) {
-                byte[] body = corpus.bodies().get(i);
-                bodies[i] = Unpooled.directBuffer(body.length).writeBytes(body);
-                headers[i] = new DefaultHttpHeaders()
-                        .set(HttpHeaderNames.HOST, "127.0.0.1:" + port)
-                        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                        .set(HttpHeaderNames.AUTHORIZATION, SELLER_AUTHORIZATION)
-                        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            }
+            this.inFlight = new RequestMix.Sent[plan.connections()];
         }
 
         void start() {
@@ -169,10 +173,9 @@ public final class HttpLoadClient implements AutoCloseable {
         }
 
         void send(int connection, long request) {
-            int i = (int) (request % bodies.length);
-            channels[connection].writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-                    path, bodies[i].retainedDuplicate(), headers[i], EmptyHttpHeaders.INSTANCE),
-                    channels[connection].voidPromise());
+            RequestMix.Sent sent = mix.next(request);
+            inFlight[connection] = sent;
+            channels[connection].writeAndFlush(sent.request(), channels[connection].voidPromise());
         }
 
         void tick() {
@@ -185,6 +188,9 @@ public final class HttpLoadClient implements AutoCloseable {
             } else if (!isDraining) {
                 isDraining = true;
                 loop.schedule(() -> {
+                    for (int c = 0; c < inFlight.length; c++) {
+                        noAnswer(c, "no-answer-within-drain");
+                    }
                     scheduler.abandonOutstanding("no-answer-within-drain", System.nanoTime());
                     finish();
                 }, (long) (plan.drainSeconds() * 1000), TimeUnit.MILLISECONDS);
@@ -192,17 +198,33 @@ public final class HttpLoadClient implements AutoCloseable {
             }
         }
 
-        void onResponse(int connection, int status) {
-            if (scheduler != null) {
-                scheduler.onResponse(connection, status, System.nanoTime());
-                finishIfDone();
+        void onResponse(int connection, FullHttpResponse response) {
+            if (scheduler == null) {
+                return;
             }
+            RequestMix.Sent sent = inFlight[connection];
+            inFlight[connection] = null;
+            if (sent != null && !mix.onAnswer(sent, response)) {
+                unexpected.merge(sent.kind().name().toLowerCase(Locale.ROOT) + " " + response.status().code(), 1L,
+                        Long::sum);
+            }
+            scheduler.onResponse(connection, response.status().code(), System.nanoTime());
+            finishIfDone();
         }
 
         void onClosed(int connection) {
             if (!isClosing && scheduler != null && !done.isDone()) {
+                noAnswer(connection, "connection-closed");
                 scheduler.onConnectionClosed(connection, "connection-closed", System.nanoTime());
                 finishIfDone();
+            }
+        }
+
+        void noAnswer(int connection, String reason) {
+            RequestMix.Sent sent = inFlight[connection];
+            if (sent != null) {
+                inFlight[connection] = null;
+                mix.onNoAnswer(sent, reason);
             }
         }
 
@@ -214,8 +236,23 @@ public final class HttpLoadClient implements AutoCloseable {
 
         void finish() {
             if (!done.isDone()) {
-                total.add(recorder.getIntervalHistogram());
+                interval = recorder.getIntervalHistogram(interval);
+                record(interval);
                 done.complete(result());
+            }
+        }
+
+        /** Adds an interval's latencies to the total and, with windows, to the current window. */
+        void record(Histogram latencies) {
+            total.add(latencies);
+            if (plan.windowSeconds() > 0) {
+                int measuredSeconds = Math.max(0, second - 1 - (int) Math.round(plan.warmupSeconds()));
+                int window = Math.min(measuredSeconds / plan.windowSeconds(),
+                        Math.max(0, (int) Math.ceil(plan.durationSeconds() / plan.windowSeconds()) - 1));
+                while (windows.size() <= window) {
+                    windows.add(new Histogram(3));
+                }
+                windows.get(window).add(latencies);
             }
         }
 
@@ -225,14 +262,16 @@ public final class HttpLoadClient implements AutoCloseable {
             }
             second++;
             interval = recorder.getIntervalHistogram(interval);
-            total.add(interval);
-            String phase = second <= plan.warmupSeconds() ? "warm-up" : "measure";
-            progress.printf(Locale.ROOT, "  [%s %,.0f/s] %3ds %-7s sent %,9d  done %,9d  waiting %,6d"
-                            + "  last 1s: n %,7d p50 %.3f ms  p99 %.3f ms  max %.3f ms%n",
-                    plan.server(), plan.ratePerSecond(), second, phase, scheduler.dispatched(),
-                    scheduler.finished(), scheduler.outstanding(), interval.getTotalCount(),
-                    interval.getValueAtPercentile(50) / 1e6, interval.getValueAtPercentile(99) / 1e6,
-                    interval.getMaxValue() / 1e6);
+            record(interval);
+            if (second % plan.progressSeconds() == 0) {
+                String phase = second <= plan.warmupSeconds() ? "warm-up" : "measure";
+                progress.printf(Locale.ROOT, "  [%s %,.0f/s] %3ds %-7s sent %,9d  done %,9d  waiting %,6d"
+                                + "  last 1s: n %,7d p50 %.3f ms  p99 %.3f ms  max %.3f ms%n",
+                        plan.server(), plan.ratePerSecond(), second, phase, scheduler.dispatched(),
+                        scheduler.finished(), scheduler.outstanding(), interval.getTotalCount(),
+                        interval.getValueAtPercentile(50) / 1e6, interval.getValueAtPercentile(99) / 1e6,
+                        interval.getMaxValue() / 1e6);
+            }
             loop.schedule(this::report, 1, TimeUnit.SECONDS);
         }
 
@@ -241,13 +280,8 @@ public final class HttpLoadClient implements AutoCloseable {
             double throughput = scheduler.measuredResponses() * 1e9 / windowNanos;
             return new StepResult(plan.server(), plan.ratePerSecond(), plan.connections(), plan.warmupSeconds(),
                     plan.durationSeconds(), plan.totalRequests(), scheduler.measuredResponses(), throughput,
-                    total, scheduler.statusCounts(), scheduler.failures());
-        }
-
-        void release() {
-            for (ByteBuf body : bodies) {
-                body.release();
-            }
+                    total, scheduler.statusCounts(), scheduler.failures(), new TreeMap<>(unexpected),
+                    List.copyOf(windows));
         }
     }
 
@@ -263,7 +297,7 @@ public final class HttpLoadClient implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
-            step.onResponse(connection, response.status().code());
+            step.onResponse(connection, response);
         }
 
         @Override

@@ -46,7 +46,10 @@ public final class LoadGenerator {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Runs the generator; returns 0 on a completed run, 1 when it could not run, 2 on bad arguments. */
+    /**
+     * Runs the generator; returns 0 on a completed run (a soak or crash test: one that passed), 1 when it could not
+     * run or a soak or crash check failed, 2 on bad arguments.
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         LoadOptions options;
         try {
@@ -60,6 +63,11 @@ public final class LoadGenerator {
             return 0;
         }
         try {
+            if (options.soak() != null) {
+                boolean isPass = options.soak().isCrashTest() ? new CrashRun(options, out).run(args)
+                        : new SoakRun(options, out).run(args);
+                return isPass ? 0 : 1;
+            }
             new LoadGenerator(options, out).execute(args);
             return 0;
         } catch (Exception e) {
@@ -70,7 +78,7 @@ public final class LoadGenerator {
 
     /** Sends one fixed-rate step to one server. */
     @FunctionalInterface
-    private interface StepRunner {
+    interface StepRunner {
         StepResult run(double rate) throws InterruptedException;
     }
 
@@ -168,8 +176,8 @@ public final class LoadGenerator {
             throws Exception {
         out.println("load: find-max for merlin from " + format("%,.0f", options.rate()) + " req/s, SLO p99 <= "
                 + options.sloMillis() + " ms");
-        List<StepResult> merlinRamp = ramp(merlinSteps, options.rate());
-        StepResult merlinBest = best(merlinRamp);
+        List<StepResult> merlinRamp = ramp(merlinSteps, options.rate(), options, out);
+        StepResult merlinBest = best(merlinRamp, options);
         summary.put("merlinSteps", merlinRamp.stream().map(StepResult::summary).toList());
         summary.put("merlinMaxRate", merlinBest == null ? 0 : merlinBest.ratePerSecond());
         StepResult bareSame = null;
@@ -180,8 +188,8 @@ public final class LoadGenerator {
             bareSame = bareSteps.run(sameRate);
             out.println(bareSame.line());
             out.println("load: find-max for bare from " + format("%,.0f", sameRate) + " req/s");
-            List<StepResult> bareRamp = ramp(bareSteps, sameRate);
-            bareBest = best(bareRamp);
+            List<StepResult> bareRamp = ramp(bareSteps, sameRate, options, out);
+            bareBest = best(bareRamp, options);
             summary.put("bareAtMerlinMax", bareSame.summary());
             summary.put("bareSteps", bareRamp.stream().map(StepResult::summary).toList());
             summary.put("bareMaxRate", bareBest == null ? 0 : bareBest.ratePerSecond());
@@ -213,7 +221,8 @@ public final class LoadGenerator {
      * After one uncounted warm-up step at the start rate, doubles the rate until a step fails, then bisects
      * between the last good and first bad rate.
      */
-    private List<StepResult> ramp(StepRunner steps, double startRate) throws InterruptedException {
+    static List<StepResult> ramp(StepRunner steps, double startRate, LoadOptions options, PrintStream out)
+            throws InterruptedException {
         // a cold JIT makes the first step's tail look like an overload: run it once, uncounted
         StepResult warmUp = steps.run(startRate);
         out.println(warmUp.line() + "  (JIT warm-up, not counted)");
@@ -253,7 +262,7 @@ public final class LoadGenerator {
         return results;
     }
 
-    private StepResult best(List<StepResult> steps) {
+    static StepResult best(List<StepResult> steps, LoadOptions options) {
         return steps.stream().filter(s -> s.isSustainable(options.sloMillis()))
                 .max(Comparator.comparingDouble(StepResult::ratePerSecond)).orElse(null);
     }
@@ -302,7 +311,7 @@ public final class LoadGenerator {
         out.println("load: wrote " + file);
     }
 
-    private static String machine() {
+    static String machine() {
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         return format("%d cores, %s %s, Java %s (%s), load average %.2f, transport %s",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
@@ -314,7 +323,7 @@ public final class LoadGenerator {
         return String.format(Locale.ROOT, pattern, args);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);

@@ -2,6 +2,7 @@ package dev.merlin.bench.load;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The load generator's command line, parsed and checked.
@@ -19,10 +20,32 @@ import java.nio.file.Path;
  * @param measureBare      also measure the bare 204 server and report ratios
  * @param outDir           where the {@code .hgrm} files and the JSON summary go
  * @param help             print the usage and exit
+ * @param soak             the soak or the crash test against a forked Merlin, or null for a load run
  */
 public record LoadOptions(URI target, Path corpus, int connections, double rate, double durationSeconds,
                           double warmupSeconds, boolean findMax, double sloMillis, double maxRate, int maxSteps,
-                          boolean measureBare, Path outDir, boolean help) {
+                          boolean measureBare, Path outDir, boolean help, SoakOptions soak) {
+
+    /**
+     * The soak ({@code --soak}) or the crash test ({@code --crash}), both against Merlin in a process of its own.
+     *
+     * @param isCrashTest         kill -9 in the middle of the mix, restart, check; else the soak
+     * @param seconds             the soak's measured seconds
+     * @param fixedRate           the rate, or 0: the soak finds the maximum first and runs at 80 % of it
+     * @param merlinJar           the exchange jar the fork runs
+     * @param merlinJvmArgs       the fork's JVM flags (heap settings)
+     * @param killAfterSeconds    the crash test's seconds of mix before the kill
+     * @param afterRestartSeconds the crash test's seconds of mix after the restart
+     */
+    public record SoakOptions(boolean isCrashTest, double seconds, double fixedRate, Path merlinJar,
+                              java.util.List<String> merlinJvmArgs, double killAfterSeconds,
+                              double afterRestartSeconds) {
+    }
+
+    /** The longest soak the generator accepts. */
+    static final double MAX_SOAK_SECONDS = 3_600;
+    /** The soak forks Merlin with the heap {@code make run} gives it. */
+    static final String DEFAULT_MERLIN_JVM = "-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:MaxGCPauseMillis=5";
 
     /** The longest step the generator accepts: it must stop by itself. */
     static final double MAX_DURATION_SECONDS = 600;
@@ -48,6 +71,19 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "  --max-steps N       --find-max runs at most N steps per server (default 12)",
             "  --no-bare           skip the bare-server comparison",
             "  --out DIR           where .hgrm files and load-summary.json go (default bench-results)",
+            "",
+            "  --soak              the soak (make soak): fork Merlin (--merlin-jar, fresh data dir, free port), find",
+            "                      its maximum rate for the realistic mix (auctions, pixels, app events, notices,",
+            "                      clicks; see SoakMix) unless --rate is given, run at 80 % of it for --soak-seconds,",
+            "                      check errors, heap after GC, p99 first vs last window, fds, threads, direct",
+            "                      memory; writes soak-*.json|txt to --out; exit code 1 on any FAIL",
+            "  --crash             the crash test (make crash-test): the mix at --rate for --kill-after seconds,",
+            "                      kill -9, restart, check stores, spend against the event log, what was lost",
+            "  --soak-seconds S    the soak's measured seconds (default 600, at most 3600)",
+            "  --merlin-jar PATH   the jar the fork runs (default exchange/target/exchange.jar)",
+            "  --merlin-jvm ARGS   the fork's JVM flags, space-separated (default '" + DEFAULT_MERLIN_JVM + "')",
+            "  --kill-after S      crash test: seconds of mix before the kill (default 20)",
+            "  --after-restart S   crash test: seconds of mix after the restart (default 5)",
             "  --help              this text",
             "");
 
@@ -66,6 +102,14 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
         boolean bare = true;
         Path out = Path.of("bench-results");
         boolean help = false;
+        boolean soak = false;
+        boolean crash = false;
+        boolean isRateGiven = false;
+        double soakSeconds = 600;
+        Path merlinJar = Path.of("exchange/target/exchange.jar");
+        String merlinJvm = DEFAULT_MERLIN_JVM;
+        double killAfter = 20;
+        double afterRestart = 5;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -79,6 +123,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 case "--help": case "-h": help = true; break;
                 case "--find-max": findMax = true; break;
                 case "--no-bare": bare = false; break;
+                case "--soak": soak = true; break;
+                case "--crash": crash = true; break;
                 default:
                     if (value == null) {
                         if (i + 1 >= args.length) {
@@ -90,13 +136,19 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                         case "--target": target = loopbackTarget(value); break;
                         case "--corpus": corpus = Path.of(value); break;
                         case "--connections": connections = (int) positive(name, value, 1, 1024); break;
-                        case "--rate": rate = positive(name, value, 1, 1e7); break;
+                        case "--rate": rate = positive(name, value, 1, 1e7); isRateGiven = true; break;
                         case "--duration": duration = positive(name, value, 0.1, MAX_DURATION_SECONDS); break;
                         case "--warmup": warmup = positive(name, value, 0, MAX_DURATION_SECONDS); break;
                         case "--slo-ms": slo = positive(name, value, 0.001, 60_000); break;
                         case "--max-rate": maxRate = positive(name, value, 1, 1e7); break;
                         case "--max-steps": maxSteps = (int) positive(name, value, 1, 50); break;
                         case "--out": out = Path.of(value); break;
+                        case "--soak-seconds": soakSeconds = positive(name, value, 1, MAX_SOAK_SECONDS); break;
+                        case "--merlin-jar": merlinJar = Path.of(value); break;
+                        case "--merlin-jvm": merlinJvm = value; break;
+                        case "--kill-after": killAfter = positive(name, value, 0.5, MAX_DURATION_SECONDS); break;
+                        case "--after-restart": afterRestart = positive(name, value, 0.5, MAX_DURATION_SECONDS);
+                            break;
                         default: throw new IllegalArgumentException("unknown option " + name + " (see --help)");
                     }
             }
@@ -105,8 +157,20 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             throw new IllegalArgumentException("--rate " + (long) rate + " is above --max-rate " + (long) maxRate
                     + ": --find-max starts at --rate and never goes above --max-rate");
         }
+        if (soak && crash) {
+            throw new IllegalArgumentException("--soak and --crash are two runs: choose one");
+        }
+        SoakOptions soakOptions = null;
+        if (soak || crash) {
+            if (target != null) {
+                throw new IllegalArgumentException("--target: the soak and the crash test start their own Merlin");
+            }
+            List<String> jvm = merlinJvm.isBlank() ? List.of() : List.of(merlinJvm.trim().split("\\s+"));
+            soakOptions = new SoakOptions(crash, soakSeconds, isRateGiven || crash ? rate : 0, merlinJar, jvm,
+                    killAfter, afterRestart);
+        }
         return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate, maxSteps,
-                bare, out, help);
+                bare, out, help, soakOptions);
     }
 
     private static double positive(String name, String value, double min, double max) {

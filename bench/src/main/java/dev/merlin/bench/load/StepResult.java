@@ -1,6 +1,7 @@
 package dev.merlin.bench.load;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 
@@ -18,21 +19,22 @@ import org.HdrHistogram.Histogram;
  * @param latencyNanos      latency from the intended send time, in nanoseconds
  * @param statusCounts      responses by HTTP status (warm-up included)
  * @param failures          requests without a response, by reason (warm-up included)
+ * @param unexpected        answers that were not the success due, by kind and status ({@code "auction 400"})
+ * @param windows           latency per window of the measured time, oldest first (empty unless the plan asked)
  */
 public record StepResult(String server, double ratePerSecond, int connections, double warmupSeconds,
                          double durationSeconds, long requests, long measuredResponses, double throughput,
-                         Histogram latencyNanos, Map<Integer, Long> statusCounts, Map<String, Long> failures) {
+                         Histogram latencyNanos, Map<Integer, Long> statusCounts, Map<String, Long> failures,
+                         Map<String, Long> unexpected, List<Histogram> windows) {
 
     /** The percentiles reported everywhere, in this order. */
     static final double[] PERCENTILES = {50, 90, 99, 99.9};
 
-    /** Responses that were not 2xx plus requests that got no response. */
+    /** Answers that were not the success due (for bid requests: not 2xx) plus requests that got no response. */
     public long errors() {
         long errors = 0;
-        for (Map.Entry<Integer, Long> e : statusCounts.entrySet()) {
-            if (e.getKey() < 200 || e.getKey() > 299) {
-                errors += e.getValue();
-            }
+        for (long count : unexpected.values()) {
+            errors += count;
         }
         for (long count : failures.values()) {
             errors += count;
@@ -75,6 +77,7 @@ public record StepResult(String server, double ratePerSecond, int connections, d
         map.put("latencyMillis", latency);
         map.put("statusCounts", statusCounts);
         map.put("failures", failures);
+        map.put("unexpected", unexpected);
         map.put("errors", errors());
         return map;
     }
@@ -88,7 +91,7 @@ public record StepResult(String server, double ratePerSecond, int connections, d
         }
         sb.append(String.format(java.util.Locale.ROOT, " max %.3f  errors %d", maxMillis(), errors()));
         if (errors() > 0) {
-            sb.append(' ').append(statusCounts).append(' ').append(failures);
+            sb.append(' ').append(unexpected).append(' ').append(failures);
         }
         return sb.toString();
     }

@@ -57,4 +57,23 @@ class LoadOptionsTest {
         assertEquals(2, LoadGenerator.run(new String[] {"--rate"}, System.out,
                 new PrintStream(new ByteArrayOutputStream())));
     }
+
+    @Test
+    void soakFindsItsRateUnlessOneIsGivenAndTheCrashTestAlwaysHasOne() {
+        LoadOptions.SoakOptions soak = LoadOptions.parse("--soak", "--soak-seconds", "90").soak();
+        assertEquals(0, soak.fixedRate(), "0: find the maximum first");
+        assertEquals(90, soak.seconds());
+        assertEquals(java.util.List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", "-XX:MaxGCPauseMillis=5"),
+                soak.merlinJvmArgs());
+        assertEquals(500, LoadOptions.parse("--soak", "--rate", "500").soak().fixedRate());
+        LoadOptions.SoakOptions crash = LoadOptions.parse("--crash", "--kill-after", "3").soak();
+        assertTrue(crash.isCrashTest());
+        assertEquals(2000, crash.fixedRate());
+        assertEquals(3, crash.killAfterSeconds());
+        assertEquals(null, LoadOptions.parse("--rate", "5").soak());
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--soak", "--crash"));
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--soak", "--soak-seconds", "4000"));
+        assertThrows(IllegalArgumentException.class,
+                () -> LoadOptions.parse("--soak", "--target", "http://127.0.0.1:9090/openrtb2/auction"));
+    }
 }
