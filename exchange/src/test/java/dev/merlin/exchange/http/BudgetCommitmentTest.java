@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.ConfigLoader;
+import dev.merlin.exchange.DemoSeller;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.ExchangeRuntime;
@@ -75,7 +76,7 @@ class BudgetCommitmentTest {
                 + "        creatives:\n"
                 + "          - {id: ad, format: banner, w: 300, h: 250, markup: '<a href=\"${CLICK_URL}\">x</a>',"
                 + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
-        MerlinConfig config = ConfigLoader.parse(yaml, "test").withDataDir(dataDir.toString())
+        MerlinConfig config = DemoSeller.with(ConfigLoader.parse(yaml, "test")).withDataDir(dataDir.toString())
                 .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
         channel = new EmbeddedChannel();
@@ -104,7 +105,8 @@ class BudgetCommitmentTest {
         String body = "{\"id\":\"" + requestId + "\",\"at\":2,\"cur\":[\"USD\"],\"site\":{\"domain\":\"p.example\"},"
                 + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"bidfloorcur\":\"USD\","
                 + "\"banner\":{\"w\":300,\"h\":250}}]}";
-        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json\r\n"
                 + "Content-Length: " + body.length() + "\r\n\r\n" + body);
         if (response.startsWith("HTTP/1.1 204")) {
             return null;
