@@ -67,12 +67,14 @@ public class ExchangePathBenchmark {
         dataDir = Files.createTempDirectory("merlin-path-bench");
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
                 .withStores(new StoresConfig(100_000L, null, null, null, 100_000L, 100_000L));
+        // the sample imp is secure (imp.secure=1): serve it as a node behind a TLS-terminating proxy would
+        config = config.withExchange(config.exchange().withPublicUrl("https://merlin.example"));
         now = 1_796_000_000L;
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), () -> now);
         runtime.segments().add(IFA, config.segmentId("sports-fans"), now + 86_400, now);
         decoder = new BidRequestDecoder(config.requests().toDecodeLimits());
         engine = new AuctionEngine(runtime.catalog(), runtime.currencies(), config.exchange().takeRate(),
-                runtime.spend(), runtime.frequency());
+                runtime.spend(), runtime.frequency()).canLinkSecurely(runtime.noticeUrls().canLinkSecurely());
         result = new AuctionResult(config.requests().maxImps());
         segments = new SegmentSet();
         encoder = new BidResponseEncoder();
