@@ -160,8 +160,12 @@ public final class ExchangeRuntime implements AutoCloseable {
                 "Segment writes dropped because the store was full", segments::fullRejections);
         metrics.counter("merlin_events_written_total", "Events the writer thread appended to the event log",
                 events::written);
-        metrics.counter("merlin_events_dropped_total",
-                "Events refused because the event log's ring buffer was full (never waited on)", events::dropped);
+        java.util.Map<String, java.util.function.DoubleSupplier> dropped = new java.util.LinkedHashMap<>();
+        dropped.put("ring_full", events::droppedFull);
+        dropped.put("too_large", events::droppedOversized);
+        metrics.counter("merlin_events_dropped_total", "Events the event log refused, by reason: ring_full (its ring"
+                + " buffer was full, never waited on, or the log was closing), too_large (over the event size limit)",
+                "reason", dropped);
         metrics.counter("merlin_events_write_failures_total",
                 "Batches the event log writer failed to write (a full disk, say); each is retried in the same file",
                 events::writeFailures);

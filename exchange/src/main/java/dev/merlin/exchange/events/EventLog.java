@@ -108,8 +108,11 @@ public final class EventLog implements AutoCloseable {
         }
         writer.enterCommit();
         try {
-            if (isClosed || writer.isOversized()
-                    || !ring.write(writer.type().code(), writer.buffer(), 0, writer.encodedLength())) {
+            if (writer.isOversized()) {
+                writer.countDroppedOversized(); // no room would ever take it: not a full ring
+                return false;
+            }
+            if (isClosed || !ring.write(writer.type().code(), writer.buffer(), 0, writer.encodedLength())) {
                 writer.countDropped();
                 return false;
             }
@@ -126,9 +129,29 @@ public final class EventLog implements AutoCloseable {
 
     /** Events refused (ring full, oversized, closed) or lost to a write error while closing. */
     public long dropped() {
+        return droppedFull() + droppedOversized();
+    }
+
+    /**
+     * Of {@link #dropped()}, the events refused for want of room (a full ring) or because the log was closed, and
+     * those lost to a write error while closing.
+     */
+    public long droppedFull() {
         long total = agent.lost();
         for (EventWriter writer : registered) {
             total += writer.dropped();
+        }
+        return total;
+    }
+
+    /**
+     * Of {@link #dropped()}, the events refused because they were over the size limit ({@link #maxEventBytes()}, or
+     * a field that does not fit): no room would ever take them.
+     */
+    public long droppedOversized() {
+        long total = 0;
+        for (EventWriter writer : registered) {
+            total += writer.droppedOversized();
         }
         return total;
     }

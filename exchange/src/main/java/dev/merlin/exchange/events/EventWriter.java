@@ -78,8 +78,10 @@ public final class EventWriter {
     /** 1 while this writer's thread is inside {@link EventLog#commit}; read by {@link EventLog#close}. */
     @SuppressWarnings("unused")
     private volatile int committing;
-    /** Events this writer's thread had refused; written only by that thread. */
+    /** Events this writer's thread had refused for want of room (or a closed log); written only by that thread. */
     private volatile long dropped;
+    /** Events this writer's thread had refused for their size; written only by that thread. */
+    private volatile long droppedOversized;
 
     EventWriter(EventLog log, int capacity) {
         this.log = log;
@@ -258,7 +260,16 @@ public final class EventWriter {
         dropped = dropped + 1; // single writer: this thread
     }
 
+    /** Events refused for want of room or because the log was closed (not for their size). */
     long dropped() {
         return dropped;
+    }
+
+    void countDroppedOversized() {
+        droppedOversized = droppedOversized + 1; // single writer: this thread
+    }
+
+    long droppedOversized() {
+        return droppedOversized;
     }
 }

@@ -10,6 +10,7 @@ import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.events.EventWriter;
 import dev.merlin.exchange.privacy.ConsentSignals;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.PrivacyDecision;
@@ -35,8 +36,10 @@ import java.util.Set;
  * <p>An event counts as accepted only once the event log took it. From the first event the log refuses (its ring is
  * full, because the disk is, or the exchange is stopping) to the end of the batch, the events are not recorded and
  * are rejected as {@code event_log_full}, to be sent again; when not one valid event could be logged the answer is
- * {@code 503} with {@code Retry-After: 1} instead. (The refused event's own segment and attribution effects may
- * already count: the tracking state is written before its log record, which carries what it joined.)
+ * {@code 503} with {@code Retry-After: 1} instead. An event too large for the log is rejected as
+ * {@code event_too_large} on its own (counted apart from a full log), and the rest of the batch goes on. (The refused
+ * event's own segment and attribution effects may already count: the tracking state is written before its log record,
+ * which carries what it joined.)
  *
  * <pre>
  * {"events": [{"user": "IFA or app-scoped id", "event": "video_watch", "category": "IAB17", "value": 1,
@@ -53,6 +56,8 @@ final class EventsEndpoint {
     private static final int MAX_TEXT = 256;
     private static final String EVENT_LOG_FULL = "event_log_full: the event log could not take the event (full, or"
             + " the exchange is stopping); it is not accepted, send it again later";
+    private static final String EVENT_TOO_LARGE = "event_too_large: the event is larger than the event log takes;"
+            + " it is not accepted (sending it again will not help)";
 
     /** An event that passed validation, ready to record. */
     private record Accepted(int index, String user, String event, String category, double value, String currency,
@@ -151,9 +156,10 @@ final class EventsEndpoint {
         }
         EventLog log = runtime.events();
         int logged = 0;
+        boolean isLogRefusing = false;
         for (int i = 0; i < accepted.size(); i++) {
             Accepted a = accepted.get(i);
-            if (logged < i) {
+            if (isLogRefusing) {
                 // the log refused an earlier event: record no more of this batch, so that resending it adds nothing
                 rejected++;
                 runtime.metrics().activity("app", "refused_event_log_full");
@@ -162,14 +168,22 @@ final class EventsEndpoint {
             }
             TrackingService.Recorded recorded = runtime.tracking().record(source.id(), source.advertiser(), a.user,
                     a.event, a.category, a.value, a.currency, a.orderId, a.time, now);
-            if (!log.commit(log.begin(EventType.APP_EVENT, now * 1000L).put("src", source.id()).put("ev", a.event)
-                    .put("u", Long.toHexString(runtime.userHash().hash(a.user))).put("at", a.time)
+            EventWriter record = log.begin(EventType.APP_EVENT, now * 1000L).put("src", source.id())
+                    .put("ev", a.event).put("u", Long.toHexString(runtime.userHash().hash(a.user))).put("at", a.time)
                     .put("cat", a.category)
                     .put("value", a.value == 0 ? null : Double.toString(a.value)).put("cur", a.currency)
-                    .put("segs", recorded.segmentsJoined().length))) {
+                    .put("segs", recorded.segmentsJoined().length);
+            if (!log.commit(record)) {
                 rejected++;
-                runtime.metrics().activity("app", "refused_event_log_full");
-                reject(rejections, a.index, EVENT_LOG_FULL);
+                if (record.isOversized()) {
+                    // too large for any log: sending it again cannot help, and the log still takes the rest
+                    runtime.metrics().activity("app", "refused_event_too_large");
+                    reject(rejections, a.index, EVENT_TOO_LARGE);
+                } else {
+                    isLogRefusing = true;
+                    runtime.metrics().activity("app", "refused_event_log_full");
+                    reject(rejections, a.index, EVENT_LOG_FULL);
+                }
                 continue;
             }
             logged++;
@@ -179,7 +193,7 @@ final class EventsEndpoint {
             }
             runtime.metrics().activity("app", "recorded");
         }
-        if (logged == 0 && !accepted.isEmpty()) {
+        if (logged == 0 && isLogRefusing) {
             runtime.metrics().httpError(503, "event_log_full");
             FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "the event log cannot take events right now; nothing was accepted, send the batch again", null);

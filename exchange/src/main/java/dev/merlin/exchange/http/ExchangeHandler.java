@@ -12,7 +12,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -331,17 +330,6 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = rootCause(cause);
-        if (root instanceof DecompressionException) {
-            boolean tooLarge = root.getMessage() != null && root.getMessage().contains("maximum size");
-            if (tooLarge) {
-                fail(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
-                        "decompressed request body is too large", true);
-            } else {
-                fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad_gzip",
-                        "request body is not valid gzip/deflate: " + root.getMessage(), true);
-            }
-            return;
-        }
         if (root instanceof IOException || root instanceof PrematureChannelClosureException) {
             ctx.close(); // the peer went away mid-request; nothing to answer
             return;

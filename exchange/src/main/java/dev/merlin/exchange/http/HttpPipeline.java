@@ -8,7 +8,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
@@ -21,8 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One connection's pipeline: request deadline → HTTP codec → flow control → keep-alive → idle timeout →
  * seller gate (an auction request from no known seller is refused before its body is read) → gzip/deflate request
- * bodies → bounded aggregation → the exchange handler. At most {@code server.maxConnections} are open: one
- * more is closed as soon as it is accepted.
+ * bodies, whole streams only ({@link RequestBodyInflater}) → bounded aggregation → the exchange handler. At most
+ * {@code server.maxConnections} are open: one more is closed as soon as it is accepted.
  *
  * <p>Flow control: the codec decodes every request of a read at once; {@link FlowControlHandler} passes them on only
  * while the channel reads automatically, so when the exchange handler stops reading (answers backed up, or a report
@@ -105,7 +104,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
         pipeline.addLast("keepAlive", new HttpServerKeepAliveHandler());
         pipeline.addLast("idle", new IdleStateHandler(0, 0, server.idleTimeoutSeconds(), TimeUnit.SECONDS));
         pipeline.addLast("sellers", new SellerGate(sellers, metrics));
-        pipeline.addLast("decompressor", new HttpContentDecompressor(false, server.maxBodyBytes()));
+        pipeline.addLast("inflater", new RequestBodyInflater(server.maxBodyBytes(), metrics));
         pipeline.addLast("aggregator", new BoundedAggregator(server.maxBodyBytes(), metrics));
         pipeline.addLast("exchange", handler);
     }

@@ -260,6 +260,19 @@ public final class ExchangeMetrics {
                 .register(registry);
     }
 
+    /**
+     * Exposes monotonic counts read at scrape time as one counter labelled {@code labelName}: one series per entry of
+     * {@code byLabel}, its label value and its count.
+     */
+    public void counter(String name, String help, String labelName,
+                        java.util.Map<String, java.util.function.DoubleSupplier> byLabel) {
+        java.util.Map<String, java.util.function.DoubleSupplier> series = new java.util.LinkedHashMap<>(byLabel);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+                .name(name).help(help).labelNames(labelName)
+                .callback(callback -> series.forEach((label, value) -> callback.call(value.getAsDouble(), label)))
+                .register(registry);
+    }
+
     /** Writes every metric in the Prometheus text format. */
     public void writeTo(OutputStream out) throws IOException {
         writer.write(out, registry.scrape());
