@@ -27,6 +27,12 @@ import java.util.List;
  * trees, no reflection), enforcing types and limits, moving 2.5 {@code ext} locations into their 2.6 fields, reading
  * {@code device.ext.atts} (iOS App Tracking Transparency) into {@link Device#atts}, and validating the result.
  *
+ * <p>Duplicate keys are refused, never "last wins": an object that names a key twice, at any level (the request,
+ * imp, banner, video, native, site/app, publisher, device, geo, user, regs, source, and the {@code ext} objects and
+ * unknown fields that are passed through or skipped), fails with {@link ErrorReason#DUPLICATE_KEY} and its path, e.g.
+ * {@code duplicate key "imp[0].id"}. The check allocates nothing for objects of up to
+ * {@value StrictJsonReader#LINEAR_SCAN_NAMES} keys (see {@link StrictJsonReader}).
+ *
  * <p>Not thread-safe: keep one per thread and reuse it.
  */
 public final class BidRequestDecoder {
@@ -142,6 +148,7 @@ public final class BidRequestDecoder {
     }
 
     private BidRequest request() throws IOException, InvalidRequestException {
+        in.beginObject(); // decode() checked the root is an object
         BidRequest request = new BidRequest();
         String field;
         while ((field = in.nextField()) != null) {

@@ -25,7 +25,9 @@ public enum ErrorReason {
     /** More impressions than the configured limit. */
     TOO_MANY_IMPS,
     /** A string longer than the configured limit. */
-    STRING_TOO_LONG;
+    STRING_TOO_LONG,
+    /** An object names the same key twice, at any level (the last one does not silently win). */
+    DUPLICATE_KEY;
 
     /** The reason in lower case, as used in metric labels. */
     public String label() {

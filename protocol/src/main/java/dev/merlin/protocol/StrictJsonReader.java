@@ -6,11 +6,19 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 
 /**
  * Typed reads over a Jackson streaming parser positioned on a value: a string where the spec has a number is an
  * error, never a coercion, and every error names the JSON path of the offending value.
+ *
+ * <p>Duplicate keys are refused at every object level, including objects that are skipped or kept as raw text
+ * ({@code ext}): {@link ErrorReason#DUPLICATE_KEY} naming the path, e.g. {@code duplicate key "imp[0].id"}. The names
+ * of the open objects sit on one reused stack and are compared linearly, so an ordinary request allocates nothing for
+ * the check; an object with more than {@value #LINEAR_SCAN_NAMES} keys switches to a hash set for that level (the
+ * only allocation, and it keeps a hostile object with thousands of keys linear, not quadratic).
  *
  * <p>One instance per decoder (so per thread); {@link #reset} points it at the next document.
  */
@@ -22,10 +30,23 @@ final class StrictJsonReader {
         T read() throws IOException, InvalidRequestException;
     }
 
+    /** Keys per object checked by a linear scan of the stack; above this, a hash set for that level. */
+    static final int LINEAR_SCAN_NAMES = 16;
+    /** A hash set that grew past this many keys is dropped rather than cleared (clearing costs its capacity). */
+    private static final int MAX_RETAINED_SET = 1024;
+
     private final int maxStringLength;
     private JsonParser parser;
     private byte[] source;
     private int sourceOffset;
+
+    /** The keys of every open object, innermost last; {@code levelStart[d]} is where level {@code d} begins. */
+    private String[] names = new String[64];
+    private int nameCount;
+    private int[] levelStart = new int[16];
+    private int depth;
+    /** Per level, the keys of an object too large for the linear scan; reused, created on first need. */
+    private HashSet<String>[] largeLevels = newSets(16);
 
     StrictJsonReader(int maxStringLength) {
         this.maxStringLength = maxStringLength;
@@ -35,24 +56,122 @@ final class StrictJsonReader {
         this.parser = parser;
         this.source = source;
         this.sourceOffset = sourceOffset;
+        while (depth > 0) {
+            leaveObject();
+        }
+        nameCount = 0;
     }
 
     JsonParser parser() {
         return parser;
     }
 
-    /** Moves to the next field of the current object and its value; null at the end of the object. */
-    String nextField() throws IOException {
+    /**
+     * Moves to the next field of the current object (opened by {@link #beginObject}) and its value; null at the end
+     * of the object.
+     *
+     * @throws InvalidRequestException {@link ErrorReason#DUPLICATE_KEY} when the object already had this key
+     */
+    String nextField() throws IOException, InvalidRequestException {
         String name = parser.nextFieldName();
-        if (name != null) {
-            parser.nextToken();
+        if (name == null) {
+            leaveObject();
+            return null;
         }
+        checkNewKey(name);
+        parser.nextToken();
         return name;
     }
 
-    /** Skips the current value, whatever it is (an unknown field). */
-    void skip() throws IOException {
-        parser.skipChildren();
+    /** Skips the current value, whatever it is (an unknown field), still refusing duplicate keys inside it. */
+    void skip() throws IOException, InvalidRequestException {
+        JsonToken token = parser.currentToken();
+        if (token != JsonToken.START_OBJECT && token != JsonToken.START_ARRAY) {
+            return;
+        }
+        if (token == JsonToken.START_OBJECT) {
+            enterObject();
+        }
+        int open = 1;
+        while (open > 0) {
+            token = parser.nextToken();
+            if (token == null) {
+                return; // the parser reports the truncated document on the next read
+            }
+            switch (token) {
+                case FIELD_NAME: checkNewKey(parser.currentName()); break;
+                case START_OBJECT: open++; enterObject(); break;
+                case START_ARRAY: open++; break;
+                case END_OBJECT: open--; leaveObject(); break;
+                case END_ARRAY: open--; break;
+                default: break;
+            }
+        }
+    }
+
+    private void enterObject() {
+        if (depth == levelStart.length) {
+            levelStart = Arrays.copyOf(levelStart, depth * 2);
+            largeLevels = Arrays.copyOf(largeLevels, depth * 2);
+        }
+        levelStart[depth++] = nameCount;
+    }
+
+    private void leaveObject() {
+        depth--;
+        nameCount = levelStart[depth];
+        HashSet<String> large = largeLevels[depth];
+        if (large != null && !large.isEmpty()) {
+            if (large.size() > MAX_RETAINED_SET) {
+                largeLevels[depth] = null;
+            } else {
+                large.clear();
+            }
+        }
+    }
+
+    private void checkNewKey(String name) throws InvalidRequestException {
+        int level = depth - 1;
+        int start = levelStart[level];
+        int count = nameCount - start;
+        HashSet<String> large = largeLevels[level];
+        if (large != null && !large.isEmpty()) {
+            if (!large.add(name)) {
+                throw duplicateKey();
+            }
+            return; // the level's keys live in the set now, not on the stack
+        }
+        for (int i = start; i < nameCount; i++) {
+            if (name.equals(names[i])) {
+                throw duplicateKey();
+            }
+        }
+        if (count < LINEAR_SCAN_NAMES) {
+            if (nameCount == names.length) {
+                names = Arrays.copyOf(names, nameCount * 2);
+            }
+            names[nameCount++] = name;
+            return;
+        }
+        if (large == null) {
+            large = new HashSet<>();
+            largeLevels[level] = large;
+        }
+        for (int i = start; i < nameCount; i++) {
+            large.add(names[i]);
+        }
+        large.add(name);
+        nameCount = start;
+    }
+
+    private InvalidRequestException duplicateKey() {
+        String path = path();
+        return new InvalidRequestException(ErrorReason.DUPLICATE_KEY, path, "duplicate key \"" + path + "\"");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static HashSet<String>[] newSets(int length) {
+        return (HashSet<String>[]) new HashSet<?>[length];
     }
 
     boolean isNull() {
@@ -63,6 +182,7 @@ final class StrictJsonReader {
     boolean beginObject() throws InvalidRequestException {
         JsonToken token = parser.currentToken();
         if (token == JsonToken.START_OBJECT) {
+            enterObject();
             return true;
         }
         if (token == JsonToken.VALUE_NULL) {
@@ -184,18 +304,22 @@ final class StrictJsonReader {
 
     /** An {@code ext} object kept as its raw JSON text, untouched. */
     RawJson readExt() throws IOException, InvalidRequestException {
-        if (!beginObject()) {
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.VALUE_NULL) {
             return null;
         }
+        if (token != JsonToken.START_OBJECT) {
+            throw wrongType("an object");
+        }
         int start = tokenStart();
-        parser.skipChildren();
+        skip();
         return rawFrom(start);
     }
 
     /** A value of any JSON type kept as raw text (for fields some senders fill with an object). */
-    String readRawText() throws IOException {
+    String readRawText() throws IOException, InvalidRequestException {
         int start = tokenStart();
-        parser.skipChildren();
+        skip();
         return new String(source, start, tokenEnd() - start, StandardCharsets.UTF_8);
     }
 
