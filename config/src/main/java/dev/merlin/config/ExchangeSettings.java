@@ -16,23 +16,37 @@ import java.util.TreeMap;
  *                      {@code publicUrl} is {@code http://}; with neither https, Merlin does not bid on secure imps
  * @param contactEmail  sellers.json {@code contact_email}: where to ask about Merlin's sellers
  * @param contactAddress sellers.json {@code contact_address}: Merlin's business address
+ * @param nodeId        this node's number, 0 to {@link #MAX_NODE_ID}, unique among the nodes sharing the stores and
+ *                      links: part of every auction id Merlin issues, so that two nodes never issue the same one
  */
 public record ExchangeSettings(String currency, Double takeRate, Map<String, Double> currencyRates,
                                String publicUrl, String noticeSecret, String securePublicUrl, String contactEmail,
-                               String contactAddress) {
+                               String contactAddress, Integer nodeId) {
+
+    /** The largest {@code exchange.nodeId}: node ids take 10 bits of an auction id. */
+    public static final int MAX_NODE_ID = 1023;
 
     /** Fills unset values with defaults. */
     public ExchangeSettings {
+        nodeId = nodeId == null ? 0 : nodeId;
         currency = currency == null ? "USD" : currency;
         takeRate = takeRate == null ? 0.15 : takeRate;
         currencyRates = currencyRates == null ? Map.of() : Map.copyOf(new TreeMap<>(currencyRates));
         publicUrl = publicUrl == null ? "http://127.0.0.1:8080" : publicUrl;
     }
 
+    /** Settings for node 0. */
+    public ExchangeSettings(String currency, Double takeRate, Map<String, Double> currencyRates, String publicUrl,
+                            String noticeSecret, String securePublicUrl, String contactEmail,
+                            String contactAddress) {
+        this(currency, takeRate, currencyRates, publicUrl, noticeSecret, securePublicUrl, contactEmail,
+                contactAddress, null);
+    }
+
     /** Settings without secure URL or sellers.json contact. */
     public ExchangeSettings(String currency, Double takeRate, Map<String, Double> currencyRates, String publicUrl,
                             String noticeSecret) {
-        this(currency, takeRate, currencyRates, publicUrl, noticeSecret, null, null, null);
+        this(currency, takeRate, currencyRates, publicUrl, noticeSecret, null, null, null, null);
     }
 
     /** Settings without a configured notice secret. */
@@ -48,7 +62,13 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
     /** A copy whose links point at {@code url}. */
     public ExchangeSettings withPublicUrl(String url) {
         return new ExchangeSettings(currency, takeRate, currencyRates, url, noticeSecret, securePublicUrl,
-                contactEmail, contactAddress);
+                contactEmail, contactAddress, nodeId);
+    }
+
+    /** A copy for node {@code id}. */
+    public ExchangeSettings withNodeId(int id) {
+        return new ExchangeSettings(currency, takeRate, currencyRates, publicUrl, noticeSecret, securePublicUrl,
+                contactEmail, contactAddress, id);
     }
 
     /**
@@ -86,6 +106,7 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
             throw new ConfigException(at + ".currencyRates", "USD is missing; OpenRTB floors without bidfloorcur"
                     + " are in USD, so an exchange in " + currency + " needs a USD rate");
         }
+        ConfigChecks.range(at + ".nodeId", nodeId, 0, MAX_NODE_ID);
         if (noticeSecret != null && noticeSecret.length() < 32) {
             throw new ConfigException(at + ".noticeSecret", "value is shorter than 32 characters");
         }

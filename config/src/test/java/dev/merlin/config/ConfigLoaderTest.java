@@ -116,6 +116,18 @@ class ConfigLoaderTest {
         assertEquals(9090, hosted.withPortAndLoopbackUrl(9090).server().port());
     }
 
+    @Test
+    void theNodeIdDefaultsTo0AndMustFitItsTenBits() {
+        assertEquals(0, ConfigLoader.loadDefault().exchange().nodeId());
+        assertEquals(1023, ConfigLoader.parse("exchange:\n  nodeId: 1023\n", "test").exchange().nodeId());
+        for (String bad : new String[] {"-1", "1024"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.parse("exchange:\n  nodeId: " + bad + "\n", "test"));
+            assertEquals("exchange.nodeId", e.keyPath(), e.getMessage());
+            assertTrue(e.getMessage().contains("value " + bad) && e.getMessage().contains("0 to 1023"), e.getMessage());
+        }
+    }
+
     /** Jackson reads NaN and Infinity into a Double even with coercion off, and 1e400 overflows to Infinity. */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {

@@ -105,7 +105,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         }
         this.sellers = new Sellers(config.sellers());
         this.responses = new BidResponseBuilder(currencies, noticeUrls);
-        this.auctionIds = new AuctionIds(System.currentTimeMillis());
+        this.auctionIds = new AuctionIds(config.exchange().nodeId(), System.currentTimeMillis());
         this.identity = IdentityKeys.load(config, dataDir);
         StoresConfig stores = config.stores();
         SegmentStoreSettings segmentSettings = SegmentStoreSettings.defaults()

@@ -46,6 +46,10 @@ class NoticeEventsIT {
             assertEquals(200, bid.statusCode(), bid.body());
             JsonNode b = JSON.readTree(bid.body()).get("seatbid").get(0).get("bid").get(0);
             String burl = local(base, b.get("burl").asText().replace("${AUCTION_PRICE}", "1.00"));
+            assertTrue(burl.contains("&s=demo-ssp&"), burl);
+            // another seller's id in a link Merlin signed for demo-ssp: not Merlin's link, charged to no one
+            assertEquals(403, get(client, burl.replace("&s=demo-ssp&", "&s=other-ssp&")));
+            assertEquals(403, get(client, burl.replace("&s=demo-ssp&", "&")), "the seller cannot be dropped either");
             assertEquals(204, get(client, burl));
             assertEquals(204, get(client, burl), "a repeated bill is answered, and charges nothing");
             assertEquals(204, get(client, local(base, b.get("nurl").asText().replace("${AUCTION_PRICE}", "1.00"))));
@@ -53,6 +57,14 @@ class NoticeEventsIT {
             String adm = b.get("adm").asText();
             int href = adm.indexOf("href=\"") + 6;
             assertEquals(302, get(client, local(base, adm.substring(href, adm.indexOf('"', href)))));
+            HttpResponse<String> sellers = client.send(HttpRequest.newBuilder(URI.create(base
+                    + "/reports/sellers?seller=demo-ssp&from=2026-11-29&to=2026-11-29"))
+                    .header("Authorization", "Bearer " + config.tracking().adminToken()).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, sellers.statusCode(), sellers.body());
+            JsonNode row = JSON.readTree(sellers.body()).get("rows").get(0);
+            assertEquals(1, row.get("impressions").asLong(), "the one charged bill, under its signed seller: " + row);
+            assertEquals(0.001176, row.get("gross").asDouble(), 1e-9, row.toString());
         }
         List<Event> events = EventLogReader.readAll(dataDir);
         assertEquals(1, count(events, EventType.AUCTION));
@@ -67,6 +79,12 @@ class NoticeEventsIT {
         Event win = of(events, EventType.WIN).get(0);
         assertEquals("duplicate", win.string("outcome"), "the bill already charged this impression");
         assertEquals("102", of(events, EventType.LOSS).get(0).string("loss"));
+        for (EventType notice : List.of(EventType.WIN, EventType.BILL, EventType.LOSS, EventType.CLICK)) {
+            for (Event e : of(events, notice)) {
+                assertEquals("demo-ssp", e.string("s"), "the seller signed into the link is on the event: " + e.toJson());
+            }
+        }
+        assertEquals(2, bills.size(), "the forged links logged nothing");
         Event click = of(events, EventType.CLICK).get(0);
         assertEquals("northwind-run-of-network", click.string("c"));
         assertTrue(click.string("rid").startsWith("80ce30c5"), click.toJson());

@@ -47,8 +47,9 @@ import java.util.stream.Stream;
  *   <li>spend per campaign in the spend ledger (read through {@code /reports/campaigns} after the restart) equals
  *       what the log's charged win and bill records say, or exceeds it by at most what the lost and unanswered
  *       notices could have charged (a notice is charged before its record is logged);</li>
- *   <li>spend plus open commitments stays within each campaign's daily and total budget (commitments are read from
- *       the report's {@code committed} when it has one, else taken as 0);</li>
+ *   <li>spend plus open commitments stays within each campaign's daily and total budget (commitments are the
+ *       report's {@code committed}: today's row against the daily budget, every row against the total; a report
+ *       without it fails the check);</li>
  *   <li>after the restart the mix is answered without error, and a graceful stop (SIGTERM) loses nothing: no event
  *       accepted after the restart is missing, the spend-to-log difference does not grow, no marker is left.</li>
  * </ul>
@@ -64,8 +65,13 @@ final class CrashRun {
     record Result(Checks checks, Map<String, Object> summary, String report) {
     }
 
-    /** One campaign's money as the ledger tells it after the restart; {@code committedMicros} -1: not exposed. */
-    record CampaignMoney(String campaign, long spentTodayMicros, long spentTotalMicros, long committedMicros) {
+    /**
+     * One campaign's money as the ledger tells it after the restart: spend and open commitments today and over the
+     * report's days; {@code committedTodayMicros} and {@code committedTotalMicros} -1: the report has no
+     * {@code committed}.
+     */
+    record CampaignMoney(String campaign, long spentTodayMicros, long spentTotalMicros, long committedTodayMicros,
+                         long committedTotalMicros) {
     }
 
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
@@ -191,7 +197,7 @@ final class CrashRun {
                 Map<String, CampaignMoney> money = money(second, adminToken);
                 Map<String, Long> bound = chargeBound(before, logAfterKill);
                 spendAgainstLog("spend = the log's charges (+ lost notices)", money, logAfterKill, bound, checks);
-                budgets(config, money, checks);
+                summary.put("committedMicrosAtRestart", budgets(config, money, checks));
 
                 EventLedger after = new EventLedger();
                 SoakMix mix = new SoakMix(settings.corpus(), port, "crash2", takeRate, after);
@@ -305,18 +311,23 @@ final class CrashRun {
         }
         Map<String, long[]> sums = new TreeMap<>();
         for (JsonNode row : JSON.readTree(answer.body()).path("rows")) {
-            long[] sum = sums.computeIfAbsent(row.path("campaign").asText(), c -> new long[] {0, 0, -1});
+            long[] sum = sums.computeIfAbsent(row.path("campaign").asText(), c -> new long[] {0, 0, -1, -1});
             long spent = micros(row.path("spend"));
+            boolean isToday = today.toString().equals(row.path("day").asText());
             sum[1] += spent;
-            if (today.toString().equals(row.path("day").asText())) {
+            if (isToday) {
                 sum[0] += spent;
-                if (row.has("committed")) {
-                    sum[2] = Math.max(0, sum[2]) + micros(row.path("committed"));
+            }
+            if (row.has("committed")) {
+                long committed = micros(row.path("committed"));
+                sum[3] = Math.max(0, sum[3]) + committed;
+                if (isToday) {
+                    sum[2] = Math.max(0, sum[2]) + committed;
                 }
             }
         }
         Map<String, CampaignMoney> money = new TreeMap<>();
-        sums.forEach((campaign, s) -> money.put(campaign, new CampaignMoney(campaign, s[0], s[1], s[2])));
+        sums.forEach((campaign, s) -> money.put(campaign, new CampaignMoney(campaign, s[0], s[1], s[2], s[3])));
         return money;
     }
 
@@ -366,32 +377,38 @@ final class CrashRun {
     }
 
     /**
-     * Spend plus open commitments within each campaign's daily and total budget. Commitments come from the report's
-     * {@code committed} where it has one; where it has none they count as 0 (the measured text says so).
+     * Spend plus open commitments within each campaign's daily and total budget, commitments from the report's
+     * {@code committed}; a report without it fails: the check would be spend alone.
      */
-    private static void budgets(MerlinConfig config, Map<String, CampaignMoney> money, Checks checks) {
+    private static long budgets(MerlinConfig config, Map<String, CampaignMoney> money, Checks checks) {
         List<String> over = new ArrayList<>();
-        boolean hasCommitments = money.values().stream().anyMatch(m -> m.committedMicros() >= 0);
+        boolean hasCommitments = !money.isEmpty() && money.values().stream().allMatch(
+                m -> m.committedTodayMicros() >= 0 && m.committedTotalMicros() >= 0);
+        long committedAll = 0;
         for (AdvertiserConfig advertiser : config.advertisers()) {
             for (CampaignConfig campaign : advertiser.campaigns()) {
                 CampaignMoney m = money.get(campaign.id());
                 if (m == null) {
                     continue;
                 }
-                long committed = Math.max(0, m.committedMicros());
+                long committedToday = Math.max(0, m.committedTodayMicros());
+                long committedTotal = Math.max(0, m.committedTotalMicros());
+                committedAll += committedTotal;
                 if (campaign.dailyBudget() != null
-                        && m.spentTodayMicros() + committed > Math.round(campaign.dailyBudget() * 1e6)) {
-                    over.add(campaign.id() + " today " + (m.spentTodayMicros() + committed));
+                        && m.spentTodayMicros() + committedToday > Math.round(campaign.dailyBudget() * 1e6)) {
+                    over.add(campaign.id() + " today " + (m.spentTodayMicros() + committedToday));
                 }
                 if (campaign.totalBudget() != null
-                        && m.spentTotalMicros() + committed > Math.round(campaign.totalBudget() * 1e6)) {
-                    over.add(campaign.id() + " total " + (m.spentTotalMicros() + committed));
+                        && m.spentTotalMicros() + committedTotal > Math.round(campaign.totalBudget() * 1e6)) {
+                    over.add(campaign.id() + " total " + (m.spentTotalMicros() + committedTotal));
                 }
             }
         }
         checks.add("spend + commitments <= budget", (over.isEmpty() ? "every campaign within" : "over: " + over)
-                + (hasCommitments ? "" : " (commitments not in /reports: 0)"), "daily and total budgets",
-                over.isEmpty());
+                + (hasCommitments ? "; " + committedAll + " micros open commitments read"
+                        : "; commitments absent from /reports/campaigns"), "daily and total budgets, commitments read",
+                over.isEmpty() && hasCommitments);
+        return hasCommitments ? committedAll : -1;
     }
 
     /** The stores the restarted Merlin logged as recovered (it logs one line per store opened after a crash). */

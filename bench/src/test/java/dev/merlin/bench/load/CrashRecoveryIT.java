@@ -39,5 +39,8 @@ class CrashRecoveryIT {
         assertTrue(((Number) result.summary().get("acceptedEvents")).longValue() > 100, report);
         assertTrue(result.summary().get("restartSeconds") instanceof Double, report);
         assertTrue(result.summary().get("beforeKillByKind") instanceof Map<?, ?>, report);
+        // the budget check read the open commitments from /reports/campaigns (-1 or absent: it checked spend alone)
+        assertTrue(result.summary().get("committedMicrosAtRestart") instanceof Long committed && committed >= 0,
+                () -> "commitments not read: " + result.summary().get("committedMicrosAtRestart") + "\n" + report);
     }
 }

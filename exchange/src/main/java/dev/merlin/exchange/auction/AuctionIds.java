@@ -7,24 +7,59 @@ import java.util.concurrent.atomic.AtomicLong;
  * commitment records, signed into every notice link ({@code a=}), so that neither a seller reusing a request id nor
  * one colliding ids on purpose can make two auctions share a charge.
  *
- * <p>An id is the node's start time in milliseconds shifted left by 20 bits, plus a counter: unique across
- * restarts of the node as long as its clock does not run back, and as long as it issues fewer than 2^20 ids per
- * millisecond it has been up (a billion a second). Nobody can forge one: the links carrying it are signed.
+ * <pre>
+ *  63       54 53                                     13 12            0
+ * +-----------+-----------------------------------------+--------------+
+ * |  node id  |  start, ms since 2024-01-01 UTC          |  ids issued  |
+ * +-----------+-----------------------------------------+--------------+
+ *    10 bits     the 54-bit sequence: start x 2^13 + ids issued (counts on past its own bits)
+ * </pre>
+ *
+ * The node id ({@code exchange.nodeId}) keeps the ids of two nodes apart whatever their clocks. On one node the
+ * sequence starts at its start time in milliseconds since 2024-01-01 UTC times 2^13 and counts up: an id of an
+ * earlier run of the node is below the next run's start, so ids never repeat across restarts as long as the clock
+ * does not run back between them and a run issues fewer than 2^13 ids per millisecond it has been up (8 million a
+ * second on average). The sequence lasts until 2093. Nobody can forge an id: the links carrying it are signed.
  */
 public final class AuctionIds {
 
-    private static final int COUNTER_BITS = 20;
+    /** Bits of the per-millisecond count below the start time. */
+    static final int COUNTER_BITS = 13;
+    /** Bits of the node id, at the top of the id. */
+    static final int NODE_BITS = 10;
+    static final int SEQUENCE_BITS = Long.SIZE - NODE_BITS;
+    /** The largest node id. */
+    public static final int MAX_NODE_ID = (1 << NODE_BITS) - 1;
+    /** 2024-01-01T00:00:00Z: the sequence counts milliseconds from here. */
+    static final long EPOCH_MILLIS = 1_704_067_200_000L;
 
-    private final AtomicLong last;
+    private static final long SEQUENCE_MASK = (1L << SEQUENCE_BITS) - 1;
 
-    /** Ids for a node started at {@code startEpochMillis}. */
-    public AuctionIds(long startEpochMillis) {
-        this.last = new AtomicLong(startEpochMillis << COUNTER_BITS);
+    private final long node;
+    private final AtomicLong sequence;
+
+    /** Ids for node {@code nodeId} (0 to {@link #MAX_NODE_ID}) started at {@code startEpochMillis}. */
+    public AuctionIds(int nodeId, long startEpochMillis) {
+        if (nodeId < 0 || nodeId > MAX_NODE_ID) {
+            throw new IllegalArgumentException("node id " + nodeId + " is not 0 to " + MAX_NODE_ID);
+        }
+        long sinceEpoch = startEpochMillis - EPOCH_MILLIS;
+        if (sinceEpoch < 0 || sinceEpoch >= 1L << (SEQUENCE_BITS - COUNTER_BITS)) {
+            throw new IllegalArgumentException("start " + startEpochMillis + " ms is not between 2024 and 2093: is"
+                    + " the clock set?");
+        }
+        this.node = (long) nodeId << SEQUENCE_BITS;
+        this.sequence = new AtomicLong(sinceEpoch << COUNTER_BITS);
     }
 
     /** The next id; never allocates. */
     public long next() {
-        return last.incrementAndGet();
+        return node | (sequence.incrementAndGet() & SEQUENCE_MASK);
+    }
+
+    /** The node that issued {@code auctionId}. */
+    public static int nodeOf(long auctionId) {
+        return (int) (auctionId >>> SEQUENCE_BITS);
     }
 
     /** An id as links carry it: lower-case hex. */

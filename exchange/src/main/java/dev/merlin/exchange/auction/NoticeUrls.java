@@ -1,9 +1,9 @@
 package dev.merlin.exchange.auction;
 
+import dev.merlin.exchange.secrets.Secrets;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -139,8 +139,7 @@ public final class NoticeUrls {
             return false;
         }
         String expected = signature(query(auctionId, requestId, impId, campaignId, creativeId, extra));
-        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-                sig.getBytes(StandardCharsets.US_ASCII));
+        return Secrets.matches(expected, sig);
     }
 
     private static String query(String auctionId, String requestId, String impId, String campaignId,

@@ -3,6 +3,8 @@ package dev.merlin.exchange.auction;
 import dev.merlin.exchange.store.ChronicleMapFiles;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import net.openhft.chronicle.map.ChronicleMap;
@@ -470,6 +472,28 @@ public final class SpendLedger implements SpendView, AutoCloseable {
             }
         }
         return sum[0];
+    }
+
+    /**
+     * The open commitments the map holds, micros, per campaign id and UTC day (epoch day) of their auction: what the
+     * reports show beside spend. One walk of the whole map: for reports and checks, not the hot path.
+     */
+    public Map<String, Map<Long, Long>> recordedCommitmentsByDay() {
+        Map<String, Map<Long, Long>> byCampaign = new HashMap<>();
+        ChronicleMap<CharSequence, CharSequence> map = committed.map();
+        for (int segment = 0, segments = map.segments(); segment < segments; segment++) {
+            try (MapSegmentContext<CharSequence, CharSequence, ?> context = map.segmentContext(segment)) {
+                context.forEachSegmentEntry(entry -> {
+                    Commitment commitment = Commitment.parse(entry.value().get());
+                    if (commitment != null) {
+                        byCampaign.computeIfAbsent(commitment.campaignId, c -> new HashMap<>()).merge(
+                                Math.floorDiv(commitment.auctionEpochSeconds, 86_400L), commitment.amountMicros,
+                                Long::sum);
+                    }
+                });
+            }
+        }
+        return byCampaign;
     }
 
     /** Open commitments the map holds. */

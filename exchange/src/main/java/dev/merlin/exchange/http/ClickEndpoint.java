@@ -72,7 +72,8 @@ final class ClickEndpoint {
         }
         EventLog log = runtime.events();
         log.commit(log.begin(EventType.CLICK, now * 1000L).put("rid", requestId).put("iid", impId)
-                .put("c", campaign.id()).put("cr", creative.id()).put("outcome", outcome)
+                .put("c", campaign.id()).put("cr", creative.id()).put("s", QueryParams.first(params, "s"))
+                .put("outcome", outcome)
                 .put("tied_to_user", userHash == 0 ? 0 : 1));
         // "redirected": counted; else redirected all the same but not counted (test, repeated, expired, refused_full)
         runtime.metrics().notice("click", "counted".equals(outcome) ? "redirected" : outcome);

@@ -64,33 +64,35 @@ final class NoticeEndpoint {
                     "unknown campaign " + campaignId, null);
         }
         long now = runtime.nowEpochSeconds();
+        // the seller signed into the link (verified above): the dimension of every notice's event and of the payout
+        String sellerId = QueryParams.first(params, "s");
         if ("loss".equals(kind)) {
             boolean released = auctionId != null && runtime.spend().release(auctionId, impId);
             String outcome = released ? "released" : "recorded";
             runtime.metrics().notice(kind, outcome);
-            log(EventType.LOSS, requestId, impId, campaign, creativeId, now, outcome, 0,
+            log(EventType.LOSS, requestId, impId, campaign, creativeId, sellerId, now, outcome, 0,
                     QueryParams.first(params, "loss"));
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         EventType type = "win".equals(kind) ? EventType.WIN : EventType.BILL;
         if ("1".equals(QueryParams.first(params, "t"))) {
             runtime.metrics().notice(kind, "test");
-            log(type, requestId, impId, campaign, creativeId, now, "test", 0, null);
+            log(type, requestId, impId, campaign, creativeId, sellerId, now, "test", 0, null);
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         long auctionEpochSeconds = parseDigits(QueryParams.first(params, "bt"));
         long bidPriceMicros = parseDigits(QueryParams.first(params, "bp"));
         String bidCurrency = QueryParams.first(params, "bc");
         if (auctionId == null || auctionEpochSeconds < 0 || bidPriceMicros < 0 || bidCurrency == null) {
-            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, now, "legacy_link", "this " + kind
-                    + " notice link carries no signed auction id, time, bid price and currency (a, bt, bp, bc): it"
-                    + " predates them and is not charged");
+            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, sellerId, now, "legacy_link",
+                    "this " + kind + " notice link carries no signed auction id, time, bid price and currency (a, bt,"
+                    + " bp, bc): it predates them and is not charged");
         }
         String price = QueryParams.first(params, "price");
         long chargeMicros = chargePerImpressionMicros(price, bidPriceMicros, bidCurrency);
         if (chargeMicros == NOT_A_PRICE) {
-            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, now, "bad_price", "price \""
-                    + price + "\" is not a clearing price: expected a finite decimal number, 0 or more");
+            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, sellerId, now, "bad_price",
+                    "price \"" + price + "\" is not a clearing price: expected a finite decimal number, 0 or more");
         }
         SpendLedger.Settled settled = runtime.spend().settle(auctionId, impId, auctionEpochSeconds, campaign,
                 chargeMicros, now);
@@ -107,32 +109,34 @@ final class NoticeEndpoint {
                 runtime.frequency().record(userHash, campaign, now);
             }
             runtime.tracking().impression(campaign, userHash, now);
-            String sellerId = QueryParams.first(params, "s");
             if (sellerId != null) {
                 runtime.sellerStats().charged(sellerId, chargeMicros, payoutMicros(chargeMicros), now);
             }
         }
         String outcome = charge.name().toLowerCase(java.util.Locale.ROOT);
         runtime.metrics().notice(kind, outcome);
-        log(type, requestId, impId, campaign, creativeId, now, outcome, settled.chargedMicros(), null);
+        log(type, requestId, impId, campaign, creativeId, sellerId, now, outcome, settled.chargedMicros(), null);
         return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
     }
 
     /** A win or bill that charges nothing: counted and logged by {@code outcome}, answered {@code 400}. */
     private FullHttpResponse refuse(ChannelHandlerContext ctx, String kind, EventType type, String requestId,
-                                    String impId, Campaign campaign, String creativeId, long nowEpochSeconds,
-                                    String outcome, String message) {
+                                    String impId, Campaign campaign, String creativeId, String sellerId,
+                                    long nowEpochSeconds, String outcome, String message) {
         runtime.metrics().notice(kind, outcome);
-        log(type, requestId, impId, campaign, creativeId, nowEpochSeconds, outcome, 0, null);
+        log(type, requestId, impId, campaign, creativeId, sellerId, nowEpochSeconds, outcome, 0, null);
         return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, message, null);
     }
 
-    /** The notice to the event log: what it was for, what became of it, and what it charged (micros). */
+    /**
+     * The notice to the event log: what it was for, who sold it ({@code s}, the seller signed into the link; null
+     * for a link from before sellers were signed), what became of it, and what it charged (micros).
+     */
     private void log(EventType type, String requestId, String impId, Campaign campaign, String creativeId,
-                     long nowEpochSeconds, String outcome, long chargedMicros, String lossReason) {
+                     String sellerId, long nowEpochSeconds, String outcome, long chargedMicros, String lossReason) {
         EventLog log = runtime.events();
         EventWriter event = log.begin(type, nowEpochSeconds * 1000L).put("rid", requestId).put("iid", impId)
-                .put("c", campaign.id()).put("cr", creativeId).put("outcome", outcome)
+                .put("c", campaign.id()).put("cr", creativeId).put("s", sellerId).put("outcome", outcome)
                 .put("charged_micros", chargedMicros);
         if (lossReason != null && !lossReason.startsWith("$")) {
             event.put("loss", lossReason);

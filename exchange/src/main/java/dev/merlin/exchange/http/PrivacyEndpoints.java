@@ -5,6 +5,7 @@ import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.segments.SegmentEntry;
+import dev.merlin.exchange.secrets.Secrets;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -156,12 +157,12 @@ final class PrivacyEndpoints {
 
     private Access access(FullHttpRequest request, String uid) {
         String cookieUid = Cookies.uid(request, runtime.uidCookies());
-        if (cookieUid != null && ReportsEndpoint.constantTimeEquals(cookieUid, uid)) {
+        if (Secrets.matches(cookieUid, uid)) {
             return Access.ALLOWED;
         }
         String token = ReportsEndpoint.bearerToken(request);
         String admin = runtime.config().tracking().adminToken();
-        if (admin != null && token != null && ReportsEndpoint.constantTimeEquals(admin, token)) {
+        if (Secrets.matches(admin, token)) {
             return Access.ALLOWED;
         }
         // an app acts for the users it names in /events: IFAs and app-scoped ids, never a browser's Merlin uid

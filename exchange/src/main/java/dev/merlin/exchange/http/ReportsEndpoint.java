@@ -4,6 +4,7 @@ import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.config.SellerConfig;
 import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.secrets.Secrets;
 import dev.merlin.exchange.sellers.SellerStats;
 import dev.merlin.exchange.tracking.CampaignStats;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,8 +15,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.security.MessageDigest;
-import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -26,7 +25,8 @@ import java.util.Map;
 
 /**
  * {@code GET /reports/campaigns?from=YYYY-MM-DD&to=YYYY-MM-DD}: impressions, clicks, CTR, conversions, conversion
- * value, spend, CPA and ROAS per campaign and UTC day, as JSON or — with {@code Accept: text/csv} — CSV. A bearer
+ * value, spend, CPA and ROAS per campaign and UTC day, and the open commitments ({@code committed}: won, not yet
+ * billed, lost or expired) of that day's auctions, as JSON or — with {@code Accept: text/csv} — CSV. A bearer
  * token protects it: the admin token sees every advertiser, an advertiser's report token only its own campaigns.
  * {@code active=1} leaves out the rows with nothing in them (no impression, click, conversion, value or spend).
  */
@@ -46,12 +46,12 @@ final class ReportsEndpoint {
 
     /** One campaign on one day. */
     record Row(LocalDate day, String advertiser, String campaign, long impressions, long clicks, long conversions,
-               long conversionValueMicros, long spendMicros) {
+               long conversionValueMicros, long spendMicros, long committedMicros) {
 
-        /** Whether nothing happened: no impression, click, conversion, conversion value or spend. */
+        /** Whether nothing happened: no impression, click, conversion, conversion value, spend or commitment. */
         boolean isEmpty() {
             return impressions == 0 && clicks == 0 && conversions == 0 && conversionValueMicros == 0
-                    && spendMicros == 0;
+                    && spendMicros == 0 && committedMicros == 0;
         }
     }
 
@@ -61,11 +61,10 @@ final class ReportsEndpoint {
         }
         String token = bearerToken(request);
         String admin = runtime.config().tracking().adminToken();
-        boolean isAdmin = admin != null && token != null && constantTimeEquals(admin, token);
+        boolean isAdmin = Secrets.matches(admin, token);
         List<AdvertiserConfig> visible = new ArrayList<>();
         for (AdvertiserConfig advertiser : runtime.catalog().advertisers()) {
-            if (isAdmin || (token != null && advertiser.reportToken() != null
-                    && constantTimeEquals(advertiser.reportToken(), token))) {
+            if (isAdmin || Secrets.matches(advertiser.reportToken(), token)) {
                 visible.add(advertiser);
             }
         }
@@ -156,7 +155,7 @@ final class ReportsEndpoint {
     private FullHttpResponse sellers(ChannelHandlerContext ctx, FullHttpRequest request) {
         String token = bearerToken(request);
         String admin = runtime.config().tracking().adminToken();
-        if (admin == null || token == null || !constantTimeEquals(admin, token)) {
+        if (!Secrets.matches(admin, token)) {
             runtime.metrics().httpError(401, "report_token");
             FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
                     "the sellers report needs Authorization: Bearer <admin token>", null);
@@ -214,6 +213,7 @@ final class ReportsEndpoint {
     List<Row> rows(List<AdvertiserConfig> advertisers, String only, LocalDate from, LocalDate to) {
         List<Row> rows = new ArrayList<>();
         CampaignStats stats = runtime.stats();
+        Map<String, Map<Long, Long>> committed = runtime.spend().recordedCommitmentsByDay();
         for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
             for (AdvertiserConfig advertiser : advertisers) {
                 if (only != null && !only.equals(advertiser.id())) {
@@ -227,7 +227,8 @@ final class ReportsEndpoint {
                             stats.get(id, CampaignStats.Metric.CLICKS, day),
                             stats.get(id, CampaignStats.Metric.CONVERSIONS, day),
                             stats.get(id, CampaignStats.Metric.CONVERSION_VALUE_MICROS, day),
-                            runtime.spend().spentOnDayMicros(campaign, day)));
+                            runtime.spend().spentOnDayMicros(campaign, day),
+                            committed.getOrDefault(id, Map.of()).getOrDefault(day.toEpochDay(), 0L)));
                 }
             }
         }
@@ -253,6 +254,7 @@ final class ReportsEndpoint {
                     .append(",\"conversions\":").append(r.conversions)
                     .append(",\"conversionValue\":").append(money(r.conversionValueMicros))
                     .append(",\"spend\":").append(money(r.spendMicros))
+                    .append(",\"committed\":").append(money(r.committedMicros))
                     .append(",\"cpa\":").append(orNull(cpa(r)))
                     .append(",\"roas\":").append(orNull(roas(r)))
                     .append('}');
@@ -263,7 +265,7 @@ final class ReportsEndpoint {
     private String csv(List<Row> rows) {
         StringBuilder sb = new StringBuilder(128 + rows.size() * 128);
         sb.append("day,advertiser,campaign,impressions,clicks,ctr,conversions,conversion_value,spend,cpa,roas,")
-                .append("currency\n");
+                .append("currency,committed\n");
         String currency = runtime.currencies().exchangeCurrency();
         for (Row r : rows) {
             sb.append(r.day).append(',').append(r.advertiser).append(',').append(r.campaign).append(',')
@@ -271,7 +273,8 @@ final class ReportsEndpoint {
                     .append(orEmpty(ratio(r.clicks, r.impressions))).append(',')
                     .append(r.conversions).append(',').append(money(r.conversionValueMicros)).append(',')
                     .append(money(r.spendMicros)).append(',').append(orEmpty(cpa(r))).append(',')
-                    .append(orEmpty(roas(r))).append(',').append(currency).append('\n');
+                    .append(orEmpty(roas(r))).append(',').append(currency).append(',')
+                    .append(money(r.committedMicros)).append('\n');
         }
         return sb.toString();
     }
@@ -321,9 +324,5 @@ final class ReportsEndpoint {
         }
         String token = header.substring(7).trim();
         return token.isEmpty() ? null : token;
-    }
-
-    static boolean constantTimeEquals(String expected, String given) {
-        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
     }
 }

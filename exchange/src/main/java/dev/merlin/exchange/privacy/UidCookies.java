@@ -1,8 +1,8 @@
 package dev.merlin.exchange.privacy;
 
+import dev.merlin.exchange.secrets.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
 import javax.crypto.Mac;
@@ -56,9 +56,8 @@ public final class UidCookies {
      */
     public boolean isIssued(String value) {
         return value != null && value.length() == LENGTH && value.charAt(ID_CHARS) == '.'
-                && MessageDigest.isEqual(ENCODER.encodeToString(tag(value.substring(0, ID_CHARS)))
-                        .getBytes(StandardCharsets.US_ASCII),
-                        value.substring(ID_CHARS + 1).getBytes(StandardCharsets.US_ASCII));
+                && Secrets.matches(ENCODER.encodeToString(tag(value.substring(0, ID_CHARS))),
+                        value.substring(ID_CHARS + 1));
     }
 
     /** The uid a {@code uid} cookie carries when Merlin issued it, else null (a value that is not is counted). */

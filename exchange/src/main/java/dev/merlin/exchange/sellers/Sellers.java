@@ -1,13 +1,12 @@
 package dev.merlin.exchange.sellers;
 
 import dev.merlin.config.SellerConfig;
+import dev.merlin.exchange.secrets.Secrets;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.security.DigestException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,8 +17,8 @@ import java.util.List;
  * <p>A request carrying an {@code Authorization} header is the seller whose bearer token it names, or no one: a
  * wrong or unknown token is refused even from an allowed address. A request without one is the seller whose
  * {@code allowFrom} CIDRs hold its source address. Tokens are compared as SHA-256 digests, each against every
- * configured one with a constant-time compare and no early exit, so the time taken says nothing about how close a
- * guess came.
+ * configured one with a constant-time compare and no early exit ({@link Secrets#indexOf}), so the time taken says
+ * nothing about how close a guess came.
  */
 public final class Sellers {
 
@@ -42,21 +41,13 @@ public final class Sellers {
         }
     }
 
-    private static final int DIGEST_BYTES = 32;
+    private static final int DIGEST_BYTES = Secrets.DIGEST_BYTES;
     private static final int MAX_TOKEN_CHARS = 512;
 
     /** Per thread: the digest and its output, reused. */
     private static final class Scratch {
-        final MessageDigest sha256;
+        final MessageDigest sha256 = Secrets.newSha256();
         final byte[] digest = new byte[DIGEST_BYTES];
-
-        Scratch() {
-            try {
-                sha256 = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 is part of every JDK", e);
-            }
-        }
     }
 
     private final List<SellerConfig> all;
@@ -80,7 +71,7 @@ public final class Sellers {
         List<SellerConfig> blockSellers = new ArrayList<>();
         for (SellerConfig seller : sellers) {
             for (String token : seller.tokens()) {
-                digests.add(sha256(token));
+                digests.add(Secrets.digest(token));
                 tokenSellers.add(seller);
             }
             for (String cidr : seller.allowFrom()) {
@@ -162,20 +153,7 @@ public final class Sellers {
         } catch (DigestException e) {
             throw new IllegalStateException("a 32-byte buffer holds a SHA-256 digest", e);
         }
-        SellerConfig found = null;
-        for (int i = 0; i < tokenDigests.length; i++) {
-            if (MessageDigest.isEqual(tokenDigests[i], s.digest) && found == null) {
-                found = tokenOwners[i];
-            }
-        }
-        return found;
-    }
-
-    private static byte[] sha256(String token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        int found = Secrets.indexOf(tokenDigests, s.digest);
+        return found < 0 ? null : tokenOwners[found];
     }
 }

@@ -7,6 +7,7 @@ import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.UserHash;
+import dev.merlin.exchange.secrets.Secrets;
 import dev.merlin.exchange.segments.SegmentStore;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,7 +33,8 @@ public final class TrackingService {
     private final FrequencyStore frequency;
     private final UserHash userHash;
     private final Map<String, String> pixelAdvertisers = new HashMap<>();
-    private final Map<String, TrackingConfig.EventSourceConfig> sourcesByKey = new HashMap<>();
+    private final TrackingConfig.EventSourceConfig[] sources;
+    private final byte[][] sourceKeyDigests;
     private final Set<String> conversionEvents;
 
     /** Wires the stores; the caller owns and closes them. */
@@ -50,8 +52,10 @@ public final class TrackingService {
         for (TrackingConfig.PixelConfig pixel : config.tracking().pixels()) {
             pixelAdvertisers.put(pixel.id(), pixel.advertiser());
         }
-        for (TrackingConfig.EventSourceConfig source : config.tracking().eventSources()) {
-            sourcesByKey.put(source.apiKey(), source);
+        this.sources = config.tracking().eventSources().toArray(new TrackingConfig.EventSourceConfig[0]);
+        this.sourceKeyDigests = new byte[sources.length][];
+        for (int i = 0; i < sources.length; i++) {
+            sourceKeyDigests[i] = Secrets.digest(sources[i].apiKey());
         }
         this.conversionEvents = new HashSet<>(config.tracking().attribution().conversionEvents());
     }
@@ -61,9 +65,13 @@ public final class TrackingService {
         return pixelId == null ? null : pixelAdvertisers.get(pixelId);
     }
 
-    /** The event source an API key belongs to, or null. */
+    /** The event source an API key belongs to, or null; keys are compared in constant time ({@link Secrets}). */
     public TrackingConfig.EventSourceConfig sourceForKey(String apiKey) {
-        return apiKey == null ? null : sourcesByKey.get(apiKey);
+        if (apiKey == null) {
+            return null;
+        }
+        int found = Secrets.indexOf(sourceKeyDigests, Secrets.digest(apiKey));
+        return found < 0 ? null : sources[found];
     }
 
     /** Whether {@code event} counts as a conversion. */

@@ -15,6 +15,8 @@ import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,6 +70,7 @@ class SecureInventoryTest {
         if (channel != null) {
             channel.finishAndReleaseAll();
             runtime.close();
+            channel = null;
         }
     }
 
@@ -113,6 +116,34 @@ class SecureInventoryTest {
             assertFalse(url.regionMatches(true, 0, "http:", 0, 5) || url.regionMatches(true, 0, "http%3A", 0, 7),
                     url);
         }
+    }
+
+    /** The start-up says, at WARN, when it will not bid on secure imps; and says nothing when it will. */
+    @Test
+    void startingWithOnlyAnHttpPublicUrlWarnsThatSecureImpsGetNoBid() {
+        String httpOnly = startCapturingTheLog("http://merlin.test", null);
+        assertTrue(httpOnly.contains("WARN ExchangeRuntime") && httpOnly.contains("exchange.publicUrl http://merlin.test"
+                + " is not https and exchange.securePublicUrl is not set: Merlin will not bid on secure imps"),
+                httpOnly);
+        close();
+        String withSecure = startCapturingTheLog("http://merlin.test", "https://secure.merlin.test");
+        assertFalse(withSecure.contains("will not bid on secure imps"), withSecure);
+        close();
+        String https = startCapturingTheLog("https://merlin.test", null);
+        assertFalse(https.contains("will not bid on secure imps"), https);
+    }
+
+    /** What start-up logged (slf4j-simple writes to {@code System.err} as it is when it writes). */
+    private String startCapturingTheLog(String publicUrl, String securePublicUrl) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try {
+            start(publicUrl, securePublicUrl);
+        } finally {
+            System.setErr(err);
+        }
+        return log.toString(StandardCharsets.UTF_8);
     }
 
     private static List<String> urls(JsonNode bid) {

@@ -193,12 +193,34 @@ class CampaignReportsIT {
         assertTrue(csv.headers().firstValue("content-type").orElse("").startsWith("text/csv"));
         String[] lines = text(csv).split("\n");
         assertEquals("day,advertiser,campaign,impressions,clicks,ctr,conversions,conversion_value,spend,cpa,roas,"
-                + "currency", lines[0]);
+                + "currency,committed", lines[0]);
         assertEquals(1 + 2 * 7, lines.length);
-        String expected = TODAY + ",kaze-sportswear," + FANS + ",2,1,0.5,1,30,0.0015,0.0015,20000,USD";
+        String expected = TODAY + ",kaze-sportswear," + FANS + ",2,1,0.5,1,30,0.0015,0.0015,20000,USD,0";
         assertTrue(java.util.Arrays.asList(lines).contains(expected), "expected " + expected + " in\n" + text(csv));
-        String idleLine = TODAY + ",kaze-sportswear,kaze-sports-context-global,0,0,,0,0,0,,,USD";
+        String idleLine = TODAY + ",kaze-sportswear,kaze-sports-context-global,0,0,,0,0,0,,,USD,0";
         assertTrue(java.util.Arrays.asList(lines).contains(idleLine), "expected " + idleLine + " in\n" + text(csv));
+    }
+
+    @Test
+    void aWinNotBilledYetIsReportedAsCommittedThenAsSpend() throws Exception {
+        String uid = uidSet(exchange.get("/px?pid=px-kaze&ev=page_view&cat=IAB17&country=JPN"));
+        exchange.get("/px?pid=px-kaze&ev=page_view&cat=IAB17&country=JPN", "Cookie", "uid=" + uid);
+        HttpResponse<byte[]> bid = exchange.bid(appBanner("com-1", uid, null, ""));
+        assertEquals(FANS, winner(bid));
+
+        JsonNode open = row(json(report(ADMIN_TOKEN, "")), FANS);
+        BigDecimal committed = new BigDecimal(open.path("committed").asText());
+        assertTrue(committed.signum() > 0, "the won bid is committed until its bill: " + open);
+        assertDecimal("0", open.path("spend"));
+        assertEquals(1, json(report(ADMIN_TOKEN, "?active=1")).path("rows").size(), "a commitment is activity");
+        String[] csv = text(report(ADMIN_TOKEN, "?active=1", "Accept", "text/csv")).split("\n");
+        assertTrue(csv[1].endsWith(",USD," + committed.toPlainString()), csv[1]);
+
+        // a clearing price above the bid is clamped to the bid's own: the whole commitment becomes spend
+        assertEquals(204, bill(bid, "1000").statusCode());
+        JsonNode billed = row(json(report(ADMIN_TOKEN, "")), FANS);
+        assertDecimal("0", billed.path("committed"));
+        assertDecimal(committed.toPlainString(), billed.path("spend"));
     }
 
     @Test
