@@ -142,13 +142,19 @@ clean:
 	$(MVN) $(MVN_FLAGS) -q clean
 
 # make fuzz: Jazzer's JUnit fuzzing mode (JAZZER_FUZZ=1), one @FuzzTest at a time, each for its maxDuration (100 s,
-# about 10 minutes over the six targets); FUZZ_TARGET=module:Class#method runs one. New findings land as crash-*
+# about 10 minutes over the six targets); FUZZ_TARGET=module:Class#method runs one. FUZZ_TIME (600, 90s, 10m, 1h)
+# overrides every target's maxDuration: it becomes libFuzzer's -max_total_time, passed last so it wins, e.g.
+# make fuzz FUZZ_TARGET=exchange:EventsBatchFuzzTest FUZZ_TIME=10m. New findings land as crash-*
 # reproducers in the target's src/test/resources/.../<Class>Inputs/<method>/ and `make test` replays them.
 FUZZ_TARGETS := protocol:BidRequestDecoderFuzzTest config:ConfigLoaderFuzzTest \
-  exchange:SegmentLineParserFuzzTest exchange:ConsentFuzzTest exchange:FrontDoorFuzzTest
+  exchange:SegmentLineParserFuzzTest exchange:ConsentFuzzTest exchange:EventsBatchFuzzTest exchange:FrontDoorFuzzTest
 FUZZ_TARGET ?=
+FUZZ_TIME ?=
+FUZZ_SECONDS = $(strip $(if $(filter %h,$(FUZZ_TIME)),$(shell expr $(FUZZ_TIME:h=) \* 3600),\
+  $(if $(filter %m,$(FUZZ_TIME)),$(shell expr $(FUZZ_TIME:m=) \* 60),$(FUZZ_TIME:s=))))
+FUZZ_TIME_FLAGS = $(if $(FUZZ_TIME),-Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-max_total_time=$(FUZZ_SECONDS))
 fuzz:
 	$(MVN) $(MVN_FLAGS) -q -DskipTests install
 	@set -e; for t in $(or $(FUZZ_TARGET),$(FUZZ_TARGETS)); do \
-	  echo "== fuzzing $$t"; JAZZER_FUZZ=1 $(MVN) $(MVN_FLAGS) -pl $${t%%:*} test -Dtest=$${t#*:} \
-	    -Dsurefire.failIfNoSpecifiedTests=false; done
+	  echo "== fuzzing $$t $(if $(FUZZ_TIME),for $(FUZZ_SECONDS) s)"; JAZZER_FUZZ=1 $(MVN) $(MVN_FLAGS) -pl $${t%%:*} test -Dtest=$${t#*:} \
+	    -Dsurefire.failIfNoSpecifiedTests=false $(FUZZ_TIME_FLAGS); done
