@@ -53,7 +53,7 @@ import java.util.UUID;
  * </table>
  *
  * A notice or click slot with nothing waiting to be fired (no answer with a bid yet) sends an auction instead, so the
- * counts per kind the soak prints are the real proportions. Each app event's {@code value} is a sequence number and
+ * counts per kind the soak prints are the real proportions. Each app event's {@code value} is a sequence number (1 to 100,000, then again) and
  * each pixel hit's {@code ids} a unique token, so that the crash test can tell which of them reached the event log.
  */
 final class SoakMix implements RequestMix {
@@ -74,6 +74,8 @@ final class SoakMix implements RequestMix {
         {"Bearer demo-sakura-app-key-0001", "video_watch", "IAB17-44"},
         {"Bearer demo-pixelgames-key-0001", "level_complete", "IAB9-30"}};
     private static final int USERS = 20_000;
+    /** App event values cycle through 1..this: the embedded demo's {@code tracking.maxConversionValue}. */
+    static final long MAX_EVENT_VALUE = 100_000;
     /**
      * Links waiting to be fired; a bid's notices are queued all or none, and answers are not parsed while the queues
      * are full, so that what is fired is recent and a win always has its bill.
@@ -94,6 +96,7 @@ final class SoakMix implements RequestMix {
     private final double keepFraction;
     private final AuctionTemplate[] auctions;
     private final String[] users = new String[USERS];
+    private long eventsSent;
     private final ArrayDeque<Pending> notices = new ArrayDeque<>();
     private final ArrayDeque<Pending> clicks = new ArrayDeque<>();
     private final long[] sent = new long[Kind.values().length];
@@ -212,7 +215,9 @@ final class SoakMix implements RequestMix {
         long[] values = new long[count];
         StringBuilder body = new StringBuilder(160 * count).append("{\"events\":[");
         for (int i = 0; i < count; i++) {
-            values[i] = index * 4 + i + 1;
+            // distinct for the first MAX_EVENT_VALUE events (a crash test sends a few thousand) and, unlike the slot
+            // index, never above the demo's tracking.maxConversionValue, which would reject the event
+            values[i] = eventsSent++ % MAX_EVENT_VALUE + 1;
             if (i > 0) {
                 body.append(',');
             }

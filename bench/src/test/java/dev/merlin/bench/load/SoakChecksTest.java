@@ -63,6 +63,33 @@ class SoakChecksTest {
         }
     }
 
+    /**
+     * A ten-minute soak sends about 50,000 event batches: every value stays within what the embedded config accepts
+     * (a value above {@code tracking.maxConversionValue} rejects the event, and the soak counted each as an error).
+     */
+    @Test
+    void appEventValuesStayWithinTheEmbeddedConfigsBoundForALongSoak() {
+        double bound = dev.merlin.config.ConfigLoader.loadDefault().tracking().maxConversionValue();
+        byte[] body = "{\"id\":\"r\",\"imp\":[{\"id\":\"1\"}]}".getBytes(StandardCharsets.UTF_8);
+        SoakMix mix = new SoakMix(new RequestCorpus("t", List.of("t.json"), List.of(body), List.of()), 8080, "x",
+                0.15, null);
+        long events = 0;
+        java.util.Set<Long> firstValues = new java.util.HashSet<>();
+        for (long index = 0; index < 1_000_000; index++) {
+            RequestMix.Sent sent = mix.next(index);
+            sent.request().release();
+            if (sent.kind() == RequestMix.Kind.EVENTS) {
+                for (long value : (long[]) sent.note()) {
+                    assertTrue(value >= 1 && value <= bound, "value " + value + " of event " + events);
+                    if (events++ < SoakMix.MAX_EVENT_VALUE) {
+                        assertTrue(firstValues.add(value), "value " + value + " repeated at event " + events);
+                    }
+                }
+            }
+        }
+        assertTrue(events > SoakMix.MAX_EVENT_VALUE, "events " + events);
+    }
+
     /** With more answers than notice slots (the usual case), every win notice fired still has its bill. */
     @Test
     void everyWinIsFiredWithItsBillWhenAnswersOutpaceNoticeSlots() {
