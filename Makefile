@@ -49,7 +49,7 @@ help:
 	@echo "make crash-test  kill -9 in the middle of the mix, restart, check stores, spend and the event log"
 	@echo "make events print the event log under DATA_DIR (ARGS=--count, --type PIXEL)"
 	@echo "make segments-generate / segments-load   fill the segment store with synthetic users"
-	@echo "make fuzz   fuzz each Jazzer target in turn (FUZZ_TARGET=module:Class for one, FUZZ_ROUNDS=6 for 10 min each)"
+	@echo "make fuzz   fuzz each Jazzer target in turn (FUZZ_TARGET=module:Class for one, FUZZ_TIME=10m for how long each)"
 	@echo "make clean  remove build output"
 	@echo "V=1         print each command in full (make run V=1)"
 
