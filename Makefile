@@ -49,7 +49,7 @@ help:
 	@echo "make crash-test  kill -9 in the middle of the mix, restart, check stores, spend and the event log"
 	@echo "make events print the event log under DATA_DIR (ARGS=--count, --type PIXEL)"
 	@echo "make segments-generate / segments-load   fill the segment store with synthetic users"
-	@echo "make fuzz   fuzz each Jazzer target in turn (FUZZ_TARGET=module:Class for one, FUZZ_ROUNDS=6 for 10 min each)"
+	@echo "make fuzz   fuzz each Jazzer target in turn (FUZZ_TARGET=module:Class for one, FUZZ_TIME=10m for how long each)"
 	@echo "make clean  remove build output"
 	@echo "V=1         print each command in full (make run V=1)"
 
@@ -142,16 +142,23 @@ clean:
 	$(MVN) $(MVN_FLAGS) -q clean
 
 # make fuzz: Jazzer's JUnit fuzzing mode (JAZZER_FUZZ=1), one @FuzzTest at a time, each for its maxDuration (100 s,
-# about 10 minutes over the six targets); FUZZ_TARGET=module:Class runs one; FUZZ_ROUNDS=6 runs each 6 times in a row
-# (10 minutes a target: each round starts from the corpus the rounds before it grew in <module>/.cifuzz-corpus).
+# about 10 minutes over the six targets); FUZZ_TARGET=module:Class runs one; FUZZ_TIME (600, 90s, 10m, 1h) overrides
+# every target's maxDuration (it becomes libFuzzer's -max_total_time, passed last so it wins), e.g.
+# make fuzz FUZZ_TARGET=exchange:EventsBatchFuzzTest FUZZ_TIME=10m; FUZZ_ROUNDS=6 runs each 6 times in a row
+# (each round starts from the corpus the rounds before it grew in <module>/.cifuzz-corpus).
 # New findings land as crash-* reproducers in the target's src/test/resources/.../<Class>Inputs/<method>/ and
 # `make test` replays them.
 FUZZ_TARGETS := protocol:BidRequestDecoderFuzzTest config:ConfigLoaderFuzzTest \
-  exchange:SegmentLineParserFuzzTest exchange:ConsentFuzzTest exchange:FrontDoorFuzzTest
+  exchange:SegmentLineParserFuzzTest exchange:ConsentFuzzTest exchange:EventsBatchFuzzTest exchange:FrontDoorFuzzTest
 FUZZ_TARGET ?=
 FUZZ_ROUNDS ?= 1
+FUZZ_TIME ?=
+FUZZ_SECONDS = $(strip $(if $(filter %h,$(FUZZ_TIME)),$(shell expr $(FUZZ_TIME:h=) \* 3600),\
+  $(if $(filter %m,$(FUZZ_TIME)),$(shell expr $(FUZZ_TIME:m=) \* 60),$(FUZZ_TIME:s=))))
+FUZZ_TIME_FLAGS = $(if $(FUZZ_TIME),-Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-max_total_time=$(FUZZ_SECONDS))
 fuzz:
 	$(MVN) $(MVN_FLAGS) -q -DskipTests install
 	@set -e; for t in $(or $(FUZZ_TARGET),$(FUZZ_TARGETS)); do for r in $$(seq 1 $(FUZZ_ROUNDS)); do \
-	  echo "== fuzzing $$t (round $$r of $(FUZZ_ROUNDS))"; JAZZER_FUZZ=1 $(MVN) $(MVN_FLAGS) -pl $${t%%:*} test \
-	    -Dtest=$${t#*:} -Dsurefire.failIfNoSpecifiedTests=false; done; done
+	  echo "== fuzzing $$t (round $$r of $(FUZZ_ROUNDS))$(if $(FUZZ_TIME), for $(FUZZ_SECONDS) s)"; \
+	  JAZZER_FUZZ=1 $(MVN) $(MVN_FLAGS) -pl $${t%%:*} test -Dtest=$${t#*:} -Dsurefire.failIfNoSpecifiedTests=false \
+	    $(FUZZ_TIME_FLAGS); done; done
