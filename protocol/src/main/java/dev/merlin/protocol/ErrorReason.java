@@ -25,7 +25,9 @@ public enum ErrorReason {
     /** More impressions than the configured limit. */
     TOO_MANY_IMPS,
     /** A string longer than the configured limit. */
-    STRING_TOO_LONG;
+    STRING_TOO_LONG,
+    /** A request, impression or deal id longer than the configured limit (ids are copied into every bid). */
+    ID_TOO_LONG;
 
     /** The reason in lower case, as used in metric labels. */
     public String label() {

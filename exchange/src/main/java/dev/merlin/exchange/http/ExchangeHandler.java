@@ -331,6 +331,8 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = rootCause(cause);
+        // out of memory is counted by its type (direct buffers or heap) before anything else is decided
+        UnwrittenBytes.countOutOfMemory(metrics, root);
         if (root instanceof DecompressionException) {
             boolean tooLarge = root.getMessage() != null && root.getMessage().contains("maximum size");
             if (tooLarge) {
