@@ -14,10 +14,16 @@ package dev.merlin.config;
  * @param shutdownDrainSeconds on stop, how long connections may take to finish the request they are in
  * @param host               the address to listen on: an IP literal or a name (default {@code 127.0.0.1}, this
  *                           machine only; {@code 0.0.0.0} or {@code ::} for every interface)
+ * @param maxResponseBytes   largest bid response body; an auction whose answer would be larger answers 204 instead
+ * @param maxMarkupLength    longest creative markup after macro substitution, in characters; an auction with a
+ *                           longer one answers 204 instead
+ * @param maxUnwrittenBytes  answers written but not yet taken by the kernel, over all connections: above it the
+ *                           connections that are behind stop reading and new requests are answered 503
  */
 public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
                            Integer maxHeaderBytes, Integer idleTimeoutSeconds, Integer maxConnections,
-                           Integer requestTimeoutSeconds, Integer shutdownDrainSeconds, String host) {
+                           Integer requestTimeoutSeconds, Integer shutdownDrainSeconds, String host,
+                           Integer maxResponseBytes, Integer maxMarkupLength, Integer maxUnwrittenBytes) {
 
     /** The address a config without {@code server.host} listens on: loopback only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -34,6 +40,17 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         requestTimeoutSeconds = requestTimeoutSeconds == null ? 10 : requestTimeoutSeconds;
         shutdownDrainSeconds = shutdownDrainSeconds == null ? 5 : shutdownDrainSeconds;
         host = host == null ? DEFAULT_HOST : host;
+        maxResponseBytes = maxResponseBytes == null ? 1024 * 1024 : maxResponseBytes;
+        maxMarkupLength = maxMarkupLength == null ? 64 * 1024 : maxMarkupLength;
+        maxUnwrittenBytes = maxUnwrittenBytes == null ? 256 * 1024 * 1024 : maxUnwrittenBytes;
+    }
+
+    /** Settings with the default answer bounds. */
+    public ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
+                        Integer maxHeaderBytes, Integer idleTimeoutSeconds, Integer maxConnections,
+                        Integer requestTimeoutSeconds, Integer shutdownDrainSeconds, String host) {
+        this(port, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections,
+                requestTimeoutSeconds, shutdownDrainSeconds, host, null, null, null);
     }
 
     /** Settings on the default host. */
@@ -46,19 +63,21 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
 
     /** All defaults. */
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null, null, null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** A copy listening on another port. */
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(newPort, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
-                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds, host);
+                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds, host, maxResponseBytes,
+                maxMarkupLength, maxUnwrittenBytes);
     }
 
     /** A copy listening on another address (the {@code --host} flag). */
     public ServerConfig withHost(String newHost) {
         return new ServerConfig(port, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
-                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds, newHost);
+                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds, newHost,
+                maxResponseBytes, maxMarkupLength, maxUnwrittenBytes);
     }
 
     /**
@@ -81,6 +100,11 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         ConfigChecks.range(at + ".maxConnections", maxConnections, 1, 1_000_000);
         ConfigChecks.range(at + ".requestTimeoutSeconds", requestTimeoutSeconds, 1, 3600);
         ConfigChecks.range(at + ".shutdownDrainSeconds", shutdownDrainSeconds, 0, 300);
+        ConfigChecks.range(at + ".maxResponseBytes", maxResponseBytes, 4096, 64 * 1024 * 1024);
+        ConfigChecks.range(at + ".maxMarkupLength", maxMarkupLength, 1024, 16 * 1024 * 1024);
+        // one whole answer must fit, or no answer over the limit could ever be written
+        ConfigChecks.range(at + ".maxUnwrittenBytes", maxUnwrittenBytes, Math.max(maxResponseBytes, 1024 * 1024),
+                Integer.MAX_VALUE);
         if (host.isBlank() || host.length() > 253 || !host.matches("[A-Za-z0-9.:_%\\[\\]-]+")) {
             throw new ConfigException(at + ".host", "value " + host + " is not allowed; expected an IP address or"
                     + " a host name such as 127.0.0.1, 0.0.0.0, ::1 or exchange.example");

@@ -58,6 +58,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void answerBoundsHaveDefaultsAndAreValidated() {
+        MerlinConfig config = ConfigLoader.loadDefault();
+        assertEquals(128, config.requests().maxIdLength());
+        assertEquals(1024 * 1024, config.server().maxResponseBytes());
+        assertEquals(64 * 1024, config.server().maxMarkupLength());
+        assertEquals(256 * 1024 * 1024, config.server().maxUnwrittenBytes());
+        assertEquals(config.server(), ConfigLoader.parse("server:\n  port: 8080\n", "test").server().withHost(
+                config.server().host()), "the embedded file states the built-in defaults");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("requests:\n  maxIdLength: 8\n", "test").validate());
+        assertEquals("requests.maxIdLength", e.keyPath());
+        e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("server:\n  maxResponseBytes: 100\n", "test").validate());
+        assertEquals("server.maxResponseBytes", e.keyPath());
+        e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("server:\n  maxMarkupLength: 10\n", "test").validate());
+        assertEquals("server.maxMarkupLength", e.keyPath());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                "server:\n  maxResponseBytes: 8388608\n  maxUnwrittenBytes: 4194304\n", "test").validate());
+        assertEquals("server.maxUnwrittenBytes", e.keyPath());
+        assertTrue(e.getMessage().contains("8388608"), "one whole answer must fit the budget: " + e.getMessage());
+    }
+
+    @Test
     void emptyFileIsAllDefaults() {
         assertEquals(8080, ConfigLoader.parse("", "test").server().port());
     }

@@ -104,7 +104,7 @@ public final class ExchangeRuntime implements AutoCloseable {
                     config.exchange().publicUrl());
         }
         this.sellers = new Sellers(config.sellers());
-        this.responses = new BidResponseBuilder(currencies, noticeUrls);
+        this.responses = new BidResponseBuilder(currencies, noticeUrls, config.server().maxMarkupLength());
         this.auctionIds = new AuctionIds(config.exchange().nodeId(), System.currentTimeMillis());
         this.identity = IdentityKeys.load(config, dataDir);
         StoresConfig stores = config.stores();

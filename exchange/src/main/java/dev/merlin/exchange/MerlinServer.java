@@ -95,6 +95,10 @@ public final class MerlinServer implements AutoCloseable {
         }
         pipeline = new HttpPipeline(runtime);
         metrics.gauge("merlin_connections_open", "Connections open now", pipeline::openConnections);
+        metrics.gauge("merlin_unwritten_bytes", "Bytes of answers written but not yet taken by the kernel, over all"
+                + " connections (503 above server.maxUnwrittenBytes)", pipeline.unwritten()::bytes);
+        metrics.gauge("merlin_unwritten_bytes_peak", "The most merlin_unwritten_bytes has been since start",
+                pipeline.unwritten()::peakBytes);
         try {
             serverChannel = bootstrap.childHandler(pipeline).bind(bindHost(config.server().host()), config.server().port())
                     .sync().channel();

@@ -21,6 +21,7 @@ final class BidRequestValidator {
         if (isBlank(request.id)) {
             throw missing("id", "request id is required");
         }
+        checkIdLength(request.id, "id");
         List<Imp> imps = request.imp;
         if (imps == null || imps.isEmpty()) {
             throw missing("imp", "at least one imp is required");
@@ -31,6 +32,7 @@ final class BidRequestValidator {
         }
         for (int i = 0; i < imps.size(); i++) {
             validateImp(imps, i);
+            checkIdLengths(imps.get(i), i);
         }
         if (request.site != null && request.app != null) {
             throw new InvalidRequestException(ErrorReason.CONFLICTING_FIELDS, "app",
@@ -65,6 +67,28 @@ final class BidRequestValidator {
                     throw missing(path, path + " is required");
                 }
             }
+        }
+    }
+
+    /** The ids Merlin copies into markup and links: the impression's and its deals'. */
+    private void checkIdLengths(Imp imp, int index) throws InvalidRequestException {
+        if (imp.id.length() > limits.maxIdLength()) {
+            checkIdLength(imp.id, "imp[" + index + "].id");
+        }
+        if (imp.pmp != null && imp.pmp.deals != null) {
+            List<Deal> deals = imp.pmp.deals;
+            for (int d = 0; d < deals.size(); d++) {
+                if (deals.get(d).id.length() > limits.maxIdLength()) {
+                    checkIdLength(deals.get(d).id, "imp[" + index + "].pmp.deals[" + d + "].id");
+                }
+            }
+        }
+    }
+
+    private void checkIdLength(String id, String path) throws InvalidRequestException {
+        if (id.length() > limits.maxIdLength()) {
+            throw new InvalidRequestException(ErrorReason.ID_TOO_LONG, path,
+                    path + " is " + id.length() + " characters, at most " + limits.maxIdLength() + " are accepted");
         }
     }
 

@@ -27,7 +27,9 @@ public enum ErrorReason {
     /** A string longer than the configured limit. */
     STRING_TOO_LONG,
     /** An object names the same key twice, at any level (the last one does not silently win). */
-    DUPLICATE_KEY;
+    DUPLICATE_KEY,
+    /** A request, impression or deal id longer than the configured limit (ids are copied into every bid). */
+    ID_TOO_LONG;
 
     /** The reason in lower case, as used in metric labels. */
     public String label() {

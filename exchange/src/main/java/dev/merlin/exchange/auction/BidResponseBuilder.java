@@ -1,5 +1,6 @@
 package dev.merlin.exchange.auction;
 
+import dev.merlin.config.ServerConfig;
 import dev.merlin.protocol.model.Bid;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.BidResponse;
@@ -14,11 +15,21 @@ public final class BidResponseBuilder {
 
     private final Currencies currencies;
     private final NoticeUrls urls;
+    private final int maxMarkupLength;
 
-    /** A builder pricing in {@code currencies} and linking back to {@code urls}. */
+    /** A builder pricing in {@code currencies} and linking back to {@code urls}, with the default markup bound. */
     public BidResponseBuilder(Currencies currencies, NoticeUrls urls) {
+        this(currencies, urls, ServerConfig.defaults().maxMarkupLength());
+    }
+
+    /**
+     * A builder pricing in {@code currencies}, linking back to {@code urls}, whose bids' markup is at most
+     * {@code maxMarkupLength} characters after substitution ({@link MarkupTooLongException} beyond).
+     */
+    public BidResponseBuilder(Currencies currencies, NoticeUrls urls, int maxMarkupLength) {
         this.currencies = currencies;
         this.urls = urls;
+        this.maxMarkupLength = maxMarkupLength;
     }
 
     /**
@@ -94,7 +105,7 @@ public final class BidResponseBuilder {
             bid.burl = links.bill();
             bid.lurl = links.loss();
             bid.adm = Macros.substitute(creative.markup(), request.id, bid.id, imp.id, campaign.seat(), creative.id(),
-                    formatPrice(price), currency, links.click());
+                    formatPrice(price), currency, links.click(), maxMarkupLength);
             seatFor(response, campaign.seat()).bid.add(bid);
         }
         return response;

@@ -16,6 +16,20 @@ final class Macros {
 
     static String substitute(String template, String auctionId, String bidId, String impId, String seatId,
                              String adId, String price, String currency, String clickUrl) {
+        return substitute(template, auctionId, bidId, impId, seatId, adId, price, currency, clickUrl,
+                Integer.MAX_VALUE);
+    }
+
+    /**
+     * The markup with its macros substituted, at most {@code maxLength} characters.
+     *
+     * @throws MarkupTooLongException when the result would be longer; it stops as soon as it is
+     */
+    static String substitute(String template, String auctionId, String bidId, String impId, String seatId,
+                             String adId, String price, String currency, String clickUrl, int maxLength) {
+        if (template.length() > maxLength) {
+            throw new MarkupTooLongException(maxLength);
+        }
         if (template.indexOf("${") < 0) {
             return template;
         }
@@ -35,6 +49,9 @@ final class Macros {
             sb.append(template, from, start);
             sb.append(value == null ? template.substring(start, end + 1) : value);
             from = end + 1;
+            if (sb.length() + template.length() - from > maxLength) {
+                throw new MarkupTooLongException(maxLength);
+            }
         }
         sb.append(template, from, template.length());
         return sb.toString();

@@ -5,6 +5,7 @@ import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.AuctionEngine;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.AuctionResult;
+import dev.merlin.exchange.auction.MarkupTooLongException;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
@@ -59,9 +60,11 @@ final class AuctionEndpoint {
     private final ExchangeMetrics metrics;
     private final BidResponseEncoder encoder = new BidResponseEncoder();
     private final FastThreadLocal<ThreadState> states;
+    private final int maxResponseBytes;
 
     AuctionEndpoint(ExchangeRuntime runtime) {
         this.runtime = runtime;
+        this.maxResponseBytes = runtime.config().server().maxResponseBytes();
         this.metrics = runtime.metrics();
         this.states = new FastThreadLocal<>() {
             @Override
@@ -144,10 +147,16 @@ final class AuctionEndpoint {
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         metrics.bids(result.count());
-        ByteBuf content = ctx.alloc().buffer(1024);
+        // the buffer cannot grow past server.maxResponseBytes: a larger answer fails to encode and becomes a no-bid
+        ByteBuf content = ctx.alloc().buffer(1024, maxResponseBytes);
+        String tooLarge = null;
         try (ByteBufOutputStream out = new ByteBufOutputStream(content)) {
             encoder.encode(runtime.responses().build(request, result, currency, sellerId, userHash, auctionId, now),
                     out);
+        } catch (MarkupTooLongException e) {
+            tooLarge = "markup_too_long";
+        } catch (IndexOutOfBoundsException e) {
+            tooLarge = "response_too_large"; // the content buffer reached its maximum capacity
         } catch (IOException | RuntimeException e) {
             content.release();
             if (!isTest) {
@@ -155,6 +164,14 @@ final class AuctionEndpoint {
             }
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "cannot encode the bid response: " + e.getMessage(), null);
+        }
+        if (tooLarge != null) {
+            content.release();
+            if (!isTest) {
+                releaseCommitments(request, result, AuctionIds.format(auctionId));
+            }
+            metrics.noBid(tooLarge);
+            return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
         response.headers()

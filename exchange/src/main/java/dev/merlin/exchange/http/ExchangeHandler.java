@@ -330,6 +330,8 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = rootCause(cause);
+        // out of memory is counted by its type (direct buffers or heap) before anything else is decided
+        UnwrittenBytes.countOutOfMemory(metrics, root);
         if (root instanceof IOException || root instanceof PrematureChannelClosureException) {
             ctx.close(); // the peer went away mid-request; nothing to answer
             return;

@@ -18,10 +18,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One connection's pipeline: request deadline → HTTP codec → flow control → keep-alive → idle timeout →
- * seller gate (an auction request from no known seller is refused before its body is read) → gzip/deflate request
- * bodies, whole streams only ({@link RequestBodyInflater}) → bounded aggregation → the exchange handler. At most
- * {@code server.maxConnections} are open: one more is closed as soon as it is accepted.
+ * One connection's pipeline: unwritten-answer budget ({@link UnwrittenBytes}) → request deadline → HTTP codec →
+ * flow control → keep-alive → idle timeout → load shedder (503 over that budget) → seller gate (an auction request
+ * from no known seller is refused before its body is read) → gzip/deflate request bodies, whole streams only
+ * ({@link RequestBodyInflater}) → bounded aggregation → the exchange handler. At most {@code server.maxConnections}
+ * are open: one more is closed as soon as it is accepted.
  *
  * <p>Flow control: the codec decodes every request of a read at once; {@link FlowControlHandler} passes them on only
  * while the channel reads automatically, so when the exchange handler stops reading (answers backed up, or a report
@@ -43,6 +44,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     private final ExchangeMetrics metrics;
     private final ExchangeHandler handler;
     private final dev.merlin.exchange.sellers.Sellers sellers;
+    private final UnwrittenBytes unwritten;
     private final AtomicInteger openConnections = new AtomicInteger();
     private final ChannelGroup connections = new DefaultChannelGroup("merlin-connections", GlobalEventExecutor.INSTANCE);
 
@@ -52,6 +54,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
         this.metrics = runtime.metrics();
         this.handler = new ExchangeHandler(runtime);
         this.sellers = runtime.sellers();
+        this.unwritten = new UnwrittenBytes(server.maxUnwrittenBytes(), metrics);
     }
 
     @Override
@@ -97,16 +100,23 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
         HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(server.maxInitialLineBytes())
                 .setMaxHeaderSize(server.maxHeaderBytes()).setMaxChunkSize(8192);
         RequestDeadline deadline = new RequestDeadline(server.requestTimeoutSeconds(), metrics);
+        pipeline.addLast("unwritten", unwritten.tracker());
         pipeline.addLast("requestStart", deadline.firstBytes());
         pipeline.addLast("codec", new HttpServerCodec(decoder, MAX_PIPELINE_DEPTH));
         pipeline.addLast("requestDeadline", deadline);
         pipeline.addLast("flow", new FlowControlHandler());
         pipeline.addLast("keepAlive", new HttpServerKeepAliveHandler());
         pipeline.addLast("idle", new IdleStateHandler(0, 0, server.idleTimeoutSeconds(), TimeUnit.SECONDS));
+        pipeline.addLast("shedder", new LoadShedder(unwritten, metrics));
         pipeline.addLast("sellers", new SellerGate(sellers, metrics));
         pipeline.addLast("inflater", new RequestBodyInflater(server.maxBodyBytes(), metrics));
         pipeline.addLast("aggregator", new BoundedAggregator(server.maxBodyBytes(), metrics));
         pipeline.addLast("exchange", handler);
+    }
+
+    /** The server-wide budget for answers not yet taken by the kernel, shared by every connection. */
+    public UnwrittenBytes unwritten() {
+        return unwritten;
     }
 
     /** Bytes of answers written but not yet taken by the kernel, over all open connections. */

@@ -33,6 +33,17 @@ public final class ExchangeMetrics {
     private final CounterDataPoint[] contextual;
     private final Counter activity;
     private final Counter unauthorized;
+    private final Counter requestsShed = Counter.builder()
+            .name("merlin_requests_shed_total")
+            .help("Requests answered 503 without being run, by reason (unwritten_budget: answers not yet taken by"
+                    + " the kernel are over server.maxUnwrittenBytes)")
+            .labelNames("reason")
+            .register(registry);
+    private final Counter outOfMemory = Counter.builder()
+            .name("merlin_out_of_memory_total")
+            .help("Out-of-memory errors seen on connections, by kind (direct: Netty's buffers; heap)")
+            .labelNames("kind")
+            .register(registry);
 
     /** Registers every counter in a registry of its own (several servers may run in one JVM, as in tests). */
     public ExchangeMetrics() {
@@ -72,7 +83,8 @@ public final class ExchangeMetrics {
                 .help("Valid bid requests answered 204, by reason")
                 .labelNames("reason")
                 .register(registry);
-        for (String reason : new String[] {"no_candidates", "no_eligible", "unknown_currency", "no_secure_url"}) {
+        for (String reason : new String[] {"no_candidates", "no_eligible", "unknown_currency", "no_secure_url",
+                "markup_too_long", "response_too_large"}) {
             noBidReasons.put(reason, noBids.labelValues(reason));
         }
         bids = Counter.builder()
@@ -242,6 +254,29 @@ public final class ExchangeMetrics {
     /** An unexpected exception that closed a connection. */
     public void channelException() {
         channelExceptions.inc();
+    }
+
+    /**
+     * A request answered {@code 503} without being run, by reason ({@code unwritten_budget}: the server's answers
+     * not yet taken by the kernel are over {@code server.maxUnwrittenBytes}).
+     */
+    public void requestShed(String reason) {
+        requestsShed.labelValues(reason).inc();
+    }
+
+    /** Requests shed so far for {@code reason}. */
+    public long requestsShed(String reason) {
+        return (long) requestsShed.labelValues(reason).get();
+    }
+
+    /** An out-of-memory error seen on a connection, by kind: {@code direct} (Netty's buffers) or {@code heap}. */
+    public void outOfMemory(String kind) {
+        outOfMemory.labelValues(kind).inc();
+    }
+
+    /** Out-of-memory errors seen so far of {@code kind}. */
+    public long outOfMemoryCount(String kind) {
+        return (long) outOfMemory.labelValues(kind).get();
     }
 
     /** Exposes a value read at scrape time as a gauge (store sizes). */
