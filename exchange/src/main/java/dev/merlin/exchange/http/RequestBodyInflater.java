@@ -15,6 +15,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -151,6 +153,10 @@ final class RequestBodyInflater extends ChannelInboundHandlerAdapter {
         }
         if (!HttpUtil.isContentLengthSet(message) && !HttpUtil.isTransferEncodingChunked(message)) {
             return; // no body follows (a GET, say): nothing to inflate
+        }
+        if (message instanceof HttpRequest request && (HttpMethod.GET.equals(request.method())
+                || HttpMethod.HEAD.equals(request.method()))) {
+            return; // no GET endpoint reads a body, and a pixel answers its GIF whatever comes with it
         }
         encoding = encoding.trim();
         if (HttpHeaderValues.GZIP.contentEqualsIgnoreCase(encoding)

@@ -184,6 +184,35 @@ class GzipBodyTest {
         assertFalse(channel.isOpen());
     }
 
+    /** A pixel always answers its GIF: a GET's body, encoded or not, broken or empty, is never inflated. */
+    @Test
+    void aPixelWithAnEncodedBodyStillGetsItsGif() {
+        for (byte[] body : List.of(new byte[0], Arrays.copyOf(gzip(BID), 12), gzip(BID))) {
+            String head = "GET /px?pid=px-kaze&ev=page_view&country=JPN HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Encoding: gzip\r\nContent-Length: " + body.length + "\r\n\r\n";
+            byte[] request = concat(head.getBytes(StandardCharsets.ISO_8859_1), body);
+            ByteBuf in = Unpooled.wrappedBuffer(request);
+            sentBuffers.add(in);
+            channel.writeInbound(in);
+            channel.runPendingTasks();
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            ByteBuf chunk;
+            while ((chunk = channel.readOutbound()) != null) {
+                byte[] bytes = new byte[chunk.readableBytes()];
+                chunk.readBytes(bytes);
+                answer.writeBytes(bytes);
+                chunk.release();
+            }
+            String text = answer.toString(StandardCharsets.ISO_8859_1);
+            assertTrue(text.startsWith("HTTP/1.1 200 "), body.length + "-byte body: " + text);
+            assertTrue(text.toLowerCase(java.util.Locale.ROOT).contains("content-type: image/gif"), text);
+            assertTrue(text.endsWith(new String(new byte[] {0x3b}, StandardCharsets.ISO_8859_1)),
+                    "the GIF's trailer byte ends the answer");
+            assertTrue(channel.isOpen(), "the connection carries on");
+        }
+        assertEquals(0, metrics.httpErrors(400, "bad_gzip"));
+    }
+
     /** Netty's decompressor also inflated snappy (and brotli, zstd where present): only gzip and deflate are read. */
     @Test
     void anotherContentEncodingIs415() {
