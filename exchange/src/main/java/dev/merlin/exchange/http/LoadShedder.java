@@ -18,7 +18,8 @@ import io.netty.util.ReferenceCountUtil;
  * Answers a new request {@code 503} with {@code Retry-After} as soon as its headers arrive while the server's
  * unwritten answers are over their budget ({@link UnwrittenBytes}): its body is dropped unread and nothing is run
  * for it. {@code /health}, {@code /status} and {@code /metrics} are always answered, so that an operator and a load
- * balancer can still see the server. A request that expected {@code 100-continue} gets its 503 with
+ * balancer can still see the server; a pixel hit gets its GIF (nothing recorded, counted as activity {@code pixel}
+ * outcome {@code shed}). A request that expected {@code 100-continue} gets its 503 with
  * {@code Connection: close}, as the seller gate does.
  *
  * <p>One instance per connection: it remembers whether it is dropping a shed request's body.
@@ -57,6 +58,12 @@ final class LoadShedder extends ChannelInboundHandlerAdapter {
 
     private void shed(ChannelHandlerContext ctx, HttpRequest request) {
         metrics.requestShed("unwritten_budget");
+        if (isPixel(request.uri())) {
+            // a pixel always answers its GIF (43 bytes): shed, nothing recorded, counted as the pixel's outcome too
+            metrics.activity("pixel", "shed");
+            ctx.writeAndFlush(PixelEndpoint.gifResponse());
+            return;
+        }
         FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "the server is busy writing answers its clients have not read; try again shortly", null);
         response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
@@ -66,6 +73,11 @@ final class LoadShedder extends ChannelInboundHandlerAdapter {
         } else {
             ctx.writeAndFlush(response);
         }
+    }
+
+    private static boolean isPixel(String uri) {
+        String target = ExchangeHandler.originForm(uri);
+        return target != null && (target.equals("/px") || target.startsWith("/px?"));
     }
 
     /** The paths answered whatever the load: health checks and metrics, small and run on the event loop. */

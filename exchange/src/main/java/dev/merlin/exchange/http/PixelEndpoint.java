@@ -78,7 +78,8 @@ final class PixelEndpoint {
         return gifResponse();
     }
 
-    private static FullHttpResponse gifResponse() {
+    /** The GIF answer: 43 bytes, no-cache; a pixel owes it whatever happens. */
+    static FullHttpResponse gifResponse() {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                 GIF_BUFFER.retainedDuplicate());
         response.headers()

@@ -139,10 +139,14 @@ class UnwrittenBudgetTest {
         assertTrue(shed.contains("\"error\":"), shed);
         assertEquals(1, metrics.requestsShed("unwritten_budget"));
         assertEquals(503, status(send(other, "GET /reports/campaigns HTTP/1.1\r\nHost: x\r\n\r\n")));
+        String pixel = send(other, "GET /px?pid=px-kaze&ev=page_view HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(200, status(pixel), "a pixel always answers its GIF, shed or not: " + pixel);
+        assertTrue(pixel.contains("content-type: image/gif") && pixel.contains("content-length: 43"), pixel);
+        assertEquals(3, metrics.requestsShed("unwritten_budget"), "the pixel hit was shed: nothing recorded");
         assertEquals(200, status(send(other, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")));
         String scrape = send(other, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
         assertEquals(200, status(scrape));
-        assertTrue(scrape.contains("merlin_requests_shed_total{reason=\"unwritten_budget\"} 2.0"), scrape);
+        assertTrue(scrape.contains("merlin_requests_shed_total{reason=\"unwritten_budget\"} 3.0"), scrape);
         assertTrue(other.isOpen());
 
         kernel.takeAll();
