@@ -1,18 +1,11 @@
 package dev.merlin.exchange.http;
 
 import dev.merlin.exchange.metrics.ExchangeMetrics;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * Answers a new request {@code 503} with {@code Retry-After} as soon as its headers arrive while the server's
@@ -22,16 +15,15 @@ import io.netty.util.ReferenceCountUtil;
  * outcome {@code shed}). A request that expected {@code 100-continue} gets its 503 with
  * {@code Connection: close}, as the seller gate does.
  *
- * <p>One instance per connection: it remembers whether it is dropping a shed request's body.
+ * <p>One instance per connection ({@link HeaderGate}).
  */
-final class LoadShedder extends ChannelInboundHandlerAdapter {
+final class LoadShedder extends HeaderGate {
 
     /** Seconds a shed client is asked to wait: the backlog drains at the clients' reading speed, not ours. */
     static final String RETRY_AFTER_SECONDS = "1";
 
     private final UnwrittenBytes budget;
     private final ExchangeMetrics metrics;
-    private boolean isDroppingBody;
 
     LoadShedder(UnwrittenBytes budget, ExchangeMetrics metrics) {
         this.budget = budget;
@@ -39,55 +31,23 @@ final class LoadShedder extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpRequest request) {
-            isDroppingBody = false;
-            if (budget.isOverBudget() && request.decoderResult().isSuccess() && !isAlwaysAnswered(request.uri())) {
-                shed(ctx, request);
-                isDroppingBody = !(msg instanceof LastHttpContent);
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-        } else if (isDroppingBody && msg instanceof HttpContent) {
-            isDroppingBody = !(msg instanceof LastHttpContent);
-            ReferenceCountUtil.release(msg);
-            return;
+    FullHttpResponse refusal(ChannelHandlerContext ctx, HttpRequest request) {
+        if (!budget.isOverBudget()) {
+            return null;
         }
-        ctx.fireChannelRead(msg);
-    }
-
-    private void shed(ChannelHandlerContext ctx, HttpRequest request) {
+        String path = path(request.uri());
+        if ("/health".equals(path) || "/status".equals(path) || "/metrics".equals(path)) {
+            return null; // answered whatever the load: small, and run on the event loop
+        }
         metrics.requestShed("unwritten_budget");
-        if (isPixel(request.uri())) {
+        if ("/px".equals(path)) {
             // a pixel always answers its GIF (43 bytes): shed, nothing recorded, counted as the pixel's outcome too
             metrics.activity("pixel", "shed");
-            ctx.writeAndFlush(PixelEndpoint.gifResponse());
-            return;
+            return PixelEndpoint.gifResponse();
         }
         FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "the server is busy writing answers its clients have not read; try again shortly", null);
         response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
-        if (HttpUtil.is100ContinueExpected(request)) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.writeAndFlush(response);
-        }
-    }
-
-    private static boolean isPixel(String uri) {
-        String target = ExchangeHandler.originForm(uri);
-        return target != null && (target.equals("/px") || target.startsWith("/px?"));
-    }
-
-    /** The paths answered whatever the load: health checks and metrics, small and run on the event loop. */
-    static boolean isAlwaysAnswered(String uri) {
-        String target = ExchangeHandler.originForm(uri);
-        if (target == null) {
-            return false;
-        }
-        int query = target.indexOf('?');
-        String path = query < 0 ? target : target.substring(0, query);
-        return path.equals("/health") || path.equals("/status") || path.equals("/metrics");
+        return response;
     }
 }

@@ -3,20 +3,13 @@ package dev.merlin.exchange.http;
 import dev.merlin.config.SellerConfig;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.sellers.Sellers;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 import java.net.SocketAddress;
 
 /**
@@ -25,15 +18,14 @@ import java.net.SocketAddress;
  * is dropped unread and the connection carries on; a request that expected {@code 100-continue} gets its 401 with
  * {@code Connection: close}, since whether its body will follow is the client's to decide.
  *
- * <p>One instance per connection: it remembers whether it is dropping a refused request's body.
+ * <p>One instance per connection ({@link HeaderGate}).
  */
-final class SellerGate extends ChannelInboundHandlerAdapter {
+final class SellerGate extends HeaderGate {
 
     static final String REALM = "Bearer realm=\"merlin-auction\"";
 
     private final Sellers sellers;
     private final ExchangeMetrics metrics;
-    private boolean isDroppingBody;
 
     SellerGate(Sellers sellers, ExchangeMetrics metrics) {
         this.sellers = sellers;
@@ -41,35 +33,13 @@ final class SellerGate extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpRequest request) {
-            isDroppingBody = false;
-            if (request.decoderResult().isSuccess() && request.method() == HttpMethod.POST
-                    && isAuction(request.uri())) {
-                String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-                if (sellers.resolve(authorization, ctx.channel().remoteAddress()) == null) {
-                    refuse(ctx, request, authorization);
-                    isDroppingBody = !(msg instanceof LastHttpContent);
-                    ReferenceCountUtil.release(msg);
-                    return;
-                }
-            }
-        } else if (isDroppingBody && msg instanceof HttpContent) {
-            isDroppingBody = !(msg instanceof LastHttpContent);
-            ReferenceCountUtil.release(msg);
-            return;
+    FullHttpResponse refusal(ChannelHandlerContext ctx, HttpRequest request) {
+        if (request.method() != HttpMethod.POST || !isAuction(request.uri())) {
+            return null;
         }
-        ctx.fireChannelRead(msg);
-    }
-
-    private void refuse(ChannelHandlerContext ctx, HttpRequest request, String authorization) {
-        FullHttpResponse response = unauthorized(ctx, metrics, authorization);
-        if (HttpUtil.is100ContinueExpected(request)) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.writeAndFlush(response);
-        }
+        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        return sellers.resolve(authorization, ctx.channel().remoteAddress()) == null
+                ? unauthorized(ctx, metrics, authorization) : null;
     }
 
     /** The counted {@code 401} for an auction request from no known seller. */
