@@ -141,8 +141,8 @@ segments-load: $(EXCHANGE_JAR)
 clean:
 	$(MVN) $(MVN_FLAGS) -q clean
 
-# make fuzz: Jazzer's JUnit fuzzing mode (JAZZER_FUZZ=1), one @FuzzTest at a time, each for its maxDuration (100 s,
-# about 10 minutes over the six targets); FUZZ_TARGET=module:Class runs one; FUZZ_TIME (600, 90s, 10m, 1h) overrides
+# make fuzz: Jazzer's JUnit fuzzing mode (JAZZER_FUZZ=1), one @FuzzTest at a time, each for FUZZ_TIME (default 85 s:
+# about 10 minutes over the seven targets); FUZZ_TARGET=module:Class runs one; FUZZ_TIME (600, 90s, 10m, 1h) overrides
 # every target's maxDuration (it becomes libFuzzer's -max_total_time, passed last so it wins), e.g.
 # make fuzz FUZZ_TARGET=exchange:EventsBatchFuzzTest FUZZ_TIME=10m; FUZZ_ROUNDS=6 runs each 6 times in a row
 # (each round starts from the corpus the rounds before it grew in <module>/.cifuzz-corpus).
@@ -152,7 +152,7 @@ FUZZ_TARGETS := protocol:BidRequestDecoderFuzzTest config:ConfigLoaderFuzzTest \
   exchange:SegmentLineParserFuzzTest exchange:ConsentFuzzTest exchange:EventsBatchFuzzTest exchange:FrontDoorFuzzTest
 FUZZ_TARGET ?=
 FUZZ_ROUNDS ?= 1
-FUZZ_TIME ?=
+FUZZ_TIME ?= 85
 FUZZ_SECONDS = $(strip $(if $(filter %h,$(FUZZ_TIME)),$(shell expr $(FUZZ_TIME:h=) \* 3600),\
   $(if $(filter %m,$(FUZZ_TIME)),$(shell expr $(FUZZ_TIME:m=) \* 60),$(FUZZ_TIME:s=))))
 FUZZ_TIME_FLAGS = $(if $(FUZZ_TIME),-Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-max_total_time=$(FUZZ_SECONDS))
