@@ -35,7 +35,7 @@ V ?=
 Q = $(if $(V),,@)
 show = $(if $(V),,$(info $(1)))
 
-.PHONY: fuzz soak crash-test run test build clean bench gate load help events segments-generate segments-load
+.PHONY: gc-wrk fuzz soak crash-test run test build clean bench gate load help events segments-generate segments-load
 
 help:
 	@echo "make run    build if needed, start Merlin on its embedded default config (port 8080, ./data);"
@@ -45,6 +45,7 @@ help:
 	@echo "make bench  run the JMH suite"
 	@echo "make gate   the short benchmark run and its budgets (bench/gates.yaml)"
 	@echo "make load   the open-loop load generator (ARGS=--help)"
+	@echo "make gc-wrk GC pauses and bytes per request under wrk, as make run starts Merlin (needs wrk)"
 	@echo "make soak   10 min of the realistic mix at 80 % of its max rate against a forked Merlin (SOAK_SECONDS=, RATE=)"
 	@echo "make crash-test  kill -9 in the middle of the mix, restart, check stores, spend and the event log"
 	@echo "make events print the event log under DATA_DIR (ARGS=--count, --type PIXEL)"
@@ -116,6 +117,12 @@ soak: $(EXCHANGE_JAR) $(BENCH_JAR)
 	$(SOAK_MAIN) --soak --soak-seconds $(SOAK_SECONDS) --duration 5 $(if $(RATE),--rate $(RATE)) $(SOAK_ARGS)
 crash-test: $(EXCHANGE_JAR) $(BENCH_JAR)
 	$(SOAK_MAIN) --crash --rate $(CRASH_RATE) --kill-after $(CRASH_KILL_AFTER) $(SOAK_ARGS)
+
+# make gc-wrk: Merlin as make run starts it, with a GC log, under wrk (WRK_CONNECTIONS=8, WRK_SECONDS=30) posting
+# one bid request; prints how often young pauses came, how long, and bytes allocated per request (needs wrk).
+gc-wrk: $(EXCHANGE_JAR)
+	$(Q)JAVA="$(JAVA)" JVM_FLAGS="$(JVM_FLAGS)" HEAP_FLAGS="$(HEAP_FLAGS)" EXCHANGE_JAR="$(EXCHANGE_JAR)" \
+	  BENCH_RESULTS="$(BENCH_RESULTS)" bench/gc-under-wrk.sh
 
 # make events: print the event log as JSON lines, e.g. make events ARGS="--type PIXEL" or ARGS=--count
 events: $(EXCHANGE_JAR)
