@@ -65,6 +65,12 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
                 contactEmail, contactAddress, nodeId);
     }
 
+    /** A copy whose secure imps' links point at {@code url} (an {@code https://} URL). */
+    public ExchangeSettings withSecurePublicUrl(String url) {
+        return new ExchangeSettings(currency, takeRate, currencyRates, publicUrl, noticeSecret, url, contactEmail,
+                contactAddress, nodeId);
+    }
+
     /** A copy for node {@code id}. */
     public ExchangeSettings withNodeId(int id) {
         return new ExchangeSettings(currency, takeRate, currencyRates, publicUrl, noticeSecret, securePublicUrl,
