@@ -38,7 +38,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
      * @param afterRestartSeconds the crash test's seconds of mix after the restart
      */
     public record SoakOptions(boolean isCrashTest, double seconds, double fixedRate, Path merlinJar,
-                              java.util.List<String> merlinJvmArgs, double killAfterSeconds,
+                              List<String> merlinJvmArgs, double killAfterSeconds,
                               double afterRestartSeconds) {
     }
 

@@ -7,6 +7,7 @@ import dev.merlin.config.EventLogConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ class EventLogReaderTest {
     Path dataDir;
 
     private Path writeSeqEvents(int count, Integer fileBytes) throws IOException {
-        try (EventLog log = EventLog.open(dataDir, new EventLogConfig(null, fileBytes, null))) {
+        try (EventLog log = EventLog.open(dataDir, EventLogConfig.builder().fileBytes(fileBytes).build())) {
             for (int i = 0; i < count; i++) {
                 assertTrue(log.commit(log.begin(EventType.BILL, MILLIS).put("seq", i)));
             }
@@ -78,7 +79,7 @@ class EventLogReaderTest {
         Path last = writeSeqEvents(10, null);
         long valueAt = Files.size(last) - 8; // inside the last record's long value
         try (FileChannel channel = FileChannel.open(last, StandardOpenOption.WRITE)) {
-            channel.write(java.nio.ByteBuffer.wrap(new byte[] {0x7F}), valueAt);
+            channel.write(ByteBuffer.wrap(new byte[] {0x7F}), valueAt);
         }
         List<Event> events = new ArrayList<>();
         EventLogReader.Summary summary = read(events);
@@ -160,7 +161,7 @@ class EventLogReaderTest {
 
     @Test
     void anErasedUsersEventsUpToTheErasureAreLeftOutOfTheExportInEveryFile() throws IOException {
-        try (EventLog log = EventLog.open(dataDir, new EventLogConfig(null, 4_096, null))) {
+        try (EventLog log = EventLog.open(dataDir, EventLogConfig.builder().fileBytes(4_096).build())) {
             for (int i = 0; i < 200; i++) { // spread over several files before the erasure
                 log.commit(log.begin(EventType.PIXEL, MILLIS).put("u", "aa").put("seq", i));
             }
