@@ -93,7 +93,7 @@ public final class MerlinServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             throw e;
         }
-        pipeline = new HttpPipeline(runtime);
+        pipeline = runtime.newPipeline();
         metrics.gauge("merlin_connections_open", "Connections open now", pipeline::openConnections);
         metrics.gauge("merlin_unwritten_bytes", "Bytes of answers written but not yet taken by the kernel, over all"
                 + " connections (503 above server.maxUnwrittenBytes)", pipeline.unwritten()::bytes);
