@@ -74,7 +74,8 @@ public class ExchangePathBenchmark {
         runtime.stores().segments().add(IFA, config.segmentId("sports-fans"), now + 86_400, now);
         decoder = new BidRequestDecoder(config.requests().toDecodeLimits());
         engine = new AuctionEngine(runtime.catalog(), runtime.currencies(), config.exchange().takeRate(),
-                runtime.stores().spend(), runtime.stores().frequency()).canLinkSecurely(runtime.noticeUrls().canLinkSecurely());
+                runtime.stores().spend(), runtime.stores().frequency())
+                .canLinkSecurely(runtime.noticeUrls().canLinkSecurely());
         result = new AuctionResult(config.requests().maxImps());
         segments = new SegmentSet();
         encoder = new BidResponseEncoder();

@@ -39,7 +39,8 @@ class RuntimeMaintenanceTest {
             runtime.stores().erasures().erased(42L, now.get());
             runtime.stores().erasures().optedOut(43L, now.get());
             now.addAndGet(ExchangeStores.ERASURE_MEMORY_SECONDS);
-            assertEquals(0, runtime.stores().purgeOldErasures(), "a notice from the second of the erasure may still come");
+            assertEquals(0, runtime.stores().purgeOldErasures(),
+                    "a notice from the second of the erasure may still come");
             now.addAndGet(1);
             assertEquals(1, runtime.stores().purgeOldErasures());
             assertEquals(1, runtime.stores().erasures().size(), "the opt-out stays");

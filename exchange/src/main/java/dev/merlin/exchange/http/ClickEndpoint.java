@@ -46,9 +46,10 @@ public final class ClickEndpoint {
     private final LongSupplier epochSecondsClock;
 
     /** The click redirect, with what a click reads and records. */
-    public ClickEndpoint(CampaignCatalog catalog, NoticeUrls noticeUrls, ClickLedger clickLedger, TrackingService tracking,
-                         OptOutRegistry optOuts, ErasureRegistry erasures, IdentityKeys identity, EventLog eventLog,
-                         ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
+    public ClickEndpoint(CampaignCatalog catalog, NoticeUrls noticeUrls, ClickLedger clickLedger,
+                         TrackingService tracking, OptOutRegistry optOuts, ErasureRegistry erasures,
+                         IdentityKeys identity, EventLog eventLog, ExchangeMetrics metrics,
+                         LongSupplier epochSecondsClock) {
         this.catalog = catalog;
         this.noticeUrls = noticeUrls;
         this.clickLedger = clickLedger;

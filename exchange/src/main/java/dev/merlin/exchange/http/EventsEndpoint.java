@@ -285,7 +285,8 @@ public final class EventsEndpoint {
         if (currency != null && !currencies.isKnown(currency)) {
             return null; // refused for its currency
         }
-        return PixelEndpoint.isAboveMaxConversionValue(trackingConfig, currencies, amount, currency) ? ValueProblem.VALUE_TOO_LARGE
+        return PixelEndpoint.isAboveMaxConversionValue(trackingConfig, currencies, amount, currency)
+                ? ValueProblem.VALUE_TOO_LARGE
                 : null;
     }
 

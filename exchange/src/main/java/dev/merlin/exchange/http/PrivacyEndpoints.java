@@ -58,10 +58,10 @@ public final class PrivacyEndpoints {
     private final Map<Integer, SegmentDefinition> segments = new HashMap<>();
 
     /** The opt-out and privacy-request endpoints, with the segment names they describe and the stores they erase. */
-    public PrivacyEndpoints(List<SegmentDefinition> segmentDefinitions, SegmentStore segmentStore, TrackingService tracking,
-                            OptOutRegistry optOuts, ErasureRegistry erasures, IdentityKeys identity, EventLog eventLog,
-                            TrackingConfig trackingConfig, PrivacyConfig privacyConfig, ExchangeMetrics metrics,
-                            LongSupplier epochSecondsClock) {
+    public PrivacyEndpoints(List<SegmentDefinition> segmentDefinitions, SegmentStore segmentStore,
+                            TrackingService tracking, OptOutRegistry optOuts, ErasureRegistry erasures,
+                            IdentityKeys identity, EventLog eventLog, TrackingConfig trackingConfig,
+                            PrivacyConfig privacyConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
         this.segmentStore = segmentStore;
         this.tracking = tracking;
         this.optOuts = optOuts;

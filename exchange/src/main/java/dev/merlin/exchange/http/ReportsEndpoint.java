@@ -55,9 +55,9 @@ public final class ReportsEndpoint {
     private final LongSupplier epochSecondsClock;
 
     /** The campaign and seller reports, with the stores they read. */
-    public ReportsEndpoint(CampaignCatalog catalog, Currencies currencies, SpendLedger spend, CampaignStats campaignStats,
-                           SellerStats sellerStats, Sellers sellers, TrackingConfig trackingConfig,
-                           ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
+    public ReportsEndpoint(CampaignCatalog catalog, Currencies currencies, SpendLedger spend,
+                           CampaignStats campaignStats, SellerStats sellerStats, Sellers sellers,
+                           TrackingConfig trackingConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
         this.catalog = catalog;
         this.currencies = currencies;
         this.spend = spend;

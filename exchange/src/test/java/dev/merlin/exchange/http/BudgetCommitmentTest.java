@@ -195,8 +195,8 @@ class BudgetCommitmentTest {
         assertEquals(0, after.committedTotalMicros(), "every commitment charged or released");
         assertEquals(0, runtime.stores().spend().openCommitments());
         assertTrue(after.spentTotalMicros() > 0 && after.spentTotalMicros() <= 500_000, after.toString());
-        assertEquals(after.spentTotalMicros(), runtime.stores().spend().spentOnDayMicros(c0(), java.time.LocalDate.of(2026,
-                6, 15)));
+        assertEquals(after.spentTotalMicros(), runtime.stores().spend().spentOnDayMicros(c0(),
+                java.time.LocalDate.of(2026, 6, 15)));
     }
 
     /** The review's case: 0.005 USD a day won 20 auctions before a bill came back, then was charged 4.8 times that. */

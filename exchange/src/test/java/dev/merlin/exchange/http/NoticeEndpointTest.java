@@ -279,7 +279,8 @@ class NoticeEndpointTest {
         int refused = 0;
         for (int key = 0, inARow = 0; inARow < 2_000; key++) {
             assertTrue(key < 1_000_000, "the charge-once map never filled");
-            if (runtime.stores().spend().charge("old-" + key, "1", NOW - 3_600, c0, 0, NOW) == SpendLedger.Charge.CHARGED) {
+            SpendLedger.Charge charge = runtime.stores().spend().charge("old-" + key, "1", NOW - 3_600, c0, 0, NOW);
+            if (charge == SpendLedger.Charge.CHARGED) {
                 filled++;
                 inARow = 0;
             } else {
@@ -294,7 +295,8 @@ class NoticeEndpointTest {
         assertEquals(0, spent());
 
         clock.set(NOW - 3_600 + 86_400 + 600);   // the window and the purge's 10-minute slack
-        assertEquals(0, runtime.stores().purgeExpiredCharges(), "within the window (and its slack) nothing is forgotten");
+        assertEquals(0, runtime.stores().purgeExpiredCharges(),
+                "within the window (and its slack) nothing is forgotten");
         clock.set(NOW + 2 * 86_400);
         // the impressions forgotten, and the commitment of r1's bid (refused, so never settled) released
         assertEquals(filled + 1, runtime.stores().purgeExpiredCharges());

@@ -249,7 +249,8 @@ class EventsIT {
 
     @Test
     void aBatchTheEventLogCannotTakeIs503WithRetryAfterAndRecordsNothing() throws Exception {
-        exchange.server().runtime().stores().events().close(); // as while stopping, or with the ring full behind a full disk
+        // as while stopping, or with the ring full behind a full disk
+        exchange.server().runtime().stores().events().close();
         HttpResponse<byte[]> response = exchange.events("{\"events\":[" + LIKE + ",{\"user\":\"\"}]}");
         assertEquals(503, response.statusCode(), text(response));
         assertEquals("1", response.headers().firstValue("retry-after").orElse(""));
