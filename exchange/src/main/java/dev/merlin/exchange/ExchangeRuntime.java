@@ -105,7 +105,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.auctionIds = new AuctionIds(config.exchange().nodeId(), System.currentTimeMillis());
         this.identity = IdentityKeys.load(config, dataDir);
         this.consent = new ConsentGate(config.privacy());
-        this.stores = ExchangeStores.open(config, catalog, epochSecondsClock);
+        this.stores = ExchangeStores.open(config, catalog, identity.userHash(), epochSecondsClock);
         try {
             this.tracking = new TrackingService(config, catalog, currencies, stores.segments(), stores.rules(),
                     stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());

@@ -8,6 +8,7 @@ import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.OptOutRegistry;
+import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
 import dev.merlin.exchange.sellers.SellerStats;
@@ -62,11 +63,13 @@ public final class ExchangeStores implements AutoCloseable {
     private final EventLog events;
 
     /** Opens every store under the config's data dir, in order; throws after closing those opened if one fails. */
-    public static ExchangeStores open(MerlinConfig config, CampaignCatalog catalog, LongSupplier epochSecondsClock) {
-        return new ExchangeStores(config, catalog, epochSecondsClock);
+    public static ExchangeStores open(MerlinConfig config, CampaignCatalog catalog, UserHash userHash,
+                                      LongSupplier epochSecondsClock) {
+        return new ExchangeStores(config, catalog, userHash, epochSecondsClock);
     }
 
-    private ExchangeStores(MerlinConfig config, CampaignCatalog catalog, LongSupplier epochSecondsClock) {
+    private ExchangeStores(MerlinConfig config, CampaignCatalog catalog, UserHash userHash,
+                           LongSupplier epochSecondsClock) {
         this.epochSecondsClock = epochSecondsClock;
         Path dataDir = Path.of(config.dataDir());
         StoresConfig stores = config.stores();
@@ -84,6 +87,9 @@ public final class ExchangeStores implements AutoCloseable {
             rules = opened(new SegmentRules(config, segments, dataDir, stores.frequencyEntries()));
             optOuts = opened(new OptOutRegistry(dataDir, privacyEntries));
             erasures = opened(new ErasureRegistry(dataDir, privacyEntries));
+            // an opt-out is written to both registries, one after the other: a process killed between the two
+            // leaves it only in the first, so every opt-out is put in the erasure registry again at start
+            optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(userHash.hash(userKey), epochSeconds));
             events = opened(openEventLog(dataDir, config));
         } catch (RuntimeException e) {
             close();

@@ -7,6 +7,8 @@ import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.IdentityKeys;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * others or its own next run. Driven through {@code doWork} with a hand-moved clock: no thread, no sleep.
  */
 class MaintenanceTest {
+
+    private static final byte[] SECRET = "maintenance-test-secret".getBytes(StandardCharsets.UTF_8);
 
     private final AtomicLong nanos = new AtomicLong(5_000_000_000L);
     private final ExchangeMetrics metrics = new ExchangeMetrics();
@@ -59,7 +63,7 @@ class MaintenanceTest {
                 .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
         AtomicLong now = new AtomicLong(1_800_000_000L);
         try (ExchangeStores stores = ExchangeStores.open(config, new CampaignCatalog(config),
-                now::get)) {
+                IdentityKeys.of(SECRET).userHash(), now::get)) {
             int fans = config.segmentId("sports-fans");
             stores.segments().add("short-lived", fans, now.get() + 60, now.get());
             stores.segments().add("long-lived", fans, now.get() + 86_400, now.get());
