@@ -1,6 +1,7 @@
 package dev.merlin.exchange;
 
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.BidResponseBuilder;
 import dev.merlin.exchange.auction.CampaignCatalog;
@@ -25,6 +26,7 @@ import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.sellers.Sellers;
 import dev.merlin.exchange.sellers.SellersJson;
 import dev.merlin.exchange.tracking.TrackingService;
+import dev.merlin.exchange.tuning.ExchangeTuning;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,8 +54,6 @@ public final class ExchangeRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeRuntime.class);
     /** How long the maintenance agent sleeps when no purge is due; bounds how late a purge runs and a close waits. */
     private static final long MAINTENANCE_IDLE_MILLIS = 100;
-    /** Report requests that may wait for the report worker; one more is refused. */
-    private static final int SLOW_WORK_QUEUE = 64;
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics;
@@ -69,12 +69,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final ExchangeStores stores;
     private final TrackingService tracking;
     private final AgentRunner maintenance;
-    private final ThreadPoolExecutor slowWork = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(SLOW_WORK_QUEUE), runnable -> {
-                Thread thread = new Thread(runnable, "merlin-reports");
-                thread.setDaemon(true);
-                return thread;
-            });
+    private final ThreadPoolExecutor slowWork;
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
@@ -90,6 +85,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         this.epochSecondsClock = epochSecondsClock;
+        this.slowWork = newSlowWork(config.server());
         this.catalog = new CampaignCatalog(config);
         this.currencies = new Currencies(config.exchange());
         Path dataDir = Path.of(config.dataDir());
@@ -112,7 +108,7 @@ public final class ExchangeRuntime implements AutoCloseable {
             registerStoreMetrics();
             this.maintenance = new AgentRunner(new SleepingMillisIdleStrategy(MAINTENANCE_IDLE_MILLIS),
                     error -> LOG.error("maintenance agent failed", error), null,
-                    new Maintenance(stores.purges(), new SystemNanoClock(), metrics));
+                    new Maintenance(stores.purges(config.maintenance()), new SystemNanoClock(), metrics));
         } catch (RuntimeException e) {
             stores.close();
             throw e;
@@ -122,6 +118,16 @@ public final class ExchangeRuntime implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    private static ThreadPoolExecutor newSlowWork(ServerConfig server) {
+        int threads = server.slowWorkThreads();
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(server.slowWorkQueue()), runnable -> {
+                    Thread thread = new Thread(runnable, "merlin-reports");
+                    thread.setDaemon(true);
+                    return thread;
+                });
     }
 
     /** A new HTTP pipeline factory over endpoints built from this exchange's services and stores. */
@@ -263,11 +269,12 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** Stops the maintenance agent and the report worker, then closes the stores; idempotent. */
     @Override
     public void close() {
-        // no purge or report may touch a store once it is unmapped: wait for them first
-        maintenance.close();
+        // no purge or report may touch a store once it is unmapped: wait for them first (a purge however long)
+        maintenance.close((int) TimeUnit.SECONDS.toMillis(ExchangeTuning.MAINTENANCE_STOP_SECONDS),
+                thread -> LOG.warn("waiting for a store purge to finish before closing the stores"));
         slowWork.shutdown();
         try {
-            slowWork.awaitTermination(10, TimeUnit.SECONDS);
+            slowWork.awaitTermination(ExchangeTuning.SLOW_WORK_STOP_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

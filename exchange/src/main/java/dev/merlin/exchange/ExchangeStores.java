@@ -1,5 +1,6 @@
 package dev.merlin.exchange;
 
+import dev.merlin.config.MaintenanceConfig;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.auction.CampaignCatalog;
@@ -38,15 +39,10 @@ public final class ExchangeStores implements AutoCloseable {
      */
     public static final long ERASURE_MEMORY_SECONDS = 61L * 86_400;
 
-    // the maintenance periods of the purges, first run after start-up and then the period after each run
-    private static final Duration USERS_FIRST_RUN = Duration.ofHours(1);
-    private static final Duration USERS_PERIOD = Duration.ofHours(1);
-    private static final Duration CHARGES_FIRST_RUN = Duration.ofMinutes(10);
-    private static final Duration CHARGES_PERIOD = Duration.ofMinutes(10);
-    private static final Duration CLICKS_FIRST_RUN = Duration.ofMinutes(11);
-    private static final Duration CLICKS_PERIOD = Duration.ofMinutes(10);
+    /** The click purge's first run comes this long after the charge purge's, so the two scans do not coincide. */
+    private static final Duration CLICKS_AFTER_CHARGES = Duration.ofMinutes(1);
+    /** The erasure purge's first run after start-up, at the latest: a daily period need not wait a day. */
     private static final Duration ERASURES_FIRST_RUN = Duration.ofHours(2);
-    private static final Duration ERASURES_PERIOD = Duration.ofHours(24);
 
     private final LongSupplier epochSecondsClock;
     private final List<AutoCloseable> opened = new ArrayList<>();
@@ -171,17 +167,26 @@ public final class ExchangeStores implements AutoCloseable {
         return events;
     }
 
-    /** The four purges, each with its period, for the {@link Maintenance} agent. */
-    public List<Maintenance.Task> purges() {
+    /**
+     * The four purges for the {@link Maintenance} agent, each at its configured period ({@code maintenance.*}), first
+     * run one period after start-up (the click purge a minute after the charge purge; the erasure purge within two
+     * hours).
+     */
+    public List<Maintenance.Task> purges(MaintenanceConfig periods) {
+        Duration users = Duration.ofSeconds(periods.expiredUsersPurgeSeconds());
+        Duration charges = Duration.ofSeconds(periods.expiredChargesPurgeSeconds());
+        Duration clicks = Duration.ofSeconds(periods.expiredClicksPurgeSeconds());
+        Duration erasures = Duration.ofSeconds(periods.oldErasuresPurgeSeconds());
         return List.of(
-                new Maintenance.Task("expired_users", "users whose segments had all expired", USERS_FIRST_RUN,
-                        USERS_PERIOD, this::purgeExpiredUsers),
+                new Maintenance.Task("expired_users", "users whose segments had all expired", users, users,
+                        this::purgeExpiredUsers),
                 new Maintenance.Task("expired_charges", "charged impressions and commitments past the charge window",
-                        CHARGES_FIRST_RUN, CHARGES_PERIOD, this::purgeExpiredCharges),
+                        charges, charges, this::purgeExpiredCharges),
                 new Maintenance.Task("expired_clicks", "clicked impressions past the charge window",
-                        CLICKS_FIRST_RUN, CLICKS_PERIOD, this::purgeExpiredClicks),
+                        charges.plus(CLICKS_AFTER_CHARGES), clicks, this::purgeExpiredClicks),
                 new Maintenance.Task("old_erasures", "erasures older than " + ERASURE_MEMORY_SECONDS / 86_400 + " days",
-                        ERASURES_FIRST_RUN, ERASURES_PERIOD, this::purgeOldErasures));
+                        erasures.compareTo(ERASURES_FIRST_RUN) < 0 ? erasures : ERASURES_FIRST_RUN, erasures,
+                        this::purgeOldErasures));
     }
 
     /** Removes users with nothing live left from the segment store; returns how many. */

@@ -71,7 +71,7 @@ class MaintenanceTest {
             tasks.add(new Maintenance.Task("broken", "nothing", Duration.ZERO, Duration.ofMinutes(1), () -> {
                 throw new IllegalStateException("broken");
             }));
-            tasks.addAll(stores.purges());
+            tasks.addAll(stores.purges(config.maintenance()));
             Maintenance agent = new Maintenance(tasks, nanos::get, metrics);
             now.addAndGet(120);
 
