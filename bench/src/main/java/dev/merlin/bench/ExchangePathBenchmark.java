@@ -71,10 +71,11 @@ public class ExchangePathBenchmark {
         config = config.withExchange(config.exchange().withPublicUrl("https://merlin.example"));
         now = 1_796_000_000L;
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), () -> now);
-        runtime.segments().add(IFA, config.segmentId("sports-fans"), now + 86_400, now);
+        runtime.stores().segments().add(IFA, config.segmentId("sports-fans"), now + 86_400, now);
         decoder = new BidRequestDecoder(config.requests().toDecodeLimits());
         engine = new AuctionEngine(runtime.catalog(), runtime.currencies(), config.exchange().takeRate(),
-                runtime.spend(), runtime.frequency()).canLinkSecurely(runtime.noticeUrls().canLinkSecurely());
+                runtime.stores().spend(), runtime.stores().frequency())
+                .canLinkSecurely(runtime.noticeUrls().canLinkSecurely());
         result = new AuctionResult(config.requests().maxImps());
         segments = new SegmentSet();
         encoder = new BidResponseEncoder();
@@ -112,7 +113,7 @@ public class ExchangePathBenchmark {
         String userKey = privacy.mayUsePersonalData() ? UserKeys.select(bidRequest) : null;
         segments.clear();
         if (userKey != null) {
-            runtime.segments().read(userKey, now, segments);
+            runtime.stores().segments().read(userKey, now, segments);
         }
         long userHash = runtime.userHash().hash(userKey);
         engine.run(bidRequest, segments, userHash, now, result);
@@ -124,7 +125,7 @@ public class ExchangePathBenchmark {
         encoder.encode(runtime.responses().build(bidRequest, result, currency, userHash, 1L, now), out);
         // the bids are never sent: their commitments go back, or the campaigns' budgets would fill up with them
         for (int i = 0; i < result.count(); i++) {
-            runtime.spend().cancel(result.campaign(i), result.chargeMicros(i) / 1000L, now);
+            runtime.stores().spend().cancel(result.campaign(i), result.chargeMicros(i) / 1000L, now);
         }
         return out.size();
     }

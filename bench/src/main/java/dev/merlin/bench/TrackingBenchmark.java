@@ -87,7 +87,7 @@ public class TrackingBenchmark {
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), () -> NOW);
         tracking = runtime.tracking();
         channel = new EmbeddedChannel();
-        new HttpPipeline(runtime).configure(channel.pipeline());
+        runtime.newPipeline().configure(channel.pipeline());
 
         users = new String[USERS];
         pixelRequests = new ByteBuf[USERS];

@@ -1,90 +1,82 @@
 package dev.merlin.exchange;
 
 import dev.merlin.config.MerlinConfig;
-import dev.merlin.config.StoresConfig;
+import dev.merlin.config.ServerConfig;
+import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.BidResponseBuilder;
 import dev.merlin.exchange.auction.CampaignCatalog;
-import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.Currencies;
-import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
-import dev.merlin.exchange.auction.SpendLedger;
-import dev.merlin.exchange.auction.UserHash;
-import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.http.AuctionEndpoint;
+import dev.merlin.exchange.http.ClickEndpoint;
+import dev.merlin.exchange.http.Endpoints;
+import dev.merlin.exchange.http.EventsEndpoint;
+import dev.merlin.exchange.http.HttpPipeline;
+import dev.merlin.exchange.http.NoticeEndpoint;
+import dev.merlin.exchange.http.PixelEndpoint;
+import dev.merlin.exchange.http.PrivacyEndpoints;
+import dev.merlin.exchange.http.ReportsEndpoint;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.ConsentGate;
-import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.IdentityKeys;
-import dev.merlin.exchange.privacy.OptOutRegistry;
-import dev.merlin.exchange.segments.SegmentStore;
-import dev.merlin.exchange.sellers.SellerStats;
+import dev.merlin.exchange.privacy.UidCookies;
+import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.sellers.Sellers;
-import dev.merlin.exchange.segments.SegmentStoreSettings;
-import dev.merlin.exchange.tracking.Attribution;
-import dev.merlin.exchange.tracking.ClickLedger;
-import dev.merlin.exchange.tracking.CampaignStats;
-import dev.merlin.exchange.tracking.SegmentRules;
+import dev.merlin.exchange.sellers.SellersJson;
 import dev.merlin.exchange.tracking.TrackingService;
+import dev.merlin.exchange.tuning.ExchangeTuning;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * What a running exchange owns besides its sockets: the compiled campaigns and the stores under the data dir.
- * Opened at start-up once the port is bound (before any connection is accepted), closed last at shutdown.
+ * The composition root: builds the exchange's services and endpoints from the configuration, the stores
+ * ({@link ExchangeStores}), the counters and the clock, and owns the two threads besides the event loops — the
+ * maintenance agent (store purges) and the report worker. Opened at start-up once the port is checked (before any
+ * connection is accepted), closed last at shutdown. Nothing it builds receives it: each endpoint gets exactly what it
+ * uses.
  */
 public final class ExchangeRuntime implements AutoCloseable {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExchangeRuntime.class);
-    /**
-     * How long an erasure is remembered: the longest charge window (30 days, {@code stores.chargedWindowSeconds})
-     * and the events API's oldest accepted event (30 days), plus a day.
-     */
-    public static final long ERASURE_MEMORY_SECONDS = 61L * 86_400;
+    private static final Logger LOG = LoggerFactory.getLogger(ExchangeRuntime.class);
+    /** How long the maintenance agent sleeps when no purge is due; bounds how late a purge runs and a close waits. */
+    private static final long MAINTENANCE_IDLE_MILLIS = 100;
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics;
     private final LongSupplier epochSecondsClock;
     private final CampaignCatalog catalog;
     private final Currencies currencies;
-    private final BidResponseBuilder responses;
     private final NoticeUrls noticeUrls;
     private final IdentityKeys identity;
-    private final SegmentStore segments;
-    private final SpendLedger spend;
-    private final AuctionIds auctionIds;
-    private final FrequencyStore frequency;
-    private final CampaignStats stats;
-    private final Attribution attribution;
-    private final ClickLedger clicks;
-    private final SegmentRules rules;
-    private final TrackingService tracking;
-    private final ConsentGate consent;
-    private final EventLog events;
-    private final OptOutRegistry optOuts;
-    private final ErasureRegistry erasures;
     private final Sellers sellers;
-    private final SellerStats sellerStats;
-    private final java.util.List<AutoCloseable> closeables = new java.util.ArrayList<>();
-    private final java.util.concurrent.ScheduledExecutorService maintenance =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
-                Thread thread = new Thread(runnable, "merlin-maintenance");
-                thread.setDaemon(true);
-                return thread;
-            });
-    private final java.util.concurrent.ThreadPoolExecutor slowWork = new java.util.concurrent.ThreadPoolExecutor(1, 1,
-            0, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(64), runnable -> {
-                Thread thread = new Thread(runnable, "merlin-reports");
-                thread.setDaemon(true);
-                return thread;
-            });
+    private final BidResponseBuilder responses;
+    private final AuctionIds auctionIds;
+    private final ConsentGate consent;
+    private final ExchangeStores stores;
+    private final TrackingService tracking;
+    private final AgentRunner maintenance;
+    private final ThreadPoolExecutor slowWork;
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
         return open(config, metrics, () -> System.currentTimeMillis() / 1000L);
     }
 
-    /** Opens the stores with the given clock (tests inject one). */
+    /** Opens the stores with the given clock, in seconds since the epoch (tests inject one). */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
         return new ExchangeRuntime(config, metrics, epochSecondsClock);
     }
@@ -93,6 +85,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         this.epochSecondsClock = epochSecondsClock;
+        this.slowWork = newSlowWork(config.server());
         this.catalog = new CampaignCatalog(config);
         this.currencies = new Currencies(config.exchange());
         Path dataDir = Path.of(config.dataDir());
@@ -107,60 +100,74 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.responses = new BidResponseBuilder(currencies, noticeUrls, config.server().maxMarkupLength());
         this.auctionIds = new AuctionIds(config.exchange().nodeId(), System.currentTimeMillis());
         this.identity = IdentityKeys.load(config, dataDir);
-        StoresConfig stores = config.stores();
-        SegmentStoreSettings segmentSettings = SegmentStoreSettings.defaults()
-                .withMaxSegmentsPerUser(stores.maxSegmentsPerUser());
-        segmentSettings = new SegmentStoreSettings(stores.segmentUsers(), stores.averageKeyBytes(),
-                Math.min(stores.averageSegmentsPerUser(), stores.maxSegmentsPerUser()), stores.maxSegmentsPerUser(),
-                segmentSettings.maxKeyChars());
         this.consent = new ConsentGate(config.privacy());
+        this.stores = ExchangeStores.open(config, catalog, identity.userHash(), epochSecondsClock);
         try {
-            this.segments = opened(SegmentStore.open(dataDir, segmentSettings, epochSecondsClock));
-            this.spend = opened(new SpendLedger(catalog, dataDir, stores.chargedImpressions(),
-                    stores.chargedWindowSeconds(), epochSecondsClock.getAsLong()));
-            this.frequency = opened(new FrequencyStore(dataDir, stores.frequencyEntries()));
-            this.stats = opened(new CampaignStats(dataDir, catalog.size()));
-            this.sellerStats = opened(new SellerStats(dataDir, config.sellers().size()));
-            this.attribution = opened(new Attribution(catalog, config.tracking().attribution(), dataDir,
-                    stores.frequencyEntries()));
-            this.clicks = opened(new ClickLedger(dataDir, stores.chargedImpressions(),
-                    stores.chargedWindowSeconds()));
-            this.rules = opened(new SegmentRules(config, segments, dataDir, stores.frequencyEntries()));
-            this.optOuts = opened(new OptOutRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
-            this.erasures = opened(new ErasureRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
-            // opt-outs recorded before the erasure registry existed, or by a process that died between the two
-            UserHash userHash = identity.userHash();
-            optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(userHash.hash(userKey), epochSeconds));
-            // after the stores: their locks refuse a second process on this data dir before it adds a log file;
-            // closed last, after the stores, as before
-            try {
-                this.events = EventLog.open(dataDir, config.eventLog());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot open the event log under " + dataDir, e);
-            }
-            closeables.add(0, events);
+            this.tracking = new TrackingService(config, catalog, currencies, stores.segments(), stores.rules(),
+                    stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());
+            registerStoreMetrics();
+            this.maintenance = new AgentRunner(new SleepingMillisIdleStrategy(MAINTENANCE_IDLE_MILLIS),
+                    error -> LOG.error("maintenance agent failed", error), null,
+                    new Maintenance(stores.purges(config.maintenance()), new SystemNanoClock(), metrics));
         } catch (RuntimeException e) {
-            close();
+            stores.close();
             throw e;
         }
-        this.tracking = new TrackingService(config, catalog, currencies, segments, rules, attribution, stats,
-                frequency, identity.userHash());
-        // users whose segments have all expired free their slot: hourly, on a thread of its own
-        maintenance.scheduleWithFixedDelay(this::purgeExpiredUsers, 1, 1, java.util.concurrent.TimeUnit.HOURS);
-        // impressions past the charge window free their slot in the charge-once map
-        maintenance.scheduleWithFixedDelay(this::purgeExpiredCharges, 10, 10, java.util.concurrent.TimeUnit.MINUTES);
-        // and clicked impressions free theirs in the click-once map
-        maintenance.scheduleWithFixedDelay(this::purgeExpiredClicks, 11, 10, java.util.concurrent.TimeUnit.MINUTES);
-        // erasures older than anything a notice or app event may still be timed at free their slot
-        maintenance.scheduleWithFixedDelay(this::purgeOldErasures, 2, 24, java.util.concurrent.TimeUnit.HOURS);
-        metrics.gauge("merlin_segment_store_users", "Users held in the segment store", segments::size);
+        AgentRunner.startOnThread(maintenance, runnable -> {
+            Thread thread = new Thread(runnable, "merlin-maintenance");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    private static ThreadPoolExecutor newSlowWork(ServerConfig server) {
+        int threads = server.slowWorkThreads();
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(server.slowWorkQueue()), runnable -> {
+                    Thread thread = new Thread(runnable, "merlin-reports");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+    }
+
+    /** A new HTTP pipeline factory over endpoints built from this exchange's services and stores. */
+    public HttpPipeline newPipeline() {
+        return new HttpPipeline(config.server(), sellers, endpoints(), slowWork, metrics);
+    }
+
+    private Endpoints endpoints() {
+        EventLog events = stores.events();
+        AuctionEndpoint auction = new AuctionEndpoint(sellers, catalog, currencies, stores.spend(), stores.frequency(),
+                noticeUrls, responses, consent, stores.optOuts(), stores.segments(), identity.userHash(), auctionIds,
+                events, config, metrics, epochSecondsClock);
+        NoticeEndpoint notices = new NoticeEndpoint(catalog, noticeUrls, currencies, stores.spend(),
+                stores.frequency(), tracking, stores.sellerStats(), stores.erasures(), events,
+                config.exchange().takeRate(), metrics, epochSecondsClock);
+        PixelEndpoint pixel = new PixelEndpoint(tracking, currencies, consent, stores.optOuts(), identity, events,
+                config.tracking(), config.privacy(), metrics, epochSecondsClock);
+        EventsEndpoint appEvents = new EventsEndpoint(tracking, currencies, consent, stores.optOuts(),
+                stores.erasures(), identity, events, config.tracking(), metrics, epochSecondsClock);
+        ClickEndpoint clicks = new ClickEndpoint(catalog, noticeUrls, stores.clicks(), tracking, stores.optOuts(),
+                stores.erasures(), identity, events, metrics, epochSecondsClock);
+        ReportsEndpoint reports = new ReportsEndpoint(catalog, currencies, stores.spend(), stores.stats(),
+                stores.sellerStats(), sellers, config.tracking(), metrics, epochSecondsClock);
+        PrivacyEndpoints privacy = new PrivacyEndpoints(config.segments(), stores.segments(), tracking,
+                stores.optOuts(), stores.erasures(), identity, events, config.tracking(), config.privacy(), metrics,
+                epochSecondsClock);
+        return new Endpoints(auction, notices, pixel, appEvents, clicks, reports, privacy,
+                SellersJson.render(config.exchange(), config.sellers()));
+    }
+
+    private void registerStoreMetrics() {
+        metrics.gauge("merlin_segment_store_users", "Users held in the segment store", stores.segments()::size);
         metrics.gauge("merlin_segment_store_full", "1 when the segment store has refused a write for lack of room",
-                () -> segments.isFull() ? 1 : 0);
+                () -> stores.segments().isFull() ? 1 : 0);
         metrics.counter("merlin_segment_store_full_rejections_total",
-                "Segment writes dropped because the store was full", segments::fullRejections);
+                "Segment writes dropped because the store was full", stores.segments()::fullRejections);
+        EventLog events = stores.events();
         metrics.counter("merlin_events_written_total", "Events the writer thread appended to the event log",
                 events::written);
-        java.util.Map<String, java.util.function.DoubleSupplier> dropped = new java.util.LinkedHashMap<>();
+        Map<String, DoubleSupplier> dropped = new LinkedHashMap<>();
         dropped.put("ring_full", events::droppedFull);
         dropped.put("too_large", events::droppedOversized);
         metrics.counter("merlin_events_dropped_total", "Events the event log refused, by reason: ring_full (its ring"
@@ -170,25 +177,30 @@ public final class ExchangeRuntime implements AutoCloseable {
                 "Batches the event log writer failed to write (a full disk, say); each is retried in the same file",
                 events::writeFailures);
         metrics.counter("merlin_charge_map_full_rejections_total",
-                "Notices not charged because the charge-once map was full", spend::refusedFull);
+                "Notices not charged because the charge-once map was full", stores.spend()::refusedFull);
         metrics.counter("merlin_click_map_full_rejections_total",
-                "Clicks not counted because the click-once map was full", clicks::refusedFull);
+                "Clicks not counted because the click-once map was full", stores.clicks()::refusedFull);
         metrics.counter("merlin_erasure_registry_full_rejections_total",
                 "Erasures or opt-outs the erasure registry could not remember for lack of room (the data was erased)",
-                erasures::fullRejections);
+                stores.erasures()::fullRejections);
         metrics.counter("merlin_uid_cookies_not_issued_total",
                 "uid cookies Merlin did not sign (unsigned, forged, another key's, a device IFA), each taken as none",
                 identity.uidCookies()::refused);
         metrics.gauge("merlin_erasure_registry_users", "Erased or opted-out users the erasure registry remembers",
-                erasures::size);
+                stores.erasures()::size);
         metrics.counter("merlin_commitment_map_full_rejections_total",
-                "Bids not made because the commitment map was full", spend::commitmentsRefusedFull);
+                "Bids not made because the commitment map was full", stores.spend()::commitmentsRefusedFull);
         metrics.gauge("merlin_open_commitments",
                 "Won imps whose price is committed against their campaign's budgets, awaiting a notice",
-                spend::openCommitments);
+                stores.spend()::openCommitments);
         metrics.gauge("merlin_charge_map_impressions",
                 "Impressions the charge-once map remembers (those charged within the charge window)",
-                spend::chargedImpressions);
+                stores.spend()::chargedImpressions);
+    }
+
+    /** The stores under the data dir. */
+    public ExchangeStores stores() {
+        return stores;
     }
 
     /** The configuration. */
@@ -221,23 +233,13 @@ public final class ExchangeRuntime implements AutoCloseable {
         return noticeUrls;
     }
 
-    /** The configured sellers: who may send bid requests. */
-    public Sellers sellers() {
-        return sellers;
-    }
-
-    /** Impressions, gross spend and publisher payout per seller and day. */
-    public SellerStats sellerStats() {
-        return sellerStats;
-    }
-
     /** The keyed user hash: frequency caps, touches, erasures and the {@code u} of links are keyed by it. */
     public UserHash userHash() {
         return identity.userHash();
     }
 
     /** Issues and verifies Merlin's {@code uid} cookies. */
-    public dev.merlin.exchange.privacy.UidCookies uidCookies() {
+    public UidCookies uidCookies() {
         return identity.uidCookies();
     }
 
@@ -246,105 +248,9 @@ public final class ExchangeRuntime implements AutoCloseable {
         return responses;
     }
 
-    /** Users' segments. */
-    public SegmentStore segments() {
-        return segments;
-    }
-
-    /** Spend, budgets, pacing, charge-once. */
-    public SpendLedger spend() {
-        return spend;
-    }
-
-    /** Issues Merlin's id of each auction. */
-    public AuctionIds auctionIds() {
-        return auctionIds;
-    }
-
-    /** The click-once memory. */
-    public ClickLedger clicks() {
-        return clicks;
-    }
-
-    /** Frequency caps. */
-    public FrequencyStore frequency() {
-        return frequency;
-    }
-
-    /** Removes users with nothing live left from the segment store; maintenance, never on an event loop. */
-    public long purgeExpiredUsers() {
-        return purge("segment store", "users whose segments had all expired", "in an hour",
-                () -> segments.purgeExpired(epochSecondsClock.getAsLong()));
-    }
-
-    /** Forgets charged impressions older than the charge window; maintenance, never on an event loop. */
-    public long purgeExpiredCharges() {
-        return purge("charge-once map", "impressions older than the charge window", "in ten minutes",
-                () -> spend.purgeExpired(epochSecondsClock.getAsLong())
-                        + spend.releaseExpiredCommitments(epochSecondsClock.getAsLong()));
-    }
-
-    /** Forgets clicked impressions older than the charge window; maintenance, never on an event loop. */
-    public long purgeExpiredClicks() {
-        return purge("click-once map", "impressions older than the charge window", "in ten minutes",
-                () -> clicks.purgeExpired(epochSecondsClock.getAsLong()));
-    }
-
-    /**
-     * Forgets erasures older than {@link #ERASURE_MEMORY_SECONDS}: by then every notice of an auction before the
-     * erasure is past the charge window (at most 30 days) and every app event timed before it is past the events
-     * API's 30-day limit. Opt-outs stay. Maintenance, never on an event loop.
-     */
-    public long purgeOldErasures() {
-        return purge("erasure registry", "erasures older than " + ERASURE_MEMORY_SECONDS / 86_400 + " days",
-                "tomorrow", () -> erasures.purgeErasedBefore(epochSecondsClock.getAsLong() - ERASURE_MEMORY_SECONDS));
-    }
-
-    /** Runs one store's purge for the maintenance thread: logs what it removed, and a failure without throwing. */
-    private static long purge(String store, String what, String nextRun, java.util.function.LongSupplier purge) {
-        try {
-            long removed = purge.getAsLong();
-            if (removed > 0) {
-                LOG.info("{}: removed {} {}", store, removed, what);
-            }
-            return removed;
-        } catch (RuntimeException e) {
-            LOG.warn("{} purge failed; it runs again {}: {}", store, nextRun, e.toString());
-            return 0;
-        }
-    }
-
-    private <T extends AutoCloseable> T opened(T store) {
-        closeables.add(store);
-        return store;
-    }
-
     /** The privacy decision, shared by the auction, the pixel and the events API. */
     public ConsentGate consent() {
         return consent;
-    }
-
-    /** Users who opted out with Merlin. */
-    public OptOutRegistry optOuts() {
-        return optOuts;
-    }
-
-    /** Users erased or opted out, by the user hash notice links carry. */
-    public ErasureRegistry erasures() {
-        return erasures;
-    }
-
-    /** The durable event log. */
-    public EventLog events() {
-        return events;
-    }
-
-    /**
-     * A single thread, with a bounded queue, for requests whose work grows with the data (reports), so they never
-     * hold an event loop; a full queue refuses the task.
-     */
-    public java.util.concurrent.Executor slowWork() {
-        return slowWork;
     }
 
     /** Tracking: segment rules, attribution, statistics, erasure. */
@@ -352,37 +258,26 @@ public final class ExchangeRuntime implements AutoCloseable {
         return tracking;
     }
 
-    /** Per-campaign statistics. */
-    public CampaignStats stats() {
-        return stats;
+    /**
+     * A single thread, with a bounded queue, for requests whose work grows with the data (reports), so they never
+     * hold an event loop; a full queue refuses the task.
+     */
+    public Executor slowWork() {
+        return slowWork;
     }
 
-    /** Closes every store, last opened first; idempotent. */
+    /** Stops the maintenance agent and the report worker, then closes the stores; idempotent. */
     @Override
     public void close() {
-        // no maintenance or report may touch a store once it is unmapped: wait for them first
-        maintenance.shutdownNow();
+        // no purge or report may touch a store once it is unmapped: wait for them first (a purge however long)
+        maintenance.close((int) TimeUnit.SECONDS.toMillis(ExchangeTuning.MAINTENANCE_STOP_SECONDS),
+                thread -> LOG.warn("waiting for a store purge to finish before closing the stores"));
         slowWork.shutdown();
         try {
-            maintenance.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
-            slowWork.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            slowWork.awaitTermination(ExchangeTuning.SLOW_WORK_STOP_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        RuntimeException failure = null;
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            try {
-                closeables.remove(i).close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("closing the stores failed", e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        stores.close();
     }
 }

@@ -24,6 +24,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +41,9 @@ public final class MerlinServer implements AutoCloseable {
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics = new ExchangeMetrics();
-    private final java.util.function.LongSupplier epochSecondsClock;
+    private final LongSupplier epochSecondsClock;
     private ExchangeRuntime runtime;
-    private final java.util.concurrent.atomic.AtomicBoolean isClosed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean isClosed = new AtomicBoolean();
     private EventLoopGroup group;
     private Channel serverChannel;
     private HttpPipeline pipeline;
@@ -53,7 +55,7 @@ public final class MerlinServer implements AutoCloseable {
     }
 
     /** A server with an injected clock (tests). */
-    public MerlinServer(MerlinConfig config, java.util.function.LongSupplier epochSecondsClock) {
+    public MerlinServer(MerlinConfig config, LongSupplier epochSecondsClock) {
         this.config = config;
         this.epochSecondsClock = epochSecondsClock;
     }
@@ -93,15 +95,15 @@ public final class MerlinServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             throw e;
         }
-        pipeline = new HttpPipeline(runtime);
+        pipeline = runtime.newPipeline();
         metrics.gauge("merlin_connections_open", "Connections open now", pipeline::openConnections);
         metrics.gauge("merlin_unwritten_bytes", "Bytes of answers written but not yet taken by the kernel, over all"
                 + " connections (503 above server.maxUnwrittenBytes)", pipeline.unwritten()::bytes);
         metrics.gauge("merlin_unwritten_bytes_peak", "The most merlin_unwritten_bytes has been since start",
                 pipeline.unwritten()::peakBytes);
         try {
-            serverChannel = bootstrap.childHandler(pipeline).bind(bindHost(config.server().host()), config.server().port())
-                    .sync().channel();
+            serverChannel = bootstrap.childHandler(pipeline)
+                    .bind(bindHost(config.server().host()), config.server().port()).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             runtime.close();
@@ -150,11 +152,6 @@ public final class MerlinServer implements AutoCloseable {
     /** The bound port (useful when the config asked for port 0). */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
-    }
-
-    /** The I/O transport in use: {@code epoll} or {@code nio}. */
-    public String transport() {
-        return transport;
     }
 
     /** The server's counters. */

@@ -70,7 +70,7 @@ class AuctionIT {
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         base = URI.create("http://127.0.0.1:" + server.port());
-        server.runtime().segments().add(SPORTS_FAN, 101, NOW + 86_400);   // 101 = sports-fans in the demo
+        server.runtime().stores().segments().add(SPORTS_FAN, 101, NOW + 86_400);   // 101 = sports-fans in the demo
     }
 
     @AfterAll
@@ -282,8 +282,8 @@ class AuctionIT {
         assertEquals("kaze-sports-fans-apac", bid.get("cid").asText());
         Campaign kaze = campaign("kaze-sports-fans-apac");
         long userHash = server.runtime().userHash().hash(SPORTS_FAN);
-        long spentBefore = server.runtime().spend().spentTotalMicros(kaze);
-        long seenBefore = server.runtime().frequency().impressions(userHash, kaze, NOW);
+        long spentBefore = server.runtime().stores().spend().spentTotalMicros(kaze);
+        long seenBefore = server.runtime().stores().frequency().impressions(userHash, kaze, NOW);
         long chargedBefore = server.metrics().notices("bill", "charged");
         long duplicateBefore = server.metrics().notices("bill", "duplicate");
         long winDuplicateBefore = server.metrics().notices("win", "duplicate");
@@ -294,8 +294,8 @@ class AuctionIT {
         assertEquals(204, fire(bid.get("nurl").asText(), requestId, bidId, "1.03", "USD").statusCode());
 
         // 1.03 CPM grossed up by the take rate: ceil(1.03 / 0.85 x 10^6) = 1,211,765 micros CPM = 1,211 per ad
-        assertEquals(spentBefore + 1_211, server.runtime().spend().spentTotalMicros(kaze));
-        assertEquals(seenBefore + 1, server.runtime().frequency().impressions(userHash, kaze, NOW));
+        assertEquals(spentBefore + 1_211, server.runtime().stores().spend().spentTotalMicros(kaze));
+        assertEquals(seenBefore + 1, server.runtime().stores().frequency().impressions(userHash, kaze, NOW));
         assertEquals(chargedBefore + 1, server.metrics().notices("bill", "charged"));
         assertEquals(duplicateBefore + 1, server.metrics().notices("bill", "duplicate"));
         assertEquals(winDuplicateBefore + 1, server.metrics().notices("win", "duplicate"));
@@ -310,10 +310,10 @@ class AuctionIT {
         String burl = bid.get("burl").asText();
         assertTrue(burl.contains("&t=1"), burl);
         Campaign campaign = campaign(bid.get("cid").asText());
-        long spentBefore = server.runtime().spend().spentTotalMicros(campaign);
+        long spentBefore = server.runtime().stores().spend().spentTotalMicros(campaign);
         long testBefore = server.metrics().notices("bill", "test");
         assertEquals(204, fire(burl, requestId, bid.get("id").asText(), "1.03", "USD").statusCode());
-        assertEquals(spentBefore, server.runtime().spend().spentTotalMicros(campaign));
+        assertEquals(spentBefore, server.runtime().stores().spend().spentTotalMicros(campaign));
         assertEquals(testBefore + 1, server.metrics().notices("bill", "test"));
     }
 
@@ -333,9 +333,9 @@ class AuctionIT {
     @Test
     void aBillForAnImpressionMerlinNeverBidOnChargesNothing() throws Exception {
         Campaign kaze = campaign("kaze-sports-fans-apac");
-        long before = server.runtime().spend().spentTotalMicros(kaze);
+        long before = server.runtime().stores().spend().spentTotalMicros(kaze);
         get("/bill?rid=never-auctioned&iid=1&c=kaze-sports-fans-apac&cr=kaze-run-300x250&price=3.00&cur=USD");
-        assertEquals(before, server.runtime().spend().spentTotalMicros(kaze));
+        assertEquals(before, server.runtime().stores().spend().spentTotalMicros(kaze));
     }
 
     @ParameterizedTest(name = "GET {0} -> {3}")

@@ -21,12 +21,12 @@ class RuntimeMaintenanceTest {
         AtomicLong now = new AtomicLong(1_800_000_000L);
         try (ExchangeRuntime runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), now::get)) {
             int fans = config.segmentId("sports-fans");
-            runtime.segments().add("short-lived", fans, now.get() + 60, now.get());
-            runtime.segments().add("long-lived", fans, now.get() + 86_400, now.get());
-            assertEquals(2, runtime.segments().size());
+            runtime.stores().segments().add("short-lived", fans, now.get() + 60, now.get());
+            runtime.stores().segments().add("long-lived", fans, now.get() + 86_400, now.get());
+            assertEquals(2, runtime.stores().segments().size());
             now.addAndGet(120);
-            assertEquals(1, runtime.purgeExpiredUsers());
-            assertEquals(1, runtime.segments().size());
+            assertEquals(1, runtime.stores().purgeExpiredUsers());
+            assertEquals(1, runtime.stores().segments().size());
         }
     }
 
@@ -36,13 +36,14 @@ class RuntimeMaintenanceTest {
                 .withStores(StoresConfig.small(10_000L));
         AtomicLong now = new AtomicLong(1_800_000_000L);
         try (ExchangeRuntime runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), now::get)) {
-            runtime.erasures().erased(42L, now.get());
-            runtime.erasures().optedOut(43L, now.get());
-            now.addAndGet(ExchangeRuntime.ERASURE_MEMORY_SECONDS);
-            assertEquals(0, runtime.purgeOldErasures(), "a notice from the second of the erasure may still come");
+            runtime.stores().erasures().erased(42L, now.get());
+            runtime.stores().erasures().optedOut(43L, now.get());
+            now.addAndGet(ExchangeStores.ERASURE_MEMORY_SECONDS);
+            assertEquals(0, runtime.stores().purgeOldErasures(),
+                    "a notice from the second of the erasure may still come");
             now.addAndGet(1);
-            assertEquals(1, runtime.purgeOldErasures());
-            assertEquals(1, runtime.erasures().size(), "the opt-out stays");
+            assertEquals(1, runtime.stores().purgeOldErasures());
+            assertEquals(1, runtime.stores().erasures().size(), "the opt-out stays");
         }
     }
 }

@@ -28,7 +28,8 @@ class RuntimeOpenOrderTest {
                     () -> ExchangeRuntime.open(config, new ExchangeMetrics()));
             assertTrue(refused.getMessage().contains("already open"), refused.getMessage());
             assertEquals(files, EventLogReader.files(dataDir), "no stray events file from the refused start");
-            first.segments().add("still-works", config.segmentId("sports-fans"), 1_900_000_000L, 1_800_000_000L);
+            first.stores().segments().add("still-works", config.segmentId("sports-fans"), 1_900_000_000L,
+                    1_800_000_000L);
         }
     }
 }

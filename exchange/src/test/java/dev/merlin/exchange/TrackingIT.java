@@ -109,7 +109,8 @@ class TrackingIT {
 
     @Test
     void aPixelHitTheEventLogRefusesStillGetsTheGifAndIsCountedAsNotLogged() throws Exception {
-        exchange.server().runtime().events().close(); // as while stopping, or with the ring full behind a full disk
+        // as while stopping, or with the ring full behind a full disk
+        exchange.server().runtime().stores().events().close();
         assertPixel(exchange.get(SPORTS_VIEW));
         assertEquals(0, exchange.server().metrics().activityCount("pixel", "recorded"));
         assertEquals(1, exchange.server().metrics().activityCount("pixel", "recorded_not_logged"));

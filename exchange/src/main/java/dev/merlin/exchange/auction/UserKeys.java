@@ -4,7 +4,7 @@ import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.Device;
 import dev.merlin.protocol.model.User;
 
-/** Picks the key a user's data is stored under, without allocating ({@link UserHash} hashes it). */
+/** Picks the key a user's data is stored under, without allocating ({@code privacy.UserHash} hashes it). */
 public final class UserKeys {
 
     private UserKeys() {

@@ -1,19 +1,30 @@
 package dev.merlin.exchange.http;
 
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.RequestLimitsConfig;
 import dev.merlin.config.SellerConfig;
-import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.AuctionEngine;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.AuctionResult;
+import dev.merlin.exchange.auction.BidResponseBuilder;
+import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.Currencies;
+import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.MarkupTooLongException;
+import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.events.EventWriter;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.ConsentGate;
+import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.privacy.PrivacyDecision;
+import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.segments.SegmentSet;
+import dev.merlin.exchange.segments.SegmentStore;
+import dev.merlin.exchange.sellers.Sellers;
 import dev.merlin.protocol.BidRequestDecoder;
 import dev.merlin.protocol.BidResponseEncoder;
 import dev.merlin.protocol.InvalidRequestException;
@@ -30,13 +41,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
+import java.util.function.LongSupplier;
 
 /**
  * {@code POST /openrtb2/auction}: decode and validate straight from the body bytes, decide whether user data may
  * be used, read the user's segments, run the auction and answer 200 with the bids or 204 — all on the event loop,
  * with per-thread decoder, engine and result objects.
  */
-final class AuctionEndpoint {
+public final class AuctionEndpoint {
 
     /** What one event-loop thread reuses from request to request. */
     private static final class ThreadState {
@@ -46,37 +58,73 @@ final class AuctionEndpoint {
         final AuctionResult result;
         byte[] body;
 
-        ThreadState(ExchangeRuntime runtime) {
-            this.decoder = new BidRequestDecoder(runtime.config().requests().toDecodeLimits());
-            this.engine = new AuctionEngine(runtime.catalog(), runtime.currencies(),
-                    runtime.config().exchange().takeRate(), runtime.spend(), runtime.frequency())
-                    .canLinkSecurely(runtime.noticeUrls().canLinkSecurely());
-            this.result = new AuctionResult(runtime.config().requests().maxImps());
-            this.body = new byte[Math.min(runtime.config().server().maxBodyBytes(), 64 * 1024)];
+        ThreadState(AuctionEndpoint owner) {
+            this.decoder = new BidRequestDecoder(owner.requests.toDecodeLimits());
+            this.engine = new AuctionEngine(owner.catalog, owner.currencies, owner.takeRate, owner.spend,
+                    owner.frequency).canLinkSecurely(owner.canLinkSecurely);
+            this.result = new AuctionResult(owner.requests.maxImps());
+            this.body = new byte[Math.min(owner.maxBodyBytes, 64 * 1024)];
         }
     }
 
-    private final ExchangeRuntime runtime;
+    private final Sellers sellers;
+    private final CampaignCatalog catalog;
+    private final Currencies currencies;
+    private final SpendLedger spend;
+    private final FrequencyStore frequency;
+    private final BidResponseBuilder responses;
+    private final ConsentGate consent;
+    private final OptOutRegistry optOuts;
+    private final SegmentStore segmentStore;
+    private final UserHash userHashing;
+    private final AuctionIds auctionIds;
+    private final EventLog eventLog;
+    private final RequestLimitsConfig requests;
+    private final double takeRate;
+    private final boolean canLinkSecurely;
+    private final int maxBodyBytes;
+    private final LongSupplier epochSecondsClock;
     private final ExchangeMetrics metrics;
     private final BidResponseEncoder encoder = new BidResponseEncoder();
     private final FastThreadLocal<ThreadState> states;
     private final int maxResponseBytes;
 
-    AuctionEndpoint(ExchangeRuntime runtime) {
-        this.runtime = runtime;
-        this.maxResponseBytes = runtime.config().server().maxResponseBytes();
-        this.metrics = runtime.metrics();
+    /** The bid endpoint, with the stores and services an auction reads and writes. */
+    public AuctionEndpoint(Sellers sellers, CampaignCatalog catalog, Currencies currencies, SpendLedger spend,
+                           FrequencyStore frequency, NoticeUrls noticeUrls, BidResponseBuilder responses,
+                           ConsentGate consent, OptOutRegistry optOuts, SegmentStore segmentStore, UserHash userHash,
+                           AuctionIds auctionIds, EventLog eventLog, MerlinConfig config, ExchangeMetrics metrics,
+                           LongSupplier epochSecondsClock) {
+        this.sellers = sellers;
+        this.catalog = catalog;
+        this.currencies = currencies;
+        this.spend = spend;
+        this.frequency = frequency;
+        this.responses = responses;
+        this.consent = consent;
+        this.optOuts = optOuts;
+        this.segmentStore = segmentStore;
+        this.userHashing = userHash;
+        this.auctionIds = auctionIds;
+        this.eventLog = eventLog;
+        this.requests = config.requests();
+        this.takeRate = config.exchange().takeRate();
+        this.canLinkSecurely = noticeUrls.canLinkSecurely();
+        this.maxBodyBytes = config.server().maxBodyBytes();
+        this.maxResponseBytes = config.server().maxResponseBytes();
+        this.metrics = metrics;
+        this.epochSecondsClock = epochSecondsClock;
         this.states = new FastThreadLocal<>() {
             @Override
             protected ThreadState initialValue() {
-                return new ThreadState(runtime);
+                return new ThreadState(AuctionEndpoint.this);
             }
         };
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         // the seller gate refused strangers before their body was read; this resolves who it was
-        SellerConfig seller = SellerGate.seller(runtime.sellers(), request.headers(), ctx.channel().remoteAddress());
+        SellerConfig seller = SellerGate.seller(sellers, request.headers(), ctx.channel().remoteAddress());
         if (seller == null) {
             return SellerGate.unauthorized(ctx, metrics, request.headers().get(HttpHeaderNames.AUTHORIZATION));
         }
@@ -109,18 +157,18 @@ final class AuctionEndpoint {
 
     private FullHttpResponse auction(ChannelHandlerContext ctx, BidRequest request, String sellerId,
                                      ThreadState state) {
-        long now = runtime.nowEpochSeconds();
-        String currency = runtime.responses().responseCurrency(request);
+        long now = epochSecondsClock.getAsLong();
+        String currency = responses.responseCurrency(request);
         if (currency == null) {
             metrics.noBid("unknown_currency");
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
-        PrivacyDecision privacy = runtime.consent().decide(request);
+        PrivacyDecision privacy = consent.decide(request);
         String userKey = null;
         if (privacy.mayUsePersonalData()) {
             userKey = UserKeys.select(request);
-            if (runtime.optOuts().contains(userKey)) {
-                privacy = runtime.consent().decide(request, true);
+            if (optOuts.contains(userKey)) {
+                privacy = consent.decide(request, true);
                 userKey = null;
             }
         }
@@ -130,12 +178,12 @@ final class AuctionEndpoint {
         SegmentSet segments = state.segments;
         segments.clear();
         if (userKey != null) {
-            runtime.segments().read(userKey, now, segments);
+            segmentStore.read(userKey, now, segments);
         }
-        long userHash = runtime.userHash().hash(userKey);
+        long userHash = userHashing.hash(userKey);
         AuctionResult result = state.result;
         state.engine.run(request, segments, userHash, now, result);
-        long auctionId = result.count() == 0 ? 0 : runtime.auctionIds().next();
+        long auctionId = result.count() == 0 ? 0 : auctionIds.next();
         logAuction(request, sellerId, result, auctionId, now);
         if (result.count() == 0) {
             metrics.noBid(noBidLabel(result.noBidReason()));
@@ -151,7 +199,7 @@ final class AuctionEndpoint {
         ByteBuf content = ctx.alloc().buffer(1024, maxResponseBytes);
         String tooLarge = null;
         try (ByteBufOutputStream out = new ByteBufOutputStream(content)) {
-            encoder.encode(runtime.responses().build(request, result, currency, sellerId, userHash, auctionId, now),
+            encoder.encode(responses.build(request, result, currency, sellerId, userHash, auctionId, now),
                     out);
         } catch (MarkupTooLongException e) {
             tooLarge = "markup_too_long";
@@ -188,7 +236,7 @@ final class AuctionEndpoint {
      */
     private boolean recordCommitments(BidRequest request, AuctionResult result, long auctionId, boolean isTest,
                                       long nowEpochSeconds) {
-        SpendLedger ledger = runtime.spend();
+        SpendLedger ledger = spend;
         if (isTest) {
             for (int i = 0; i < result.count(); i++) {
                 ledger.cancel(result.campaign(i), result.chargeMicros(i) / 1000L, nowEpochSeconds);
@@ -213,7 +261,7 @@ final class AuctionEndpoint {
     /** Releases the recorded commitments of an auction whose answer could not be sent. */
     private void releaseCommitments(BidRequest request, AuctionResult result, String auctionId) {
         for (int i = 0; i < result.count(); i++) {
-            runtime.spend().release(auctionId, request.imp.get(result.impIndex(i)).id);
+            spend.release(auctionId, request.imp.get(result.impIndex(i)).id);
         }
     }
 
@@ -223,7 +271,7 @@ final class AuctionEndpoint {
      */
     private void logAuction(BidRequest request, String sellerId, AuctionResult result, long auctionId,
                             long nowEpochSeconds) {
-        EventLog log = runtime.events();
+        EventLog log = eventLog;
         EventWriter event = log.begin(EventType.AUCTION, nowEpochSeconds * 1000L)
                 .put("rid", request.id)
                 .put("s", sellerId)

@@ -1,12 +1,19 @@
 package dev.merlin.exchange.http;
 
-import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Creative;
+import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.IdentityKeys;
+import dev.merlin.exchange.privacy.OptOutRegistry;
+import dev.merlin.exchange.privacy.UidCookies;
+import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.tracking.ClickLedger;
+import dev.merlin.exchange.tracking.TrackingService;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -16,6 +23,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * {@code GET /click}: records the click and redirects ({@code 302}) to the landing page the creative declares. An
@@ -23,32 +31,56 @@ import java.util.Map;
  * The target comes from the configuration, never from the URL, so there is no open redirect: an unknown campaign
  * or creative gets 404 and no redirect at all.
  */
-final class ClickEndpoint {
+public final class ClickEndpoint {
 
-    private final ExchangeRuntime runtime;
+    private final CampaignCatalog catalog;
+    private final NoticeUrls noticeUrls;
+    private final ClickLedger clickLedger;
+    private final TrackingService tracking;
+    private final OptOutRegistry optOuts;
+    private final ErasureRegistry erasures;
+    private final UidCookies uidCookies;
+    private final UserHash userHash;
+    private final EventLog eventLog;
+    private final ExchangeMetrics metrics;
+    private final LongSupplier epochSecondsClock;
 
-    ClickEndpoint(ExchangeRuntime runtime) {
-        this.runtime = runtime;
+    /** The click redirect, with what a click reads and records. */
+    public ClickEndpoint(CampaignCatalog catalog, NoticeUrls noticeUrls, ClickLedger clickLedger,
+                         TrackingService tracking, OptOutRegistry optOuts, ErasureRegistry erasures,
+                         IdentityKeys identity, EventLog eventLog, ExchangeMetrics metrics,
+                         LongSupplier epochSecondsClock) {
+        this.catalog = catalog;
+        this.noticeUrls = noticeUrls;
+        this.clickLedger = clickLedger;
+        this.tracking = tracking;
+        this.optOuts = optOuts;
+        this.erasures = erasures;
+        this.uidCookies = identity.uidCookies();
+        this.userHash = identity.userHash();
+        this.eventLog = eventLog;
+        this.metrics = metrics;
+        this.epochSecondsClock = epochSecondsClock;
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
-        Campaign campaign = runtime.catalog().byId(QueryParams.first(params, "c"));
+        Campaign campaign = catalog.byId(QueryParams.first(params, "c"));
         Creative creative = campaign == null ? null : creative(campaign, QueryParams.first(params, "cr"));
         if (creative == null) {
-            runtime.metrics().notice("click", "unknown_creative");
+            metrics.notice("click", "unknown_creative");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
                     "unknown campaign or creative: c and cr must name a creative Merlin served", null);
         }
         String auctionId = QueryParams.first(params, "a");
-        if (!runtime.noticeUrls().verify(auctionId, QueryParams.first(params, "rid"),
+        if (!noticeUrls.verify(auctionId, QueryParams.first(params, "rid"),
                 QueryParams.first(params, "iid"), campaign.id(), creative.id(),
                 NoticeEndpoint.signedExtra(params), QueryParams.first(params, "sig"))) {
-            runtime.metrics().notice("click", "bad_signature");
+            metrics.notice("click", "bad_signature");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
                     "this click link is not one Merlin issued (sig does not match)", null);
         }
-        long now = runtime.nowEpochSeconds();
+        long now = epochSecondsClock.getAsLong();
         String requestId = QueryParams.first(params, "rid");
         String impId = QueryParams.first(params, "iid");
         String outcome;
@@ -63,20 +95,20 @@ final class ClickEndpoint {
             }
             // once per impression of Merlin's auction id; a link from before auction ids is counted every time
             ClickLedger.Click click = auctionId == null || impId == null ? ClickLedger.Click.COUNTED
-                    : runtime.clicks().click(auctionId, impId, auctionEpochSeconds, now);
+                    : clickLedger.click(auctionId, impId, auctionEpochSeconds, now);
             outcome = click.label();
             if (click == ClickLedger.Click.COUNTED) {
                 userHash = user(request, params, auctionEpochSeconds);
-                runtime.tracking().click(campaign, userHash, now);
+                tracking.click(campaign, userHash, now);
             }
         }
-        EventLog log = runtime.events();
+        EventLog log = eventLog;
         log.commit(log.begin(EventType.CLICK, now * 1000L).put("rid", requestId).put("iid", impId)
                 .put("c", campaign.id()).put("cr", creative.id()).put("s", QueryParams.first(params, "s"))
                 .put("outcome", outcome)
                 .put("tied_to_user", userHash == 0 ? 0 : 1));
         // "redirected": counted; else redirected all the same but not counted (test, repeated, expired, refused_full)
-        runtime.metrics().notice("click", "counted".equals(outcome) ? "redirected" : outcome);
+        metrics.notice("click", "counted".equals(outcome) ? "redirected" : outcome);
         FullHttpResponse response = HttpResponses.empty(ctx.alloc(), HttpResponseStatus.FOUND);
         response.headers()
                 .set(HttpHeaderNames.LOCATION, creative.landingPage())
@@ -97,18 +129,18 @@ final class ClickEndpoint {
         String signedUser = QueryParams.first(params, "u");
         if (signedUser != null) {
             long userHash = parseUserHash(signedUser);
-            ErasureRegistry.Refusal refusal = runtime.erasures().refusal(userHash, auctionEpochSeconds);
+            ErasureRegistry.Refusal refusal = erasures.refusal(userHash, auctionEpochSeconds);
             if (refusal != null) {
-                runtime.metrics().noticeUserRefused("click", refusal.label());
+                metrics.noticeUserRefused("click", refusal.label());
                 return 0;
             }
             return userHash;
         }
-        String uid = Cookies.uid(request, runtime.uidCookies());
-        if (uid == null || runtime.optOuts().contains(uid)) {
+        String uid = Cookies.uid(request, uidCookies);
+        if (uid == null || optOuts.contains(uid)) {
             return 0;
         }
-        return runtime.userHash().hash(uid);
+        return userHash.hash(uid);
     }
 
     /** A signed whole number (seconds): decimal digits only, else -1. */

@@ -6,14 +6,20 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.TrackingConfig;
-import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.events.EventWriter;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.ConsentGate;
 import dev.merlin.exchange.privacy.ConsentSignals;
 import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.IdentityKeys;
+import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.privacy.PrivacyDecision;
+import dev.merlin.exchange.privacy.UidCookies;
+import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.tracking.TrackingService;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -26,6 +32,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * {@code POST /events}: server-to-server activity from apps, in batches of up to {@code tracking.maxBatchEvents},
@@ -48,7 +55,7 @@ import java.util.Set;
  *                          "gpp_sid": [7], "coppa": 0, "lmt": 0, "atts": 3, "country": "JPN"}}]}
  * </pre>
  */
-final class EventsEndpoint {
+public final class EventsEndpoint {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_AGE_SECONDS = 30L * 86_400;
@@ -64,16 +71,39 @@ final class EventsEndpoint {
                             long time, String orderId) {
     }
 
-    private final ExchangeRuntime runtime;
+    private final TrackingService tracking;
+    private final Currencies currencies;
+    private final ConsentGate consent;
+    private final OptOutRegistry optOuts;
+    private final ErasureRegistry erasures;
+    private final UidCookies uidCookies;
+    private final UserHash userHash;
+    private final EventLog eventLog;
+    private final TrackingConfig trackingConfig;
+    private final ExchangeMetrics metrics;
+    private final LongSupplier epochSecondsClock;
 
-    EventsEndpoint(ExchangeRuntime runtime) {
-        this.runtime = runtime;
+    /** The events API, with what a batch reads and records. */
+    public EventsEndpoint(TrackingService tracking, Currencies currencies, ConsentGate consent, OptOutRegistry optOuts,
+                          ErasureRegistry erasures, IdentityKeys identity, EventLog eventLog,
+                          TrackingConfig trackingConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
+        this.tracking = tracking;
+        this.currencies = currencies;
+        this.consent = consent;
+        this.optOuts = optOuts;
+        this.erasures = erasures;
+        this.uidCookies = identity.uidCookies();
+        this.userHash = identity.userHash();
+        this.eventLog = eventLog;
+        this.trackingConfig = trackingConfig;
+        this.metrics = metrics;
+        this.epochSecondsClock = epochSecondsClock;
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-        TrackingConfig.EventSourceConfig source = runtime.tracking().sourceForKey(ReportsEndpoint.bearerToken(request));
+        TrackingConfig.EventSourceConfig source = tracking.sourceForKey(ReportsEndpoint.bearerToken(request));
         if (source == null) {
-            runtime.metrics().httpError(401, "events_api_key");
+            metrics.httpError(401, "events_api_key");
             FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
                     "the events API needs Authorization: Bearer <the source's API key>", null);
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-events\"");
@@ -95,7 +125,7 @@ final class EventsEndpoint {
             return malformed(ctx, "the body must be an object with an \"events\" array", "events");
         }
         JsonNode events = batch.get("events");
-        int max = runtime.config().tracking().maxBatchEvents();
+        int max = trackingConfig.maxBatchEvents();
         if (events.size() > max) {
             return malformed(ctx, events.size() + " events; a batch holds at most " + max, "events");
         }
@@ -104,7 +134,7 @@ final class EventsEndpoint {
                 return malformed(ctx, "events[" + i + "] must be an object", "events[" + i + "]");
             }
         }
-        long now = runtime.nowEpochSeconds();
+        long now = epochSecondsClock.getAsLong();
         List<Accepted> accepted = new ArrayList<>(events.size());
         StringBuilder rejections = new StringBuilder();
         int rejected = 0;
@@ -118,15 +148,15 @@ final class EventsEndpoint {
                 reason = "sentinel_user: " + event.get("user").asText() + " is a placeholder many devices share (a"
                         + " device that refuses tracking reports it), not a user; nothing is recorded";
             }
-            if (reason == null && runtime.uidCookies().isIssued(event.get("user").asText())) {
+            if (reason == null && uidCookies.isIssued(event.get("user").asText())) {
                 // an app acts for its own users, which /privacy/users lets its key reach: never a browser's uid
                 refusal = "merlin_uid";
                 reason = "merlin_uid: the user is a browser's uid cookie Merlin issued, not an app's user; an event"
                         + " source sends events for device IFAs and app-scoped ids only";
             }
             if (reason == null) {
-                boolean optedOut = runtime.optOuts().contains(event.get("user").asText());
-                PrivacyDecision decision = runtime.consent().decide(signals(event.path("consent"))
+                boolean optedOut = optOuts.contains(event.get("user").asText());
+                PrivacyDecision decision = consent.decide(signals(event.path("consent"))
                         .withOptedOut(optedOut));
                 if (!decision.mayUsePersonalData()) {
                     refusal = decision.reason().label();
@@ -135,8 +165,8 @@ final class EventsEndpoint {
             }
             if (reason == null) {
                 // a batch sent late: what the user did before an erasure must not come back after it
-                long userHash = runtime.userHash().hash(event.get("user").asText());
-                ErasureRegistry.Refusal erased = runtime.erasures().refusal(userHash, eventTime(event, now));
+                long userHash = this.userHash.hash(event.get("user").asText());
+                ErasureRegistry.Refusal erased = erasures.refusal(userHash, eventTime(event, now));
                 if (erased != null) {
                     refusal = erased.label();
                     reason = "erased: the user's data was erased at or after this event's time (" + refusal + ")";
@@ -145,7 +175,7 @@ final class EventsEndpoint {
             if (reason != null) {
                 rejected++;
                 ValueProblem valueProblem = refusal == null ? valueProblem(event) : null;
-                runtime.metrics().activity("app", refusal != null ? "refused_" + refusal
+                metrics.activity("app", refusal != null ? "refused_" + refusal
                         : valueProblem != null ? valueProblem.label() : "invalid");
                 reject(rejections, i, reason);
                 continue;
@@ -154,7 +184,7 @@ final class EventsEndpoint {
                     text(event, "category"), event.path("value").asDouble(0), text(event, "currency"),
                     eventTime(event, now), orderId(event)));
         }
-        EventLog log = runtime.events();
+        EventLog log = eventLog;
         int logged = 0;
         boolean isLogRefusing = false;
         for (int i = 0; i < accepted.size(); i++) {
@@ -162,14 +192,14 @@ final class EventsEndpoint {
             if (isLogRefusing) {
                 // the log refused an earlier event: record no more of this batch, so that resending it adds nothing
                 rejected++;
-                runtime.metrics().activity("app", "refused_event_log_full");
+                metrics.activity("app", "refused_event_log_full");
                 reject(rejections, a.index, EVENT_LOG_FULL);
                 continue;
             }
-            TrackingService.Recorded recorded = runtime.tracking().record(source.id(), source.advertiser(), a.user,
+            TrackingService.Recorded recorded = tracking.record(source.id(), source.advertiser(), a.user,
                     a.event, a.category, a.value, a.currency, a.orderId, a.time, now);
             EventWriter record = log.begin(EventType.APP_EVENT, now * 1000L).put("src", source.id())
-                    .put("ev", a.event).put("u", Long.toHexString(runtime.userHash().hash(a.user))).put("at", a.time)
+                    .put("ev", a.event).put("u", Long.toHexString(userHash.hash(a.user))).put("at", a.time)
                     .put("cat", a.category)
                     .put("value", a.value == 0 ? null : Double.toString(a.value)).put("cur", a.currency)
                     .put("segs", recorded.segmentsJoined().length);
@@ -177,24 +207,24 @@ final class EventsEndpoint {
                 rejected++;
                 if (record.isOversized()) {
                     // too large for any log: sending it again cannot help, and the log still takes the rest
-                    runtime.metrics().activity("app", "refused_event_too_large");
+                    metrics.activity("app", "refused_event_too_large");
                     reject(rejections, a.index, EVENT_TOO_LARGE);
                 } else {
                     isLogRefusing = true;
-                    runtime.metrics().activity("app", "refused_event_log_full");
+                    metrics.activity("app", "refused_event_log_full");
                     reject(rejections, a.index, EVENT_LOG_FULL);
                 }
                 continue;
             }
             logged++;
-            if (!PixelEndpoint.logConversion(log, recorded.conversion(), source.advertiser(), runtime.currencies(),
+            if (!PixelEndpoint.logConversion(log, recorded.conversion(), source.advertiser(), currencies,
                     a.value, a.currency, now)) {
-                runtime.metrics().activity("app", "conversion_not_logged");
+                metrics.activity("app", "conversion_not_logged");
             }
-            runtime.metrics().activity("app", "recorded");
+            metrics.activity("app", "recorded");
         }
         if (logged == 0 && isLogRefusing) {
-            runtime.metrics().httpError(503, "event_log_full");
+            metrics.httpError(503, "event_log_full");
             FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "the event log cannot take events right now; nothing was accepted, send the batch again", null);
             response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
@@ -224,7 +254,7 @@ final class EventsEndpoint {
     }
 
     private FullHttpResponse malformed(ChannelHandlerContext ctx, String cause, String message, String path) {
-        runtime.metrics().httpError(400, cause);
+        metrics.httpError(400, cause);
         return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, message + "; nothing was recorded",
                 path);
     }
@@ -252,10 +282,11 @@ final class EventsEndpoint {
             return ValueProblem.BAD_VALUE;
         }
         String currency = text(event, "currency");
-        if (currency != null && !runtime.currencies().isKnown(currency)) {
+        if (currency != null && !currencies.isKnown(currency)) {
             return null; // refused for its currency
         }
-        return PixelEndpoint.isAboveMaxConversionValue(runtime, amount, currency) ? ValueProblem.VALUE_TOO_LARGE
+        return PixelEndpoint.isAboveMaxConversionValue(trackingConfig, currencies, amount, currency)
+                ? ValueProblem.VALUE_TOO_LARGE
                 : null;
     }
 
@@ -309,8 +340,8 @@ final class EventsEndpoint {
             return "value must be a plain, finite decimal number >= 0";
         }
         if (valueProblem == ValueProblem.VALUE_TOO_LARGE) {
-            return "value is more than tracking.maxConversionValue (" + runtime.config().tracking().maxConversionValue()
-                    + " " + runtime.currencies().exchangeCurrency() + ")";
+            return "value is more than tracking.maxConversionValue (" + trackingConfig.maxConversionValue()
+                    + " " + currencies.exchangeCurrency() + ")";
         }
         JsonNode user = event.get("user");
         if (user == null || !user.isTextual() || user.asText().isEmpty()) {
@@ -330,7 +361,7 @@ final class EventsEndpoint {
             }
         }
         String currency = text(event, "currency");
-        if (currency != null && !runtime.currencies().isKnown(currency)) {
+        if (currency != null && !currencies.isKnown(currency)) {
             return "currency " + currency + " is not one Merlin converts";
         }
         JsonNode time = event.get("time");

@@ -1,6 +1,5 @@
 package dev.merlin.exchange.http;
 
-import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -62,18 +61,17 @@ final class ExchangeHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final String sellersJson;
     private final Set<Class<?>> loggedCauses = ConcurrentHashMap.newKeySet();
 
-    ExchangeHandler(ExchangeRuntime runtime) {
-        this.auction = new AuctionEndpoint(runtime);
-        this.notices = new NoticeEndpoint(runtime);
-        this.pixel = new PixelEndpoint(runtime);
-        this.events = new EventsEndpoint(runtime);
-        this.clicks = new ClickEndpoint(runtime);
-        this.reports = new ReportsEndpoint(runtime);
-        this.privacy = new PrivacyEndpoints(runtime);
-        this.metrics = runtime.metrics();
-        this.slowWork = runtime.slowWork();
-        this.sellersJson = dev.merlin.exchange.sellers.SellersJson.render(runtime.config().exchange(),
-                runtime.config().sellers());
+    ExchangeHandler(Endpoints endpoints, ExchangeMetrics metrics, java.util.concurrent.Executor slowWork) {
+        this.auction = endpoints.auction();
+        this.notices = endpoints.notices();
+        this.pixel = endpoints.pixel();
+        this.events = endpoints.events();
+        this.clicks = endpoints.clicks();
+        this.reports = endpoints.reports();
+        this.privacy = endpoints.privacy();
+        this.metrics = metrics;
+        this.slowWork = slowWork;
+        this.sellersJson = endpoints.sellersJson();
     }
 
     /** {@code GET /sellers.json}: public, cacheable for an hour, as crawlers of sellers.json expect. */

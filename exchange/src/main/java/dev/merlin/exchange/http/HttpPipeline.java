@@ -1,8 +1,8 @@
 package dev.merlin.exchange.http;
 
 import dev.merlin.config.ServerConfig;
-import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.sellers.Sellers;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -43,17 +44,21 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     private final ServerConfig server;
     private final ExchangeMetrics metrics;
     private final ExchangeHandler handler;
-    private final dev.merlin.exchange.sellers.Sellers sellers;
+    private final Sellers sellers;
     private final UnwrittenBytes unwritten;
     private final AtomicInteger openConnections = new AtomicInteger();
     private final ChannelGroup connections = new DefaultChannelGroup("merlin-connections", GlobalEventExecutor.INSTANCE);
 
-    /** A pipeline factory over a running exchange; the handler is shared by every connection. */
-    public HttpPipeline(ExchangeRuntime runtime) {
-        this.server = runtime.config().server();
-        this.metrics = runtime.metrics();
-        this.handler = new ExchangeHandler(runtime);
-        this.sellers = runtime.sellers();
+    /**
+     * A pipeline factory over the given endpoints; the handler is shared by every connection, and requests whose
+     * work grows with the data (reports) run on {@code slowWork}, off the event loop.
+     */
+    public HttpPipeline(ServerConfig server, Sellers sellers, Endpoints endpoints, Executor slowWork,
+                        ExchangeMetrics metrics) {
+        this.server = server;
+        this.metrics = metrics;
+        this.handler = new ExchangeHandler(endpoints, metrics, slowWork);
+        this.sellers = sellers;
         this.unwritten = new UnwrittenBytes(server.maxUnwrittenBytes(), metrics);
     }
 

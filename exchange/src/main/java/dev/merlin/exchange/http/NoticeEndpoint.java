@@ -1,19 +1,25 @@
 package dev.merlin.exchange.http;
 
-import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.Currencies;
+import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.events.EventWriter;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.sellers.SellerStats;
+import dev.merlin.exchange.tracking.TrackingService;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * {@code GET /win}, {@code /bill}, {@code /loss}: the notices a bid's {@code nurl}, {@code burl} and {@code lurl}
@@ -26,17 +32,41 @@ import java.util.Map;
  * the user has not opted out and was not erased at or after the auction ({@code bt}, {@link ErasureRegistry}): a
  * late notice for an impression bought before an erasure puts nothing about the user back.
  */
-final class NoticeEndpoint {
+public final class NoticeEndpoint {
 
     /** What {@link #chargePerImpressionMicros} returns for a price that is not one. */
     static final long NOT_A_PRICE = -1;
 
-    private final ExchangeRuntime runtime;
+    private final CampaignCatalog catalog;
+    private final NoticeUrls noticeUrls;
+    private final Currencies currencies;
+    private final SpendLedger spend;
+    private final FrequencyStore frequency;
+    private final TrackingService tracking;
+    private final SellerStats sellerStats;
+    private final ErasureRegistry erasures;
+    private final EventLog eventLog;
+    private final ExchangeMetrics metrics;
+    private final LongSupplier epochSecondsClock;
     private final long keepPartsPerMillion;
 
-    NoticeEndpoint(ExchangeRuntime runtime) {
-        this.runtime = runtime;
-        this.keepPartsPerMillion = Math.round((1 - runtime.config().exchange().takeRate()) * 1_000_000d);
+    /** Win, billing and loss notices, with what a notice reads and records; {@code takeRate} is the exchange's cut. */
+    public NoticeEndpoint(CampaignCatalog catalog, NoticeUrls noticeUrls, Currencies currencies, SpendLedger spend,
+                          FrequencyStore frequency, TrackingService tracking, SellerStats sellerStats,
+                          ErasureRegistry erasures, EventLog eventLog, double takeRate, ExchangeMetrics metrics,
+                          LongSupplier epochSecondsClock) {
+        this.catalog = catalog;
+        this.noticeUrls = noticeUrls;
+        this.currencies = currencies;
+        this.spend = spend;
+        this.frequency = frequency;
+        this.tracking = tracking;
+        this.sellerStats = sellerStats;
+        this.erasures = erasures;
+        this.eventLog = eventLog;
+        this.metrics = metrics;
+        this.epochSecondsClock = epochSecondsClock;
+        this.keepPartsPerMillion = Math.round((1 - takeRate) * 1_000_000d);
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, String kind, String uri) {
@@ -45,38 +75,38 @@ final class NoticeEndpoint {
         String impId = QueryParams.first(params, "iid");
         String campaignId = QueryParams.first(params, "c");
         if (requestId == null || impId == null || campaignId == null) {
-            runtime.metrics().notice(kind, "bad_request");
+            metrics.notice(kind, "bad_request");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
                     "a " + kind + " notice needs rid, iid and c parameters", null);
         }
         String creativeId = QueryParams.first(params, "cr");
         String auctionId = QueryParams.first(params, "a");
-        if (!runtime.noticeUrls().verify(auctionId, requestId, impId, campaignId, creativeId, signedExtra(params),
+        if (!noticeUrls.verify(auctionId, requestId, impId, campaignId, creativeId, signedExtra(params),
                 QueryParams.first(params, "sig"))) {
-            runtime.metrics().notice(kind, "bad_signature");
+            metrics.notice(kind, "bad_signature");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
                     "this " + kind + " notice is not one Merlin issued (sig does not match a, rid, iid, c, cr)", null);
         }
-        Campaign campaign = runtime.catalog().byId(campaignId);
+        Campaign campaign = catalog.byId(campaignId);
         if (campaign == null) {
-            runtime.metrics().notice(kind, "unknown_campaign");
+            metrics.notice(kind, "unknown_campaign");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
                     "unknown campaign " + campaignId, null);
         }
-        long now = runtime.nowEpochSeconds();
+        long now = epochSecondsClock.getAsLong();
         // the seller signed into the link (verified above): the dimension of every notice's event and of the payout
         String sellerId = QueryParams.first(params, "s");
         if ("loss".equals(kind)) {
-            boolean released = auctionId != null && runtime.spend().release(auctionId, impId);
+            boolean released = auctionId != null && spend.release(auctionId, impId);
             String outcome = released ? "released" : "recorded";
-            runtime.metrics().notice(kind, outcome);
+            metrics.notice(kind, outcome);
             log(EventType.LOSS, requestId, impId, campaign, creativeId, sellerId, now, outcome, 0,
                     QueryParams.first(params, "loss"));
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         EventType type = "win".equals(kind) ? EventType.WIN : EventType.BILL;
         if ("1".equals(QueryParams.first(params, "t"))) {
-            runtime.metrics().notice(kind, "test");
+            metrics.notice(kind, "test");
             log(type, requestId, impId, campaign, creativeId, sellerId, now, "test", 0, null);
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
@@ -94,27 +124,27 @@ final class NoticeEndpoint {
             return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, sellerId, now, "bad_price",
                     "price \"" + price + "\" is not a clearing price: expected a finite decimal number, 0 or more");
         }
-        SpendLedger.Settled settled = runtime.spend().settle(auctionId, impId, auctionEpochSeconds, campaign,
+        SpendLedger.Settled settled = spend.settle(auctionId, impId, auctionEpochSeconds, campaign,
                 chargeMicros, now);
         SpendLedger.Charge charge = settled.outcome();
         if (charge == SpendLedger.Charge.CHARGED) {
             long userHash = parseUserHash(QueryParams.first(params, "u"));
-            ErasureRegistry.Refusal refusal = runtime.erasures().refusal(userHash, auctionEpochSeconds);
+            ErasureRegistry.Refusal refusal = erasures.refusal(userHash, auctionEpochSeconds);
             if (refusal != null) {
                 // the advertiser owes the impression all the same; nothing about the user comes back
-                runtime.metrics().noticeUserRefused(kind, refusal.label());
+                metrics.noticeUserRefused(kind, refusal.label());
                 userHash = 0;
             }
             if (userHash != 0) {
-                runtime.frequency().record(userHash, campaign, now);
+                frequency.record(userHash, campaign, now);
             }
-            runtime.tracking().impression(campaign, userHash, now);
+            tracking.impression(campaign, userHash, now);
             if (sellerId != null) {
-                runtime.sellerStats().charged(sellerId, chargeMicros, payoutMicros(chargeMicros), now);
+                sellerStats.charged(sellerId, chargeMicros, payoutMicros(chargeMicros), now);
             }
         }
         String outcome = charge.name().toLowerCase(java.util.Locale.ROOT);
-        runtime.metrics().notice(kind, outcome);
+        metrics.notice(kind, outcome);
         log(type, requestId, impId, campaign, creativeId, sellerId, now, outcome, settled.chargedMicros(), null);
         return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
     }
@@ -123,7 +153,7 @@ final class NoticeEndpoint {
     private FullHttpResponse refuse(ChannelHandlerContext ctx, String kind, EventType type, String requestId,
                                     String impId, Campaign campaign, String creativeId, String sellerId,
                                     long nowEpochSeconds, String outcome, String message) {
-        runtime.metrics().notice(kind, outcome);
+        metrics.notice(kind, outcome);
         log(type, requestId, impId, campaign, creativeId, sellerId, nowEpochSeconds, outcome, 0, null);
         return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, message, null);
     }
@@ -134,7 +164,7 @@ final class NoticeEndpoint {
      */
     private void log(EventType type, String requestId, String impId, Campaign campaign, String creativeId,
                      String sellerId, long nowEpochSeconds, String outcome, long chargedMicros, String lossReason) {
-        EventLog log = runtime.events();
+        EventLog log = eventLog;
         EventWriter event = log.begin(type, nowEpochSeconds * 1000L).put("rid", requestId).put("iid", impId)
                 .put("c", campaign.id()).put("cr", creativeId).put("s", sellerId).put("outcome", outcome)
                 .put("charged_micros", chargedMicros);
@@ -169,7 +199,7 @@ final class NoticeEndpoint {
         if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
             return NOT_A_PRICE;
         }
-        long clearingMicros = runtime.currencies().toMicros(value, bidCurrency);
+        long clearingMicros = currencies.toMicros(value, bidCurrency);
         if (clearingMicros < 0) {
             return capMicros / 1000L;
         }

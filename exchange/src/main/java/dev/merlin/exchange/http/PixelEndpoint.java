@@ -1,12 +1,19 @@
 package dev.merlin.exchange.http;
 
-import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.config.PrivacyConfig;
+import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.ConsentGate;
 import dev.merlin.exchange.privacy.ConsentSignals;
+import dev.merlin.exchange.privacy.IdentityKeys;
+import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.privacy.PrivacyDecision;
+import dev.merlin.exchange.privacy.UidCookies;
+import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.tracking.Attribution;
 import dev.merlin.exchange.tracking.TrackingService;
 import io.netty.buffer.ByteBuf;
@@ -22,6 +29,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * {@code GET /px}: the advertiser's tracking pixel. Always answers a 1×1 transparent GIF that no cache keeps — even
@@ -35,7 +43,7 @@ import java.util.Map;
  * conversion), {@code did}, {@code country} (alpha-3, for the regional rollout) and the consent signals
  * {@code gdpr}, {@code gdpr_consent}, {@code us_privacy}, {@code gpp}, {@code gpp_sid}, {@code coppa}.
  */
-final class PixelEndpoint {
+public final class PixelEndpoint {
 
     /** The browser's Global Privacy Control signal (https://globalprivacycontrol.org): {@code Sec-GPC: 1}. */
     private static final String SEC_GPC = "Sec-GPC";
@@ -51,11 +59,34 @@ final class PixelEndpoint {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PixelEndpoint.class);
 
-    private final ExchangeRuntime runtime;
+    private final TrackingService tracking;
+    private final Currencies currencies;
+    private final ConsentGate consent;
+    private final OptOutRegistry optOuts;
+    private final UidCookies uidCookies;
+    private final UserHash userHash;
+    private final EventLog eventLog;
+    private final TrackingConfig trackingConfig;
+    private final PrivacyConfig privacyConfig;
+    private final ExchangeMetrics metrics;
+    private final LongSupplier epochSecondsClock;
     private final java.util.Set<Class<?>> loggedFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    PixelEndpoint(ExchangeRuntime runtime) {
-        this.runtime = runtime;
+    /** The pixel, with what a hit reads and records. */
+    public PixelEndpoint(TrackingService tracking, Currencies currencies, ConsentGate consent, OptOutRegistry optOuts,
+                         IdentityKeys identity, EventLog eventLog, TrackingConfig trackingConfig,
+                         PrivacyConfig privacyConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
+        this.tracking = tracking;
+        this.currencies = currencies;
+        this.consent = consent;
+        this.optOuts = optOuts;
+        this.uidCookies = identity.uidCookies();
+        this.userHash = identity.userHash();
+        this.eventLog = eventLog;
+        this.trackingConfig = trackingConfig;
+        this.privacyConfig = privacyConfig;
+        this.metrics = metrics;
+        this.epochSecondsClock = epochSecondsClock;
     }
 
     /** The GIF bytes, for tests. */
@@ -65,7 +96,7 @@ final class PixelEndpoint {
 
     /** {@code HEAD /px}: the GIF's headers and nothing recorded (link checkers and prefetchers send HEAD). */
     FullHttpResponse head() {
-        runtime.metrics().activity("pixel", "head");
+        metrics.activity("pixel", "head");
         return gifResponse();
     }
 
@@ -74,7 +105,7 @@ final class PixelEndpoint {
      * GET): the GIF all the same, nothing recorded, counted as activity {@code pixel} with the reason as outcome.
      */
     FullHttpResponse refused(String reason) {
-        runtime.metrics().activity("pixel", reason);
+        metrics.activity("pixel", reason);
         return gifResponse();
     }
 
@@ -103,14 +134,14 @@ final class PixelEndpoint {
                 LOG.warn("pixel hit not recorded (logged once per cause): {}", e.toString());
             }
         }
-        runtime.metrics().activity("pixel", outcome);
+        metrics.activity("pixel", outcome);
         return response;
     }
 
     private String record(FullHttpRequest request, FullHttpResponse response) {
         Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
         String pixelId = QueryParams.first(params, "pid");
-        String advertiser = runtime.tracking().pixelAdvertiser(pixelId);
+        String advertiser = tracking.pixelAdvertiser(pixelId);
         if (advertiser == null) {
             return pixelId == null ? "missing_pixel_id" : "unknown_pixel";
         }
@@ -127,10 +158,10 @@ final class PixelEndpoint {
             }
         }
         String currency = QueryParams.first(params, "cur");
-        if (currency != null && !runtime.currencies().isKnown(currency)) {
+        if (currency != null && !currencies.isKnown(currency)) {
             return "unknown_currency";
         }
-        if (isAboveMaxConversionValue(runtime, value, currency)) {
+        if (isAboveMaxConversionValue(trackingConfig, currencies, value, currency)) {
             return "value_too_large";
         }
         if (isTooLong(params)) {
@@ -140,7 +171,7 @@ final class PixelEndpoint {
         ConsentSignals signals = ConsentSignals.fromParams(name -> QueryParams.first(params, name))
                 .withOptedOut(Cookies.isOptedOut(request))
                 .withCountry(country == null ? null : country.toUpperCase(Locale.ROOT));
-        PrivacyDecision decision = runtime.consent().decide(signals);
+        PrivacyDecision decision = consent.decide(signals);
         if (!decision.mayUsePersonalData()) {
             return "refused_" + decision.reason().label();
         }
@@ -158,33 +189,33 @@ final class PixelEndpoint {
             return "refused_sentinel_device_id";
         }
         // a uid Merlin did not issue (unsigned, forged, an IFA) is none: the browser gets a fresh one
-        String cookieUid = Cookies.uid(request, runtime.uidCookies());
+        String cookieUid = Cookies.uid(request, uidCookies);
         String rawCookie = Cookies.get(request, Cookies.UID);
         // the browser is one person whichever key the hit names: either key opted out refuses both (an unsigned
         // cookie, as browsers kept them before uids were signed, can still only refuse, never name a user)
-        if (runtime.optOuts().contains(userKey) || runtime.optOuts().contains(cookieUid)
-                || rawCookie != null && Cookies.isUsableKey(rawCookie) && runtime.optOuts().contains(rawCookie)) {
+        if (optOuts.contains(userKey) || optOuts.contains(cookieUid)
+                || rawCookie != null && Cookies.isUsableKey(rawCookie) && optOuts.contains(rawCookie)) {
             return "refused_" + dev.merlin.exchange.privacy.RefusalReason.USER_OPT_OUT.label();
         }
         if (userKey == null) {
             userKey = cookieUid;
             if (userKey == null) {
-                userKey = runtime.uidCookies().issue();
+                userKey = uidCookies.issue();
             }
             // (re)set on every allowed hit: keeps the long-lived cookie alive while the user is active
             response.headers().add(HttpHeaderNames.SET_COOKIE,
-                    Cookies.setCookie(Cookies.UID, userKey, runtime.config().privacy().uidCookieDays()));
+                    Cookies.setCookie(Cookies.UID, userKey, privacyConfig.uidCookieDays()));
         }
-        long now = runtime.nowEpochSeconds();
-        TrackingService.Recorded recorded = runtime.tracking().record(pixelId, advertiser, userKey, event,
+        long now = epochSecondsClock.getAsLong();
+        TrackingService.Recorded recorded = tracking.record(pixelId, advertiser, userKey, event,
                 QueryParams.first(params, "cat"), value, currency, QueryParams.first(params, "oid"), now, now);
-        EventLog log = runtime.events();
+        EventLog log = eventLog;
         boolean logged = log.commit(log.begin(EventType.PIXEL, now * 1000L).put("pid", pixelId).put("ev", event)
-                .put("u", Long.toHexString(runtime.userHash().hash(userKey)))
+                .put("u", Long.toHexString(userHash.hash(userKey)))
                 .put("cat", QueryParams.first(params, "cat"))
                 .put("ids", QueryParams.first(params, "ids")).put("value", rawValue).put("cur", currency)
                 .put("segs", recorded.segmentsJoined().length));
-        boolean conversionLogged = logConversion(log, recorded.conversion(), advertiser, runtime.currencies(), value,
+        boolean conversionLogged = logConversion(log, recorded.conversion(), advertiser, currencies, value,
                 currency, now);
         // the GIF is answered either way; a hit the event log refused (full, or stopping) is counted as such
         return logged && conversionLogged ? "recorded" : "recorded_not_logged";
@@ -194,9 +225,10 @@ final class PixelEndpoint {
      * Whether {@code value} in {@code currency} (null: the exchange's) is more than {@code tracking.maxConversionValue}
      * in the exchange currency: one hit must not be able to make a campaign's conversion value anything it likes.
      */
-    static boolean isAboveMaxConversionValue(ExchangeRuntime runtime, double value, String currency) {
-        double max = runtime.config().tracking().maxConversionValue();
-        return value > 0 && runtime.currencies().toMicros(value, currency) > Math.round(max * 1_000_000d);
+    static boolean isAboveMaxConversionValue(TrackingConfig trackingConfig, Currencies currencies, double value,
+                                             String currency) {
+        double max = trackingConfig.maxConversionValue();
+        return value > 0 && currencies.toMicros(value, currency) > Math.round(max * 1_000_000d);
     }
 
     /**

@@ -1,11 +1,20 @@
 package dev.merlin.exchange.http;
 
+import dev.merlin.config.PrivacyConfig;
 import dev.merlin.config.SegmentDefinition;
-import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
-import dev.merlin.exchange.segments.SegmentEntry;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.IdentityKeys;
+import dev.merlin.exchange.privacy.OptOutRegistry;
+import dev.merlin.exchange.privacy.UidCookies;
+import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.secrets.Secrets;
+import dev.merlin.exchange.segments.SegmentEntry;
+import dev.merlin.exchange.segments.SegmentStore;
+import dev.merlin.exchange.tracking.TrackingService;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -16,6 +25,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The user's side: {@code GET /optout} (sets the opt-out cookie, erases what is held for the browser's uid);
@@ -30,22 +40,46 @@ import java.util.Map;
  * does not cover the user (another browser's uid, a report token, an event source asking for a Merlin uid) is
  * {@code 403}.
  */
-final class PrivacyEndpoints {
+public final class PrivacyEndpoints {
 
     static final String USERS_PREFIX = "/privacy/users/";
 
-    private final ExchangeRuntime runtime;
+    private final SegmentStore segmentStore;
+    private final TrackingService tracking;
+    private final OptOutRegistry optOuts;
+    private final ErasureRegistry erasures;
+    private final UidCookies uidCookies;
+    private final UserHash userHash;
+    private final EventLog eventLog;
+    private final TrackingConfig trackingConfig;
+    private final PrivacyConfig privacyConfig;
+    private final ExchangeMetrics metrics;
+    private final LongSupplier epochSecondsClock;
     private final Map<Integer, SegmentDefinition> segments = new HashMap<>();
 
-    PrivacyEndpoints(ExchangeRuntime runtime) {
-        this.runtime = runtime;
-        for (SegmentDefinition segment : runtime.config().segments()) {
+    /** The opt-out and privacy-request endpoints, with the segment names they describe and the stores they erase. */
+    public PrivacyEndpoints(List<SegmentDefinition> segmentDefinitions, SegmentStore segmentStore,
+                            TrackingService tracking, OptOutRegistry optOuts, ErasureRegistry erasures,
+                            IdentityKeys identity, EventLog eventLog, TrackingConfig trackingConfig,
+                            PrivacyConfig privacyConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
+        this.segmentStore = segmentStore;
+        this.tracking = tracking;
+        this.optOuts = optOuts;
+        this.erasures = erasures;
+        this.uidCookies = identity.uidCookies();
+        this.userHash = identity.userHash();
+        this.eventLog = eventLog;
+        this.trackingConfig = trackingConfig;
+        this.privacyConfig = privacyConfig;
+        this.metrics = metrics;
+        this.epochSecondsClock = epochSecondsClock;
+        for (SegmentDefinition segment : segmentDefinitions) {
             segments.put(segment.id(), segment);
         }
     }
 
     FullHttpResponse optOut(ChannelHandlerContext ctx, FullHttpRequest request) {
-        String uid = Cookies.uid(request, runtime.uidCookies());
+        String uid = Cookies.uid(request, uidCookies);
         Erasure erasure = uid == null ? null : erase(uid, "optout");
         if (erasure != null && !erasure.logged()) {
             return notLogged(ctx);
@@ -57,22 +91,22 @@ final class PrivacyEndpoints {
                         + "\n", "text/plain; charset=utf-8");
         response.headers()
                 .add(HttpHeaderNames.SET_COOKIE, Cookies.setCookie(Cookies.OPT_OUT, "1",
-                        runtime.config().privacy().optOutCookieDays()))
+                        privacyConfig.optOutCookieDays()))
                 .add(HttpHeaderNames.SET_COOKIE, Cookies.setCookie(Cookies.UID, "", 0))
                 .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        runtime.metrics().activity("optout", erased ? "erased" : "nothing_held");
+        metrics.activity("optout", erased ? "erased" : "nothing_held");
         return response;
     }
 
     FullHttpResponse user(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
         String uid = path.substring(USERS_PREFIX.length());
         if (uid.isEmpty() || uid.indexOf('/') >= 0 || uid.length() > 128) {
-            runtime.metrics().httpError(404, "privacy_user_path");
+            metrics.httpError(404, "privacy_user_path");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "no such user path", null);
         }
         Access access = access(request, uid);
         if (access == Access.NO_CREDENTIAL) {
-            runtime.metrics().httpError(401, "privacy_user");
+            metrics.httpError(401, "privacy_user");
             FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
                     "no credential: send the uid cookie Merlin set in this browser, or Authorization: Bearer with"
                             + " the admin token or the API key of the app asking on the user's behalf", null);
@@ -80,7 +114,7 @@ final class PrivacyEndpoints {
             return response;
         }
         if (access == Access.REFUSED) {
-            runtime.metrics().httpError(403, "privacy_user");
+            metrics.httpError(403, "privacy_user");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
                     "this credential does not cover this user: only the browser holding this uid cookie, the app"
                             + " acting for its own (non-cookie) user with its API key, or the admin token may see or"
@@ -94,8 +128,8 @@ final class PrivacyEndpoints {
             return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK,
                     "{\"uid\":" + quoted(uid) + ",\"erased\":" + erasure.held() + "}");
         }
-        long now = runtime.nowEpochSeconds();
-        List<SegmentEntry> held = runtime.segments().describe(uid, now);
+        long now = epochSecondsClock.getAsLong();
+        List<SegmentEntry> held = segmentStore.describe(uid, now);
         StringBuilder sb = new StringBuilder("{\"uid\":").append(quoted(uid)).append(",\"segments\":[");
         for (int i = 0; i < held.size(); i++) {
             SegmentEntry entry = held.get(i);
@@ -124,7 +158,7 @@ final class PrivacyEndpoints {
      * idempotent, rather than believe the user is out of the exports.
      */
     private FullHttpResponse notLogged(ChannelHandlerContext ctx) {
-        runtime.metrics().httpError(503, "erasure_not_logged");
+        metrics.httpError(503, "erasure_not_logged");
         FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "the data was erased, but the erasure could not be written to the event log, which exports rely on to"
                         + " leave the user out; repeat the request", null);
@@ -137,16 +171,16 @@ final class PrivacyEndpoints {
     }
 
     private Erasure erase(String uid, String why) {
-        long now = runtime.nowEpochSeconds();
-        long userHash = runtime.userHash().hash(uid);
+        long now = epochSecondsClock.getAsLong();
+        long userHash = this.userHash.hash(uid);
         if ("optout".equals(why)) {
-            runtime.optOuts().add(uid, now);
-            runtime.erasures().optedOut(userHash, now);
+            optOuts.add(uid, now);
+            erasures.optedOut(userHash, now);
         } else {
-            runtime.erasures().erased(userHash, now);
+            erasures.erased(userHash, now);
         }
-        boolean held = runtime.tracking().erase(uid);
-        EventLog log = runtime.events();
+        boolean held = tracking.erase(uid);
+        EventLog log = eventLog;
         boolean logged = log.commit(log.begin("optout".equals(why) ? EventType.OPT_OUT : EventType.ERASURE,
                 now * 1000L).put("u", Long.toHexString(userHash)).put("why", why));
         return new Erasure(held, logged);
@@ -156,17 +190,17 @@ final class PrivacyEndpoints {
     private enum Access { ALLOWED, REFUSED, NO_CREDENTIAL }
 
     private Access access(FullHttpRequest request, String uid) {
-        String cookieUid = Cookies.uid(request, runtime.uidCookies());
+        String cookieUid = Cookies.uid(request, uidCookies);
         if (Secrets.matches(cookieUid, uid)) {
             return Access.ALLOWED;
         }
         String token = ReportsEndpoint.bearerToken(request);
-        String admin = runtime.config().tracking().adminToken();
+        String admin = trackingConfig.adminToken();
         if (Secrets.matches(admin, token)) {
             return Access.ALLOWED;
         }
         // an app acts for the users it names in /events: IFAs and app-scoped ids, never a browser's Merlin uid
-        if (runtime.tracking().sourceForKey(token) != null && !runtime.uidCookies().isIssued(uid)) {
+        if (tracking.sourceForKey(token) != null && !uidCookies.isIssued(uid)) {
             return Access.ALLOWED;
         }
         boolean hasCredential = cookieUid != null || request.headers().contains(HttpHeaderNames.AUTHORIZATION);

@@ -1,11 +1,16 @@
 package dev.merlin.exchange.http;
 
 import dev.merlin.config.AdvertiserConfig;
-import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.config.SellerConfig;
+import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.Currencies;
+import dev.merlin.exchange.auction.SpendLedger;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.secrets.Secrets;
 import dev.merlin.exchange.sellers.SellerStats;
+import dev.merlin.exchange.sellers.Sellers;
 import dev.merlin.exchange.tracking.CampaignStats;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -22,6 +27,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * {@code GET /reports/campaigns?from=YYYY-MM-DD&to=YYYY-MM-DD}: impressions, clicks, CTR, conversions, conversion
@@ -30,7 +36,7 @@ import java.util.Map;
  * token protects it: the admin token sees every advertiser, an advertiser's report token only its own campaigns.
  * {@code active=1} leaves out the rows with nothing in them (no impression, click, conversion, value or spend).
  */
-final class ReportsEndpoint {
+public final class ReportsEndpoint {
 
     static final String SELLERS_PATH = "/reports/sellers";
     private static final int MAX_DAYS = 366;
@@ -38,10 +44,29 @@ final class ReportsEndpoint {
     private static final LocalDate FIRST_DAY = LocalDate.of(2000, 1, 1);
     private static final LocalDate LAST_DAY = LocalDate.of(9999, 12, 31);
 
-    private final ExchangeRuntime runtime;
+    private final CampaignCatalog catalog;
+    private final Currencies currencies;
+    private final SpendLedger spend;
+    private final CampaignStats campaignStats;
+    private final SellerStats sellerStats;
+    private final Sellers sellers;
+    private final TrackingConfig trackingConfig;
+    private final ExchangeMetrics metrics;
+    private final LongSupplier epochSecondsClock;
 
-    ReportsEndpoint(ExchangeRuntime runtime) {
-        this.runtime = runtime;
+    /** The campaign and seller reports, with the stores they read. */
+    public ReportsEndpoint(CampaignCatalog catalog, Currencies currencies, SpendLedger spend,
+                           CampaignStats campaignStats, SellerStats sellerStats, Sellers sellers,
+                           TrackingConfig trackingConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
+        this.catalog = catalog;
+        this.currencies = currencies;
+        this.spend = spend;
+        this.campaignStats = campaignStats;
+        this.sellerStats = sellerStats;
+        this.sellers = sellers;
+        this.trackingConfig = trackingConfig;
+        this.metrics = metrics;
+        this.epochSecondsClock = epochSecondsClock;
     }
 
     /** One campaign on one day. */
@@ -60,16 +85,16 @@ final class ReportsEndpoint {
             return sellers(ctx, request);
         }
         String token = bearerToken(request);
-        String admin = runtime.config().tracking().adminToken();
+        String admin = trackingConfig.adminToken();
         boolean isAdmin = Secrets.matches(admin, token);
         List<AdvertiserConfig> visible = new ArrayList<>();
-        for (AdvertiserConfig advertiser : runtime.catalog().advertisers()) {
+        for (AdvertiserConfig advertiser : catalog.advertisers()) {
             if (isAdmin || Secrets.matches(advertiser.reportToken(), token)) {
                 visible.add(advertiser);
             }
         }
         if (visible.isEmpty()) {
-            runtime.metrics().httpError(401, "report_token");
+            metrics.httpError(401, "report_token");
             FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
                     "reports need Authorization: Bearer <token> with the admin or an advertiser report token", null);
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
@@ -94,7 +119,7 @@ final class ReportsEndpoint {
             case "1", "true" -> isActiveOnly = true;
             case "", "0", "false" -> isActiveOnly = false;
             default -> {
-                runtime.metrics().httpError(400, "report_active");
+                metrics.httpError(400, "report_active");
                 return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
                         "active must be 1, true, 0 or false, was " + active, null);
             }
@@ -123,7 +148,7 @@ final class ReportsEndpoint {
 
     /** {@code from} and {@code to} from the query; by default the 7 days to today. */
     private DateRange range(Map<String, List<String>> params) throws BadDates {
-        LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(runtime.nowEpochSeconds(), 86_400L));
+        LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(epochSecondsClock.getAsLong(), 86_400L));
         LocalDate from;
         LocalDate to;
         try {
@@ -154,9 +179,9 @@ final class ReportsEndpoint {
      */
     private FullHttpResponse sellers(ChannelHandlerContext ctx, FullHttpRequest request) {
         String token = bearerToken(request);
-        String admin = runtime.config().tracking().adminToken();
+        String admin = trackingConfig.adminToken();
         if (!Secrets.matches(admin, token)) {
-            runtime.metrics().httpError(401, "report_token");
+            metrics.httpError(401, "report_token");
             FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
                     "the sellers report needs Authorization: Bearer <admin token>", null);
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
@@ -171,9 +196,9 @@ final class ReportsEndpoint {
         }
         String only = params.containsKey("seller") ? params.get("seller").get(0) : null;
         List<SellerRow> rows = new ArrayList<>();
-        SellerStats stats = runtime.sellerStats();
+        SellerStats stats = sellerStats;
         for (LocalDate day = range.from(); !day.isAfter(range.to()); day = day.plusDays(1)) {
-            for (SellerConfig seller : runtime.sellers().all()) {
+            for (SellerConfig seller : sellers.all()) {
                 if (only != null && !only.isEmpty() && !only.equals(seller.id())) {
                     continue;
                 }
@@ -182,7 +207,7 @@ final class ReportsEndpoint {
                         stats.get(seller.id(), SellerStats.Metric.PAYOUT_MICROS, day)));
             }
         }
-        String currency = runtime.currencies().exchangeCurrency();
+        String currency = currencies.exchangeCurrency();
         StringBuilder sb = new StringBuilder(256 + rows.size() * 128);
         if (request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/csv")) {
             sb.append("day,seller,impressions,gross,payout,currency\n");
@@ -206,28 +231,28 @@ final class ReportsEndpoint {
     }
 
     private FullHttpResponse badDates(ChannelHandlerContext ctx, String message) {
-        runtime.metrics().httpError(400, "report_dates");
+        metrics.httpError(400, "report_dates");
         return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, message, null);
     }
 
     List<Row> rows(List<AdvertiserConfig> advertisers, String only, LocalDate from, LocalDate to) {
         List<Row> rows = new ArrayList<>();
-        CampaignStats stats = runtime.stats();
-        Map<String, Map<Long, Long>> committed = runtime.spend().recordedCommitmentsByDay();
+        CampaignStats stats = campaignStats;
+        Map<String, Map<Long, Long>> committed = spend.recordedCommitmentsByDay();
         for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
             for (AdvertiserConfig advertiser : advertisers) {
                 if (only != null && !only.equals(advertiser.id())) {
                     continue;
                 }
                 for (var config : advertiser.campaigns()) {
-                    Campaign campaign = runtime.catalog().byId(config.id());
+                    Campaign campaign = catalog.byId(config.id());
                     String id = campaign.id();
                     rows.add(new Row(day, advertiser.id(), id,
                             stats.get(id, CampaignStats.Metric.IMPRESSIONS, day),
                             stats.get(id, CampaignStats.Metric.CLICKS, day),
                             stats.get(id, CampaignStats.Metric.CONVERSIONS, day),
                             stats.get(id, CampaignStats.Metric.CONVERSION_VALUE_MICROS, day),
-                            runtime.spend().spentOnDayMicros(campaign, day),
+                            spend.spentOnDayMicros(campaign, day),
                             committed.getOrDefault(id, Map.of()).getOrDefault(day.toEpochDay(), 0L)));
                 }
             }
@@ -238,7 +263,7 @@ final class ReportsEndpoint {
     private String json(List<Row> rows, LocalDate from, LocalDate to) {
         StringBuilder sb = new StringBuilder(256 + rows.size() * 256);
         sb.append("{\"from\":\"").append(from).append("\",\"to\":\"").append(to).append("\",\"currency\":\"")
-                .append(runtime.currencies().exchangeCurrency()).append("\",\"rows\":[");
+                .append(currencies.exchangeCurrency()).append("\",\"rows\":[");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             if (i > 0) {
@@ -266,7 +291,7 @@ final class ReportsEndpoint {
         StringBuilder sb = new StringBuilder(128 + rows.size() * 128);
         sb.append("day,advertiser,campaign,impressions,clicks,ctr,conversions,conversion_value,spend,cpa,roas,")
                 .append("currency,committed\n");
-        String currency = runtime.currencies().exchangeCurrency();
+        String currency = currencies.exchangeCurrency();
         for (Row r : rows) {
             sb.append(r.day).append(',').append(r.advertiser).append(',').append(r.campaign).append(',')
                     .append(r.impressions).append(',').append(r.clicks).append(',')

@@ -45,6 +45,11 @@ public final class ExchangeMetrics {
                     + " the kernel are over server.maxUnwrittenBytes)")
             .labelNames("reason")
             .register(registry);
+    private final Counter maintenanceFailures = Counter.builder()
+            .name("merlin_maintenance_failures_total")
+            .help("Maintenance tasks (store purges) that failed, by task; each runs again at its next period")
+            .labelNames("task")
+            .register(registry);
     private final Counter outOfMemory = Counter.builder()
             .name("merlin_out_of_memory_total")
             .help("Out-of-memory errors seen on connections, by kind (direct: Netty's buffers; heap)")
@@ -273,6 +278,16 @@ public final class ExchangeMetrics {
     /** Requests shed so far for {@code reason}. */
     public long requestsShed(String reason) {
         return (long) requestsShed.labelValues(reason).get();
+    }
+
+    /** A maintenance task ({@code task}: a purge's name) failed. */
+    public void maintenanceFailure(String task) {
+        maintenanceFailures.labelValues(task).inc();
+    }
+
+    /** Failures of maintenance task {@code task} so far. */
+    public long maintenanceFailures(String task) {
+        return (long) maintenanceFailures.labelValues(task).get();
     }
 
     /** An out-of-memory error seen on a connection, by kind: {@code direct} (Netty's buffers) or {@code heap}. */

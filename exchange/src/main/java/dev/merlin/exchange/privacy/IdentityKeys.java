@@ -1,7 +1,6 @@
 package dev.merlin.exchange.privacy;
 
 import dev.merlin.config.MerlinConfig;
-import dev.merlin.exchange.auction.UserHash;
 import dev.merlin.exchange.store.SecretFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

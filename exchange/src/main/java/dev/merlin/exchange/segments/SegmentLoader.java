@@ -1,6 +1,6 @@
 package dev.merlin.exchange.segments;
 
-import dev.merlin.exchange.auction.UserHash;
+import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.OptOutRegistry;

@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * for one user never lose an update.
  *
  * <p><b>Restart and {@code kill -9}.</b> The map lives in a memory-mapped file, so every completed write
- * is in the OS page cache the moment it returns and survives the process. Chronicle Map 2026.1 no longer
- * has {@code createOrRecoverPersistedTo} (deprecated in 3.25ea6, since removed: recovery is unsafe as the
- * normal way to open). {@link ChronicleMapFiles} opens it the way every Merlin store opens: a marker file
+ * is in the OS page cache the moment it returns and survives the process. Chronicle Map 2026.1 has no
+ * {@code createOrRecoverPersistedTo} (recovery is unsafe as the normal way to open). {@link ChronicleMapFiles}
+ * opens it the way every Merlin store opens: a marker file
  * {@code segments.cm3.open}, held with an OS file lock, exists exactly while a process has the store open,
  * and a marker left behind by a process that died means {@code recoverPersistedTo}.
  *

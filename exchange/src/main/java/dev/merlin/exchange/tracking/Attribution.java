@@ -26,15 +26,14 @@ import net.openhft.chronicle.values.Values;
  * </pre>
  * A touch is credited only to a campaign of the converting advertiser whose id hashes the same: after a restart
  * with advertisers or campaigns reordered, added or removed, a touch never becomes another advertiser's
- * conversion. ({@code touches.cm3}, the earlier format keyed by positions, is no longer read: the touches in it
- * are dropped.)
+ * conversion.
  *
  * <p>Every order id (when the advertiser sends one) is remembered the first time it is seen, credited or not, so
  * that the same order re-fired later is never credited, whatever touch happened in between.
  */
 public final class Attribution implements AutoCloseable {
 
-    static final String TOUCH_FILE = "touches-v2.cm3";
+    static final String TOUCH_FILE = "last-touches.cm3";
     static final String CONVERSION_FILE = "conversions.cm3";
     private static final int CLICK = 0;
     private static final int VIEW = 1;

@@ -22,8 +22,7 @@ import java.util.Map;
  *
  * <p>A rule keeps each user's latest {@code minCount} event times ({@code rule-times.cm3}); a rule wanting more than
  * {@link RecentTimes#MAX_TIMES} events counts them instead in a window opened by the first and lasting
- * {@code windowSeconds} ({@code rule-counters.cm3}, in event time too). Counts in {@code rule-counters.cm3} from
- * before rule times existed are not carried over to {@code rule-times.cm3}.
+ * {@code windowSeconds} ({@code rule-counters.cm3}, in event time too).
  */
 public final class SegmentRules implements AutoCloseable {
 

@@ -6,7 +6,7 @@ import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.FrequencyStore;
-import dev.merlin.exchange.auction.UserHash;
+import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.secrets.Secrets;
 import dev.merlin.exchange.segments.SegmentStore;
 import java.util.HashMap;

@@ -57,7 +57,7 @@ class AnswerBoundsTest {
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics, () -> NOW);
         channel = new EmbeddedChannel();
-        new HttpPipeline(runtime).configure(channel.pipeline());
+        runtime.newPipeline().configure(channel.pipeline());
     }
 
     @AfterEach
@@ -101,13 +101,13 @@ class AnswerBoundsTest {
         String id = "r".repeat(128);
         String small = auction(request(id, 2, "i", null));
         assertTrue(small.startsWith("HTTP/1.1 200"), small);
-        assertEquals(2, runtime.spend().openCommitments());
+        assertEquals(2, runtime.stores().spend().openCommitments());
 
         // 64 bids of about 1.5 KB each: far over 16 KiB
         String big = auction(request(id, 64, "i", null));
         assertTrue(big.startsWith("HTTP/1.1 204"), big.substring(0, Math.min(200, big.length())));
         assertEquals(1, metrics.noBids("response_too_large"));
-        assertEquals(2, runtime.spend().openCommitments(), "the refused answer's commitments were released");
+        assertEquals(2, runtime.stores().spend().openCommitments(), "the refused answer's commitments were released");
         assertTrue(channel.isOpen());
     }
 
@@ -118,7 +118,7 @@ class AnswerBoundsTest {
         String answer = auction(request("r".repeat(128), 1, "1", null));
         assertTrue(answer.startsWith("HTTP/1.1 204"), answer);
         assertEquals(1, metrics.noBids("markup_too_long"));
-        assertEquals(0, runtime.spend().openCommitments());
+        assertEquals(0, runtime.stores().spend().openCommitments());
         assertTrue(auction(request("r".repeat(16), 1, "1", null)).startsWith("HTTP/1.1 200"),
                 "a shorter id fits");
     }

@@ -80,7 +80,7 @@ class BudgetCommitmentTest {
                 .withStores(StoresConfig.small(10_000L)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
         channel = new EmbeddedChannel();
-        new HttpPipeline(runtime).configure(channel.pipeline());
+        runtime.newPipeline().configure(channel.pipeline());
     }
 
     @AfterEach
@@ -139,7 +139,7 @@ class BudgetCommitmentTest {
     }
 
     private SpendLedger.Totals totals() {
-        return runtime.spend().totals(c0());
+        return runtime.stores().spend().totals(c0());
     }
 
     private static String filled(String url, String price) {
@@ -171,7 +171,7 @@ class BudgetCommitmentTest {
         // 0.5 USD a day at 1,176 micros an imp: 425 imps
         assertEquals(500_000 / PER_IMP_MICROS, bids.size());
         assertEquals(bids.size() * PER_IMP_MICROS, totals().committedTodayMicros());
-        assertEquals(bids.size(), runtime.spend().openCommitments());
+        assertEquals(bids.size(), runtime.stores().spend().openCommitments());
 
         Random random = new Random(9);
         List<String> notices = new ArrayList<>();
@@ -193,10 +193,10 @@ class BudgetCommitmentTest {
         }
         SpendLedger.Totals after = totals();
         assertEquals(0, after.committedTotalMicros(), "every commitment charged or released");
-        assertEquals(0, runtime.spend().openCommitments());
+        assertEquals(0, runtime.stores().spend().openCommitments());
         assertTrue(after.spentTotalMicros() > 0 && after.spentTotalMicros() <= 500_000, after.toString());
-        assertEquals(after.spentTotalMicros(), runtime.spend().spentOnDayMicros(c0(), java.time.LocalDate.of(2026,
-                6, 15)));
+        assertEquals(after.spentTotalMicros(), runtime.stores().spend().spentOnDayMicros(c0(),
+                java.time.LocalDate.of(2026, 6, 15)));
     }
 
     /** The review's case: 0.005 USD a day won 20 auctions before a bill came back, then was charged 4.8 times that. */
@@ -251,12 +251,12 @@ class BudgetCommitmentTest {
         auction("r1");
         assertEquals(PER_IMP_MICROS, totals().committedTotalMicros());
         clock.set(NOW + 86_400);
-        runtime.purgeExpiredCharges();
+        runtime.stores().purgeExpiredCharges();
         assertEquals(PER_IMP_MICROS, totals().committedTotalMicros(), "the last second of the window");
         clock.set(NOW + 86_401);
-        runtime.purgeExpiredCharges();
+        runtime.stores().purgeExpiredCharges();
         assertEquals(0, totals().committedTotalMicros());
-        assertEquals(0, runtime.spend().openCommitments());
+        assertEquals(0, runtime.stores().spend().openCommitments());
     }
 
     @Test
@@ -268,7 +268,7 @@ class BudgetCommitmentTest {
         reopen("0.003", "1");
         assertEquals(2 * PER_IMP_MICROS, totals().committedTodayMicros(), "recovered from committed.cm3");
         assertEquals(2 * PER_IMP_MICROS, totals().committedTotalMicros());
-        assertEquals(2 * PER_IMP_MICROS, runtime.spend().recordedCommitmentsMicros(c0()));
+        assertEquals(2 * PER_IMP_MICROS, runtime.stores().spend().recordedCommitmentsMicros(c0()));
         assertEquals(null, auction("r3"), "3,000 micros still hold two imps: no third");
         assertTrue(get(filled(first.get("burl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
         assertTrue(get(filled(second.get("lurl").asText(), "1.00")).startsWith("HTTP/1.1 204"));

@@ -66,7 +66,7 @@ class EventsBatchFuzzTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            pipeline = new HttpPipeline(runtime);
+            pipeline = runtime.newPipeline();
         }
         return pipeline;
     }

@@ -57,7 +57,7 @@ class ExchangeHandlerTest {
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);
         channel = new EmbeddedChannel();
-        new HttpPipeline(runtime).configure(channel.pipeline());
+        runtime.newPipeline().configure(channel.pipeline());
     }
 
     @AfterEach
@@ -416,7 +416,7 @@ class ExchangeHandlerTest {
         String erase = "DELETE /privacy/users/" + uid + " HTTP/1.1\r\nHost: x\r\nCookie: uid=" + uid + "\r\n\r\n";
         Response first = send(raw(erase));
         assertEquals(200, first.status, first.body);
-        runtime.events().close(); // as during shutdown: the log takes nothing more
+        runtime.stores().events().close(); // as during shutdown: the log takes nothing more
         Response refused = send(raw(erase));
         assertEquals(503, refused.status, refused.body);
         assertEquals("1", refused.headers.get("retry-after"));

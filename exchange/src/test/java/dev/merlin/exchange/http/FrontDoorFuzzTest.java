@@ -52,7 +52,7 @@ class FrontDoorFuzzTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            pipeline = new HttpPipeline(runtime);
+            pipeline = runtime.newPipeline();
             assertTrue(runtime.slowWork() instanceof ThreadPoolExecutor, "slowWork is no longer a thread pool");
             reports = (ThreadPoolExecutor) runtime.slowWork();
             CountDownLatch parked = new CountDownLatch(1);

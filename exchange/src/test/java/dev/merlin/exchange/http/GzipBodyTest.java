@@ -65,7 +65,7 @@ class GzipBodyTest {
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);
         channel = new EmbeddedChannel();
-        new HttpPipeline(runtime).configure(channel.pipeline());
+        runtime.newPipeline().configure(channel.pipeline());
     }
 
     @AfterEach

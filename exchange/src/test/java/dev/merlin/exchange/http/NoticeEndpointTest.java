@@ -72,7 +72,7 @@ class NoticeEndpointTest {
                 .withSellers(java.util.List.of(DemoSeller.SELLER)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
         channel = new EmbeddedChannel();
-        new HttpPipeline(runtime).configure(channel.pipeline());
+        runtime.newPipeline().configure(channel.pipeline());
     }
 
     @AfterEach
@@ -125,7 +125,7 @@ class NoticeEndpointTest {
 
     private long spent() {
         Campaign c0 = runtime.catalog().byId("c0");
-        return runtime.spend().spentTotalMicros(c0);
+        return runtime.stores().spend().spentTotalMicros(c0);
     }
 
     private long notices(String kind, String outcome) {
@@ -279,7 +279,8 @@ class NoticeEndpointTest {
         int refused = 0;
         for (int key = 0, inARow = 0; inARow < 2_000; key++) {
             assertTrue(key < 1_000_000, "the charge-once map never filled");
-            if (runtime.spend().charge("old-" + key, "1", NOW - 3_600, c0, 0, NOW) == SpendLedger.Charge.CHARGED) {
+            SpendLedger.Charge charge = runtime.stores().spend().charge("old-" + key, "1", NOW - 3_600, c0, 0, NOW);
+            if (charge == SpendLedger.Charge.CHARGED) {
                 filled++;
                 inARow = 0;
             } else {
@@ -290,16 +291,17 @@ class NoticeEndpointTest {
         String burl = filled(bid("r1", "USD").get("burl").asText(), "0.85");
         assertTrue(get(burl).startsWith("HTTP/1.1 204"), "refused, not failed");
         assertEquals(1, notices("bill", "refused_full"));
-        assertEquals(refused + 1, runtime.spend().refusedFull());
+        assertEquals(refused + 1, runtime.stores().spend().refusedFull());
         assertEquals(0, spent());
 
         clock.set(NOW - 3_600 + 86_400 + 600);   // the window and the purge's 10-minute slack
-        assertEquals(0, runtime.purgeExpiredCharges(), "within the window (and its slack) nothing is forgotten");
+        assertEquals(0, runtime.stores().purgeExpiredCharges(),
+                "within the window (and its slack) nothing is forgotten");
         clock.set(NOW + 2 * 86_400);
         // the impressions forgotten, and the commitment of r1's bid (refused, so never settled) released
-        assertEquals(filled + 1, runtime.purgeExpiredCharges());
-        assertEquals(0, runtime.spend().openCommitments());
-        assertEquals(0, runtime.spend().chargedImpressions());
+        assertEquals(filled + 1, runtime.stores().purgeExpiredCharges());
+        assertEquals(0, runtime.stores().spend().openCommitments());
+        assertEquals(0, runtime.stores().spend().chargedImpressions());
         String fresh = filled(bid("r2", "USD").get("burl").asText(), "0.85");
         assertTrue(get(fresh).startsWith("HTTP/1.1 204"));
         assertEquals(1000, spent());
@@ -319,7 +321,10 @@ class NoticeEndpointTest {
 
     @Test
     void theChargeIsBetweenZeroAndTheBidsOwnPriceGrossedUp() {
-        NoticeEndpoint endpoint = new NoticeEndpoint(runtime);
+        NoticeEndpoint endpoint = new NoticeEndpoint(runtime.catalog(), runtime.noticeUrls(), runtime.currencies(),
+                runtime.stores().spend(), runtime.stores().frequency(), runtime.tracking(),
+                runtime.stores().sellerStats(), runtime.stores().erasures(), runtime.stores().events(),
+                runtime.config().exchange().takeRate(), runtime.metrics(), runtime::nowEpochSeconds);
         long bid = 1_000_000;   // 1.00 USD CPM offered; grossed up 1.176471
         assertEquals(1176, endpoint.chargePerImpressionMicros(null, bid, "USD"));
         assertEquals(1176, endpoint.chargePerImpressionMicros("${AUCTION_PRICE}", bid, "USD"));

@@ -56,7 +56,7 @@ class OversizedEventTest {
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);
         channel = new EmbeddedChannel();
-        new HttpPipeline(runtime).configure(channel.pipeline());
+        runtime.newPipeline().configure(channel.pipeline());
     }
 
     @AfterEach
@@ -83,8 +83,8 @@ class OversizedEventTest {
         assertEquals(0, count(answer, "event_log_full"), answer);
         assertEquals(2, metrics.activityCount("app", "refused_event_too_large"));
         assertEquals(0, metrics.activityCount("app", "refused_event_log_full"));
-        assertEquals(2, runtime.events().droppedOversized());
-        assertEquals(0, runtime.events().droppedFull());
+        assertEquals(2, runtime.stores().events().droppedOversized());
+        assertEquals(0, runtime.stores().events().droppedFull());
         assertEquals(0, metrics.httpErrors(503, "event_log_full"));
 
         // the log is not full: another source's events are taken
@@ -98,13 +98,13 @@ class OversizedEventTest {
 
     @Test
     void aFullLogIsStillCountedAsFullAnd503() {
-        runtime.events().close(); // refuses every event, as a full ring does
+        runtime.stores().events().close(); // refuses every event, as a full ring does
         String answer = send(events(APP_KEY, "{\"events\":[" + EVENT + "]}"));
         assertTrue(answer.startsWith("HTTP/1.1 503 "), answer);
         assertEquals(1, metrics.activityCount("app", "refused_event_log_full"));
         assertEquals(0, metrics.activityCount("app", "refused_event_too_large"));
-        assertEquals(1, runtime.events().droppedFull());
-        assertEquals(0, runtime.events().droppedOversized());
+        assertEquals(1, runtime.stores().events().droppedFull());
+        assertEquals(0, runtime.stores().events().droppedOversized());
     }
 
     private static byte[] events(String key, String body) {

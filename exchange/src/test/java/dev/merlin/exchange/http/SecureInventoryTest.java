@@ -62,7 +62,7 @@ class SecureInventoryTest {
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);
         channel = new EmbeddedChannel();
-        new HttpPipeline(runtime).configure(channel.pipeline());
+        runtime.newPipeline().configure(channel.pipeline());
     }
 
     @AfterEach

@@ -57,7 +57,7 @@ class SellerGateTest {
                 return remote;
             }
         };
-        new HttpPipeline(runtime).configure(from.pipeline());
+        runtime.newPipeline().configure(from.pipeline());
         return from;
     }
 

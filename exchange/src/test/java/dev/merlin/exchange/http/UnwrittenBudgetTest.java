@@ -96,7 +96,7 @@ class UnwrittenBudgetTest {
                 .validate();
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);
-        pipeline = new HttpPipeline(runtime);
+        pipeline = runtime.newPipeline();
         behind = new EmbeddedChannel();
         pipeline.configure(behind.pipeline());
         behind.pipeline().addFirst("kernel", kernel);

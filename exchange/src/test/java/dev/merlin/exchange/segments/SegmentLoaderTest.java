@@ -1,9 +1,9 @@
 package dev.merlin.exchange.segments;
 
-import dev.merlin.exchange.auction.UserHash;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.OptOutRegistry;
+import dev.merlin.exchange.privacy.UserHash;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

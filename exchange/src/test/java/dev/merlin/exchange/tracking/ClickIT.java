@@ -68,7 +68,7 @@ class ClickIT {
     }
 
     private long stat(String campaign, CampaignStats.Metric metric) {
-        return exchange.server().runtime().stats().get(campaign, metric, TODAY);
+        return exchange.server().runtime().stores().stats().get(campaign, metric, TODAY);
     }
 
     @AfterEach
@@ -176,10 +176,10 @@ class ClickIT {
         long window = exchange.server().runtime().config().stores().chargedWindowSeconds();
         exchange.clock.addAndGet(window + 1);
         assertEquals(302, exchange.get(kazeClick).statusCode());
-        assertEquals(0, exchange.server().runtime().stats().get(KAZE_FANS, CampaignStats.Metric.CLICKS,
+        assertEquals(0, exchange.server().runtime().stores().stats().get(KAZE_FANS, CampaignStats.Metric.CLICKS,
                 LocalDate.ofEpochDay(exchange.clock.get() / 86_400)));
         assertEquals(1, exchange.server().metrics().notices("click", "expired"));
-        assertEquals(0, exchange.server().runtime().purgeExpiredClicks());
+        assertEquals(0, exchange.server().runtime().stores().purgeExpiredClicks());
     }
 
     @Test
@@ -215,7 +215,7 @@ class ClickIT {
     void anInAppClickOfAnErasedUserIsCountedButNoTouch() throws Exception {
         String ifa = "ifa-erased";
         String click = link("click", "r-gone", SAKURA, TRAILER, exchange.userHash(ifa), false);
-        exchange.server().runtime().erasures().erased(exchange.userHash(ifa), exchange.clock.get());
+        exchange.server().runtime().stores().erasures().erased(exchange.userHash(ifa), exchange.clock.get());
         assertEquals(302, exchange.get(click).statusCode());
         assertEquals(1, stat(SAKURA, CampaignStats.Metric.CLICKS));
         assertEquals(1, exchange.server().metrics().noticeUserRefusals("click", "user_erased"));

@@ -46,7 +46,7 @@ class ConversionValueIT {
     }
 
     private long conversionValueMicros(String campaign) {
-        return exchange.server().runtime().stats().get(campaign, CampaignStats.Metric.CONVERSION_VALUE_MICROS,
+        return exchange.server().runtime().stores().stats().get(campaign, CampaignStats.Metric.CONVERSION_VALUE_MICROS,
                 LocalDate.ofEpochDay(LoopbackExchange.T0 / 86_400));
     }
 

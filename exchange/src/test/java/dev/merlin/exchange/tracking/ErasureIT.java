@@ -273,11 +273,11 @@ class ErasureIT {
     private int frequency(String uid) {
         ExchangeRuntime runtime = exchange.server().runtime();
         Campaign fans = runtime.catalog().byId(FANS);
-        return runtime.frequency().impressions(exchange.userHash(uid), fans, exchange.clock.get());
+        return runtime.stores().frequency().impressions(exchange.userHash(uid), fans, exchange.clock.get());
     }
 
     private long stat(CampaignStats.Metric metric) {
         LocalDate day = LocalDate.ofEpochDay(LoopbackExchange.T0 / 86_400);
-        return exchange.server().runtime().stats().get(FANS, metric, day);
+        return exchange.server().runtime().stores().stats().get(FANS, metric, day);
     }
 }

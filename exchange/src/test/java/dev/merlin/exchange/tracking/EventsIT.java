@@ -243,13 +243,14 @@ class EventsIT {
                     + "\",\"event\":\"purchase\",\"value\":10,\"orderId\":\"\",\"consent\":{\"country\":\"JPN\"}}]}");
             assertEquals(1, json(response).path("accepted").asInt(), text(response));
         }
-        assertEquals(2, runtime.stats().get(campaign, CampaignStats.Metric.CONVERSIONS,
+        assertEquals(2, runtime.stores().stats().get(campaign, CampaignStats.Metric.CONVERSIONS,
                 LocalDate.ofEpochDay(T0 / 86_400)), "the second user's purchase is no duplicate of order \"\"");
     }
 
     @Test
     void aBatchTheEventLogCannotTakeIs503WithRetryAfterAndRecordsNothing() throws Exception {
-        exchange.server().runtime().events().close(); // as while stopping, or with the ring full behind a full disk
+        // as while stopping, or with the ring full behind a full disk
+        exchange.server().runtime().stores().events().close();
         HttpResponse<byte[]> response = exchange.events("{\"events\":[" + LIKE + ",{\"user\":\"\"}]}");
         assertEquals(503, response.statusCode(), text(response));
         assertEquals("1", response.headers().firstValue("retry-after").orElse(""));

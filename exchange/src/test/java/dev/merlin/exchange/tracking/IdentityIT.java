@@ -64,7 +64,7 @@ class IdentityIT {
         assertEquals(200, optOut.statusCode());
         assertTrue(text(optOut).contains("held nothing"), text(optOut));
         assertEquals(List.of(SPORTS_FANS), exchange.segmentsOf(IFA), "the device's data is untouched");
-        assertTrue(!exchange.server().runtime().optOuts().contains(IFA), "and the device is not opted out");
+        assertTrue(!exchange.server().runtime().stores().optOuts().contains(IFA), "and the device is not opted out");
         assertEquals(0, exchange.server().metrics().activityCount("optout", "erased"));
     }
 

@@ -91,7 +91,7 @@ class SentinelIdsIT {
     @Test
     void dataHeldUnderTheZeroIfaWinsNoSegmentAuction() throws Exception {
         // a profile shared by every device that refused tracking, written before sentinels were refused
-        exchange.server().runtime().segments().add(ZERO_IFA, 101, exchange.clock.get() + 86_400,
+        exchange.server().runtime().stores().segments().add(ZERO_IFA, 101, exchange.clock.get() + 86_400,
                 exchange.clock.get());
         for (String[] ids : new String[][] {{ZERO_IFA, null}, {null, ZERO_IFA}, {ZERO_IFA, ZERO_IFA}}) {
             HttpResponse<byte[]> response = exchange.bid(appBanner("zero", ids[0], ids[1], ""));

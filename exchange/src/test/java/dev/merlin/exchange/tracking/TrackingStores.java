@@ -7,6 +7,8 @@ import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.FrequencyStore;
+import dev.merlin.exchange.privacy.IdentityKeys;
+import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.segments.SegmentSet;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
@@ -40,8 +42,8 @@ final class TrackingStores implements AutoCloseable {
     long now = T0;
 
     /** The user hash these stores are keyed by: a fixed test key. */
-    static final dev.merlin.exchange.auction.UserHash USER_HASH =
-            dev.merlin.exchange.privacy.IdentityKeys.of("tracking-stores-test-secret".getBytes()).userHash();
+    static final UserHash USER_HASH =
+            IdentityKeys.of("tracking-stores-test-secret".getBytes()).userHash();
 
     TrackingStores(Path dataDir) {
         this.config = demoConfig(dataDir);

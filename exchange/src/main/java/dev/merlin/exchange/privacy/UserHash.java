@@ -1,4 +1,4 @@
-package dev.merlin.exchange.auction;
+package dev.merlin.exchange.privacy;
 
 /**
  * The 64-bit user hash that frequency caps, attribution touches, erasures and the {@code u} of notice links are keyed

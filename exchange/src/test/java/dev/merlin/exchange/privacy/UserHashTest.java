@@ -1,10 +1,10 @@
-package dev.merlin.exchange.auction;
+package dev.merlin.exchange.privacy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.merlin.exchange.privacy.IdentityKeys;
+import dev.merlin.exchange.auction.UserKeys;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

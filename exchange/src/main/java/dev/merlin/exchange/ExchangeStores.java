@@ -1,0 +1,236 @@
+package dev.merlin.exchange;
+
+import dev.merlin.config.MaintenanceConfig;
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.StoresConfig;
+import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.FrequencyStore;
+import dev.merlin.exchange.auction.SpendLedger;
+import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.OptOutRegistry;
+import dev.merlin.exchange.privacy.UserHash;
+import dev.merlin.exchange.segments.SegmentStore;
+import dev.merlin.exchange.segments.SegmentStoreSettings;
+import dev.merlin.exchange.sellers.SellerStats;
+import dev.merlin.exchange.tracking.Attribution;
+import dev.merlin.exchange.tracking.CampaignStats;
+import dev.merlin.exchange.tracking.ClickLedger;
+import dev.merlin.exchange.tracking.SegmentRules;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * The stores under the data dir, and their open and close order: each Chronicle Map store in turn (their file
+ * locks refuse a second process on this data dir), then the event log, so a refused start adds no log file. Closed
+ * in the reverse order; a failure while opening closes what was already opened. Opening, purging and closing are
+ * start-up, maintenance and shut-down work, never an event loop's.
+ */
+public final class ExchangeStores implements AutoCloseable {
+
+    /**
+     * How long an erasure is remembered: the longest charge window (30 days, {@code stores.chargedWindowSeconds})
+     * and the events API's oldest accepted event (30 days), plus a day.
+     */
+    public static final long ERASURE_MEMORY_SECONDS = 61L * 86_400;
+
+    /** The click purge's first run comes this long after the charge purge's, so the two scans do not coincide. */
+    private static final Duration CLICKS_AFTER_CHARGES = Duration.ofMinutes(1);
+    /** The erasure purge's first run after start-up, at the latest: a daily period need not wait a day. */
+    private static final Duration ERASURES_FIRST_RUN = Duration.ofHours(2);
+
+    private final LongSupplier epochSecondsClock;
+    private final List<AutoCloseable> opened = new ArrayList<>();
+    private final SegmentStore segments;
+    private final SpendLedger spend;
+    private final FrequencyStore frequency;
+    private final CampaignStats stats;
+    private final SellerStats sellerStats;
+    private final Attribution attribution;
+    private final ClickLedger clicks;
+    private final SegmentRules rules;
+    private final OptOutRegistry optOuts;
+    private final ErasureRegistry erasures;
+    private final EventLog events;
+
+    /** Opens every store under the config's data dir, in order; throws after closing those opened if one fails. */
+    public static ExchangeStores open(MerlinConfig config, CampaignCatalog catalog, UserHash userHash,
+                                      LongSupplier epochSecondsClock) {
+        return new ExchangeStores(config, catalog, userHash, epochSecondsClock);
+    }
+
+    private ExchangeStores(MerlinConfig config, CampaignCatalog catalog, UserHash userHash,
+                           LongSupplier epochSecondsClock) {
+        this.epochSecondsClock = epochSecondsClock;
+        Path dataDir = Path.of(config.dataDir());
+        StoresConfig stores = config.stores();
+        long privacyEntries = Math.max(10_000L, stores.segmentUsers() / 10);
+        try {
+            segments = opened(SegmentStore.open(dataDir, segmentSettings(stores), epochSecondsClock));
+            spend = opened(new SpendLedger(catalog, dataDir, stores.chargedImpressions(),
+                    stores.chargedWindowSeconds(), epochSecondsClock.getAsLong()));
+            frequency = opened(new FrequencyStore(dataDir, stores.frequencyEntries()));
+            stats = opened(new CampaignStats(dataDir, catalog.size()));
+            sellerStats = opened(new SellerStats(dataDir, config.sellers().size()));
+            attribution = opened(new Attribution(catalog, config.tracking().attribution(), dataDir,
+                    stores.frequencyEntries()));
+            clicks = opened(new ClickLedger(dataDir, stores.chargedImpressions(), stores.chargedWindowSeconds()));
+            rules = opened(new SegmentRules(config, segments, dataDir, stores.frequencyEntries()));
+            optOuts = opened(new OptOutRegistry(dataDir, privacyEntries));
+            erasures = opened(new ErasureRegistry(dataDir, privacyEntries));
+            // an opt-out is written to both registries, one after the other: a process killed between the two
+            // leaves it only in the first, so every opt-out is put in the erasure registry again at start
+            optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(userHash.hash(userKey), epochSeconds));
+            events = opened(openEventLog(dataDir, config));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static SegmentStoreSettings segmentSettings(StoresConfig stores) {
+        return new SegmentStoreSettings(stores.segmentUsers(), stores.averageKeyBytes(),
+                Math.min(stores.averageSegmentsPerUser(), stores.maxSegmentsPerUser()), stores.maxSegmentsPerUser(),
+                SegmentStoreSettings.defaults().maxKeyChars());
+    }
+
+    private static EventLog openEventLog(Path dataDir, MerlinConfig config) {
+        try {
+            return EventLog.open(dataDir, config.eventLog());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the event log under " + dataDir, e);
+        }
+    }
+
+    private <T extends AutoCloseable> T opened(T store) {
+        opened.add(store);
+        return store;
+    }
+
+    /** Users' segments. */
+    public SegmentStore segments() {
+        return segments;
+    }
+
+    /** Spend, budgets, pacing, commitments and charge-once. */
+    public SpendLedger spend() {
+        return spend;
+    }
+
+    /** Frequency caps. */
+    public FrequencyStore frequency() {
+        return frequency;
+    }
+
+    /** Per-campaign statistics. */
+    public CampaignStats stats() {
+        return stats;
+    }
+
+    /** Impressions, gross spend and publisher payout per seller and day. */
+    public SellerStats sellerStats() {
+        return sellerStats;
+    }
+
+    /** Users' last touches per advertiser, and the order ids seen. */
+    public Attribution attribution() {
+        return attribution;
+    }
+
+    /** The click-once memory. */
+    public ClickLedger clicks() {
+        return clicks;
+    }
+
+    /** Segment rules' recent events per user. */
+    public SegmentRules rules() {
+        return rules;
+    }
+
+    /** Users who opted out with Merlin. */
+    public OptOutRegistry optOuts() {
+        return optOuts;
+    }
+
+    /** Users erased or opted out, by the user hash notice links carry. */
+    public ErasureRegistry erasures() {
+        return erasures;
+    }
+
+    /** The durable event log. */
+    public EventLog events() {
+        return events;
+    }
+
+    /**
+     * The four purges for the {@link Maintenance} agent, each at its configured period ({@code maintenance.*}), first
+     * run one period after start-up (the click purge a minute after the charge purge; the erasure purge within two
+     * hours).
+     */
+    public List<Maintenance.Task> purges(MaintenanceConfig periods) {
+        Duration users = Duration.ofSeconds(periods.expiredUsersPurgeSeconds());
+        Duration charges = Duration.ofSeconds(periods.expiredChargesPurgeSeconds());
+        Duration clicks = Duration.ofSeconds(periods.expiredClicksPurgeSeconds());
+        Duration erasures = Duration.ofSeconds(periods.oldErasuresPurgeSeconds());
+        return List.of(
+                new Maintenance.Task("expired_users", "users whose segments had all expired", users, users,
+                        this::purgeExpiredUsers),
+                new Maintenance.Task("expired_charges", "charged impressions and commitments past the charge window",
+                        charges, charges, this::purgeExpiredCharges),
+                new Maintenance.Task("expired_clicks", "clicked impressions past the charge window",
+                        charges.plus(CLICKS_AFTER_CHARGES), clicks, this::purgeExpiredClicks),
+                new Maintenance.Task("old_erasures", "erasures older than " + ERASURE_MEMORY_SECONDS / 86_400 + " days",
+                        erasures.compareTo(ERASURES_FIRST_RUN) < 0 ? erasures : ERASURES_FIRST_RUN, erasures,
+                        this::purgeOldErasures));
+    }
+
+    /** Removes users with nothing live left from the segment store; returns how many. */
+    public long purgeExpiredUsers() {
+        return segments.purgeExpired(epochSecondsClock.getAsLong());
+    }
+
+    /** Forgets charged impressions older than the charge window and releases expired commitments. */
+    public long purgeExpiredCharges() {
+        long now = epochSecondsClock.getAsLong();
+        return spend.purgeExpired(now) + spend.releaseExpiredCommitments(now);
+    }
+
+    /** Forgets clicked impressions older than the charge window. */
+    public long purgeExpiredClicks() {
+        return clicks.purgeExpired(epochSecondsClock.getAsLong());
+    }
+
+    /**
+     * Forgets erasures older than {@link #ERASURE_MEMORY_SECONDS}: by then every notice of an auction before the
+     * erasure is past the charge window (at most 30 days) and every app event timed before it is past the events
+     * API's 30-day limit. Opt-outs stay.
+     */
+    public long purgeOldErasures() {
+        return erasures.purgeErasedBefore(epochSecondsClock.getAsLong() - ERASURE_MEMORY_SECONDS);
+    }
+
+    /** Closes every store, last opened first; idempotent. Throws, after trying them all, if any failed. */
+    @Override
+    public void close() {
+        RuntimeException failure = null;
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.remove(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("closing the stores failed", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
