@@ -83,7 +83,7 @@ public class TrackingBenchmark {
     public void setUp() throws IOException {
         dataDir = Files.createTempDirectory("merlin-tracking-bench");
         MerlinConfig config = ConfigLoader.loadDefault().withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(100_000L, null, null, null, 100_000L, 100_000L)).validate();
+                .withStores(StoresConfig.small(100_000L)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), () -> NOW);
         tracking = runtime.tracking();
         channel = new EmbeddedChannel();

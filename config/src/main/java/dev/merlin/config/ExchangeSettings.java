@@ -65,6 +65,18 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
                 contactEmail, contactAddress, nodeId);
     }
 
+    /** A copy with other currency rates (one unit of each in {@link #currency}). */
+    public ExchangeSettings withCurrencyRates(Map<String, Double> rates) {
+        return new ExchangeSettings(currency, takeRate, rates, publicUrl, noticeSecret, securePublicUrl, contactEmail,
+                contactAddress, nodeId);
+    }
+
+    /** A copy whose secure imps' links point at {@code url} (an {@code https://} URL). */
+    public ExchangeSettings withSecurePublicUrl(String url) {
+        return new ExchangeSettings(currency, takeRate, currencyRates, publicUrl, noticeSecret, url, contactEmail,
+                contactAddress, nodeId);
+    }
+
     /** A copy for node {@code id}. */
     public ExchangeSettings withNodeId(int id) {
         return new ExchangeSettings(currency, takeRate, currencyRates, publicUrl, noticeSecret, securePublicUrl,

@@ -20,11 +20,13 @@ import java.util.Set;
  * @param eventLog    the local event log
  * @param tracking    pixels, app sources, segment rules, attribution, report access
  * @param sellers     who may send bid requests, and how each authenticates (none: every auction request is 401)
+ * @param maintenance how often expired entries are purged from the stores
  */
 public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir,
                            ExchangeSettings exchange, List<SegmentDefinition> segments,
                            List<AdvertiserConfig> advertisers, StoresConfig stores, PrivacyConfig privacy,
-                           EventLogConfig eventLog, TrackingConfig tracking, List<SellerConfig> sellers) {
+                           EventLogConfig eventLog, TrackingConfig tracking, List<SellerConfig> sellers,
+                           MaintenanceConfig maintenance) {
 
     /** Fills unset sections with defaults. */
     public MerlinConfig {
@@ -39,18 +41,41 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         eventLog = eventLog == null ? EventLogConfig.defaults() : eventLog;
         tracking = tracking == null ? TrackingConfig.defaults() : tracking;
         sellers = sellers == null ? List.of() : List.copyOf(sellers);
+        maintenance = maintenance == null ? MaintenanceConfig.defaults() : maintenance;
+    }
+
+    /** Everything but the maintenance periods. */
+    public MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir, ExchangeSettings exchange,
+                        List<SegmentDefinition> segments, List<AdvertiserConfig> advertisers, StoresConfig stores,
+                        PrivacyConfig privacy, EventLogConfig eventLog, TrackingConfig tracking,
+                        List<SellerConfig> sellers) {
+        this(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog, tracking, sellers,
+                null);
     }
 
     /** Everything but the sellers (none: no auction request is accepted). */
     public MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir, ExchangeSettings exchange,
                         List<SegmentDefinition> segments, List<AdvertiserConfig> advertisers, StoresConfig stores,
                         PrivacyConfig privacy, EventLogConfig eventLog, TrackingConfig tracking) {
-        this(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog, tracking, null);
+        this(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog, tracking, null,
+                null);
     }
 
     /** Server settings only, no advertisers: for tests and tools. */
     public MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir) {
-        this(server, requests, dataDir, null, null, null, null, null, null, null, null);
+        this(server, requests, dataDir, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** A builder whose unset sections take their defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's sections. */
+    public Builder toBuilder() {
+        return new Builder().server(server).requests(requests).dataDir(dataDir).exchange(exchange)
+                .advertisers(segments, advertisers).stores(stores).privacy(privacy).eventLog(eventLog)
+                .tracking(tracking).sellers(sellers).maintenance(maintenance);
     }
 
     /** Checks every value; throws {@link ConfigException} naming the first bad one. */
@@ -62,6 +87,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         stores.validate("stores");
         privacy.validate("privacy");
         eventLog.validate("eventLog");
+        maintenance.validate("maintenance");
         Map<String, Integer> segmentIds = new HashMap<>();
         Set<Integer> ids = new HashSet<>();
         for (int i = 0; i < segments.size(); i++) {
@@ -123,8 +149,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
 
     /** A copy with another port (the {@code --port} flag). */
     public MerlinConfig withPort(int port) {
-        return new MerlinConfig(server.withPort(port), requests, dataDir, exchange, segments, advertisers, stores,
-                privacy, eventLog, tracking, sellers);
+        return toBuilder().server(server.withPort(port)).build();
     }
 
     /**
@@ -138,55 +163,138 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         ExchangeSettings moved = url.equals(loopback) || url.equals(loopback + "/")
                 ? exchange.withPublicUrl("http://127.0.0.1:" + port)
                 : exchange;
-        return new MerlinConfig(server.withPort(port), requests, dataDir, moved, segments, advertisers, stores,
-                privacy, eventLog, tracking, sellers);
+        return toBuilder().server(server.withPort(port)).exchange(moved).build();
     }
 
     /** A copy listening on another address (the {@code --host} flag). */
     public MerlinConfig withHost(String host) {
-        return new MerlinConfig(server.withHost(host), requests, dataDir, exchange, segments, advertisers, stores,
-                privacy, eventLog, tracking);
+        return toBuilder().server(server.withHost(host)).build();
     }
 
     /** A copy with another data directory (the {@code --data-dir} flag). */
     public MerlinConfig withDataDir(String dir) {
-        return new MerlinConfig(server, requests, dir, exchange, segments, advertisers, stores, privacy, eventLog,
-                tracking, sellers);
+        return toBuilder().dataDir(dir).build();
     }
 
     /** A copy with other store sizing (tests, benchmarks). */
     public MerlinConfig withStores(StoresConfig newStores) {
-        return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, newStores, privacy,
-                eventLog, tracking, sellers);
+        return toBuilder().stores(newStores).build();
     }
 
     /** A copy with other tracking settings (tests). */
     public MerlinConfig withTracking(TrackingConfig newTracking) {
-        return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog,
-                newTracking, sellers);
+        return toBuilder().tracking(newTracking).build();
     }
 
     /** A copy with other privacy settings (tests). */
     public MerlinConfig withPrivacy(PrivacyConfig newPrivacy) {
-        return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, newPrivacy,
-                eventLog, tracking, sellers);
+        return toBuilder().privacy(newPrivacy).build();
     }
 
     /** A copy with other sellers (tests). */
     public MerlinConfig withSellers(List<SellerConfig> newSellers) {
-        return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog,
-                tracking, newSellers);
+        return toBuilder().sellers(newSellers).build();
     }
 
     /** A copy with other exchange settings (tests). */
     public MerlinConfig withExchange(ExchangeSettings newExchange) {
-        return new MerlinConfig(server, requests, dataDir, newExchange, segments, advertisers, stores, privacy,
-                eventLog, tracking, sellers);
+        return toBuilder().exchange(newExchange).build();
     }
 
     /** A copy with other advertisers and segments (tests, benchmarks). */
     public MerlinConfig withAdvertisers(List<SegmentDefinition> newSegments, List<AdvertiserConfig> newAdvertisers) {
-        return new MerlinConfig(server, requests, dataDir, exchange, newSegments, newAdvertisers, stores, privacy,
-                eventLog, tracking, sellers);
+        return toBuilder().advertisers(newSegments, newAdvertisers).build();
+    }
+
+    /** Builds a {@link MerlinConfig}; a section left unset takes its defaults. */
+    public static final class Builder {
+        private ServerConfig server;
+        private RequestLimitsConfig requests;
+        private String dataDir;
+        private ExchangeSettings exchange;
+        private List<SegmentDefinition> segments;
+        private List<AdvertiserConfig> advertisers;
+        private StoresConfig stores;
+        private PrivacyConfig privacy;
+        private EventLogConfig eventLog;
+        private TrackingConfig tracking;
+        private List<SellerConfig> sellers;
+        private MaintenanceConfig maintenance;
+
+        private Builder() {
+        }
+
+        /** See {@link MerlinConfig#server()}. */
+        public Builder server(ServerConfig value) {
+            server = value;
+            return this;
+        }
+
+        /** See {@link MerlinConfig#requests()}. */
+        public Builder requests(RequestLimitsConfig value) {
+            requests = value;
+            return this;
+        }
+
+        /** See {@link MerlinConfig#dataDir()}. */
+        public Builder dataDir(String value) {
+            dataDir = value;
+            return this;
+        }
+
+        /** See {@link MerlinConfig#exchange()}. */
+        public Builder exchange(ExchangeSettings value) {
+            exchange = value;
+            return this;
+        }
+
+        /** The segments and the advertisers whose campaigns target them: they go together. */
+        public Builder advertisers(List<SegmentDefinition> newSegments, List<AdvertiserConfig> newAdvertisers) {
+            segments = newSegments;
+            advertisers = newAdvertisers;
+            return this;
+        }
+
+        /** See {@link MerlinConfig#stores()}. */
+        public Builder stores(StoresConfig value) {
+            stores = value;
+            return this;
+        }
+
+        /** See {@link MerlinConfig#privacy()}. */
+        public Builder privacy(PrivacyConfig value) {
+            privacy = value;
+            return this;
+        }
+
+        /** See {@link MerlinConfig#eventLog()}. */
+        public Builder eventLog(EventLogConfig value) {
+            eventLog = value;
+            return this;
+        }
+
+        /** See {@link MerlinConfig#tracking()}. */
+        public Builder tracking(TrackingConfig value) {
+            tracking = value;
+            return this;
+        }
+
+        /** See {@link MerlinConfig#sellers()}. */
+        public Builder sellers(List<SellerConfig> value) {
+            sellers = value;
+            return this;
+        }
+
+        /** See {@link MerlinConfig#maintenance()}. */
+        public Builder maintenance(MaintenanceConfig value) {
+            maintenance = value;
+            return this;
+        }
+
+        /** The config, unset sections defaulted; call {@link MerlinConfig#validate()} on it before use. */
+        public MerlinConfig build() {
+            return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, privacy,
+                    eventLog, tracking, sellers, maintenance);
+        }
     }
 }

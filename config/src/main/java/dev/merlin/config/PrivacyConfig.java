@@ -37,7 +37,12 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
 
     /** All defaults. */
     public static PrivacyConfig defaults() {
-        return new PrivacyConfig(null, null, null, null, null, null);
+        return builder().build();
+    }
+
+    /** A builder whose unset values take the defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     void validate(String at) {
@@ -56,6 +61,61 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
         ConfigChecks.range(at + ".optOutCookieDays", optOutCookieDays, 1, 3_650);
         if (identitySecret != null && identitySecret.length() < 32) {
             throw new ConfigException(at + ".identitySecret", "value is shorter than 32 characters");
+        }
+    }
+
+    /** Builds a {@link PrivacyConfig}; a value left unset (or set to null) takes its default. */
+    public static final class Builder {
+        private Integer vendorId;
+        private List<Integer> requiredPurposes;
+        private List<String> personalizationCountries;
+        private Integer uidCookieDays;
+        private Integer optOutCookieDays;
+        private String identitySecret;
+
+        private Builder() {
+        }
+
+        /** See {@link PrivacyConfig#vendorId()}. */
+        public Builder vendorId(Integer value) {
+            vendorId = value;
+            return this;
+        }
+
+        /** See {@link PrivacyConfig#requiredPurposes()}. */
+        public Builder requiredPurposes(List<Integer> value) {
+            requiredPurposes = value;
+            return this;
+        }
+
+        /** See {@link PrivacyConfig#personalizationCountries()}. */
+        public Builder personalizationCountries(List<String> value) {
+            personalizationCountries = value;
+            return this;
+        }
+
+        /** See {@link PrivacyConfig#uidCookieDays()}. */
+        public Builder uidCookieDays(Integer value) {
+            uidCookieDays = value;
+            return this;
+        }
+
+        /** See {@link PrivacyConfig#optOutCookieDays()}. */
+        public Builder optOutCookieDays(Integer value) {
+            optOutCookieDays = value;
+            return this;
+        }
+
+        /** See {@link PrivacyConfig#identitySecret()}. */
+        public Builder identitySecret(String value) {
+            identitySecret = value;
+            return this;
+        }
+
+        /** The config, unset values defaulted (not yet validated: {@link MerlinConfig#validate()} does that). */
+        public PrivacyConfig build() {
+            return new PrivacyConfig(vendorId, requiredPurposes, personalizationCountries, uidCookieDays,
+                    optOutCookieDays, identitySecret);
         }
     }
 }

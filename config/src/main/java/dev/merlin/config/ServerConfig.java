@@ -19,11 +19,19 @@ package dev.merlin.config;
  *                           longer one answers 204 instead
  * @param maxUnwrittenBytes  answers written but not yet taken by the kernel, over all connections: above it the
  *                           connections that are behind stop reading and new requests are answered 503
+ * @param backlog            connections the kernel queues for accepting ({@code SO_BACKLOG})
+ * @param writeBufferLowBytes a connection whose answers wait for the client reads requests again below this
+ * @param writeBufferHighBytes a connection stops reading requests while more than this of its answers wait for the
+ *                           client: a client that pipelines and never reads costs about this much
+ * @param slowWorkThreads    threads for requests whose work grows with the data (reports), off the event loops
+ * @param slowWorkQueue      such requests that may wait for a thread; one more is answered 503
  */
 public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
                            Integer maxHeaderBytes, Integer idleTimeoutSeconds, Integer maxConnections,
                            Integer requestTimeoutSeconds, Integer shutdownDrainSeconds, String host,
-                           Integer maxResponseBytes, Integer maxMarkupLength, Integer maxUnwrittenBytes) {
+                           Integer maxResponseBytes, Integer maxMarkupLength, Integer maxUnwrittenBytes,
+                           Integer backlog, Integer writeBufferLowBytes, Integer writeBufferHighBytes,
+                           Integer slowWorkThreads, Integer slowWorkQueue) {
 
     /** The address a config without {@code server.host} listens on: loopback only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -43,6 +51,21 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         maxResponseBytes = maxResponseBytes == null ? 1024 * 1024 : maxResponseBytes;
         maxMarkupLength = maxMarkupLength == null ? 64 * 1024 : maxMarkupLength;
         maxUnwrittenBytes = maxUnwrittenBytes == null ? 256 * 1024 * 1024 : maxUnwrittenBytes;
+        backlog = backlog == null ? 1024 : backlog;
+        writeBufferLowBytes = writeBufferLowBytes == null ? 32 * 1024 : writeBufferLowBytes;
+        writeBufferHighBytes = writeBufferHighBytes == null ? 64 * 1024 : writeBufferHighBytes;
+        slowWorkThreads = slowWorkThreads == null ? 1 : slowWorkThreads;
+        slowWorkQueue = slowWorkQueue == null ? 64 : slowWorkQueue;
+    }
+
+    /** Settings with the default connection tuning. */
+    public ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
+                        Integer maxHeaderBytes, Integer idleTimeoutSeconds, Integer maxConnections,
+                        Integer requestTimeoutSeconds, Integer shutdownDrainSeconds, String host,
+                        Integer maxResponseBytes, Integer maxMarkupLength, Integer maxUnwrittenBytes) {
+        this(port, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections,
+                requestTimeoutSeconds, shutdownDrainSeconds, host, maxResponseBytes, maxMarkupLength,
+                maxUnwrittenBytes, null, null, null, null, null);
     }
 
     /** Settings with the default answer bounds. */
@@ -63,21 +86,34 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
 
     /** All defaults. */
     public static ServerConfig defaults() {
-        return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return builder().build();
+    }
+
+    /** A builder whose unset values take the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        return new Builder().port(port).ioThreads(ioThreads).maxBodyBytes(maxBodyBytes)
+                .maxInitialLineBytes(maxInitialLineBytes).maxHeaderBytes(maxHeaderBytes)
+                .idleTimeoutSeconds(idleTimeoutSeconds).maxConnections(maxConnections)
+                .requestTimeoutSeconds(requestTimeoutSeconds).shutdownDrainSeconds(shutdownDrainSeconds).host(host)
+                .maxResponseBytes(maxResponseBytes).maxMarkupLength(maxMarkupLength)
+                .maxUnwrittenBytes(maxUnwrittenBytes).backlog(backlog).writeBufferLowBytes(writeBufferLowBytes)
+                .writeBufferHighBytes(writeBufferHighBytes).slowWorkThreads(slowWorkThreads)
+                .slowWorkQueue(slowWorkQueue);
     }
 
     /** A copy listening on another port. */
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(newPort, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
-                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds, host, maxResponseBytes,
-                maxMarkupLength, maxUnwrittenBytes);
+        return toBuilder().port(newPort).build();
     }
 
     /** A copy listening on another address (the {@code --host} flag). */
     public ServerConfig withHost(String newHost) {
-        return new ServerConfig(port, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
-                idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds, newHost,
-                maxResponseBytes, maxMarkupLength, maxUnwrittenBytes);
+        return toBuilder().host(newHost).build();
     }
 
     /**
@@ -105,9 +141,156 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         // one whole answer must fit, or no answer over the limit could ever be written
         ConfigChecks.range(at + ".maxUnwrittenBytes", maxUnwrittenBytes, Math.max(maxResponseBytes, 1024 * 1024),
                 Integer.MAX_VALUE);
+        ConfigChecks.range(at + ".backlog", backlog, 1, 65_535);
+        ConfigChecks.range(at + ".writeBufferLowBytes", writeBufferLowBytes, 1024, 64 * 1024 * 1024);
+        ConfigChecks.range(at + ".writeBufferHighBytes", writeBufferHighBytes, writeBufferLowBytes,
+                64 * 1024 * 1024);
+        ConfigChecks.range(at + ".slowWorkThreads", slowWorkThreads, 1, 64);
+        ConfigChecks.range(at + ".slowWorkQueue", slowWorkQueue, 1, 100_000);
         if (host.isBlank() || host.length() > 253 || !host.matches("[A-Za-z0-9.:_%\\[\\]-]+")) {
             throw new ConfigException(at + ".host", "value " + host + " is not allowed; expected an IP address or"
                     + " a host name such as 127.0.0.1, 0.0.0.0, ::1 or exchange.example");
+        }
+    }
+
+    /** Builds a {@link ServerConfig}; a value left unset (or set to null) takes its default. */
+    public static final class Builder {
+        private Integer port;
+        private Integer ioThreads;
+        private Integer maxBodyBytes;
+        private Integer maxInitialLineBytes;
+        private Integer maxHeaderBytes;
+        private Integer idleTimeoutSeconds;
+        private Integer maxConnections;
+        private Integer requestTimeoutSeconds;
+        private Integer shutdownDrainSeconds;
+        private String host;
+        private Integer maxResponseBytes;
+        private Integer maxMarkupLength;
+        private Integer maxUnwrittenBytes;
+        private Integer backlog;
+        private Integer writeBufferLowBytes;
+        private Integer writeBufferHighBytes;
+        private Integer slowWorkThreads;
+        private Integer slowWorkQueue;
+
+        private Builder() {
+        }
+
+        /** See {@link ServerConfig#port()}. */
+        public Builder port(Integer value) {
+            port = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#ioThreads()}. */
+        public Builder ioThreads(Integer value) {
+            ioThreads = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#maxBodyBytes()}. */
+        public Builder maxBodyBytes(Integer value) {
+            maxBodyBytes = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#maxInitialLineBytes()}. */
+        public Builder maxInitialLineBytes(Integer value) {
+            maxInitialLineBytes = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#maxHeaderBytes()}. */
+        public Builder maxHeaderBytes(Integer value) {
+            maxHeaderBytes = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#idleTimeoutSeconds()}. */
+        public Builder idleTimeoutSeconds(Integer value) {
+            idleTimeoutSeconds = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#maxConnections()}. */
+        public Builder maxConnections(Integer value) {
+            maxConnections = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#requestTimeoutSeconds()}. */
+        public Builder requestTimeoutSeconds(Integer value) {
+            requestTimeoutSeconds = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#shutdownDrainSeconds()}. */
+        public Builder shutdownDrainSeconds(Integer value) {
+            shutdownDrainSeconds = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#host()}. */
+        public Builder host(String value) {
+            host = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#maxResponseBytes()}. */
+        public Builder maxResponseBytes(Integer value) {
+            maxResponseBytes = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#maxMarkupLength()}. */
+        public Builder maxMarkupLength(Integer value) {
+            maxMarkupLength = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#maxUnwrittenBytes()}. */
+        public Builder maxUnwrittenBytes(Integer value) {
+            maxUnwrittenBytes = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#backlog()}. */
+        public Builder backlog(Integer value) {
+            backlog = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#writeBufferLowBytes()}. */
+        public Builder writeBufferLowBytes(Integer value) {
+            writeBufferLowBytes = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#writeBufferHighBytes()}. */
+        public Builder writeBufferHighBytes(Integer value) {
+            writeBufferHighBytes = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#slowWorkThreads()}. */
+        public Builder slowWorkThreads(Integer value) {
+            slowWorkThreads = value;
+            return this;
+        }
+
+        /** See {@link ServerConfig#slowWorkQueue()}. */
+        public Builder slowWorkQueue(Integer value) {
+            slowWorkQueue = value;
+            return this;
+        }
+
+        /** The config, unset values defaulted (not yet validated: {@link MerlinConfig#validate()} does that). */
+        public ServerConfig build() {
+            return new ServerConfig(port, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
+                    idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds, host,
+                    maxResponseBytes, maxMarkupLength, maxUnwrittenBytes, backlog, writeBufferLowBytes,
+                    writeBufferHighBytes, slowWorkThreads, slowWorkQueue);
         }
     }
 }

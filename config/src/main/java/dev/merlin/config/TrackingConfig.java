@@ -42,6 +42,18 @@ public record TrackingConfig(List<PixelConfig> pixels, List<EventSourceConfig> e
         return new TrackingConfig(null, null, null, null, null, null, null);
     }
 
+    /** A copy with other app event sources (tests). */
+    public TrackingConfig withEventSources(List<EventSourceConfig> newSources) {
+        return new TrackingConfig(pixels, newSources, segmentRules, attribution, maxBatchEvents, adminToken,
+                maxConversionValue);
+    }
+
+    /** A copy with other segment rules (tests). */
+    public TrackingConfig withSegmentRules(List<SegmentRuleConfig> newRules) {
+        return new TrackingConfig(pixels, eventSources, newRules, attribution, maxBatchEvents, adminToken,
+                maxConversionValue);
+    }
+
     void validate(String at, List<AdvertiserConfig> advertisers, Map<String, Integer> segmentIds) {
         Set<String> advertiserIds = advertisers.stream().map(AdvertiserConfig::id).collect(Collectors.toSet());
         Set<String> sources = new HashSet<>();

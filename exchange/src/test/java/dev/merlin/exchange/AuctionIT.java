@@ -62,12 +62,10 @@ class AuctionIT {
     void start(@TempDir Path dataDir) throws Exception {
         samples = SharedSamples.requests();
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+                .withStores(StoresConfig.small(10_000L));
         // several samples are secure imps: their links need an https URL, as behind a TLS-terminating proxy
         ExchangeSettings demo = config.exchange();
-        config = config.withExchange(new ExchangeSettings(demo.currency(), demo.takeRate(), demo.currencyRates(),
-                demo.publicUrl(), demo.noticeSecret(), SECURE_PUBLIC_URL, demo.contactEmail(),
-                demo.contactAddress())).validate();
+        config = config.withExchange(demo.withSecurePublicUrl(SECURE_PUBLIC_URL)).validate();
         server = new MerlinServer(config, () -> NOW).start();
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();

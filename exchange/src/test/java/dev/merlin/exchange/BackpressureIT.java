@@ -43,7 +43,7 @@ class BackpressureIT {
     void pipelinedClientThatDoesNotReadIsHeldToTheHighMarkAndThenGetsEveryAnswerInOrder(@TempDir Path dataDir)
             throws Exception {
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                .withStores(StoresConfig.small(10_000L)).validate();
         ExecutorService writer = Executors.newSingleThreadExecutor();
         try (MerlinServer server = new MerlinServer(config).start();
              Socket socket = new Socket()) {

@@ -53,9 +53,9 @@ class MerlinServerIT {
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void tenThousandMixedRequestsOverKeepAlive(@TempDir Path dataDir) throws Exception {
         List<Case> cases = cases();
-        MerlinConfig config = new MerlinConfig(new ServerConfig(0, 2, MAX_BODY, null, null, 30, null, null, null),
-                RequestLimitsConfig.defaults(), dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+        MerlinConfig config = new MerlinConfig(ServerConfig.builder().port(0).ioThreads(2).maxBodyBytes(MAX_BODY)
+                .idleTimeoutSeconds(30).build(), RequestLimitsConfig.defaults(), dataDir.toString())
+                .withStores(StoresConfig.small(10_000L));
         config = DemoSeller.with(config).validate();
         ExecutorService executor = Executors.newFixedThreadPool(2);
         try (MerlinServer server = new MerlinServer(config).start()) {

@@ -17,7 +17,7 @@ class RuntimeMaintenanceTest {
     @Test
     void usersWithNothingLiveAreRemoved(@TempDir Path dataDir) {
         MerlinConfig config = ConfigLoader.loadDefault().withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+                .withStores(StoresConfig.small(10_000L));
         AtomicLong now = new AtomicLong(1_800_000_000L);
         try (ExchangeRuntime runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), now::get)) {
             int fans = config.segmentId("sports-fans");
@@ -33,7 +33,7 @@ class RuntimeMaintenanceTest {
     @Test
     void erasuresAreForgottenOnceNothingTimedBeforeThemCanArrive(@TempDir Path dataDir) {
         MerlinConfig config = ConfigLoader.loadDefault().withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+                .withStores(StoresConfig.small(10_000L));
         AtomicLong now = new AtomicLong(1_800_000_000L);
         try (ExchangeRuntime runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), now::get)) {
             runtime.erasures().erased(42L, now.get());

@@ -20,7 +20,7 @@ class RuntimeOpenOrderTest {
     @Test
     void aSecondRuntimeOnTheSameDataDirFailsBeforeCreatingAnEventsFile(@TempDir Path dataDir) throws Exception {
         MerlinConfig config = ConfigLoader.loadDefault().withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+                .withStores(StoresConfig.small(10_000L));
         try (ExchangeRuntime first = ExchangeRuntime.open(config, new ExchangeMetrics())) {
             List<Path> files = EventLogReader.files(dataDir);
             assertEquals(1, files.size(), "the first runtime's log file");

@@ -99,9 +99,10 @@ class ShutdownDrainIT {
 
     private MerlinConfig config() {
         // the request deadline is longer than the drain, so only the drain can end the stuck request
-        return new MerlinConfig(new ServerConfig(0, 2, null, null, null, 30, null, 30, DRAIN_SECONDS),
+        return new MerlinConfig(ServerConfig.builder().port(0).ioThreads(2).idleTimeoutSeconds(30)
+                .requestTimeoutSeconds(30).shutdownDrainSeconds(DRAIN_SECONDS).build(),
                 RequestLimitsConfig.defaults(), dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L))
+                .withStores(StoresConfig.small(10_000L))
                 .withSellers(java.util.List.of(DemoSeller.SELLER)).validate();
     }
 

@@ -145,9 +145,10 @@ class SlowClientIT {
     }
 
     private MerlinConfig config() {
-        return new MerlinConfig(new ServerConfig(0, 2, null, null, null, IDLE_TIMEOUT_SECONDS, MAX_CONNECTIONS,
-                REQUEST_TIMEOUT_SECONDS, null), RequestLimitsConfig.defaults(), dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L))
+        return new MerlinConfig(ServerConfig.builder().port(0).ioThreads(2).idleTimeoutSeconds(IDLE_TIMEOUT_SECONDS)
+                .maxConnections(MAX_CONNECTIONS).requestTimeoutSeconds(REQUEST_TIMEOUT_SECONDS).build(),
+                RequestLimitsConfig.defaults(), dataDir.toString())
+                .withStores(StoresConfig.small(10_000L))
                 .withSellers(java.util.List.of(DemoSeller.SELLER)).validate();
     }
 

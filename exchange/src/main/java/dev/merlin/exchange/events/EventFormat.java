@@ -71,8 +71,6 @@ final class EventFormat {
     static final int MAX_NAME_LENGTH = 32;
     static final int MAX_STRING_BYTES = 0xFFFF;
 
-    /** Largest event body a producer may commit (a smaller ring buffer lowers it to its own maximum). */
-    static final int MAX_EVENT_BYTES = 16 * 1024;
     /** A reader rejects any frame claiming a longer body than this: it can only be damage. */
     static final int MAX_BODY_LENGTH = 1024 * 1024;
 

@@ -49,9 +49,8 @@ public final class EventLog implements AutoCloseable {
         int capacity = config.ringBufferBytes();
         ring = new ManyToOneRingBuffer(new UnsafeBuffer(
                 ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
-        maxEventBytes = Math.min(EventFormat.MAX_EVENT_BYTES, ring.maxMsgLength());
-        agent = new EventLogAgent(ring, EventFormat.directory(dataDir), config.fileBytes(), config.flushMillis(),
-                clock, maxEventBytes, opener);
+        maxEventBytes = Math.min(config.maxEventBytes(), ring.maxMsgLength());
+        agent = new EventLogAgent(ring, EventFormat.directory(dataDir), config, clock, maxEventBytes, opener);
         runner = new AgentRunner(new BackoffIdleStrategy(), EventLog::onWriterError, null, agent);
         writers = ThreadLocal.withInitial(this::register);
     }

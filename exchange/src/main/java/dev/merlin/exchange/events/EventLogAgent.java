@@ -10,7 +10,12 @@ import static dev.merlin.exchange.events.EventFormat.MAGIC_OFFSET;
 import static dev.merlin.exchange.events.EventFormat.ORDER;
 import static dev.merlin.exchange.events.EventFormat.VERSION;
 import static dev.merlin.exchange.events.EventFormat.VERSION_OFFSET;
+import static dev.merlin.exchange.tuning.ExchangeTuning.EVENT_LOG_ABANDONED_CLAIM_NANOS;
+import static dev.merlin.exchange.tuning.ExchangeTuning.EVENT_LOG_MAX_RETRY_MILLIS;
+import static dev.merlin.exchange.tuning.ExchangeTuning.EVENT_LOG_MESSAGES_PER_DUTY_CYCLE;
+import static dev.merlin.exchange.tuning.ExchangeTuning.EVENT_LOG_MIN_RETRY_MILLIS;
 
+import dev.merlin.config.EventLogConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -35,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A write error (a full disk, say) keeps the batch and the file: the writer cuts the file back to its last whole
  * batch, stops draining the ring and retries the same batch in the same file after a backoff that doubles from
- * {@link #MIN_RETRY_MILLIS} to {@link #MAX_RETRY_MILLIS}. Meanwhile the ring fills and producers are refused and count
+ * {@code EVENT_LOG_MIN_RETRY_MILLIS} to {@code EVENT_LOG_MAX_RETRY_MILLIS} ({@code ExchangeTuning}). Meanwhile the ring fills and producers are refused and count
  * the refusals ({@link EventLog#commit} returns {@code false}), so nothing the log accepted is lost and the directory
  * gains no new files; writing resumes when space returns. Failures are counted by {@link #writeFailures()}. A file
  * whose header cannot be written is deleted, not left empty. Only at close, when retrying could hang shutdown, does a
@@ -51,13 +56,8 @@ final class EventLogAgent implements Agent, ControlledMessageHandler {
 
     static final FileOpener CREATE_NEW = file -> FileChannel.open(file, StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE);
-    static final long MIN_RETRY_MILLIS = 10;
-    static final long MAX_RETRY_MILLIS = 1_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(EventLogAgent.class);
-    private static final int MESSAGES_PER_DUTY_CYCLE = 4_096;
-    private static final int MIN_BATCH_BYTES = 256 * 1024;
-    private static final long ABANDONED_CLAIM_NANOS = 1_000_000_000L;
 
     private final RingBuffer ring;
     private final Path directory;
@@ -89,15 +89,17 @@ final class EventLogAgent implements Agent, ControlledMessageHandler {
     private volatile long forces;
     private volatile long writeFailures;
 
-    EventLogAgent(RingBuffer ring, Path directory, long fileBytes, long flushMillis, EpochClock clock,
-                  int maxEventBytes, FileOpener opener) throws IOException {
+    EventLogAgent(RingBuffer ring, Path directory, EventLogConfig config, EpochClock clock, int maxEventBytes,
+                  FileOpener opener) throws IOException {
         this.opener = opener;
         this.ring = ring;
         this.directory = directory;
-        this.fileBytes = fileBytes;
-        this.flushMillis = flushMillis;
+        this.fileBytes = config.fileBytes();
+        this.flushMillis = config.flushMillis();
         this.clock = clock;
-        this.batchBytes = ByteBuffer.allocateDirect(Math.max(MIN_BATCH_BYTES, 2 * (FRAME_LENGTH + maxEventBytes)));
+        // two of the largest events always fit, whatever the configured batch
+        this.batchBytes = ByteBuffer.allocateDirect(Math.max(config.batchBytes(),
+                2 * (FRAME_LENGTH + maxEventBytes)));
         this.checksumView = batchBytes.duplicate();
         this.batch = new UnsafeBuffer(batchBytes);
         Files.createDirectories(directory);
@@ -117,7 +119,7 @@ final class EventLogAgent implements Agent, ControlledMessageHandler {
                 return 0; // backing off: the ring holds what comes meanwhile, producers are refused once it is full
             }
         }
-        int work = ring.controlledRead(this, MESSAGES_PER_DUTY_CYCLE);
+        int work = ring.controlledRead(this, EVENT_LOG_MESSAGES_PER_DUTY_CYCLE);
         if (retryAtMillis == 0) {
             writeBatch();
         }
@@ -165,7 +167,7 @@ final class EventLogAgent implements Agent, ControlledMessageHandler {
                 stuckSinceNanos = 0;
             } else if (stuckSinceNanos == 0) {
                 stuckSinceNanos = System.nanoTime();
-            } else if (System.nanoTime() - stuckSinceNanos > ABANDONED_CLAIM_NANOS) {
+            } else if (System.nanoTime() - stuckSinceNanos > EVENT_LOG_ABANDONED_CLAIM_NANOS) {
                 // only a producer that died between claim and commit can leave this; don't hang shutdown on it
                 LOG.error("event log: {} bytes left in the ring behind an uncommitted claim", ring.size());
                 break;
@@ -216,7 +218,8 @@ final class EventLogAgent implements Agent, ControlledMessageHandler {
             fail("write to " + (channel == null ? "a new file in " + directory : currentFile), e);
             cutBack();
             if (!isClosing) {
-                retryMillis = retryMillis == 0 ? MIN_RETRY_MILLIS : Math.min(MAX_RETRY_MILLIS, 2 * retryMillis);
+                retryMillis = retryMillis == 0 ? EVENT_LOG_MIN_RETRY_MILLIS
+                        : Math.min(EVENT_LOG_MAX_RETRY_MILLIS, 2 * retryMillis);
                 retryAtMillis = clock.time() + retryMillis;
                 writeFailures = writeFailures + 1; // last: whoever sees the count sees the retry scheduled
                 return false;

@@ -348,8 +348,8 @@ class AuctionEnginePricingTest {
         "1e-7,   USD, 1",       // a floor never rounds down to nothing
     })
     void currenciesConvertToMicrosRoundingUp(double amount, String currency, long micros) {
-        Currencies currencies = new Currencies(new ExchangeSettings("USD", 0.15,
-                Map.of("EUR", 1.08, "JPY", 0.0067, "KRW", 0.00073), null));
+        Currencies currencies = new Currencies(ExchangeSettings.defaults()
+                .withCurrencyRates(Map.of("EUR", 1.08, "JPY", 0.0067, "KRW", 0.00073)));
         assertEquals(micros, currencies.toMicros(amount, currency));
         assertEquals(-1, currencies.toMicros(amount, "XYZ"));
     }

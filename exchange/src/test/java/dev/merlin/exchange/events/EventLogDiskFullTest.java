@@ -1,5 +1,6 @@
 package dev.merlin.exchange.events;
 
+import static dev.merlin.exchange.tuning.ExchangeTuning.EVENT_LOG_MAX_RETRY_MILLIS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +44,7 @@ class EventLogDiskFullTest {
         long refused = log.dropped();
 
         disk.isFull.set(false);
-        nowMillis.addAndGet(EventLogAgent.MAX_RETRY_MILLIS);
+        nowMillis.addAndGet(EVENT_LOG_MAX_RETRY_MILLIS);
         Await.until(() -> log.written() == accepted, DEADLINE, "the writer to resume");
         assertTrue(log.commit(log.begin(EventType.PIXEL, BASE_MILLIS).put("seq", 1_000)), "room again");
         log.close();
@@ -72,7 +73,7 @@ class EventLogDiskFullTest {
         assertEquals(1, files.size(), "no empty files: " + files);
 
         disk.isFull.set(false);
-        nowMillis.addAndGet(EventLogAgent.MAX_RETRY_MILLIS);
+        nowMillis.addAndGet(EVENT_LOG_MAX_RETRY_MILLIS);
         Await.until(() -> log.written() == accepted, DEADLINE, "the writer to resume");
         log.close();
 
@@ -102,8 +103,8 @@ class EventLogDiskFullTest {
     @Test
     void eventsPastARotationWaitInTheRingWhileTheDiskIsFullAndArriveInOrderAfterIt() throws IOException {
         int fileBytes = 4_096;
-        EventLog log = EventLog.openStopped(dataDir, new EventLogConfig(64 * 1024, fileBytes, null), nowMillis::get,
-                disk);
+        EventLogConfig config = EventLogConfig.builder().ringBufferBytes(64 * 1024).fileBytes(fileBytes).build();
+        EventLog log = EventLog.openStopped(dataDir, config, nowMillis::get, disk);
         disk.isFull.set(true);
         int accepted = commitUntilRefused(log, 0); // more than one file holds: the batch stops at the rotation
         assertTrue(accepted * 40 > 2 * fileBytes, "accepted: " + accepted);
@@ -112,7 +113,7 @@ class EventLogDiskFullTest {
         assertEquals(1, EventLogReader.files(dataDir).size(), "files while the disk is full");
 
         disk.isFull.set(false);
-        nowMillis.addAndGet(EventLogAgent.MAX_RETRY_MILLIS);
+        nowMillis.addAndGet(EVENT_LOG_MAX_RETRY_MILLIS);
         Await.until(() -> log.written() == accepted, DEADLINE, "the writer to resume");
         log.close();
 
@@ -130,7 +131,8 @@ class EventLogDiskFullTest {
     }
 
     private EventLog open() throws IOException {
-        EventLog log = EventLog.openStopped(dataDir, new EventLogConfig(RING_BYTES, null, null), nowMillis::get, disk);
+        EventLog log = EventLog.openStopped(dataDir, EventLogConfig.builder().ringBufferBytes(RING_BYTES).build(),
+                nowMillis::get, disk);
         log.startWriter();
         return log;
     }
@@ -148,7 +150,7 @@ class EventLogDiskFullTest {
     private long retryTimes(EventLog log, int retries) {
         for (int i = 0; i < retries; i++) {
             long before = log.writeFailures();
-            nowMillis.addAndGet(EventLogAgent.MAX_RETRY_MILLIS);
+            nowMillis.addAndGet(EVENT_LOG_MAX_RETRY_MILLIS);
             Await.until(() -> log.writeFailures() > before, DEADLINE, "retry " + i);
         }
         return log.writeFailures();

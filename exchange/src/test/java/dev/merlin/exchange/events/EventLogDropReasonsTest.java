@@ -33,7 +33,7 @@ class EventLogDropReasonsTest {
     @Test
     void aFullRingAndAClosedLogAreCountedAsFullNotAsOversized() throws IOException {
         int ringBytes = 1_024;
-        EventLog log = EventLog.openStopped(dataDir, new EventLogConfig(ringBytes, null, null),
+        EventLog log = EventLog.openStopped(dataDir, EventLogConfig.builder().ringBufferBytes(ringBytes).build(),
                 SystemEpochClock.INSTANCE);
         int refused = 0;
         for (int i = 0; i < 100; i++) {

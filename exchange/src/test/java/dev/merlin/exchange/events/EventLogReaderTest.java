@@ -28,7 +28,7 @@ class EventLogReaderTest {
     Path dataDir;
 
     private Path writeSeqEvents(int count, Integer fileBytes) throws IOException {
-        try (EventLog log = EventLog.open(dataDir, new EventLogConfig(null, fileBytes, null))) {
+        try (EventLog log = EventLog.open(dataDir, EventLogConfig.builder().fileBytes(fileBytes).build())) {
             for (int i = 0; i < count; i++) {
                 assertTrue(log.commit(log.begin(EventType.BILL, MILLIS).put("seq", i)));
             }
@@ -160,7 +160,7 @@ class EventLogReaderTest {
 
     @Test
     void anErasedUsersEventsUpToTheErasureAreLeftOutOfTheExportInEveryFile() throws IOException {
-        try (EventLog log = EventLog.open(dataDir, new EventLogConfig(null, 4_096, null))) {
+        try (EventLog log = EventLog.open(dataDir, EventLogConfig.builder().fileBytes(4_096).build())) {
             for (int i = 0; i < 200; i++) { // spread over several files before the erasure
                 log.commit(log.begin(EventType.PIXEL, MILLIS).put("u", "aa").put("seq", i));
             }

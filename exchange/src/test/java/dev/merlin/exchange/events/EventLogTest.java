@@ -80,7 +80,7 @@ class EventLogTest {
     void rotationAtFileBytesProducesSeveralFilesAndLosesNothing() throws IOException {
         int fileBytes = 4_096;
         int count = 3_000;
-        try (EventLog log = EventLog.open(dataDir, new EventLogConfig(null, fileBytes, null))) {
+        try (EventLog log = EventLog.open(dataDir, EventLogConfig.builder().fileBytes(fileBytes).build())) {
             for (int i = 0; i < count; i++) {
                 assertTrue(log.commit(log.begin(EventType.CLICK, BASE_MILLIS).put("seq", i).put("cid", "c-" + i)));
             }
@@ -103,7 +103,7 @@ class EventLogTest {
     @Test
     void fullRingRefusesWithoutWaitingAndCountsExactlyTheRefusedEvents() throws IOException {
         int ringBytes = 1_024;
-        EventLog log = EventLog.openStopped(dataDir, new EventLogConfig(ringBytes, null, null),
+        EventLog log = EventLog.openStopped(dataDir, EventLogConfig.builder().ringBufferBytes(ringBytes).build(),
                 SystemEpochClock.INSTANCE);
         int attempts = 100;
         int accepted = 0;
@@ -172,7 +172,7 @@ class EventLogTest {
 
     @Test
     void closeWhileProducersAreRunningCountsEveryCommitOnceAsWrittenOrDropped() throws Exception {
-        EventLog log = EventLog.open(dataDir, new EventLogConfig(64 * 1024, null, null));
+        EventLog log = EventLog.open(dataDir, EventLogConfig.builder().ringBufferBytes(64 * 1024).build());
         int producerCount = 2;
         long[] attempts = new long[producerCount];
         long[] accepted = new long[producerCount];
@@ -224,7 +224,7 @@ class EventLogTest {
 
     @Test
     void writerForcesWithinFlushMillisWithoutClose() throws IOException {
-        try (EventLog log = EventLog.open(dataDir, new EventLogConfig(null, null, 10))) {
+        try (EventLog log = EventLog.open(dataDir, EventLogConfig.builder().flushMillis(10).build())) {
             assertTrue(log.commit(log.begin(EventType.WIN, BASE_MILLIS).put("rid", "r1")));
             Await.until(() -> log.written() == 1, DEADLINE, "the event to be written");
             Await.until(() -> log.forces() >= 1, DEADLINE, "a force within flushMillis");
@@ -234,7 +234,7 @@ class EventLogTest {
 
     @Test
     void writerWaitsForFlushMillisBeforeForcingAndForcesOnClose() throws IOException {
-        EventLog log = EventLog.open(dataDir, new EventLogConfig(null, null, 60_000));
+        EventLog log = EventLog.open(dataDir, EventLogConfig.builder().flushMillis(60_000).build());
         assertTrue(log.commit(log.begin(EventType.WIN, BASE_MILLIS).put("rid", "r1")));
         Await.until(() -> log.written() == 1, DEADLINE, "the event to be written");
         assertEquals(0, log.forces(), "forced before flushMillis passed");

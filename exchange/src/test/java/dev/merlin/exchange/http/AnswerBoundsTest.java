@@ -53,7 +53,7 @@ class AnswerBoundsTest {
                 + "          - {id: ad, format: banner, w: 300, h: 250, markup: '" + markup + "',"
                 + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
         MerlinConfig config = DemoSeller.with(ConfigLoader.parse(yaml, "test")).withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                .withStores(StoresConfig.small(10_000L)).validate();
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics, () -> NOW);
         channel = new EmbeddedChannel();

@@ -77,7 +77,7 @@ class BudgetCommitmentTest {
                 + "          - {id: ad, format: banner, w: 300, h: 250, markup: '<a href=\"${CLICK_URL}\">x</a>',"
                 + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
         MerlinConfig config = DemoSeller.with(ConfigLoader.parse(yaml, "test")).withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                .withStores(StoresConfig.small(10_000L)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
         channel = new EmbeddedChannel();
         new HttpPipeline(runtime).configure(channel.pipeline());

@@ -61,7 +61,7 @@ class EventsBatchFuzzTest {
             try {
                 MerlinConfig config = ConfigLoader.loadDefault().withPort(0)
                         .withDataDir(Files.createTempDirectory("merlin-events-fuzz").toString())
-                        .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                        .withStores(StoresConfig.small(10_000L)).validate();
                 runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), () -> T0);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

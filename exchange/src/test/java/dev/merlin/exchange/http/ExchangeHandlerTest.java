@@ -49,9 +49,10 @@ class ExchangeHandlerTest {
 
     @BeforeEach
     void open() {
-        MerlinConfig config = new MerlinConfig(new ServerConfig(0, 1, MAX_BODY, 1024, 2048, 60, null, null, null),
+        MerlinConfig config = new MerlinConfig(ServerConfig.builder().port(0).ioThreads(1).maxBodyBytes(MAX_BODY)
+                .maxInitialLineBytes(1024).maxHeaderBytes(2048).idleTimeoutSeconds(60).build(),
                 RequestLimitsConfig.defaults(), dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+                .withStores(StoresConfig.small(10_000L));
         config = DemoSeller.with(config).validate();
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);

@@ -44,9 +44,10 @@ class FrontDoorFuzzTest {
     private static synchronized HttpPipeline pipeline() {
         if (pipeline == null) {
             try {
-                MerlinConfig config = new MerlinConfig(new ServerConfig(0, 1, 4096, 1024, 2048, 60, null, null, null),
+                MerlinConfig config = new MerlinConfig(ServerConfig.builder().port(0).ioThreads(1).maxBodyBytes(4096)
+                        .maxInitialLineBytes(1024).maxHeaderBytes(2048).idleTimeoutSeconds(60).build(),
                         RequestLimitsConfig.defaults(), Files.createTempDirectory("merlin-fuzz").toString())
-                        .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                        .withStores(StoresConfig.small(10_000L)).validate();
                 runtime = ExchangeRuntime.open(config, new ExchangeMetrics());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -60,7 +60,7 @@ class GzipBodyTest {
     @BeforeEach
     void open() {
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                .withStores(StoresConfig.small(10_000L)).validate();
         maxBodyBytes = config.server().maxBodyBytes();
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);

@@ -68,7 +68,7 @@ class NoticeEndpointTest {
                 + "          - {id: ad, format: banner, w: 300, h: 250, markup: '<a href=\"${CLICK_URL}\">x</a>',"
                 + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
         MerlinConfig config = ConfigLoader.parse(yaml, "test").withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L))
+                .withStores(StoresConfig.small(10_000L))
                 .withSellers(java.util.List.of(DemoSeller.SELLER)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
         channel = new EmbeddedChannel();

@@ -48,13 +48,11 @@ class OversizedEventTest {
     @BeforeEach
     void open() {
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+                .withStores(StoresConfig.small(10_000L));
         TrackingConfig tracking = config.tracking();
         List<TrackingConfig.EventSourceConfig> sources = new ArrayList<>(tracking.eventSources());
         sources.add(new TrackingConfig.EventSourceConfig("s".repeat(20_000), HUGE_KEY, "sakura-streaming"));
-        config = config.withTracking(new TrackingConfig(tracking.pixels(), sources, tracking.segmentRules(),
-                tracking.attribution(), tracking.maxBatchEvents(), tracking.adminToken(),
-                tracking.maxConversionValue())).validate();
+        config = config.withTracking(tracking.withEventSources(sources)).validate();
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);
         channel = new EmbeddedChannel();

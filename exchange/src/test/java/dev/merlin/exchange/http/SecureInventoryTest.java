@@ -58,7 +58,7 @@ class SecureInventoryTest {
                 + " src=\"https://cdn.acme.example/ad.png\"></a><img src=\"${CLICK_URL_ENC}\">',"
                 + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
         MerlinConfig config = DemoSeller.with(ConfigLoader.parse(yaml, "test").withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L))).validate();
+                .withStores(StoresConfig.small(10_000L))).validate();
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);
         channel = new EmbeddedChannel();

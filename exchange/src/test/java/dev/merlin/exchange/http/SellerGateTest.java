@@ -44,7 +44,7 @@ class SellerGateTest {
     @BeforeEach
     void open() {
         MerlinConfig config = ConfigLoader.loadDefault().withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                .withStores(StoresConfig.small(10_000L)).validate();
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);
         channel = connectionFrom(new InetSocketAddress("127.0.0.1", 40000));

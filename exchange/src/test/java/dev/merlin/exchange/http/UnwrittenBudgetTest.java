@@ -89,10 +89,10 @@ class UnwrittenBudgetTest {
 
     @BeforeEach
     void open() {
-        ServerConfig server = new ServerConfig(0, 1, 4096, 1024, 2048, 60, null, null, null, null, 4096, null,
-                BUDGET);
+        ServerConfig server = ServerConfig.builder().port(0).ioThreads(1).maxBodyBytes(4096).maxInitialLineBytes(1024)
+                .maxHeaderBytes(2048).idleTimeoutSeconds(60).maxResponseBytes(4096).maxUnwrittenBytes(BUDGET).build();
         MerlinConfig config = DemoSeller.with(new MerlinConfig(server, RequestLimitsConfig.defaults(),
-                dataDir.toString()).withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)))
+                dataDir.toString()).withStores(StoresConfig.small(10_000L)))
                 .validate();
         metrics = new ExchangeMetrics();
         runtime = ExchangeRuntime.open(config, metrics);

@@ -18,7 +18,7 @@ class ConsentFuzzTest {
     @FuzzTest(maxDuration = "100s")
     void decide(FuzzedDataProvider data) {
         // a fresh gate: the decoded-string cache must not hide a second decode of the same text
-        ConsentGate gate = new ConsentGate(new PrivacyConfig(VENDOR, null, null, null, null));
+        ConsentGate gate = new ConsentGate(PrivacyConfig.builder().vendorId(VENDOR).build());
         List<Integer> sid = List.of(data.consumeInt(0, 70), data.consumeInt(0, 70));
         String tcf = data.consumeString(400);
         String usPrivacy = data.consumeString(8);

@@ -45,7 +45,8 @@ class ConsentGateAllocationTest {
 
     private static void assertCachedDecisionsAllocateNothing(BidRequest request) {
         com.sun.management.ThreadMXBean threads = threadBean();
-        ConsentGate gate = new ConsentGate(new PrivacyConfig(1_234, null, List.of("DEU", "FRA"), null, null));
+        ConsentGate gate = new ConsentGate(PrivacyConfig.builder().vendorId(1_234)
+                .personalizationCountries(List.of("DEU", "FRA")).build());
         // every request brings its own String instances: give each call a fresh copy, made outside the measurement
         String[] consents = new String[64];
         String[] gpps = new String[64];

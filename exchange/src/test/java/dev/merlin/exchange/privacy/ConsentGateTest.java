@@ -30,9 +30,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConsentGateTest {
 
     private static final int VENDOR = 1_234;
-    private static final PrivacyConfig CONFIG = new PrivacyConfig(VENDOR, null, null, null, null);
+    private static final PrivacyConfig CONFIG = PrivacyConfig.builder().vendorId(VENDOR).build();
     private static final PrivacyConfig ROLLED_OUT_IN_DEU_FRA =
-            new PrivacyConfig(VENDOR, null, List.of("DEU", "FRA"), null, null);
+            PrivacyConfig.builder().vendorId(VENDOR).personalizationCountries(List.of("DEU", "FRA")).build();
 
     /** Consent to purposes 1, 3, 4 and to Merlin (and Google, 755). */
     private static final String TCF_OK = ConsentStrings.tcf(List.of(1, 2, 3, 4), List.of(755, VENDOR));
@@ -248,23 +248,27 @@ class ConsentGateTest {
     @Test
     void gppTcfSectionIsJudgedByTheConfiguredPurposesAndVendor() {
         String purposes13Vendor8 = ConsentStrings.gppTcf(List.of(1, 3), List.of(8));
-        ConsentGate merlinIsVendor8 = new ConsentGate(new PrivacyConfig(8, List.of(1, 3), null, null, null));
+        ConsentGate merlinIsVendor8 =
+                new ConsentGate(PrivacyConfig.builder().vendorId(8).requiredPurposes(List.of(1, 3)).build());
         assertTrue(merlinIsVendor8.decide(signals(null, null, null, null, purposes13Vendor8, List.of(2)))
                 .mayUsePersonalData());
-        ConsentGate merlinIsVendor9 = new ConsentGate(new PrivacyConfig(9, List.of(1, 3), null, null, null));
+        ConsentGate merlinIsVendor9 =
+                new ConsentGate(PrivacyConfig.builder().vendorId(9).requiredPurposes(List.of(1, 3)).build());
         assertSame(RefusalReason.GDPR_VENDOR_NOT_CONSENTED,
                 merlinIsVendor9.decide(signals(null, null, null, null, purposes13Vendor8, List.of(2))).reason());
         // the default purposes (1, 3, 4) are not all there
-        assertSame(RefusalReason.GDPR_PURPOSE_NOT_CONSENTED, new ConsentGate(new PrivacyConfig(8, null, null, null,
-                null)).decide(signals(null, null, null, null, purposes13Vendor8, List.of(2))).reason());
+        assertSame(RefusalReason.GDPR_PURPOSE_NOT_CONSENTED, new ConsentGate(PrivacyConfig.builder().vendorId(8)
+                .build()).decide(signals(null, null, null, null, purposes13Vendor8, List.of(2))).reason());
     }
 
     @Test
     void requiredPurposesAndVendorComeFromConfig() {
-        ConsentGate merlinIsVendor8 = new ConsentGate(new PrivacyConfig(8, List.of(1, 3), null, null, null));
+        ConsentGate merlinIsVendor8 =
+                new ConsentGate(PrivacyConfig.builder().vendorId(8).requiredPurposes(List.of(1, 3)).build());
         assertTrue(merlinIsVendor8.decide(signals(null, 1, TCF_PUBLIC_EXAMPLE, null, null, null))
                 .mayUsePersonalData());
-        ConsentGate merlinIsVendor9 = new ConsentGate(new PrivacyConfig(9, List.of(1, 3), null, null, null));
+        ConsentGate merlinIsVendor9 =
+                new ConsentGate(PrivacyConfig.builder().vendorId(9).requiredPurposes(List.of(1, 3)).build());
         assertSame(RefusalReason.GDPR_VENDOR_NOT_CONSENTED,
                 merlinIsVendor9.decide(signals(null, 1, TCF_PUBLIC_EXAMPLE, null, null, null)).reason());
     }

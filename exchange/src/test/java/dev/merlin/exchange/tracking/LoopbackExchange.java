@@ -45,7 +45,7 @@ public final class LoopbackExchange implements AutoCloseable {
     /** Starts the demo exchange with its data under {@code dataDir}. */
     public LoopbackExchange(Path dataDir) throws InterruptedException {
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L)).validate();
+                .withStores(StoresConfig.small(10_000L)).validate();
         this.server = new MerlinServer(config, clock::get).start();
         this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();

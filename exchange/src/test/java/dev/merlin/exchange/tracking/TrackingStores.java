@@ -63,10 +63,9 @@ final class TrackingStores implements AutoCloseable {
         List<TrackingConfig.SegmentRuleConfig> rules = new ArrayList<>(t.segmentRules());
         rules.add(new TrackingConfig.SegmentRuleConfig("big-checkouts", "*", List.of("checkout"), null, 100.0, null,
                 null, "news-readers", 3 * DAY));
-        return demo.withTracking(new TrackingConfig(t.pixels(), t.eventSources(), rules, t.attribution(),
-                        t.maxBatchEvents(), t.adminToken(), t.maxConversionValue()))
+        return demo.withTracking(t.withSegmentRules(rules))
                 .withDataDir(dataDir.toString())
-                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L))
+                .withStores(StoresConfig.small(10_000L))
                 .validate();
     }
 
