@@ -6,6 +6,7 @@ import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -20,6 +21,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,8 +104,7 @@ public final class MerlinServer implements AutoCloseable {
         metrics.gauge("merlin_unwritten_bytes_peak", "The most merlin_unwritten_bytes has been since start",
                 pipeline.unwritten()::peakBytes);
         try {
-            serverChannel = bootstrap.childHandler(pipeline)
-                    .bind(bindHost(config.server().host()), config.server().port()).sync().channel();
+            serverChannel = bind(bootstrap.childHandler(pipeline));
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             runtime.close();
@@ -123,11 +124,29 @@ public final class MerlinServer implements AutoCloseable {
         if (config.server().port() == 0) {
             return; // an ephemeral port: the kernel picks a free one
         }
-        Channel probe = bootstrap.clone()
+        Channel probe = bind(bootstrap.clone()
                 .option(ChannelOption.AUTO_READ, false)
-                .childHandler(new ChannelInboundHandlerAdapter())
-                .bind(bindHost(config.server().host()), config.server().port()).sync().channel();
+                .childHandler(new ChannelInboundHandlerAdapter()));
         probe.close().sync();
+    }
+
+    /**
+     * Binds the configured address. Whatever the transport reports when binding fails (the JDK's
+     * {@link BindException}, or epoll's native I/O error) is thrown as a {@link BindException} inside an
+     * {@link UncheckedIOException}: the failed operation tells a start-up failure from a busy port, not a message.
+     */
+    private Channel bind(ServerBootstrap bootstrap) throws InterruptedException {
+        ChannelFuture bound = bootstrap.bind(bindHost(config.server().host()), config.server().port()).await();
+        if (bound.isSuccess()) {
+            return bound.channel();
+        }
+        Throwable cause = bound.cause();
+        if (cause instanceof BindException busy) {
+            throw new UncheckedIOException(busy);
+        }
+        BindException failed = new BindException(cause.toString()); // Main prints the cause's message, once
+        failed.initCause(cause);
+        throw new UncheckedIOException(failed);
     }
 
     private void createDataDir() {

@@ -16,7 +16,7 @@ import io.netty.util.ReferenceCountUtil;
  * Answers a request on its headers alone when {@link #refusal} says so: nothing further down the pipeline sees it,
  * and its body, if any arrives, is dropped unread while the connection carries on. A request that expected
  * {@code 100-continue} gets its answer with {@code Connection: close}, since whether its body follows is the client's
- * to decide. Requests the codec could not parse pass, for the exchange handler to answer.
+ * to decide. Requests the codec could not parse pass, for {@link HttpChecks} to answer.
  *
  * <p>One instance per connection: it remembers whether it is dropping a refused request's body.
  */
@@ -53,15 +53,5 @@ abstract class HeaderGate extends ChannelInboundHandlerAdapter {
         } else {
             ctx.writeAndFlush(response);
         }
-    }
-
-    /** The path of a request target as {@link ExchangeHandler} routes it (absolute form, query cut), or null. */
-    static String path(String uri) {
-        String target = ExchangeHandler.originForm(uri);
-        if (target == null) {
-            return null;
-        }
-        int query = target.indexOf('?');
-        return query < 0 ? target : target.substring(0, query);
     }
 }

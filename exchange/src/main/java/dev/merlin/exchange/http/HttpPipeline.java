@@ -4,6 +4,7 @@ import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.sellers.Sellers;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.concurrent.Executor;
@@ -20,14 +22,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One connection's pipeline: unwritten-answer budget ({@link UnwrittenBytes}) → request deadline → HTTP codec →
- * flow control → keep-alive → idle timeout → load shedder (503 over that budget) → seller gate (an auction request
- * from no known seller is refused before its body is read) → gzip/deflate request bodies, whole streams only
- * ({@link RequestBodyInflater}) → bounded aggregation → the exchange handler. At most {@code server.maxConnections}
- * are open: one more is closed as soon as it is accepted.
+ * flow control → keep-alive → idle timeout → {@link OrderedResponses} (every answer below it leaves in request
+ * order) → load shedder (503 over that budget) → seller gate (an auction request from no known seller is refused
+ * before its body is read) → gzip/deflate request bodies, whole streams only ({@link RequestBodyInflater}) → bounded
+ * aggregation → {@link HttpChecks} → {@link RouteTable} → {@link ConnectionErrors}. At most
+ * {@code server.maxConnections} are open: one more is closed as soon as it is accepted.
  *
  * <p>Flow control: the codec decodes every request of a read at once; {@link FlowControlHandler} passes them on only
- * while the channel reads automatically, so when the exchange handler stops reading (answers backed up, or a report
- * in progress) the rest of that read waits there instead of being answered into an unbounded outbound buffer.
+ * while the channel reads automatically, so when {@link OrderedResponses} stops reading (answers backed up, or a
+ * slow answer in progress) the rest of that read waits there instead of being answered into an unbounded outbound
+ * buffer.
  */
 public final class HttpPipeline extends ChannelInitializer<Channel> {
 
@@ -43,22 +47,31 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
 
     private final ServerConfig server;
     private final ExchangeMetrics metrics;
-    private final ExchangeHandler handler;
     private final Sellers sellers;
+    private final HttpChecks checks;
+    private final RouteTable routes;
+    private final ConnectionErrors errors;
     private final UnwrittenBytes unwritten;
     private final AtomicInteger openConnections = new AtomicInteger();
     private final ChannelGroup connections = new DefaultChannelGroup("merlin-connections", GlobalEventExecutor.INSTANCE);
 
     /**
-     * A pipeline factory over the given endpoints; the handler is shared by every connection, and requests whose
-     * work grows with the data (reports) run on {@code slowWork}, off the event loop.
+     * A pipeline factory over the given endpoints; requests whose work grows with the data (reports) run on
+     * {@code slowWork}, off the event loop.
      */
     public HttpPipeline(ServerConfig server, Sellers sellers, Endpoints endpoints, Executor slowWork,
                         ExchangeMetrics metrics) {
+        this(server, metrics, sellers, ExchangeRoutes.of(endpoints, slowWork, metrics));
+    }
+
+    /** A pipeline factory answering with {@code routes}; the sharable handlers serve every connection. */
+    HttpPipeline(ServerConfig server, ExchangeMetrics metrics, Sellers sellers, RouteTable routes) {
         this.server = server;
         this.metrics = metrics;
-        this.handler = new ExchangeHandler(endpoints, metrics, slowWork);
         this.sellers = sellers;
+        this.routes = routes;
+        this.checks = new HttpChecks(metrics);
+        this.errors = new ConnectionErrors(metrics);
         this.unwritten = new UnwrittenBytes(server.maxUnwrittenBytes(), metrics);
     }
 
@@ -111,12 +124,27 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
         pipeline.addLast("requestDeadline", deadline);
         pipeline.addLast("flow", new FlowControlHandler());
         pipeline.addLast("keepAlive", new HttpServerKeepAliveHandler());
-        pipeline.addLast("idle", new IdleStateHandler(0, 0, server.idleTimeoutSeconds(), TimeUnit.SECONDS));
+        pipeline.addLast("idle", new CloseWhenIdle(server.idleTimeoutSeconds()));
+        pipeline.addLast("order", new OrderedResponses());
         pipeline.addLast("shedder", new LoadShedder(unwritten, metrics));
         pipeline.addLast("sellers", new SellerGate(sellers, metrics));
         pipeline.addLast("inflater", new RequestBodyInflater(server.maxBodyBytes(), metrics));
         pipeline.addLast("aggregator", new BoundedAggregator(server.maxBodyBytes(), metrics));
-        pipeline.addLast("exchange", handler);
+        pipeline.addLast("checks", checks);
+        pipeline.addLast("routes", routes);
+        pipeline.addLast("errors", errors);
+    }
+
+    /** Closes a connection with neither a read nor a write for {@code server.idleTimeoutSeconds}. */
+    private static final class CloseWhenIdle extends IdleStateHandler {
+        CloseWhenIdle(int idleTimeoutSeconds) {
+            super(0, 0, idleTimeoutSeconds, TimeUnit.SECONDS);
+        }
+
+        @Override
+        protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent event) {
+            ctx.close();
+        }
     }
 
     /** The server-wide budget for answers not yet taken by the kernel, shared by every connection. */

@@ -1,7 +1,10 @@
 package dev.merlin.exchange.http;
 
+import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -49,6 +52,22 @@ final class HttpResponses {
         }
         sb.append('}');
         return json(alloc, status, sb.toString());
+    }
+
+    /**
+     * Writes a counted JSON error for the request being read; with {@code close}, it says {@code Connection: close}
+     * and the connection closes once it is written.
+     */
+    static void refuse(ChannelHandlerContext ctx, ExchangeMetrics metrics, HttpResponseStatus status, String cause,
+                       String message, boolean close) {
+        metrics.httpError(status.code(), cause);
+        FullHttpResponse response = error(ctx.alloc(), status, message, null);
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.write(response);
+        }
     }
 
     private static FullHttpResponse withBody(ByteBufAllocator alloc, HttpResponseStatus status, String body,

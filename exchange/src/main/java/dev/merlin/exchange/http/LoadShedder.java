@@ -35,7 +35,7 @@ final class LoadShedder extends HeaderGate {
         if (!budget.isOverBudget()) {
             return null;
         }
-        String path = path(request.uri());
+        String path = HttpChecks.path(request.uri());
         if ("/health".equals(path) || "/status".equals(path) || "/metrics".equals(path)) {
             return null; // answered whatever the load: small, and run on the event loop
         }

@@ -60,14 +60,14 @@ final class SellerGate extends HeaderGate {
         return sellers.resolve(headers.get(HttpHeaderNames.AUTHORIZATION), remote);
     }
 
-    /** Whether the target routes to the auction, as {@link ExchangeHandler} routes it (absolute form, query). */
+    /** Whether the target routes to the auction, as {@link RouteTable} routes it (absolute form, query). */
     static boolean isAuction(String uri) {
-        String target = ExchangeHandler.originForm(uri);
+        String target = HttpChecks.originForm(uri);
         if (target == null) {
             return false;
         }
         int query = target.indexOf('?');
-        return ExchangeHandler.AUCTION_PATH.length() == (query < 0 ? target.length() : query)
-                && target.startsWith(ExchangeHandler.AUCTION_PATH);
+        return ExchangeRoutes.AUCTION_PATH.length() == (query < 0 ? target.length() : query)
+                && target.startsWith(ExchangeRoutes.AUCTION_PATH);
     }
 }

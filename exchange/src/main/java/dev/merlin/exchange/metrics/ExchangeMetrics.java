@@ -267,6 +267,11 @@ public final class ExchangeMetrics {
         channelExceptions.inc();
     }
 
+    /** Connections closed after an unexpected exception. */
+    public long channelExceptions() {
+        return (long) channelExceptions.get();
+    }
+
     /**
      * A request answered {@code 503} without being run, by reason ({@code unwritten_budget}: the server's answers
      * not yet taken by the kernel are over {@code server.maxUnwrittenBytes}).

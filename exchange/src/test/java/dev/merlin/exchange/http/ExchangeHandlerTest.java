@@ -290,9 +290,9 @@ class ExchangeHandlerTest {
         assertEquals(204, send(auction).status);
         Response asterisk = send(raw("GET * HTTP/1.1\r\nHost: x\r\n\r\n"));
         assertEquals(400, asterisk.status, asterisk.body);
-        assertEquals("/", ExchangeHandler.originForm("http://host"));
-        assertEquals("/?a=1", ExchangeHandler.originForm("http://host?a=1"));
-        assertEquals("/px?a=1", ExchangeHandler.originForm("http://host:80/px?a=1"));
+        assertEquals("/", HttpChecks.originForm("http://host"));
+        assertEquals("/?a=1", HttpChecks.originForm("http://host?a=1"));
+        assertEquals("/px?a=1", HttpChecks.originForm("http://host:80/px?a=1"));
     }
 
     @Test

@@ -1,0 +1,84 @@
+package dev.merlin.exchange.http;
+
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.io.IOException;
+import java.util.concurrent.Executor;
+
+/** The exchange's routes: every endpoint of the design's table, by path and method. */
+final class ExchangeRoutes {
+
+    static final String AUCTION_PATH = "/openrtb2/auction";
+    static final String SELLERS_JSON_PATH = "/sellers.json";
+    private static final String HEALTH_BODY = "{\"status\":\"ok\"}";
+    private static final AsciiString SELLERS_JSON_CACHE = AsciiString.cached("public, max-age=3600");
+
+    private ExchangeRoutes() {
+    }
+
+    /** The table over the endpoints the composition root built; reports run on {@code slowWork}. */
+    static RouteTable of(Endpoints endpoints, Executor slowWork, ExchangeMetrics metrics) {
+        AuctionEndpoint auction = endpoints.auction();
+        NoticeEndpoint notices = endpoints.notices();
+        PixelEndpoint pixel = endpoints.pixel();
+        EventsEndpoint events = endpoints.events();
+        ClickEndpoint clicks = endpoints.clicks();
+        PrivacyEndpoints privacy = endpoints.privacy();
+        Endpoint reports = new SlowWork(endpoints.reports()::handle, slowWork, metrics);
+        String sellersJson = endpoints.sellersJson();
+        Endpoint sellers = (ctx, request) -> {
+            FullHttpResponse response = HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sellersJson);
+            response.headers().set(HttpHeaderNames.CACHE_CONTROL, SELLERS_JSON_CACHE);
+            return response;
+        };
+        Endpoint health = (ctx, request) -> HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, HEALTH_BODY);
+        Endpoint scrape = (ctx, request) -> metricsResponse(ctx, metrics);
+        Endpoint user = (ctx, request) -> privacy.user(ctx, request, HttpChecks.path(request.uri()));
+        return RouteTable.builder(metrics)
+                .path(AUCTION_PATH).post(HttpChecks.jsonBody(metrics, auction::handle))
+                .path("/px").get(pixel::handle).head((ctx, request) -> pixel.head())
+                .refusedWith((ctx, reason) -> pixel.refused(reason))
+                .path("/win").get(notice(notices, "win")).post(notice(notices, "win"))
+                .path("/bill").get(notice(notices, "bill")).post(notice(notices, "bill"))
+                .path("/loss").get(notice(notices, "loss")).post(notice(notices, "loss"))
+                .path("/click").get(clicks::handle)
+                .path("/events").post(events::handle)
+                .path("/health").get(health).head(health)
+                .path("/status").get(health).head(health)
+                .path("/metrics").get(scrape).head(scrape)
+                .path("/reports/campaigns").get(reports).head(reports)
+                .path(ReportsEndpoint.SELLERS_PATH).get(reports).head(reports)
+                .path("/optout").get(privacy::optOut).post(privacy::optOut)
+                .path(SELLERS_JSON_PATH).get(sellers).head(sellers)
+                .prefix(PrivacyEndpoints.USERS_PREFIX).get(user).head(RouteTable.headAsGet(user)).delete(user)
+                .build();
+    }
+
+    private static Endpoint notice(NoticeEndpoint notices, String kind) {
+        return (ctx, request) -> notices.handle(ctx, kind, request.uri());
+    }
+
+    private static FullHttpResponse metricsResponse(ChannelHandlerContext ctx, ExchangeMetrics metrics) {
+        ByteBuf content = ctx.alloc().buffer(4096);
+        try (ByteBufOutputStream out = new ByteBufOutputStream(content)) {
+            metrics.writeTo(out);
+        } catch (IOException | RuntimeException e) {
+            content.release();
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "cannot render metrics: " + e.getMessage(), null);
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, metrics.contentType())
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        return response;
+    }
+}

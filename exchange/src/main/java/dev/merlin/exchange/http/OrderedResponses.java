@@ -1,0 +1,206 @@
+package dev.merlin.exchange.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+
+/**
+ * The one place a connection's answers leave in request order (HTTP/1.1 pipelining): every handler behind it may
+ * answer whenever it knows the answer — the load shedder and seller gate on a request's headers, the inflater and the
+ * aggregator mid-body, an endpoint at once, a slow one later — and this handler holds each answer until the answers
+ * to every earlier request have gone out.
+ *
+ * <p>Requests are numbered as their heads pass. A write made while a request's parts are being read belongs to the
+ * newest request; one made later (a timer's 408) belongs to the newest request too, so it follows every earlier
+ * answer. An endpoint that answers later takes a ticket ({@link #defer()}) while its request is read and gives the
+ * answer for it ({@link #answer}) on the event loop: answers to later requests may be ready first, and wait.
+ *
+ * <p>It also drives reading: the connection reads while its outbound buffer is under the high-water mark and no
+ * ticket is outstanding, and it flushes when a read completes. One instance per connection, used on its event loop.
+ */
+final class OrderedResponses extends ChannelDuplexHandler {
+
+    private static final AttributeKey<OrderedResponses> KEY = AttributeKey.valueOf("merlin.orderedResponses");
+
+    /** A write waiting for the answers to earlier requests. */
+    private record Held(long request, Object msg, ChannelPromise promise) {
+    }
+
+    /** Held writes by request number, in the order each request's writes were made. */
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    private ChannelHandlerContext context;
+    /** Number of the newest request read (1 for the first). */
+    private long newest;
+    /** Number of the newest request whose final answer has gone out. */
+    private long answered;
+    private int tickets;
+    private boolean isClosed;
+
+    /** The connection's instance, for an endpoint that answers later. */
+    static OrderedResponses of(Channel channel) {
+        return channel.attr(KEY).get();
+    }
+
+    /**
+     * A ticket for the answer to the request being read now, to pass to {@link #answer} once it is known. Reading
+     * pauses until it is answered, so that a client cannot pile up requests behind a slow one.
+     */
+    long defer() {
+        tickets++;
+        updateAutoRead();
+        return newest;
+    }
+
+    /** Gives the answer for {@code ticket}: written as soon as every earlier request is answered. Event loop only. */
+    void answer(long ticket, FullHttpResponse response) {
+        tickets--;
+        if (isClosed) {
+            response.release();
+            return;
+        }
+        send(ticket, response, context.newPromise());
+        context.flush();
+        updateAutoRead();
+    }
+
+    /** Requests read whose final answer has not gone out yet. */
+    long unanswered() {
+        return newest - answered;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        context = ctx;
+        ctx.channel().attr(KEY).set(this);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest) {
+            newest++;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        send(newest, msg, promise);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.fireChannelReadComplete();
+        ctx.flush();
+    }
+
+    /**
+     * Reading stops while the outbound buffer is over its high-water mark (a client that pipelines and does not read
+     * its answers) and resumes once it drains below the low mark, unless a ticket holds reading too.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable()) {
+            // the flow-control handler stops mid-batch without a read-complete to come: push out what is written
+            ctx.flush();
+        }
+        updateAutoRead();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseHeld();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseHeld();
+    }
+
+    private void send(long request, Object msg, ChannelPromise promise) {
+        if (isClosed) {
+            ReferenceCountUtil.release(msg);
+            promise.tryFailure(new ClosedChannelException());
+            return;
+        }
+        if (request > answered + 1) {
+            hold(request, msg, promise);
+            return;
+        }
+        context.write(msg, promise);
+        if (request == answered + 1 && isFinal(msg)) {
+            answered = request;
+            writeHeld();
+        }
+    }
+
+    /** Keeps a write after the held writes of its own and earlier requests, before those of later ones. */
+    private void hold(long request, Object msg, ChannelPromise promise) {
+        Held write = new Held(request, msg, promise);
+        if (held.isEmpty() || held.peekLast().request() <= request) {
+            held.addLast(write);
+            return;
+        }
+        ArrayDeque<Held> later = new ArrayDeque<>();
+        while (!held.isEmpty() && held.peekLast().request() > request) {
+            later.addFirst(held.pollLast());
+        }
+        held.addLast(write);
+        held.addAll(later);
+    }
+
+    /** Writes the held answers whose turn has come, and flushes them. */
+    private void writeHeld() {
+        boolean isWritten = false;
+        while (!held.isEmpty() && held.peekFirst().request() == answered + 1) {
+            Held write = held.pollFirst();
+            context.write(write.msg(), write.promise());
+            isWritten = true;
+            if (isFinal(write.msg())) {
+                answered = write.request();
+            }
+        }
+        if (isWritten) {
+            context.flush();
+        }
+    }
+
+    private void releaseHeld() {
+        isClosed = true;
+        for (Iterator<Held> it = held.iterator(); it.hasNext(); ) {
+            Held write = it.next();
+            it.remove();
+            ReferenceCountUtil.release(write.msg());
+            write.promise().tryFailure(new ClosedChannelException());
+        }
+    }
+
+    /** Reads when neither backpressure nor a ticket holds reading; turning it on flushes what it hands over. */
+    private void updateAutoRead() {
+        Channel channel = context.channel();
+        boolean isReading = channel.isWritable() && tickets == 0;
+        channel.config().setAutoRead(isReading);
+        if (isReading) {
+            // the requests the flow-control handler kept come without a read-complete after them
+            context.flush();
+        }
+    }
+
+    /** Whether {@code msg} ends a request's answer (an informational 1xx such as 100 Continue does not). */
+    private static boolean isFinal(Object msg) {
+        return msg instanceof LastHttpContent && !(msg instanceof HttpResponse response
+                && response.status().codeClass() == HttpStatusClass.INFORMATIONAL);
+    }
+}
