@@ -1,8 +1,6 @@
 package dev.merlin.exchange.http;
 
-import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
-import dev.merlin.exchange.sellers.SellersJson;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.io.IOException;
+import java.util.concurrent.Executor;
 
 /** The exchange's routes: every endpoint of the design's table, by path and method. */
 final class ExchangeRoutes {
@@ -25,17 +24,19 @@ final class ExchangeRoutes {
     private ExchangeRoutes() {
     }
 
-    /** Today's table, its endpoints built over a running exchange. */
-    static RouteTable of(ExchangeRuntime runtime) {
-        ExchangeMetrics metrics = runtime.metrics();
-        AuctionEndpoint auction = new AuctionEndpoint(runtime);
-        NoticeEndpoint notices = new NoticeEndpoint(runtime);
-        PixelEndpoint pixel = new PixelEndpoint(runtime);
-        EventsEndpoint events = new EventsEndpoint(runtime);
-        ClickEndpoint clicks = new ClickEndpoint(runtime);
-        PrivacyEndpoints privacy = new PrivacyEndpoints(runtime);
-        Endpoint reports = new SlowWork(new ReportsEndpoint(runtime)::handle, runtime.slowWork(), metrics);
-        String sellersJson = SellersJson.render(runtime.config().exchange(), runtime.config().sellers());
+    /**
+     * The exchange's table over {@code endpoints}; reports run on {@code slowWork}, off the event loop. The auction
+     * route comes first: it is the one that carries the load.
+     */
+    static RouteTable of(Endpoints endpoints, Executor slowWork, ExchangeMetrics metrics) {
+        AuctionEndpoint auction = endpoints.auction();
+        NoticeEndpoint notices = endpoints.notices();
+        PixelEndpoint pixel = endpoints.pixel();
+        EventsEndpoint events = endpoints.events();
+        ClickEndpoint clicks = endpoints.clicks();
+        PrivacyEndpoints privacy = endpoints.privacy();
+        Endpoint reports = new SlowWork(endpoints.reports()::handle, slowWork, metrics);
+        String sellersJson = endpoints.sellersJson();
         Endpoint sellers = (ctx, request) -> {
             FullHttpResponse response = HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sellersJson);
             response.headers().set(HttpHeaderNames.CACHE_CONTROL, SELLERS_JSON_CACHE);

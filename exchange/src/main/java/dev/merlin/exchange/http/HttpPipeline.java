@@ -4,6 +4,8 @@ import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.sellers.Sellers;
+import dev.merlin.exchange.sellers.SellersJson;
+import dev.merlin.exchange.tuning.ExchangeTuning;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -17,6 +19,7 @@ import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,15 +38,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class HttpPipeline extends ChannelInitializer<Channel> {
 
-    /** The most one socket read brings in (the receive allocator's maximum, set on child channels). */
-    public static final int MAX_READ_BYTES = 64 * 1024;
-
     /**
      * Requests decoded but not yet answered that the codec allows: everything one read can hold (a request is at
      * least 16 bytes), since the flow-control handler may hold that much while reading is paused. Netty's default
      * (128) would close a connection whose client pipelines more than that in one packet.
      */
-    static final int MAX_PIPELINE_DEPTH = 2 * MAX_READ_BYTES / 16;
+    static final int MAX_PIPELINE_DEPTH = 2 * ExchangeTuning.MAX_READ_BYTES / 16;
 
     private final ServerConfig server;
     private final ExchangeMetrics metrics;
@@ -53,11 +53,28 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     private final ConnectionErrors errors;
     private final UnwrittenBytes unwritten;
     private final AtomicInteger openConnections = new AtomicInteger();
-    private final ChannelGroup connections = new DefaultChannelGroup("merlin-connections", GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup connections =
+            new DefaultChannelGroup("merlin-connections", GlobalEventExecutor.INSTANCE);
 
-    /** A pipeline factory over a running exchange, with its routes ({@link ExchangeRoutes#of}). */
+    /**
+     * A pipeline factory over a running exchange: builds today's endpoints from it. The composition root replaces
+     * this with {@link #HttpPipeline(ServerConfig, Sellers, Endpoints, Executor, ExchangeMetrics)}.
+     */
     public HttpPipeline(ExchangeRuntime runtime) {
-        this(runtime.config().server(), runtime.metrics(), runtime.sellers(), ExchangeRoutes.of(runtime));
+        this(runtime.config().server(), runtime.sellers(), new Endpoints(new AuctionEndpoint(runtime),
+                new NoticeEndpoint(runtime), new PixelEndpoint(runtime), new EventsEndpoint(runtime),
+                new ClickEndpoint(runtime), new ReportsEndpoint(runtime), new PrivacyEndpoints(runtime),
+                SellersJson.render(runtime.config().exchange(), runtime.config().sellers())),
+                runtime.slowWork(), runtime.metrics());
+    }
+
+    /**
+     * A pipeline factory over the given endpoints ({@link ExchangeRoutes#of}); requests whose work grows with the
+     * data (reports) run on {@code slowWork}, off the event loop.
+     */
+    public HttpPipeline(ServerConfig server, Sellers sellers, Endpoints endpoints, Executor slowWork,
+                        ExchangeMetrics metrics) {
+        this(server, metrics, sellers, ExchangeRoutes.of(endpoints, slowWork, metrics));
     }
 
     /** A pipeline factory answering with {@code routes}; the sharable handlers serve every connection. */
@@ -112,7 +129,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     /** Adds the handlers to {@code pipeline} (also used by tests on an {@code EmbeddedChannel}). */
     public void configure(ChannelPipeline pipeline) {
         HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(server.maxInitialLineBytes())
-                .setMaxHeaderSize(server.maxHeaderBytes()).setMaxChunkSize(8192);
+                .setMaxHeaderSize(server.maxHeaderBytes()).setMaxChunkSize(ExchangeTuning.MAX_CHUNK_BYTES);
         RequestDeadline deadline = new RequestDeadline(server.requestTimeoutSeconds(), metrics);
         pipeline.addLast("unwritten", unwritten.tracker());
         pipeline.addLast("requestStart", deadline.firstBytes());

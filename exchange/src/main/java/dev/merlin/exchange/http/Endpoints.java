@@ -1,0 +1,10 @@
+package dev.merlin.exchange.http;
+
+/**
+ * The endpoints the exchange handler routes to, each built by the composition root with exactly its collaborators.
+ *
+ * @param sellersJson the {@code /sellers.json} document, rendered once from the configuration
+ */
+public record Endpoints(AuctionEndpoint auction, NoticeEndpoint notices, PixelEndpoint pixel, EventsEndpoint events,
+                        ClickEndpoint clicks, ReportsEndpoint reports, PrivacyEndpoints privacy, String sellersJson) {
+}
