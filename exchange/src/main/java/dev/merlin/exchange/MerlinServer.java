@@ -3,6 +3,7 @@ package dev.merlin.exchange;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.http.HttpPipeline;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.tuning.ExchangeTuning;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -35,11 +36,6 @@ import org.slf4j.LoggerFactory;
 public final class MerlinServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MerlinServer.class);
-    /**
-     * A connection stops reading requests while more than the high mark of its answers wait for the client, and
-     * reads again below the low mark: a client that pipelines and never reads costs at most about this much.
-     */
-    private static final WriteBufferWaterMark WRITE_BUFFER = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics = new ExchangeMetrics();
@@ -84,11 +80,12 @@ public final class MerlinServer implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(channelType)
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_BACKLOG, config.server().backlog())
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WRITE_BUFFER)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, writeBufferWaterMark())
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR,
-                        new AdaptiveRecvByteBufAllocator(64, 2048, HttpPipeline.MAX_READ_BYTES));
+                        new AdaptiveRecvByteBufAllocator(ExchangeTuning.MIN_READ_BYTES,
+                                ExchangeTuning.INITIAL_READ_BYTES, ExchangeTuning.MAX_READ_BYTES));
         try {
             checkPortIsFree(bootstrap);
             createDataDir();
@@ -128,6 +125,14 @@ public final class MerlinServer implements AutoCloseable {
                 .option(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInboundHandlerAdapter()));
         probe.close().sync();
+    }
+
+    /**
+     * A connection stops reading requests while more than the high mark of its answers wait for the client, and
+     * reads again below the low mark: a client that pipelines and never reads costs at most about this much.
+     */
+    private WriteBufferWaterMark writeBufferWaterMark() {
+        return new WriteBufferWaterMark(config.server().writeBufferLowBytes(), config.server().writeBufferHighBytes());
     }
 
     /**

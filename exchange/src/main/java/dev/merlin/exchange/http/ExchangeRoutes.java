@@ -24,7 +24,10 @@ final class ExchangeRoutes {
     private ExchangeRoutes() {
     }
 
-    /** The table over the endpoints the composition root built; reports run on {@code slowWork}. */
+    /**
+     * The exchange's table over {@code endpoints}; reports run on {@code slowWork}, off the event loop. The auction
+     * route comes first: it is the one that carries the load.
+     */
     static RouteTable of(Endpoints endpoints, Executor slowWork, ExchangeMetrics metrics) {
         AuctionEndpoint auction = endpoints.auction();
         NoticeEndpoint notices = endpoints.notices();

@@ -3,6 +3,7 @@ package dev.merlin.exchange.http;
 import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.sellers.Sellers;
+import dev.merlin.exchange.tuning.ExchangeTuning;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -35,15 +36,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class HttpPipeline extends ChannelInitializer<Channel> {
 
-    /** The most one socket read brings in (the receive allocator's maximum, set on child channels). */
-    public static final int MAX_READ_BYTES = 64 * 1024;
-
     /**
      * Requests decoded but not yet answered that the codec allows: everything one read can hold (a request is at
      * least 16 bytes), since the flow-control handler may hold that much while reading is paused. Netty's default
      * (128) would close a connection whose client pipelines more than that in one packet.
      */
-    static final int MAX_PIPELINE_DEPTH = 2 * MAX_READ_BYTES / 16;
+    static final int MAX_PIPELINE_DEPTH = 2 * ExchangeTuning.MAX_READ_BYTES / 16;
 
     private final ServerConfig server;
     private final ExchangeMetrics metrics;
@@ -53,7 +51,8 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     private final ConnectionErrors errors;
     private final UnwrittenBytes unwritten;
     private final AtomicInteger openConnections = new AtomicInteger();
-    private final ChannelGroup connections = new DefaultChannelGroup("merlin-connections", GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup connections =
+            new DefaultChannelGroup("merlin-connections", GlobalEventExecutor.INSTANCE);
 
     /**
      * A pipeline factory over the given endpoints; requests whose work grows with the data (reports) run on
@@ -116,7 +115,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
     /** Adds the handlers to {@code pipeline} (also used by tests on an {@code EmbeddedChannel}). */
     public void configure(ChannelPipeline pipeline) {
         HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(server.maxInitialLineBytes())
-                .setMaxHeaderSize(server.maxHeaderBytes()).setMaxChunkSize(8192);
+                .setMaxHeaderSize(server.maxHeaderBytes()).setMaxChunkSize(ExchangeTuning.MAX_CHUNK_BYTES);
         RequestDeadline deadline = new RequestDeadline(server.requestTimeoutSeconds(), metrics);
         pipeline.addLast("unwritten", unwritten.tracker());
         pipeline.addLast("requestStart", deadline.firstBytes());

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * bookkeeping there is: no allocation per write once the ring has grown to the connection's depth.
  *
  * <p>Over the budget, {@link LoadShedder} answers new requests {@code 503}, and a connection that writes while over
- * it is marked unwritable (a user-defined writability bit), so the exchange handler stops reading it as it does at
+ * it is marked unwritable (a user-defined writability bit), so {@link OrderedResponses} stops reading it as it does at
  * its high-water mark; it reads again once its own answers are all taken, or the total is back under the budget.
  */
 public final class UnwrittenBytes {

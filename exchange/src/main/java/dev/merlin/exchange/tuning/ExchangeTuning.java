@@ -27,6 +27,9 @@ public final class ExchangeTuning {
     /** The most one socket read brings in: the receive allocator's maximum on child channels. */
     public static final int MAX_READ_BYTES = 64 * 1024;
 
+    /** The largest piece of a request body the HTTP codec passes on at once (the aggregator joins them). */
+    public static final int MAX_CHUNK_BYTES = 8192;
+
     /** The receive allocator's smallest read buffer on child channels. */
     public static final int MIN_READ_BYTES = 64;
 

@@ -27,12 +27,11 @@ import org.junit.jupiter.api.AfterAll;
  * Raw bytes into the real HTTP pipeline on an {@link EmbeddedChannel}, with paranoid leak detection. Findings: an
  * exception escaping the pipeline, a leaked buffer, or an answer that does not start as an HTTP/1.1 status line.
  *
- * <p>Reports run off the event loop ({@link ExchangeRuntime#slowWork()}), but an {@code EmbeddedChannel}'s loop
- * answers {@code inEventLoop()} true on every thread, so a report's answer and its {@code resume} would run on the
- * report thread against this thread's channel with no hand-over at all (crash-5215ecb4: the held requests released
- * by both {@code channelInactive} here and {@code resume} there). The harness therefore parks the single report
- * thread for the whole run and runs the queued reports itself, on this thread, after the read that offloaded them:
- * one order the real event loop can produce, where the report's write is handed to the loop.
+ * <p>Reports run off the event loop ({@link ExchangeRuntime#slowWork()}) and hand their answer to the channel's
+ * loop, but an {@code EmbeddedChannel}'s loop is not safe to use from another thread (crash-5215ecb4 was the report
+ * thread and this one touching the same channel at once). The harness therefore parks the single report thread for
+ * the whole run and runs the queued reports itself, on this thread, after the read that offloaded them, then the
+ * loop's pending tasks: one order the real event loop can produce.
  */
 class FrontDoorFuzzTest {
 
