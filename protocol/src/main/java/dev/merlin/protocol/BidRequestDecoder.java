@@ -12,6 +12,7 @@ import dev.merlin.protocol.model.BrandVersion;
 import dev.merlin.protocol.model.Device;
 import dev.merlin.protocol.model.Eid;
 import dev.merlin.protocol.model.Geo;
+import dev.merlin.protocol.model.ModelPool;
 import dev.merlin.protocol.model.Regs;
 import dev.merlin.protocol.model.Source;
 import dev.merlin.protocol.model.SupplyChain;
@@ -74,16 +75,40 @@ public final class BidRequestDecoder {
     }
 
     /**
-     * Decodes and validates one request.
+     * Decodes and validates one request into a new model.
      *
      * @throws InvalidRequestException naming the first problem and its JSON path
      */
     public BidRequest decode(byte[] json, int offset, int length) throws InvalidRequestException {
+        BidRequest request = new BidRequest();
+        decode(json, offset, length, request, ModelPool.ALLOCATING);
+        return request;
+    }
+
+    /**
+     * Decodes and validates one request into {@code into}, which is reset first: its fields are cleared and its
+     * child objects and lists are taken again from its {@link BidRequest#pool()}, so a request decoded into a reused
+     * root allocates little beyond its strings. Afterwards {@code into} holds exactly what {@link #decode(byte[],
+     * int, int)} would return; nothing of the request decoded into it before survives. Objects reached from
+     * {@code into} before this call are reused, so they must no longer be in use. After an exception the contents
+     * of {@code into} are unspecified until the next successful decode.
+     *
+     * @throws InvalidRequestException naming the first problem and its JSON path
+     */
+    public void decode(byte[] json, int offset, int length, BidRequest into) throws InvalidRequestException {
+        ModelPool pool = into.pool();
+        pool.reset();
+        decode(json, offset, length, into, pool);
+    }
+
+    private void decode(byte[] json, int offset, int length, BidRequest into, ModelPool pool)
+            throws InvalidRequestException {
+        into.clear();
         if (length == 0) {
             throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "", "empty body: expected a JSON object");
         }
         try (JsonParser parser = factory.createParser(json, offset, length)) {
-            in.reset(parser, json, offset);
+            in.reset(parser, json, offset, pool);
             JsonToken first = parser.nextToken();
             if (first == null) {
                 throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "",
@@ -93,13 +118,12 @@ public final class BidRequestDecoder {
                 throw new InvalidRequestException(ErrorReason.NOT_AN_OBJECT, "",
                         "a bid request must be a JSON object, found " + describeRoot(first));
             }
-            BidRequest request = request();
+            request(into);
             if (parser.nextToken() != null) {
                 throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "",
                         "unexpected content after the request object");
             }
-            validator.validate(request);
-            return request;
+            validator.validate(into);
         } catch (StreamConstraintsException e) {
             throw constraintViolation(e);
         } catch (JsonParseException e) {
@@ -107,7 +131,7 @@ public final class BidRequestDecoder {
         } catch (IOException e) {
             throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "", "unreadable JSON: " + e.getMessage());
         } finally {
-            in.reset(null, null, 0);
+            in.reset(null, null, 0, ModelPool.ALLOCATING);
         }
     }
 
@@ -147,9 +171,8 @@ public final class BidRequestDecoder {
         return new InvalidRequestException(ErrorReason.MALFORMED_JSON, path, "malformed JSON" + where + ": " + message);
     }
 
-    private BidRequest request() throws IOException, InvalidRequestException {
+    private void request(BidRequest request) throws IOException, InvalidRequestException {
         in.beginObject(); // decode() checked the root is an object
-        BidRequest request = new BidRequest();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -180,14 +203,13 @@ public final class BidRequestDecoder {
                 default: in.skip();
             }
         }
-        return request;
     }
 
     private Source source() throws IOException, InvalidRequestException {
         if (!in.beginObject()) {
             return null;
         }
-        Source source = new Source();
+        Source source = in.pool().sources.take();
         SupplyChain extSchain = null;
         String field;
         while ((field = in.nextField()) != null) {
@@ -223,7 +245,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        SupplyChain chain = new SupplyChain();
+        SupplyChain chain = in.pool().supplyChains.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -241,7 +263,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        SupplyChainNode node = new SupplyChainNode();
+        SupplyChainNode node = in.pool().supplyChainNodes.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -262,7 +284,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Regs regs = new Regs();
+        Regs regs = in.pool().regss.take();
         Integer extGdpr = null;
         String extUsPrivacy = null;
         String extGpp = null;
@@ -313,7 +335,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Device device = new Device();
+        Device device = in.pool().devices.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -378,7 +400,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Geo geo = new Geo();
+        Geo geo = in.pool().geos.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -406,7 +428,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        UserAgent ua = new UserAgent();
+        UserAgent ua = in.pool().userAgents.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -428,7 +450,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        BrandVersion bv = new BrandVersion();
+        BrandVersion bv = in.pool().brandVersions.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -445,7 +467,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        User user = new User();
+        User user = in.pool().users.take();
         String extConsent = null;
         List<Eid> extEids = null;
         String field;
@@ -492,7 +514,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Eid eid = new Eid();
+        Eid eid = in.pool().eids.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -512,7 +534,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Uid uid = new Uid();
+        Uid uid = in.pool().uids.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {

@@ -31,7 +31,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Site site = new Site();
+        Site site = in.pool().sites.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -63,7 +63,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        App app = new App();
+        App app = in.pool().apps.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -95,7 +95,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Dooh dooh = new Dooh();
+        Dooh dooh = in.pool().doohs.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -118,7 +118,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Publisher publisher = new Publisher();
+        Publisher publisher = in.pool().publishers.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -138,7 +138,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Producer producer = new Producer();
+        Producer producer = in.pool().producers.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -158,7 +158,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Content content = new Content();
+        Content content = in.pool().contents.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -204,7 +204,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Network network = new Network();
+        Network network = in.pool().networks.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -222,7 +222,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Channel channel = new Channel();
+        Channel channel = in.pool().channels.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -240,7 +240,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Data data = new Data();
+        Data data = in.pool().datas.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -258,7 +258,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Segment segment = new Segment();
+        Segment segment = in.pool().segments.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {

@@ -40,7 +40,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Imp imp = new Imp();
+        Imp imp = in.pool().imps.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -77,7 +77,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Metric metric = new Metric();
+        Metric metric = in.pool().metrics.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -95,7 +95,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Banner banner = new Banner();
+        Banner banner = in.pool().banners.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -122,7 +122,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Format format = new Format();
+        Format format = in.pool().formats.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -142,7 +142,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Video video = new Video();
+        Video video = in.pool().videos.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -193,7 +193,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Audio audio = new Audio();
+        Audio audio = in.pool().audios.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -233,7 +233,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        DurFloors floors = new DurFloors();
+        DurFloors floors = in.pool().durFloorss.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -251,7 +251,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Native nativeAd = new Native();
+        Native nativeAd = in.pool().natives.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -278,7 +278,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Pmp pmp = new Pmp();
+        Pmp pmp = in.pool().pmps.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -295,7 +295,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Deal deal = new Deal();
+        Deal deal = in.pool().deals.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -319,7 +319,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Qty qty = new Qty();
+        Qty qty = in.pool().qtys.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -337,7 +337,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Refresh refresh = new Refresh();
+        Refresh refresh = in.pool().refreshs.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -354,7 +354,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        RefSettings settings = new RefSettings();
+        RefSettings settings = in.pool().refSettingss.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {

@@ -3,9 +3,10 @@ package dev.merlin.protocol;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.merlin.protocol.model.ModelPool;
+import dev.merlin.protocol.model.RawJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -39,6 +40,7 @@ final class StrictJsonReader {
     private JsonParser parser;
     private byte[] source;
     private int sourceOffset;
+    private ModelPool pool = ModelPool.ALLOCATING;
 
     /** The keys of every open object, innermost last; {@code levelStart[d]} is where level {@code d} begins. */
     private String[] names = new String[64];
@@ -52,10 +54,11 @@ final class StrictJsonReader {
         this.maxStringLength = maxStringLength;
     }
 
-    void reset(JsonParser parser, byte[] source, int sourceOffset) {
+    void reset(JsonParser parser, byte[] source, int sourceOffset, ModelPool pool) {
         this.parser = parser;
         this.source = source;
         this.sourceOffset = sourceOffset;
+        this.pool = pool;
         while (depth > 0) {
             leaveObject();
         }
@@ -64,6 +67,11 @@ final class StrictJsonReader {
 
     JsonParser parser() {
         return parser;
+    }
+
+    /** Where the model objects and lists of the document being read come from. */
+    ModelPool pool() {
+        return pool;
     }
 
     /**
@@ -263,7 +271,7 @@ final class StrictJsonReader {
         if (!beginArray()) {
             return null;
         }
-        List<String> list = new ArrayList<>();
+        List<String> list = pool.list();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
             if (parser.currentToken() != JsonToken.VALUE_STRING) {
                 throw wrongType("a string");
@@ -277,7 +285,7 @@ final class StrictJsonReader {
         if (!beginArray()) {
             return null;
         }
-        List<Integer> list = new ArrayList<>();
+        List<Integer> list = pool.list();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
             if (parser.currentToken() == JsonToken.VALUE_NULL) {
                 throw wrongType("an integer");
@@ -291,7 +299,7 @@ final class StrictJsonReader {
         if (!beginArray()) {
             return null;
         }
-        List<T> list = new ArrayList<>();
+        List<T> list = pool.list();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
             T value = element.read();
             if (value == null) {
