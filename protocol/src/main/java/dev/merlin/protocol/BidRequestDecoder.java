@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.sym.ByteQuadsCanonicalizer;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.BrandVersion;
 import dev.merlin.protocol.model.Device;
@@ -44,6 +45,12 @@ public final class BidRequestDecoder {
     private final ContextDecoder context;
     private final BidRequestValidator validator;
     private final DecodeLimits limits;
+    /** The field names every parser of this decoder shares, so each name is decoded from bytes once. */
+    private final ByteQuadsCanonicalizer names = ByteQuadsCanonicalizer.createRoot();
+    /** The parser the next decode reuses; null before the first decode and after one that failed mid-document. */
+    private ReusableJsonParser parked;
+    private final boolean reuseParsers;
+    private int parserNamesAtStart;
     private final StrictJsonReader.ElementReader<Eid> eidReader = this::eid;
     private final StrictJsonReader.ElementReader<Uid> uidReader = this::uid;
     private final StrictJsonReader.ElementReader<SupplyChainNode> nodeReader = this::supplyChainNode;
@@ -56,7 +63,13 @@ public final class BidRequestDecoder {
 
     /** A decoder enforcing the given limits. */
     public BidRequestDecoder(DecodeLimits limits) {
+        this(limits, true);
+    }
+
+    /** With {@code reuseParsers} false, every document gets a new parser from Jackson's factory (tests compare). */
+    BidRequestDecoder(DecodeLimits limits, boolean reuseParsers) {
         this.limits = limits;
+        this.reuseParsers = reuseParsers;
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxDepth())
@@ -107,7 +120,10 @@ public final class BidRequestDecoder {
         if (length == 0) {
             throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "", "empty body: expected a JSON object");
         }
-        try (JsonParser parser = factory.createParser(json, offset, length)) {
+        JsonParser parser = null;
+        boolean readToTheEnd = false;
+        try {
+            parser = open(json, offset, length);
             in.reset(parser, json, offset, pool);
             JsonToken first = parser.nextToken();
             if (first == null) {
@@ -123,6 +139,7 @@ public final class BidRequestDecoder {
                 throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "",
                         "unexpected content after the request object");
             }
+            readToTheEnd = true;
             validator.validate(into);
         } catch (StreamConstraintsException e) {
             throw constraintViolation(e);
@@ -132,6 +149,42 @@ public final class BidRequestDecoder {
             throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "", "unreadable JSON: " + e.getMessage());
         } finally {
             in.reset(null, null, 0, ModelPool.ALLOCATING);
+            close(parser, readToTheEnd);
+        }
+    }
+
+    /** The parked parser pointed at the bytes, or a new one; Jackson's own for input it would not read as UTF-8. */
+    private JsonParser open(byte[] json, int offset, int length) throws IOException {
+        if (!reuseParsers || !ReusableJsonParser.isPlainUtf8(json, offset, length)) {
+            return factory.createParser(json, offset, length);
+        }
+        ReusableJsonParser parser = parked;
+        parked = null;
+        if (parser == null || parser.names() > parserNamesAtStart + ReusableJsonParser.MAX_NAMES) {
+            if (parser != null) {
+                parser.close();
+            }
+            parser = ReusableJsonParser.create(factory, names);
+            parserNamesAtStart = parser.names();
+        }
+        parser.reset(json, offset, length);
+        return parser;
+    }
+
+    /** Parks a reusable parser that read its document to the end; closes any other. */
+    private void close(JsonParser parser, boolean readToTheEnd) {
+        if (parser instanceof ReusableJsonParser && readToTheEnd) {
+            ReusableJsonParser reusable = (ReusableJsonParser) parser;
+            reusable.release();
+            parked = reusable;
+            return;
+        }
+        if (parser != null) {
+            try {
+                parser.close();
+            } catch (IOException e) {
+                // nothing to release for a byte array; the decode's outcome is already decided
+            }
         }
     }
 

@@ -333,6 +333,9 @@ final class StrictJsonReader {
 
     /** Byte index in the source where the current token starts. */
     int tokenStart() {
+        if (parser instanceof ReusableJsonParser) {
+            return sourceOffset + (int) ((ReusableJsonParser) parser).tokenStartOffset();
+        }
         return sourceOffset + (int) parser.currentTokenLocation().getByteOffset();
     }
 
@@ -342,6 +345,9 @@ final class StrictJsonReader {
     }
 
     private int tokenEnd() {
+        if (parser instanceof ReusableJsonParser) {
+            return sourceOffset + (int) ((ReusableJsonParser) parser).currentOffset();
+        }
         return sourceOffset + (int) parser.currentLocation().getByteOffset();
     }
 
