@@ -239,17 +239,17 @@ public final class BidRequestDecoder {
                 case "test": request.test = in.readFlag(); break;
                 case "at": request.at = in.readInt(); break;
                 case "tmax": request.tmax = in.readNonNegativeInt(); break;
-                case "wseat": request.wseat = in.readStrings(); break;
-                case "bseat": request.bseat = in.readStrings(); break;
+                case "wseat": request.wseat = in.readCommonStrings(); break;
+                case "bseat": request.bseat = in.readCommonStrings(); break;
                 case "allimps": request.allimps = in.readFlag(); break;
-                case "cur": request.cur = in.readStrings(); break;
-                case "wlang": request.wlang = in.readStrings(); break;
-                case "wlangb": request.wlangb = in.readStrings(); break;
-                case "acat": request.acat = in.readStrings(); break;
-                case "bcat": request.bcat = in.readStrings(); break;
+                case "cur": request.cur = in.readCommonStrings(); break;
+                case "wlang": request.wlang = in.readCommonStrings(); break;
+                case "wlangb": request.wlangb = in.readCommonStrings(); break;
+                case "acat": request.acat = in.readCommonStrings(); break;
+                case "bcat": request.bcat = in.readCommonStrings(); break;
                 case "cattax": request.cattax = in.readInt(); break;
-                case "badv": request.badv = in.readStrings(); break;
-                case "bapp": request.bapp = in.readStrings(); break;
+                case "badv": request.badv = in.readCommonStrings(); break;
+                case "bapp": request.bapp = in.readCommonStrings(); break;
                 case "source": request.source = source(); break;
                 case "regs": request.regs = regs(); break;
                 case "ext": request.ext = in.readExt(); break;
@@ -304,7 +304,7 @@ public final class BidRequestDecoder {
             switch (field) {
                 case "complete": chain.complete = in.readFlag(); break;
                 case "nodes": chain.nodes = in.readObjects(nodeReader); break;
-                case "ver": chain.ver = in.readString(); break;
+                case "ver": chain.ver = in.readCommonString(); break;
                 case "ext": chain.ext = in.readExt(); break;
                 default: in.skip();
             }
@@ -347,7 +347,7 @@ public final class BidRequestDecoder {
             switch (field) {
                 case "coppa": regs.coppa = in.readFlag(); break;
                 case "gdpr": regs.gdpr = in.readFlag(); break;
-                case "us_privacy": regs.us_privacy = in.readString(); break;
+                case "us_privacy": regs.us_privacy = in.readCommonString(); break;
                 case "gpp": regs.gpp = in.readString(); break;
                 case "gpp_sid": regs.gpp_sid = in.readInts(); break;
                 case "ext":
@@ -357,7 +357,7 @@ public final class BidRequestDecoder {
                         while ((extField = in.nextField()) != null) {
                             switch (extField) {
                                 case "gdpr": extGdpr = in.readFlag(); break;
-                                case "us_privacy": extUsPrivacy = in.readString(); break;
+                                case "us_privacy": extUsPrivacy = in.readCommonString(); break;
                                 case "gpp": extGpp = in.readString(); break;
                                 case "gpp_sid": extGppSid = in.readInts(); break;
                                 default: in.skip();
@@ -400,11 +400,11 @@ public final class BidRequestDecoder {
                 case "ip": device.ip = in.readString(); break;
                 case "ipv6": device.ipv6 = in.readString(); break;
                 case "devicetype": device.devicetype = in.readInt(); break;
-                case "make": device.make = in.readString(); break;
-                case "model": device.model = in.readString(); break;
-                case "os": device.os = in.readString(); break;
-                case "osv": device.osv = in.readString(); break;
-                case "hwv": device.hwv = in.readString(); break;
+                case "make": device.make = in.readCommonString(); break;
+                case "model": device.model = in.readCommonString(); break;
+                case "os": device.os = in.readCommonString(); break;
+                case "osv": device.osv = in.readCommonString(); break;
+                case "hwv": device.hwv = in.readCommonString(); break;
                 case "h": device.h = in.readNonNegativeInt(); break;
                 case "w": device.w = in.readNonNegativeInt(); break;
                 case "ppi": device.ppi = in.readNonNegativeInt(); break;
@@ -412,10 +412,10 @@ public final class BidRequestDecoder {
                 case "js": device.js = in.readInt(); break;
                 case "geofetch": device.geofetch = in.readInt(); break;
                 case "flashver": device.flashver = in.readString(); break;
-                case "language": device.language = in.readString(); break;
-                case "langb": device.langb = in.readString(); break;
-                case "carrier": device.carrier = in.readString(); break;
-                case "mccmnc": device.mccmnc = in.readString(); break;
+                case "language": device.language = in.readCommonString(); break;
+                case "langb": device.langb = in.readCommonString(); break;
+                case "carrier": device.carrier = in.readCommonString(); break;
+                case "mccmnc": device.mccmnc = in.readCommonString(); break;
                 case "connectiontype": device.connectiontype = in.readInt(); break;
                 case "ifa": device.ifa = in.readString(); break;
                 case "didsha1": device.didsha1 = in.readString(); break;
@@ -463,10 +463,10 @@ public final class BidRequestDecoder {
                 case "accuracy": geo.accuracy = in.readInt(); break;
                 case "lastfix": geo.lastfix = in.readInt(); break;
                 case "ipservice": geo.ipservice = in.readInt(); break;
-                case "country": geo.country = in.readString(); break;
-                case "region": geo.region = in.readString(); break;
-                case "regionfips104": geo.regionfips104 = in.readString(); break;
-                case "metro": geo.metro = in.readString(); break;
+                case "country": geo.country = in.readCommonString(); break;
+                case "region": geo.region = in.readCommonString(); break;
+                case "regionfips104": geo.regionfips104 = in.readCommonString(); break;
+                case "metro": geo.metro = in.readCommonString(); break;
                 case "city": geo.city = in.readString(); break;
                 case "zip": geo.zip = in.readString(); break;
                 case "utcoffset": geo.utcoffset = in.readInt(); break;
@@ -488,8 +488,8 @@ public final class BidRequestDecoder {
                 case "browsers": ua.browsers = in.readObjects(brandVersionReader); break;
                 case "platform": ua.platform = brandVersion(); break;
                 case "mobile": ua.mobile = in.readInt(); break;
-                case "architecture": ua.architecture = in.readString(); break;
-                case "bitness": ua.bitness = in.readString(); break;
+                case "architecture": ua.architecture = in.readCommonString(); break;
+                case "bitness": ua.bitness = in.readCommonString(); break;
                 case "model": ua.model = in.readString(); break;
                 case "source": ua.source = in.readInt(); break;
                 case "ext": ua.ext = in.readExt(); break;
@@ -507,8 +507,8 @@ public final class BidRequestDecoder {
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "brand": bv.brand = in.readString(); break;
-                case "version": bv.version = in.readStrings(); break;
+                case "brand": bv.brand = in.readCommonString(); break;
+                case "version": bv.version = in.readCommonStrings(); break;
                 case "ext": bv.ext = in.readExt(); break;
                 default: in.skip();
             }
@@ -529,7 +529,7 @@ public final class BidRequestDecoder {
                 case "id": user.id = in.readString(); break;
                 case "buyeruid": user.buyeruid = in.readString(); break;
                 case "yob": user.yob = in.readInt(); break;
-                case "gender": user.gender = in.readString(); break;
+                case "gender": user.gender = in.readCommonString(); break;
                 case "keywords": user.keywords = in.readString(); break;
                 case "kwarray": user.kwarray = in.readStrings(); break;
                 case "customdata": user.customdata = in.readString(); break;
@@ -571,9 +571,9 @@ public final class BidRequestDecoder {
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "inserter": eid.inserter = in.readString(); break;
-                case "source": eid.source = in.readString(); break;
-                case "matcher": eid.matcher = in.readString(); break;
+                case "inserter": eid.inserter = in.readCommonString(); break;
+                case "source": eid.source = in.readCommonString(); break;
+                case "matcher": eid.matcher = in.readCommonString(); break;
                 case "mm": eid.mm = in.readInt(); break;
                 case "uids": eid.uids = in.readObjects(uidReader); break;
                 case "ext": eid.ext = in.readExt(); break;

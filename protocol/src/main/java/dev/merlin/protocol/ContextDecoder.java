@@ -39,9 +39,9 @@ final class ContextDecoder {
                 case "name": site.name = in.readString(); break;
                 case "domain": site.domain = in.readString(); break;
                 case "cattax": site.cattax = in.readInt(); break;
-                case "cat": site.cat = in.readStrings(); break;
-                case "sectioncat": site.sectioncat = in.readStrings(); break;
-                case "pagecat": site.pagecat = in.readStrings(); break;
+                case "cat": site.cat = in.readCommonStrings(); break;
+                case "sectioncat": site.sectioncat = in.readCommonStrings(); break;
+                case "pagecat": site.pagecat = in.readCommonStrings(); break;
                 case "page": site.page = in.readString(); break;
                 case "ref": site.ref = in.readString(); break;
                 case "search": site.search = in.readString(); break;
@@ -73,9 +73,9 @@ final class ContextDecoder {
                 case "domain": app.domain = in.readString(); break;
                 case "storeurl": app.storeurl = in.readString(); break;
                 case "cattax": app.cattax = in.readInt(); break;
-                case "cat": app.cat = in.readStrings(); break;
-                case "sectioncat": app.sectioncat = in.readStrings(); break;
-                case "pagecat": app.pagecat = in.readStrings(); break;
+                case "cat": app.cat = in.readCommonStrings(); break;
+                case "sectioncat": app.sectioncat = in.readCommonStrings(); break;
+                case "pagecat": app.pagecat = in.readCommonStrings(); break;
                 case "ver": app.ver = in.readString(); break;
                 case "privacypolicy": app.privacypolicy = in.readInt(); break;
                 case "paid": app.paid = in.readInt(); break;
@@ -101,7 +101,7 @@ final class ContextDecoder {
             switch (field) {
                 case "id": dooh.id = in.readString(); break;
                 case "name": dooh.name = in.readString(); break;
-                case "venuetype": dooh.venuetype = in.readStrings(); break;
+                case "venuetype": dooh.venuetype = in.readCommonStrings(); break;
                 case "venuetypetax": dooh.venuetypetax = in.readInt(); break;
                 case "publisher": dooh.publisher = publisher(); break;
                 case "domain": dooh.domain = in.readString(); break;
@@ -125,7 +125,7 @@ final class ContextDecoder {
                 case "id": publisher.id = in.readString(); break;
                 case "name": publisher.name = in.readString(); break;
                 case "cattax": publisher.cattax = in.readInt(); break;
-                case "cat": publisher.cat = in.readStrings(); break;
+                case "cat": publisher.cat = in.readCommonStrings(); break;
                 case "domain": publisher.domain = in.readString(); break;
                 case "ext": publisher.ext = in.readExt(); break;
                 default: in.skip();
@@ -145,7 +145,7 @@ final class ContextDecoder {
                 case "id": producer.id = in.readString(); break;
                 case "name": producer.name = in.readString(); break;
                 case "cattax": producer.cattax = in.readInt(); break;
-                case "cat": producer.cat = in.readStrings(); break;
+                case "cat": producer.cat = in.readCommonStrings(); break;
                 case "domain": producer.domain = in.readString(); break;
                 case "ext": producer.ext = in.readExt(); break;
                 default: in.skip();
@@ -176,19 +176,19 @@ final class ContextDecoder {
                 case "producer": content.producer = producer(); break;
                 case "url": content.url = in.readString(); break;
                 case "cattax": content.cattax = in.readInt(); break;
-                case "cat": content.cat = in.readStrings(); break;
+                case "cat": content.cat = in.readCommonStrings(); break;
                 case "prodq": content.prodq = in.readInt(); break;
                 case "context": content.context = in.readInt(); break;
-                case "contentrating": content.contentrating = in.readString(); break;
-                case "userrating": content.userrating = in.readString(); break;
+                case "contentrating": content.contentrating = in.readCommonString(); break;
+                case "userrating": content.userrating = in.readCommonString(); break;
                 case "qagmediarating": content.qagmediarating = in.readInt(); break;
                 case "keywords": content.keywords = in.readString(); break;
                 case "kwarray": content.kwarray = in.readStrings(); break;
                 case "livestream": content.livestream = in.readInt(); break;
                 case "sourcerelationship": content.sourcerelationship = in.readInt(); break;
                 case "len": content.len = in.readNonNegativeInt(); break;
-                case "language": content.language = in.readString(); break;
-                case "langb": content.langb = in.readString(); break;
+                case "language": content.language = in.readCommonString(); break;
+                case "langb": content.langb = in.readCommonString(); break;
                 case "embeddable": content.embeddable = in.readInt(); break;
                 case "data": content.data = in.readObjects(dataReader); break;
                 case "network": content.network = network(); break;

@@ -51,12 +51,12 @@ final class ImpDecoder {
                 case "audio": imp.audio = audio(); break;
                 case "native": imp.nativeAd = nativeAd(); break;
                 case "pmp": imp.pmp = pmp(); break;
-                case "displaymanager": imp.displaymanager = in.readString(); break;
-                case "displaymanagerver": imp.displaymanagerver = in.readString(); break;
+                case "displaymanager": imp.displaymanager = in.readCommonString(); break;
+                case "displaymanagerver": imp.displaymanagerver = in.readCommonString(); break;
                 case "instl": imp.instl = in.readInt(); break;
                 case "tagid": imp.tagid = in.readString(); break;
                 case "bidfloor": imp.bidfloor = in.readNonNegativeDouble(); break;
-                case "bidfloorcur": imp.bidfloorcur = in.readString(); break;
+                case "bidfloorcur": imp.bidfloorcur = in.readCommonString(); break;
                 case "clickbrowser": imp.clickbrowser = in.readInt(); break;
                 case "secure": imp.secure = in.readInt(); break;
                 case "iframebuster": imp.iframebuster = in.readStrings(); break;
@@ -81,9 +81,9 @@ final class ImpDecoder {
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "type": metric.type = in.readString(); break;
+                case "type": metric.type = in.readCommonString(); break;
                 case "value": metric.value = in.readDouble(); break;
-                case "vendor": metric.vendor = in.readString(); break;
+                case "vendor": metric.vendor = in.readCommonString(); break;
                 case "ext": metric.ext = in.readExt(); break;
                 default: in.skip();
             }
@@ -105,7 +105,7 @@ final class ImpDecoder {
                 case "btype": banner.btype = in.readInts(); break;
                 case "battr": banner.battr = in.readInts(); break;
                 case "pos": banner.pos = in.readInt(); break;
-                case "mimes": banner.mimes = in.readStrings(); break;
+                case "mimes": banner.mimes = in.readCommonStrings(); break;
                 case "topframe": banner.topframe = in.readInt(); break;
                 case "expdir": banner.expdir = in.readInts(); break;
                 case "api": banner.api = in.readInts(); break;
@@ -146,7 +146,7 @@ final class ImpDecoder {
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "mimes": video.mimes = in.readStrings(); break;
+                case "mimes": video.mimes = in.readCommonStrings(); break;
                 case "minduration": video.minduration = in.readNonNegativeInt(); break;
                 case "maxduration": video.maxduration = in.readNonNegativeInt(); break;
                 case "startdelay": video.startdelay = in.readInt(); break;
@@ -197,7 +197,7 @@ final class ImpDecoder {
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "mimes": audio.mimes = in.readStrings(); break;
+                case "mimes": audio.mimes = in.readCommonStrings(); break;
                 case "minduration": audio.minduration = in.readNonNegativeInt(); break;
                 case "maxduration": audio.maxduration = in.readNonNegativeInt(); break;
                 case "poddur": audio.poddur = in.readNonNegativeInt(); break;
@@ -256,7 +256,7 @@ final class ImpDecoder {
         while ((field = in.nextField()) != null) {
             switch (field) {
                 case "request": nativeAd.request = nativeRequest(); break;
-                case "ver": nativeAd.ver = in.readString(); break;
+                case "ver": nativeAd.ver = in.readCommonString(); break;
                 case "api": nativeAd.api = in.readInts(); break;
                 case "battr": nativeAd.battr = in.readInts(); break;
                 case "ext": nativeAd.ext = in.readExt(); break;
@@ -301,10 +301,10 @@ final class ImpDecoder {
             switch (field) {
                 case "id": deal.id = in.readString(); break;
                 case "bidfloor": deal.bidfloor = in.readNonNegativeDouble(); break;
-                case "bidfloorcur": deal.bidfloorcur = in.readString(); break;
+                case "bidfloorcur": deal.bidfloorcur = in.readCommonString(); break;
                 case "at": deal.at = in.readInt(); break;
-                case "wseat": deal.wseat = in.readStrings(); break;
-                case "wadomain": deal.wadomain = in.readStrings(); break;
+                case "wseat": deal.wseat = in.readCommonStrings(); break;
+                case "wadomain": deal.wadomain = in.readCommonStrings(); break;
                 case "guar": deal.guar = in.readInt(); break;
                 case "mincpmpersec": deal.mincpmpersec = in.readNonNegativeDouble(); break;
                 case "durfloors": deal.durfloors = in.readObjects(durFloorsReader); break;
@@ -325,7 +325,7 @@ final class ImpDecoder {
             switch (field) {
                 case "multiplier": qty.multiplier = in.readNonNegativeDouble(); break;
                 case "sourcetype": qty.sourcetype = in.readInt(); break;
-                case "vendor": qty.vendor = in.readString(); break;
+                case "vendor": qty.vendor = in.readCommonString(); break;
                 case "ext": qty.ext = in.readExt(); break;
                 default: in.skip();
             }
