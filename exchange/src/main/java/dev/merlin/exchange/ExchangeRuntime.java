@@ -11,6 +11,7 @@ import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.auction.UserHash;
+import dev.merlin.exchange.bid.BidPath;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.privacy.ConsentGate;
@@ -113,7 +114,6 @@ public final class ExchangeRuntime implements AutoCloseable {
         segmentSettings = new SegmentStoreSettings(stores.segmentUsers(), stores.averageKeyBytes(),
                 Math.min(stores.averageSegmentsPerUser(), stores.maxSegmentsPerUser()), stores.maxSegmentsPerUser(),
                 segmentSettings.maxKeyChars());
-        this.consent = new ConsentGate(config.privacy());
         try {
             this.segments = opened(SegmentStore.open(dataDir, segmentSettings, epochSecondsClock));
             this.spend = opened(new SpendLedger(catalog, dataDir, stores.chargedImpressions(),
@@ -127,6 +127,7 @@ public final class ExchangeRuntime implements AutoCloseable {
                     stores.chargedWindowSeconds()));
             this.rules = opened(new SegmentRules(config, segments, dataDir, stores.frequencyEntries()));
             this.optOuts = opened(new OptOutRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
+            this.consent = new ConsentGate(config.privacy(), optOuts);
             this.erasures = opened(new ErasureRegistry(dataDir, Math.max(10_000L, stores.segmentUsers() / 10)));
             // opt-outs recorded before the erasure registry existed, or by a process that died between the two
             UserHash userHash = identity.userHash();
@@ -269,6 +270,28 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** Frequency caps. */
     public FrequencyStore frequency() {
         return frequency;
+    }
+
+    /**
+     * A bid path over these stores and settings: the one place the path is assembled (the HTTP endpoint and the
+     * whole-path benchmark both take theirs from here).
+     */
+    public BidPath newBidPath() {
+        return BidPath.builder()
+                .decodeLimits(config.requests().toDecodeLimits())
+                .maxResponseBytes(config.server().maxResponseBytes())
+                .campaigns(catalog, currencies, config.exchange().takeRate(), noticeUrls.canLinkSecurely())
+                .spend(spend)
+                .frequency(frequency)
+                .consent(consent)
+                .segments(segments)
+                .userHash(identity.userHash())
+                .auctionIds(auctionIds)
+                .events(events)
+                .responses(responses)
+                .metrics(metrics)
+                .clock(epochSecondsClock)
+                .build();
     }
 
     /** Removes users with nothing live left from the segment store; maintenance, never on an event loop. */
