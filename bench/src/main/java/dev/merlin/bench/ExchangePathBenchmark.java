@@ -6,18 +6,18 @@ import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.AuctionEngine;
 import dev.merlin.exchange.auction.AuctionResult;
+import dev.merlin.exchange.auction.BidResponseWriter;
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.PrivacyDecision;
 import dev.merlin.exchange.segments.SegmentSet;
 import dev.merlin.protocol.BidRequestDecoder;
-import dev.merlin.protocol.BidResponseEncoder;
 import dev.merlin.protocol.model.BidRequest;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.agrona.ExpandableArrayBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -56,8 +56,8 @@ public class ExchangePathBenchmark {
     private AuctionEngine engine;
     private AuctionResult result;
     private SegmentSet segments;
-    private BidResponseEncoder encoder;
-    private ByteArrayOutputStream out;
+    private BidResponseWriter writer;
+    private ExpandableArrayBuffer out;
     private byte[] request;
     private long now;
 
@@ -77,8 +77,8 @@ public class ExchangePathBenchmark {
                 runtime.spend(), runtime.frequency()).canLinkSecurely(runtime.noticeUrls().canLinkSecurely());
         result = new AuctionResult(config.requests().maxImps());
         segments = new SegmentSet();
-        encoder = new BidResponseEncoder();
-        out = new ByteArrayOutputStream(4096);
+        writer = new BidResponseWriter(runtime.currencies(), runtime.noticeUrls(), config.server().maxMarkupLength());
+        out = new ExpandableArrayBuffer(4096);
         request = ("{\"id\":\"news-1\",\"at\":2,\"tmax\":150,\"cur\":[\"USD\"],\"imp\":[{\"id\":\"1\","
                 + "\"banner\":{\"w\":300,\"h\":250,\"format\":[{\"w\":300,\"h\":250},{\"w\":320,\"h\":50}]},"
                 + "\"bidfloor\":0.5,\"bidfloorcur\":\"USD\",\"secure\":1}],"
@@ -90,8 +90,9 @@ public class ExchangePathBenchmark {
                 + "\"osv\":\"17.0\",\"lmt\":0,\"geo\":{\"country\":\"JPN\",\"region\":\"13\",\"type\":2}},"
                 + "\"regs\":{\"coppa\":0},\"source\":{\"tid\":\"t-1\"}}").getBytes(StandardCharsets.UTF_8);
         int size = path();
-        if (size == 0 || !out.toString(StandardCharsets.UTF_8).contains("kaze-sports-fans-apac")) {
-            throw new IllegalStateException("the path did not bid for the segment campaign: " + out);
+        String json = out.getStringWithoutLengthUtf8(0, Math.max(size, 0));
+        if (size <= 0 || !json.contains("kaze-sports-fans-apac")) {
+            throw new IllegalStateException("the path did not bid for the segment campaign: " + json);
         }
     }
 
@@ -119,14 +120,13 @@ public class ExchangePathBenchmark {
         if (result.count() == 0) {
             return 0;
         }
-        out.reset();
-        String currency = runtime.responses().responseCurrency(bidRequest);
-        encoder.encode(runtime.responses().build(bidRequest, result, currency, userHash, 1L, now), out);
+        String currency = writer.responseCurrency(bidRequest);
+        int size = writer.write(bidRequest, result, currency, null, userHash, 1L, now, out, 0, Integer.MAX_VALUE);
         // the bids are never sent: their commitments go back, or the campaigns' budgets would fill up with them
         for (int i = 0; i < result.count(); i++) {
             runtime.spend().cancel(result.campaign(i), result.chargeMicros(i) / 1000L, now);
         }
-        return out.size();
+        return size;
     }
 
     /** Baseline: decoding alone. */

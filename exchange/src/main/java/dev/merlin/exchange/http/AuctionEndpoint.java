@@ -5,7 +5,7 @@ import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.AuctionEngine;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.AuctionResult;
-import dev.merlin.exchange.auction.MarkupTooLongException;
+import dev.merlin.exchange.auction.BidResponseWriter;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.events.EventLog;
@@ -15,11 +15,9 @@ import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.PrivacyDecision;
 import dev.merlin.exchange.segments.SegmentSet;
 import dev.merlin.protocol.BidRequestDecoder;
-import dev.merlin.protocol.BidResponseEncoder;
 import dev.merlin.protocol.InvalidRequestException;
 import dev.merlin.protocol.model.BidRequest;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -29,7 +27,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.FastThreadLocal;
-import java.io.IOException;
+import org.agrona.ExpandableArrayBuffer;
 
 /**
  * {@code POST /openrtb2/auction}: decode and validate straight from the body bytes, decide whether user data may
@@ -44,6 +42,8 @@ final class AuctionEndpoint {
         final AuctionEngine engine;
         final SegmentSet segments = new SegmentSet();
         final AuctionResult result;
+        final BidResponseWriter writer;
+        final ExpandableArrayBuffer response = new ExpandableArrayBuffer(4096);
         byte[] body;
 
         ThreadState(ExchangeRuntime runtime) {
@@ -52,13 +52,14 @@ final class AuctionEndpoint {
                     runtime.config().exchange().takeRate(), runtime.spend(), runtime.frequency())
                     .canLinkSecurely(runtime.noticeUrls().canLinkSecurely());
             this.result = new AuctionResult(runtime.config().requests().maxImps());
+            this.writer = new BidResponseWriter(runtime.currencies(), runtime.noticeUrls(),
+                    runtime.config().server().maxMarkupLength());
             this.body = new byte[Math.min(runtime.config().server().maxBodyBytes(), 64 * 1024)];
         }
     }
 
     private final ExchangeRuntime runtime;
     private final ExchangeMetrics metrics;
-    private final BidResponseEncoder encoder = new BidResponseEncoder();
     private final FastThreadLocal<ThreadState> states;
     private final int maxResponseBytes;
 
@@ -110,7 +111,7 @@ final class AuctionEndpoint {
     private FullHttpResponse auction(ChannelHandlerContext ctx, BidRequest request, String sellerId,
                                      ThreadState state) {
         long now = runtime.nowEpochSeconds();
-        String currency = runtime.responses().responseCurrency(request);
+        String currency = state.writer.responseCurrency(request);
         if (currency == null) {
             metrics.noBid("unknown_currency");
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
@@ -147,32 +148,28 @@ final class AuctionEndpoint {
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         metrics.bids(result.count());
-        // the buffer cannot grow past server.maxResponseBytes: a larger answer fails to encode and becomes a no-bid
-        ByteBuf content = ctx.alloc().buffer(1024, maxResponseBytes);
-        String tooLarge = null;
-        try (ByteBufOutputStream out = new ByteBufOutputStream(content)) {
-            encoder.encode(runtime.responses().build(request, result, currency, sellerId, userHash, auctionId, now),
-                    out);
-        } catch (MarkupTooLongException e) {
-            tooLarge = "markup_too_long";
-        } catch (IndexOutOfBoundsException e) {
-            tooLarge = "response_too_large"; // the content buffer reached its maximum capacity
-        } catch (IOException | RuntimeException e) {
-            content.release();
+        // at most server.maxResponseBytes: a larger answer is not written and becomes a no-bid
+        int length;
+        try {
+            length = state.writer.write(request, result, currency, sellerId, userHash, auctionId, now,
+                    state.response, 0, maxResponseBytes);
+        } catch (RuntimeException e) {
             if (!isTest) {
                 releaseCommitments(request, result, AuctionIds.format(auctionId));
             }
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "cannot encode the bid response: " + e.getMessage(), null);
         }
+        String tooLarge = length == BidResponseWriter.MARKUP_TOO_LONG ? "markup_too_long"
+                : length == BidResponseWriter.RESPONSE_TOO_LARGE ? "response_too_large" : null;
         if (tooLarge != null) {
-            content.release();
             if (!isTest) {
                 releaseCommitments(request, result, AuctionIds.format(auctionId));
             }
             metrics.noBid(tooLarge);
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
+        ByteBuf content = ctx.alloc().buffer(length, length).writeBytes(state.response.byteArray(), 0, length);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
