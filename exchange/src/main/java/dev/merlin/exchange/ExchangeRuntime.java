@@ -2,7 +2,6 @@ package dev.merlin.exchange;
 
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
-import dev.merlin.exchange.auction.BidResponseBuilder;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.Currencies;
@@ -48,7 +47,6 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final LongSupplier epochSecondsClock;
     private final CampaignCatalog catalog;
     private final Currencies currencies;
-    private final BidResponseBuilder responses;
     private final NoticeUrls noticeUrls;
     private final IdentityKeys identity;
     private final SegmentStore segments;
@@ -105,7 +103,6 @@ public final class ExchangeRuntime implements AutoCloseable {
                     config.exchange().publicUrl());
         }
         this.sellers = new Sellers(config.sellers());
-        this.responses = new BidResponseBuilder(currencies, noticeUrls, config.server().maxMarkupLength());
         this.auctionIds = new AuctionIds(config.exchange().nodeId(), System.currentTimeMillis());
         this.identity = IdentityKeys.load(config, dataDir);
         StoresConfig stores = config.stores();
@@ -242,10 +239,6 @@ public final class ExchangeRuntime implements AutoCloseable {
         return identity.uidCookies();
     }
 
-    /** Builds bid responses. */
-    public BidResponseBuilder responses() {
-        return responses;
-    }
 
     /** Users' segments. */
     public SegmentStore segments() {
@@ -280,7 +273,8 @@ public final class ExchangeRuntime implements AutoCloseable {
         return BidPath.builder()
                 .decodeLimits(config.requests().toDecodeLimits())
                 .maxResponseBytes(config.server().maxResponseBytes())
-                .campaigns(catalog, currencies, config.exchange().takeRate(), noticeUrls.canLinkSecurely())
+                .campaigns(catalog, currencies, config.exchange().takeRate())
+                .links(noticeUrls, config.server().maxMarkupLength())
                 .spend(spend)
                 .frequency(frequency)
                 .consent(consent)
@@ -288,7 +282,6 @@ public final class ExchangeRuntime implements AutoCloseable {
                 .userHash(identity.userHash())
                 .auctionIds(auctionIds)
                 .events(events)
-                .responses(responses)
                 .metrics(metrics)
                 .clock(epochSecondsClock)
                 .build();

@@ -23,7 +23,6 @@ public final class BidContext implements BidAnswer {
     final SegmentSet segments = new SegmentSet();
     final AuctionResult result;
     final ExpandableArrayBuffer answer;
-    final AnswerOutputStream answerStream;
     BidRequest request;
     String sellerId;
     String currency;
@@ -37,11 +36,10 @@ public final class BidContext implements BidAnswer {
     private int bodyLength;
     private String reason;
 
-    BidContext(BidContextPool pool, int maxImps, int maxAnswerBytes) {
+    BidContext(BidContextPool pool, int maxImps) {
         this.pool = pool;
         this.result = new AuctionResult(maxImps);
-        this.answer = new ExpandableArrayBuffer(Math.min(4096, maxAnswerBytes));
-        this.answerStream = new AnswerOutputStream(answer, maxAnswerBytes);
+        this.answer = new ExpandableArrayBuffer(4096);
     }
 
     /** The decoded bid request. */

@@ -1,10 +1,12 @@
 package dev.merlin.exchange.bid;
 
 import dev.merlin.exchange.auction.AuctionEngine;
+import dev.merlin.exchange.auction.BidResponseWriter;
 import dev.merlin.protocol.BidRequestDecoder;
 
 /**
- * One thread's share of {@link BidPath}: its decoder and auction engine (used by one request at a time, synchronously)
+ * One thread's share of {@link BidPath}: its decoder, auction engine and response writer (each used by one request at
+ * a time, synchronously)
  * and its free {@link BidContext}s (one per request in flight). Confined to its thread.
  */
 final class BidContextPool {
@@ -15,23 +17,24 @@ final class BidContextPool {
     final BidPath path;
     final BidRequestDecoder decoder;
     final AuctionEngine engine;
+    final BidResponseWriter writer;
     private final int maxImps;
-    private final int maxAnswerBytes;
     private final BidContext[] free = new BidContext[KEPT_CONTEXTS];
     private int freeCount;
 
-    BidContextPool(BidPath path, BidRequestDecoder decoder, AuctionEngine engine, int maxImps, int maxAnswerBytes) {
+    BidContextPool(BidPath path, BidRequestDecoder decoder, AuctionEngine engine, BidResponseWriter writer,
+                   int maxImps) {
         this.path = path;
         this.decoder = decoder;
         this.engine = engine;
+        this.writer = writer;
         this.maxImps = maxImps;
-        this.maxAnswerBytes = maxAnswerBytes;
     }
 
     /** A context no request in flight holds. */
     BidContext acquire() {
         if (freeCount == 0) {
-            return new BidContext(this, maxImps, maxAnswerBytes);
+            return new BidContext(this, maxImps);
         }
         BidContext context = free[--freeCount];
         free[freeCount] = null;

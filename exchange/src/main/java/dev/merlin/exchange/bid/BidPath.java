@@ -3,11 +3,11 @@ package dev.merlin.exchange.bid;
 import dev.merlin.exchange.auction.AuctionEngine;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.AuctionResult;
-import dev.merlin.exchange.auction.BidResponseBuilder;
+import dev.merlin.exchange.auction.BidResponseWriter;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.FrequencyStore;
-import dev.merlin.exchange.auction.MarkupTooLongException;
+import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.auction.UserHash;
 import dev.merlin.exchange.auction.UserKeys;
@@ -19,11 +19,9 @@ import dev.merlin.exchange.privacy.ConsentGate;
 import dev.merlin.exchange.privacy.PrivacyDecision;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.protocol.BidRequestDecoder;
-import dev.merlin.protocol.BidResponseEncoder;
 import dev.merlin.protocol.DecodeLimits;
 import dev.merlin.protocol.InvalidRequestException;
 import dev.merlin.protocol.model.BidRequest;
-import java.io.IOException;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 
@@ -46,7 +44,8 @@ public final class BidPath {
     private final CampaignCatalog catalog;
     private final Currencies currencies;
     private final double takeRate;
-    private final boolean canLinkSecurely;
+    private final NoticeUrls noticeUrls;
+    private final int maxMarkupLength;
     private final SpendLedger spend;
     private final FrequencyStore frequency;
     private final ConsentGate consent;
@@ -54,8 +53,6 @@ public final class BidPath {
     private final UserHash userHashing;
     private final AuctionIds auctionIds;
     private final EventLog events;
-    private final BidResponseBuilder responses;
-    private final BidResponseEncoder encoder = new BidResponseEncoder();
     private final ExchangeMetrics metrics;
     private final LongSupplier epochSecondsClock;
     private final AuctionStage auctionStage;
@@ -68,7 +65,8 @@ public final class BidPath {
         this.catalog = Objects.requireNonNull(b.catalog, "catalog");
         this.currencies = Objects.requireNonNull(b.currencies, "currencies");
         this.takeRate = b.takeRate;
-        this.canLinkSecurely = b.canLinkSecurely;
+        this.noticeUrls = Objects.requireNonNull(b.noticeUrls, "noticeUrls");
+        this.maxMarkupLength = b.maxMarkupLength;
         this.spend = Objects.requireNonNull(b.spend, "spend");
         this.frequency = Objects.requireNonNull(b.frequency, "frequency");
         this.consent = Objects.requireNonNull(b.consent, "consent");
@@ -76,7 +74,6 @@ public final class BidPath {
         this.userHashing = Objects.requireNonNull(b.userHash, "userHash");
         this.auctionIds = Objects.requireNonNull(b.auctionIds, "auctionIds");
         this.events = Objects.requireNonNull(b.events, "events");
-        this.responses = Objects.requireNonNull(b.responses, "responses");
         this.metrics = Objects.requireNonNull(b.metrics, "metrics");
         this.epochSecondsClock = Objects.requireNonNull(b.epochSecondsClock, "epochSecondsClock");
         this.auctionStage = Objects.requireNonNull(b.auctionStage, "auctionStage");
@@ -107,7 +104,7 @@ public final class BidPath {
         BidContext context = pool.acquire();
         context.start(sellerId, attachment, (BidCompletion<Object>) completion);
         try {
-            if (decode(pool, context, body, offset, length) && beforeAuction(context)) {
+            if (decode(pool, context, body, offset, length) && beforeAuction(pool, context)) {
                 context.enterAuction();
                 auctionStage.run(context);
             }
@@ -133,11 +130,11 @@ public final class BidPath {
     }
 
     /** Clock, currency, privacy and segments; false when the request is already answered (no-bid). */
-    private boolean beforeAuction(BidContext context) {
+    private boolean beforeAuction(BidContextPool pool, BidContext context) {
         long now = epochSecondsClock.getAsLong();
         context.nowEpochSeconds = now;
         BidRequest request = context.request;
-        context.currency = responses.responseCurrency(request);
+        context.currency = pool.writer.responseCurrency(request);
         if (context.currency == null) {
             noBid(context, "unknown_currency");
             return false;
@@ -176,20 +173,16 @@ public final class BidPath {
         encode(context, isTest);
     }
 
-    /** Encodes the bids into the context's answer; an answer that cannot be sent takes its commitments back. */
+    /** Writes the bids into the context's answer; an answer that cannot be sent takes its commitments back. */
     private void encode(BidContext context, boolean isTest) {
         BidRequest request = context.request;
         AuctionResult result = context.result;
-        String tooLarge = null;
-        AnswerOutputStream out = context.answerStream.reset();
+        int length;
         try {
-            encoder.encode(responses.build(request, result, context.currency, context.sellerId, context.userHash,
-                    context.auctionId, context.nowEpochSeconds), out);
-        } catch (MarkupTooLongException e) {
-            tooLarge = "markup_too_long";
-        } catch (AnswerTooLargeException e) {
-            tooLarge = "response_too_large";
-        } catch (IOException | RuntimeException e) {
+            length = context.pool.writer.write(request, result, context.currency, context.sellerId,
+                    context.userHash, context.auctionId, context.nowEpochSeconds, context.answer, 0,
+                    maxResponseBytes);
+        } catch (RuntimeException e) {
             if (!isTest) {
                 releaseCommitments(request, result, AuctionIds.format(context.auctionId));
             }
@@ -198,14 +191,14 @@ public final class BidPath {
             complete(context);
             return;
         }
-        if (tooLarge != null) {
+        if (length < 0) {
             if (!isTest) {
                 releaseCommitments(request, result, AuctionIds.format(context.auctionId));
             }
-            noBid(context, tooLarge);
+            noBid(context, length == BidResponseWriter.MARKUP_TOO_LONG ? "markup_too_long" : "response_too_large");
             return;
         }
-        context.answerBody(BidAnswer.OK, out.position());
+        context.answerBody(BidAnswer.OK, length);
         complete(context);
     }
 
@@ -286,8 +279,9 @@ public final class BidPath {
 
     private BidContextPool newPool() {
         AuctionEngine engine = new AuctionEngine(catalog, currencies, takeRate, spend, frequency)
-                .canLinkSecurely(canLinkSecurely);
-        return new BidContextPool(this, new BidRequestDecoder(decodeLimits), engine, maxImps, maxResponseBytes);
+                .canLinkSecurely(noticeUrls.canLinkSecurely());
+        BidResponseWriter writer = new BidResponseWriter(currencies, noticeUrls, maxMarkupLength);
+        return new BidContextPool(this, new BidRequestDecoder(decodeLimits), engine, writer, maxImps);
     }
 
     /** This thread's pool; for tests. */
@@ -302,7 +296,8 @@ public final class BidPath {
         private CampaignCatalog catalog;
         private Currencies currencies;
         private double takeRate;
-        private boolean canLinkSecurely;
+        private NoticeUrls noticeUrls;
+        private int maxMarkupLength;
         private SpendLedger spend;
         private FrequencyStore frequency;
         private ConsentGate consent;
@@ -310,7 +305,6 @@ public final class BidPath {
         private UserHash userHash;
         private AuctionIds auctionIds;
         private EventLog events;
-        private BidResponseBuilder responses;
         private ExchangeMetrics metrics;
         private LongSupplier epochSecondsClock;
         private AuctionStage auctionStage = AuctionStage.ENGINE;
@@ -330,13 +324,21 @@ public final class BidPath {
             return this;
         }
 
-        /** The compiled campaigns, the currencies, the take rate and whether secure imps can be linked. */
-        public Builder campaigns(CampaignCatalog catalog, Currencies currencies, double takeRate,
-                                 boolean canLinkSecurely) {
+        /** The compiled campaigns, the currencies and the take rate. */
+        public Builder campaigns(CampaignCatalog catalog, Currencies currencies, double takeRate) {
             this.catalog = catalog;
             this.currencies = currencies;
             this.takeRate = takeRate;
-            this.canLinkSecurely = canLinkSecurely;
+            return this;
+        }
+
+        /**
+         * The signed notice and click links of the bids (whether secure imps can be linked follows from them) and
+         * {@code server.maxMarkupLength}: a longer markup after substitution becomes a no-bid.
+         */
+        public Builder links(NoticeUrls urls, int maxMarkupLength) {
+            this.noticeUrls = urls;
+            this.maxMarkupLength = maxMarkupLength;
             return this;
         }
 
@@ -379,12 +381,6 @@ public final class BidPath {
         /** Where the AUCTION event goes. */
         public Builder events(EventLog events) {
             this.events = events;
-            return this;
-        }
-
-        /** Chooses the answer's currency and builds the bid response. */
-        public Builder responses(BidResponseBuilder responses) {
-            this.responses = responses;
             return this;
         }
 

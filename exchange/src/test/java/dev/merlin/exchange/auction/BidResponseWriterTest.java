@@ -8,12 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.auction.AuctionFixture.Auction;
+import dev.merlin.protocol.OpenRtbDatabind;
 import dev.merlin.protocol.model.Bid;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.BidResponse;
 import dev.merlin.protocol.model.SeatBid;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
+import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,7 +27,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The bid response for an auction's winners: one seatbid per seat, every bid field, macros in the markup, notice
  * URLs back at Merlin, and the response currency. Take rate 15%, public URL {@code https://merlin.test/}.
  */
-class BidResponseBuilderTest {
+class BidResponseWriterTest {
 
     private static final long AUCTION_ID = 0x18f3a2c0b4500001L;
 
@@ -44,8 +49,9 @@ class BidResponseBuilderTest {
             campaign("deal").advertiser("agency", "Agency1").bid(3).targeting("{dealIds: [D-1]}")
                     .creative("id: deal-video, format: video, durationSeconds: 15, mimes: [video/mp4]")));
 
-    private final BidResponseBuilder builder = new BidResponseBuilder(auction.currencies,
-            new NoticeUrls(auction.config.exchange().publicUrl(), "test-notice-secret".getBytes()));
+    private final BidResponseWriter writer = new BidResponseWriter(auction.currencies,
+            new NoticeUrls(auction.config.exchange().publicUrl(), "test-notice-secret".getBytes()),
+            ServerConfig.defaults().maxMarkupLength());
 
     private static final String THREE_IMPS = "{\"id\":\"auction-7\",\"at\":1,\"site\":{\"domain\":\"p.example\"},"
             + "\"imp\":[{\"id\":\"i1\",\"banner\":{\"w\":300,\"h\":250}},"
@@ -54,8 +60,21 @@ class BidResponseBuilderTest {
 
     private BidResponse respond(BidRequest request, long userHash) {
         AuctionResult result = auction.run(request, null, userHash, AuctionFixture.NOW);
-        String currency = builder.responseCurrency(request);
-        return builder.build(request, result, currency, userHash, AUCTION_ID, AuctionFixture.NOW);
+        String currency = writer.responseCurrency(request);
+        return write(request, result, currency, userHash);
+    }
+
+    /** What the writer writes, parsed back with databind. */
+    private BidResponse write(BidRequest request, AuctionResult result, String currency, long userHash) {
+        ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(64);
+        int length = writer.write(request, result, currency, null, userHash, AUCTION_ID, AuctionFixture.NOW, buffer,
+                0, Integer.MAX_VALUE);
+        assertTrue(length > 0, "written: " + length);
+        try {
+            return OpenRtbDatabind.mapper().readValue(buffer.byteArray(), 0, length, BidResponse.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(buffer.getStringWithoutLengthUtf8(0, length), e);
+        }
     }
 
     private static Bid bidFor(BidResponse response, String impId) {
@@ -139,7 +158,7 @@ class BidResponseBuilderTest {
                 + "{\"id\":\"n1\",\"native\":{\"request\":\"{}\"}},"
                 + "{\"id\":\"v1\",\"video\":{\"mimes\":[\"video/mp4\"]}}]}");
         AuctionResult result = hostile.run(request, null, 0, AuctionFixture.NOW);
-        BidResponse response = builder.build(request, result, "USD", 0, AUCTION_ID, AuctionFixture.NOW);
+        BidResponse response = write(request, result, "USD", 0);
         String banner = bidFor(response, "b\"1").adm;
         assertFalse(banner.contains("<script>") || banner.contains("${AUCTION_PRICE}"), banner);
         assertEquals("<img src=\"https://t.example/imp?a=" + NoticeUrls.encode(id) + "&i=b%221\"/>", banner);
@@ -240,7 +259,7 @@ class BidResponseBuilderTest {
     void responseCurrency(String accepted, String expected) {
         BidRequest request = request(THREE_IMPS);
         request.cur = accepted == null ? null : List.of(accepted.split("\\|"));
-        assertEquals(expected, builder.responseCurrency(request));
+        assertEquals(expected, writer.responseCurrency(request));
     }
 
     @ParameterizedTest(name = "{0}: price {1}")
