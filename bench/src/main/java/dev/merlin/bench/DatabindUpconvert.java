@@ -3,7 +3,7 @@ package dev.merlin.bench;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.merlin.protocol.RawJson;
+import dev.merlin.protocol.model.RawJson;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.Eid;
 import dev.merlin.protocol.model.SupplyChain;

@@ -7,11 +7,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.sym.ByteQuadsCanonicalizer;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.BrandVersion;
 import dev.merlin.protocol.model.Device;
 import dev.merlin.protocol.model.Eid;
 import dev.merlin.protocol.model.Geo;
+import dev.merlin.protocol.model.ModelPool;
 import dev.merlin.protocol.model.Regs;
 import dev.merlin.protocol.model.Source;
 import dev.merlin.protocol.model.SupplyChain;
@@ -43,6 +45,12 @@ public final class BidRequestDecoder {
     private final ContextDecoder context;
     private final BidRequestValidator validator;
     private final DecodeLimits limits;
+    /** The field names every parser of this decoder shares, so each name is decoded from bytes once. */
+    private final ByteQuadsCanonicalizer names = ByteQuadsCanonicalizer.createRoot();
+    /** The parser the next decode reuses; null before the first decode and after one that failed mid-document. */
+    private ReusableJsonParser parked;
+    private final boolean reuseParsers;
+    private int parserNamesAtStart;
     private final StrictJsonReader.ElementReader<Eid> eidReader = this::eid;
     private final StrictJsonReader.ElementReader<Uid> uidReader = this::uid;
     private final StrictJsonReader.ElementReader<SupplyChainNode> nodeReader = this::supplyChainNode;
@@ -55,7 +63,13 @@ public final class BidRequestDecoder {
 
     /** A decoder enforcing the given limits. */
     public BidRequestDecoder(DecodeLimits limits) {
+        this(limits, true);
+    }
+
+    /** With {@code reuseParsers} false, every document gets a new parser from Jackson's factory (tests compare). */
+    BidRequestDecoder(DecodeLimits limits, boolean reuseParsers) {
         this.limits = limits;
+        this.reuseParsers = reuseParsers;
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxDepth())
@@ -74,16 +88,43 @@ public final class BidRequestDecoder {
     }
 
     /**
-     * Decodes and validates one request.
+     * Decodes and validates one request into a new model.
      *
      * @throws InvalidRequestException naming the first problem and its JSON path
      */
     public BidRequest decode(byte[] json, int offset, int length) throws InvalidRequestException {
+        BidRequest request = new BidRequest();
+        decode(json, offset, length, request, ModelPool.ALLOCATING);
+        return request;
+    }
+
+    /**
+     * Decodes and validates one request into {@code into}, which is reset first: its fields are cleared and its
+     * child objects and lists are taken again from its {@link BidRequest#pool()}, so a request decoded into a reused
+     * root allocates little beyond its strings. Afterwards {@code into} holds exactly what {@link #decode(byte[],
+     * int, int)} would return; nothing of the request decoded into it before survives. Objects reached from
+     * {@code into} before this call are reused, so they must no longer be in use. After an exception the contents
+     * of {@code into} are unspecified until the next successful decode.
+     *
+     * @throws InvalidRequestException naming the first problem and its JSON path
+     */
+    public void decode(byte[] json, int offset, int length, BidRequest into) throws InvalidRequestException {
+        ModelPool pool = into.pool();
+        pool.reset();
+        decode(json, offset, length, into, pool);
+    }
+
+    private void decode(byte[] json, int offset, int length, BidRequest into, ModelPool pool)
+            throws InvalidRequestException {
+        into.clear();
         if (length == 0) {
             throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "", "empty body: expected a JSON object");
         }
-        try (JsonParser parser = factory.createParser(json, offset, length)) {
-            in.reset(parser, json, offset);
+        JsonParser parser = null;
+        boolean readToTheEnd = false;
+        try {
+            parser = open(json, offset, length);
+            in.reset(parser, json, offset, pool);
             JsonToken first = parser.nextToken();
             if (first == null) {
                 throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "",
@@ -93,13 +134,13 @@ public final class BidRequestDecoder {
                 throw new InvalidRequestException(ErrorReason.NOT_AN_OBJECT, "",
                         "a bid request must be a JSON object, found " + describeRoot(first));
             }
-            BidRequest request = request();
+            request(into);
             if (parser.nextToken() != null) {
                 throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "",
                         "unexpected content after the request object");
             }
-            validator.validate(request);
-            return request;
+            readToTheEnd = true;
+            validator.validate(into);
         } catch (StreamConstraintsException e) {
             throw constraintViolation(e);
         } catch (JsonParseException e) {
@@ -107,7 +148,43 @@ public final class BidRequestDecoder {
         } catch (IOException e) {
             throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "", "unreadable JSON: " + e.getMessage());
         } finally {
-            in.reset(null, null, 0);
+            in.reset(null, null, 0, ModelPool.ALLOCATING);
+            close(parser, readToTheEnd);
+        }
+    }
+
+    /** The parked parser pointed at the bytes, or a new one; Jackson's own for input it would not read as UTF-8. */
+    private JsonParser open(byte[] json, int offset, int length) throws IOException {
+        if (!reuseParsers || !ReusableJsonParser.isPlainUtf8(json, offset, length)) {
+            return factory.createParser(json, offset, length);
+        }
+        ReusableJsonParser parser = parked;
+        parked = null;
+        if (parser == null || parser.names() > parserNamesAtStart + ReusableJsonParser.MAX_NAMES) {
+            if (parser != null) {
+                parser.close();
+            }
+            parser = ReusableJsonParser.create(factory, names);
+            parserNamesAtStart = parser.names();
+        }
+        parser.reset(json, offset, length);
+        return parser;
+    }
+
+    /** Parks a reusable parser that read its document to the end; closes any other. */
+    private void close(JsonParser parser, boolean readToTheEnd) {
+        if (parser instanceof ReusableJsonParser && readToTheEnd) {
+            ReusableJsonParser reusable = (ReusableJsonParser) parser;
+            reusable.release();
+            parked = reusable;
+            return;
+        }
+        if (parser != null) {
+            try {
+                parser.close();
+            } catch (IOException e) {
+                // nothing to release for a byte array; the decode's outcome is already decided
+            }
         }
     }
 
@@ -147,9 +224,8 @@ public final class BidRequestDecoder {
         return new InvalidRequestException(ErrorReason.MALFORMED_JSON, path, "malformed JSON" + where + ": " + message);
     }
 
-    private BidRequest request() throws IOException, InvalidRequestException {
+    private void request(BidRequest request) throws IOException, InvalidRequestException {
         in.beginObject(); // decode() checked the root is an object
-        BidRequest request = new BidRequest();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -163,31 +239,30 @@ public final class BidRequestDecoder {
                 case "test": request.test = in.readFlag(); break;
                 case "at": request.at = in.readInt(); break;
                 case "tmax": request.tmax = in.readNonNegativeInt(); break;
-                case "wseat": request.wseat = in.readStrings(); break;
-                case "bseat": request.bseat = in.readStrings(); break;
+                case "wseat": request.wseat = in.readCommonStrings(); break;
+                case "bseat": request.bseat = in.readCommonStrings(); break;
                 case "allimps": request.allimps = in.readFlag(); break;
-                case "cur": request.cur = in.readStrings(); break;
-                case "wlang": request.wlang = in.readStrings(); break;
-                case "wlangb": request.wlangb = in.readStrings(); break;
-                case "acat": request.acat = in.readStrings(); break;
-                case "bcat": request.bcat = in.readStrings(); break;
+                case "cur": request.cur = in.readCommonStrings(); break;
+                case "wlang": request.wlang = in.readCommonStrings(); break;
+                case "wlangb": request.wlangb = in.readCommonStrings(); break;
+                case "acat": request.acat = in.readCommonStrings(); break;
+                case "bcat": request.bcat = in.readCommonStrings(); break;
                 case "cattax": request.cattax = in.readInt(); break;
-                case "badv": request.badv = in.readStrings(); break;
-                case "bapp": request.bapp = in.readStrings(); break;
+                case "badv": request.badv = in.readCommonStrings(); break;
+                case "bapp": request.bapp = in.readCommonStrings(); break;
                 case "source": request.source = source(); break;
                 case "regs": request.regs = regs(); break;
                 case "ext": request.ext = in.readExt(); break;
                 default: in.skip();
             }
         }
-        return request;
     }
 
     private Source source() throws IOException, InvalidRequestException {
         if (!in.beginObject()) {
             return null;
         }
-        Source source = new Source();
+        Source source = in.pool().sources.take();
         SupplyChain extSchain = null;
         String field;
         while ((field = in.nextField()) != null) {
@@ -223,13 +298,13 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        SupplyChain chain = new SupplyChain();
+        SupplyChain chain = in.pool().supplyChains.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
                 case "complete": chain.complete = in.readFlag(); break;
                 case "nodes": chain.nodes = in.readObjects(nodeReader); break;
-                case "ver": chain.ver = in.readString(); break;
+                case "ver": chain.ver = in.readCommonString(); break;
                 case "ext": chain.ext = in.readExt(); break;
                 default: in.skip();
             }
@@ -241,7 +316,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        SupplyChainNode node = new SupplyChainNode();
+        SupplyChainNode node = in.pool().supplyChainNodes.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -262,7 +337,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Regs regs = new Regs();
+        Regs regs = in.pool().regss.take();
         Integer extGdpr = null;
         String extUsPrivacy = null;
         String extGpp = null;
@@ -272,7 +347,7 @@ public final class BidRequestDecoder {
             switch (field) {
                 case "coppa": regs.coppa = in.readFlag(); break;
                 case "gdpr": regs.gdpr = in.readFlag(); break;
-                case "us_privacy": regs.us_privacy = in.readString(); break;
+                case "us_privacy": regs.us_privacy = in.readCommonString(); break;
                 case "gpp": regs.gpp = in.readString(); break;
                 case "gpp_sid": regs.gpp_sid = in.readInts(); break;
                 case "ext":
@@ -282,7 +357,7 @@ public final class BidRequestDecoder {
                         while ((extField = in.nextField()) != null) {
                             switch (extField) {
                                 case "gdpr": extGdpr = in.readFlag(); break;
-                                case "us_privacy": extUsPrivacy = in.readString(); break;
+                                case "us_privacy": extUsPrivacy = in.readCommonString(); break;
                                 case "gpp": extGpp = in.readString(); break;
                                 case "gpp_sid": extGppSid = in.readInts(); break;
                                 default: in.skip();
@@ -313,7 +388,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Device device = new Device();
+        Device device = in.pool().devices.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -325,11 +400,11 @@ public final class BidRequestDecoder {
                 case "ip": device.ip = in.readString(); break;
                 case "ipv6": device.ipv6 = in.readString(); break;
                 case "devicetype": device.devicetype = in.readInt(); break;
-                case "make": device.make = in.readString(); break;
-                case "model": device.model = in.readString(); break;
-                case "os": device.os = in.readString(); break;
-                case "osv": device.osv = in.readString(); break;
-                case "hwv": device.hwv = in.readString(); break;
+                case "make": device.make = in.readCommonString(); break;
+                case "model": device.model = in.readCommonString(); break;
+                case "os": device.os = in.readCommonString(); break;
+                case "osv": device.osv = in.readCommonString(); break;
+                case "hwv": device.hwv = in.readCommonString(); break;
                 case "h": device.h = in.readNonNegativeInt(); break;
                 case "w": device.w = in.readNonNegativeInt(); break;
                 case "ppi": device.ppi = in.readNonNegativeInt(); break;
@@ -337,10 +412,10 @@ public final class BidRequestDecoder {
                 case "js": device.js = in.readInt(); break;
                 case "geofetch": device.geofetch = in.readInt(); break;
                 case "flashver": device.flashver = in.readString(); break;
-                case "language": device.language = in.readString(); break;
-                case "langb": device.langb = in.readString(); break;
-                case "carrier": device.carrier = in.readString(); break;
-                case "mccmnc": device.mccmnc = in.readString(); break;
+                case "language": device.language = in.readCommonString(); break;
+                case "langb": device.langb = in.readCommonString(); break;
+                case "carrier": device.carrier = in.readCommonString(); break;
+                case "mccmnc": device.mccmnc = in.readCommonString(); break;
                 case "connectiontype": device.connectiontype = in.readInt(); break;
                 case "ifa": device.ifa = in.readString(); break;
                 case "didsha1": device.didsha1 = in.readString(); break;
@@ -378,7 +453,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Geo geo = new Geo();
+        Geo geo = in.pool().geos.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -388,10 +463,10 @@ public final class BidRequestDecoder {
                 case "accuracy": geo.accuracy = in.readInt(); break;
                 case "lastfix": geo.lastfix = in.readInt(); break;
                 case "ipservice": geo.ipservice = in.readInt(); break;
-                case "country": geo.country = in.readString(); break;
-                case "region": geo.region = in.readString(); break;
-                case "regionfips104": geo.regionfips104 = in.readString(); break;
-                case "metro": geo.metro = in.readString(); break;
+                case "country": geo.country = in.readCommonString(); break;
+                case "region": geo.region = in.readCommonString(); break;
+                case "regionfips104": geo.regionfips104 = in.readCommonString(); break;
+                case "metro": geo.metro = in.readCommonString(); break;
                 case "city": geo.city = in.readString(); break;
                 case "zip": geo.zip = in.readString(); break;
                 case "utcoffset": geo.utcoffset = in.readInt(); break;
@@ -406,15 +481,15 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        UserAgent ua = new UserAgent();
+        UserAgent ua = in.pool().userAgents.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
                 case "browsers": ua.browsers = in.readObjects(brandVersionReader); break;
                 case "platform": ua.platform = brandVersion(); break;
                 case "mobile": ua.mobile = in.readInt(); break;
-                case "architecture": ua.architecture = in.readString(); break;
-                case "bitness": ua.bitness = in.readString(); break;
+                case "architecture": ua.architecture = in.readCommonString(); break;
+                case "bitness": ua.bitness = in.readCommonString(); break;
                 case "model": ua.model = in.readString(); break;
                 case "source": ua.source = in.readInt(); break;
                 case "ext": ua.ext = in.readExt(); break;
@@ -428,12 +503,12 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        BrandVersion bv = new BrandVersion();
+        BrandVersion bv = in.pool().brandVersions.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "brand": bv.brand = in.readString(); break;
-                case "version": bv.version = in.readStrings(); break;
+                case "brand": bv.brand = in.readCommonString(); break;
+                case "version": bv.version = in.readCommonStrings(); break;
                 case "ext": bv.ext = in.readExt(); break;
                 default: in.skip();
             }
@@ -445,7 +520,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        User user = new User();
+        User user = in.pool().users.take();
         String extConsent = null;
         List<Eid> extEids = null;
         String field;
@@ -454,7 +529,7 @@ public final class BidRequestDecoder {
                 case "id": user.id = in.readString(); break;
                 case "buyeruid": user.buyeruid = in.readString(); break;
                 case "yob": user.yob = in.readInt(); break;
-                case "gender": user.gender = in.readString(); break;
+                case "gender": user.gender = in.readCommonString(); break;
                 case "keywords": user.keywords = in.readString(); break;
                 case "kwarray": user.kwarray = in.readStrings(); break;
                 case "customdata": user.customdata = in.readString(); break;
@@ -492,13 +567,13 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Eid eid = new Eid();
+        Eid eid = in.pool().eids.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "inserter": eid.inserter = in.readString(); break;
-                case "source": eid.source = in.readString(); break;
-                case "matcher": eid.matcher = in.readString(); break;
+                case "inserter": eid.inserter = in.readCommonString(); break;
+                case "source": eid.source = in.readCommonString(); break;
+                case "matcher": eid.matcher = in.readCommonString(); break;
                 case "mm": eid.mm = in.readInt(); break;
                 case "uids": eid.uids = in.readObjects(uidReader); break;
                 case "ext": eid.ext = in.readExt(); break;
@@ -512,7 +587,7 @@ public final class BidRequestDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Uid uid = new Uid();
+        Uid uid = in.pool().uids.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {

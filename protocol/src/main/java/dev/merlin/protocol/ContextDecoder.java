@@ -31,7 +31,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Site site = new Site();
+        Site site = in.pool().sites.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -39,9 +39,9 @@ final class ContextDecoder {
                 case "name": site.name = in.readString(); break;
                 case "domain": site.domain = in.readString(); break;
                 case "cattax": site.cattax = in.readInt(); break;
-                case "cat": site.cat = in.readStrings(); break;
-                case "sectioncat": site.sectioncat = in.readStrings(); break;
-                case "pagecat": site.pagecat = in.readStrings(); break;
+                case "cat": site.cat = in.readCommonStrings(); break;
+                case "sectioncat": site.sectioncat = in.readCommonStrings(); break;
+                case "pagecat": site.pagecat = in.readCommonStrings(); break;
                 case "page": site.page = in.readString(); break;
                 case "ref": site.ref = in.readString(); break;
                 case "search": site.search = in.readString(); break;
@@ -63,7 +63,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        App app = new App();
+        App app = in.pool().apps.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -73,9 +73,9 @@ final class ContextDecoder {
                 case "domain": app.domain = in.readString(); break;
                 case "storeurl": app.storeurl = in.readString(); break;
                 case "cattax": app.cattax = in.readInt(); break;
-                case "cat": app.cat = in.readStrings(); break;
-                case "sectioncat": app.sectioncat = in.readStrings(); break;
-                case "pagecat": app.pagecat = in.readStrings(); break;
+                case "cat": app.cat = in.readCommonStrings(); break;
+                case "sectioncat": app.sectioncat = in.readCommonStrings(); break;
+                case "pagecat": app.pagecat = in.readCommonStrings(); break;
                 case "ver": app.ver = in.readString(); break;
                 case "privacypolicy": app.privacypolicy = in.readInt(); break;
                 case "paid": app.paid = in.readInt(); break;
@@ -95,13 +95,13 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Dooh dooh = new Dooh();
+        Dooh dooh = in.pool().doohs.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
                 case "id": dooh.id = in.readString(); break;
                 case "name": dooh.name = in.readString(); break;
-                case "venuetype": dooh.venuetype = in.readStrings(); break;
+                case "venuetype": dooh.venuetype = in.readCommonStrings(); break;
                 case "venuetypetax": dooh.venuetypetax = in.readInt(); break;
                 case "publisher": dooh.publisher = publisher(); break;
                 case "domain": dooh.domain = in.readString(); break;
@@ -118,14 +118,14 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Publisher publisher = new Publisher();
+        Publisher publisher = in.pool().publishers.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
                 case "id": publisher.id = in.readString(); break;
                 case "name": publisher.name = in.readString(); break;
                 case "cattax": publisher.cattax = in.readInt(); break;
-                case "cat": publisher.cat = in.readStrings(); break;
+                case "cat": publisher.cat = in.readCommonStrings(); break;
                 case "domain": publisher.domain = in.readString(); break;
                 case "ext": publisher.ext = in.readExt(); break;
                 default: in.skip();
@@ -138,14 +138,14 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Producer producer = new Producer();
+        Producer producer = in.pool().producers.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
                 case "id": producer.id = in.readString(); break;
                 case "name": producer.name = in.readString(); break;
                 case "cattax": producer.cattax = in.readInt(); break;
-                case "cat": producer.cat = in.readStrings(); break;
+                case "cat": producer.cat = in.readCommonStrings(); break;
                 case "domain": producer.domain = in.readString(); break;
                 case "ext": producer.ext = in.readExt(); break;
                 default: in.skip();
@@ -158,7 +158,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Content content = new Content();
+        Content content = in.pool().contents.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -176,19 +176,19 @@ final class ContextDecoder {
                 case "producer": content.producer = producer(); break;
                 case "url": content.url = in.readString(); break;
                 case "cattax": content.cattax = in.readInt(); break;
-                case "cat": content.cat = in.readStrings(); break;
+                case "cat": content.cat = in.readCommonStrings(); break;
                 case "prodq": content.prodq = in.readInt(); break;
                 case "context": content.context = in.readInt(); break;
-                case "contentrating": content.contentrating = in.readString(); break;
-                case "userrating": content.userrating = in.readString(); break;
+                case "contentrating": content.contentrating = in.readCommonString(); break;
+                case "userrating": content.userrating = in.readCommonString(); break;
                 case "qagmediarating": content.qagmediarating = in.readInt(); break;
                 case "keywords": content.keywords = in.readString(); break;
                 case "kwarray": content.kwarray = in.readStrings(); break;
                 case "livestream": content.livestream = in.readInt(); break;
                 case "sourcerelationship": content.sourcerelationship = in.readInt(); break;
                 case "len": content.len = in.readNonNegativeInt(); break;
-                case "language": content.language = in.readString(); break;
-                case "langb": content.langb = in.readString(); break;
+                case "language": content.language = in.readCommonString(); break;
+                case "langb": content.langb = in.readCommonString(); break;
                 case "embeddable": content.embeddable = in.readInt(); break;
                 case "data": content.data = in.readObjects(dataReader); break;
                 case "network": content.network = network(); break;
@@ -204,7 +204,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Network network = new Network();
+        Network network = in.pool().networks.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -222,7 +222,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Channel channel = new Channel();
+        Channel channel = in.pool().channels.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -240,7 +240,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Data data = new Data();
+        Data data = in.pool().datas.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -258,7 +258,7 @@ final class ContextDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Segment segment = new Segment();
+        Segment segment = in.pool().segments.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {

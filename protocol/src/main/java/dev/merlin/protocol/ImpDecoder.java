@@ -40,7 +40,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Imp imp = new Imp();
+        Imp imp = in.pool().imps.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -51,12 +51,12 @@ final class ImpDecoder {
                 case "audio": imp.audio = audio(); break;
                 case "native": imp.nativeAd = nativeAd(); break;
                 case "pmp": imp.pmp = pmp(); break;
-                case "displaymanager": imp.displaymanager = in.readString(); break;
-                case "displaymanagerver": imp.displaymanagerver = in.readString(); break;
+                case "displaymanager": imp.displaymanager = in.readCommonString(); break;
+                case "displaymanagerver": imp.displaymanagerver = in.readCommonString(); break;
                 case "instl": imp.instl = in.readInt(); break;
                 case "tagid": imp.tagid = in.readString(); break;
                 case "bidfloor": imp.bidfloor = in.readNonNegativeDouble(); break;
-                case "bidfloorcur": imp.bidfloorcur = in.readString(); break;
+                case "bidfloorcur": imp.bidfloorcur = in.readCommonString(); break;
                 case "clickbrowser": imp.clickbrowser = in.readInt(); break;
                 case "secure": imp.secure = in.readInt(); break;
                 case "iframebuster": imp.iframebuster = in.readStrings(); break;
@@ -77,13 +77,13 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Metric metric = new Metric();
+        Metric metric = in.pool().metrics.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "type": metric.type = in.readString(); break;
+                case "type": metric.type = in.readCommonString(); break;
                 case "value": metric.value = in.readDouble(); break;
-                case "vendor": metric.vendor = in.readString(); break;
+                case "vendor": metric.vendor = in.readCommonString(); break;
                 case "ext": metric.ext = in.readExt(); break;
                 default: in.skip();
             }
@@ -95,7 +95,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Banner banner = new Banner();
+        Banner banner = in.pool().banners.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -105,7 +105,7 @@ final class ImpDecoder {
                 case "btype": banner.btype = in.readInts(); break;
                 case "battr": banner.battr = in.readInts(); break;
                 case "pos": banner.pos = in.readInt(); break;
-                case "mimes": banner.mimes = in.readStrings(); break;
+                case "mimes": banner.mimes = in.readCommonStrings(); break;
                 case "topframe": banner.topframe = in.readInt(); break;
                 case "expdir": banner.expdir = in.readInts(); break;
                 case "api": banner.api = in.readInts(); break;
@@ -122,7 +122,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Format format = new Format();
+        Format format = in.pool().formats.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -142,11 +142,11 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Video video = new Video();
+        Video video = in.pool().videos.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "mimes": video.mimes = in.readStrings(); break;
+                case "mimes": video.mimes = in.readCommonStrings(); break;
                 case "minduration": video.minduration = in.readNonNegativeInt(); break;
                 case "maxduration": video.maxduration = in.readNonNegativeInt(); break;
                 case "startdelay": video.startdelay = in.readInt(); break;
@@ -193,11 +193,11 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Audio audio = new Audio();
+        Audio audio = in.pool().audios.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "mimes": audio.mimes = in.readStrings(); break;
+                case "mimes": audio.mimes = in.readCommonStrings(); break;
                 case "minduration": audio.minduration = in.readNonNegativeInt(); break;
                 case "maxduration": audio.maxduration = in.readNonNegativeInt(); break;
                 case "poddur": audio.poddur = in.readNonNegativeInt(); break;
@@ -233,7 +233,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        DurFloors floors = new DurFloors();
+        DurFloors floors = in.pool().durFloorss.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -251,12 +251,12 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Native nativeAd = new Native();
+        Native nativeAd = in.pool().natives.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
                 case "request": nativeAd.request = nativeRequest(); break;
-                case "ver": nativeAd.ver = in.readString(); break;
+                case "ver": nativeAd.ver = in.readCommonString(); break;
                 case "api": nativeAd.api = in.readInts(); break;
                 case "battr": nativeAd.battr = in.readInts(); break;
                 case "ext": nativeAd.ext = in.readExt(); break;
@@ -278,7 +278,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Pmp pmp = new Pmp();
+        Pmp pmp = in.pool().pmps.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -295,16 +295,16 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Deal deal = new Deal();
+        Deal deal = in.pool().deals.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
                 case "id": deal.id = in.readString(); break;
                 case "bidfloor": deal.bidfloor = in.readNonNegativeDouble(); break;
-                case "bidfloorcur": deal.bidfloorcur = in.readString(); break;
+                case "bidfloorcur": deal.bidfloorcur = in.readCommonString(); break;
                 case "at": deal.at = in.readInt(); break;
-                case "wseat": deal.wseat = in.readStrings(); break;
-                case "wadomain": deal.wadomain = in.readStrings(); break;
+                case "wseat": deal.wseat = in.readCommonStrings(); break;
+                case "wadomain": deal.wadomain = in.readCommonStrings(); break;
                 case "guar": deal.guar = in.readInt(); break;
                 case "mincpmpersec": deal.mincpmpersec = in.readNonNegativeDouble(); break;
                 case "durfloors": deal.durfloors = in.readObjects(durFloorsReader); break;
@@ -319,13 +319,13 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Qty qty = new Qty();
+        Qty qty = in.pool().qtys.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
                 case "multiplier": qty.multiplier = in.readNonNegativeDouble(); break;
                 case "sourcetype": qty.sourcetype = in.readInt(); break;
-                case "vendor": qty.vendor = in.readString(); break;
+                case "vendor": qty.vendor = in.readCommonString(); break;
                 case "ext": qty.ext = in.readExt(); break;
                 default: in.skip();
             }
@@ -337,7 +337,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        Refresh refresh = new Refresh();
+        Refresh refresh = in.pool().refreshs.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
@@ -354,7 +354,7 @@ final class ImpDecoder {
         if (!in.beginObject()) {
             return null;
         }
-        RefSettings settings = new RefSettings();
+        RefSettings settings = in.pool().refSettingss.take();
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {

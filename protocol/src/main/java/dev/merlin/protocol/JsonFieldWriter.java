@@ -3,6 +3,7 @@ package dev.merlin.protocol;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import dev.merlin.protocol.model.RawJson;
 import java.io.IOException;
 import java.util.List;
 

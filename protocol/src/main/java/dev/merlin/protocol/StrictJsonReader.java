@@ -3,9 +3,10 @@ package dev.merlin.protocol;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.merlin.protocol.model.ModelPool;
+import dev.merlin.protocol.model.RawJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -32,6 +33,10 @@ final class StrictJsonReader {
 
     /** Keys per object checked by a linear scan of the stack; above this, a hash set for that level. */
     static final int LINEAR_SCAN_NAMES = 16;
+    private static final RawJson EMPTY_OBJECT = RawJson.of("{}");
+    /** 10^0 to 10^15, each an exact double. */
+    private static final double[] POWERS_OF_TEN = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+        1e13, 1e14, 1e15};
     /** A hash set that grew past this many keys is dropped rather than cleared (clearing costs its capacity). */
     private static final int MAX_RETAINED_SET = 1024;
 
@@ -39,6 +44,8 @@ final class StrictJsonReader {
     private JsonParser parser;
     private byte[] source;
     private int sourceOffset;
+    private ModelPool pool = ModelPool.ALLOCATING;
+    private final ValueCache values = new ValueCache();
 
     /** The keys of every open object, innermost last; {@code levelStart[d]} is where level {@code d} begins. */
     private String[] names = new String[64];
@@ -52,10 +59,11 @@ final class StrictJsonReader {
         this.maxStringLength = maxStringLength;
     }
 
-    void reset(JsonParser parser, byte[] source, int sourceOffset) {
+    void reset(JsonParser parser, byte[] source, int sourceOffset, ModelPool pool) {
         this.parser = parser;
         this.source = source;
         this.sourceOffset = sourceOffset;
+        this.pool = pool;
         while (depth > 0) {
             leaveObject();
         }
@@ -64,6 +72,11 @@ final class StrictJsonReader {
 
     JsonParser parser() {
         return parser;
+    }
+
+    /** Where the model objects and lists of the document being read come from. */
+    ModelPool pool() {
+        return pool;
     }
 
     /**
@@ -198,7 +211,7 @@ final class StrictJsonReader {
                 throw new InvalidRequestException(ErrorReason.WRONG_TYPE, path(),
                         "integer out of range at " + describePath());
             }
-            return parser.getIntValue();
+            return values.box(parser.getIntValue());
         }
         if (token == JsonToken.VALUE_NULL) {
             return null;
@@ -227,11 +240,14 @@ final class StrictJsonReader {
     Double readDouble() throws IOException, InvalidRequestException {
         JsonToken token = parser.currentToken();
         if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT) {
-            double value = parser.getDoubleValue();
+            double value = simpleDecimal(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
+            if (Double.isNaN(value)) {
+                value = parser.getDoubleValue();
+            }
             if (!Double.isFinite(value)) {
                 throw outOfRange("must be a finite number");
             }
-            return value;
+            return values.box(value);
         }
         if (token == JsonToken.VALUE_NULL) {
             return null;
@@ -259,11 +275,41 @@ final class StrictJsonReader {
         throw wrongType("a string");
     }
 
+    /**
+     * A string from a small vocabulary (a currency, a country, an OS name): repeated values share one instance,
+     * from a bounded per-decoder cache ({@link ValueCache}).
+     */
+    String readCommonString() throws IOException, InvalidRequestException {
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.VALUE_STRING) {
+            return checkedCommonText();
+        }
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        throw wrongType("a string");
+    }
+
+    /** Strings from a small vocabulary (categories, currencies, mime types); see {@link #readCommonString}. */
+    List<String> readCommonStrings() throws IOException, InvalidRequestException {
+        if (!beginArray()) {
+            return null;
+        }
+        List<String> list = pool.list();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            if (parser.currentToken() != JsonToken.VALUE_STRING) {
+                throw wrongType("a string");
+            }
+            list.add(checkedCommonText());
+        }
+        return list;
+    }
+
     List<String> readStrings() throws IOException, InvalidRequestException {
         if (!beginArray()) {
             return null;
         }
-        List<String> list = new ArrayList<>();
+        List<String> list = pool.list();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
             if (parser.currentToken() != JsonToken.VALUE_STRING) {
                 throw wrongType("a string");
@@ -277,7 +323,7 @@ final class StrictJsonReader {
         if (!beginArray()) {
             return null;
         }
-        List<Integer> list = new ArrayList<>();
+        List<Integer> list = pool.list();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
             if (parser.currentToken() == JsonToken.VALUE_NULL) {
                 throw wrongType("an integer");
@@ -291,7 +337,7 @@ final class StrictJsonReader {
         if (!beginArray()) {
             return null;
         }
-        List<T> list = new ArrayList<>();
+        List<T> list = pool.list();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
             T value = element.read();
             if (value == null) {
@@ -325,15 +371,25 @@ final class StrictJsonReader {
 
     /** Byte index in the source where the current token starts. */
     int tokenStart() {
+        if (parser instanceof ReusableJsonParser) {
+            return sourceOffset + (int) ((ReusableJsonParser) parser).tokenStartOffset();
+        }
         return sourceOffset + (int) parser.currentTokenLocation().getByteOffset();
     }
 
     /** Raw JSON from {@code start} to the end of the current (closing) token. */
     RawJson rawFrom(int start) {
-        return RawJson.of(new String(source, start, tokenEnd() - start, StandardCharsets.UTF_8));
+        int length = tokenEnd() - start;
+        if (length == 2 && source[start] == '{') {
+            return EMPTY_OBJECT; // "{}", common in ext; RawJson is immutable, so one instance serves all
+        }
+        return RawJson.of(new String(source, start, length, StandardCharsets.UTF_8));
     }
 
     private int tokenEnd() {
+        if (parser instanceof ReusableJsonParser) {
+            return sourceOffset + (int) ((ReusableJsonParser) parser).currentOffset();
+        }
         return sourceOffset + (int) parser.currentLocation().getByteOffset();
     }
 
@@ -349,11 +405,57 @@ final class StrictJsonReader {
     }
 
     private String checkedText() throws IOException, InvalidRequestException {
+        checkTextLength();
+        return parser.getText();
+    }
+
+    private String checkedCommonText() throws IOException, InvalidRequestException {
+        checkTextLength();
+        return values.text(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
+    }
+
+    private void checkTextLength() throws IOException, InvalidRequestException {
         if (parser.getTextLength() > maxStringLength) {
             throw new InvalidRequestException(ErrorReason.STRING_TOO_LONG, path(),
                     "string longer than " + maxStringLength + " characters at " + describePath());
         }
-        return parser.getText();
+    }
+
+    /**
+     * The value of a plain decimal ({@code -?digits(.digits)?}, at most 15 digits) computed exactly as
+     * {@link Double#parseDouble} would, without building a string: the digits as a long and the power of ten are both
+     * exact doubles, so one division is correctly rounded. NaN for anything else (exponents, more digits), which the
+     * caller hands to Jackson.
+     */
+    static double simpleDecimal(char[] chars, int offset, int length) {
+        int i = offset;
+        int end = offset + length;
+        boolean negative = i < end && chars[i] == '-';
+        if (negative) {
+            i++;
+        }
+        long digits = 0;
+        int count = 0;
+        int fraction = -1;
+        for (; i < end; i++) {
+            char c = chars[i];
+            if (c >= '0' && c <= '9') {
+                digits = digits * 10 + (c - '0');
+                count++;
+                if (fraction >= 0) {
+                    fraction++;
+                }
+            } else if (c == '.' && fraction < 0 && count > 0) {
+                fraction = 0;
+            } else {
+                return Double.NaN;
+            }
+        }
+        if (count == 0 || count > 15 || fraction == 0) {
+            return Double.NaN;
+        }
+        double value = fraction > 0 ? digits / POWERS_OF_TEN[fraction] : digits;
+        return negative ? -value : value;
     }
 
     InvalidRequestException wrongType(String expected) {

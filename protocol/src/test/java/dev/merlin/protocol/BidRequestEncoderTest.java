@@ -19,6 +19,7 @@ import dev.merlin.protocol.model.Device;
 import dev.merlin.protocol.model.Format;
 import dev.merlin.protocol.model.Imp;
 import dev.merlin.protocol.model.Native;
+import dev.merlin.protocol.model.RawJson;
 import dev.merlin.protocol.model.Regs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.merlin.protocol.model.Bid;
 import dev.merlin.protocol.model.BidResponse;
+import dev.merlin.protocol.model.RawJson;
 import dev.merlin.protocol.model.SeatBid;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

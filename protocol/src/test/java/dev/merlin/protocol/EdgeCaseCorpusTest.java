@@ -22,10 +22,12 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -138,6 +140,37 @@ class EdgeCaseCorpusTest {
                 assertEquals(fresh.get(c.file()), decode(reused, json, 0, json.length),
                         c.file() + " through a reused decoder, round " + round);
             }
+        }
+    }
+
+    /**
+     * The decoder reuses one Jackson parser from document to document: across the whole corpus, read in a seeded
+     * random order by one decoder, at offset 0 and from the middle of a larger buffer, every outcome and every
+     * refusal's reason, path and message (with its line and column) equal those of a parser made new per document.
+     */
+    @Test
+    void aReusedParserRefusesWithTheMessagesOfANewOne() throws IOException {
+        List<Case> cases = new ArrayList<>(cases());
+        Collections.shuffle(cases, new Random(10));
+        BidRequestDecoder reused = new BidRequestDecoder();
+        BidRequestDecoder newParsers = new BidRequestDecoder(DecodeLimits.defaults(), false);
+        byte[] before = "{\"id\":\"outside\",\n\"x\":".getBytes(StandardCharsets.UTF_8);
+        for (Case c : cases) {
+            byte[] json = bytesOf(c.file());
+            byte[] buffer = new byte[before.length + json.length + 3];
+            System.arraycopy(before, 0, buffer, 0, before.length);
+            System.arraycopy(json, 0, buffer, before.length, json.length);
+            String expected = describe(newParsers, json, 0, json.length);
+            assertEquals(expected, describe(reused, json, 0, json.length), c.file());
+            assertEquals(expected, describe(reused, buffer, before.length, json.length), c.file() + " windowed");
+        }
+    }
+
+    private static String describe(BidRequestDecoder decoder, byte[] json, int offset, int length) {
+        try {
+            return "accepted " + OpenRtbDatabind.mapper().valueToTree(decoder.decode(json, offset, length));
+        } catch (InvalidRequestException e) {
+            return e.reason() + " at \"" + e.path() + "\": " + e.getMessage();
         }
     }
 

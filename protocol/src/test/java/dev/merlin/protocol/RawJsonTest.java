@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.Imp;
+import dev.merlin.protocol.model.RawJson;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -29,6 +28,28 @@ public final class App {
     public List<String> kwarray;
     public String inventorypartnerdomain;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        name = null;
+        bundle = null;
+        domain = null;
+        storeurl = null;
+        cattax = null;
+        cat = null;
+        sectioncat = null;
+        pagecat = null;
+        ver = null;
+        privacypolicy = null;
+        paid = null;
+        publisher = null;
+        content = null;
+        keywords = null;
+        kwarray = null;
+        inventorypartnerdomain = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

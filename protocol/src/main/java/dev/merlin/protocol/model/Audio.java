@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -37,6 +36,36 @@ public final class Audio {
     public Integer nvol;
     public List<DurFloors> durfloors;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        mimes = null;
+        minduration = null;
+        maxduration = null;
+        poddur = null;
+        protocols = null;
+        startdelay = null;
+        rqddurs = null;
+        podid = null;
+        podseq = null;
+        sequence = null;
+        slotinpod = null;
+        mincpmpersec = null;
+        battr = null;
+        maxextended = null;
+        minbitrate = null;
+        maxbitrate = null;
+        delivery = null;
+        companionad = null;
+        api = null;
+        companiontype = null;
+        maxseq = null;
+        feed = null;
+        stitched = null;
+        nvol = null;
+        durfloors = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,6 +23,23 @@ public final class Banner {
     public String id;
     public Integer vcm;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        format = null;
+        w = null;
+        h = null;
+        btype = null;
+        battr = null;
+        pos = null;
+        mimes = null;
+        topframe = null;
+        expdir = null;
+        api = null;
+        id = null;
+        vcm = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -35,6 +34,48 @@ public final class BidRequest {
     public Source source;
     public Regs regs;
     public RawJson ext;
+
+    private ModelPool pool;
+
+    /**
+     * The objects and lists decodes into this request reuse (created on first use): a decoder that decodes into this
+     * request again takes its children from here, cleared, instead of allocating them. Not part of the request's
+     * value (equals, hashCode, JSON).
+     */
+    public ModelPool pool() {
+        if (pool == null) {
+            pool = new ModelPool();
+        }
+        return pool;
+    }
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        imp = null;
+        site = null;
+        app = null;
+        dooh = null;
+        device = null;
+        user = null;
+        test = null;
+        at = null;
+        tmax = null;
+        wseat = null;
+        bseat = null;
+        allimps = null;
+        cur = null;
+        wlang = null;
+        wlangb = null;
+        acat = null;
+        bcat = null;
+        cattax = null;
+        badv = null;
+        bapp = null;
+        source = null;
+        regs = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

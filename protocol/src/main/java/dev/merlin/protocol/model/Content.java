@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -43,6 +42,42 @@ public final class Content {
     public Network network;
     public Channel channel;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        episode = null;
+        title = null;
+        series = null;
+        season = null;
+        artist = null;
+        genre = null;
+        gtax = null;
+        genres = null;
+        album = null;
+        isrc = null;
+        producer = null;
+        url = null;
+        cattax = null;
+        cat = null;
+        prodq = null;
+        context = null;
+        contentrating = null;
+        userrating = null;
+        qagmediarating = null;
+        keywords = null;
+        kwarray = null;
+        livestream = null;
+        sourcerelationship = null;
+        len = null;
+        language = null;
+        langb = null;
+        embeddable = null;
+        data = null;
+        network = null;
+        channel = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -21,6 +20,20 @@ public final class Deal {
     public Double mincpmpersec;
     public List<DurFloors> durfloors;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        bidfloor = null;
+        bidfloorcur = null;
+        at = null;
+        wseat = null;
+        wadomain = null;
+        guar = null;
+        mincpmpersec = null;
+        durfloors = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -3,7 +3,6 @@ package dev.merlin.protocol.model;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.Objects;
 
 /** The device through which the user will see the ad. */
@@ -52,6 +51,44 @@ public final class Device {
      */
     @JsonIgnore
     public Integer atts;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        geo = null;
+        dnt = null;
+        lmt = null;
+        ua = null;
+        sua = null;
+        ip = null;
+        ipv6 = null;
+        devicetype = null;
+        make = null;
+        model = null;
+        os = null;
+        osv = null;
+        hwv = null;
+        h = null;
+        w = null;
+        ppi = null;
+        pxratio = null;
+        js = null;
+        geofetch = null;
+        flashver = null;
+        language = null;
+        langb = null;
+        carrier = null;
+        mccmnc = null;
+        connectiontype = null;
+        ifa = null;
+        didsha1 = null;
+        didmd5 = null;
+        dpidsha1 = null;
+        dpidmd5 = null;
+        macsha1 = null;
+        macmd5 = null;
+        ext = null;
+        atts = null;
+    }
 
     @Override
     public boolean equals(Object o) {

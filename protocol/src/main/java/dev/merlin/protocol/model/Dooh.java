@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,6 +19,19 @@ public final class Dooh {
     public String keywords;
     public Content content;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        name = null;
+        venuetype = null;
+        venuetypetax = null;
+        publisher = null;
+        domain = null;
+        keywords = null;
+        content = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.Objects;
 
 /** A bid floor that applies to creatives within one duration range. */
@@ -14,6 +13,14 @@ public final class DurFloors {
     public Integer maxdur;
     public Double bidfloor;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        mindur = null;
+        maxdur = null;
+        bidfloor = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.Objects;
 
 /** One allowed banner size, given as fixed pixels or as a flexible ratio. */
@@ -16,6 +15,16 @@ public final class Format {
     public Integer hratio;
     public Integer wmin;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        w = null;
+        h = null;
+        wratio = null;
+        hratio = null;
+        wmin = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.Objects;
 
 /** A geographic location of the device or the user. */
@@ -24,6 +23,24 @@ public final class Geo {
     public String zip;
     public Integer utcoffset;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        lat = null;
+        lon = null;
+        type = null;
+        accuracy = null;
+        lastfix = null;
+        ipservice = null;
+        country = null;
+        region = null;
+        regionfips104 = null;
+        metro = null;
+        city = null;
+        zip = null;
+        utcoffset = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -3,7 +3,6 @@ package dev.merlin.protocol.model;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -37,6 +36,33 @@ public final class Imp {
     public Double dt;
     public Refresh refresh;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        metric = null;
+        banner = null;
+        video = null;
+        audio = null;
+        nativeAd = null;
+        pmp = null;
+        displaymanager = null;
+        displaymanagerver = null;
+        instl = null;
+        tagid = null;
+        bidfloor = null;
+        bidfloorcur = null;
+        clickbrowser = null;
+        secure = null;
+        iframebuster = null;
+        rwdd = null;
+        ssai = null;
+        exp = null;
+        qty = null;
+        dt = null;
+        refresh = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.Objects;
 
 /** A metric about the impression (for example viewability) and the vendor that measured it. */
@@ -14,6 +13,14 @@ public final class Metric {
     public Double value;
     public String vendor;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        type = null;
+        value = null;
+        vendor = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -16,6 +15,15 @@ public final class Native {
     public List<Integer> api;
     public List<Integer> battr;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        request = null;
+        ver = null;
+        api = null;
+        battr = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.Objects;
 
 /** The network (parent of channels) on which the content is distributed. */
@@ -14,6 +13,14 @@ public final class Network {
     public String name;
     public String domain;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        name = null;
+        domain = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -14,6 +13,13 @@ public final class Pmp {
     public Integer private_auction;
     public List<Deal> deals;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        private_auction = null;
+        deals = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -17,6 +16,16 @@ public final class Publisher {
     public List<String> cat;
     public String domain;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        name = null;
+        cattax = null;
+        cat = null;
+        domain = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

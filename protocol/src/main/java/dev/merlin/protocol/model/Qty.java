@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.Objects;
 
 /** Impression multiplier for DOOH or other multi-viewer placements. */
@@ -14,6 +13,14 @@ public final class Qty {
     public Integer sourcetype;
     public String vendor;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        multiplier = null;
+        sourcetype = null;
+        vendor = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -14,6 +13,13 @@ public final class Refresh {
     public List<RefSettings> refsettings;
     public Integer count;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        refsettings = null;
+        count = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

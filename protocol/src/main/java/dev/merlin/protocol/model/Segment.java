@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.Objects;
 
 /** One data segment (a key and value) from a data provider. */
@@ -14,6 +13,14 @@ public final class Segment {
     public String name;
     public String value;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        name = null;
+        value = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

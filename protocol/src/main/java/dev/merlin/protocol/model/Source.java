@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.Objects;
 
 /** Upstream entity responsible for the final impression sale decision, with its supply chain. */
@@ -15,6 +14,15 @@ public final class Source {
     public String pchain;
     public SupplyChain schain;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        fd = null;
+        tid = null;
+        pchain = null;
+        schain = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -15,6 +14,14 @@ public final class SupplyChain {
     public List<SupplyChainNode> nodes;
     public String ver;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        complete = null;
+        nodes = null;
+        ver = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

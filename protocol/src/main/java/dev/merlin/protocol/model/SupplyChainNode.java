@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.Objects;
 
 /** One entity (node) in a supply chain. */
@@ -17,6 +16,17 @@ public final class SupplyChainNode {
     public String domain;
     public Integer hp;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        asi = null;
+        sid = null;
+        rid = null;
+        name = null;
+        domain = null;
+        hp = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.Objects;
 
 /** One user ID from an extended identifier source. */
@@ -13,6 +12,13 @@ public final class Uid {
     public String id;
     public Integer atype;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        atype = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -23,6 +22,22 @@ public final class User {
     public String consent;
     public List<Eid> eids;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        buyeruid = null;
+        yob = null;
+        gender = null;
+        keywords = null;
+        kwarray = null;
+        customdata = null;
+        geo = null;
+        data = null;
+        consent = null;
+        eids = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

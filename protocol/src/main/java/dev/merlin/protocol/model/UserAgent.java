@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,6 +18,18 @@ public final class UserAgent {
     public String model;
     public Integer source;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        browsers = null;
+        platform = null;
+        mobile = null;
+        architecture = null;
+        bitness = null;
+        model = null;
+        source = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -2,7 +2,6 @@ package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.merlin.protocol.RawJson;
 import java.util.List;
 import java.util.Objects;
 
@@ -48,6 +47,47 @@ public final class Video {
     public List<Integer> poddedupe;
     public List<DurFloors> durfloors;
     public RawJson ext;
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        mimes = null;
+        minduration = null;
+        maxduration = null;
+        startdelay = null;
+        maxseq = null;
+        poddur = null;
+        protocols = null;
+        protocol = null;
+        w = null;
+        h = null;
+        podid = null;
+        podseq = null;
+        rqddurs = null;
+        placement = null;
+        plcmt = null;
+        linearity = null;
+        skip = null;
+        skipmin = null;
+        skipafter = null;
+        sequence = null;
+        slotinpod = null;
+        mincpmpersec = null;
+        battr = null;
+        maxextended = null;
+        minbitrate = null;
+        maxbitrate = null;
+        boxingallowed = null;
+        playbackmethod = null;
+        playbackend = null;
+        delivery = null;
+        pos = null;
+        companionad = null;
+        api = null;
+        companiontype = null;
+        poddedupe = null;
+        durfloors = null;
+        ext = null;
+    }
 
     @Override
     public boolean equals(Object o) {

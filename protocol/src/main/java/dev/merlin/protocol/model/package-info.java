@@ -3,7 +3,7 @@
  *
  * <p>Conventions the decoders and encoders rely on: an absent key is {@code null} (spec defaults such as
  * {@code at = 2} are never filled in), spec integers are {@code Integer}, floats {@code Double}, arrays
- * {@code List}, and every object keeps its {@code ext} verbatim as {@link dev.merlin.protocol.RawJson}. The single
+ * {@code List}, and every object keeps its {@code ext} verbatim as {@link RawJson}. The single
  * renamed field is {@code Imp.nativeAd}, the JSON key {@code native}.
  */
 package dev.merlin.protocol.model;

@@ -1,4 +1,4 @@
-package dev.merlin.protocol;
+package dev.merlin.protocol.model;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import com.fasterxml.jackson.annotation.JsonValue;
