@@ -23,6 +23,9 @@ public final class BidContext implements BidAnswer {
     final SegmentSet segments = new SegmentSet();
     final AuctionResult result;
     final ExpandableArrayBuffer answer;
+    /** The model every request on this context decodes into: reset, not reallocated. */
+    final BidRequest model = new BidRequest();
+    /** The decoded request: {@link #model} once it decoded, else null. */
     BidRequest request;
     String sellerId;
     String currency;

@@ -118,7 +118,8 @@ public final class BidPath {
 
     private boolean decode(BidContextPool pool, BidContext context, byte[] body, int offset, int length) {
         try {
-            context.request = pool.decoder.decode(body, offset, length);
+            pool.decoder.decode(body, offset, length, context.model);
+            context.request = context.model;
         } catch (InvalidRequestException e) {
             metrics.bidRequestRejected(e.reason());
             context.answerError(BidAnswer.BAD_REQUEST, e.reason().label(), e.getMessage(), e.path());
@@ -184,7 +185,7 @@ public final class BidPath {
                     maxResponseBytes);
         } catch (RuntimeException e) {
             if (!isTest) {
-                releaseCommitments(request, result, AuctionIds.format(context.auctionId));
+                releaseCommitments(request, result, context.auctionId);
             }
             context.answerError(BidAnswer.INTERNAL_ERROR, "encoding_failed",
                     "cannot encode the bid response: " + e.getMessage(), null);
@@ -193,7 +194,7 @@ public final class BidPath {
         }
         if (length < 0) {
             if (!isTest) {
-                releaseCommitments(request, result, AuctionIds.format(context.auctionId));
+                releaseCommitments(request, result, context.auctionId);
             }
             noBid(context, length == BidResponseWriter.MARKUP_TOO_LONG ? "markup_too_long" : "response_too_large");
             return;
@@ -230,12 +231,11 @@ public final class BidPath {
             }
             return true;
         }
-        String id = AuctionIds.format(auctionId);
         for (int i = 0; i < result.count(); i++) {
-            if (!spend.recordCommitment(id, request.imp.get(result.impIndex(i)).id, result.campaign(i),
+            if (!spend.recordCommitment(auctionId, request.imp.get(result.impIndex(i)).id, result.campaign(i),
                     result.chargeMicros(i) / 1000L, nowEpochSeconds)) {
                 for (int j = 0; j < result.count(); j++) {
-                    if (j >= i || !spend.release(id, request.imp.get(result.impIndex(j)).id)) {
+                    if (j >= i || !spend.release(auctionId, request.imp.get(result.impIndex(j)).id)) {
                         spend.cancel(result.campaign(j), result.chargeMicros(j) / 1000L, nowEpochSeconds);
                     }
                 }
@@ -246,7 +246,7 @@ public final class BidPath {
     }
 
     /** Releases the recorded commitments of an auction whose answer could not be sent. */
-    private void releaseCommitments(BidRequest request, AuctionResult result, String auctionId) {
+    private void releaseCommitments(BidRequest request, AuctionResult result, long auctionId) {
         for (int i = 0; i < result.count(); i++) {
             spend.release(auctionId, request.imp.get(result.impIndex(i)).id);
         }

@@ -111,7 +111,8 @@ class BidPathTest {
                 + "\"bidfloor\":0.5,\"bidfloorcur\":\"USD\",\"secure\":1}],"
                 + "\"app\":{\"id\":\"a1\",\"bundle\":\"jp.example.news\",\"cat\":[\"IAB12\"],"
                 + "\"publisher\":{\"id\":\"p1\",\"name\":\"Example News\"}},"
-                + "\"device\":{\"ua\":\"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)\",\"ip\":\"203.0.113.9\","
+                + "\"device\":{\"ua\":\"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)\","
+                + "\"ip\":\"203.0.113.9\","
                 + "\"ifa\":\"" + IFA + "\",\"devicetype\":4,\"make\":\"Apple\",\"model\":\"iPhone\",\"os\":\"iOS\","
                 + "\"osv\":\"17.0\",\"lmt\":0,\"geo\":{\"country\":\"JPN\",\"region\":\"13\",\"type\":2}},"
                 + "\"regs\":{\"coppa\":0},\"source\":{\"tid\":\"t-1\"}}";
@@ -161,7 +162,8 @@ class BidPathTest {
 
     @Test
     void anInvalidRequestIsA400WithTheDecodersMessageAndPath() throws IOException {
-        String invalid = news("news-1", "").replace("\"w\":300,\"h\":250,\"format\"", "\"w\":-300,\"h\":250,\"format\"");
+        String invalid = news("news-1", "")
+                .replace("\"w\":300,\"h\":250,\"format\"", "\"w\":-300,\"h\":250,\"format\"");
         InvalidRequestException expected = decoderRefusal(invalid);
 
         Answer answer = answer(path, invalid);
