@@ -69,12 +69,14 @@ public final class NoticeIdentity {
         return this;
     }
 
-    /**
-     * The user's hash for frequency caps and attribution (0: user data may not be used), whether the request was a
-     * test (its notices spend nothing) and whether the imp was secure (its links are https).
-     */
-    public NoticeIdentity user(long userHash, boolean isTest, boolean isSecure) {
+    /** The user's hash for frequency caps and attribution; 0 when user data may not be used. */
+    public NoticeIdentity user(long userHash) {
         this.userHash = userHash;
+        return this;
+    }
+
+    /** Whether the request was a test (its notices spend nothing) and the imp secure (its links are https). */
+    public NoticeIdentity flags(boolean isTest, boolean isSecure) {
         this.isTest = isTest;
         this.isSecure = isSecure;
         return this;
