@@ -147,7 +147,7 @@ public final class BidResponseWriter {
             boolean isSecure = winner.secure != null && winner.secure == 1;
             identity.impression(request.id, winner.id, sellerId)
                     .bid(result.campaign(i).id(), result.creative(i).id(), result.priceMicros(i), currency)
-                    .user(userHash, isTest, isSecure);
+                    .user(userHash).flags(isTest, isSecure);
             if (!writeBid(result, i, winner)) {
                 return false;
             }

@@ -6,9 +6,10 @@ package dev.merlin.exchange.auction;
  * the response currency, the user's hash (0: none may be used) and whether the request was a test and the imp
  * secure.
  *
- * <p>A mutable flyweight: the bid path fills one per thread for each bid it writes, and a notice endpoint one per
- * notice it reads, so that neither allocates; {@link #clear} empties it. Not thread-safe: whoever fills it owns it
- * until the links are written or verified.
+ * <p>A mutable flyweight: the bid path ({@link BidResponseWriter}, one per thread) refills its one instance for each
+ * bid it writes, so writing links allocates nothing; a notice endpoint fills one per notice from the decoded query
+ * parameters (that path decodes its query into strings anyway). {@link #clear} empties it. Not thread-safe: whoever
+ * fills it owns it until the links are written or verified.
  */
 public final class NoticeIdentity {
 
@@ -69,12 +70,14 @@ public final class NoticeIdentity {
         return this;
     }
 
-    /**
-     * The user's hash for frequency caps and attribution (0: user data may not be used), whether the request was a
-     * test (its notices spend nothing) and whether the imp was secure (its links are https).
-     */
-    public NoticeIdentity user(long userHash, boolean isTest, boolean isSecure) {
+    /** The user's hash for frequency caps and attribution; 0 when user data may not be used. */
+    public NoticeIdentity user(long userHash) {
         this.userHash = userHash;
+        return this;
+    }
+
+    /** Whether the request was a test (its notices spend nothing) and the imp secure (its links are https). */
+    public NoticeIdentity flags(boolean isTest, boolean isSecure) {
         this.isTest = isTest;
         this.isSecure = isSecure;
         return this;

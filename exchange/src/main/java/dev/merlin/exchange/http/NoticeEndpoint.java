@@ -206,8 +206,8 @@ final class NoticeEndpoint {
                         QueryParams.first(params, "s"))
                 .bid(QueryParams.first(params, "c"), QueryParams.first(params, "cr"), bidPriceMicros,
                         QueryParams.first(params, "bc"))
-                .user(parseUserHash(QueryParams.first(params, "u")), "1".equals(QueryParams.first(params, "t")),
-                        false);
+                .user(parseUserHash(QueryParams.first(params, "u")))
+                .flags("1".equals(QueryParams.first(params, "t")), false);
         return auctionId != 0 && auctionEpochSeconds >= 0 && bidPriceMicros >= 0 && identity.requestId() != null
                 && identity.impId() != null && identity.campaignId() != null && identity.creativeId() != null
                 && identity.currency() != null;

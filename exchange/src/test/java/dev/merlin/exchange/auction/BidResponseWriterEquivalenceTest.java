@@ -49,7 +49,8 @@ class BidResponseWriterEquivalenceTest {
     /** Markup with every macro, an unknown one, an unclosed one, and text that JSON must escape. */
     private static final String EVERY_MACRO = "'<a href=\"${CLICK_URL}\" data-enc=\"${CLICK_URL_ENC}\">"
             + "${AUCTION_ID}|${AUCTION_BID_ID}|${AUCTION_IMP_ID}|${AUCTION_SEAT_ID}|${AUCTION_AD_ID}|"
-            + "${AUCTION_PRICE}|${AUCTION_CURRENCY}|${AUCTION_LOSS}|${}|\\\\ \\t \\u0001 \\u2028 café 😀 ¥</a>${CLICK'";
+            + "${AUCTION_PRICE}|${AUCTION_CURRENCY}|${AUCTION_LOSS}|${}|\\\\ \\t \\u0001 \\u2028 café 😀 ¥</a>"
+            + "${CLICK'";
 
     private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(64);
 
@@ -157,7 +158,8 @@ class BidResponseWriterEquivalenceTest {
     }
 
     /** Request and imp ids with every character JSON and URLs treat specially. */
-    private static final String HOSTILE_ID = "r\"\\/\b\f\n\r\t\u0001\u001f\u007f é 中 😀 \u2028 <>&=?#%+ ${AUCTION_PRICE}";
+    private static final String HOSTILE_ID = "r\"\\/\b\f\n\r\t\u0001\u001f\u007f é 中 😀 \u2028 <>&=?#%+ "
+            + "${AUCTION_PRICE}";
 
     private static BidRequest edgeRequest(String cur, Integer test, String requestId) {
         try {

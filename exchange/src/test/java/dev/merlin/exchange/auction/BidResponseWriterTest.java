@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.auction.AuctionFixture.Auction;
 import dev.merlin.protocol.OpenRtbDatabind;
@@ -15,13 +16,17 @@ import dev.merlin.protocol.model.Bid;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.BidResponse;
 import dev.merlin.protocol.model.SeatBid;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.w3c.dom.Document;
 
 /**
  * The bid response for an auction's winners: one seatbid per seat, every bid field, macros in the markup, notice
@@ -133,8 +138,8 @@ class BidResponseWriterTest {
         String click = bid.adm.substring("<a href=\"".length(), hrefEnd);
         assertTrue(click.startsWith(BASE + "/click?a=" + AuctionIds.format(AUCTION_ID)
                 + "&rid=auction-7&iid=i1&c=mpu&cr=mpu-ad"), click);
-        assertEquals("<a href=\"" + click + "\">auction-7|i1|1.7|auction-7-i1|USD|seat-acme|mpu-ad|${AUCTION_LOSS}</a>",
-                bid.adm);
+        assertEquals("<a href=\"" + click + "\">auction-7|i1|1.7|auction-7-i1|USD|seat-acme|mpu-ad|"
+                + "${AUCTION_LOSS}</a>", bid.adm);
     }
 
     /**
@@ -151,8 +156,9 @@ class BidResponseWriterTest {
                 campaign("vid").bid(2).creative("id: vid-ad, format: video, durationSeconds: 15, mimes: [video/mp4],"
                         + " markup: '<VAST version=\"4.0\"><Ad><InLine><Impression><![CDATA[https://t.example/imp?"
                         + "a=${AUCTION_ID}]]></Impression></InLine></Ad></VAST>'")));
-        String id = "x\"/><script>alert(1)</script>]]><Impression>https://evil.example/</Impression>&a=${AUCTION_PRICE}#";
-        BidRequest request = request("{\"id\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(id)
+        String id = "x\"/><script>alert(1)</script>]]><Impression>https://evil.example/</Impression>"
+                + "&a=${AUCTION_PRICE}#";
+        BidRequest request = request("{\"id\":" + new ObjectMapper().writeValueAsString(id)
                 + ",\"site\":{\"domain\":\"p.example\"},\"imp\":["
                 + "{\"id\":\"b\\\"1\",\"banner\":{\"w\":300,\"h\":250}},"
                 + "{\"id\":\"n1\",\"native\":{\"request\":\"{}\"}},"
@@ -163,11 +169,11 @@ class BidResponseWriterTest {
         assertFalse(banner.contains("<script>") || banner.contains("${AUCTION_PRICE}"), banner);
         assertEquals("<img src=\"https://t.example/imp?a=" + NoticeUrls.encode(id) + "&i=b%221\"/>", banner);
         String nativeAdm = bidFor(response, "n1").adm;
-        assertEquals("https://t.example/imp?a=" + NoticeUrls.encode(id), new com.fasterxml.jackson.databind.ObjectMapper()
+        assertEquals("https://t.example/imp?a=" + NoticeUrls.encode(id), new ObjectMapper()
                 .readTree(nativeAdm).path("native").path("imptrackers").get(0).asText(), "native adm stays JSON");
         String vast = bidFor(response, "v1").adm;
-        org.w3c.dom.Document xml = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
-                .parse(new java.io.ByteArrayInputStream(vast.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Document xml = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(vast.getBytes(StandardCharsets.UTF_8)));
         assertEquals(1, xml.getElementsByTagName("Impression").getLength(), "VAST gained no impression: " + vast);
         assertEquals(AuctionIds.format(AUCTION_ID), response.bidid,
                 "${AUCTION_BID_ID} is filled from bidid (OpenRTB 2.6): Merlin's auction id");

@@ -109,8 +109,8 @@ final class ReferenceResponseBuilder {
             bid.nurl = links.win();
             bid.burl = links.bill();
             bid.lurl = links.loss();
-            bid.adm = ReferenceLinks.substitute(creative.markup(), request.id, bid.id, imp.id, campaign.seat(), creative.id(),
-                    formatPrice(price), currency, links.click(), maxMarkupLength);
+            bid.adm = ReferenceLinks.substitute(creative.markup(), request.id, bid.id, imp.id, campaign.seat(),
+                    creative.id(), formatPrice(price), currency, links.click(), maxMarkupLength);
             seatFor(response, campaign.seat()).bid.add(bid);
         }
         return response;

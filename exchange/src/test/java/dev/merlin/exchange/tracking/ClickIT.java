@@ -60,7 +60,7 @@ class ClickIT {
                         .auction((requestId.hashCode() & 0xffff_ffffL) + 1, runtime.nowEpochSeconds())
                         .impression(requestId, "1", null)
                         .bid(campaign.id(), campaign.creative(i).id(), 1_000_000L, "USD")
-                        .user(userHash, isTest, false));
+                        .user(userHash).flags(isTest, false));
                 String url = kind.equals("click") ? links.click() : links.bill();
                 url = url.replace("${AUCTION_PRICE}", "0.85").replace("${AUCTION_CURRENCY}", "USD")
                         .replace("${AUCTION_ID}", "a").replace("${AUCTION_BID_ID}", "b");
