@@ -35,6 +35,12 @@ import java.util.List;
  * {@code duplicate key "imp[0].id"}. The check allocates nothing for objects of up to
  * {@value StrictJsonReader#LINEAR_SCAN_NAMES} keys (see {@link StrictJsonReader}).
  *
+ * <p>Allocation: {@link #decode(byte[], int, int, BidRequest)} decodes into a caller's model that is reset, not
+ * reallocated (its objects and lists come back from the root's {@link ModelPool}); the decoder keeps one Jackson
+ * parser for document after document ({@link ReusableJsonParser}) and hands out repeated boxed numbers and
+ * vocabulary strings from a bounded cache ({@link ValueCache}). What a request then costs is mostly its own strings
+ * and raw {@code ext} text.
+ *
  * <p>Not thread-safe: keep one per thread and reuse it.
  */
 public final class BidRequestDecoder {
@@ -48,8 +54,9 @@ public final class BidRequestDecoder {
     /** The field names every parser of this decoder shares, so each name is decoded from bytes once. */
     private final ByteQuadsCanonicalizer names = ByteQuadsCanonicalizer.createRoot();
     /** The parser the next decode reuses; null before the first decode and after one that failed mid-document. */
-    private ReusableJsonParser parked;
     private final boolean reuseParsers;
+    private ReusableJsonParser parked;
+    /** How many names the parked parser's symbol table held when it was made; it is renewed after MAX_NAMES more. */
     private int parserNamesAtStart;
     private final StrictJsonReader.ElementReader<Eid> eidReader = this::eid;
     private final StrictJsonReader.ElementReader<Uid> uidReader = this::uid;

@@ -44,7 +44,7 @@ final class ImpDecoder {
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "id": imp.id = in.readString(); break;
+                case "id": imp.id = in.readCommonString(); break;
                 case "metric": imp.metric = in.readObjects(metricReader); break;
                 case "banner": imp.banner = banner(); break;
                 case "video": imp.video = video(); break;
@@ -299,7 +299,7 @@ final class ImpDecoder {
         String field;
         while ((field = in.nextField()) != null) {
             switch (field) {
-                case "id": deal.id = in.readString(); break;
+                case "id": deal.id = in.readCommonString(); break;
                 case "bidfloor": deal.bidfloor = in.readNonNegativeDouble(); break;
                 case "bidfloorcur": deal.bidfloorcur = in.readCommonString(); break;
                 case "at": deal.at = in.readInt(); break;

@@ -10,8 +10,9 @@ package dev.merlin.protocol;
  * immutable, so sharing them between requests changes nothing a reader of the model can see.
  *
  * <p>Strings are cached only where the decoder asks for it: fields whose values come from a small vocabulary
- * (currencies, countries, OS names, categories, mime types), never ids or user agents. Not thread-safe: one per
- * decoder.
+ * (currencies, countries, OS names, categories, mime types) and the two ids that repeat from request to request
+ * (impression ids, mostly "1", "2", ..., and deal ids, a seller's configured deals); never request, user or device
+ * ids, user agents or URLs. Not thread-safe: one per decoder.
  */
 final class ValueCache {
 

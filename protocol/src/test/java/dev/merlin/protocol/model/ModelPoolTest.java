@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** The pool behind reused decodes: every request-side model type is pooled, and clearing one leaves no field set. */
 class ModelPoolTest {
 
-    /** Every model class reachable from {@link BidRequest}'s fields, found by reflection, so a new one is not missed. */
+    /** Every model class reachable from {@link BidRequest}'s fields, by reflection, so a new one is not missed. */
     private static Set<Class<?>> requestModelClasses() {
         Set<Class<?>> found = new LinkedHashSet<>();
         Deque<Class<?>> todo = new ArrayDeque<>();
