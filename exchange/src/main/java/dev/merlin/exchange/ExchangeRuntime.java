@@ -3,11 +3,11 @@ package dev.merlin.exchange;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.auction.AuctionIds;
-import dev.merlin.exchange.auction.BidResponseBuilder;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
+import dev.merlin.exchange.bid.BidPath;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.http.AuctionEndpoint;
 import dev.merlin.exchange.http.ClickEndpoint;
@@ -63,7 +63,6 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final NoticeUrls noticeUrls;
     private final IdentityKeys identity;
     private final Sellers sellers;
-    private final BidResponseBuilder responses;
     private final AuctionIds auctionIds;
     private final ConsentGate consent;
     private final ExchangeStores stores;
@@ -97,11 +96,10 @@ public final class ExchangeRuntime implements AutoCloseable {
                     config.exchange().publicUrl());
         }
         this.sellers = new Sellers(config.sellers());
-        this.responses = new BidResponseBuilder(currencies, noticeUrls, config.server().maxMarkupLength());
         this.auctionIds = new AuctionIds(config.exchange().nodeId(), System.currentTimeMillis());
         this.identity = IdentityKeys.load(config, dataDir);
-        this.consent = new ConsentGate(config.privacy());
         this.stores = ExchangeStores.open(config, catalog, identity.userHash(), epochSecondsClock);
+        this.consent = new ConsentGate(config.privacy(), stores.optOuts());
         try {
             this.tracking = new TrackingService(config, catalog, currencies, stores.segments(), stores.rules(),
                     stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());
@@ -130,6 +128,25 @@ public final class ExchangeRuntime implements AutoCloseable {
                 });
     }
 
+    /** The bid path over this exchange's services and stores: one per server, its per-thread state inside. */
+    public BidPath newBidPath() {
+        return BidPath.builder()
+                .decodeLimits(config.requests().toDecodeLimits())
+                .maxResponseBytes(config.server().maxResponseBytes())
+                .campaigns(catalog, currencies, config.exchange().takeRate())
+                .links(noticeUrls, config.server().maxMarkupLength())
+                .spend(stores.spend())
+                .frequency(stores.frequency())
+                .consent(consent)
+                .segments(stores.segments())
+                .userHash(identity.userHash())
+                .auctionIds(auctionIds)
+                .events(stores.events())
+                .metrics(metrics)
+                .clock(epochSecondsClock)
+                .build();
+    }
+
     /** A new HTTP pipeline factory over endpoints built from this exchange's services and stores. */
     public HttpPipeline newPipeline() {
         return new HttpPipeline(config.server(), sellers, endpoints(), slowWork, metrics);
@@ -137,9 +154,7 @@ public final class ExchangeRuntime implements AutoCloseable {
 
     private Endpoints endpoints() {
         EventLog events = stores.events();
-        AuctionEndpoint auction = new AuctionEndpoint(sellers, catalog, currencies, stores.spend(), stores.frequency(),
-                noticeUrls, responses, consent, stores.optOuts(), stores.segments(), identity.userHash(), auctionIds,
-                events, config, metrics, epochSecondsClock);
+        AuctionEndpoint auction = new AuctionEndpoint(sellers, newBidPath(), metrics, config.server().maxBodyBytes());
         NoticeEndpoint notices = new NoticeEndpoint(catalog, noticeUrls, currencies, stores.spend(),
                 stores.frequency(), tracking, stores.sellerStats(), stores.erasures(), events,
                 config.exchange().takeRate(), metrics, epochSecondsClock);
@@ -243,10 +258,6 @@ public final class ExchangeRuntime implements AutoCloseable {
         return identity.uidCookies();
     }
 
-    /** Builds bid responses. */
-    public BidResponseBuilder responses() {
-        return responses;
-    }
 
     /** The privacy decision, shared by the auction, the pixel and the events API. */
     public ConsentGate consent() {

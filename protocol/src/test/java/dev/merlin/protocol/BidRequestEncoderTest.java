@@ -1,10 +1,10 @@
 package dev.merlin.protocol;
 
-import static dev.merlin.protocol.BidResponseEncoderTest.TREES;
-import static dev.merlin.protocol.BidResponseEncoderTest.extValues;
-import static dev.merlin.protocol.BidResponseEncoderTest.name;
-import static dev.merlin.protocol.BidResponseEncoderTest.samples;
-import static dev.merlin.protocol.BidResponseEncoderTest.utf8;
+import static dev.merlin.protocol.BidResponseSamplesTest.TREES;
+import static dev.merlin.protocol.BidResponseSamplesTest.extValues;
+import static dev.merlin.protocol.BidResponseSamplesTest.name;
+import static dev.merlin.protocol.BidResponseSamplesTest.samples;
+import static dev.merlin.protocol.BidResponseSamplesTest.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

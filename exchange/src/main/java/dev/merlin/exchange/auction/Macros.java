@@ -1,7 +1,10 @@
 package dev.merlin.exchange.auction;
 
+import org.agrona.ExpandableArrayBuffer;
+
 /**
- * Substitutes the OpenRTB 2.6 auction macros and Merlin's {@code ${CLICK_URL}} in creative markup.
+ * Substitutes the OpenRTB 2.6 auction macros and Merlin's {@code ${CLICK_URL}} in creative markup, writing the
+ * result straight into a buffer ({@link #write}); {@link #substitute} is the same substitution as a string.
  *
  * <p>The ids ({@code AUCTION_ID}, {@code AUCTION_BID_ID}, {@code AUCTION_IMP_ID}, {@code AUCTION_SEAT_ID},
  * {@code AUCTION_AD_ID}) come from the bid request and are URL-encoded: they mostly land in tracker URLs, and an
@@ -11,29 +14,42 @@ package dev.merlin.exchange.auction;
  */
 final class Macros {
 
+    static final int AUCTION_ID = 0;
+    static final int AUCTION_BID_ID = 1;
+    static final int AUCTION_IMP_ID = 2;
+    static final int AUCTION_SEAT_ID = 3;
+    static final int AUCTION_AD_ID = 4;
+    static final int AUCTION_PRICE = 5;
+    static final int AUCTION_CURRENCY = 6;
+    static final int CLICK_URL = 7;
+    static final int CLICK_URL_ENC = 8;
+
+    private static final String[] NAMES = {
+        "AUCTION_ID", "AUCTION_BID_ID", "AUCTION_IMP_ID", "AUCTION_SEAT_ID", "AUCTION_AD_ID", "AUCTION_PRICE",
+        "AUCTION_CURRENCY", "CLICK_URL", "CLICK_URL_ENC"};
+
+    /** The value of each macro for one bid, written where the macro stood. */
+    interface Values {
+        /**
+         * Writes the value of {@code macro} (one of this class's constants) to {@code out}; returns its length in
+         * characters (what the markup bound counts).
+         */
+        int write(int macro, TextCursor out);
+    }
+
     private Macros() {
     }
 
-    static String substitute(String template, String auctionId, String bidId, String impId, String seatId,
-                             String adId, String price, String currency, String clickUrl) {
-        return substitute(template, auctionId, bidId, impId, seatId, adId, price, currency, clickUrl,
-                Integer.MAX_VALUE);
-    }
-
     /**
-     * The markup with its macros substituted, at most {@code maxLength} characters.
-     *
-     * @throws MarkupTooLongException when the result would be longer; it stops as soon as it is
+     * Writes {@code template} to {@code out} with its macros substituted by {@code values}, as long as the result
+     * stays within {@code maxLength} characters. Returns false, having written part of it, as soon as it would not:
+     * the caller discards what was written.
      */
-    static String substitute(String template, String auctionId, String bidId, String impId, String seatId,
-                             String adId, String price, String currency, String clickUrl, int maxLength) {
+    static boolean write(TextCursor out, String template, Values values, int maxLength) {
         if (template.length() > maxLength) {
-            throw new MarkupTooLongException(maxLength);
+            return false;
         }
-        if (template.indexOf("${") < 0) {
-            return template;
-        }
-        StringBuilder sb = new StringBuilder(template.length() + 512);
+        int length = 0;
         int from = 0;
         while (true) {
             int start = template.indexOf("${", from);
@@ -44,32 +60,66 @@ final class Macros {
             if (end < 0) {
                 break;
             }
-            String value = value(template.substring(start + 2, end), auctionId, bidId, impId, seatId, adId, price,
-                    currency, clickUrl);
-            sb.append(template, from, start);
-            sb.append(value == null ? template.substring(start, end + 1) : value);
+            out.text(template, from, start);
+            length += start - from;
+            int macro = macro(template, start + 2, end);
+            if (macro < 0) {
+                out.text(template, start, end + 1);
+                length += end + 1 - start;
+            } else {
+                length += values.write(macro, out);
+            }
             from = end + 1;
-            if (sb.length() + template.length() - from > maxLength) {
-                throw new MarkupTooLongException(maxLength);
+            if (length + template.length() - from > maxLength) {
+                return false;
             }
         }
-        sb.append(template, from, template.length());
-        return sb.toString();
+        out.text(template, from, template.length());
+        return true;
     }
 
-    private static String value(String name, String auctionId, String bidId, String impId, String seatId,
-                                String adId, String price, String currency, String clickUrl) {
-        switch (name) {
-            case "AUCTION_ID": return NoticeUrls.encode(auctionId);
-            case "AUCTION_BID_ID": return NoticeUrls.encode(bidId);
-            case "AUCTION_IMP_ID": return NoticeUrls.encode(impId);
-            case "AUCTION_SEAT_ID": return NoticeUrls.encode(seatId);
-            case "AUCTION_AD_ID": return NoticeUrls.encode(adId);
-            case "AUCTION_PRICE": return price;
-            case "AUCTION_CURRENCY": return currency;
-            case "CLICK_URL": return clickUrl;
-            case "CLICK_URL_ENC": return NoticeUrls.encode(clickUrl);
-            default: return null;
+    /** The macro named by {@code template} from {@code from} to {@code to}, or -1 when Merlin does not fill it. */
+    private static int macro(String template, int from, int to) {
+        for (int i = 0; i < NAMES.length; i++) {
+            if (NAMES[i].length() == to - from && template.regionMatches(from, NAMES[i], 0, to - from)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    static String substitute(String template, String auctionId, String bidId, String impId, String seatId,
+                             String adId, String price, String currency, String clickUrl) {
+        return substitute(template, auctionId, bidId, impId, seatId, adId, price, currency, clickUrl,
+                Integer.MAX_VALUE);
+    }
+
+    /**
+     * The markup with its macros substituted, at most {@code maxLength} characters: {@link #write} into a scratch
+     * buffer, for tests and reports.
+     *
+     * @throws MarkupTooLongException when the result would be longer; it stops as soon as it is
+     */
+    static String substitute(String template, String auctionId, String bidId, String impId, String seatId,
+                             String adId, String price, String currency, String clickUrl, int maxLength) {
+        ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(template.length() + 512);
+        TextCursor out = new TextCursor().wrap(buffer, 0, Integer.MAX_VALUE, false);
+        String[] values = {auctionId, bidId, impId, seatId, adId, price, currency, clickUrl, clickUrl};
+        if (!write(out, template, (macro, cursor) -> writeText(macro, values[macro], cursor), maxLength)) {
+            throw new MarkupTooLongException(maxLength);
+        }
+        return buffer.getStringWithoutLengthUtf8(0, out.position());
+    }
+
+    private static int writeText(int macro, String value, TextCursor out) {
+        switch (macro) {
+            case AUCTION_PRICE:
+            case AUCTION_CURRENCY:
+            case CLICK_URL:
+                out.text(value);
+                return value.length();
+            default:
+                return out.urlEncoded(value);
         }
     }
 }

@@ -242,16 +242,46 @@ public final class SpendLedger implements SpendView, AutoCloseable {
                     auctionEpochSeconds + "/" + amountMicros + "/" + campaign.id);
             return true;
         } catch (IllegalStateException | IllegalArgumentException e) {
-            if (!ChronicleMapFiles.isFull(e)) {
-                throw e;
-            }
-            if (commitmentsRefusedFull.getAndIncrement() == 0) {
-                LOG.error("the commitment map is full: Merlin does not bid until the maintenance purge releases "
-                        + "commitments older than the {} s window, or stores.chargedImpressions is raised (move {} "
-                        + "aside to start a larger one): {}", chargeWindowSeconds, COMMITTED_FILE, e.getMessage());
-            }
-            return false;
+            return refusedCommitment(e);
         }
+    }
+
+    /** False for a commitment the full map refused (logged once); rethrows any other failure. */
+    private boolean refusedCommitment(RuntimeException e) {
+        if (!ChronicleMapFiles.isFull(e)) {
+            throw e;
+        }
+        if (commitmentsRefusedFull.getAndIncrement() == 0) {
+            LOG.error("the commitment map is full: Merlin does not bid until the maintenance purge releases "
+                    + "commitments older than the {} s window, or stores.chargedImpressions is raised (move {} "
+                    + "aside to start a larger one): {}", chargeWindowSeconds, COMMITTED_FILE, e.getMessage());
+        }
+        return false;
+    }
+
+    /**
+     * {@link #recordCommitment(String, String, Campaign, long, long)} for Merlin's auction id as a number (written
+     * as {@link AuctionIds#format} does), without allocating: the record's key and text are built in this thread's
+     * reused builders. Bid path.
+     */
+    public boolean recordCommitment(long auctionId, CharSequence impId, Campaign campaign, long amountMicros,
+                                    long auctionEpochSeconds) {
+        RecordText text = RECORD_TEXT.get();
+        StringBuilder key = text.key(auctionId, impId);
+        StringBuilder record = text.record;
+        record.setLength(0);
+        record.append(auctionEpochSeconds).append('/').append(amountMicros).append('/').append(campaign.id);
+        try {
+            committed.map().put(key, record);
+            return true;
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            return refusedCommitment(e);
+        }
+    }
+
+    /** {@link #release(String, String)} for Merlin's auction id as a number. */
+    public boolean release(long auctionId, CharSequence impId) {
+        return release(RECORD_TEXT.get().key(auctionId, impId));
     }
 
     /**
@@ -259,7 +289,11 @@ public final class SpendLedger implements SpendView, AutoCloseable {
      * was open (already charged, released or expired).
      */
     public boolean release(String auctionId, String impId) {
-        CharSequence record = committed.map().remove(key(auctionId, impId));
+        return release(key(auctionId, impId));
+    }
+
+    private boolean release(CharSequence key) {
+        CharSequence record = committed.map().remove(key);
         Commitment commitment = record == null ? null : Commitment.parse(record);
         Campaign campaign = commitment == null ? null : catalog.byId(commitment.campaignId);
         if (campaign == null) {
@@ -537,6 +571,25 @@ public final class SpendLedger implements SpendView, AutoCloseable {
 
     private static String key(String auctionId, String impId) {
         return auctionId + '\u0001' + impId;
+    }
+
+    private static final ThreadLocal<RecordText> RECORD_TEXT = ThreadLocal.withInitial(RecordText::new);
+
+    /** One thread's builders for a commitment's key and record, so the bid path's commitments allocate nothing. */
+    private static final class RecordText {
+        private static final char[] HEX = "0123456789abcdef".toCharArray();
+        final StringBuilder key = new StringBuilder(64);
+        final StringBuilder record = new StringBuilder(64);
+
+        /** What {@code key(AuctionIds.format(auctionId), impId)} is, in the reused builder. */
+        StringBuilder key(long auctionId, CharSequence impId) {
+            key.setLength(0);
+            int digits = Math.max(1, (Long.SIZE - Long.numberOfLeadingZeros(auctionId) + 3) / 4);
+            for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
+                key.append(HEX[(int) (auctionId >>> shift) & 0xF]);
+            }
+            return key.append('\u0001').append(impId);
+        }
     }
 
     /** A commitment's record: {@code auctionEpochSeconds/amountMicros/campaignId}. */

@@ -1,8 +1,11 @@
 package dev.merlin.exchange.http;
 
+import dev.merlin.exchange.auction.AuctionIds;
+import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Creative;
+import dev.merlin.exchange.auction.NoticeIdentity;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
@@ -72,39 +75,33 @@ public final class ClickEndpoint {
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
                     "unknown campaign or creative: c and cr must name a creative Merlin served", null);
         }
-        String auctionId = QueryParams.first(params, "a");
-        if (!noticeUrls.verify(auctionId, QueryParams.first(params, "rid"),
-                QueryParams.first(params, "iid"), campaign.id(), creative.id(),
-                NoticeEndpoint.signedExtra(params), QueryParams.first(params, "sig"))) {
+        NoticeIdentity identity = new NoticeIdentity();
+        if (!NoticeEndpoint.readIdentity(params, identity)
+                || !noticeUrls.verify(identity, QueryParams.first(params, "sig"))) {
             metrics.notice("click", "bad_signature");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
                     "this click link is not one Merlin issued (sig does not match)", null);
         }
         long now = epochSecondsClock.getAsLong();
-        String requestId = QueryParams.first(params, "rid");
-        String impId = QueryParams.first(params, "iid");
         String outcome;
         long userHash = 0;
-        if ("1".equals(QueryParams.first(params, "t"))) {
+        if (identity.isTest()) {
             // a test ad's click, like its impression, is not the advertiser's
             outcome = "test";
         } else {
-            long auctionEpochSeconds = parseDigits(QueryParams.first(params, "bt"));
-            if (auctionEpochSeconds < 0) {
-                auctionEpochSeconds = now; // a link from before bt was signed
-            }
-            // once per impression of Merlin's auction id; a link from before auction ids is counted every time
-            ClickLedger.Click click = auctionId == null || impId == null ? ClickLedger.Click.COUNTED
-                    : clickLedger.click(auctionId, impId, auctionEpochSeconds, now);
+            // once per impression of Merlin's auction id
+            ClickLedger.Click click = clickLedger.click(AuctionIds.format(identity.auctionId()),
+                    identity.impId(), identity.auctionEpochSeconds(), now);
             outcome = click.label();
             if (click == ClickLedger.Click.COUNTED) {
-                userHash = user(request, params, auctionEpochSeconds);
+                userHash = user(request, params, identity.auctionEpochSeconds());
                 tracking.click(campaign, userHash, now);
             }
         }
         EventLog log = eventLog;
-        log.commit(log.begin(EventType.CLICK, now * 1000L).put("rid", requestId).put("iid", impId)
-                .put("c", campaign.id()).put("cr", creative.id()).put("s", QueryParams.first(params, "s"))
+        log.commit(log.begin(EventType.CLICK, now * 1000L).put("rid", identity.requestId())
+                .put("iid", identity.impId()).put("c", campaign.id()).put("cr", creative.id())
+                .put("s", identity.sellerId())
                 .put("outcome", outcome)
                 .put("tied_to_user", userHash == 0 ? 0 : 1));
         // "redirected": counted; else redirected all the same but not counted (test, repeated, expired, refused_full)
@@ -141,19 +138,6 @@ public final class ClickEndpoint {
             return 0;
         }
         return userHash.hash(uid);
-    }
-
-    /** A signed whole number (seconds): decimal digits only, else -1. */
-    private static long parseDigits(String digits) {
-        if (digits == null || digits.isEmpty() || digits.length() > 18) {
-            return -1;
-        }
-        for (int i = 0; i < digits.length(); i++) {
-            if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
-                return -1;
-            }
-        }
-        return Long.parseLong(digits);
     }
 
     private static long parseUserHash(String hex) {

@@ -1,9 +1,11 @@
 package dev.merlin.exchange.http;
 
+import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.FrequencyStore;
+import dev.merlin.exchange.auction.NoticeIdentity;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.events.EventLog;
@@ -18,6 +20,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
@@ -71,103 +74,90 @@ public final class NoticeEndpoint {
 
     FullHttpResponse handle(ChannelHandlerContext ctx, String kind, String uri) {
         Map<String, List<String>> params = new QueryStringDecoder(uri).parameters();
-        String requestId = QueryParams.first(params, "rid");
-        String impId = QueryParams.first(params, "iid");
-        String campaignId = QueryParams.first(params, "c");
-        if (requestId == null || impId == null || campaignId == null) {
+        if (QueryParams.first(params, "rid") == null || QueryParams.first(params, "iid") == null
+                || QueryParams.first(params, "c") == null) {
             metrics.notice(kind, "bad_request");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
                     "a " + kind + " notice needs rid, iid and c parameters", null);
         }
-        String creativeId = QueryParams.first(params, "cr");
-        String auctionId = QueryParams.first(params, "a");
-        if (!noticeUrls.verify(auctionId, requestId, impId, campaignId, creativeId, signedExtra(params),
-                QueryParams.first(params, "sig"))) {
+        NoticeIdentity identity = new NoticeIdentity();
+        if (!readIdentity(params, identity)
+                || !noticeUrls.verify(identity, QueryParams.first(params, "sig"))) {
             metrics.notice(kind, "bad_signature");
-            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
-                    "this " + kind + " notice is not one Merlin issued (sig does not match a, rid, iid, c, cr)", null);
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN, "this " + kind
+                    + " notice is not one Merlin issued (sig does not match a, rid, iid, c, cr, bt, bp, bc)", null);
         }
-        Campaign campaign = catalog.byId(campaignId);
+        Campaign campaign = catalog.byId(identity.campaignId());
         if (campaign == null) {
             metrics.notice(kind, "unknown_campaign");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
-                    "unknown campaign " + campaignId, null);
+                    "unknown campaign " + identity.campaignId(), null);
         }
         long now = epochSecondsClock.getAsLong();
-        // the seller signed into the link (verified above): the dimension of every notice's event and of the payout
-        String sellerId = QueryParams.first(params, "s");
+        String auctionId = AuctionIds.format(identity.auctionId());
         if ("loss".equals(kind)) {
-            boolean released = auctionId != null && spend.release(auctionId, impId);
+            boolean released = spend.release(auctionId, identity.impId());
             String outcome = released ? "released" : "recorded";
             metrics.notice(kind, outcome);
-            log(EventType.LOSS, requestId, impId, campaign, creativeId, sellerId, now, outcome, 0,
-                    QueryParams.first(params, "loss"));
+            log(EventType.LOSS, identity, now, outcome, 0, QueryParams.first(params, "loss"));
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         EventType type = "win".equals(kind) ? EventType.WIN : EventType.BILL;
-        if ("1".equals(QueryParams.first(params, "t"))) {
+        if (identity.isTest()) {
             metrics.notice(kind, "test");
-            log(type, requestId, impId, campaign, creativeId, sellerId, now, "test", 0, null);
+            log(type, identity, now, "test", 0, null);
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
-        long auctionEpochSeconds = parseDigits(QueryParams.first(params, "bt"));
-        long bidPriceMicros = parseDigits(QueryParams.first(params, "bp"));
-        String bidCurrency = QueryParams.first(params, "bc");
-        if (auctionId == null || auctionEpochSeconds < 0 || bidPriceMicros < 0 || bidCurrency == null) {
-            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, sellerId, now, "legacy_link",
-                    "this " + kind + " notice link carries no signed auction id, time, bid price and currency (a, bt,"
-                    + " bp, bc): it predates them and is not charged");
-        }
         String price = QueryParams.first(params, "price");
-        long chargeMicros = chargePerImpressionMicros(price, bidPriceMicros, bidCurrency);
+        long chargeMicros = chargePerImpressionMicros(price, identity.bidPriceMicros(), identity.currency());
         if (chargeMicros == NOT_A_PRICE) {
-            return refuse(ctx, kind, type, requestId, impId, campaign, creativeId, sellerId, now, "bad_price",
-                    "price \"" + price + "\" is not a clearing price: expected a finite decimal number, 0 or more");
+            metrics.notice(kind, "bad_price");
+            log(type, identity, now, "bad_price", 0, null);
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "price \"" + price
+                    + "\" is not a clearing price: expected a finite decimal number, 0 or more", null);
         }
-        SpendLedger.Settled settled = spend.settle(auctionId, impId, auctionEpochSeconds, campaign,
-                chargeMicros, now);
-        SpendLedger.Charge charge = settled.outcome();
-        if (charge == SpendLedger.Charge.CHARGED) {
-            long userHash = parseUserHash(QueryParams.first(params, "u"));
-            ErasureRegistry.Refusal refusal = erasures.refusal(userHash, auctionEpochSeconds);
-            if (refusal != null) {
-                // the advertiser owes the impression all the same; nothing about the user comes back
-                metrics.noticeUserRefused(kind, refusal.label());
-                userHash = 0;
-            }
-            if (userHash != 0) {
-                frequency.record(userHash, campaign, now);
-            }
-            tracking.impression(campaign, userHash, now);
-            if (sellerId != null) {
-                sellerStats.charged(sellerId, chargeMicros, payoutMicros(chargeMicros), now);
-            }
+        SpendLedger.Settled settled = spend.settle(auctionId, identity.impId(),
+                identity.auctionEpochSeconds(), campaign, chargeMicros, now);
+        if (settled.outcome() == SpendLedger.Charge.CHARGED) {
+            charged(kind, identity, campaign, chargeMicros, now);
         }
-        String outcome = charge.name().toLowerCase(java.util.Locale.ROOT);
+        String outcome = settled.outcome().name().toLowerCase(Locale.ROOT);
         metrics.notice(kind, outcome);
-        log(type, requestId, impId, campaign, creativeId, sellerId, now, outcome, settled.chargedMicros(), null);
+        log(type, identity, now, outcome, settled.chargedMicros(), null);
         return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
     }
 
-    /** A win or bill that charges nothing: counted and logged by {@code outcome}, answered {@code 400}. */
-    private FullHttpResponse refuse(ChannelHandlerContext ctx, String kind, EventType type, String requestId,
-                                    String impId, Campaign campaign, String creativeId, String sellerId,
-                                    long nowEpochSeconds, String outcome, String message) {
-        metrics.notice(kind, outcome);
-        log(type, requestId, impId, campaign, creativeId, sellerId, nowEpochSeconds, outcome, 0, null);
-        return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, message, null);
+    /**
+     * What a charged impression counts: the user's frequency and view when the user has not opted out and was not
+     * erased at or after the auction, and the seller's payout.
+     */
+    private void charged(String kind, NoticeIdentity identity, Campaign campaign, long chargeMicros, long now) {
+        long userHash = identity.userHash();
+        ErasureRegistry.Refusal refusal = erasures.refusal(userHash, identity.auctionEpochSeconds());
+        if (refusal != null) {
+            // the advertiser owes the impression all the same; nothing about the user comes back
+            metrics.noticeUserRefused(kind, refusal.label());
+            userHash = 0;
+        }
+        if (userHash != 0) {
+            frequency.record(userHash, campaign, now);
+        }
+        tracking.impression(campaign, userHash, now);
+        if (identity.sellerId() != null) {
+            sellerStats.charged(identity.sellerId(), chargeMicros, payoutMicros(chargeMicros), now);
+        }
     }
 
     /**
      * The notice to the event log: what it was for, who sold it ({@code s}, the seller signed into the link; null
-     * for a link from before sellers were signed), what became of it, and what it charged (micros).
+     * when none was), what became of it, and what it charged (micros).
      */
-    private void log(EventType type, String requestId, String impId, Campaign campaign, String creativeId,
-                     String sellerId, long nowEpochSeconds, String outcome, long chargedMicros, String lossReason) {
+    private void log(EventType type, NoticeIdentity identity, long nowEpochSeconds, String outcome,
+                     long chargedMicros, String lossReason) {
         EventLog log = eventLog;
-        EventWriter event = log.begin(type, nowEpochSeconds * 1000L).put("rid", requestId).put("iid", impId)
-                .put("c", campaign.id()).put("cr", creativeId).put("s", sellerId).put("outcome", outcome)
-                .put("charged_micros", chargedMicros);
+        EventWriter event = log.begin(type, nowEpochSeconds * 1000L).put("rid", identity.requestId())
+                .put("iid", identity.impId()).put("c", identity.campaignId()).put("cr", identity.creativeId())
+                .put("s", identity.sellerId()).put("outcome", outcome).put("charged_micros", chargedMicros);
         if (lossReason != null && !lossReason.startsWith("$")) {
             event.put("loss", lossReason);
         }
@@ -232,24 +222,25 @@ public final class NoticeEndpoint {
     }
 
     /**
-     * The signed parameters after {@code cr} as {@link NoticeUrls} appends them: {@code &bt=&bp=&bc=&s=}, then
-     * {@code &u=} or {@code &np=1}, then t — each when present, so that links from before bt, bp and bc still
-     * verify (their loss notices and clicks are answered).
+     * Fills {@code identity} from a link's decoded parameters, as {@link NoticeUrls} signed them: {@code a, rid, iid,
+     * c, cr, bt, bp, bc}, then {@code s}, {@code u} (else {@code np=1}: no user) and {@code t=1} when present. False
+     * when one of the first eight is missing or not a number where it must be: no link Merlin issues.
      */
-    static String signedExtra(Map<String, List<String>> params) {
-        String priced = signed(params, "bt") + signed(params, "bp") + signed(params, "bc") + signed(params, "s");
-        String extra = QueryParams.first(params, "u") != null ? signed(params, "u")
-                : "1".equals(QueryParams.first(params, "np")) ? "&np=1" : "";
-        return "1".equals(QueryParams.first(params, "t")) ? priced + extra + "&t=1" : priced + extra;
-    }
-
-    /**
-     * {@code &name=value} with the value encoded again, exactly as the link was signed: a decoded value holding
-     * {@code &np=1&t=1} (sent as {@code %26np%3D1...}) must not pass for those parameters.
-     */
-    private static String signed(Map<String, List<String>> params, String name) {
-        String value = QueryParams.first(params, name);
-        return value == null ? "" : "&" + name + "=" + NoticeUrls.encode(value);
+    static boolean readIdentity(Map<String, List<String>> params, NoticeIdentity identity) {
+        long auctionId = AuctionIds.parse(QueryParams.first(params, "a"));
+        long auctionEpochSeconds = parseDigits(QueryParams.first(params, "bt"));
+        long bidPriceMicros = parseDigits(QueryParams.first(params, "bp"));
+        identity.clear()
+                .auction(auctionId, auctionEpochSeconds)
+                .impression(QueryParams.first(params, "rid"), QueryParams.first(params, "iid"),
+                        QueryParams.first(params, "s"))
+                .bid(QueryParams.first(params, "c"), QueryParams.first(params, "cr"), bidPriceMicros,
+                        QueryParams.first(params, "bc"))
+                .user(parseUserHash(QueryParams.first(params, "u")))
+                .flags("1".equals(QueryParams.first(params, "t")), false);
+        return auctionId != 0 && auctionEpochSeconds >= 0 && bidPriceMicros >= 0 && identity.requestId() != null
+                && identity.impId() != null && identity.campaignId() != null && identity.creativeId() != null
+                && identity.currency() != null;
     }
 
     /** A signed whole number (seconds, micros): decimal digits only, else -1. */
@@ -265,8 +256,9 @@ public final class NoticeEndpoint {
         return Long.parseLong(digits);
     }
 
+    /** The user hash {@code u} carries, or 0 when there is none (the link says {@code np=1}) or it is not hex. */
     private static long parseUserHash(String hex) {
-        if (hex == null) {
+        if (hex == null || hex.isEmpty() || hex.length() > 16) {
             return 0;
         }
         try {

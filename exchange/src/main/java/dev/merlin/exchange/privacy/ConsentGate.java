@@ -41,6 +41,10 @@ import java.util.List;
  *       review for that country.</li>
  * </ol>
  *
+ * <p>For a bid request the gate also owns Merlin's own opt-out: {@link #decide(BidRequest, CharSequence)} consults the
+ * {@link OptOutRegistry} for the request's user key once the request's signals allow personal data (a lookup only
+ * where it can change the answer), so a request refused by its own signals is counted under that signal's reason.
+ *
  * <p>Cheap on the bid path: {@link #decide(BidRequest)} reads the model's fields directly, and decoded TCF and GPP
  * strings are cached by their raw text ({@link ConsentStringCache}), so a repeated string costs a hash and an
  * {@code equals} and allocates nothing. Thread-safe: share one instance.
@@ -61,21 +65,42 @@ public final class ConsentGate {
     private static final PrivacyDecision REGION_NOT_ROLLED_OUT =
             PrivacyDecision.refused(RefusalReason.REGION_NOT_ROLLED_OUT);
 
+    private final OptOutRegistry optOuts;
     private final String[] personalizationCountries;
     private final ConsentStringCache<PrivacyDecision> tcfCache;
     private final ConsentStringCache<GppSignal> gppCache;
 
-    /** A gate for the given privacy settings, with {@link #DEFAULT_CACHE_SLOTS} cache slots. */
+    /**
+     * A gate for the given privacy settings without an opt-out registry (the consent rules alone: nobody opted out
+     * with Merlin unless the caller says so), with {@link #DEFAULT_CACHE_SLOTS} cache slots.
+     */
     public ConsentGate(PrivacyConfig config) {
-        this(config, DEFAULT_CACHE_SLOTS);
+        this(config, DEFAULT_CACHE_SLOTS, null);
+    }
+
+    /** A gate for the given privacy settings and Merlin's own opt-outs, with {@link #DEFAULT_CACHE_SLOTS} slots. */
+    public ConsentGate(PrivacyConfig config, OptOutRegistry optOuts) {
+        this(config, DEFAULT_CACHE_SLOTS, optOuts);
+    }
+
+    /**
+     * A gate for the given privacy settings without an opt-out registry.
+     *
+     * @param cacheSlots decoded strings kept per kind (TCF, GPP); a power of two
+     */
+    public ConsentGate(PrivacyConfig config, int cacheSlots) {
+        this(config, cacheSlots, null);
     }
 
     /**
      * A gate for the given privacy settings.
      *
      * @param cacheSlots decoded strings kept per kind (TCF, GPP); a power of two
+     * @param optOuts    users who opted out with Merlin, consulted by {@link #decide(BidRequest, CharSequence)};
+     *                   null when there is no registry (the consent rules alone)
      */
-    public ConsentGate(PrivacyConfig config, int cacheSlots) {
+    public ConsentGate(PrivacyConfig config, int cacheSlots, OptOutRegistry optOuts) {
+        this.optOuts = optOuts;
         this.personalizationCountries = config.personalizationCountries().toArray(new String[0]);
         TcfConsent tcf = new TcfConsent(config.vendorId(), config.requiredPurposes());
         this.tcfCache = new ConsentStringCache<>(cacheSlots, tcf::evaluate);
@@ -85,6 +110,18 @@ public final class ConsentGate {
     /** The decision for a bid request, whose user has not opted out with Merlin as far as the caller knows. */
     public PrivacyDecision decide(BidRequest request) {
         return decide(request, false);
+    }
+
+    /**
+     * The one decision for a bid request whose user is stored under {@code userKey} (null: no user key): the
+     * request's signals, then Merlin's own opt-out registry when they allow personal data. Allocation-free.
+     */
+    public PrivacyDecision decide(BidRequest request, CharSequence userKey) {
+        PrivacyDecision signals = decide(request, false);
+        if (signals == PrivacyDecision.ALLOWED && optOuts != null && optOuts.contains(userKey)) {
+            return USER_OPT_OUT;
+        }
+        return signals;
     }
 
     /** The decision for a bid request; {@code optedOut} is Merlin's own opt-out state for its user. */

@@ -125,4 +125,30 @@ class SpendLedgerCommitmentTest {
             assertEquals(new SpendLedger.Totals(40_000, 0, 40_000, 0), reopened.totals(capped));
         }
     }
+
+    /**
+     * The bid path records by the numeric auction id; a notice finds the record by the id's text as links carry it,
+     * and the other way round: the two forms write the same key and the same record.
+     */
+    @Test
+    void aCommitmentRecordedByTheNumericIdIsTheOneTheLinksTextFinds() {
+        try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 1_000, WINDOW, NOON)) {
+            Campaign capped = catalog.byId("capped");
+            long[] ids = {1L, 0xfL, 0x10L, 0x0123_4567_89ab_cdefL, -1L};
+            for (long id : ids) {
+                assertTrue(ledger.reserve(capped, 3_000, NOON));
+                assertTrue(ledger.recordCommitment(id, new StringBuilder("imp-1"), capped, 3_000, NOON));
+                assertEquals(1, ledger.openCommitments());
+                assertEquals(3_000, ledger.recordedCommitmentsMicros(capped), "the record reads back");
+                assertTrue(ledger.release(AuctionIds.format(id), "imp-1"), "found by the link's text: " + id);
+                assertEquals(0, ledger.committedTotalMicros(capped));
+
+                assertTrue(ledger.reserve(capped, 3_000, NOON));
+                assertTrue(ledger.recordCommitment(AuctionIds.format(id), "imp-1", capped, 3_000, NOON));
+                assertFalse(ledger.release(id, "imp-2"), "another imp's key");
+                assertTrue(ledger.release(id, "imp-1"), "found by the number: " + id);
+                assertEquals(0, ledger.openCommitments());
+            }
+        }
+    }
 }

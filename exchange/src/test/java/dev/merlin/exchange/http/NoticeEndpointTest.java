@@ -233,24 +233,21 @@ class NoticeEndpointTest {
     }
 
     /**
-     * Links from before bt, bp and bc were signed: their win and bill are refused (Merlin would have to guess the
-     * bid's price and currency, and could not tell how late they are), counted and logged; their loss notice and
-     * click still work.
+     * A link signed without the auction id, time, bid price and currency is not one Merlin issues: every notice and
+     * the click on it are refused as unsigned, and nothing is charged, released or counted.
      */
     @Test
-    void aLinkFromBeforeSignedPricesIsNotChargedButItsLossAndClickStillWork() throws Exception {
+    void aLinkWithoutTheSignedAuctionTimePriceAndCurrencyIsRefused() throws Exception {
         bid("r1", "USD");
-        String query = legacySignedQuery("r1");
-        for (String kind : new String[] {"win", "bill"}) {
-            String response = get(BASE + "/" + kind + "?" + query + "&price=1.00&cur=USD");
-            assertTrue(response.startsWith("HTTP/1.1 400"), response);
-            assertTrue(response.contains("no signed auction id, time, bid price and currency"), response);
-            assertEquals(1, notices(kind, "legacy_link"));
+        String query = unpricedSignedQuery("r1");
+        for (String kind : new String[] {"win", "bill", "loss"}) {
+            String response = get(BASE + "/" + kind + "?" + query + "&price=1.00&cur=USD&loss=102");
+            assertTrue(response.startsWith("HTTP/1.1 403"), response);
+            assertEquals(1, notices(kind, "bad_signature"));
         }
         assertEquals(0, spent());
-        assertTrue(get(BASE + "/loss?" + query + "&loss=102").startsWith("HTTP/1.1 204"));
-        assertEquals(1, notices("loss", "recorded"));
-        assertTrue(get(BASE + "/click?" + query).startsWith("HTTP/1.1 302"));
+        assertTrue(get(BASE + "/click?" + query).startsWith("HTTP/1.1 403"));
+        assertEquals(1, notices("click", "bad_signature"));
     }
 
     @Test
@@ -310,8 +307,8 @@ class NoticeEndpointTest {
         assertEquals(1, notices("bill", "expired"), "is now past its window, and is not charged");
     }
 
-    /** {@code rid..cr&np=1&sig=..} as Merlin signed it before bp and bc, under this runtime's notice key. */
-    private String legacySignedQuery(String requestId) throws Exception {
+    /** {@code rid..cr&np=1&sig=..}, without a, bt, bp and bc, signed under this runtime's notice key. */
+    private String unpricedSignedQuery(String requestId) throws Exception {
         byte[] key = HexFormat.of().parseHex(Files.readString(dataDir.resolve("notice.key")).trim());
         String query = "rid=" + requestId + "&iid=1&c=c0&cr=ad&np=1";
         Mac mac = Mac.getInstance("HmacSHA256");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.auction.NoticeIdentity;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -55,9 +56,11 @@ class ClickIT {
         Campaign campaign = runtime.catalog().byId(campaignId);
         for (int i = 0; i < campaign.creativeCount(); i++) {
             if (campaign.creative(i).id().equals(creativeId)) {
-                var links = runtime.noticeUrls().links(
-                        (requestId.hashCode() & 0xffff_ffffL) + 1, requestId, "1", campaign, campaign.creative(i),
-                        runtime.nowEpochSeconds(), 1_000_000L, "USD", userHash, isTest);
+                var links = runtime.noticeUrls().links(new NoticeIdentity()
+                        .auction((requestId.hashCode() & 0xffff_ffffL) + 1, runtime.nowEpochSeconds())
+                        .impression(requestId, "1", null)
+                        .bid(campaign.id(), campaign.creative(i).id(), 1_000_000L, "USD")
+                        .user(userHash).flags(isTest, false));
                 String url = kind.equals("click") ? links.click() : links.bill();
                 url = url.replace("${AUCTION_PRICE}", "0.85").replace("${AUCTION_CURRENCY}", "USD")
                         .replace("${AUCTION_ID}", "a").replace("${AUCTION_BID_ID}", "b");

@@ -167,15 +167,16 @@ class ErasureIT {
         String uid = sportsFan();
         String burl = link(exchange.bid(appBanner("no-bt", uid, null, "")), "burl");
         erase(uid);
-        // the same link signed without bt, as links were before they carried it: refused whole, not just its user
+        // the same link signed without bt: not one Merlin issues, refused whole, not just its user
         String signed = burl.substring(burl.indexOf("rid="), burl.indexOf("&sig="));
-        String legacy = signed.replaceFirst("&bt=[0-9]+", "");
-        assertTrue(legacy.length() < signed.length(), signed);
+        String withoutTime = signed.replaceFirst("&bt=[0-9]+", "");
+        assertTrue(withoutTime.length() < signed.length(), signed);
 
-        HttpResponse<byte[]> response = exchange.get("/bill?" + legacy + "&sig=" + sign(legacy) + "&price=2.55");
+        HttpResponse<byte[]> response = exchange.get("/bill?" + withoutTime + "&sig=" + sign(withoutTime)
+                + "&price=2.55");
 
-        assertEquals(400, response.statusCode(), text(response));
-        assertEquals(1, metrics().notices("bill", "legacy_link"));
+        assertEquals(403, response.statusCode(), text(response));
+        assertEquals(1, metrics().notices("bill", "bad_signature"));
         assertEquals(0, metrics().notices("bill", "charged"));
         assertEquals(0, frequency(uid));
         assertEquals(0, stat(CampaignStats.Metric.IMPRESSIONS));

@@ -10,15 +10,20 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Turns an auction's winners into an OpenRTB {@link BidResponse}: one seatbid per advertiser seat. */
-public final class BidResponseBuilder {
+/**
+ * The reference {@link BidResponseWriter} is checked against: the auction's winners as an OpenRTB
+ * {@link BidResponse} object graph, links and markup built as strings with {@code URLEncoder} and
+ * {@code Mac}, prices through {@code BigDecimal}; encoded by databind, parsed back, it must equal
+ * what the writer writes.
+ */
+final class ReferenceResponseBuilder {
 
     private final Currencies currencies;
-    private final NoticeUrls urls;
+    private final ReferenceLinks urls;
     private final int maxMarkupLength;
 
     /** A builder pricing in {@code currencies} and linking back to {@code urls}, with the default markup bound. */
-    public BidResponseBuilder(Currencies currencies, NoticeUrls urls) {
+    ReferenceResponseBuilder(Currencies currencies, ReferenceLinks urls) {
         this(currencies, urls, ServerConfig.defaults().maxMarkupLength());
     }
 
@@ -26,7 +31,7 @@ public final class BidResponseBuilder {
      * A builder pricing in {@code currencies}, linking back to {@code urls}, whose bids' markup is at most
      * {@code maxMarkupLength} characters after substitution ({@link MarkupTooLongException} beyond).
      */
-    public BidResponseBuilder(Currencies currencies, NoticeUrls urls, int maxMarkupLength) {
+    ReferenceResponseBuilder(Currencies currencies, ReferenceLinks urls, int maxMarkupLength) {
         this.currencies = currencies;
         this.urls = urls;
         this.maxMarkupLength = maxMarkupLength;
@@ -99,13 +104,13 @@ public final class BidResponseBuilder {
             if (result.dealIndex(i) >= 0) {
                 bid.dealid = imp.pmp.deals.get(result.dealIndex(i)).id;
             }
-            NoticeUrls.Links links = urls.links(auctionId, request.id, imp.id, campaign, creative, nowEpochSeconds,
+            ReferenceLinks.Links links = urls.links(auctionId, request.id, imp.id, campaign, creative, nowEpochSeconds,
                     result.priceMicros(i), currency, sellerId, userHash, isTest, imp.secure != null && imp.secure == 1);
             bid.nurl = links.win();
             bid.burl = links.bill();
             bid.lurl = links.loss();
-            bid.adm = Macros.substitute(creative.markup(), request.id, bid.id, imp.id, campaign.seat(), creative.id(),
-                    formatPrice(price), currency, links.click(), maxMarkupLength);
+            bid.adm = ReferenceLinks.substitute(creative.markup(), request.id, bid.id, imp.id, campaign.seat(),
+                    creative.id(), formatPrice(price), currency, links.click(), maxMarkupLength);
             seatFor(response, campaign.seat()).bid.add(bid);
         }
         return response;

@@ -8,21 +8,31 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.auction.AuctionFixture.Auction;
+import dev.merlin.protocol.OpenRtbDatabind;
 import dev.merlin.protocol.model.Bid;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.BidResponse;
 import dev.merlin.protocol.model.SeatBid;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.w3c.dom.Document;
 
 /**
  * The bid response for an auction's winners: one seatbid per seat, every bid field, macros in the markup, notice
  * URLs back at Merlin, and the response currency. Take rate 15%, public URL {@code https://merlin.test/}.
  */
-class BidResponseBuilderTest {
+class BidResponseWriterTest {
 
     private static final long AUCTION_ID = 0x18f3a2c0b4500001L;
 
@@ -44,8 +54,9 @@ class BidResponseBuilderTest {
             campaign("deal").advertiser("agency", "Agency1").bid(3).targeting("{dealIds: [D-1]}")
                     .creative("id: deal-video, format: video, durationSeconds: 15, mimes: [video/mp4]")));
 
-    private final BidResponseBuilder builder = new BidResponseBuilder(auction.currencies,
-            new NoticeUrls(auction.config.exchange().publicUrl(), "test-notice-secret".getBytes()));
+    private final BidResponseWriter writer = new BidResponseWriter(auction.currencies,
+            new NoticeUrls(auction.config.exchange().publicUrl(), "test-notice-secret".getBytes()),
+            ServerConfig.defaults().maxMarkupLength());
 
     private static final String THREE_IMPS = "{\"id\":\"auction-7\",\"at\":1,\"site\":{\"domain\":\"p.example\"},"
             + "\"imp\":[{\"id\":\"i1\",\"banner\":{\"w\":300,\"h\":250}},"
@@ -54,8 +65,21 @@ class BidResponseBuilderTest {
 
     private BidResponse respond(BidRequest request, long userHash) {
         AuctionResult result = auction.run(request, null, userHash, AuctionFixture.NOW);
-        String currency = builder.responseCurrency(request);
-        return builder.build(request, result, currency, userHash, AUCTION_ID, AuctionFixture.NOW);
+        String currency = writer.responseCurrency(request);
+        return write(request, result, currency, userHash);
+    }
+
+    /** What the writer writes, parsed back with databind. */
+    private BidResponse write(BidRequest request, AuctionResult result, String currency, long userHash) {
+        ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(64);
+        int length = writer.write(request, result, currency, null, userHash, AUCTION_ID, AuctionFixture.NOW, buffer,
+                0, Integer.MAX_VALUE);
+        assertTrue(length > 0, "written: " + length);
+        try {
+            return OpenRtbDatabind.mapper().readValue(buffer.byteArray(), 0, length, BidResponse.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(buffer.getStringWithoutLengthUtf8(0, length), e);
+        }
     }
 
     private static Bid bidFor(BidResponse response, String impId) {
@@ -114,8 +138,8 @@ class BidResponseBuilderTest {
         String click = bid.adm.substring("<a href=\"".length(), hrefEnd);
         assertTrue(click.startsWith(BASE + "/click?a=" + AuctionIds.format(AUCTION_ID)
                 + "&rid=auction-7&iid=i1&c=mpu&cr=mpu-ad"), click);
-        assertEquals("<a href=\"" + click + "\">auction-7|i1|1.7|auction-7-i1|USD|seat-acme|mpu-ad|${AUCTION_LOSS}</a>",
-                bid.adm);
+        assertEquals("<a href=\"" + click + "\">auction-7|i1|1.7|auction-7-i1|USD|seat-acme|mpu-ad|"
+                + "${AUCTION_LOSS}</a>", bid.adm);
     }
 
     /**
@@ -132,23 +156,24 @@ class BidResponseBuilderTest {
                 campaign("vid").bid(2).creative("id: vid-ad, format: video, durationSeconds: 15, mimes: [video/mp4],"
                         + " markup: '<VAST version=\"4.0\"><Ad><InLine><Impression><![CDATA[https://t.example/imp?"
                         + "a=${AUCTION_ID}]]></Impression></InLine></Ad></VAST>'")));
-        String id = "x\"/><script>alert(1)</script>]]><Impression>https://evil.example/</Impression>&a=${AUCTION_PRICE}#";
-        BidRequest request = request("{\"id\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(id)
+        String id = "x\"/><script>alert(1)</script>]]><Impression>https://evil.example/</Impression>"
+                + "&a=${AUCTION_PRICE}#";
+        BidRequest request = request("{\"id\":" + new ObjectMapper().writeValueAsString(id)
                 + ",\"site\":{\"domain\":\"p.example\"},\"imp\":["
                 + "{\"id\":\"b\\\"1\",\"banner\":{\"w\":300,\"h\":250}},"
                 + "{\"id\":\"n1\",\"native\":{\"request\":\"{}\"}},"
                 + "{\"id\":\"v1\",\"video\":{\"mimes\":[\"video/mp4\"]}}]}");
         AuctionResult result = hostile.run(request, null, 0, AuctionFixture.NOW);
-        BidResponse response = builder.build(request, result, "USD", 0, AUCTION_ID, AuctionFixture.NOW);
+        BidResponse response = write(request, result, "USD", 0);
         String banner = bidFor(response, "b\"1").adm;
         assertFalse(banner.contains("<script>") || banner.contains("${AUCTION_PRICE}"), banner);
         assertEquals("<img src=\"https://t.example/imp?a=" + NoticeUrls.encode(id) + "&i=b%221\"/>", banner);
         String nativeAdm = bidFor(response, "n1").adm;
-        assertEquals("https://t.example/imp?a=" + NoticeUrls.encode(id), new com.fasterxml.jackson.databind.ObjectMapper()
+        assertEquals("https://t.example/imp?a=" + NoticeUrls.encode(id), new ObjectMapper()
                 .readTree(nativeAdm).path("native").path("imptrackers").get(0).asText(), "native adm stays JSON");
         String vast = bidFor(response, "v1").adm;
-        org.w3c.dom.Document xml = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
-                .parse(new java.io.ByteArrayInputStream(vast.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Document xml = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(vast.getBytes(StandardCharsets.UTF_8)));
         assertEquals(1, xml.getElementsByTagName("Impression").getLength(), "VAST gained no impression: " + vast);
         assertEquals(AuctionIds.format(AUCTION_ID), response.bidid,
                 "${AUCTION_BID_ID} is filled from bidid (OpenRTB 2.6): Merlin's auction id");
@@ -240,7 +265,7 @@ class BidResponseBuilderTest {
     void responseCurrency(String accepted, String expected) {
         BidRequest request = request(THREE_IMPS);
         request.cur = accepted == null ? null : List.of(accepted.split("\\|"));
-        assertEquals(expected, builder.responseCurrency(request));
+        assertEquals(expected, writer.responseCurrency(request));
     }
 
     @ParameterizedTest(name = "{0}: price {1}")

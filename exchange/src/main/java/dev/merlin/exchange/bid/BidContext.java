@@ -1,0 +1,212 @@
+package dev.merlin.exchange.bid;
+
+import dev.merlin.exchange.auction.AuctionResult;
+import dev.merlin.exchange.segments.SegmentSet;
+import dev.merlin.protocol.model.BidRequest;
+import java.nio.charset.StandardCharsets;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+
+/**
+ * One bid request in flight on {@link BidPath}: the decoded request, the user's segments, the auction result and the
+ * answer being written. Taken from its thread's pool when the request arrives and given back once its
+ * {@link BidCompletion} has run, so that an event loop with several auctions waiting holds one context each and a
+ * context is never shared by two requests at once. Confined to the thread that took it.
+ */
+public final class BidContext implements BidAnswer {
+
+    private static final int IDLE = 0;
+    private static final int STARTED = 1;
+    private static final int IN_AUCTION = 2;
+
+    final BidContextPool pool;
+    final SegmentSet segments = new SegmentSet();
+    final AuctionResult result;
+    final ExpandableArrayBuffer answer;
+    /** The model every request on this context decodes into: reset, not reallocated. */
+    final BidRequest model = new BidRequest();
+    /** The decoded request: {@link #model} once it decoded, else null. */
+    BidRequest request;
+    String sellerId;
+    String currency;
+    long nowEpochSeconds;
+    long userHash;
+    long auctionId;
+    Object attachment;
+    BidCompletion<Object> completion;
+    private int state = IDLE;
+    private int status;
+    private int bodyLength;
+    private String reason;
+
+    BidContext(BidContextPool pool, int maxImps) {
+        this.pool = pool;
+        this.result = new AuctionResult(maxImps);
+        this.answer = new ExpandableArrayBuffer(4096);
+    }
+
+    /** The decoded bid request. */
+    public BidRequest request() {
+        return request;
+    }
+
+    /** The user's live segments; empty when personal data may not be used or the user is unknown. */
+    public SegmentSet segments() {
+        return segments;
+    }
+
+    /** Where the auction writes its winners. */
+    public AuctionResult result() {
+        return result;
+    }
+
+    /** The user's keyed hash, 0 when personal data may not be used. */
+    public long userHash() {
+        return userHash;
+    }
+
+    /** The request's time, read once when it arrived: seconds since the epoch. */
+    public long nowEpochSeconds() {
+        return nowEpochSeconds;
+    }
+
+    /** The authenticated seller's id. */
+    public String sellerId() {
+        return sellerId;
+    }
+
+    /** Runs Merlin's own advertisers' auction of this request into {@link #result()} on this thread's engine. */
+    public void runEngine() {
+        pool.engine.run(request, segments, userHash, nowEpochSeconds, result);
+    }
+
+    /**
+     * Continues the path after the auction stage (ids, event, commitments, answer, completion); exactly once per
+     * request, on the thread that took the context.
+     */
+    public void resume() {
+        if (state != IN_AUCTION) {
+            throw new IllegalStateException("resumed a bid request that is not waiting for its auction");
+        }
+        state = STARTED;
+        try {
+            pool.path.afterAuction(this);
+        } catch (RuntimeException | Error e) {
+            if (isInUse()) {
+                pool.release(this);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public int status() {
+        return status;
+    }
+
+    @Override
+    public DirectBuffer body() {
+        return answer;
+    }
+
+    @Override
+    public int bodyLength() {
+        return bodyLength;
+    }
+
+    @Override
+    public long auctionId() {
+        return status == OK ? auctionId : 0;
+    }
+
+    @Override
+    public String reason() {
+        return reason;
+    }
+
+    void start(String sellerId, Object attachment, BidCompletion<Object> completion) {
+        if (state != IDLE) {
+            throw new IllegalStateException("a bid context is already in use");
+        }
+        state = STARTED;
+        this.sellerId = sellerId;
+        this.attachment = attachment;
+        this.completion = completion;
+        this.request = null;
+        this.currency = null;
+        this.userHash = 0;
+        this.auctionId = 0;
+        this.status = 0;
+        this.bodyLength = 0;
+        this.reason = null;
+        segments.clear();
+    }
+
+    void enterAuction() {
+        state = IN_AUCTION;
+    }
+
+    boolean isInUse() {
+        return state != IDLE;
+    }
+
+    /** Forgets the request's objects so a pooled context holds nothing of it. */
+    void clear() {
+        state = IDLE;
+        request = null;
+        sellerId = null;
+        currency = null;
+        attachment = null;
+        completion = null;
+        reason = null;
+    }
+
+    void answerEmpty(int status, String reason) {
+        this.status = status;
+        this.reason = reason;
+        this.bodyLength = 0;
+    }
+
+    void answerBody(int status, int length) {
+        this.status = status;
+        this.reason = null;
+        this.bodyLength = length;
+    }
+
+    /** Writes {@code {"error": message, "path": path}} (no path when null) as the answer. */
+    void answerError(int status, String reason, String message, String path) {
+        StringBuilder json = new StringBuilder(message.length() + 48).append("{\"error\":");
+        appendJsonString(json, message);
+        if (path != null) {
+            json.append(",\"path\":");
+            appendJsonString(json, path);
+        }
+        json.append('}');
+        byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
+        answer.putBytes(0, bytes);
+        this.status = status;
+        this.reason = reason;
+        this.bodyLength = bytes.length;
+    }
+
+    private static void appendJsonString(StringBuilder sb, String value) {
+        sb.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"': sb.append("\\\""); break;
+                case '\\': sb.append("\\\\"); break;
+                case '\n': sb.append("\\n"); break;
+                case '\r': sb.append("\\r"); break;
+                case '\t': sb.append("\\t"); break;
+                default:
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+            }
+        }
+        sb.append('"');
+    }
+}

@@ -1,0 +1,56 @@
+package dev.merlin.exchange.bid;
+
+import dev.merlin.exchange.auction.AuctionEngine;
+import dev.merlin.exchange.auction.BidResponseWriter;
+import dev.merlin.protocol.BidRequestDecoder;
+
+/**
+ * One thread's share of {@link BidPath}: its decoder, auction engine and response writer (each used by one request at
+ * a time, synchronously)
+ * and its free {@link BidContext}s (one per request in flight). Confined to its thread.
+ */
+final class BidContextPool {
+
+    /** Free contexts kept for reuse; more in flight at once are made and dropped again. */
+    static final int KEPT_CONTEXTS = 16;
+
+    final BidPath path;
+    final BidRequestDecoder decoder;
+    final AuctionEngine engine;
+    final BidResponseWriter writer;
+    private final int maxImps;
+    private final BidContext[] free = new BidContext[KEPT_CONTEXTS];
+    private int freeCount;
+
+    BidContextPool(BidPath path, BidRequestDecoder decoder, AuctionEngine engine, BidResponseWriter writer,
+                   int maxImps) {
+        this.path = path;
+        this.decoder = decoder;
+        this.engine = engine;
+        this.writer = writer;
+        this.maxImps = maxImps;
+    }
+
+    /** A context no request in flight holds. */
+    BidContext acquire() {
+        if (freeCount == 0) {
+            return new BidContext(this, maxImps);
+        }
+        BidContext context = free[--freeCount];
+        free[freeCount] = null;
+        return context;
+    }
+
+    /** Takes back a context whose request is answered. */
+    void release(BidContext context) {
+        context.clear();
+        if (freeCount < free.length) {
+            free[freeCount++] = context;
+        }
+    }
+
+    /** Contexts waiting for reuse; for tests. */
+    int freeCount() {
+        return freeCount;
+    }
+}
