@@ -11,6 +11,7 @@ import dev.merlin.protocol.model.Format;
 import dev.merlin.protocol.model.Imp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The baseline the indexed auction is measured against: the obvious implementation that scans every campaign
@@ -166,13 +167,13 @@ final class NaiveScanAuction {
     }
 
     /** A listed domain covers its subdomains, and a listed www.x means x (as the exchange's index matches). */
-    private static boolean listsDomainOrParent(java.util.List<String> listed, String domain) {
+    private static boolean listsDomainOrParent(List<String> listed, String domain) {
         if (domain == null) {
             return false;
         }
-        String d = domain.toLowerCase(java.util.Locale.ROOT);
+        String d = domain.toLowerCase(Locale.ROOT);
         for (String entry : listed) {
-            String e = entry.toLowerCase(java.util.Locale.ROOT);
+            String e = entry.toLowerCase(Locale.ROOT);
             e = e.startsWith("www.") ? e.substring(4) : e;
             if (d.equals(e) || d.endsWith("." + e)) {
                 return true;

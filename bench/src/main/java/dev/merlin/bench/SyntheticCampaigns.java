@@ -9,6 +9,7 @@ import dev.merlin.config.Money;
 import dev.merlin.config.SegmentDefinition;
 import dev.merlin.config.TargetingConfig;
 import dev.merlin.config.TrackingConfig;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -150,7 +151,7 @@ final class SyntheticCampaigns {
                 + "\"device\":{\"ua\":\"Mozilla/5.0 (iPhone)\",\"ip\":\"203.0.113.7\",\"devicetype\":4,\"os\":\"iOS\","
                 + "\"geo\":{\"country\":\"JPN\",\"region\":\"13\"}},"
                 + "\"user\":{\"id\":\"u-42\",\"buyeruid\":\"merlin-uid-42\"}}")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** The typical user's eight segments. */

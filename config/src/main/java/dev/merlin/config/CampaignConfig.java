@@ -1,6 +1,7 @@
 package dev.merlin.config;
 
 import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Set;
 
@@ -85,7 +86,7 @@ public record CampaignConfig(String id, Money bid, Double dailyBudget, Double to
         }
         try {
             return LocalDate.parse(text);
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             throw new ConfigException(keyPath, "value " + text + " is not allowed; expected a date YYYY-MM-DD");
         }
     }

@@ -1,5 +1,12 @@
 package dev.merlin.config;
 
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
 /** Range and presence checks whose failures name the key path, the value and what is allowed. */
 final class ConfigChecks {
 
@@ -12,10 +19,10 @@ final class ConfigChecks {
         }
     }
 
-    static void oneOf(String keyPath, String value, java.util.Set<String> allowed) {
+    static void oneOf(String keyPath, String value, Set<String> allowed) {
         if (value == null || !allowed.contains(value)) {
             throw new ConfigException(keyPath, "value " + value + " is not allowed; expected one of "
-                    + new java.util.TreeSet<>(allowed));
+                    + new TreeSet<>(allowed));
         }
     }
 
@@ -35,7 +42,7 @@ final class ConfigChecks {
 
     /** A bound as people write it: 0.9, 1000000000, not 1.0E9. */
     static String plain(double value) {
-        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+        return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 
     static void currency(String keyPath, String code) {
@@ -54,8 +61,8 @@ final class ConfigChecks {
     }
 
     /** A set for an error message: sorted, and cut after 20 values so a big config stays readable. */
-    static String sample(java.util.Collection<String> values) {
-        java.util.List<String> sorted = new java.util.ArrayList<>(new java.util.TreeSet<>(values));
+    static String sample(Collection<String> values) {
+        List<String> sorted = new ArrayList<>(new TreeSet<>(values));
         if (sorted.size() <= 20) {
             return sorted.toString();
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,7 +27,7 @@ class SellerConfigTest {
         MerlinConfig config = ConfigLoader.loadDefault();
         SellerConfig demo = config.sellers().get(0);
         assertEquals("demo-ssp", demo.id());
-        assertEquals(java.util.List.of("demo-ssp-token"), demo.tokens());
+        assertEquals(List.of("demo-ssp-token"), demo.tokens());
         SellerConfig byAddress = config.sellers().stream().filter(s -> !s.allowFrom().isEmpty()).findFirst()
                 .orElseThrow();
         for (String cidr : byAddress.allowFrom()) {

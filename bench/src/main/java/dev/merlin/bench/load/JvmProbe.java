@@ -1,5 +1,6 @@
 package dev.merlin.bench.load;
 
+import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
@@ -67,7 +68,7 @@ final class JvmProbe implements AutoCloseable {
             } finally {
                 vm.detach();
             }
-        } catch (com.sun.tools.attach.AttachNotSupportedException e) {
+        } catch (AttachNotSupportedException e) {
             throw new IOException("cannot attach to pid " + pid + ": " + e.getMessage(), e);
         }
         return new JvmProbe(pid, JMXConnectorFactory.connect(new JMXServiceURL(address)));

@@ -119,21 +119,7 @@ public final class LoadGenerator {
                 out.printf(Locale.ROOT, "load: bare 204 server on 127.0.0.1:%d (%d event loops)%n", bare.port(),
                         ioThreads);
             }
-            Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("time", Instant.now().toString());
-            summary.put("command", "LoadGenerator " + String.join(" ", args));
-            summary.put("machine", machine());
-            summary.put("corpus", Map.of("source", corpus.source(), "requests", corpus.size()));
-            summary.put("mode", options.findMax() ? "find-max" : "fixed-rate");
-            if (options.findMax()) {
-                findMax(merlinSteps, bareSteps, summary);
-            } else {
-                fixedRate(merlinSteps, bareSteps, summary);
-            }
-            Files.createDirectories(options.outDir());
-            Path json = options.outDir().resolve("load-summary.json");
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), summary);
-            out.println("load: wrote " + json);
+            measureAndSummarize(args, corpus, merlinSteps, bareSteps);
         } finally {
             for (HttpLoadClient client : clients) {
                 client.close();
@@ -148,6 +134,26 @@ public final class LoadGenerator {
                 deleteTree(dataDir);
             }
         }
+    }
+
+    /** Runs the steps (find-max or one fixed rate) and writes what they measured to {@code load-summary.json}. */
+    private void measureAndSummarize(String[] args, RequestCorpus corpus, StepRunner merlinSteps,
+                                     StepRunner bareSteps) throws Exception {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("time", Instant.now().toString());
+        summary.put("command", "LoadGenerator " + String.join(" ", args));
+        summary.put("machine", machine());
+        summary.put("corpus", Map.of("source", corpus.source(), "requests", corpus.size()));
+        summary.put("mode", options.findMax() ? "find-max" : "fixed-rate");
+        if (options.findMax()) {
+            findMax(merlinSteps, bareSteps, summary);
+        } else {
+            fixedRate(merlinSteps, bareSteps, summary);
+        }
+        Files.createDirectories(options.outDir());
+        Path json = options.outDir().resolve("load-summary.json");
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), summary);
+        out.println("load: wrote " + json);
     }
 
     private void fixedRate(StepRunner merlinSteps, StepRunner bareSteps, Map<String, Object> summary)

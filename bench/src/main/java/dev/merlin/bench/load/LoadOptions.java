@@ -38,7 +38,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
      * @param afterRestartSeconds the crash test's seconds of mix after the restart
      */
     public record SoakOptions(boolean isCrashTest, double seconds, double fixedRate, Path merlinJar,
-                              java.util.List<String> merlinJvmArgs, double killAfterSeconds,
+                              List<String> merlinJvmArgs, double killAfterSeconds,
                               double afterRestartSeconds) {
     }
 
@@ -89,28 +89,39 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
 
     /** Parses the arguments; throws {@link IllegalArgumentException} naming the bad one. */
     public static LoadOptions parse(String... args) {
-        URI target = null;
-        Path corpus = null;
-        int connections = 4;
-        double rate = 2000;
-        double duration = 10;
-        double warmup = 2;
-        boolean findMax = false;
-        double slo = 10;
-        double maxRate = 200_000;
-        int maxSteps = 12;
-        boolean bare = true;
-        Path out = Path.of("bench-results");
-        boolean help = false;
-        boolean soak = false;
-        boolean crash = false;
-        boolean isRateGiven = false;
-        double soakSeconds = 600;
-        Path merlinJar = Path.of("exchange/target/exchange.jar");
-        String merlinJvm = DEFAULT_MERLIN_JVM;
-        double killAfter = 20;
-        double afterRestart = 5;
+        Parser parser = new Parser();
         for (int i = 0; i < args.length; i++) {
+            i = parser.option(args, i);
+        }
+        return parser.options();
+    }
+
+    /** The options parsed so far; each holds its default until an argument gives it. */
+    private static final class Parser {
+        private URI target;
+        private Path corpus;
+        private int connections = 4;
+        private double rate = 2000;
+        private double duration = 10;
+        private double warmup = 2;
+        private boolean findMax;
+        private double slo = 10;
+        private double maxRate = 200_000;
+        private int maxSteps = 12;
+        private boolean bare = true;
+        private Path out = Path.of("bench-results");
+        private boolean help;
+        private boolean soak;
+        private boolean crash;
+        private boolean isRateGiven;
+        private double soakSeconds = 600;
+        private Path merlinJar = Path.of("exchange/target/exchange.jar");
+        private String merlinJvm = DEFAULT_MERLIN_JVM;
+        private double killAfter = 20;
+        private double afterRestart = 5;
+
+        /** Takes the option at {@code args[i]} (with its value); returns the index of the last argument it used. */
+        int option(String[] args, int i) {
             String arg = args[i];
             String name = arg;
             String value = null;
@@ -132,45 +143,54 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                         }
                         value = args[++i];
                     }
-                    switch (name) {
-                        case "--target": target = loopbackTarget(value); break;
-                        case "--corpus": corpus = Path.of(value); break;
-                        case "--connections": connections = (int) positive(name, value, 1, 1024); break;
-                        case "--rate": rate = positive(name, value, 1, 1e7); isRateGiven = true; break;
-                        case "--duration": duration = positive(name, value, 0.1, MAX_DURATION_SECONDS); break;
-                        case "--warmup": warmup = positive(name, value, 0, MAX_DURATION_SECONDS); break;
-                        case "--slo-ms": slo = positive(name, value, 0.001, 60_000); break;
-                        case "--max-rate": maxRate = positive(name, value, 1, 1e7); break;
-                        case "--max-steps": maxSteps = (int) positive(name, value, 1, 50); break;
-                        case "--out": out = Path.of(value); break;
-                        case "--soak-seconds": soakSeconds = positive(name, value, 1, MAX_SOAK_SECONDS); break;
-                        case "--merlin-jar": merlinJar = Path.of(value); break;
-                        case "--merlin-jvm": merlinJvm = value; break;
-                        case "--kill-after": killAfter = positive(name, value, 0.5, MAX_DURATION_SECONDS); break;
-                        case "--after-restart": afterRestart = positive(name, value, 0.5, MAX_DURATION_SECONDS);
-                            break;
-                        default: throw new IllegalArgumentException("unknown option " + name + " (see --help)");
-                    }
+                    valueOption(name, value);
+            }
+            return i;
+        }
+
+        private void valueOption(String name, String value) {
+            switch (name) {
+                case "--target": target = loopbackTarget(value); break;
+                case "--corpus": corpus = Path.of(value); break;
+                case "--connections": connections = (int) positive(name, value, 1, 1024); break;
+                case "--rate": rate = positive(name, value, 1, 1e7); isRateGiven = true; break;
+                case "--duration": duration = positive(name, value, 0.1, MAX_DURATION_SECONDS); break;
+                case "--warmup": warmup = positive(name, value, 0, MAX_DURATION_SECONDS); break;
+                case "--slo-ms": slo = positive(name, value, 0.001, 60_000); break;
+                case "--max-rate": maxRate = positive(name, value, 1, 1e7); break;
+                case "--max-steps": maxSteps = (int) positive(name, value, 1, 50); break;
+                case "--out": out = Path.of(value); break;
+                case "--soak-seconds": soakSeconds = positive(name, value, 1, MAX_SOAK_SECONDS); break;
+                case "--merlin-jar": merlinJar = Path.of(value); break;
+                case "--merlin-jvm": merlinJvm = value; break;
+                case "--kill-after": killAfter = positive(name, value, 0.5, MAX_DURATION_SECONDS); break;
+                case "--after-restart": afterRestart = positive(name, value, 0.5, MAX_DURATION_SECONDS); break;
+                default: throw new IllegalArgumentException("unknown option " + name + " (see --help)");
             }
         }
-        if (findMax && rate > maxRate) {
-            throw new IllegalArgumentException("--rate " + (long) rate + " is above --max-rate " + (long) maxRate
-                    + ": --find-max starts at --rate and never goes above --max-rate");
-        }
-        if (soak && crash) {
-            throw new IllegalArgumentException("--soak and --crash are two runs: choose one");
-        }
-        SoakOptions soakOptions = null;
-        if (soak || crash) {
-            if (target != null) {
-                throw new IllegalArgumentException("--target: the soak and the crash test start their own Merlin");
+
+        /** The options, once the combinations are checked. */
+        LoadOptions options() {
+            if (findMax && rate > maxRate) {
+                throw new IllegalArgumentException("--rate " + (long) rate + " is above --max-rate " + (long) maxRate
+                        + ": --find-max starts at --rate and never goes above --max-rate");
             }
-            List<String> jvm = merlinJvm.isBlank() ? List.of() : List.of(merlinJvm.trim().split("\\s+"));
-            soakOptions = new SoakOptions(crash, soakSeconds, isRateGiven || crash ? rate : 0, merlinJar, jvm,
-                    killAfter, afterRestart);
+            if (soak && crash) {
+                throw new IllegalArgumentException("--soak and --crash are two runs: choose one");
+            }
+            SoakOptions soakOptions = null;
+            if (soak || crash) {
+                if (target != null) {
+                    throw new IllegalArgumentException("--target: the soak and the crash test start their own"
+                            + " Merlin");
+                }
+                List<String> jvm = merlinJvm.isBlank() ? List.of() : List.of(merlinJvm.trim().split("\\s+"));
+                soakOptions = new SoakOptions(crash, soakSeconds, isRateGiven || crash ? rate : 0, merlinJar, jvm,
+                        killAfter, afterRestart);
+            }
+            return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate,
+                    maxSteps, bare, out, help, soakOptions);
         }
-        return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate, maxSteps,
-                bare, out, help, soakOptions);
     }
 
     private static double positive(String name, String value, double min, double max) {

@@ -10,7 +10,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -53,8 +52,9 @@ import java.util.UUID;
  * </table>
  *
  * A notice or click slot with nothing waiting to be fired (no answer with a bid yet) sends an auction instead, so the
- * counts per kind the soak prints are the real proportions. Each app event's {@code value} is a sequence number (1 to 100,000, then again) and
- * each pixel hit's {@code ids} a unique token, so that the crash test can tell which of them reached the event log.
+ * counts per kind the soak prints are the real proportions. Each app event's {@code value} is a sequence number (1 to
+ * 100,000, then again) and each pixel hit's {@code ids} a unique token, so that the crash test can tell which of them
+ * reached the event log.
  */
 final class SoakMix implements RequestMix {
 

@@ -2,6 +2,7 @@ package dev.merlin.bench.load;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 
@@ -84,12 +85,12 @@ public record StepResult(String server, double ratePerSecond, int connections, d
 
     /** One line: rate, throughput, percentiles, errors. */
     public String line() {
-        StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                 "%-6s rate %,9.0f/s  throughput %,9.1f/s  ms:", server, ratePerSecond, throughput));
         for (double p : PERCENTILES) {
-            sb.append(String.format(java.util.Locale.ROOT, " p%s %.3f", label(p), millisAt(p)));
+            sb.append(String.format(Locale.ROOT, " p%s %.3f", label(p), millisAt(p)));
         }
-        sb.append(String.format(java.util.Locale.ROOT, " max %.3f  errors %d", maxMillis(), errors()));
+        sb.append(String.format(Locale.ROOT, " max %.3f  errors %d", maxMillis(), errors()));
         if (errors() > 0) {
             sb.append(' ').append(unexpected).append(' ').append(failures);
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LoadOptionsTest {
@@ -63,7 +64,7 @@ class LoadOptionsTest {
         LoadOptions.SoakOptions soak = LoadOptions.parse("--soak", "--soak-seconds", "90").soak();
         assertEquals(0, soak.fixedRate(), "0: find the maximum first");
         assertEquals(90, soak.seconds());
-        assertEquals(java.util.List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", "-XX:MaxGCPauseMillis=5"),
+        assertEquals(List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", "-XX:MaxGCPauseMillis=5"),
                 soak.merlinJvmArgs());
         assertEquals(500, LoadOptions.parse("--soak", "--rate", "500").soak().fixedRate());
         LoadOptions.SoakOptions crash = LoadOptions.parse("--crash", "--kill-after", "3").soak();

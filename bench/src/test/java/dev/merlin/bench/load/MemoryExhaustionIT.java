@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -16,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -135,7 +138,7 @@ class MemoryExhaustionIT {
             System.arraycopy(one, 0, attack, i * one.length, one.length);
         }
         List<Socket> clients = new ArrayList<>();
-        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(CLIENTS,
+        ExecutorService writers = Executors.newFixedThreadPool(CLIENTS,
                 r -> {
                     Thread t = new Thread(r, "attack-writer");
                     t.setDaemon(true);
@@ -231,7 +234,7 @@ class MemoryExhaustionIT {
             socket.getOutputStream().write(request);
             socket.getOutputStream().flush();
             StringBuilder line = new StringBuilder();
-            java.io.InputStream in = socket.getInputStream();
+            InputStream in = socket.getInputStream();
             for (int c = in.read(); c != -1 && c != '\r'; c = in.read()) {
                 line.append((char) c);
             }

@@ -4,9 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.merlin.config.ConfigLoader;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
@@ -69,12 +78,12 @@ class SoakChecksTest {
      */
     @Test
     void appEventValuesStayWithinTheEmbeddedConfigsBoundForALongSoak() {
-        double bound = dev.merlin.config.ConfigLoader.loadDefault().tracking().maxConversionValue();
+        double bound = ConfigLoader.loadDefault().tracking().maxConversionValue();
         byte[] body = "{\"id\":\"r\",\"imp\":[{\"id\":\"1\"}]}".getBytes(StandardCharsets.UTF_8);
         SoakMix mix = new SoakMix(new RequestCorpus("t", List.of("t.json"), List.of(body), List.of()), 8080, "x",
                 0.15, null);
         long events = 0;
-        java.util.Set<Long> firstValues = new java.util.HashSet<>();
+        Set<Long> firstValues = new HashSet<>();
         for (long index = 0; index < 1_000_000; index++) {
             RequestMix.Sent sent = mix.next(index);
             sent.request().release();
@@ -103,14 +112,12 @@ class SoakChecksTest {
                 + link.formatted("loss") + "\",\"adm\":\"<a href='" + link.formatted("click") + "'>\"}]}]}";
         RequestMix.Sent auction = mix.next(0);
         auction.request().release();
-        Map<RequestMix.Kind, Integer> fired = new java.util.EnumMap<>(RequestMix.Kind.class);
+        Map<RequestMix.Kind, Integer> fired = new EnumMap<>(RequestMix.Kind.class);
         long noticeSlot = 3; // slot 3 of every 20 is a notice
         // as in the soak: 11 auction answers for every 3 notice slots, for long enough that the queue fills
         for (int i = 0; i < 11 * SoakMix.MAX_PENDING; i++) {
-            io.netty.handler.codec.http.FullHttpResponse response = new io.netty.handler.codec.http
-                    .DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-                    io.netty.handler.codec.http.HttpResponseStatus.OK,
-                    io.netty.buffer.Unpooled.copiedBuffer(answer, StandardCharsets.UTF_8));
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.copiedBuffer(answer, StandardCharsets.UTF_8));
             try {
                 assertTrue(mix.onAnswer(auction, response));
             } finally {

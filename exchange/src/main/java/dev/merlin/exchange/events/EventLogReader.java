@@ -177,18 +177,9 @@ public final class EventLogReader {
             return 0; // created, then the process died before the header reached the disk
         }
         ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ORDER);
-        if (bytes.length < FILE_HEADER_LENGTH) {
-            damage.add(new Damage(file, 0, "torn file header: " + bytes.length + " of " + FILE_HEADER_LENGTH
-                    + " bytes"));
-            return 0;
-        }
-        if (buffer.getInt(MAGIC_OFFSET) != MAGIC) {
-            damage.add(new Damage(file, 0, "not an event log file (bad magic)"));
-            return 0;
-        }
-        int version = buffer.getShort(VERSION_OFFSET) & 0xFFFF;
-        if (version != VERSION) {
-            damage.add(new Damage(file, 0, "unsupported version " + version));
+        String badHeader = headerProblem(bytes.length, buffer);
+        if (badHeader != null) {
+            damage.add(new Damage(file, 0, badHeader));
             return 0;
         }
         CRC32C crc = new CRC32C();
@@ -232,6 +223,21 @@ public final class EventLogReader {
             offset = bodyAt + bodyLength;
         }
         return events;
+    }
+
+    /** What is wrong with a file's header ({@code length} bytes in all), or null when it is a log file we read. */
+    private static String headerProblem(int length, ByteBuffer buffer) {
+        if (length < FILE_HEADER_LENGTH) {
+            return "torn file header: " + length + " of " + FILE_HEADER_LENGTH + " bytes";
+        }
+        if (buffer.getInt(MAGIC_OFFSET) != MAGIC) {
+            return "not an event log file (bad magic)";
+        }
+        int version = buffer.getShort(VERSION_OFFSET) & 0xFFFF;
+        if (version != VERSION) {
+            return "unsupported version " + version;
+        }
+        return null;
     }
 
     /** Decodes one checksummed body; throws {@link IllegalStateException} when it does not follow the layout. */
@@ -334,17 +340,28 @@ public final class EventLogReader {
             return 1;
         }
         if (isCount) {
-            StringBuilder json = new StringBuilder("{");
-            long total = 0;
-            for (EventType type : EventType.values()) {
-                long count = counts[type.ordinal()];
-                if (count > 0) {
-                    json.append('"').append(type.name()).append("\":").append(count).append(',');
-                    total += count;
-                }
-            }
-            out.println(json.append("\"total\":").append(total).append('}'));
+            printCounts(counts, out);
         }
+        reportProblems(summary, dataDir, err);
+        return 0;
+    }
+
+    /** Prints the events counted per type as one JSON object, with their total. */
+    private static void printCounts(long[] counts, PrintStream out) {
+        StringBuilder json = new StringBuilder("{");
+        long total = 0;
+        for (EventType type : EventType.values()) {
+            long count = counts[type.ordinal()];
+            if (count > 0) {
+                json.append('"').append(type.name()).append("\":").append(count).append(',');
+                total += count;
+            }
+        }
+        out.println(json.append("\"total\":").append(total).append('}'));
+    }
+
+    /** Tells what was skipped or missing: damaged records, erased users' events, no files at all. */
+    private static void reportProblems(Summary summary, Path dataDir, PrintStream err) {
         for (Damage damage : summary.damage()) {
             err.println("damaged record skipped: " + damage);
         }
@@ -354,7 +371,6 @@ public final class EventLogReader {
         if (summary.files() == 0) {
             err.println("no event log files under " + EventFormat.directory(dataDir));
         }
-        return 0;
     }
 
     private static final String USAGE = "usage: EventLogReader [--data-dir DIR] [--type WIN[,BILL...]] "

@@ -4,10 +4,16 @@ import dev.merlin.exchange.privacy.RefusalReason;
 import dev.merlin.protocol.ErrorReason;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
 
 /**
  * The exchange's counters, exposed in Prometheus text format on {@code /metrics}.
@@ -26,7 +32,7 @@ public final class ExchangeMetrics {
     private final CounterDataPoint connectionsOpened;
     private final CounterDataPoint connectionsRefused;
     private final Counter noBids;
-    private final java.util.Map<String, CounterDataPoint> noBidReasons = new java.util.HashMap<>();
+    private final Map<String, CounterDataPoint> noBidReasons = new HashMap<>();
     private final CounterDataPoint bids;
     private final Counter notices;
     private final Counter noticeUserRefusals;
@@ -285,16 +291,16 @@ public final class ExchangeMetrics {
     }
 
     /** Exposes a value read at scrape time as a gauge (store sizes). */
-    public void gauge(String name, String help, java.util.function.DoubleSupplier value) {
-        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+    public void gauge(String name, String help, DoubleSupplier value) {
+        GaugeWithCallback.builder()
                 .name(name).help(help)
                 .callback(callback -> callback.call(value.getAsDouble()))
                 .register(registry);
     }
 
     /** Exposes a monotonic count read at scrape time as a counter (store rejections). */
-    public void counter(String name, String help, java.util.function.DoubleSupplier value) {
-        io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+    public void counter(String name, String help, DoubleSupplier value) {
+        CounterWithCallback.builder()
                 .name(name).help(help)
                 .callback(callback -> callback.call(value.getAsDouble()))
                 .register(registry);
@@ -305,9 +311,9 @@ public final class ExchangeMetrics {
      * {@code byLabel}, its label value and its count.
      */
     public void counter(String name, String help, String labelName,
-                        java.util.Map<String, java.util.function.DoubleSupplier> byLabel) {
-        java.util.Map<String, java.util.function.DoubleSupplier> series = new java.util.LinkedHashMap<>(byLabel);
-        io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+                        Map<String, DoubleSupplier> byLabel) {
+        Map<String, DoubleSupplier> series = new LinkedHashMap<>(byLabel);
+        CounterWithCallback.builder()
                 .name(name).help(help).labelNames(labelName)
                 .callback(callback -> series.forEach((label, value) -> callback.call(value.getAsDouble(), label)))
                 .register(registry);

@@ -212,10 +212,8 @@ public final class SegmentLoader {
         SegmentLineParser parser = new SegmentLineParser(store.settings().maxKeyChars());
         Batch batch = new Batch(store, nowEpochSeconds);
         List<String> firstBadLines = new ArrayList<>(REPORTED_BAD_LINES);
-        Tally tally = new Tally();
-        long lineNumber = 0;
+        Tally tally = new Tally(parser, batch, refused, nowEpochSeconds, firstBadLines);
         long bytesRead = 0;
-        boolean skippingLongLine = false;
         byte[] buf = new byte[READ_BUFFER_BYTES];
         int filled = 0;
         try (InputStream in = Files.newInputStream(file)) {
@@ -226,35 +224,14 @@ public final class SegmentLoader {
                     filled += n;
                     bytesRead += n;
                 }
-                int lineStart = 0;
-                for (int i = 0; i < filled; i++) {
-                    if (buf[i] != '\n') {
-                        continue;
-                    }
-                    lineNumber++;
-                    if (skippingLongLine) {
-                        skippingLongLine = false;
-                    } else {
-                        tally.line(parser.parse(buf, lineStart, i), parser, batch, refused, nowEpochSeconds,
-                                firstBadLines, lineNumber);
-                    }
-                    lineStart = i + 1;
-                }
+                int lineStart = tally.wholeLines(buf, filled);
                 if (eof) {
-                    if (lineStart < filled && !skippingLongLine) {
-                        lineNumber++;
-                        tally.line(parser.parse(buf, lineStart, filled), parser, batch, refused, nowEpochSeconds,
-                                firstBadLines, lineNumber);
-                    }
+                    tally.lastLine(buf, lineStart, filled);
                     break;
                 }
                 if (lineStart == 0 && filled == buf.length) {
                     // one line fills the whole buffer: report it now, skip to its end
-                    if (!skippingLongLine) {
-                        tally.bad++;
-                        report(firstBadLines, lineNumber + 1, "line longer than " + buf.length + " bytes");
-                        skippingLongLine = true;
-                    }
+                    tally.longLine(buf.length);
                     filled = 0;
                 } else {
                     System.arraycopy(buf, lineStart, buf, 0, filled - lineStart);
@@ -275,15 +252,66 @@ public final class SegmentLoader {
     }
 
     /** What became of the lines read so far. */
+    /** Splits the buffered bytes into lines, parses each and counts what became of it. */
     private static final class Tally {
+        private final SegmentLineParser parser;
+        private final Batch batch;
+        private final Predicate<CharSequence> refusedUser;
+        private final long nowEpochSeconds;
+        private final List<String> firstBadLines;
         long rows;
         long refused;
         long skipped;
         long bad;
+        private long lineNumber;
+        private boolean isSkippingLongLine;
+
+        Tally(SegmentLineParser parser, Batch batch, Predicate<CharSequence> refusedUser, long nowEpochSeconds,
+              List<String> firstBadLines) {
+            this.parser = parser;
+            this.batch = batch;
+            this.refusedUser = refusedUser;
+            this.nowEpochSeconds = nowEpochSeconds;
+            this.firstBadLines = firstBadLines;
+        }
+
+        /** Counts every whole line in {@code buf[0, filled)}; returns where the unfinished last one starts. */
+        int wholeLines(byte[] buf, int filled) {
+            int lineStart = 0;
+            for (int i = 0; i < filled; i++) {
+                if (buf[i] != '\n') {
+                    continue;
+                }
+                lineNumber++;
+                if (isSkippingLongLine) {
+                    isSkippingLongLine = false;
+                } else {
+                    line(parser.parse(buf, lineStart, i));
+                }
+                lineStart = i + 1;
+            }
+            return lineStart;
+        }
+
+        /** Counts the file's last line when it has no newline. */
+        void lastLine(byte[] buf, int lineStart, int filled) {
+            if (lineStart < filled && !isSkippingLongLine) {
+                lineNumber++;
+                line(parser.parse(buf, lineStart, filled));
+            }
+        }
+
+        /** Reports the line that fills the whole buffer once, and skips the rest of it. */
+        void longLine(int bufferBytes) {
+            if (!isSkippingLongLine) {
+                bad++;
+                report(firstBadLines, lineNumber + 1, "line longer than " + bufferBytes + " bytes");
+                isSkippingLongLine = true;
+            }
+        }
 
         /** Counts one parsed line and hands a record of a user who may be profiled to the batch. */
-        void line(int result, SegmentLineParser parser, Batch batch, Predicate<CharSequence> refusedUser,
-                  long nowEpochSeconds, List<String> firstBadLines, long lineNumber) {
+        private void line(int result) {
             if (result == SegmentLineParser.RECORD) {
                 if (refusedUser.test(parser.userKey)) {
                     refused++;

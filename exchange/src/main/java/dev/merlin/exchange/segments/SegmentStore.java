@@ -1,13 +1,6 @@
 package dev.merlin.exchange.segments;
 
 import dev.merlin.exchange.store.ChronicleMapFiles;
-import net.openhft.chronicle.map.ChronicleMap;
-import net.openhft.chronicle.map.ExternalMapQueryContext;
-import net.openhft.chronicle.map.MapEntry;
-import net.openhft.chronicle.map.MapSegmentContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,6 +11,13 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
+import net.openhft.chronicle.map.MapSegmentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Users' segments in one off-heap Chronicle Map persisted under the data directory.
@@ -98,7 +98,7 @@ public final class SegmentStore implements AutoCloseable {
         return new SegmentStore(opened, settings, epochSecondsClock, file);
     }
 
-    private static net.openhft.chronicle.map.ChronicleMapBuilder<CharSequence, SegmentRecord> builder(
+    private static ChronicleMapBuilder<CharSequence, SegmentRecord> builder(
             SegmentStoreSettings settings) {
         return ChronicleMap.of(CharSequence.class, SegmentRecord.class)
                 .name("merlin-segments")

@@ -19,7 +19,8 @@ public final class RecentTimes implements AutoCloseable {
     public static final int MAX_TIMES = 256;
 
     private final ChronicleMapFiles.Opened<LongValue, byte[]> opened;
-    private final ThreadLocal<LongValue> scratch = ThreadLocal.withInitial(() -> Values.newHeapInstance(LongValue.class));
+    private final ThreadLocal<LongValue> scratch =
+            ThreadLocal.withInitial(() -> Values.newHeapInstance(LongValue.class));
 
     /** Opens {@code dataDir/fileName}, sized for {@code entries} keys of about {@code averageTimes} times each. */
     public RecentTimes(Path dataDir, String fileName, String name, long entries, int averageTimes) {

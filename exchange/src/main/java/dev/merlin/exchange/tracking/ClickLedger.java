@@ -2,6 +2,7 @@ package dev.merlin.exchange.tracking;
 
 import dev.merlin.exchange.store.ChronicleMapFiles;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.MapSegmentContext;
@@ -36,7 +37,7 @@ public final class ClickLedger implements AutoCloseable {
 
         /** The metrics and event-log label. */
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

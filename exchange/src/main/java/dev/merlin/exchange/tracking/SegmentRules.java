@@ -8,6 +8,7 @@ import dev.merlin.exchange.store.RecentTimes;
 import dev.merlin.exchange.store.WindowCounters;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,7 +146,7 @@ public final class SegmentRules implements AutoCloseable {
                 return ids;
             }
         }
-        int[] grown = java.util.Arrays.copyOf(ids, ids.length + 1);
+        int[] grown = Arrays.copyOf(ids, ids.length + 1);
         grown[ids.length] = id;
         return grown;
     }

@@ -3,9 +3,11 @@ package dev.merlin.exchange.events;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.ThreadMXBean;
 import dev.merlin.config.EventLogConfig;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +24,7 @@ class EventLogAllocationTest {
 
     @Test
     void tenThousandCommitsAllocateUnderOneKilobyteOnTheProducerThread() throws Exception {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
         String[] requestIds = new String[64];
         StringBuilder reused = new StringBuilder();
@@ -32,7 +34,7 @@ class EventLogAllocationTest {
         try (EventLog log = EventLog.open(dataDir, EventLogConfig.defaults())) {
             long threadId = Thread.currentThread().getId();
             int refused = produce(log, requestIds, reused, WARM_UP);
-            Await.until(() -> log.queuedBytes() == 0, java.time.Duration.ofSeconds(20), "the ring to drain");
+            Await.until(() -> log.queuedBytes() == 0, Duration.ofSeconds(20), "the ring to drain");
 
             threads.getThreadAllocatedBytes(threadId); // the first call may set something up
             long before = threads.getThreadAllocatedBytes(threadId);

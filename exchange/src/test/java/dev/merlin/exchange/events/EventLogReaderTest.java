@@ -7,6 +7,7 @@ import dev.merlin.config.EventLogConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,7 +79,7 @@ class EventLogReaderTest {
         Path last = writeSeqEvents(10, null);
         long valueAt = Files.size(last) - 8; // inside the last record's long value
         try (FileChannel channel = FileChannel.open(last, StandardOpenOption.WRITE)) {
-            channel.write(java.nio.ByteBuffer.wrap(new byte[] {0x7F}), valueAt);
+            channel.write(ByteBuffer.wrap(new byte[] {0x7F}), valueAt);
         }
         List<Event> events = new ArrayList<>();
         EventLogReader.Summary summary = read(events);

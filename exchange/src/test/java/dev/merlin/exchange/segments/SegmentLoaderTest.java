@@ -1,23 +1,24 @@
 package dev.merlin.exchange.segments;
 
 import dev.merlin.exchange.auction.UserHash;
-import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.OptOutRegistry;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -217,7 +218,7 @@ class SegmentLoaderTest {
         int[] ids = new int[8];
         long[] ttls = new long[8];
         SyntheticSegments.segmentsOf(7, 8, ids, ttls);
-        assertEquals(8, java.util.Arrays.stream(ids).distinct().count());
+        assertEquals(8, Arrays.stream(ids).distinct().count());
         for (int i = 0; i < 8; i++) {
             assertTrue(ids[i] >= 1 && ids[i] <= SyntheticSegments.SEGMENT_ID_RANGE);
             assertTrue(ttls[i] >= SyntheticSegments.MIN_TTL_SECONDS && ttls[i] <= SyntheticSegments.MAX_TTL_SECONDS);
@@ -234,7 +235,7 @@ class SegmentLoaderTest {
         Files.writeString(input, "erased-after,1,3600\nerased-after,2,3600\nopted-out,1,3600\n"
                 + "erased-before,3,3600\nkept,4,3600\n", StandardCharsets.UTF_8);
         long written = 1_780_000_000L;
-        Files.setLastModifiedTime(input, java.nio.file.attribute.FileTime.from(written, TimeUnit.SECONDS));
+        Files.setLastModifiedTime(input, FileTime.from(written, TimeUnit.SECONDS));
         Path dataDir = dir.resolve("data");
         Files.createDirectories(dataDir);
         // the exchange's keyed user hash, from the key file it keeps in the data dir

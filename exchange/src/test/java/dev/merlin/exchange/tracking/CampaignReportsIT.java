@@ -18,14 +18,15 @@ import dev.merlin.config.ConfigLoader;
 import dev.merlin.exchange.events.Event;
 import dev.merlin.exchange.events.EventLogReader;
 import dev.merlin.exchange.events.EventType;
-import java.math.BigDecimal;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -196,9 +197,9 @@ class CampaignReportsIT {
                 + "currency,committed", lines[0]);
         assertEquals(1 + 2 * 7, lines.length);
         String expected = TODAY + ",kaze-sportswear," + FANS + ",2,1,0.5,1,30,0.0015,0.0015,20000,USD,0";
-        assertTrue(java.util.Arrays.asList(lines).contains(expected), "expected " + expected + " in\n" + text(csv));
+        assertTrue(Arrays.asList(lines).contains(expected), "expected " + expected + " in\n" + text(csv));
         String idleLine = TODAY + ",kaze-sportswear,kaze-sports-context-global,0,0,,0,0,0,,,USD,0";
-        assertTrue(java.util.Arrays.asList(lines).contains(idleLine), "expected " + idleLine + " in\n" + text(csv));
+        assertTrue(Arrays.asList(lines).contains(idleLine), "expected " + idleLine + " in\n" + text(csv));
     }
 
     @Test

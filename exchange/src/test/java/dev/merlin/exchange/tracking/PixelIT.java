@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,7 +56,7 @@ class PixelIT {
         assertTrue(cookie.contains("Max-Age=" + 395L * 86_400), cookie);
         assertTrue(cookie.contains("SameSite=None"), cookie);
         assertTrue(cookie.contains("Secure"), cookie);
-        assertTrue(cookie.toLowerCase(java.util.Locale.ROOT).contains("httponly"), cookie);
+        assertTrue(cookie.toLowerCase(Locale.ROOT).contains("httponly"), cookie);
         assertTrue(cookie.contains("Path=/"), cookie);
         assertEquals(1, activity("recorded"));
     }
