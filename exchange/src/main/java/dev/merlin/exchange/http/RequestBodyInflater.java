@@ -252,23 +252,9 @@ final class RequestBodyInflater extends ChannelInboundHandlerAdapter {
             byte b = in.readByte();
             switch (phase) {
                 case GZIP_HEADER:
-                    pending[pendingLength++] = b;
-                    crc.update(b);
-                    if (pendingLength == 1 && (b & 0xff) != GZIP_MAGIC_0
-                            || pendingLength == 2 && (b & 0xff) != GZIP_MAGIC_1) {
-                        return "not gzip: the body does not start with the gzip magic bytes";
-                    }
-                    if (pendingLength == 3 && b != 8) {
-                        return "unsupported gzip compression method " + (b & 0xff);
-                    }
-                    if (pendingLength == 4 && ((flags = b & 0xff) & FRESERVED) != 0) {
-                        return "reserved gzip header flags are set";
-                    }
-                    if (pendingLength == GZIP_FIXED_HEADER_BYTES) {
-                        pendingLength = 0;
-                        if (nextHeaderField(0)) {
-                            return null;
-                        }
+                    String problem = fixedHeaderByte(b);
+                    if (problem != null || phase == Phase.DATA) {
+                        return problem;
                     }
                     break;
                 case GZIP_EXTRA_LENGTH:
@@ -311,6 +297,29 @@ final class RequestBodyInflater extends ChannelInboundHandlerAdapter {
                 default:
                     throw new IllegalStateException("not in the gzip header: " + phase);
             }
+        }
+        return null;
+    }
+
+    /**
+     * One byte of the gzip fixed header: what is wrong with it, or null; after the tenth byte the phase moves on to
+     * the first optional field the flags announce, or to the deflate data.
+     */
+    private String fixedHeaderByte(byte b) {
+        pending[pendingLength++] = b;
+        crc.update(b);
+        if (pendingLength == 1 && (b & 0xff) != GZIP_MAGIC_0 || pendingLength == 2 && (b & 0xff) != GZIP_MAGIC_1) {
+            return "not gzip: the body does not start with the gzip magic bytes";
+        }
+        if (pendingLength == 3 && b != 8) {
+            return "unsupported gzip compression method " + (b & 0xff);
+        }
+        if (pendingLength == 4 && ((flags = b & 0xff) & FRESERVED) != 0) {
+            return "reserved gzip header flags are set";
+        }
+        if (pendingLength == GZIP_FIXED_HEADER_BYTES) {
+            pendingLength = 0;
+            nextHeaderField(0);
         }
         return null;
     }

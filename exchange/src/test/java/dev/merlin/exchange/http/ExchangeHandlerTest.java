@@ -297,7 +297,8 @@ class ExchangeHandlerTest {
 
     @Test
     void expectContinueWithABodyOverTheLimitGetsOurJson413AndTheConnectionCloses() {
-        Response r = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER + "Content-Type: application/json\r\n"
+        Response r = send(raw("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
+                + "Content-Type: application/json\r\n"
                 + "Expect: 100-continue\r\nContent-Length: 10000000\r\n\r\n"));
         assertEquals(413, r.status);
         assertEquals("application/json", r.headers.get("content-type"), "the 413 must say why: " + r.headers);

@@ -13,6 +13,7 @@ import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -96,7 +97,7 @@ class FrontDoorFuzzTest {
                 if (out instanceof ByteBuf buf) {
                     answers.append(buf.toString(StandardCharsets.ISO_8859_1));
                 }
-                io.netty.util.ReferenceCountUtil.release(out);
+                ReferenceCountUtil.release(out);
             }
             assertTrue(answers.length() == 0 || answers.toString().startsWith("HTTP/1.1 "),
                     "not an HTTP answer: " + answers.substring(0, Math.min(40, answers.length())));

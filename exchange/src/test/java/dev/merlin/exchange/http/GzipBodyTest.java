@@ -19,7 +19,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPOutputStream;
@@ -205,7 +207,7 @@ class GzipBodyTest {
             }
             String text = answer.toString(StandardCharsets.ISO_8859_1);
             assertTrue(text.startsWith("HTTP/1.1 200 "), body.length + "-byte body: " + text);
-            assertTrue(text.toLowerCase(java.util.Locale.ROOT).contains("content-type: image/gif"), text);
+            assertTrue(text.toLowerCase(Locale.ROOT).contains("content-type: image/gif"), text);
             assertTrue(text.endsWith(new String(new byte[] {0x3b}, StandardCharsets.ISO_8859_1)),
                     "the GIF's trailer byte ends the answer");
             assertTrue(channel.isOpen(), "the connection carries on");
@@ -318,7 +320,7 @@ class GzipBodyTest {
         header.writeBytes(new byte[] {4, 0, 'a', 'b', 1, 2});
         header.writeBytes(new byte[] {'b', 'i', 'd', 0});
         header.writeBytes(new byte[] {'c', 0});
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        CRC32 crc = new CRC32();
         crc.update(header.toByteArray());
         header.write((int) crc.getValue() & 0xff);
         header.write((int) (crc.getValue() >> 8) & 0xff);

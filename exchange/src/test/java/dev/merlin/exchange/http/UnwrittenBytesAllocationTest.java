@@ -2,6 +2,7 @@ package dev.merlin.exchange.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.sun.management.ThreadMXBean;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -45,8 +46,7 @@ class UnwrittenBytesAllocationTest {
         for (int i = 0; i < WARMUP; i++) {
             source.write(answer, channel.newPromise());
         }
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().getId();
         long fewest = Long.MAX_VALUE;
         for (int round = 0; round < ROUNDS && fewest > 0; round++) {
