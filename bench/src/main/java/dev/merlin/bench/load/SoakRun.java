@@ -91,24 +91,7 @@ final class SoakRun {
             double takeRate = config.exchange().takeRate();
             double rate = soak.fixedRate();
             if (rate == 0) {
-                say(header, "soak: find-max for the mix from " + fmt("%,.0f", options.rate()) + " req/s, SLO p99 <= "
-                        + options.sloMillis() + " ms, " + options.durationSeconds() + " s per step");
-                SoakMix rampMix = new SoakMix(corpus, port, "find-max", takeRate, null);
-                List<StepResult> ramp = LoadGenerator.ramp(r -> client.run(rampMix, new HttpLoadClient.Plan(
-                        "find-max", r, options.connections(), options.warmupSeconds(), options.durationSeconds(), 5,
-                        maxQueued(r)), out), options.rate(), options, out);
-                StepResult best = LoadGenerator.best(ramp, options);
-                for (StepResult step : ramp) {
-                    line(header, "  " + step.line());
-                }
-                summary.put("findMaxSteps", ramp.stream().map(StepResult::summary).toList());
-                if (best == null) {
-                    throw new IllegalStateException("find-max found no sustainable rate for the mix");
-                }
-                summary.put("maxRate", best.ratePerSecond());
-                rate = Math.round(0.8 * best.ratePerSecond());
-                say(header, "soak: the mix's max sustainable rate " + fmt("%,.0f", best.ratePerSecond())
-                        + " req/s; soaking at 80 %: " + fmt("%,.0f", rate) + " req/s");
+                rate = findMaxRate(corpus, port, takeRate, client, header, summary);
             } else {
                 say(header, "soak: at the given rate " + fmt("%,.0f", rate) + " req/s");
             }
@@ -122,22 +105,7 @@ final class SoakRun {
             SoakMix mix = new SoakMix(corpus, port, "soak", takeRate, null);
             List<JvmProbe.Sample> samples = Collections.synchronizedList(new ArrayList<>());
             List<String> probeFailures = Collections.synchronizedList(new ArrayList<>());
-            ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread thread = new Thread(r, "soak-probe");
-                thread.setDaemon(true);
-                return thread;
-            });
-            long start = System.nanoTime();
-            for (double at = warmup + window / 2.0; at < warmup + seconds; at += window) {
-                probes.schedule(() -> {
-                    double now = (System.nanoTime() - start) / 1e9;
-                    try {
-                        samples.add(probe.sample(now));
-                    } catch (IOException | RuntimeException e) {
-                        probeFailures.add(fmt("%.0f s: %s", now, e));
-                    }
-                }, Math.round(at * 1000), TimeUnit.MILLISECONDS);
-            }
+            ScheduledExecutorService probes = scheduleProbes(probe, warmup, seconds, window, samples, probeFailures);
             StepResult result;
             try {
                 result = client.run(mix, new HttpLoadClient.Plan("soak", rate, options.connections(), warmup, seconds,
@@ -172,6 +140,53 @@ final class SoakRun {
         } finally {
             LoadGenerator.deleteTree(dataDir);
         }
+    }
+
+    /** Finds the mix's highest sustainable rate and returns 80 % of it, the soak's rate; notes the steps taken. */
+    private double findMaxRate(RequestCorpus corpus, int port, double takeRate, HttpLoadClient client,
+                               StringBuilder header, Map<String, Object> summary) throws InterruptedException {
+        say(header, "soak: find-max for the mix from " + fmt("%,.0f", options.rate()) + " req/s, SLO p99 <= "
+                + options.sloMillis() + " ms, " + options.durationSeconds() + " s per step");
+        SoakMix rampMix = new SoakMix(corpus, port, "find-max", takeRate, null);
+        List<StepResult> ramp = LoadGenerator.ramp(r -> client.run(rampMix, new HttpLoadClient.Plan(
+                "find-max", r, options.connections(), options.warmupSeconds(), options.durationSeconds(), 5,
+                maxQueued(r)), out), options.rate(), options, out);
+        StepResult best = LoadGenerator.best(ramp, options);
+        for (StepResult step : ramp) {
+            line(header, "  " + step.line());
+        }
+        summary.put("findMaxSteps", ramp.stream().map(StepResult::summary).toList());
+        if (best == null) {
+            throw new IllegalStateException("find-max found no sustainable rate for the mix");
+        }
+        summary.put("maxRate", best.ratePerSecond());
+        double rate = Math.round(0.8 * best.ratePerSecond());
+        say(header, "soak: the mix's max sustainable rate " + fmt("%,.0f", best.ratePerSecond())
+                + " req/s; soaking at 80 %: " + fmt("%,.0f", rate) + " req/s");
+        return rate;
+    }
+
+    /** Samples Merlin's JVM half-way through each measured window, on a thread of its own. */
+    private static ScheduledExecutorService scheduleProbes(JvmProbe probe, double warmup, double seconds, int window,
+                                                           List<JvmProbe.Sample> samples,
+                                                           List<String> probeFailures) {
+        ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "soak-probe");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long start = System.nanoTime();
+        for (double at = warmup + window / 2.0; at < warmup + seconds; at += window) {
+            probes.schedule(() -> {
+                double now = (System.nanoTime() - start) / 1e9;
+                try {
+                    samples.add(probe.sample(now));
+                } catch (IOException | RuntimeException e) {
+                    probeFailures.add(fmt("%.0f s: %s", now, e));
+                }
+            }, Math.round(at * 1000), TimeUnit.MILLISECONDS);
+        }
+        return probes;
     }
 
     /** The pass criteria (see the class comment). */

@@ -41,10 +41,11 @@ import org.slf4j.LoggerFactory;
  * <p>A write error (a full disk, say) keeps the batch and the file: the writer cuts the file back to its last whole
  * batch, stops draining the ring and retries the same batch in the same file after a backoff that doubles from
  * {@code EVENT_LOG_MIN_RETRY_MILLIS} to {@code EVENT_LOG_MAX_RETRY_MILLIS} ({@code ExchangeTuning}). Meanwhile the ring
- * fills and producers are refused and count the refusals ({@link EventLog#commit} returns {@code false}), so nothing the log accepted is lost and the directory
- * gains no new files; writing resumes when space returns. Failures are counted by {@link #writeFailures()}. A file
- * whose header cannot be written is deleted, not left empty. Only at close, when retrying could hang shutdown, does a
- * failed batch count as {@link #lost()}. The log never stops the exchange.
+ * fills and producers are refused and count the refusals ({@link EventLog#commit} returns {@code false}), so nothing
+ * the log accepted is lost and the directory gains no new files; writing resumes when space returns. Failures are
+ * counted by {@link #writeFailures()}. A file whose header cannot be written is deleted, not left empty. Only at
+ * close, when retrying could hang shutdown, does a failed batch count as {@link #lost()}. The log never stops the
+ * exchange.
  */
 final class EventLogAgent implements Agent, ControlledMessageHandler {
 
