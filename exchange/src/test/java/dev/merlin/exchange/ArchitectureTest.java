@@ -1,7 +1,6 @@
 package dev.merlin.exchange;
 
 import static com.tngtech.archunit.base.DescribedPredicate.describe;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,9 +27,7 @@ class ArchitectureTest {
     /** One slice per package under {@code dev.merlin}; a cycle between any of them fails. */
     private static final ArchRule NO_PACKAGE_CYCLES = slices().matching("dev.merlin.(**)")
             .namingSlices("$1")
-            .should().beFreeOfCycles()
-            // protocol <-> protocol.model is helper decoder's to remove in issue 10: drop this line when it is gone
-            .ignoreDependency(resideInAPackage("dev.merlin.protocol.model"), resideInAPackage("dev.merlin.protocol"));
+            .should().beFreeOfCycles();
 
     @Test
     void noPackageCycles() {
