@@ -68,6 +68,7 @@ class GracefulShutdownIT {
     }
 
     @Test
+    @SuppressWarnings("checkstyle:MethodLength") // one shutdown scenario, step by step
     void sigtermDrainsEveryAcceptedEventToTheLog() throws Exception {
         Path dataDir = work.resolve("data");
         Path output = work.resolve("exchange.log");

@@ -12,6 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 
 /** The command line: {@code [--config FILE] [--port N] [--data-dir DIR]}. */
 class MainTest {
@@ -87,20 +95,20 @@ class MainTest {
 
     @Test
     void aStartUpFailureIsOneLineWithTheCauseChainAndNoPortUnlessBindingFailed() {
-        java.io.UncheckedIOException readOnly = new java.io.UncheckedIOException("cannot open the event log under /d",
-                new java.nio.file.FileSystemException("/d/events: Read-only file system"));
+        UncheckedIOException readOnly = new UncheckedIOException("cannot open the event log under /d",
+                new FileSystemException("/d/events: Read-only file system"));
         assertEquals("merlin: cannot start: cannot open the event log under /d: /d/events: Read-only file system",
                 Main.startFailure(new RuntimeException(readOnly), 8080));
         assertEquals("merlin: cannot bind port 8080: Address already in use",
-                Main.startFailure(new java.net.BindException("Address already in use"), 8080));
+                Main.startFailure(new BindException("Address already in use"), 8080));
         assertEquals("merlin: cannot start: OutOfMemoryError: Java heap space",
                 Main.startFailure(new OutOfMemoryError("Java heap space"), 8080));
     }
 
     @Test
     void anErrorAtStartUpIsCaughtPrintedOnOneLineAndCleanedUp() {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream err = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         boolean[] cleaned = {false};
         boolean started = Main.start(() -> {
             throw new OutOfMemoryError("Direct buffer memory");
@@ -108,20 +116,20 @@ class MainTest {
         assertFalse(started);
         assertTrue(cleaned[0], "what had started is closed");
         assertEquals("merlin: cannot start: OutOfMemoryError: Direct buffer memory" + System.lineSeparator(),
-                bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+                bytes.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void aPortInUseSaysSoOnOneLine(@TempDir Path dir) throws Exception {
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
-                java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket taken = new ServerSocket(0, 1,
+                InetAddress.getLoopbackAddress())) {
             MerlinConfig config = Main.configure(new String[] {"--port", Integer.toString(taken.getLocalPort()),
                 "--data-dir", dir.toString()});
-            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             MerlinServer server = new MerlinServer(config);
             assertFalse(Main.start(server::start, server::close, config.server().port(),
-                    new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)));
-            String line = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+                    new PrintStream(bytes, true, StandardCharsets.UTF_8)));
+            String line = bytes.toString(StandardCharsets.UTF_8);
             assertTrue(line.startsWith("merlin: cannot bind port " + taken.getLocalPort() + ": "), line);
             assertEquals(1, line.lines().count(), line);
         }

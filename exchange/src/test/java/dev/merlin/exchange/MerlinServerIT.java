@@ -32,6 +32,7 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /**
  * A real HTTP client over loopback: 10,000 requests on keep-alive connections, valid and invalid mixed, and every
@@ -146,9 +147,9 @@ class MerlinServerIT {
         byte[] simple = read(samples, "iab26spec-simple-banner");
         cases.add(new Case("gzip", "POST", "/openrtb2/auction", gzip(simple), "application/json", "gzip", 204));
         cases.add(new Case("truncated", "POST", "/openrtb2/auction",
-                java.util.Arrays.copyOf(simple, simple.length / 2), "application/json", null, 400));
+                Arrays.copyOf(simple, simple.length / 2), "application/json", null, 400));
         byte[] big = new byte[MAX_BODY + 1];
-        java.util.Arrays.fill(big, (byte) ' ');
+        Arrays.fill(big, (byte) ' ');
         cases.add(new Case("too-large", "POST", "/openrtb2/auction", big, "application/json", null, 413));
         cases.add(new Case("wrong-content-type", "POST", "/openrtb2/auction", simple, "application/xml", null, 415));
         cases.add(new Case("wrong-method", "GET", "/openrtb2/auction", null, null, null, 405));

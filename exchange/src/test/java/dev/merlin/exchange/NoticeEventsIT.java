@@ -81,7 +81,8 @@ class NoticeEventsIT {
         assertEquals("102", of(events, EventType.LOSS).get(0).string("loss"));
         for (EventType notice : List.of(EventType.WIN, EventType.BILL, EventType.LOSS, EventType.CLICK)) {
             for (Event e : of(events, notice)) {
-                assertEquals("demo-ssp", e.string("s"), "the seller signed into the link is on the event: " + e.toJson());
+                assertEquals("demo-ssp", e.string("s"),
+                        "the seller signed into the link is on the event: " + e.toJson());
             }
         }
         assertEquals(2, bills.size(), "the forged links logged nothing");

@@ -21,6 +21,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The sell side over loopback on the embedded demo: the seller is signed into the links, a charged bill pays the
@@ -75,7 +79,7 @@ class SellersIT {
     }
 
     private static String money(long micros) {
-        return java.math.BigDecimal.valueOf(micros, 6).stripTrailingZeros().toPlainString();
+        return BigDecimal.valueOf(micros, 6).stripTrailingZeros().toPlainString();
     }
 
     private static void assertReport(LoopbackExchange exchange, long grossMicros, long payoutMicros)
@@ -103,16 +107,16 @@ class SellersIT {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aStrangersAuctionPipelinedBehindAReportIsRefusedInTurn(@TempDir Path dataDir) throws Exception {
         try (LoopbackExchange exchange = new LoopbackExchange(dataDir);
-             java.net.Socket socket = new java.net.Socket("127.0.0.1", exchange.server().port())) {
+             Socket socket = new Socket("127.0.0.1", exchange.server().port())) {
             String smuggled = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
-            java.io.OutputStream out = socket.getOutputStream();
+            OutputStream out = socket.getOutputStream();
             out.write(("GET /reports/sellers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ADMIN_TOKEN
                     + "\r\n\r\nPOST /openrtb2/auction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + smuggled.length() + "\r\n\r\n" + smuggled
                     + "GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            String text = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int report = text.indexOf("HTTP/1.1 200 OK");
             int refused = text.indexOf("HTTP/1.1 401 Unauthorized");
             int status = text.indexOf("HTTP/1.1 200 OK", refused);

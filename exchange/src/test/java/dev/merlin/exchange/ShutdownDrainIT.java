@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.List;
 
 /**
  * Stopping the server: the port closes at once, a connection between requests closes, a request whose body is still
@@ -84,7 +85,8 @@ class ShutdownDrainIT {
         try (Socket stuck = connect(server)) {
             stuck.getOutputStream().write(("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
                     + "Expect: 100-continue\r\n"
-                    + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             assertEquals(100, RawHttp.readInterim(stuck.getInputStream()));
             long start = System.nanoTime();
             server.close();
@@ -103,7 +105,7 @@ class ShutdownDrainIT {
                 .requestTimeoutSeconds(30).shutdownDrainSeconds(DRAIN_SECONDS).build(),
                 RequestLimitsConfig.defaults(), dataDir.toString())
                 .withStores(StoresConfig.small(10_000L))
-                .withSellers(java.util.List.of(DemoSeller.SELLER)).validate();
+                .withSellers(List.of(DemoSeller.SELLER)).validate();
     }
 
     private static Socket connect(MerlinServer server) throws IOException {

@@ -149,7 +149,7 @@ class SlowClientIT {
                 .maxConnections(MAX_CONNECTIONS).requestTimeoutSeconds(REQUEST_TIMEOUT_SECONDS).build(),
                 RequestLimitsConfig.defaults(), dataDir.toString())
                 .withStores(StoresConfig.small(10_000L))
-                .withSellers(java.util.List.of(DemoSeller.SELLER)).validate();
+                .withSellers(List.of(DemoSeller.SELLER)).validate();
     }
 
     private static Socket connect(MerlinServer server) throws IOException {

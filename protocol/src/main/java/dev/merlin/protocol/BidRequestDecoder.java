@@ -431,29 +431,32 @@ public final class BidRequestDecoder {
                 case "dpidmd5": device.dpidmd5 = in.readString(); break;
                 case "macsha1": device.macsha1 = in.readString(); break;
                 case "macmd5": device.macmd5 = in.readString(); break;
-                case "ext":
-                    if (in.beginObject()) {
-                        int start = in.tokenStart();
-                        Integer atts = null;
-                        String extField;
-                        while ((extField = in.nextField()) != null) {
-                            if ("atts".equals(extField)) {
-                                atts = in.readInt();
-                            } else {
-                                in.skip();
-                            }
-                        }
-                        device.ext = in.rawFrom(start);
-                        device.atts = atts;
-                    } else {
-                        device.ext = null;
-                        device.atts = null;
-                    }
-                    break;
+                case "ext": deviceExt(device); break;
                 default: in.skip();
             }
         }
         return device;
+    }
+
+    /** {@code device.ext}, kept as written, with {@code atts} (iOS App Tracking Transparency status) read out. */
+    private void deviceExt(Device device) throws IOException, InvalidRequestException {
+        if (!in.beginObject()) {
+            device.ext = null;
+            device.atts = null;
+            return;
+        }
+        int start = in.tokenStart();
+        Integer atts = null;
+        String extField;
+        while ((extField = in.nextField()) != null) {
+            if ("atts".equals(extField)) {
+                atts = in.readInt();
+            } else {
+                in.skip();
+            }
+        }
+        device.ext = in.rawFrom(start);
+        device.atts = atts;
     }
 
     private Geo geo() throws IOException, InvalidRequestException {

@@ -1,5 +1,7 @@
 package dev.merlin.protocol;
 
+import java.util.Locale;
+
 /** Why a bid request was refused; one counter per reason in the exchange. */
 public enum ErrorReason {
     /** Not JSON: a syntax error, a truncated document, trailing content or an empty body. */
@@ -33,6 +35,6 @@ public enum ErrorReason {
 
     /** The reason in lower case, as used in metric labels. */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

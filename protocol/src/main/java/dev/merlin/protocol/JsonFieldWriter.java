@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import dev.merlin.protocol.model.RawJson;
 import java.io.IOException;
 import java.util.List;
+import java.math.BigDecimal;
 
 /**
  * Writes one OpenRTB field to a streaming generator, or nothing when the value is null, so the encoders read as the
@@ -54,7 +55,7 @@ final class JsonFieldWriter {
             if (magnitude == 0 || (magnitude >= 1e-3 && magnitude < 1e7) || !Double.isFinite(v)) {
                 gen.writeNumber(v);
             } else {
-                gen.writeNumber(java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString());
+                gen.writeNumber(BigDecimal.valueOf(v).stripTrailingZeros().toPlainString());
             }
         }
     }

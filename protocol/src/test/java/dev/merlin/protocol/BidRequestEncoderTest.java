@@ -31,6 +31,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import java.io.UncheckedIOException;
 
 class BidRequestEncoderTest {
 
@@ -183,7 +184,7 @@ class BidRequestEncoderTest {
         } catch (JsonProcessingException e) {
             return null;
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -33,6 +33,7 @@ class DuplicateKeyTest {
         return sb.append('}').toString();
     }
 
+    @SuppressWarnings("checkstyle:MethodLength") // a table of cases, one per line
     static Stream<Arguments> duplicates() {
         String big = manyKeys(40, "k");
         String bigWithDup = big.substring(0, big.length() - 1) + ",\"k7\":1}";
@@ -61,7 +62,8 @@ class DuplicateKeyTest {
                 Arguments.of("pmp deal", request("{\"id\":\"1\",\"banner\":{\"w\":1,\"h\":1},\"pmp\":{\"deals\":"
                         + "[{\"id\":\"d\",\"bidfloor\":1,\"bidfloor\":2}]}}", ""), "imp[0].pmp.deals[0].bidfloor"),
                 Arguments.of("imp ext (raw)", request("{\"id\":\"1\",\"banner\":{\"w\":1,\"h\":1},\"ext\":"
-                        + "{\"prebid\":{\"bidder\":{\"a\":{}},\"bidder\":{\"b\":{}}}}}", ""), "imp[0].ext.prebid.bidder"),
+                        + "{\"prebid\":{\"bidder\":{\"a\":{}},\"bidder\":{\"b\":{}}}}}", ""),
+                        "imp[0].ext.prebid.bidder"),
                 Arguments.of("site", request(IMP, "").replace("\"domain\":\"example.com\"",
                         "\"domain\":\"example.com\",\"domain\":\"evil.example\""), "site.domain"),
                 Arguments.of("publisher", "{\"id\":\"r1\",\"imp\":[" + IMP + "],\"site\":{\"id\":\"s\","

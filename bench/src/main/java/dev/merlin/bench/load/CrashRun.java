@@ -107,6 +107,7 @@ final class CrashRun {
     }
 
     /** Runs the crash test; prints progress to {@code out}. */
+    @SuppressWarnings("checkstyle:MethodLength") // the crash scenario told as one script, step by step
     static Result run(Settings settings, PrintStream out) throws Exception {
         MerlinConfig config = ConfigLoader.loadDefault();
         double takeRate = config.exchange().takeRate();

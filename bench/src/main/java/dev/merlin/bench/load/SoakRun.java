@@ -65,6 +65,7 @@ final class SoakRun {
     }
 
     /** Runs the soak; returns whether every check passed. */
+    @SuppressWarnings("checkstyle:MethodLength") // the soak told as one script, step by step
     boolean run(String[] args) throws Exception {
         RequestCorpus corpus = options.corpus() == null ? RequestCorpus.validSamples()
                 : RequestCorpus.fromDirectory(options.corpus());

@@ -110,6 +110,7 @@ class MemoryExhaustionIT {
      * runs on its own embedded configuration.
      */
     @Test
+    @SuppressWarnings("checkstyle:MethodLength") // one attack scenario, step by step
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void theUnwrittenBudgetShedsValidRequestsWhoseAnswersWouldExhaustDirectMemory(@TempDir Path dir)
             throws Exception {

@@ -16,6 +16,7 @@ import dev.merlin.protocol.model.Site;
 import dev.merlin.protocol.model.Video;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 
 /**
  * Runs the advertisers' auction for one bid request: candidates from the {@link TargetingIndex} (targeting, badv,
@@ -150,6 +151,15 @@ public final class AuctionEngine {
     private boolean selectRequestCandidates(BidRequest request, SegmentSet segments, long userHash) {
         long[] mask = requestMask;
         CampaignBits.copy(index.all, mask);
+        andDevice(mask, request);
+        andInventory(mask, request);
+        andUser(mask, segments, userHash);
+        andBuyers(mask, request);
+        return !CampaignBits.isEmpty(mask);
+    }
+
+    /** Keeps the campaigns targeting the request's country, region, device type and OS (or any). */
+    private void andDevice(long[] mask, BidRequest request) {
         Device device = request.device;
         Geo deviceGeo = device == null ? null : device.geo;
         Geo userGeo = request.user == null ? null : request.user.geo;
@@ -165,7 +175,10 @@ public final class AuctionEngine {
         CampaignBits.andValueOrAny(mask, byType, index.anyDeviceType);
         String os = device == null ? null : device.os;
         CampaignBits.andValueOrAny(mask, os == null ? null : index.os(os), index.anyOs);
+    }
 
+    /** Keeps the campaigns whose site or app lists and categories the request's inventory meets. */
+    private void andInventory(long[] mask, BidRequest request) {
         Site site = request.site;
         App app = request.app;
         CampaignBits.clear(scratch);
@@ -202,7 +215,10 @@ public final class AuctionEngine {
         }
         CampaignBits.or(scratch, index.anyCategory);
         CampaignBits.and(mask, scratch);
+    }
 
+    /** Keeps the campaigns the user's segments and frequency-cap eligibility allow. */
+    private void andUser(long[] mask, SegmentSet segments, long userHash) {
         if (segments == null || segments.size() == 0) {
             CampaignBits.and(mask, index.anySegment);
             CampaignBits.andNot(mask, index.needsUserData);
@@ -225,6 +241,10 @@ public final class AuctionEngine {
         if (userHash == 0) {
             CampaignBits.andNot(mask, index.frequencyCapped);
         }
+    }
+
+    /** Drops the campaigns of blocked advertisers and buyer seats; keeps only allowed seats when listed. */
+    private void andBuyers(long[] mask, BidRequest request) {
         List<String> badv = request.badv;
         if (badv != null) {
             for (int i = 0; i < badv.size(); i++) {
@@ -254,7 +274,6 @@ public final class AuctionEngine {
             }
             CampaignBits.and(mask, scratch);
         }
-        return !CampaignBits.isEmpty(mask);
     }
 
     private void orCategories(List<String> categories) {
@@ -284,14 +303,12 @@ public final class AuctionEngine {
         if (bits != null) {
             return bits;
         }
-        String lower = domain.toLowerCase(java.util.Locale.ROOT);
+        String lower = domain.toLowerCase(Locale.ROOT);
         return lower == domain ? null : byDomain.get(lower);
     }
 
-    private void auctionImp(BidRequest request, Imp imp, int impIndex, SegmentSet segments, long userHash,
-                            long now, AuctionResult out) {
-        long[] mask = impMask;
-        CampaignBits.copy(requestMask, mask);
+    /** Keeps the campaigns with a creative format the imp offers (banner sizes, video, audio, native). */
+    private void andFormats(long[] mask, Imp imp) {
         CampaignBits.clear(scratch);
         Banner banner = imp.banner;
         if (banner != null) {
@@ -307,8 +324,10 @@ public final class AuctionEngine {
             CampaignBits.or(scratch, index.nativeCampaigns);
         }
         CampaignBits.and(mask, scratch);
+    }
 
-        Pmp pmp = imp.pmp;
+    /** Keeps the campaigns of the imp's deals, and the open campaigns unless the auction is private. */
+    private void andDeals(long[] mask, Pmp pmp) {
         boolean isPrivate = pmp != null && pmp.private_auction != null && pmp.private_auction == 1;
         List<Deal> deals = pmp == null ? null : pmp.deals;
         CampaignBits.clear(scratch);
@@ -324,7 +343,15 @@ public final class AuctionEngine {
             CampaignBits.or(scratch, index.openCampaigns);
         }
         CampaignBits.and(mask, scratch);
+    }
 
+    private void auctionImp(BidRequest request, Imp imp, int impIndex, SegmentSet segments, long userHash,
+                            long now, AuctionResult out) {
+        long[] mask = impMask;
+        CampaignBits.copy(requestMask, mask);
+        andFormats(mask, imp);
+        andDeals(mask, imp.pmp);
+        List<Deal> deals = imp.pmp == null ? null : imp.pmp.deals;
         long impFloor = 0;
         if (imp.bidfloor != null && imp.bidfloor > 0) {
             impFloor = currencies.toMicros(imp.bidfloor, imp.bidfloorcur == null ? "USD" : imp.bidfloorcur);

@@ -1,5 +1,7 @@
 package dev.merlin.exchange.auction;
 
+import java.util.Arrays;
+
 /**
  * Bitsets of campaign indexes as plain {@code long[]} words: one bit per campaign, ANDed and ORed per request
  * without allocation. All arrays of one index have the same length.
@@ -26,7 +28,7 @@ final class CampaignBits {
     }
 
     static void fill(long[] bits, int campaigns) {
-        java.util.Arrays.fill(bits, -1L);
+        Arrays.fill(bits, -1L);
         int tail = campaigns & 63;
         if (tail != 0) {
             bits[bits.length - 1] = (1L << tail) - 1;
@@ -38,7 +40,7 @@ final class CampaignBits {
     }
 
     static void clear(long[] bits) {
-        java.util.Arrays.fill(bits, 0L);
+        Arrays.fill(bits, 0L);
     }
 
     /** {@code target &= (values | any)}; {@code values} may be null (no campaign targets this value). */

@@ -2,6 +2,7 @@ package dev.merlin.exchange.auction;
 
 import dev.merlin.config.CreativeConfig;
 import java.util.List;
+import java.util.Locale;
 
 /** A creative compiled for the auction: format as a code, blocks as arrays, the markup split at its macros. */
 public final class Creative {
@@ -47,7 +48,7 @@ public final class Creative {
         this.cat = config.cat().toArray(new String[0]);
         this.attr = config.attr().stream().mapToInt(Integer::intValue).toArray();
         this.bundle = config.bundle();
-        String lower = config.markup() == null ? "" : config.markup().toLowerCase(java.util.Locale.ROOT);
+        String lower = config.markup() == null ? "" : config.markup().toLowerCase(Locale.ROOT);
         // as Prebid Server's secure-markup check reads it: a plain-http URL, written out or URL-encoded
         this.secureMarkup = !lower.contains("http://") && !lower.contains("http%3a");
         this.catList = config.cat().isEmpty() ? null : List.copyOf(config.cat());

@@ -11,6 +11,8 @@ import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.MapSegmentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Campaign spend, open commitments, budgets and pacing, persisted in Chronicle Maps under the data dir so that
@@ -309,6 +311,19 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         return settle(auctionId, impId, auctionEpochSeconds, campaign, chargeMicros, nowEpochSeconds).outcome();
     }
 
+    /** A charge refused because the once-only charge map is full: counted, and logged once until it has room. */
+    private Settled refusedFull(RuntimeException e) {
+        refusedFull.incrementAndGet();
+        if (!isChargedMapFull) {
+            isChargedMapFull = true;
+            LOG.error("the once-only charge map is full: notices are not charged until the maintenance purge "
+                    + "frees impressions older than the {} s window, or stores.chargedImpressions is raised "
+                    + "(move {} aside to start a larger one): {}", chargeWindowSeconds, CHARGED_FILE,
+                    e.getMessage());
+        }
+        return new Settled(Charge.REFUSED_FULL, 0);
+    }
+
     /**
      * Charges one impression once: {@code chargeMicros} (0 or more) is the advertiser's price for this impression
      * (already divided by 1,000 from the CPM); {@code auctionEpochSeconds} is when Merlin bid on it. The impression's
@@ -332,15 +347,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
             if (!ChronicleMapFiles.isFull(e)) {
                 throw e;
             }
-            refusedFull.incrementAndGet();
-            if (!isChargedMapFull) {
-                isChargedMapFull = true;
-                LOG.error("the once-only charge map is full: notices are not charged until the maintenance purge "
-                        + "frees impressions older than the {} s window, or stores.chargedImpressions is raised "
-                        + "(move {} aside to start a larger one): {}", chargeWindowSeconds, CHARGED_FILE,
-                        e.getMessage());
-            }
-            return new Settled(Charge.REFUSED_FULL, 0);
+            return refusedFull(e);
         }
         if (previous != null) {
             return new Settled(Charge.DUPLICATE, 0);
@@ -392,7 +399,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         long cutoff = nowEpochSeconds - chargeWindowSeconds;
         long released = 0;
         ChronicleMap<CharSequence, CharSequence> map = committed.map();
-        java.util.List<String> expired = new java.util.ArrayList<>();
+        List<String> expired = new ArrayList<>();
         for (int segment = 0, segments = map.segments(); segment < segments; segment++) {
             try (MapSegmentContext<CharSequence, CharSequence, ?> context = map.segmentContext(segment)) {
                 context.forEachSegmentEntry(entry -> {

@@ -95,41 +95,14 @@ final class TargetingIndex {
                 CampaignBits.set(bySeat.computeIfAbsent(advertiser.seat(), k -> bits()), index);
                 addValues(byCountry, anyCountry, t.countries(), index, false);
                 addValues(byRegion, anyRegion, t.regions(), index, false);
-                if (t.deviceTypes().isEmpty()) {
-                    CampaignBits.set(anyDeviceType, index);
-                } else {
-                    for (int type : t.deviceTypes()) {
-                        setDeviceType(type, index);
-                        if (type == MOBILE_TABLET) {
-                            // OpenRTB's 1, "Mobile/Tablet", is the parent of 4 (phone) and 5 (tablet)
-                            setDeviceType(PHONE, index);
-                            setDeviceType(TABLET, index);
-                        }
-                    }
-                    if (t.deviceTypes().contains(PHONE) && t.deviceTypes().contains(TABLET)) {
-                        setDeviceType(MOBILE_TABLET, index); // a request's "phone or tablet" is both
-                    }
-                }
+                addDeviceTypes(t.deviceTypes(), index);
                 addValues(byOs, anyOs, t.os(), index, true);
                 addValues(byDomainAllow, anyDomain, t.domains().allow(), index, true);
                 addValues(byDomainDeny, null, t.domains().deny(), index, true);
                 addValues(byBundleAllow, anyBundle, t.bundles().allow(), index, false);
                 addValues(byBundleDeny, null, t.bundles().deny(), index, false);
                 addValues(byCategory, anyCategory, t.categories(), index, false);
-                TargetingConfig.SegmentTargeting segments = t.segments();
-                if (segments.anyOf().isEmpty()) {
-                    CampaignBits.set(anySegment, index);
-                } else {
-                    for (String name : segments.anyOf()) {
-                        CampaignBits.set(bySegmentAnyOf.computeIfAbsent(config.segmentId(name), k -> bits()), index);
-                    }
-                }
-                for (String name : segments.noneOf()) {
-                    CampaignBits.set(bySegmentNoneOf.computeIfAbsent(config.segmentId(name), k -> bits()), index);
-                }
-                if (segments.needsUserData()) {
-                    CampaignBits.set(needsUserData, index);
-                }
+                addSegments(config, t.segments(), index);
                 if (campaign.frequencyCap() != null) {
                     CampaignBits.set(frequencyCapped, index);
                 }
@@ -141,23 +114,7 @@ final class TargetingIndex {
                 // badv removes a campaign in the index only for domains every creative carries; a domain some
                 // creatives lack is checked per creative, so the campaign can still serve its other creatives
                 addValues(byAdomain, null, domainsOfEveryCreative(campaign.creatives()), index, true);
-                for (CreativeConfig creative : campaign.creatives()) {
-                    switch (creative.format()) {
-                        case "banner":
-                            CampaignBits.set(bannerCampaigns, index);
-                            CampaignBits.set(byBannerSize.computeIfAbsent(sizeKey(creative.w(), creative.h()),
-                                    k -> bits()), index);
-                            break;
-                        case "video":
-                            CampaignBits.set(videoCampaigns, index);
-                            break;
-                        case "audio":
-                            CampaignBits.set(audioCampaigns, index);
-                            break;
-                        default:
-                            CampaignBits.set(nativeCampaigns, index);
-                    }
-                }
+                addCreatives(campaign.creatives(), index);
                 index++;
             }
         }
@@ -174,6 +131,60 @@ final class TargetingIndex {
         }
         domainAllow = DomainIndex.of(byDomainAllow);
         domainDeny = DomainIndex.of(byDomainDeny);
+    }
+
+    private void addDeviceTypes(List<Integer> deviceTypes, int index) {
+        if (deviceTypes.isEmpty()) {
+            CampaignBits.set(anyDeviceType, index);
+        } else {
+            for (int type : deviceTypes) {
+                setDeviceType(type, index);
+                if (type == MOBILE_TABLET) {
+                    // OpenRTB's 1, "Mobile/Tablet", is the parent of 4 (phone) and 5 (tablet)
+                    setDeviceType(PHONE, index);
+                    setDeviceType(TABLET, index);
+                }
+            }
+            if (deviceTypes.contains(PHONE) && deviceTypes.contains(TABLET)) {
+                setDeviceType(MOBILE_TABLET, index); // a request's "phone or tablet" is both
+            }
+        }
+    }
+
+    private void addSegments(MerlinConfig config, TargetingConfig.SegmentTargeting segments, int index) {
+        if (segments.anyOf().isEmpty()) {
+            CampaignBits.set(anySegment, index);
+        } else {
+            for (String name : segments.anyOf()) {
+                CampaignBits.set(bySegmentAnyOf.computeIfAbsent(config.segmentId(name), k -> bits()), index);
+            }
+        }
+        for (String name : segments.noneOf()) {
+            CampaignBits.set(bySegmentNoneOf.computeIfAbsent(config.segmentId(name), k -> bits()), index);
+        }
+        if (segments.needsUserData()) {
+            CampaignBits.set(needsUserData, index);
+        }
+    }
+
+    private void addCreatives(List<CreativeConfig> creatives, int index) {
+        for (CreativeConfig creative : creatives) {
+            switch (creative.format()) {
+                case "banner":
+                    CampaignBits.set(bannerCampaigns, index);
+                    CampaignBits.set(byBannerSize.computeIfAbsent(sizeKey(creative.w(), creative.h()),
+                            k -> bits()), index);
+                    break;
+                case "video":
+                    CampaignBits.set(videoCampaigns, index);
+                    break;
+                case "audio":
+                    CampaignBits.set(audioCampaigns, index);
+                    break;
+                default:
+                    CampaignBits.set(nativeCampaigns, index);
+            }
+        }
     }
 
     private void setDeviceType(int type, int index) {

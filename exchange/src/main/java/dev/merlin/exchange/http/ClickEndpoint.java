@@ -1,7 +1,6 @@
 package dev.merlin.exchange.http;
 
 import dev.merlin.exchange.auction.AuctionIds;
-import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Creative;

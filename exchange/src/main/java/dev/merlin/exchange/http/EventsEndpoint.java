@@ -33,6 +33,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import java.io.InputStream;
+import java.util.Locale;
 
 /**
  * {@code POST /events}: server-to-server activity from apps, in batches of up to {@code tracking.maxBatchEvents},
@@ -115,7 +119,7 @@ public final class EventsEndpoint {
             if (shape != null) {
                 return malformed(ctx, shape.cause, shape.message, "");
             }
-            batch = JSON.readTree(new io.netty.buffer.ByteBufInputStream(request.content().duplicate()));
+            batch = JSON.readTree(new ByteBufInputStream(request.content().duplicate()));
         } catch (JsonProcessingException e) {
             return malformed(ctx, "body is not JSON: " + e.getOriginalMessage(), "");
         } catch (IOException e) {
@@ -135,65 +139,91 @@ public final class EventsEndpoint {
             }
         }
         long now = epochSecondsClock.getAsLong();
+        Outcome outcome = new Outcome();
+        List<Accepted> accepted = screen(events, now, outcome);
+        record(accepted, source, now, outcome);
+        if (outcome.logged == 0 && outcome.isLogRefusing) {
+            metrics.httpError(503, "event_log_full");
+            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "the event log cannot take events right now; nothing was accepted, send the batch again", null);
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            return response;
+        }
+        String body = "{\"accepted\":" + outcome.logged + ",\"rejected\":" + outcome.rejected + ",\"rejections\":["
+                + outcome.rejections + "]}";
+        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.ACCEPTED, body);
+    }
+
+    /** What one batch came to: events logged, events rejected with their reasons, whether the log refused. */
+    private static final class Outcome {
+        final StringBuilder rejections = new StringBuilder();
+        int logged;
+        int rejected;
+        boolean isLogRefusing;
+    }
+
+    /** Why an event is refused though valid: the label counted and the reason told. */
+    private record Refusal(String label, String reason) {
+    }
+
+    /** The valid events the user's privacy allows, in order; the rest rejected into {@code outcome}. */
+    private List<Accepted> screen(JsonNode events, long now, Outcome outcome) {
         List<Accepted> accepted = new ArrayList<>(events.size());
-        StringBuilder rejections = new StringBuilder();
-        int rejected = 0;
         for (int i = 0; i < events.size(); i++) {
             JsonNode event = events.get(i);
-            String reason = validate(event, now);
-            String refusal = null;
-            if (reason == null && UserKeys.isSentinel(event.get("user").asText())) {
-                // the all-zero IFA of a device that refuses tracking: every such device would share one profile
-                refusal = "sentinel_user";
-                reason = "sentinel_user: " + event.get("user").asText() + " is a placeholder many devices share (a"
-                        + " device that refuses tracking reports it), not a user; nothing is recorded";
-            }
-            if (reason == null && uidCookies.isIssued(event.get("user").asText())) {
-                // an app acts for its own users, which /privacy/users lets its key reach: never a browser's uid
-                refusal = "merlin_uid";
-                reason = "merlin_uid: the user is a browser's uid cookie Merlin issued, not an app's user; an event"
-                        + " source sends events for device IFAs and app-scoped ids only";
-            }
-            if (reason == null) {
-                boolean optedOut = optOuts.contains(event.get("user").asText());
-                PrivacyDecision decision = consent.decide(signals(event.path("consent"))
-                        .withOptedOut(optedOut));
-                if (!decision.mayUsePersonalData()) {
-                    refusal = decision.reason().label();
-                    reason = "consent: " + refusal;
-                }
-            }
-            if (reason == null) {
-                // a batch sent late: what the user did before an erasure must not come back after it
-                long userHash = this.userHash.hash(event.get("user").asText());
-                ErasureRegistry.Refusal erased = erasures.refusal(userHash, eventTime(event, now));
-                if (erased != null) {
-                    refusal = erased.label();
-                    reason = "erased: the user's data was erased at or after this event's time (" + refusal + ")";
-                }
-            }
-            if (reason != null) {
-                rejected++;
+            String invalid = validate(event, now);
+            Refusal refusal = invalid == null ? refusal(event, now) : null;
+            if (invalid != null || refusal != null) {
+                outcome.rejected++;
                 ValueProblem valueProblem = refusal == null ? valueProblem(event) : null;
-                metrics.activity("app", refusal != null ? "refused_" + refusal
+                metrics.activity("app", refusal != null ? "refused_" + refusal.label()
                         : valueProblem != null ? valueProblem.label() : "invalid");
-                reject(rejections, i, reason);
+                reject(outcome.rejections, i, invalid != null ? invalid : refusal.reason());
                 continue;
             }
             accepted.add(new Accepted(i, event.get("user").asText(), event.get("event").asText(),
                     text(event, "category"), event.path("value").asDouble(0), text(event, "currency"),
                     eventTime(event, now), orderId(event)));
         }
+        return accepted;
+    }
+
+    /** Why a valid event may not be recorded for its user, or null when it may. */
+    private Refusal refusal(JsonNode event, long now) {
+        String user = event.get("user").asText();
+        if (UserKeys.isSentinel(user)) {
+            // the all-zero IFA of a device that refuses tracking: every such device would share one profile
+            return new Refusal("sentinel_user", "sentinel_user: " + user + " is a placeholder many devices share (a"
+                    + " device that refuses tracking reports it), not a user; nothing is recorded");
+        }
+        if (uidCookies.isIssued(user)) {
+            // an app acts for its own users, which /privacy/users lets its key reach: never a browser's uid
+            return new Refusal("merlin_uid", "merlin_uid: the user is a browser's uid cookie Merlin issued, not an"
+                    + " app's user; an event source sends events for device IFAs and app-scoped ids only");
+        }
+        PrivacyDecision decision = consent.decide(signals(event.path("consent")).withOptedOut(optOuts.contains(user)));
+        if (!decision.mayUsePersonalData()) {
+            return new Refusal(decision.reason().label(), "consent: " + decision.reason().label());
+        }
+        // a batch sent late: what the user did before an erasure must not come back after it
+        ErasureRegistry.Refusal erased = erasures.refusal(userHash.hash(user), eventTime(event, now));
+        if (erased != null) {
+            return new Refusal(erased.label(), "erased: the user's data was erased at or after this event's time ("
+                    + erased.label() + ")");
+        }
+        return null;
+    }
+
+    /** Records and logs the accepted events in order; once the log refuses one, the rest of the batch is refused. */
+    private void record(List<Accepted> accepted, TrackingConfig.EventSourceConfig source, long now, Outcome outcome) {
         EventLog log = eventLog;
-        int logged = 0;
-        boolean isLogRefusing = false;
         for (int i = 0; i < accepted.size(); i++) {
             Accepted a = accepted.get(i);
-            if (isLogRefusing) {
+            if (outcome.isLogRefusing) {
                 // the log refused an earlier event: record no more of this batch, so that resending it adds nothing
-                rejected++;
+                outcome.rejected++;
                 metrics.activity("app", "refused_event_log_full");
-                reject(rejections, a.index, EVENT_LOG_FULL);
+                reject(outcome.rejections, a.index, EVENT_LOG_FULL);
                 continue;
             }
             TrackingService.Recorded recorded = tracking.record(source.id(), source.advertiser(), a.user,
@@ -204,35 +234,25 @@ public final class EventsEndpoint {
                     .put("value", a.value == 0 ? null : Double.toString(a.value)).put("cur", a.currency)
                     .put("segs", recorded.segmentsJoined().length);
             if (!log.commit(record)) {
-                rejected++;
+                outcome.rejected++;
                 if (record.isOversized()) {
                     // too large for any log: sending it again cannot help, and the log still takes the rest
                     metrics.activity("app", "refused_event_too_large");
-                    reject(rejections, a.index, EVENT_TOO_LARGE);
+                    reject(outcome.rejections, a.index, EVENT_TOO_LARGE);
                 } else {
-                    isLogRefusing = true;
+                    outcome.isLogRefusing = true;
                     metrics.activity("app", "refused_event_log_full");
-                    reject(rejections, a.index, EVENT_LOG_FULL);
+                    reject(outcome.rejections, a.index, EVENT_LOG_FULL);
                 }
                 continue;
             }
-            logged++;
+            outcome.logged++;
             if (!PixelEndpoint.logConversion(log, recorded.conversion(), source.advertiser(), currencies,
                     a.value, a.currency, now)) {
                 metrics.activity("app", "conversion_not_logged");
             }
             metrics.activity("app", "recorded");
         }
-        if (logged == 0 && isLogRefusing) {
-            metrics.httpError(503, "event_log_full");
-            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "the event log cannot take events right now; nothing was accepted, send the batch again", null);
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-            return response;
-        }
-        String body = "{\"accepted\":" + logged + ",\"rejected\":" + rejected + ",\"rejections\":["
-                + rejections + "]}";
-        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.ACCEPTED, body);
     }
 
     private static void reject(StringBuilder rejections, int index, String reason) {
@@ -264,7 +284,7 @@ public final class EventsEndpoint {
         BAD_VALUE, VALUE_TOO_LARGE;
 
         String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -298,9 +318,9 @@ public final class EventsEndpoint {
      * What the tree reader would hide: a key twice in one object (refused, as by the bid request decoder: two
      * parsers must not read two different batches from it) and anything after the one JSON document.
      */
-    private static Shape shape(io.netty.buffer.ByteBuf body) throws IOException {
+    private static Shape shape(ByteBuf body) throws IOException {
         try (JsonParser parser = JSON.getFactory()
-                .createParser((java.io.InputStream) new io.netty.buffer.ByteBufInputStream(body.duplicate()))) {
+                .createParser((InputStream) new ByteBufInputStream(body.duplicate()))) {
             ArrayDeque<Set<String>> keys = new ArrayDeque<>();
             int depth = 0;
             JsonToken token = parser.nextToken();

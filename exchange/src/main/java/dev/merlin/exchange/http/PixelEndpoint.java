@@ -29,7 +29,12 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.LongSupplier;
+import dev.merlin.exchange.privacy.RefusalReason;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
 
 /**
  * {@code GET /px}: the advertiser's tracking pixel. Always answers a 1×1 transparent GIF that no cache keeps — even
@@ -57,7 +62,7 @@ public final class PixelEndpoint {
             Unpooled.directBuffer(GIF.length).writeBytes(GIF).asReadOnly());
     private static final int MAX_PARAM_CHARS = 256;
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PixelEndpoint.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PixelEndpoint.class);
 
     private final TrackingService tracking;
     private final Currencies currencies;
@@ -70,7 +75,7 @@ public final class PixelEndpoint {
     private final PrivacyConfig privacyConfig;
     private final ExchangeMetrics metrics;
     private final LongSupplier epochSecondsClock;
-    private final java.util.Set<Class<?>> loggedFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Class<?>> loggedFailures = ConcurrentHashMap.newKeySet();
 
     /** The pixel, with what a hit reads and records. */
     public PixelEndpoint(TrackingService tracking, Currencies currencies, ConsentGate consent, OptOutRegistry optOuts,
@@ -138,35 +143,8 @@ public final class PixelEndpoint {
         return response;
     }
 
-    private String record(FullHttpRequest request, FullHttpResponse response) {
-        Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
-        String pixelId = QueryParams.first(params, "pid");
-        String advertiser = tracking.pixelAdvertiser(pixelId);
-        if (advertiser == null) {
-            return pixelId == null ? "missing_pixel_id" : "unknown_pixel";
-        }
-        String event = QueryParams.first(params, "ev");
-        if (event == null) {
-            event = "page_view";
-        }
-        double value = 0;
-        String rawValue = QueryParams.first(params, "value");
-        if (rawValue != null) {
-            value = DecimalNumbers.parse(rawValue);
-            if (!(value >= 0)) {
-                return "bad_value";
-            }
-        }
-        String currency = QueryParams.first(params, "cur");
-        if (currency != null && !currencies.isKnown(currency)) {
-            return "unknown_currency";
-        }
-        if (isAboveMaxConversionValue(trackingConfig, currencies, value, currency)) {
-            return "value_too_large";
-        }
-        if (isTooLong(params)) {
-            return "param_too_long";
-        }
+    /** Why the hit's privacy signals refuse recording it ({@code refused_<reason>}), or null when they allow it. */
+    private String privacyRefusal(FullHttpRequest request, Map<String, List<String>> params) {
         String country = QueryParams.first(params, "country");
         ConsentSignals signals = ConsentSignals.fromParams(name -> QueryParams.first(params, name))
                 .withOptedOut(Cookies.isOptedOut(request))
@@ -179,6 +157,42 @@ public final class PixelEndpoint {
             // Global Privacy Control: "do not sell or share", binding in several US states; a profile that follows
             // the user to other sites is sharing
             return "refused_gpc";
+        }
+        return null;
+    }
+
+    /** Whether any key the hit names has opted out: an unsigned cookie can still refuse, never name a user. */
+    private boolean isOptedOut(String userKey, String cookieUid, String rawCookie) {
+        return optOuts.contains(userKey) || optOuts.contains(cookieUid)
+                || rawCookie != null && Cookies.isUsableKey(rawCookie) && optOuts.contains(rawCookie);
+    }
+
+    private String record(FullHttpRequest request, FullHttpResponse response) {
+        Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
+        String pixelId = QueryParams.first(params, "pid");
+        String advertiser = tracking.pixelAdvertiser(pixelId);
+        if (advertiser == null) {
+            return pixelId == null ? "missing_pixel_id" : "unknown_pixel";
+        }
+        String event = Objects.requireNonNullElse(QueryParams.first(params, "ev"), "page_view");
+        String rawValue = QueryParams.first(params, "value");
+        double value = rawValue == null ? 0 : DecimalNumbers.parse(rawValue);
+        if (!(value >= 0)) {
+            return "bad_value";
+        }
+        String currency = QueryParams.first(params, "cur");
+        if (currency != null && !currencies.isKnown(currency)) {
+            return "unknown_currency";
+        }
+        if (isAboveMaxConversionValue(trackingConfig, currencies, value, currency)) {
+            return "value_too_large";
+        }
+        if (isTooLong(params)) {
+            return "param_too_long";
+        }
+        String privacyRefusal = privacyRefusal(request, params);
+        if (privacyRefusal != null) {
+            return privacyRefusal;
         }
         String userKey = QueryParams.first(params, "did");
         if (userKey != null && !Cookies.isUsableKey(userKey)) {
@@ -193,9 +207,8 @@ public final class PixelEndpoint {
         String rawCookie = Cookies.get(request, Cookies.UID);
         // the browser is one person whichever key the hit names: either key opted out refuses both (an unsigned
         // cookie, as browsers kept them before uids were signed, can still only refuse, never name a user)
-        if (optOuts.contains(userKey) || optOuts.contains(cookieUid)
-                || rawCookie != null && Cookies.isUsableKey(rawCookie) && optOuts.contains(rawCookie)) {
-            return "refused_" + dev.merlin.exchange.privacy.RefusalReason.USER_OPT_OUT.label();
+        if (isOptedOut(userKey, cookieUid, rawCookie)) {
+            return "refused_" + RefusalReason.USER_OPT_OUT.label();
         }
         if (userKey == null) {
             userKey = cookieUid;

@@ -27,18 +27,55 @@ public final class ExchangeMetrics {
 
     private final CounterDataPoint bidRequestsAccepted;
     private final CounterDataPoint[] bidRequestsRejected;
-    private final Counter httpErrors;
-    private final CounterDataPoint channelExceptions;
-    private final CounterDataPoint connectionsOpened;
+    private final Counter httpErrors = Counter.builder()
+            .name("merlin_http_errors_total")
+            .help("HTTP requests answered with an error status, by status and cause")
+            .labelNames("status", "cause")
+            .register(registry);
+    private final CounterDataPoint channelExceptions = Counter.builder()
+            .name("merlin_channel_exceptions_total")
+            .help("Unexpected exceptions that closed a connection")
+            .register(registry)
+            .labelValues();
+    private final CounterDataPoint connectionsOpened = Counter.builder()
+            .name("merlin_connections_opened_total")
+            .help("TCP connections accepted")
+            .register(registry)
+            .labelValues();
     private final CounterDataPoint connectionsRefused;
-    private final Counter noBids;
+    private final Counter noBids = Counter.builder()
+            .name("merlin_no_bids_total")
+            .help("Valid bid requests answered 204, by reason")
+            .labelNames("reason")
+            .register(registry);
     private final Map<String, CounterDataPoint> noBidReasons = new HashMap<>();
-    private final CounterDataPoint bids;
-    private final Counter notices;
-    private final Counter noticeUserRefusals;
+    private final CounterDataPoint bids = Counter.builder()
+            .name("merlin_bids_total")
+            .help("Bids returned (one per winning impression)")
+            .register(registry)
+            .labelValues();
+    private final Counter notices = Counter.builder()
+            .name("merlin_notices_total")
+            .help("Win, billing and loss notices, by outcome")
+            .labelNames("kind", "outcome")
+            .register(registry);
+    private final Counter noticeUserRefusals = Counter.builder()
+            .name("merlin_notices_user_refused_total")
+            .help("Charged win and billing notices that recorded nothing about their user (erased at or after"
+                    + " the auction, or opted out), by kind and reason")
+            .labelNames("kind", "reason")
+            .register(registry);
     private final CounterDataPoint[] contextual;
-    private final Counter activity;
-    private final Counter unauthorized;
+    private final Counter activity = Counter.builder()
+            .name("merlin_activity_total")
+            .help("Pixel hits and app events, by source and outcome (recorded or the refusal reason)")
+            .labelNames("source", "outcome")
+            .register(registry);
+    private final Counter unauthorized = Counter.builder()
+            .name("merlin_bid_requests_unauthorized_total")
+            .help("Bid requests from no known seller, answered 401 before their body was read, by reason")
+            .labelNames("reason")
+            .register(registry);
     private final Counter requestsShed = Counter.builder()
             .name("merlin_requests_shed_total")
             .help("Requests answered 503 without being run, by reason (unwritten_budget: answers not yet taken by"
@@ -74,46 +111,10 @@ public final class ExchangeMetrics {
         for (ErrorReason reason : reasons) {
             bidRequestsRejected[reason.ordinal()] = rejected.labelValues(reason.label());
         }
-        unauthorized = Counter.builder()
-                .name("merlin_bid_requests_unauthorized_total")
-                .help("Bid requests from no known seller, answered 401 before their body was read, by reason")
-                .labelNames("reason")
-                .register(registry);
-        httpErrors = Counter.builder()
-                .name("merlin_http_errors_total")
-                .help("HTTP requests answered with an error status, by status and cause")
-                .labelNames("status", "cause")
-                .register(registry);
-        channelExceptions = Counter.builder()
-                .name("merlin_channel_exceptions_total")
-                .help("Unexpected exceptions that closed a connection")
-                .register(registry)
-                .labelValues();
-        noBids = Counter.builder()
-                .name("merlin_no_bids_total")
-                .help("Valid bid requests answered 204, by reason")
-                .labelNames("reason")
-                .register(registry);
         for (String reason : new String[] {"no_candidates", "no_eligible", "unknown_currency", "no_secure_url",
                 "markup_too_long", "response_too_large"}) {
             noBidReasons.put(reason, noBids.labelValues(reason));
         }
-        bids = Counter.builder()
-                .name("merlin_bids_total")
-                .help("Bids returned (one per winning impression)")
-                .register(registry)
-                .labelValues();
-        notices = Counter.builder()
-                .name("merlin_notices_total")
-                .help("Win, billing and loss notices, by outcome")
-                .labelNames("kind", "outcome")
-                .register(registry);
-        noticeUserRefusals = Counter.builder()
-                .name("merlin_notices_user_refused_total")
-                .help("Charged win and billing notices that recorded nothing about their user (erased at or after"
-                        + " the auction, or opted out), by kind and reason")
-                .labelNames("kind", "reason")
-                .register(registry);
         Counter privacy = Counter.builder()
                 .name("merlin_bid_requests_contextual_total")
                 .help("Bid requests where user data may not be used, by the privacy gate's reason")
@@ -124,16 +125,6 @@ public final class ExchangeMetrics {
         for (RefusalReason reason : refusals) {
             contextual[reason.ordinal()] = privacy.labelValues(reason.label());
         }
-        activity = Counter.builder()
-                .name("merlin_activity_total")
-                .help("Pixel hits and app events, by source and outcome (recorded or the refusal reason)")
-                .labelNames("source", "outcome")
-                .register(registry);
-        connectionsOpened = Counter.builder()
-                .name("merlin_connections_opened_total")
-                .help("TCP connections accepted")
-                .register(registry)
-                .labelValues();
         connectionsRefused = Counter.builder()
                 .name("merlin_connections_refused_total")
                 .help("Connections closed as soon as they were accepted, because server.maxConnections were open")

@@ -3,6 +3,7 @@ package dev.merlin.exchange.privacy;
 import dev.merlin.exchange.store.ChronicleMapFiles;
 import java.nio.file.Path;
 import net.openhft.chronicle.map.ChronicleMap;
+import java.util.function.ObjLongConsumer;
 
 /**
  * User keys (Merlin uids, device ids) that opted out with Merlin itself, persisted so the choice survives a
@@ -32,7 +33,7 @@ public final class OptOutRegistry implements AutoCloseable {
     }
 
     /** Hands every opted-out key and when it opted out to {@code sink}. Start-up work: it walks the whole map. */
-    public void forEach(java.util.function.ObjLongConsumer<CharSequence> sink) {
+    public void forEach(ObjLongConsumer<CharSequence> sink) {
         opened.map().forEach((key, epochSeconds) -> sink.accept(key, epochSeconds));
     }
 

@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Merlin's {@code uid} cookie values: a random id Merlin issued, signed with a server key, so that a cookie cannot
@@ -35,7 +36,7 @@ public final class UidCookies {
 
     private final SecretKeySpec key;
     private final ThreadLocal<Mac> macs;
-    private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder refused = new LongAdder();
 
     UidCookies(byte[] keyBytes) {
         this.key = new SecretKeySpec(keyBytes, ALGORITHM);

@@ -13,6 +13,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import com.sun.management.ThreadMXBean;
 
 /**
  * The auction's steady state allocates nothing, on a request that takes every per-request path: several imps
@@ -32,7 +33,7 @@ class AuctionEngineAllocationTest {
 
     @Test
     void aMultiImpAuctionOverEveryRuleAllocatesNothing() {
-        com.sun.management.ThreadMXBean threads = threadBean();
+        ThreadMXBean threads = threadBean();
         Auction auction = new Auction(config(0,
                 campaign("capped").bid(6).set("frequencyCap", "{impressions: 1, periodSeconds: 3600}"),
                 // 10500 micros a day, 1000 spent: three imps at 3.00 CPM first price; 500 left does not cover a
@@ -89,7 +90,7 @@ class AuctionEngineAllocationTest {
      */
     @Test
     void committingWinsInTheRealLedgerAllocatesNothing(@TempDir Path dataDir) {
-        com.sun.management.ThreadMXBean threads = threadBean();
+        ThreadMXBean threads = threadBean();
         MerlinConfig config = config(0,
                 campaign("budgeted").bid(3).set("dailyBudget", "0.0105").set("totalBudget", "1").set("pacing", "asap"),
                 campaign("fallback").bid(1));
@@ -126,15 +127,15 @@ class AuctionEngineAllocationTest {
         return result;
     }
 
-    private static com.sun.management.ThreadMXBean threadBean() {
-        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "needs HotSpot's per-thread allocation counter");
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+    private static ThreadMXBean threadBean() {
+        Object bean = ManagementFactory.getThreadMXBean();
+        assumeTrue(bean instanceof ThreadMXBean, "needs HotSpot's per-thread allocation counter");
+        ThreadMXBean threads = (ThreadMXBean) bean;
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
         return threads;
     }
 
-    private static long allocatedBytes(com.sun.management.ThreadMXBean threads) {
+    private static long allocatedBytes(ThreadMXBean threads) {
         return threads.getThreadAllocatedBytes(Thread.currentThread().getId());
     }
 }

@@ -1,5 +1,7 @@
 package dev.merlin.exchange.auction;
 
+import java.util.Arrays;
+
 /**
  * A ledger stand-in for engine tests: every campaign has spent {@code spentMicros} today and in total, and each win
  * the engine reserves is committed in memory as {@link SpendLedger} commits it, until {@link #clear}.
@@ -15,7 +17,7 @@ final class CommittingSpendView implements SpendView {
 
     /** Forgets every commitment (their notices came); allocates nothing. */
     void clear() {
-        java.util.Arrays.fill(committedMicros, 0);
+        Arrays.fill(committedMicros, 0);
     }
 
     @Override

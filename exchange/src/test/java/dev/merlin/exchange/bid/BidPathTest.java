@@ -133,7 +133,8 @@ class BidPathTest {
         assertEquals("kaze-sports-fans-apac", firstCampaign(response));
         assertEquals(AuctionIds.format(answer.auctionId()), response.path("bidid").asText());
         assertEquals("USD", response.path("cur").asText());
-        assertEquals(1, runtime.stores().spend().openCommitments(), "the bid's commitment is recorded before it leaves");
+        assertEquals(1, runtime.stores().spend().openCommitments(),
+                "the bid's commitment is recorded before it leaves");
         assertEquals(1, metrics.bids());
         assertEquals(1, path.pool().freeCount(), "the context went back to the pool");
     }

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.time.LocalDate;
 
 /**
  * Budgets hold before any bill comes back: each win commits its price against the campaign's budgets, notices turn
@@ -196,7 +197,7 @@ class BudgetCommitmentTest {
         assertEquals(0, runtime.stores().spend().openCommitments());
         assertTrue(after.spentTotalMicros() > 0 && after.spentTotalMicros() <= 500_000, after.toString());
         assertEquals(after.spentTotalMicros(), runtime.stores().spend().spentOnDayMicros(c0(),
-                java.time.LocalDate.of(2026, 6, 15)));
+                LocalDate.of(2026, 6, 15)));
     }
 
     /** The review's case: 0.005 USD a day won 20 auctions before a bill came back, then was charged 4.8 times that. */

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.math.BigInteger;
+import java.net.URLEncoder;
 
 /**
  * The money path end to end on an {@link EmbeddedChannel}: an auction, then the seller's win or billing notice,
@@ -69,7 +71,7 @@ class NoticeEndpointTest {
                 + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
         MerlinConfig config = ConfigLoader.parse(yaml, "test").withDataDir(dataDir.toString())
                 .withStores(StoresConfig.small(10_000L))
-                .withSellers(java.util.List.of(DemoSeller.SELLER)).validate();
+                .withSellers(List.of(DemoSeller.SELLER)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
         channel = new EmbeddedChannel();
         runtime.newPipeline().configure(channel.pipeline());
@@ -337,8 +339,8 @@ class NoticeEndpointTest {
         assertEquals(NoticeEndpoint.NOT_A_PRICE, endpoint.chargePerImpressionMicros("NaN", bid, "USD"));
         assertEquals(NoticeEndpoint.NOT_A_PRICE, endpoint.chargePerImpressionMicros("1e400", bid, "USD"));
         long hugeBid = 9_000_000_000_000L;   // 9M USD CPM: the gross-up stays positive
-        java.math.BigInteger[] grossed = java.math.BigInteger.valueOf(hugeBid).multiply(
-                java.math.BigInteger.valueOf(1_000_000)).divideAndRemainder(java.math.BigInteger.valueOf(850_000));
+        BigInteger[] grossed = BigInteger.valueOf(hugeBid).multiply(
+                BigInteger.valueOf(1_000_000)).divideAndRemainder(BigInteger.valueOf(850_000));
         long expected = (grossed[0].longValueExact() + grossed[1].signum()) / 1000;
         assertEquals(expected, endpoint.chargePerImpressionMicros("1e300", hugeBid, "USD"));
     }
@@ -348,7 +350,7 @@ class NoticeEndpointTest {
         "abc", "AAABkWq0Fzg8Hh0FnV7rHQ"})
     void aPriceThatIsNotOneIsRefusedCountedAndLeavesTheImpressionChargeable(String price) throws Exception {
         JsonNode bid = bid("r1", "USD");
-        String response = get(filled(bid.get("burl").asText(), java.net.URLEncoder.encode(price,
+        String response = get(filled(bid.get("burl").asText(), URLEncoder.encode(price,
                 StandardCharsets.UTF_8)));
         assertTrue(response.startsWith("HTTP/1.1 400"), response);
         assertTrue(response.contains("is not a clearing price"), response);

@@ -13,6 +13,7 @@ import dev.merlin.protocol.model.User;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import com.sun.management.ThreadMXBean;
 
 /**
  * The bid path's steady state: {@link ConsentGate#decide(BidRequest)} with consent strings already cached allocates
@@ -44,7 +45,7 @@ class ConsentGateAllocationTest {
     }
 
     private static void assertCachedDecisionsAllocateNothing(BidRequest request) {
-        com.sun.management.ThreadMXBean threads = threadBean();
+        ThreadMXBean threads = threadBean();
         ConsentGate gate = new ConsentGate(PrivacyConfig.builder().vendorId(1_234)
                 .personalizationCountries(List.of("DEU", "FRA")).build());
         // every request brings its own String instances: give each call a fresh copy, made outside the measurement
@@ -105,15 +106,15 @@ class ConsentGateAllocationTest {
         return request;
     }
 
-    private static com.sun.management.ThreadMXBean threadBean() {
-        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "needs HotSpot's per-thread allocation counter");
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+    private static ThreadMXBean threadBean() {
+        Object bean = ManagementFactory.getThreadMXBean();
+        assumeTrue(bean instanceof ThreadMXBean, "needs HotSpot's per-thread allocation counter");
+        ThreadMXBean threads = (ThreadMXBean) bean;
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
         return threads;
     }
 
-    private static long allocatedBytes(com.sun.management.ThreadMXBean threads) {
+    private static long allocatedBytes(ThreadMXBean threads) {
         return threads.getThreadAllocatedBytes(Thread.currentThread().getId());
     }
 }

@@ -26,6 +26,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.util.Locale;
+import java.util.Set;
 
 class ConsentGateTest {
 
@@ -58,15 +60,15 @@ class ConsentGateTest {
     void builtTcfStringsSayWhatTheTestsAssume() {
         TCString ok = TCString.decode(TCF_OK);
         assertEquals(2, ok.getVersion());
-        assertEquals(java.util.Set.of(1, 2, 3, 4), ok.getPurposesConsent().toSet());
-        assertEquals(java.util.Set.of(755, VENDOR), ok.getVendorConsent().toSet());
+        assertEquals(Set.of(1, 2, 3, 4), ok.getPurposesConsent().toSet());
+        assertEquals(Set.of(755, VENDOR), ok.getVendorConsent().toSet());
         assertFalse(TCString.decode(TCF_NO_PURPOSE_4).getPurposesConsent().contains(4));
         assertFalse(TCString.decode(TCF_OTHER_VENDOR).getVendorConsent().contains(VENDOR));
         assertEquals(1, TCString.decode(TCF_RESTRICTED).getPublisherRestrictions().size());
 
         TCString example = TCString.decode(TCF_PUBLIC_EXAMPLE);
-        assertEquals(java.util.Set.of(1, 2, 3), example.getPurposesConsent().toSet());
-        assertEquals(java.util.Set.of(2, 6, 8), example.getVendorConsent().toSet());
+        assertEquals(Set.of(1, 2, 3), example.getPurposesConsent().toSet());
+        assertEquals(Set.of(2, 6, 8), example.getVendorConsent().toSet());
     }
 
     @Test
@@ -75,13 +77,14 @@ class ConsentGateTest {
         assertEquals(1L << 2, ok.presentSections);
         TCString section = TCString.decode(ok.tcfEuConsent);
         assertEquals(2, section.getVersion());
-        assertEquals(java.util.Set.of(1, 2, 3, 4), section.getPurposesConsent().toSet());
-        assertEquals(java.util.Set.of(755, VENDOR), section.getVendorConsent().toSet());
+        assertEquals(Set.of(1, 2, 3, 4), section.getPurposesConsent().toSet());
+        assertEquals(Set.of(755, VENDOR), section.getVendorConsent().toSet());
         assertTrue(TCString.decode(GppSignal.decode(GPP_TCF_NONE).tcfEuConsent).getVendorConsent().isEmpty());
         assertNull(GppSignal.decode(ConsentStrings.gpp("usnat", "SaleOptOut", 2)).tcfEuConsent);
         assertNull(GppSignal.INVALID.tcfEuConsent);
     }
 
+    @SuppressWarnings("checkstyle:MethodLength") // a table of cases, one per line
     static Stream<Arguments> rules() {
         String gppUsNatSaleOptOut = ConsentStrings.gpp("usnat", "SaleOptOut", 1);
         return Stream.of(
@@ -412,7 +415,7 @@ class ConsentGateTest {
         assertEquals("gdpr_no_consent_string", RefusalReason.GDPR_NO_CONSENT_STRING.label());
         assertEquals("coppa", RefusalReason.COPPA.label());
         for (RefusalReason reason : RefusalReason.values()) {
-            assertEquals(reason.name().toLowerCase(java.util.Locale.ROOT), reason.label());
+            assertEquals(reason.name().toLowerCase(Locale.ROOT), reason.label());
             assertSame(reason, PrivacyDecision.refused(reason).reason());
         }
         assertNull(PrivacyDecision.ALLOWED.reason());

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import com.sun.management.ThreadMXBean;
 
 /** The keyed user hash: SipHash-2-4 over UTF-16LE, stable per key, unlike any other key's, allocation-free. */
 class UserHashTest {
@@ -68,9 +69,9 @@ class UserHashTest {
 
     @Test
     void hashingAllocatesNothing() {
-        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assumeTrue(bean instanceof com.sun.management.ThreadMXBean);
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        Object bean = ManagementFactory.getThreadMXBean();
+        assumeTrue(bean instanceof ThreadMXBean);
+        ThreadMXBean threads = (ThreadMXBean) bean;
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
         UserHash hash = IdentityKeys.of("allocation-test-secret".getBytes(StandardCharsets.UTF_8)).userHash();
         long sink = 0;

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.ArrayList;
 
 /**
  * The real exchange on the embedded demo config, bound to an ephemeral loopback port, with a clock the test sets,
@@ -181,7 +182,7 @@ public final class LoopbackExchange implements AutoCloseable {
     public List<Integer> segmentsOf(String user) throws IOException, InterruptedException {
         HttpResponse<byte[]> response = get("/privacy/users/" + user, "Authorization", "Bearer " + ADMIN_TOKEN);
         assertEquals(200, response.statusCode(), text(response));
-        List<Integer> ids = new java.util.ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
         for (JsonNode segment : json(response).path("segments")) {
             ids.add(segment.path("id").asInt());
         }
