@@ -103,14 +103,7 @@ final class TargetingIndex {
                 addValues(byBundleDeny, null, t.bundles().deny(), index, false);
                 addValues(byCategory, anyCategory, t.categories(), index, false);
                 addSegments(config, t.segments(), index);
-                if (campaign.frequencyCap() != null) {
-                    CampaignBits.set(frequencyCapped, index);
-                }
-                if (t.dealIds().isEmpty()) {
-                    CampaignBits.set(openCampaigns, index);
-                } else {
-                    addValues(byDeal, null, t.dealIds(), index, false);
-                }
+                addCapAndDeals(campaign, index);
                 // badv removes a campaign in the index only for domains every creative carries; a domain some
                 // creatives lack is checked per creative, so the campaign can still serve its other creatives
                 addValues(byAdomain, null, domainsOfEveryCreative(campaign.creatives()), index, true);
@@ -131,6 +124,19 @@ final class TargetingIndex {
         }
         domainAllow = DomainIndex.of(byDomainAllow);
         domainDeny = DomainIndex.of(byDomainDeny);
+    }
+
+    /** The frequency-capped campaigns, and each campaign's deals (or the open auction when it has none). */
+    private void addCapAndDeals(CampaignConfig campaign, int index) {
+        if (campaign.frequencyCap() != null) {
+            CampaignBits.set(frequencyCapped, index);
+        }
+        List<String> dealIds = campaign.targeting().dealIds();
+        if (dealIds.isEmpty()) {
+            CampaignBits.set(openCampaigns, index);
+        } else {
+            addValues(byDeal, null, dealIds, index, false);
+        }
     }
 
     private void addDeviceTypes(List<Integer> deviceTypes, int index) {
