@@ -35,6 +35,7 @@ import dev.merlin.exchange.privacy.RefusalReason;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /px}: the advertiser's tracking pixel. Always answers a 1×1 transparent GIF that no cache keeps — even
