@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.util.ArrayDeque;
 import org.agrona.DirectBuffer;
 
 /**
@@ -29,20 +30,47 @@ public final class AuctionEndpoint {
     /** What one event-loop thread reuses: a copy of a body that is not on the heap, and the synchronous answer. */
     private static final class LoopState {
         byte[] body;
-        /** The channel whose request is being handled inside {@link #handle}, while it is. */
-        ChannelHandlerContext answeringNow;
-        FullHttpResponse answeredNow;
+        /** Requests' seats in the bid path, reused: one per auction in flight on this loop. */
+        final ArrayDeque<InFlight> free = new ArrayDeque<>();
 
         LoopState(int bodyBytes) {
             this.body = new byte[bodyBytes];
         }
+
+        InFlight take(ChannelHandlerContext ctx) {
+            InFlight request = free.poll();
+            if (request == null) {
+                request = new InFlight();
+            }
+            request.ctx = ctx;
+            request.inHandle = true;
+            request.answeredNow = null;
+            request.ticket = 0;
+            return request;
+        }
+
+        void give(InFlight request) {
+            request.ctx = null;
+            request.answeredNow = null;
+            free.push(request);
+        }
+    }
+
+    /** One bid request in the bid path: its channel, and how its answer goes out. */
+    private static final class InFlight {
+        ChannelHandlerContext ctx;
+        /** Whether {@link #handle} is still running for it: an answer then is returned, not written. */
+        boolean inHandle;
+        FullHttpResponse answeredNow;
+        /** Its place in the connection's answers ({@link OrderedResponses#defer}), once it answers later. */
+        long ticket;
     }
 
     private final Sellers sellers;
     private final BidPath bidPath;
     private final ExchangeMetrics metrics;
     private final FastThreadLocal<LoopState> states;
-    private final BidCompletion<ChannelHandlerContext> answered = this::answered;
+    private final BidCompletion<InFlight> answered = this::answered;
 
     /** The endpoint of {@code sellers}' bid requests, answered by {@code bidPath}. */
     public AuctionEndpoint(Sellers sellers, BidPath bidPath, ExchangeMetrics metrics, int maxBodyBytes) {
@@ -84,30 +112,39 @@ public final class AuctionEndpoint {
             body.getBytes(body.readerIndex(), bytes, 0, length);
             offset = 0;
         }
-        state.answeringNow = ctx;
-        state.answeredNow = null;
-        try {
-            bidPath.handle(bytes, offset, length, seller.id(), ctx, answered);
-            return state.answeredNow;
-        } finally {
-            state.answeringNow = null;
-            state.answeredNow = null;
+        InFlight inFlight = state.take(ctx);
+        bidPath.handle(bytes, offset, length, seller.id(), inFlight, answered);
+        inFlight.inHandle = false;
+        FullHttpResponse response = inFlight.answeredNow;
+        if (response != null) {
+            state.give(inFlight);
+            return response;
         }
+        // a stage finishes later: its answer keeps this request's place among the connection's answers
+        inFlight.ticket = OrderedResponses.of(ctx.channel()).defer();
+        return null;
     }
 
     /**
-     * The bid path's completion: the answer as an HTTP response, returned by {@link #handle} when it comes before
-     * {@code handle} returns, else written and flushed on the channel. The later case is the seam for stages that
-     * finish later (DSPs): the caller then must keep pipelined answers in order itself.
+     * The bid path's completion, on the request's event loop: the answer as an HTTP response, returned by
+     * {@link #handle} when it comes before {@code handle} returns, else given to the connection's
+     * {@link OrderedResponses} under the request's ticket, so pipelined answers still leave in request order.
      */
-    private void answered(BidAnswer answer, ChannelHandlerContext ctx) {
-        FullHttpResponse response = toResponse(ctx.alloc(), answer);
-        LoopState state = states.get();
-        if (state.answeringNow == ctx && state.answeredNow == null) {
-            state.answeredNow = response;
-        } else {
-            ctx.writeAndFlush(response);
+    private void answered(BidAnswer answer, InFlight inFlight) {
+        FullHttpResponse response = toResponse(inFlight.ctx.alloc(), answer);
+        if (inFlight.inHandle) {
+            inFlight.answeredNow = response;
+            return;
         }
+        ChannelHandlerContext ctx = inFlight.ctx;
+        long ticket = inFlight.ticket;
+        states.get().give(inFlight);
+        OrderedResponses order = OrderedResponses.of(ctx.channel());
+        if (order == null) {
+            response.release();
+            return;
+        }
+        order.answer(ticket, response);
     }
 
     private static FullHttpResponse toResponse(ByteBufAllocator alloc, BidAnswer answer) {
