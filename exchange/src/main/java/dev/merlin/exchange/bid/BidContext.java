@@ -1,5 +1,6 @@
 package dev.merlin.exchange.bid;
 
+import dev.merlin.protocol.JsonText;
 import dev.merlin.exchange.auction.AuctionResult;
 import dev.merlin.exchange.segments.SegmentSet;
 import dev.merlin.protocol.model.BidRequest;
@@ -175,38 +176,10 @@ public final class BidContext implements BidAnswer {
 
     /** Writes {@code {"error": message, "path": path}} (no path when null) as the answer. */
     void answerError(int status, String reason, String message, String path) {
-        StringBuilder json = new StringBuilder(message.length() + 48).append("{\"error\":");
-        appendJsonString(json, message);
-        if (path != null) {
-            json.append(",\"path\":");
-            appendJsonString(json, path);
-        }
-        json.append('}');
-        byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = JsonText.error(message, path).getBytes(StandardCharsets.UTF_8);
         answer.putBytes(0, bytes);
         this.status = status;
         this.reason = reason;
         this.bodyLength = bytes.length;
-    }
-
-    private static void appendJsonString(StringBuilder sb, String value) {
-        sb.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"': sb.append("\\\""); break;
-                case '\\': sb.append("\\\\"); break;
-                case '\n': sb.append("\\n"); break;
-                case '\r': sb.append("\\r"); break;
-                case '\t': sb.append("\\t"); break;
-                default:
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-            }
-        }
-        sb.append('"');
     }
 }

@@ -1,5 +1,6 @@
 package dev.merlin.exchange.events;
 
+import dev.merlin.protocol.JsonText;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -50,7 +51,7 @@ public record Event(EventType type, long epochMillis, Map<String, Object> fields
             json.append(",\"").append(field.getKey()).append("\":");
             Object value = field.getValue();
             if (value instanceof String text) {
-                appendJsonString(json, text);
+                JsonText.appendString(json, text);
             } else {
                 json.append(value);
             }
@@ -63,27 +64,5 @@ public record Event(EventType type, long epochMillis, Map<String, Object> fields
             throw new IllegalArgumentException("event has no field '" + name + "': " + fields.keySet());
         }
         return fields.get(name);
-    }
-
-    static void appendJsonString(StringBuilder json, String text) {
-        json.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> json.append("\\\"");
-                case '\\' -> json.append("\\\\");
-                case '\n' -> json.append("\\n");
-                case '\r' -> json.append("\\r");
-                case '\t' -> json.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        json.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        json.append(c);
-                    }
-                }
-            }
-        }
-        json.append('"');
     }
 }

@@ -1,5 +1,6 @@
 package dev.merlin.exchange.http;
 
+import dev.merlin.protocol.JsonText;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -260,7 +261,7 @@ public final class EventsEndpoint {
             rejections.append(',');
         }
         rejections.append("{\"index\":").append(index).append(",\"reason\":");
-        HttpResponses.appendJsonString(rejections, reason);
+        JsonText.appendString(rejections, reason);
         rejections.append('}');
     }
 

@@ -1,6 +1,7 @@
 package dev.merlin.exchange.http;
 
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.protocol.JsonText;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
@@ -44,14 +45,7 @@ final class HttpResponses {
 
     /** The error body the design card promises: {@code {"error": "...", "path": "..."}}. */
     static FullHttpResponse error(ByteBufAllocator alloc, HttpResponseStatus status, String message, String path) {
-        StringBuilder sb = new StringBuilder(message.length() + 48).append("{\"error\":");
-        appendJsonString(sb, message);
-        if (path != null) {
-            sb.append(",\"path\":");
-            appendJsonString(sb, path);
-        }
-        sb.append('}');
-        return json(alloc, status, sb.toString());
+        return json(alloc, status, JsonText.error(message, path));
     }
 
     /**
@@ -80,26 +74,5 @@ final class HttpResponses {
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
                 .set(OPENRTB_VERSION_HEADER, OPENRTB_VERSION);
         return response;
-    }
-
-    static void appendJsonString(StringBuilder sb, String value) {
-        sb.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"': sb.append("\\\""); break;
-                case '\\': sb.append("\\\\"); break;
-                case '\n': sb.append("\\n"); break;
-                case '\r': sb.append("\\r"); break;
-                case '\t': sb.append("\\t"); break;
-                default:
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-            }
-        }
-        sb.append('"');
     }
 }

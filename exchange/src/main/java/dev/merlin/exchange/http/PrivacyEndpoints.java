@@ -1,5 +1,6 @@
 package dev.merlin.exchange.http;
 
+import dev.merlin.protocol.JsonText;
 import dev.merlin.config.PrivacyConfig;
 import dev.merlin.config.SegmentDefinition;
 import dev.merlin.config.TrackingConfig;
@@ -209,7 +210,7 @@ public final class PrivacyEndpoints {
 
     private static String quoted(String value) {
         StringBuilder sb = new StringBuilder(value.length() + 2);
-        HttpResponses.appendJsonString(sb, value);
+        JsonText.appendString(sb, value);
         return sb.toString();
     }
 }

@@ -1,5 +1,6 @@
 package dev.merlin.exchange.http;
 
+import dev.merlin.protocol.JsonText;
 import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.SellerConfig;
 import dev.merlin.config.TrackingConfig;
@@ -223,7 +224,7 @@ public final class ReportsEndpoint {
         for (int i = 0; i < rows.size(); i++) {
             SellerRow r = rows.get(i);
             sb.append(i > 0 ? "," : "").append("{\"day\":\"").append(r.day).append("\",\"seller\":");
-            HttpResponses.appendJsonString(sb, r.seller);
+            JsonText.appendString(sb, r.seller);
             sb.append(",\"impressions\":").append(r.impressions).append(",\"gross\":").append(money(r.grossMicros))
                     .append(",\"payout\":").append(money(r.payoutMicros)).append('}');
         }
@@ -270,9 +271,9 @@ public final class ReportsEndpoint {
                 sb.append(',');
             }
             sb.append("{\"day\":\"").append(r.day).append("\",\"advertiser\":");
-            HttpResponses.appendJsonString(sb, r.advertiser);
+            JsonText.appendString(sb, r.advertiser);
             sb.append(",\"campaign\":");
-            HttpResponses.appendJsonString(sb, r.campaign);
+            JsonText.appendString(sb, r.campaign);
             sb.append(",\"impressions\":").append(r.impressions)
                     .append(",\"clicks\":").append(r.clicks)
                     .append(",\"ctr\":").append(orNull(ratio(r.clicks, r.impressions)))
