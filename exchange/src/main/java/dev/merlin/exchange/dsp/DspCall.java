@@ -1,0 +1,132 @@
+package dev.merlin.exchange.dsp;
+
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One call to a DSP, from send to its one ending; pooled per loop and reused. Its deadline timer is the object
+ * itself ({@link #run}); its delivery, when the call ends inside {@link DspHttpClient#send} (a connect refused at
+ * once), is deferred to the loop's next turn so no callback runs inside {@code send}.
+ */
+final class DspCall implements Runnable {
+
+    private final DspConnections connections;
+    private final Runnable deferredDelivery = this::deliver;
+
+    private ByteBuf body;
+    private DspCallback callback;
+    private Object attachment;
+    private long startNanos;
+    private ScheduledFuture<?> timer;
+    /** The connection carrying the call (or connecting for it), null once it ended or between connections. */
+    private DspConnection connection;
+    private boolean isSending;
+    private boolean isEnded;
+    private boolean hasRetried;
+
+    private int status;
+    private ByteBuf answer;
+    private DspOutcome outcome;
+    private long latencyNanos;
+
+    DspCall(DspConnections connections) {
+        this.connections = connections;
+    }
+
+    void begin(ByteBuf payload, long deadlineNanos, DspCallback onAnswer, Object callerAttachment) {
+        body = payload;
+        callback = onAnswer;
+        attachment = callerAttachment;
+        startNanos = System.nanoTime();
+        isSending = true;
+        isEnded = false;
+        hasRetried = false;
+        timer = connections.loop.schedule(this, deadlineNanos - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** {@link DspHttpClient#send} returned: an ending that came before it is delivered on the loop's next turn. */
+    void sendReturned() {
+        isSending = false;
+        if (isEnded) {
+            connections.loop.execute(deferredDelivery);
+        }
+    }
+
+    void connection(DspConnection carrier) {
+        connection = carrier;
+    }
+
+    /** The request body for one write (the call keeps its own reference for a retry). */
+    ByteBuf bodyForWrite() {
+        return body.retainedDuplicate();
+    }
+
+    /**
+     * Whether the call may go again on a new connection: a reused keep-alive connection closed before any answer,
+     * most likely closed by the DSP while idle; once per call.
+     */
+    boolean mayRetry() {
+        return !hasRetried && !isEnded;
+    }
+
+    void retry() {
+        hasRetried = true;
+        connection = null;
+        connections.connect(this);
+    }
+
+    /** The deadline passed: the call ends with {@link DspOutcome#TIMEOUT} and its connection is closed. */
+    @Override
+    public void run() {
+        timer = null;
+        if (isEnded) {
+            return;
+        }
+        DspConnection carrier = connection;
+        connection = null;
+        if (carrier != null) {
+            carrier.abandon();
+        }
+        end(DspOutcome.TIMEOUT, 0, null);
+    }
+
+    /** Ends the call (once; a later ending only releases its body). The carrying connection detached itself. */
+    void end(DspOutcome how, int httpStatus, ByteBuf answerBody) {
+        if (isEnded) {
+            if (answerBody != null) {
+                answerBody.release();
+            }
+            return;
+        }
+        isEnded = true;
+        connection = null;
+        latencyNanos = System.nanoTime() - startNanos;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        body.release();
+        body = null;
+        outcome = how;
+        status = httpStatus;
+        answer = answerBody;
+        connections.ended();
+        connections.client.metrics.ended(how, latencyNanos);
+        connections.client.health.record(how, latencyNanos);
+        if (!isSending) {
+            deliver();
+        }
+    }
+
+    private void deliver() {
+        DspCallback to = callback;
+        Object with = attachment;
+        ByteBuf delivered = answer;
+        callback = null;
+        attachment = null;
+        answer = null;
+        connections.recycle(this);
+        to.onAnswer(with, status, delivered, outcome, latencyNanos);
+    }
+}

@@ -1,0 +1,177 @@
+package dev.merlin.exchange.dsp;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.resolver.NoopAddressResolverGroup;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+
+/**
+ * One DSP's connections and calls on one event loop, touched only by that loop: the keep-alive pool (most recently
+ * used first, so the warm connections stay warm and the rest can idle out at the DSP), the count of calls in flight
+ * against {@code maxInFlight}, the pooled call state, and the gzip compressor.
+ */
+final class DspConnections {
+
+    /** The gzip member header: magic, deflate, no flags, no time, no extra flags, unknown OS. */
+    private static final byte[] GZIP_HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
+    private static final int GZIP_TRAILER_BYTES = 8;
+    private static final int DEFLATE_STEP_BYTES = 4096;
+
+    final DspHttpClient client;
+    final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final ArrayDeque<DspConnection> idle = new ArrayDeque<>();
+    private final ArrayDeque<DspCall> freeCalls = new ArrayDeque<>();
+    private int inFlight;
+    private int open;
+    private Deflater deflater;
+    private CRC32 crc;
+
+    DspConnections(DspHttpClient client, EventLoop loop) {
+        this.client = client;
+        this.loop = loop;
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(DspHttpClient.channelTypeFor(loop))
+                // the address was resolved at start-up; an unresolved one fails to connect rather than block on DNS
+                .resolver(NoopAddressResolverGroup.INSTANCE)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, client.connectTimeoutMillis)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .remoteAddress(client.address);
+    }
+
+    boolean send(ByteBuf body, long deadlineNanos, DspCallback callback, Object attachment) {
+        if (inFlight >= client.maxInFlight) {
+            body.release();
+            client.metrics.refused();
+            client.health.record(DspOutcome.REFUSED_IN_FLIGHT, 0);
+            return false;
+        }
+        ByteBuf payload = client.isGzip ? gzip(body) : body;
+        DspCall call = freeCalls.isEmpty() ? new DspCall(this) : freeCalls.pollLast();
+        inFlight++;
+        client.metrics.sent();
+        call.begin(payload, deadlineNanos, callback, attachment);
+        DspConnection connection = pollIdle();
+        if (connection != null) {
+            connection.start(call, true);
+        } else {
+            connect(call);
+        }
+        call.sendReturned();
+        return true;
+    }
+
+    /** Opens a new connection for {@code call}; the request goes out once it connects. */
+    void connect(DspCall call) {
+        DspConnection connection = new DspConnection(this);
+        open++;
+        connection.attach(call, false);
+        ChannelFuture connecting = bootstrap.clone().handler(connection).connect();
+        connection.connecting(connecting);
+    }
+
+    /** A connection whose answer was complete and kept alive: idle, unless the client closed or enough are idle. */
+    void release(DspConnection connection) {
+        if (client.isClosed() || idle.size() >= client.maxInFlight) {
+            connection.close();
+        } else {
+            connection.isIdle = true;
+            idle.addLast(connection);
+        }
+    }
+
+    /** A connection closed: it leaves the pool. */
+    void closed(DspConnection connection) {
+        open--;
+        if (connection.isIdle) {
+            connection.isIdle = false;
+            idle.remove(connection);
+        }
+    }
+
+    /** A call ended: one fewer in flight. */
+    void ended() {
+        inFlight--;
+    }
+
+    void recycle(DspCall call) {
+        if (freeCalls.size() < client.maxInFlight) {
+            freeCalls.addLast(call);
+        }
+    }
+
+    int inFlight() {
+        return inFlight;
+    }
+
+    int openConnections() {
+        return open;
+    }
+
+    /** From any thread: closes this loop's idle connections on the loop. */
+    void closeIdle() {
+        loop.execute(() -> {
+            DspConnection connection;
+            while ((connection = idle.pollLast()) != null) {
+                connection.isIdle = false;
+                connection.close();
+            }
+        });
+    }
+
+    private DspConnection pollIdle() {
+        DspConnection connection;
+        while ((connection = idle.pollLast()) != null) {
+            connection.isIdle = false;
+            if (connection.isActive()) {
+                return connection;
+            }
+            connection.close();
+        }
+        return null;
+    }
+
+    ByteBufAllocator alloc() {
+        return ByteBufAllocator.DEFAULT;
+    }
+
+    /** The body as one gzip member, compressed with this loop's deflater; {@code body} is released. */
+    private ByteBuf gzip(ByteBuf body) {
+        if (deflater == null) {
+            deflater = new Deflater(Deflater.BEST_SPEED, true);
+            crc = new CRC32();
+        }
+        int size = body.readableBytes();
+        ByteBuf out = alloc().buffer(size / 2 + GZIP_HEADER.length + GZIP_TRAILER_BYTES + 64);
+        try {
+            ByteBuffer input = body.nioBuffer();
+            crc.reset();
+            crc.update(input.duplicate());
+            deflater.reset();
+            deflater.setInput(input);
+            deflater.finish();
+            out.writeBytes(GZIP_HEADER);
+            while (!deflater.finished()) {
+                out.ensureWritable(DEFLATE_STEP_BYTES);
+                int written = deflater.deflate(out.nioBuffer(out.writerIndex(), out.writableBytes()));
+                out.writerIndex(out.writerIndex() + written);
+            }
+            out.writeIntLE((int) crc.getValue());
+            out.writeIntLE(size);
+            return out;
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        } finally {
+            body.release();
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package dev.merlin.exchange.dsp;
+
+import dev.merlin.config.DspConfig;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls one DSP over HTTP/1.1 from the event loop of the inbound request that needs it: no thread hop, no lock.
+ *
+ * <p>Each event loop gets its own {@link DspConnections} the first time it calls (a {@link FastThreadLocal}): a
+ * keep-alive pool of connections made on that loop, its own bound of {@code maxInFlight} calls, and its own pooled
+ * call state. A call is a POST of the body the caller encoded ({@code Content-Type: application/json},
+ * {@code x-openrtb-version}, optionally gzip-compressed), and ends exactly once on the same loop: the answer, or
+ * the typed reason there is none ({@link DspOutcome}). Every ending is counted in {@link DspMetrics} and recorded in
+ * the DSP's {@link DspHealth}, here and nowhere else.
+ *
+ * <p>The endpoint's host is resolved once, here at start-up: nothing resolves names on an event loop.
+ */
+public final class DspHttpClient implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DspHttpClient.class);
+
+    final String dspId;
+    final InetSocketAddress address;
+    final String host;
+    final SslContext sslContext;
+    final boolean isGzip;
+    final int connectTimeoutMillis;
+    final int maxInFlight;
+    final int maxResponseBytes;
+    final DspHealth health;
+    final DspMetrics.ForDsp metrics;
+    /** The request head up to the value of Content-Length: the same bytes for every call. */
+    final byte[] requestHead;
+
+    private final FastThreadLocal<DspConnections> perLoop = new FastThreadLocal<>();
+    private final Set<DspConnections> everyLoop = ConcurrentHashMap.newKeySet();
+    private volatile boolean isClosed;
+
+    /**
+     * A client of {@code dsp} (start-up work: resolves its host).
+     *
+     * @param dsp              the DSP's endpoint, OpenRTB version, gzip, connect timeout and in-flight bound
+     * @param maxResponseBytes the largest answer body read ({@code auction.maxDspResponseBytes}), after gzip
+     * @param sslContext       the TLS client context for an {@code https} endpoint; null: the JDK's trusted roots
+     * @param health           the DSP's health, told how each call ended
+     * @param metrics          the DSP's series, counting each call
+     */
+    public DspHttpClient(DspConfig dsp, int maxResponseBytes, SslContext sslContext, DspHealth health,
+                         DspMetrics.ForDsp metrics) {
+        URI uri = dsp.endpointUri();
+        boolean isTls = dsp.isTls();
+        int port = uri.getPort() >= 0 ? uri.getPort() : isTls ? 443 : 80;
+        this.dspId = dsp.id();
+        this.host = uri.getHost();
+        this.address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            LOG.warn("DSP {}: host {} does not resolve; its calls fail with connect_failed", dspId, host);
+        }
+        this.sslContext = isTls ? sslContext != null ? sslContext : defaultSslContext() : null;
+        this.isGzip = dsp.gzip();
+        this.connectTimeoutMillis = dsp.connectTimeoutMs();
+        this.maxInFlight = dsp.maxInFlight();
+        this.maxResponseBytes = maxResponseBytes;
+        this.health = health;
+        this.metrics = metrics;
+        this.requestHead = requestHead(uri, host, port, isTls, dsp.openrtb(), dsp.gzip());
+    }
+
+    /**
+     * Sends {@code body} (a JSON bid request; ownership passes here) to the DSP, from {@code loop}, the current
+     * thread's event loop. The call ends at the latest at {@code deadlineNanos} ({@link System#nanoTime}), then
+     * {@code callback} gets its end on this loop, exactly once, never from inside this method.
+     *
+     * @return true when the call is under way; false when it was refused at once because the DSP has
+     *         {@code maxInFlight} calls in flight on this loop ({@link DspOutcome#REFUSED_IN_FLIGHT}, counted; the
+     *         body is released and the callback is not called)
+     * @throws IllegalStateException when not called on {@code loop}
+     */
+    public boolean send(EventLoop loop, ByteBuf body, long deadlineNanos, DspCallback callback, Object attachment) {
+        if (!loop.inEventLoop()) {
+            body.release();
+            throw new IllegalStateException("DSP " + dspId + " called off its event loop");
+        }
+        DspConnections connections = perLoop.getIfExists();
+        if (connections == null) {
+            connections = new DspConnections(this, loop);
+            perLoop.set(connections);
+            everyLoop.add(connections);
+        }
+        return connections.send(body, deadlineNanos, callback, attachment);
+    }
+
+    /** Calls in flight on the current thread's event loop (0 on a loop that never called). */
+    public int inFlightOnThisLoop() {
+        DspConnections connections = perLoop.getIfExists();
+        return connections == null ? 0 : connections.inFlight();
+    }
+
+    /** Connections open on the current thread's event loop, in use or idle. */
+    public int openConnectionsOnThisLoop() {
+        DspConnections connections = perLoop.getIfExists();
+        return connections == null ? 0 : connections.openConnections();
+    }
+
+    /** Whether {@link #close} was called: connections close as their calls end. */
+    boolean isClosed() {
+        return isClosed;
+    }
+
+    /** Closes the idle connections on every loop; calls in flight end normally and close their connection. */
+    @Override
+    public void close() {
+        isClosed = true;
+        for (DspConnections connections : everyLoop) {
+            connections.closeIdle();
+        }
+    }
+
+    /** The socket channel class that can register with {@code loop}: epoll on an epoll loop, else NIO. */
+    static Class<? extends SocketChannel> channelTypeFor(EventLoop loop) {
+        if (loop instanceof IoEventLoop && ((IoEventLoop) loop).isIoType(EpollIoHandler.class)) {
+            return EpollSocketChannel.class;
+        }
+        return NioSocketChannel.class;
+    }
+
+    private static SslContext defaultSslContext() {
+        try {
+            return SslContextBuilder.forClient().build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("no TLS client context: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] requestHead(URI uri, String host, int port, boolean isTls, String openrtb, boolean gzip) {
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        if (uri.getRawQuery() != null) {
+            path = path + '?' + uri.getRawQuery();
+        }
+        boolean isDefaultPort = port == (isTls ? 443 : 80);
+        String hostHeader = host.indexOf(':') >= 0 && !host.startsWith("[") ? '[' + host + ']' : host;
+        StringBuilder head = new StringBuilder(192)
+                .append("POST ").append(path).append(" HTTP/1.1\r\n")
+                .append("host: ").append(hostHeader);
+        if (!isDefaultPort) {
+            head.append(':').append(port);
+        }
+        head.append("\r\ncontent-type: application/json\r\n")
+                .append("x-openrtb-version: ").append(openrtb).append("\r\n")
+                .append("accept-encoding: gzip\r\n");
+        if (gzip) {
+            head.append("content-encoding: gzip\r\n");
+        }
+        head.append("content-length: ");
+        return head.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,495 @@
+package dev.merlin.exchange.dsp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.merlin.config.DspConfig;
+import dev.merlin.exchange.http.RecordingLeakDetector;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link DspHttpClient} against small DSPs on loopback: answers good and bad, keep-alive, the deadline, size and
+ * in-flight bounds, gzip both ways and TLS. Every ending is checked to come once, on the loop, outside {@code send},
+ * with its body released, and no test may leak a buffer.
+ */
+@Timeout(60)
+class DspHttpClientIT {
+
+    private static final String JSON = "{\"id\":\"req-1\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],"
+            + "\"tmax\":120}";
+    private static final String ANSWER = "{\"id\":\"req-1\",\"seatbid\":[{\"bid\":[{\"id\":\"b1\",\"impid\":\"1\","
+            + "\"price\":1.5,\"crid\":\"c1\",\"adomain\":[\"a.example\"],\"adm\":\"<div/>\"}]}]}";
+    private static final int MAX_RESPONSE_BYTES = 1 << 20;
+    private static final long DEADLINE_MILLIS = 5_000;
+
+    private EventLoopGroup group;
+    private EventLoop loop;
+    private DspMetrics metrics;
+    private Answers answers;
+    private DspMetrics.ForDsp series;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private int clients;
+
+    @BeforeEach
+    void start() {
+        group = new MultiThreadIoEventLoopGroup(1,
+                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        loop = group.next();
+        metrics = new DspMetrics(new PrometheusRegistry());
+        answers = new Answers(loop);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable closeable : toClose) {
+            closeable.close();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        assertTrue(RecordingLeakDetector.isInstalled(), "leak detector not installed: check the surefire argLine");
+        assertEquals(List.of(), RecordingLeakDetector.collectLeaks());
+    }
+
+    @Test
+    void postsTheRequestAndDeliversTheAnswerOnTheLoop() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, bytes(ANSWER), "content-type", "application/json"));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        Object attachment = new Object();
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, attachment));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.OK, 200);
+        assertSame(attachment, answer.attachment());
+        assertEquals(ANSWER, answer.body());
+        assertEquals(0, answer.refCntAfterRelease());
+        assertTrue(answer.latencyNanos() > 0);
+
+        StubDsp.Request request = dsp.lastRequest();
+        assertEquals("POST", request.method());
+        assertEquals("/bid", request.uri());
+        HttpHeaders headers = request.headers();
+        assertEquals("127.0.0.1:" + dsp.port(), headers.get("host"));
+        assertEquals("application/json", headers.get("content-type"));
+        assertEquals("2.6", headers.get("x-openrtb-version"));
+        assertEquals(Integer.toString(bytes(JSON).length), headers.get("content-length"));
+        assertEquals("gzip", headers.get("accept-encoding"));
+        assertNull(headers.get("content-encoding"));
+        assertArrayEquals(bytes(JSON), request.body());
+
+        assertEquals(1, series.requests());
+        assertEquals(1, series.outcomes(DspOutcome.OK));
+        assertEquals(1, series.latencyCount());
+        assertEquals(0, series.inFlight());
+        assertEquals(0, onLoop(client::inFlightOnThisLoop));
+    }
+
+    @Test
+    void aKeptAliveConnectionCarriesTheNextCall() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, bytes(ANSWER)));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(send(client, JSON, DEADLINE_MILLIS, i));
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(i, answer.attachment());
+        }
+        assertEquals(1, dsp.accepted.get(), "three calls, one connection");
+        assertEquals(3, dsp.requests.size());
+        assertEquals(1, onLoop(client::openConnectionsOnThisLoop));
+    }
+
+    @Test
+    void connectionCloseInTheAnswerClosesTheConnection() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, bytes(ANSWER), "connection", "close"));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        for (int i = 0; i < 2; i++) {
+            assertTrue(send(client, JSON, DEADLINE_MILLIS, i));
+            assertEnding(answers.next(), DspOutcome.OK, 200);
+        }
+        assertEquals(2, dsp.accepted.get());
+        await(() -> dsp.closed.get() == 2, "both connections closed");
+    }
+
+    @Test
+    void aKeptAliveConnectionTheDspClosedIsRetriedOnceOnANewOne() throws Exception {
+        StubDsp dsp = stub(request -> {
+            if (request.numberOnConnection() == 2) {
+                request.ctx().close();
+            } else {
+                request.respond(200, bytes(ANSWER));
+            }
+        });
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, 1));
+        assertEnding(answers.next(), DspOutcome.OK, 200);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, 2));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.OK, 200);
+        assertEquals(2, answer.attachment());
+        assertEquals(2, dsp.accepted.get());
+        assertEquals(3, dsp.requests.size(), "the second request went twice");
+    }
+
+    @Test
+    void aFreshConnectionClosedBeforeAnyAnswerIsAReset() throws Exception {
+        StubDsp dsp = stub(request -> request.ctx().close());
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.RESET, 0);
+        assertEquals(1, dsp.requests.size(), "no retry on a fresh connection");
+    }
+
+    @Test
+    void status204IsANoBid() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(204, new byte[0]));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.NO_BID, 204);
+        assertNull(answer.body());
+        assertEquals(1, series.outcomes(DspOutcome.NO_BID));
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.NO_BID, 204);
+        assertEquals(1, dsp.accepted.get(), "a 204 keeps the connection");
+    }
+
+    @Test
+    void status5xxIsAServerErrorAnd4xxAnHttpError() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(503, bytes("{\"error\":\"busy\"}")));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.SERVER_ERROR, 503);
+        assertNull(answer.body(), "an error's body is not handed on");
+        dsp.behaviour(request -> request.respond(400, bytes("bad")));
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.HTTP_ERROR, 400);
+        assertEquals(1, series.outcomes(DspOutcome.SERVER_ERROR));
+        assertEquals(1, series.outcomes(DspOutcome.HTTP_ERROR));
+    }
+
+    @Test
+    void aGarbageStatusLineIsABadResponseAndClosesTheConnection() throws Exception {
+        StubDsp dsp = stub(request -> request.raw("HELLO THERE\r\nthis is not http\r\n\r\n"));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.BAD_RESPONSE, 0);
+        await(() -> dsp.closed.get() == 1, "the connection closed");
+        assertEquals(0, onLoop(client::openConnectionsOnThisLoop));
+    }
+
+    @Test
+    void aDspThatNeverAnswersTimesOutAtTheDeadlineAndItsLateAnswerGoesNowhere() throws Exception {
+        AtomicReference<StubDsp.Request> held = new AtomicReference<>();
+        StubDsp dsp = stub(held::set);
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        long sentAt = System.nanoTime();
+        assertTrue(send(client, JSON, 300, "late"));
+        Answers.Answer answer = answers.next();
+        long waitedNanos = System.nanoTime() - sentAt;
+        assertEnding(answer, DspOutcome.TIMEOUT, 0);
+        assertEquals("late", answer.attachment());
+        assertTrue(waitedNanos >= TimeUnit.MILLISECONDS.toNanos(300), "ended after " + waitedNanos + " ns");
+        assertTrue(answer.latencyNanos() >= TimeUnit.MILLISECONDS.toNanos(290), "latency " + answer.latencyNanos());
+        await(() -> dsp.closed.get() == 1, "the client closed the connection");
+
+        ChannelFuture late = held.get().ctx().writeAndFlush(
+                ByteBufAllocator.DEFAULT.buffer().writeBytes(bytes("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")));
+        late.await(10, TimeUnit.SECONDS);
+        assertFalse(late.isSuccess(), "the late answer has no connection to go to");
+        assertEquals(0, answers.pending(), "one ending only");
+        assertEquals(1, series.outcomes(DspOutcome.TIMEOUT));
+        assertEquals(0, series.inFlight());
+    }
+
+    @Test
+    void aDeadlineAlreadyPassedEndsWithATimeoutOnTheNextTurn() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, bytes(ANSWER)));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, -1, null));
+        assertEnding(answers.next(), DspOutcome.TIMEOUT, 0);
+    }
+
+    @Test
+    void aConnectionClosedMidAnswerIsAReset() throws Exception {
+        StubDsp dsp = stub(request -> {
+            request.raw("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"id\":");
+            request.ctx().close();
+        });
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.RESET, 200);
+        assertNull(answer.body(), "a part of an answer is dropped");
+    }
+
+    @Test
+    void anAnswerDeclaredTooLargeIsRefusedAndTheConnectionClosed() throws Exception {
+        byte[] huge = new byte[10 << 20];
+        Arrays.fill(huge, (byte) ' ');
+        StubDsp dsp = stub(request -> request.respond(200, huge));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.TOO_LARGE, 200);
+        assertNull(answer.body());
+        await(() -> dsp.closed.get() == 1, "the connection closed");
+        assertEquals(1, series.outcomes(DspOutcome.TOO_LARGE));
+    }
+
+    @Test
+    void aChunkedAnswerGrowingTooLargeIsRefusedAndTheConnectionClosed() throws Exception {
+        String chunk = " ".repeat(64 << 10);
+        StubDsp dsp = stub(request -> {
+            request.raw("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+            for (int i = 0; i < 160; i++) {
+                request.raw(Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
+            }
+            request.raw("0\r\n\r\n");
+        });
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.TOO_LARGE, 200);
+        await(() -> dsp.closed.get() == 1, "the connection closed");
+    }
+
+    @Test
+    void aGzipBombIsRefused() throws Exception {
+        byte[] bomb = StubDsp.gzip(new byte[10 << 20]);
+        StubDsp dsp = stub(request -> request.respond(200, bomb, "content-encoding", "gzip"));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        Answers.Answer answer = answers.next();
+        assertTrue(answer.outcome() == DspOutcome.TOO_LARGE || answer.outcome() == DspOutcome.BAD_RESPONSE,
+                "outcome " + answer.outcome());
+        assertNull(answer.body());
+        await(() -> dsp.closed.get() == 1, "the connection closed");
+    }
+
+    @Test
+    void aClosedPortIsAConnectFailure() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        DspHttpClient client = client("http://127.0.0.1:" + port + "/bid", false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, "refused"));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.CONNECT_FAILED, 0);
+        assertEquals("refused", answer.attachment());
+        assertEquals(0, onLoop(client::openConnectionsOnThisLoop));
+        assertEquals(1, series.outcomes(DspOutcome.CONNECT_FAILED));
+    }
+
+    @Test
+    void callsOverTheInFlightBoundAreRefusedAtOnce() throws Exception {
+        StubDsp dsp = stub(request -> { });
+        DspHttpClient client = client(dsp.url("http"), false, 2);
+        boolean[] sent = loop.submit(() -> {
+            boolean[] results = new boolean[3];
+            for (int i = 0; i < 3; i++) {
+                results[i] = client.send(loop, body(JSON), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300),
+                        answers, i);
+            }
+            return results;
+        }).get(10, TimeUnit.SECONDS);
+        assertArrayEquals(new boolean[] {true, true, false}, sent);
+        assertEquals(1, series.outcomes(DspOutcome.REFUSED_IN_FLIGHT));
+        assertEquals(2, series.requests());
+        assertEnding(answers.next(), DspOutcome.TIMEOUT, 0);
+        assertEnding(answers.next(), DspOutcome.TIMEOUT, 0);
+        assertEquals(0, answers.pending(), "the refused call has no callback");
+        assertEquals(0, onLoop(client::inFlightOnThisLoop));
+        dsp.behaviour(request -> request.respond(204, new byte[0]));
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null), "room again once the calls ended");
+        assertEnding(answers.next(), DspOutcome.NO_BID, 204);
+    }
+
+    @Test
+    void aGzipRequestCarriesTheSameJson() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(204, new byte[0]));
+        DspHttpClient client = client(dsp.url("http"), true, 8);
+        for (int i = 0; i < 2; i++) {
+            assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+            assertEnding(answers.next(), DspOutcome.NO_BID, 204);
+            StubDsp.Request request = dsp.lastRequest();
+            assertEquals("gzip", request.headers().get("content-encoding"));
+            assertEquals(Integer.toString(request.body().length), request.headers().get("content-length"));
+            assertArrayEquals(bytes(JSON), gunzip(request.body()), "the deflater is reused per loop");
+        }
+    }
+
+    @Test
+    void aGzipAnswerIsDecompressed() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, StubDsp.gzip(bytes(ANSWER)), "content-encoding", "gzip"));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.OK, 200);
+        assertEquals(ANSWER, answer.body());
+    }
+
+    @Test
+    void tlsWithATrustedSelfSignedCertificate(@TempDir Path dir) throws Exception {
+        SelfSignedCert cert = SelfSignedCert.create(dir);
+        SslContext serverTls = SslContextBuilder.forServer(cert.key(), cert.certificate()).build();
+        StubDsp dsp = stubTls(request -> request.respond(200, bytes(ANSWER)), serverTls);
+        SslContext clientTls = SslContextBuilder.forClient().trustManager(cert.certificate()).build();
+        DspHttpClient client = client(dsp.url("https"), false, 8, clientTls);
+        for (int i = 0; i < 2; i++) {
+            assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(ANSWER, answer.body());
+        }
+        assertEquals(1, dsp.accepted.get());
+        assertArrayEquals(bytes(JSON), dsp.lastRequest().body());
+    }
+
+    @Test
+    void tlsWithAnUntrustedCertificateFailsToConnect(@TempDir Path dir) throws Exception {
+        SelfSignedCert cert = SelfSignedCert.create(dir);
+        SslContext serverTls = SslContextBuilder.forServer(cert.key(), cert.certificate()).build();
+        StubDsp dsp = stubTls(request -> request.respond(200, bytes(ANSWER)), serverTls);
+        DspHttpClient client = client(dsp.url("https"), false, 8, null);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.CONNECT_FAILED, 0);
+        assertEquals(0, dsp.requests.size(), "nothing was sent to an unverified peer");
+    }
+
+    @Test
+    void closeClosesTheIdleConnections() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(204, new byte[0]));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.NO_BID, 204);
+        client.close();
+        await(() -> dsp.closed.get() == 1, "the idle connection closed");
+    }
+
+    @Test
+    void sendingOffTheLoopIsRefused() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(204, new byte[0]));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        ByteBuf body = body(JSON);
+        try {
+            client.send(loop, body, System.nanoTime(), answers, null);
+            fail("sent off the loop");
+        } catch (IllegalStateException expected) {
+            assertEquals(0, body.refCnt(), "the body is released");
+        }
+    }
+
+    private void assertEnding(Answers.Answer answer, DspOutcome outcome, int status) {
+        assertEquals(outcome, answer.outcome());
+        assertEquals(status, answer.status());
+        assertTrue(answer.isOnLoop(), "ended on the loop");
+        assertFalse(answer.isInsideSend(), "ended outside send");
+        if (answer.body() != null) {
+            assertEquals(0, answer.refCntAfterRelease());
+        }
+    }
+
+    private StubDsp stub(StubDsp.Behaviour behaviour) throws InterruptedException {
+        StubDsp dsp = StubDsp.start(behaviour);
+        toClose.add(dsp);
+        return dsp;
+    }
+
+    private StubDsp stubTls(StubDsp.Behaviour behaviour, SslContext tls) throws InterruptedException {
+        StubDsp dsp = StubDsp.startTls(behaviour, tls);
+        toClose.add(dsp);
+        return dsp;
+    }
+
+    private DspHttpClient client(String url, boolean gzip, int maxInFlight) {
+        return client(url, gzip, maxInFlight, null);
+    }
+
+    private DspHttpClient client(String url, boolean gzip, int maxInFlight, SslContext tls) {
+        DspConfig dsp = new DspConfig("test-dsp-" + ++clients, "Test DSP", url, "JPN", null, "2.6", gzip, null, null,
+                1000, maxInFlight, null, null, null, null, null, null);
+        DspHealth health = DspHealth.of(dsp);
+        series = metrics.dsp(dsp.id(), health);
+        DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, tls, health, series);
+        toClose.add(0, client);
+        return client;
+    }
+
+    private boolean send(DspHttpClient client, String json, long deadlineMillis, Object attachment)
+            throws Exception {
+        return loop.submit(() -> {
+            answers.isInsideSend = true;
+            try {
+                return client.send(loop, body(json),
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis), answers, attachment);
+            } finally {
+                answers.isInsideSend = false;
+            }
+        }).get(10, TimeUnit.SECONDS);
+    }
+
+    private int onLoop(IntSupplier read) throws Exception {
+        return loop.submit(read::getAsInt).get(10, TimeUnit.SECONDS);
+    }
+
+    private static ByteBuf body(String json) {
+        ByteBuf body = ByteBufAllocator.DEFAULT.buffer();
+        body.writeCharSequence(json, StandardCharsets.UTF_8);
+        return body;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] gunzip(byte[] gzipped) throws IOException {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped))) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("timed out waiting for " + what);
+            }
+            Thread.yield();
+        }
+    }
+}
