@@ -1,10 +1,13 @@
 package dev.merlin.config;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The whole configuration of one Merlin node, bound from YAML and validated in one pass.
@@ -21,12 +24,17 @@ import java.util.Set;
  * @param tracking    pixels, app sources, segment rules, attribution, report access
  * @param sellers     who may send bid requests, and how each authenticates (none: every auction request is 401)
  * @param maintenance how often expired entries are purged from the stores
+ * @param auction     the auction's time budget and Merlin's name in the supply chain
+ * @param dsps        the DSPs bid requests are sent to (none: only Merlin's own campaigns bid)
+ * @param regions     named groups of countries (ISO-3166-1 alpha-3), e.g. {@code EEA}, that DSP regions and the
+ *                    data-residency rules may name
  */
 public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir,
                            ExchangeSettings exchange, List<SegmentDefinition> segments,
                            List<AdvertiserConfig> advertisers, StoresConfig stores, PrivacyConfig privacy,
                            EventLogConfig eventLog, TrackingConfig tracking, List<SellerConfig> sellers,
-                           MaintenanceConfig maintenance) {
+                           MaintenanceConfig maintenance, AuctionConfig auction, List<DspConfig> dsps,
+                           Map<String, List<String>> regions) {
 
     /** Fills unset sections with defaults. */
     public MerlinConfig {
@@ -42,6 +50,23 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         tracking = tracking == null ? TrackingConfig.defaults() : tracking;
         sellers = sellers == null ? List.of() : List.copyOf(sellers);
         maintenance = maintenance == null ? MaintenanceConfig.defaults() : maintenance;
+        auction = auction == null ? AuctionConfig.defaults() : auction;
+        dsps = dsps == null ? List.of() : withDefaultCurrency(dsps, exchange.currency());
+        regions = regions == null ? Map.of() : copyRegions(regions);
+    }
+
+    private static List<DspConfig> withDefaultCurrency(List<DspConfig> dsps, String currency) {
+        List<DspConfig> filled = new ArrayList<>(dsps.size());
+        for (DspConfig dsp : dsps) {
+            filled.add(dsp == null ? null : dsp.withDefaultCurrency(currency));
+        }
+        return Collections.unmodifiableList(filled);
+    }
+
+    private static Map<String, List<String>> copyRegions(Map<String, List<String>> regions) {
+        Map<String, List<String>> copy = new TreeMap<>();
+        regions.forEach((name, countries) -> copy.put(name, countries == null ? List.of() : List.copyOf(countries)));
+        return Collections.unmodifiableMap(copy);
     }
 
     /** Everything but the maintenance periods. */
@@ -50,7 +75,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
                         PrivacyConfig privacy, EventLogConfig eventLog, TrackingConfig tracking,
                         List<SellerConfig> sellers) {
         this(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog, tracking, sellers,
-                null);
+                null, null, null, null);
     }
 
     /** Everything but the sellers (none: no auction request is accepted). */
@@ -58,12 +83,12 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
                         List<SegmentDefinition> segments, List<AdvertiserConfig> advertisers, StoresConfig stores,
                         PrivacyConfig privacy, EventLogConfig eventLog, TrackingConfig tracking) {
         this(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog, tracking, null,
-                null);
+                null, null, null, null);
     }
 
     /** Server settings only, no advertisers: for tests and tools. */
     public MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir) {
-        this(server, requests, dataDir, null, null, null, null, null, null, null, null, null);
+        this(server, requests, dataDir, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** A builder whose unset sections take their defaults. */
@@ -75,7 +100,8 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
     public Builder toBuilder() {
         return new Builder().server(server).requests(requests).dataDir(dataDir).exchange(exchange)
                 .advertisers(segments, advertisers).stores(stores).privacy(privacy).eventLog(eventLog)
-                .tracking(tracking).sellers(sellers).maintenance(maintenance);
+                .tracking(tracking).sellers(sellers).maintenance(maintenance).auction(auction).dsps(dsps)
+                .regions(regions);
     }
 
     /** Checks every value; throws {@link ConfigException} naming the first bad one. */
@@ -124,8 +150,48 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         }
         tracking.validate("tracking", advertisers, segmentIds);
         SellerConfig.validateAll(sellers, tracking, advertisers);
+        auction.validate("auction");
+        validateRegions();
+        validateDsps();
         DemoSecrets.refuseOnPublicHost(this);
         return this;
+    }
+
+    private void validateRegions() {
+        for (Map.Entry<String, List<String>> region : regions.entrySet()) {
+            String at = "regions." + region.getKey();
+            if (!region.getKey().matches("[A-Za-z][A-Za-z0-9_-]{0,31}")) {
+                throw new ConfigException(at, "name " + region.getKey() + " is not allowed; expected 1-32 of"
+                        + " A-Z a-z 0-9 _ -, starting with a letter");
+            }
+            if (region.getValue().isEmpty()) {
+                throw new ConfigException(at, "the group is empty; list its ISO-3166-1 alpha-3 countries");
+            }
+            for (int i = 0; i < region.getValue().size(); i++) {
+                ConfigChecks.country(at + "[" + i + "]", region.getValue().get(i));
+            }
+        }
+    }
+
+    private void validateDsps() {
+        Set<String> sellerIds = new HashSet<>();
+        for (SellerConfig seller : sellers) {
+            sellerIds.add(seller.id());
+        }
+        Map<String, Integer> dspIds = new HashMap<>();
+        for (int i = 0; i < dsps.size(); i++) {
+            String at = "dsps[" + i + "]";
+            DspConfig dsp = dsps.get(i);
+            if (dsp == null) {
+                throw new ConfigException(at, "the entry is empty; give at least id, name, endpoint and region");
+            }
+            dsp.validate(at, exchange, regions, sellerIds);
+            Integer earlier = dspIds.putIfAbsent(dsp.id(), i);
+            if (earlier != null) {
+                throw new ConfigException(at + ".id", "value " + dsp.id() + " is not allowed; dsps[" + earlier
+                        + "] has it already and DSP ids must be unique");
+            }
+        }
     }
 
     private static void checkSegments(String at, List<String> names, Map<String, Integer> known) {
@@ -201,6 +267,11 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         return toBuilder().exchange(newExchange).build();
     }
 
+    /** A copy calling other DSPs (tests, the load generator, the demo). */
+    public MerlinConfig withDsps(List<DspConfig> newDsps) {
+        return toBuilder().dsps(newDsps).build();
+    }
+
     /** A copy with other advertisers and segments (tests, benchmarks). */
     public MerlinConfig withAdvertisers(List<SegmentDefinition> newSegments, List<AdvertiserConfig> newAdvertisers) {
         return toBuilder().advertisers(newSegments, newAdvertisers).build();
@@ -220,6 +291,9 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         private TrackingConfig tracking;
         private List<SellerConfig> sellers;
         private MaintenanceConfig maintenance;
+        private AuctionConfig auction;
+        private List<DspConfig> dsps;
+        private Map<String, List<String>> regions;
 
         private Builder() {
         }
@@ -291,10 +365,28 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
             return this;
         }
 
+        /** See {@link MerlinConfig#auction()}. */
+        public Builder auction(AuctionConfig value) {
+            auction = value;
+            return this;
+        }
+
+        /** See {@link MerlinConfig#dsps()}. */
+        public Builder dsps(List<DspConfig> value) {
+            dsps = value;
+            return this;
+        }
+
+        /** See {@link MerlinConfig#regions()}. */
+        public Builder regions(Map<String, List<String>> value) {
+            regions = value;
+            return this;
+        }
+
         /** The config, unset sections defaulted; call {@link MerlinConfig#validate()} on it before use. */
         public MerlinConfig build() {
             return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, privacy,
-                    eventLog, tracking, sellers, maintenance);
+                    eventLog, tracking, sellers, maintenance, auction, dsps, regions);
         }
     }
 }

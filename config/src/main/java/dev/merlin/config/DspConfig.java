@@ -1,0 +1,157 @@
+package dev.merlin.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A DSP connected to Merlin: where its bid requests go, what traffic it wants, how its bids are taken.
+ *
+ * @param id               its id in metrics, reports and notice links: {@code [a-z0-9][a-z0-9_-]{0,31}}
+ * @param name             its business name
+ * @param endpoint         the {@code http://} or {@code https://} URL bid requests are POSTed to
+ * @param region           where it processes data: an ISO-3166-1 alpha-3 country or a group named in
+ *                         {@code regions}
+ * @param seats            the buyer seats it may bid for; empty: any seat it names
+ * @param openrtb          {@code "2.5"} or {@code "2.6"}: where its requests carry consent, US privacy, eids and
+ *                         the supply chain (2.5: under {@code ext}; 2.6: the top-level fields)
+ * @param gzip             whether its requests are gzip-compressed
+ * @param maxQps           requests per second at most, over the node; 0: no cap
+ * @param timeoutMs        the longest Merlin waits for its answer, however long the request's budget
+ * @param connectTimeoutMs the longest a new connection to it may take
+ * @param maxInFlight      requests waiting for its answer at once, per event loop; one more is not sent
+ * @param traffic          the requests it wants
+ * @param bidAdjustment    multiplies its bids before they compete (0 < x <= 10)
+ * @param currencies       the currencies it bids in; the first is the one its floors are converted to
+ * @param enabled          whether it is called at all
+ * @param priceKeys        its keys for encrypted price macros, or null
+ * @param health           its circuit breaker, throttle and latency window
+ */
+public record DspConfig(String id, String name, String endpoint, String region, List<String> seats, String openrtb,
+                        Boolean gzip, Integer maxQps, Integer timeoutMs, Integer connectTimeoutMs,
+                        Integer maxInFlight, DspTraffic traffic, Double bidAdjustment, List<String> currencies,
+                        Boolean enabled, DspPriceKeys priceKeys, DspHealthConfig health) {
+
+    /** OpenRTB versions a DSP may take. */
+    public static final Set<String> OPENRTB_VERSIONS = Set.of("2.5", "2.6");
+
+    /** Fills unset values with defaults; an unset currency list is filled by {@link #withDefaultCurrency}. */
+    public DspConfig {
+        seats = seats == null ? List.of() : List.copyOf(seats);
+        openrtb = openrtb == null ? "2.6" : openrtb;
+        gzip = gzip != null && gzip;
+        maxQps = maxQps == null ? 1000 : maxQps;
+        timeoutMs = timeoutMs == null ? 300 : timeoutMs;
+        connectTimeoutMs = connectTimeoutMs == null ? 100 : connectTimeoutMs;
+        maxInFlight = maxInFlight == null ? 256 : maxInFlight;
+        traffic = traffic == null ? DspTraffic.any() : traffic;
+        bidAdjustment = bidAdjustment == null ? 1.0 : bidAdjustment;
+        currencies = currencies == null ? List.of() : List.copyOf(currencies);
+        enabled = enabled == null || enabled;
+        health = health == null ? DspHealthConfig.defaults() : health;
+    }
+
+    /** A DSP with defaults for everything but its id, name, endpoint and region (tests, tools). */
+    public static DspConfig of(String id, String name, String endpoint, String region) {
+        return new DspConfig(id, name, endpoint, region, null, null, null, null, null, null, null, null, null, null,
+                null, null, null);
+    }
+
+    /** The endpoint as a URI. */
+    public URI endpointUri() {
+        return URI.create(endpoint);
+    }
+
+    /** Whether its endpoint is {@code https://}. */
+    public boolean isTls() {
+        return endpoint.regionMatches(true, 0, "https://", 0, 8);
+    }
+
+    /** The currency its floors are converted to and its bids default to. */
+    public String floorCurrency() {
+        return currencies.get(0);
+    }
+
+    /** A copy bidding in {@code currency} when no currencies are set. */
+    public DspConfig withDefaultCurrency(String currency) {
+        if (!currencies.isEmpty()) {
+            return this;
+        }
+        return toBuilderless(List.of(currency), endpoint);
+    }
+
+    /** A copy calling another endpoint (tests, the demo). */
+    public DspConfig withEndpoint(String url) {
+        return toBuilderless(currencies, url);
+    }
+
+    private DspConfig toBuilderless(List<String> newCurrencies, String url) {
+        return new DspConfig(id, name, url, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
+                maxInFlight, traffic, bidAdjustment, newCurrencies, enabled, priceKeys, health);
+    }
+
+    void validate(String at, ExchangeSettings exchange, Map<String, List<String>> regions, Set<String> sellerIds) {
+        ConfigChecks.notBlank(at + ".id", id);
+        if (!id.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
+            throw new ConfigException(at + ".id", "value " + id + " is not allowed; expected 1-32 of a-z 0-9 _ -,"
+                    + " starting with a letter or digit");
+        }
+        ConfigChecks.notBlank(at + ".name", name);
+        checkEndpoint(at + ".endpoint");
+        if (region == null || !(regions.containsKey(region) || region.matches("[A-Z]{3}"))) {
+            throw new ConfigException(at + ".region", "value " + region + " is not allowed; expected an ISO-3166-1"
+                    + " alpha-3 country such as JPN or a group named in regions "
+                    + ConfigChecks.sample(regions.keySet()));
+        }
+        for (int i = 0; i < seats.size(); i++) {
+            ConfigChecks.notBlank(at + ".seats[" + i + "]", seats.get(i));
+        }
+        ConfigChecks.oneOf(at + ".openrtb", openrtb, OPENRTB_VERSIONS);
+        ConfigChecks.range(at + ".maxQps", maxQps, 0, 10_000_000);
+        ConfigChecks.range(at + ".timeoutMs", timeoutMs, 1, 60_000);
+        ConfigChecks.range(at + ".connectTimeoutMs", connectTimeoutMs, 1, 60_000);
+        ConfigChecks.range(at + ".maxInFlight", maxInFlight, 1, 1_000_000);
+        traffic.validate(at + ".traffic", sellerIds);
+        if (!(bidAdjustment > 0 && bidAdjustment <= 10)) {
+            throw new ConfigException(at + ".bidAdjustment", "value " + bidAdjustment + " is not allowed; expected a"
+                    + " number above 0 and at most 10");
+        }
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < currencies.size(); i++) {
+            String code = currencies.get(i);
+            ConfigChecks.currency(at + ".currencies[" + i + "]", code);
+            if (exchange.rate(code) == null) {
+                throw new ConfigException(at + ".currencies[" + i + "]", "currency " + code + " has no rate in"
+                        + " exchange.currencyRates; Merlin could not convert this DSP's bids");
+            }
+            if (!seen.add(code)) {
+                throw new ConfigException(at + ".currencies[" + i + "]", "currency " + code + " is listed twice");
+            }
+        }
+        if (priceKeys != null) {
+            priceKeys.validate(at + ".priceKeys");
+        }
+        health.validate(at + ".health");
+    }
+
+    private void checkEndpoint(String at) {
+        ConfigChecks.notBlank(at, endpoint);
+        URI uri;
+        try {
+            uri = new URI(endpoint);
+        } catch (URISyntaxException e) {
+            throw new ConfigException(at, "value " + endpoint + " is not a URL: " + e.getReason());
+        }
+        String scheme = uri.getScheme();
+        if (!("http".equals(scheme) || "https".equals(scheme)) || uri.getHost() == null) {
+            throw new ConfigException(at, "value " + endpoint + " is not allowed; expected an http:// or https://"
+                    + " URL with a host, such as http://127.0.0.1:9101/bid");
+        }
+        if (uri.getUserInfo() != null || uri.getFragment() != null) {
+            throw new ConfigException(at, "value " + endpoint + " is not allowed; no user info or fragment");
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package dev.merlin.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class DspConfigTest {
+
+    private static final String SELLERS = """
+            sellers:
+              - {id: ssp-1, name: SSP One, domain: ssp-one.com, type: INTERMEDIARY, tokens: [ssp-one-token-01]}
+            exchange:
+              currencyRates: {EUR: 1.08, JPY: 0.0067}
+            regions:
+              EEA: [DEU, FRA]
+            """;
+
+    private static final String KEYS = "encryptionKey: sIxwz7yw62yrfoLGt12lIHKuYrK_S5kLuApI2BQe7Ac=,"
+            + " integrityKey: v3fsVcMBMMHYzRhi7SpM0sdqwzvAxM6KPTu9OtVod5I=";
+
+    @Test
+    void aDspBindsWithItsDefaults() {
+        MerlinConfig config = ConfigLoader.parse(SELLERS + """
+                dsps:
+                  - {id: tokyo, name: Tokyo DSP, endpoint: 'http://127.0.0.1:9101/bid', region: JPN}
+                  - id: berlin
+                    name: Berlin DSP
+                    endpoint: https://bid.berlin.example/openrtb
+                    region: EEA
+                    seats: [seat-1]
+                    openrtb: "2.5"
+                    gzip: true
+                    maxQps: 50
+                    timeoutMs: 120
+                    traffic: {countries: [DEU], mediaTypes: [banner], channels: [site], sellers: [ssp-1]}
+                    bidAdjustment: 0.9
+                    currencies: [EUR, USD]
+                    enabled: false
+                    priceKeys: {%s}
+                    health: {breakerFailures: 5}
+                """.formatted(KEYS), "test");
+        DspConfig tokyo = config.dsps().get(0);
+        assertEquals("2.6", tokyo.openrtb());
+        assertEquals(List.of("USD"), tokyo.currencies(), "no currencies: the exchange's");
+        assertTrue(tokyo.enabled());
+        assertFalse(tokyo.gzip());
+        assertEquals(1.0, tokyo.bidAdjustment());
+        assertEquals(20, tokyo.health().breakerFailures());
+        assertTrue(tokyo.traffic().countries().isEmpty());
+        DspConfig berlin = config.dsps().get(1);
+        assertTrue(berlin.isTls());
+        assertEquals("EUR", berlin.floorCurrency());
+        assertEquals(32, berlin.priceKeys().encryptionKeyBytes().length);
+        assertEquals(5, berlin.health().breakerFailures());
+        assertFalse(berlin.enabled());
+        assertFalse(config.toString().contains("sIxwz7yw62"), "a logged config never shows a price key");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{id: Tokyo, name: T, endpoint: 'http://a.example/', region: JPN}|dsps[0].id|expected 1-32",
+        "{id: t, endpoint: 'http://a.example/', region: JPN}|dsps[0].name|missing",
+        "{id: t, name: T, endpoint: 'ftp://a.example/', region: JPN}|dsps[0].endpoint|http:// or https://",
+        "{id: t, name: T, endpoint: 'http://u:p@a.example/', region: JPN}|dsps[0].endpoint|user info",
+        "{id: t, name: T, endpoint: 'not a url', region: JPN}|dsps[0].endpoint|not a URL",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: Japan}|dsps[0].region|alpha-3",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, openrtb: '3.0'}|dsps[0].openrtb|one of",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, maxQps: -1}|dsps[0].maxQps|0 to",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, timeoutMs: 0}|dsps[0].timeoutMs|1 to",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, bidAdjustment: 0}|dsps[0].bidAdjustment|above 0",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, bidAdjustment: 11}|dsps[0].bidAdjustment|most 10",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, currencies: [KRW]}|dsps[0].currencies[0]|no rate",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, currencies: [EUR, EUR]}"
+                + "|dsps[0].currencies[1]|twice",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, traffic: {mediaTypes: [popup]}}"
+                + "|dsps[0].traffic.mediaTypes[0]|one of",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, traffic: {channels: [dooh]}}"
+                + "|dsps[0].traffic.channels[0]|one of",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, traffic: {sellers: [nobody]}}"
+                + "|dsps[0].traffic.sellers[0]|not configured",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, traffic: {countries: [jp]}}"
+                + "|dsps[0].traffic.countries[0]|alpha-3",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, priceKeys: {encryptionKey: abc,"
+                + " integrityKey: abc}}|dsps[0].priceKeys.encryptionKey|bytes",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, priceKeys: {encryptionKey: '***',"
+                + " integrityKey: abc}}|dsps[0].priceKeys.encryptionKey|base64",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, health: {breakerErrorRate: 2}}"
+                + "|dsps[0].health.breakerErrorRate|0.01 to 1",
+    })
+    void aBadDspNamesItsKeyPath(String dsp, String keyPath, String says) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(SELLERS + "dsps:\n  - " + dsp + "\n", "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains(says), e.getMessage());
+    }
+
+    @Test
+    void dspIdsAreUniqueAndAnUnknownKeyIsRefused() {
+        ConfigException twice = assertThrows(ConfigException.class, () -> ConfigLoader.parse(SELLERS + """
+                dsps:
+                  - {id: a, name: A, endpoint: 'http://a.example/', region: JPN}
+                  - {id: a, name: B, endpoint: 'http://b.example/', region: JPN}
+                """, "test"));
+        assertEquals("dsps[1].id", twice.keyPath());
+        ConfigException unknown = assertThrows(ConfigException.class, () -> ConfigLoader.parse(SELLERS + """
+                dsps:
+                  - {id: a, name: A, endpoint: 'http://a.example/', region: JPN, timeout: 100}
+                """, "test"));
+        assertTrue(unknown.getMessage().contains("timeout"), unknown.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "regions: {EEA: []}|regions.EEA|empty",
+        "regions: {EEA: [de]}|regions.EEA[0]|alpha-3",
+        "regions: {'9x': [DEU]}|regions.9x|starting with a letter",
+        "auction: {defaultTmaxMs: 5000}|auction.defaultTmaxMs|20 to 1000",
+        "auction: {responseMarginMs: 20}|auction.responseMarginMs|0 to 19",
+        "auction: {schainDomain: 'https://merlin.example'}|auction.schainDomain|lower-case domain",
+    })
+    void badRegionsAndAuctionTimesNameTheirKeyPath(String yaml, String keyPath, String says) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml + "\n", "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains(says), e.getMessage());
+    }
+
+    @Test
+    void theRequestsTmaxIsDefaultedAndClamped() {
+        AuctionConfig auction = ConfigLoader.parse("auction: {defaultTmaxMs: 150, minTmaxMs: 30, maxTmaxMs: 800}\n",
+                "test").auction();
+        assertEquals(150, auction.effectiveTmaxMs(null));
+        assertEquals(150, auction.effectiveTmaxMs(0));
+        assertEquals(150, auction.effectiveTmaxMs(-5));
+        assertEquals(30, auction.effectiveTmaxMs(1));
+        assertEquals(120, auction.effectiveTmaxMs(120));
+        assertEquals(800, auction.effectiveTmaxMs(1_000_000));
+    }
+}
