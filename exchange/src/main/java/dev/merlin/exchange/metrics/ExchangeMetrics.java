@@ -325,6 +325,11 @@ public final class ExchangeMetrics {
                 .register(registry);
     }
 
+    /** The registry every metric here is on, for families registered elsewhere (the DSP calls'). */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
     /** Writes every metric in the Prometheus text format. */
     public void writeTo(OutputStream out) throws IOException {
         writer.write(out, registry.scrape());
