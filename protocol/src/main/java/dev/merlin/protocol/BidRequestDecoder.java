@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.core.sym.ByteQuadsCanonicalizer;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.BrandVersion;
 import dev.merlin.protocol.model.Device;
@@ -45,19 +44,12 @@ import java.util.List;
  */
 public final class BidRequestDecoder {
 
-    private final JsonFactory factory;
+    private final ParserSlot parsers;
     private final StrictJsonReader in;
     private final ImpDecoder imps;
     private final ContextDecoder context;
     private final BidRequestValidator validator;
     private final DecodeLimits limits;
-    /** The field names every parser of this decoder shares, so each name is decoded from bytes once. */
-    private final ByteQuadsCanonicalizer names = ByteQuadsCanonicalizer.createRoot();
-    /** The parser the next decode reuses; null before the first decode and after one that failed mid-document. */
-    private final boolean reuseParsers;
-    private ReusableJsonParser parked;
-    /** How many names the parked parser's symbol table held when it was made; it is renewed after MAX_NAMES more. */
-    private int parserNamesAtStart;
     private final StrictJsonReader.ElementReader<Eid> eidReader = this::eid;
     private final StrictJsonReader.ElementReader<Uid> uidReader = this::uid;
     private final StrictJsonReader.ElementReader<SupplyChainNode> nodeReader = this::supplyChainNode;
@@ -76,13 +68,13 @@ public final class BidRequestDecoder {
     /** With {@code reuseParsers} false, every document gets a new parser from Jackson's factory (tests compare). */
     BidRequestDecoder(DecodeLimits limits, boolean reuseParsers) {
         this.limits = limits;
-        this.reuseParsers = reuseParsers;
-        this.factory = JsonFactory.builder()
+        JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxDepth())
                         .maxStringLength(Math.max(limits.maxStringLength(), 1_000))
                         .build())
                 .build();
+        this.parsers = new ParserSlot(factory, reuseParsers);
         this.in = new StrictJsonReader(limits.maxStringLength());
         this.imps = new ImpDecoder(in);
         this.context = new ContextDecoder(in);
@@ -130,7 +122,7 @@ public final class BidRequestDecoder {
         JsonParser parser = null;
         boolean readToTheEnd = false;
         try {
-            parser = open(json, offset, length);
+            parser = parsers.open(json, offset, length);
             in.reset(parser, json, offset, pool);
             JsonToken first = parser.nextToken();
             if (first == null) {
@@ -156,42 +148,7 @@ public final class BidRequestDecoder {
             throw new InvalidRequestException(ErrorReason.MALFORMED_JSON, "", "unreadable JSON: " + e.getMessage());
         } finally {
             in.reset(null, null, 0, ModelPool.ALLOCATING);
-            close(parser, readToTheEnd);
-        }
-    }
-
-    /** The parked parser pointed at the bytes, or a new one; Jackson's own for input it would not read as UTF-8. */
-    private JsonParser open(byte[] json, int offset, int length) throws IOException {
-        if (!reuseParsers || !ReusableJsonParser.isPlainUtf8(json, offset, length)) {
-            return factory.createParser(json, offset, length);
-        }
-        ReusableJsonParser parser = parked;
-        parked = null;
-        if (parser == null || parser.names() > parserNamesAtStart + ReusableJsonParser.MAX_NAMES) {
-            if (parser != null) {
-                parser.close();
-            }
-            parser = ReusableJsonParser.create(factory, names);
-            parserNamesAtStart = parser.names();
-        }
-        parser.reset(json, offset, length);
-        return parser;
-    }
-
-    /** Parks a reusable parser that read its document to the end; closes any other. */
-    private void close(JsonParser parser, boolean readToTheEnd) {
-        if (parser instanceof ReusableJsonParser && readToTheEnd) {
-            ReusableJsonParser reusable = (ReusableJsonParser) parser;
-            reusable.release();
-            parked = reusable;
-            return;
-        }
-        if (parser != null) {
-            try {
-                parser.close();
-            } catch (IOException e) {
-                // nothing to release for a byte array; the decode's outcome is already decided
-            }
+            parsers.close(parser, readToTheEnd);
         }
     }
 

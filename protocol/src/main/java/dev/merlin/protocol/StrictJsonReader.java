@@ -393,7 +393,8 @@ final class StrictJsonReader {
         return sourceOffset + (int) parser.currentLocation().getByteOffset();
     }
 
-    private boolean beginArray() throws InvalidRequestException {
+    /** True when positioned on an array; false on null; any other value is a type error. */
+    boolean beginArray() throws InvalidRequestException {
         JsonToken token = parser.currentToken();
         if (token == JsonToken.START_ARRAY) {
             return true;

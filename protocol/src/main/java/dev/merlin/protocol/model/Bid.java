@@ -44,6 +44,43 @@ public final class Bid {
     public Integer slotinpod;
     public RawJson ext;
 
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        impid = null;
+        price = null;
+        nurl = null;
+        burl = null;
+        lurl = null;
+        adm = null;
+        adid = null;
+        adomain = null;
+        bundle = null;
+        iurl = null;
+        cid = null;
+        crid = null;
+        tactic = null;
+        cattax = null;
+        cat = null;
+        attr = null;
+        apis = null;
+        api = null;
+        protocol = null;
+        qagmediarating = null;
+        language = null;
+        langb = null;
+        dealid = null;
+        w = null;
+        h = null;
+        wratio = null;
+        hratio = null;
+        exp = null;
+        dur = null;
+        mtype = null;
+        slotinpod = null;
+        ext = null;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {

@@ -18,6 +18,31 @@ public final class BidResponse {
     public Integer nbr;
     public RawJson ext;
 
+    private ModelPool pool;
+
+    /**
+     * The objects and lists decodes into this response reuse (created on first use): a decoder that decodes into
+     * this response again takes its seat bids, bids and lists from here, cleared, instead of allocating them. Not part
+     * of the response's value (equals, hashCode, JSON).
+     */
+    public ModelPool pool() {
+        if (pool == null) {
+            pool = new ModelPool();
+        }
+        return pool;
+    }
+
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        id = null;
+        seatbid = null;
+        bidid = null;
+        cur = null;
+        customdata = null;
+        nbr = null;
+        ext = null;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {

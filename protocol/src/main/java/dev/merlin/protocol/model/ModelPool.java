@@ -7,8 +7,9 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The objects and lists a decoder builds for one request, kept so that the next decode into the same
- * {@link BidRequest} takes them again instead of allocating: reset, not reallocated.
+ * The objects and lists a decoder builds for one request (or one DSP's response), kept so that the next decode into
+ * the same {@link BidRequest} (or {@link BidResponse}) takes them again instead of allocating: reset, not
+ * reallocated.
  *
  * <p>{@link #reset} marks everything free; {@link Kind#take} hands out the next kept instance of a type, cleared to
  * the state of a new one ({@code clear()}: every field null), or a new instance when the request needs more than any
@@ -40,6 +41,7 @@ public final class ModelPool {
     public final Kind<App> apps = kind(App::new, App::clear);
     public final Kind<Audio> audios = kind(Audio::new, Audio::clear);
     public final Kind<Banner> banners = kind(Banner::new, Banner::clear);
+    public final Kind<Bid> bids = kind(Bid::new, Bid::clear);
     public final Kind<BrandVersion> brandVersions = kind(BrandVersion::new, BrandVersion::clear);
     public final Kind<Channel> channels = kind(Channel::new, Channel::clear);
     public final Kind<Content> contents = kind(Content::new, Content::clear);
@@ -62,6 +64,7 @@ public final class ModelPool {
     public final Kind<RefSettings> refSettingss = kind(RefSettings::new, RefSettings::clear);
     public final Kind<Refresh> refreshs = kind(Refresh::new, Refresh::clear);
     public final Kind<Regs> regss = kind(Regs::new, Regs::clear);
+    public final Kind<SeatBid> seatBids = kind(SeatBid::new, SeatBid::clear);
     public final Kind<Segment> segments = kind(Segment::new, Segment::clear);
     public final Kind<Site> sites = kind(Site::new, Site::clear);
     public final Kind<Source> sources = kind(Source::new, Source::clear);

@@ -15,6 +15,14 @@ public final class SeatBid {
     public Integer group;
     public RawJson ext;
 
+    /** Sets every field to null, as a new instance has them, so the object can be decoded into again. */
+    public void clear() {
+        bid = null;
+        seat = null;
+        group = null;
+        ext = null;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {

@@ -18,14 +18,21 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The pool behind reused decodes: every request-side model type is pooled, and clearing one leaves no field set. */
+/**
+ * The pool behind reused decodes: every model type of a request and of a response is pooled, and clearing one leaves
+ * no field set.
+ */
 class ModelPoolTest {
 
-    /** Every model class reachable from {@link BidRequest}'s fields, by reflection, so a new one is not missed. */
-    private static Set<Class<?>> requestModelClasses() {
+    /**
+     * Every model class reachable from {@link BidRequest}'s and {@link BidResponse}'s fields, by reflection, so a new
+     * one is not missed.
+     */
+    private static Set<Class<?>> modelClasses() {
         Set<Class<?>> found = new LinkedHashSet<>();
         Deque<Class<?>> todo = new ArrayDeque<>();
         todo.add(BidRequest.class);
+        todo.add(BidResponse.class);
         while (!todo.isEmpty()) {
             Class<?> type = todo.poll();
             if (!found.add(type)) {
@@ -63,7 +70,7 @@ class ModelPoolTest {
     }
 
     @Test
-    void everyRequestModelTypeIsPooled() throws Exception {
+    void everyModelTypeIsPooled() throws Exception {
         Set<Class<?>> pooled = new LinkedHashSet<>();
         ModelPool pool = new ModelPool();
         for (Field field : ModelPool.class.getFields()) {
@@ -74,14 +81,15 @@ class ModelPoolTest {
                 pooled.add(taken.getClass());
             }
         }
-        Set<Class<?>> needed = requestModelClasses();
-        needed.remove(BidRequest.class); // the root is the caller's
+        Set<Class<?>> needed = modelClasses();
+        needed.remove(BidRequest.class); // the roots are the caller's
+        needed.remove(BidResponse.class);
         assertEquals(needed, pooled);
     }
 
     @Test
     void clearLeavesEveryFieldNull() throws Exception {
-        for (Class<?> type : requestModelClasses()) {
+        for (Class<?> type : modelClasses()) {
             Object value = type.getDeclaredConstructor().newInstance();
             List<Field> fields = publicFields(type);
             for (Field field : fields) {
