@@ -20,7 +20,8 @@ HEAP_FLAGS ?= -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:MaxGCPauseMillis=5
 
 EXCHANGE_JAR := exchange/target/exchange.jar
 BENCH_JAR := bench/target/benchmarks.jar
-SOURCES := $(shell find pom.xml protocol config exchange bench -path '*/target' -prune -o \( -name '*.java' -o -name 'pom.xml' -o -name '*.yaml' -o -name '*.properties' \) -print 2>/dev/null)
+DSP_SIM_JAR := dsp-sim/target/dsp-sim.jar
+SOURCES := $(shell find pom.xml protocol config dsp-sim exchange bench -path '*/target' -prune -o \( -name '*.java' -o -name 'pom.xml' -o -name '*.yaml' -o -name '*.properties' \) -print 2>/dev/null)
 
 # ARGS is passed to the exchange, e.g. make run ARGS="--port 9090 --config my.yaml"
 ARGS ?=
@@ -35,11 +36,14 @@ V ?=
 Q = $(if $(V),,@)
 show = $(if $(V),,$(info $(1)))
 
-.PHONY: gc-wrk fuzz soak crash-test run test build clean bench gate load help events segments-generate segments-load
+.PHONY: dsp-sim demo gc-wrk fuzz soak crash-test run test build clean bench gate load help events segments-generate segments-load
 
 help:
 	@echo "make run    build if needed, start Merlin on its embedded default config (port 8080, ./data);"
 	@echo "            ARGS=\"--port 9090\" passes flags, DATA_DIR=DIR the data dir; Ctrl-C stops it cleanly"
+	@echo "make demo   Merlin as an exchange: two simulated DSPs (Japan :9101, Germany :9102) and Merlin on"
+	@echo "            examples/demo-dsps.yaml; Ctrl-C stops all three"
+	@echo "make dsp-sim  one simulated DSP (ARGS=\"--port 9101 --bid-rate 0.8 --latency-ms 5\"; ARGS=--help)"
 	@echo "make test   run every test"
 	@echo "make build  build the jars without running tests"
 	@echo "make bench  run the JMH suite"
@@ -63,9 +67,31 @@ test:
 
 build: $(EXCHANGE_JAR) $(BENCH_JAR)
 
-$(EXCHANGE_JAR) $(BENCH_JAR): $(SOURCES)
+$(EXCHANGE_JAR) $(BENCH_JAR) $(DSP_SIM_JAR): $(SOURCES)
 	$(MVN) $(MVN_FLAGS) -q -DskipTests install
-	@touch $(EXCHANGE_JAR) $(BENCH_JAR)
+	@touch $(EXCHANGE_JAR) $(BENCH_JAR) $(DSP_SIM_JAR)
+
+# make dsp-sim: one simulated DSP (dsp-sim/target/dsp-sim.jar) in the foreground until Ctrl-C, e.g.
+# make dsp-sim ARGS="--port 9101 --bid-rate 0.8 --latency-ms lognormal:5:40 --price 0.5..3 --fault reset=0.01"
+DSP_SIM_JVM ?= -Xms64m -Xmx512m
+dsp-sim: $(DSP_SIM_JAR)
+	$(call show,java -jar $(DSP_SIM_JAR) $(ARGS))
+	$(Q)$(JAVA) $(DSP_SIM_JVM) -jar $(DSP_SIM_JAR) $(ARGS)
+
+# make demo: the two DSPs of examples/demo-dsps.yaml as simulators in the background (their one-line start and
+# their counters at the end print here), then Merlin in the foreground on that config; when Merlin stops (Ctrl-C),
+# the simulators are stopped too. ARGS go to Merlin; DEMO_DSP_1/2 are the simulators' flags.
+DEMO_CONFIG ?= examples/demo-dsps.yaml
+DEMO_DSP_1 ?= --port 9101 --seat tokyo-seat-1 --currency USD --bid-rate 0.9 --latency-ms lognormal:8:40 \
+  --price 0.5..4 --seed 1
+DEMO_DSP_2 ?= --port 9102 --seat ffm-seat-1 --currency EUR --bid-rate 0.7 --latency-ms lognormal:15:80 \
+  --price 0.5..3.5 --gzip-rate 1 --seed 2
+demo: $(EXCHANGE_JAR) $(DSP_SIM_JAR)
+	$(call show,dsp-sim $(DEMO_DSP_1) & dsp-sim $(DEMO_DSP_2) & java -jar $(EXCHANGE_JAR) --config $(DEMO_CONFIG))
+	$(Q)pids=""; trap 'kill $$pids 2>/dev/null; wait $$pids 2>/dev/null' EXIT; \
+	  $(JAVA) $(DSP_SIM_JVM) -jar $(DSP_SIM_JAR) $(DEMO_DSP_1) & pids="$$pids $$!"; \
+	  $(JAVA) $(DSP_SIM_JVM) -jar $(DSP_SIM_JAR) $(DEMO_DSP_2) & pids="$$pids $$!"; \
+	  $(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -jar $(EXCHANGE_JAR) --config $(DEMO_CONFIG) $(RUN_DATA_DIR) $(ARGS)
 
 # JMH forks inherit the host JVM's flags, so JVM_FLAGS go on the host command line and never in -jvmArgsAppend
 # (it would replace the flags the forks need; shared/STACK.md pitfall 4).
