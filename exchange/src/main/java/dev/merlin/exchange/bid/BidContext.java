@@ -3,6 +3,7 @@ package dev.merlin.exchange.bid;
 import dev.merlin.protocol.JsonText;
 import dev.merlin.exchange.auction.AuctionResult;
 import dev.merlin.exchange.auction.ExternalBids;
+import dev.merlin.exchange.privacy.PrivacyDecision;
 import dev.merlin.exchange.segments.SegmentSet;
 import dev.merlin.protocol.model.BidRequest;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,7 @@ public final class BidContext implements BidAnswer {
     /** The decoded request: {@link #model} once it decoded, else null. */
     BidRequest request;
     String sellerId;
+    PrivacyDecision privacy;
     String currency;
     long nowEpochSeconds;
     long startNanos;
@@ -79,6 +81,11 @@ public final class BidContext implements BidAnswer {
     /** The authenticated seller's id. */
     public String sellerId() {
         return sellerId;
+    }
+
+    /** Merlin's privacy decision for the request: whether personal data may be used, and if not, why. */
+    public PrivacyDecision privacy() {
+        return privacy;
     }
 
     /** When the request arrived, {@link System#nanoTime()} scale: where its time budget starts. */
@@ -188,6 +195,7 @@ public final class BidContext implements BidAnswer {
         state = IDLE;
         request = null;
         sellerId = null;
+        privacy = null;
         currency = null;
         attachment = null;
         completion = null;

@@ -165,6 +165,7 @@ public final class BidPath {
         }
         String userKey = UserKeys.select(request);
         PrivacyDecision privacy = consent.decide(request, userKey);
+        context.privacy = privacy;
         if (!privacy.mayUsePersonalData()) {
             metrics.contextualOnly(privacy.reason());
             userKey = null;
