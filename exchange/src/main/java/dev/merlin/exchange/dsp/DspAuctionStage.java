@@ -13,6 +13,7 @@ import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.BidResponse;
 import dev.merlin.protocol.model.Imp;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -124,7 +125,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         if (dsp.health().admit(now, budget / 1000L) != Admission.SEND) {
             return;
         }
-        ByteBuf body = loop.alloc().ioBuffer(2048);
+        ByteBuf body = ByteBufAllocator.DEFAULT.ioBuffer(2048);
         boolean isWritten = false;
         try {
             isWritten = state.writer.write(context.request(), seller, context.privacy(), dsp.config(),
