@@ -1,6 +1,7 @@
 package dev.merlin.exchange;
 
 import dev.merlin.config.DspConfig;
+import dev.merlin.config.DspPriceKeys;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.SellerConfig;
 import dev.merlin.config.ServerConfig;
@@ -9,6 +10,7 @@ import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
+import dev.merlin.exchange.auction.PriceCrypto;
 import dev.merlin.exchange.bid.AuctionStage;
 import dev.merlin.exchange.bid.BidPath;
 import dev.merlin.exchange.dsp.ConnectedDsp;
@@ -158,6 +160,16 @@ public final class ExchangeRuntime implements AutoCloseable {
         return List.copyOf(connected);
     }
 
+    /** Each DSP's price encryption, by its index; null for a DSP without keys. */
+    private static PriceCrypto[] priceKeys(MerlinConfig config) {
+        PriceCrypto[] keys = new PriceCrypto[config.dsps().size()];
+        for (int i = 0; i < keys.length; i++) {
+            DspPriceKeys k = config.dsps().get(i).priceKeys();
+            keys[i] = k == null ? null : new PriceCrypto(k.encryptionKeyBytes(), k.integrityKeyBytes());
+        }
+        return keys;
+    }
+
     private static Map<String, SellerConfig> sellersById(MerlinConfig config) {
         Map<String, SellerConfig> byId = new HashMap<>();
         for (SellerConfig seller : config.sellers()) {
@@ -194,6 +206,7 @@ public final class ExchangeRuntime implements AutoCloseable {
                 .clock(epochSecondsClock)
                 .auctionTiming(config.auction())
                 .auctionStage(auctionStage)
+                .dspPriceKeys(priceKeys(config))
                 .build();
     }
 
