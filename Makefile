@@ -175,13 +175,13 @@ clean:
 	$(MVN) $(MVN_FLAGS) -q clean
 
 # make fuzz: Jazzer's JUnit fuzzing mode (JAZZER_FUZZ=1), one @FuzzTest at a time, each for FUZZ_TIME (default 85 s:
-# about 10 minutes over the seven targets); FUZZ_TARGET=module:Class runs one; FUZZ_TIME (600, 90s, 10m, 1h) overrides
+# about 11 minutes over the eight targets); FUZZ_TARGET=module:Class runs one; FUZZ_TIME (600, 90s, 10m, 1h) overrides
 # every target's maxDuration (it becomes libFuzzer's -max_total_time, passed last so it wins), e.g.
 # make fuzz FUZZ_TARGET=exchange:EventsBatchFuzzTest FUZZ_TIME=10m; FUZZ_ROUNDS=6 runs each 6 times in a row
 # (each round starts from the corpus the rounds before it grew in <module>/.cifuzz-corpus).
 # New findings land as crash-* reproducers in the target's src/test/resources/.../<Class>Inputs/<method>/ and
 # `make test` replays them.
-FUZZ_TARGETS := protocol:BidRequestDecoderFuzzTest config:ConfigLoaderFuzzTest \
+FUZZ_TARGETS := protocol:BidRequestDecoderFuzzTest protocol:BidResponseDecoderFuzzTest config:ConfigLoaderFuzzTest \
   exchange:SegmentLineParserFuzzTest exchange:ConsentFuzzTest exchange:EventsBatchFuzzTest exchange:FrontDoorFuzzTest
 FUZZ_TARGET ?=
 FUZZ_ROUNDS ?= 1

@@ -26,9 +26,16 @@ final class ParserSlot {
         this.reuseParsers = reuseParsers;
     }
 
-    /** The parked parser pointed at the bytes, or a new one; Jackson's own for input it would not read as UTF-8. */
+    /**
+     * The parked parser pointed at the bytes, or a new one. Input is read as UTF-8 (RFC 8259 requires it): only a
+     * leading UTF-8 byte order mark goes through Jackson's own bootstrapper, which skips it. UTF-16 or UTF-32 input
+     * is never decoded as such (the decoders keep raw {@code ext} text by byte offsets, which only hold for UTF-8), so
+     * it fails as malformed UTF-8 JSON.
+     */
     JsonParser open(byte[] json, int offset, int length) throws IOException {
-        if (!reuseParsers || !ReusableJsonParser.isPlainUtf8(json, offset, length)) {
+        boolean hasUtf8Bom = length >= 3 && json[offset] == (byte) 0xEF && json[offset + 1] == (byte) 0xBB
+                && json[offset + 2] == (byte) 0xBF;
+        if (hasUtf8Bom || !reuseParsers && !ReusableJsonParser.mayBeUtf16Or32(json, offset, length)) {
             return factory.createParser(json, offset, length);
         }
         ReusableJsonParser parser = parked;

@@ -20,9 +20,9 @@ import com.fasterxml.jackson.core.util.BufferRecycler;
  *
  * <p>{@link #reset} restores what Jackson's constructor sets for a byte array that starts at {@code offset}, so the
  * parser reads the next document exactly as a new one would (tokens, errors, locations). The decoder only reuses it
- * after a document that was read to its end without error, and only for input the bootstrapper would hand to this
- * same parser class (UTF-8 without a byte order mark, see {@link #isPlainUtf8}); anything else goes through
- * {@link JsonFactory#createParser(byte[], int, int)} as before.
+ * after a document that was read to its end without error. It reads every input as UTF-8, as RFC 8259 requires of
+ * JSON exchanged between systems: only input that starts with a UTF-8 byte order mark goes through
+ * {@link JsonFactory#createParser(byte[], int, int)} (whose bootstrapper skips the mark), see {@code ParserSlot}.
  *
  * <p>Also gives the byte offsets of the current token and position without building a {@code JsonLocation}.
  */
@@ -50,17 +50,16 @@ final class ReusableJsonParser extends UTF8StreamJsonParser {
     }
 
     /**
-     * True when Jackson's bootstrapper would read these bytes with {@link UTF8StreamJsonParser} and skip nothing: at
-     * least four bytes, the first two not zero (UTF-16 and UTF-32 put a zero in one of them) and no byte order mark
-     * (UTF-8's starts with 0xEF, UTF-16's and UTF-32's with 0xFE or 0xFF, or with zeros).
+     * True when Jackson's bootstrapper might read these bytes as UTF-16 or UTF-32: a zero in one of the first two
+     * bytes, or a UTF-16 byte order mark.
      */
-    static boolean isPlainUtf8(byte[] json, int offset, int length) {
-        if (length < 4) {
+    static boolean mayBeUtf16Or32(byte[] json, int offset, int length) {
+        if (length < 2) {
             return false;
         }
         int b0 = json[offset] & 0xFF;
         int b1 = json[offset + 1] & 0xFF;
-        return b0 != 0 && b1 != 0 && b0 != 0xEF && b0 != 0xFE && b0 != 0xFF;
+        return b0 == 0 || b1 == 0 || b0 == 0xFE && b1 == 0xFF || b0 == 0xFF && b1 == 0xFE;
     }
 
     /** How many field names the symbol table holds. */

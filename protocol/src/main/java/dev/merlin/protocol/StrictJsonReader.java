@@ -49,6 +49,8 @@ final class StrictJsonReader {
 
     /** The keys of every open object, innermost last; {@code levelStart[d]} is where level {@code d} begins. */
     private String[] names = new String[64];
+    /** {@code hashes[i]} is {@code names[i].hashCode()}, compared first so that most keys need no {@code equals}. */
+    private int[] hashes = new int[64];
     private int nameCount;
     private int[] levelStart = new int[16];
     private int depth;
@@ -154,16 +156,19 @@ final class StrictJsonReader {
             }
             return; // the level's keys live in the set now, not on the stack
         }
+        int hash = name.hashCode();
         for (int i = start; i < nameCount; i++) {
-            if (name.equals(names[i])) {
+            if (hashes[i] == hash && name.equals(names[i])) {
                 throw duplicateKey();
             }
         }
         if (count < LINEAR_SCAN_NAMES) {
             if (nameCount == names.length) {
                 names = Arrays.copyOf(names, nameCount * 2);
+                hashes = Arrays.copyOf(hashes, nameCount * 2);
             }
-            names[nameCount++] = name;
+            names[nameCount] = name;
+            hashes[nameCount++] = hash;
             return;
         }
         if (large == null) {

@@ -120,8 +120,8 @@ public final class DspBidValidator {
                 : isAccepted(currency, request.cur) ? null : BidRejection.CURRENCY_NOT_ACCEPTED;
         int bidCount = 0;
         for (int s = 0; s < seatBids.size(); s++) {
-            List<Bid> bids = seatBids.get(s).bid;
-            bidCount += bids == null ? 0 : bids.size();
+            SeatBid seatBid = seatBids.get(s);
+            bidCount += seatBid == null || seatBid.bid == null ? 0 : seatBid.bid.size();
         }
         if (whole != null) {
             rejections.count(whole, bidCount);
@@ -131,7 +131,7 @@ public final class DspBidValidator {
         int accepted = 0;
         for (int s = 0; s < seatBids.size(); s++) {
             SeatBid seatBid = seatBids.get(s);
-            List<Bid> bids = seatBid.bid;
+            List<Bid> bids = seatBid == null ? null : seatBid.bid;
             if (bids == null) {
                 continue;
             }
@@ -184,7 +184,7 @@ public final class DspBidValidator {
 
     /** The first rule {@code bid} breaks, or null when it passes (then the fields of this validator describe it). */
     private BidRejection check(Bid bid, String seat, BidRequest request, long[] impsSent, String currency) {
-        if (isEmpty(bid.id)) {
+        if (bid == null || isEmpty(bid.id)) {
             return BidRejection.MISSING_BID_ID;
         }
         if (!seenIds.add(bid.id)) {

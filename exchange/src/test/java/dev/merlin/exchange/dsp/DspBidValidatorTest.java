@@ -13,6 +13,7 @@ import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.ExternalBids;
 import dev.merlin.protocol.BidRequestDecoder;
 import dev.merlin.protocol.BidResponseDecoder;
+import dev.merlin.protocol.OpenRtbDatabind;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.BidResponse;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -264,6 +265,14 @@ class DspBidValidatorTest {
     @Test
     void missingBidIdIsDropped() throws Exception {
         assertRejected(answer("USD", "seat-a", "{" + without("id") + "}"), BidRejection.MISSING_BID_ID, 1);
+    }
+
+    @Test
+    void nullEntriesOfAModelNotFromTheStreamingDecoderAreDroppedNotThrown() throws Exception {
+        BidResponse response = OpenRtbDatabind.mapper().readValue("{\"id\":\"req-1\",\"seatbid\":[null,"
+                + "{\"seat\":\"seat-a\",\"bid\":[null,{" + GOOD + "}]}]}", BidResponse.class);
+        assertEquals(1, validate(response));
+        assertEquals(1, rejected(BidRejection.MISSING_BID_ID));
     }
 
     @Test
