@@ -70,7 +70,7 @@ public record DspConfig(String id, String name, String endpoint, String region, 
         return endpoint.regionMatches(true, 0, "https://", 0, 8);
     }
 
-    /** The currency its floors are converted to and its bids default to. */
+    /** The currency its floors are converted to (an answer naming no {@code cur} is in USD, as OpenRTB says). */
     public String floorCurrency() {
         return currencies.get(0);
     }

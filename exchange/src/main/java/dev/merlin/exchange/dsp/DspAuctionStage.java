@@ -8,6 +8,7 @@ import dev.merlin.exchange.auction.ExternalBids;
 import dev.merlin.exchange.bid.AuctionStage;
 import dev.merlin.exchange.bid.BidContext;
 import dev.merlin.protocol.BidResponseDecoder;
+import dev.merlin.protocol.BidResponseLimits;
 import dev.merlin.protocol.InvalidBidResponseException;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.BidResponse;
@@ -303,7 +304,8 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
     /** What one event loop reuses: its writer, decoder, validators, a copy buffer and free fan-outs. */
     private final class LoopState {
         final OutboundRequestWriter writer = new OutboundRequestWriter(currencies, auction);
-        final BidResponseDecoder decoder = new BidResponseDecoder();
+        final BidResponseDecoder decoder =
+                new BidResponseDecoder(BidResponseLimits.withMaxBodyBytes(auction.maxDspResponseBytes()));
         final DspBidValidator[] validators = new DspBidValidator[dsps.length];
         final ArrayDeque<Fanout> free = new ArrayDeque<>();
         byte[] copy = new byte[16 * 1024];

@@ -117,7 +117,7 @@ public final class DspBidValidator {
         }
         String currency = response.cur == null ? DEFAULT_CURRENCY : response.cur;
         BidRejection whole = sentId == null || !sentId.equals(response.id) ? BidRejection.RESPONSE_ID_MISMATCH
-                : isAccepted(currency, request.cur) ? null : BidRejection.CURRENCY_NOT_ACCEPTED;
+                : isAccepted(currency) ? null : BidRejection.CURRENCY_NOT_ACCEPTED;
         int bidCount = 0;
         for (int s = 0; s < seatBids.size(); s++) {
             SeatBid seatBid = seatBids.get(s);
@@ -165,10 +165,11 @@ public final class DspBidValidator {
     }
 
     /** Whether the answer's currency is one the request, the DSP and Merlin's rates all take. */
-    private boolean isAccepted(String currency, List<String> requestCurrencies) {
-        if (requestCurrencies != null && !requestCurrencies.isEmpty() && !requestCurrencies.contains(currency)) {
-            return false;
-        }
+    /**
+     * Whether the answer's currency is one the request Merlin sent the DSP allowed: its {@code cur} is the DSP's
+     * configured currencies (not the seller's, whose answer Merlin converts), each of which Merlin can convert.
+     */
+    private boolean isAccepted(String currency) {
         return currencies.contains(currency) && rates.isKnown(currency);
     }
 

@@ -112,17 +112,19 @@ class DspBidValidatorTest {
 
     @ParameterizedTest
     @ValueSource(strings = {
-        "JPY", // in the request's cur and Merlin's rates, not one the DSP bids in
+        "JPY", // in Merlin's rates, not one the DSP bids in
         "CHF", // in nobody's list
     })
     void currencyNotAllowedDropsTheAnswer(String currency) throws Exception {
         assertRejected(answer(currency, "seat-a", "{" + GOOD + "}"), BidRejection.CURRENCY_NOT_ACCEPTED, 1);
     }
 
+    /** The DSP was sent its own currencies as {@code cur}; the seller's answer is converted whatever it bid in. */
     @Test
-    void currencyTheRequestDidNotOfferIsNotAccepted() throws Exception {
+    void aCurrencyOfTheDspsIsTakenEvenWhenTheSellerAsksForAnother() throws Exception {
         request.cur = List.of("USD");
-        assertRejected(answer("EUR", "seat-a", "{" + GOOD + "}"), BidRejection.CURRENCY_NOT_ACCEPTED, 1);
+        assertEquals(1, validator.validate(answer("EUR", "seat-a", "{" + GOOD + "}"), request, out));
+        assertEquals(0, rejected(BidRejection.CURRENCY_NOT_ACCEPTED));
     }
 
     @Test
