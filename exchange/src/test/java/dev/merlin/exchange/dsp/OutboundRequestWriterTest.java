@@ -18,6 +18,7 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -109,6 +110,21 @@ class OutboundRequestWriterTest {
         } finally {
             out.release();
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "'\"bidfloor\":1e300,\"bidfloorcur\":\"EUR\"'",
+        "'\"bidfloor\":1e300'",
+        "'\"bidfloor\":1000000000,\"bidfloorcur\":\"JPY\"'",
+        "'\"bidfloorcur\":\"EUR\",\"pmp\":{\"deals\":[{\"id\":\"d\",\"bidfloor\":1.7e308,\"bidfloorcur\":\"GBP\"}]}'",
+    })
+    @Timeout(10)
+    void hostileFloorIsNotSentAndNeverHangs(String floorFields) {
+        BidRequest in = OutboundFixture.decode(request("{\"id\":\"1\",\"banner\":{\"w\":1,\"h\":1}," + floorFields
+                + "}", ""));
+        assertNull(fixture.encode(in, PUBLISHER, PrivacyDecision.ALLOWED,
+                OutboundFixture.dsp("2.6", List.of("USD"), List.of())), "no DSP takes a floor no bid clears");
     }
 
     @Test
