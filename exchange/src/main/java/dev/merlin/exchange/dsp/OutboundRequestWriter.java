@@ -96,7 +96,7 @@ public final class OutboundRequestWriter {
      */
     public Outcome write(BidRequest request, SellerConfig seller, PrivacyDecision privacy, DspConfig dsp,
                          int tmaxMs, ByteBuf out) {
-        floors.target(dsp.currencies().isEmpty() ? DspFloors.DEFAULT_CURRENCY : dsp.floorCurrency());
+        floors.target(floorCurrency(dsp));
         int mediaMask = mediaMask(dsp.traffic().mediaTypes());
         if (countImps(request.imp, mediaMask) == 0) {
             return Outcome.NO_IMPS;
@@ -120,6 +120,19 @@ public final class OutboundRequestWriter {
         } finally {
             sink.target(null);
         }
+    }
+
+    /**
+     * Whether a request written for {@code dsp} carries {@code imp} (a media type it takes, floors it can be told):
+     * a DSP's bid for an imp it was not sent is not a valid bid. Allocation-free.
+     */
+    public boolean sendsImp(Imp imp, DspConfig dsp) {
+        floors.target(floorCurrency(dsp));
+        return isForDsp(imp, mediaMask(dsp.traffic().mediaTypes()));
+    }
+
+    private static String floorCurrency(DspConfig dsp) {
+        return dsp.currencies().isEmpty() ? DspFloors.DEFAULT_CURRENCY : dsp.floorCurrency();
     }
 
     private JsonGenerator generator() throws IOException {

@@ -89,6 +89,11 @@ class OutboundRequestWriterTest {
         assertEquals("both", imp.get("id").asText());
         assertNotNull(imp.get("banner"));
         assertNull(imp.get("video"), "the DSP does not take video: the video object stays home");
+        BidRequest in = OutboundFixture.decode(request(imps, ""));
+        DspConfig bannerOnly = OutboundFixture.dsp("2.6", List.of("USD"), List.of("banner"));
+        assertTrue(fixture.writer.sendsImp(in.imp.get(0), bannerOnly));
+        assertFalse(fixture.writer.sendsImp(in.imp.get(1), bannerOnly), "a bid for it would be for an unsent imp");
+        assertFalse(fixture.writer.sendsImp(in.imp.get(2), bannerOnly));
 
         JsonNode videoAndNative = encode(request(imps, ""),
                 OutboundFixture.dsp("2.6", List.of("USD"), List.of("video", "native")));
