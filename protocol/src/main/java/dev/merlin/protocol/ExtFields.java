@@ -11,7 +11,8 @@ import java.io.IOException;
  * location, or must not pass on), or only some names (what may leave when personal data may not).
  *
  * <p>An {@code ext} that cannot contain any of the names (its text does not hold the quoted name) is written
- * verbatim with no parse; otherwise it is parsed and copied token by token, numbers exactly as written. Parsing
+ * verbatim with no parse; otherwise it is parsed and copied token by token, numbers with their exact values
+ * ({@code 1.50} stays {@code 1.50}; an exponent may be respelled, {@code 1e3} as {@code 1E+3}). Parsing
  * allocates a parser, so that path is for the {@code ext} objects that need it, not for every one.
  */
 public final class ExtFields {

@@ -4,9 +4,13 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.protocol.ImpEncoder;
 import dev.merlin.protocol.JsonFieldWriter;
+import dev.merlin.protocol.model.Deal;
+import dev.merlin.protocol.model.DurFloors;
+import dev.merlin.protocol.model.Imp;
 import java.io.IOException;
 import java.util.Currency;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,6 +29,10 @@ final class DspFloors implements ImpEncoder.FloorWriter {
     /** The currency OpenRTB assumes when {@code bidfloorcur} is absent. */
     static final String DEFAULT_CURRENCY = "USD";
 
+    /** Floors from this many units of a currency up are not sent (a billion: no CPM is that high). */
+    static final double MAX_FLOOR_UNITS = 1e9;
+
+    private static final long MAX_FLOOR_MICROS = 1_000_000_000_000_000L;
     private static final long[] POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000};
 
     private final Currencies currencies;
@@ -43,10 +51,49 @@ final class DspFloors implements ImpEncoder.FloorWriter {
         this.targetScale = scales.computeIfAbsent(currency, DspFloors::scaleOf);
     }
 
-    /** Whether a floor given in {@code currency} (null: USD) can be written in the target currency. */
-    boolean canConvert(String currency) {
+    /**
+     * Whether every floor of {@code imp} (its own, its media's and its deals') can be written in the target
+     * currency: its currency converts, and the amount is below {@link #MAX_FLOOR_UNITS} on both sides. A larger
+     * floor is an absurd or hostile one no bid clears; the imp is not sent rather than risk an overflow.
+     */
+    boolean canWriteFloorsOf(Imp imp) {
+        String currency = imp.bidfloorcur;
+        if (!canWrite(imp.bidfloor, currency) || !canWriteMedia(imp.video == null ? null : imp.video.mincpmpersec,
+                imp.video == null ? null : imp.video.durfloors, currency)
+                || !canWriteMedia(imp.audio == null ? null : imp.audio.mincpmpersec,
+                imp.audio == null ? null : imp.audio.durfloors, currency)) {
+            return false;
+        }
+        List<Deal> deals = imp.pmp == null ? null : imp.pmp.deals;
+        for (int i = 0, n = deals == null ? 0 : deals.size(); i < n; i++) {
+            Deal deal = deals.get(i);
+            if (deal != null && (!canWrite(deal.bidfloor, deal.bidfloorcur)
+                    || !canWriteMedia(deal.mincpmpersec, deal.durfloors, deal.bidfloorcur))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean canWriteMedia(Double minCpmPerSecond, List<DurFloors> durFloors, String currency) {
+        if (!canWrite(minCpmPerSecond, currency)) {
+            return false;
+        }
+        for (int i = 0, n = durFloors == null ? 0 : durFloors.size(); i < n; i++) {
+            DurFloors floor = durFloors.get(i);
+            if (floor != null && !canWrite(floor.bidfloor, currency)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean canWrite(Double amount, String currency) {
+        if (amount == null) {
+            return true;
+        }
         String from = currency == null ? DEFAULT_CURRENCY : currency;
-        return from.equals(target) || currencies.isKnown(from) && currencies.isKnown(target);
+        return from.equals(target) ? amount < MAX_FLOOR_UNITS : convertMicros(amount, from) >= 0;
     }
 
     @Override
@@ -70,11 +117,14 @@ final class DspFloors implements ImpEncoder.FloorWriter {
 
     /**
      * {@code amount} of {@code from} in micros of the target currency, rounded up to its precision; -1 when either
-     * currency is unknown.
+     * currency is unknown or the amount is not below {@link #MAX_FLOOR_UNITS} in either currency.
      */
     long convertMicros(double amount, String from) {
+        if (!(amount < MAX_FLOOR_UNITS) || !currencies.isKnown(target)) {
+            return -1;
+        }
         long exchangeMicros = currencies.toMicros(amount, from);
-        if (exchangeMicros < 0 || !currencies.isKnown(target)) {
+        if (exchangeMicros < 0 || exchangeMicros >= MAX_FLOOR_MICROS) {
             return -1;
         }
         if (exchangeMicros == 0) {
@@ -82,11 +132,15 @@ final class DspFloors implements ImpEncoder.FloorWriter {
         }
         long unit = POWERS_OF_TEN[6 - targetScale];
         double targetMicros = currencies.fromMicros(exchangeMicros, target) * 1_000_000d;
+        if (!(targetMicros < MAX_FLOOR_MICROS)) {
+            return -1;
+        }
         long micros = (long) Math.ceil(targetMicros / unit - 1e-9) * unit;
-        while (currencies.toMicros(micros / 1_000_000d, target) < exchangeMicros) {
+        // the doubles' rounding can leave it a step short; a few steps at most, bounded all the same
+        for (int step = 0; step < 4 && currencies.toMicros(micros / 1_000_000d, target) < exchangeMicros; step++) {
             micros += unit;
         }
-        return micros;
+        return currencies.toMicros(micros / 1_000_000d, target) < exchangeMicros ? -1 : micros;
     }
 
     /** Decimals a floor in {@code code} keeps: ISO 4217 minor units plus two, 4 when the code is not ISO. */

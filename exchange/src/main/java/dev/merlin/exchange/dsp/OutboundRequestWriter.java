@@ -20,7 +20,6 @@ import dev.merlin.protocol.ExtFields;
 import dev.merlin.protocol.ImpEncoder;
 import dev.merlin.protocol.JsonFieldWriter;
 import dev.merlin.protocol.model.BidRequest;
-import dev.merlin.protocol.model.Deal;
 import dev.merlin.protocol.model.Imp;
 import dev.merlin.protocol.model.Regs;
 import dev.merlin.protocol.model.Source;
@@ -37,8 +36,9 @@ import java.util.List;
  *   <li>{@code imp}: only the imps offering a media type the DSP takes ({@code traffic.mediaTypes}), each with only
  *       those media objects; every floor ({@code bidfloor}, {@code mincpmpersec}, {@code durfloors}, of the imp and
  *       of its deals) in the DSP's floor currency, rounded up ({@link DspFloors}), {@code bidfloorcur} set. An imp
- *       whose floor currency Merlin cannot convert is not sent (the auction refuses it too). No imp left: nothing is
- *       written and the DSP is not called ({@link Outcome#NO_IMPS}).</li>
+ *       whose floor currency Merlin cannot convert is not sent (the auction refuses it too), nor one with an
+ *       absurd floor (a billion units or more). No imp left: nothing is written and the DSP is not called
+ *       ({@link Outcome#NO_IMPS}).</li>
  *   <li>{@code cur}: the DSP's currencies; {@code tmax}: what the caller says the DSP has; {@code id} and
  *       {@code test} kept (the DSP's answer must echo the id).</li>
  *   <li>{@code source.schain}: the seller's chain with Merlin's node appended ({@code asi} = the configured schain
@@ -96,7 +96,7 @@ public final class OutboundRequestWriter {
      */
     public Outcome write(BidRequest request, SellerConfig seller, PrivacyDecision privacy, DspConfig dsp,
                          int tmaxMs, ByteBuf out) {
-        floors.target(dsp.currencies().isEmpty() ? DspFloors.DEFAULT_CURRENCY : dsp.floorCurrency());
+        floors.target(floorCurrency(dsp));
         int mediaMask = mediaMask(dsp.traffic().mediaTypes());
         if (countImps(request.imp, mediaMask) == 0) {
             return Outcome.NO_IMPS;
@@ -120,6 +120,19 @@ public final class OutboundRequestWriter {
         } finally {
             sink.target(null);
         }
+    }
+
+    /**
+     * Whether a request written for {@code dsp} carries {@code imp} (a media type it takes, floors it can be told):
+     * a DSP's bid for an imp it was not sent is not a valid bid. Allocation-free.
+     */
+    public boolean sendsImp(Imp imp, DspConfig dsp) {
+        floors.target(floorCurrency(dsp));
+        return isForDsp(imp, mediaMask(dsp.traffic().mediaTypes()));
+    }
+
+    private static String floorCurrency(DspConfig dsp) {
+        return dsp.currencies().isEmpty() ? DspFloors.DEFAULT_CURRENCY : dsp.floorCurrency();
     }
 
     private JsonGenerator generator() throws IOException {
@@ -185,28 +198,7 @@ public final class OutboundRequestWriter {
 
     /** Whether the imp offers a media type the DSP takes and every floor of it can be written in its currency. */
     private boolean isForDsp(Imp imp, int mediaMask) {
-        if (imp == null || (ImpEncoder.mediaOf(imp) & mediaMask) == 0) {
-            return false;
-        }
-        if (hasImpFloors(imp) && !floors.canConvert(imp.bidfloorcur)) {
-            return false;
-        }
-        List<Deal> deals = imp.pmp == null ? null : imp.pmp.deals;
-        for (int i = 0, n = deals == null ? 0 : deals.size(); i < n; i++) {
-            Deal deal = deals.get(i);
-            boolean hasFloors = deal != null
-                    && (deal.bidfloor != null || deal.mincpmpersec != null || deal.durfloors != null);
-            if (hasFloors && !floors.canConvert(deal.bidfloorcur)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean hasImpFloors(Imp imp) {
-        return imp.bidfloor != null
-                || imp.video != null && (imp.video.mincpmpersec != null || imp.video.durfloors != null)
-                || imp.audio != null && (imp.audio.mincpmpersec != null || imp.audio.durfloors != null);
+        return imp != null && (ImpEncoder.mediaOf(imp) & mediaMask) != 0 && floors.canWriteFloorsOf(imp);
     }
 
     /** The media types a DSP takes as an {@link ImpEncoder} mask; none listed means all. */
