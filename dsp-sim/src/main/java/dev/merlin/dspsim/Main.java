@@ -31,6 +31,7 @@ public final class Main {
               --adomain DOMAIN       every bid's adomain (default dsp-sim-advertiser.example)
               --max-bids N           bid on the first N imps only (default 0 = every imp)
               --no-deals             do not bid on an imp's deals (default: the first deal, priced from its floor)
+              --no-record            do not keep a copy of the last request (for load; /stats still counts)
               --fault KIND=RATE      a fault at this share of requests, repeatable; KIND is one of never-answer,
                                      slow, reset, server-error, garbage, huge-body, wrong-response-id, wrong-imp-id
               --slow-ms N            how late a slow answer comes (default 1000)
@@ -103,8 +104,12 @@ public final class Main {
             if ("--help".equals(flag) || "-h".equals(flag)) {
                 return -2;
             }
-            if ("--no-deals".equals(flag)) {
-                b.dealBidding(false);
+            if ("--no-deals".equals(flag) || "--no-record".equals(flag)) {
+                if ("--no-deals".equals(flag)) {
+                    b.dealBidding(false);
+                } else {
+                    b.recordLastRequest(false);
+                }
                 continue;
             }
             if (i + 1 >= args.length) {
