@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The DSP fan-out comparison ({@code make load ARGS="--dsps 1,3 --find-max"}): for each number of DSPs, N in-JVM
@@ -68,7 +69,8 @@ final class FanOutRun {
     }
 
     /** One N's outcome: its steps, the one reported (the best sustainable, or the fixed-rate step) and its traffic. */
-    private record Outcome(int dsps, List<StepResult> steps, StepResult reported, Map<StepResult, DspTraffic> traffic) {
+    private record Outcome(int dsps, List<StepResult> steps, StepResult reported, Map<StepResult, DspTraffic> traffic,
+                           Map<String, Double> merlinDspCounters) {
     }
 
     /** Runs every N in turn and prints and writes the comparison. */
@@ -108,9 +110,12 @@ final class FanOutRun {
                  HttpLoadClient client = new HttpLoadClient(merlin.port(), PATH)) {
                 out.printf(Locale.ROOT, "%nload: == %d DSPs == Merlin forked (pid %d, 127.0.0.1:%d, log %s)%s%n",
                         dsps, merlin.pid(), merlin.port(), log, simulatorPorts(sims));
-                Outcome outcome = steps(dsps, corpus, tmaxMillis, merlin.port(), client, sims);
+                Outcome steps = steps(dsps, corpus, tmaxMillis, merlin.port(), client, sims);
+                Map<String, Double> counters = merlinDspCounters(merlin);
+                out.println("  " + dsps + " DSPs, Merlin's own DSP counters over all steps: "
+                        + (counters.isEmpty() ? "none (it exposes no merlin_dsp_*_total yet)" : counters));
                 merlin.stop(STOP_TIMEOUT);
-                return outcome;
+                return new Outcome(dsps, steps.steps(), steps.reported(), steps.traffic(), counters);
             }
         } finally {
             for (DspSimulator sim : sims) {
@@ -147,7 +152,7 @@ final class FanOutRun {
             out.println(reported.line());
             ramp = List.of(reported);
         }
-        return new Outcome(dsps, ramp, reported, traffic);
+        return new Outcome(dsps, ramp, reported, traffic, Map.of());
     }
 
     private HttpLoadClient.Plan plan(int dsps, double rate) {
@@ -213,12 +218,37 @@ final class FanOutRun {
                 steps.add(step);
             }
             run.put("steps", steps);
+            run.put("merlinDspCounters", o.merlinDspCounters());
             runs.add(run);
         }
         summary.put("runs", runs);
         Path json = options.outDir().resolve("load-fanout.json");
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), summary);
         out.println("load: wrote " + json);
+    }
+
+    /** Merlin's {@code merlin_dsp_*_total} counters from {@code GET /metrics}, summed over their labels. */
+    private Map<String, Double> merlinDspCounters(ForkedMerlin merlin) {
+        Map<String, Double> counters = new TreeMap<>();
+        try {
+            String text = merlin.get("/metrics", null, Duration.ofSeconds(10)).body();
+            for (String line : text.split("\n")) {
+                if (!line.startsWith("merlin_dsp_")) {
+                    continue;
+                }
+                int end = line.indexOf('{') > 0 ? line.indexOf('{') : line.indexOf(' ');
+                String name = end > 0 ? line.substring(0, end) : line;
+                if (name.endsWith("_total")) {
+                    double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    counters.merge(name, value, Double::sum);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            out.println("  (could not read Merlin's /metrics: " + e + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return counters;
     }
 
     /** The embedded default configuration with a {@code dsps:} section naming each simulator. */
