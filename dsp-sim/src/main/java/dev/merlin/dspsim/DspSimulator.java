@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  *
  * <p>Besides {@code POST}: {@code GET /win}, {@code /bill}, {@code /loss} (recorded notices, answered 200),
- * {@code GET /stats} (the counters as JSON), {@code GET /health}.
+ * {@code GET /stats} (the counters as JSON), {@code GET /summary} (one line of them), {@code GET /health}.
  */
 public final class DspSimulator implements AutoCloseable {
 

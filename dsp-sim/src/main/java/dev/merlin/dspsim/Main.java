@@ -83,15 +83,7 @@ public final class Main {
     private static void stop(DspSimulator sim, PrintStream out) {
         int port = sim.port();
         sim.close();
-        SimStats s = sim.stats();
-        long faults = 0;
-        for (Fault f : Fault.values()) {
-            faults += s.faults(f);
-        }
-        out.println("dsp-sim :" + port + " stopped: " + s.requests() + " requests, " + s.bids() + " bids, "
-                + s.noBids() + " no-bids, " + faults + " faults, " + s.badRequests() + " bad requests; notices win "
-                + s.notices(NoticeKind.WIN) + ", bill " + s.notices(NoticeKind.BILL) + ", loss "
-                + s.notices(NoticeKind.LOSS));
+        out.println("dsp-sim :" + port + " stopped: " + sim.stats().summaryLine());
         out.flush();
     }
 

@@ -288,6 +288,8 @@ class DspSimulatorIT {
             JsonNode json = JSON.readTree(get(sim.baseUrl() + "/stats").body());
             assertEquals(1, json.at("/requests").asLong());
             assertEquals(3, json.at("/notices/loss/count").asLong());
+            assertEquals("1 requests, 2 bids, 0 no-bids, 0 faults, 0 bad requests; notices win 1, bill 1, loss 3\n",
+                    new String(get(sim.baseUrl() + "/summary").body(), StandardCharsets.UTF_8));
         }
     }
 
