@@ -65,7 +65,7 @@ run: $(EXCHANGE_JAR)
 test:
 	$(MVN) $(MVN_FLAGS) install
 
-build: $(EXCHANGE_JAR) $(BENCH_JAR)
+build: $(EXCHANGE_JAR) $(BENCH_JAR) $(DSP_SIM_JAR)
 
 $(EXCHANGE_JAR) $(BENCH_JAR) $(DSP_SIM_JAR): $(SOURCES)
 	$(MVN) $(MVN_FLAGS) -q -DskipTests install
