@@ -62,8 +62,16 @@ public final class Main {
             out.print(USAGE);
             return;
         }
-        SimOptions options = builder.build();
-        DspSimulator sim = DspSimulator.start(options);
+        SimOptions options;
+        DspSimulator sim;
+        try {
+            options = builder.build();
+            sim = DspSimulator.start(options);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop(sim, out);

@@ -329,6 +329,15 @@ class DspSimulatorIT {
     }
 
     @Test
+    void sayWhichAddressItCannotBind() throws Exception {
+        try (DspSimulator first = DspSimulator.builder().start()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> DspSimulator.builder().port(first.port()).start());
+            assertTrue(e.getMessage().contains("127.0.0.1:" + first.port()), e.getMessage());
+        }
+    }
+
+    @Test
     void refusesFaultRatesAboveOne() {
         SimOptions.Builder b = DspSimulator.builder().fault(Fault.RESET, 0.6).fault(Fault.GARBAGE, 0.6);
         assertThrows(IllegalArgumentException.class, b::build);
