@@ -101,6 +101,24 @@ class DspSimulatorIT {
     }
 
     @Test
+    void echoesIdsThatNeedEscapingExactly() throws Exception {
+        String id = "q\"uo\\te\u0001\u2028\u65e5</script>";
+        ObjectMapper m = JSON;
+        String request = "{\"id\":" + m.writeValueAsString(id) + ",\"imp\":[{\"id\":" + m.writeValueAsString(id)
+                + ",\"banner\":{\"w\":1,\"h\":1},\"pmp\":{\"deals\":[{\"id\":" + m.writeValueAsString(id)
+                + "}]}}]}";
+        try (DspSimulator sim = DspSimulator.builder().seat("s\"1").crid("c\\1").start()) {
+            JsonNode answer = JSON.readTree(post(sim, request.getBytes(StandardCharsets.UTF_8), false).body());
+            assertEquals(id, answer.get("id").asText());
+            assertEquals("s\"1", answer.at("/seatbid/0/seat").asText());
+            JsonNode bid = answer.at("/seatbid/0/bid/0");
+            assertEquals(id, bid.get("impid").asText());
+            assertEquals(id, bid.get("dealid").asText());
+            assertEquals("c\\1", bid.get("crid").asText());
+        }
+    }
+
+    @Test
     void bidsOnlyOnTheFirstImpsWhenCapped() throws Exception {
         try (DspSimulator sim = DspSimulator.builder().maxBidsPerRequest(1).start()) {
             JsonNode bids = JSON.readTree(post(sim, TWO_IMPS.getBytes(StandardCharsets.UTF_8), false).body())
