@@ -1,13 +1,25 @@
 package dev.merlin.exchange;
 
+import dev.merlin.config.DspConfig;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.SellerConfig;
 import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
+import dev.merlin.exchange.bid.AuctionStage;
 import dev.merlin.exchange.bid.BidPath;
+import dev.merlin.exchange.dsp.ConnectedDsp;
+import dev.merlin.exchange.dsp.DspAuctionStage;
+import dev.merlin.exchange.dsp.DspBidMetrics;
+import dev.merlin.exchange.dsp.DspHealth;
+import dev.merlin.exchange.dsp.DspHttpClient;
+import dev.merlin.exchange.dsp.DspLossNotices;
+import dev.merlin.exchange.dsp.DspMetrics;
+import dev.merlin.exchange.dsp.DspStageMetrics;
+import dev.merlin.exchange.dsp.DspTargeting;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.http.AuctionEndpoint;
 import dev.merlin.exchange.http.ClickEndpoint;
@@ -28,7 +40,10 @@ import dev.merlin.exchange.sellers.SellersJson;
 import dev.merlin.exchange.tracking.TrackingService;
 import dev.merlin.exchange.tuning.ExchangeTuning;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
@@ -69,6 +84,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final TrackingService tracking;
     private final AgentRunner maintenance;
     private final ThreadPoolExecutor slowWork;
+    private final List<ConnectedDsp> dsps;
+    private final AuctionStage auctionStage;
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
@@ -104,6 +121,10 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.tracking = new TrackingService(config, catalog, currencies, stores.segments(), stores.rules(),
                     stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());
             registerStoreMetrics();
+            this.dsps = connectDsps(config, metrics);
+            this.auctionStage = dsps.isEmpty() ? AuctionStage.ENGINE : new DspAuctionStage(dsps, config.auction(),
+                    sellersById(config), currencies, DspLossNotices.NONE,
+                    new DspStageMetrics(metrics.registry(), dsps.stream().map(ConnectedDsp::id).toList()));
             this.maintenance = new AgentRunner(new SleepingMillisIdleStrategy(MAINTENANCE_IDLE_MILLIS),
                     error -> LOG.error("maintenance agent failed", error), null,
                     new Maintenance(stores.purges(config.maintenance()), new SystemNanoClock(), metrics));
@@ -116,6 +137,33 @@ public final class ExchangeRuntime implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    /** The configured DSPs with their health, series and HTTP clients (each resolves its host once, here). */
+    private static List<ConnectedDsp> connectDsps(MerlinConfig config, ExchangeMetrics metrics) {
+        if (config.dsps().isEmpty()) {
+            return List.of();
+        }
+        DspMetrics callMetrics = new DspMetrics(metrics);
+        DspBidMetrics bidMetrics = new DspBidMetrics(metrics);
+        List<ConnectedDsp> connected = new ArrayList<>();
+        for (DspConfig dsp : config.dsps()) {
+            DspHealth health = DspHealth.of(dsp);
+            DspMetrics.ForDsp series = callMetrics.dsp(dsp.id(), health);
+            DspHttpClient client = new DspHttpClient(dsp, config.auction().maxDspResponseBytes(), null, health,
+                    series);
+            connected.add(new ConnectedDsp(connected.size(), dsp, new DspTargeting(dsp.traffic()), health, series,
+                    bidMetrics.forDsp(dsp.id()), client));
+        }
+        return List.copyOf(connected);
+    }
+
+    private static Map<String, SellerConfig> sellersById(MerlinConfig config) {
+        Map<String, SellerConfig> byId = new HashMap<>();
+        for (SellerConfig seller : config.sellers()) {
+            byId.put(seller.id(), seller);
+        }
+        return byId;
     }
 
     private static ThreadPoolExecutor newSlowWork(ServerConfig server) {
@@ -144,6 +192,8 @@ public final class ExchangeRuntime implements AutoCloseable {
                 .events(stores.events())
                 .metrics(metrics)
                 .clock(epochSecondsClock)
+                .auctionTiming(config.auction())
+                .auctionStage(auctionStage)
                 .build();
     }
 
@@ -289,6 +339,14 @@ public final class ExchangeRuntime implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        for (ConnectedDsp dsp : dsps) {
+            dsp.client().close();
+        }
         stores.close();
+    }
+
+    /** The connected DSPs, in config order; for tests. */
+    public List<ConnectedDsp> dsps() {
+        return dsps;
     }
 }

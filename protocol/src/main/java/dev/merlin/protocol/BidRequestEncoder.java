@@ -116,7 +116,8 @@ public final class BidRequestEncoder {
         gen.writeEndObject();
     }
 
-    private static void writeSupplyChainNode(JsonGenerator gen, SupplyChainNode supplyChainNode) throws IOException {
+    /** Writes one {@code schain} node verbatim. */
+    public static void writeSupplyChainNode(JsonGenerator gen, SupplyChainNode supplyChainNode) throws IOException {
         gen.writeStartObject();
         writeString(gen, "asi", supplyChainNode.asi);
         writeString(gen, "sid", supplyChainNode.sid);
@@ -139,7 +140,8 @@ public final class BidRequestEncoder {
         gen.writeEndObject();
     }
 
-    private static void writeSite(JsonGenerator gen, Site site) throws IOException {
+    /** Writes a {@code site} object verbatim. */
+    public static void writeSite(JsonGenerator gen, Site site) throws IOException {
         gen.writeStartObject();
         writeString(gen, "id", site.id);
         writeString(gen, "name", site.name);
@@ -162,7 +164,8 @@ public final class BidRequestEncoder {
         gen.writeEndObject();
     }
 
-    private static void writeApp(JsonGenerator gen, App app) throws IOException {
+    /** Writes an {@code app} object verbatim. */
+    public static void writeApp(JsonGenerator gen, App app) throws IOException {
         gen.writeStartObject();
         writeString(gen, "id", app.id);
         writeString(gen, "name", app.name);
@@ -185,7 +188,8 @@ public final class BidRequestEncoder {
         gen.writeEndObject();
     }
 
-    private static void writeDooh(JsonGenerator gen, Dooh dooh) throws IOException {
+    /** Writes a {@code dooh} object verbatim. */
+    public static void writeDooh(JsonGenerator gen, Dooh dooh) throws IOException {
         gen.writeStartObject();
         writeString(gen, "id", dooh.id);
         writeString(gen, "name", dooh.name);
@@ -276,7 +280,8 @@ public final class BidRequestEncoder {
         gen.writeEndObject();
     }
 
-    private static void writeDevice(JsonGenerator gen, Device device) throws IOException {
+    /** Writes a {@code device} object verbatim; outbound, only {@code OutboundUserData} may call it. */
+    public static void writeDevice(JsonGenerator gen, Device device) throws IOException {
         gen.writeStartObject();
         writeObject(gen, "geo", device.geo, BidRequestEncoder::writeGeo);
         writeInt(gen, "dnt", device.dnt);
@@ -314,7 +319,8 @@ public final class BidRequestEncoder {
         gen.writeEndObject();
     }
 
-    private static void writeGeo(JsonGenerator gen, Geo geo) throws IOException {
+    /** Writes a {@code geo} object verbatim; outbound, only {@code OutboundUserData} may call it. */
+    public static void writeGeo(JsonGenerator gen, Geo geo) throws IOException {
         gen.writeStartObject();
         writeDouble(gen, "lat", geo.lat);
         writeDouble(gen, "lon", geo.lon);
@@ -333,7 +339,8 @@ public final class BidRequestEncoder {
         gen.writeEndObject();
     }
 
-    private static void writeUserAgent(JsonGenerator gen, UserAgent userAgent) throws IOException {
+    /** Writes a structured user agent ({@code sua}) verbatim. */
+    public static void writeUserAgent(JsonGenerator gen, UserAgent userAgent) throws IOException {
         gen.writeStartObject();
         writeObjectList(gen, "browsers", userAgent.browsers, BidRequestEncoder::writeBrandVersion);
         writeObject(gen, "platform", userAgent.platform, BidRequestEncoder::writeBrandVersion);
@@ -354,7 +361,8 @@ public final class BidRequestEncoder {
         gen.writeEndObject();
     }
 
-    private static void writeUser(JsonGenerator gen, User user) throws IOException {
+    /** Writes a {@code user} object verbatim; outbound, only {@code OutboundUserData} may call it. */
+    public static void writeUser(JsonGenerator gen, User user) throws IOException {
         gen.writeStartObject();
         writeString(gen, "id", user.id);
         writeString(gen, "buyeruid", user.buyeruid);
@@ -371,7 +379,8 @@ public final class BidRequestEncoder {
         gen.writeEndObject();
     }
 
-    private static void writeEid(JsonGenerator gen, Eid eid) throws IOException {
+    /** Writes one extended id ({@code eids[]}) verbatim; outbound, only {@code OutboundUserData} may call it. */
+    public static void writeEid(JsonGenerator gen, Eid eid) throws IOException {
         gen.writeStartObject();
         writeString(gen, "inserter", eid.inserter);
         writeString(gen, "source", eid.source);
@@ -390,7 +399,8 @@ public final class BidRequestEncoder {
         gen.writeEndObject();
     }
 
-    private static void writeData(JsonGenerator gen, Data data) throws IOException {
+    /** Writes one {@code data} object verbatim; outbound, only {@code OutboundUserData} may call it. */
+    public static void writeData(JsonGenerator gen, Data data) throws IOException {
         gen.writeStartObject();
         writeString(gen, "id", data.id);
         writeString(gen, "name", data.name);

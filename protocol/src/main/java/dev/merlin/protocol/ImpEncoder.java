@@ -24,31 +24,104 @@ import dev.merlin.protocol.model.RefSettings;
 import dev.merlin.protocol.model.Refresh;
 import dev.merlin.protocol.model.Video;
 import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
 
 /**
- * Writes an {@code imp} object and everything under it (media objects, pmp, deals) for {@link BidRequestEncoder}.
+ * Writes an {@code imp} object and everything under it (media objects, pmp, deals): verbatim for
+ * {@link BidRequestEncoder}, or as an outbound copy for one buyer with a media filter and its floors rewritten by a
+ * {@link FloorWriter} (every floor field: {@code bidfloor}, {@code mincpmpersec}, {@code durfloors[].bidfloor} of the
+ * imp's media and of its deals, each with the currency it was given in).
+ *
+ * <p>Holds no state besides its floor writer: the verbatim instance is shared; an outbound one is as thread-safe as
+ * the floor writer it was given.
  */
-final class ImpEncoder {
+public final class ImpEncoder {
 
-    private ImpEncoder() {
+    /** The imp's {@code banner} object, as a bit of a media mask. */
+    public static final int BANNER = 1;
+    /** The imp's {@code video} object, as a bit of a media mask. */
+    public static final int VIDEO = 2;
+    /** The imp's {@code audio} object, as a bit of a media mask. */
+    public static final int AUDIO = 4;
+    /** The imp's {@code native} object, as a bit of a media mask. */
+    public static final int NATIVE = 8;
+    /** Every media object. */
+    public static final int ALL_MEDIA = BANNER | VIDEO | AUDIO | NATIVE;
+
+    /** Writes the floors of an outbound imp, e.g. converted to the buyer's currency. */
+    public interface FloorWriter {
+
+        /**
+         * Writes the floor field {@code name} for {@code amount}, which was given in {@code currency} (null: the
+         * OpenRTB default, USD).
+         */
+        void writeFloor(JsonGenerator gen, String name, double amount, String currency) throws IOException;
+
+        /** The {@code bidfloorcur} to write for floors given in {@code currency} (null: USD); null writes none. */
+        String floorCurrency(String currency);
     }
 
-    /** Writes one {@code imp} object, {@code native} key included. */
+    private static final ImpEncoder VERBATIM = new ImpEncoder();
+
+    private final FloorWriter floors;
+
+    private ImpEncoder() {
+        this.floors = null;
+    }
+
+    /** An encoder writing outbound imps whose floors go through {@code floors}. */
+    public ImpEncoder(FloorWriter floors) {
+        this.floors = Objects.requireNonNull(floors, "floors");
+    }
+
+    /**
+     * The media objects {@code imp} has, as a mask of {@link #BANNER}, {@link #VIDEO}, {@link #AUDIO} and
+     * {@link #NATIVE}.
+     */
+    public static int mediaOf(Imp imp) {
+        return (imp.banner != null ? BANNER : 0) | (imp.video != null ? VIDEO : 0) | (imp.audio != null ? AUDIO : 0)
+                | (imp.nativeAd != null ? NATIVE : 0);
+    }
+
+    /** Writes one {@code imp} object verbatim, {@code native} key included. */
     static void writeImp(JsonGenerator gen, Imp imp) throws IOException {
+        VERBATIM.writeImp(gen, imp, ALL_MEDIA);
+    }
+
+    /**
+     * Writes one {@code imp} object with only the media objects in {@code mediaMask} ({@code native} key included)
+     * and, for an outbound encoder, its floors through the floor writer; everything else verbatim.
+     */
+    public void writeImp(JsonGenerator gen, Imp imp, int mediaMask) throws IOException {
+        String currency = imp.bidfloorcur;
         gen.writeStartObject();
         writeString(gen, "id", imp.id);
         writeObjectList(gen, "metric", imp.metric, ImpEncoder::writeMetric);
-        writeObject(gen, "banner", imp.banner, ImpEncoder::writeBanner);
-        writeObject(gen, "video", imp.video, ImpEncoder::writeVideo);
-        writeObject(gen, "audio", imp.audio, ImpEncoder::writeAudio);
-        writeObject(gen, "native", imp.nativeAd, ImpEncoder::writeNative);
-        writeObject(gen, "pmp", imp.pmp, ImpEncoder::writePmp);
+        if ((mediaMask & BANNER) != 0) {
+            writeObject(gen, "banner", imp.banner, ImpEncoder::writeBanner);
+        }
+        if ((mediaMask & VIDEO) != 0 && imp.video != null) {
+            gen.writeFieldName("video");
+            writeVideo(gen, imp.video, currency);
+        }
+        if ((mediaMask & AUDIO) != 0 && imp.audio != null) {
+            gen.writeFieldName("audio");
+            writeAudio(gen, imp.audio, currency);
+        }
+        if ((mediaMask & NATIVE) != 0) {
+            writeObject(gen, "native", imp.nativeAd, ImpEncoder::writeNative);
+        }
+        if (imp.pmp != null) {
+            gen.writeFieldName("pmp");
+            writePmp(gen, imp.pmp);
+        }
         writeString(gen, "displaymanager", imp.displaymanager);
         writeString(gen, "displaymanagerver", imp.displaymanagerver);
         writeInt(gen, "instl", imp.instl);
         writeString(gen, "tagid", imp.tagid);
-        writeDouble(gen, "bidfloor", imp.bidfloor);
-        writeString(gen, "bidfloorcur", imp.bidfloorcur);
+        writeFloor(gen, "bidfloor", imp.bidfloor, currency);
+        writeFloorCurrency(gen, currency, true);
         writeInt(gen, "clickbrowser", imp.clickbrowser);
         writeInt(gen, "secure", imp.secure);
         writeStringList(gen, "iframebuster", imp.iframebuster);
@@ -60,6 +133,48 @@ final class ImpEncoder {
         writeObject(gen, "refresh", imp.refresh, ImpEncoder::writeRefresh);
         writeExt(gen, imp.ext);
         gen.writeEndObject();
+    }
+
+    private void writeFloor(JsonGenerator gen, String name, Double amount, String currency) throws IOException {
+        if (amount == null) {
+            return;
+        }
+        if (floors == null) {
+            writeDouble(gen, name, amount);
+        } else {
+            floors.writeFloor(gen, name, amount, currency);
+        }
+    }
+
+    /** {@code bidfloorcur}: as given when verbatim; for an outbound copy whenever it names floors. */
+    private void writeFloorCurrency(JsonGenerator gen, String currency, boolean hasFloors) throws IOException {
+        if (floors == null) {
+            writeString(gen, "bidfloorcur", currency);
+        } else if (hasFloors || currency != null) {
+            writeString(gen, "bidfloorcur", floors.floorCurrency(currency));
+        }
+    }
+
+    private void writeDurFloorsList(JsonGenerator gen, List<DurFloors> list, String currency) throws IOException {
+        if (list == null) {
+            return;
+        }
+        gen.writeFieldName("durfloors");
+        gen.writeStartArray();
+        for (int i = 0, n = list.size(); i < n; i++) {
+            DurFloors durFloors = list.get(i);
+            if (durFloors == null) {
+                gen.writeNull();
+                continue;
+            }
+            gen.writeStartObject();
+            writeInt(gen, "mindur", durFloors.mindur);
+            writeInt(gen, "maxdur", durFloors.maxdur);
+            writeFloor(gen, "bidfloor", durFloors.bidfloor, currency);
+            writeExt(gen, durFloors.ext);
+            gen.writeEndObject();
+        }
+        gen.writeEndArray();
     }
 
     private static void writeMetric(JsonGenerator gen, Metric metric) throws IOException {
@@ -125,7 +240,7 @@ final class ImpEncoder {
         gen.writeEndObject();
     }
 
-    private static void writeVideo(JsonGenerator gen, Video video) throws IOException {
+    private void writeVideo(JsonGenerator gen, Video video, String currency) throws IOException {
         gen.writeStartObject();
         writeStringList(gen, "mimes", video.mimes);
         writeInt(gen, "minduration", video.minduration);
@@ -148,7 +263,7 @@ final class ImpEncoder {
         writeInt(gen, "skipafter", video.skipafter);
         writeInt(gen, "sequence", video.sequence);
         writeInt(gen, "slotinpod", video.slotinpod);
-        writeDouble(gen, "mincpmpersec", video.mincpmpersec);
+        writeFloor(gen, "mincpmpersec", video.mincpmpersec, currency);
         writeIntList(gen, "battr", video.battr);
         writeInt(gen, "maxextended", video.maxextended);
         writeInt(gen, "minbitrate", video.minbitrate);
@@ -162,12 +277,12 @@ final class ImpEncoder {
         writeIntList(gen, "api", video.api);
         writeIntList(gen, "companiontype", video.companiontype);
         writeIntList(gen, "poddedupe", video.poddedupe);
-        writeObjectList(gen, "durfloors", video.durfloors, ImpEncoder::writeDurFloors);
+        writeDurFloorsList(gen, video.durfloors, currency);
         writeExt(gen, video.ext);
         gen.writeEndObject();
     }
 
-    private static void writeAudio(JsonGenerator gen, Audio audio) throws IOException {
+    private void writeAudio(JsonGenerator gen, Audio audio, String currency) throws IOException {
         gen.writeStartObject();
         writeStringList(gen, "mimes", audio.mimes);
         writeInt(gen, "minduration", audio.minduration);
@@ -180,7 +295,7 @@ final class ImpEncoder {
         writeInt(gen, "podseq", audio.podseq);
         writeInt(gen, "sequence", audio.sequence);
         writeInt(gen, "slotinpod", audio.slotinpod);
-        writeDouble(gen, "mincpmpersec", audio.mincpmpersec);
+        writeFloor(gen, "mincpmpersec", audio.mincpmpersec, currency);
         writeIntList(gen, "battr", audio.battr);
         writeInt(gen, "maxextended", audio.maxextended);
         writeInt(gen, "minbitrate", audio.minbitrate);
@@ -193,17 +308,8 @@ final class ImpEncoder {
         writeInt(gen, "feed", audio.feed);
         writeInt(gen, "stitched", audio.stitched);
         writeInt(gen, "nvol", audio.nvol);
-        writeObjectList(gen, "durfloors", audio.durfloors, ImpEncoder::writeDurFloors);
+        writeDurFloorsList(gen, audio.durfloors, currency);
         writeExt(gen, audio.ext);
-        gen.writeEndObject();
-    }
-
-    private static void writeDurFloors(JsonGenerator gen, DurFloors durFloors) throws IOException {
-        gen.writeStartObject();
-        writeInt(gen, "mindur", durFloors.mindur);
-        writeInt(gen, "maxdur", durFloors.maxdur);
-        writeDouble(gen, "bidfloor", durFloors.bidfloor);
-        writeExt(gen, durFloors.ext);
         gen.writeEndObject();
     }
 
@@ -217,25 +323,40 @@ final class ImpEncoder {
         gen.writeEndObject();
     }
 
-    private static void writePmp(JsonGenerator gen, Pmp pmp) throws IOException {
+    private void writePmp(JsonGenerator gen, Pmp pmp) throws IOException {
         gen.writeStartObject();
         writeInt(gen, "private_auction", pmp.private_auction);
-        writeObjectList(gen, "deals", pmp.deals, ImpEncoder::writeDeal);
+        List<Deal> deals = pmp.deals;
+        if (deals != null) {
+            gen.writeFieldName("deals");
+            gen.writeStartArray();
+            for (int i = 0, n = deals.size(); i < n; i++) {
+                Deal deal = deals.get(i);
+                if (deal == null) {
+                    gen.writeNull();
+                } else {
+                    writeDeal(gen, deal);
+                }
+            }
+            gen.writeEndArray();
+        }
         writeExt(gen, pmp.ext);
         gen.writeEndObject();
     }
 
-    private static void writeDeal(JsonGenerator gen, Deal deal) throws IOException {
+    private void writeDeal(JsonGenerator gen, Deal deal) throws IOException {
+        String currency = deal.bidfloorcur;
         gen.writeStartObject();
         writeString(gen, "id", deal.id);
-        writeDouble(gen, "bidfloor", deal.bidfloor);
-        writeString(gen, "bidfloorcur", deal.bidfloorcur);
+        writeFloor(gen, "bidfloor", deal.bidfloor, currency);
+        writeFloorCurrency(gen, currency,
+                deal.bidfloor != null || deal.mincpmpersec != null || deal.durfloors != null);
         writeInt(gen, "at", deal.at);
         writeStringList(gen, "wseat", deal.wseat);
         writeStringList(gen, "wadomain", deal.wadomain);
         writeInt(gen, "guar", deal.guar);
-        writeDouble(gen, "mincpmpersec", deal.mincpmpersec);
-        writeObjectList(gen, "durfloors", deal.durfloors, ImpEncoder::writeDurFloors);
+        writeFloor(gen, "mincpmpersec", deal.mincpmpersec, currency);
+        writeDurFloorsList(gen, deal.durfloors, currency);
         writeExt(gen, deal.ext);
         gen.writeEndObject();
     }

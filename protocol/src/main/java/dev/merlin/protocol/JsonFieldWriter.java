@@ -15,27 +15,30 @@ import java.math.BigDecimal;
  * <p>Lists are walked by index (no iterator), and a null element inside a list is written as JSON {@code null} so a
  * round trip keeps the list's shape.
  */
-final class JsonFieldWriter {
+public final class JsonFieldWriter {
 
     /** Writes one model object as a JSON object; implemented by non-capturing method references. */
     @FunctionalInterface
-    interface ObjectWriter<T> {
+    public interface ObjectWriter<T> {
         void write(JsonGenerator gen, T value) throws IOException;
     }
 
     /** The encoders' one generator factory; it leaves the caller's stream open when a generator closes. */
-    static final JsonFactory FACTORY = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
+    public static final JsonFactory FACTORY =
+            JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
 
     private JsonFieldWriter() {
     }
 
-    static void writeString(JsonGenerator gen, String name, String value) throws IOException {
+    /** Writes {@code "name": "value"}, or nothing when the value is null. */
+    public static void writeString(JsonGenerator gen, String name, String value) throws IOException {
         if (value != null) {
             gen.writeStringField(name, value);
         }
     }
 
-    static void writeInt(JsonGenerator gen, String name, Integer value) throws IOException {
+    /** Writes {@code "name": value}, or nothing when the value is null. */
+    public static void writeInt(JsonGenerator gen, String name, Integer value) throws IOException {
         if (value != null) {
             gen.writeFieldName(name);
             gen.writeNumber(value.intValue());
@@ -47,7 +50,7 @@ final class JsonFieldWriter {
      * ({@code 1.0E7}), which is valid JSON but not what every SSP's price parser takes. Those rare values go through
      * {@link java.math.BigDecimal}; the usual ones are written directly, allocating nothing.
      */
-    static void writeDouble(JsonGenerator gen, String name, Double value) throws IOException {
+    public static void writeDouble(JsonGenerator gen, String name, Double value) throws IOException {
         if (value != null) {
             gen.writeFieldName(name);
             double v = value;
@@ -60,14 +63,56 @@ final class JsonFieldWriter {
         }
     }
 
-    static void writeExt(JsonGenerator gen, RawJson ext) throws IOException {
+    /** The most characters {@link #writeFixedPoint} needs in its scratch array. */
+    public static final int FIXED_POINT_CHARS = 24;
+
+    /**
+     * Writes {@code "name": units / 10^scale} as plain decimal digits with trailing zeros of the fraction dropped
+     * ({@code 1234500, 6} is {@code 1.2345}), formatted in {@code scratch} (at least {@link #FIXED_POINT_CHARS}
+     * long), so a computed price or coordinate costs no String.
+     */
+    public static void writeFixedPoint(JsonGenerator gen, String name, long units, int scale, char[] scratch)
+            throws IOException {
+        if (scale < 0 || scale > 9) {
+            throw new IllegalArgumentException("scale " + scale + " outside 0..9");
+        }
+        boolean negative = units < 0;
+        long magnitude = Math.abs(units);
+        int end = scratch.length;
+        int pos = end;
+        int fraction = scale;
+        while (fraction > 0 && magnitude % 10 == 0) {
+            magnitude /= 10;
+            fraction--;
+        }
+        for (int i = 0; i < fraction; i++) {
+            scratch[--pos] = (char) ('0' + magnitude % 10);
+            magnitude /= 10;
+        }
+        if (fraction > 0) {
+            scratch[--pos] = '.';
+        }
+        do {
+            scratch[--pos] = (char) ('0' + magnitude % 10);
+            magnitude /= 10;
+        } while (magnitude > 0);
+        if (negative && units != 0) {
+            scratch[--pos] = '-';
+        }
+        gen.writeFieldName(name);
+        gen.writeNumber(scratch, pos, end - pos);
+    }
+
+    /** Writes {@code "ext"} with its text verbatim, or nothing when it is null. */
+    public static void writeExt(JsonGenerator gen, RawJson ext) throws IOException {
         if (ext != null) {
             gen.writeFieldName("ext");
             gen.writeRawValue(ext.json());
         }
     }
 
-    static void writeStringList(JsonGenerator gen, String name, List<String> values) throws IOException {
+    /** Writes a string array, or nothing when the list is null. */
+    public static void writeStringList(JsonGenerator gen, String name, List<String> values) throws IOException {
         if (values != null) {
             gen.writeFieldName(name);
             gen.writeStartArray();
@@ -78,7 +123,8 @@ final class JsonFieldWriter {
         }
     }
 
-    static void writeIntList(JsonGenerator gen, String name, List<Integer> values) throws IOException {
+    /** Writes an integer array (a null element as JSON null), or nothing when the list is null. */
+    public static void writeIntList(JsonGenerator gen, String name, List<Integer> values) throws IOException {
         if (values != null) {
             gen.writeFieldName(name);
             gen.writeStartArray();
@@ -94,14 +140,17 @@ final class JsonFieldWriter {
         }
     }
 
-    static <T> void writeObject(JsonGenerator gen, String name, T value, ObjectWriter<T> writer) throws IOException {
+    /** Writes {@code "name"} and the object through {@code writer}, or nothing when the value is null. */
+    public static <T> void writeObject(JsonGenerator gen, String name, T value, ObjectWriter<T> writer)
+            throws IOException {
         if (value != null) {
             gen.writeFieldName(name);
             writer.write(gen, value);
         }
     }
 
-    static <T> void writeObjectList(JsonGenerator gen, String name, List<T> values, ObjectWriter<T> writer)
+    /** Writes an array of objects through {@code writer} (a null element as JSON null), or nothing for null. */
+    public static <T> void writeObjectList(JsonGenerator gen, String name, List<T> values, ObjectWriter<T> writer)
             throws IOException {
         if (values != null) {
             gen.writeFieldName(name);

@@ -118,6 +118,9 @@ final class DspConnections {
 
     /** From any thread: closes this loop's idle connections on the loop. */
     void closeIdle() {
+        if (loop.isShuttingDown()) {
+            return;  // the loop closes its channels as it stops
+        }
         loop.execute(() -> {
             DspConnection connection;
             while ((connection = idle.pollLast()) != null) {

@@ -1,0 +1,344 @@
+package dev.merlin.exchange.dsp;
+
+import dev.merlin.config.AuctionConfig;
+import dev.merlin.config.SellerConfig;
+import dev.merlin.exchange.auction.Currencies;
+import dev.merlin.exchange.auction.ExternalBid;
+import dev.merlin.exchange.auction.ExternalBids;
+import dev.merlin.exchange.bid.AuctionStage;
+import dev.merlin.exchange.bid.BidContext;
+import dev.merlin.protocol.BidResponseDecoder;
+import dev.merlin.protocol.InvalidBidResponseException;
+import dev.merlin.protocol.model.BidRequest;
+import dev.merlin.protocol.model.BidResponse;
+import dev.merlin.protocol.model.Imp;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.ThreadExecutorMap;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The exchange auction: sends the request to each DSP that wants it and has time for it, waits for their answers on
+ * the request's own event loop without blocking it, validates their bids, then runs one auction in which they and
+ * Merlin's campaigns compete, and resumes the bid path.
+ *
+ * <p>Time: the request's budget is its {@code tmax} ({@code auction.*} default and bounds) from when it arrived,
+ * minus {@code auction.responseMarginMs} for the answer to reach the seller. Each DSP gets what is left minus
+ * {@code auction.dspMarginMs}, at most its {@code timeoutMs}, and is told that as its {@code tmax}; a DSP with less
+ * than {@code auction.minDspTimeMs} left, or whose recent p95 exceeds it ({@link DspHealth}), is not called. Every
+ * call ends by its own deadline ({@link DspHttpClient}); a timer at the auction's deadline finishes the auction
+ * even so, and an answer after it is dropped and counted.
+ *
+ * <p>Off an event loop (the whole-path benchmark, tests without Netty) no DSP is called: Merlin's campaigns bid
+ * alone, as with no DSPs configured.
+ */
+public final class DspAuctionStage implements AuctionStage, DspCallback {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DspAuctionStage.class);
+    private static final long NANOS_PER_MS = 1_000_000L;
+    /** Free fan-outs kept per event loop; more in flight at once are made and dropped. */
+    private static final int KEPT_FANOUTS = 64;
+
+    private final ConnectedDsp[] dsps;
+    private final AuctionConfig auction;
+    private final Map<String, SellerConfig> sellers;
+    private final Currencies currencies;
+    private final DspLossNotices losses;
+    private final DspStageMetrics metrics;
+    private final FastThreadLocal<LoopState> states = new FastThreadLocal<>() {
+        @Override
+        protected LoopState initialValue() {
+            return new LoopState();
+        }
+    };
+
+    /**
+     * The stage over {@code dsps}.
+     *
+     * @param sellers    the configured sellers by id (their node in the supply chain)
+     * @param currencies floor and bid conversion
+     * @param losses     where losing bids' {@code lurl}s go
+     */
+    public DspAuctionStage(List<ConnectedDsp> dsps, AuctionConfig auction, Map<String, SellerConfig> sellers,
+                           Currencies currencies, DspLossNotices losses, DspStageMetrics metrics) {
+        this.dsps = dsps.toArray(new ConnectedDsp[0]);
+        this.auction = auction;
+        this.sellers = Map.copyOf(sellers);
+        this.currencies = currencies;
+        this.losses = losses;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void run(BidContext context) {
+        EventExecutor executor = ThreadExecutorMap.currentExecutor();
+        if (dsps.length == 0 || !(executor instanceof EventLoop loop)) {
+            context.runEngine();
+            context.resume();
+            return;
+        }
+        LoopState state = states.get();
+        long now = System.nanoTime();
+        long deadline = context.deadlineNanos();
+        Fanout fanout = state.take(context, deadline);
+        SellerConfig seller = sellers.get(context.sellerId());
+        for (ConnectedDsp dsp : dsps) {
+            if (dsp.config().enabled()) {
+                call(state, loop, fanout, dsp, seller, now);
+            }
+        }
+        fanout.sentNanos = System.nanoTime();
+        if (fanout.pending == 0) {
+            state.give(fanout);
+            long start = context.startNanos();
+            context.runEngine();
+            context.resume();
+            metrics.own(System.nanoTime() - start);
+            return;
+        }
+        fanout.timer = loop.schedule(fanout, deadline - fanout.sentNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void call(LoopState state, EventLoop loop, Fanout fanout, ConnectedDsp dsp, SellerConfig seller,
+                      long now) {
+        BidContext context = fanout.context;
+        int verdict = dsp.targeting().check(context.request(), context.sellerId());
+        if (verdict != DspTargeting.WANTED) {
+            metrics.notWanted(dsp.index(), verdict);
+            return;
+        }
+        long budget = Math.min(fanout.deadlineNanos - now - auction.dspMarginMs() * NANOS_PER_MS,
+                dsp.config().timeoutMs() * NANOS_PER_MS);
+        if (budget < auction.minDspTimeMs() * NANOS_PER_MS) {
+            metrics.noTime(dsp.index());
+            return;
+        }
+        if (dsp.health().admit(now, budget / 1000L) != Admission.SEND) {
+            return;
+        }
+        ByteBuf body = ByteBufAllocator.DEFAULT.ioBuffer(2048);
+        boolean isWritten = false;
+        try {
+            isWritten = state.writer.write(context.request(), seller, context.privacy(), dsp.config(),
+                    (int) (budget / NANOS_PER_MS), body) == OutboundRequestWriter.Outcome.WRITTEN;
+        } finally {
+            if (!isWritten) {
+                body.release();
+            }
+        }
+        if (!isWritten) {
+            metrics.notWanted(dsp.index(), DspTargeting.NOT_MEDIA_TYPE);
+            return;
+        }
+        Slot slot = fanout.slots[dsp.index()];
+        markImpsSent(slot, dsp, context.request());
+        slot.isCalled = true;
+        fanout.pending++;
+        if (!dsp.client().send(loop, body, now + budget, this, slot)) {
+            slot.isCalled = false;
+            fanout.pending--;
+        }
+    }
+
+    private static void markImpsSent(Slot slot, ConnectedDsp dsp, BidRequest request) {
+        List<Imp> imps = request.imp;
+        int words = (imps.size() + 63) >>> 6;
+        if (slot.impsSent.length < words) {
+            slot.impsSent = new long[words];
+        }
+        for (int w = 0; w < words; w++) {
+            slot.impsSent[w] = 0;
+        }
+        for (int i = 0; i < imps.size(); i++) {
+            if (dsp.targeting().takes(imps.get(i))) {
+                slot.impsSent[i >>> 6] |= 1L << i;
+            }
+        }
+    }
+
+    /** A DSP call ended, on the loop it was sent from. */
+    @Override
+    public void onAnswer(Object attachment, int status, ByteBuf body, DspOutcome outcome, long latencyNanos) {
+        Slot slot = (Slot) attachment;
+        Fanout fanout = slot.owner;
+        ConnectedDsp dsp = dsps[slot.dsp];
+        try {
+            if (fanout.isFinished) {
+                if (outcome.isAnswer()) {
+                    metrics.late(slot.dsp);
+                }
+            } else if (outcome == DspOutcome.OK && body != null) {
+                takeBids(fanout, slot, dsp, body);
+            } else if (outcome == DspOutcome.NO_BID) {
+                dsp.metrics().noBid();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("DSP {}: its answer could not be taken", dsp.id(), e);
+            metrics.unreadable(slot.dsp);
+        } finally {
+            if (body != null) {
+                body.release();
+            }
+            slot.isCalled = false;
+            fanout.pending--;
+        }
+        if (!fanout.isFinished && fanout.pending == 0) {
+            finish(fanout);
+        } else if (fanout.isFinished && fanout.pending == 0) {
+            states.get().give(fanout);
+        }
+    }
+
+    private void takeBids(Fanout fanout, Slot slot, ConnectedDsp dsp, ByteBuf body) {
+        LoopState state = states.get();
+        int length = body.readableBytes();
+        byte[] bytes = state.bytes(length);
+        body.getBytes(body.readerIndex(), bytes, 0, length);
+        BidContext context = fanout.context;
+        try {
+            state.decoder.decode(bytes, 0, length, slot.answer);
+        } catch (InvalidBidResponseException e) {
+            metrics.badAnswer(slot.dsp, e.reason().label());
+            return;
+        }
+        BidRequest request = context.request();
+        int accepted = state.validators[slot.dsp].validate(slot.answer, request, request.id, slot.impsSent,
+                context.externalBids());
+        if (accepted == 0) {
+            dsp.metrics().noBid();
+        } else {
+            dsp.metrics().bids(accepted);
+        }
+    }
+
+    /** The auction's deadline: finishes it with the answers that came. */
+    private void deadlinePassed(Fanout fanout) {
+        if (!fanout.isFinished) {
+            metrics.deadline();
+            finish(fanout);
+        }
+    }
+
+    private void finish(Fanout fanout) {
+        fanout.isFinished = true;
+        if (fanout.timer != null) {
+            fanout.timer.cancel(false);
+            fanout.timer = null;
+        }
+        BidContext context = fanout.context;
+        fanout.context = null;
+        long waited = System.nanoTime() - fanout.sentNanos;
+        metrics.waited(waited);
+        long start = context.startNanos();
+        try {
+            context.runEngine();
+            notifyLosers(context);
+            context.resume();
+            metrics.own(System.nanoTime() - start - waited);
+        } finally {
+            for (Slot slot : fanout.slots) {
+                slot.answer.pool().reset();
+            }
+            if (fanout.pending == 0) {
+                states.get().give(fanout);
+            }
+        }
+    }
+
+    private void notifyLosers(BidContext context) {
+        ExternalBids bids = context.externalBids();
+        for (int i = 0; i < bids.count(); i++) {
+            ExternalBid bid = bids.get(i);
+            if (bid.lossCode != ExternalBid.WON && bid.lossCode != ExternalBid.UNDECIDED && bid.bid.lurl != null) {
+                losses.loss(dsps[bid.dsp], context.request(), bid);
+            }
+        }
+    }
+
+    /** One DSP's call within a fan-out. */
+    private static final class Slot {
+        final Fanout owner;
+        final int dsp;
+        final BidResponse answer = new BidResponse();
+        long[] impsSent = new long[1];
+        boolean isCalled;
+
+        Slot(Fanout owner, int dsp) {
+            this.owner = owner;
+            this.dsp = dsp;
+        }
+    }
+
+    /** One request's calls to DSPs: pooled per event loop. */
+    private final class Fanout implements Runnable {
+        final Slot[] slots = new Slot[dsps.length];
+        BidContext context;
+        long deadlineNanos;
+        long sentNanos;
+        int pending;
+        boolean isFinished;
+        ScheduledFuture<?> timer;
+
+        Fanout() {
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = new Slot(this, i);
+            }
+        }
+
+        @Override
+        public void run() {
+            deadlinePassed(this);
+        }
+    }
+
+    /** What one event loop reuses: its writer, decoder, validators, a copy buffer and free fan-outs. */
+    private final class LoopState {
+        final OutboundRequestWriter writer = new OutboundRequestWriter(currencies, auction);
+        final BidResponseDecoder decoder = new BidResponseDecoder();
+        final DspBidValidator[] validators = new DspBidValidator[dsps.length];
+        final ArrayDeque<Fanout> free = new ArrayDeque<>();
+        byte[] copy = new byte[16 * 1024];
+
+        LoopState() {
+            for (int i = 0; i < dsps.length; i++) {
+                validators[i] = new DspBidValidator(i, dsps[i].config(), currencies, dsps[i].rejections());
+            }
+        }
+
+        byte[] bytes(int length) {
+            if (copy.length < length) {
+                copy = new byte[length];
+            }
+            return copy;
+        }
+
+        Fanout take(BidContext context, long deadline) {
+            Fanout fanout = free.poll();
+            if (fanout == null) {
+                fanout = new Fanout();
+            }
+            fanout.context = context;
+            fanout.deadlineNanos = deadline;
+            fanout.pending = 0;
+            fanout.isFinished = false;
+            fanout.timer = null;
+            return fanout;
+        }
+
+        void give(Fanout fanout) {
+            fanout.context = null;
+            if (free.size() < KEPT_FANOUTS) {
+                free.push(fanout);
+            }
+        }
+    }
+}
