@@ -85,7 +85,7 @@ DEMO_CONFIG ?= examples/demo-dsps.yaml
 DEMO_PORT ?= 8080
 DEMO_DSP_1 ?= --port 9101 --seat tokyo-seat-1 --currency USD --bid-rate 0.9 --latency-ms lognormal:8:40 \
   --price 0.5..4 --seed 1
-DEMO_DSP_2 ?= --port 9102 --seat ffm-seat-1 --currency EUR --bid-rate 0.7 --latency-ms lognormal:15:80 \
+DEMO_DSP_2 ?= --port 9102 --seat ffm-seat-1 --currency USD --bid-rate 0.7 --latency-ms lognormal:15:80 \
   --price 0.5..3.5 --gzip-rate 1 --seed 2
 demo: $(EXCHANGE_JAR) $(DSP_SIM_JAR)
 	$(call show,examples/demo.sh: dsp-sim :9101 & dsp-sim :9102 & java -jar $(EXCHANGE_JAR) --config $(DEMO_CONFIG))

@@ -46,8 +46,16 @@ echo "== demo: three auctions sent to Merlin as the demo seller (demo-ssp) =="
 for f in examples/requests/iab26spec-simple-banner.json examples/requests/iab26spec-pmp-direct-deal.json \
          examples/requests/iab26spec-simple-banner.json; do
   echo "-- POST $base/openrtb2/auction < $f"
-  curl -sS -H 'Authorization: Bearer demo-ssp-token' -H 'Content-Type: application/json' --data-binary "@$f" \
-    -w '\n   (HTTP %{http_code} in %{time_total} s)\n' "$base/openrtb2/auction"
+  answer=$(curl -sS -H 'Authorization: Bearer demo-ssp-token' -H 'Content-Type: application/json' \
+    --data-binary "@$f" -w '\n   (HTTP %{http_code} in %{time_total} s)' "$base/openrtb2/auction")
+  echo "$answer"
+  # the seller bills the impression: Merlin's burl, with the price in; Merlin then bills a winning DSP's own burl
+  burl=$(printf '%s' "$answer" | grep -o '"burl":"[^"]*"' | head -1 | sed 's/^"burl":"//; s/"$//; s/\\u0026/\&/g')
+  price=$(printf '%s' "$answer" | grep -o '"price":[0-9.]*' | head -1 | sed 's/"price"://')
+  if [ -n "$burl" ] && [ -n "$price" ]; then
+    code=$(curl -gs -o /dev/null -w '%{http_code}' "${burl//\$\{AUCTION_PRICE\}/$price}")
+    echo "   billed: GET burl with price $price -> HTTP $code"
+  fi
 done
 echo
 echo "== what each simulated DSP saw (GET /summary; /stats has the details and the notices Merlin sent) =="
