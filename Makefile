@@ -65,7 +65,7 @@ run: $(EXCHANGE_JAR)
 test:
 	$(MVN) $(MVN_FLAGS) install
 
-build: $(EXCHANGE_JAR) $(BENCH_JAR)
+build: $(EXCHANGE_JAR) $(BENCH_JAR) $(DSP_SIM_JAR)
 
 $(EXCHANGE_JAR) $(BENCH_JAR) $(DSP_SIM_JAR): $(SOURCES)
 	$(MVN) $(MVN_FLAGS) -q -DskipTests install
@@ -78,20 +78,20 @@ dsp-sim: $(DSP_SIM_JAR)
 	$(call show,java -jar $(DSP_SIM_JAR) $(ARGS))
 	$(Q)$(JAVA) $(DSP_SIM_JVM) -jar $(DSP_SIM_JAR) $(ARGS)
 
-# make demo: the two DSPs of examples/demo-dsps.yaml as simulators in the background (their one-line start and
-# their counters at the end print here), then Merlin in the foreground on that config; when Merlin stops (Ctrl-C),
-# the simulators are stopped too. ARGS go to Merlin; DEMO_DSP_1/2 are the simulators' flags.
+# make demo (examples/demo.sh): the two DSPs of examples/demo-dsps.yaml as simulators in the background, Merlin on
+# that config, three sample auctions once it answers /health (with curl, when there is one) and what each DSP saw;
+# Merlin runs until Ctrl-C and the simulators stop with it. ARGS go to Merlin; DEMO_DSP_1/2 are the simulators' flags.
 DEMO_CONFIG ?= examples/demo-dsps.yaml
+DEMO_PORT ?= 8080
 DEMO_DSP_1 ?= --port 9101 --seat tokyo-seat-1 --currency USD --bid-rate 0.9 --latency-ms lognormal:8:40 \
   --price 0.5..4 --seed 1
-DEMO_DSP_2 ?= --port 9102 --seat ffm-seat-1 --currency EUR --bid-rate 0.7 --latency-ms lognormal:15:80 \
+DEMO_DSP_2 ?= --port 9102 --seat ffm-seat-1 --currency USD --bid-rate 0.7 --latency-ms lognormal:15:80 \
   --price 0.5..3.5 --gzip-rate 1 --seed 2
 demo: $(EXCHANGE_JAR) $(DSP_SIM_JAR)
-	$(call show,dsp-sim $(DEMO_DSP_1) & dsp-sim $(DEMO_DSP_2) & java -jar $(EXCHANGE_JAR) --config $(DEMO_CONFIG))
-	$(Q)pids=""; trap 'kill $$pids 2>/dev/null; wait $$pids 2>/dev/null' EXIT; \
-	  $(JAVA) $(DSP_SIM_JVM) -jar $(DSP_SIM_JAR) $(DEMO_DSP_1) & pids="$$pids $$!"; \
-	  $(JAVA) $(DSP_SIM_JVM) -jar $(DSP_SIM_JAR) $(DEMO_DSP_2) & pids="$$pids $$!"; \
-	  $(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -jar $(EXCHANGE_JAR) --config $(DEMO_CONFIG) $(RUN_DATA_DIR) $(ARGS)
+	$(call show,examples/demo.sh: dsp-sim :9101 & dsp-sim :9102 & java -jar $(EXCHANGE_JAR) --config $(DEMO_CONFIG))
+	$(Q)JAVA="$(JAVA)" JVM_FLAGS="$(JVM_FLAGS)" HEAP_FLAGS="$(HEAP_FLAGS)" EXCHANGE_JAR="$(EXCHANGE_JAR)" \
+	  DSP_SIM_JAR="$(DSP_SIM_JAR)" DSP_SIM_JVM="$(DSP_SIM_JVM)" DEMO_CONFIG="$(DEMO_CONFIG)" DEMO_PORT="$(DEMO_PORT)" \
+	  DEMO_DSP_1="$(DEMO_DSP_1)" DEMO_DSP_2="$(DEMO_DSP_2)" RUN_ARGS="$(RUN_DATA_DIR) $(ARGS)" examples/demo.sh
 
 # JMH forks inherit the host JVM's flags, so JVM_FLAGS go on the host command line and never in -jvmArgsAppend
 # (it would replace the flags the forks need; shared/STACK.md pitfall 4).
@@ -124,6 +124,8 @@ gate: $(BENCH_JAR)
 
 # make load: the open-loop load generator; ARGS go to it, e.g. make load ARGS='--find-max --duration 5'
 # (make load ARGS=--help lists the options). Default: Merlin in-process, the shared samples, 2000 req/s for 10 s.
+# DSP fan-out: make load ARGS='--dsps 1,3 --find-max' forks Merlin (exchange.jar) with 0, 1 and 3 simulated DSPs
+# in turn and reports each against the internal-only run (bench-results/load-fanout.json).
 load: $(BENCH_JAR)
 	$(call show,LoadGenerator $(ARGS)   (make V=1 shows the java command))
 	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.LoadGenerator $(ARGS)

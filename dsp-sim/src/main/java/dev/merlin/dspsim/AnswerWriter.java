@@ -129,14 +129,15 @@ final class AnswerWriter {
         switch (media) {
             case VIDEO:
             case AUDIO:
-                String file = media == SimRequest.Media.VIDEO ? "/ad.mp4\" type=\"video/mp4\"" : "/ad.mp3\" "
-                        + "type=\"audio/mpeg\"";
+                boolean isVideo = media == SimRequest.Media.VIDEO;
+                String size = isVideo && imp.width() > 0 && imp.height() > 0
+                        ? " width=\"" + imp.width() + "\" height=\"" + imp.height() + "\"" : "";
                 return "<VAST version=\"4.0\"><Ad id=\"" + bidId + "\"><InLine><AdSystem>dsp-sim</AdSystem>"
                         + "<AdTitle>dsp-sim</AdTitle><Impression><![CDATA[" + pixel + "]]></Impression><Creatives>"
                         + "<Creative><Linear><Duration>00:00:15</Duration><MediaFiles><MediaFile delivery="
-                        + "\"progressive\" src=\"" + scheme + "cdn." + domain + file + ">" + scheme + "cdn."
-                        + domain + (media == SimRequest.Media.VIDEO ? "/ad.mp4" : "/ad.mp3")
-                        + "</MediaFile></MediaFiles></Linear></Creative></Creatives></InLine></Ad></VAST>";
+                        + "\"progressive\" type=\"" + (isVideo ? "video/mp4" : "audio/mpeg") + "\"" + size
+                        + "><![CDATA[" + scheme + "cdn." + domain + (isVideo ? "/ad.mp4" : "/ad.mp3")
+                        + "]]></MediaFile></MediaFiles></Linear></Creative></Creatives></InLine></Ad></VAST>";
             case NATIVE:
                 return "{\"native\":{\"ver\":\"1.2\",\"assets\":[{\"id\":1,\"title\":{\"text\":\"dsp-sim\"}}],"
                         + "\"link\":{\"url\":\"" + scheme + domain + "/landing\"},\"imptrackers\":[\"" + pixel

@@ -16,8 +16,6 @@ final class Draws {
     static final int LATENCY_B = 3;
     /** Slot of the draw that decides a gzip answer. */
     static final int GZIP = 4;
-    /** Slot of the draw that picks which id a wrong-id answer breaks. */
-    static final int WRONG_ID = 5;
     /** First slot of the per-imp price draws (one per imp after it). */
     static final int PRICE = 16;
 

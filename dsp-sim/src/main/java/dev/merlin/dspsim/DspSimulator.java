@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  *
  * <p>Besides {@code POST}: {@code GET /win}, {@code /bill}, {@code /loss} (recorded notices, answered 200),
- * {@code GET /stats} (the counters as JSON), {@code GET /health}.
+ * {@code GET /stats} (the counters as JSON), {@code GET /summary} (one line of them), {@code GET /health}.
  */
 public final class DspSimulator implements AutoCloseable {
 
@@ -57,15 +57,23 @@ public final class DspSimulator implements AutoCloseable {
         return SimOptions.builder();
     }
 
-    /** Starts a simulator: binds its port and returns once it accepts connections. */
+    /**
+     * Starts a simulator: binds its port and returns once it accepts connections; throws
+     * {@link IllegalStateException} naming the address when it cannot bind (the port is taken, say).
+     */
     public static DspSimulator start(SimOptions options) throws InterruptedException {
         DspSimulator sim = new DspSimulator(options);
         try {
             sim.bind();
             return sim;
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Exception e) {
             sim.close();
-            throw e;
+            if (e instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            // Netty's sync() rethrows the bind's IOException without declaring it
+            throw new IllegalStateException("dsp-sim cannot listen on " + options.host() + ":" + options.port()
+                    + ": " + e.getMessage(), e);
         }
     }
 

@@ -31,6 +31,7 @@ public final class Main {
               --adomain DOMAIN       every bid's adomain (default dsp-sim-advertiser.example)
               --max-bids N           bid on the first N imps only (default 0 = every imp)
               --no-deals             do not bid on an imp's deals (default: the first deal, priced from its floor)
+              --no-record            do not keep a copy of the last request (for load; /stats still counts)
               --fault KIND=RATE      a fault at this share of requests, repeatable; KIND is one of never-answer,
                                      slow, reset, server-error, garbage, huge-body, wrong-response-id, wrong-imp-id
               --slow-ms N            how late a slow answer comes (default 1000)
@@ -61,8 +62,16 @@ public final class Main {
             out.print(USAGE);
             return;
         }
-        SimOptions options = builder.build();
-        DspSimulator sim = DspSimulator.start(options);
+        SimOptions options;
+        DspSimulator sim;
+        try {
+            options = builder.build();
+            sim = DspSimulator.start(options);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop(sim, out);
@@ -82,15 +91,7 @@ public final class Main {
     private static void stop(DspSimulator sim, PrintStream out) {
         int port = sim.port();
         sim.close();
-        SimStats s = sim.stats();
-        long faults = 0;
-        for (Fault f : Fault.values()) {
-            faults += s.faults(f);
-        }
-        out.println("dsp-sim :" + port + " stopped: " + s.requests() + " requests, " + s.bids() + " bids, "
-                + s.noBids() + " no-bids, " + faults + " faults, " + s.badRequests() + " bad requests; notices win "
-                + s.notices(NoticeKind.WIN) + ", bill " + s.notices(NoticeKind.BILL) + ", loss "
-                + s.notices(NoticeKind.LOSS));
+        out.println("dsp-sim :" + port + " stopped: " + sim.stats().summaryLine());
         out.flush();
     }
 
@@ -103,8 +104,12 @@ public final class Main {
             if ("--help".equals(flag) || "-h".equals(flag)) {
                 return -2;
             }
-            if ("--no-deals".equals(flag)) {
-                b.dealBidding(false);
+            if ("--no-deals".equals(flag) || "--no-record".equals(flag)) {
+                if ("--no-deals".equals(flag)) {
+                    b.dealBidding(false);
+                } else {
+                    b.recordLastRequest(false);
+                }
                 continue;
             }
             if (i + 1 >= args.length) {

@@ -128,10 +128,13 @@ final class SimHandler extends ChannelInboundHandlerAdapter {
             byte[] body = stats.toJson(sim.json()).getBytes(StandardCharsets.UTF_8);
             return response(HttpResponseStatus.OK, Unpooled.wrappedBuffer(body), HttpHeaderValues.APPLICATION_JSON);
         }
+        if ("/summary".equals(path)) {
+            return text(HttpResponseStatus.OK, stats.summaryLine() + "\n");
+        }
         if ("/health".equals(path)) {
             return text(HttpResponseStatus.OK, "ok");
         }
-        return text(HttpResponseStatus.NOT_FOUND, "dsp-sim: POST bid requests; GET /win /bill /loss /stats");
+        return text(HttpResponseStatus.NOT_FOUND, "dsp-sim: POST bid requests; GET /win /bill /loss /stats /summary");
     }
 
     private void bidRequest(FullHttpRequest request, long slot, boolean keepAlive) {

@@ -140,6 +140,17 @@ public final class SimStats {
         return await(n::sum, count, timeout);
     }
 
+    /** One line for people: requests, bids, no-bids, faults, bad requests, notices (what {@code GET /summary} says). */
+    public String summaryLine() {
+        long faultCount = 0;
+        for (Fault f : Fault.values()) {
+            faultCount += faults(f);
+        }
+        return requests() + " requests, " + bids() + " bids, " + noBids() + " no-bids, " + faultCount + " faults, "
+                + badRequests() + " bad requests; notices win " + notices(NoticeKind.WIN) + ", bill "
+                + notices(NoticeKind.BILL) + ", loss " + notices(NoticeKind.LOSS);
+    }
+
     /** The counters as one JSON object (what {@code GET /stats} answers). */
     public String toJson(JsonFactory json) {
         StringWriter out = new StringWriter(512);

@@ -74,7 +74,7 @@ class DistributionsTest {
         SimOptions.Builder b = SimOptions.builder();
         long maxSeconds = Main.parse(new String[] {"--port", "0", "--bid-rate", "0.8", "--latency-ms", "lognormal:5:40",
             "--price", "floor:2", "--currency", "EUR", "--seat", "s1", "--fault", "reset=0.1", "--fault",
-            "wrong-imp-id=0.05", "--gzip-rate", "1", "--no-deals", "--max-seconds", "30"}, b);
+            "wrong-imp-id=0.05", "--gzip-rate", "1", "--no-deals", "--no-record", "--max-seconds", "30"}, b);
         SimOptions o = b.build();
         assertEquals(30, maxSeconds);
         assertEquals(0.8, o.bidRate());
@@ -84,6 +84,7 @@ class DistributionsTest {
         assertEquals(0.05, o.faultRate(Fault.WRONG_IMP_ID));
         assertEquals(0, o.faultRate(Fault.GARBAGE));
         assertEquals(false, o.isDealBidding());
+        assertEquals(false, o.isRecordingLastRequest());
         assertEquals(-2, Main.parse(new String[] {"--help"}, SimOptions.builder()));
         assertThrows(IllegalArgumentException.class, () -> Main.parse(new String[] {"--fault", "explode=1"},
                 SimOptions.builder()));

@@ -101,6 +101,24 @@ class DspSimulatorIT {
     }
 
     @Test
+    void echoesIdsThatNeedEscapingExactly() throws Exception {
+        String id = "q\"uo\\te\u0001\u2028\u65e5</script>";
+        ObjectMapper m = JSON;
+        String request = "{\"id\":" + m.writeValueAsString(id) + ",\"imp\":[{\"id\":" + m.writeValueAsString(id)
+                + ",\"banner\":{\"w\":1,\"h\":1},\"pmp\":{\"deals\":[{\"id\":" + m.writeValueAsString(id)
+                + "}]}}]}";
+        try (DspSimulator sim = DspSimulator.builder().seat("s\"1").crid("c\\1").start()) {
+            JsonNode answer = JSON.readTree(post(sim, request.getBytes(StandardCharsets.UTF_8), false).body());
+            assertEquals(id, answer.get("id").asText());
+            assertEquals("s\"1", answer.at("/seatbid/0/seat").asText());
+            JsonNode bid = answer.at("/seatbid/0/bid/0");
+            assertEquals(id, bid.get("impid").asText());
+            assertEquals(id, bid.get("dealid").asText());
+            assertEquals("c\\1", bid.get("crid").asText());
+        }
+    }
+
+    @Test
     void bidsOnlyOnTheFirstImpsWhenCapped() throws Exception {
         try (DspSimulator sim = DspSimulator.builder().maxBidsPerRequest(1).start()) {
             JsonNode bids = JSON.readTree(post(sim, TWO_IMPS.getBytes(StandardCharsets.UTF_8), false).body())
@@ -288,6 +306,8 @@ class DspSimulatorIT {
             JsonNode json = JSON.readTree(get(sim.baseUrl() + "/stats").body());
             assertEquals(1, json.at("/requests").asLong());
             assertEquals(3, json.at("/notices/loss/count").asLong());
+            assertEquals("1 requests, 2 bids, 0 no-bids, 0 faults, 0 bad requests; notices win 1, bill 1, loss 3\n",
+                    new String(get(sim.baseUrl() + "/summary").body(), StandardCharsets.UTF_8));
         }
     }
 
@@ -324,6 +344,15 @@ class DspSimulatorIT {
         }
         assertEquals(first, second);
         assertTrue(first.contains("204") && first.contains("500"), "20 draws meet each outcome: " + first);
+    }
+
+    @Test
+    void sayWhichAddressItCannotBind() throws Exception {
+        try (DspSimulator first = DspSimulator.builder().start()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> DspSimulator.builder().port(first.port()).start());
+            assertTrue(e.getMessage().contains("127.0.0.1:" + first.port()), e.getMessage());
+        }
     }
 
     @Test

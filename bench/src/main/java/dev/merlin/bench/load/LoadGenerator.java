@@ -63,6 +63,10 @@ public final class LoadGenerator {
             return 0;
         }
         try {
+            if (options.fanOut() != null) {
+                new FanOutRun(options, out).run(args);
+                return 0;
+            }
             if (options.soak() != null) {
                 boolean isPass = options.soak().isCrashTest() ? new CrashRun(options, out).run(args)
                         : new SoakRun(options, out).run(args);

@@ -1,8 +1,10 @@
 package dev.merlin.bench.load;
 
+import dev.merlin.dspsim.Latency;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * The load generator's command line, parsed and checked.
@@ -21,10 +23,26 @@ import java.util.List;
  * @param outDir           where the {@code .hgrm} files and the JSON summary go
  * @param help             print the usage and exit
  * @param soak             the soak or the crash test against a forked Merlin, or null for a load run
+ * @param fanOut           the DSP fan-out comparison ({@code --dsps}), or null
  */
 public record LoadOptions(URI target, Path corpus, int connections, double rate, double durationSeconds,
                           double warmupSeconds, boolean findMax, double sloMillis, double maxRate, int maxSteps,
-                          boolean measureBare, Path outDir, boolean help, SoakOptions soak) {
+                          boolean measureBare, Path outDir, boolean help, SoakOptions soak, FanOutOptions fanOut) {
+
+    /**
+     * The fan-out comparison: the same steps against a forked Merlin connected to each number of simulated DSPs.
+     *
+     * @param dspCounts     the numbers of DSPs, ascending, 0 (internal campaigns only, the reference) first
+     * @param dspLatency    the simulators' latency spec ({@link Latency#parse}), {@code 0} by default
+     * @param merlinJar     the exchange jar the fork runs
+     * @param merlinJvmArgs the fork's JVM flags
+     */
+    public record FanOutOptions(List<Integer> dspCounts, String dspLatency, Path merlinJar,
+                                List<String> merlinJvmArgs) {
+    }
+
+    /** The most simulated DSPs one fan-out step connects. */
+    static final int MAX_DSPS = 16;
 
     /**
      * The soak ({@code --soak}) or the crash test ({@code --crash}), both against Merlin in a process of its own.
@@ -71,6 +89,14 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "  --max-steps N       --find-max runs at most N steps per server (default 12)",
             "  --no-bare           skip the bare-server comparison",
             "  --out DIR           where .hgrm files and load-summary.json go (default bench-results)",
+            "",
+            "  --dsps N,N,...      DSP fan-out: for each N (0 = internal campaigns only, always run first), start N",
+            "                      in-JVM simulated DSPs (bid rate 1, --dsp-latency-ms), fork Merlin (--merlin-jar,",
+            "                      --merlin-jvm) with a config whose dsps: lists them, run the same steps (or",
+            "                      --find-max) and report each N's rate as a ratio to N=0, the DSP calls the",
+            "                      simulators saw and the answers later than their request's tmax (from the write);",
+            "                      writes load-fanout.json. No bare-server comparison in this mode",
+            "  --dsp-latency-ms S  the simulated DSPs' latency: MS, MIN..MAX or lognormal:MEDIAN:P99 (default 0)",
             "",
             "  --soak              the soak (make soak): fork Merlin (--merlin-jar, fresh data dir, free port), find",
             "                      its maximum rate for the realistic mix (auctions, pixels, app events, notices,",
@@ -119,6 +145,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
         private String merlinJvm = DEFAULT_MERLIN_JVM;
         private double killAfter = 20;
         private double afterRestart = 5;
+        private List<Integer> dspCounts;
+        private String dspLatency = "0";
 
         /** Takes the option at {@code args[i]} (with its value); returns the index of the last argument it used. */
         int option(String[] args, int i) {
@@ -165,6 +193,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 case "--merlin-jvm": merlinJvm = value; break;
                 case "--kill-after": killAfter = positive(name, value, 0.5, MAX_DURATION_SECONDS); break;
                 case "--after-restart": afterRestart = positive(name, value, 0.5, MAX_DURATION_SECONDS); break;
+                case "--dsps": dspCounts = dspCounts(value); break;
+                case "--dsp-latency-ms": Latency.parse(value); dspLatency = value; break;
                 default: throw new IllegalArgumentException("unknown option " + name + " (see --help)");
             }
         }
@@ -188,8 +218,31 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 soakOptions = new SoakOptions(crash, soakSeconds, isRateGiven || crash ? rate : 0, merlinJar, jvm,
                         killAfter, afterRestart);
             }
+            FanOutOptions fanOut = null;
+            if (dspCounts != null) {
+                if (soakOptions != null || target != null) {
+                    throw new IllegalArgumentException("--dsps forks its own Merlin: not with --target, --soak or"
+                            + " --crash");
+                }
+                List<String> jvm = merlinJvm.isBlank() ? List.of() : List.of(merlinJvm.trim().split("\\s+"));
+                fanOut = new FanOutOptions(dspCounts, dspLatency, merlinJar, jvm);
+            }
             return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate,
-                    maxSteps, bare, out, help, soakOptions);
+                    maxSteps, bare && fanOut == null, out, help, soakOptions, fanOut);
+        }
+
+        /** {@code 1,3} -> [0, 1, 3]: sorted, without repeats, 0 added as the reference. */
+        private static List<Integer> dspCounts(String value) {
+            TreeSet<Integer> counts = new TreeSet<>();
+            counts.add(0);
+            for (String part : value.split(",")) {
+                counts.add((int) positive("--dsps", part.trim(), 0, MAX_DSPS));
+                if (!part.trim().matches("[0-9]+")) {
+                    throw new IllegalArgumentException("--dsps " + value + ": whole numbers 0 to " + MAX_DSPS
+                            + ", comma-separated");
+                }
+            }
+            return List.copyOf(counts);
         }
     }
 
