@@ -2,7 +2,6 @@ package dev.merlin.exchange.auction;
 
 import dev.merlin.exchange.segments.SegmentSet;
 import dev.merlin.protocol.model.App;
-import dev.merlin.protocol.model.Audio;
 import dev.merlin.protocol.model.Banner;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.Content;
@@ -13,7 +12,6 @@ import dev.merlin.protocol.model.Geo;
 import dev.merlin.protocol.model.Imp;
 import dev.merlin.protocol.model.Pmp;
 import dev.merlin.protocol.model.Site;
-import dev.merlin.protocol.model.Video;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
@@ -34,6 +32,16 @@ import java.util.Locale;
  * covers at the price it wins each at (an imp it cannot afford is auctioned again without it). Pacing is the
  * ledger's line, checked per imp.
  *
+ * <p>DSPs' bids ({@link ExternalBid}, validated, adjusted and converted before they get here) compete in the same
+ * auction under the same rules: the imp's floor, or the deal's floor and auction type for a bid through a deal (a
+ * private auction takes only deal bids), offering the publisher {@code priceMicros × (1 − takeRate)}; the runner-up
+ * of a second-price auction may be a campaign or a DSP. Budgets, pacing and frequency caps are the campaigns' own
+ * and do not apply to a DSP. On an equal offer Merlin's campaign wins, and among DSPs the bid added to
+ * {@link ExternalBids} first. Each of the imp's DSP bids learns what the auction decided ({@link ExternalBid#lossCode},
+ * the winner's {@link ExternalBid#clearingMicros}, a loser's {@link ExternalBid#minToWinMicros}); the bids of an imp
+ * the auction skipped (an unknown floor currency, a secure imp without https links, an imp index the request does
+ * not have) stay {@link ExternalBid#UNDECIDED}.
+ *
  * <p>Allocation-free in steady state; not thread-safe — one engine per event-loop thread.
  */
 public final class AuctionEngine {
@@ -52,6 +60,15 @@ public final class AuctionEngine {
     /** The second-price increment: 0.01 in the exchange currency. */
     static final long MIN_INCREMENT_MICROS = 10_000;
 
+    /** {@link ExternalBid#lossCode} (OpenRTB loss reason 1): a deal floor in a currency the exchange cannot convert. */
+    public static final int LOSS_INTERNAL_ERROR = 1;
+    /** {@link ExternalBid#lossCode} (OpenRTB 3): a price no validated bid has (negative or absurdly high). */
+    public static final int LOSS_INVALID_BID = 3;
+    /** {@link ExternalBid#lossCode} (OpenRTB 4): a deal the imp does not have, or no deal in a private auction. */
+    public static final int LOSS_INVALID_DEAL = 4;
+    /** The highest price a DSP's bid may compete with: a million currency units CPM, exchange micros. */
+    static final long MAX_EXTERNAL_PRICE_MICROS = 1_000_000_000_000L;
+
     private final CampaignCatalog catalog;
     private final TargetingIndex index;
     private final Currencies currencies;
@@ -65,8 +82,6 @@ public final class AuctionEngine {
     /** The campaigns a site domain's allow or block lists name, for the request being matched. */
     private final long[] domainScratch;
 
-    /** {@code cattax} 1: the taxonomy creatives' {@code cat} codes come from, and the default of {@code bcat}'s. */
-    private static final int IAB_CONTENT_CATEGORY_1 = 1;
     /** The impression's per-second floors ({@code mincpmpersec}, 0 when none) and the currency of its floors. */
     private double videoMinCpmPerSecond;
     private double audioMinCpmPerSecond;
@@ -81,6 +96,10 @@ public final class AuctionEngine {
     private long bestNet;
     private long bestFloor;
     private long secondNet;
+    /** The imp's best bid when it is a DSP's (then {@link #best} is null), and the request's DSP bids. */
+    private ExternalBid bestExternal;
+    private ExternalBids external;
+    private final ExternalBids noExternalBids = new ExternalBids(1);
     /**
      * This request's wins per campaign, so that frequency caps hold across its imps before any notice arrives:
      * {@link #requestWins} is valid where the campaign's bit in {@link #wonThisRequest} is set, and that bitset is
@@ -122,7 +141,7 @@ public final class AuctionEngine {
     }
 
     /**
-     * Runs the auction.
+     * Runs the auction among Merlin's campaigns alone.
      *
      * @param request         a decoded, validated request
      * @param segments        the user's live segments; null or empty when unknown or not allowed (contextual)
@@ -131,20 +150,42 @@ public final class AuctionEngine {
      * @param out             receives the winners; reset first
      */
     public void run(BidRequest request, SegmentSet segments, long userHash, long nowEpochSeconds, AuctionResult out) {
+        run(request, segments, userHash, nowEpochSeconds, noExternalBids, out);
+    }
+
+    /**
+     * Runs the auction among Merlin's campaigns and the DSPs' bids {@code externalBids}, whose outcome it writes into
+     * each of them.
+     *
+     * @param request         a decoded, validated request
+     * @param segments        the user's live segments; null or empty when unknown or not allowed (contextual)
+     * @param userHash        a 64-bit hash of the user key for frequency caps; 0 when unknown or not allowed
+     * @param nowEpochSeconds the request's clock reading
+     * @param externalBids    the DSPs' validated bids for the request's imps (empty: campaigns only)
+     * @param out             receives the winners; reset first
+     */
+    public void run(BidRequest request, SegmentSet segments, long userHash, long nowEpochSeconds,
+                    ExternalBids externalBids, AuctionResult out) {
         out.reset();
         CampaignBits.clear(wonThisRequest);
-        if (!selectRequestCandidates(request, segments, userHash)) {
+        if (!selectRequestCandidates(request, segments, userHash) && externalBids.count() == 0) {
             out.noBid(AuctionResult.NO_CANDIDATES);
             return;
         }
-        List<Imp> imps = request.imp;
-        for (int i = 0; i < imps.size(); i++) {
-            Imp imp = imps.get(i);
-            if (!canLinkSecurely && imp.secure != null && imp.secure == 1) {
-                out.noBid(AuctionResult.NO_SECURE_URL);
-                continue;
+        external = externalBids;
+        try {
+            List<Imp> imps = request.imp;
+            for (int i = 0; i < imps.size(); i++) {
+                Imp imp = imps.get(i);
+                if (!canLinkSecurely && imp.secure != null && imp.secure == 1) {
+                    out.noBid(AuctionResult.NO_SECURE_URL);
+                    continue;
+                }
+                auctionImp(request, imp, i, segments, userHash, nowEpochSeconds, out);
             }
-            auctionImp(request, imp, i, segments, userHash, nowEpochSeconds, out);
+        } finally {
+            external = null;
+            bestExternal = null;
         }
     }
 
@@ -370,19 +411,153 @@ public final class AuctionEngine {
 
         int candidates = scanCandidates(request, imp, deals, impFloor, segments, userHash, now, out);
         out.sawCandidates(candidates);
-        while (best != null) {
+        int dspBids = mergeExternalBids(imp, impIndex, deals, impFloor);
+        while (best != null || bestExternal != null) {
             long price = clearingPrice(request, deals);
-            long charge = (price * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
+            long charge = grossMicros(price);
+            if (bestExternal != null) {
+                // charge <= priceMicros as price <= its net offer; the min only guards the rounding
+                charge = Math.min(charge, bestExternal.priceMicros);
+                out.add(impIndex, bestExternal, price, charge);
+                settleExternalBids(imp, impIndex, deals, impFloor, bestNet, bestDeal >= 0, charge);
+                return;
+            }
             if (isCoveredByBudget(best, charge) && spend.reserve(best, charge / 1000L, now)) {
                 countWin(best);
                 out.add(impIndex, best, bestCreative, price, charge, bestDeal);
+                settleExternalBids(imp, impIndex, deals, impFloor, bestNet, bestDeal >= 0, charge);
                 return;
             }
             // the budget left does not cover this imp at this price: the auction runs again without the campaign
             CampaignBits.unset(impMask, best.index);
             scanCandidates(request, imp, deals, impFloor, segments, userHash, now, out);
+            mergeExternalBids(imp, impIndex, deals, impFloor);
         }
-        out.noBid(candidates == 0 ? AuctionResult.NO_CANDIDATES : AuctionResult.NO_ELIGIBLE);
+        settleExternalBids(imp, impIndex, deals, impFloor, -1, false, 0);
+        out.noBid(candidates + dspBids == 0 ? AuctionResult.NO_CANDIDATES : AuctionResult.NO_ELIGIBLE);
+    }
+
+    /**
+     * Adds the DSP bids for imp {@code impIndex} to the campaigns' best and runner-up that {@link #scanCandidates}
+     * left; marks those that may not compete with their loss code, the others {@link ExternalBid#UNDECIDED}.
+     * Returns the imp's DSP bids.
+     */
+    private int mergeExternalBids(Imp imp, int impIndex, List<Deal> deals, long impFloor) {
+        bestExternal = null;
+        int bids = 0;
+        for (int b = 0; b < external.count(); b++) {
+            ExternalBid bid = external.get(b);
+            if (bid.impIndex != impIndex) {
+                continue;
+            }
+            bids++;
+            long floor = externalFloor(bid, imp, deals, impFloor);
+            if (floor < 0) {
+                bid.lossCode = (int) -floor;
+                continue;
+            }
+            long net = netMicros(bid.priceMicros);
+            if (net < floor) {
+                bid.lossCode = bid.dealIndex >= 0 ? ExternalBid.LOSS_BELOW_DEAL_FLOOR : ExternalBid.LOSS_BELOW_FLOOR;
+                continue;
+            }
+            bid.lossCode = ExternalBid.UNDECIDED;
+            if (net > bestNet) {
+                secondNet = bestNet;
+                best = null;
+                bestCreative = null;
+                bestExternal = bid;
+                bestDeal = bid.dealIndex;
+                bestNet = net;
+                bestFloor = floor;
+            } else if (net > secondNet) {
+                secondNet = net;
+            }
+        }
+        return bids;
+    }
+
+    /**
+     * The floor a DSP's bid must offer the publisher, exchange micros: the imp's, or its deal's (and the per-second
+     * floor times the bid's duration); or minus the loss code of a bid that may not compete at all.
+     */
+    private long externalFloor(ExternalBid bid, Imp imp, List<Deal> deals, long impFloor) {
+        if (bid.priceMicros < 0 || bid.priceMicros > MAX_EXTERNAL_PRICE_MICROS) {
+            return -LOSS_INVALID_BID;
+        }
+        long floor = impFloor;
+        if (bid.dealIndex >= 0) {
+            if (deals == null || bid.dealIndex >= deals.size()) {
+                return -LOSS_INVALID_DEAL;
+            }
+            floor = dealFloor(deals.get(bid.dealIndex), impFloor);
+            if (floor < 0) {
+                return -LOSS_INTERNAL_ERROR;
+            }
+        } else if (imp.pmp != null && imp.pmp.private_auction != null && imp.pmp.private_auction == 1) {
+            return -LOSS_INVALID_DEAL;
+        }
+        Integer seconds = bid.bid == null ? null : bid.bid.dur;
+        if (seconds != null && seconds > 0) {
+            boolean isAudio = bid.bid.mtype != null ? bid.bid.mtype == 3 : imp.video == null;
+            double perSecond = isAudio ? audioMinCpmPerSecond : videoMinCpmPerSecond;
+            if (perSecond > 0) {
+                floor = Math.max(floor, currencies.toMicros(perSecond * seconds, floorCurrency));
+            }
+        }
+        return floor;
+    }
+
+    /**
+     * Tells each DSP bid for the imp what the auction decided: {@link ExternalBid#WON} with the clearing price in
+     * its currency for the winner ({@code chargeMicros} back through its adjustment and rate, never above its bid),
+     * a loss to a higher bid or to a deal with the price that would have won for the other eligible bids, the
+     * price that would have cleared the floor (or beaten the winner) for those below it.
+     */
+    private void settleExternalBids(Imp imp, int impIndex, List<Deal> deals, long impFloor, long winnerNet,
+                                    boolean isDealWinner, long chargeMicros) {
+        long beatWinnerMicros = winnerNet < 0 ? 0 : grossMicros(winnerNet + MIN_INCREMENT_MICROS);
+        for (int b = 0; b < external.count(); b++) {
+            ExternalBid bid = external.get(b);
+            if (bid.impIndex != impIndex) {
+                continue;
+            }
+            if (bid == bestExternal) {
+                bid.lossCode = ExternalBid.WON;
+                bid.clearingMicros = bid.priceMicros <= 0 ? 0
+                        : Math.min(bid.bidMicros, toBidCurrency(bid, chargeMicros));
+            } else if (bid.lossCode == ExternalBid.UNDECIDED) {
+                bid.lossCode = isDealWinner && bid.dealIndex < 0 ? ExternalBid.LOSS_TO_DEAL
+                        : ExternalBid.LOSS_HIGHER_BID;
+                bid.minToWinMicros = toBidCurrency(bid, beatWinnerMicros);
+            } else if (bid.lossCode == ExternalBid.LOSS_BELOW_FLOOR
+                    || bid.lossCode == ExternalBid.LOSS_BELOW_DEAL_FLOOR) {
+                long floor = externalFloor(bid, imp, deals, impFloor);
+                bid.minToWinMicros = toBidCurrency(bid, Math.max(grossMicros(floor), beatWinnerMicros));
+            }
+        }
+    }
+
+    /** A bid's offer to the publisher: {@code grossMicros × (1 − takeRate)}, rounded down, without overflow. */
+    private long netMicros(long grossMicros) {
+        return grossMicros / 1_000_000L * keepPartsPerMillion
+                + grossMicros % 1_000_000L * keepPartsPerMillion / 1_000_000L;
+    }
+
+    /** What pays the publisher {@code netMicros}: {@code netMicros ÷ (1 − takeRate)}, rounded up. */
+    private long grossMicros(long netMicros) {
+        return (netMicros * 1_000_000L + keepPartsPerMillion - 1) / keepPartsPerMillion;
+    }
+
+    /**
+     * {@code exchangeMicros} of the auction's prices as the DSP's own bid would say it: in its currency, before its
+     * adjustment (the ratio of its bid to what it competed with), rounded up; -1 when its bid was 0.
+     */
+    private static long toBidCurrency(ExternalBid bid, long exchangeMicros) {
+        if (bid.priceMicros <= 0) {
+            return -1;
+        }
+        return (long) Math.ceil((double) exchangeMicros * bid.bidMicros / bid.priceMicros - 1e-6);
     }
 
     /**
@@ -590,8 +765,8 @@ public final class AuctionEngine {
                                   long floor) {
         Creative[] creatives = campaign.creatives;
         for (Creative creative : creatives) {
-            if (fitsImp(creative, imp) && !isBlocked(creative, request, imp)
-                    && isAllowedAdvertiser(creative, wadomain)) {
+            if (CreativeFit.fitsImp(creative, imp) && !CreativeFit.isBlocked(creative, request, imp)
+                    && CreativeFit.isAllowedAdvertiser(creative, wadomain)) {
                 long creativeFloor = creativeFloor(creative, floor);
                 if (net >= creativeFloor) {
                     pickedFloor = creativeFloor;
@@ -613,176 +788,5 @@ public final class AuctionEngine {
             return floor;
         }
         return Math.max(floor, currencies.toMicros(perSecond * creative.durationSeconds, floorCurrency));
-    }
-
-    /**
-     * True when {@code wadomain} is absent or empty, or lists every advertiser domain of the creative; a creative
-     * naming no advertiser cannot be shown to be an allowed one.
-     */
-    private static boolean isAllowedAdvertiser(Creative creative, List<String> wadomain) {
-        if (wadomain == null || wadomain.isEmpty()) {
-            return true;
-        }
-        List<String> adomain = creative.adomain;
-        if (adomain.isEmpty()) {
-            return false;
-        }
-        for (int d = 0; d < adomain.size(); d++) {
-            if (!containsDomain(wadomain, adomain.get(d))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean containsDomain(List<String> domains, String domain) {
-        for (int i = 0; i < domains.size(); i++) {
-            if (isSameDomain(domains.get(i), domain)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean fitsImp(Creative creative, Imp imp) {
-        if (!creative.secureMarkup && imp.secure != null && imp.secure == 1) {
-            return false; // a secure page blocks plain-http assets: the ad would not render
-        }
-        switch (creative.format) {
-            case Creative.BANNER:
-                return imp.banner != null && fitsBanner(creative, imp.banner);
-            case Creative.VIDEO:
-                Video video = imp.video;
-                return video != null && fitsDuration(creative, video.rqddurs, video.minduration, video.maxduration)
-                        && sharesMime(creative.mimes, video.mimes);
-            case Creative.AUDIO:
-                Audio audio = imp.audio;
-                return audio != null && fitsDuration(creative, audio.rqddurs, audio.minduration, audio.maxduration)
-                        && sharesMime(creative.mimes, audio.mimes);
-            default:
-                return imp.nativeAd != null;
-        }
-    }
-
-    private static boolean fitsBanner(Creative creative, Banner banner) {
-        boolean hasSize = false;
-        if (banner.w != null && banner.h != null) {
-            if (banner.w == creative.w && banner.h == creative.h) {
-                return true;
-            }
-            hasSize = true;
-        }
-        List<Format> formats = banner.format;
-        if (formats != null) {
-            for (int i = 0; i < formats.size(); i++) {
-                Format f = formats.get(i);
-                if (f.w != null && f.h != null) {
-                    if (f.w == creative.w && f.h == creative.h) {
-                        return true;
-                    }
-                    hasSize = true;
-                } else if (f.wratio != null && f.hratio != null && f.wratio > 0 && f.hratio > 0) {
-                    // a flexible format: any size of this aspect ratio, at least wmin wide
-                    if (creative.w > 0 && (long) creative.w * f.hratio == (long) creative.h * f.wratio
-                            && (f.wmin == null || creative.w >= f.wmin)) {
-                        return true;
-                    }
-                    hasSize = true;
-                }
-            }
-        }
-        return !hasSize;
-    }
-
-    /**
-     * OpenRTB 2.6: {@code rqddurs}, when listed, are the only durations allowed (live TV has no room for dead air)
-     * and replace {@code minduration}/{@code maxduration}; otherwise the duration lies between those two.
-     */
-    private static boolean fitsDuration(Creative creative, List<Integer> required, Integer min, Integer max) {
-        int duration = creative.durationSeconds;
-        if (required != null && !required.isEmpty()) {
-            for (int i = 0; i < required.size(); i++) {
-                Integer allowed = required.get(i);
-                if (allowed != null && allowed == duration) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        return (min == null || duration >= min) && (max == null || max == 0 || duration <= max);
-    }
-
-    private static boolean sharesMime(List<String> creativeMimes, List<String> accepted) {
-        if (accepted == null || accepted.isEmpty() || creativeMimes.isEmpty()) {
-            return true;
-        }
-        for (int i = 0; i < creativeMimes.size(); i++) {
-            if (accepted.contains(creativeMimes.get(i))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isBlocked(Creative creative, BidRequest request, Imp imp) {
-        List<String> bcat = request.bcat;
-        if (bcat != null && !bcat.isEmpty() && request.cattax != null && request.cattax != IAB_CONTENT_CATEGORY_1) {
-            // creatives carry IAB Content Category 1.0 codes: a block list in another taxonomy cannot be honoured
-            return true;
-        }
-        if (bcat != null) {
-            for (int b = 0; b < bcat.size(); b++) {
-                for (String cat : creative.cat) {
-                    if (IabCategories.isSameOrChild(cat, bcat.get(b))) {
-                        return true;
-                    }
-                }
-            }
-        }
-        if (creative.bundle != null && request.bapp != null && request.bapp.contains(creative.bundle)) {
-            return true;
-        }
-        List<String> badv = request.badv;
-        if (badv != null) {
-            List<String> adomain = creative.adomain;
-            for (int b = 0; b < badv.size(); b++) {
-                for (int d = 0; d < adomain.size(); d++) {
-                    if (isSameDomain(adomain.get(d), badv.get(b))) {
-                        return true;
-                    }
-                }
-            }
-        }
-        if (creative.attr.length > 0) {
-            List<Integer> battr = blockedAttributes(creative.format, imp);
-            if (battr != null) {
-                for (int a = 0; a < battr.size(); a++) {
-                    int blocked = battr.get(a);
-                    for (int attr : creative.attr) {
-                        if (attr == blocked) {
-                            return true;
-                        }
-                    }
-                }
-            }
-        }
-        return false;
-    }
-
-    /** Case-insensitive, ignoring a leading {@code www.} on either side, without allocating. */
-    static boolean isSameDomain(String a, String b) {
-        int aStart = a.regionMatches(true, 0, "www.", 0, 4) ? 4 : 0;
-        int bStart = b.regionMatches(true, 0, "www.", 0, 4) ? 4 : 0;
-        int length = a.length() - aStart;
-        return length == b.length() - bStart && a.regionMatches(true, aStart, b, bStart, length);
-    }
-
-    private static List<Integer> blockedAttributes(int format, Imp imp) {
-        switch (format) {
-            case Creative.BANNER: return imp.banner.battr;
-            case Creative.VIDEO: return imp.video.battr;
-            case Creative.AUDIO: return imp.audio.battr;
-            default: return imp.nativeAd.battr;
-        }
     }
 }

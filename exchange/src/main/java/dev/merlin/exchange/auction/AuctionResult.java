@@ -5,6 +5,10 @@ package dev.merlin.exchange.auction;
  *
  * <p>Prices are exchange-currency micros: {@code priceMicros} is what the publisher is paid (the clearing price
  * net of the take rate), {@code chargeMicros} what the advertiser pays.
+ *
+ * <p>A winner is either one of Merlin's campaigns ({@link #campaign} and {@link #creative} set, {@link #external}
+ * null) or a DSP's bid ({@link #external} set, {@link #campaign} and {@link #creative} null); for a DSP,
+ * {@code chargeMicros} is what the DSP pays and {@code priceMicros} the publisher's payout, as for a campaign.
  */
 public final class AuctionResult {
 
@@ -20,6 +24,7 @@ public final class AuctionResult {
     private final int[] impIndex;
     private final Campaign[] campaign;
     private final Creative[] creative;
+    private final ExternalBid[] external;
     private final long[] priceMicros;
     private final long[] chargeMicros;
     private final int[] dealIndex;
@@ -32,6 +37,7 @@ public final class AuctionResult {
         impIndex = new int[maxImps];
         campaign = new Campaign[maxImps];
         creative = new Creative[maxImps];
+        external = new ExternalBid[maxImps];
         priceMicros = new long[maxImps];
         chargeMicros = new long[maxImps];
         dealIndex = new int[maxImps];
@@ -41,6 +47,7 @@ public final class AuctionResult {
         for (int i = 0; i < count; i++) {
             campaign[i] = null;
             creative[i] = null;
+            external[i] = null;
         }
         count = 0;
         noBidReason = NO_CANDIDATES;
@@ -51,9 +58,21 @@ public final class AuctionResult {
         impIndex[count] = imp;
         campaign[count] = winner;
         creative[count] = ad;
+        external[count] = null;
         priceMicros[count] = price;
         chargeMicros[count] = charge;
         dealIndex[count] = deal;
+        count++;
+    }
+
+    void add(int imp, ExternalBid winner, long price, long charge) {
+        impIndex[count] = imp;
+        campaign[count] = null;
+        creative[count] = null;
+        external[count] = winner;
+        priceMicros[count] = price;
+        chargeMicros[count] = charge;
+        dealIndex[count] = winner.dealIndex;
         count++;
     }
 
@@ -77,14 +96,28 @@ public final class AuctionResult {
         return impIndex[i];
     }
 
-    /** The winning campaign. */
+    /** The winning campaign, or null when a DSP won. */
     public Campaign campaign(int i) {
         return campaign[i];
     }
 
-    /** The creative it serves. */
+    /** The creative it serves, or null when a DSP won. */
     public Creative creative(int i) {
         return creative[i];
+    }
+
+    /** The DSP's bid that won, or null when one of Merlin's campaigns won. */
+    public ExternalBid external(int i) {
+        return external[i];
+    }
+
+    /** The seat winner {@code i} bids for: its campaign's seat, or the DSP's seat (its id when it named none). */
+    public String seat(int i) {
+        ExternalBid bid = external[i];
+        if (bid == null) {
+            return campaign[i].seat();
+        }
+        return bid.seat != null ? bid.seat : bid.dspId;
     }
 
     /** Clearing price paid to the publisher, exchange-currency micros. */
@@ -92,7 +125,7 @@ public final class AuctionResult {
         return priceMicros[i];
     }
 
-    /** What the advertiser is charged, exchange-currency micros. */
+    /** What the advertiser (or the winning DSP) is charged, exchange-currency micros. */
     public long chargeMicros(int i) {
         return chargeMicros[i];
     }

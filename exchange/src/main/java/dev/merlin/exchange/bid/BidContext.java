@@ -2,6 +2,7 @@ package dev.merlin.exchange.bid;
 
 import dev.merlin.protocol.JsonText;
 import dev.merlin.exchange.auction.AuctionResult;
+import dev.merlin.exchange.auction.ExternalBids;
 import dev.merlin.exchange.segments.SegmentSet;
 import dev.merlin.protocol.model.BidRequest;
 import java.nio.charset.StandardCharsets;
@@ -9,10 +10,10 @@ import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 
 /**
- * One bid request in flight on {@link BidPath}: the decoded request, the user's segments, the auction result and the
- * answer being written. Taken from its thread's pool when the request arrives and given back once its
- * {@link BidCompletion} has run, so that an event loop with several auctions waiting holds one context each and a
- * context is never shared by two requests at once. Confined to the thread that took it.
+ * One bid request in flight on {@link BidPath}: the decoded request, the user's segments, its time budget, the DSPs'
+ * bids, the auction result and the answer being written. Taken from its thread's pool when the request arrives and
+ * given back once its {@link BidCompletion} has run, so that an event loop with several auctions waiting holds one
+ * context each and a context is never shared by two requests at once. Confined to the thread that took it.
  */
 public final class BidContext implements BidAnswer {
 
@@ -23,6 +24,8 @@ public final class BidContext implements BidAnswer {
     final BidContextPool pool;
     final SegmentSet segments = new SegmentSet();
     final AuctionResult result;
+    /** The DSPs' validated bids the auction stage adds; emptied when the request starts and when it is answered. */
+    final ExternalBids externalBids = new ExternalBids(8);
     final ExpandableArrayBuffer answer;
     /** The model every request on this context decodes into: reset, not reallocated. */
     final BidRequest model = new BidRequest();
@@ -31,6 +34,8 @@ public final class BidContext implements BidAnswer {
     String sellerId;
     String currency;
     long nowEpochSeconds;
+    long startNanos;
+    long deadlineNanos;
     long userHash;
     long auctionId;
     Object attachment;
@@ -76,9 +81,33 @@ public final class BidContext implements BidAnswer {
         return sellerId;
     }
 
-    /** Runs Merlin's own advertisers' auction of this request into {@link #result()} on this thread's engine. */
+    /** When the request arrived, {@link System#nanoTime()} scale: where its time budget starts. */
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /**
+     * When the answer must be written, {@link System#nanoTime()} scale: {@link #startNanos()} plus the request's
+     * effective {@code tmax} less the response margin ({@code auction} config).
+     */
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    /**
+     * The DSPs' bids for this request: the auction stage adds the validated ones ({@link ExternalBids#add()})
+     * before {@link #runEngine()}, which decides each one's outcome. Empty when the request starts.
+     */
+    public ExternalBids externalBids() {
+        return externalBids;
+    }
+
+    /**
+     * Runs the auction of this request into {@link #result()} on this thread's engine: Merlin's campaigns and the
+     * DSP bids in {@link #externalBids()}.
+     */
     public void runEngine() {
-        pool.engine.run(request, segments, userHash, nowEpochSeconds, result);
+        pool.engine.run(request, segments, userHash, nowEpochSeconds, externalBids, result);
     }
 
     /**
@@ -125,12 +154,14 @@ public final class BidContext implements BidAnswer {
         return reason;
     }
 
-    void start(String sellerId, Object attachment, BidCompletion<Object> completion) {
+    void start(String sellerId, long arrivalNanos, Object attachment, BidCompletion<Object> completion) {
         if (state != IDLE) {
             throw new IllegalStateException("a bid context is already in use");
         }
         state = STARTED;
         this.sellerId = sellerId;
+        this.startNanos = arrivalNanos;
+        this.deadlineNanos = arrivalNanos;
         this.attachment = attachment;
         this.completion = completion;
         this.request = null;
@@ -141,6 +172,7 @@ public final class BidContext implements BidAnswer {
         this.bodyLength = 0;
         this.reason = null;
         segments.clear();
+        externalBids.clear();
     }
 
     void enterAuction() {
@@ -160,6 +192,7 @@ public final class BidContext implements BidAnswer {
         attachment = null;
         completion = null;
         reason = null;
+        externalBids.clear();
     }
 
     void answerEmpty(int status, String reason) {

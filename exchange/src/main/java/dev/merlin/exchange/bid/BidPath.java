@@ -1,11 +1,13 @@
 package dev.merlin.exchange.bid;
 
+import dev.merlin.config.AuctionConfig;
 import dev.merlin.exchange.auction.AuctionEngine;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.AuctionResult;
 import dev.merlin.exchange.auction.BidResponseWriter;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
+import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
@@ -23,13 +25,15 @@ import dev.merlin.protocol.DecodeLimits;
 import dev.merlin.protocol.InvalidRequestException;
 import dev.merlin.protocol.model.BidRequest;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
  * The one bid path: body bytes and the authenticated seller in, the answer (status, encoded body, no-bid reason)
  * out through a {@link BidCompletion}. In order: decode and validate → the answer's currency → the privacy decision
  * (consent and Merlin's own opt-out, in the {@link ConsentGate}) → the user's segments → the {@link AuctionStage} →
- * Merlin's auction id → the AUCTION event → the winners' commitments → the encoded response.
+ * Merlin's auction id → the AUCTION event → the winners' commitments (a campaign's in the {@link SpendLedger}, a
+ * DSP's with the {@link ExternalWinRecorder}) → the encoded response.
  *
  * <p>No transport here: the HTTP endpoint and the whole-path benchmark both call {@link #handle}. A stage may finish
  * later (the auction waiting for DSPs on the same event loop): the per-request state lives in a {@link BidContext}
@@ -55,7 +59,10 @@ public final class BidPath {
     private final EventLog events;
     private final ExchangeMetrics metrics;
     private final LongSupplier epochSecondsClock;
+    private final LongSupplier nanoClock;
+    private final AuctionConfig timing;
     private final AuctionStage auctionStage;
+    private final ExternalWinRecorder externalWins;
     private final ThreadLocal<BidContextPool> pools;
 
     private BidPath(Builder b) {
@@ -76,7 +83,10 @@ public final class BidPath {
         this.events = Objects.requireNonNull(b.events, "events");
         this.metrics = Objects.requireNonNull(b.metrics, "metrics");
         this.epochSecondsClock = Objects.requireNonNull(b.epochSecondsClock, "epochSecondsClock");
+        this.nanoClock = Objects.requireNonNull(b.nanoClock, "nanoClock");
+        this.timing = Objects.requireNonNull(b.timing, "auctionTiming");
         this.auctionStage = Objects.requireNonNull(b.auctionStage, "auctionStage");
+        this.externalWins = Objects.requireNonNull(b.externalWins, "externalWins");
         if (maxResponseBytes <= 0) {
             throw new IllegalArgumentException("maxResponseBytes must be positive, was " + maxResponseBytes);
         }
@@ -89,20 +99,31 @@ public final class BidPath {
     }
 
     /**
-     * Answers one bid request. The body is read before this returns (the caller may reuse it then); the completion
-     * runs exactly once on this thread, now or when a later stage finishes. An unexpected failure of a store throws
-     * from here (or from whoever finishes the stage) and the completion does not run.
+     * Answers one bid request that arrives now (the path's nano clock). The body is read before this returns (the
+     * caller may reuse it then); the completion runs exactly once on this thread, now or when a later stage
+     * finishes. An unexpected failure of a store throws from here (or from whoever finishes the stage) and the
+     * completion does not run.
      *
      * @param body       the request body, {@code length} bytes from {@code offset}
      * @param sellerId   the authenticated seller's id
      * @param attachment handed back to {@code completion} with the answer
      */
-    @SuppressWarnings("unchecked")
     public <A> void handle(byte[] body, int offset, int length, String sellerId, A attachment,
+                           BidCompletion<A> completion) {
+        handle(body, offset, length, sellerId, nanoClock.getAsLong(), attachment, completion);
+    }
+
+    /**
+     * Answers one bid request that arrived at {@code arrivalNanos} ({@link System#nanoTime()} scale, as the path's
+     * nano clock reads): its time budget ({@link BidContext#deadlineNanos()}) counts from then. Otherwise as
+     * {@link #handle(byte[], int, int, String, Object, BidCompletion)}.
+     */
+    @SuppressWarnings("unchecked")
+    public <A> void handle(byte[] body, int offset, int length, String sellerId, long arrivalNanos, A attachment,
                            BidCompletion<A> completion) {
         BidContextPool pool = pools.get();
         BidContext context = pool.acquire();
-        context.start(sellerId, attachment, (BidCompletion<Object>) completion);
+        context.start(sellerId, arrivalNanos, attachment, (BidCompletion<Object>) completion);
         try {
             if (decode(pool, context, body, offset, length) && beforeAuction(pool, context)) {
                 context.enterAuction();
@@ -130,11 +151,13 @@ public final class BidPath {
         return true;
     }
 
-    /** Clock, currency, privacy and segments; false when the request is already answered (no-bid). */
+    /** Clock, time budget, currency, privacy and segments; false when the request is already answered (no-bid). */
     private boolean beforeAuction(BidContextPool pool, BidContext context) {
         long now = epochSecondsClock.getAsLong();
         context.nowEpochSeconds = now;
         BidRequest request = context.request;
+        long budgetMillis = timing.effectiveTmaxMs(request.tmax) - timing.responseMarginMs();
+        context.deadlineNanos = context.startNanos + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
         context.currency = pool.writer.responseCurrency(request);
         if (context.currency == null) {
             noBid(context, "unknown_currency");
@@ -219,42 +242,69 @@ public final class BidPath {
     }
 
     /**
-     * Persists the commitments the engine reserved for the winners ({@code SpendLedger}), before the response
-     * leaves, so that a restart still holds them; a test request's are cancelled (its notices charge nothing).
-     * False, with every commitment of the auction taken back, when the commitment map is full: then no bid.
+     * Persists the commitments the engine reserved for the campaigns that won ({@code SpendLedger}) and records the
+     * DSPs' wins ({@link ExternalWinRecorder}), before the response leaves, so that a restart still holds them; a
+     * test request's are cancelled and its DSP wins not recorded (its notices charge nothing). False, with every
+     * commitment and win of the auction taken back, when either has no room: then no bid.
      */
     private boolean recordCommitments(BidRequest request, AuctionResult result, long auctionId, boolean isTest,
                                       long nowEpochSeconds) {
         if (isTest) {
             for (int i = 0; i < result.count(); i++) {
-                spend.cancel(result.campaign(i), result.chargeMicros(i) / 1000L, nowEpochSeconds);
+                if (result.external(i) == null) {
+                    spend.cancel(result.campaign(i), result.chargeMicros(i) / 1000L, nowEpochSeconds);
+                }
             }
             return true;
         }
         for (int i = 0; i < result.count(); i++) {
-            if (!spend.recordCommitment(auctionId, request.imp.get(result.impIndex(i)).id, result.campaign(i),
-                    result.chargeMicros(i) / 1000L, nowEpochSeconds)) {
-                for (int j = 0; j < result.count(); j++) {
-                    if (j >= i || !spend.release(auctionId, request.imp.get(result.impIndex(j)).id)) {
-                        spend.cancel(result.campaign(j), result.chargeMicros(j) / 1000L, nowEpochSeconds);
-                    }
-                }
+            String impId = request.imp.get(result.impIndex(i)).id;
+            ExternalBid external = result.external(i);
+            boolean isRecorded = external == null
+                    ? spend.recordCommitment(auctionId, impId, result.campaign(i), result.chargeMicros(i) / 1000L,
+                            nowEpochSeconds)
+                    : externalWins.record(auctionId, impId, external, result.chargeMicros(i), nowEpochSeconds);
+            if (!isRecorded) {
+                takeBack(request, result, auctionId, i, nowEpochSeconds);
                 return false;
             }
         }
         return true;
     }
 
-    /** Releases the recorded commitments of an auction whose answer could not be sent. */
+    /**
+     * Takes back an auction's commitments when winner {@code failed}'s could not be recorded: those recorded before
+     * it released, the campaigns' reservations from it on cancelled.
+     */
+    private void takeBack(BidRequest request, AuctionResult result, long auctionId, int failed,
+                          long nowEpochSeconds) {
+        for (int j = 0; j < result.count(); j++) {
+            String impId = request.imp.get(result.impIndex(j)).id;
+            if (result.external(j) != null) {
+                if (j < failed) {
+                    externalWins.release(auctionId, impId);
+                }
+            } else if (j >= failed || !spend.release(auctionId, impId)) {
+                spend.cancel(result.campaign(j), result.chargeMicros(j) / 1000L, nowEpochSeconds);
+            }
+        }
+    }
+
+    /** Releases the recorded commitments and DSP wins of an auction whose answer could not be sent. */
     private void releaseCommitments(BidRequest request, AuctionResult result, long auctionId) {
         for (int i = 0; i < result.count(); i++) {
-            spend.release(auctionId, request.imp.get(result.impIndex(i)).id);
+            String impId = request.imp.get(result.impIndex(i)).id;
+            if (result.external(i) == null) {
+                spend.release(auctionId, impId);
+            } else {
+                externalWins.release(auctionId, impId);
+            }
         }
     }
 
     /**
      * The auction outcome to the event log: request id, seller, bids, and Merlin's auction id and the first winner
-     * with its price when there are bids.
+     * with its price when there are bids: its campaign ({@code c}) or, for a DSP, the DSP's id ({@code dsp}).
      */
     private void logAuction(BidContext context) {
         AuctionResult result = context.result;
@@ -263,7 +313,13 @@ public final class BidPath {
                 .put("s", context.sellerId)
                 .put("bids", result.count());
         if (result.count() > 0) {
-            event.put("a", context.auctionId).put("c", result.campaign(0).id()).put("price", result.priceMicros(0));
+            event.put("a", context.auctionId);
+            if (result.external(0) == null) {
+                event.put("c", result.campaign(0).id());
+            } else {
+                event.put("dsp", result.external(0).dspId);
+            }
+            event.put("price", result.priceMicros(0));
         }
         events.commit(event);
     }
@@ -307,7 +363,10 @@ public final class BidPath {
         private EventLog events;
         private ExchangeMetrics metrics;
         private LongSupplier epochSecondsClock;
+        private LongSupplier nanoClock = System::nanoTime;
+        private AuctionConfig timing = AuctionConfig.defaults();
         private AuctionStage auctionStage = AuctionStage.ENGINE;
+        private ExternalWinRecorder externalWins = ExternalWinRecorder.NONE;
 
         private Builder() {
         }
@@ -393,6 +452,30 @@ public final class BidPath {
         /** The clock, seconds since the epoch; read once per request. */
         public Builder clock(LongSupplier epochSecondsClock) {
             this.epochSecondsClock = epochSecondsClock;
+            return this;
+        }
+
+        /**
+         * The clock of requests' time budgets, {@link System#nanoTime()} scale (unless given): read once per request
+         * that {@link BidPath#handle} is not told the arrival time of.
+         */
+        public Builder nanoClock(LongSupplier nanoClock) {
+            this.nanoClock = nanoClock;
+            return this;
+        }
+
+        /**
+         * The {@code auction} config: a request's time budget ({@link BidContext#deadlineNanos()}) is its effective
+         * {@code tmax} less the response margin; {@link AuctionConfig#defaults()} unless given.
+         */
+        public Builder auctionTiming(AuctionConfig timing) {
+            this.timing = timing;
+            return this;
+        }
+
+        /** Where DSPs' wins are recorded; {@link ExternalWinRecorder#NONE} unless given. */
+        public Builder externalWins(ExternalWinRecorder recorder) {
+            this.externalWins = recorder;
             return this;
         }
 
