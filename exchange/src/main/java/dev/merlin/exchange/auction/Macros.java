@@ -11,6 +11,7 @@ import org.agrona.ExpandableArrayBuffer;
  * encoded value holds no quote, angle bracket, ampersand, bracket or {@code $} with which a request could break out
  * of an HTML attribute, a native JSON string or a VAST CDATA section, or plant a macro for a second expansion. Price
  * and currency are Merlin's own and need nothing; {@code CLICK_URL} is Merlin's signed link, already encoded.
+ * {@code AUCTION_PRICE:ENC} is the price encrypted for a DSP that has price keys ({@link PriceCrypto}).
  */
 final class Macros {
 
@@ -23,10 +24,18 @@ final class Macros {
     static final int AUCTION_CURRENCY = 6;
     static final int CLICK_URL = 7;
     static final int CLICK_URL_ENC = 8;
+    static final int AUCTION_PRICE_ENC = 9;
 
     private static final String[] NAMES = {
         "AUCTION_ID", "AUCTION_BID_ID", "AUCTION_IMP_ID", "AUCTION_SEAT_ID", "AUCTION_AD_ID", "AUCTION_PRICE",
-        "AUCTION_CURRENCY", "CLICK_URL", "CLICK_URL_ENC"};
+        "AUCTION_CURRENCY", "CLICK_URL", "CLICK_URL_ENC", "AUCTION_PRICE:ENC"};
+    private static final String[] TOKENS = new String[NAMES.length];
+
+    static {
+        for (int i = 0; i < NAMES.length; i++) {
+            TOKENS[i] = "${" + NAMES[i] + "}";
+        }
+    }
 
     /** The value of each macro for one bid, written where the macro stood. */
     interface Values {
@@ -78,6 +87,11 @@ final class Macros {
         return true;
     }
 
+    /** The macro as it stands in markup, {@code ${NAME}}: what a value that leaves the macro unfilled writes. */
+    static String token(int macro) {
+        return TOKENS[macro];
+    }
+
     /** The macro named by {@code template} from {@code from} to {@code to}, or -1 when Merlin does not fill it. */
     private static int macro(String template, int from, int to) {
         for (int i = 0; i < NAMES.length; i++) {
@@ -104,7 +118,7 @@ final class Macros {
                              String adId, String price, String currency, String clickUrl, int maxLength) {
         ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(template.length() + 512);
         TextCursor out = new TextCursor().wrap(buffer, 0, Integer.MAX_VALUE, false);
-        String[] values = {auctionId, bidId, impId, seatId, adId, price, currency, clickUrl, clickUrl};
+        String[] values = {auctionId, bidId, impId, seatId, adId, price, currency, clickUrl, clickUrl, price};
         if (!write(out, template, (macro, cursor) -> writeText(macro, values[macro], cursor), maxLength)) {
             throw new MarkupTooLongException(maxLength);
         }
@@ -114,6 +128,7 @@ final class Macros {
     private static int writeText(int macro, String value, TextCursor out) {
         switch (macro) {
             case AUCTION_PRICE:
+            case AUCTION_PRICE_ENC:
             case AUCTION_CURRENCY:
             case CLICK_URL:
                 out.text(value);

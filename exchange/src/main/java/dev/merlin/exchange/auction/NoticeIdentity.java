@@ -2,7 +2,8 @@ package dev.merlin.exchange.auction;
 
 /**
  * Which bid a notice link is for, as {@link NoticeUrls} signs it: Merlin's auction id, the seller's request and
- * imp ids, the seller, the campaign and creative, the auction's time, the bid's price (exchange-currency micros) and
+ * imp ids, the seller, the campaign and creative (for a DSP's win: the DSP's id and the bid's {@code crid}, with the
+ * DSP's id, null for Merlin's own campaigns), the auction's time, the bid's price (exchange-currency micros) and
  * the response currency, the user's hash (0: none may be used) and whether the request was a test and the imp
  * secure.
  *
@@ -20,6 +21,7 @@ public final class NoticeIdentity {
     private String sellerId;
     private String campaignId;
     private String creativeId;
+    private String dspId;
     private long bidPriceMicros;
     private String currency;
     private long userHash;
@@ -35,6 +37,7 @@ public final class NoticeIdentity {
         sellerId = null;
         campaignId = null;
         creativeId = null;
+        dspId = null;
         bidPriceMicros = 0;
         currency = null;
         userHash = 0;
@@ -67,6 +70,12 @@ public final class NoticeIdentity {
         this.creativeId = creativeId;
         this.bidPriceMicros = bidPriceMicros;
         this.currency = currency;
+        return this;
+    }
+
+    /** The DSP whose bid won ({@code d}), or null for one of Merlin's own campaigns. */
+    public NoticeIdentity dsp(String dspId) {
+        this.dspId = dspId;
         return this;
     }
 
@@ -116,6 +125,11 @@ public final class NoticeIdentity {
     /** The creative's id ({@code cr}). */
     public String creativeId() {
         return creativeId;
+    }
+
+    /** The winning DSP's id ({@code d}), or null for Merlin's own campaigns. */
+    public String dspId() {
+        return dspId;
     }
 
     /** The bid's price, exchange-currency micros ({@code bp}). */

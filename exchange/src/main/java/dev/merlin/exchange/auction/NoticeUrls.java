@@ -11,7 +11,9 @@ import org.agrona.ExpandableArrayBuffer;
  *
  * <p>Merlin's own parameters are signed with an HMAC-SHA256 ({@code sig}, 128 bits) under the exchange's notice
  * secret: {@code a} (the auction id Merlin issued, {@link AuctionIds}: what charging, clicking and commitments are
- * keyed on, never the seller's request id), {@code rid}, {@code iid}, {@code c}, {@code cr} identify the impression;
+ * keyed on, never the seller's request id), {@code rid}, {@code iid}, {@code c}, {@code cr} identify the impression
+ * (and {@code d}, only when a DSP won it: the DSP's id, with {@code c} the DSP's id and {@code cr} its bid's
+ * {@code crid}; so the links of Merlin's own campaigns carry no {@code d});
  * {@code bt} (the auction's time,
  * epoch seconds: how late a notice is), {@code bp} (Merlin's bid price, exchange-currency micros, net of the take
  * rate: what it offered the seller) and {@code bc} (the currency the response priced the bid in) are what the
@@ -144,9 +146,9 @@ public final class NoticeUrls {
     }
 
     /**
-     * Writes the signed query of {@code identity}: {@code a, rid, iid, c, cr, bt, bp, bc}, {@code s} when there is a
-     * seller, {@code u} or {@code np=1}, {@code t=1} for a test, then {@code &sig=} and the signature. ASCII that
-     * needs no JSON escaping.
+     * Writes the signed query of {@code identity}: {@code a, rid, iid, c, cr}, {@code d} when a DSP won,
+     * {@code bt, bp, bc}, {@code s} when there is a seller, {@code u} or {@code np=1}, {@code t=1} for a test, then
+     * {@code &sig=} and the signature. ASCII that needs no JSON escaping.
      */
     void writeSignedQuery(TextCursor out, NoticeIdentity identity) {
         int start = out.position();
@@ -155,6 +157,9 @@ public final class NoticeUrls {
         out.ascii("&iid=").urlEncoded(identity.impId());
         out.ascii("&c=").urlEncoded(identity.campaignId());
         out.ascii("&cr=").urlEncoded(identity.creativeId());
+        if (identity.dspId() != null) {
+            out.ascii("&d=").urlEncoded(identity.dspId());
+        }
         out.ascii("&bt=").decimal(identity.auctionEpochSeconds());
         out.ascii("&bp=").decimal(identity.bidPriceMicros());
         out.ascii("&bc=").urlEncoded(identity.currency());

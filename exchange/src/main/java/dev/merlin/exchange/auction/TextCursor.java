@@ -59,6 +59,15 @@ final class TextCursor {
         return position;
     }
 
+    /** Takes back what was written since {@code earlier}, a {@link #position()} read before. */
+    TextCursor rewind(int earlier) {
+        if (earlier > position) {
+            throw new IllegalArgumentException("cannot rewind forward, to " + earlier + " from " + position);
+        }
+        position = earlier;
+        return this;
+    }
+
     private void reserve(int bytes) {
         if (position + bytes > limit) {
             throw Overflow.INSTANCE;
@@ -98,7 +107,8 @@ final class TextCursor {
 
     /**
      * Characters {@code from} to {@code to} of {@code text} as UTF-8, JSON-escaped when this cursor writes a JSON
-     * string: quote, backslash and control characters escaped, a lone surrogate as {@code \\uXXXX} (UTF-8 cannot
+     * string: quote, backslash and control characters escaped, the line and paragraph separators U+2028 and U+2029
+     * too (JavaScript before ES2019 ends a string at them), a lone surrogate as {@code \\uXXXX} (UTF-8 cannot
      * carry it); verbatim otherwise, a lone surrogate as {@code ?} as {@link String#getBytes} writes it.
      */
     TextCursor text(CharSequence text, int from, int to) {
@@ -123,6 +133,8 @@ final class TextCursor {
                 } else {
                     ascii('?');
                 }
+            } else if (isJsonString && (c == '\u2028' || c == '\u2029')) {
+                escape(c);
             } else {
                 reserve(3);
                 buffer.putByte(position++, (byte) (0xe0 | c >> 12));

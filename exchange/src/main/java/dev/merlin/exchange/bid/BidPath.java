@@ -10,6 +10,7 @@ import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.NoticeUrls;
+import dev.merlin.exchange.auction.PriceCrypto;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.auction.UserKeys;
@@ -63,6 +64,7 @@ public final class BidPath {
     private final AuctionConfig timing;
     private final AuctionStage auctionStage;
     private final ExternalWinRecorder externalWins;
+    private final PriceCrypto[] priceKeysByDsp;
     private final ThreadLocal<BidContextPool> pools;
 
     private BidPath(Builder b) {
@@ -87,6 +89,7 @@ public final class BidPath {
         this.timing = Objects.requireNonNull(b.timing, "auctionTiming");
         this.auctionStage = Objects.requireNonNull(b.auctionStage, "auctionStage");
         this.externalWins = Objects.requireNonNull(b.externalWins, "externalWins");
+        this.priceKeysByDsp = Objects.requireNonNull(b.priceKeysByDsp, "dspPriceKeys").clone();
         if (maxResponseBytes <= 0) {
             throw new IllegalArgumentException("maxResponseBytes must be positive, was " + maxResponseBytes);
         }
@@ -222,8 +225,20 @@ public final class BidPath {
             noBid(context, length == BidResponseWriter.MARKUP_TOO_LONG ? "markup_too_long" : "response_too_large");
             return;
         }
+        if (!isTest && context.pool.writer.droppedCount() > 0) {
+            releaseDropped(request, result, context.auctionId, context.pool.writer);
+        }
         context.answerBody(BidAnswer.OK, length);
         complete(context);
+    }
+
+    /** Takes back the wins of the DSP bids the writer left out of the answer (their markup was too long). */
+    private void releaseDropped(BidRequest request, AuctionResult result, long auctionId, BidResponseWriter writer) {
+        for (int i = 0; i < result.count(); i++) {
+            if (writer.isDropped(i)) {
+                externalWins.release(auctionId, request.imp.get(result.impIndex(i)).id);
+            }
+        }
     }
 
     private void noBid(BidContext context, String reason) {
@@ -336,7 +351,7 @@ public final class BidPath {
     private BidContextPool newPool() {
         AuctionEngine engine = new AuctionEngine(catalog, currencies, takeRate, spend, frequency)
                 .canLinkSecurely(noticeUrls.canLinkSecurely());
-        BidResponseWriter writer = new BidResponseWriter(currencies, noticeUrls, maxMarkupLength);
+        BidResponseWriter writer = new BidResponseWriter(currencies, noticeUrls, maxMarkupLength, priceKeysByDsp);
         return new BidContextPool(this, new BidRequestDecoder(decodeLimits), engine, writer, maxImps);
     }
 
@@ -367,6 +382,7 @@ public final class BidPath {
         private AuctionConfig timing = AuctionConfig.defaults();
         private AuctionStage auctionStage = AuctionStage.ENGINE;
         private ExternalWinRecorder externalWins = ExternalWinRecorder.NONE;
+        private PriceCrypto[] priceKeysByDsp = {};
 
         private Builder() {
         }
@@ -476,6 +492,15 @@ public final class BidPath {
         /** Where DSPs' wins are recorded; {@link ExternalWinRecorder#NONE} unless given. */
         public Builder externalWins(ExternalWinRecorder recorder) {
             this.externalWins = recorder;
+            return this;
+        }
+
+        /**
+         * The price keys of each DSP, by its index ({@code ExternalBid.dsp}; null: none): its winning markup's
+         * {@code ${AUCTION_PRICE}} is then encrypted. None unless given.
+         */
+        public Builder dspPriceKeys(PriceCrypto[] byDsp) {
+            this.priceKeysByDsp = byDsp;
             return this;
         }
 
