@@ -17,9 +17,12 @@ package dev.merlin.exchange.dsp;
  * @param nurl                the DSP's win notice URL, or null
  * @param burl                the DSP's billing notice URL, or null
  * @param lurl                the DSP's loss notice URL, or null
- * @param isWinNotified       whether its {@code nurl} was already handed to the notifier
+ * @param isWinNotified       whether Merlin's win notice for it came (and its {@code nurl} was handed on)
+ * @param isNurlServed        whether the bid had no markup, so the seller calls its {@code nurl} for it and Merlin
+ *                            never does
  */
 public record DspWin(int dspIndex, String dspId, long auctionEpochSeconds, long clearingMicros, String currency,
                      long chargeMicros, String bidId, String impId, String seat, String adId, String nurl,
-                     String burl, String lurl, boolean isWinNotified) {
+                     String burl, String lurl, boolean isWinNotified,
+                     boolean isNurlServed) {
 }

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Exactly once.</b> {@link #take} removes the entry under its segment lock and returns it to exactly one
  * caller, however many threads (or processes mapping the same file) ask at once: the billing notice that takes it
- * fires the DSP's {@code burl} and books what the DSP owes; every repeat finds nothing. {@link #markWinNotified}
- * flips the entry's win flag under the same lock, so the DSP's {@code nurl} is fired once too, while the entry
- * waits for its bill.
+ * fires the DSP's {@code burl} and books what the DSP owes; every repeat finds nothing. {@link #winNotice} flips the
+ * entry's win flag under the same lock, so the DSP's {@code nurl} is fired once too while the entry waits for its
+ * bill; a DSP that gave no {@code burl} has no bill to wait for, so its win notice takes the entry.
  *
  * <p><b>Bounded.</b> {@code entries} bounds the map (the runtime sizes it from {@code stores.chargedImpressions},
  * the same bound as the commitments of Merlin's own campaigns); a full map refuses the record and the bid path
@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #record} runs on the event loop: it builds the key and the entry's text in this thread's reused
  * builders and puts them (a Chronicle Map write, no I/O wait). Entry text, one line:
  * <pre>
- *   flag '0'|'1' (win notified) | dspIndex | auctionEpochSeconds | clearingMicros | chargeMicros |
+ *   win notified '0'|'1' | nurl served by the seller '0'|'1' | dspIndex | auctionEpochSeconds |
+ *   clearingMicros | chargeMicros |
  *   then nine strings, each "length:chars" or "-:" for null:
  *   dspId, currency, bidId, bidImpId, seat, adId, nurl, burl, lurl
  * </pre>
@@ -44,7 +45,7 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
     /** The longest {@code nurl}, {@code burl} or {@code lurl} of a DSP's bid Merlin keeps, in chars. */
     public static final int MAX_URL_CHARS = 2048;
     static final String FILE = "dsp-wins.cm3";
-    private static final int FIRST_STRING_FIELD = 5;
+    private static final int FIRST_STRING_FIELD = 6;
 
     private static final Logger LOG = LoggerFactory.getLogger(DspWinLedger.class);
     private static final ThreadLocal<EntryText> ENTRY_TEXT = ThreadLocal.withInitial(EntryText::new);
@@ -86,8 +87,11 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
         EntryText text = ENTRY_TEXT.get();
         StringBuilder entry = text.entry;
         entry.setLength(0);
-        entry.append('0').append('|').append(winner.dsp).append('|').append(nowEpochSeconds).append('|')
-                .append(winner.clearingMicros).append('|').append(chargeMicros).append('|');
+        // a bid without markup is served through its nurl: the seller calls it, Merlin must not call it again
+        boolean isNurlServed = bid.nurl != null && (bid.adm == null || bid.adm.isEmpty());
+        entry.append('0').append('|').append(isNurlServed ? '1' : '0').append('|').append(winner.dsp).append('|')
+                .append(nowEpochSeconds).append('|').append(winner.clearingMicros).append('|').append(chargeMicros)
+                .append('|');
         appendField(entry, winner.dspId);
         appendField(entry, winner.currency);
         appendField(entry, bid.id);
@@ -154,10 +158,11 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
     }
 
     /**
-     * Marks the win of {@code (auctionId, impId)} as win-notified and returns it, to exactly one caller; null when
-     * there is none or it was marked before. The entry stays for its billing notice ({@link #take}).
+     * What Merlin's win notice for {@code (auctionId, impId)} does to its DSP win, to exactly one caller: a win whose
+     * DSP gave a {@code burl} is marked win-notified and stays for its billing notice; one without is taken (its win
+     * is what bills it). Returns the win as it was before, or null when there is none or it was marked before.
      */
-    public DspWin markWinNotified(long auctionId, String impId) {
+    public DspWin winNotice(long auctionId, String impId) {
         try (ExternalMapQueryContext<CharSequence, CharSequence, ?> context =
                      wins.map().queryContext(ENTRY_TEXT.get().key(auctionId, impId))) {
             context.updateLock().lock();
@@ -169,8 +174,13 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
             if (text.charAt(0) != '0') {
                 return null;
             }
-            context.replaceValue(entry, context.wrapValueAsData("1" + text.substring(1)));
-            return parse(text);
+            DspWin win = parse(text);
+            if (win.burl() == null) {
+                context.remove(entry);
+            } else {
+                context.replaceValue(entry, context.wrapValueAsData("1" + text.substring(1)));
+            }
+            return win;
         }
     }
 
@@ -229,14 +239,17 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
 
     /** The auction time an entry's text carries, or -1 when the text is not an entry. */
     private static long auctionEpochSeconds(CharSequence text) {
-        int first = indexOf(text, '|', 0);
-        int second = first < 0 ? -1 : indexOf(text, '|', first + 1);
-        int third = second < 0 ? -1 : indexOf(text, '|', second + 1);
-        if (third < 0) {
+        int start = 0;
+        for (int field = 0; field < 3 && start >= 0; field++) {
+            start = indexOf(text, '|', start);
+            start = start < 0 ? -1 : start + 1;
+        }
+        int end = start < 0 ? -1 : indexOf(text, '|', start);
+        if (end < 0) {
             return -1;
         }
         try {
-            return Long.parseLong(text, second + 1, third, 10);
+            return Long.parseLong(text, start, end, 10);
         } catch (NumberFormatException e) {
             return -1;
         }
@@ -258,7 +271,7 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
         int at = 0;
         for (int i = 0; i < FIRST_STRING_FIELD; i++) {
             int bar = text.indexOf('|', at);
-            numbers[i] = i == 0 ? text.charAt(0) - '0' : Long.parseLong(text, at, bar, 10);
+            numbers[i] = Long.parseLong(text, at, bar, 10);
             at = bar + 1;
         }
         String[] strings = new String[9];
@@ -272,8 +285,9 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
             strings[i] = text.substring(colon + 1, colon + 1 + length);
             at = colon + 1 + length;
         }
-        return new DspWin((int) numbers[1], strings[0], numbers[2], numbers[3], strings[1], numbers[4], strings[2],
-                strings[3], strings[4], strings[5], strings[6], strings[7], strings[8], numbers[0] == 1);
+        return new DspWin((int) numbers[2], strings[0], numbers[3], numbers[4], strings[1], numbers[5], strings[2],
+                strings[3], strings[4], strings[5], strings[6], strings[7], strings[8], numbers[0] == 1,
+                numbers[1] == 1);
     }
 
     /** One thread's builders for an entry's key and text, so that recording allocates nothing. */

@@ -128,7 +128,7 @@ class DspNotifierTest {
 
     private static DspWin win(String nurl, String burl, String lurl, int dspIndex) {
         return new DspWin(dspIndex, "tokyo-dsp", NOW, 1_234_500, "JPY", 8_270, "bid 1", "imp/1", "seat&9", "ad=7",
-                nurl, burl, lurl, false);
+                nurl, burl, lurl, false, false);
     }
 
     private static void await(BooleanSupplier condition, String what) {

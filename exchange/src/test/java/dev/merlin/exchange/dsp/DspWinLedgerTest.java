@@ -35,6 +35,7 @@ class DspWinLedgerTest {
         bid.impid = "imp|1";
         bid.adid = "ad 7";
         bid.crid = "cr-1";
+        bid.adm = "<a>ad</a>";
         bid.nurl = nurl;
         bid.burl = burl;
         bid.lurl = lurl;
@@ -60,7 +61,7 @@ class DspWinLedgerTest {
         try (DspWinLedger reopened = new DspWinLedger(dataDir, 10_000, WINDOW)) {
             DspWin win = reopened.take(0x18f3L, "1");
             assertEquals(new DspWin(2, "tokyo-dsp", NOW, 150_000_000, "JPY", 1_000_500, "bid-1", "imp|1", "seat:9",
-                    "ad 7", "http://d/n?p=${AUCTION_PRICE}", "http://d/b|x", null, false), win);
+                    "ad 7", "http://d/n?p=${AUCTION_PRICE}", "http://d/b|x", null, false, false), win);
             assertNull(reopened.take(0x18f3L, "1"), "taken once");
             assertEquals(0, reopened.size());
         }
@@ -117,7 +118,7 @@ class DspWinLedgerTest {
                 for (int t = 0; t < 2; t++) {
                     marks.add(pool.submit(() -> {
                         start.await();
-                        return ledger.markWinNotified(auctionId, "1");
+                        return ledger.winNotice(auctionId, "1");
                     }));
                 }
                 int marked = 0;
@@ -132,6 +133,21 @@ class DspWinLedgerTest {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aWinNoticeTakesTheWinOfADspWithoutBurlOnceAndABidWithoutMarkupIsServedByItsNurl() {
+        try (DspWinLedger ledger = new DspWinLedger(dataDir, 10_000, WINDOW)) {
+            ExternalBid noMarkup = winner("http://d/n", null, null);
+            noMarkup.bid.adm = null;
+            ledger.record(9, "1", noMarkup, 1, NOW);
+            DspWin win = ledger.winNotice(9, "1");
+            assertTrue(win.isNurlServed(), "the seller fetches the markup from the nurl");
+            assertFalse(win.isWinNotified());
+            assertEquals(0, ledger.size(), "no burl: the win notice took it");
+            assertNull(ledger.winNotice(9, "1"));
+            assertNull(ledger.take(9, "1"));
         }
     }
 
