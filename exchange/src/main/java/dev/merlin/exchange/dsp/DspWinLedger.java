@@ -2,10 +2,14 @@ package dev.merlin.exchange.dsp;
 
 import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.bid.ExternalWinRecorder;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.store.ChronicleMapFiles;
 import dev.merlin.protocol.model.Bid;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
@@ -217,6 +221,24 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
         }
         expired.addAndGet(removed[0]);
         return removed[0];
+    }
+
+    /**
+     * Exposes the ledger on {@code metrics}: {@code merlin_dsp_wins} (awaiting their notice),
+     * {@code merlin_dsp_wins_recorded_total}, {@code merlin_dsp_wins_refused_total{reason=full|url_too_long}} and
+     * {@code merlin_dsp_wins_expired_total} (won, never billed within the window).
+     */
+    public void registerMetrics(ExchangeMetrics metrics) {
+        metrics.gauge("merlin_dsp_wins", "DSP wins awaiting Merlin's win or billing notice", this::size);
+        metrics.counter("merlin_dsp_wins_recorded_total", "DSP wins recorded for their notice", recorded::get);
+        Map<String, DoubleSupplier> refused = new LinkedHashMap<>();
+        refused.put("full", refusedFull::get);
+        refused.put("url_too_long", refusedUrlTooLong::get);
+        metrics.counter("merlin_dsp_wins_refused_total", "DSP wins not recorded (the bid became a no-bid), by reason:"
+                + " full (the win map had no room), url_too_long (a notice URL over " + MAX_URL_CHARS + " chars)",
+                "reason", refused);
+        metrics.counter("merlin_dsp_wins_expired_total", "DSP wins forgotten unbilled: no billing notice within the"
+                + " window", expired::get);
     }
 
     /** Wins awaiting their notice. */

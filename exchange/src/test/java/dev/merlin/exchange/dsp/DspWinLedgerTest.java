@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.exchange.auction.ExternalBid;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.protocol.model.Bid;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -162,6 +165,22 @@ class DspWinLedgerTest {
             assertEquals(0, ledger.size());
             assertTrue(ledger.record(2, "1", winner(longest, longest, longest), 1, NOW), "three maximal URLs fit");
             assertEquals(longest, ledger.take(2, "1").lurl());
+        }
+    }
+
+    @Test
+    void theLedgerIsExposedAsMetrics() throws Exception {
+        ExchangeMetrics metrics = new ExchangeMetrics();
+        try (DspWinLedger ledger = new DspWinLedger(dataDir, 10_000, WINDOW)) {
+            ledger.registerMetrics(metrics);
+            ledger.record(1, "1", winner(null, "http://d/b", null), 1, NOW);
+            ledger.record(2, "1", winner(null, "http://d/" + "x".repeat(DspWinLedger.MAX_URL_CHARS), null), 1, NOW);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            metrics.writeTo(out);
+            String text = out.toString(StandardCharsets.UTF_8);
+            assertTrue(text.contains("merlin_dsp_wins 1.0"), text);
+            assertTrue(text.contains("merlin_dsp_wins_recorded_total 1.0"), text);
+            assertTrue(text.contains("merlin_dsp_wins_refused_total{reason=\"url_too_long\"} 1.0"), text);
         }
     }
 
