@@ -91,8 +91,9 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
         EntryText text = ENTRY_TEXT.get();
         StringBuilder entry = text.entry;
         entry.setLength(0);
-        // a bid without markup is served through its nurl: the seller calls it, Merlin must not call it again
-        boolean isNurlServed = bid.nurl != null && (bid.adm == null || bid.adm.isEmpty());
+        // a bid without markup (adm absent) is answered with its own nurl, as BidResponseWriter does: the seller
+        // calls it for the markup, so Merlin must not call it again
+        boolean isNurlServed = bid.nurl != null && bid.adm == null;
         entry.append('0').append('|').append(isNurlServed ? '1' : '0').append('|').append(winner.dsp).append('|')
                 .append(nowEpochSeconds).append('|').append(winner.clearingMicros).append('|').append(chargeMicros)
                 .append('|');
