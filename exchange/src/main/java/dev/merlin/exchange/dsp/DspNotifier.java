@@ -15,9 +15,11 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -110,6 +113,8 @@ public final class DspNotifier implements AutoCloseable {
     private final ExecutorService httpThreads;
     private final HttpClient http;
     private final Thread worker;
+    private final Map<String, Integer> dspIndexes = new HashMap<>();
+    private final AtomicLong unknownDsps = new AtomicLong();
     /** The worker's: notices waiting for their retry, soonest first. */
     private final PriorityQueue<Notice> retries = new PriorityQueue<>(Comparator.comparingLong(n -> n.dueNanos));
     /** The worker's: notices whose call is under way. */
@@ -128,6 +133,7 @@ public final class DspNotifier implements AutoCloseable {
                 + " invalid (not an http(s) URL of bounded length)", "dsp", "kind", "outcome");
         for (int d = 0; d < dsps.size(); d++) {
             DspConfig dsp = dsps.get(d);
+            dspIndexes.put(dsp.id(), d);
             if (dsp.priceKeys() != null) {
                 cryptos[d] = new PriceCrypto(dsp.priceKeys().encryptionKeyBytes(),
                         dsp.priceKeys().integrityKeyBytes());
@@ -183,7 +189,16 @@ public final class DspNotifier implements AutoCloseable {
     }
 
     private boolean won(Kind kind, String url, DspWin win, String requestId, long auctionId, int lossCode) {
-        Notice notice = claim(win.dspIndex(), kind, url);
+        // by id, not by the index recorded with the win: the DSP list may have changed across a restart
+        Integer dsp = dspIndexes.get(win.dspId());
+        if (dsp == null) {
+            if (unknownDsps.getAndIncrement() == 0) {
+                LOG.warn("a {} notice for DSP {}, which is no longer configured, was not sent", kind.label,
+                        win.dspId());
+            }
+            return false;
+        }
+        Notice notice = claim(dsp, kind, url);
         if (notice == null) {
             return false;
         }
@@ -251,6 +266,11 @@ public final class DspNotifier implements AutoCloseable {
 
     private void counted(int dsp, Kind kind, Outcome outcome) {
         counts[dsp][kind.ordinal()][outcome.ordinal()].inc();
+    }
+
+    /** Notices of won bids not sent because their DSP is no longer configured. */
+    public long unknownDsps() {
+        return unknownDsps.get();
     }
 
     /** Notices of {@code kind} to the DSP at {@code dspIndex} that came to {@code outcome} so far. */

@@ -127,8 +127,8 @@ class DspNotifierTest {
     }
 
     private static DspWin win(String nurl, String burl, String lurl, int dspIndex) {
-        return new DspWin(dspIndex, "tokyo-dsp", NOW, 1_234_500, "JPY", 8_270, "bid 1", "imp/1", "seat&9", "ad=7",
-                nurl, burl, lurl, false, false);
+        return new DspWin(dspIndex, dspIndex == 1 ? "keyed-dsp" : "tokyo-dsp", NOW, 1_234_500, "JPY", 8_270,
+                "bid 1", "imp/1", "seat&9", "ad=7", nurl, burl, lurl, false, false);
     }
 
     private static void await(BooleanSupplier condition, String what) {
@@ -193,6 +193,19 @@ class DspNotifierTest {
     private static Map<String, String> query(String call) {
         return List.of(call.substring(call.indexOf('?') + 1).split("&")).stream()
                 .collect(Collectors.toMap(p -> p.substring(0, p.indexOf('=')), p -> p.substring(p.indexOf('=') + 1)));
+    }
+
+    @Test
+    void aWinIsSentToItsDspByIdWhateverIndexItWasRecordedUnderAndNotAtAllWhenTheDspIsGone() {
+        notifier(settings(64, 4, 3), keyedDsp(), plainDsp());
+        DspWin recordedAsFirst = win(null, url("/b?p=${AUCTION_PRICE}"), null, 0);
+        assertTrue(notifier.bill(recordedAsFirst, "r", 1), "tokyo-dsp is now the second DSP");
+        await(() -> count(1, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT) == 1, "sent as tokyo-dsp");
+        assertEquals(List.of("/b?p=1.2345"), List.copyOf(calls), "in the clear: tokyo-dsp has no price keys");
+        DspWin gone = new DspWin(0, "gone-dsp", NOW, 1, "USD", 1, "b", "1", null, null, null, url("/b"), null, false,
+                false);
+        assertFalse(notifier.bill(gone, "r", 1));
+        assertEquals(1, notifier.unknownDsps());
     }
 
     @Test
