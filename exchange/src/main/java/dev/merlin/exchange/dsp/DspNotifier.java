@@ -308,8 +308,16 @@ public final class DspNotifier implements AutoCloseable {
 
     /** Fills in a new notice's URL and calls it, or counts it invalid. */
     private int start(Notice notice) {
-        String url = notice.template.length() > MAX_URL_CHARS ? null
-                : NoticeMacros.fill(notice.template, notice, cryptos[notice.dsp]);
+        String url;
+        try {
+            url = notice.template.length() > MAX_URL_CHARS ? null
+                    : NoticeMacros.fill(notice.template, notice, cryptos[notice.dsp]);
+        } catch (RuntimeException e) {
+            // the worker must outlive whatever one DSP's URL does to the macro code
+            LOG.warn("cannot fill the macros of a {} notice for DSP {}: {}", notice.kind.label, notice.dsp,
+                    e.toString());
+            url = null;
+        }
         URI uri = url == null || url.length() > MAX_URL_CHARS ? null : callable(url);
         if (uri == null) {
             counted(notice.dsp, notice.kind, Outcome.INVALID);
