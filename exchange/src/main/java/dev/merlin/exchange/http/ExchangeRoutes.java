@@ -59,6 +59,8 @@ final class ExchangeRoutes {
                 .path("/metrics").get(scrape).head(scrape)
                 .path("/reports/campaigns").get(reports).head(reports)
                 .path(ReportsEndpoint.SELLERS_PATH).get(reports).head(reports)
+                .path(ReportsEndpoint.DSPS_PATH).get(reports).head(reports)
+                .path(ReportsEndpoint.PAYOUTS_PATH).get(reports).head(reports)
                 .path("/optout").get(privacy::optOut).post(privacy::optOut)
                 .path(SELLERS_JSON_PATH).get(sellers).head(sellers)
                 .prefix(PrivacyEndpoints.USERS_PREFIX).get(user).head(RouteTable.headAsGet(user)).delete(user)

@@ -8,6 +8,10 @@ import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.NoticeIdentity;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
+import dev.merlin.exchange.dsp.DspAccounts;
+import dev.merlin.exchange.dsp.DspNotifier;
+import dev.merlin.exchange.dsp.DspWin;
+import dev.merlin.exchange.dsp.DspWinLedger;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.events.EventWriter;
@@ -34,6 +38,16 @@ import java.util.function.LongSupplier;
  * into the link, so the notice never guesses them. A charged notice counts the user's frequency and view only when
  * the user has not opted out and was not erased at or after the auction ({@code bt}, {@link ErasureRegistry}): a
  * late notice for an impression bought before an erasure puts nothing about the user back.
+ *
+ * <p><b>A DSP's impression</b> (its link signs the DSP's id, {@code d}) charges no campaign: the DSP pays. Its win
+ * waits in the {@link DspWinLedger}, and the notices hand it on to the {@link DspNotifier} exactly once per
+ * impression, however often the seller repeats them: a bill takes the win, books what the DSP owes and the
+ * seller's payout ({@link DspAccounts}, at the clearing price Merlin's auction set; the seller's {@code price} plays
+ * no part) and calls the DSP's {@code burl}; a win calls its {@code nurl} once (not when the bid had no markup: the
+ * seller calls that {@code nurl} itself) and, for a DSP that gave no {@code burl}, is what bills it; a bill that
+ * comes with no win before it calls the {@code nurl} too. A loss takes the win unbilled and calls the DSP's
+ * {@code lurl} with the seller's loss reason. A notice later than the window is refused ({@code expired}). The
+ * seller's answer is the same as for a campaign's notice.
  */
 public final class NoticeEndpoint {
 
@@ -52,12 +66,33 @@ public final class NoticeEndpoint {
     private final ExchangeMetrics metrics;
     private final LongSupplier epochSecondsClock;
     private final long keepPartsPerMillion;
+    /** DSPs' wins awaiting their notice, or null on an exchange without DSPs. */
+    private final DspWinLedger dspWins;
+    private final DspNotifier dspNotices;
+    /** The books; null on an exchange without DSPs. */
+    private final DspAccounts accounts;
 
     /** Win, billing and loss notices, with what a notice reads and records; {@code takeRate} is the exchange's cut. */
     public NoticeEndpoint(CampaignCatalog catalog, NoticeUrls noticeUrls, Currencies currencies, SpendLedger spend,
                           FrequencyStore frequency, TrackingService tracking, SellerStats sellerStats,
                           ErasureRegistry erasures, EventLog eventLog, double takeRate, ExchangeMetrics metrics,
                           LongSupplier epochSecondsClock) {
+        this(catalog, noticeUrls, currencies, spend, frequency, tracking, sellerStats, erasures, eventLog, takeRate,
+                metrics, epochSecondsClock, null, null, null);
+    }
+
+    /**
+     * Win, billing and loss notices of Merlin's campaigns and of DSPs: {@code dspWins} holds the DSPs' wins,
+     * {@code dspNotices} calls their notice URLs, {@code accounts} books what DSPs owe and sellers are paid.
+     */
+    public NoticeEndpoint(CampaignCatalog catalog, NoticeUrls noticeUrls, Currencies currencies, SpendLedger spend,
+                          FrequencyStore frequency, TrackingService tracking, SellerStats sellerStats,
+                          ErasureRegistry erasures, EventLog eventLog, double takeRate, ExchangeMetrics metrics,
+                          LongSupplier epochSecondsClock, DspWinLedger dspWins, DspNotifier dspNotices,
+                          DspAccounts accounts) {
+        this.dspWins = dspWins;
+        this.dspNotices = dspNotices;
+        this.accounts = accounts;
         this.catalog = catalog;
         this.noticeUrls = noticeUrls;
         this.currencies = currencies;
@@ -86,6 +121,10 @@ public final class NoticeEndpoint {
             metrics.notice(kind, "bad_signature");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN, "this " + kind
                     + " notice is not one Merlin issued (sig does not match a, rid, iid, c, cr, bt, bp, bc)", null);
+        }
+        if (identity.dspId() != null) {
+            dspNotice(kind, identity, QueryParams.first(params, "loss"));
+            return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
         Campaign campaign = catalog.byId(identity.campaignId());
         if (campaign == null) {
@@ -146,6 +185,74 @@ public final class NoticeEndpoint {
         if (identity.sellerId() != null) {
             sellerStats.charged(identity.sellerId(), chargeMicros, payoutMicros(chargeMicros), now);
         }
+        if (accounts != null) {
+            accounts.campaignCharged(identity.sellerId(), chargeMicros, identity.auctionEpochSeconds());
+        }
+    }
+
+    /**
+     * A notice for a DSP's impression: hands its win to the DSP notifier once and books it when it bills (see the
+     * class comment), counts it by outcome and logs it. The seller's answer does not depend on it.
+     */
+    private void dspNotice(String kind, NoticeIdentity identity, String lossReason) {
+        long now = epochSecondsClock.getAsLong();
+        EventType type = "win".equals(kind) ? EventType.WIN : "bill".equals(kind) ? EventType.BILL : EventType.LOSS;
+        String outcome;
+        long chargedMicros = 0;
+        if (dspWins == null || dspNotices == null) {
+            outcome = "dsp_unavailable";
+        } else if (identity.isTest()) {
+            outcome = "test"; // a test request records no DSP win: nothing to notify, nothing owed
+        } else if (dspWins.isExpired(identity.auctionEpochSeconds(), now)) {
+            outcome = "expired";
+        } else {
+            DspWin win = switch (kind) {
+                case "win" -> dspWins.winNotice(identity.auctionId(), identity.impId());
+                default -> dspWins.take(identity.auctionId(), identity.impId(), now);
+            };
+            if (win == null) {
+                outcome = "loss".equals(kind) ? "recorded" : "duplicate";
+            } else {
+                outcome = handOn(kind, identity, win, lossReason);
+                chargedMicros = "dsp_billed".equals(outcome) ? win.chargeMicros() / 1000L : 0;
+            }
+        }
+        metrics.notice(kind, outcome);
+        log(type, identity, now, outcome, chargedMicros, "loss".equals(kind) ? lossReason : null);
+    }
+
+    /** What a notice does with the DSP win it got: calls the DSP's URLs and books a billed impression. */
+    private String handOn(String kind, NoticeIdentity identity, DspWin win, String lossReason) {
+        String requestId = identity.requestId();
+        long auctionId = identity.auctionId();
+        if ("loss".equals(kind)) {
+            dspNotices.lostAtSeller(win, requestId, auctionId, lossCode(lossReason));
+            return "dsp_lost";
+        }
+        boolean isBilled = "bill".equals(kind) || win.burl() == null;
+        boolean isWinToCall = !win.isWinNotified() && !win.isNurlServed();
+        if (isWinToCall) {
+            dspNotices.win(win, requestId, auctionId);
+        }
+        if (!isBilled) {
+            return "dsp_win_notified";
+        }
+        accounts.dspBilled(win, identity.sellerId());
+        dspNotices.bill(win, requestId, auctionId);
+        return "dsp_billed";
+    }
+
+    /** The seller's loss reason as an OpenRTB code (1 to 4 digits), or -1 when it gave none. */
+    private static int lossCode(String reason) {
+        if (reason == null || reason.isEmpty() || reason.length() > 4) {
+            return -1;
+        }
+        for (int i = 0; i < reason.length(); i++) {
+            if (reason.charAt(i) < '0' || reason.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Integer.parseInt(reason);
     }
 
     /**
@@ -223,7 +330,8 @@ public final class NoticeEndpoint {
 
     /**
      * Fills {@code identity} from a link's decoded parameters, as {@link NoticeUrls} signed them: {@code a, rid, iid,
-     * c, cr, bt, bp, bc}, then {@code s}, {@code u} (else {@code np=1}: no user) and {@code t=1} when present. False
+     * c, cr, bt, bp, bc}, then {@code d} (a DSP's impression), {@code s}, {@code u} (else {@code np=1}: no user) and
+     * {@code t=1} when present. False
      * when one of the first eight is missing or not a number where it must be: no link Merlin issues.
      */
     static boolean readIdentity(Map<String, List<String>> params, NoticeIdentity identity) {
@@ -237,7 +345,8 @@ public final class NoticeEndpoint {
                 .bid(QueryParams.first(params, "c"), QueryParams.first(params, "cr"), bidPriceMicros,
                         QueryParams.first(params, "bc"))
                 .user(parseUserHash(QueryParams.first(params, "u")))
-                .flags("1".equals(QueryParams.first(params, "t")), false);
+                .flags("1".equals(QueryParams.first(params, "t")), false)
+                .dsp(QueryParams.first(params, "d"));
         return auctionId != 0 && auctionEpochSeconds >= 0 && bidPriceMicros >= 0 && identity.requestId() != null
                 && identity.impId() != null && identity.campaignId() != null && identity.creativeId() != null
                 && identity.currency() != null;

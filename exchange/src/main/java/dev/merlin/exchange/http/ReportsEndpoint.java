@@ -2,12 +2,14 @@ package dev.merlin.exchange.http;
 
 import dev.merlin.protocol.JsonText;
 import dev.merlin.config.AdvertiserConfig;
+import dev.merlin.config.DspConfig;
 import dev.merlin.config.SellerConfig;
 import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.SpendLedger;
+import dev.merlin.exchange.dsp.DspAccounts;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.secrets.Secrets;
 import dev.merlin.exchange.sellers.SellerStats;
@@ -40,6 +42,8 @@ import java.util.function.LongSupplier;
 public final class ReportsEndpoint {
 
     static final String SELLERS_PATH = "/reports/sellers";
+    static final String DSPS_PATH = "/reports/dsps";
+    static final String PAYOUTS_PATH = "/reports/payouts";
     private static final int MAX_DAYS = 366;
     /** Report days outside these are a mistake (a year typed wrong), answered 400 rather than walked. */
     private static final LocalDate FIRST_DAY = LocalDate.of(2000, 1, 1);
@@ -54,11 +58,27 @@ public final class ReportsEndpoint {
     private final TrackingConfig trackingConfig;
     private final ExchangeMetrics metrics;
     private final LongSupplier epochSecondsClock;
+    /** The DSP and payout reports, or null on an exchange without the DSP accounts. */
+    private final AccountsReports accounts;
 
     /** The campaign and seller reports, with the stores they read. */
     public ReportsEndpoint(CampaignCatalog catalog, Currencies currencies, SpendLedger spend,
                            CampaignStats campaignStats, SellerStats sellerStats, Sellers sellers,
                            TrackingConfig trackingConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
+        this(catalog, currencies, spend, campaignStats, sellerStats, sellers, trackingConfig, metrics,
+                epochSecondsClock, null, List.of());
+    }
+
+    /**
+     * The campaign and seller reports, and the DSP and payout reports ({@code /reports/dsps},
+     * {@code /reports/payouts}, admin token only) over {@code accounts} for the configured {@code dsps}.
+     */
+    public ReportsEndpoint(CampaignCatalog catalog, Currencies currencies, SpendLedger spend,
+                           CampaignStats campaignStats, SellerStats sellerStats, Sellers sellers,
+                           TrackingConfig trackingConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock,
+                           DspAccounts accounts, List<DspConfig> dsps) {
+        this.accounts = accounts == null ? null
+                : new AccountsReports(accounts, dsps, sellers.all(), currencies.exchangeCurrency());
         this.catalog = catalog;
         this.currencies = currencies;
         this.spend = spend;
@@ -84,6 +104,9 @@ public final class ReportsEndpoint {
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (request.uri().startsWith(SELLERS_PATH)) {
             return sellers(ctx, request);
+        }
+        if (request.uri().startsWith(DSPS_PATH) || request.uri().startsWith(PAYOUTS_PATH)) {
+            return accounts(ctx, request);
         }
         String token = bearerToken(request);
         String admin = trackingConfig.adminToken();
@@ -229,6 +252,43 @@ public final class ReportsEndpoint {
                     .append(",\"payout\":").append(money(r.payoutMicros)).append('}');
         }
         return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sb.append("]}").toString());
+    }
+
+    /**
+     * {@code GET /reports/dsps?from=&to=&dsp=} and {@code GET /reports/payouts?from=&to=&seller=}: the exchange's
+     * books ({@link AccountsReports}), as JSON or — with {@code format=csv} or {@code Accept: text/csv} — CSV. Admin
+     * token only: an advertiser's report token does not open them.
+     */
+    private FullHttpResponse accounts(ChannelHandlerContext ctx, FullHttpRequest request) {
+        boolean isDsps = request.uri().startsWith(DSPS_PATH);
+        if (!Secrets.matches(trackingConfig.adminToken(), bearerToken(request))) {
+            metrics.httpError(401, "report_token");
+            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
+                    "the " + (isDsps ? "DSPs" : "payouts") + " report needs Authorization: Bearer <admin token>",
+                    null);
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
+            return response;
+        }
+        if (accounts == null) {
+            metrics.httpError(404, "report_accounts");
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
+                    "this exchange keeps no DSP accounts", null);
+        }
+        Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
+        DateRange range;
+        try {
+            range = range(params);
+        } catch (BadDates e) {
+            return badDates(ctx, e.getMessage());
+        }
+        String only = QueryParams.first(params, isDsps ? "dsp" : "seller");
+        only = only == null || only.isEmpty() ? null : only;
+        boolean isCsv = "csv".equals(QueryParams.first(params, "format"))
+                || request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/csv");
+        String body = isDsps ? accounts.dsps(range.from(), range.to(), only, isCsv)
+                : accounts.payouts(range.from(), range.to(), only, isCsv);
+        return isCsv ? HttpResponses.text(ctx.alloc(), HttpResponseStatus.OK, body, "text/csv; charset=utf-8")
+                : HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, body);
     }
 
     private FullHttpResponse badDates(ChannelHandlerContext ctx, String message) {

@@ -330,6 +330,14 @@ public final class ExchangeMetrics {
         return registry;
     }
 
+    /**
+     * Registers a counter labelled {@code labelNames} and returns it, for a component that resolves its label values
+     * once (one series per DSP and kind, say) and counts with a single add afterwards.
+     */
+    public Counter labelledCounter(String name, String help, String... labelNames) {
+        return Counter.builder().name(name).help(help).labelNames(labelNames).register(registry);
+    }
+
     /** Writes every metric in the Prometheus text format. */
     public void writeTo(OutputStream out) throws IOException {
         writer.write(out, registry.scrape());

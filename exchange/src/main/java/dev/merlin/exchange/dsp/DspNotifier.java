@@ -1,0 +1,489 @@
+package dev.merlin.exchange.dsp;
+
+import dev.merlin.config.DspConfig;
+import dev.merlin.exchange.auction.ExternalBid;
+import dev.merlin.exchange.auction.PriceCrypto;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls DSPs' {@code nurl}, {@code burl} and {@code lurl} server to server, off the event loops: {@link #win},
+ * {@link #bill} and {@link #loss} fill a pooled slot and queue it (lock-free, allocation-free, never waiting); one
+ * worker thread fills the URL's macros ({@link NoticeMacros}) and calls it with the JDK's {@link HttpClient}, at most
+ * {@link Settings#maxInFlight} calls at once.
+ *
+ * <p>Bounded everywhere: the pool holds {@link Settings#queueCapacity} notices (queued, in flight or waiting to be
+ * retried); when it is empty a new notice is dropped and counted, never waited for. A call times out after
+ * {@link Settings#callTimeout}; its answer's body is discarded after {@link #MAX_BODY_BYTES} at most. A network error
+ * or a 5xx is retried up to {@link Settings#maxAttempts} calls in all, the wait doubling from
+ * {@link Settings#firstRetryDelay}; a 4xx is not retried (the DSP refused the URL, asking again changes nothing).
+ * Only {@code http} and {@code https} URLs of at most {@link #MAX_URL_CHARS} characters are called; a URL naming a
+ * loopback or private address is called all the same (tests use 127.0.0.1), since the DSP could point its own name
+ * anywhere.
+ *
+ * <p>{@link #close} stops accepting, then lets the worker finish every accepted notice — queued, in flight, or
+ * waiting for a retry — within {@link Settings#drainTimeout}; what is left then is counted as dropped.
+ *
+ * <p>Counted per DSP and kind ({@code merlin_dsp_notices_total{dsp,kind,outcome}}): {@code sent} (answered 1xx-3xx),
+ * {@code failed} (a 4xx, or the last attempt failed), {@code retried} (each new attempt), {@code dropped} (the pool
+ * was full, the notifier closing, or the drain ran out of time), {@code invalid} (not a URL Merlin calls).
+ */
+public final class DspNotifier implements AutoCloseable {
+
+    /** The most of an answer's body read before the call is cut; it is discarded anyway. */
+    public static final int MAX_BODY_BYTES = 4 * 1024;
+    /** The longest URL called, macros filled in. */
+    public static final int MAX_URL_CHARS = 8 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(DspNotifier.class);
+    private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** What a notice tells the DSP. */
+    public enum Kind {
+        /** Its bid won ({@code nurl}). */
+        WIN,
+        /** Its won impression is billable ({@code burl}). */
+        BILL,
+        /** Its bid lost ({@code lurl}). */
+        LOSS;
+
+        final String label = name().toLowerCase(Locale.ROOT);
+    }
+
+    /** What became of a notice. */
+    public enum Outcome {
+        SENT, FAILED, RETRIED, DROPPED, INVALID;
+
+        final String label = name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The notifier's bounds.
+     *
+     * @param queueCapacity   notices queued, in flight or awaiting a retry, at most (rounded up to a power of two)
+     * @param maxInFlight     calls under way at once
+     * @param maxAttempts     calls of one notice in all, the first included
+     * @param firstRetryDelay the wait before the first retry; it doubles for each next one
+     * @param callTimeout     the longest one call may take to connect and answer
+     * @param drainTimeout    the longest {@link #close} waits for accepted notices to be done
+     */
+    public record Settings(int queueCapacity, int maxInFlight, int maxAttempts, Duration firstRetryDelay,
+                           Duration callTimeout, Duration drainTimeout) {
+
+        /** 4,096 notices, 64 in flight, 3 attempts from 200 ms, 2 s per call, 5 s to drain. */
+        public static Settings defaults() {
+            return new Settings(4_096, 64, 3, Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(5));
+        }
+    }
+
+    private final Settings settings;
+    private final PriceCrypto[] cryptos;
+    private final CounterDataPoint[][][] counts;
+    private final ManyToManyConcurrentArrayQueue<Notice> free;
+    private final ManyToOneConcurrentArrayQueue<Notice> queued;
+    private final ManyToOneConcurrentArrayQueue<Notice> done;
+    private final ExecutorService httpThreads;
+    private final HttpClient http;
+    private final Thread worker;
+    private final Map<String, Integer> dspIndexes = new HashMap<>();
+    private final AtomicLong unknownDsps = new AtomicLong();
+    /** The worker's: notices waiting for their retry, soonest first. */
+    private final PriorityQueue<Notice> retries = new PriorityQueue<>(Comparator.comparingLong(n -> n.dueNanos));
+    /** The worker's: notices whose call is under way. */
+    private final Set<Notice> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
+    private volatile boolean isClosing;
+    private volatile long drainDeadlineNanos;
+
+    /** Starts the worker for the configured {@code dsps} (by their index in that list), counting on {@code metrics}. */
+    public DspNotifier(List<DspConfig> dsps, Settings settings, ExchangeMetrics metrics) {
+        this.settings = settings;
+        this.cryptos = new PriceCrypto[dsps.size()];
+        this.counts = new CounterDataPoint[dsps.size()][Kind.values().length][Outcome.values().length];
+        Counter counter = metrics.labelledCounter("merlin_dsp_notices_total", "Win, billing and loss notices Merlin"
+                + " called on DSPs, by DSP, kind and outcome: sent (1xx-3xx), failed (4xx, or the last attempt failed),"
+                + " retried (each new attempt after a network error or 5xx), dropped (queue full or shutting down),"
+                + " invalid (not an http(s) URL of bounded length)", "dsp", "kind", "outcome");
+        for (int d = 0; d < dsps.size(); d++) {
+            DspConfig dsp = dsps.get(d);
+            dspIndexes.put(dsp.id(), d);
+            if (dsp.priceKeys() != null) {
+                cryptos[d] = new PriceCrypto(dsp.priceKeys().encryptionKeyBytes(),
+                        dsp.priceKeys().integrityKeyBytes());
+            }
+            for (Kind kind : Kind.values()) {
+                for (Outcome outcome : Outcome.values()) {
+                    counts[d][kind.ordinal()][outcome.ordinal()] = counter.labelValues(dsp.id(), kind.label,
+                            outcome.label);
+                }
+            }
+        }
+        this.free = new ManyToManyConcurrentArrayQueue<>(settings.queueCapacity());
+        int slots = free.capacity();
+        for (int i = 0; i < slots; i++) {
+            free.offer(new Notice().clear());
+        }
+        this.queued = new ManyToOneConcurrentArrayQueue<>(slots);
+        this.done = new ManyToOneConcurrentArrayQueue<>(slots);
+        this.httpThreads = Executors.newFixedThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "merlin-dsp-notices-http");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(settings.callTimeout())
+                .executor(httpThreads).build();
+        this.worker = new Thread(this::work, "merlin-dsp-notices");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    /**
+     * Queues the DSP's {@code nurl}: the seller told Merlin its bid won. {@code requestId} is the id of the request
+     * the DSP was sent ({@code ${AUCTION_ID}}); {@code auctionId} Merlin's, part of an encrypted price's IV. False
+     * when not queued (no {@code nurl}, or dropped and counted).
+     */
+    public boolean win(DspWin win, String requestId, long auctionId) {
+        return won(Kind.WIN, win.nurl(), win, requestId, auctionId, -1);
+    }
+
+    /** Queues the DSP's {@code burl}: its won impression is billable. As {@link #win} otherwise. */
+    public boolean bill(DspWin win, String requestId, long auctionId) {
+        return won(Kind.BILL, win.burl(), win, requestId, auctionId, -1);
+    }
+
+    /**
+     * Queues the DSP's {@code lurl} for a bid that won Merlin's auction but lost at the seller, with
+     * {@code ${AUCTION_LOSS}} = {@code lossCode} (OpenRTB's reasons; -1 when the seller gave none) and the price
+     * macro empty. As {@link #win} otherwise.
+     */
+    public boolean lostAtSeller(DspWin win, String requestId, long auctionId, int lossCode) {
+        return won(Kind.LOSS, win.lurl(), win, requestId, auctionId, lossCode);
+    }
+
+    private boolean won(Kind kind, String url, DspWin win, String requestId, long auctionId, int lossCode) {
+        // by id, not by the index recorded with the win: the DSP list may have changed across a restart
+        Integer dsp = dspIndexes.get(win.dspId());
+        if (dsp == null) {
+            if (unknownDsps.getAndIncrement() == 0) {
+                LOG.warn("a {} notice for DSP {}, which is no longer configured, was not sent", kind.label,
+                        win.dspId());
+            }
+            return false;
+        }
+        Notice notice = claim(dsp, kind, url);
+        if (notice == null) {
+            return false;
+        }
+        notice.requestId = requestId;
+        notice.bidId = win.bidId();
+        notice.impId = win.impId();
+        notice.seat = win.seat();
+        notice.adId = win.adId();
+        notice.currency = win.currency();
+        notice.priceMicros = kind == Kind.LOSS ? -1 : win.clearingMicros();
+        notice.lossCode = lossCode;
+        notice.auctionId = auctionId;
+        notice.auctionEpochSeconds = win.auctionEpochSeconds();
+        return queue(notice);
+    }
+
+    /**
+     * Queues a losing DSP bid's {@code lurl} with {@code ${AUCTION_LOSS}} = its {@link ExternalBid#lossCode} and
+     * {@code ${AUCTION_MIN_TO_WIN}} = its {@link ExternalBid#minToWinMicros} when known; false when not queued.
+     * Copies what it needs out of {@code loser} (a pooled bid the caller reuses); allocates nothing, never waits:
+     * event loop.
+     *
+     * @param requestId the id of the request the DSP was sent ({@code ${AUCTION_ID}})
+     */
+    public boolean loss(int dspIndex, String lurl, ExternalBid loser, String requestId, long auctionId,
+                        long auctionEpochSeconds) {
+        Notice notice = claim(dspIndex, Kind.LOSS, lurl);
+        if (notice == null) {
+            return false;
+        }
+        notice.requestId = requestId;
+        notice.bidId = loser.bid == null ? null : loser.bid.id;
+        notice.impId = loser.bid == null ? null : loser.bid.impid;
+        notice.adId = loser.bid == null ? null : loser.bid.adid;
+        notice.seat = loser.seat;
+        notice.currency = loser.currency;
+        notice.lossCode = loser.lossCode;
+        notice.minToWinMicros = loser.minToWinMicros;
+        notice.auctionId = auctionId;
+        notice.auctionEpochSeconds = auctionEpochSeconds;
+        return queue(notice);
+    }
+
+    /** A slot from the pool for a call to {@code url}, or null: no URL, an unknown DSP, or none left (counted). */
+    private Notice claim(int dsp, Kind kind, String url) {
+        if (url == null || url.isEmpty() || dsp < 0 || dsp >= counts.length) {
+            return null;
+        }
+        Notice notice = isClosing ? null : free.poll();
+        if (notice == null) {
+            counted(dsp, kind, Outcome.DROPPED);
+            return null;
+        }
+        notice.kind = kind;
+        notice.dsp = dsp;
+        notice.template = url;
+        return notice;
+    }
+
+    private boolean queue(Notice notice) {
+        // the queue holds as many as the pool: a slot taken from the pool always fits
+        queued.offer(notice);
+        return true;
+    }
+
+    private void counted(int dsp, Kind kind, Outcome outcome) {
+        counts[dsp][kind.ordinal()][outcome.ordinal()].inc();
+    }
+
+    /** Notices of won bids not sent because their DSP is no longer configured. */
+    public long unknownDsps() {
+        return unknownDsps.get();
+    }
+
+    /** Notices of {@code kind} to the DSP at {@code dspIndex} that came to {@code outcome} so far. */
+    public long count(int dspIndex, Kind kind, Outcome outcome) {
+        return (long) counts[dspIndex][kind.ordinal()][outcome.ordinal()].get();
+    }
+
+    /** The worker: calls, retries and recycles until closed and drained (or out of drain time). */
+    private void work() {
+        while (true) {
+            int worked = finishCalls();
+            long now = System.nanoTime();
+            while (inFlight.size() < settings.maxInFlight() && !retries.isEmpty()
+                    && retries.peek().dueNanos - now <= 0) {
+                worked += call(retries.poll());
+            }
+            Notice next;
+            while (inFlight.size() < settings.maxInFlight() && (next = queued.poll()) != null) {
+                worked += start(next);
+            }
+            if (isClosing) {
+                if (queued.isEmpty() && retries.isEmpty() && inFlight.isEmpty()) {
+                    return;
+                }
+                if (System.nanoTime() - drainDeadlineNanos > 0) {
+                    dropAll();
+                    return;
+                }
+            }
+            if (worked == 0) {
+                LockSupport.parkNanos(IDLE_NANOS);
+            }
+        }
+    }
+
+    /** Fills in a new notice's URL and calls it, or counts it invalid. */
+    private int start(Notice notice) {
+        String url;
+        try {
+            url = notice.template.length() > MAX_URL_CHARS ? null
+                    : NoticeMacros.fill(notice.template, notice, cryptos[notice.dsp]);
+        } catch (RuntimeException e) {
+            // the worker must outlive whatever one DSP's URL does to the macro code
+            LOG.warn("cannot fill the macros of a {} notice for DSP {}: {}", notice.kind.label, notice.dsp,
+                    e.toString());
+            url = null;
+        }
+        URI uri = url == null || url.length() > MAX_URL_CHARS ? null : callable(url);
+        if (uri == null) {
+            counted(notice.dsp, notice.kind, Outcome.INVALID);
+            recycle(notice);
+            return 1;
+        }
+        notice.url = url;
+        return call(notice);
+    }
+
+    /** The URL as a URI Merlin calls (http or https, with a host), or null. */
+    static URI callable(String url) {
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme();
+            if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+                    || uri.getHost() == null) {
+                return null;
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            return null;
+        }
+    }
+
+    private int call(Notice notice) {
+        HttpRequest request;
+        try {
+            request = HttpRequest.newBuilder(new URI(notice.url)).GET().timeout(settings.callTimeout()).build();
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            counted(notice.dsp, notice.kind, Outcome.INVALID);
+            recycle(notice);
+            return 1;
+        }
+        notice.attempts++;
+        inFlight.add(notice);
+        CompletableFuture<HttpResponse<Void>> call;
+        try {
+            call = http.sendAsync(request, info -> new BoundedDiscard());
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
+        call.orTimeout(2 * settings.callTimeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((answer, error) -> {
+            notice.status = answer == null ? -1 : answer.statusCode();
+            notice.failure = error;
+            done.offer(notice);
+        });
+        return 1;
+    }
+
+    /** Counts the calls that ended, schedules the retries; returns how many ended. */
+    private int finishCalls() {
+        int finished = 0;
+        Notice notice;
+        while ((notice = done.poll()) != null) {
+            finished++;
+            inFlight.remove(notice);
+            int status = notice.status;
+            if (notice.failure == null && status < 400) {
+                counted(notice.dsp, notice.kind, Outcome.SENT);
+                recycle(notice);
+            } else if (notice.failure == null && status < 500) {
+                counted(notice.dsp, notice.kind, Outcome.FAILED);
+                recycle(notice);
+            } else if (notice.attempts >= settings.maxAttempts()) {
+                counted(notice.dsp, notice.kind, Outcome.FAILED);
+                if (notice.failure != null) {
+                    LOG.debug("{} notice to DSP {} failed: {}", notice.kind.label, notice.dsp, notice.failure);
+                }
+                recycle(notice);
+            } else {
+                counted(notice.dsp, notice.kind, Outcome.RETRIED);
+                long delayNanos = settings.firstRetryDelay().toNanos() << (notice.attempts - 1);
+                notice.dueNanos = System.nanoTime() + delayNanos;
+                retries.add(notice);
+            }
+        }
+        return finished;
+    }
+
+    private void dropAll() {
+        for (Notice notice : inFlight) {
+            counted(notice.dsp, notice.kind, Outcome.DROPPED);
+        }
+        inFlight.clear();
+        Notice notice;
+        while ((notice = retries.poll()) != null) {
+            counted(notice.dsp, notice.kind, Outcome.DROPPED);
+        }
+        while ((notice = queued.poll()) != null) {
+            counted(notice.dsp, notice.kind, Outcome.DROPPED);
+        }
+    }
+
+    private void recycle(Notice notice) {
+        free.offer(notice.clear());
+    }
+
+    /**
+     * Stops accepting notices and waits, at most {@link Settings#drainTimeout} (plus a call's timeout), for every
+     * accepted one to be called and answered or given up; then stops the client's threads. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (isClosing) {
+            return;
+        }
+        drainDeadlineNanos = System.nanoTime() + settings.drainTimeout().toNanos();
+        isClosing = true;
+        try {
+            worker.join(settings.drainTimeout().plus(settings.callTimeout()).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (worker.isAlive()) {
+            LOG.warn("the DSP notifier did not drain within {}", settings.drainTimeout());
+        }
+        // a producer that saw the notifier open just before close may have queued after the worker's last look
+        Notice late;
+        while (!worker.isAlive() && (late = queued.poll()) != null) {
+            counted(late.dsp, late.kind, Outcome.DROPPED);
+        }
+        httpThreads.shutdownNow();
+    }
+
+    /**
+     * Reads an answer's body only to discard it, and no more than {@link #MAX_BODY_BYTES}: past that it cancels the
+     * subscription (the connection is closed) and the call counts as answered.
+     */
+    private static final class BoundedDiscard implements HttpResponse.BodySubscriber<Void> {
+        private final CompletableFuture<Void> body = new CompletableFuture<>();
+        private Flow.Subscription subscription;
+        private long bytes;
+
+        @Override
+        public CompletableFuture<Void> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(1);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            for (ByteBuffer item : items) {
+                bytes += item.remaining();
+            }
+            if (bytes > MAX_BODY_BYTES) {
+                subscription.cancel();
+                body.complete(null);
+            } else {
+                subscription.request(1);
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            body.completeExceptionally(error);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(null);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.merlin.exchange.dsp;
+
+/**
+ * One call the {@link DspNotifier} owes a DSP: a pooled, mutable slot. A producer fills the macro values from a
+ * won or lost bid (references and numbers only, so that filling one allocates nothing) and queues it; the worker
+ * fills in the URL, calls it, retries it, and returns the slot to the pool. Owned by one thread at a time, handed
+ * over through the notifier's queues.
+ */
+final class Notice {
+
+    DspNotifier.Kind kind;
+    int dsp;
+    /** The DSP's URL with its macros. */
+    String template;
+    String requestId;
+    String bidId;
+    String impId;
+    String seat;
+    String adId;
+    String currency;
+    /** The clearing price in the DSP's currency, micros; -1 for none (the macro becomes empty). */
+    long priceMicros;
+    /** The OpenRTB loss reason; -1 for none. */
+    int lossCode;
+    /** The DSP's price that would have won, its currency, micros; -1 when not known. */
+    long minToWinMicros;
+    long auctionId;
+    long auctionEpochSeconds;
+
+    /** The worker's: the URL with its macros filled, the calls made, when the next is due, the last outcome. */
+    String url;
+    int attempts;
+    long dueNanos;
+    int status;
+    Throwable failure;
+
+    /** Empties the slot for the pool. */
+    Notice clear() {
+        kind = null;
+        dsp = -1;
+        template = null;
+        requestId = null;
+        bidId = null;
+        impId = null;
+        seat = null;
+        adId = null;
+        currency = null;
+        priceMicros = -1;
+        lossCode = -1;
+        minToWinMicros = -1;
+        auctionId = 0;
+        auctionEpochSeconds = 0;
+        url = null;
+        attempts = 0;
+        dueNanos = 0;
+        status = 0;
+        failure = null;
+        return this;
+    }
+}
