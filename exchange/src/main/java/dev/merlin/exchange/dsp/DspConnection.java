@@ -40,7 +40,10 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
 
     private final DspConnections connections;
     private final DspHttpClient client;
+    private final Decoder decoder = new Decoder();
     private Channel channel;
+    /** The answer was complete and kept alive: back to the pool once this read is over, if nothing followed it. */
+    private boolean isReleasePending;
     /** Whether it sits in its loop's idle pool. */
     boolean isIdle;
 
@@ -85,8 +88,12 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         connect.addListener(this);
     }
 
-    boolean isActive() {
-        return channel.isActive();
+    /**
+     * Whether a new call may use it: open, and holding no bytes the DSP sent between answers (they would be read
+     * as the next call's answer).
+     */
+    boolean isReusable() {
+        return channel.isActive() && !decoder.isHoldingBytes();
     }
 
     void close() {
@@ -129,7 +136,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
             engine.setSSLParameters(parameters);
             pipeline.addBefore(ctx.name(), "tls", tls);
         }
-        pipeline.addBefore(ctx.name(), "decoder", new HttpResponseDecoder());
+        pipeline.addBefore(ctx.name(), "decoder", decoder);
     }
 
     private void writeRequest() {
@@ -156,7 +163,8 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (call == null) {
-                // bytes with no call waiting for them (after an answer, or on an idle connection): not trusted
+                // an answer no call waits for (after the answer, or on an idle connection): never trusted
+                isReleasePending = false;
                 close();
                 return;
             }
@@ -259,11 +267,28 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         int answeredStatus = status;
         DspCall ended = detach();
         if (isKeepAlive && channel.isActive()) {
-            connections.release(this);
+            isReleasePending = true;
         } else {
             close();
         }
         ended.end(outcome, answeredStatus, answer);
+    }
+
+    /**
+     * The end of one read: a connection whose answer completed in it goes back to the pool now, not from inside
+     * {@link #channelRead}, so bytes the DSP sent after its answer in the same read cannot become the next call's.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (isReleasePending) {
+            isReleasePending = false;
+            if (call == null && isReusable()) {
+                connections.release(this);
+            } else {
+                close();
+            }
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override
@@ -334,6 +359,13 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         if (body != null) {
             body.release();
             body = null;
+        }
+    }
+
+    /** The HTTP response decoder, telling whether it holds bytes of a message not yet complete. */
+    private static final class Decoder extends HttpResponseDecoder {
+        boolean isHoldingBytes() {
+            return actualReadableBytes() > 0;
         }
     }
 }

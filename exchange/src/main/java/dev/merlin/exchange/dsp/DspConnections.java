@@ -122,7 +122,7 @@ final class DspConnections {
         DspConnection connection;
         while ((connection = idle.pollLast()) != null) {
             connection.isIdle = false;
-            if (connection.isActive()) {
+            if (connection.isReusable()) {
                 return connection;
             }
             connection.close();

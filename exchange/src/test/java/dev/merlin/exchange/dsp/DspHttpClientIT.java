@@ -25,7 +25,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -297,6 +299,77 @@ class DspHttpClientIT {
         assertEquals(DspOutcome.TOO_LARGE, answer.outcome());
         assertNull(answer.body());
         await(() -> dsp.closed.get() == 1, "the connection closed");
+    }
+
+    @Test
+    void aSecondAnswerToOneRequestIsNeverTakenForTheNextCall() throws Exception {
+        StubDsp dsp = stub(request -> {
+            if (request.numberOnConnection() == 1) {
+                request.raw("HTTP/1.1 200 OK\r\ncontent-length: " + ANSWER.length() + "\r\n\r\n" + ANSWER
+                        + "HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n\"forged\"");
+            } else {
+                request.respond(200, bytes(ANSWER));
+            }
+        });
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, 1));
+        assertEquals(ANSWER, answers.next().body());
+        await(() -> dsp.closed.get() == 1, "the connection that answered twice closed");
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, 2));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.OK, 200);
+        assertEquals(ANSWER, answer.body());
+        assertEquals(2, dsp.accepted.get());
+    }
+
+    @Test
+    void aCorruptGzipAnswerOrAnEncodingNotOfferedIsABadResponse() throws Exception {
+        byte[] corrupt = StubDsp.gzip(bytes(ANSWER));
+        corrupt[corrupt.length - 5] ^= 1;
+        StubDsp dsp = stub(request -> request.respond(200, corrupt, "content-encoding", "gzip"));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.BAD_RESPONSE, 200);
+        dsp.behaviour(request -> request.respond(200, bytes(ANSWER), "content-encoding", "br"));
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.BAD_RESPONSE, 200);
+        await(() -> dsp.closed.get() == 2, "both connections closed");
+    }
+
+    @Test
+    void aConnectThatHangsEndsAtTheConnectTimeout() throws Exception {
+        // a listener that never accepts, its queue filled: the kernel drops further SYNs, so a connect hangs
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> fillers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Socket filler = new Socket();
+                    try {
+                        filler.connect(full.getLocalSocketAddress(), 200);
+                        fillers.add(filler);
+                    } catch (IOException queueFull) {
+                        filler.close();
+                        break;
+                    }
+                }
+                DspConfig dsp = new DspConfig("hanging", "Hanging DSP", "http://127.0.0.1:" + full.getLocalPort()
+                        + "/bid", "JPN", null, null, null, null, null, 200, 8, null, null, null, null, null, null);
+                DspHealth health = DspHealth.of(dsp);
+                series = metrics.dsp(dsp.id(), health);
+                DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, null, health, series);
+                toClose.add(0, client);
+                assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+                Answers.Answer answer = answers.next();
+                assertEnding(answer, DspOutcome.CONNECT_FAILED, 0);
+                assertTrue(answer.latencyNanos() >= TimeUnit.MILLISECONDS.toNanos(190)
+                        && answer.latencyNanos() < TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS),
+                        "ended after " + answer.latencyNanos() + " ns");
+            } finally {
+                for (Socket filler : fillers) {
+                    filler.close();
+                }
+            }
+        }
     }
 
     @Test
