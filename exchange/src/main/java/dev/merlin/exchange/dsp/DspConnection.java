@@ -42,8 +42,6 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     private final DspHttpClient client;
     private final Decoder decoder = new Decoder();
     private Channel channel;
-    /** The answer was complete and kept alive: back to the pool once this read is over, if nothing followed it. */
-    private boolean isReleasePending;
     /** Whether it sits in its loop's idle pool. */
     boolean isIdle;
 
@@ -89,8 +87,9 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     }
 
     /**
-     * Whether a new call may use it: open, and holding no bytes the DSP sent between answers (they would be read
-     * as the next call's answer).
+     * Whether a new call may use it: open, and its decoder holds no bytes beyond the last answer (the decoder hands
+     * on each message before decoding the next, so at an answer's end this sees whether more came in the same read;
+     * such bytes would otherwise be read as the next call's answer).
      */
     boolean isReusable() {
         return channel.isActive() && !decoder.isHoldingBytes();
@@ -164,7 +163,6 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         try {
             if (call == null) {
                 // an answer no call waits for (after the answer, or on an idle connection): never trusted
-                isReleasePending = false;
                 close();
                 return;
             }
@@ -266,29 +264,13 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         releaseBody();
         int answeredStatus = status;
         DspCall ended = detach();
-        if (isKeepAlive && channel.isActive()) {
-            isReleasePending = true;
+        if (isKeepAlive && isReusable()) {
+            connections.release(this);
         } else {
+            // closed by the DSP, or it already sent more than this answer: never read that as the next call's
             close();
         }
         ended.end(outcome, answeredStatus, answer);
-    }
-
-    /**
-     * The end of one read: a connection whose answer completed in it goes back to the pool now, not from inside
-     * {@link #channelRead}, so bytes the DSP sent after its answer in the same read cannot become the next call's.
-     */
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (isReleasePending) {
-            isReleasePending = false;
-            if (call == null && isReusable()) {
-                connections.release(this);
-            } else {
-                close();
-            }
-        }
-        ctx.fireChannelReadComplete();
     }
 
     @Override
