@@ -435,9 +435,20 @@ class DspHttpClientIT {
         assertEquals(ANSWER, answer.body());
     }
 
+    @TempDir
+    static Path certificates;
+    private static SelfSignedCert loopbackCert;
+
+    private static SelfSignedCert loopbackCert() throws Exception {
+        if (loopbackCert == null) {
+            loopbackCert = SelfSignedCert.create(certificates);
+        }
+        return loopbackCert;
+    }
+
     @Test
-    void tlsWithATrustedSelfSignedCertificate(@TempDir Path dir) throws Exception {
-        SelfSignedCert cert = SelfSignedCert.create(dir);
+    void tlsWithATrustedSelfSignedCertificate() throws Exception {
+        SelfSignedCert cert = loopbackCert();
         SslContext serverTls = SslContextBuilder.forServer(cert.key(), cert.certificate()).build();
         StubDsp dsp = stubTls(request -> request.respond(200, bytes(ANSWER)), serverTls);
         SslContext clientTls = SslContextBuilder.forClient().trustManager(cert.certificate()).build();
@@ -453,8 +464,20 @@ class DspHttpClientIT {
     }
 
     @Test
-    void tlsWithAnUntrustedCertificateFailsToConnect(@TempDir Path dir) throws Exception {
-        SelfSignedCert cert = SelfSignedCert.create(dir);
+    void tlsWithACertificateForAnotherHostFailsToConnect() throws Exception {
+        SelfSignedCert cert = SelfSignedCert.create(certificates, "dsp.example", "dns:dsp.example");
+        SslContext serverTls = SslContextBuilder.forServer(cert.key(), cert.certificate()).build();
+        StubDsp dsp = stubTls(request -> request.respond(200, bytes(ANSWER)), serverTls);
+        SslContext clientTls = SslContextBuilder.forClient().trustManager(cert.certificate()).build();
+        DspHttpClient client = client(dsp.url("https"), false, 8, clientTls);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.CONNECT_FAILED, 0);
+        assertEquals(0, dsp.requests.size(), "a trusted certificate for another name is not this DSP");
+    }
+
+    @Test
+    void tlsWithAnUntrustedCertificateFailsToConnect() throws Exception {
+        SelfSignedCert cert = loopbackCert();
         SslContext serverTls = SslContextBuilder.forServer(cert.key(), cert.certificate()).build();
         StubDsp dsp = stubTls(request -> request.respond(200, bytes(ANSWER)), serverTls);
         DspHttpClient client = client(dsp.url("https"), false, 8, null);
