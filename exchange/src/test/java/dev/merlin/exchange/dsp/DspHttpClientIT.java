@@ -135,6 +135,28 @@ class DspHttpClientIT {
     }
 
     @Test
+    void callsAtOnceEachGetTheirOwnConnectionAndAnswer() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, request.body()));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        boolean[] sent = loop.submit(() -> {
+            boolean[] results = new boolean[5];
+            for (int i = 0; i < 5; i++) {
+                results[i] = client.send(loop, body("{\"id\":\"" + i + "\"}"),
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS), answers, i);
+            }
+            return results;
+        }).get(10, TimeUnit.SECONDS);
+        assertArrayEquals(new boolean[] {true, true, true, true, true}, sent);
+        for (int i = 0; i < 5; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals("{\"id\":\"" + answer.attachment() + "\"}", answer.body(), "each call its own answer");
+        }
+        assertEquals(5, dsp.accepted.get());
+        assertEquals(5, onLoop(client::openConnectionsOnThisLoop));
+    }
+
+    @Test
     void connectionCloseInTheAnswerClosesTheConnection() throws Exception {
         StubDsp dsp = stub(request -> request.respond(200, bytes(ANSWER), "connection", "close"));
         DspHttpClient client = client(dsp.url("http"), false, 8);
