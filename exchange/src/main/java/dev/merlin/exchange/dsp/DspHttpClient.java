@@ -107,6 +107,21 @@ public final class DspHttpClient implements AutoCloseable {
         return connections.send(body, deadlineNanos, callback, attachment);
     }
 
+    /** The DSP's configured id. */
+    public String dspId() {
+        return dspId;
+    }
+
+    /** The DSP's health: the auction stage asks it {@link DspHealth#admit} before {@link #send}. */
+    public DspHealth health() {
+        return health;
+    }
+
+    /** The DSP's metric series: the auction stage counts bids and no-bids there. */
+    public DspMetrics.ForDsp metrics() {
+        return metrics;
+    }
+
     /** Calls in flight on the current thread's event loop (0 on a loop that never called). */
     public int inFlightOnThisLoop() {
         DspConnections connections = perLoop.getIfExists();

@@ -212,6 +212,27 @@ class DspHttpClientIT {
     }
 
     @Test
+    void anEmptyOkIsOkWithNoBody() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, new byte[0]));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.OK, 200);
+        assertNull(answer.body());
+    }
+
+    @Test
+    void anInformationalAnswerIsSkippedForTheRealOne() throws Exception {
+        StubDsp dsp = stub(request -> request.raw("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: "
+                + ANSWER.length() + "\r\n\r\n" + ANSWER));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.OK, 200);
+        assertEquals(ANSWER, answer.body());
+    }
+
+    @Test
     void status5xxIsAServerErrorAnd4xxAnHttpError() throws Exception {
         StubDsp dsp = stub(request -> request.respond(503, bytes("{\"error\":\"busy\"}")));
         DspHttpClient client = client(dsp.url("http"), false, 8);
