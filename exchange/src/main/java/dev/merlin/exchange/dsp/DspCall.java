@@ -46,7 +46,8 @@ final class DspCall implements Runnable {
         isSending = true;
         isEnded = false;
         hasRetried = false;
-        timer = connections.loop.schedule(this, deadlineNanos - startNanos, TimeUnit.NANOSECONDS);
+        long waitNanos = Math.min(deadlineNanos - startNanos, connections.client.timeoutNanos);
+        timer = connections.loop.schedule(this, waitNanos, TimeUnit.NANOSECONDS);
     }
 
     /** {@link DspHttpClient#send} returned: an ending that came before it is delivered on the loop's next turn. */

@@ -282,6 +282,22 @@ class DspHttpClientIT {
     }
 
     @Test
+    void theDspsTimeoutCapsALaterDeadline() throws Exception {
+        StubDsp dsp = stub(request -> { });
+        DspConfig config = new DspConfig("capped-dsp", "Capped DSP", dsp.url("http"), "JPN", null, null, null, null,
+                300, null, null, null, null, null, null, null, null);
+        DspHealth health = DspHealth.of(config);
+        series = metrics.dsp(config.id(), health);
+        DspHttpClient client = new DspHttpClient(config, MAX_RESPONSE_BYTES, null, health, series);
+        toClose.add(0, client);
+        assertTrue(send(client, JSON, 60_000, null));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.TIMEOUT, 0);
+        assertTrue(answer.latencyNanos() >= TimeUnit.MILLISECONDS.toNanos(290)
+                && answer.latencyNanos() < TimeUnit.SECONDS.toNanos(10), "latency " + answer.latencyNanos());
+    }
+
+    @Test
     void aDeadlineAlreadyPassedEndsWithATimeoutOnTheNextTurn() throws Exception {
         StubDsp dsp = stub(request -> request.respond(200, bytes(ANSWER)));
         DspHttpClient client = client(dsp.url("http"), false, 8);
@@ -396,7 +412,7 @@ class DspHttpClientIT {
                     }
                 }
                 DspConfig dsp = new DspConfig("hanging", "Hanging DSP", "http://127.0.0.1:" + full.getLocalPort()
-                        + "/bid", "JPN", null, null, null, null, null, 200, 8, null, null, null, null, null, null);
+                        + "/bid", "JPN", null, null, null, null, 60_000, 200, 8, null, null, null, null, null, null);
                 DspHealth health = DspHealth.of(dsp);
                 series = metrics.dsp(dsp.id(), health);
                 DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, null, health, series);
@@ -579,8 +595,9 @@ class DspHttpClientIT {
     }
 
     private DspHttpClient client(String url, boolean gzip, int maxInFlight, SslContext tls) {
-        DspConfig dsp = new DspConfig("test-dsp-" + ++clients, "Test DSP", url, "JPN", null, "2.6", gzip, null, null,
-                1000, maxInFlight, null, null, null, null, null, null);
+        // the deadline each test passes governs: a cold JVM's first TLS call can take seconds on a busy machine
+        DspConfig dsp = new DspConfig("test-dsp-" + ++clients, "Test DSP", url, "JPN", null, "2.6", gzip, null,
+                60_000, 1000, maxInFlight, null, null, null, null, null, null);
         DspHealth health = DspHealth.of(dsp);
         series = metrics.dsp(dsp.id(), health);
         DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, tls, health, series);
