@@ -3,6 +3,8 @@ package dev.merlin.exchange.dsp;
 import io.netty.buffer.ByteBuf;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One call to a DSP, from send to its one ending; pooled per loop and reused. Its deadline timer is the object
@@ -10,6 +12,8 @@ import java.util.concurrent.TimeUnit;
  * once), is deferred to the loop's next turn so no callback runs inside {@code send}.
  */
 final class DspCall implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DspCall.class);
 
     private final DspConnections connections;
     private final Runnable deferredDelivery = this::deliver;
@@ -42,7 +46,8 @@ final class DspCall implements Runnable {
         isSending = true;
         isEnded = false;
         hasRetried = false;
-        timer = connections.loop.schedule(this, deadlineNanos - startNanos, TimeUnit.NANOSECONDS);
+        long waitNanos = Math.min(deadlineNanos - startNanos, connections.client.timeoutNanos);
+        timer = connections.loop.schedule(this, waitNanos, TimeUnit.NANOSECONDS);
     }
 
     /** {@link DspHttpClient#send} returned: an ending that came before it is delivered on the loop's next turn. */
@@ -127,6 +132,11 @@ final class DspCall implements Runnable {
         attachment = null;
         answer = null;
         connections.recycle(this);
-        to.onAnswer(with, status, delivered, outcome, latencyNanos);
+        try {
+            to.onAnswer(with, status, delivered, outcome, latencyNanos);
+        } catch (RuntimeException e) {
+            // the caller's bug must not end up in the connection's handler and close it, or stop the timer wheel
+            LOG.warn("DSP {}: the callback for a call that ended {} failed", connections.client.dspId, outcome, e);
+        }
     }
 }

@@ -8,9 +8,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpContentDecompressor;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
@@ -21,14 +21,15 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
+import java.util.zip.DataFormatException;
 import javax.net.ssl.SSLParameters;
 
 /**
  * One connection to a DSP and the call it carries, at most one at a time (no pipelining): it writes the request,
- * reads the answer through {@code [TLS] -> HttpResponseDecoder -> HttpContentDecompressor -> this}, gathers the body
- * up to the configured maximum (counted after decompression, so a gzip bomb is as large as what it inflates to), and
- * ends the call. A complete kept-alive answer puts the connection back in its loop's pool; any other ending closes
- * it, so a late answer to an abandoned call has nowhere to go.
+ * reads the answer through {@code [TLS] -> HttpResponseDecoder -> this}, gathers the body up to the configured
+ * maximum (a gzip body is inflated by the loop's {@link GzipBodies} under the same maximum, so a gzip bomb is as
+ * large as what it inflates to), and ends the call. A complete kept-alive answer puts the connection back in its
+ * loop's pool; any other ending closes it, so a late answer to an abandoned call has nowhere to go.
  */
 final class DspConnection extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
 
@@ -39,6 +40,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
 
     private final DspConnections connections;
     private final DspHttpClient client;
+    private final Decoder decoder = new Decoder();
     private Channel channel;
     /** Whether it sits in its loop's idle pool. */
     boolean isIdle;
@@ -49,6 +51,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     private boolean isKeepAlive;
     private boolean isInformational;
     private boolean hasAnswerBytes;
+    private boolean isGzipped;
     private int receivedBytes;
     private ByteBuf body;
 
@@ -66,6 +69,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         isKeepAlive = false;
         isInformational = false;
         hasAnswerBytes = false;
+        isGzipped = false;
         receivedBytes = 0;
     }
 
@@ -82,8 +86,13 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         connect.addListener(this);
     }
 
-    boolean isActive() {
-        return channel.isActive();
+    /**
+     * Whether a new call may use it: open, and its decoder holds no bytes beyond the last answer (the decoder hands
+     * on each message before decoding the next, so at an answer's end this sees whether more came in the same read;
+     * such bytes would otherwise be read as the next call's answer).
+     */
+    boolean isReusable() {
+        return channel.isActive() && !decoder.isHoldingBytes();
     }
 
     void close() {
@@ -126,8 +135,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
             engine.setSSLParameters(parameters);
             pipeline.addBefore(ctx.name(), "tls", tls);
         }
-        pipeline.addBefore(ctx.name(), "decoder", new HttpResponseDecoder());
-        pipeline.addBefore(ctx.name(), "inflater", new HttpContentDecompressor(false, client.maxResponseBytes));
+        pipeline.addBefore(ctx.name(), "decoder", decoder);
     }
 
     private void writeRequest() {
@@ -154,7 +162,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (call == null) {
-                // bytes with no call waiting for them (after an answer, or on an idle connection): not trusted
+                // an answer no call waits for (after the answer, or on an idle connection): never trusted
                 close();
                 return;
             }
@@ -182,6 +190,16 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
             return true;
         }
         isKeepAlive = HttpUtil.isKeepAlive(response);
+        String encoding = response.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+        if (encoding != null && !HttpHeaderValues.IDENTITY.contentEqualsIgnoreCase(encoding)) {
+            isGzipped = HttpHeaderValues.GZIP.contentEqualsIgnoreCase(encoding)
+                    || HttpHeaderValues.X_GZIP.contentEqualsIgnoreCase(encoding);
+            if (!isGzipped && status == OK) {
+                // an encoding Merlin did not offer: it cannot read the answer
+                fail(DspOutcome.BAD_RESPONSE);
+                return false;
+            }
+        }
         long declaredBytes = HttpUtil.getContentLength(response, -1L);
         if (declaredBytes > client.maxResponseBytes) {
             fail(DspOutcome.TOO_LARGE);
@@ -227,15 +245,29 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
                 : DspOutcome.HTTP_ERROR;
         ByteBuf answer = null;
         if (outcome == DspOutcome.OK && body != null && body.isReadable()) {
-            answer = body;
-            body = null;
+            if (isGzipped) {
+                try {
+                    answer = connections.gzip().inflate(channel.alloc(), body, client.maxResponseBytes);
+                } catch (DataFormatException e) {
+                    fail(DspOutcome.BAD_RESPONSE);
+                    return;
+                }
+                if (answer == null) {
+                    fail(DspOutcome.TOO_LARGE);
+                    return;
+                }
+            } else {
+                answer = body;
+                body = null;
+            }
         }
         releaseBody();
         int answeredStatus = status;
         DspCall ended = detach();
-        if (isKeepAlive && channel.isActive()) {
+        if (isKeepAlive && isReusable()) {
             connections.release(this);
         } else {
+            // closed by the DSP, or it already sent more than this answer: never read that as the next call's
             close();
         }
         ended.end(outcome, answeredStatus, answer);
@@ -264,7 +296,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         if (cause instanceof SSLHandshakeException || cause.getCause() instanceof SSLHandshakeException) {
             return DspOutcome.CONNECT_FAILED;
         }
-        if (cause instanceof DecompressionException || cause instanceof DecoderException) {
+        if (cause instanceof DecoderException) {
             return DspOutcome.BAD_RESPONSE;
         }
         return DspOutcome.RESET;
@@ -309,6 +341,13 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         if (body != null) {
             body.release();
             body = null;
+        }
+    }
+
+    /** The HTTP response decoder, telling whether it holds bytes of a message not yet complete. */
+    private static final class Decoder extends HttpResponseDecoder {
+        boolean isHoldingBytes() {
+            return actualReadableBytes() > 0;
         }
     }
 }

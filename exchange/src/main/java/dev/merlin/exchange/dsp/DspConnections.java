@@ -7,10 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.resolver.NoopAddressResolverGroup;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 
 /**
  * One DSP's connections and calls on one event loop, touched only by that loop: the keep-alive pool (most recently
@@ -19,11 +16,6 @@ import java.util.zip.Deflater;
  */
 final class DspConnections {
 
-    /** The gzip member header: magic, deflate, no flags, no time, no extra flags, unknown OS. */
-    private static final byte[] GZIP_HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
-    private static final int GZIP_TRAILER_BYTES = 8;
-    private static final int DEFLATE_STEP_BYTES = 4096;
-
     final DspHttpClient client;
     final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -31,8 +23,7 @@ final class DspConnections {
     private final ArrayDeque<DspCall> freeCalls = new ArrayDeque<>();
     private int inFlight;
     private int open;
-    private Deflater deflater;
-    private CRC32 crc;
+    private GzipBodies gzip;
 
     DspConnections(DspHttpClient client, EventLoop loop) {
         this.client = client;
@@ -54,7 +45,7 @@ final class DspConnections {
             client.health.record(DspOutcome.REFUSED_IN_FLIGHT, 0);
             return false;
         }
-        ByteBuf payload = client.isGzip ? gzip(body) : body;
+        ByteBuf payload = client.isGzip ? gzip().compress(alloc(), body) : body;
         DspCall call = freeCalls.isEmpty() ? new DspCall(this) : freeCalls.pollLast();
         inFlight++;
         client.metrics.sent();
@@ -134,7 +125,7 @@ final class DspConnections {
         DspConnection connection;
         while ((connection = idle.pollLast()) != null) {
             connection.isIdle = false;
-            if (connection.isActive()) {
+            if (connection.isReusable()) {
                 return connection;
             }
             connection.close();
@@ -146,35 +137,11 @@ final class DspConnections {
         return ByteBufAllocator.DEFAULT;
     }
 
-    /** The body as one gzip member, compressed with this loop's deflater; {@code body} is released. */
-    private ByteBuf gzip(ByteBuf body) {
-        if (deflater == null) {
-            deflater = new Deflater(Deflater.BEST_SPEED, true);
-            crc = new CRC32();
+    /** This loop's gzip codec, made on first use. */
+    GzipBodies gzip() {
+        if (gzip == null) {
+            gzip = new GzipBodies();
         }
-        int size = body.readableBytes();
-        ByteBuf out = alloc().buffer(size / 2 + GZIP_HEADER.length + GZIP_TRAILER_BYTES + 64);
-        try {
-            ByteBuffer input = body.nioBuffer();
-            crc.reset();
-            crc.update(input.duplicate());
-            deflater.reset();
-            deflater.setInput(input);
-            deflater.finish();
-            out.writeBytes(GZIP_HEADER);
-            while (!deflater.finished()) {
-                out.ensureWritable(DEFLATE_STEP_BYTES);
-                int written = deflater.deflate(out.nioBuffer(out.writerIndex(), out.writableBytes()));
-                out.writerIndex(out.writerIndex() + written);
-            }
-            out.writeIntLE((int) crc.getValue());
-            out.writeIntLE(size);
-            return out;
-        } catch (RuntimeException e) {
-            out.release();
-            throw e;
-        } finally {
-            body.release();
-        }
+        return gzip;
     }
 }

@@ -16,6 +16,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,7 @@ public final class DspHttpClient implements AutoCloseable {
     final SslContext sslContext;
     final boolean isGzip;
     final int connectTimeoutMillis;
+    final long timeoutNanos;
     final int maxInFlight;
     final int maxResponseBytes;
     final DspHealth health;
@@ -76,6 +78,7 @@ public final class DspHttpClient implements AutoCloseable {
         this.sslContext = isTls ? sslContext != null ? sslContext : defaultSslContext() : null;
         this.isGzip = dsp.gzip();
         this.connectTimeoutMillis = dsp.connectTimeoutMs();
+        this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(dsp.timeoutMs());
         this.maxInFlight = dsp.maxInFlight();
         this.maxResponseBytes = maxResponseBytes;
         this.health = health;
@@ -85,7 +88,8 @@ public final class DspHttpClient implements AutoCloseable {
 
     /**
      * Sends {@code body} (a JSON bid request; ownership passes here) to the DSP, from {@code loop}, the current
-     * thread's event loop. The call ends at the latest at {@code deadlineNanos} ({@link System#nanoTime}), then
+     * thread's event loop. The call ends at the latest at {@code deadlineNanos} ({@link System#nanoTime}), or after
+     * the DSP's {@code timeoutMs} when that comes first, then
      * {@code callback} gets its end on this loop, exactly once, never from inside this method.
      *
      * @return true when the call is under way; false when it was refused at once because the DSP has
@@ -105,6 +109,21 @@ public final class DspHttpClient implements AutoCloseable {
             everyLoop.add(connections);
         }
         return connections.send(body, deadlineNanos, callback, attachment);
+    }
+
+    /** The DSP's configured id. */
+    public String dspId() {
+        return dspId;
+    }
+
+    /** The DSP's health: the auction stage asks it {@link DspHealth#admit} before {@link #send}. */
+    public DspHealth health() {
+        return health;
+    }
+
+    /** The DSP's metric series: the auction stage counts bids and no-bids there. */
+    public DspMetrics.ForDsp metrics() {
+        return metrics;
     }
 
     /** Calls in flight on the current thread's event loop (0 on a loop that never called). */

@@ -25,7 +25,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,6 +135,28 @@ class DspHttpClientIT {
     }
 
     @Test
+    void callsAtOnceEachGetTheirOwnConnectionAndAnswer() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, request.body()));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        boolean[] sent = loop.submit(() -> {
+            boolean[] results = new boolean[5];
+            for (int i = 0; i < 5; i++) {
+                results[i] = client.send(loop, body("{\"id\":\"" + i + "\"}"),
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS), answers, i);
+            }
+            return results;
+        }).get(10, TimeUnit.SECONDS);
+        assertArrayEquals(new boolean[] {true, true, true, true, true}, sent);
+        for (int i = 0; i < 5; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals("{\"id\":\"" + answer.attachment() + "\"}", answer.body(), "each call its own answer");
+        }
+        assertEquals(5, dsp.accepted.get());
+        assertEquals(5, onLoop(client::openConnectionsOnThisLoop));
+    }
+
+    @Test
     void connectionCloseInTheAnswerClosesTheConnection() throws Exception {
         StubDsp dsp = stub(request -> request.respond(200, bytes(ANSWER), "connection", "close"));
         DspHttpClient client = client(dsp.url("http"), false, 8);
@@ -188,6 +212,27 @@ class DspHttpClientIT {
     }
 
     @Test
+    void anEmptyOkIsOkWithNoBody() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, new byte[0]));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.OK, 200);
+        assertNull(answer.body());
+    }
+
+    @Test
+    void anInformationalAnswerIsSkippedForTheRealOne() throws Exception {
+        StubDsp dsp = stub(request -> request.raw("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: "
+                + ANSWER.length() + "\r\n\r\n" + ANSWER));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.OK, 200);
+        assertEquals(ANSWER, answer.body());
+    }
+
+    @Test
     void status5xxIsAServerErrorAnd4xxAnHttpError() throws Exception {
         StubDsp dsp = stub(request -> request.respond(503, bytes("{\"error\":\"busy\"}")));
         DspHttpClient client = client(dsp.url("http"), false, 8);
@@ -234,6 +279,22 @@ class DspHttpClientIT {
         assertEquals(0, answers.pending(), "one ending only");
         assertEquals(1, series.outcomes(DspOutcome.TIMEOUT));
         assertEquals(0, series.inFlight());
+    }
+
+    @Test
+    void theDspsTimeoutCapsALaterDeadline() throws Exception {
+        StubDsp dsp = stub(request -> { });
+        DspConfig config = new DspConfig("capped-dsp", "Capped DSP", dsp.url("http"), "JPN", null, null, null, null,
+                300, null, null, null, null, null, null, null, null);
+        DspHealth health = DspHealth.of(config);
+        series = metrics.dsp(config.id(), health);
+        DspHttpClient client = new DspHttpClient(config, MAX_RESPONSE_BYTES, null, health, series);
+        toClose.add(0, client);
+        assertTrue(send(client, JSON, 60_000, null));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.TIMEOUT, 0);
+        assertTrue(answer.latencyNanos() >= TimeUnit.MILLISECONDS.toNanos(290)
+                && answer.latencyNanos() < TimeUnit.SECONDS.toNanos(10), "latency " + answer.latencyNanos());
     }
 
     @Test
@@ -294,10 +355,80 @@ class DspHttpClientIT {
         DspHttpClient client = client(dsp.url("http"), false, 8);
         assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
         Answers.Answer answer = answers.next();
-        assertTrue(answer.outcome() == DspOutcome.TOO_LARGE || answer.outcome() == DspOutcome.BAD_RESPONSE,
-                "outcome " + answer.outcome());
+        assertEquals(DspOutcome.TOO_LARGE, answer.outcome());
         assertNull(answer.body());
         await(() -> dsp.closed.get() == 1, "the connection closed");
+    }
+
+    @Test
+    void aSecondAnswerToOneRequestIsNeverTakenForTheNextCall() throws Exception {
+        StubDsp dsp = stub(request -> {
+            if (request.numberOnConnection() == 1) {
+                request.raw("HTTP/1.1 200 OK\r\ncontent-length: " + ANSWER.length() + "\r\n\r\n" + ANSWER
+                        + "HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n\"forged\"");
+            } else {
+                request.respond(200, bytes(ANSWER));
+            }
+        });
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, 1));
+        assertEquals(ANSWER, answers.next().body());
+        await(() -> dsp.closed.get() == 1, "the connection that answered twice closed");
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, 2));
+        Answers.Answer answer = answers.next();
+        assertEnding(answer, DspOutcome.OK, 200);
+        assertEquals(ANSWER, answer.body());
+        assertEquals(2, dsp.accepted.get());
+    }
+
+    @Test
+    void aCorruptGzipAnswerOrAnEncodingNotOfferedIsABadResponse() throws Exception {
+        byte[] corrupt = StubDsp.gzip(bytes(ANSWER));
+        corrupt[corrupt.length - 5] ^= 1;
+        StubDsp dsp = stub(request -> request.respond(200, corrupt, "content-encoding", "gzip"));
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.BAD_RESPONSE, 200);
+        dsp.behaviour(request -> request.respond(200, bytes(ANSWER), "content-encoding", "br"));
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.BAD_RESPONSE, 200);
+        await(() -> dsp.closed.get() == 2, "both connections closed");
+    }
+
+    @Test
+    void aConnectThatHangsEndsAtTheConnectTimeout() throws Exception {
+        // a listener that never accepts, its queue filled: the kernel drops further SYNs, so a connect hangs
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> fillers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Socket filler = new Socket();
+                    try {
+                        filler.connect(full.getLocalSocketAddress(), 200);
+                        fillers.add(filler);
+                    } catch (IOException queueFull) {
+                        filler.close();
+                        break;
+                    }
+                }
+                DspConfig dsp = new DspConfig("hanging", "Hanging DSP", "http://127.0.0.1:" + full.getLocalPort()
+                        + "/bid", "JPN", null, null, null, null, 60_000, 200, 8, null, null, null, null, null, null);
+                DspHealth health = DspHealth.of(dsp);
+                series = metrics.dsp(dsp.id(), health);
+                DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, null, health, series);
+                toClose.add(0, client);
+                assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+                Answers.Answer answer = answers.next();
+                assertEnding(answer, DspOutcome.CONNECT_FAILED, 0);
+                assertTrue(answer.latencyNanos() >= TimeUnit.MILLISECONDS.toNanos(190)
+                        && answer.latencyNanos() < TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS),
+                        "ended after " + answer.latencyNanos() + " ns");
+            } finally {
+                for (Socket filler : fillers) {
+                    filler.close();
+                }
+            }
+        }
     }
 
     @Test
@@ -363,9 +494,20 @@ class DspHttpClientIT {
         assertEquals(ANSWER, answer.body());
     }
 
+    @TempDir
+    static Path certificates;
+    private static SelfSignedCert loopbackCert;
+
+    private static SelfSignedCert loopbackCert() throws Exception {
+        if (loopbackCert == null) {
+            loopbackCert = SelfSignedCert.create(certificates);
+        }
+        return loopbackCert;
+    }
+
     @Test
-    void tlsWithATrustedSelfSignedCertificate(@TempDir Path dir) throws Exception {
-        SelfSignedCert cert = SelfSignedCert.create(dir);
+    void tlsWithATrustedSelfSignedCertificate() throws Exception {
+        SelfSignedCert cert = loopbackCert();
         SslContext serverTls = SslContextBuilder.forServer(cert.key(), cert.certificate()).build();
         StubDsp dsp = stubTls(request -> request.respond(200, bytes(ANSWER)), serverTls);
         SslContext clientTls = SslContextBuilder.forClient().trustManager(cert.certificate()).build();
@@ -381,8 +523,20 @@ class DspHttpClientIT {
     }
 
     @Test
-    void tlsWithAnUntrustedCertificateFailsToConnect(@TempDir Path dir) throws Exception {
-        SelfSignedCert cert = SelfSignedCert.create(dir);
+    void tlsWithACertificateForAnotherHostFailsToConnect() throws Exception {
+        SelfSignedCert cert = SelfSignedCert.create(certificates, "dsp.example", "dns:dsp.example");
+        SslContext serverTls = SslContextBuilder.forServer(cert.key(), cert.certificate()).build();
+        StubDsp dsp = stubTls(request -> request.respond(200, bytes(ANSWER)), serverTls);
+        SslContext clientTls = SslContextBuilder.forClient().trustManager(cert.certificate()).build();
+        DspHttpClient client = client(dsp.url("https"), false, 8, clientTls);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.CONNECT_FAILED, 0);
+        assertEquals(0, dsp.requests.size(), "a trusted certificate for another name is not this DSP");
+    }
+
+    @Test
+    void tlsWithAnUntrustedCertificateFailsToConnect() throws Exception {
+        SelfSignedCert cert = loopbackCert();
         SslContext serverTls = SslContextBuilder.forServer(cert.key(), cert.certificate()).build();
         StubDsp dsp = stubTls(request -> request.respond(200, bytes(ANSWER)), serverTls);
         DspHttpClient client = client(dsp.url("https"), false, 8, null);
@@ -441,8 +595,9 @@ class DspHttpClientIT {
     }
 
     private DspHttpClient client(String url, boolean gzip, int maxInFlight, SslContext tls) {
-        DspConfig dsp = new DspConfig("test-dsp-" + ++clients, "Test DSP", url, "JPN", null, "2.6", gzip, null, null,
-                1000, maxInFlight, null, null, null, null, null, null);
+        // the deadline each test passes governs: a cold JVM's first TLS call can take seconds on a busy machine
+        DspConfig dsp = new DspConfig("test-dsp-" + ++clients, "Test DSP", url, "JPN", null, "2.6", gzip, null,
+                60_000, 1000, maxInFlight, null, null, null, null, null, null);
         DspHealth health = DspHealth.of(dsp);
         series = metrics.dsp(dsp.id(), health);
         DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, tls, health, series);

@@ -20,12 +20,20 @@ record SelfSignedCert(PrivateKey key, X509Certificate certificate) {
 
     private static final String PASSWORD = "test-only";
 
+    /** A certificate for 127.0.0.1 and localhost. */
     static SelfSignedCert create(Path dir) throws IOException, InterruptedException, GeneralSecurityException {
-        Path store = dir.resolve("dsp.p12");
+        return create(dir, "127.0.0.1", "ip:127.0.0.1,dns:localhost");
+    }
+
+    /** A certificate for {@code commonName} and the subject alternative names {@code san} (keytool's syntax). */
+    static SelfSignedCert create(Path dir, String commonName, String san)
+            throws IOException, InterruptedException, GeneralSecurityException {
+        Path store = Files.createTempFile(dir, "dsp", ".p12");
+        Files.delete(store);
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
         Process process = new ProcessBuilder(List.of(keytool.toString(), "-genkeypair", "-alias", "dsp",
                 "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
-                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
+                "-dname", "CN=" + commonName, "-ext", "SAN=" + san, "-validity", "2",
                 "-storetype", "PKCS12", "-keystore", store.toString(),
                 "-storepass", PASSWORD, "-keypass", PASSWORD))
                 .redirectErrorStream(true)

@@ -118,7 +118,7 @@ final class StubDsp implements AutoCloseable {
         return scheme + "://127.0.0.1:" + port() + "/bid";
     }
 
-    /** The only request read so far. */
+    /** The last request read so far. */
     Request lastRequest() {
         Request last = null;
         for (Request request : requests) {
