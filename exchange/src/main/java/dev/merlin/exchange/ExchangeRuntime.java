@@ -1,27 +1,14 @@
 package dev.merlin.exchange;
 
-import dev.merlin.config.DspConfig;
-import dev.merlin.config.DspPriceKeys;
 import dev.merlin.config.MerlinConfig;
-import dev.merlin.config.SellerConfig;
 import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
-import dev.merlin.exchange.auction.PriceCrypto;
-import dev.merlin.exchange.bid.AuctionStage;
 import dev.merlin.exchange.bid.BidPath;
 import dev.merlin.exchange.dsp.ConnectedDsp;
-import dev.merlin.exchange.dsp.DspAuctionStage;
-import dev.merlin.exchange.dsp.DspBidMetrics;
-import dev.merlin.exchange.dsp.DspHealth;
-import dev.merlin.exchange.dsp.DspHttpClient;
-import dev.merlin.exchange.dsp.DspLossNotices;
-import dev.merlin.exchange.dsp.DspMetrics;
-import dev.merlin.exchange.dsp.DspStageMetrics;
-import dev.merlin.exchange.dsp.DspTargeting;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.http.AuctionEndpoint;
 import dev.merlin.exchange.http.ClickEndpoint;
@@ -42,8 +29,8 @@ import dev.merlin.exchange.sellers.SellersJson;
 import dev.merlin.exchange.tracking.TrackingService;
 import dev.merlin.exchange.tuning.ExchangeTuning;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,8 +73,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final TrackingService tracking;
     private final AgentRunner maintenance;
     private final ThreadPoolExecutor slowWork;
-    private final List<ConnectedDsp> dsps;
-    private final AuctionStage auctionStage;
+    private final BuySide buySide;
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
@@ -123,13 +109,13 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.tracking = new TrackingService(config, catalog, currencies, stores.segments(), stores.rules(),
                     stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());
             registerStoreMetrics();
-            this.dsps = connectDsps(config, metrics);
-            this.auctionStage = dsps.isEmpty() ? AuctionStage.ENGINE : new DspAuctionStage(dsps, config.auction(),
-                    sellersById(config), currencies, DspLossNotices.NONE,
-                    new DspStageMetrics(metrics.registry(), dsps.stream().map(ConnectedDsp::id).toList()));
+            this.buySide = BuySide.open(config, dataDir, currencies, metrics, epochSecondsClock);
+            List<Maintenance.Task> purges = new ArrayList<>(stores.purges(config.maintenance()));
+            purges.addAll(buySide.purges(Duration.ofSeconds(config.maintenance().expiredChargesPurgeSeconds()),
+                    epochSecondsClock));
             this.maintenance = new AgentRunner(new SleepingMillisIdleStrategy(MAINTENANCE_IDLE_MILLIS),
                     error -> LOG.error("maintenance agent failed", error), null,
-                    new Maintenance(stores.purges(config.maintenance()), new SystemNanoClock(), metrics));
+                    new Maintenance(purges, new SystemNanoClock(), metrics));
         } catch (RuntimeException e) {
             stores.close();
             throw e;
@@ -139,43 +125,6 @@ public final class ExchangeRuntime implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-    }
-
-    /** The configured DSPs with their health, series and HTTP clients (each resolves its host once, here). */
-    private static List<ConnectedDsp> connectDsps(MerlinConfig config, ExchangeMetrics metrics) {
-        if (config.dsps().isEmpty()) {
-            return List.of();
-        }
-        DspMetrics callMetrics = new DspMetrics(metrics);
-        DspBidMetrics bidMetrics = new DspBidMetrics(metrics);
-        List<ConnectedDsp> connected = new ArrayList<>();
-        for (DspConfig dsp : config.dsps()) {
-            DspHealth health = DspHealth.of(dsp);
-            DspMetrics.ForDsp series = callMetrics.dsp(dsp.id(), health);
-            DspHttpClient client = new DspHttpClient(dsp, config.auction().maxDspResponseBytes(), null, health,
-                    series);
-            connected.add(new ConnectedDsp(connected.size(), dsp, new DspTargeting(dsp.traffic()), health, series,
-                    bidMetrics.forDsp(dsp.id()), client));
-        }
-        return List.copyOf(connected);
-    }
-
-    /** Each DSP's price encryption, by its index; null for a DSP without keys. */
-    private static PriceCrypto[] priceKeys(MerlinConfig config) {
-        PriceCrypto[] keys = new PriceCrypto[config.dsps().size()];
-        for (int i = 0; i < keys.length; i++) {
-            DspPriceKeys k = config.dsps().get(i).priceKeys();
-            keys[i] = k == null ? null : new PriceCrypto(k.encryptionKeyBytes(), k.integrityKeyBytes());
-        }
-        return keys;
-    }
-
-    private static Map<String, SellerConfig> sellersById(MerlinConfig config) {
-        Map<String, SellerConfig> byId = new HashMap<>();
-        for (SellerConfig seller : config.sellers()) {
-            byId.put(seller.id(), seller);
-        }
-        return byId;
     }
 
     private static ThreadPoolExecutor newSlowWork(ServerConfig server) {
@@ -205,8 +154,9 @@ public final class ExchangeRuntime implements AutoCloseable {
                 .metrics(metrics)
                 .clock(epochSecondsClock)
                 .auctionTiming(config.auction())
-                .auctionStage(auctionStage)
-                .dspPriceKeys(priceKeys(config))
+                .auctionStage(buySide.stage)
+                .externalWins(buySide.winRecorder())
+                .dspPriceKeys(buySide.priceKeys)
                 .build();
     }
 
@@ -220,7 +170,8 @@ public final class ExchangeRuntime implements AutoCloseable {
         AuctionEndpoint auction = new AuctionEndpoint(sellers, newBidPath(), metrics, config.server().maxBodyBytes());
         NoticeEndpoint notices = new NoticeEndpoint(catalog, noticeUrls, currencies, stores.spend(),
                 stores.frequency(), tracking, stores.sellerStats(), stores.erasures(), events,
-                config.exchange().takeRate(), metrics, epochSecondsClock);
+                config.exchange().takeRate(), metrics, epochSecondsClock, buySide.wins, buySide.notifier,
+                buySide.accounts);
         PixelEndpoint pixel = new PixelEndpoint(tracking, currencies, consent, stores.optOuts(), identity, events,
                 config.tracking(), config.privacy(), metrics, epochSecondsClock);
         EventsEndpoint appEvents = new EventsEndpoint(tracking, currencies, consent, stores.optOuts(),
@@ -228,7 +179,8 @@ public final class ExchangeRuntime implements AutoCloseable {
         ClickEndpoint clicks = new ClickEndpoint(catalog, noticeUrls, stores.clicks(), tracking, stores.optOuts(),
                 stores.erasures(), identity, events, metrics, epochSecondsClock);
         ReportsEndpoint reports = new ReportsEndpoint(catalog, currencies, stores.spend(), stores.stats(),
-                stores.sellerStats(), sellers, config.tracking(), metrics, epochSecondsClock);
+                stores.sellerStats(), sellers, config.tracking(), metrics, epochSecondsClock, buySide.accounts,
+                config.dsps());
         PrivacyEndpoints privacy = new PrivacyEndpoints(config.segments(), stores.segments(), tracking,
                 stores.optOuts(), stores.erasures(), identity, events, config.tracking(), config.privacy(), metrics,
                 epochSecondsClock);
@@ -352,14 +304,12 @@ public final class ExchangeRuntime implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (ConnectedDsp dsp : dsps) {
-            dsp.client().close();
-        }
+        buySide.close();
         stores.close();
     }
 
     /** The connected DSPs, in config order; for tests. */
     public List<ConnectedDsp> dsps() {
-        return dsps;
+        return buySide.dsps;
     }
 }

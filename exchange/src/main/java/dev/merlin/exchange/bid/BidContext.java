@@ -9,6 +9,8 @@ import dev.merlin.protocol.model.BidRequest;
 import java.nio.charset.StandardCharsets;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One bid request in flight on {@link BidPath}: the decoded request, the user's segments, its time budget, the DSPs'
@@ -17,6 +19,8 @@ import org.agrona.ExpandableArrayBuffer;
  * context each and a context is never shared by two requests at once. Confined to the thread that took it.
  */
 public final class BidContext implements BidAnswer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BidContext.class);
 
     private static final int IDLE = 0;
     private static final int STARTED = 1;
@@ -128,12 +132,33 @@ public final class BidContext implements BidAnswer {
         state = STARTED;
         try {
             pool.path.afterAuction(this);
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException e) {
+            if (!isInUse()) {
+                throw e;  // the answer went out; what failed came after it
+            }
+            LOG.error("the bid path failed after the auction of request {}", request == null ? null : request.id, e);
+            answerError(BidAnswer.INTERNAL_ERROR, "internal_error", "the bid request could not be answered", null);
+            BidPath.complete(this);
+        } catch (Error e) {
             if (isInUse()) {
                 pool.release(this);
             }
             throw e;
         }
+    }
+
+    /**
+     * Answers {@code 500} instead of resuming, for an auction stage whose own work failed unexpectedly after it took
+     * the request (it must then neither resume nor fail again): the request is answered, never left waiting.
+     */
+    public void fail(RuntimeException cause) {
+        if (state != IN_AUCTION) {
+            throw new IllegalStateException("failed a bid request that is not waiting for its auction", cause);
+        }
+        state = STARTED;
+        LOG.error("the auction of request {} failed", request == null ? null : request.id, cause);
+        answerError(BidAnswer.INTERNAL_ERROR, "internal_error", "the bid request could not be answered", null);
+        BidPath.complete(this);
     }
 
     @Override

@@ -249,7 +249,7 @@ public final class BidPath {
     }
 
     /** Hands the answer to the caller, then gives the context back to its pool. */
-    private static void complete(BidContext context) {
+    static void complete(BidContext context) {
         try {
             context.completion.complete(context, context.attachment);
         } finally {

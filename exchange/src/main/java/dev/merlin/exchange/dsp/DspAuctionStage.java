@@ -94,7 +94,12 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         SellerConfig seller = sellers.get(context.sellerId());
         for (ConnectedDsp dsp : dsps) {
             if (dsp.config().enabled()) {
-                call(state, loop, fanout, dsp, seller, now);
+                try {
+                    call(state, loop, fanout, dsp, seller, now);
+                } catch (RuntimeException e) {
+                    LOG.warn("DSP {}: the request could not be sent", dsp.id(), e);
+                    metrics.unreadable(dsp.index());
+                }
             }
         }
         fanout.sentNanos = System.nanoTime();
@@ -241,10 +246,18 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         metrics.waited(waited);
         long start = context.startNanos();
         try {
-            context.runEngine();
-            notifyLosers(context);
-            context.resume();
-            metrics.own(System.nanoTime() - start - waited);
+            boolean isRun = false;
+            try {
+                context.runEngine();
+                notifyLosers(context);
+                isRun = true;
+            } catch (RuntimeException e) {
+                context.fail(e);
+            }
+            if (isRun) {
+                context.resume();
+                metrics.own(System.nanoTime() - start - waited);
+            }
         } finally {
             for (Slot slot : fanout.slots) {
                 slot.answer.pool().reset();
