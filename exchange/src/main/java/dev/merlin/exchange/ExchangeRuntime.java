@@ -9,6 +9,9 @@ import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.bid.BidPath;
 import dev.merlin.exchange.dsp.ConnectedDsp;
+import dev.merlin.exchange.dsp.DspAccounts;
+import dev.merlin.exchange.dsp.DspNotifier;
+import dev.merlin.exchange.dsp.DspWinLedger;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.http.AuctionEndpoint;
 import dev.merlin.exchange.http.ClickEndpoint;
@@ -306,6 +309,21 @@ public final class ExchangeRuntime implements AutoCloseable {
         }
         buySide.close();
         stores.close();
+    }
+
+    /** DSP wins awaiting the seller's notice; null without DSPs. For tests and tools. */
+    public DspWinLedger dspWins() {
+        return buySide.wins;
+    }
+
+    /** The server-to-server notices to DSPs; null without DSPs. For tests and tools. */
+    public DspNotifier dspNotifier() {
+        return buySide.notifier;
+    }
+
+    /** What DSPs owe and sellers are paid, per day. */
+    public DspAccounts accounts() {
+        return buySide.accounts;
     }
 
     /** The connected DSPs, in config order; for tests. */

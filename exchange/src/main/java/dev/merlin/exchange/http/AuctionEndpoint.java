@@ -121,7 +121,7 @@ public final class AuctionEndpoint {
             return response;
         }
         // a stage finishes later: its answer keeps this request's place among the connection's answers
-        inFlight.ticket = OrderedResponses.of(ctx.channel()).defer();
+        inFlight.ticket = OrderedResponses.of(ctx.channel()).deferWhileReading();
         return null;
     }
 
@@ -144,7 +144,7 @@ public final class AuctionEndpoint {
             response.release();
             return;
         }
-        order.answer(ticket, response);
+        order.answerWhileReading(ticket, response);
     }
 
     private static FullHttpResponse toResponse(ByteBufAllocator alloc, BidAnswer answer) {

@@ -26,12 +26,16 @@ import java.util.Iterator;
  * answer. An endpoint that answers later takes a ticket ({@link #defer()}) while its request is read and gives the
  * answer for it ({@link #answer}) on the event loop: answers to later requests may be ready first, and wait.
  *
- * <p>It also drives reading: the connection reads while its outbound buffer is under the high-water mark and no
- * ticket is outstanding, and it flushes when a read completes. One instance per connection, used on its event loop.
+ * <p>It also drives reading: the connection reads while its outbound buffer is under the high-water mark, no
+ * pausing ticket ({@link #defer()}) and fewer than {@link #MAX_TICKETS} tickets are outstanding, and it flushes when a
+ * read completes. One instance per
+ * connection, used on its event loop.
  */
 final class OrderedResponses extends ChannelDuplexHandler {
 
     private static final AttributeKey<OrderedResponses> KEY = AttributeKey.valueOf("merlin.orderedResponses");
+    /** Answers a connection may owe at once, requests being answered later; one more pauses its reading. */
+    static final int MAX_TICKETS = 32;
 
     /** A write waiting for the answers to earlier requests. */
     private record Held(long request, Object msg, ChannelPromise promise) {
@@ -45,6 +49,8 @@ final class OrderedResponses extends ChannelDuplexHandler {
     /** Number of the newest request whose final answer has gone out. */
     private long answered;
     private int tickets;
+    /** Tickets from {@link #defer()}, which pause reading until answered. */
+    private int pausingTickets;
     private boolean isClosed;
 
     /** The connection's instance, for an endpoint that answers later. */
@@ -54,9 +60,21 @@ final class OrderedResponses extends ChannelDuplexHandler {
 
     /**
      * A ticket for the answer to the request being read now, to pass to {@link #answer} once it is known. Reading
-     * pauses until it is answered, so that a client cannot pile up requests behind a slow one.
+     * pauses until it is answered, so that a client cannot pile up requests behind a slow one (a report).
      */
     long defer() {
+        pausingTickets++;
+        tickets++;
+        updateAutoRead();
+        return newest;
+    }
+
+    /**
+     * A ticket, as {@link #defer()}, for an answer that comes within the request's own time budget (an auction
+     * waiting for DSPs): later pipelined requests are still read and their auctions run meanwhile, until
+     * {@link #MAX_TICKETS} answers are owed.
+     */
+    long deferWhileReading() {
         tickets++;
         updateAutoRead();
         return newest;
@@ -64,6 +82,12 @@ final class OrderedResponses extends ChannelDuplexHandler {
 
     /** Gives the answer for {@code ticket}: written as soon as every earlier request is answered. Event loop only. */
     void answer(long ticket, FullHttpResponse response) {
+        pausingTickets--;
+        answerWhileReading(ticket, response);
+    }
+
+    /** Gives the answer for a ticket from {@link #deferWhileReading()}, as {@link #answer} does. */
+    void answerWhileReading(long ticket, FullHttpResponse response) {
         tickets--;
         if (isClosed) {
             response.release();
@@ -190,7 +214,7 @@ final class OrderedResponses extends ChannelDuplexHandler {
     /** Reads when neither backpressure nor a ticket holds reading; turning it on flushes what it hands over. */
     private void updateAutoRead() {
         Channel channel = context.channel();
-        boolean isReading = channel.isWritable() && tickets == 0;
+        boolean isReading = channel.isWritable() && pausingTickets == 0 && tickets < MAX_TICKETS;
         channel.config().setAutoRead(isReading);
         if (isReading) {
             // the requests the flow-control handler kept come without a read-complete after them

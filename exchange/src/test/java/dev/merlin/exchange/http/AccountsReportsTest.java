@@ -60,7 +60,7 @@ class AccountsReportsTest {
                         DspConfig.of("paris-dsp", "Paris", "http://127.0.0.1:9102/bid", "FRA")))
                 .validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), () -> NOON);
-        accounts = new DspAccounts(dataDir, 2, config.sellers().size(), config.exchange().takeRate());
+        accounts = runtime.accounts();
         reports = new ReportsEndpoint(runtime.catalog(), runtime.currencies(), runtime.stores().spend(),
                 runtime.stores().stats(), runtime.stores().sellerStats(), new Sellers(config.sellers()),
                 config.tracking(), runtime.metrics(), () -> NOON, accounts, config.dsps());
@@ -69,7 +69,6 @@ class AccountsReportsTest {
     @AfterEach
     void close() {
         channel.finishAndReleaseAll();
-        accounts.close();
         runtime.close();
     }
 

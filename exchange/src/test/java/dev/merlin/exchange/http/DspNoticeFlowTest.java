@@ -80,18 +80,14 @@ class DspNoticeFlowTest {
                 .withDsps(List.of(DspConfig.of("tokyo-dsp", "Tokyo", "http://127.0.0.1:9/bid", "JPN")));
         config = loaded.withExchange(loaded.exchange().withPublicUrl(BASE)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), () -> NOW);
-        ledger = new DspWinLedger(dataDir, config.stores().chargedImpressions(),
-                config.stores().chargedWindowSeconds());
-        notifier = new DspNotifier(config.dsps(), DspNotifier.Settings.defaults(), runtime.metrics());
-        accounts = new DspAccounts(dataDir, 1, config.sellers().size(), config.exchange().takeRate());
+        ledger = runtime.dspWins();
+        notifier = runtime.dspNotifier();
+        accounts = runtime.accounts();
     }
 
     @AfterEach
     void close() {
         channel.finishAndReleaseAll();
-        notifier.close();
-        accounts.close();
-        ledger.close();
         runtime.close();
         dsp.stop(0);
     }

@@ -26,7 +26,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -99,11 +98,9 @@ class NoticeEndpointDspTest {
                 .withStores(StoresConfig.small(10_000L)).withSellers(List.of(DemoSeller.SELLER))
                 .withDsps(List.of(DspConfig.of("tokyo-dsp", "Tokyo", "http://127.0.0.1:9/bid", "JPN"))).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
-        ledger = new DspWinLedger(dataDir, config.stores().chargedImpressions(),
-                config.stores().chargedWindowSeconds());
-        notifier = new DspNotifier(config.dsps(), new DspNotifier.Settings(64, 8, 3, Duration.ofMillis(20),
-                Duration.ofSeconds(2), Duration.ofSeconds(10)), runtime.metrics());
-        accounts = new DspAccounts(dataDir, 1, 1, config.exchange().takeRate());
+        ledger = runtime.dspWins();
+        notifier = runtime.dspNotifier();
+        accounts = runtime.accounts();
         ExchangeStores stores = runtime.stores();
         notices = new NoticeEndpoint(runtime.catalog(), runtime.noticeUrls(), runtime.currencies(), stores.spend(),
                 stores.frequency(), runtime.tracking(), stores.sellerStats(), stores.erasures(), stores.events(),
@@ -113,9 +110,6 @@ class NoticeEndpointDspTest {
     @AfterEach
     void close() {
         channel.finishAndReleaseAll();
-        notifier.close();
-        accounts.close();
-        ledger.close();
         runtime.close();
         dsp.stop(0);
     }
