@@ -43,6 +43,11 @@ public final class DspHealth {
 
     /** Fewer response times than this in the window say nothing: the DSP is not skipped as too slow. */
     static final int MIN_LATENCY_SAMPLES = 20;
+    /**
+     * The share of auctions that still call a DSP whose recent p95 exceeds the time left: without them its latency
+     * window would never see it recover.
+     */
+    static final double SLOW_PROBE_SHARE = 0.05;
     private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(1);
     private static final int MAX_SLICES = 10;
     private static final double THROTTLE_FROM = 0.2;
@@ -139,7 +144,8 @@ public final class DspHealth {
             current = BreakerState.HALF_OPEN.ordinal();
         }
         long p95 = p95Micros;
-        if (p95 > 0 && p95 > remainingMicros) {
+        if (p95 > 0 && p95 > remainingMicros && random.getAsDouble() >= SLOW_PROBE_SHARE) {
+            // a few calls still go, so that the window learns when the DSP is fast again
             return skip(Admission.TOO_SLOW);
         }
         double h = health();

@@ -214,6 +214,24 @@ class DspHealthTest {
         assertEquals(0, health.recentP95Micros());
     }
 
+    /** A DSP skipped as too slow still gets a few calls, so its window sees it recover; never all, never none. */
+    @Test
+    void aTooSlowDspStillGetsAFewProbeCalls() {
+        DspHealth health = health(1_000_000, 1.0, 1_000_000, 1000, 0);
+        for (int i = 0; i < 100; i++) {
+            health.record(DspOutcome.OK, TimeUnit.MILLISECONDS.toNanos(50));
+        }
+        advanceMillis(1000);
+        int sent = 0;
+        for (int i = 0; i < 10_000; i++) {
+            if (health.admit(now, 40_000) == Admission.SEND) {
+                sent++;
+            }
+        }
+        assertTrue(sent >= 350 && sent <= 650, "about 5% probe calls, was " + sent);
+        assertEquals(10_000 - sent, health.skipped(Admission.TOO_SLOW));
+    }
+
     @Test
     void timeoutsCountAsSlow() {
         DspHealth health = health(1_000_000, 1.0, 1_000_000, 1000, 0);
