@@ -254,7 +254,8 @@ class NoticeEndpointDspTest {
         assertEquals(204, fire("win", links.win()));
         assertEquals(204, fire("bill", links.bill()));
         notifier.close();
-        assertEquals(List.of("/n?p=1.25", "/b?p=1.25"), List.copyOf(dspCalls));
+        // each once; the notifier calls concurrently, so their order of arrival is not fixed
+        assertEquals(List.of("/b?p=1.25", "/n?p=1.25"), dspCalls.stream().sorted().toList());
         assertEquals(1, notices("win", "dsp_win_notified"));
         assertEquals(1, notices("bill", "dsp_billed"));
         assertEquals(1, dspImpressions());
