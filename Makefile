@@ -49,6 +49,7 @@ help:
 	@echo "make bench  run the JMH suite"
 	@echo "make gate   the short benchmark run and its budgets (bench/gates.yaml)"
 	@echo "make load   the open-loop load generator (ARGS=--help)"
+	@echo "make dsp-cost CPU per auction and Merlin's own time with DSPs (DSPS=1 RATE=1000)"
 	@echo "make gc-wrk GC pauses and bytes per request under wrk, as make run starts Merlin (needs wrk)"
 	@echo "make soak   10 min of the realistic mix at 80 % of its max rate against a forked Merlin (SOAK_SECONDS=, RATE=)"
 	@echo "make crash-test  kill -9 in the middle of the mix, restart, check stores, spend and the event log"
@@ -151,6 +152,11 @@ crash-test: $(EXCHANGE_JAR) $(BENCH_JAR)
 gc-wrk: $(EXCHANGE_JAR)
 	$(Q)JAVA="$(JAVA)" JVM_FLAGS="$(JVM_FLAGS)" HEAP_FLAGS="$(HEAP_FLAGS)" EXCHANGE_JAR="$(EXCHANGE_JAR)" \
 	  BENCH_RESULTS="$(BENCH_RESULTS)" bench/gc-under-wrk.sh
+
+# make dsp-cost: Merlin's CPU per auction and own time with DSPs at a fixed rate after a long warm-up (DSPS=1,
+# RATE=1000, WARMUP=40, DURATION=40; Linux /proc), beside the same run's 0-DSP reference (about 3.5 min).
+dsp-cost: $(BENCH_JAR)
+	$(Q)JAVA="$(JAVA)" JVM_FLAGS="$(JVM_FLAGS)" BENCH_JAR="$(BENCH_JAR)" bench/dsp-cost.sh
 
 # make events: print the event log as JSON lines, e.g. make events ARGS="--type PIXEL" or ARGS=--count
 events: $(EXCHANGE_JAR)
