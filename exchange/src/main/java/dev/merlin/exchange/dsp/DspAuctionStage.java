@@ -146,16 +146,15 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
             return;
         }
         Slot slot = fanout.slots[dsp.index()];
-        markImpsSent(slot, dsp, context.request());
-        slot.isCalled = true;
+        markImpsSent(state.writer, slot, dsp, context.request());
         fanout.pending++;
         if (!dsp.client().send(loop, body, now + budget, this, slot)) {
-            slot.isCalled = false;
             fanout.pending--;
         }
     }
 
-    private static void markImpsSent(Slot slot, ConnectedDsp dsp, BidRequest request) {
+    /** The imps the writer put in the DSP's request: a bid for any other is refused. */
+    private static void markImpsSent(OutboundRequestWriter writer, Slot slot, ConnectedDsp dsp, BidRequest request) {
         List<Imp> imps = request.imp;
         int words = (imps.size() + 63) >>> 6;
         if (slot.impsSent.length < words) {
@@ -165,7 +164,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
             slot.impsSent[w] = 0;
         }
         for (int i = 0; i < imps.size(); i++) {
-            if (dsp.targeting().takes(imps.get(i))) {
+            if (writer.sendsImp(imps.get(i), dsp.config())) {
                 slot.impsSent[i >>> 6] |= 1L << i;
             }
         }
@@ -194,7 +193,6 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
             if (body != null) {
                 body.release();
             }
-            slot.isCalled = false;
             fanout.pending--;
         }
         if (!fanout.isFinished && fanout.pending == 0) {
@@ -284,7 +282,6 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         final int dsp;
         final BidResponse answer = new BidResponse();
         long[] impsSent = new long[1];
-        boolean isCalled;
 
         Slot(Fanout owner, int dsp) {
             this.owner = owner;

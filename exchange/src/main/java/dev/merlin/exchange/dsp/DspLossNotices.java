@@ -7,9 +7,6 @@ import dev.merlin.protocol.model.BidRequest;
 @FunctionalInterface
 public interface DspLossNotices {
 
-    /** Calls none. */
-    DspLossNotices NONE = (dsp, request, loser) -> { };
-
     /**
      * Queues the call of {@code loser}'s {@code lurl}, with its loss code and minimum to win, off the event loop;
      * must not block. {@code loser} is reused after this returns: copy what is needed.

@@ -102,14 +102,4 @@ public final class DspStageMetrics {
     public void own(long nanos) {
         own.observe(nanos / 1e9);
     }
-
-    /** DSP answers dropped for coming after the auction answered; for tests. */
-    public long lateAnswers(int dsp) {
-        return (long) late[dsp].get();
-    }
-
-    /** Auctions finished by their deadline timer; for tests. */
-    public long deadlines() {
-        return (long) deadline.get();
-    }
 }
