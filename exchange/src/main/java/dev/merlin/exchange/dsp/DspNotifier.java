@@ -8,10 +8,6 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Comparator;
@@ -22,10 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -37,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Calls DSPs' {@code nurl}, {@code burl} and {@code lurl} server to server, off the event loops: {@link #win},
  * {@link #bill} and {@link #loss} fill a pooled slot and queue it (lock-free, allocation-free, never waiting); one
- * worker thread fills the URL's macros ({@link NoticeMacros}) and calls it with the JDK's {@link HttpClient}, at most
- * {@link Settings#maxInFlight} calls at once.
+ * worker thread fills the URL's macros ({@link NoticeMacros}) and calls it through the {@link NoticeTransport} (Netty,
+ * keep-alive connections on an event loop of its own), at most {@link Settings#maxInFlight} calls at once.
  *
  * <p>Bounded everywhere: the pool holds {@link Settings#queueCapacity} notices (queued, in flight or waiting to be
  * retried); when it is empty a new notice is dropped and counted, never waited for. A call times out after
@@ -110,8 +102,7 @@ public final class DspNotifier implements AutoCloseable {
     private final ManyToManyConcurrentArrayQueue<Notice> free;
     private final ManyToOneConcurrentArrayQueue<Notice> queued;
     private final ManyToOneConcurrentArrayQueue<Notice> done;
-    private final ExecutorService httpThreads;
-    private final HttpClient http;
+    private final NoticeTransport transport;
     private final Thread worker;
     private final Map<String, Integer> dspIndexes = new HashMap<>();
     private final AtomicLong unknownDsps = new AtomicLong();
@@ -152,14 +143,11 @@ public final class DspNotifier implements AutoCloseable {
         }
         this.queued = new ManyToOneConcurrentArrayQueue<>(slots);
         this.done = new ManyToOneConcurrentArrayQueue<>(slots);
-        this.httpThreads = Executors.newFixedThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "merlin-dsp-notices-http");
-            thread.setDaemon(true);
-            return thread;
+        this.transport = new NoticeTransport(settings.callTimeout(), (notice, status, failure) -> {
+            notice.status = status;
+            notice.failure = failure;
+            done.offer(notice);
         });
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(settings.callTimeout())
-                .executor(httpThreads).build();
         this.worker = new Thread(this::work, "merlin-dsp-notices");
         worker.setDaemon(true);
         worker.start();
@@ -344,27 +332,17 @@ public final class DspNotifier implements AutoCloseable {
     }
 
     private int call(Notice notice) {
-        HttpRequest request;
+        URI uri;
         try {
-            request = HttpRequest.newBuilder(new URI(notice.url)).GET().timeout(settings.callTimeout()).build();
-        } catch (URISyntaxException | IllegalArgumentException e) {
+            uri = new URI(notice.url);
+        } catch (URISyntaxException e) {
             counted(notice.dsp, notice.kind, Outcome.INVALID);
             recycle(notice);
             return 1;
         }
         notice.attempts++;
         inFlight.add(notice);
-        CompletableFuture<HttpResponse<Void>> call;
-        try {
-            call = http.sendAsync(request, info -> new BoundedDiscard());
-        } catch (RuntimeException e) {
-            call = CompletableFuture.failedFuture(e);
-        }
-        call.orTimeout(2 * settings.callTimeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((answer, error) -> {
-            notice.status = answer == null ? -1 : answer.statusCode();
-            notice.failure = error;
-            done.offer(notice);
-        });
+        transport.call(notice, uri);
         return 1;
     }
 
@@ -440,50 +418,6 @@ public final class DspNotifier implements AutoCloseable {
         while (!worker.isAlive() && (late = queued.poll()) != null) {
             counted(late.dsp, late.kind, Outcome.DROPPED);
         }
-        httpThreads.shutdownNow();
-    }
-
-    /**
-     * Reads an answer's body only to discard it, and no more than {@link #MAX_BODY_BYTES}: past that it cancels the
-     * subscription (the connection is closed) and the call counts as answered.
-     */
-    private static final class BoundedDiscard implements HttpResponse.BodySubscriber<Void> {
-        private final CompletableFuture<Void> body = new CompletableFuture<>();
-        private Flow.Subscription subscription;
-        private long bytes;
-
-        @Override
-        public CompletableFuture<Void> getBody() {
-            return body;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            this.subscription = subscription;
-            subscription.request(1);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> items) {
-            for (ByteBuffer item : items) {
-                bytes += item.remaining();
-            }
-            if (bytes > MAX_BODY_BYTES) {
-                subscription.cancel();
-                body.complete(null);
-            } else {
-                subscription.request(1);
-            }
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            body.completeExceptionally(error);
-        }
-
-        @Override
-        public void onComplete() {
-            body.complete(null);
-        }
+        transport.close();
     }
 }

@@ -19,12 +19,16 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -58,6 +62,7 @@ class DspNotifierTest {
 
     private HttpServer server;
     private final Queue<String> calls = new ConcurrentLinkedQueue<>();
+    private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
     private volatile int status = 204;
     private volatile int bodyBytes;
     private volatile CountDownLatch gate = new CountDownLatch(0);
@@ -78,6 +83,7 @@ class DspNotifierTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        clientPorts.add(exchange.getRemoteAddress().getPort());
         calls.add(exchange.getRequestURI().getRawPath() + "?" + exchange.getRequestURI().getRawQuery());
         int length = bodyBytes;
         exchange.sendResponseHeaders(status, length == 0 ? -1 : length);
@@ -309,5 +315,77 @@ class DspNotifierTest {
         metrics.writeTo(out);
         assertTrue(out.toString(StandardCharsets.UTF_8).contains(
                 "merlin_dsp_notices_total{dsp=\"tokyo-dsp\",kind=\"bill\",outcome=\"sent\"} 1.0"), out.toString());
+    }
+
+    @Test
+    void noticesOneAfterAnotherShareOneKeptAliveConnection() {
+        notifier(settings(64, 4, 3), plainDsp());
+        for (int i = 0; i < 10; i++) {
+            int sent = i + 1;
+            notifier.bill(win(null, url("/b" + i), null, 0), "r", 1);
+            await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT) == sent, "sent " + sent);
+        }
+        assertEquals(10, calls.size());
+        assertEquals(1, clientPorts.size(), "one connection for ten notices in a row: " + clientPorts);
+    }
+
+    @Test
+    void aServerThatNeverAnswersTimesOutIsRetriedThenCountedFailed() throws IOException {
+        try (ServerSocket silent = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> acceptAndHold(silent), "silent-server");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            notifier = new DspNotifier(List.of(plainDsp()), new DspNotifier.Settings(64, 4, 2, Duration.ofMillis(20),
+                    Duration.ofMillis(200), Duration.ofSeconds(5)), metrics);
+            notifier.bill(win(null, "http://127.0.0.1:" + silent.getLocalPort() + "/b", null, 0), "r", 1);
+            await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.FAILED) == 1, "failed");
+            assertEquals(1, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.RETRIED));
+            assertEquals(0, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT));
+        }
+    }
+
+    @Test
+    void anAnswerThatIsNotHttpIsAFailureNotASend() throws IOException {
+        try (ServerSocket garbage = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> answerGarbage(garbage), "garbage-server");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            notifier(settings(64, 4, 2), plainDsp());
+            notifier.bill(win(null, "http://127.0.0.1:" + garbage.getLocalPort() + "/b", null, 0), "r", 1);
+            await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.FAILED) == 1, "failed");
+            assertEquals(0, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT));
+        }
+    }
+
+    /** Accepts connections and keeps them open without a byte of answer until the socket closes. */
+    private static void acceptAndHold(ServerSocket server) {
+        List<Socket> held = new ArrayList<>();
+        try {
+            while (true) {
+                held.add(server.accept());
+            }
+        } catch (IOException closed) {
+            for (Socket socket : held) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
+    /** Answers every connection with bytes that are not HTTP, then closes it. */
+    private static void answerGarbage(ServerSocket server) {
+        try {
+            while (true) {
+                try (Socket socket = server.accept()) {
+                    socket.getOutputStream().write("SMTP ready\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    socket.getInputStream().read(new byte[512]);
+                }
+            }
+        } catch (IOException closed) {
+            // the test closed the server
+        }
     }
 }
