@@ -29,11 +29,12 @@ import java.util.Set;
  * @param enabled          whether it is called at all
  * @param priceKeys        its keys for encrypted price macros, or null
  * @param health           its circuit breaker, throttle and latency window
+ * @param privacy          what personal data it may receive: residency handling, TCF vendor id, activity controls
  */
 public record DspConfig(String id, String name, String endpoint, String region, List<String> seats, String openrtb,
                         Boolean gzip, Integer maxQps, Integer timeoutMs, Integer connectTimeoutMs,
                         Integer maxInFlight, DspTraffic traffic, Double bidAdjustment, List<String> currencies,
-                        Boolean enabled, DspPriceKeys priceKeys, DspHealthConfig health) {
+                        Boolean enabled, DspPriceKeys priceKeys, DspHealthConfig health, DspPrivacy privacy) {
 
     /** OpenRTB versions a DSP may take. */
     public static final Set<String> OPENRTB_VERSIONS = Set.of("2.5", "2.6");
@@ -52,12 +53,13 @@ public record DspConfig(String id, String name, String endpoint, String region, 
         currencies = currencies == null ? List.of() : List.copyOf(currencies);
         enabled = enabled == null || enabled;
         health = health == null ? DspHealthConfig.defaults() : health;
+        privacy = privacy == null ? DspPrivacy.defaults() : privacy;
     }
 
     /** A DSP with defaults for everything but its id, name, endpoint and region (tests, tools). */
     public static DspConfig of(String id, String name, String endpoint, String region) {
         return new DspConfig(id, name, endpoint, region, null, null, null, null, null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     /** The endpoint as a URI. */
@@ -90,7 +92,7 @@ public record DspConfig(String id, String name, String endpoint, String region, 
 
     private DspConfig toBuilderless(List<String> newCurrencies, String url) {
         return new DspConfig(id, name, url, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
-                maxInFlight, traffic, bidAdjustment, newCurrencies, enabled, priceKeys, health);
+                maxInFlight, traffic, bidAdjustment, newCurrencies, enabled, priceKeys, health, privacy);
     }
 
     void validate(String at, ExchangeSettings exchange, Map<String, List<String>> regions, Set<String> sellerIds) {
@@ -135,6 +137,7 @@ public record DspConfig(String id, String name, String endpoint, String region, 
             priceKeys.validate(at + ".priceKeys");
         }
         health.validate(at + ".health");
+        privacy.validate(at + ".privacy", regions);
     }
 
     private void checkEndpoint(String at) {

@@ -152,6 +152,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         SellerConfig.validateAll(sellers, tracking, advertisers);
         auction.validate("auction");
         validateRegions();
+        privacy.validateResidency("privacy", regions);
         validateDsps();
         DemoSecrets.refuseOnPublicHost(this);
         return this;

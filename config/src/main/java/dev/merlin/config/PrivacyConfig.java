@@ -1,6 +1,7 @@
 package dev.merlin.config;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What Merlin may do with personal data, and where.
@@ -15,9 +16,16 @@ import java.util.List;
  * @param identitySecret          key (at least 32 characters) that signs Merlin's {@code uid} cookies and keys the
  *                                user hash; unset: a random key kept in {@code dataDir/identity.key} — set it when
  *                                several nodes must accept each other's cookies and links
+ * @param residency               where users' personal data may go, by the user's region: the first rule naming the
+ *                                user's country (or a group holding it, or {@code *}) lists the DSP regions allowed;
+ *                                a user no rule names: only DSPs in the user's own country; a user whose country is
+ *                                unknown: no DSP. Empty (the default): no residency limit
+ * @param minSegmentUsers         the fewest distinct users an audience segment must hold before it is sent to a DSP
+ *                                (a k-anonymity floor)
  */
 public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, List<String> personalizationCountries,
-                            Integer uidCookieDays, Integer optOutCookieDays, String identitySecret) {
+                            Integer uidCookieDays, Integer optOutCookieDays, String identitySecret,
+                            List<ResidencyRule> residency, Integer minSegmentUsers) {
 
     /** Fills unset values with defaults. */
     public PrivacyConfig {
@@ -27,12 +35,14 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
                 : List.copyOf(personalizationCountries);
         uidCookieDays = uidCookieDays == null ? 395 : uidCookieDays;
         optOutCookieDays = optOutCookieDays == null ? 1_825 : optOutCookieDays;
+        residency = residency == null ? List.of() : List.copyOf(residency);
+        minSegmentUsers = minSegmentUsers == null ? 50 : minSegmentUsers;
     }
 
     /** Settings without a configured identity secret. */
     public PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, List<String> personalizationCountries,
                          Integer uidCookieDays, Integer optOutCookieDays) {
-        this(vendorId, requiredPurposes, personalizationCountries, uidCookieDays, optOutCookieDays, null);
+        this(vendorId, requiredPurposes, personalizationCountries, uidCookieDays, optOutCookieDays, null, null, null);
     }
 
     /** All defaults. */
@@ -62,6 +72,18 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
         if (identitySecret != null && identitySecret.length() < 32) {
             throw new ConfigException(at + ".identitySecret", "value is shorter than 32 characters");
         }
+        ConfigChecks.range(at + ".minSegmentUsers", minSegmentUsers, 1, 1_000_000_000);
+    }
+
+    /** Checks {@link #residency} against the config's named {@code regions}. */
+    void validateResidency(String at, Map<String, List<String>> regions) {
+        for (int i = 0; i < residency.size(); i++) {
+            ResidencyRule rule = residency.get(i);
+            if (rule == null) {
+                throw new ConfigException(at + ".residency[" + i + "]", "the rule is empty; give users and dspRegions");
+            }
+            rule.validate(at + ".residency[" + i + "]", regions);
+        }
     }
 
     /** Builds a {@link PrivacyConfig}; a value left unset (or set to null) takes its default. */
@@ -72,6 +94,8 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
         private Integer uidCookieDays;
         private Integer optOutCookieDays;
         private String identitySecret;
+        private List<ResidencyRule> residency;
+        private Integer minSegmentUsers;
 
         private Builder() {
         }
@@ -112,10 +136,22 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
             return this;
         }
 
+        /** See {@link PrivacyConfig#residency()}. */
+        public Builder residency(List<ResidencyRule> value) {
+            residency = value;
+            return this;
+        }
+
+        /** See {@link PrivacyConfig#minSegmentUsers()}. */
+        public Builder minSegmentUsers(Integer value) {
+            minSegmentUsers = value;
+            return this;
+        }
+
         /** The config, unset values defaulted (not yet validated: {@link MerlinConfig#validate()} does that). */
         public PrivacyConfig build() {
             return new PrivacyConfig(vendorId, requiredPurposes, personalizationCountries, uidCookieDays,
-                    optOutCookieDays, identitySecret);
+                    optOutCookieDays, identitySecret, residency, minSegmentUsers);
         }
     }
 }

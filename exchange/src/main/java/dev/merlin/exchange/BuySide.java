@@ -20,7 +20,10 @@ import dev.merlin.exchange.dsp.DspNotifier;
 import dev.merlin.exchange.dsp.DspStageMetrics;
 import dev.merlin.exchange.dsp.DspTargeting;
 import dev.merlin.exchange.dsp.DspWinLedger;
+import dev.merlin.exchange.dsp.OutboundShaping;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.OutboundRules;
+import dev.merlin.exchange.privacy.PairwiseIds;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +63,7 @@ final class BuySide implements AutoCloseable {
 
     /** Opens the buy side's files under {@code dataDir} and connects the configured DSPs. */
     static BuySide open(MerlinConfig config, Path dataDir, Currencies currencies, ExchangeMetrics metrics,
-                        LongSupplier epochSecondsClock) {
+                        LongSupplier epochSecondsClock, PairwiseIds pairwiseIds) {
         int dspCurrencies = 0;
         for (DspConfig dsp : config.dsps()) {
             dspCurrencies += dsp.currencies().size();
@@ -82,7 +85,8 @@ final class BuySide implements AutoCloseable {
             DspLossNotices losses = (dsp, request, loser) -> lossNotices.loss(dsp.index(), loser.bid.lurl, loser,
                     request.id, 0, epochSecondsClock.getAsLong());
             AuctionStage stage = new DspAuctionStage(dsps, config.auction(), sellersById(config), currencies, losses,
-                    new DspStageMetrics(metrics.registry(), dsps.stream().map(ConnectedDsp::id).toList()));
+                    new DspStageMetrics(metrics.registry(), dsps.stream().map(ConnectedDsp::id).toList()),
+                    new OutboundShaping(new OutboundRules(config), pairwiseIds));
             return new BuySide(dsps, stage, wins, notifier, accounts, priceKeys(config));
         } catch (RuntimeException e) {
             if (notifier != null) {

@@ -112,7 +112,8 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.tracking = new TrackingService(config, catalog, currencies, stores.segments(), stores.rules(),
                     stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());
             registerStoreMetrics();
-            this.buySide = BuySide.open(config, dataDir, currencies, metrics, epochSecondsClock);
+            this.buySide = BuySide.open(config, dataDir, currencies, metrics, epochSecondsClock,
+                    identity.pairwiseIds());
             List<Maintenance.Task> purges = new ArrayList<>(stores.purges(config.maintenance()));
             purges.addAll(buySide.purges(Duration.ofSeconds(config.maintenance().expiredChargesPurgeSeconds()),
                     epochSecondsClock));

@@ -2,6 +2,7 @@ package dev.merlin.exchange;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +12,8 @@ import dev.merlin.config.AuctionConfig;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.DspConfig;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.PrivacyConfig;
+import dev.merlin.config.ResidencyRule;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.dspsim.DspSimulator;
 import dev.merlin.dspsim.Fault;
@@ -18,6 +21,8 @@ import dev.merlin.dspsim.Price;
 import dev.merlin.exchange.dsp.ConnectedDsp;
 import dev.merlin.exchange.dsp.DspOutcome;
 import dev.merlin.exchange.http.RecordingLeakDetector;
+import dev.merlin.exchange.privacy.IdentityKeys;
+import dev.merlin.exchange.privacy.PairwiseIds;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,6 +33,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,7 +63,7 @@ class DspExchangeIT {
 
     private static DspConfig dsp(String id, DspSimulator sim) {
         return new DspConfig(id, "DSP " + id, sim.endpoint(), "JPN", null, null, null, null, 5000, 1000, null, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     private static String banner(int tmax) throws Exception {
@@ -118,9 +124,15 @@ class DspExchangeIT {
             ObjectNode inJapan = (ObjectNode) JSON.readTree(banner(5000));
             inJapan.putObject("device").putObject("geo").put("country", "JPN");
             assertEquals(200, post(server, JSON.writeValueAsString(inJapan)).statusCode());
-            assertEquals("55816b39711f9b5acf3b90e313ed29e51665623f",
-                    JSON.readTree(rich.stats().lastRequest().body()).get("user").get("id").asText(),
-                    "inside the rollout with nothing refusing it, the user id goes out");
+            PairwiseIds pairwise = IdentityKeys.load(config(dataDir, List.of()), dataDir).pairwiseIds();
+            String richId = JSON.readTree(rich.stats().lastRequest().body()).get("user").get("id").asText();
+            String poorId = JSON.readTree(poor.stats().lastRequest().body()).get("user").get("id").asText();
+            assertEquals(pairwise.of("rich", "55816b39711f9b5acf3b90e313ed29e51665623f"), richId,
+                    "inside the rollout with nothing refusing it, the user's pairwise id goes out");
+            assertEquals(pairwise.of("poor", "55816b39711f9b5acf3b90e313ed29e51665623f"), poorId);
+            assertNotEquals(richId, poorId, "two DSPs cannot join their logs on the id they get");
+            assertFalse(rich.stats().lastRequest().body().contains("55816b39711f9b5acf3b90e313ed29e51665623f"),
+                    "the seller's id itself never leaves");
         }
     }
 
@@ -181,5 +193,43 @@ class DspExchangeIT {
         }
         assertTrue(RecordingLeakDetector.isInstalled(), "leak detector not installed: check the surefire argLine");
         assertEquals(List.of(), RecordingLeakDetector.collectLeaks());
+    }
+
+    @Test
+    void anEeaUsersPersonalDataGoesToTheDspInTheEeaAndNotToTheOneAbroad(@TempDir Path dataDir) throws Exception {
+        try (DspSimulator frankfurt = DspSimulator.builder().price(Price.fixed(1.0)).recordLastRequest(true).start();
+             DspSimulator virginia = DspSimulator.builder().price(Price.fixed(1.0)).recordLastRequest(true).start()) {
+            DspConfig inGermany = dsp("frankfurt", frankfurt);
+            DspConfig inUsa = dsp("virginia", virginia);
+            inGermany = new DspConfig(inGermany.id(), inGermany.name(), inGermany.endpoint(), "DEU", null, null, null,
+                    null, 5000, 1000, null, null, null, null, null, null, null, null);
+            inUsa = new DspConfig(inUsa.id(), inUsa.name(), inUsa.endpoint(), "USA", null, null, null, null, 5000,
+                    1000, null, null, null, null, null, null, null, null);
+            MerlinConfig base = config(dataDir, List.of(inGermany, inUsa));
+            PrivacyConfig privacy = PrivacyConfig.builder().personalizationCountries(List.of())
+                    .residency(List.of(new ResidencyRule(List.of("EEA"), List.of("EEA")))).build();
+            MerlinConfig config = base.toBuilder().regions(Map.of("EEA", List.of("DEU", "FRA", "IRL")))
+                    .privacy(privacy).build().validate();
+            try (MerlinServer server = new MerlinServer(config, () -> NOW).start()) {
+                ObjectNode inBerlin = (ObjectNode) JSON.readTree(banner(5000));
+                ObjectNode device = inBerlin.putObject("device");
+                device.put("ip", "198.51.100.77").put("ifa", "IFA-SECRET-1");
+                device.putObject("geo").put("country", "DEU").put("lat", 52.520008).put("lon", 13.404954);
+                inBerlin.putObject("regs").put("gdpr", 0);
+                assertEquals(200, post(server, JSON.writeValueAsString(inBerlin)).statusCode());
+                JsonNode home = JSON.readTree(frankfurt.stats().lastRequest().body());
+                String abroad = virginia.stats().lastRequest().body();
+                assertEquals("IFA-SECRET-1", home.get("device").get("ifa").asText(), "the DSP in the EEA: ids");
+                assertEquals("198.51.100.77", home.get("device").get("ip").asText());
+                assertTrue(home.get("user").has("id"), "and the pairwise user id");
+                for (String secret : List.of("IFA-SECRET-1", "198.51.100.77", "52.520008", "13.404954",
+                        "55816b39711f9b5acf3b90e313ed29e51665623f")) {
+                    assertFalse(abroad.contains(secret), secret + " reached the DSP abroad: " + abroad);
+                }
+                JsonNode abroadTree = JSON.readTree(abroad);
+                assertEquals("198.51.100.0", abroadTree.get("device").get("ip").asText(), "the IP cut to its /24");
+                assertFalse(abroadTree.path("user").has("id"), "no user id abroad");
+            }
+        }
     }
 }

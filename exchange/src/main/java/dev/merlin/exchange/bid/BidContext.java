@@ -43,6 +43,8 @@ public final class BidContext implements BidAnswer {
     long startNanos;
     long deadlineNanos;
     long userHash;
+    /** Merlin's key for the user ({@code auction.UserKeys}); null when none, or personal data may not be used. */
+    String userKey;
     long auctionId;
     Object attachment;
     BidCompletion<Object> completion;
@@ -75,6 +77,11 @@ public final class BidContext implements BidAnswer {
     /** The user's keyed hash, 0 when personal data may not be used. */
     public long userHash() {
         return userHash;
+    }
+
+    /** Merlin's key for the user; null when there is none or personal data may not be used. */
+    public String userKey() {
+        return userKey;
     }
 
     /** The request's time, read once when it arrived: seconds since the epoch. */
@@ -199,6 +206,7 @@ public final class BidContext implements BidAnswer {
         this.request = null;
         this.currency = null;
         this.userHash = 0;
+        this.userKey = null;
         this.auctionId = 0;
         this.status = 0;
         this.bodyLength = 0;

@@ -178,6 +178,7 @@ public final class BidPath {
             segmentStore.read(userKey, now, context.segments);
         }
         context.userHash = userHashing.hash(userKey);
+        context.userKey = userKey;
         return true;
     }
 

@@ -7,6 +7,9 @@ import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.ExternalBids;
 import dev.merlin.exchange.bid.AuctionStage;
 import dev.merlin.exchange.bid.BidContext;
+import dev.merlin.exchange.privacy.OutboundPolicy;
+import dev.merlin.exchange.privacy.OutboundRules;
+import dev.merlin.exchange.privacy.PairwiseIds;
 import dev.merlin.protocol.BidResponseDecoder;
 import dev.merlin.protocol.BidResponseLimits;
 import dev.merlin.protocol.InvalidBidResponseException;
@@ -55,6 +58,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
     private final Currencies currencies;
     private final DspLossNotices losses;
     private final DspStageMetrics metrics;
+    private final OutboundShaping shaping;
     private final FastThreadLocal<LoopState> states = new FastThreadLocal<>() {
         @Override
         protected LoopState initialValue() {
@@ -68,15 +72,18 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
      * @param sellers    the configured sellers by id (their node in the supply chain)
      * @param currencies floor and bid conversion
      * @param losses     where losing bids' {@code lurl}s go
+     * @param shaping    whether each DSP is called and what of the user's data its request carries
      */
     public DspAuctionStage(List<ConnectedDsp> dsps, AuctionConfig auction, Map<String, SellerConfig> sellers,
-                           Currencies currencies, DspLossNotices losses, DspStageMetrics metrics) {
+                           Currencies currencies, DspLossNotices losses, DspStageMetrics metrics,
+                           OutboundShaping shaping) {
         this.dsps = dsps.toArray(new ConnectedDsp[0]);
         this.auction = auction;
         this.sellers = Map.copyOf(sellers);
         this.currencies = currencies;
         this.losses = losses;
         this.metrics = metrics;
+        this.shaping = shaping;
     }
 
     @Override
@@ -122,6 +129,11 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
             metrics.notWanted(dsp.index(), verdict);
             return;
         }
+        int allowed = shaping.rules().verdict(context.privacy(), context.request(), dsp.index());
+        if (allowed != OutboundRules.CALL) {
+            metrics.notAllowed(dsp.index(), allowed);
+            return;
+        }
         long budget = Math.min(fanout.deadlineNanos - now - auction.dspMarginMs() * NANOS_PER_MS,
                 dsp.config().timeoutMs() * NANOS_PER_MS);
         if (budget < auction.minDspTimeMs() * NANOS_PER_MS) {
@@ -134,7 +146,13 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         ByteBuf body = ByteBufAllocator.DEFAULT.ioBuffer(2048);
         boolean isWritten = false;
         try {
-            isWritten = state.writer.write(context.request(), seller, context.privacy(), dsp.config(),
+            OutboundPolicy policy = shaping.rules().policy(context.privacy(), context.request(), dsp.index());
+            char[] userId = null;
+            if (policy.sharesIdentifiers() && context.userKey() != null) {
+                shaping.pairwiseIds().write(dsp.id(), context.userKey(), state.userId);
+                userId = state.userId;
+            }
+            isWritten = state.writer.write(context.request(), seller, policy, userId, dsp.config(),
                     (int) (budget / NANOS_PER_MS), body) == OutboundRequestWriter.Outcome.WRITTEN;
         } finally {
             if (!isWritten) {
@@ -319,6 +337,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         final DspBidValidator[] validators = new DspBidValidator[dsps.length];
         final ArrayDeque<Fanout> free = new ArrayDeque<>();
         byte[] copy = new byte[16 * 1024];
+        final char[] userId = new char[PairwiseIds.CHARS];
 
         LoopState() {
             for (int i = 0; i < dsps.length; i++) {

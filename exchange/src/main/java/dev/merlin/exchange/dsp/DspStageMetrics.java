@@ -1,5 +1,6 @@
 package dev.merlin.exchange.dsp;
 
+import dev.merlin.exchange.privacy.OutboundRules;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -23,6 +24,8 @@ public final class DspStageMetrics {
 
     private final CounterDataPoint[][] notWanted;
     private final CounterDataPoint[] noTime;
+    private final CounterDataPoint[] residency;
+    private final CounterDataPoint[] activity;
     private final CounterDataPoint[] late;
     private final CounterDataPoint[] unreadable;
     private final Counter badAnswers;
@@ -36,7 +39,9 @@ public final class DspStageMetrics {
         this.ids = List.copyOf(dspIds);
         Counter skipped = Counter.builder().name("merlin_dsp_not_called_total")
                 .help("Auctions that did not call a DSP because it does not want the request (country, channel,"
-                        + " seller, media_type) or too little time was left (no_time)")
+                        + " seller, media_type), too little time was left (no_time), data residency forbids its region"
+                        + " the user's personal data and it asked to be skipped then (residency), or its fetchBids"
+                        + " activity control refuses the request (activity)")
                 .labelNames("dsp", "reason").register(registry);
         Counter lateAnswers = Counter.builder().name("merlin_dsp_late_answers_total")
                 .help("DSP answers that came after the auction had answered: dropped").labelNames("dsp")
@@ -49,6 +54,8 @@ public final class DspStageMetrics {
                 .labelNames("dsp", "reason").register(registry);
         notWanted = new CounterDataPoint[ids.size()][VERDICTS.length];
         noTime = new CounterDataPoint[ids.size()];
+        residency = new CounterDataPoint[ids.size()];
+        activity = new CounterDataPoint[ids.size()];
         late = new CounterDataPoint[ids.size()];
         unreadable = new CounterDataPoint[ids.size()];
         for (int i = 0; i < ids.size(); i++) {
@@ -56,6 +63,8 @@ public final class DspStageMetrics {
                 notWanted[i][v] = skipped.labelValues(ids.get(i), VERDICTS[v]);
             }
             noTime[i] = skipped.labelValues(ids.get(i), "no_time");
+            residency[i] = skipped.labelValues(ids.get(i), "residency");
+            activity[i] = skipped.labelValues(ids.get(i), "activity");
             late[i] = lateAnswers.labelValues(ids.get(i));
             unreadable[i] = unreadableAnswers.labelValues(ids.get(i));
         }
@@ -72,6 +81,11 @@ public final class DspStageMetrics {
 
     void notWanted(int dsp, int verdict) {
         notWanted[dsp][verdict - 1].inc();
+    }
+
+    /** A DSP not called for the user's privacy: {@code verdict} is {@code OutboundRules.SKIP_*}. */
+    void notAllowed(int dsp, int verdict) {
+        (verdict == OutboundRules.SKIP_RESIDENCY ? residency : activity)[dsp].inc();
     }
 
     void noTime(int dsp) {

@@ -86,33 +86,45 @@ public final class OutboundRequestWriter {
     }
 
     /**
-     * Appends {@code request} as encoded for {@code dsp} to {@code out} and returns {@link Outcome#WRITTEN}, or
-     * writes nothing and returns {@link Outcome#NO_IMPS} when no imp is for it. On an exception {@code out} is left
-     * as it was.
-     *
-     * @param seller  the seller the request came from (its id in the schain node, its type for {@code complete})
-     * @param privacy Merlin's consent decision for the request
-     * @param tmaxMs  the time the DSP has to answer, in milliseconds
+     * As {@link #write(BidRequest, SellerConfig, OutboundPolicy, char[], DspConfig, int, ByteBuf)} under the policy
+     * Merlin's consent decision alone gives ({@link OutboundUserData#policy}), with no {@code user.id} (tests, tools).
      */
     public Outcome write(BidRequest request, SellerConfig seller, PrivacyDecision privacy, DspConfig dsp,
                          int tmaxMs, ByteBuf out) {
+        return write(request, seller, OutboundUserData.policy(privacy, dsp), null, dsp, tmaxMs, out);
+    }
+
+    /**
+     * Appends {@code request} as encoded for {@code dsp} to {@code out} and returns {@link Outcome#WRITTEN}, or
+     * writes nothing and returns {@link Outcome#NO_IMPS} when no imp is for it. On an exception {@code out} is left
+     * as it was. {@link #categoriesWritten} then tells what personal data the request carries.
+     *
+     * @param seller the seller the request came from (its id in the schain node, its type for {@code complete})
+     * @param policy what of the user's personal data may go to this DSP ({@code privacy.OutboundRules})
+     * @param userId the user's pairwise id for this DSP ({@link dev.merlin.exchange.privacy.PairwiseIds}), its
+     *               {@code user.id} when the policy lets ids go; null: none
+     * @param tmaxMs the time the DSP has to answer, in milliseconds
+     */
+    public Outcome write(BidRequest request, SellerConfig seller, OutboundPolicy policy, char[] userId,
+                         DspConfig dsp, int tmaxMs, ByteBuf out) {
         floors.target(floorCurrency(dsp));
+        userData.begin();
         int mediaMask = mediaMask(dsp.traffic().mediaTypes());
         if (countImps(request.imp, mediaMask) == 0) {
             return Outcome.NO_IMPS;
         }
-        OutboundPolicy policy = OutboundUserData.policy(privacy, dsp);
         boolean extPlacement = "2.5".equals(dsp.openrtb());
         int start = out.writerIndex();
         sink.target(out);
         try {
             JsonGenerator g = generator();
-            writeRequest(g, request, seller, policy, dsp, tmaxMs, mediaMask, extPlacement);
+            writeRequest(g, request, seller, policy, userId, dsp, tmaxMs, mediaMask, extPlacement);
             g.flush();
             return Outcome.WRITTEN;
         } catch (IOException | RuntimeException e) {
             gen = null;
             out.writerIndex(start);
+            userData.begin();
             if (e instanceof IOException io) {
                 throw new UncheckedIOException("encoding the request for DSP " + dsp.id() + " failed", io);
             }
@@ -120,6 +132,11 @@ public final class OutboundRequestWriter {
         } finally {
             sink.target(null);
         }
+    }
+
+    /** The {@link dev.merlin.exchange.privacy.DataCategories} the last {@link #write} put in its request. */
+    public int categoriesWritten() {
+        return userData.categoriesWritten();
     }
 
     /**
@@ -144,7 +161,8 @@ public final class OutboundRequestWriter {
     }
 
     private void writeRequest(JsonGenerator g, BidRequest request, SellerConfig seller, OutboundPolicy policy,
-                              DspConfig dsp, int tmaxMs, int mediaMask, boolean extPlacement) throws IOException {
+                              char[] userId, DspConfig dsp, int tmaxMs, int mediaMask, boolean extPlacement)
+            throws IOException {
         g.writeStartObject();
         writeString(g, "id", request.id);
         writeImps(g, request.imp, mediaMask);
@@ -152,7 +170,7 @@ public final class OutboundRequestWriter {
         writeObject(g, "app", request.app, BidRequestEncoder::writeApp);
         writeObject(g, "dooh", request.dooh, BidRequestEncoder::writeDooh);
         userData.writeDevice(g, request.device, policy);
-        userData.writeUser(g, request.user, policy, extPlacement);
+        userData.writeUser(g, request.user, policy, extPlacement, userId);
         writeInt(g, "test", request.test);
         writeInt(g, "at", request.at);
         g.writeFieldName("tmax");

@@ -24,11 +24,13 @@ public final class IdentityKeys {
 
     private final UserHash userHash;
     private final UidCookies uidCookies;
+    private final PairwiseIds pairwiseIds;
 
     private IdentityKeys(byte[] secret) {
         ByteBuffer hashKey = ByteBuffer.wrap(derive(secret, "merlin user hash")).order(ByteOrder.LITTLE_ENDIAN);
         this.userHash = new UserHash(hashKey.getLong(0), hashKey.getLong(8));
         this.uidCookies = new UidCookies(derive(secret, "merlin uid cookie"));
+        this.pairwiseIds = new PairwiseIds(derive(secret, "merlin pairwise ids"));
     }
 
     /** The keys of this exchange: from the config's secret, else the data dir's key file (created when absent). */
@@ -55,6 +57,11 @@ public final class IdentityKeys {
     /** Issues and verifies {@code uid} cookies. */
     public UidCookies uidCookies() {
         return uidCookies;
+    }
+
+    /** Derives the {@code user.id} each DSP receives. */
+    public PairwiseIds pairwiseIds() {
+        return pairwiseIds;
     }
 
     private static byte[] derive(byte[] secret, String label) {

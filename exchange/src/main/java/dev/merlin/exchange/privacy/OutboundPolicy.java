@@ -1,44 +1,64 @@
 package dev.merlin.exchange.privacy;
 
 /**
- * What user data one outbound bid request may carry to one DSP: the value {@link OutboundUserData#policy} returns
- * and its writers obey. Each kind of data has its own flag, so a finer policy (data residency, per-activity
- * controls) is a new instance, not a new code path.
+ * What user data one outbound bid request may carry to one DSP: the set of {@link DataCategories} that may pass,
+ * as {@link OutboundRules} decides it and {@link OutboundUserData}'s writers obey it.
  *
- * <p>Shared instances only, compared by identity; allocation-free to pick.
+ * <p>One shared instance per set ({@link #of}), compared by identity; allocation-free to pick.
  */
 public final class OutboundPolicy {
 
+    private static final OutboundPolicy[] ALL = policies();
+
     /** Personal data may be used: everything the seller sent passes (except {@code buyeruid}, never ours to pass). */
-    public static final OutboundPolicy FULL = new OutboundPolicy("full", true, true, true);
+    public static final OutboundPolicy FULL = of(DataCategories.ALL);
 
     /**
      * Personal data may not be used: no identifiers, no audience data, the IP truncated and the location coarse; what
      * is left is the context (site or app, the device's make and OS, the city) and the consent signals themselves.
      */
-    public static final OutboundPolicy CONTEXTUAL = new OutboundPolicy("contextual", false, false, false);
+    public static final OutboundPolicy CONTEXTUAL = of(DataCategories.NONE);
 
+    private final int categories;
     private final String label;
-    private final boolean sharesIdentifiers;
-    private final boolean sharesAudienceData;
-    private final boolean sharesPreciseLocation;
 
-    private OutboundPolicy(String label, boolean sharesIdentifiers, boolean sharesAudienceData,
-                           boolean sharesPreciseLocation) {
-        this.label = label;
-        this.sharesIdentifiers = sharesIdentifiers;
-        this.sharesAudienceData = sharesAudienceData;
-        this.sharesPreciseLocation = sharesPreciseLocation;
+    private OutboundPolicy(int categories) {
+        this.categories = categories;
+        this.label = categories == DataCategories.ALL ? "full" : categories == DataCategories.NONE ? "contextual"
+                : DataCategories.label(categories);
     }
 
-    /** The policy as a lower-case metric label. */
+    private static OutboundPolicy[] policies() {
+        OutboundPolicy[] policies = new OutboundPolicy[DataCategories.ALL + 1];
+        for (int categories = 0; categories <= DataCategories.ALL; categories++) {
+            policies[categories] = new OutboundPolicy(categories);
+        }
+        return policies;
+    }
+
+    /** The shared policy letting exactly {@code categories} ({@link DataCategories} bits) pass. */
+    public static OutboundPolicy of(int categories) {
+        return ALL[categories & DataCategories.ALL];
+    }
+
+    /** The {@link DataCategories} that may pass. */
+    public int categories() {
+        return categories;
+    }
+
+    /** The policy as a lower-case metric label: {@code full}, {@code contextual} or the categories joined by +. */
     public String label() {
         return label;
     }
 
-    /** Whether user and device identifiers pass: {@code user.id}, {@code eids}, {@code ifa}, hashed device ids. */
+    /** Whether user and device identifiers pass: {@code user.id} (pairwise), {@code ifa}, hashed device ids. */
     public boolean sharesIdentifiers() {
-        return sharesIdentifiers;
+        return (categories & DataCategories.IDS) != 0;
+    }
+
+    /** Whether extended ids pass: {@code user.eids}. */
+    public boolean sharesEids() {
+        return (categories & DataCategories.EIDS) != 0;
     }
 
     /**
@@ -46,12 +66,17 @@ public final class OutboundPolicy {
      * rest of {@code user.ext}.
      */
     public boolean sharesAudienceData() {
-        return sharesAudienceData;
+        return (categories & DataCategories.SEGMENTS) != 0;
     }
 
-    /** Whether the precise location passes: exact lat/lon, zip, fix accuracy and time, and (with ids) the full IP. */
+    /** Whether the precise location passes: exact lat/lon, zip, fix accuracy and time. */
     public boolean sharesPreciseLocation() {
-        return sharesPreciseLocation;
+        return (categories & DataCategories.PRECISE_GEO) != 0;
+    }
+
+    /** Whether the full IP address passes (otherwise IPv4 is cut to /24, IPv6 to /56). */
+    public boolean sharesIp() {
+        return (categories & DataCategories.IP) != 0;
     }
 
     @Override

@@ -52,14 +52,26 @@ public final class OutboundUserData {
     private static final String[] DEVICE_EXT_CONTEXTUAL = {"atts"};
 
     private final IpTruncation ips = new IpTruncation();
+    private int written;
     private final char[] scratch = new char[Math.max(IpTruncation.MAX_CHARS, JsonFieldWriter.FIXED_POINT_CHARS)];
 
     /**
-     * What user data a request may carry to {@code dsp}, given Merlin's consent decision for it. Depends on the
-     * decision alone today; data residency and per-DSP activity controls are decided here too.
+     * What user data a request may carry to {@code dsp} from Merlin's consent decision alone: everything or nothing.
+     * The bid path asks {@link OutboundRules#policy} instead, which adds residency, activity controls and the DSP's
+     * TCF consent.
      */
     public static OutboundPolicy policy(PrivacyDecision decision, DspConfig dsp) {
         return decision.mayUsePersonalData() ? OutboundPolicy.FULL : OutboundPolicy.CONTEXTUAL;
+    }
+
+    /** Starts a request: {@link #categoriesWritten} counts from here. */
+    public void begin() {
+        written = DataCategories.NONE;
+    }
+
+    /** The {@link DataCategories} the writers actually wrote since {@link #begin}: the ledger's record of the flow. */
+    public int categoriesWritten() {
+        return written;
     }
 
     /**
@@ -67,17 +79,19 @@ public final class OutboundUserData {
      * may leave). {@code extPlacement}: OpenRTB 2.5 locations ({@code ext.consent}, {@code ext.eids}) instead of
      * 2.6's top-level fields.
      */
-    public void writeUser(JsonGenerator gen, User user, OutboundPolicy policy, boolean extPlacement)
-            throws IOException {
+    public void writeUser(JsonGenerator gen, User user, OutboundPolicy policy, boolean extPlacement,
+                          char[] pairwiseId) throws IOException {
         if (user == null || !hasOutboundUser(user, policy)) {
             return;
         }
-        boolean ids = policy.sharesIdentifiers();
         boolean audience = policy.sharesAudienceData();
+        boolean eids = policy.sharesEids() && user.eids != null && !user.eids.isEmpty();
         gen.writeFieldName("user");
         gen.writeStartObject();
-        if (ids) {
-            writeString(gen, "id", user.id);
+        if (policy.sharesIdentifiers() && pairwiseId != null) {
+            gen.writeFieldName("id");
+            gen.writeString(pairwiseId, 0, PairwiseIds.CHARS);
+            written |= DataCategories.IDS;
         }
         if (audience) {
             writeInt(gen, "yob", user.yob);
@@ -85,6 +99,9 @@ public final class OutboundUserData {
             writeString(gen, "keywords", user.keywords);
             writeStringList(gen, "kwarray", user.kwarray);
             writeString(gen, "customdata", user.customdata);
+            if (hasAudienceData(user)) {
+                written |= DataCategories.SEGMENTS;
+            }
         }
         writeGeo(gen, "geo", user.geo, policy);
         if (audience) {
@@ -92,12 +109,20 @@ public final class OutboundUserData {
         }
         if (!extPlacement) {
             writeString(gen, "consent", user.consent);
-            if (ids) {
+            if (eids) {
                 writeObjectList(gen, "eids", user.eids, BidRequestEncoder::writeEid);
             }
         }
-        writeUserExt(gen, user, ids, audience, extPlacement);
+        if (eids) {
+            written |= DataCategories.EIDS;
+        }
+        writeUserExt(gen, user, eids, audience, extPlacement);
         gen.writeEndObject();
+    }
+
+    private static boolean hasAudienceData(User user) {
+        return user.yob != null || user.gender != null || user.keywords != null || user.customdata != null
+                || user.kwarray != null && !user.kwarray.isEmpty() || user.data != null && !user.data.isEmpty();
     }
 
     /** Writes the {@code "device"} field as {@code policy} allows, or nothing when there is no device. */
@@ -105,8 +130,9 @@ public final class OutboundUserData {
         if (device == null) {
             return;
         }
-        if (policy.sharesIdentifiers() && policy.sharesPreciseLocation()) {
+        if (policy.sharesIdentifiers() && policy.sharesPreciseLocation() && policy.sharesIp()) {
             writeObject(gen, "device", device, BidRequestEncoder::writeDevice);
+            written |= deviceCategories(device);
             return;
         }
         gen.writeFieldName("device");
@@ -116,10 +142,17 @@ public final class OutboundUserData {
         writeInt(gen, "lmt", device.lmt);
         writeString(gen, "ua", device.ua);
         writeObject(gen, "sua", device.sua, BidRequestEncoder::writeUserAgent);
-        writeIp(gen, "ip", device.ip, false);
-        writeIp(gen, "ipv6", device.ipv6, true);
+        if (policy.sharesIp()) {
+            writeString(gen, "ip", device.ip);
+            writeString(gen, "ipv6", device.ipv6);
+            written |= device.ip != null || device.ipv6 != null ? DataCategories.IP : 0;
+        } else {
+            writeIp(gen, "ip", device.ip, false);
+            writeIp(gen, "ipv6", device.ipv6, true);
+        }
         writeDeviceContext(gen, device);
         if (policy.sharesIdentifiers()) {
+            written |= deviceCategories(device) & DataCategories.IDS;
             writeString(gen, "ifa", device.ifa);
             writeString(gen, "didsha1", device.didsha1);
             writeString(gen, "didmd5", device.didmd5);
@@ -135,6 +168,42 @@ public final class OutboundUserData {
             gen.writeEndObject();
         }
         gen.writeEndObject();
+    }
+
+    /**
+     * What a device written verbatim carries, as the ledger counts it: its ids, the IP, a precise geo ({@code ext}
+     * objects are passed through, not inspected).
+     */
+    private static int deviceCategories(Device device) {
+        int categories = DataCategories.NONE;
+        if (device.ifa != null || device.didsha1 != null || device.didmd5 != null || device.dpidsha1 != null
+                || device.dpidmd5 != null || device.macsha1 != null || device.macmd5 != null) {
+            categories |= DataCategories.IDS;
+        }
+        if (device.ip != null || device.ipv6 != null) {
+            categories |= DataCategories.IP;
+        }
+        if (isPrecise(device.geo)) {
+            categories |= DataCategories.PRECISE_GEO;
+        }
+        return categories;
+    }
+
+    /**
+     * Whether a geo written verbatim tells more than its coarse form would: a coordinate finer than 2 decimals, a
+     * zip, the fix's accuracy or time.
+     */
+    static boolean isPrecise(Geo geo) {
+        return geo != null && (isFine(geo.lat) || isFine(geo.lon) || geo.zip != null || geo.accuracy != null
+                || geo.lastfix != null);
+    }
+
+    private static boolean isFine(Double degrees) {
+        if (degrees == null || !Double.isFinite(degrees)) {
+            return false;
+        }
+        double hundredths = degrees * 100;
+        return Math.abs(hundredths - Math.rint(hundredths)) > 1e-6;
     }
 
     /** The device's description, which is context, not identity: it passes under every policy. */
@@ -160,7 +229,7 @@ public final class OutboundUserData {
     }
 
     private static boolean hasOutboundUser(User user, OutboundPolicy policy) {
-        if (policy.sharesIdentifiers() || policy.sharesAudienceData()) {
+        if (policy.sharesIdentifiers() || policy.sharesAudienceData() || policy.sharesEids()) {
             return true;
         }
         return user.consent != null || user.geo != null;
@@ -171,10 +240,10 @@ public final class OutboundUserData {
      * {@code eids}) and without {@code prebid}; otherwise nothing of it. For a 2.5 DSP, {@code consent} and (when ids
      * may pass) {@code eids} are written into it.
      */
-    private void writeUserExt(JsonGenerator gen, User user, boolean ids, boolean audience, boolean extPlacement)
+    private void writeUserExt(JsonGenerator gen, User user, boolean eids, boolean audience, boolean extPlacement)
             throws IOException {
         boolean extConsent = extPlacement && user.consent != null;
-        boolean extEids = extPlacement && ids && user.eids != null;
+        boolean extEids = extPlacement && eids;
         if (!extConsent && !extEids) {
             if (audience) {
                 ExtFields.writeExtWithout(gen, user.ext, USER_EXT_FULL_DROPPED);
@@ -200,6 +269,7 @@ public final class OutboundUserData {
         }
         if (policy.sharesPreciseLocation()) {
             writeObject(gen, name, geo, BidRequestEncoder::writeGeo);
+            written |= isPrecise(geo) ? DataCategories.PRECISE_GEO : 0;
             return;
         }
         gen.writeFieldName(name);

@@ -134,6 +134,8 @@ class OutboundPrivacyTest {
         for (String secret : secrets) {
             if (in.user != null && secret.equals(in.user.buyeruid) || secret.equals("PREBID-BUYERUID-SECRET")) {
                 assertFalse(text.contains(secret), "buyeruid never leaves, nor Prebid's buyeruids");
+            } else if (in.user != null && secret.equals(in.user.id)) {
+                assertFalse(text.contains(secret), "the seller's user id never leaves: each DSP gets a pairwise id");
             } else if (secret.equals("EID-SECRET-25")) {
                 assertFalse(text.contains(secret), "2.6 user.eids win over 2.5 user.ext.eids, as the decoder reads");
             } else {

@@ -24,6 +24,13 @@ final class ConsentStrings {
         return tcfModel(purposes, vendors, restrictions).encodeSection("tcfeuv2");
     }
 
+    /** A TCF v2 string consenting to these purposes and vendors, opted in to these special features. */
+    static String tcfWithFeatures(List<Integer> purposes, List<Integer> vendors, List<Integer> specialFeatures) {
+        GppModel model = tcfModel(purposes, vendors, List.of());
+        model.setFieldValue("tcfeuv2", "SpecialFeatureOptins", bits(specialFeatures, 12));
+        return model.encodeSection("tcfeuv2");
+    }
+
     /** A GPP string whose only section is TCF v2 ({@code tcfeuv2}, id 2), consenting to these purposes and vendors. */
     static String gppTcf(List<Integer> purposes, List<Integer> vendors) {
         return tcfModel(purposes, vendors, List.of()).encode();

@@ -50,13 +50,16 @@ class OutboundUserDataTest {
     }
 
     @Test
-    void fullDropsBuyeruidAndPrebidBuyeruidsEvenEscaped() throws IOException {
+    void fullDropsBuyeruidAndPrebidBuyeruidsEvenEscapedAndSendsThePairwiseIdNotTheSellersId() throws IOException {
         User user = new User();
         user.id = "u1";
         user.buyeruid = "seller-synced-id";
         user.ext = RawJson.of("{\"\\u0070rebid\":{\"buyeruids\":{\"x\":\"b\"}},\"prebid\":1,\"keep\":[1.50]}");
-        assertEquals("{\"user\":{\"id\":\"u1\",\"ext\":{\"keep\":[1.50]}}}",
-                json(gen -> userData.writeUser(gen, user, OutboundPolicy.FULL, false)));
+        char[] pairwise = "0123456789abcdef0123456789abcdef".toCharArray();
+        assertEquals("{\"user\":{\"id\":\"0123456789abcdef0123456789abcdef\",\"ext\":{\"keep\":[1.50]}}}",
+                json(gen -> userData.writeUser(gen, user, OutboundPolicy.FULL, false, pairwise)));
+        assertEquals("{\"user\":{\"ext\":{\"keep\":[1.50]}}}",
+                json(gen -> userData.writeUser(gen, user, OutboundPolicy.FULL, false, null)), "no pairwise id: none");
     }
 
     @Test
@@ -65,10 +68,10 @@ class OutboundUserDataTest {
         user.id = "u1";
         user.yob = 1990;
         user.kwarray = List.of("k");
-        assertEquals("{}", json(gen -> userData.writeUser(gen, user, OutboundPolicy.CONTEXTUAL, false)));
+        assertEquals("{}", json(gen -> userData.writeUser(gen, user, OutboundPolicy.CONTEXTUAL, false, null)));
         user.consent = "CP";
         assertEquals("{\"user\":{\"ext\":{\"consent\":\"CP\"}}}",
-                json(gen -> userData.writeUser(gen, user, OutboundPolicy.CONTEXTUAL, true)));
+                json(gen -> userData.writeUser(gen, user, OutboundPolicy.CONTEXTUAL, true, null)));
     }
 
     @Test
