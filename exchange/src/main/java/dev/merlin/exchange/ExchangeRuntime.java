@@ -13,6 +13,7 @@ import dev.merlin.exchange.dsp.DspAccounts;
 import dev.merlin.exchange.dsp.DspNotifier;
 import dev.merlin.exchange.dsp.DspWinLedger;
 import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.flows.DataFlowLedger;
 import dev.merlin.exchange.http.AuctionEndpoint;
 import dev.merlin.exchange.http.ClickEndpoint;
 import dev.merlin.exchange.http.Endpoints;
@@ -112,7 +113,8 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.tracking = new TrackingService(config, catalog, currencies, stores.segments(), stores.rules(),
                     stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());
             registerStoreMetrics();
-            this.buySide = BuySide.open(config, dataDir, currencies, metrics, epochSecondsClock);
+            this.buySide = BuySide.open(config, dataDir, currencies, metrics, epochSecondsClock,
+                    stores.flows());
             List<Maintenance.Task> purges = new ArrayList<>(stores.purges(config.maintenance()));
             purges.addAll(buySide.purges(Duration.ofSeconds(config.maintenance().expiredChargesPurgeSeconds()),
                     epochSecondsClock));
@@ -324,6 +326,11 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** What DSPs owe and sellers are paid, per day. */
     public DspAccounts accounts() {
         return buySide.accounts;
+    }
+
+    /** The data-flow ledger: what left Merlin for DSPs, and each user's recipients. */
+    public DataFlowLedger flows() {
+        return stores.flows();
     }
 
     /** The connected DSPs, in config order; for tests. */

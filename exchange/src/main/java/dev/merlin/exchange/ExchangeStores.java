@@ -7,6 +7,9 @@ import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.flows.DataFlowLedger;
+import dev.merlin.exchange.flows.FlowAggregate;
+import dev.merlin.exchange.flows.FlowRecipients;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.privacy.UserHash;
@@ -57,6 +60,7 @@ public final class ExchangeStores implements AutoCloseable {
     private final OptOutRegistry optOuts;
     private final ErasureRegistry erasures;
     private final EventLog events;
+    private final DataFlowLedger flows;
 
     /** Opens every store under the config's data dir, in order; throws after closing those opened if one fails. */
     public static ExchangeStores open(MerlinConfig config, CampaignCatalog catalog, UserHash userHash,
@@ -86,7 +90,11 @@ public final class ExchangeStores implements AutoCloseable {
             // an opt-out is written to both registries, one after the other: a process killed between the two
             // leaves it only in the first, so every opt-out is put in the erasure registry again at start
             optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(userHash.hash(userKey), epochSeconds));
+            FlowAggregate flowAggregate = opened(new FlowAggregate(dataDir,
+                    Math.max(100_000L, 50_000L * config.dsps().size())));
+            FlowRecipients flowRecipients = opened(new FlowRecipients(dataDir, stores.segmentUsers()));
             events = opened(openEventLog(dataDir, config));
+            flows = new DataFlowLedger(config.dsps(), flowAggregate, flowRecipients, events);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -160,6 +168,11 @@ public final class ExchangeStores implements AutoCloseable {
     /** Users erased or opted out, by the user hash notice links carry. */
     public ErasureRegistry erasures() {
         return erasures;
+    }
+
+    /** What left Merlin for DSPs, and which of them received each user's data. */
+    public DataFlowLedger flows() {
+        return flows;
     }
 
     /** The durable event log. */

@@ -7,6 +7,9 @@ import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.ExternalBids;
 import dev.merlin.exchange.bid.AuctionStage;
 import dev.merlin.exchange.bid.BidContext;
+import dev.merlin.exchange.flows.FlowCategories;
+import dev.merlin.exchange.flows.FlowRecorder;
+import dev.merlin.exchange.privacy.OutboundUserData;
 import dev.merlin.protocol.BidResponseDecoder;
 import dev.merlin.protocol.BidResponseLimits;
 import dev.merlin.protocol.InvalidBidResponseException;
@@ -21,6 +24,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.ThreadExecutorMap;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +59,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
     private final Currencies currencies;
     private final DspLossNotices losses;
     private final DspStageMetrics metrics;
+    private final FlowRecorder flows;
     private final FastThreadLocal<LoopState> states = new FastThreadLocal<>() {
         @Override
         protected LoopState initialValue() {
@@ -71,6 +76,14 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
      */
     public DspAuctionStage(List<ConnectedDsp> dsps, AuctionConfig auction, Map<String, SellerConfig> sellers,
                            Currencies currencies, DspLossNotices losses, DspStageMetrics metrics) {
+        this(dsps, auction, sellers, currencies, losses, metrics, FlowRecorder.NONE);
+    }
+
+    /** The stage over {@code dsps}, reporting each request sent and its user's recipients to {@code flows}. */
+    public DspAuctionStage(List<ConnectedDsp> dsps, AuctionConfig auction, Map<String, SellerConfig> sellers,
+                           Currencies currencies, DspLossNotices losses, DspStageMetrics metrics,
+                           FlowRecorder flows) {
+        this.flows = flows;
         this.dsps = dsps.toArray(new ConnectedDsp[0]);
         this.auction = auction;
         this.sellers = Map.copyOf(sellers);
@@ -92,6 +105,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         long deadline = context.deadlineNanos();
         Fanout fanout = state.take(context, deadline);
         SellerConfig seller = sellers.get(context.sellerId());
+        Arrays.fill(state.flowCategories, 0);
         for (ConnectedDsp dsp : dsps) {
             if (dsp.config().enabled()) {
                 try {
@@ -102,6 +116,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
                 }
             }
         }
+        flows.recipients(context.userHash(), context.nowEpochSeconds(), state.flowCategories);
         fanout.sentNanos = System.nanoTime();
         if (fanout.pending == 0) {
             state.give(fanout);
@@ -150,7 +165,17 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         fanout.pending++;
         if (!dsp.client().send(loop, body, now + budget, this, slot)) {
             fanout.pending--;
+            return;
         }
+        int categories = categoriesSent(state.writer, context, dsp);
+        state.flowCategories[dsp.index()] = categories;
+        flows.bidRequest(dsp.index(), FlowCategories.userRegion(context.request()), categories,
+                context.nowEpochSeconds());
+    }
+
+    /** The personal data the request just written for {@code dsp} carried, for the data-flow ledger. */
+    private static int categoriesSent(OutboundRequestWriter writer, BidContext context, ConnectedDsp dsp) {
+        return FlowCategories.sent(context.request(), OutboundUserData.policy(context.privacy(), dsp.config()));
     }
 
     /** The imps the writer put in the DSP's request: a bid for any other is refused. */
@@ -318,6 +343,8 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
                 new BidResponseDecoder(BidResponseLimits.withMaxBodyBytes(auction.maxDspResponseBytes()));
         final DspBidValidator[] validators = new DspBidValidator[dsps.length];
         final ArrayDeque<Fanout> free = new ArrayDeque<>();
+        /** The categories each DSP was sent for the request under way, by DSP index; 0 for none. */
+        final int[] flowCategories = new int[dsps.length];
         byte[] copy = new byte[16 * 1024];
 
         LoopState() {
