@@ -16,6 +16,7 @@ import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.flows.DataFlowLedger;
 import dev.merlin.exchange.http.AuctionEndpoint;
 import dev.merlin.exchange.http.ClickEndpoint;
+import dev.merlin.exchange.http.DataFlowsEndpoint;
 import dev.merlin.exchange.http.Endpoints;
 import dev.merlin.exchange.http.EventsEndpoint;
 import dev.merlin.exchange.http.HttpPipeline;
@@ -189,8 +190,10 @@ public final class ExchangeRuntime implements AutoCloseable {
         PrivacyEndpoints privacy = new PrivacyEndpoints(config.segments(), stores.segments(), tracking,
                 stores.optOuts(), stores.erasures(), identity, events, config.tracking(), config.privacy(), metrics,
                 epochSecondsClock);
+        DataFlowsEndpoint dataFlows = new DataFlowsEndpoint(stores.flows(), config.tracking(), metrics,
+                epochSecondsClock);
         return new Endpoints(auction, notices, pixel, appEvents, clicks, reports, privacy,
-                SellersJson.render(config.exchange(), config.sellers()));
+                SellersJson.render(config.exchange(), config.sellers()), dataFlows);
     }
 
     private void registerStoreMetrics() {

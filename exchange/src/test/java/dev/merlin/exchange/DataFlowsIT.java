@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -193,6 +194,7 @@ class DataFlowsIT {
                 assertEquals(received, ledgered(server.runtime().flows().rows(TODAY, TODAY, null)));
                 assertEquals(AUCTIONS, server.runtime().flows().rows(TODAY, TODAY, "berlin").stream()
                         .filter(r -> r.kind() == FlowKind.BID_REQUEST).mapToLong(FlowAggregate.Row::count).sum());
+                theReportShowsIt(server, received);
             }
             try (MerlinServer restarted = new MerlinServer(config(dataDir, dsps), () -> NOW).start()) {
                 assertEquals(received, ledgered(restarted.runtime().flows().rows(TODAY, TODAY, null)),
@@ -201,6 +203,73 @@ class DataFlowsIT {
                         TODAY.plusDays(3), null)), "nothing on other days");
             }
         }
+    }
+
+    private HttpResponse<String> get(MerlinServer server, String pathAndQuery, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + pathAndQuery)).timeout(Duration.ofSeconds(10)).GET();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@code /privacy/data-flows}: the same counts as JSON and CSV, per DSP, refused without the admin token. */
+    private void theReportShowsIt(MerlinServer server, Map<String, Long> received) throws Exception {
+        String admin = ConfigLoader.loadDefault().tracking().adminToken();
+        String day = "from=" + TODAY + "&to=" + TODAY;
+        HttpResponse<String> json = get(server, "/privacy/data-flows?" + day, admin);
+        assertEquals(200, json.statusCode(), json.body());
+        Map<String, Long> reported = new TreeMap<>();
+        JsonNode report = JSON.readTree(json.body());
+        for (JsonNode row : report.get("rows")) {
+            if (row.get("kind").asText().equals("bid_request")) {
+                List<String> labels = new ArrayList<>();
+                row.get("categories").forEach(c -> labels.add(c.asText()));
+                reported.merge(row.get("dsp").asText() + "/" + row.get("dspRegion").asText() + "/"
+                        + row.get("userRegion").asText() + "/" + (labels.isEmpty() ? "none" : String.join("+",
+                        labels)), row.get("count").asLong(), Long::sum);
+            }
+        }
+        assertEquals(received, reported);
+        assertEquals(2L * AUCTIONS, report.get("totals").get("bid_request").asLong());
+
+        HttpResponse<String> csv = get(server, "/privacy/data-flows?" + day + "&dsp=tokyo&format=csv", admin);
+        assertEquals(200, csv.statusCode(), csv.body());
+        assertTrue(csv.headers().firstValue("content-type").orElse("").startsWith("text/csv"));
+        String[] lines = csv.body().split("\n");
+        assertEquals("day,user_region,dsp,dsp_region,categories,kind,count", lines[0]);
+        Map<String, Long> csvCounts = new TreeMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            String[] f = lines[i].split(",");
+            assertEquals(TODAY.toString(), f[0]);
+            assertEquals("tokyo", f[2], "the per-DSP view holds that DSP only");
+            if (f[5].equals("bid_request")) {
+                csvCounts.merge(f[2] + "/" + f[3] + "/" + f[1] + "/" + f[4], Long.parseLong(f[6]), Long::sum);
+            }
+        }
+        Map<String, Long> tokyoOnly = new TreeMap<>(received);
+        tokyoOnly.keySet().removeIf(k -> !k.startsWith("tokyo/"));
+        assertEquals(tokyoOnly, csvCounts);
+
+        assertEquals(401, get(server, "/privacy/data-flows?" + day, null).statusCode(), "no token");
+        assertEquals(401, get(server, "/privacy/data-flows?" + day, admin + "x").statusCode(), "a wrong token");
+        assertEquals(401, get(server, "/privacy/data-flows?" + day, DemoSeller.TOKEN).statusCode(),
+                "a seller's token is not the admin's");
+        HttpResponse<String> badDate = get(server, "/privacy/data-flows?from=2026-13-01&to=" + TODAY, admin);
+        assertEquals(400, badDate.statusCode());
+        assertTrue(badDate.body().contains("from must be a date"), badDate.body());
+        HttpResponse<String> reversed = get(server, "/privacy/data-flows?from=" + TODAY + "&to=2026-01-01", admin);
+        assertEquals(400, reversed.statusCode());
+        HttpResponse<String> tooLong = get(server, "/privacy/data-flows?from=2020-01-01&to=" + TODAY, admin);
+        assertEquals(400, tooLong.statusCode());
+        assertTrue(tooLong.body().contains("400 days"), tooLong.body());
+        HttpResponse<String> badFormat = get(server, "/privacy/data-flows?format=xml", admin);
+        assertEquals(400, badFormat.statusCode());
+        assertTrue(badFormat.body().contains("format"), badFormat.body());
+        HttpResponse<String> unknown = get(server, "/privacy/data-flows?dsp=nobody", admin);
+        assertEquals(404, unknown.statusCode());
+        assertTrue(unknown.body().contains("nobody"), unknown.body());
     }
 
     /** Counts the request the simulator just received under its categories; checks it was the i-th one. */
