@@ -29,11 +29,14 @@ import java.util.Set;
  * @param enabled          whether it is called at all
  * @param priceKeys        its keys for encrypted price macros, or null
  * @param health           its circuit breaker, throttle and latency window
+ * @param deletionEndpoint the {@code http://} or {@code https://} URL Merlin POSTs a user's erasure to, once per
+ *                         erased user who received personal data from Merlin through this DSP's requests; null:
+ *                         none (the DSP is not told)
  */
 public record DspConfig(String id, String name, String endpoint, String region, List<String> seats, String openrtb,
                         Boolean gzip, Integer maxQps, Integer timeoutMs, Integer connectTimeoutMs,
                         Integer maxInFlight, DspTraffic traffic, Double bidAdjustment, List<String> currencies,
-                        Boolean enabled, DspPriceKeys priceKeys, DspHealthConfig health) {
+                        Boolean enabled, DspPriceKeys priceKeys, DspHealthConfig health, String deletionEndpoint) {
 
     /** OpenRTB versions a DSP may take. */
     public static final Set<String> OPENRTB_VERSIONS = Set.of("2.5", "2.6");
@@ -54,10 +57,19 @@ public record DspConfig(String id, String name, String endpoint, String region, 
         health = health == null ? DspHealthConfig.defaults() : health;
     }
 
+    /** A DSP without a deletion endpoint: every component before it. */
+    public DspConfig(String id, String name, String endpoint, String region, List<String> seats, String openrtb,
+                     Boolean gzip, Integer maxQps, Integer timeoutMs, Integer connectTimeoutMs, Integer maxInFlight,
+                     DspTraffic traffic, Double bidAdjustment, List<String> currencies, Boolean enabled,
+                     DspPriceKeys priceKeys, DspHealthConfig health) {
+        this(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs, maxInFlight,
+                traffic, bidAdjustment, currencies, enabled, priceKeys, health, null);
+    }
+
     /** A DSP with defaults for everything but its id, name, endpoint and region (tests, tools). */
     public static DspConfig of(String id, String name, String endpoint, String region) {
         return new DspConfig(id, name, endpoint, region, null, null, null, null, null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     /** The endpoint as a URI. */
@@ -90,7 +102,13 @@ public record DspConfig(String id, String name, String endpoint, String region, 
 
     private DspConfig toBuilderless(List<String> newCurrencies, String url) {
         return new DspConfig(id, name, url, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
-                maxInFlight, traffic, bidAdjustment, newCurrencies, enabled, priceKeys, health);
+                maxInFlight, traffic, bidAdjustment, newCurrencies, enabled, priceKeys, health, deletionEndpoint);
+    }
+
+    /** A copy whose erasures are POSTed to {@code url} (tests, tools). */
+    public DspConfig withDeletionEndpoint(String url) {
+        return new DspConfig(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
+                maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, url);
     }
 
     void validate(String at, ExchangeSettings exchange, Map<String, List<String>> regions, Set<String> sellerIds) {
@@ -100,7 +118,7 @@ public record DspConfig(String id, String name, String endpoint, String region, 
                     + " starting with a letter or digit");
         }
         ConfigChecks.notBlank(at + ".name", name);
-        checkEndpoint(at + ".endpoint");
+        checkUrl(at + ".endpoint", endpoint);
         if (region == null || !(regions.containsKey(region) || region.matches("[A-Z]{3}"))) {
             throw new ConfigException(at + ".region", "value " + region + " is not allowed; expected an ISO-3166-1"
                     + " alpha-3 country such as JPN or a group named in regions "
@@ -135,9 +153,12 @@ public record DspConfig(String id, String name, String endpoint, String region, 
             priceKeys.validate(at + ".priceKeys");
         }
         health.validate(at + ".health");
+        if (deletionEndpoint != null) {
+            checkUrl(at + ".deletionEndpoint", deletionEndpoint);
+        }
     }
 
-    private void checkEndpoint(String at) {
+    private static void checkUrl(String at, String endpoint) {
         ConfigChecks.notBlank(at, endpoint);
         URI uri;
         try {

@@ -8,6 +8,7 @@ import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.flows.DataFlowLedger;
+import dev.merlin.exchange.flows.DspDeletions;
 import dev.merlin.exchange.flows.FlowAggregate;
 import dev.merlin.exchange.flows.FlowRecipients;
 import dev.merlin.exchange.privacy.ErasureRegistry;
@@ -61,6 +62,7 @@ public final class ExchangeStores implements AutoCloseable {
     private final ErasureRegistry erasures;
     private final EventLog events;
     private final DataFlowLedger flows;
+    private final DspDeletions deletions;
 
     /** Opens every store under the config's data dir, in order; throws after closing those opened if one fails. */
     public static ExchangeStores open(MerlinConfig config, CampaignCatalog catalog, UserHash userHash,
@@ -93,6 +95,8 @@ public final class ExchangeStores implements AutoCloseable {
             FlowAggregate flowAggregate = opened(new FlowAggregate(dataDir,
                     Math.max(100_000L, 50_000L * config.dsps().size())));
             FlowRecipients flowRecipients = opened(new FlowRecipients(dataDir, stores.segmentUsers()));
+            deletions = opened(new DspDeletions(dataDir, config.dsps(), DspDeletions.Settings.defaults(),
+                    System::currentTimeMillis));
             events = opened(openEventLog(dataDir, config));
             flows = new DataFlowLedger(config.dsps(), flowAggregate, flowRecipients, events);
         } catch (RuntimeException e) {
@@ -173,6 +177,11 @@ public final class ExchangeStores implements AutoCloseable {
     /** What left Merlin for DSPs, and which of them received each user's data. */
     public DataFlowLedger flows() {
         return flows;
+    }
+
+    /** The erasure requests to DSPs, durable until called. */
+    public DspDeletions deletions() {
+        return deletions;
     }
 
     /** The durable event log. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.merlin.config.AuctionConfig;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.DspConfig;
@@ -15,13 +16,17 @@ import dev.merlin.config.StoresConfig;
 import dev.merlin.dspsim.DspSimulator;
 import dev.merlin.dspsim.Price;
 import dev.merlin.dspsim.ReceivedRequest;
+import dev.merlin.exchange.flows.DspDeletions;
 import dev.merlin.exchange.flows.FlowAggregate;
 import dev.merlin.exchange.flows.FlowKind;
 import dev.merlin.exchange.privacy.DataCategories;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +37,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -202,6 +209,65 @@ class DataFlowsIT {
                 assertEquals(Map.of(), ledgered(restarted.runtime().flows().rows(TODAY.plusDays(1),
                         TODAY.plusDays(3), null)), "nothing on other days");
             }
+        }
+    }
+
+    @Test
+    void aUserSeesWhoReceivedTheirDataAndErasureAsksThoseDspsToDeleteOnce(@TempDir Path dataDir) throws Exception {
+        List<String> calls = new CopyOnWriteArrayList<>();
+        List<String> otherCalls = new CopyOnWriteArrayList<>();
+        AtomicInteger failuresLeft = new AtomicInteger(1);
+        HttpServer deletions = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        deletions.createContext("/tokyo", exchange -> {
+            calls.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(failuresLeft.getAndDecrement() > 0 ? 503 : 204, -1);
+            exchange.close();
+        });
+        deletions.createContext("/disabled", exchange -> {
+            otherCalls.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        deletions.start();
+        String base = "http://127.0.0.1:" + deletions.getAddress().getPort();
+        String uid = "55816b39711f9b5acf3b90e313ed29e51665623f";
+        try (DspSimulator tokyo = DspSimulator.builder().price(Price.fixed(0.01)).start()) {
+            DspConfig called = dsp("tokyo", "JPN", tokyo).withDeletionEndpoint(base + "/tokyo");
+            DspConfig d = dsp("idle", "DEU", tokyo);
+            DspConfig disabled = new DspConfig(d.id(), d.name(), d.endpoint(), d.region(), null, null, null, null,
+                    null, null, null, null, null, null, false, null, null, base + "/disabled");
+            try (MerlinServer server = new MerlinServer(config(dataDir, List.of(called, disabled)), () -> NOW)
+                    .start()) {
+                String admin = ConfigLoader.loadDefault().tracking().adminToken();
+                assertEquals(200, post(server, request(4)).statusCode(), "JPN, user id, IP: personal data");
+                assertEquals(200, post(server, request(8)).statusCode());
+                JsonNode held = JSON.readTree(get(server, "/privacy/users/" + uid, admin).body());
+                JsonNode recipients = held.get("recipients");
+                assertEquals(1, recipients.size(), held.toString());
+                assertEquals("tokyo", recipients.get(0).get("dsp").asText());
+                assertEquals("JPN", recipients.get(0).get("region").asText());
+                assertTrue(recipients.get(0).get("categories").toString().contains("ids"), held.toString());
+                assertEquals(Instant.ofEpochSecond(NOW).toString(), recipients.get(0).get("first").asText());
+                assertEquals(false, held.get("recipientsTruncated").asBoolean());
+
+                HttpRequest delete = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                        + "/privacy/users/" + uid)).header("Authorization", "Bearer " + admin).DELETE().build();
+                HttpResponse<String> erased = client.send(delete, HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, erased.statusCode(), erased.body());
+                assertEquals(1, JSON.readTree(erased.body()).get("dspsAskedToDelete").asInt(), erased.body());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (server.runtime().deletions().count(DspDeletions.Outcome.SENT) < 1) {
+                    assertTrue(System.nanoTime() < deadline, "the deletion call was not retried: " + calls);
+                    Thread.sleep(20);
+                }
+                assertEquals(2, calls.size(), "one failed attempt, then one that took: " + calls);
+                assertEquals(uid, JSON.readTree(calls.get(1)).get("user").get("id").asText());
+                assertEquals(List.of(), otherCalls, "a DSP that received nothing of the user is not asked");
+                JsonNode after = JSON.readTree(get(server, "/privacy/users/" + uid, admin).body());
+                assertEquals(0, after.get("recipients").size(), after.toString());
+            }
+        } finally {
+            deletions.stop(0);
         }
     }
 
