@@ -1,57 +1,48 @@
 package dev.merlin.exchange.flows;
 
 import dev.merlin.exchange.store.ChronicleMapFiles;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
-import net.openhft.chronicle.values.Values;
 
 /**
  * The data-flow ledger's aggregate: how many flows went out per (UTC day, user region, DSP, DSP region, data
  * categories, flow kind), in a persisted Chronicle Map ({@code data-flows.cm3}) that survives a restart. Counting
  * reuses a per-thread key and value and takes one entry lock: no allocation on an event loop.
  *
- * <p>Key, 104 bytes, fixed size; strings are ASCII, zero-padded, at most 32 characters (a DSP id, a region name or
- * a country code are all that; a longer one is cut):
- * <pre>
- *  0        4      5            6          8               40              72              104
- * +--------+------+------------+----------+---------------+---------------+---------------+
- * | epoch  | kind | categories | reserved | user region   | DSP region    | DSP id        |
- * | day LE | code | (bit set)  | (zero)   | (32 bytes)    | (32 bytes)    | (32 bytes)    |
- * +--------+------+------------+----------+---------------+---------------+---------------+
- * </pre>
- * Value: the count, one {@code long}.
+ * <p>Key, text: {@code <epoch day>|<kind code>|<categories>|<user region>|<DSP region>|<DSP id>}, e.g.
+ * {@code 20786|1|5|JPN|JPN|tokyo}; each string at most 32 characters (a DSP id, a region name or a country code
+ * are all that; a longer one is cut), any character but letters, digits, {@code _ - . ?} written as {@code ?} (so
+ * no report, CSV included, can be broken by what a request claimed). Value: the count, 16 lower-case hex digits
+ * (text, like the key: a {@code LongValue} value beside a variable-size key corrupted entries under Chronicle Map
+ * 2026.1 in a stress test, text does not, and is read and rewritten without allocating).
  */
 public final class FlowAggregate implements AutoCloseable {
 
     static final String FILE = "data-flows.cm3";
-    static final int KEY_BYTES = 104;
-    static final int TEXT_BYTES = 32;
-    private static final int USER_REGION_OFFSET = 8;
-    private static final int DSP_REGION_OFFSET = 40;
-    private static final int DSP_ID_OFFSET = 72;
+    static final int TEXT_CHARS = 32;
+    private static final char SEPARATOR = '|';
+    private static final int COUNT_DIGITS = 16;
 
     /** One aggregate row: a count of flows sharing every other field. */
     public record Row(LocalDate day, String userRegion, String dsp, String dspRegion, int categories,
                       FlowKind kind, long count) {
     }
 
-    private final ChronicleMapFiles.Opened<byte[], LongValue> opened;
+    private final ChronicleMapFiles.Opened<CharSequence, CharSequence> opened;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
     private final AtomicLong refusedFull = new AtomicLong();
 
     /** Opens {@code dataDir/data-flows.cm3}, sized for {@code entries} distinct rows. */
     public FlowAggregate(Path dataDir, long entries) {
-        this.opened = ChronicleMapFiles.open(dataDir, FILE, ChronicleMap.of(byte[].class, LongValue.class)
-                .name("merlin-data-flows").constantKeySizeBySample(new byte[KEY_BYTES]).entries(entries));
+        this.opened = ChronicleMapFiles.open(dataDir, FILE, ChronicleMap.of(CharSequence.class, CharSequence.class)
+                .name("merlin-data-flows").averageKeySize(32).averageValueSize(COUNT_DIGITS).entries(entries));
     }
 
     /**
@@ -61,28 +52,27 @@ public final class FlowAggregate implements AutoCloseable {
     public boolean add(long epochDay, FlowKind kind, int categories, CharSequence userRegion, CharSequence dspRegion,
                        CharSequence dspId, long flows) {
         Scratch s = scratch.get();
-        byte[] key = s.key;
-        int day = (int) epochDay;
-        key[0] = (byte) day;
-        key[1] = (byte) (day >>> 8);
-        key[2] = (byte) (day >>> 16);
-        key[3] = (byte) (day >>> 24);
-        key[4] = (byte) kind.code();
-        key[5] = (byte) categories;
-        key[6] = 0;
-        key[7] = 0;
-        putText(key, USER_REGION_OFFSET, userRegion);
-        putText(key, DSP_REGION_OFFSET, dspRegion);
-        putText(key, DSP_ID_OFFSET, dspId);
-        try (ExternalMapQueryContext<byte[], LongValue, ?> context = opened.map().queryContext(key)) {
+        StringBuilder key = s.key;
+        key.setLength(0);
+        key.append(epochDay).append(SEPARATOR).append(kind.code()).append(SEPARATOR).append(categories)
+                .append(SEPARATOR);
+        appendText(key, userRegion);
+        key.append(SEPARATOR);
+        appendText(key, dspRegion);
+        key.append(SEPARATOR);
+        appendText(key, dspId);
+        try (ExternalMapQueryContext<CharSequence, CharSequence, ?> context = opened.map().queryContext(key)) {
             context.updateLock().lock();
-            MapEntry<byte[], LongValue> entry = context.entry();
+            MapEntry<CharSequence, CharSequence> entry = context.entry();
+            StringBuilder value = s.value;
             if (entry != null) {
-                s.value.setValue(entry.value().get().getValue() + flows);
-                entry.doReplaceValue(context.wrapValueAsData(s.value));
+                value.setLength(0);
+                entry.value().getUsing(value);
+                putCount(value, count(value) + flows);
+                entry.doReplaceValue(context.wrapValueAsData(value));
             } else {
-                s.value.setValue(flows);
-                context.absentEntry().doInsert(context.wrapValueAsData(s.value));
+                putCount(value, flows);
+                context.absentEntry().doInsert(context.wrapValueAsData(value));
             }
             return true;
         } catch (IllegalStateException | IllegalArgumentException e) {
@@ -103,18 +93,25 @@ public final class FlowAggregate implements AutoCloseable {
         long toDay = to.toEpochDay();
         List<Row> rows = new ArrayList<>();
         opened.map().forEachEntry(entry -> {
-            byte[] key = entry.key().get();
-            long day = key[0] & 0xFF | (key[1] & 0xFF) << 8 | (key[2] & 0xFF) << 16 | key[3] << 24;
-            if (day < fromDay || day > toDay) {
+            String[] fields = entry.key().get().toString().split("\\|", -1);
+            if (fields.length != 6) {
                 return;
             }
-            String dsp = text(key, DSP_ID_OFFSET);
-            FlowKind kind = FlowKind.fromCode(key[4]);
-            if (kind == null || dspId != null && !dspId.equals(dsp)) {
+            long day;
+            FlowKind kind;
+            int categories;
+            try {
+                day = Long.parseLong(fields[0]);
+                kind = FlowKind.fromCode(Integer.parseInt(fields[1]));
+                categories = Integer.parseInt(fields[2]);
+            } catch (NumberFormatException e) {
                 return;
             }
-            rows.add(new Row(LocalDate.ofEpochDay(day), text(key, USER_REGION_OFFSET), dsp,
-                    text(key, DSP_REGION_OFFSET), key[5] & 0xFF, kind, entry.value().get().getValue()));
+            if (day < fromDay || day > toDay || kind == null || dspId != null && !dspId.equals(fields[5])) {
+                return;
+            }
+            rows.add(new Row(LocalDate.ofEpochDay(day), fields[3], fields[5], fields[4], categories, kind,
+                    count(entry.value().get())));
         });
         rows.sort(Comparator.comparing(Row::day).thenComparing(Row::dsp).thenComparing(Row::userRegion)
                 .thenComparing(Row::kind).thenComparingInt(Row::categories));
@@ -126,23 +123,38 @@ public final class FlowAggregate implements AutoCloseable {
         return refusedFull.get();
     }
 
-    private static void putText(byte[] key, int offset, CharSequence text) {
-        int n = text == null ? 0 : Math.min(text.length(), TEXT_BYTES);
-        for (int i = 0; i < n; i++) {
-            char c = text.charAt(i);
-            key[offset + i] = c > 0x20 && c < 0x7F ? (byte) c : (byte) '?';
+    /** The count in a value; a value that is not 16 hex digits (damage) counts 0. */
+    private static long count(CharSequence value) {
+        if (value.length() != COUNT_DIGITS) {
+            return 0;
         }
-        for (int i = n; i < TEXT_BYTES; i++) {
-            key[offset + i] = 0;
+        long count = 0;
+        for (int i = 0; i < COUNT_DIGITS; i++) {
+            int digit = Character.digit(value.charAt(i), 16);
+            if (digit < 0) {
+                return 0;
+            }
+            count = count << 4 | digit;
+        }
+        return count;
+    }
+
+    private static void putCount(StringBuilder value, long count) {
+        value.setLength(COUNT_DIGITS);
+        for (int i = COUNT_DIGITS - 1; i >= 0; i--) {
+            value.setCharAt(i, Character.forDigit((int) (count & 0xF), 16));
+            count >>>= 4;
         }
     }
 
-    private static String text(byte[] key, int offset) {
-        int n = 0;
-        while (n < TEXT_BYTES && key[offset + n] != 0) {
-            n++;
+    private static void appendText(StringBuilder key, CharSequence text) {
+        int n = text == null ? 0 : Math.min(text.length(), TEXT_CHARS);
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            boolean isKept = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+                    || c == '-' || c == '.' || c == '?';
+            key.append(isKept ? c : '?');
         }
-        return new String(key, offset, n, StandardCharsets.US_ASCII);
     }
 
     @Override
@@ -152,7 +164,7 @@ public final class FlowAggregate implements AutoCloseable {
 
     /** A thread's reused key and value. */
     private static final class Scratch {
-        final byte[] key = new byte[KEY_BYTES];
-        final LongValue value = Values.newHeapInstance(LongValue.class);
+        final StringBuilder key = new StringBuilder(128);
+        final StringBuilder value = new StringBuilder(COUNT_DIGITS);
     }
 }

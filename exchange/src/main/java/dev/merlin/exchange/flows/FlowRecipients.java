@@ -1,18 +1,15 @@
 package dev.merlin.exchange.flows;
 
 import dev.merlin.exchange.store.ChronicleMapFiles;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import net.openhft.chronicle.core.values.LongValue;
-import net.openhft.chronicle.hash.Data;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
 import net.openhft.chronicle.values.Values;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Which companies received a user's personal data: per user hash, up to {@link #MAX_RECIPIENTS} DSPs, each with
@@ -21,17 +18,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  * A user who reached more DSPs keeps the first {@link #MAX_RECIPIENTS}; the record is marked truncated, and an
  * erasure of a truncated user calls every DSP with a deletion endpoint, so none is missed.
  *
- * <p>Value, little-endian, 8 + 24 bytes per DSP (only the slots in use are stored):
+ * <p>Value, text, fixed-width lower-case hex so it is read and rewritten in place without allocating:
  * <pre>
- *  0           4           8
- * +-----------+-----------+---- slot 0 ----------------------------------------------+---- slot 1 ...
- * | count     | flags     | DSP key (int64) | first (uint32 s) | last (uint32 s) | categories (int32) |
- * +-----------+-----------+-----------------------------------------------------------+
- * flags bit 0: truncated (a DSP beyond the last slot received data too)
+ * flags (1 char: '-', or 'T' truncated: a DSP beyond the last slot received data too)
+ * then per DSP, 34 chars: DSP key (16) | categories (2) | first, epoch s (8) | last, epoch s (8)
+ * e.g. -9f2c...e1 05 6929a6a0 6929a6dc   (without the spaces)
  * </pre>
  * The DSP key is a 64-bit hash of the DSP's id (stable across a restart that reorders the DSPs).
  *
- * <p>Recording reuses per-thread buffers, one per value size: no allocation on an event loop.
+ * <p>Recording reuses a per-thread key and text value: no allocation on an event loop.
  */
 public final class FlowRecipients implements AutoCloseable {
 
@@ -39,10 +34,13 @@ public final class FlowRecipients implements AutoCloseable {
     public static final int MAX_RECIPIENTS = 32;
 
     static final String FILE = "flow-recipients.cm3";
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-    private static final int HEADER = 8;
-    private static final int SLOT = 24;
-    private static final int TRUNCATED = 1;
+    private static final int HEADER = 1;
+    private static final int SLOT = 34;
+    private static final char TRUNCATED = 'T';
+    private static final char COMPLETE = '-';
+    private static final int CATEGORIES_AT = 16;
+    private static final int FIRST_AT = 18;
+    private static final int LAST_AT = 26;
 
     /** One company that received the user's data. */
     public record Recipient(long dspKey, int categories, long firstEpochSeconds, long lastEpochSeconds) {
@@ -55,13 +53,13 @@ public final class FlowRecipients implements AutoCloseable {
         public static final Held NONE = new Held(List.of(), false);
     }
 
-    private final ChronicleMapFiles.Opened<LongValue, byte[]> opened;
+    private final ChronicleMapFiles.Opened<LongValue, CharSequence> opened;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
     private final AtomicLong refusedFull = new AtomicLong();
 
     /** Opens {@code dataDir/flow-recipients.cm3}, sized for {@code users} users. */
     public FlowRecipients(Path dataDir, long users) {
-        this.opened = ChronicleMapFiles.open(dataDir, FILE, ChronicleMap.of(LongValue.class, byte[].class)
+        this.opened = ChronicleMapFiles.open(dataDir, FILE, ChronicleMap.of(LongValue.class, CharSequence.class)
                 .name("merlin-flow-recipients").entries(users).averageValueSize(HEADER + 3 * SLOT));
     }
 
@@ -88,39 +86,24 @@ public final class FlowRecipients implements AutoCloseable {
         }
         Scratch s = scratch.get();
         s.key.setValue(userHash);
-        try (ExternalMapQueryContext<LongValue, byte[], ?> context = opened.map().queryContext(s.key)) {
+        try (ExternalMapQueryContext<LongValue, CharSequence, ?> context = opened.map().queryContext(s.key)) {
             context.updateLock().lock();
-            MapEntry<LongValue, byte[]> entry = context.entry();
-            UnsafeBuffer held = entry == null ? s.empty() : s.read(entry.value());
-            int count = held.getInt(0, ORDER);
-            int flags = held.getInt(4, ORDER);
-            UnsafeBuffer out = s.out;
-            out.putBytes(0, held, 0, HEADER + count * SLOT);
+            MapEntry<LongValue, CharSequence> entry = context.entry();
+            StringBuilder value = s.value;
+            value.setLength(0);
+            if (entry != null) {
+                entry.value().getUsing(value);
+            }
+            if (!isWellFormed(value)) {
+                value.setLength(0);
+                value.append(COMPLETE);
+            }
+            int count = (value.length() - HEADER) / SLOT;
             for (int d = 0; d < categoriesByDsp.length; d++) {
-                if (categoriesByDsp[d] == 0) {
-                    continue;
-                }
-                int slot = find(out, count, dspKeys[d]);
-                if (slot >= 0) {
-                    int at = HEADER + slot * SLOT;
-                    out.putInt(at + 12, (int) epochSeconds, ORDER);
-                    out.putInt(at + 16, out.getInt(at + 16, ORDER) | categoriesByDsp[d], ORDER);
-                } else if (count < MAX_RECIPIENTS) {
-                    int at = HEADER + count * SLOT;
-                    out.putLong(at, dspKeys[d], ORDER);
-                    out.putInt(at + 8, (int) epochSeconds, ORDER);
-                    out.putInt(at + 12, (int) epochSeconds, ORDER);
-                    out.putInt(at + 16, categoriesByDsp[d], ORDER);
-                    out.putInt(at + 20, 0, ORDER);
-                    count++;
-                } else {
-                    flags |= TRUNCATED;
+                if (categoriesByDsp[d] != 0) {
+                    count = add(value, count, dspKeys[d], categoriesByDsp[d], epochSeconds);
                 }
             }
-            out.putInt(0, count, ORDER);
-            out.putInt(4, flags, ORDER);
-            byte[] value = s.sized(count);
-            out.getBytes(0, value, 0, value.length);
             if (entry != null) {
                 entry.doReplaceValue(context.wrapValueAsData(value));
             } else {
@@ -136,20 +119,66 @@ public final class FlowRecipients implements AutoCloseable {
         }
     }
 
-    private static int find(UnsafeBuffer value, int count, long dspKey) {
+    /** Adds one DSP's flow to the value; returns the new slot count. */
+    private static int add(StringBuilder value, int count, long dspKey, int categories, long epochSeconds) {
         for (int i = 0; i < count; i++) {
-            if (value.getLong(HEADER + i * SLOT, ORDER) == dspKey) {
-                return i;
+            int at = HEADER + i * SLOT;
+            if (hex(value, at, 16) == dspKey) {
+                putHex(value, at + CATEGORIES_AT, 2, hex(value, at + CATEGORIES_AT, 2) | categories);
+                putHex(value, at + LAST_AT, 8, epochSeconds);
+                return count;
             }
         }
-        return -1;
+        if (count == MAX_RECIPIENTS) {
+            value.setCharAt(0, TRUNCATED);
+            return count;
+        }
+        int at = value.length();
+        value.setLength(at + SLOT);
+        putHex(value, at, 16, dspKey);
+        putHex(value, at + CATEGORIES_AT, 2, categories & 0xFF);
+        putHex(value, at + FIRST_AT, 8, epochSeconds);
+        putHex(value, at + LAST_AT, 8, epochSeconds);
+        return count + 1;
+    }
+
+    private static boolean isWellFormed(CharSequence value) {
+        int length = value.length();
+        if (length < HEADER || (length - HEADER) % SLOT != 0 || (length - HEADER) / SLOT > MAX_RECIPIENTS) {
+            return false;
+        }
+        char flags = value.charAt(0);
+        if (flags != COMPLETE && flags != TRUNCATED) {
+            return false;
+        }
+        for (int i = HEADER; i < length; i++) {
+            if (Character.digit(value.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long hex(CharSequence text, int at, int digits) {
+        long v = 0;
+        for (int i = 0; i < digits; i++) {
+            v = v << 4 | Character.digit(text.charAt(at + i), 16);
+        }
+        return v;
+    }
+
+    private static void putHex(StringBuilder text, int at, int digits, long v) {
+        for (int i = digits - 1; i >= 0; i--) {
+            text.setCharAt(at + i, Character.forDigit((int) (v & 0xF), 16));
+            v >>>= 4;
+        }
     }
 
     /** What is held about the user; {@link Held#NONE} when nothing is. */
     public Held read(long userHash) {
         LongValue key = Values.newHeapInstance(LongValue.class);
         key.setValue(userHash);
-        byte[] value = opened.map().get(key);
+        CharSequence value = opened.map().get(key);
         return value == null ? Held.NONE : decode(value);
     }
 
@@ -157,7 +186,7 @@ public final class FlowRecipients implements AutoCloseable {
     public Held remove(long userHash) {
         LongValue key = Values.newHeapInstance(LongValue.class);
         key.setValue(userHash);
-        byte[] value = opened.map().remove(key);
+        CharSequence value = opened.map().remove(key);
         return value == null ? Held.NONE : decode(value);
     }
 
@@ -171,17 +200,18 @@ public final class FlowRecipients implements AutoCloseable {
         return refusedFull.get();
     }
 
-    private static Held decode(byte[] bytes) {
-        UnsafeBuffer value = new UnsafeBuffer(bytes);
-        int count = Math.min(value.getInt(0, ORDER), (bytes.length - HEADER) / SLOT);
+    private static Held decode(CharSequence value) {
+        if (!isWellFormed(value)) {
+            return Held.NONE;
+        }
+        int count = (value.length() - HEADER) / SLOT;
         List<Recipient> recipients = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             int at = HEADER + i * SLOT;
-            recipients.add(new Recipient(value.getLong(at, ORDER), value.getInt(at + 16, ORDER),
-                    Integer.toUnsignedLong(value.getInt(at + 8, ORDER)),
-                    Integer.toUnsignedLong(value.getInt(at + 12, ORDER))));
+            recipients.add(new Recipient(hex(value, at, 16), (int) hex(value, at + CATEGORIES_AT, 2),
+                    hex(value, at + FIRST_AT, 8), hex(value, at + LAST_AT, 8)));
         }
-        return new Held(List.copyOf(recipients), (value.getInt(4, ORDER) & TRUNCATED) != 0);
+        return new Held(List.copyOf(recipients), value.charAt(0) == TRUNCATED);
     }
 
     @Override
@@ -189,38 +219,9 @@ public final class FlowRecipients implements AutoCloseable {
         opened.close();
     }
 
-    /** A thread's reused key and buffers: one array per value size, a working copy, an empty value. */
+    /** A thread's reused key and value text. */
     private static final class Scratch {
         final LongValue key = Values.newHeapInstance(LongValue.class);
-        final byte[][] bySize = new byte[MAX_RECIPIENTS + 1][];
-        final UnsafeBuffer out = new UnsafeBuffer(new byte[HEADER + MAX_RECIPIENTS * SLOT]);
-        final UnsafeBuffer held = new UnsafeBuffer(new byte[HEADER + MAX_RECIPIENTS * SLOT]);
-
-        Scratch() {
-            for (int i = 0; i <= MAX_RECIPIENTS; i++) {
-                bySize[i] = new byte[HEADER + i * SLOT];
-            }
-        }
-
-        byte[] sized(int count) {
-            return bySize[count];
-        }
-
-        UnsafeBuffer empty() {
-            held.putLong(0, 0L);
-            return held;
-        }
-
-        /** The stored value in {@link #held}; a value of a size no record has is read as empty. */
-        UnsafeBuffer read(Data<byte[]> stored) {
-            long size = stored.size();
-            int count = (int) ((size - HEADER) / SLOT);
-            if (size < HEADER || count > MAX_RECIPIENTS || HEADER + count * SLOT != size) {
-                return empty();
-            }
-            byte[] bytes = stored.getUsing(bySize[count]);
-            held.putBytes(0, bytes, 0, bytes.length);
-            return held;
-        }
+        final StringBuilder value = new StringBuilder(HEADER + MAX_RECIPIENTS * SLOT);
     }
 }
