@@ -69,7 +69,8 @@ public class DataFlowLedgerBenchmark {
         aggregate = new FlowAggregate(dataDir, 100_000);
         recipients = new FlowRecipients(dataDir, USERS * 2L);
         ledger = new DataFlowLedger(List.of(DspConfig.of("tokyo", "Tokyo", "http://127.0.0.1:1/", "JPN"),
-                DspConfig.of("berlin", "Berlin", "http://127.0.0.1:1/", "EEA")), aggregate, recipients, events);
+                DspConfig.of("berlin", "Berlin", "http://127.0.0.1:1/", "EEA")), aggregate, recipients, events,
+                () -> NOW);
     }
 
     /** Closes everything and removes the directory. */

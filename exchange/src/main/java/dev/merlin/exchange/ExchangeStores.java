@@ -98,7 +98,7 @@ public final class ExchangeStores implements AutoCloseable {
             deletions = opened(new DspDeletions(dataDir, config.dsps(), DspDeletions.Settings.defaults(),
                     System::currentTimeMillis));
             events = opened(openEventLog(dataDir, config));
-            flows = new DataFlowLedger(config.dsps(), flowAggregate, flowRecipients, events);
+            flows = new DataFlowLedger(config.dsps(), flowAggregate, flowRecipients, events, epochSecondsClock);
         } catch (RuntimeException e) {
             close();
             throw e;

@@ -14,8 +14,12 @@ import dev.merlin.config.DspConfig;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.dspsim.DspSimulator;
+import dev.merlin.dspsim.NoticeKind;
 import dev.merlin.dspsim.Price;
 import dev.merlin.dspsim.ReceivedRequest;
+import dev.merlin.exchange.events.Event;
+import dev.merlin.exchange.events.EventLogReader;
+import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.flows.DspDeletions;
 import dev.merlin.exchange.flows.FlowAggregate;
 import dev.merlin.exchange.flows.FlowKind;
@@ -179,8 +183,8 @@ class DataFlowsIT {
     @Test
     void theLedgerEqualsWhatTheDspsReceivedAndSurvivesARestart(@TempDir Path dataDir) throws Exception {
         Map<String, Long> received = new TreeMap<>();
-        try (DspSimulator tokyo = DspSimulator.builder().price(Price.fixed(0.01)).recordLastRequest(true).start();
-             DspSimulator berlin = DspSimulator.builder().price(Price.fixed(0.01)).recordLastRequest(true).start()) {
+        try (DspSimulator tokyo = DspSimulator.builder().price(Price.fixed(2.0)).recordLastRequest(true).start();
+             DspSimulator berlin = DspSimulator.builder().price(Price.fixed(1.0)).recordLastRequest(true).start()) {
             List<DspConfig> dsps = List.of(dsp("tokyo", "JPN", tokyo), dsp("berlin", "DEU", berlin));
             try (MerlinServer server = new MerlinServer(config(dataDir, dsps), () -> NOW).start()) {
                 for (int i = 0; i < AUCTIONS; i++) {
@@ -202,6 +206,7 @@ class DataFlowsIT {
                 assertEquals(AUCTIONS, server.runtime().flows().rows(TODAY, TODAY, "berlin").stream()
                         .filter(r -> r.kind() == FlowKind.BID_REQUEST).mapToLong(FlowAggregate.Row::count).sum());
                 theReportShowsIt(server, received);
+                noticesAreCountedAsTheDspsReceivedThem(server, List.of(tokyo, berlin), List.of("tokyo", "berlin"));
             }
             try (MerlinServer restarted = new MerlinServer(config(dataDir, dsps), () -> NOW).start()) {
                 assertEquals(received, ledgered(restarted.runtime().flows().rows(TODAY, TODAY, null)),
@@ -209,6 +214,15 @@ class DataFlowsIT {
                 assertEquals(Map.of(), ledgered(restarted.runtime().flows().rows(TODAY.plusDays(1),
                         TODAY.plusDays(3), null)), "nothing on other days");
             }
+            Map<String, Long> logged = new TreeMap<>();
+            for (Event event : EventLogReader.readAll(dataDir)) {
+                if (event.type() == EventType.DATA_FLOW && event.string("k").equals("bid_request")) {
+                    assertEquals(NOW * 1000L, event.epochMillis());
+                    logged.merge(event.string("dsp") + "/" + event.string("dr") + "/" + event.string("ur") + "/"
+                            + DataCategories.label((int) event.longValue("cat")), 1L, Long::sum);
+                }
+            }
+            assertEquals(received, logged, "one event log record per flow, as the aggregate counts");
         }
     }
 
@@ -278,6 +292,35 @@ class DataFlowsIT {
             request.header("Authorization", "Bearer " + token);
         }
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Every notice a DSP received is a notice flow in the ledger, with no personal data, on the clock's day. */
+    private static void noticesAreCountedAsTheDspsReceivedThem(MerlinServer server, List<DspSimulator> sims,
+                                                               List<String> ids) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long total = 0;
+        for (int d = 0; d < sims.size(); d++) {
+            long ledgered = -1;
+            long received = -2;
+            while (ledgered != received) {
+                assertTrue(System.nanoTime() < deadline, ids.get(d) + ": ledger " + ledgered + ", DSP " + received);
+                Thread.sleep(20);
+                received = 0;
+                for (NoticeKind kind : NoticeKind.values()) {
+                    received += sims.get(d).stats().notices(kind);
+                }
+                ledgered = 0;
+                for (FlowAggregate.Row row : server.runtime().flows().rows(TODAY, TODAY, ids.get(d))) {
+                    if (row.kind() == FlowKind.NOTICE) {
+                        assertEquals(DataCategories.NONE, row.categories());
+                        assertEquals("??", row.userRegion());
+                        ledgered += row.count();
+                    }
+                }
+            }
+            total += ledgered;
+        }
+        assertTrue(total > 0, "the losing DSPs were sent their loss notices");
     }
 
     /** {@code /privacy/data-flows}: the same counts as JSON and CSV, per DSP, refused without the admin token. */

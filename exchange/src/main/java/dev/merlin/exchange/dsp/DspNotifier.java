@@ -363,7 +363,7 @@ public final class DspNotifier implements AutoCloseable {
             int status = notice.status;
             if (notice.failure == null && status < 400) {
                 counted(notice.dsp, notice.kind, Outcome.SENT);
-                flows.notice(notice.dsp, System.currentTimeMillis() / 1000L);
+                flows.notice(notice.dsp);
                 recycle(notice);
             } else if (notice.failure == null && status < 500) {
                 counted(notice.dsp, notice.kind, Outcome.FAILED);

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The data-flow ledger: every bid request, sync and notice sent to a DSP is counted in the durable aggregate
@@ -35,13 +36,16 @@ public final class DataFlowLedger implements FlowRecorder {
     private final FlowRecipients recipients;
     private final EventLog events;
     private final AtomicLong eventsNotLogged = new AtomicLong();
+    private final LongSupplier epochSecondsClock;
 
     /**
      * A ledger over the configured {@code dsps} (by their index in that list), counting into {@code aggregate} and
-     * {@code recipients} and logging to {@code events} (null: no event records).
+     * {@code recipients} and logging to {@code events} (null: no event records); a notice's time is read from
+     * {@code epochSecondsClock}.
      */
     public DataFlowLedger(List<DspConfig> dsps, FlowAggregate aggregate, FlowRecipients recipients,
-                          EventLog events) {
+                          EventLog events, LongSupplier epochSecondsClock) {
+        this.epochSecondsClock = epochSecondsClock;
         this.dsps = dsps.toArray(new DspConfig[0]);
         this.dspKeys = new long[this.dsps.length];
         for (int i = 0; i < this.dsps.length; i++) {
@@ -66,8 +70,9 @@ public final class DataFlowLedger implements FlowRecorder {
 
     /** A notice carries no personal data, and its user's region is not known where it is sent. */
     @Override
-    public void notice(int dspIndex, long epochSeconds) {
-        record(FlowKind.NOTICE, dspIndex, FlowCategories.UNKNOWN_REGION, DataCategories.NONE, epochSeconds);
+    public void notice(int dspIndex) {
+        record(FlowKind.NOTICE, dspIndex, FlowCategories.UNKNOWN_REGION, DataCategories.NONE,
+                epochSecondsClock.getAsLong());
     }
 
     private void record(FlowKind kind, int dspIndex, CharSequence userRegion, int categories, long epochSeconds) {

@@ -18,7 +18,7 @@ public interface FlowRecorder {
         }
 
         @Override
-        public void notice(int dspIndex, long epochSeconds) {
+        public void notice(int dspIndex) {
         }
     };
 
@@ -35,6 +35,6 @@ public interface FlowRecorder {
      */
     void recipients(long userHash, long epochSeconds, int[] categoriesByDsp);
 
-    /** One win, billing or loss notice was called on the DSP at {@code dspIndex} and answered. */
-    void notice(int dspIndex, long epochSeconds);
+    /** One win, billing or loss notice was called on the DSP at {@code dspIndex} and answered, just now. */
+    void notice(int dspIndex);
 }

@@ -38,7 +38,7 @@ class DataFlowLedgerTest {
         FlowRecipients recipients = new FlowRecipients(dataDir, 10_000);
         open.add(aggregate);
         open.add(recipients);
-        return new DataFlowLedger(DSPS, aggregate, recipients, events);
+        return new DataFlowLedger(DSPS, aggregate, recipients, events, () -> NOW);
     }
 
     private void closeAll() throws Exception {
@@ -56,7 +56,7 @@ class DataFlowLedgerTest {
         }
         ledger.bidRequest(0, "JPN", DataCategories.NONE, NOW);
         ledger.bidRequest(1, "??", DataCategories.NONE, NOW + 86_400L);
-        ledger.notice(1, NOW);
+        ledger.notice(1);
         ledger.sync(0, "KOR", DataCategories.IDS, NOW);
         ledger.bidRequest(7, "JPN", ids, NOW);
         closeAll();
