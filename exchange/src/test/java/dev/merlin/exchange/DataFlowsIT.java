@@ -17,6 +17,7 @@ import dev.merlin.dspsim.DspSimulator;
 import dev.merlin.dspsim.NoticeKind;
 import dev.merlin.dspsim.Price;
 import dev.merlin.dspsim.ReceivedRequest;
+import dev.merlin.exchange.dsp.DspOutcome;
 import dev.merlin.exchange.events.Event;
 import dev.merlin.exchange.events.EventLogReader;
 import dev.merlin.exchange.events.EventType;
@@ -26,6 +27,7 @@ import dev.merlin.exchange.flows.FlowKind;
 import dev.merlin.exchange.privacy.DataCategories;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -185,7 +187,12 @@ class DataFlowsIT {
         Map<String, Long> received = new TreeMap<>();
         try (DspSimulator tokyo = DspSimulator.builder().price(Price.fixed(2.0)).recordLastRequest(true).start();
              DspSimulator berlin = DspSimulator.builder().price(Price.fixed(1.0)).recordLastRequest(true).start()) {
-            List<DspConfig> dsps = List.of(dsp("tokyo", "JPN", tokyo), dsp("berlin", "DEU", berlin));
+            int closedPort;
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                closedPort = socket.getLocalPort();
+            }
+            DspConfig nowhere = dsp("nowhere", "USA", tokyo).withEndpoint("http://127.0.0.1:" + closedPort + "/bid");
+            List<DspConfig> dsps = List.of(dsp("tokyo", "JPN", tokyo), dsp("berlin", "DEU", berlin), nowhere);
             try (MerlinServer server = new MerlinServer(config(dataDir, dsps), () -> NOW).start()) {
                 for (int i = 0; i < AUCTIONS; i++) {
                     String body = request(i);
@@ -196,6 +203,10 @@ class DataFlowsIT {
                     tally(received, "tokyo/JPN/" + region, tokyo, i);
                     tally(received, "berlin/DEU/" + region, berlin, i);
                 }
+                assertTrue(server.runtime().dsps().get(2).metrics().outcomes(DspOutcome.CONNECT_FAILED) >= 1,
+                        "the DSP nobody listens for was tried");
+                assertEquals(List.of(), server.runtime().flows().rows(TODAY, TODAY, "nowhere"),
+                        "a request that could not connect never left Merlin: not a flow");
                 assertEquals(AUCTIONS, tokyo.stats().requests());
                 assertEquals(AUCTIONS, berlin.stats().requests());
                 assertTrue(received.keySet().stream().anyMatch(k -> k.endsWith("/none")),

@@ -79,7 +79,10 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         this(dsps, auction, sellers, currencies, losses, metrics, FlowRecorder.NONE);
     }
 
-    /** The stage over {@code dsps}, reporting each request sent and its user's recipients to {@code flows}. */
+    /**
+     * The stage over {@code dsps}, reporting each request that left (every call but one that could not connect) and
+     * its user's recipients (every DSP it was sent to) to {@code flows}.
+     */
     public DspAuctionStage(List<ConnectedDsp> dsps, AuctionConfig auction, Map<String, SellerConfig> sellers,
                            Currencies currencies, DspLossNotices losses, DspStageMetrics metrics,
                            FlowRecorder flows) {
@@ -167,10 +170,10 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
             fanout.pending--;
             return;
         }
-        int categories = categoriesSent(state.writer, context, dsp);
-        state.flowCategories[dsp.index()] = categories;
-        flows.bidRequest(dsp.index(), FlowCategories.userRegion(context.request()), categories,
-                context.nowEpochSeconds());
+        slot.flowCategories = categoriesSent(state.writer, context, dsp);
+        slot.flowRegion = FlowCategories.userRegion(context.request());
+        slot.flowEpochSeconds = context.nowEpochSeconds();
+        state.flowCategories[dsp.index()] = slot.flowCategories;
     }
 
     /** The personal data the request just written for {@code dsp} carried, for the data-flow ledger. */
@@ -201,6 +204,10 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         Slot slot = (Slot) attachment;
         Fanout fanout = slot.owner;
         ConnectedDsp dsp = dsps[slot.dsp];
+        if (outcome != DspOutcome.CONNECT_FAILED) {
+            // the request left Merlin (a call that could not connect sent nothing): the ledger counts it now
+            flows.bidRequest(slot.dsp, slot.flowRegion, slot.flowCategories, slot.flowEpochSeconds);
+        }
         try {
             if (fanout.isFinished) {
                 if (outcome.isAnswer()) {
@@ -307,6 +314,10 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         final int dsp;
         final BidResponse answer = new BidResponse();
         long[] impsSent = new long[1];
+        /** What the call carried, for the data-flow ledger once it is known to have left. */
+        int flowCategories;
+        String flowRegion;
+        long flowEpochSeconds;
 
         Slot(Fanout owner, int dsp) {
             this.owner = owner;
