@@ -93,7 +93,7 @@ public final class ExchangeStores implements AutoCloseable {
             // leaves it only in the first, so every opt-out is put in the erasure registry again at start
             optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(userHash.hash(userKey), epochSeconds));
             FlowAggregate flowAggregate = opened(new FlowAggregate(dataDir,
-                    Math.max(100_000L, 50_000L * config.dsps().size())));
+                    Math.max(200_000L, 200_000L * config.dsps().size())));
             FlowRecipients flowRecipients = opened(new FlowRecipients(dataDir, stores.segmentUsers()));
             deletions = opened(new DspDeletions(dataDir, config.dsps(), DspDeletions.Settings.defaults(),
                     System::currentTimeMillis));
@@ -190,9 +190,9 @@ public final class ExchangeStores implements AutoCloseable {
     }
 
     /**
-     * The four purges for the {@link Maintenance} agent, each at its configured period ({@code maintenance.*}), first
-     * run one period after start-up (the click purge a minute after the charge purge; the erasure purge within two
-     * hours).
+     * The five purges for the {@link Maintenance} agent, each at its configured period ({@code maintenance.*}), first
+     * run one period after start-up (the click purge a minute after the charge purge; the erasure purge, and the
+     * data-flow counts' at the erasure purge's period, within two hours).
      */
     public List<Maintenance.Task> purges(MaintenanceConfig periods) {
         Duration users = Duration.ofSeconds(periods.expiredUsersPurgeSeconds());
@@ -208,7 +208,10 @@ public final class ExchangeStores implements AutoCloseable {
                         charges.plus(CLICKS_AFTER_CHARGES), clicks, this::purgeExpiredClicks),
                 new Maintenance.Task("old_erasures", "erasures older than " + ERASURE_MEMORY_SECONDS / 86_400 + " days",
                         erasures.compareTo(ERASURES_FIRST_RUN) < 0 ? erasures : ERASURES_FIRST_RUN, erasures,
-                        this::purgeOldErasures));
+                        this::purgeOldErasures),
+                new Maintenance.Task("old_data_flows", "data-flow counts older than "
+                        + DataFlowLedger.RETENTION_DAYS + " days", erasures.compareTo(ERASURES_FIRST_RUN) < 0
+                        ? erasures : ERASURES_FIRST_RUN, erasures, flows::purgeOld));
     }
 
     /** Removes users with nothing live left from the segment store; returns how many. */

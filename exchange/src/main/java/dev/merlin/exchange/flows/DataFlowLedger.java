@@ -25,6 +25,8 @@ public final class DataFlowLedger implements FlowRecorder {
 
     /** The longest date range a report covers, in days. */
     public static final int MAX_REPORT_DAYS = 400;
+    /** How long the aggregate keeps a day's counts, in days: two report ranges, about 26 months. */
+    public static final int RETENTION_DAYS = 2 * MAX_REPORT_DAYS;
 
     private static final long SECONDS_PER_DAY = 86_400L;
 
@@ -142,6 +144,12 @@ public final class DataFlowLedger implements FlowRecorder {
                     r.categories(), r.firstEpochSeconds(), r.lastEpochSeconds()));
         }
         return new UserFlows(List.copyOf(resolved), held.isTruncated());
+    }
+
+    /** Forgets the aggregate's days older than {@link #RETENTION_DAYS}; returns how many rows. */
+    public long purgeOld() {
+        long today = Math.floorDiv(epochSecondsClock.getAsLong(), SECONDS_PER_DAY);
+        return aggregate.purgeBefore(LocalDate.ofEpochDay(today - RETENTION_DAYS));
     }
 
     /** Flow records the event log refused (full or closing); the aggregate counted them all the same. */

@@ -118,6 +118,27 @@ public final class FlowAggregate implements AutoCloseable {
         return rows;
     }
 
+    /** Forgets the rows of days before {@code firstKept}; returns how many. Maintenance work, off the event loops. */
+    public long purgeBefore(LocalDate firstKept) {
+        long firstDay = firstKept.toEpochDay();
+        List<String> old = new ArrayList<>();
+        opened.map().forEachEntry(entry -> {
+            String key = entry.key().get().toString();
+            int end = key.indexOf(SEPARATOR);
+            try {
+                if (end > 0 && Long.parseLong(key, 0, end, 10) < firstDay) {
+                    old.add(key);
+                }
+            } catch (NumberFormatException e) {
+                old.add(key);
+            }
+        });
+        for (String key : old) {
+            opened.map().remove(key);
+        }
+        return old.size();
+    }
+
     /** Flows not counted because the map was full. */
     public long refusedFull() {
         return refusedFull.get();

@@ -78,6 +78,19 @@ class DataFlowLedgerTest {
     }
 
     @Test
+    void countsOlderThanTheRetentionArePurged() throws Exception {
+        DataFlowLedger ledger = ledger(null);
+        long day = 86_400L;
+        ledger.bidRequest(0, "JPN", DataCategories.NONE, NOW - (DataFlowLedger.RETENTION_DAYS + 1) * day);
+        ledger.bidRequest(0, "JPN", DataCategories.NONE, NOW - DataFlowLedger.RETENTION_DAYS * day);
+        ledger.bidRequest(0, "JPN", DataCategories.NONE, NOW);
+        assertEquals(1, ledger.purgeOld());
+        LocalDate today = LocalDate.ofEpochDay(DAY);
+        assertEquals(2, ledger.rows(today.minusDays(DataFlowLedger.MAX_REPORT_DAYS * 3), today, null).size());
+        closeAll();
+    }
+
+    @Test
     void aRegionIsAnAlphaThreeCountryOrUnknownAndKeyTextIsSanitised() throws Exception {
         DataFlowLedger ledger = ledger(null);
         ledger.bidRequest(0, "J\u00d6N,\n\"x", DataCategories.NONE, NOW);
