@@ -93,13 +93,17 @@ public final class DspDeletions implements AutoCloseable {
     private final Map<String, DspConfig> dsps = new HashMap<>();
     private final ChronicleMapFiles.Opened<LongValue, byte[]> opened;
     private final LongSupplier epochMillisClock;
-    private final HttpClient client;
+    /** The worker's, made at its first call: a configuration without deletion endpoints never starts one. */
+    private HttpClient client;
     private final AtomicLong[] outcomes = new AtomicLong[Outcome.values().length];
     private final Semaphore wake = new Semaphore(0);
     private final Thread worker;
     private volatile boolean isClosed;
 
-    /** Opens {@code dataDir/dsp-deletions.cm3} and starts the worker, which first sends what an earlier run left. */
+    /**
+     * Opens {@code dataDir/dsp-deletions.cm3} and, when a DSP has a deletion endpoint, starts the worker, which first
+     * sends what an earlier run left.
+     */
     public DspDeletions(Path dataDir, List<DspConfig> dsps, Settings settings, LongSupplier epochMillisClock) {
         this.settings = settings;
         for (DspConfig dsp : dsps) {
@@ -111,11 +115,13 @@ public final class DspDeletions implements AutoCloseable {
         this.epochMillisClock = epochMillisClock;
         this.opened = ChronicleMapFiles.open(dataDir, FILE, ChronicleMap.of(LongValue.class, byte[].class)
                 .name("merlin-dsp-deletions").entries(settings.entries()).averageValueSize(160));
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.callTimeout()).followRedirects(HttpClient.Redirect.NEVER).build();
-        this.worker = new Thread(this::work, "merlin-dsp-deletions");
-        worker.setDaemon(true);
-        worker.start();
+        if (dspsWithEndpoints().isEmpty()) {
+            this.worker = null;
+        } else {
+            this.worker = new Thread(this::work, "merlin-dsp-deletions");
+            worker.setDaemon(true);
+            worker.start();
+        }
     }
 
     /**
@@ -243,6 +249,10 @@ public final class DspDeletions implements AutoCloseable {
         }
         int attempts = pending.attempts() + 1;
         boolean isRetryable;
+        if (client == null) {
+            client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(settings.callTimeout()).followRedirects(HttpClient.Redirect.NEVER).build();
+        }
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create(dsp.deletionEndpoint()))
                     .timeout(settings.callTimeout()).header("Content-Type", "application/json")
@@ -320,6 +330,10 @@ public final class DspDeletions implements AutoCloseable {
     public void close() {
         isClosed = true;
         wake.release();
+        if (worker == null) {
+            opened.close();
+            return;
+        }
         try {
             worker.join(settings.callTimeout().toMillis() + 1000);
         } catch (InterruptedException e) {
