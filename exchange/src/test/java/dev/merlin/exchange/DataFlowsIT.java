@@ -296,6 +296,45 @@ class DataFlowsIT {
         }
     }
 
+    @Test
+    void anOptOutAsksTheDspsThatReceivedTheBrowsersDataToDelete(@TempDir Path dataDir) throws Exception {
+        List<String> calls = new CopyOnWriteArrayList<>();
+        HttpServer deletions = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        deletions.createContext("/delete", exchange -> {
+            calls.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        deletions.start();
+        try (DspSimulator tokyo = DspSimulator.builder().price(Price.fixed(0.01)).start();
+             MerlinServer server = new MerlinServer(config(dataDir, List.of(dsp("tokyo", "JPN", tokyo)
+                     .withDeletionEndpoint("http://127.0.0.1:" + deletions.getAddress().getPort() + "/delete"))),
+                     () -> NOW).start()) {
+            String uid = server.runtime().uidCookies().issue();
+            ObjectNode request = (ObjectNode) JSON.readTree(request(4));
+            ((ObjectNode) request.get("user")).put("buyeruid", uid);
+            assertEquals(200, post(server, JSON.writeValueAsString(request)).statusCode());
+            HttpRequest seen = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/privacy/users/" + uid)).header("Cookie", "uid=" + uid).GET().build();
+            JsonNode held = JSON.readTree(client.send(seen, HttpResponse.BodyHandlers.ofString()).body());
+            assertEquals("tokyo", held.get("recipients").get(0).get("dsp").asText(), "the browser sees it itself");
+            HttpRequest optOut = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/optout"))
+                    .header("Cookie", "uid=" + uid).GET().build();
+            assertEquals(200, client.send(optOut, HttpResponse.BodyHandlers.ofString()).statusCode());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (server.runtime().deletions().count(DspDeletions.Outcome.SENT) < 1) {
+                assertTrue(System.nanoTime() < deadline, "no deletion call after the opt-out");
+                Thread.sleep(20);
+            }
+            assertEquals(1, calls.size(), calls.toString());
+            JsonNode call = JSON.readTree(calls.get(0));
+            assertEquals(uid, call.get("user").get("id").asText());
+            assertEquals("optout", call.get("reason").asText());
+        } finally {
+            deletions.stop(0);
+        }
+    }
+
     private HttpResponse<String> get(MerlinServer server, String pathAndQuery, String token) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
                 + pathAndQuery)).timeout(Duration.ofSeconds(10)).GET();
