@@ -54,7 +54,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The data-flow ledger against what simulated DSPs (real sockets) actually received: N auctions with users in and
  * out of the rollout, with and without ids, eids, IPs, precise locations and segments; the ledger's bid-request
  * counts per (DSP, DSP region, user region, categories) equal the requests each simulator got, classified by the
- * personal data present in the JSON it received, exactly; and they survive a restart.
+ * personal data present in the JSON it received, exactly (one DSP on OpenRTB 2.6, one on 2.5, whose eids come under
+ * {@code user.ext}); and they survive a restart.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DataFlowsIT {
@@ -192,7 +193,10 @@ class DataFlowsIT {
                 closedPort = socket.getLocalPort();
             }
             DspConfig nowhere = dsp("nowhere", "USA", tokyo).withEndpoint("http://127.0.0.1:" + closedPort + "/bid");
-            List<DspConfig> dsps = List.of(dsp("tokyo", "JPN", tokyo), dsp("berlin", "DEU", berlin), nowhere);
+            DspConfig b = dsp("berlin", "DEU", berlin);
+            DspConfig openRtb25 = new DspConfig(b.id(), b.name(), b.endpoint(), b.region(), null, "2.5", null, null,
+                    b.timeoutMs(), b.connectTimeoutMs(), null, null, null, null, null, null, null);
+            List<DspConfig> dsps = List.of(dsp("tokyo", "JPN", tokyo), openRtb25, nowhere);
             try (MerlinServer server = new MerlinServer(config(dataDir, dsps), () -> NOW).start()) {
                 for (int i = 0; i < AUCTIONS; i++) {
                     String body = request(i);
