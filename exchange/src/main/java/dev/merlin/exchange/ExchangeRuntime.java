@@ -339,6 +339,8 @@ public final class ExchangeRuntime implements AutoCloseable {
                 + " because data-flows.cm3 was full", flows::aggregateFull);
         metrics.counter("merlin_data_flow_recipients_not_kept_total", "Users' DSP recipients not kept because"
                 + " flow-recipients.cm3 was full", flows::recipientsFull);
+        metrics.counter("merlin_data_flow_failures_total", "Data flows or recipients the ledger could not record"
+                + " because a store failed", flows::failures);
         metrics.counter("merlin_data_flow_events_not_logged_total", "Data-flow records the event log refused (its"
                 + " ring full); the ledger's aggregate counted them", flows::eventsNotLogged);
         DspDeletions deletions = stores.deletions();

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The data-flow ledger: every bid request, sync and notice sent to a DSP is counted in the durable aggregate
@@ -19,9 +21,12 @@ import java.util.function.LongSupplier;
  * recipients ({@link FlowRecipients}) until they are erased.
  *
  * <p>The aggregate is the exact count: an event the log refuses (its ring full) is counted in
- * {@link #eventsNotLogged} but still counted in the aggregate. Thread-safe; recording allocates nothing.
+ * {@link #eventsNotLogged} but still counted in the aggregate. Thread-safe; recording allocates nothing and never
+ * throws ({@link #failures}).
  */
 public final class DataFlowLedger implements FlowRecorder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataFlowLedger.class);
 
     /** The longest date range a report covers, in days. */
     public static final int MAX_REPORT_DAYS = 400;
@@ -38,6 +43,7 @@ public final class DataFlowLedger implements FlowRecorder {
     private final FlowRecipients recipients;
     private final EventLog events;
     private final AtomicLong eventsNotLogged = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
     private final LongSupplier epochSecondsClock;
 
     /**
@@ -82,8 +88,12 @@ public final class DataFlowLedger implements FlowRecorder {
             return;
         }
         DspConfig dsp = dsps[dspIndex];
-        aggregate.add(Math.floorDiv(epochSeconds, SECONDS_PER_DAY), kind, categories, userRegion, dsp.region(),
-                dsp.id(), 1);
+        try {
+            aggregate.add(Math.floorDiv(epochSeconds, SECONDS_PER_DAY), kind, categories, userRegion, dsp.region(),
+                    dsp.id(), 1);
+        } catch (RuntimeException e) {
+            failed(e);
+        }
         EventLog log = events;
         if (log != null && !log.commit(log.begin(EventType.DATA_FLOW, epochSeconds * 1000L).put("k", kind.label())
                 .put("dsp", dsp.id()).put("dr", dsp.region()).put("ur", userRegion).put("cat", categories))) {
@@ -91,10 +101,24 @@ public final class DataFlowLedger implements FlowRecorder {
         }
     }
 
+    /**
+     * A store failed (closed while the last calls end at shut-down, damaged): counted and logged once, never thrown
+     * into the caller's path (an auction, a notice worker).
+     */
+    private void failed(RuntimeException e) {
+        if (failures.getAndIncrement() == 0) {
+            LOG.error("the data-flow ledger could not record a flow; later failures are only counted", e);
+        }
+    }
+
     @Override
     public void recipients(long userHash, long epochSeconds, int[] categoriesByDsp) {
         if (userHash != 0) {
-            recipients.record(userHash, epochSeconds, categoriesByDsp, dspKeys);
+            try {
+                recipients.record(userHash, epochSeconds, categoriesByDsp, dspKeys);
+            } catch (RuntimeException e) {
+                failed(e);
+            }
         }
     }
 
@@ -155,6 +179,11 @@ public final class DataFlowLedger implements FlowRecorder {
     /** Flow records the event log refused (full or closing); the aggregate counted them all the same. */
     public long eventsNotLogged() {
         return eventsNotLogged.get();
+    }
+
+    /** Flows or recipients not recorded because a store failed (not for want of room). */
+    public long failures() {
+        return failures.get();
     }
 
     /** Flows the aggregate could not count because its map was full. */

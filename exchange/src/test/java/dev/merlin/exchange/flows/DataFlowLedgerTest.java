@@ -78,6 +78,16 @@ class DataFlowLedgerTest {
     }
 
     @Test
+    void aClosedStoreIsCountedNeverThrownIntoTheCaller() throws Exception {
+        DataFlowLedger ledger = ledger(null);
+        closeAll();
+        ledger.bidRequest(0, "JPN", DataCategories.IDS, NOW);
+        ledger.notice(1);
+        ledger.recipients(42L, NOW, new int[] {DataCategories.IDS, 0});
+        assertEquals(3, ledger.failures());
+    }
+
+    @Test
     void countsOlderThanTheRetentionArePurged() throws Exception {
         DataFlowLedger ledger = ledger(null);
         long day = 86_400L;
