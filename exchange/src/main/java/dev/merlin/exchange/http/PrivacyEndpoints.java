@@ -235,11 +235,13 @@ public final class PrivacyEndpoints {
         boolean held = tracking.erase(uid);
         int dspsAsked = 0;
         if (flows != null) {
-            DataFlowLedger.UserFlows recipients = flows.erase(userHash);
-            held |= !recipients.recipients().isEmpty();
+            // the DSPs are asked (durably) before the recipients are forgotten: a failure in between leaves them
+            // listed, and repeating the erasure asks again
+            DataFlowLedger.UserFlows recipients = flows.recipientsOf(userHash);
             if (deletions != null) {
                 dspsAsked = deletions.request(userHash, uid, toAsk(recipients), why, now);
             }
+            held |= !flows.erase(userHash).recipients().isEmpty();
         }
         EventLog log = eventLog;
         boolean logged = log.commit(log.begin("optout".equals(why) ? EventType.OPT_OUT : EventType.ERASURE,
