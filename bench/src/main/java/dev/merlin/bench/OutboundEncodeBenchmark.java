@@ -98,7 +98,7 @@ public class OutboundEncodeBenchmark {
         currencies = new Currencies(ExchangeSettings.defaults().withCurrencyRates(Map.of("EUR", 1.08)));
         dsp = new DspConfig("tokyo-dsp", "Tokyo DSP", "http://127.0.0.1:9101/bid", "JPN", null, "2.6", null, null,
                 null, null, null, new DspTraffic(null, List.of("banner", "video"), null, null), null,
-                List.of("EUR"), null, null, null, null);
+                List.of("EUR"), null, null, null);
         AuctionConfig auction = AuctionConfig.defaults();
         schainDomain = auction.schainDomain();
         writer = new OutboundRequestWriter(currencies, auction);

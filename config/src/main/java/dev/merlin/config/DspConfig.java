@@ -30,11 +30,15 @@ import java.util.Set;
  * @param priceKeys        its keys for encrypted price macros, or null
  * @param health           its circuit breaker, throttle and latency window
  * @param privacy          what personal data it may receive: residency handling, TCF vendor id, activity controls
+ * @param deletionEndpoint the {@code http://} or {@code https://} URL Merlin POSTs a user's erasure to, once per
+ *                         erased user who received personal data from Merlin through this DSP's requests; null:
+ *                         none (the DSP is not told)
  */
 public record DspConfig(String id, String name, String endpoint, String region, List<String> seats, String openrtb,
                         Boolean gzip, Integer maxQps, Integer timeoutMs, Integer connectTimeoutMs,
                         Integer maxInFlight, DspTraffic traffic, Double bidAdjustment, List<String> currencies,
-                        Boolean enabled, DspPriceKeys priceKeys, DspHealthConfig health, DspPrivacy privacy) {
+                        Boolean enabled, DspPriceKeys priceKeys, DspHealthConfig health, DspPrivacy privacy,
+                        String deletionEndpoint) {
 
     /** OpenRTB versions a DSP may take. */
     public static final Set<String> OPENRTB_VERSIONS = Set.of("2.5", "2.6");
@@ -56,10 +60,19 @@ public record DspConfig(String id, String name, String endpoint, String region, 
         privacy = privacy == null ? DspPrivacy.defaults() : privacy;
     }
 
+    /** A DSP with the default privacy settings and no deletion endpoint: every component before them. */
+    public DspConfig(String id, String name, String endpoint, String region, List<String> seats, String openrtb,
+                     Boolean gzip, Integer maxQps, Integer timeoutMs, Integer connectTimeoutMs, Integer maxInFlight,
+                     DspTraffic traffic, Double bidAdjustment, List<String> currencies, Boolean enabled,
+                     DspPriceKeys priceKeys, DspHealthConfig health) {
+        this(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs, maxInFlight,
+                traffic, bidAdjustment, currencies, enabled, priceKeys, health, null, null);
+    }
+
     /** A DSP with defaults for everything but its id, name, endpoint and region (tests, tools). */
     public static DspConfig of(String id, String name, String endpoint, String region) {
         return new DspConfig(id, name, endpoint, region, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null);
+                null, null, null);
     }
 
     /** The endpoint as a URI. */
@@ -92,7 +105,14 @@ public record DspConfig(String id, String name, String endpoint, String region, 
 
     private DspConfig toBuilderless(List<String> newCurrencies, String url) {
         return new DspConfig(id, name, url, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
-                maxInFlight, traffic, bidAdjustment, newCurrencies, enabled, priceKeys, health, privacy);
+                maxInFlight, traffic, bidAdjustment, newCurrencies, enabled, priceKeys, health, privacy,
+                deletionEndpoint);
+    }
+
+    /** A copy whose erasures are POSTed to {@code url} (tests, tools). */
+    public DspConfig withDeletionEndpoint(String url) {
+        return new DspConfig(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
+                maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, url);
     }
 
     void validate(String at, ExchangeSettings exchange, Map<String, List<String>> regions, Set<String> sellerIds) {
@@ -102,7 +122,7 @@ public record DspConfig(String id, String name, String endpoint, String region, 
                     + " starting with a letter or digit");
         }
         ConfigChecks.notBlank(at + ".name", name);
-        checkEndpoint(at + ".endpoint");
+        checkUrl(at + ".endpoint", endpoint);
         if (region == null || !(regions.containsKey(region) || region.matches("[A-Z]{3}"))) {
             throw new ConfigException(at + ".region", "value " + region + " is not allowed; expected an ISO-3166-1"
                     + " alpha-3 country such as JPN or a group named in regions "
@@ -138,9 +158,12 @@ public record DspConfig(String id, String name, String endpoint, String region, 
         }
         health.validate(at + ".health");
         privacy.validate(at + ".privacy", regions);
+        if (deletionEndpoint != null) {
+            checkUrl(at + ".deletionEndpoint", deletionEndpoint);
+        }
     }
 
-    private void checkEndpoint(String at) {
+    private static void checkUrl(String at, String endpoint) {
         ConfigChecks.notBlank(at, endpoint);
         URI uri;
         try {

@@ -44,6 +44,7 @@ class DspConfigTest {
                     enabled: false
                     priceKeys: {%s}
                     health: {breakerFailures: 5}
+                    deletionEndpoint: https://bid.berlin.example/gdpr/delete
                 """.formatted(KEYS), "test");
         DspConfig tokyo = config.dsps().get(0);
         assertEquals("2.6", tokyo.openrtb());
@@ -59,6 +60,8 @@ class DspConfigTest {
         assertEquals(32, berlin.priceKeys().encryptionKeyBytes().length);
         assertEquals(5, berlin.health().breakerFailures());
         assertFalse(berlin.enabled());
+        assertEquals("https://bid.berlin.example/gdpr/delete", berlin.deletionEndpoint());
+        assertEquals(null, tokyo.deletionEndpoint(), "no deletion endpoint: the DSP is not told of erasures");
         assertFalse(config.toString().contains("sIxwz7yw62"), "a logged config never shows a price key");
     }
 
@@ -92,6 +95,12 @@ class DspConfigTest {
                 + " integrityKey: abc}}|dsps[0].priceKeys.encryptionKey|base64",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, health: {breakerErrorRate: 2}}"
                 + "|dsps[0].health.breakerErrorRate|0.01 to 1",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, deletionEndpoint: 'ftp://a.example/x'}"
+                + "|dsps[0].deletionEndpoint|http:// or https://",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, deletionEndpoint: 'http://u:p@a.example/'}"
+                + "|dsps[0].deletionEndpoint|user info",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, deletionEndpoint: ' '}"
+                + "|dsps[0].deletionEndpoint|missing",
     })
     void aBadDspNamesItsKeyPath(String dsp, String keyPath, String says) {
         ConfigException e = assertThrows(ConfigException.class,

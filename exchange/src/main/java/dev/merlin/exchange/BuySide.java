@@ -21,6 +21,7 @@ import dev.merlin.exchange.dsp.DspStageMetrics;
 import dev.merlin.exchange.dsp.DspTargeting;
 import dev.merlin.exchange.dsp.DspWinLedger;
 import dev.merlin.exchange.dsp.OutboundShaping;
+import dev.merlin.exchange.flows.FlowRecorder;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.OutboundRules;
 import dev.merlin.exchange.privacy.PairwiseIds;
@@ -63,7 +64,7 @@ final class BuySide implements AutoCloseable {
 
     /** Opens the buy side's files under {@code dataDir} and connects the configured DSPs. */
     static BuySide open(MerlinConfig config, Path dataDir, Currencies currencies, ExchangeMetrics metrics,
-                        LongSupplier epochSecondsClock, PairwiseIds pairwiseIds) {
+                        LongSupplier epochSecondsClock, PairwiseIds pairwiseIds, FlowRecorder flows) {
         int dspCurrencies = 0;
         for (DspConfig dsp : config.dsps()) {
             dspCurrencies += dsp.currencies().size();
@@ -80,13 +81,14 @@ final class BuySide implements AutoCloseable {
                     config.stores().chargedWindowSeconds());
             wins.registerMetrics(metrics);
             notifier = new DspNotifier(config.dsps(), DspNotifier.Settings.defaults(), metrics);
+            notifier.recordFlowsTo(flows);
             List<ConnectedDsp> dsps = connect(config, metrics);
             DspNotifier lossNotices = notifier;
             DspLossNotices losses = (dsp, request, loser) -> lossNotices.loss(dsp.index(), loser.bid.lurl, loser,
                     request.id, 0, epochSecondsClock.getAsLong());
             AuctionStage stage = new DspAuctionStage(dsps, config.auction(), sellersById(config), currencies, losses,
                     new DspStageMetrics(metrics.registry(), dsps.stream().map(ConnectedDsp::id).toList()),
-                    new OutboundShaping(new OutboundRules(config), pairwiseIds));
+                    new OutboundShaping(new OutboundRules(config), pairwiseIds), flows);
             return new BuySide(dsps, stage, wins, notifier, accounts, priceKeys(config));
         } catch (RuntimeException e) {
             if (notifier != null) {

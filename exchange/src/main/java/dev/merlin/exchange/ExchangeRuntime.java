@@ -13,8 +13,11 @@ import dev.merlin.exchange.dsp.DspAccounts;
 import dev.merlin.exchange.dsp.DspNotifier;
 import dev.merlin.exchange.dsp.DspWinLedger;
 import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.flows.DataFlowLedger;
+import dev.merlin.exchange.flows.DspDeletions;
 import dev.merlin.exchange.http.AuctionEndpoint;
 import dev.merlin.exchange.http.ClickEndpoint;
+import dev.merlin.exchange.http.DataFlowsEndpoint;
 import dev.merlin.exchange.http.Endpoints;
 import dev.merlin.exchange.http.EventsEndpoint;
 import dev.merlin.exchange.http.HttpPipeline;
@@ -113,7 +116,7 @@ public final class ExchangeRuntime implements AutoCloseable {
                     stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());
             registerStoreMetrics();
             this.buySide = BuySide.open(config, dataDir, currencies, metrics, epochSecondsClock,
-                    identity.pairwiseIds());
+                    identity.pairwiseIds(), stores.flows());
             List<Maintenance.Task> purges = new ArrayList<>(stores.purges(config.maintenance()));
             purges.addAll(buySide.purges(Duration.ofSeconds(config.maintenance().expiredChargesPurgeSeconds()),
                     epochSecondsClock));
@@ -187,12 +190,15 @@ public final class ExchangeRuntime implements AutoCloseable {
                 config.dsps());
         PrivacyEndpoints privacy = new PrivacyEndpoints(config.segments(), stores.segments(), tracking,
                 stores.optOuts(), stores.erasures(), identity, events, config.tracking(), config.privacy(), metrics,
+                epochSecondsClock, stores.flows(), stores.deletions());
+        DataFlowsEndpoint dataFlows = new DataFlowsEndpoint(stores.flows(), config.tracking(), metrics,
                 epochSecondsClock);
         return new Endpoints(auction, notices, pixel, appEvents, clicks, reports, privacy,
-                SellersJson.render(config.exchange(), config.sellers()));
+                SellersJson.render(config.exchange(), config.sellers()), dataFlows);
     }
 
     private void registerStoreMetrics() {
+        registerFlowMetrics();
         metrics.gauge("merlin_segment_store_users", "Users held in the segment store", stores.segments()::size);
         metrics.gauge("merlin_segment_store_full", "1 when the segment store has refused a write for lack of room",
                 () -> stores.segments().isFull() ? 1 : 0);
@@ -325,6 +331,38 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** What DSPs owe and sellers are paid, per day. */
     public DspAccounts accounts() {
         return buySide.accounts;
+    }
+
+    private void registerFlowMetrics() {
+        DataFlowLedger flows = stores.flows();
+        metrics.counter("merlin_data_flows_not_counted_total", "Data flows to DSPs the ledger could not count"
+                + " because data-flows.cm3 was full", flows::aggregateFull);
+        metrics.counter("merlin_data_flow_recipients_not_kept_total", "Users' DSP recipients not kept because"
+                + " flow-recipients.cm3 was full", flows::recipientsFull);
+        metrics.counter("merlin_data_flow_failures_total", "Data flows or recipients the ledger could not record"
+                + " because a store failed", flows::failures);
+        metrics.counter("merlin_data_flow_events_not_logged_total", "Data-flow records the event log refused (its"
+                + " ring full); the ledger's aggregate counted them", flows::eventsNotLogged);
+        DspDeletions deletions = stores.deletions();
+        Map<String, DoubleSupplier> byOutcome = new LinkedHashMap<>();
+        for (DspDeletions.Outcome outcome : DspDeletions.Outcome.values()) {
+            byOutcome.put(outcome.label(), () -> deletions.count(outcome));
+        }
+        metrics.counter("merlin_dsp_deletions_total", "Erasure requests Merlin called on DSPs' deletion endpoints,"
+                + " by outcome: sent (2xx), refused (4xx), retried, failed (last attempt), dropped (queue full),"
+                + " unconfigured (DSP or endpoint gone)", "outcome", byOutcome);
+        metrics.gauge("merlin_dsp_deletions_waiting", "Erasure requests to DSPs waiting to be called or retried",
+                deletions::waiting);
+    }
+
+    /** The data-flow ledger: what left Merlin for DSPs, and each user's recipients. */
+    public DataFlowLedger flows() {
+        return stores.flows();
+    }
+
+    /** The erasure requests to DSPs' deletion endpoints. */
+    public DspDeletions deletions() {
+        return stores.deletions();
     }
 
     /** The connected DSPs, in config order; for tests. */

@@ -7,6 +7,10 @@ import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.flows.DataFlowLedger;
+import dev.merlin.exchange.flows.DspDeletions;
+import dev.merlin.exchange.flows.FlowAggregate;
+import dev.merlin.exchange.flows.FlowRecipients;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.privacy.UserHash;
@@ -57,6 +61,8 @@ public final class ExchangeStores implements AutoCloseable {
     private final OptOutRegistry optOuts;
     private final ErasureRegistry erasures;
     private final EventLog events;
+    private final DataFlowLedger flows;
+    private final DspDeletions deletions;
 
     /** Opens every store under the config's data dir, in order; throws after closing those opened if one fails. */
     public static ExchangeStores open(MerlinConfig config, CampaignCatalog catalog, UserHash userHash,
@@ -86,7 +92,13 @@ public final class ExchangeStores implements AutoCloseable {
             // an opt-out is written to both registries, one after the other: a process killed between the two
             // leaves it only in the first, so every opt-out is put in the erasure registry again at start
             optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(userHash.hash(userKey), epochSeconds));
+            FlowAggregate flowAggregate = opened(new FlowAggregate(dataDir,
+                    Math.max(200_000L, 200_000L * config.dsps().size())));
+            FlowRecipients flowRecipients = opened(new FlowRecipients(dataDir, stores.segmentUsers()));
+            deletions = opened(new DspDeletions(dataDir, config.dsps(), DspDeletions.Settings.defaults(),
+                    System::currentTimeMillis));
             events = opened(openEventLog(dataDir, config));
+            flows = new DataFlowLedger(config.dsps(), flowAggregate, flowRecipients, events, epochSecondsClock);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -162,15 +174,25 @@ public final class ExchangeStores implements AutoCloseable {
         return erasures;
     }
 
+    /** What left Merlin for DSPs, and which of them received each user's data. */
+    public DataFlowLedger flows() {
+        return flows;
+    }
+
+    /** The erasure requests to DSPs, durable until called. */
+    public DspDeletions deletions() {
+        return deletions;
+    }
+
     /** The durable event log. */
     public EventLog events() {
         return events;
     }
 
     /**
-     * The four purges for the {@link Maintenance} agent, each at its configured period ({@code maintenance.*}), first
-     * run one period after start-up (the click purge a minute after the charge purge; the erasure purge within two
-     * hours).
+     * The five purges for the {@link Maintenance} agent, each at its configured period ({@code maintenance.*}), first
+     * run one period after start-up (the click purge a minute after the charge purge; the erasure purge, and the
+     * data-flow counts' at the erasure purge's period, within two hours).
      */
     public List<Maintenance.Task> purges(MaintenanceConfig periods) {
         Duration users = Duration.ofSeconds(periods.expiredUsersPurgeSeconds());
@@ -186,7 +208,10 @@ public final class ExchangeStores implements AutoCloseable {
                         charges.plus(CLICKS_AFTER_CHARGES), clicks, this::purgeExpiredClicks),
                 new Maintenance.Task("old_erasures", "erasures older than " + ERASURE_MEMORY_SECONDS / 86_400 + " days",
                         erasures.compareTo(ERASURES_FIRST_RUN) < 0 ? erasures : ERASURES_FIRST_RUN, erasures,
-                        this::purgeOldErasures));
+                        this::purgeOldErasures),
+                new Maintenance.Task("old_data_flows", "data-flow counts older than "
+                        + DataFlowLedger.RETENTION_DAYS + " days", erasures.compareTo(ERASURES_FIRST_RUN) < 0
+                        ? erasures : ERASURES_FIRST_RUN, erasures, flows::purgeOld));
     }
 
     /** Removes users with nothing live left from the segment store; returns how many. */

@@ -63,7 +63,7 @@ class DspExchangeIT {
 
     private static DspConfig dsp(String id, DspSimulator sim) {
         return new DspConfig(id, "DSP " + id, sim.endpoint(), "JPN", null, null, null, null, 5000, 1000, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null);
     }
 
     private static String banner(int tmax) throws Exception {
@@ -202,9 +202,9 @@ class DspExchangeIT {
             DspConfig inGermany = dsp("frankfurt", frankfurt);
             DspConfig inUsa = dsp("virginia", virginia);
             inGermany = new DspConfig(inGermany.id(), inGermany.name(), inGermany.endpoint(), "DEU", null, null, null,
-                    null, 5000, 1000, null, null, null, null, null, null, null, null);
+                    null, 5000, 1000, null, null, null, null, null, null, null);
             inUsa = new DspConfig(inUsa.id(), inUsa.name(), inUsa.endpoint(), "USA", null, null, null, null, 5000,
-                    1000, null, null, null, null, null, null, null, null);
+                    1000, null, null, null, null, null, null, null);
             MerlinConfig base = config(dataDir, List.of(inGermany, inUsa));
             PrivacyConfig privacy = PrivacyConfig.builder().personalizationCountries(List.of())
                     .residency(List.of(new ResidencyRule(List.of("EEA"), List.of("EEA")))).build();

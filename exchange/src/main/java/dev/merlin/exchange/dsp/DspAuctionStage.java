@@ -7,6 +7,8 @@ import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.ExternalBids;
 import dev.merlin.exchange.bid.AuctionStage;
 import dev.merlin.exchange.bid.BidContext;
+import dev.merlin.exchange.flows.FlowCategories;
+import dev.merlin.exchange.flows.FlowRecorder;
 import dev.merlin.exchange.privacy.OutboundPolicy;
 import dev.merlin.exchange.privacy.OutboundRules;
 import dev.merlin.exchange.privacy.PairwiseIds;
@@ -24,6 +26,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.ThreadExecutorMap;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +62,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
     private final DspLossNotices losses;
     private final DspStageMetrics metrics;
     private final OutboundShaping shaping;
+    private final FlowRecorder flows;
     private final FastThreadLocal<LoopState> states = new FastThreadLocal<>() {
         @Override
         protected LoopState initialValue() {
@@ -73,10 +77,13 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
      * @param currencies floor and bid conversion
      * @param losses     where losing bids' {@code lurl}s go
      * @param shaping    whether each DSP is called and what of the user's data its request carries
+     * @param flows      told each request that left (every call but one that could not connect) and its user's
+     *                   recipients (every DSP it was sent to)
      */
     public DspAuctionStage(List<ConnectedDsp> dsps, AuctionConfig auction, Map<String, SellerConfig> sellers,
                            Currencies currencies, DspLossNotices losses, DspStageMetrics metrics,
-                           OutboundShaping shaping) {
+                           OutboundShaping shaping, FlowRecorder flows) {
+        this.flows = flows;
         this.dsps = dsps.toArray(new ConnectedDsp[0]);
         this.auction = auction;
         this.sellers = Map.copyOf(sellers);
@@ -99,6 +106,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         long deadline = context.deadlineNanos();
         Fanout fanout = state.take(context, deadline);
         SellerConfig seller = sellers.get(context.sellerId());
+        Arrays.fill(state.flowCategories, 0);
         for (ConnectedDsp dsp : dsps) {
             if (dsp.config().enabled()) {
                 try {
@@ -109,6 +117,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
                 }
             }
         }
+        flows.recipients(context.userHash(), context.nowEpochSeconds(), state.flowCategories);
         fanout.sentNanos = System.nanoTime();
         if (fanout.pending == 0) {
             state.give(fanout);
@@ -168,7 +177,12 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         fanout.pending++;
         if (!dsp.client().send(loop, body, now + budget, this, slot)) {
             fanout.pending--;
+            return;
         }
+        slot.flowCategories = state.writer.categoriesWritten();
+        slot.flowRegion = FlowCategories.userRegion(context.request());
+        slot.flowEpochSeconds = context.nowEpochSeconds();
+        state.flowCategories[dsp.index()] = slot.flowCategories;
     }
 
     /** The imps the writer put in the DSP's request: a bid for any other is refused. */
@@ -194,6 +208,10 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         Slot slot = (Slot) attachment;
         Fanout fanout = slot.owner;
         ConnectedDsp dsp = dsps[slot.dsp];
+        if (outcome != DspOutcome.CONNECT_FAILED) {
+            // the request left Merlin (a call that could not connect sent nothing): the ledger counts it now
+            flows.bidRequest(slot.dsp, slot.flowRegion, slot.flowCategories, slot.flowEpochSeconds);
+        }
         try {
             if (fanout.isFinished) {
                 if (outcome.isAnswer()) {
@@ -300,6 +318,10 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         final int dsp;
         final BidResponse answer = new BidResponse();
         long[] impsSent = new long[1];
+        /** What the call carried, for the data-flow ledger once it is known to have left. */
+        int flowCategories;
+        String flowRegion;
+        long flowEpochSeconds;
 
         Slot(Fanout owner, int dsp) {
             this.owner = owner;
@@ -336,6 +358,8 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
                 new BidResponseDecoder(BidResponseLimits.withMaxBodyBytes(auction.maxDspResponseBytes()));
         final DspBidValidator[] validators = new DspBidValidator[dsps.length];
         final ArrayDeque<Fanout> free = new ArrayDeque<>();
+        /** The categories each DSP was sent for the request under way, by DSP index; 0 for none. */
+        final int[] flowCategories = new int[dsps.length];
         byte[] copy = new byte[16 * 1024];
         final char[] userId = new char[PairwiseIds.CHARS];
 

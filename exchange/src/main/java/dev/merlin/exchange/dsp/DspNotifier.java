@@ -3,6 +3,7 @@ package dev.merlin.exchange.dsp;
 import dev.merlin.config.DspConfig;
 import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.PriceCrypto;
+import dev.merlin.exchange.flows.FlowRecorder;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -111,6 +112,7 @@ public final class DspNotifier implements AutoCloseable {
     /** The worker's: notices whose call is under way. */
     private final Set<Notice> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
     private volatile boolean isClosing;
+    private volatile FlowRecorder flows = FlowRecorder.NONE;
     private volatile long drainDeadlineNanos;
 
     /** Starts the worker for the configured {@code dsps} (by their index in that list), counting on {@code metrics}. */
@@ -256,6 +258,11 @@ public final class DspNotifier implements AutoCloseable {
         counts[dsp][kind.ordinal()][outcome.ordinal()].inc();
     }
 
+    /** Reports each notice sent (answered 1xx-3xx) to {@code recorder}, the data-flow ledger. */
+    public void recordFlowsTo(FlowRecorder recorder) {
+        this.flows = recorder;
+    }
+
     /** Notices of won bids not sent because their DSP is no longer configured. */
     public long unknownDsps() {
         return unknownDsps.get();
@@ -356,6 +363,7 @@ public final class DspNotifier implements AutoCloseable {
             int status = notice.status;
             if (notice.failure == null && status < 400) {
                 counted(notice.dsp, notice.kind, Outcome.SENT);
+                flows.notice(notice.dsp);
                 recycle(notice);
             } else if (notice.failure == null && status < 500) {
                 counted(notice.dsp, notice.kind, Outcome.FAILED);

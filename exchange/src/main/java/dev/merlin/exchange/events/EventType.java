@@ -27,7 +27,13 @@ public enum EventType {
     /** A user opted out. */
     OPT_OUT(9),
     /** What was held about a user was erased. */
-    ERASURE(10);
+    ERASURE(10),
+    /**
+     * Data left Merlin for a DSP: {@code k} (flow kind: {@code bid_request}, {@code sync}, {@code notice}),
+     * {@code dsp} (its id), {@code dr} (its region), {@code ur} (the user's region, {@code ??} unknown) and
+     * {@code cat} (the {@code DataCategories} bit set carried).
+     */
+    DATA_FLOW(11);
 
     private static final EventType[] BY_CODE = new EventType[16];
 

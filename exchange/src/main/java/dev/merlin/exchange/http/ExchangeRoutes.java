@@ -36,6 +36,7 @@ final class ExchangeRoutes {
         ClickEndpoint clicks = endpoints.clicks();
         PrivacyEndpoints privacy = endpoints.privacy();
         Endpoint reports = new SlowWork(endpoints.reports()::handle, slowWork, metrics);
+        Endpoint dataFlows = new SlowWork(endpoints.dataFlows()::handle, slowWork, metrics);
         String sellersJson = endpoints.sellersJson();
         Endpoint sellers = (ctx, request) -> {
             FullHttpResponse response = HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sellersJson);
@@ -61,6 +62,7 @@ final class ExchangeRoutes {
                 .path(ReportsEndpoint.SELLERS_PATH).get(reports).head(reports)
                 .path(ReportsEndpoint.DSPS_PATH).get(reports).head(reports)
                 .path(ReportsEndpoint.PAYOUTS_PATH).get(reports).head(reports)
+                .path(DataFlowsEndpoint.PATH).get(dataFlows).head(dataFlows)
                 .path("/optout").get(privacy::optOut).post(privacy::optOut)
                 .path(SELLERS_JSON_PATH).get(sellers).head(sellers)
                 .prefix(PrivacyEndpoints.USERS_PREFIX).get(user).head(RouteTable.headAsGet(user)).delete(user)

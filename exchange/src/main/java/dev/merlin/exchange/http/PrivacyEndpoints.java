@@ -6,7 +6,10 @@ import dev.merlin.config.SegmentDefinition;
 import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.flows.DataFlowLedger;
+import dev.merlin.exchange.flows.DspDeletions;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.DataCategories;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.OptOutRegistry;
@@ -23,6 +26,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +44,11 @@ import java.util.function.LongSupplier;
  * request with neither a Merlin uid cookie nor an {@code Authorization} header is {@code 401}; one whose credential
  * does not cover the user (another browser's uid, a report token, an event source asking for a Merlin uid) is
  * {@code 403}.
+ *
+ * <p>What is held includes the companies that received the user's personal data (the data-flow ledger's
+ * recipients: per DSP the categories and the first and last time). An erasure (or opt-out) forgets them, and asks
+ * each of those DSPs with a {@code deletionEndpoint} to delete the user ({@link DspDeletions}, durable, retried, off
+ * the event loop); when more DSPs received data than the ledger keeps per user, every DSP with an endpoint is asked.
  */
 public final class PrivacyEndpoints {
 
@@ -56,6 +65,8 @@ public final class PrivacyEndpoints {
     private final PrivacyConfig privacyConfig;
     private final ExchangeMetrics metrics;
     private final LongSupplier epochSecondsClock;
+    private final DataFlowLedger flows;
+    private final DspDeletions deletions;
     private final Map<Integer, SegmentDefinition> segments = new HashMap<>();
 
     /** The opt-out and privacy-request endpoints, with the segment names they describe and the stores they erase. */
@@ -63,6 +74,21 @@ public final class PrivacyEndpoints {
                             TrackingService tracking, OptOutRegistry optOuts, ErasureRegistry erasures,
                             IdentityKeys identity, EventLog eventLog, TrackingConfig trackingConfig,
                             PrivacyConfig privacyConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
+        this(segmentDefinitions, segmentStore, tracking, optOuts, erasures, identity, eventLog, trackingConfig,
+                privacyConfig, metrics, epochSecondsClock, null, null);
+    }
+
+    /**
+     * As above, listing and erasing the users' recipients in {@code flows} (null: none kept) and asking DSPs to
+     * delete through {@code deletions} (null: none asked).
+     */
+    public PrivacyEndpoints(List<SegmentDefinition> segmentDefinitions, SegmentStore segmentStore,
+                            TrackingService tracking, OptOutRegistry optOuts, ErasureRegistry erasures,
+                            IdentityKeys identity, EventLog eventLog, TrackingConfig trackingConfig,
+                            PrivacyConfig privacyConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock,
+                            DataFlowLedger flows, DspDeletions deletions) {
+        this.flows = flows;
+        this.deletions = deletions;
         this.segmentStore = segmentStore;
         this.tracking = tracking;
         this.optOuts = optOuts;
@@ -127,7 +153,8 @@ public final class PrivacyEndpoints {
                 return notLogged(ctx);
             }
             return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK,
-                    "{\"uid\":" + quoted(uid) + ",\"erased\":" + erasure.held() + "}");
+                    "{\"uid\":" + quoted(uid) + ",\"erased\":" + erasure.held() + ",\"dspsAskedToDelete\":"
+                            + erasure.dspsAsked() + "}");
         }
         long now = epochSecondsClock.getAsLong();
         List<SegmentEntry> held = segmentStore.describe(uid, now);
@@ -145,8 +172,33 @@ public final class PrivacyEndpoints {
                     .append(",\"expires\":\"").append(Instant.ofEpochSecond(entry.expiresAtEpochSeconds()))
                     .append("\"}");
         }
-        sb.append("]}");
+        sb.append(']');
+        appendRecipients(sb, userHash.hash(uid));
+        sb.append('}');
         return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sb.toString());
+    }
+
+    /** {@code ,"recipients":[...],"recipientsTruncated":bool}: who received the user's personal data. */
+    private void appendRecipients(StringBuilder sb, long hash) {
+        if (flows == null) {
+            return;
+        }
+        DataFlowLedger.UserFlows held = flows.recipientsOf(hash);
+        sb.append(",\"recipients\":[");
+        for (int i = 0; i < held.recipients().size(); i++) {
+            DataFlowLedger.UserRecipient r = held.recipients().get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"dsp\":").append(quoted(r.dsp()))
+                    .append(",\"name\":").append(quoted(r.name()))
+                    .append(",\"region\":").append(quoted(r.region()))
+                    .append(",\"categories\":[");
+            List<String> labels = DataCategories.labels(r.categories());
+            for (int c = 0; c < labels.size(); c++) {
+                sb.append(c == 0 ? "" : ",").append('"').append(labels.get(c)).append('"');
+            }
+            sb.append("],\"first\":\"").append(Instant.ofEpochSecond(r.firstEpochSeconds()))
+                    .append("\",\"last\":\"").append(Instant.ofEpochSecond(r.lastEpochSeconds())).append("\"}");
+        }
+        sb.append("],\"recipientsTruncated\":").append(held.isTruncated());
     }
 
     /**
@@ -167,8 +219,8 @@ public final class PrivacyEndpoints {
         return response;
     }
 
-    /** What an erasure found and whether its record reached the event log. */
-    private record Erasure(boolean held, boolean logged) {
+    /** What an erasure found, whether its record reached the event log, and how many DSPs were asked to delete. */
+    private record Erasure(boolean held, boolean logged, int dspsAsked) {
     }
 
     private Erasure erase(String uid, String why) {
@@ -181,10 +233,32 @@ public final class PrivacyEndpoints {
             erasures.erased(userHash, now);
         }
         boolean held = tracking.erase(uid);
+        int dspsAsked = 0;
+        if (flows != null) {
+            // the DSPs are asked (durably) before the recipients are forgotten: a failure in between leaves them
+            // listed, and repeating the erasure asks again
+            DataFlowLedger.UserFlows recipients = flows.recipientsOf(userHash);
+            if (deletions != null) {
+                dspsAsked = deletions.request(userHash, uid, toAsk(recipients), why, now);
+            }
+            held |= !flows.erase(userHash).recipients().isEmpty();
+        }
         EventLog log = eventLog;
         boolean logged = log.commit(log.begin("optout".equals(why) ? EventType.OPT_OUT : EventType.ERASURE,
                 now * 1000L).put("u", Long.toHexString(userHash)).put("why", why));
-        return new Erasure(held, logged);
+        return new Erasure(held, logged, dspsAsked);
+    }
+
+    /** The DSPs that received the user's data; every DSP with an endpoint when the ledger could not keep them all. */
+    private List<String> toAsk(DataFlowLedger.UserFlows recipients) {
+        if (recipients.isTruncated()) {
+            return deletions.dspsWithEndpoints();
+        }
+        List<String> ids = new ArrayList<>(recipients.recipients().size());
+        for (DataFlowLedger.UserRecipient r : recipients.recipients()) {
+            ids.add(r.dsp());
+        }
+        return ids;
     }
 
     /** What a privacy request's credentials allow for one user. */

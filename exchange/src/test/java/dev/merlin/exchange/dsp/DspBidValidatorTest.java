@@ -55,7 +55,7 @@ class DspBidValidatorTest {
     private final DspBidMetrics metrics = new DspBidMetrics(new PrometheusRegistry());
     private final DspConfig dsp = new DspConfig("tokyo-dsp", "Tokyo DSP", "http://127.0.0.1:9101/bid", "JPN",
             List.of("seat-a", "seat-b", "seat-banned"), null, null, null, null, null, null, null, 0.9,
-            List.of("USD", "EUR", "GBP"), null, null, null, null);
+            List.of("USD", "EUR", "GBP"), null, null, null);
     private final DspBidValidator validator = new DspBidValidator(3, dsp, currencies, metrics.forDsp(dsp.id()));
     private final BidRequest request = decodeRequest(REQUEST);
     private final ExternalBids out = new ExternalBids(4);
@@ -131,7 +131,7 @@ class DspBidValidatorTest {
     void currencyMerlinCannotConvertIsNotAccepted() throws Exception {
         Currencies usdOnly = new Currencies(ExchangeSettings.defaults());
         DspConfig anyCurrency = new DspConfig("eu-dsp", "EU", "http://127.0.0.1:9102/bid", "DEU", null, null, null,
-                null, null, null, null, null, null, List.of("USD", "SEK"), null, null, null, null);
+                null, null, null, null, null, null, List.of("USD", "SEK"), null, null, null);
         DspBidValidator strict = new DspBidValidator(0, anyCurrency, usdOnly, metrics.forDsp("eu-dsp"));
         request.cur = null;
         assertEquals(0, strict.validate(answer("SEK", null, "{" + GOOD + "}"), request, out));
@@ -289,7 +289,7 @@ class DspBidValidatorTest {
     @Test
     void anySeatWhenTheDspListsNone() throws Exception {
         DspConfig open = new DspConfig("open-dsp", "Open", "http://127.0.0.1:9103/bid", "USA", null, null, null,
-                null, null, null, null, null, null, List.of("USD"), null, null, null, null);
+                null, null, null, null, null, null, List.of("USD"), null, null, null);
         DspBidValidator anySeat = new DspBidValidator(1, open, currencies, metrics.forDsp("open-dsp"));
         assertEquals(1, anySeat.validate(answer("USD", "seat-z", "{" + GOOD + "}"), request, out));
         assertEquals(1, anySeat.validate(answer("USD", null, "{" + GOOD + "}"), request, out));

@@ -50,7 +50,7 @@ class DspClientAllocationIT {
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
             EventLoop loop = group.next();
             DspConfig config = new DspConfig("alloc-dsp", "Alloc DSP", dsp.url("http"), "JPN", null, null, null, 0,
-                    60_000, 1000, 8, null, null, null, null, null, null, null);
+                    60_000, 1000, 8, null, null, null, null, null, null);
             DspHealth health = DspHealth.of(config);
             DspHttpClient client = new DspHttpClient(config, 1 << 20, null, health,
                     new DspMetrics(new PrometheusRegistry()).dsp(config.id(), health));

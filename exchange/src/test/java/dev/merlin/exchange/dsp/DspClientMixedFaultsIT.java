@@ -45,7 +45,7 @@ class DspClientMixedFaultsIT {
         StubDsp dsp = StubDsp.start(DspClientMixedFaultsIT::answer);
         try {
             DspConfig config = new DspConfig("mixed-dsp", "Mixed DSP", dsp.url("http"), "JPN", null, null, null, 0,
-                    60_000, 1000, MAX_IN_FLIGHT, null, null, null, null, null, null, null);
+                    60_000, 1000, MAX_IN_FLIGHT, null, null, null, null, null, null);
             DspHealth health = DspHealth.of(config);
             DspMetrics.ForDsp series = new DspMetrics(new PrometheusRegistry()).dsp(config.id(), health);
             DspHttpClient client = new DspHttpClient(config, 1 << 20, null, health, series);

@@ -285,7 +285,7 @@ class DspHttpClientIT {
     void theDspsTimeoutCapsALaterDeadline() throws Exception {
         StubDsp dsp = stub(request -> { });
         DspConfig config = new DspConfig("capped-dsp", "Capped DSP", dsp.url("http"), "JPN", null, null, null, null,
-                300, null, null, null, null, null, null, null, null, null);
+                300, null, null, null, null, null, null, null, null);
         DspHealth health = DspHealth.of(config);
         series = metrics.dsp(config.id(), health);
         DspHttpClient client = new DspHttpClient(config, MAX_RESPONSE_BYTES, null, health, series);
@@ -412,8 +412,7 @@ class DspHttpClientIT {
                     }
                 }
                 DspConfig dsp = new DspConfig("hanging", "Hanging DSP", "http://127.0.0.1:" + full.getLocalPort()
-                        + "/bid", "JPN", null, null, null, null, 60_000, 200, 8, null, null, null, null, null, null,
-                        null);
+                        + "/bid", "JPN", null, null, null, null, 60_000, 200, 8, null, null, null, null, null, null);
                 DspHealth health = DspHealth.of(dsp);
                 series = metrics.dsp(dsp.id(), health);
                 DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, null, health, series);
@@ -598,7 +597,7 @@ class DspHttpClientIT {
     private DspHttpClient client(String url, boolean gzip, int maxInFlight, SslContext tls) {
         // the deadline each test passes governs: a cold JVM's first TLS call can take seconds on a busy machine
         DspConfig dsp = new DspConfig("test-dsp-" + ++clients, "Test DSP", url, "JPN", null, "2.6", gzip, null,
-                60_000, 1000, maxInFlight, null, null, null, null, null, null, null);
+                60_000, 1000, maxInFlight, null, null, null, null, null, null);
         DspHealth health = DspHealth.of(dsp);
         series = metrics.dsp(dsp.id(), health);
         DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, tls, health, series);

@@ -129,7 +129,7 @@ class DspNotifierTest {
         DspConfig d = plainDsp();
         return new DspConfig("keyed-dsp", "Keyed", d.endpoint(), "JPN", null, null, null, null, null, null, null,
                 null, null, null, null, new DspPriceKeys(b64.encodeToString(E_KEY), b64.encodeToString(I_KEY)),
-                null, null);
+                null);
     }
 
     private static DspWin win(String nurl, String burl, String lurl, int dspIndex) {

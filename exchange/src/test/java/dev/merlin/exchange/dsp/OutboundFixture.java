@@ -41,7 +41,7 @@ final class OutboundFixture {
     static DspConfig dsp(String openrtb, List<String> currencies, List<String> mediaTypes) {
         return new DspConfig("dsp-" + openrtb.replace('.', '-'), "DSP", "http://127.0.0.1:9/bid", "JPN", null,
                 openrtb, null, null, null, null, null, new DspTraffic(null, mediaTypes, null, null), null,
-                currencies, null, null, null, null);
+                currencies, null, null, null);
     }
 
     /** The request encoded for {@code dsp}, as UTF-8 bytes; null when no imp was for it. */

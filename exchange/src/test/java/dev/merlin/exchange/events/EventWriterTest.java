@@ -127,7 +127,8 @@ class EventWriterTest {
     @Test
     void typeCodesAreStable() {
         EventType[] expected = {EventType.AUCTION, EventType.WIN, EventType.BILL, EventType.LOSS, EventType.CLICK,
-            EventType.PIXEL, EventType.APP_EVENT, EventType.CONVERSION, EventType.OPT_OUT, EventType.ERASURE};
+            EventType.PIXEL, EventType.APP_EVENT, EventType.CONVERSION, EventType.OPT_OUT, EventType.ERASURE,
+            EventType.DATA_FLOW};
         for (int i = 0; i < expected.length; i++) {
             assertEquals(i + 1, expected[i].code(), expected[i].name());
             assertEquals(expected[i], EventType.fromCode(i + 1));

@@ -1,0 +1,194 @@
+package dev.merlin.exchange.http;
+
+import dev.merlin.config.DspConfig;
+import dev.merlin.config.TrackingConfig;
+import dev.merlin.exchange.flows.DataFlowLedger;
+import dev.merlin.exchange.flows.FlowAggregate;
+import dev.merlin.exchange.flows.FlowKind;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.DataCategories;
+import dev.merlin.exchange.secrets.Secrets;
+import dev.merlin.protocol.JsonText;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * {@code GET /privacy/data-flows?from=YYYY-MM-DD&to=YYYY-MM-DD[&dsp=<id>][&format=csv|json]}: what left Merlin, from
+ * the data-flow ledger: per day, user region, DSP, DSP region, data categories and flow kind, the number of flows,
+ * with totals per kind. Admin token only ({@code Authorization: Bearer}); JSON by default, CSV (with a header) with
+ * {@code format=csv} or {@code Accept: text/csv}. {@code to} defaults to today (UTC), {@code from} to {@code to};
+ * the range is at most {@link DataFlowLedger#MAX_REPORT_DAYS} days. {@code dsp} narrows it to one DSP: the per-DSP
+ * view. A bad date, range or format is 400 naming the parameter, an unknown DSP 404 naming it.
+ *
+ * <p>Reads the whole aggregate: run it on the slow-work executor, never on an event loop.
+ */
+public final class DataFlowsEndpoint {
+
+    /** The route. */
+    public static final String PATH = "/privacy/data-flows";
+
+    private static final String CSV_HEADER = "day,user_region,dsp,dsp_region,categories,kind,count\n";
+
+    private final DataFlowLedger ledger;
+    private final TrackingConfig trackingConfig;
+    private final ExchangeMetrics metrics;
+    private final LongSupplier epochSecondsClock;
+
+    /** The report over {@code ledger}, opened by the admin token of {@code trackingConfig}. */
+    public DataFlowsEndpoint(DataFlowLedger ledger, TrackingConfig trackingConfig, ExchangeMetrics metrics,
+                             LongSupplier epochSecondsClock) {
+        this.ledger = ledger;
+        this.trackingConfig = trackingConfig;
+        this.metrics = metrics;
+        this.epochSecondsClock = epochSecondsClock;
+    }
+
+    /** A parameter that is not what the report takes: 400 naming it. */
+    private static final class BadParameter extends Exception {
+        final String parameter;
+
+        BadParameter(String parameter, String message) {
+            super(message, null, false, false);
+            this.parameter = parameter;
+        }
+    }
+
+    FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!Secrets.matches(trackingConfig.adminToken(), ReportsEndpoint.bearerToken(request))) {
+            metrics.httpError(401, "data_flows_token");
+            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
+                    "the data-flow report needs Authorization: Bearer <admin token>", null);
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-privacy\"");
+            return response;
+        }
+        Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
+        LocalDate from;
+        LocalDate to;
+        boolean isCsv;
+        try {
+            LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(epochSecondsClock.getAsLong(), 86_400L));
+            to = date(params, "to", today);
+            from = date(params, "from", to);
+            if (from.isAfter(to)) {
+                throw new BadParameter("from", "from " + from + " is after to " + to);
+            }
+            if (ChronoUnit.DAYS.between(from, to) >= DataFlowLedger.MAX_REPORT_DAYS) {
+                throw new BadParameter("to", "the range from " + from + " to " + to + " is longer than "
+                        + DataFlowLedger.MAX_REPORT_DAYS + " days");
+            }
+            isCsv = isCsv(params, request);
+        } catch (BadParameter e) {
+            metrics.httpError(400, "data_flows_" + e.parameter);
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage(), e.parameter);
+        }
+        String dsp = QueryParams.first(params, "dsp");
+        if (dsp != null && ledger.dspIndex(dsp) < 0) {
+            metrics.httpError(404, "data_flows_dsp");
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
+                    "dsp: no DSP has the id " + quoted(dsp), "dsp");
+        }
+        List<FlowAggregate.Row> rows = ledger.rows(from, to, dsp);
+        if (isCsv) {
+            return HttpResponses.text(ctx.alloc(), HttpResponseStatus.OK, csv(rows), "text/csv; charset=utf-8");
+        }
+        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, json(rows, from, to, dsp));
+    }
+
+    private static LocalDate date(Map<String, List<String>> params, String name, LocalDate otherwise)
+            throws BadParameter {
+        List<String> values = params.get(name);
+        if (values == null || values.isEmpty()) {
+            return otherwise;
+        }
+        String value = values.get(0);
+        try {
+            LocalDate date = LocalDate.parse(value);
+            if (date.getYear() < 2000 || date.getYear() > 9999) {
+                throw new BadParameter(name, name + " must be a date from 2000 to 9999: " + value);
+            }
+            return date;
+        } catch (DateTimeParseException e) {
+            throw new BadParameter(name, name + " must be a date YYYY-MM-DD: " + quoted(value));
+        }
+    }
+
+    private static boolean isCsv(Map<String, List<String>> params, FullHttpRequest request) throws BadParameter {
+        String format = QueryParams.first(params, "format");
+        if (format == null) {
+            return request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/csv");
+        }
+        if (!format.equals("csv") && !format.equals("json")) {
+            throw new BadParameter("format", "format must be csv or json: " + quoted(format));
+        }
+        return format.equals("csv");
+    }
+
+    private String json(List<FlowAggregate.Row> rows, LocalDate from, LocalDate to, String dsp) {
+        Map<FlowKind, Long> totals = new EnumMap<>(FlowKind.class);
+        for (FlowKind kind : FlowKind.values()) {
+            totals.put(kind, 0L);
+        }
+        StringBuilder sb = new StringBuilder(256 + rows.size() * 160);
+        sb.append("{\"from\":\"").append(from).append("\",\"to\":\"").append(to).append("\",\"dsp\":")
+                .append(dsp == null ? "null" : quoted(dsp)).append(",\"rows\":[");
+        for (int i = 0; i < rows.size(); i++) {
+            FlowAggregate.Row row = rows.get(i);
+            totals.merge(row.kind(), row.count(), Long::sum);
+            DspConfig config = configOf(row.dsp());
+            sb.append(i == 0 ? "" : ",").append("{\"day\":\"").append(row.day())
+                    .append("\",\"userRegion\":").append(quoted(row.userRegion()))
+                    .append(",\"dsp\":").append(quoted(row.dsp()))
+                    .append(",\"dspName\":").append(config == null ? "null" : quoted(config.name()))
+                    .append(",\"dspRegion\":").append(quoted(row.dspRegion()))
+                    .append(",\"categories\":[");
+            List<String> labels = row.categories() == DataCategories.NONE ? List.of()
+                    : DataCategories.labels(row.categories());
+            for (int c = 0; c < labels.size(); c++) {
+                sb.append(c == 0 ? "" : ",").append('"').append(labels.get(c)).append('"');
+            }
+            sb.append("],\"personal\":").append(row.categories() != DataCategories.NONE)
+                    .append(",\"kind\":\"").append(row.kind().label()).append("\",\"count\":").append(row.count())
+                    .append('}');
+        }
+        sb.append("],\"totals\":{");
+        boolean isFirst = true;
+        for (Map.Entry<FlowKind, Long> total : totals.entrySet()) {
+            sb.append(isFirst ? "" : ",").append('"').append(total.getKey().label()).append("\":")
+                    .append(total.getValue());
+            isFirst = false;
+        }
+        return sb.append("}}").toString();
+    }
+
+    private static String csv(List<FlowAggregate.Row> rows) {
+        StringBuilder sb = new StringBuilder(CSV_HEADER.length() + rows.size() * 64).append(CSV_HEADER);
+        for (FlowAggregate.Row row : rows) {
+            sb.append(row.day()).append(',').append(row.userRegion()).append(',').append(row.dsp()).append(',')
+                    .append(row.dspRegion()).append(',').append(DataCategories.label(row.categories())).append(',')
+                    .append(row.kind().label()).append(',').append(row.count()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private DspConfig configOf(String dspId) {
+        int index = ledger.dspIndex(dspId);
+        return index < 0 ? null : ledger.dsps().get(index);
+    }
+
+    private static String quoted(String value) {
+        StringBuilder sb = new StringBuilder(value.length() + 2);
+        JsonText.appendString(sb, value);
+        return sb.toString();
+    }
+}
