@@ -3,13 +3,23 @@ package dev.merlin.bench;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.merlin.config.ActivityControl;
+import dev.merlin.config.ActivityRule;
 import dev.merlin.config.AuctionConfig;
+import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.DspConfig;
+import dev.merlin.config.DspPrivacy;
 import dev.merlin.config.DspTraffic;
 import dev.merlin.config.ExchangeSettings;
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.PrivacyConfig;
+import dev.merlin.config.ResidencyRule;
 import dev.merlin.config.SellerConfig;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.dsp.OutboundRequestWriter;
+import dev.merlin.exchange.privacy.OutboundPolicy;
+import dev.merlin.exchange.privacy.OutboundRules;
+import dev.merlin.exchange.privacy.PairwiseIds;
 import dev.merlin.exchange.privacy.PrivacyDecision;
 import dev.merlin.exchange.privacy.RefusalReason;
 import dev.merlin.protocol.BidRequestDecoder;
@@ -74,6 +84,9 @@ public class OutboundEncodeBenchmark {
     private ByteBuf buffer;
     private ObjectMapper mapper;
     private String schainDomain;
+    private OutboundRules rules;
+    private PairwiseIds pairwiseIds;
+    private final char[] userId = new char[PairwiseIds.CHARS];
 
     /** Decodes the request and checks that writer and baseline agree. */
     @Setup(Level.Trial)
@@ -99,6 +112,19 @@ public class OutboundEncodeBenchmark {
         dsp = new DspConfig("tokyo-dsp", "Tokyo DSP", "http://127.0.0.1:9101/bid", "JPN", null, "2.6", null, null,
                 null, null, null, new DspTraffic(null, List.of("banner", "video"), null, null), null,
                 List.of("EUR"), null, null, null);
+        DspPrivacy dspPrivacy = new DspPrivacy("contextual", 755, null,
+                new ActivityControl(true, List.of(new ActivityRule(false, null, List.of(8)))), null, null,
+                new ActivityControl(true, List.of(new ActivityRule(false, List.of("USA"), null))));
+        DspConfig shaped = new DspConfig(dsp.id(), dsp.name(), dsp.endpoint(), dsp.region(), null, "2.6", null, null,
+                null, null, null, dsp.traffic(), null, dsp.currencies(), null, null, null, dspPrivacy, null);
+        MerlinConfig base = ConfigLoader.loadDefault();
+        MerlinConfig shapedConfig = base.toBuilder().regions(Map.of("EEA", List.of("DEU", "FRA", "IRL")))
+                .privacy(PrivacyConfig.builder().residency(List.of(
+                        new ResidencyRule(List.of("EEA"), List.of("EEA")),
+                        new ResidencyRule(List.of("*"), List.of("EEA", "JPN", "USA")))).build())
+                .dsps(List.of(shaped)).build().validate();
+        rules = new OutboundRules(shapedConfig);
+        pairwiseIds = PairwiseIds.of("bench pairwise key, 32 bytes long".getBytes(StandardCharsets.US_ASCII));
         AuctionConfig auction = AuctionConfig.defaults();
         schainDomain = auction.schainDomain();
         writer = new OutboundRequestWriter(currencies, auction);
@@ -126,6 +152,21 @@ public class OutboundEncodeBenchmark {
         buffer.clear();
         writer.write(request, SELLER, decision, dsp, TMAX_MS, buffer);
         return buffer.writerIndex();
+    }
+
+    /**
+     * The per-DSP shaping alone (issue 12's budget: at most 1 µs and 200 B per DSP per request): whether the DSP is
+     * called, what its request may carry (consent, residency with two rules, three activity controls, the DSP's TCF
+     * vendor consent from the cached consent string), and its pairwise user id.
+     */
+    @Benchmark
+    public int shaping() {
+        int verdict = rules.verdict(decision, request, 0);
+        OutboundPolicy policy = rules.policy(decision, request, 0);
+        if (policy.sharesIdentifiers()) {
+            pairwiseIds.write(dsp.id(), request.user.id, userId);
+        }
+        return verdict + policy.categories() + userId[0];
     }
 
     /** The baseline: a modified copy of the model written by Jackson databind to a fresh array. */

@@ -150,4 +150,70 @@ class DspConfigTest {
         assertEquals(120, auction.effectiveTmaxMs(120));
         assertEquals(800, auction.effectiveTmaxMs(1_000_000));
     }
+
+    @Test
+    void residencyAndADspsPrivacyBind() {
+        MerlinConfig config = ConfigLoader.parse(SELLERS + """
+                privacy:
+                  minSegmentUsers: 100
+                  residency:
+                    - {users: [EEA], dspRegions: [EEA, CHE]}
+                    - {users: ['*'], dspRegions: [EEA, USA]}
+                dsps:
+                  - id: virginia
+                    name: Virginia DSP
+                    endpoint: 'http://127.0.0.1:9101/bid'
+                    region: USA
+                    privacy:
+                      onDisallowed: skip
+                      tcfVendorId: 755
+                      transmitEids:
+                        rules: [{allow: false, gppSid: [8]}, {allow: true, countries: [USA]}]
+                      fetchBids: {allow: false}
+                  - {id: tokyo, name: Tokyo DSP, endpoint: 'http://127.0.0.1:9102/bid', region: JPN}
+                """, "test");
+        assertEquals(100, config.privacy().minSegmentUsers());
+        assertEquals(List.of("EEA", "CHE"), config.privacy().residency().get(0).dspRegions());
+        DspPrivacy virginia = config.dsps().get(0).privacy();
+        assertTrue(virginia.skipsWhenDisallowed());
+        assertEquals(755, virginia.tcfVendorId());
+        assertEquals(List.of(8), virginia.transmitEids().rules().get(0).gppSid());
+        assertFalse(virginia.fetchBids().allow());
+        assertTrue(virginia.transmitUfpd().allow(), "an activity left out is allowed");
+        DspPrivacy tokyo = config.dsps().get(1).privacy();
+        assertFalse(tokyo.skipsWhenDisallowed(), "contextual by default");
+        assertEquals(null, tokyo.tcfVendorId());
+        assertEquals(50, ConfigLoader.parse(SELLERS, "test").privacy().minSegmentUsers());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "privacy: {onDisallowed: drop}|dsps[0].privacy.onDisallowed|one of",
+        "privacy: {tcfVendorId: 0}|dsps[0].privacy.tcfVendorId|1 to",
+        "privacy: {fetchBids: {rules: [{countries: [DEU]}]}}|dsps[0].privacy.fetchBids.rules[0].allow|missing",
+        "privacy: {transmitEids: {rules: [{allow: false, countries: [Germany]}]}}"
+                + "|dsps[0].privacy.transmitEids.rules[0].countries[0]|alpha-3",
+        "privacy: {transmitUfpd: {rules: [{allow: false, gppSid: [99]}]}}"
+                + "|dsps[0].privacy.transmitUfpd.rules[0].gppSid[0]|1 to 64",
+    })
+    void aBadDspPrivacyNamesItsKeyPath(String privacy, String keyPath, String says) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(SELLERS
+                + "dsps:\n  - {id: t, name: T, endpoint: 'http://a.example/', region: JPN, " + privacy + "}\n",
+                "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains(says), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "privacy: {residency: [{users: [], dspRegions: [JPN]}]}|privacy.residency[0].users|empty",
+        "privacy: {residency: [{users: [Europe], dspRegions: [JPN]}]}|privacy.residency[0].users[0]|alpha-3",
+        "privacy: {residency: [{users: [JPN], dspRegions: [Mars]}]}|privacy.residency[0].dspRegions[0]|alpha-3",
+        "privacy: {minSegmentUsers: 0}|privacy.minSegmentUsers|1 to",
+    })
+    void badResidencyNamesItsKeyPath(String yaml, String keyPath, String says) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml + "\n", "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains(says), e.getMessage());
+    }
 }

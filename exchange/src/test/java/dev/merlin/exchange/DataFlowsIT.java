@@ -25,6 +25,7 @@ import dev.merlin.exchange.flows.DspDeletions;
 import dev.merlin.exchange.flows.FlowAggregate;
 import dev.merlin.exchange.flows.FlowKind;
 import dev.merlin.exchange.privacy.DataCategories;
+import dev.merlin.exchange.privacy.IdentityKeys;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -290,7 +291,8 @@ class DataFlowsIT {
                     Thread.sleep(20);
                 }
                 assertEquals(2, calls.size(), "one failed attempt, then one that took: " + calls);
-                assertEquals(uid, JSON.readTree(calls.get(1)).get("user").get("id").asText());
+                assertEquals(IdentityKeys.load(ConfigLoader.loadDefault(), dataDir).pairwiseIds().of("tokyo", uid),
+                        JSON.readTree(calls.get(1)).get("user").get("id").asText(), "the id the DSP was sent");
                 assertEquals(List.of(), otherCalls, "a DSP that received nothing of the user is not asked");
                 JsonNode after = JSON.readTree(get(server, "/privacy/users/" + uid, admin).body());
                 assertEquals(0, after.get("recipients").size(), after.toString());
@@ -332,7 +334,8 @@ class DataFlowsIT {
             }
             assertEquals(1, calls.size(), calls.toString());
             JsonNode call = JSON.readTree(calls.get(0));
-            assertEquals(uid, call.get("user").get("id").asText());
+            assertEquals(IdentityKeys.load(ConfigLoader.loadDefault(), dataDir).pairwiseIds().of("tokyo", uid),
+                    call.get("user").get("id").asText(), "the pairwise id the DSP was sent, not Merlin's uid");
             assertEquals("optout", call.get("reason").asText());
         } finally {
             deletions.stop(0);

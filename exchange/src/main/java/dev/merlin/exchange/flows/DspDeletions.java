@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -126,9 +127,11 @@ public final class DspDeletions implements AutoCloseable {
 
     /**
      * Queues, durably, one deletion call per DSP of {@code dspIds} that has a deletion endpoint, for the user known
-     * to them as {@code userId}; returns how many were queued. {@code userHash} only keys the stored requests.
+     * to that DSP as {@code idAtDsp.apply(dspId)} (the pairwise id it was sent); returns how many were queued.
+     * {@code userHash} only keys the stored requests.
      */
-    public int request(long userHash, String userId, List<String> dspIds, String reason, long epochSeconds) {
+    public int request(long userHash, Function<String, String> idAtDsp, List<String> dspIds, String reason,
+                       long epochSeconds) {
         int queued = 0;
         LongValue key = Values.newHeapInstance(LongValue.class);
         for (String dspId : dspIds) {
@@ -138,7 +141,7 @@ public final class DspDeletions implements AutoCloseable {
             }
             key.setValue(key(userHash, dspId));
             try {
-                opened.map().put(key, encode(new Pending(dspId, userId, reason, epochSeconds, 0, 0)));
+                opened.map().put(key, encode(new Pending(dspId, idAtDsp.apply(dspId), reason, epochSeconds, 0, 0)));
                 queued++;
             } catch (IllegalStateException | IllegalArgumentException e) {
                 if (!ChronicleMapFiles.isFull(e)) {

@@ -12,6 +12,7 @@ import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.DataCategories;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.IdentityKeys;
+import dev.merlin.exchange.privacy.PairwiseIds;
 import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.privacy.UidCookies;
 import dev.merlin.exchange.privacy.UserHash;
@@ -59,6 +60,7 @@ public final class PrivacyEndpoints {
     private final OptOutRegistry optOuts;
     private final ErasureRegistry erasures;
     private final UidCookies uidCookies;
+    private final PairwiseIds pairwiseIds;
     private final UserHash userHash;
     private final EventLog eventLog;
     private final TrackingConfig trackingConfig;
@@ -94,6 +96,7 @@ public final class PrivacyEndpoints {
         this.optOuts = optOuts;
         this.erasures = erasures;
         this.uidCookies = identity.uidCookies();
+        this.pairwiseIds = identity.pairwiseIds();
         this.userHash = identity.userHash();
         this.eventLog = eventLog;
         this.trackingConfig = trackingConfig;
@@ -239,7 +242,8 @@ public final class PrivacyEndpoints {
             // listed, and repeating the erasure asks again
             DataFlowLedger.UserFlows recipients = flows.recipientsOf(userHash);
             if (deletions != null) {
-                dspsAsked = deletions.request(userHash, uid, toAsk(recipients), why, now);
+                // each DSP is asked to delete the id it was sent: its pairwise id for this user
+                dspsAsked = deletions.request(userHash, dsp -> pairwiseIds.of(dsp, uid), toAsk(recipients), why, now);
             }
             held |= !flows.erase(userHash).recipients().isEmpty();
         }

@@ -81,7 +81,7 @@ class DspDeletionsTest {
         failuresLeft.set(1);
         List<DspConfig> dsps = List.of(withEndpoint(url), DspConfig.of("b", "B", "http://127.0.0.1:1/bid", "JPN"));
         try (DspDeletions deletions = new DspDeletions(dataDir, dsps, fast(), System::currentTimeMillis)) {
-            assertEquals(1, deletions.request(USER, "user-\"1\"", List.of("a", "b", "gone"), "erasure",
+            assertEquals(1, deletions.request(USER, dsp -> "user-\"1\"", List.of("a", "b", "gone"), "erasure",
                     1_800_000_000L), "b has no endpoint and gone is not configured");
             await(() -> deletions.count(DspDeletions.Outcome.SENT) == 1, "the retried call");
             assertEquals(1, deletions.count(DspDeletions.Outcome.RETRIED));
@@ -102,7 +102,7 @@ class DspDeletionsTest {
         status.set(400);
         List<DspConfig> dsps = List.of(withEndpoint(url));
         try (DspDeletions deletions = new DspDeletions(dataDir, dsps, fast(), System::currentTimeMillis)) {
-            deletions.request(USER, "u", List.of("a"), "optout", 1_800_000_000L);
+            deletions.request(USER, dsp -> "u", List.of("a"), "optout", 1_800_000_000L);
             await(() -> deletions.count(DspDeletions.Outcome.REFUSED) == 1, "the refusal");
             assertEquals(0, deletions.count(DspDeletions.Outcome.RETRIED));
             assertEquals(0, deletions.waiting());
@@ -119,7 +119,7 @@ class DspDeletionsTest {
                 Duration.ofSeconds(5));
         AtomicLong clock = new AtomicLong(System.currentTimeMillis());
         try (DspDeletions deletions = new DspDeletions(dataDir, dsps, slowRetry, clock::get)) {
-            deletions.request(USER, "u-restart", List.of("a"), "erasure", 1_800_000_000L);
+            deletions.request(USER, dsp -> "u-restart", List.of("a"), "erasure", 1_800_000_000L);
             await(() -> deletions.count(DspDeletions.Outcome.RETRIED) == 1, "the first, failed attempt");
             assertEquals(1, deletions.waiting(), "waiting an hour for its retry");
         }
