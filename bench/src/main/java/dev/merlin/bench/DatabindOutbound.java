@@ -23,8 +23,8 @@ final class DatabindOutbound {
     private DatabindOutbound() {
     }
 
-    static BidRequest copyFor(BidRequest in, boolean allowed, String sellerId, String schainDomain, int tmaxMs,
-                              Currencies currencies, String dspCurrency) {
+    static BidRequest copyFor(BidRequest in, boolean allowed, String userId, String sellerId, String schainDomain,
+                              int tmaxMs, Currencies currencies, String dspCurrency) {
         BidRequest out = new BidRequest();
         out.id = in.id;
         out.imp = new ArrayList<>(in.imp.size());
@@ -35,7 +35,7 @@ final class DatabindOutbound {
         out.app = in.app;
         out.dooh = in.dooh;
         out.device = allowed ? in.device : contextualDevice(in.device);
-        out.user = allowed ? userWithoutBuyeruid(in.user) : contextualUser(in.user);
+        out.user = allowed ? userForDsp(in.user, userId) : contextualUser(in.user);
         out.test = in.test;
         out.at = in.at;
         out.tmax = tmaxMs;
@@ -113,12 +113,13 @@ final class DatabindOutbound {
         return out;
     }
 
-    private static User userWithoutBuyeruid(User in) {
+    /** The user with the DSP's pairwise id instead of the seller's, and no {@code buyeruid}. */
+    private static User userForDsp(User in, String userId) {
         if (in == null) {
             return null;
         }
         User out = new User();
-        out.id = in.id;
+        out.id = userId;
         out.yob = in.yob;
         out.gender = in.gender;
         out.keywords = in.keywords;
