@@ -19,6 +19,7 @@ import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.dsp.OutboundRequestWriter;
 import dev.merlin.exchange.privacy.OutboundPolicy;
 import dev.merlin.exchange.privacy.OutboundRules;
+import dev.merlin.exchange.privacy.OutboundUser;
 import dev.merlin.exchange.privacy.OutboundUserData;
 import dev.merlin.exchange.privacy.PairwiseIds;
 import dev.merlin.exchange.privacy.PrivacyDecision;
@@ -89,7 +90,8 @@ public class OutboundEncodeBenchmark {
     private PairwiseIds pairwiseIds;
     private final char[] userId = new char[PairwiseIds.CHARS];
     /** The user's pairwise id at the DSP, computed once: the writer benchmark measures writing, not the HMAC. */
-    private final char[] pairwiseUserId = new char[PairwiseIds.CHARS];
+    private final OutboundUser merlinUser = new OutboundUser();
+    private String pairwiseUserId;
 
     /** Decodes the request and checks that writer and baseline agree. */
     @Setup(Level.Trial)
@@ -128,7 +130,8 @@ public class OutboundEncodeBenchmark {
                 .dsps(List.of(shaped)).build().validate();
         rules = new OutboundRules(shapedConfig);
         pairwiseIds = PairwiseIds.of("bench pairwise key, 32 bytes long".getBytes(StandardCharsets.US_ASCII));
-        pairwiseIds.write(dsp.id(), request.user.id, pairwiseUserId);
+        merlinUser.pairwiseId(pairwiseIds, dsp.id(), request.user.id);
+        pairwiseUserId = pairwiseIds.of(dsp.id(), request.user.id);
         AuctionConfig auction = AuctionConfig.defaults();
         schainDomain = auction.schainDomain();
         writer = new OutboundRequestWriter(currencies, auction);
@@ -154,7 +157,7 @@ public class OutboundEncodeBenchmark {
     @Benchmark
     public int writer() {
         buffer.clear();
-        writer.write(request, SELLER, OutboundUserData.policy(decision, dsp), pairwiseUserId, dsp, TMAX_MS, buffer);
+        writer.write(request, SELLER, OutboundUserData.policy(decision, dsp), merlinUser, dsp, TMAX_MS, buffer);
         return buffer.writerIndex();
     }
 
@@ -184,6 +187,6 @@ public class OutboundEncodeBenchmark {
     @Benchmark
     public byte[] databind() throws JsonProcessingException {
         return mapper.writeValueAsBytes(DatabindOutbound.copyFor(request, decision.mayUsePersonalData(),
-                new String(pairwiseUserId), SELLER.id(), schainDomain, TMAX_MS, currencies, dsp.floorCurrency()));
+                pairwiseUserId, SELLER.id(), schainDomain, TMAX_MS, currencies, dsp.floorCurrency()));
     }
 }

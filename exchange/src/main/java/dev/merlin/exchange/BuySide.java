@@ -25,6 +25,7 @@ import dev.merlin.exchange.flows.FlowRecorder;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.OutboundRules;
 import dev.merlin.exchange.privacy.PairwiseIds;
+import dev.merlin.exchange.privacy.SegmentSizes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +65,8 @@ final class BuySide implements AutoCloseable {
 
     /** Opens the buy side's files under {@code dataDir} and connects the configured DSPs. */
     static BuySide open(MerlinConfig config, Path dataDir, Currencies currencies, ExchangeMetrics metrics,
-                        LongSupplier epochSecondsClock, PairwiseIds pairwiseIds, FlowRecorder flows) {
+                        LongSupplier epochSecondsClock, PairwiseIds pairwiseIds, SegmentSizes census,
+                        FlowRecorder flows) {
         int dspCurrencies = 0;
         for (DspConfig dsp : config.dsps()) {
             dspCurrencies += dsp.currencies().size();
@@ -88,7 +90,8 @@ final class BuySide implements AutoCloseable {
                     request.id, 0, epochSecondsClock.getAsLong());
             AuctionStage stage = new DspAuctionStage(dsps, config.auction(), sellersById(config), currencies, losses,
                     new DspStageMetrics(metrics.registry(), dsps.stream().map(ConnectedDsp::id).toList()),
-                    new OutboundShaping(new OutboundRules(config), pairwiseIds), flows);
+                    new OutboundShaping(new OutboundRules(config), pairwiseIds, census,
+                            config.privacy().minSegmentUsers()), flows);
             return new BuySide(dsps, stage, wins, notifier, accounts, priceKeys(config));
         } catch (RuntimeException e) {
             if (notifier != null) {

@@ -116,8 +116,9 @@ public final class ExchangeRuntime implements AutoCloseable {
                     stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());
             registerStoreMetrics();
             this.buySide = BuySide.open(config, dataDir, currencies, metrics, epochSecondsClock,
-                    identity.pairwiseIds(), stores.flows());
+                    identity.pairwiseIds(), stores.census(), stores.flows());
             List<Maintenance.Task> purges = new ArrayList<>(stores.purges(config.maintenance()));
+            purges.add(stores.censusTask());
             purges.addAll(buySide.purges(Duration.ofSeconds(config.maintenance().expiredChargesPurgeSeconds()),
                     epochSecondsClock));
             this.maintenance = new AgentRunner(new SleepingMillisIdleStrategy(MAINTENANCE_IDLE_MILLIS),

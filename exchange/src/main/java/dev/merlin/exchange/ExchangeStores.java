@@ -2,6 +2,7 @@ package dev.merlin.exchange;
 
 import dev.merlin.config.MaintenanceConfig;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.SegmentDefinition;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.FrequencyStore;
@@ -14,6 +15,7 @@ import dev.merlin.exchange.flows.FlowRecipients;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.privacy.UserHash;
+import dev.merlin.exchange.segments.SegmentCensus;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
 import dev.merlin.exchange.sellers.SellerStats;
@@ -50,7 +52,11 @@ public final class ExchangeStores implements AutoCloseable {
 
     private final LongSupplier epochSecondsClock;
     private final List<AutoCloseable> opened = new ArrayList<>();
+    /** How often the segment census counts each segment's users (its first count is at start-up). */
+    private static final Duration CENSUS_PERIOD = Duration.ofMinutes(1);
+
     private final SegmentStore segments;
+    private final SegmentCensus census;
     private final SpendLedger spend;
     private final FrequencyStore frequency;
     private final CampaignStats stats;
@@ -78,6 +84,7 @@ public final class ExchangeStores implements AutoCloseable {
         long privacyEntries = Math.max(10_000L, stores.segmentUsers() / 10);
         try {
             segments = opened(SegmentStore.open(dataDir, segmentSettings(stores), epochSecondsClock));
+            census = new SegmentCensus(segments, maxSegmentId(config), epochSecondsClock);
             spend = opened(new SpendLedger(catalog, dataDir, stores.chargedImpressions(),
                     stores.chargedWindowSeconds(), epochSecondsClock.getAsLong()));
             frequency = opened(new FrequencyStore(dataDir, stores.frequencyEntries()));
@@ -127,6 +134,25 @@ public final class ExchangeStores implements AutoCloseable {
     /** Users' segments. */
     public SegmentStore segments() {
         return segments;
+    }
+
+    /** How many users hold each segment, as last counted: the k-anonymity floor of segments sent to DSPs. */
+    public SegmentCensus census() {
+        return census;
+    }
+
+    /** The segment census for the {@link Maintenance} agent: at start-up, then every minute. */
+    public Maintenance.Task censusTask() {
+        return new Maintenance.Task("segment_census", "nothing: it counts each segment's users (the k-anonymity"
+                + " floor of segments sent to DSPs)", Duration.ZERO, CENSUS_PERIOD, census::recount);
+    }
+
+    private static int maxSegmentId(MerlinConfig config) {
+        int max = 0;
+        for (SegmentDefinition segment : config.segments()) {
+            max = Math.max(max, segment.id());
+        }
+        return max;
     }
 
     /** Spend, budgets, pacing, commitments and charge-once. */

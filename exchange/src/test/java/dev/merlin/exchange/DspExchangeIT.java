@@ -232,4 +232,44 @@ class DspExchangeIT {
             }
         }
     }
+
+    @Test
+    void merlinsSegmentsReachADspOnlyOnceTheyHoldEnoughUsers(@TempDir Path dataDir) throws Exception {
+        try (DspSimulator sim = DspSimulator.builder().price(Price.fixed(0.01)).recordLastRequest(true).start()) {
+            MerlinConfig base = config(dataDir, List.of(dsp("kanon", sim)));
+            MerlinConfig config = base.toBuilder().privacy(PrivacyConfig.builder().personalizationCountries(List.of())
+                    .minSegmentUsers(20).build()).build().validate();
+            int fans = config.segmentId("sports-fans");
+            int likers = config.segmentId("gamers");
+            try (MerlinServer server = new MerlinServer(config, () -> NOW).start()) {
+                ExchangeStores stores = server.runtime().stores();
+                for (int i = 0; i < 20; i++) {
+                    stores.segments().add("fan-" + i, fans, NOW + 3_600, NOW);
+                }
+                for (int i = 0; i < 19; i++) {
+                    stores.segments().add("liker-" + i, likers, NOW + 3_600, NOW);
+                }
+                stores.segments().add("fan-0", likers, NOW + 3_600, NOW);
+                stores.census().recount();
+                assertEquals(20, stores.census().users(fans));
+                assertEquals(20, stores.census().users(likers), "19 gamers and fan-0");
+                stores.segments().add("liker-0", fans, NOW + 3_600, NOW);
+                ObjectNode request = (ObjectNode) JSON.readTree(banner(5000));
+                ((ObjectNode) request.get("user")).put("buyeruid", "liker-1");
+                request.putObject("device").putObject("geo").put("country", "JPN");
+                assertEquals(200, post(server, JSON.writeValueAsString(request)).statusCode());
+                JsonNode data = JSON.readTree(sim.stats().lastRequest().body()).path("user").path("data");
+                assertEquals("[{\"id\":\"merlin\",\"name\":\"Merlin\",\"segment\":[{\"id\":\"" + likers
+                        + "\"}]}]", data.toString(), "liker-1 is in one segment of 20 users");
+                stores.segments().erase("fan-0");
+                stores.census().recount();
+                assertEquals(19, stores.census().users(likers), "fan-0's erasure took a gamer away");
+                ((ObjectNode) request.get("user")).put("buyeruid", "liker-0");
+                assertEquals(200, post(server, JSON.writeValueAsString(request)).statusCode());
+                assertEquals("[{\"id\":\"merlin\",\"name\":\"Merlin\",\"segment\":[{\"id\":\"" + fans
+                        + "\"}]}]", JSON.readTree(sim.stats().lastRequest().body()).path("user").path("data")
+                        .toString(), "liker-0 is a gamer (19 now, under the floor) and a fan (20 with liker-0)");
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ import dev.merlin.exchange.flows.FlowCategories;
 import dev.merlin.exchange.flows.FlowRecorder;
 import dev.merlin.exchange.privacy.OutboundPolicy;
 import dev.merlin.exchange.privacy.OutboundRules;
-import dev.merlin.exchange.privacy.PairwiseIds;
+import dev.merlin.exchange.privacy.OutboundUser;
 import dev.merlin.protocol.BidResponseDecoder;
 import dev.merlin.protocol.BidResponseLimits;
 import dev.merlin.protocol.InvalidBidResponseException;
@@ -156,12 +156,14 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         boolean isWritten = false;
         try {
             OutboundPolicy policy = shaping.rules().policy(context.privacy(), context.request(), dsp.index());
-            char[] userId = null;
+            OutboundUser merlin = state.merlinUser.clear();
             if (policy.sharesIdentifiers() && context.userKey() != null) {
-                shaping.pairwiseIds().write(dsp.id(), context.userKey(), state.userId);
-                userId = state.userId;
+                merlin.pairwiseId(shaping.pairwiseIds(), dsp.id(), context.userKey());
             }
-            isWritten = state.writer.write(context.request(), seller, policy, userId, dsp.config(),
+            if (policy.sharesAudienceData()) {
+                merlin.segments(context.segments(), shaping.census(), shaping.minSegmentUsers());
+            }
+            isWritten = state.writer.write(context.request(), seller, policy, merlin, dsp.config(),
                     (int) (budget / NANOS_PER_MS), body) == OutboundRequestWriter.Outcome.WRITTEN;
         } finally {
             if (!isWritten) {
@@ -361,7 +363,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         /** The categories each DSP was sent for the request under way, by DSP index; 0 for none. */
         final int[] flowCategories = new int[dsps.length];
         byte[] copy = new byte[16 * 1024];
-        final char[] userId = new char[PairwiseIds.CHARS];
+        final OutboundUser merlinUser = new OutboundUser();
 
         LoopState() {
             for (int i = 0; i < dsps.length; i++) {

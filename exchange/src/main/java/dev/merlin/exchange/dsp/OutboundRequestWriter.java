@@ -13,6 +13,7 @@ import dev.merlin.config.DspConfig;
 import dev.merlin.config.SellerConfig;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.privacy.OutboundPolicy;
+import dev.merlin.exchange.privacy.OutboundUser;
 import dev.merlin.exchange.privacy.OutboundUserData;
 import dev.merlin.exchange.privacy.PrivacyDecision;
 import dev.merlin.protocol.BidRequestEncoder;
@@ -86,8 +87,9 @@ public final class OutboundRequestWriter {
     }
 
     /**
-     * As {@link #write(BidRequest, SellerConfig, OutboundPolicy, char[], DspConfig, int, ByteBuf)} under the policy
-     * Merlin's consent decision alone gives ({@link OutboundUserData#policy}), with no {@code user.id} (tests, tools).
+     * As {@link #write(BidRequest, SellerConfig, OutboundPolicy, OutboundUser, DspConfig, int, ByteBuf)} under the
+     * policy Merlin's consent decision alone gives ({@link OutboundUserData#policy}), with no {@code user.id} and none
+     * of Merlin's segments (tests, tools).
      */
     public Outcome write(BidRequest request, SellerConfig seller, PrivacyDecision privacy, DspConfig dsp,
                          int tmaxMs, ByteBuf out) {
@@ -101,11 +103,11 @@ public final class OutboundRequestWriter {
      *
      * @param seller the seller the request came from (its id in the schain node, its type for {@code complete})
      * @param policy what of the user's personal data may go to this DSP ({@code privacy.OutboundRules})
-     * @param userId the user's pairwise id for this DSP ({@link dev.merlin.exchange.privacy.PairwiseIds}), its
-     *               {@code user.id} when the policy lets ids go; null: none
+     * @param merlin what Merlin adds about the user for this DSP (its pairwise id, Merlin's shareable segments), as
+     *               far as the policy lets them go; null: nothing
      * @param tmaxMs the time the DSP has to answer, in milliseconds
      */
-    public Outcome write(BidRequest request, SellerConfig seller, OutboundPolicy policy, char[] userId,
+    public Outcome write(BidRequest request, SellerConfig seller, OutboundPolicy policy, OutboundUser merlin,
                          DspConfig dsp, int tmaxMs, ByteBuf out) {
         floors.target(floorCurrency(dsp));
         userData.begin();
@@ -118,7 +120,7 @@ public final class OutboundRequestWriter {
         sink.target(out);
         try {
             JsonGenerator g = generator();
-            writeRequest(g, request, seller, policy, userId, dsp, tmaxMs, mediaMask, extPlacement);
+            writeRequest(g, request, seller, policy, merlin, dsp, tmaxMs, mediaMask, extPlacement);
             g.flush();
             return Outcome.WRITTEN;
         } catch (IOException | RuntimeException e) {
@@ -161,7 +163,7 @@ public final class OutboundRequestWriter {
     }
 
     private void writeRequest(JsonGenerator g, BidRequest request, SellerConfig seller, OutboundPolicy policy,
-                              char[] userId, DspConfig dsp, int tmaxMs, int mediaMask, boolean extPlacement)
+                              OutboundUser merlin, DspConfig dsp, int tmaxMs, int mediaMask, boolean extPlacement)
             throws IOException {
         g.writeStartObject();
         writeString(g, "id", request.id);
@@ -170,7 +172,7 @@ public final class OutboundRequestWriter {
         writeObject(g, "app", request.app, BidRequestEncoder::writeApp);
         writeObject(g, "dooh", request.dooh, BidRequestEncoder::writeDooh);
         userData.writeDevice(g, request.device, policy);
-        userData.writeUser(g, request.user, policy, extPlacement, userId);
+        userData.writeUser(g, request.user, policy, extPlacement, merlin);
         writeInt(g, "test", request.test);
         writeInt(g, "at", request.at);
         g.writeFieldName("tmax");

@@ -47,9 +47,13 @@ import java.io.IOException;
  */
 public final class OutboundUserData {
 
+    /** The {@code user.data[].id} of Merlin's own segments. */
+    public static final String MERLIN_DATA_ID = "merlin";
+
     private static final String[] USER_EXT_MOVED = {"consent", "eids"};
     private static final String[] USER_EXT_FULL_DROPPED = {"consent", "eids", "prebid"};
     private static final String[] DEVICE_EXT_CONTEXTUAL = {"atts"};
+    private static final String MERLIN_DATA_NAME = "Merlin";
 
     private final IpTruncation ips = new IpTruncation();
     private int written;
@@ -80,10 +84,11 @@ public final class OutboundUserData {
      * 2.6's top-level fields.
      */
     public void writeUser(JsonGenerator gen, User user, OutboundPolicy policy, boolean extPlacement,
-                          char[] pairwiseId) throws IOException {
+                          OutboundUser merlin) throws IOException {
         if (user == null || !hasOutboundUser(user, policy)) {
             return;
         }
+        char[] pairwiseId = merlin == null ? null : merlin.pairwiseIdOrNull();
         boolean audience = policy.sharesAudienceData();
         boolean eids = policy.sharesEids() && user.eids != null && !user.eids.isEmpty();
         gen.writeFieldName("user");
@@ -105,7 +110,7 @@ public final class OutboundUserData {
         }
         writeGeo(gen, "geo", user.geo, policy);
         if (audience) {
-            writeObjectList(gen, "data", user.data, BidRequestEncoder::writeData);
+            writeData(gen, user, merlin);
         }
         if (!extPlacement) {
             writeString(gen, "consent", user.consent);
@@ -118,6 +123,60 @@ public final class OutboundUserData {
         }
         writeUserExt(gen, user, eids, audience, extPlacement);
         gen.writeEndObject();
+    }
+
+    /**
+     * {@code user.data}: the seller's data objects, then Merlin's own segments ({@code {"id": "merlin", "segment":
+     * [{"id": "<segment id>"}]}}), only those holding at least the k-anonymity floor of users.
+     */
+    private void writeData(JsonGenerator gen, User user, OutboundUser merlin) throws IOException {
+        int shareable = merlin == null ? 0 : merlin.shareableSegments();
+        if (shareable == 0) {
+            writeObjectList(gen, "data", user.data, BidRequestEncoder::writeData);
+            return;
+        }
+        gen.writeFieldName("data");
+        gen.writeStartArray();
+        if (user.data != null) {
+            for (int i = 0, n = user.data.size(); i < n; i++) {
+                if (user.data.get(i) != null) {
+                    BidRequestEncoder.writeData(gen, user.data.get(i));
+                }
+            }
+        }
+        gen.writeStartObject();
+        gen.writeStringField("id", MERLIN_DATA_ID);
+        gen.writeStringField("name", MERLIN_DATA_NAME);
+        gen.writeFieldName("segment");
+        gen.writeStartArray();
+        AudienceSegments segments = merlin.segments();
+        for (int i = 0; i < segments.size(); i++) {
+            int segmentId = segments.get(i);
+            if (merlin.isShareable(segmentId)) {
+                gen.writeStartObject();
+                gen.writeFieldName("id");
+                int length = writeDecimal(segmentId);
+                gen.writeString(scratch, 0, length);
+                gen.writeEndObject();
+            }
+        }
+        gen.writeEndArray();
+        gen.writeEndObject();
+        gen.writeEndArray();
+        written |= DataCategories.SEGMENTS;
+    }
+
+    /** {@code value} (not negative) in decimal digits at the start of the scratch array; returns their count. */
+    private int writeDecimal(int value) {
+        int length = 0;
+        int divisor = 1;
+        while (value / divisor >= 10) {
+            divisor *= 10;
+        }
+        for (; divisor > 0; divisor /= 10) {
+            scratch[length++] = (char) ('0' + value / divisor % 10);
+        }
+        return length;
     }
 
     private static boolean hasAudienceData(User user) {

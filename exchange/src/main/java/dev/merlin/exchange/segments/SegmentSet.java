@@ -1,5 +1,7 @@
 package dev.merlin.exchange.segments;
 
+import dev.merlin.exchange.privacy.AudienceSegments;
+
 import java.util.Arrays;
 
 /**
@@ -10,7 +12,7 @@ import java.util.Arrays;
  * set also carries the scratch record that {@link SegmentStore#read} decodes into, which makes that
  * scratch per thread without a {@code ThreadLocal} look-up.
  */
-public final class SegmentSet {
+public final class SegmentSet implements AudienceSegments {
 
     private static final int DEFAULT_CAPACITY = 64;
 

@@ -249,6 +249,27 @@ public final class SegmentStore implements AutoCloseable {
         return removed[0];
     }
 
+    /**
+     * Counts, for each segment id below {@code counts.length}, the users holding it live at {@code nowEpochSeconds}
+     * into {@code counts} (added to what it holds). Maintenance work, never the event loop: it walks the whole map.
+     */
+    public void countUsers(long nowEpochSeconds, long[] counts) {
+        SegmentRecord record = new SegmentRecord(settings.maxSegmentsPerUser());
+        for (int segment = 0, segments = map.segments(); segment < segments; segment++) {
+            try (MapSegmentContext<CharSequence, SegmentRecord, ?> context = map.segmentContext(segment)) {
+                context.forEachSegmentEntry(entry -> {
+                    entry.value().getUsing(record);
+                    for (int i = 0; i < record.count; i++) {
+                        int id = record.segmentIds[i];
+                        if (record.expiresAt(i) > nowEpochSeconds && id >= 0 && id < counts.length) {
+                            counts[id]++;
+                        }
+                    }
+                });
+            }
+        }
+    }
+
     /** The user's live segments with their expiry, by segment id, for the privacy endpoint. */
     public List<SegmentEntry> describe(CharSequence userKey, long nowEpochSeconds) {
         if (!isUsableKey(userKey)) {

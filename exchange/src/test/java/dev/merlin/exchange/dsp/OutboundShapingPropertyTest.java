@@ -12,12 +12,15 @@ import dev.merlin.config.DspPrivacy;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.PrivacyConfig;
 import dev.merlin.config.ResidencyRule;
+import dev.merlin.exchange.privacy.AudienceSegments;
 import dev.merlin.exchange.privacy.DataCategories;
 import dev.merlin.exchange.privacy.OutboundPolicy;
 import dev.merlin.exchange.privacy.OutboundRules;
+import dev.merlin.exchange.privacy.OutboundUser;
 import dev.merlin.exchange.privacy.PairwiseIds;
 import dev.merlin.exchange.privacy.PrivacyDecision;
 import dev.merlin.exchange.privacy.RefusalReason;
+import dev.merlin.exchange.privacy.SegmentSizes;
 import dev.merlin.protocol.BidRequestDecoder;
 import dev.merlin.protocol.model.BidRequest;
 import io.netty.buffer.ByteBuf;
@@ -69,7 +72,20 @@ class OutboundShapingPropertyTest {
 
     private final OutboundFixture fixture = OutboundFixture.create();
     private final BidRequestDecoder decoder = new BidRequestDecoder();
-    private final char[] userId = new char[PairwiseIds.CHARS];
+    private final OutboundUser merlin = new OutboundUser();
+    /** Merlin's segments for the user: 5 holds 100 users, 9 holds 10, under the floor of 50. */
+    private static final AudienceSegments MERLIN_SEGMENTS = new AudienceSegments() {
+        @Override
+        public int size() {
+            return 2;
+        }
+
+        @Override
+        public int get(int index) {
+            return index == 0 ? 5 : 9;
+        }
+    };
+    private static final SegmentSizes CENSUS = id -> id == 5 ? 100 : 10;
     private final ByteBuf out = Unpooled.buffer(4096);
 
     /** One generated case. */
@@ -90,13 +106,15 @@ class OutboundShapingPropertyTest {
         PrivacyDecision decision = c.refused() ? PrivacyDecision.refused(RefusalReason.GDPR_PURPOSE_NOT_CONSENTED)
                 : PrivacyDecision.ALLOWED;
         OutboundPolicy policy = rules.policy(decision, request, 0);
-        char[] id = null;
+        OutboundUser merlin = this.merlin.clear();
         if (policy.sharesIdentifiers() && request.user != null && request.user.id != null) {
-            PAIRWISE.write(dsp.id(), request.user.id, userId);
-            id = userId;
+            merlin.pairwiseId(PAIRWISE, dsp.id(), request.user.id);
+        }
+        if (policy.sharesAudienceData()) {
+            merlin.segments(MERLIN_SEGMENTS, CENSUS, 50);
         }
         out.clear();
-        fixture.writer.write(request, OutboundFixture.PUBLISHER, policy, id, dsp, OutboundFixture.TMAX_MS, out);
+        fixture.writer.write(request, OutboundFixture.PUBLISHER, policy, merlin, dsp, OutboundFixture.TMAX_MS, out);
         String text = out.toString(StandardCharsets.UTF_8);
         int carried = carried(OutboundFixture.tree(text.getBytes(StandardCharsets.UTF_8)), request);
         assertEquals(0, carried & ~policy.categories(), () -> "forbidden " + DataCategories.label(carried
@@ -106,6 +124,8 @@ class OutboundShapingPropertyTest {
         if (c.refused() || !residencyAllows(c.residency(), c.country(), DSP_REGIONS.get(c.dspRegion()))) {
             assertEquals(DataCategories.NONE, carried, () -> "personal data left: " + text);
         }
+        assertFalse(text.contains("\"merlin\",\"name\":\"Merlin\",\"segment\":[{\"id\":\"9\"}"), text);
+        assertFalse(text.contains("{\"id\":\"9\"}"), () -> "segment 9 is under the floor: " + text);
         assertFalse(text.contains("SELLER-UID"), text);
         assertFalse(text.contains("BUYERUID"), text);
     }

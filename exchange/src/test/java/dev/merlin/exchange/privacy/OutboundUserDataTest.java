@@ -55,9 +55,10 @@ class OutboundUserDataTest {
         user.id = "u1";
         user.buyeruid = "seller-synced-id";
         user.ext = RawJson.of("{\"\\u0070rebid\":{\"buyeruids\":{\"x\":\"b\"}},\"prebid\":1,\"keep\":[1.50]}");
-        char[] pairwise = "0123456789abcdef0123456789abcdef".toCharArray();
-        assertEquals("{\"user\":{\"id\":\"0123456789abcdef0123456789abcdef\",\"ext\":{\"keep\":[1.50]}}}",
-                json(gen -> userData.writeUser(gen, user, OutboundPolicy.FULL, false, pairwise)));
+        PairwiseIds ids = PairwiseIds.of(new byte[32]);
+        OutboundUser merlin = new OutboundUser().pairwiseId(ids, "tokyo-dsp", "u1");
+        assertEquals("{\"user\":{\"id\":\"" + ids.of("tokyo-dsp", "u1") + "\",\"ext\":{\"keep\":[1.50]}}}",
+                json(gen -> userData.writeUser(gen, user, OutboundPolicy.FULL, false, merlin)));
         assertEquals("{\"user\":{\"ext\":{\"keep\":[1.50]}}}",
                 json(gen -> userData.writeUser(gen, user, OutboundPolicy.FULL, false, null)), "no pairwise id: none");
     }
@@ -86,5 +87,38 @@ class OutboundUserDataTest {
         device.geo.zip = "10115";
         assertEquals("{\"device\":{\"geo\":{\"lat\":0,\"lon\":180},\"ip\":\"198.51.100.0\",\"ext\":{\"atts\":2}}}",
                 json(gen -> userData.writeDevice(gen, device, OutboundPolicy.CONTEXTUAL)));
+    }
+
+    @Test
+    void merlinsSegmentsGoOnlyWhenAudienceDataMayAndOnlyThoseAboveTheFloor() throws IOException {
+        User user = new User();
+        user.yob = 1990;
+        AudienceSegments segments = new AudienceSegments() {
+            @Override
+            public int size() {
+                return 3;
+            }
+
+            @Override
+            public int get(int index) {
+                return new int[] {3, 7, 12}[index];
+            }
+        };
+        SegmentSizes census = id -> id == 3 ? 50 : id == 7 ? 49 : 1_000;
+        OutboundUser merlin = new OutboundUser().segments(segments, census, 50);
+        userData.begin();
+        assertEquals("{\"user\":{\"yob\":1990,\"data\":[{\"id\":\"merlin\",\"name\":\"Merlin\",\"segment\":"
+                        + "[{\"id\":\"3\"},{\"id\":\"12\"}]}]}}",
+                json(gen -> userData.writeUser(gen, user, OutboundPolicy.FULL, false, merlin)),
+                "segment 7 holds 49 users, under the floor of 50");
+        assertEquals(DataCategories.SEGMENTS, userData.categoriesWritten());
+        userData.begin();
+        assertEquals("{\"user\":{}}", json(gen -> userData.writeUser(gen, user,
+                OutboundPolicy.of(DataCategories.ALL & ~DataCategories.SEGMENTS), false, merlin)));
+        assertEquals(DataCategories.NONE, userData.categoriesWritten());
+        userData.begin();
+        OutboundUser tooSmall = new OutboundUser().segments(segments, id -> 49, 50);
+        assertEquals("{\"user\":{\"yob\":1990}}",
+                json(gen -> userData.writeUser(gen, user, OutboundPolicy.FULL, false, tooSmall)));
     }
 }
