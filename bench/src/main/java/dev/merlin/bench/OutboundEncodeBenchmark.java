@@ -121,7 +121,7 @@ public class OutboundEncodeBenchmark {
                 new ActivityControl(true, List.of(new ActivityRule(false, null, List.of(8)))), null, null,
                 new ActivityControl(true, List.of(new ActivityRule(false, List.of("USA"), null))));
         DspConfig shaped = new DspConfig(dsp.id(), dsp.name(), dsp.endpoint(), dsp.region(), null, "2.6", null, null,
-                null, null, null, dsp.traffic(), null, dsp.currencies(), null, null, null, dspPrivacy, null);
+                null, null, null, dsp.traffic(), null, dsp.currencies(), null, null, null, dspPrivacy, null, null);
         MerlinConfig base = ConfigLoader.loadDefault();
         MerlinConfig shapedConfig = base.toBuilder().regions(Map.of("EEA", List.of("DEU", "FRA", "IRL")))
                 .privacy(PrivacyConfig.builder().residency(List.of(

@@ -33,12 +33,13 @@ import java.util.Set;
  * @param deletionEndpoint the {@code http://} or {@code https://} URL Merlin POSTs a user's erasure to, once per
  *                         erased user who received personal data from Merlin through this DSP's requests; null:
  *                         none (the DSP is not told)
+ * @param usersync         how a browser syncs its id with it ({@code /cookie_sync}, {@code /setuid}); null: no sync
  */
 public record DspConfig(String id, String name, String endpoint, String region, List<String> seats, String openrtb,
                         Boolean gzip, Integer maxQps, Integer timeoutMs, Integer connectTimeoutMs,
                         Integer maxInFlight, DspTraffic traffic, Double bidAdjustment, List<String> currencies,
                         Boolean enabled, DspPriceKeys priceKeys, DspHealthConfig health, DspPrivacy privacy,
-                        String deletionEndpoint) {
+                        String deletionEndpoint, DspUserSync usersync) {
 
     /** OpenRTB versions a DSP may take. */
     public static final Set<String> OPENRTB_VERSIONS = Set.of("2.5", "2.6");
@@ -66,7 +67,7 @@ public record DspConfig(String id, String name, String endpoint, String region, 
                      DspTraffic traffic, Double bidAdjustment, List<String> currencies, Boolean enabled,
                      DspPriceKeys priceKeys, DspHealthConfig health) {
         this(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs, maxInFlight,
-                traffic, bidAdjustment, currencies, enabled, priceKeys, health, null, null);
+                traffic, bidAdjustment, currencies, enabled, priceKeys, health, null, null, null);
     }
 
     /** A DSP with defaults for everything but its id, name, endpoint and region (tests, tools). */
@@ -106,13 +107,20 @@ public record DspConfig(String id, String name, String endpoint, String region, 
     private DspConfig toBuilderless(List<String> newCurrencies, String url) {
         return new DspConfig(id, name, url, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
                 maxInFlight, traffic, bidAdjustment, newCurrencies, enabled, priceKeys, health, privacy,
-                deletionEndpoint);
+                deletionEndpoint, usersync);
     }
 
     /** A copy whose erasures are POSTed to {@code url} (tests, tools). */
     public DspConfig withDeletionEndpoint(String url) {
         return new DspConfig(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
-                maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, url);
+                maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, url, usersync);
+    }
+
+    /** A copy syncing users through {@code sync} (tests, tools). */
+    public DspConfig withUserSync(DspUserSync sync) {
+        return new DspConfig(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
+                maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, deletionEndpoint,
+                sync);
     }
 
     void validate(String at, ExchangeSettings exchange, Map<String, List<String>> regions, Set<String> sellerIds) {
@@ -160,6 +168,9 @@ public record DspConfig(String id, String name, String endpoint, String region, 
         privacy.validate(at + ".privacy", regions);
         if (deletionEndpoint != null) {
             checkUrl(at + ".deletionEndpoint", deletionEndpoint);
+        }
+        if (usersync != null) {
+            usersync.validate(at + ".usersync");
         }
     }
 

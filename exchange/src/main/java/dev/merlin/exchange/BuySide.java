@@ -23,6 +23,7 @@ import dev.merlin.exchange.dsp.DspWinLedger;
 import dev.merlin.exchange.dsp.OutboundShaping;
 import dev.merlin.exchange.flows.FlowRecorder;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.BuyerUids;
 import dev.merlin.exchange.privacy.OutboundRules;
 import dev.merlin.exchange.privacy.PairwiseIds;
 import dev.merlin.exchange.privacy.SegmentSizes;
@@ -66,7 +67,7 @@ final class BuySide implements AutoCloseable {
     /** Opens the buy side's files under {@code dataDir} and connects the configured DSPs. */
     static BuySide open(MerlinConfig config, Path dataDir, Currencies currencies, ExchangeMetrics metrics,
                         LongSupplier epochSecondsClock, PairwiseIds pairwiseIds, SegmentSizes census,
-                        FlowRecorder flows) {
+                        BuyerUids buyerUids, FlowRecorder flows) {
         int dspCurrencies = 0;
         for (DspConfig dsp : config.dsps()) {
             dspCurrencies += dsp.currencies().size();
@@ -91,7 +92,7 @@ final class BuySide implements AutoCloseable {
             AuctionStage stage = new DspAuctionStage(dsps, config.auction(), sellersById(config), currencies, losses,
                     new DspStageMetrics(metrics.registry(), dsps.stream().map(ConnectedDsp::id).toList()),
                     new OutboundShaping(new OutboundRules(config), pairwiseIds, census,
-                            config.privacy().minSegmentUsers()), flows);
+                            config.privacy().minSegmentUsers(), buyerUids), flows);
             return new BuySide(dsps, stage, wins, notifier, accounts, priceKeys(config));
         } catch (RuntimeException e) {
             if (notifier != null) {

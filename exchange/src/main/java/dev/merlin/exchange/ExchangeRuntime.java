@@ -25,9 +25,11 @@ import dev.merlin.exchange.http.NoticeEndpoint;
 import dev.merlin.exchange.http.PixelEndpoint;
 import dev.merlin.exchange.http.PrivacyEndpoints;
 import dev.merlin.exchange.http.ReportsEndpoint;
+import dev.merlin.exchange.http.UserSyncEndpoints;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.ConsentGate;
 import dev.merlin.exchange.privacy.IdentityKeys;
+import dev.merlin.exchange.privacy.OutboundRules;
 import dev.merlin.exchange.privacy.UidCookies;
 import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.sellers.Sellers;
@@ -116,9 +118,10 @@ public final class ExchangeRuntime implements AutoCloseable {
                     stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());
             registerStoreMetrics();
             this.buySide = BuySide.open(config, dataDir, currencies, metrics, epochSecondsClock,
-                    identity.pairwiseIds(), stores.census(), stores.flows());
+                    identity.pairwiseIds(), stores.census(), stores.idSyncs(), stores.flows());
             List<Maintenance.Task> purges = new ArrayList<>(stores.purges(config.maintenance()));
             purges.add(stores.censusTask());
+            purges.add(stores.expiredSyncsTask());
             purges.addAll(buySide.purges(Duration.ofSeconds(config.maintenance().expiredChargesPurgeSeconds()),
                     epochSecondsClock));
             this.maintenance = new AgentRunner(new SleepingMillisIdleStrategy(MAINTENANCE_IDLE_MILLIS),
@@ -191,11 +194,15 @@ public final class ExchangeRuntime implements AutoCloseable {
                 config.dsps());
         PrivacyEndpoints privacy = new PrivacyEndpoints(config.segments(), stores.segments(), tracking,
                 stores.optOuts(), stores.erasures(), identity, events, config.tracking(), config.privacy(), metrics,
-                epochSecondsClock, stores.flows(), stores.deletions());
+                epochSecondsClock, stores.flows(), stores.deletions(), stores.idSyncs());
         DataFlowsEndpoint dataFlows = new DataFlowsEndpoint(stores.flows(), config.tracking(), metrics,
                 epochSecondsClock);
+        UserSyncEndpoints userSync = new UserSyncEndpoints(config.dsps(), stores.idSyncs(), consent,
+                new OutboundRules(config), stores.optOuts(), identity.uidCookies(), identity.userHash(),
+                config.privacy().uidCookieDays(), config.exchange().publicUrl(), stores.flows(), epochSecondsClock,
+                metrics);
         return new Endpoints(auction, notices, pixel, appEvents, clicks, reports, privacy,
-                SellersJson.render(config.exchange(), config.sellers()), dataFlows);
+                SellersJson.render(config.exchange(), config.sellers()), dataFlows, userSync);
     }
 
     private void registerStoreMetrics() {

@@ -13,6 +13,7 @@ import dev.merlin.exchange.flows.DspDeletions;
 import dev.merlin.exchange.flows.FlowAggregate;
 import dev.merlin.exchange.flows.FlowRecipients;
 import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.IdSyncStore;
 import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.segments.SegmentCensus;
@@ -57,6 +58,7 @@ public final class ExchangeStores implements AutoCloseable {
 
     private final SegmentStore segments;
     private final SegmentCensus census;
+    private final IdSyncStore idSyncs;
     private final SpendLedger spend;
     private final FrequencyStore frequency;
     private final CampaignStats stats;
@@ -85,6 +87,8 @@ public final class ExchangeStores implements AutoCloseable {
         try {
             segments = opened(SegmentStore.open(dataDir, segmentSettings(stores), epochSecondsClock));
             census = new SegmentCensus(segments, maxSegmentId(config), epochSecondsClock);
+            idSyncs = opened(new IdSyncStore(dataDir, config.dsps(),
+                    Math.max(10_000L, stores.segmentUsers() / 4 * Math.max(1, config.dsps().size()))));
             spend = opened(new SpendLedger(catalog, dataDir, stores.chargedImpressions(),
                     stores.chargedWindowSeconds(), epochSecondsClock.getAsLong()));
             frequency = opened(new FrequencyStore(dataDir, stores.frequencyEntries()));
@@ -139,6 +143,17 @@ public final class ExchangeStores implements AutoCloseable {
     /** How many users hold each segment, as last counted: the k-anonymity floor of segments sent to DSPs. */
     public SegmentCensus census() {
         return census;
+    }
+
+    /** The DSPs' synced ids for Merlin's users ({@code /setuid}): {@code user.buyeruid} to each DSP. */
+    public IdSyncStore idSyncs() {
+        return idSyncs;
+    }
+
+    /** The purge of synced ids past their expiry, hourly, for the {@link Maintenance} agent. */
+    public Maintenance.Task expiredSyncsTask() {
+        return new Maintenance.Task("expired_syncs", "DSP ids synced longer ago than they are kept",
+                Duration.ofHours(1), Duration.ofHours(1), () -> idSyncs.purgeExpired(epochSecondsClock.getAsLong()));
     }
 
     /** The segment census for the {@link Maintenance} agent: at start-up, then every minute. */

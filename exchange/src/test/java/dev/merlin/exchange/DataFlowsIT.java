@@ -265,7 +265,7 @@ class DataFlowsIT {
             DspConfig called = dsp("tokyo", "JPN", tokyo).withDeletionEndpoint(base + "/tokyo");
             DspConfig d = dsp("idle", "DEU", tokyo);
             DspConfig disabled = new DspConfig(d.id(), d.name(), d.endpoint(), d.region(), null, null, null, null,
-                    null, null, null, null, null, null, false, null, null, null, base + "/disabled");
+                    null, null, null, null, null, null, false, null, null, null, base + "/disabled", null);
             try (MerlinServer server = new MerlinServer(config(dataDir, List.of(called, disabled)), () -> NOW)
                     .start()) {
                 String admin = ConfigLoader.loadDefault().tracking().adminToken();

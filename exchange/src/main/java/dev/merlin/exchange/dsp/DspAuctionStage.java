@@ -159,6 +159,8 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
             OutboundUser merlin = state.merlinUser.clear();
             if (policy.sharesIdentifiers() && context.userKey() != null) {
                 merlin.pairwiseId(shaping.pairwiseIds(), dsp.id(), context.userKey());
+                merlin.buyerUid(shaping.buyerUids().buyerUid(context.userHash(), dsp.index(),
+                        context.nowEpochSeconds()));
             }
             if (policy.sharesAudienceData()) {
                 merlin.segments(context.segments(), shaping.census(), shaping.minSegmentUsers());

@@ -1,5 +1,6 @@
 package dev.merlin.exchange.dsp;
 
+import dev.merlin.exchange.privacy.BuyerUids;
 import dev.merlin.exchange.privacy.OutboundRules;
 import dev.merlin.exchange.privacy.PairwiseIds;
 import dev.merlin.exchange.privacy.SegmentSizes;
@@ -13,7 +14,8 @@ import dev.merlin.exchange.privacy.SegmentSizes;
  * @param pairwiseIds     the per-DSP user ids
  * @param census          how many users each of Merlin's segments holds
  * @param minSegmentUsers the fewest users a segment must hold to be sent ({@code privacy.minSegmentUsers})
+ * @param buyerUids       the ids DSPs synced for Merlin's users: {@code user.buyeruid}, to that DSP only
  */
 public record OutboundShaping(OutboundRules rules, PairwiseIds pairwiseIds, SegmentSizes census,
-                              long minSegmentUsers) {
+                              long minSegmentUsers, BuyerUids buyerUids) {
 }

@@ -8,5 +8,5 @@ package dev.merlin.exchange.http;
  */
 public record Endpoints(AuctionEndpoint auction, NoticeEndpoint notices, PixelEndpoint pixel, EventsEndpoint events,
                         ClickEndpoint clicks, ReportsEndpoint reports, PrivacyEndpoints privacy, String sellersJson,
-                        DataFlowsEndpoint dataFlows) {
+                        DataFlowsEndpoint dataFlows, UserSyncEndpoints userSync) {
 }

@@ -63,6 +63,8 @@ final class ExchangeRoutes {
                 .path(ReportsEndpoint.DSPS_PATH).get(reports).head(reports)
                 .path(ReportsEndpoint.PAYOUTS_PATH).get(reports).head(reports)
                 .path(DataFlowsEndpoint.PATH).get(dataFlows).head(dataFlows)
+                .path("/setuid").get(endpoints.userSync()::setUid)
+                .path("/cookie_sync").post(endpoints.userSync()::cookieSync)
                 .path("/optout").get(privacy::optOut).post(privacy::optOut)
                 .path(SELLERS_JSON_PATH).get(sellers).head(sellers)
                 .prefix(PrivacyEndpoints.USERS_PREFIX).get(user).head(RouteTable.headAsGet(user)).delete(user)

@@ -11,6 +11,7 @@ import dev.merlin.exchange.flows.DspDeletions;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.DataCategories;
 import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.IdSyncStore;
 import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.PairwiseIds;
 import dev.merlin.exchange.privacy.OptOutRegistry;
@@ -69,6 +70,7 @@ public final class PrivacyEndpoints {
     private final LongSupplier epochSecondsClock;
     private final DataFlowLedger flows;
     private final DspDeletions deletions;
+    private final IdSyncStore idSyncs;
     private final Map<Integer, SegmentDefinition> segments = new HashMap<>();
 
     /** The opt-out and privacy-request endpoints, with the segment names they describe and the stores they erase. */
@@ -77,19 +79,21 @@ public final class PrivacyEndpoints {
                             IdentityKeys identity, EventLog eventLog, TrackingConfig trackingConfig,
                             PrivacyConfig privacyConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
         this(segmentDefinitions, segmentStore, tracking, optOuts, erasures, identity, eventLog, trackingConfig,
-                privacyConfig, metrics, epochSecondsClock, null, null);
+                privacyConfig, metrics, epochSecondsClock, null, null, null);
     }
 
     /**
      * As above, listing and erasing the users' recipients in {@code flows} (null: none kept) and asking DSPs to
-     * delete through {@code deletions} (null: none asked).
+     * delete through {@code deletions} (null: none asked), and erasing the ids DSPs synced in {@code idSyncs}
+     * (null: none kept).
      */
     public PrivacyEndpoints(List<SegmentDefinition> segmentDefinitions, SegmentStore segmentStore,
                             TrackingService tracking, OptOutRegistry optOuts, ErasureRegistry erasures,
                             IdentityKeys identity, EventLog eventLog, TrackingConfig trackingConfig,
                             PrivacyConfig privacyConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock,
-                            DataFlowLedger flows, DspDeletions deletions) {
+                            DataFlowLedger flows, DspDeletions deletions, IdSyncStore idSyncs) {
         this.flows = flows;
+        this.idSyncs = idSyncs;
         this.deletions = deletions;
         this.segmentStore = segmentStore;
         this.tracking = tracking;
@@ -236,6 +240,9 @@ public final class PrivacyEndpoints {
             erasures.erased(userHash, now);
         }
         boolean held = tracking.erase(uid);
+        if (idSyncs != null) {
+            held |= idSyncs.erase(userHash) > 0;
+        }
         int dspsAsked = 0;
         if (flows != null) {
             // the DSPs are asked (durably) before the recipients are forgotten: a failure in between leaves them

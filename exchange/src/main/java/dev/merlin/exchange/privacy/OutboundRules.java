@@ -98,6 +98,26 @@ public final class OutboundRules {
         return OutboundPolicy.of(categories);
     }
 
+    /**
+     * Whether a browser may sync its id with the DSP at {@code dsp} (its {@code syncUser} activity control, by the
+     * signals' GPP sections and country), given Merlin's own decision on the sync's signals; under GDPR a DSP with a
+     * {@code tcfVendorId} needs its own vendor consent and purposes 2 to 4 in the signals' consent string.
+     */
+    public boolean maySync(PrivacyDecision decision, ConsentSignals signals, int dsp) {
+        if (!decision.mayUsePersonalData()) {
+            return false;
+        }
+        Dsp rules = dsps[dsp];
+        if (!rules.syncUser.allows(signals.country(), signals.gppSid())) {
+            return false;
+        }
+        if (rules.tcfVendorId > 0 && signals.gdpr() != null && signals.gdpr() == 1) {
+            String consent = signals.gdprConsent();
+            return consent != null && tcf.get(consent).allowsPersonalData(rules.tcfVendorId);
+        }
+        return true;
+    }
+
     /** Whether {@code regs.gdpr} is 1: the request's consent string then decides for each vendor. */
     private boolean appliesTcf(BidRequest request) {
         return hasTcfVendors && request.regs != null && request.regs.gdpr != null && request.regs.gdpr == 1;
@@ -163,6 +183,7 @@ public final class OutboundRules {
         final Control transmitEids;
         final Control transmitPreciseGeo;
         final Control fetchBids;
+        final Control syncUser;
 
         Dsp(DspConfig config, List<ResidencyRule> rules, Map<String, List<String>> regions) {
             this.countries = places(List.of(config.region()), regions);
@@ -189,6 +210,7 @@ public final class OutboundRules {
             this.transmitEids = new Control(config.privacy().transmitEids(), regions);
             this.transmitPreciseGeo = new Control(config.privacy().transmitPreciseGeo(), regions);
             this.fetchBids = new Control(config.privacy().fetchBids(), regions);
+            this.syncUser = new Control(config.privacy().syncUser(), regions);
         }
 
         /**

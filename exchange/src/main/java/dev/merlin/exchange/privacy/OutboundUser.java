@@ -9,6 +9,7 @@ public final class OutboundUser {
 
     private final char[] pairwiseId = new char[PairwiseIds.CHARS];
     private boolean hasPairwiseId;
+    private CharSequence buyerUid;
     private AudienceSegments segments;
     private SegmentSizes sizes = SegmentSizes.NONE;
     private long minSegmentUsers = Long.MAX_VALUE;
@@ -16,6 +17,7 @@ public final class OutboundUser {
     /** Forgets the previous DSP's: no id, no segments. */
     public OutboundUser clear() {
         hasPairwiseId = false;
+        buyerUid = null;
         segments = null;
         return this;
     }
@@ -27,12 +29,23 @@ public final class OutboundUser {
         return this;
     }
 
+    /** Sets the id this DSP synced for the user ({@code user.buyeruid}), or null for none. */
+    public OutboundUser buyerUid(CharSequence uid) {
+        this.buyerUid = uid;
+        return this;
+    }
+
     /** Sets the user's segments, of which those with at least {@code minUsers} users in {@code census} may go. */
     public OutboundUser segments(AudienceSegments userSegments, SegmentSizes census, long minUsers) {
         this.segments = userSegments;
         this.sizes = census;
         this.minSegmentUsers = minUsers;
         return this;
+    }
+
+    /** The DSP's synced id for the user, or null. */
+    CharSequence buyerUidOrNull() {
+        return buyerUid;
     }
 
     /** The pairwise id, or null when none is set. */

@@ -37,10 +37,11 @@ import java.io.IOException;
  *       block and the fix's accuracy and time describe the precise position; the finest place kept is the city.</li>
  * </ul>
  *
- * <p>{@code buyeruid} never leaves, whatever the policy: it is the id some DSP gave the seller in a cookie sync,
- * Merlin syncs with no DSP yet, and the seller's value belongs to whichever buyer the seller synced with, so passing
- * it would hand one buyer's id to another. For the same reason {@code user.ext.prebid} (Prebid's per-bidder
- * {@code buyeruids}) is dropped.
+ * <p>The seller's {@code buyeruid} never leaves, whatever the policy: it is the id some DSP gave the seller in a
+ * cookie sync, and it belongs to whichever buyer the seller synced with, so passing it would hand one buyer's id to
+ * another. For the same reason {@code user.ext.prebid} (Prebid's per-bidder {@code buyeruids}) is dropped. What
+ * goes as {@code user.id} is the user's pairwise id for this DSP, and as {@code buyeruid} only the id this DSP
+ * synced with Merlin itself ({@link OutboundUser}), when identifiers may go.
  *
  * <p>One instance per thread (it keeps scratch buffers); the writers allocate nothing beyond the generator's own
  * work, except for an {@code ext} that has to be filtered (see {@link ExtFields}).
@@ -56,6 +57,7 @@ public final class OutboundUserData {
     private static final String MERLIN_DATA_NAME = "Merlin";
 
     private final IpTruncation ips = new IpTruncation();
+    private final char[] uidScratch = new char[IdSyncStore.MAX_UID_CHARS];
     private int written;
     private final char[] scratch = new char[Math.max(IpTruncation.MAX_CHARS, JsonFieldWriter.FIXED_POINT_CHARS)];
 
@@ -96,6 +98,17 @@ public final class OutboundUserData {
         if (policy.sharesIdentifiers() && pairwiseId != null) {
             gen.writeFieldName("id");
             gen.writeString(pairwiseId, 0, PairwiseIds.CHARS);
+            written |= DataCategories.IDS;
+        }
+        CharSequence buyerUid = merlin == null ? null : merlin.buyerUidOrNull();
+        if (policy.sharesIdentifiers() && buyerUid != null) {
+            // the id this DSP gave Merlin through user sync, never the seller's buyeruid
+            gen.writeFieldName("buyeruid");
+            int length = Math.min(buyerUid.length(), uidScratch.length);
+            for (int i = 0; i < length; i++) {
+                uidScratch[i] = buyerUid.charAt(i);
+            }
+            gen.writeString(uidScratch, 0, length);
             written |= DataCategories.IDS;
         }
         if (audience) {

@@ -99,7 +99,7 @@ class OutboundShapingPropertyTest {
         DspConfig dsp = new DspConfig("dsp-" + c.dspRegion(), "DSP", "http://127.0.0.1:9/bid",
                 DSP_REGIONS.get(c.dspRegion()), null, c.is25() ? "2.5" : "2.6", null, null, null, null, null, null,
                 null, List.of("USD"), null, null, null,
-                new DspPrivacy(null, null, c.ufpd(), c.eids(), c.geo(), null, null), null);
+                new DspPrivacy(null, null, c.ufpd(), c.eids(), c.geo(), null, null), null, null);
         OutboundRules rules = RULES.get(c.residency() * 10 + c.dspRegion(), dsp);
         byte[] json = c.requestJson().getBytes(StandardCharsets.UTF_8);
         BidRequest request = decoder.decode(json, 0, json.length);

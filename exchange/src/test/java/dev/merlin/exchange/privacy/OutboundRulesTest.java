@@ -31,7 +31,7 @@ class OutboundRulesTest {
 
     private static DspConfig dsp(String id, String region, DspPrivacy privacy) {
         return new DspConfig(id, id, "http://127.0.0.1:9/bid", region, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, privacy, null);
+                null, null, null, null, null, privacy, null, null);
     }
 
     private static MerlinConfig config(List<ResidencyRule> residency, DspConfig... dsps) {

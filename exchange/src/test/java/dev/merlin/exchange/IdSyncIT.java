@@ -1,0 +1,200 @@
+package dev.merlin.exchange;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.merlin.config.AuctionConfig;
+import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.DspConfig;
+import dev.merlin.config.DspPrivacy;
+import dev.merlin.config.DspUserSync;
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.PrivacyConfig;
+import dev.merlin.config.StoresConfig;
+import dev.merlin.dspsim.DspSimulator;
+import dev.merlin.dspsim.Price;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * User sync over real HTTP, as Prebid Server's clients call it: {@code /cookie_sync} lists the DSPs to sync with and
+ * their URLs, {@code /setuid} keeps a DSP's id under Merlin's signed uid, and the bid request to that DSP (only that
+ * one) carries it as {@code buyeruid}; consent, opt-out, GPC and forged cookies refuse; erasure, restart and expiry.
+ */
+@Timeout(120)
+class IdSyncIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long NOW = 1_781_524_800L;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static MerlinConfig config(Path dataDir, DspSimulator a, DspSimulator b) {
+        DspConfig syncsByImage = DspConfig.of("alpha", "Alpha DSP", a.endpoint(), "JPN")
+                .withUserSync(new DspUserSync("https://sync.alpha.example/sync?gdpr={{gdpr}}&gdpr_consent="
+                        + "{{gdpr_consent}}&redir={{redirect_url}}", "redirect"));
+        DspConfig b0 = DspConfig.of("beta", "Beta DSP", b.endpoint(), "JPN");
+        DspConfig vendor = new DspConfig(b0.id(), b0.name(), b0.endpoint(), b0.region(), null, null, null, null,
+                null, null, null, null, null, null, null, null, null,
+                new DspPrivacy(null, 77, null, null, null, null, null), null,
+                new DspUserSync("https://beta.example/usersync?r={{redirect_url}}", "iframe"));
+        MerlinConfig base = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
+                .withStores(StoresConfig.small(10_000L)).withDsps(List.of(syncsByImage, vendor));
+        return base.toBuilder().auction(new AuctionConfig(null, 5000, null, null, null, null, null, null))
+                .privacy(PrivacyConfig.builder().personalizationCountries(List.of()).build()).build().validate();
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder at(MerlinServer server, String pathAndQuery) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + pathAndQuery));
+    }
+
+    private static String uidCookie(HttpResponse<?> response) {
+        for (String cookie : response.headers().allValues("set-cookie")) {
+            if (cookie.startsWith("uid=")) {
+                return cookie.substring(4, cookie.indexOf(';'));
+            }
+        }
+        return null;
+    }
+
+    private HttpResponse<String> auction(MerlinServer server, String merlinUid) throws Exception {
+        ObjectNode request = (ObjectNode) JSON.readTree(Files.readString(
+                Path.of("../examples/requests/iab26spec-simple-banner.json")));
+        request.put("tmax", 5000);
+        ((ObjectNode) request.get("user")).put("buyeruid", merlinUid);
+        request.putObject("device").putObject("geo").put("country", "JPN");
+        return send(at(server, "/openrtb2/auction").header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + DemoSeller.TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(request))));
+    }
+
+    private static JsonNode lastUser(DspSimulator sim) throws Exception {
+        return JSON.readTree(sim.stats().lastRequest().body()).path("user");
+    }
+
+    @Test
+    void aSyncedIdGoesToItsDspOnlyUntilErasedOrExpiredAndSurvivesARestart(@TempDir Path dataDir) throws Exception {
+        AtomicLong clock = new AtomicLong(NOW);
+        try (DspSimulator alpha = DspSimulator.builder().price(Price.fixed(0.01)).recordLastRequest(true).start();
+             DspSimulator beta = DspSimulator.builder().price(Price.fixed(0.01)).recordLastRequest(true).start()) {
+            MerlinConfig config = config(dataDir, alpha, beta);
+            String uid;
+            try (MerlinServer server = new MerlinServer(config, clock::get).start()) {
+                HttpResponse<String> list = send(at(server, "/cookie_sync").POST(HttpRequest.BodyPublishers
+                        .ofString("{\"gdpr\":0,\"gdpr_consent\":\"\",\"limit\":5}")));
+                assertEquals(200, list.statusCode(), list.body());
+                JsonNode answer = JSON.readTree(list.body());
+                assertEquals("no_cookie", answer.get("status").asText());
+                assertEquals(2, answer.get("bidder_status").size(), list.body());
+                JsonNode alphaSync = answer.get("bidder_status").get(0);
+                assertEquals("alpha", alphaSync.get("bidder").asText());
+                assertEquals("redirect", alphaSync.get("usersync").get("type").asText());
+                String url = alphaSync.get("usersync").get("url").asText();
+                assertTrue(url.startsWith("https://sync.alpha.example/sync?gdpr=0&gdpr_consent=&redir="), url);
+                String redirect = URLDecoder.decode(url.substring(url.indexOf("redir=") + 6), StandardCharsets.UTF_8);
+                assertTrue(redirect.startsWith(config.exchange().publicUrl() + "/setuid?bidder=alpha&gdpr=0"),
+                        "the redirect is Merlin's own /setuid: " + redirect);
+                assertTrue(redirect.endsWith("&f=i&uid=$UID"), redirect);
+
+                HttpResponse<String> stored = send(at(server, "/setuid?bidder=alpha&uid=ALPHA-ID-1&f=i").GET());
+                assertEquals(200, stored.statusCode(), stored.body());
+                assertEquals("image/gif", stored.headers().firstValue("content-type").orElse(""));
+                uid = uidCookie(stored);
+                assertNotNull(uid, "a browser without a uid gets one");
+
+                assertEquals(200, auction(server, uid).statusCode());
+                assertEquals("ALPHA-ID-1", lastUser(alpha).path("buyeruid").asText());
+                assertFalse(lastUser(beta).has("buyeruid"), "beta never synced: it gets no buyeruid");
+
+                HttpResponse<String> again = send(at(server, "/cookie_sync").header("Cookie", "uid=" + uid)
+                        .POST(HttpRequest.BodyPublishers.ofString("{}")));
+                JsonNode left = JSON.readTree(again.body());
+                assertEquals("ok", left.get("status").asText());
+                assertEquals(1, left.get("bidder_status").size(), "alpha is synced: " + again.body());
+                assertEquals("beta", left.get("bidder_status").get(0).get("bidder").asText());
+            }
+            try (MerlinServer restarted = new MerlinServer(config, clock::get).start()) {
+                assertEquals(200, auction(restarted, uid).statusCode());
+                assertEquals("ALPHA-ID-1", lastUser(alpha).path("buyeruid").asText(), "kept across a restart");
+                String admin = config.tracking().adminToken();
+                assertEquals(200, send(at(restarted, "/privacy/users/" + uid).header("Authorization",
+                        "Bearer " + admin).DELETE()).statusCode());
+                assertEquals(200, auction(restarted, uid).statusCode());
+                assertFalse(lastUser(alpha).has("buyeruid"), "erased with the user");
+
+                HttpResponse<String> resynced = send(at(restarted, "/setuid?bidder=alpha&uid=ALPHA-ID-2")
+                        .header("Cookie", "uid=" + uid).GET());
+                assertEquals(200, resynced.statusCode());
+                assertEquals(uid, uidCookie(resynced), "the browser keeps its uid");
+                clock.addAndGet(31L * 86_400);
+                assertEquals(200, auction(restarted, uid).statusCode());
+                assertFalse(lastUser(alpha).has("buyeruid"), "expired after 30 days");
+            }
+        }
+    }
+
+    @Test
+    void forgedCookiesBadUidsAndRefusedConsentWriteNothing(@TempDir Path dataDir) throws Exception {
+        try (DspSimulator alpha = DspSimulator.builder().price(Price.fixed(0.01)).recordLastRequest(true).start();
+             DspSimulator beta = DspSimulator.builder().price(Price.fixed(0.01)).recordLastRequest(true).start();
+             MerlinServer server = new MerlinServer(config(dataDir, alpha, beta), () -> NOW).start()) {
+            String victim = server.runtime().uidCookies().issue();
+            String forged = victim.substring(0, victim.length() - 2) + (victim.endsWith("AA") ? "BB" : "AA");
+            HttpResponse<String> attempt = send(at(server, "/setuid?bidder=alpha&uid=ATTACKER")
+                    .header("Cookie", "uid=" + forged).GET());
+            assertEquals(200, attempt.statusCode());
+            assertNotEquals(forged, uidCookie(attempt), "a forged uid is none: the browser gets a fresh one");
+            long victimHash = server.runtime().userHash().hash(victim);
+            assertNull(server.runtime().stores().idSyncs().buyerUid(victimHash, 0, NOW),
+                    "nothing was written under the victim's uid");
+
+            String[][] refused = {
+                {"/setuid?bidder=alpha&uid=" + "x".repeat(129), "400"},
+                {"/setuid?bidder=alpha&uid=bad%01id", "400"},
+                {"/setuid?bidder=alpha&uid=a%20b", "400"},
+                {"/setuid?bidder=gamma&uid=x", "400"},
+                {"/setuid?uid=x", "400"},
+                {"/setuid?bidder=alpha&uid=x&f=z", "400"},
+                {"/setuid?bidder=alpha&uid=x&gdpr=1", "451"},
+                {"/setuid?bidder=beta&uid=x&gdpr=1&gdpr_consent=not-a-tcf-string", "451"},
+            };
+            for (String[] request : refused) {
+                HttpResponse<String> answer = send(at(server, request[0]).header("Cookie", "uid=" + victim).GET());
+                assertEquals(Integer.parseInt(request[1]), answer.statusCode(), request[0] + ": " + answer.body());
+                assertTrue(answer.body().contains("\"error\""), answer.body());
+            }
+            HttpResponse<String> gpc = send(at(server, "/setuid?bidder=alpha&uid=x").header("Cookie", "uid=" + victim)
+                    .header("Sec-GPC", "1").GET());
+            assertEquals(451, gpc.statusCode(), "Global Privacy Control refuses");
+            HttpResponse<String> optedOut = send(at(server, "/setuid?bidder=alpha&uid=x")
+                    .header("Cookie", "uid=" + victim + "; merlin_optout=1").GET());
+            assertEquals(401, optedOut.statusCode());
+            assertNull(server.runtime().stores().idSyncs().buyerUid(victimHash, 0, NOW), "none of them wrote");
+            HttpResponse<String> bad = send(at(server, "/cookie_sync").POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"bidders\": [")));
+            assertEquals(400, bad.statusCode(), bad.body());
+        }
+    }
+}
