@@ -1,8 +1,10 @@
 package dev.merlin.exchange.privacy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.config.ActivityControl;
 import dev.merlin.config.ActivityRule;
@@ -167,6 +169,27 @@ class OutboundRulesTest {
         us.regs = new Regs();
         us.regs.gpp_sid = List.of(2, 7);
         assertEquals("USA", OutboundRules.userCountry(us));
+    }
+
+    @Test
+    void aSyncNeedsConsentTheDspsSyncUserControlAndUnderGdprItsOwnVendorConsent() {
+        ActivityControl noSyncInCalifornia = new ActivityControl(true, List.of(new ActivityRule(false, null,
+                List.of(8))));
+        OutboundRules rules = new OutboundRules(config(List.of(),
+                dsp("a", "USA", new DspPrivacy(null, null, null, null, null, noSyncInCalifornia, null)),
+                dsp("b", "DEU", new DspPrivacy(null, 77, null, null, null, null, null))));
+        ConsentSignals plain = new ConsentSignals(null, null, null, null, null, null, null, false, false);
+        ConsentSignals californian = new ConsentSignals(null, null, null, null, null, List.of(8), null, false, false);
+        assertTrue(rules.maySync(PrivacyDecision.ALLOWED, plain, 0));
+        assertFalse(rules.maySync(PrivacyDecision.ALLOWED, californian, 0), "syncUser refuses GPP section 8");
+        assertFalse(rules.maySync(PrivacyDecision.refused(RefusalReason.COPPA), plain, 0), "never for a child");
+        ConsentSignals without77 = new ConsentSignals(null, 1, consent(List.of(88), false), null, null, null, null,
+                false, false);
+        ConsentSignals with77 = new ConsentSignals(null, 1, consent(List.of(77), false), null, null, null, null,
+                false, false);
+        assertFalse(rules.maySync(PrivacyDecision.ALLOWED, without77, 1), "GDPR without vendor 77's consent");
+        assertTrue(rules.maySync(PrivacyDecision.ALLOWED, with77, 1));
+        assertTrue(rules.maySync(PrivacyDecision.ALLOWED, without77, 0), "a DSP without a vendor id: Merlin's");
     }
 
     /** A TCF v2 string consenting purposes 1-4 and the given vendors, with Special Feature 1 or not. */
