@@ -22,10 +22,13 @@ import java.util.Map;
  *                                unknown: no DSP. Empty (the default): no residency limit
  * @param minSegmentUsers         the fewest distinct users an audience segment must hold before it is sent to a DSP
  *                                (a k-anonymity floor)
+ * @param holdout                 the control group of the rollout: a share of users, in the rollout's countries, kept
+ *                                contextual on the bid path; default nobody
  */
 public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, List<String> personalizationCountries,
                             Integer uidCookieDays, Integer optOutCookieDays, String identitySecret,
-                            List<ResidencyRule> residency, Integer minSegmentUsers) {
+                            List<ResidencyRule> residency, Integer minSegmentUsers,
+                            HoldoutConfig holdout) {
 
     /** Fills unset values with defaults. */
     public PrivacyConfig {
@@ -37,12 +40,14 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
         optOutCookieDays = optOutCookieDays == null ? 1_825 : optOutCookieDays;
         residency = residency == null ? List.of() : List.copyOf(residency);
         minSegmentUsers = minSegmentUsers == null ? 50 : minSegmentUsers;
+        holdout = holdout == null ? HoldoutConfig.none() : holdout;
     }
 
     /** Settings without a configured identity secret. */
     public PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, List<String> personalizationCountries,
                          Integer uidCookieDays, Integer optOutCookieDays) {
-        this(vendorId, requiredPurposes, personalizationCountries, uidCookieDays, optOutCookieDays, null, null, null);
+        this(vendorId, requiredPurposes, personalizationCountries, uidCookieDays, optOutCookieDays, null, null, null,
+                null);
     }
 
     /** All defaults. */
@@ -75,7 +80,7 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
         ConfigChecks.range(at + ".minSegmentUsers", minSegmentUsers, 1, 1_000_000_000);
     }
 
-    /** Checks {@link #residency} against the config's named {@code regions}. */
+    /** Checks {@link #residency} and {@link #holdout} against the config's named {@code regions}. */
     void validateResidency(String at, Map<String, List<String>> regions) {
         for (int i = 0; i < residency.size(); i++) {
             ResidencyRule rule = residency.get(i);
@@ -84,6 +89,7 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
             }
             rule.validate(at + ".residency[" + i + "]", regions);
         }
+        holdout.validate(at + ".holdout", regions);
     }
 
     /** Builds a {@link PrivacyConfig}; a value left unset (or set to null) takes its default. */
@@ -96,6 +102,7 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
         private String identitySecret;
         private List<ResidencyRule> residency;
         private Integer minSegmentUsers;
+        private HoldoutConfig holdout;
 
         private Builder() {
         }
@@ -148,10 +155,16 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
             return this;
         }
 
+        /** See {@link PrivacyConfig#holdout()}. */
+        public Builder holdout(HoldoutConfig value) {
+            holdout = value;
+            return this;
+        }
+
         /** The config, unset values defaulted (not yet validated: {@link MerlinConfig#validate()} does that). */
         public PrivacyConfig build() {
             return new PrivacyConfig(vendorId, requiredPurposes, personalizationCountries, uidCookieDays,
-                    optOutCookieDays, identitySecret, residency, minSegmentUsers);
+                    optOutCookieDays, identitySecret, residency, minSegmentUsers, holdout);
         }
     }
 }

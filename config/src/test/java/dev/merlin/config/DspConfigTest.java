@@ -204,12 +204,28 @@ class DspConfigTest {
         assertTrue(e.getMessage().contains(says), e.getMessage());
     }
 
+    @Test
+    void theHoldoutBindsWithGroupsAndDefaultsToNobody() {
+        MerlinConfig config = ConfigLoader.parse(SELLERS + """
+                privacy:
+                  holdout: {share: 0.05, countries: [EEA, KOR]}
+                """, "test");
+        assertEquals(0.05, config.privacy().holdout().share());
+        assertEquals(List.of("EEA", "KOR"), config.privacy().holdout().countries());
+        HoldoutConfig none = ConfigLoader.parse(SELLERS, "test").privacy().holdout();
+        assertEquals(0.0, none.share());
+        assertEquals(List.of(), none.countries());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "privacy: {residency: [{users: [], dspRegions: [JPN]}]}|privacy.residency[0].users|empty",
         "privacy: {residency: [{users: [Europe], dspRegions: [JPN]}]}|privacy.residency[0].users[0]|alpha-3",
         "privacy: {residency: [{users: [JPN], dspRegions: [Mars]}]}|privacy.residency[0].dspRegions[0]|alpha-3",
         "privacy: {minSegmentUsers: 0}|privacy.minSegmentUsers|1 to",
+        "privacy: {holdout: {share: 1.5}}|privacy.holdout.share|0 to 1",
+        "privacy: {holdout: {share: -0.1}}|privacy.holdout.share|0 to 1",
+        "privacy: {holdout: {share: 0.1, countries: [Korea]}}|privacy.holdout.countries[0]|alpha-3",
     })
     void badResidencyNamesItsKeyPath(String yaml, String keyPath, String says) {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml + "\n", "test"));

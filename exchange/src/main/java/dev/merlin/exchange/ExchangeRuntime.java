@@ -28,6 +28,7 @@ import dev.merlin.exchange.http.ReportsEndpoint;
 import dev.merlin.exchange.http.UserSyncEndpoints;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.ConsentGate;
+import dev.merlin.exchange.privacy.Holdout;
 import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.OutboundRules;
 import dev.merlin.exchange.privacy.UidCookies;
@@ -112,7 +113,8 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.auctionIds = new AuctionIds(config.exchange().nodeId(), System.currentTimeMillis());
         this.identity = IdentityKeys.load(config, dataDir);
         this.stores = ExchangeStores.open(config, catalog, identity.userHash(), epochSecondsClock);
-        this.consent = new ConsentGate(config.privacy(), stores.optOuts());
+        this.consent = new ConsentGate(config.privacy(), ConsentGate.DEFAULT_CACHE_SLOTS, stores.optOuts(),
+                Holdout.of(config, identity.holdoutHash()));
         try {
             this.tracking = new TrackingService(config, catalog, currencies, stores.segments(), stores.rules(),
                     stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());

@@ -39,6 +39,10 @@ import java.util.List;
  *   <li>{@code personalizationCountries} set and the country unknown or not listed →
  *       {@link RefusalReason#REGION_NOT_ROLLED_OUT}: audience data is launched country by country, after the legal
  *       review for that country.</li>
+ *   <li>a bid request's user is in the rollout's control group ({@link Holdout}, {@code privacy.holdout}) →
+ *       {@link RefusalReason#HOLDOUT}: kept contextual so the rollout is measured against them. Asked last, so the
+ *       control group holds only users the rollout would otherwise reach; only
+ *       {@link #decide(BidRequest, CharSequence)} asks it, since only a bid request has the user key.</li>
  * </ol>
  *
  * <p>For a bid request the gate also owns Merlin's own opt-out: {@link #decide(BidRequest, CharSequence)} consults the
@@ -64,8 +68,10 @@ public final class ConsentGate {
     private static final PrivacyDecision GPP_INVALID = PrivacyDecision.refused(RefusalReason.GPP_INVALID);
     private static final PrivacyDecision REGION_NOT_ROLLED_OUT =
             PrivacyDecision.refused(RefusalReason.REGION_NOT_ROLLED_OUT);
+    private static final PrivacyDecision HOLDOUT = PrivacyDecision.refused(RefusalReason.HOLDOUT);
 
     private final OptOutRegistry optOuts;
+    private final Holdout holdout;
     private final String[] personalizationCountries;
     private final ConsentStringCache<PrivacyDecision> tcfCache;
     private final ConsentStringCache<GppSignal> gppCache;
@@ -100,7 +106,19 @@ public final class ConsentGate {
      *                   null when there is no registry (the consent rules alone)
      */
     public ConsentGate(PrivacyConfig config, int cacheSlots, OptOutRegistry optOuts) {
+        this(config, cacheSlots, optOuts, Holdout.NONE);
+    }
+
+    /**
+     * A gate for the given privacy settings, Merlin's own opt-outs and the rollout's control group.
+     *
+     * @param cacheSlots decoded strings kept per kind (TCF, GPP); a power of two
+     * @param optOuts    users who opted out with Merlin (null: none known)
+     * @param holdout    the rollout's control group, asked by {@link #decide(BidRequest, CharSequence)}
+     */
+    public ConsentGate(PrivacyConfig config, int cacheSlots, OptOutRegistry optOuts, Holdout holdout) {
         this.optOuts = optOuts;
+        this.holdout = holdout;
         this.personalizationCountries = config.personalizationCountries().toArray(new String[0]);
         TcfConsent tcf = new TcfConsent(config.vendorId(), config.requiredPurposes());
         this.tcfCache = new ConsentStringCache<>(cacheSlots, tcf::evaluate);
@@ -114,14 +132,39 @@ public final class ConsentGate {
 
     /**
      * The one decision for a bid request whose user is stored under {@code userKey} (null: no user key): the
-     * request's signals, then Merlin's own opt-out registry when they allow personal data. Allocation-free.
+     * request's signals, then Merlin's own opt-out registry when they allow personal data, then the holdout.
+     * Allocation-free.
      */
     public PrivacyDecision decide(BidRequest request, CharSequence userKey) {
         PrivacyDecision signals = decide(request, false);
-        if (signals == PrivacyDecision.ALLOWED && optOuts != null && optOuts.contains(userKey)) {
+        if (signals != PrivacyDecision.ALLOWED) {
+            return signals;
+        }
+        if (optOuts != null && optOuts.contains(userKey)) {
             return USER_OPT_OUT;
         }
+        if (holdout.isActive() && holdout.arm(userKey, ConsentSignals.country(request.device, request.user))
+                == Holdout.CONTROL) {
+            return HOLDOUT;
+        }
         return signals;
+    }
+
+    /**
+     * The rollout arm ({@link Holdout#NO_ARM}, {@link Holdout#TREATMENT}, {@link Holdout#CONTROL}) of a bid request
+     * that {@link #decide(BidRequest, CharSequence)} answered with {@code decision}: the control group when held out,
+     * the treatment when personal data is used in the holdout's countries, otherwise no arm (refused for another
+     * reason, no user key, or outside the trial). Allocation-free.
+     */
+    public int arm(BidRequest request, CharSequence userKey, PrivacyDecision decision) {
+        if (decision.reason() == RefusalReason.HOLDOUT) {
+            return Holdout.CONTROL;
+        }
+        if (decision != PrivacyDecision.ALLOWED || userKey == null || !holdout.isActive()) {
+            return Holdout.NO_ARM;
+        }
+        return holdout.covers(ConsentSignals.country(request.device, request.user)) ? Holdout.TREATMENT
+                : Holdout.NO_ARM;
     }
 
     /** The decision for a bid request; {@code optedOut} is Merlin's own opt-out state for its user. */

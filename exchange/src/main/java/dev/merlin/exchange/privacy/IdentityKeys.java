@@ -25,12 +25,15 @@ public final class IdentityKeys {
     private final UserHash userHash;
     private final UidCookies uidCookies;
     private final PairwiseIds pairwiseIds;
+    private final UserHash holdoutHash;
 
     private IdentityKeys(byte[] secret) {
         ByteBuffer hashKey = ByteBuffer.wrap(derive(secret, "merlin user hash")).order(ByteOrder.LITTLE_ENDIAN);
         this.userHash = new UserHash(hashKey.getLong(0), hashKey.getLong(8));
         this.uidCookies = new UidCookies(derive(secret, "merlin uid cookie"));
         this.pairwiseIds = new PairwiseIds(derive(secret, "merlin pairwise ids"));
+        ByteBuffer holdoutKey = ByteBuffer.wrap(derive(secret, "merlin holdout")).order(ByteOrder.LITTLE_ENDIAN);
+        this.holdoutHash = new UserHash(holdoutKey.getLong(0), holdoutKey.getLong(8));
     }
 
     /** The keys of this exchange: from the config's secret, else the data dir's key file (created when absent). */
@@ -62,6 +65,11 @@ public final class IdentityKeys {
     /** Derives the {@code user.id} each DSP receives. */
     public PairwiseIds pairwiseIds() {
         return pairwiseIds;
+    }
+
+    /** The keyed hash that assigns users to the rollout's arms ({@link Holdout}), under a key of its own. */
+    public UserHash holdoutHash() {
+        return holdoutHash;
     }
 
     private static byte[] derive(byte[] secret, String label) {

@@ -25,7 +25,9 @@ public enum RefusalReason {
     /** The user opted out with Merlin itself. */
     USER_OPT_OUT,
     /** Audience data is not rolled out in the user's country (or the country is unknown). */
-    REGION_NOT_ROLLED_OUT;
+    REGION_NOT_ROLLED_OUT,
+    /** The user is in the rollout's control group ({@code privacy.holdout}): kept contextual to measure it. */
+    HOLDOUT;
 
     private final String label = name().toLowerCase(Locale.ROOT);
 
