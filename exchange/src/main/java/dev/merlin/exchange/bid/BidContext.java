@@ -45,6 +45,8 @@ public final class BidContext implements BidAnswer {
     long userHash;
     /** Merlin's key for the user ({@code auction.UserKeys}); null when none, or personal data may not be used. */
     String userKey;
+    /** The user's arm in the rollout's holdout ({@code privacy.Holdout}): none, treatment or control. */
+    int arm;
     long auctionId;
     Object attachment;
     BidCompletion<Object> completion;
@@ -207,6 +209,7 @@ public final class BidContext implements BidAnswer {
         this.currency = null;
         this.userHash = 0;
         this.userKey = null;
+        this.arm = 0;
         this.auctionId = 0;
         this.status = 0;
         this.bodyLength = 0;

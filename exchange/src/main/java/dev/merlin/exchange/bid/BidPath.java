@@ -19,6 +19,8 @@ import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.events.EventWriter;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.ConsentGate;
+import dev.merlin.exchange.privacy.Holdout;
+import dev.merlin.exchange.privacy.OutboundRules;
 import dev.merlin.exchange.privacy.PrivacyDecision;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.protocol.BidRequestDecoder;
@@ -169,6 +171,7 @@ public final class BidPath {
         String userKey = UserKeys.select(request);
         PrivacyDecision privacy = consent.decide(request, userKey);
         context.privacy = privacy;
+        context.arm = consent.arm(request, userKey, privacy);
         if (!privacy.mayUsePersonalData()) {
             metrics.contextualOnly(privacy.reason());
             userKey = null;
@@ -189,6 +192,9 @@ public final class BidPath {
         long now = context.nowEpochSeconds;
         context.auctionId = result.count() == 0 ? 0 : auctionIds.next();
         logAuction(context);
+        if (context.arm != Holdout.NO_ARM) {
+            metrics.rolloutAuction(context.arm, result.count(), charges(result));
+        }
         if (result.count() == 0) {
             noBid(context, noBidLabel(result.noBidReason()));
             return;
@@ -200,6 +206,14 @@ public final class BidPath {
         }
         metrics.bids(result.count());
         encode(context, isTest);
+    }
+
+    private static long charges(AuctionResult result) {
+        long micros = 0;
+        for (int i = 0; i < result.count(); i++) {
+            micros += result.chargeMicros(i);
+        }
+        return micros;
     }
 
     /** Writes the bids into the context's answer; an answer that cannot be sent takes its commitments back. */
@@ -329,6 +343,13 @@ public final class BidPath {
                 .put("rid", context.request.id)
                 .put("s", context.sellerId)
                 .put("bids", result.count());
+        if (context.arm != Holdout.NO_ARM) {
+            event.put("arm", Holdout.label(context.arm));
+            String country = OutboundRules.userCountry(context.request);
+            if (country != null) {
+                event.put("cc", country);
+            }
+        }
         if (result.count() > 0) {
             event.put("a", context.auctionId);
             if (result.external(0) == null) {

@@ -1,5 +1,6 @@
 package dev.merlin.exchange.metrics;
 
+import dev.merlin.exchange.privacy.Holdout;
 import dev.merlin.exchange.privacy.RefusalReason;
 import dev.merlin.protocol.ErrorReason;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -66,6 +67,18 @@ public final class ExchangeMetrics {
             .labelNames("kind", "reason")
             .register(registry);
     private final CounterDataPoint[] contextual;
+    private final Counter rolloutAuctions = Counter.builder()
+            .name("merlin_rollout_auctions_total")
+            .help("Bid requests in the rollout's holdout countries with a user (privacy.holdout), by arm (treatment:"
+                    + " audience data used; control: held out, contextual) and outcome (bid or no_bid)")
+            .labelNames("arm", "outcome")
+            .register(registry);
+    private final Counter rolloutCharges = Counter.builder()
+            .name("merlin_rollout_charge_micros_total")
+            .help("What buyers pay for Merlin's bids on those requests (exchange currency micros, as bid), by arm")
+            .labelNames("arm")
+            .register(registry);
+    private final CounterDataPoint[] rolloutPoints = rolloutPoints();
     private final Counter activity = Counter.builder()
             .name("merlin_activity_total")
             .help("Pixel hits and app events, by source and outcome (recorded or the refusal reason)")
@@ -176,6 +189,38 @@ public final class ExchangeMetrics {
     /** A bid request that must stay contextual, by the privacy gate's reason. */
     public void contextualOnly(RefusalReason reason) {
         contextual[reason.ordinal()].inc();
+    }
+
+    /**
+     * One auction of a user in the rollout's trial: {@code arm} is {@link Holdout#TREATMENT} or
+     * {@link Holdout#CONTROL} ({@link Holdout#NO_ARM} counts nothing), {@code bids} Merlin's bids and
+     * {@code chargeMicros} what their buyers pay. Allocation-free.
+     */
+    public void rolloutAuction(int arm, int bids, long chargeMicros) {
+        if (arm != Holdout.TREATMENT && arm != Holdout.CONTROL) {
+            return;
+        }
+        int base = (arm - Holdout.TREATMENT) * 3;
+        rolloutPoints[base + (bids > 0 ? 0 : 1)].inc();
+        if (chargeMicros > 0) {
+            rolloutPoints[base + 2].inc(chargeMicros);
+        }
+    }
+
+    /** Auctions so far in {@code arm} ({@link Holdout#TREATMENT} or {@link Holdout#CONTROL}) with or without a bid. */
+    public long rolloutAuctions(int arm, boolean withBid) {
+        return (long) rolloutPoints[(arm - Holdout.TREATMENT) * 3 + (withBid ? 0 : 1)].get();
+    }
+
+    private CounterDataPoint[] rolloutPoints() {
+        CounterDataPoint[] points = new CounterDataPoint[6];
+        int i = 0;
+        for (int arm : new int[] {Holdout.TREATMENT, Holdout.CONTROL}) {
+            points[i++] = rolloutAuctions.labelValues(Holdout.label(arm), "bid");
+            points[i++] = rolloutAuctions.labelValues(Holdout.label(arm), "no_bid");
+            points[i++] = rolloutCharges.labelValues(Holdout.label(arm));
+        }
+        return points;
     }
 
     /** Bid requests kept contextual so far for {@code reason}. */

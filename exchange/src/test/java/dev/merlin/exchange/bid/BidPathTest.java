@@ -12,11 +12,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.HoldoutConfig;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.PrivacyConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.Holdout;
 import dev.merlin.exchange.privacy.RefusalReason;
 import dev.merlin.protocol.BidRequestDecoder;
 import dev.merlin.protocol.InvalidRequestException;
@@ -189,6 +192,49 @@ class BidPathTest {
         } else {
             assertEquals(BidAnswer.NO_CONTENT, answer.status());
         }
+    }
+
+    @Test
+    void aHeldOutUserGetsAContextualAuctionCountedInTheControlArm() throws IOException {
+        reopen(new HoldoutConfig(1.0, List.of("JPN")));
+
+        Answer answer = answer(path, news("news-1", ""));
+
+        assertEquals(1, metrics.contextualOnlyCount(RefusalReason.HOLDOUT));
+        assertEquals(1, metrics.rolloutAuctions(Holdout.CONTROL, answer.status() == BidAnswer.OK));
+        assertEquals(0, metrics.rolloutAuctions(Holdout.TREATMENT, true) + metrics.rolloutAuctions(Holdout.TREATMENT,
+                false));
+        if (answer.status() == BidAnswer.OK) {
+            assertNotEquals("kaze-sports-fans-apac", firstCampaign(answer.json()), "no segment in the control group");
+        }
+    }
+
+    @Test
+    void aUserOutsideTheControlGroupGetsTheRolloutCountedInTheTreatmentArm() throws IOException {
+        // a share of 1e-12 holds out nobody in practice (9 buckets of 2^53), yet puts every JPN user in the trial
+        reopen(new HoldoutConfig(1e-12, List.of("JPN")));
+
+        Answer answer = answer(path, news("news-1", ""));
+
+        assertEquals("kaze-sports-fans-apac", firstCampaign(answer.json()), "the treatment uses the segment");
+        assertEquals(1, metrics.rolloutAuctions(Holdout.TREATMENT, true));
+        assertEquals(0, metrics.contextualOnlyCount(RefusalReason.HOLDOUT));
+        answer(path, news("news-2", "").replace("\"country\":\"JPN\"", "\"country\":\"KOR\""));
+        assertEquals(1, metrics.rolloutAuctions(Holdout.TREATMENT, true) + metrics.rolloutAuctions(
+                Holdout.TREATMENT, false), "a country outside the holdout is in no arm");
+    }
+
+    /** Reopens the runtime with the demo's privacy settings and {@code holdout}. */
+    private void reopen(HoldoutConfig holdout) {
+        runtime.close();
+        PrivacyConfig demo = config.privacy();
+        config = config.withPrivacy(PrivacyConfig.builder().vendorId(demo.vendorId())
+                .requiredPurposes(demo.requiredPurposes()).personalizationCountries(demo.personalizationCountries())
+                .holdout(holdout).build()).validate();
+        metrics = new ExchangeMetrics();
+        runtime = ExchangeRuntime.open(config, metrics, () -> NOW);
+        runtime.stores().segments().add(IFA, config.segmentId("sports-fans"), NOW + 86_400, NOW);
+        path = runtime.newBidPath();
     }
 
     @Test
