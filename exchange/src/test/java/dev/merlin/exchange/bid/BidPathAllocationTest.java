@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.management.ThreadMXBean;
 import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.HoldoutConfig;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.PrivacyConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.Holdout;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,11 +53,31 @@ class BidPathAllocationTest {
 
     @Test
     void aBidThroughTheWholePathAllocatesAtMostTwoKilobytes() {
-        ThreadMXBean threads = threadBean();
         MerlinConfig loaded = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
                 .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
-        MerlinConfig config = loaded.withExchange(loaded.exchange().withPublicUrl("https://merlin.example"));
-        try (ExchangeRuntime runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), () -> NOW)) {
+        assertWithinBudget(loaded.withExchange(loaded.exchange().withPublicUrl("https://merlin.example")));
+    }
+
+    /** A rollout's trial adds its arm, two counters and two event fields per request: no allocation beyond. */
+    @Test
+    void aBidInTheRolloutsTreatmentArmStaysWithinTheBudget() {
+        MerlinConfig loaded = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
+                .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L));
+        PrivacyConfig demo = loaded.privacy();
+        // a share of 1e-12 holds out nobody in practice, yet puts every user of a rolled-out country in the trial
+        MerlinConfig config = loaded.withExchange(loaded.exchange().withPublicUrl("https://merlin.example"))
+                .withPrivacy(PrivacyConfig.builder().vendorId(demo.vendorId())
+                        .requiredPurposes(demo.requiredPurposes())
+                        .personalizationCountries(demo.personalizationCountries())
+                        .holdout(new HoldoutConfig(1e-12, List.of())).build()).validate();
+        ExchangeMetrics metrics = assertWithinBudget(config);
+        assertEquals(WARMUP + (long) ROUNDS * MEASURED, metrics.rolloutAuctions(Holdout.TREATMENT, true));
+    }
+
+    private ExchangeMetrics assertWithinBudget(MerlinConfig config) {
+        ThreadMXBean threads = threadBean();
+        ExchangeMetrics metrics = new ExchangeMetrics();
+        try (ExchangeRuntime runtime = ExchangeRuntime.open(config, metrics, () -> NOW)) {
             runtime.stores().segments().add(IFA, config.segmentId("sports-fans"), NOW + 86_400, NOW);
             BidPath path = runtime.newBidPath();
             byte[] request = request();
@@ -69,7 +93,9 @@ class BidPathAllocationTest {
             assertEquals(0, runtime.stores().spend().openCommitments());
             assertTrue(best <= BUDGET_BYTES, "the bid path allocated " + best + " B per request, over "
                     + BUDGET_BYTES);
+            System.out.println("bid path: " + best + " B per request");
         }
+        return metrics;
     }
 
     private static void run(BidPath path, byte[] request, ExchangeRuntime runtime, Sink sink, int times) {
