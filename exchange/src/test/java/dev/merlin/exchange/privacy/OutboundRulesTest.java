@@ -192,6 +192,47 @@ class OutboundRulesTest {
         assertTrue(rules.maySync(PrivacyDecision.ALLOWED, without77, 0), "a DSP without a vendor id: Merlin's");
     }
 
+    /**
+     * A child by any signal (COPPA, or a GPP US section's known-child flag, in a bid request or in a sync's
+     * parameters): Merlin's own gate refuses, so no DSP receives anything personal and no DSP may sync, whatever its
+     * residency, activity controls or vendor consent would allow.
+     */
+    @Test
+    void aChildSignalSendsNothingPersonalToAnyDspAndSyncsNothing() {
+        OutboundRules rules = new OutboundRules(config(List.of(), dsp("home", "USA", null),
+                dsp("vendor", "USA", new DspPrivacy(null, 77, null, null, null, null, null))));
+        ConsentGate gate = new ConsentGate(PrivacyConfig.defaults());
+        String knownChild = ConsentStrings.gpp("usnat", "KnownChildSensitiveDataConsents", List.of(1, 0, 0));
+        String knownChildVa = ConsentStrings.gpp("usva", "KnownChildSensitiveDataConsents", 2);
+        BidRequest coppa = request("USA");
+        coppa.regs = new Regs();
+        coppa.regs.coppa = 1;
+        for (BidRequest child : List.of(coppa, gppChild(knownChild, 7), gppChild(knownChildVa, 9))) {
+            PrivacyDecision decision = gate.decide(child, "a user key");
+            assertFalse(decision.mayUsePersonalData(), decision.toString());
+            for (int dsp = 0; dsp < 2; dsp++) {
+                assertSame(OutboundPolicy.CONTEXTUAL, rules.policy(decision, child, dsp));
+            }
+        }
+        for (ConsentSignals child : List.of(
+                new ConsentSignals(1, null, null, null, null, null, "USA", false, false),
+                new ConsentSignals(null, null, null, null, knownChild, List.of(7), "USA", false, false),
+                new ConsentSignals(null, null, null, null, knownChildVa, null, "USA", false, false))) {
+            PrivacyDecision decision = gate.decide(child);
+            for (int dsp = 0; dsp < 2; dsp++) {
+                assertFalse(rules.maySync(decision, child, dsp), "no sync for a child: " + decision);
+            }
+        }
+    }
+
+    private static BidRequest gppChild(String gpp, int section) {
+        BidRequest request = request("USA");
+        request.regs = new Regs();
+        request.regs.gpp = gpp;
+        request.regs.gpp_sid = List.of(section);
+        return request;
+    }
+
     /** A TCF v2 string consenting purposes 1-4 and the given vendors, with Special Feature 1 or not. */
     private static String consent(List<Integer> vendors, boolean preciseGeo) {
         return ConsentStrings.tcfWithFeatures(List.of(1, 2, 3, 4), vendors, preciseGeo ? List.of(1) : List.of());
