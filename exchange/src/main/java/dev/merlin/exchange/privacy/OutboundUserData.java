@@ -57,6 +57,8 @@ public final class OutboundUserData {
     private static final String MERLIN_DATA_NAME = "Merlin";
 
     private final IpTruncation ips = new IpTruncation();
+    /** Stands in for a request's missing {@code user}, so Merlin's own fields are written alone; never changed. */
+    private final User noUser = new User();
     private final char[] uidScratch = new char[IdSyncStore.MAX_UID_CHARS];
     private int written;
     private final char[] scratch = new char[Math.max(IpTruncation.MAX_CHARS, JsonFieldWriter.FIXED_POINT_CHARS)];
@@ -81,13 +83,19 @@ public final class OutboundUserData {
     }
 
     /**
-     * Writes the {@code "user"} field as {@code policy} allows, or nothing when there is no user (or nothing of it
-     * may leave). {@code extPlacement}: OpenRTB 2.5 locations ({@code ext.consent}, {@code ext.eids}) instead of
-     * 2.6's top-level fields.
+     * Writes the {@code "user"} field as {@code policy} allows, or nothing when nothing of it may leave.
+     * {@code extPlacement}: OpenRTB 2.5 locations ({@code ext.consent}, {@code ext.eids}) instead of 2.6's top-level
+     * fields. A request without a {@code user} (a user known only by {@code device.ifa}) still gets one when Merlin
+     * has something of its own the policy lets pass: the pairwise id, this DSP's synced id, shareable segments.
      */
     public void writeUser(JsonGenerator gen, User user, OutboundPolicy policy, boolean extPlacement,
                           OutboundUser merlin) throws IOException {
-        if (user == null || !hasOutboundUser(user, policy)) {
+        if (user == null) {
+            if (!hasMerlinUser(policy, merlin)) {
+                return;
+            }
+            user = noUser;
+        } else if (!hasOutboundUser(user, policy)) {
             return;
         }
         char[] pairwiseId = merlin == null ? null : merlin.pairwiseIdOrNull();
@@ -298,6 +306,15 @@ public final class OutboundUserData {
         writeString(gen, "carrier", device.carrier);
         writeString(gen, "mccmnc", device.mccmnc);
         writeInt(gen, "connectiontype", device.connectiontype);
+    }
+
+    /** Whether Merlin has a user field of its own to send that {@code policy} lets pass. */
+    private static boolean hasMerlinUser(OutboundPolicy policy, OutboundUser merlin) {
+        if (merlin == null) {
+            return false;
+        }
+        return policy.sharesIdentifiers() && (merlin.pairwiseIdOrNull() != null || merlin.buyerUidOrNull() != null)
+                || policy.sharesAudienceData() && merlin.shareableSegments() > 0;
     }
 
     private static boolean hasOutboundUser(User user, OutboundPolicy policy) {

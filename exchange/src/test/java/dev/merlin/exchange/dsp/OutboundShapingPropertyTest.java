@@ -12,6 +12,7 @@ import dev.merlin.config.DspPrivacy;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.PrivacyConfig;
 import dev.merlin.config.ResidencyRule;
+import dev.merlin.exchange.auction.UserKeys;
 import dev.merlin.exchange.privacy.AudienceSegments;
 import dev.merlin.exchange.privacy.DataCategories;
 import dev.merlin.exchange.privacy.OutboundPolicy;
@@ -107,8 +108,10 @@ class OutboundShapingPropertyTest {
                 : PrivacyDecision.ALLOWED;
         OutboundPolicy policy = rules.policy(decision, request, 0);
         OutboundUser merlin = this.merlin.clear();
-        if (policy.sharesIdentifiers() && request.user != null && request.user.id != null) {
-            merlin.pairwiseId(PAIRWISE, dsp.id(), request.user.id);
+        // the bid path's user key: the seller's buyeruid or user.id, else the IFA (a request may have no user)
+        String userKey = UserKeys.select(request);
+        if (policy.sharesIdentifiers() && userKey != null) {
+            merlin.pairwiseId(PAIRWISE, dsp.id(), userKey);
         }
         if (policy.sharesAudienceData()) {
             merlin.segments(MERLIN_SEGMENTS, CENSUS, 50);

@@ -121,4 +121,41 @@ class OutboundUserDataTest {
         assertEquals("{\"user\":{\"yob\":1990}}",
                 json(gen -> userData.writeUser(gen, user, OutboundPolicy.FULL, false, tooSmall)));
     }
+
+    /** A user known only by {@code device.ifa}: the request has no {@code user}, yet Merlin's own fields go. */
+    @Test
+    void aRequestWithoutAUserStillCarriesMerlinsOwnFieldsWhereThePolicyLetsThem() throws IOException {
+        AudienceSegments one = new AudienceSegments() {
+            @Override
+            public int size() {
+                return 1;
+            }
+
+            @Override
+            public int get(int index) {
+                return 12;
+            }
+        };
+        PairwiseIds ids = PairwiseIds.of(new byte[32]);
+        OutboundUser merlin = new OutboundUser().pairwiseId(ids, "tokyo-dsp", "ifa-1").buyerUid("their-id")
+                .segments(one, id -> 1_000, 50);
+        userData.begin();
+        assertEquals("{\"user\":{\"id\":\"" + ids.of("tokyo-dsp", "ifa-1") + "\",\"buyeruid\":\"their-id\","
+                        + "\"data\":[{\"id\":\"merlin\",\"name\":\"Merlin\",\"segment\":[{\"id\":\"12\"}]}]}}",
+                json(gen -> userData.writeUser(gen, null, OutboundPolicy.FULL, false, merlin)));
+        assertEquals(DataCategories.IDS | DataCategories.SEGMENTS, userData.categoriesWritten());
+        userData.begin();
+        assertEquals("{\"user\":{\"data\":[{\"id\":\"merlin\",\"name\":\"Merlin\",\"segment\":"
+                        + "[{\"id\":\"12\"}]}]}}",
+                json(gen -> userData.writeUser(gen, null, OutboundPolicy.of(DataCategories.SEGMENTS), true, merlin)),
+                "audience data without identifiers: the segments alone");
+        assertEquals(DataCategories.SEGMENTS, userData.categoriesWritten());
+        userData.begin();
+        assertEquals("{}", json(gen -> userData.writeUser(gen, null, OutboundPolicy.CONTEXTUAL, false, merlin)));
+        assertEquals("{}", json(gen -> userData.writeUser(gen, null, OutboundPolicy.FULL, false, null)),
+                "nothing of Merlin's: no user, as before");
+        assertEquals("{}", json(gen -> userData.writeUser(gen, null, OutboundPolicy.FULL, false,
+                new OutboundUser().segments(one, id -> 49, 50))), "a segment under the floor is nothing to send");
+        assertEquals(DataCategories.NONE, userData.categoriesWritten());
+    }
 }
