@@ -17,6 +17,8 @@ import dev.merlin.config.ResidencyRule;
 import dev.merlin.config.SellerConfig;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.dsp.OutboundRequestWriter;
+import dev.merlin.exchange.privacy.Holdout;
+import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.OutboundPolicy;
 import dev.merlin.exchange.privacy.OutboundRules;
 import dev.merlin.exchange.privacy.OutboundUser;
@@ -32,6 +34,7 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -92,6 +95,8 @@ public class OutboundEncodeBenchmark {
     /** The user's pairwise id at the DSP, computed once: the writer benchmark measures writing, not the HMAC. */
     private final OutboundUser merlinUser = new OutboundUser();
     private String pairwiseUserId;
+    /** The rollout's control group: 10 % of the users of the EEA and Japan. */
+    private Holdout holdout;
 
     /** Decodes the request and checks that writer and baseline agree. */
     @Setup(Level.Trial)
@@ -129,6 +134,9 @@ public class OutboundEncodeBenchmark {
                         new ResidencyRule(List.of("*"), List.of("EEA", "JPN", "USA")))).build())
                 .dsps(List.of(shaped)).build().validate();
         rules = new OutboundRules(shapedConfig);
+        holdout = new Holdout(0.1, Set.of("DEU", "FRA", "IRL", "JPN"),
+                IdentityKeys.of("bench identity secret, 32 bytes.".getBytes(StandardCharsets.US_ASCII))
+                        .holdoutHash());
         pairwiseIds = PairwiseIds.of("bench pairwise key, 32 bytes long".getBytes(StandardCharsets.US_ASCII));
         merlinUser.pairwiseId(pairwiseIds, dsp.id(), request.user.id);
         pairwiseUserId = pairwiseIds.of(dsp.id(), request.user.id);
@@ -174,6 +182,15 @@ public class OutboundEncodeBenchmark {
             pairwiseIds.write(dsp.id(), request.user.id, userId);
         }
         return verdict + policy.categories() + userId[0];
+    }
+
+    /**
+     * The rollout's arm of the request's user (once per request, not per DSP): the country among the holdout's, then
+     * a SipHash of the user key under the holdout's own key. 0 B/op.
+     */
+    @Benchmark
+    public int holdoutArm() {
+        return holdout.arm(request.user.id, request.device.geo.country);
     }
 
     /** The pairwise user id alone (HMAC-SHA256 of the DSP's id and the user's key): the part of shaping that costs. */
