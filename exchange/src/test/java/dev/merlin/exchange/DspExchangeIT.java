@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.merlin.config.AuctionConfig;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.DspConfig;
+import dev.merlin.config.HoldoutConfig;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.PrivacyConfig;
 import dev.merlin.config.ResidencyRule;
@@ -21,8 +22,11 @@ import dev.merlin.dspsim.Price;
 import dev.merlin.exchange.dsp.ConnectedDsp;
 import dev.merlin.exchange.dsp.DspOutcome;
 import dev.merlin.exchange.http.RecordingLeakDetector;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.Holdout;
 import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.PairwiseIds;
+import dev.merlin.exchange.privacy.RefusalReason;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -269,6 +273,53 @@ class DspExchangeIT {
                 assertEquals("[{\"id\":\"merlin\",\"name\":\"Merlin\",\"segment\":[{\"id\":\"" + fans
                         + "\"}]}]", JSON.readTree(sim.stats().lastRequest().body()).path("user").path("data")
                         .toString(), "liker-0 is a gamer (19 now, under the floor) and a fan (20 with liker-0)");
+            }
+        }
+    }
+
+    /**
+     * The rollout's control group over real sockets: of 40 users in Japan with a holdout of half, each held-out
+     * user's request reaches the DSP without its pairwise id, the IFA or the full IP, each treated user's with them,
+     * the arms are the ones the identity secret's holdout key draws, and the metrics count both arms.
+     */
+    @Test
+    void theRolloutsControlGroupReachesDspsContextuallyAndIsCounted(@TempDir Path dataDir) throws Exception {
+        try (DspSimulator sim = DspSimulator.builder().price(Price.fixed(0.01)).recordLastRequest(true).start()) {
+            MerlinConfig base = config(dataDir, List.of(dsp("tokyo", sim)));
+            MerlinConfig config = base.toBuilder().privacy(PrivacyConfig.builder()
+                    .personalizationCountries(List.of("JPN", "KOR"))
+                    .holdout(new HoldoutConfig(0.5, List.of("JPN"))).build()).build().validate();
+            try (MerlinServer server = new MerlinServer(config, () -> NOW).start()) {
+                Holdout expected = Holdout.of(config, IdentityKeys.load(config, dataDir).holdoutHash());
+                int control = 0;
+                for (int i = 0; i < 40; i++) {
+                    String user = "rollout-user-" + i;
+                    ObjectNode request = (ObjectNode) JSON.readTree(banner(5000));
+                    ((ObjectNode) request.get("user")).put("id", user);
+                    ObjectNode device = request.putObject("device");
+                    device.put("ip", "198.51.100.77").put("ifa", "IFA-HOLDOUT-" + i);
+                    device.putObject("geo").put("country", "JPN");
+                    assertEquals(200, post(server, JSON.writeValueAsString(request)).statusCode());
+                    String sent = sim.stats().lastRequest().body();
+                    JsonNode tree = JSON.readTree(sent);
+                    if (expected.arm(user, "JPN") == Holdout.CONTROL) {
+                        control++;
+                        assertFalse(tree.path("user").has("id"), "held out: no user id: " + sent);
+                        assertFalse(sent.contains("IFA-HOLDOUT-" + i), sent);
+                        assertEquals("198.51.100.0", tree.get("device").get("ip").asText());
+                    } else {
+                        assertEquals(Holdout.TREATMENT, expected.arm(user, "JPN"));
+                        assertTrue(tree.path("user").has("id"), "treated: the pairwise id: " + sent);
+                        assertEquals("IFA-HOLDOUT-" + i, tree.get("device").get("ifa").asText());
+                    }
+                }
+                assertTrue(control > 5 && control < 35, "half of 40 held out, give or take: " + control);
+                ExchangeMetrics metrics = server.metrics();
+                assertEquals(control, metrics.rolloutAuctions(Holdout.CONTROL, true)
+                        + metrics.rolloutAuctions(Holdout.CONTROL, false));
+                assertEquals(40 - control, metrics.rolloutAuctions(Holdout.TREATMENT, true)
+                        + metrics.rolloutAuctions(Holdout.TREATMENT, false));
+                assertEquals(control, metrics.contextualOnlyCount(RefusalReason.HOLDOUT));
             }
         }
     }
