@@ -25,6 +25,7 @@ import dev.merlin.exchange.http.NoticeEndpoint;
 import dev.merlin.exchange.http.PixelEndpoint;
 import dev.merlin.exchange.http.PrivacyEndpoints;
 import dev.merlin.exchange.http.ReportsEndpoint;
+import dev.merlin.exchange.http.RolloutReportEndpoint;
 import dev.merlin.exchange.http.UserSyncEndpoints;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.ConsentGate;
@@ -170,6 +171,7 @@ public final class ExchangeRuntime implements AutoCloseable {
                 .auctionStage(buySide.stage)
                 .externalWins(buySide.winRecorder())
                 .dspPriceKeys(buySide.priceKeys)
+                .rollout(stores.rollout())
                 .build();
     }
 
@@ -203,8 +205,10 @@ public final class ExchangeRuntime implements AutoCloseable {
                 new OutboundRules(config), stores.optOuts(), identity.uidCookies(), identity.userHash(),
                 config.privacy().uidCookieDays(), config.exchange().publicUrl(), stores.flows(), epochSecondsClock,
                 metrics);
+        RolloutReportEndpoint rollout = new RolloutReportEndpoint(stores.rollout(), config.privacy().holdout(),
+                currencies.exchangeCurrency(), config.tracking(), metrics, epochSecondsClock);
         return new Endpoints(auction, notices, pixel, appEvents, clicks, reports, privacy,
-                SellersJson.render(config.exchange(), config.sellers()), dataFlows, userSync);
+                SellersJson.render(config.exchange(), config.sellers()), dataFlows, userSync, rollout);
     }
 
     private void registerStoreMetrics() {
@@ -351,6 +355,8 @@ public final class ExchangeRuntime implements AutoCloseable {
                 + " flow-recipients.cm3 was full", flows::recipientsFull);
         metrics.counter("merlin_data_flow_failures_total", "Data flows or recipients the ledger could not record"
                 + " because a store failed", flows::failures);
+        metrics.counter("merlin_rollout_rows_not_counted_total", "Auctions in the rollout's trial the report by arm"
+                + " could not count because rollout.cm3 was full", stores.rollout()::refusedFull);
         metrics.counter("merlin_data_flow_events_not_logged_total", "Data-flow records the event log refused (its"
                 + " ring full); the ledger's aggregate counted them", flows::eventsNotLogged);
         DspDeletions deletions = stores.deletions();

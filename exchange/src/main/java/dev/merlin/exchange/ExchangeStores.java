@@ -15,6 +15,7 @@ import dev.merlin.exchange.flows.FlowRecipients;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import dev.merlin.exchange.privacy.IdSyncStore;
 import dev.merlin.exchange.privacy.OptOutRegistry;
+import dev.merlin.exchange.privacy.RolloutStats;
 import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.segments.SegmentCensus;
 import dev.merlin.exchange.segments.SegmentStore;
@@ -28,6 +29,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -54,6 +56,8 @@ public final class ExchangeStores implements AutoCloseable {
     private final LongSupplier epochSecondsClock;
     private final List<AutoCloseable> opened = new ArrayList<>();
     /** How often the segment census counts each segment's users (its first count is at start-up). */
+    /** Rows of the rollout report: (day, country, arm) over the retention, for 250 countries in two arms. */
+    private static final long ROLLOUT_ROWS = 2L * 250 * DataFlowLedger.RETENTION_DAYS;
     private static final Duration CENSUS_PERIOD = Duration.ofMinutes(1);
 
     private final SegmentStore segments;
@@ -71,6 +75,7 @@ public final class ExchangeStores implements AutoCloseable {
     private final EventLog events;
     private final DataFlowLedger flows;
     private final DspDeletions deletions;
+    private final RolloutStats rollout;
 
     /** Opens every store under the config's data dir, in order; throws after closing those opened if one fails. */
     public static ExchangeStores open(MerlinConfig config, CampaignCatalog catalog, UserHash userHash,
@@ -108,6 +113,7 @@ public final class ExchangeStores implements AutoCloseable {
             FlowRecipients flowRecipients = opened(new FlowRecipients(dataDir, stores.segmentUsers()));
             deletions = opened(new DspDeletions(dataDir, config.dsps(), DspDeletions.Settings.defaults(),
                     System::currentTimeMillis));
+            rollout = opened(new RolloutStats(dataDir, ROLLOUT_ROWS));
             events = opened(openEventLog(dataDir, config));
             flows = new DataFlowLedger(config.dsps(), flowAggregate, flowRecipients, events, epochSecondsClock);
         } catch (RuntimeException e) {
@@ -225,15 +231,20 @@ public final class ExchangeStores implements AutoCloseable {
         return deletions;
     }
 
+    /** The rollout's report by arm ({@code rollout.cm3}). */
+    public RolloutStats rollout() {
+        return rollout;
+    }
+
     /** The durable event log. */
     public EventLog events() {
         return events;
     }
 
     /**
-     * The five purges for the {@link Maintenance} agent, each at its configured period ({@code maintenance.*}), first
+     * The six purges for the {@link Maintenance} agent, each at its configured period ({@code maintenance.*}), first
      * run one period after start-up (the click purge a minute after the charge purge; the erasure purge, and the
-     * data-flow counts' at the erasure purge's period, within two hours).
+     * data-flow counts' and the rollout report's at the erasure purge's period, within two hours).
      */
     public List<Maintenance.Task> purges(MaintenanceConfig periods) {
         Duration users = Duration.ofSeconds(periods.expiredUsersPurgeSeconds());
@@ -252,7 +263,16 @@ public final class ExchangeStores implements AutoCloseable {
                         this::purgeOldErasures),
                 new Maintenance.Task("old_data_flows", "data-flow counts older than "
                         + DataFlowLedger.RETENTION_DAYS + " days", erasures.compareTo(ERASURES_FIRST_RUN) < 0
-                        ? erasures : ERASURES_FIRST_RUN, erasures, flows::purgeOld));
+                        ? erasures : ERASURES_FIRST_RUN, erasures, flows::purgeOld),
+                new Maintenance.Task("old_rollout_rows", "rollout report rows older than "
+                        + DataFlowLedger.RETENTION_DAYS + " days", erasures.compareTo(ERASURES_FIRST_RUN) < 0
+                        ? erasures : ERASURES_FIRST_RUN, erasures, this::purgeOldRolloutRows));
+    }
+
+    /** Forgets the rollout report's rows past the data-flow ledger's retention; returns how many. */
+    public long purgeOldRolloutRows() {
+        long today = Math.floorDiv(epochSecondsClock.getAsLong(), 86_400L);
+        return rollout.purgeBefore(LocalDate.ofEpochDay(today - DataFlowLedger.RETENTION_DAYS));
     }
 
     /** Removes users with nothing live left from the segment store; returns how many. */

@@ -280,7 +280,9 @@ class DspExchangeIT {
     /**
      * The rollout's control group over real sockets: of 40 users in Japan with a holdout of half, each held-out
      * user's request reaches the DSP without its pairwise id, the IFA or the full IP, each treated user's with them,
-     * the arms are the ones the identity secret's holdout key draws, and the metrics count both arms.
+     * the arms are the ones the identity secret's holdout key draws, the metrics count both arms, and
+     * {@code /reports/rollout} (admin token only) counts each arm's auctions, bids and charges at the DSP's price,
+     * the same after a restart.
      */
     @Test
     void theRolloutsControlGroupReachesDspsContextuallyAndIsCounted(@TempDir Path dataDir) throws Exception {
@@ -289,9 +291,11 @@ class DspExchangeIT {
             MerlinConfig config = base.toBuilder().privacy(PrivacyConfig.builder()
                     .personalizationCountries(List.of("JPN", "KOR"))
                     .holdout(new HoldoutConfig(0.5, List.of("JPN"))).build()).build().validate();
+            int control = 0;
+            int[] bidsByArm = new int[3];
+            double[] pricesByArm = new double[3];
             try (MerlinServer server = new MerlinServer(config, () -> NOW).start()) {
                 Holdout expected = Holdout.of(config, IdentityKeys.load(config, dataDir).holdoutHash());
-                int control = 0;
                 for (int i = 0; i < 40; i++) {
                     String user = "rollout-user-" + i;
                     ObjectNode request = (ObjectNode) JSON.readTree(banner(5000));
@@ -299,7 +303,13 @@ class DspExchangeIT {
                     ObjectNode device = request.putObject("device");
                     device.put("ip", "198.51.100.77").put("ifa", "IFA-HOLDOUT-" + i);
                     device.putObject("geo").put("country", "JPN");
-                    assertEquals(200, post(server, JSON.writeValueAsString(request)).statusCode());
+                    HttpResponse<String> answer = post(server, JSON.writeValueAsString(request));
+                    assertEquals(200, answer.statusCode());
+                    int arm = expected.arm(user, "JPN");
+                    for (JsonNode bid : bids(answer.body())) {
+                        pricesByArm[arm] += bid.get("price").asDouble();
+                    }
+                    bidsByArm[arm] += bids(answer.body()).isEmpty() ? 0 : 1;
                     String sent = sim.stats().lastRequest().body();
                     JsonNode tree = JSON.readTree(sent);
                     if (expected.arm(user, "JPN") == Holdout.CONTROL) {
@@ -320,7 +330,56 @@ class DspExchangeIT {
                 assertEquals(40 - control, metrics.rolloutAuctions(Holdout.TREATMENT, true)
                         + metrics.rolloutAuctions(Holdout.TREATMENT, false));
                 assertEquals(control, metrics.contextualOnlyCount(RefusalReason.HOLDOUT));
+                assertRolloutReport(server, control, bidsByArm, pricesByArm, config.exchange().takeRate());
+                assertEquals(401, get(server, "/reports/rollout", DemoSeller.TOKEN).statusCode(),
+                        "a seller's token does not open the rollout report");
+                assertEquals(401, get(server, "/reports/rollout", null).statusCode());
+                HttpResponse<String> bad = get(server, "/reports/rollout?from=29-11-2026", ADMIN);
+                assertEquals(400, bad.statusCode());
+                assertTrue(bad.body().contains("from must be a date"), bad.body());
+            }
+            try (MerlinServer again = new MerlinServer(config, () -> NOW).start()) {
+                assertRolloutReport(again, control, bidsByArm, pricesByArm, config.exchange().takeRate());
             }
         }
+    }
+
+    private static final String ADMIN = ConfigLoader.loadDefault().tracking().adminToken();
+
+    /**
+     * The report's JSON and CSV for today's auctions in Japan: each arm's auctions and bids as the seller saw them,
+     * and charges equal to the prices the seller was offered grossed up by the take rate.
+     */
+    private void assertRolloutReport(MerlinServer server, int control, int[] bidsByArm, double[] pricesByArm,
+                                     double takeRate) throws Exception {
+        HttpResponse<String> answer = get(server, "/reports/rollout?from=2026-11-29&to=2026-11-29", ADMIN);
+        assertEquals(200, answer.statusCode(), answer.body());
+        JsonNode report = JSON.readTree(answer.body());
+        assertEquals(2, report.get("rows").size(), answer.body());
+        JsonNode country = report.get("countries").get(0);
+        assertEquals("JPN", country.get("country").asText());
+        JsonNode treated = country.get("treatment");
+        JsonNode held = country.get("control");
+        assertEquals(40 - control, treated.get("auctions").asLong());
+        assertEquals(control, held.get("auctions").asLong());
+        assertEquals(bidsByArm[Holdout.TREATMENT], treated.get("withBid").asLong());
+        assertEquals(bidsByArm[Holdout.CONTROL], held.get("withBid").asLong());
+        assertTrue(bidsByArm[Holdout.CONTROL] > 0 && bidsByArm[Holdout.TREATMENT] > 0, "the DSP bids in both arms");
+        assertEquals(pricesByArm[Holdout.TREATMENT] / (1 - takeRate), treated.get("charge").asDouble(), 1e-4);
+        assertEquals(pricesByArm[Holdout.CONTROL] / (1 - takeRate), held.get("charge").asDouble(), 1e-4);
+        HttpResponse<String> csv = get(server, "/reports/rollout?from=2026-11-29&format=csv", ADMIN);
+        assertEquals("day,country,arm,auctions,with_bid,bid_rate,charge,currency", csv.body().lines().findFirst()
+                .orElseThrow());
+        assertTrue(csv.body().contains("2026-11-29,JPN,control," + control + "," + bidsByArm[Holdout.CONTROL] + ","),
+                csv.body());
+    }
+
+    private HttpResponse<String> get(MerlinServer server, String path, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .timeout(Duration.ofSeconds(10)).GET();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

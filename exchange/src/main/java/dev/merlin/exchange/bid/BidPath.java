@@ -22,6 +22,7 @@ import dev.merlin.exchange.privacy.ConsentGate;
 import dev.merlin.exchange.privacy.Holdout;
 import dev.merlin.exchange.privacy.OutboundRules;
 import dev.merlin.exchange.privacy.PrivacyDecision;
+import dev.merlin.exchange.privacy.RolloutStats;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.protocol.BidRequestDecoder;
 import dev.merlin.protocol.DecodeLimits;
@@ -67,6 +68,7 @@ public final class BidPath {
     private final AuctionStage auctionStage;
     private final ExternalWinRecorder externalWins;
     private final PriceCrypto[] priceKeysByDsp;
+    private final RolloutStats rollout;
     private final ThreadLocal<BidContextPool> pools;
 
     private BidPath(Builder b) {
@@ -92,6 +94,7 @@ public final class BidPath {
         this.auctionStage = Objects.requireNonNull(b.auctionStage, "auctionStage");
         this.externalWins = Objects.requireNonNull(b.externalWins, "externalWins");
         this.priceKeysByDsp = Objects.requireNonNull(b.priceKeysByDsp, "dspPriceKeys").clone();
+        this.rollout = b.rollout;
         if (maxResponseBytes <= 0) {
             throw new IllegalArgumentException("maxResponseBytes must be positive, was " + maxResponseBytes);
         }
@@ -193,7 +196,12 @@ public final class BidPath {
         context.auctionId = result.count() == 0 ? 0 : auctionIds.next();
         logAuction(context);
         if (context.arm != Holdout.NO_ARM) {
-            metrics.rolloutAuction(context.arm, result.count(), charges(result));
+            long charges = charges(result);
+            metrics.rolloutAuction(context.arm, result.count(), charges);
+            if (rollout != null) {
+                rollout.add(Math.floorDiv(now, 86_400L), context.arm, Holdout.country(request), result.count(),
+                        charges);
+            }
         }
         if (result.count() == 0) {
             noBid(context, noBidLabel(result.noBidReason()));
@@ -406,6 +414,7 @@ public final class BidPath {
         private AuctionStage auctionStage = AuctionStage.ENGINE;
         private ExternalWinRecorder externalWins = ExternalWinRecorder.NONE;
         private PriceCrypto[] priceKeysByDsp = {};
+        private RolloutStats rollout;
 
         private Builder() {
         }
@@ -524,6 +533,12 @@ public final class BidPath {
          */
         public Builder dspPriceKeys(PriceCrypto[] byDsp) {
             this.priceKeysByDsp = byDsp;
+            return this;
+        }
+
+        /** The rollout's durable report by arm, counted for each auction in the trial; none unless given. */
+        public Builder rollout(RolloutStats stats) {
+            this.rollout = stats;
             return this;
         }
 

@@ -8,7 +8,6 @@ import dev.merlin.exchange.flows.FlowKind;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.DataCategories;
 import dev.merlin.exchange.secrets.Secrets;
-import dev.merlin.protocol.JsonText;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -16,8 +15,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -54,16 +51,6 @@ public final class DataFlowsEndpoint {
         this.epochSecondsClock = epochSecondsClock;
     }
 
-    /** A parameter that is not what the report takes: 400 naming it. */
-    private static final class BadParameter extends Exception {
-        final String parameter;
-
-        BadParameter(String parameter, String message) {
-            super(message, null, false, false);
-            this.parameter = parameter;
-        }
-    }
-
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (!Secrets.matches(trackingConfig.adminToken(), ReportsEndpoint.bearerToken(request))) {
             metrics.httpError(401, "data_flows_token");
@@ -73,65 +60,25 @@ public final class DataFlowsEndpoint {
             return response;
         }
         Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
-        LocalDate from;
-        LocalDate to;
-        boolean isCsv;
+        ReportRange range;
         try {
             LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(epochSecondsClock.getAsLong(), 86_400L));
-            to = date(params, "to", today);
-            from = date(params, "from", to);
-            if (from.isAfter(to)) {
-                throw new BadParameter("from", "from " + from + " is after to " + to);
-            }
-            if (ChronoUnit.DAYS.between(from, to) >= DataFlowLedger.MAX_REPORT_DAYS) {
-                throw new BadParameter("to", "the range from " + from + " to " + to + " is longer than "
-                        + DataFlowLedger.MAX_REPORT_DAYS + " days");
-            }
-            isCsv = isCsv(params, request);
-        } catch (BadParameter e) {
-            metrics.httpError(400, "data_flows_" + e.parameter);
-            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage(), e.parameter);
+            range = ReportRange.of(params, request, today, DataFlowLedger.MAX_REPORT_DAYS);
+        } catch (ReportRange.BadParameter e) {
+            metrics.httpError(400, "data_flows_" + e.parameter());
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage(), e.parameter());
         }
         String dsp = QueryParams.first(params, "dsp");
         if (dsp != null && ledger.dspIndex(dsp) < 0) {
             metrics.httpError(404, "data_flows_dsp");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
-                    "dsp: no DSP has the id " + quoted(dsp), "dsp");
+                    "dsp: no DSP has the id " + ReportRange.quoted(dsp), "dsp");
         }
-        List<FlowAggregate.Row> rows = ledger.rows(from, to, dsp);
-        if (isCsv) {
+        List<FlowAggregate.Row> rows = ledger.rows(range.from(), range.to(), dsp);
+        if (range.isCsv()) {
             return HttpResponses.text(ctx.alloc(), HttpResponseStatus.OK, csv(rows), "text/csv; charset=utf-8");
         }
-        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, json(rows, from, to, dsp));
-    }
-
-    private static LocalDate date(Map<String, List<String>> params, String name, LocalDate otherwise)
-            throws BadParameter {
-        List<String> values = params.get(name);
-        if (values == null || values.isEmpty()) {
-            return otherwise;
-        }
-        String value = values.get(0);
-        try {
-            LocalDate date = LocalDate.parse(value);
-            if (date.getYear() < 2000 || date.getYear() > 9999) {
-                throw new BadParameter(name, name + " must be a date from 2000 to 9999: " + value);
-            }
-            return date;
-        } catch (DateTimeParseException e) {
-            throw new BadParameter(name, name + " must be a date YYYY-MM-DD: " + quoted(value));
-        }
-    }
-
-    private static boolean isCsv(Map<String, List<String>> params, FullHttpRequest request) throws BadParameter {
-        String format = QueryParams.first(params, "format");
-        if (format == null) {
-            return request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/csv");
-        }
-        if (!format.equals("csv") && !format.equals("json")) {
-            throw new BadParameter("format", "format must be csv or json: " + quoted(format));
-        }
-        return format.equals("csv");
+        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, json(rows, range.from(), range.to(), dsp));
     }
 
     private String json(List<FlowAggregate.Row> rows, LocalDate from, LocalDate to, String dsp) {
@@ -141,16 +88,16 @@ public final class DataFlowsEndpoint {
         }
         StringBuilder sb = new StringBuilder(256 + rows.size() * 160);
         sb.append("{\"from\":\"").append(from).append("\",\"to\":\"").append(to).append("\",\"dsp\":")
-                .append(dsp == null ? "null" : quoted(dsp)).append(",\"rows\":[");
+                .append(dsp == null ? "null" : ReportRange.quoted(dsp)).append(",\"rows\":[");
         for (int i = 0; i < rows.size(); i++) {
             FlowAggregate.Row row = rows.get(i);
             totals.merge(row.kind(), row.count(), Long::sum);
             DspConfig config = configOf(row.dsp());
             sb.append(i == 0 ? "" : ",").append("{\"day\":\"").append(row.day())
-                    .append("\",\"userRegion\":").append(quoted(row.userRegion()))
-                    .append(",\"dsp\":").append(quoted(row.dsp()))
-                    .append(",\"dspName\":").append(config == null ? "null" : quoted(config.name()))
-                    .append(",\"dspRegion\":").append(quoted(row.dspRegion()))
+                    .append("\",\"userRegion\":").append(ReportRange.quoted(row.userRegion()))
+                    .append(",\"dsp\":").append(ReportRange.quoted(row.dsp()))
+                    .append(",\"dspName\":").append(config == null ? "null" : ReportRange.quoted(config.name()))
+                    .append(",\"dspRegion\":").append(ReportRange.quoted(row.dspRegion()))
                     .append(",\"categories\":[");
             List<String> labels = row.categories() == DataCategories.NONE ? List.of()
                     : DataCategories.labels(row.categories());
@@ -184,11 +131,5 @@ public final class DataFlowsEndpoint {
     private DspConfig configOf(String dspId) {
         int index = ledger.dspIndex(dspId);
         return index < 0 ? null : ledger.dsps().get(index);
-    }
-
-    private static String quoted(String value) {
-        StringBuilder sb = new StringBuilder(value.length() + 2);
-        JsonText.appendString(sb, value);
-        return sb.toString();
     }
 }

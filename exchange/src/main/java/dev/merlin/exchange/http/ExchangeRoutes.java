@@ -37,6 +37,7 @@ final class ExchangeRoutes {
         PrivacyEndpoints privacy = endpoints.privacy();
         Endpoint reports = new SlowWork(endpoints.reports()::handle, slowWork, metrics);
         Endpoint dataFlows = new SlowWork(endpoints.dataFlows()::handle, slowWork, metrics);
+        Endpoint rollout = new SlowWork(endpoints.rollout()::handle, slowWork, metrics);
         String sellersJson = endpoints.sellersJson();
         Endpoint sellers = (ctx, request) -> {
             FullHttpResponse response = HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sellersJson);
@@ -63,6 +64,7 @@ final class ExchangeRoutes {
                 .path(ReportsEndpoint.DSPS_PATH).get(reports).head(reports)
                 .path(ReportsEndpoint.PAYOUTS_PATH).get(reports).head(reports)
                 .path(DataFlowsEndpoint.PATH).get(dataFlows).head(dataFlows)
+                .path(RolloutReportEndpoint.PATH).get(rollout).head(rollout)
                 .path("/setuid").get(endpoints.userSync()::setUid)
                 .path("/cookie_sync").post(endpoints.userSync()::cookieSync)
                 .path("/optout").get(privacy::optOut).post(privacy::optOut)

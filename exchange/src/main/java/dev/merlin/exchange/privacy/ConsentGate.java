@@ -143,7 +143,7 @@ public final class ConsentGate {
         if (optOuts != null && optOuts.contains(userKey)) {
             return USER_OPT_OUT;
         }
-        if (holdout.isActive() && holdout.arm(userKey, ConsentSignals.country(request.device, request.user))
+        if (holdout.isActive() && holdout.arm(userKey, Holdout.country(request))
                 == Holdout.CONTROL) {
             return HOLDOUT;
         }
@@ -163,7 +163,7 @@ public final class ConsentGate {
         if (decision != PrivacyDecision.ALLOWED || userKey == null || !holdout.isActive()) {
             return Holdout.NO_ARM;
         }
-        return holdout.covers(ConsentSignals.country(request.device, request.user)) ? Holdout.TREATMENT
+        return holdout.covers(Holdout.country(request)) ? Holdout.TREATMENT
                 : Holdout.NO_ARM;
     }
 

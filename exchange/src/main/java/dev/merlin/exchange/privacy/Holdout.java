@@ -2,6 +2,7 @@ package dev.merlin.exchange.privacy;
 
 import dev.merlin.config.HoldoutConfig;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.protocol.model.BidRequest;
 import java.util.List;
 import java.util.Set;
 
@@ -88,6 +89,14 @@ public final class Holdout {
         }
         long bucket = hash.hash(userKey) >>> (Long.SIZE - BUCKET_BITS);
         return bucket < threshold ? CONTROL : TREATMENT;
+    }
+
+    /**
+     * The user's country as the holdout sees it: {@code device.geo.country}, else {@code user.geo.country}, as the
+     * request gave it (null when neither); the consent gate's rollout check reads the same.
+     */
+    public static String country(BidRequest request) {
+        return ConsentSignals.country(request.device, request.user);
     }
 
     /** The arm as a metric label: {@code none}, {@code treatment} or {@code control}. */
