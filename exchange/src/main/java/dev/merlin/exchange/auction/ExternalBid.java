@@ -51,6 +51,11 @@ public final class ExternalBid {
     public long clearingMicros;
     /** When lost: the price that would have won, the DSP's currency, micros; -1 when not known. */
     public long minToWinMicros;
+    /**
+     * The region of the user the DSP was asked about, as the data-flow ledger counts it (an ISO-3166-1 alpha-3 code,
+     * {@code privacy.OutboundRules.userCountry}); null when unknown. Its notices are counted under it.
+     */
+    public String userRegion;
 
     /** Empties it for reuse. */
     public ExternalBid clear() {
@@ -66,6 +71,7 @@ public final class ExternalBid {
         lossCode = UNDECIDED;
         clearingMicros = 0;
         minToWinMicros = -1;
+        userRegion = null;
         return this;
     }
 }

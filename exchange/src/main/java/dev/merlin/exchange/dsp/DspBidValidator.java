@@ -13,6 +13,7 @@ import dev.merlin.protocol.model.Deal;
 import dev.merlin.protocol.model.Format;
 import dev.merlin.protocol.model.Imp;
 import dev.merlin.protocol.model.SeatBid;
+import dev.merlin.exchange.privacy.OutboundRules;
 import java.util.List;
 
 /**
@@ -128,6 +129,7 @@ public final class DspBidValidator {
             return 0;
         }
         seenIds.clear(bidCount);
+        String userRegion = OutboundRules.userCountry(request);
         int accepted = 0;
         for (int s = 0; s < seatBids.size(); s++) {
             SeatBid seatBid = seatBids.get(s);
@@ -144,14 +146,14 @@ public final class DspBidValidator {
                     rejections.count(rejection, 1);
                     continue;
                 }
-                accept(bid, seatBid.seat, currency, out);
+                accept(bid, seatBid.seat, currency, userRegion, out);
                 accepted++;
             }
         }
         return accepted;
     }
 
-    private void accept(Bid bid, String seat, String currency, ExternalBids out) {
+    private void accept(Bid bid, String seat, String currency, String userRegion, ExternalBids out) {
         ExternalBid accepted = out.add();
         accepted.dsp = dspIndex;
         accepted.dspId = dspId;
@@ -162,6 +164,7 @@ public final class DspBidValidator {
         accepted.dealIndex = dealIndex;
         accepted.bidMicros = toMicros(bid.price);
         accepted.priceMicros = priceMicros;
+        accepted.userRegion = userRegion;
     }
 
     /** Whether the answer's currency is one the request, the DSP and Merlin's rates all take. */

@@ -202,6 +202,7 @@ public final class DspNotifier implements AutoCloseable {
         notice.lossCode = lossCode;
         notice.auctionId = auctionId;
         notice.auctionEpochSeconds = win.auctionEpochSeconds();
+        notice.userRegion = win.userRegion();
         return queue(notice);
     }
 
@@ -229,6 +230,7 @@ public final class DspNotifier implements AutoCloseable {
         notice.minToWinMicros = loser.minToWinMicros;
         notice.auctionId = auctionId;
         notice.auctionEpochSeconds = auctionEpochSeconds;
+        notice.userRegion = loser.userRegion;
         return queue(notice);
     }
 
@@ -363,7 +365,7 @@ public final class DspNotifier implements AutoCloseable {
             int status = notice.status;
             if (notice.failure == null && status < 400) {
                 counted(notice.dsp, notice.kind, Outcome.SENT);
-                flows.notice(notice.dsp);
+                flows.notice(notice.dsp, notice.userRegion);
                 recycle(notice);
             } else if (notice.failure == null && status < 500) {
                 counted(notice.dsp, notice.kind, Outcome.FAILED);

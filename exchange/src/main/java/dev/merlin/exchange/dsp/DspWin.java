@@ -20,9 +20,11 @@ package dev.merlin.exchange.dsp;
  * @param isWinNotified       whether Merlin's win notice for it came (and its {@code nurl} was handed on)
  * @param isNurlServed        whether the bid had no markup, so the seller calls its {@code nurl} for it and Merlin
  *                            never does
+ * @param userRegion          the user's region the auction's request gave (alpha-3), or null when unknown: the
+ *                            data-flow ledger counts the DSP's notices under it
  */
 public record DspWin(int dspIndex, String dspId, long auctionEpochSeconds, long clearingMicros, String currency,
                      long chargeMicros, String bidId, String impId, String seat, String adId, String nurl,
                      String burl, String lurl, boolean isWinNotified,
-                     boolean isNurlServed) {
+                     boolean isNurlServed, String userRegion) {
 }

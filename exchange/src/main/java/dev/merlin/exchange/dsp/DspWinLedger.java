@@ -106,6 +106,7 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
         appendField(entry, bid.nurl);
         appendField(entry, bid.burl);
         appendField(entry, bid.lurl);
+        appendField(entry, winner.userRegion);
         try {
             wins.map().put(text.key(auctionId, impId), entry);
         } catch (IllegalStateException | IllegalArgumentException e) {
@@ -304,8 +305,8 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
             numbers[i] = Long.parseLong(text, at, bar, 10);
             at = bar + 1;
         }
-        String[] strings = new String[9];
-        for (int i = 0; i < strings.length; i++) {
+        String[] strings = new String[10];
+        for (int i = 0; i < strings.length && at < text.length(); i++) {
             int colon = text.indexOf(':', at);
             if (text.charAt(at) == '-') {
                 at = colon + 1;
@@ -317,7 +318,7 @@ public final class DspWinLedger implements ExternalWinRecorder, AutoCloseable {
         }
         return new DspWin((int) numbers[2], strings[0], numbers[3], numbers[4], strings[1], numbers[5], strings[2],
                 strings[3], strings[4], strings[5], strings[6], strings[7], strings[8], numbers[0] == 1,
-                numbers[1] == 1);
+                numbers[1] == 1, strings[9]);
     }
 
     /** One thread's builders for an entry's key and text, so that recording allocates nothing. */

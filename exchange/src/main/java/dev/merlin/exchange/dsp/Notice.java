@@ -26,6 +26,8 @@ final class Notice {
     long minToWinMicros;
     long auctionId;
     long auctionEpochSeconds;
+    /** The user's region as the auction's request gave it (alpha-3), null when unknown: for the data-flow ledger. */
+    String userRegion;
 
     /** The worker's: the URL with its macros filled, the calls made, when the next is due, the last outcome. */
     String url;
@@ -50,6 +52,7 @@ final class Notice {
         minToWinMicros = -1;
         auctionId = 0;
         auctionEpochSeconds = 0;
+        userRegion = null;
         url = null;
         attempts = 0;
         dueNanos = 0;

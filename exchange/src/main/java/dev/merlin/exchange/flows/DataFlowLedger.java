@@ -76,11 +76,11 @@ public final class DataFlowLedger implements FlowRecorder {
         record(FlowKind.SYNC, dspIndex, userRegion, categories, epochSeconds);
     }
 
-    /** A notice carries no personal data, and its user's region is not known where it is sent. */
+    /** A notice carries no personal data; it is counted under its auction's user region. */
     @Override
-    public void notice(int dspIndex) {
-        record(FlowKind.NOTICE, dspIndex, FlowCategories.UNKNOWN_REGION, DataCategories.NONE,
-                epochSecondsClock.getAsLong());
+    public void notice(int dspIndex, CharSequence userRegion) {
+        record(FlowKind.NOTICE, dspIndex, userRegion == null ? FlowCategories.UNKNOWN_REGION : userRegion,
+                DataCategories.NONE, epochSecondsClock.getAsLong());
     }
 
     private void record(FlowKind kind, int dspIndex, CharSequence userRegion, int categories, long epochSeconds) {

@@ -19,7 +19,7 @@ public interface FlowRecorder {
         }
 
         @Override
-        public void notice(int dspIndex) {
+        public void notice(int dspIndex, CharSequence userRegion) {
         }
     };
 
@@ -36,6 +36,9 @@ public interface FlowRecorder {
      */
     void recipients(long userHash, long epochSeconds, int[] categoriesByDsp);
 
-    /** One win, billing or loss notice was called on the DSP at {@code dspIndex} and answered, just now. */
-    void notice(int dspIndex);
+    /**
+     * One win, billing or loss notice was called on the DSP at {@code dspIndex} and answered, just now, about an
+     * auction for a user in {@code userRegion} (null: unknown).
+     */
+    void notice(int dspIndex, CharSequence userRegion);
 }

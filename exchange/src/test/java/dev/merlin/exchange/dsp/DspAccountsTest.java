@@ -18,7 +18,7 @@ class DspAccountsTest {
 
     private static DspWin win(String dsp, String currency, long clearingMicros, long chargeMicros, long at) {
         return new DspWin(0, dsp, at, clearingMicros, currency, chargeMicros, "b", "1", null, null, null, null, null,
-                false, false);
+                false, false, null);
     }
 
     @Test

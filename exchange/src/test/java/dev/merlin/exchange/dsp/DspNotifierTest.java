@@ -134,7 +134,7 @@ class DspNotifierTest {
 
     private static DspWin win(String nurl, String burl, String lurl, int dspIndex) {
         return new DspWin(dspIndex, dspIndex == 1 ? "keyed-dsp" : "tokyo-dsp", NOW, 1_234_500, "JPY", 8_270,
-                "bid 1", "imp/1", "seat&9", "ad=7", nurl, burl, lurl, false, false);
+                "bid 1", "imp/1", "seat&9", "ad=7", nurl, burl, lurl, false, false, null);
     }
 
     private static void await(BooleanSupplier condition, String what) {
@@ -209,7 +209,7 @@ class DspNotifierTest {
         await(() -> count(1, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT) == 1, "sent as tokyo-dsp");
         assertEquals(List.of("/b?p=1.2345"), List.copyOf(calls), "in the clear: tokyo-dsp has no price keys");
         DspWin gone = new DspWin(0, "gone-dsp", NOW, 1, "USD", 1, "b", "1", null, null, null, url("/b"), null, false,
-                false);
+                false, null);
         assertFalse(notifier.bill(gone, "r", 1));
         assertEquals(1, notifier.unknownDsps());
     }

@@ -48,6 +48,7 @@ class DspWinLedgerTest {
         winner.seat = "seat:9";
         winner.bid = bid;
         winner.currency = "JPY";
+        winner.userRegion = "JPN";
         winner.bidMicros = 200_000_000;
         winner.clearingMicros = 150_000_000;
         winner.lossCode = ExternalBid.WON;
@@ -64,7 +65,7 @@ class DspWinLedgerTest {
         try (DspWinLedger reopened = new DspWinLedger(dataDir, 10_000, WINDOW)) {
             DspWin win = reopened.take(0x18f3L, "1");
             assertEquals(new DspWin(2, "tokyo-dsp", NOW, 150_000_000, "JPY", 1_000_500, "bid-1", "imp|1", "seat:9",
-                    "ad 7", "http://d/n?p=${AUCTION_PRICE}", "http://d/b|x", null, false, false), win);
+                    "ad 7", "http://d/n?p=${AUCTION_PRICE}", "http://d/b|x", null, false, false, "JPN"), win);
             assertNull(reopened.take(0x18f3L, "1"), "taken once");
             assertEquals(0, reopened.size());
         }

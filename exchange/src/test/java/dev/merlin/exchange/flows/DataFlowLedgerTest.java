@@ -56,7 +56,8 @@ class DataFlowLedgerTest {
         }
         ledger.bidRequest(0, "JPN", DataCategories.NONE, NOW);
         ledger.bidRequest(1, "??", DataCategories.NONE, NOW + 86_400L);
-        ledger.notice(1);
+        ledger.notice(1, "DEU");
+        ledger.notice(1, null);
         ledger.sync(0, "KOR", DataCategories.IDS, NOW);
         ledger.bidRequest(7, "JPN", ids, NOW);
         closeAll();
@@ -66,14 +67,16 @@ class DataFlowLedgerTest {
         List<FlowAggregate.Row> rows = reopened.rows(day, day, null);
         assertEquals(List.of(
                 new FlowAggregate.Row(day, "??", "berlin", "EEA", 0, FlowKind.NOTICE, 1),
+                new FlowAggregate.Row(day, "DEU", "berlin", "EEA", 0, FlowKind.NOTICE, 1),
                 new FlowAggregate.Row(day, "JPN", "tokyo", "JPN", 0, FlowKind.BID_REQUEST, 1),
                 new FlowAggregate.Row(day, "JPN", "tokyo", "JPN", ids, FlowKind.BID_REQUEST, 5),
                 new FlowAggregate.Row(day, "KOR", "tokyo", "JPN", DataCategories.IDS, FlowKind.SYNC, 1)), rows,
                 "an unknown DSP index is not counted");
         assertEquals(1, reopened.rows(day.plusDays(1), day.plusDays(1), null).size());
-        assertEquals(List.of(new FlowAggregate.Row(day, "??", "berlin", "EEA", 0, FlowKind.NOTICE, 1)),
+        assertEquals(List.of(new FlowAggregate.Row(day, "??", "berlin", "EEA", 0, FlowKind.NOTICE, 1),
+                new FlowAggregate.Row(day, "DEU", "berlin", "EEA", 0, FlowKind.NOTICE, 1)),
                 reopened.rows(day, day, "berlin"));
-        assertEquals(2, reopened.rows(day, day.plusDays(1), "berlin").size());
+        assertEquals(3, reopened.rows(day, day.plusDays(1), "berlin").size());
         closeAll();
     }
 
@@ -82,7 +85,7 @@ class DataFlowLedgerTest {
         DataFlowLedger ledger = ledger(null);
         closeAll();
         ledger.bidRequest(0, "JPN", DataCategories.IDS, NOW);
-        ledger.notice(1);
+        ledger.notice(1, "JPN");
         ledger.recipients(42L, NOW, new int[] {DataCategories.IDS, 0});
         assertEquals(3, ledger.failures());
     }

@@ -104,9 +104,9 @@ class AccountsReportsTest {
     private void book() {
         String usd = config.exchange().currency();
         accounts.dspBilled(new DspWin(0, "tokyo-dsp", NOON, 2_500_000, usd, 2_500_000, "b", "1", null, null, null,
-                null, null, false, false), "demo-ssp");
+                null, null, false, false, null), "demo-ssp");
         accounts.dspBilled(new DspWin(0, "tokyo-dsp", NOON, 1_500_000, usd, 1_500_000, "b", "1", null, null, null,
-                null, null, false, false), "demo-ssp");
+                null, null, false, false, null), "demo-ssp");
         accounts.campaignCharged("demo-ssp", 1_000, NOON + 86_400);
     }
 
