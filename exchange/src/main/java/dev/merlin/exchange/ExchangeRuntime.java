@@ -12,11 +12,13 @@ import dev.merlin.exchange.dsp.ConnectedDsp;
 import dev.merlin.exchange.dsp.DspAccounts;
 import dev.merlin.exchange.dsp.DspNotifier;
 import dev.merlin.exchange.dsp.DspWinLedger;
+import dev.merlin.exchange.dashboard.DashboardSampler;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.flows.DataFlowLedger;
 import dev.merlin.exchange.flows.DspDeletions;
 import dev.merlin.exchange.http.AuctionEndpoint;
 import dev.merlin.exchange.http.ClickEndpoint;
+import dev.merlin.exchange.http.DashboardEndpoint;
 import dev.merlin.exchange.http.DataFlowsEndpoint;
 import dev.merlin.exchange.http.Endpoints;
 import dev.merlin.exchange.http.EventsEndpoint;
@@ -84,6 +86,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final AgentRunner maintenance;
     private final ThreadPoolExecutor slowWork;
     private final BuySide buySide;
+    private final DashboardSampler dashboard;
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
@@ -130,6 +133,8 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.maintenance = new AgentRunner(new SleepingMillisIdleStrategy(MAINTENANCE_IDLE_MILLIS),
                     error -> LOG.error("maintenance agent failed", error), null,
                     new Maintenance(purges, new SystemNanoClock(), metrics));
+            this.dashboard = new DashboardSampler(metrics, catalog, stores.spend(), stores.flows(),
+                    epochSecondsClock).start();
         } catch (RuntimeException e) {
             stores.close();
             throw e;
@@ -208,7 +213,8 @@ public final class ExchangeRuntime implements AutoCloseable {
         RolloutReportEndpoint rollout = new RolloutReportEndpoint(stores.rollout(), config.privacy().holdout(),
                 currencies.exchangeCurrency(), config.tracking(), metrics, epochSecondsClock);
         return new Endpoints(auction, notices, pixel, appEvents, clicks, reports, privacy,
-                SellersJson.render(config.exchange(), config.sellers()), dataFlows, userSync, rollout);
+                SellersJson.render(config.exchange(), config.sellers()), dataFlows, userSync, rollout,
+                new DashboardEndpoint(dashboard, config.tracking(), metrics));
     }
 
     private void registerStoreMetrics() {
@@ -319,7 +325,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     /** Stops the maintenance agent and the report worker, then closes the stores; idempotent. */
     @Override
     public void close() {
-        // no purge or report may touch a store once it is unmapped: wait for them first (a purge however long)
+        // no purge, report or dashboard sample may touch a store once it is unmapped: wait for them first
+        dashboard.close();
         maintenance.close((int) TimeUnit.SECONDS.toMillis(ExchangeTuning.MAINTENANCE_STOP_SECONDS),
                 thread -> LOG.warn("waiting for a store purge to finish before closing the stores"));
         slowWork.shutdown();
@@ -330,6 +337,11 @@ public final class ExchangeRuntime implements AutoCloseable {
         }
         buySide.close();
         stores.close();
+    }
+
+    /** The live dashboard's sampler. */
+    public DashboardSampler dashboard() {
+        return dashboard;
     }
 
     /** DSP wins awaiting the seller's notice; null without DSPs. For tests and tools. */

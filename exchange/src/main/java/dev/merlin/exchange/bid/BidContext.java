@@ -41,6 +41,10 @@ public final class BidContext implements BidAnswer {
     String currency;
     long nowEpochSeconds;
     long startNanos;
+    /** The end of the last stage timed ({@code metrics.StageLatency}), nano clock. */
+    long stageNanos;
+    /** How long the auction stage waited for DSPs, nanoseconds; 0 when it called none. */
+    long dspWaitNanos;
     long deadlineNanos;
     long userHash;
     /** Merlin's key for the user ({@code auction.UserKeys}); null when none, or personal data may not be used. */
@@ -202,6 +206,8 @@ public final class BidContext implements BidAnswer {
         state = STARTED;
         this.sellerId = sellerId;
         this.startNanos = arrivalNanos;
+        this.stageNanos = arrivalNanos;
+        this.dspWaitNanos = 0;
         this.deadlineNanos = arrivalNanos;
         this.attachment = attachment;
         this.completion = completion;
@@ -216,6 +222,11 @@ public final class BidContext implements BidAnswer {
         this.reason = null;
         segments.clear();
         externalBids.clear();
+    }
+
+    /** Tells the path how long the auction stage waited for DSPs' answers, so its own time excludes the wait. */
+    public void dspWaited(long nanos) {
+        this.dspWaitNanos = nanos;
     }
 
     void enterAuction() {

@@ -2,6 +2,7 @@ package dev.merlin.exchange.bid;
 
 import dev.merlin.exchange.auction.AuctionEngine;
 import dev.merlin.exchange.auction.BidResponseWriter;
+import dev.merlin.exchange.metrics.StageLatency;
 import dev.merlin.protocol.BidRequestDecoder;
 
 /**
@@ -18,13 +19,16 @@ final class BidContextPool {
     final BidRequestDecoder decoder;
     final AuctionEngine engine;
     final BidResponseWriter writer;
+    /** This thread's stage timers. */
+    final StageLatency.Writer stages;
     private final int maxImps;
     private final BidContext[] free = new BidContext[KEPT_CONTEXTS];
     private int freeCount;
 
     BidContextPool(BidPath path, BidRequestDecoder decoder, AuctionEngine engine, BidResponseWriter writer,
-                   int maxImps) {
+                   StageLatency.Writer stages, int maxImps) {
         this.path = path;
+        this.stages = stages;
         this.decoder = decoder;
         this.engine = engine;
         this.writer = writer;

@@ -18,6 +18,7 @@ import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.events.EventWriter;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.metrics.StageLatency;
 import dev.merlin.exchange.privacy.ConsentGate;
 import dev.merlin.exchange.privacy.Holdout;
 import dev.merlin.exchange.privacy.OutboundRules;
@@ -132,6 +133,7 @@ public final class BidPath {
         BidContextPool pool = pools.get();
         BidContext context = pool.acquire();
         context.start(sellerId, arrivalNanos, attachment, (BidCompletion<Object>) completion);
+        context.stageNanos = nanoClock.getAsLong();
         try {
             if (decode(pool, context, body, offset, length) && beforeAuction(pool, context)) {
                 context.enterAuction();
@@ -156,6 +158,7 @@ public final class BidPath {
             return false;
         }
         metrics.bidRequestAccepted();
+        mark(context, StageLatency.Stage.DECODE);
         return true;
     }
 
@@ -175,6 +178,7 @@ public final class BidPath {
         PrivacyDecision privacy = consent.decide(request, userKey);
         context.privacy = privacy;
         context.arm = consent.arm(request, userKey, privacy);
+        mark(context, StageLatency.Stage.PRIVACY);
         if (!privacy.mayUsePersonalData()) {
             metrics.contextualOnly(privacy.reason());
             userKey = null;
@@ -185,11 +189,19 @@ public final class BidPath {
         }
         context.userHash = userHashing.hash(userKey);
         context.userKey = userKey;
+        mark(context, StageLatency.Stage.SEGMENTS);
         return true;
     }
 
     /** The rest of the path once the auction stage has its result; {@link BidContext#resume()} calls it. */
     void afterAuction(BidContext context) {
+        long auctionEnd = nanoClock.getAsLong();
+        StageLatency.Writer stages = context.pool.stages;
+        stages.record(StageLatency.Stage.AUCTION, auctionEnd - context.stageNanos - context.dspWaitNanos);
+        if (context.dspWaitNanos > 0) {
+            stages.record(StageLatency.Stage.DSP_WAIT, context.dspWaitNanos);
+        }
+        context.stageNanos = auctionEnd;
         BidRequest request = context.request;
         AuctionResult result = context.result;
         long now = context.nowEpochSeconds;
@@ -213,6 +225,7 @@ public final class BidPath {
             return;
         }
         metrics.bids(result.count());
+        mark(context, StageLatency.Stage.RECORD);
         encode(context, isTest);
     }
 
@@ -252,6 +265,7 @@ public final class BidPath {
         if (!isTest && context.pool.writer.droppedCount() > 0) {
             releaseDropped(request, result, context.auctionId, context.pool.writer);
         }
+        mark(context, StageLatency.Stage.ENCODE);
         context.answerBody(BidAnswer.OK, length);
         complete(context);
     }
@@ -269,6 +283,13 @@ public final class BidPath {
         metrics.noBid(reason);
         context.answerEmpty(BidAnswer.NO_CONTENT, reason);
         complete(context);
+    }
+
+    /** Times {@code stage} as ending now, on this thread's stage timers; the next stage starts now. */
+    private void mark(BidContext context, StageLatency.Stage stage) {
+        long now = nanoClock.getAsLong();
+        context.pool.stages.record(stage, now - context.stageNanos);
+        context.stageNanos = now;
     }
 
     /** Hands the answer to the caller, then gives the context back to its pool. */
@@ -383,7 +404,8 @@ public final class BidPath {
         AuctionEngine engine = new AuctionEngine(catalog, currencies, takeRate, spend, frequency)
                 .canLinkSecurely(noticeUrls.canLinkSecurely());
         BidResponseWriter writer = new BidResponseWriter(currencies, noticeUrls, maxMarkupLength, priceKeysByDsp);
-        return new BidContextPool(this, new BidRequestDecoder(decodeLimits), engine, writer, maxImps);
+        return new BidContextPool(this, new BidRequestDecoder(decodeLimits), engine, writer,
+                metrics.stages().forThisThread(), maxImps);
     }
 
     /** This thread's pool; for tests. */

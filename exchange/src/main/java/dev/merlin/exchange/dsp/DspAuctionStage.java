@@ -282,6 +282,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         fanout.context = null;
         long waited = System.nanoTime() - fanout.sentNanos;
         metrics.waited(waited);
+        context.dspWaited(waited);
         long start = context.startNanos();
         try {
             boolean isRun = false;

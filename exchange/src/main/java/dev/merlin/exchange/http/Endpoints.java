@@ -6,9 +6,10 @@ package dev.merlin.exchange.http;
  * @param sellersJson the {@code /sellers.json} document, rendered once from the configuration
  * @param dataFlows   the data-flow ledger's report
  * @param rollout     the rollout's report by arm
+ * @param dashboard   the live dashboard's pages and data
  */
 public record Endpoints(AuctionEndpoint auction, NoticeEndpoint notices, PixelEndpoint pixel, EventsEndpoint events,
                         ClickEndpoint clicks, ReportsEndpoint reports, PrivacyEndpoints privacy, String sellersJson,
                         DataFlowsEndpoint dataFlows, UserSyncEndpoints userSync,
-                        RolloutReportEndpoint rollout) {
+                        RolloutReportEndpoint rollout, DashboardEndpoint dashboard) {
 }

@@ -38,6 +38,7 @@ final class ExchangeRoutes {
         Endpoint reports = new SlowWork(endpoints.reports()::handle, slowWork, metrics);
         Endpoint dataFlows = new SlowWork(endpoints.dataFlows()::handle, slowWork, metrics);
         Endpoint rollout = new SlowWork(endpoints.rollout()::handle, slowWork, metrics);
+        Endpoint dashboard = new SlowWork(endpoints.dashboard()::handle, slowWork, metrics);
         String sellersJson = endpoints.sellersJson();
         Endpoint sellers = (ctx, request) -> {
             FullHttpResponse response = HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sellersJson);
@@ -69,6 +70,7 @@ final class ExchangeRoutes {
                 .path("/cookie_sync").post(endpoints.userSync()::cookieSync)
                 .path("/optout").get(privacy::optOut).post(privacy::optOut)
                 .path(SELLERS_JSON_PATH).get(sellers).head(sellers)
+                .prefix(DashboardEndpoint.PREFIX).get(dashboard).head(RouteTable.headAsGet(dashboard))
                 .prefix(PrivacyEndpoints.USERS_PREFIX).get(user).head(RouteTable.headAsGet(user)).delete(user)
                 .build();
     }

@@ -124,7 +124,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
         pipeline.addLast("flow", new FlowControlHandler());
         pipeline.addLast("keepAlive", new HttpServerKeepAliveHandler());
         pipeline.addLast("idle", new CloseWhenIdle(server.idleTimeoutSeconds()));
-        pipeline.addLast("order", new OrderedResponses());
+        pipeline.addLast("order", new OrderedResponses(metrics.stages()));
         pipeline.addLast("shedder", new LoadShedder(unwritten, metrics));
         pipeline.addLast("sellers", new SellerGate(sellers, metrics));
         pipeline.addLast("inflater", new RequestBodyInflater(server.maxBodyBytes(), metrics));

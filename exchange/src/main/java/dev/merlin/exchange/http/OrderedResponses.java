@@ -1,5 +1,6 @@
 package dev.merlin.exchange.http;
 
+import dev.merlin.exchange.metrics.StageLatency;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,7 +30,8 @@ import java.util.Iterator;
  * <p>It also drives reading: the connection reads while its outbound buffer is under the high-water mark, no
  * pausing ticket ({@link #defer()}) and fewer than {@link #MAX_TICKETS} tickets are outstanding, and it flushes when a
  * read completes. One instance per
- * connection, used on its event loop.
+ * connection, used on its event loop. Each flush that carries answers is timed as the {@code write} stage
+ * ({@link StageLatency}) when it is given one.
  */
 final class OrderedResponses extends ChannelDuplexHandler {
 
@@ -52,6 +54,20 @@ final class OrderedResponses extends ChannelDuplexHandler {
     /** Tickets from {@link #defer()}, which pause reading until answered. */
     private int pausingTickets;
     private boolean isClosed;
+    private final StageLatency stages;
+    private StageLatency.Writer stageTimes;
+    /** Whether answers were written since the last flush. */
+    private boolean isUnflushed;
+
+    /** Orders a connection's answers; flushes are not timed. */
+    OrderedResponses() {
+        this(null);
+    }
+
+    /** Orders a connection's answers and times each flush of them in {@code stages} (null: not timed). */
+    OrderedResponses(StageLatency stages) {
+        this.stages = stages;
+    }
 
     /** The connection's instance, for an endpoint that answers later. */
     static OrderedResponses of(Channel channel) {
@@ -94,7 +110,7 @@ final class OrderedResponses extends ChannelDuplexHandler {
             return;
         }
         send(ticket, response, context.newPromise());
-        context.flush();
+        flush();
         updateAutoRead();
     }
 
@@ -106,6 +122,7 @@ final class OrderedResponses extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         context = ctx;
+        stageTimes = stages == null ? null : stages.forThisThread();
         ctx.channel().attr(KEY).set(this);
     }
 
@@ -125,7 +142,7 @@ final class OrderedResponses extends ChannelDuplexHandler {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ctx.fireChannelReadComplete();
-        ctx.flush();
+        flush();
     }
 
     /**
@@ -136,7 +153,7 @@ final class OrderedResponses extends ChannelDuplexHandler {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (!ctx.channel().isWritable()) {
             // the flow-control handler stops mid-batch without a read-complete to come: push out what is written
-            ctx.flush();
+            flush();
         }
         updateAutoRead();
         ctx.fireChannelWritabilityChanged();
@@ -164,6 +181,7 @@ final class OrderedResponses extends ChannelDuplexHandler {
             return;
         }
         context.write(msg, promise);
+        isUnflushed = true;
         if (request == answered + 1 && isFinal(msg)) {
             answered = request;
             writeHeld();
@@ -197,7 +215,8 @@ final class OrderedResponses extends ChannelDuplexHandler {
             }
         }
         if (isWritten) {
-            context.flush();
+            isUnflushed = true;
+            flush();
         }
     }
 
@@ -218,8 +237,21 @@ final class OrderedResponses extends ChannelDuplexHandler {
         channel.config().setAutoRead(isReading);
         if (isReading) {
             // the requests the flow-control handler kept come without a read-complete after them
-            context.flush();
+            flush();
         }
+    }
+
+    /** Flushes what was written; a flush that carries answers is timed as the {@code write} stage. */
+    private void flush() {
+        if (!isUnflushed || stageTimes == null) {
+            isUnflushed = false;
+            context.flush();
+            return;
+        }
+        isUnflushed = false;
+        long start = System.nanoTime();
+        context.flush();
+        stageTimes.record(StageLatency.Stage.WRITE, System.nanoTime() - start);
     }
 
     /** Whether {@code msg} ends a request's answer (an informational 1xx such as 100 Continue does not). */

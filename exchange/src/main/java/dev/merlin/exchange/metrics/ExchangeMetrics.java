@@ -25,6 +25,7 @@ public final class ExchangeMetrics {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final StageLatency stages = new StageLatency();
 
     private final CounterDataPoint bidRequestsAccepted;
     private final CounterDataPoint[] bidRequestsRejected;
@@ -108,6 +109,7 @@ public final class ExchangeMetrics {
 
     /** Registers every counter in a registry of its own (several servers may run in one JVM, as in tests). */
     public ExchangeMetrics() {
+        registry.register(stages);
         Counter bidRequests = Counter.builder()
                 .name("merlin_bid_requests_total")
                 .help("Bid requests received, by outcome of decoding and validation")
@@ -221,6 +223,11 @@ public final class ExchangeMetrics {
             points[i++] = rolloutCharges.labelValues(Holdout.label(arm));
         }
         return points;
+    }
+
+    /** The time per stage of bid requests ({@code merlin_stage_seconds}). */
+    public StageLatency stages() {
+        return stages;
     }
 
     /** Bid requests kept contextual so far for {@code reason}. */
