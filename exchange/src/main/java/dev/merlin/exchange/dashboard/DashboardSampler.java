@@ -96,7 +96,7 @@ public final class DashboardSampler implements AutoCloseable {
         panel("spend", "Spend today per campaign", "");
         panel("events", "Events written and dropped per second", "/s");
         panel("dsp_latency", "DSP mean latency (ms)", "ms");
-        panel("dsp_failures", "DSP failures per second", "/s");
+        panel("dsp_failures", "DSP failures per second by outcome (timeouts, errors, resets...)", "/s");
         panel("dsp_breaker", "DSP breaker (0 closed, 1 half-open, 2 open)", "");
         panel("flows", "Data flows to DSPs per second by user region", "/s");
     }
@@ -170,7 +170,7 @@ public final class DashboardSampler implements AutoCloseable {
                 case "merlin_dsp_responses" -> {
                     String outcome = label(point, "outcome");
                     if (!"ok".equals(outcome) && !"no_bid".equals(outcome)) {
-                        rate(values, "dsp_failures", label(point, "dsp"), name, point, seconds);
+                        rate(values, "dsp_failures", label(point, "dsp") + ":" + outcome, name, point, seconds);
                     }
                 }
                 case "merlin_dsp_latency_seconds" -> meanLatency(values, point);
