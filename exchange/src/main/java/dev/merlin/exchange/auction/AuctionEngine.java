@@ -82,6 +82,7 @@ public final class AuctionEngine {
     private final long[] netBidMicros;
     /** Words per bitset, and how many words of {@link #requestMask} and {@link #impMask} are computed so far. */
     private final int words;
+    private final int firstBlockWords;
     private int requestWords;
     private int impWords;
     /** The request being auctioned, for computing its candidates block by block. */
@@ -128,7 +129,14 @@ public final class AuctionEngine {
     /** An engine over a catalog; {@code takeRate} is the exchange's share of each price. */
     public AuctionEngine(CampaignCatalog catalog, Currencies currencies, double takeRate, SpendView spend,
                          FrequencyView frequency) {
+        this(catalog, currencies, takeRate, spend, frequency, FIRST_BLOCK_WORDS);
+    }
+
+    /** An engine whose first block of candidates is {@code firstBlockWords} words (tests cross blocks with 1). */
+    AuctionEngine(CampaignCatalog catalog, Currencies currencies, double takeRate, SpendView spend,
+                  FrequencyView frequency, int firstBlockWords) {
         this.catalog = catalog;
+        this.firstBlockWords = firstBlockWords;
         this.index = catalog.index();
         this.currencies = currencies;
         this.spend = spend;
@@ -211,9 +219,9 @@ public final class AuctionEngine {
         }
     }
 
-    /** The end (exclusive) of the block of words starting at {@code from}: blocks double, 64 words first. */
+    /** The end (exclusive) of the block of words starting at {@code from}: blocks double from the first. */
     private int blockEnd(int from) {
-        return Math.min(words, from == 0 ? FIRST_BLOCK_WORDS : from << 1);
+        return Math.min(words, from == 0 ? firstBlockWords : from << 1);
     }
 
     /** Whether the request has any candidate, computing its candidates only up to the first block that has one. */
