@@ -4,6 +4,7 @@ import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.CampaignConfig;
 import dev.merlin.config.CreativeConfig;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.SegmentDefinition;
 import dev.merlin.config.TargetingConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -105,6 +106,7 @@ final class TargetingIndex {
         Map<String, long[]> byOs = new HashMap<>();
         Map<String, long[]> byCategory = new HashMap<>();
 
+        Map<String, Integer> segmentIds = segmentIds(config);
         int catalogIndex = 0;
         for (AdvertiserConfig advertiser : config.advertisers()) {
             for (CampaignConfig campaign : advertiser.campaigns()) {
@@ -119,7 +121,7 @@ final class TargetingIndex {
                 addValues(byBundleAllow, anyBundle, t.bundles().allow(), index, false);
                 addValues(byBundleDeny, null, t.bundles().deny(), index, false);
                 addValues(byCategory, anyCategory, t.categories(), index, false);
-                addSegments(config, t.segments(), index);
+                addSegments(segmentIds, t.segments(), index);
                 addCapAndDeals(campaign, index);
                 addCreatives(campaign.creatives(), index);
             }
@@ -173,16 +175,17 @@ final class TargetingIndex {
         }
     }
 
-    private void addSegments(MerlinConfig config, TargetingConfig.SegmentTargeting segments, int index) {
+    private void addSegments(Map<String, Integer> segmentIds, TargetingConfig.SegmentTargeting segments,
+                             int index) {
         if (segments.anyOf().isEmpty()) {
             CampaignBits.set(anySegment, index);
         } else {
             for (String name : segments.anyOf()) {
-                CampaignBits.set(bySegmentAnyOf.computeIfAbsent(config.segmentId(name), k -> bits()), index);
+                CampaignBits.set(bySegmentAnyOf.computeIfAbsent(segmentIds.get(name), k -> bits()), index);
             }
         }
         for (String name : segments.noneOf()) {
-            CampaignBits.set(bySegmentNoneOf.computeIfAbsent(config.segmentId(name), k -> bits()), index);
+            CampaignBits.set(bySegmentNoneOf.computeIfAbsent(segmentIds.get(name), k -> bits()), index);
         }
         if (segments.needsUserData()) {
             CampaignBits.set(needsUserData, index);
@@ -263,19 +266,42 @@ final class TargetingIndex {
         }
     }
 
-    /** Catalog indexes ordered by descending bid, ties by catalog index: position to catalog index. */
+    /**
+     * Catalog indexes ordered by descending bid, ties by catalog index: position to catalog index. Sorted as
+     * primitive keys, {@code (rank of the bid among the distinct bids, highest first) << 32 | catalog index}.
+     */
     private static int[] byDescendingBid(Campaign[] catalog) {
-        Integer[] order = new Integer[catalog.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        long[] bids = new long[catalog.length];
+        for (int i = 0; i < bids.length; i++) {
+            bids[i] = catalog[i].bidMicros;
         }
-        Arrays.sort(order, (a, b) -> catalog[a].bidMicros != catalog[b].bidMicros
-                ? Long.compare(catalog[b].bidMicros, catalog[a].bidMicros) : Integer.compare(a, b));
-        int[] positions = new int[order.length];
-        for (int i = 0; i < order.length; i++) {
-            positions[i] = order[i];
+        Arrays.sort(bids);
+        int distinct = 0;
+        for (int i = 0; i < bids.length; i++) {
+            if (distinct == 0 || bids[distinct - 1] != bids[i]) {
+                bids[distinct++] = bids[i];
+            }
+        }
+        long[] keys = new long[catalog.length];
+        for (int i = 0; i < keys.length; i++) {
+            long rankFromHighest = distinct - 1 - Arrays.binarySearch(bids, 0, distinct, catalog[i].bidMicros);
+            keys[i] = rankFromHighest << 32 | i;
+        }
+        Arrays.sort(keys);
+        int[] positions = new int[keys.length];
+        for (int p = 0; p < keys.length; p++) {
+            positions[p] = (int) keys[p];
         }
         return positions;
+    }
+
+    /** Segment ids by name; the config's own lookup scans its segments, too slow for a million campaigns. */
+    private static Map<String, Integer> segmentIds(MerlinConfig config) {
+        Map<String, Integer> ids = new HashMap<>();
+        for (SegmentDefinition segment : config.segments()) {
+            ids.put(segment.name(), segment.id());
+        }
+        return ids;
     }
 
     private static int[] inverse(int[] permutation) {
