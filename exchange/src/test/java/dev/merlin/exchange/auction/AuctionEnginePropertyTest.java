@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.segments.SegmentSet;
+import dev.merlin.protocol.model.Bid;
 import dev.merlin.protocol.model.BidRequest;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -17,10 +18,12 @@ import net.jqwik.api.statistics.Statistics;
  * tie before and after the take rate, bids in another currency, every targeting dimension, deals, budgets that run
  * out within a request, frequency caps, flights) and generated requests (one to three imps, floors in convertible
  * and unknown currencies, deals with floors, auction types and seats, private auctions, first and second price,
- * blocked advertisers and seats), {@link AuctionEngine} — campaigns walked from the highest bid down in blocks of one
- * word, stopping early — gives exactly what {@link ScanAuctionEngine} gives by pricing every candidate in catalog
- * order: the same winner per imp with the same creative, deal, clearing price and charge, the same no-bid reason,
- * and the same commitments left in the spend view.
+ * blocked advertisers and seats, DSP bids in the open auction and through deals), {@link AuctionEngine} —
+ * campaigns walked from the highest bid down in blocks of one word, stopping early — gives exactly what
+ * {@link ScanAuctionEngine} gives by pricing every candidate in catalog order: the same winner per imp with the
+ * same creative, deal, clearing price and charge, the same no-bid reason,
+ * the same outcome told to each DSP bid (loss code, clearing price, price to win), and the same commitments left in
+ * the spend view.
  */
 class AuctionEnginePropertyTest {
 
@@ -63,10 +66,22 @@ class AuctionEnginePropertyTest {
             SegmentSet segments = random.nextInt(3) == 0 ? null : segments(random);
             long userHash = random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(5);
             long now = AuctionFixture.NOW + (random.nextInt(4) == 0 ? 30L * 86_400 : 0);
-            engine.run(request, segments, userHash, now, engineResult);
-            scan.run(request, segments, userHash, now, scanResult);
-            String context = "seed " + seed + ", " + count + " campaigns, request " + json;
+            ExternalBids engineBids = new ExternalBids(4);
+            ExternalBids scanBids = new ExternalBids(4);
+            int dspBids = random.nextBoolean() ? 0 : 1 + random.nextInt(3);
+            for (int b = 0; b < dspBids; b++) {
+                int imp = random.nextInt(request.imp.size());
+                int deal = random.nextInt(3) == 0 ? random.nextInt(2) : -1;
+                long priceMicros = 300_000L * (1 + random.nextInt(12));
+                dspBid(engineBids.add(), b, imp, deal, priceMicros);
+                dspBid(scanBids.add(), b, imp, deal, priceMicros);
+            }
+            engine.run(request, segments, userHash, now, engineBids, engineResult);
+            scan.run(request, segments, userHash, now, scanBids, scanResult);
+            String context = "seed " + seed + ", " + count + " campaigns, request " + json + ", DSP bids "
+                    + describe(scanBids);
             assertEquals(describe(scanResult), describe(engineResult), context);
+            assertEquals(describe(scanBids), describe(engineBids), context);
             assertEquals(Arrays.toString(scanSpend.committedMicros), Arrays.toString(engineSpend.committedMicros),
                     context);
             Statistics.label("outcome").collect(engineResult.count() > 0 ? "winners" : "no bid, reason "
@@ -230,14 +245,40 @@ class AuctionEnginePropertyTest {
         return set;
     }
 
+    private static void dspBid(ExternalBid bid, int dsp, int imp, int deal, long priceMicros) {
+        bid.dsp = dsp;
+        bid.dspId = "dsp-" + dsp;
+        bid.seat = "dsp-seat-" + dsp;
+        bid.bid = new Bid();
+        bid.currency = "USD";
+        bid.impIndex = imp;
+        bid.dealIndex = deal;
+        bid.bidMicros = priceMicros;
+        bid.priceMicros = priceMicros;
+    }
+
+    /** Each DSP bid as the auction left it: its imp, deal and price, and its outcome. */
+    private static String describe(ExternalBids bids) {
+        StringBuilder out = new StringBuilder();
+        for (int b = 0; b < bids.count(); b++) {
+            ExternalBid bid = bids.get(b);
+            out.append('[').append(bid.dspId).append(" imp ").append(bid.impIndex).append(" deal ")
+                    .append(bid.dealIndex).append(" price ").append(bid.priceMicros).append(": loss ")
+                    .append(bid.lossCode).append(" clearing ").append(bid.clearingMicros).append(" min to win ")
+                    .append(bid.minToWinMicros).append(']');
+        }
+        return out.toString();
+    }
+
     /** Every winner with its creative, deal, price and charge, and the no-bid reason when there is none. */
     private static String describe(AuctionResult result) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < result.count(); i++) {
-            out.append("imp ").append(result.impIndex(i)).append(": ").append(result.campaign(i).id())
-                    .append(':').append(result.creative(i).id()).append(" deal ").append(result.dealIndex(i))
-                    .append(" price ").append(result.priceMicros(i)).append(" charge ").append(result.chargeMicros(i))
-                    .append('\n');
+            String winner = result.campaign(i) == null ? result.external(i).dspId
+                    : result.campaign(i).id() + ':' + result.creative(i).id();
+            out.append("imp ").append(result.impIndex(i)).append(": ").append(winner)
+                    .append(" deal ").append(result.dealIndex(i)).append(" price ").append(result.priceMicros(i))
+                    .append(" charge ").append(result.chargeMicros(i)).append('\n');
         }
         if (result.count() == 0) {
             out.append("no bid, reason ").append(result.noBidReason());
