@@ -236,32 +236,48 @@ public final class AuctionEngine {
         return false;
     }
 
-    /** Computes the request's candidates ({@link #requestMask}) up to word {@code to}. */
+    /**
+     * Computes the request's candidates ({@link #requestMask}) up to word {@code to}; a block the device and geo
+     * targeting (or then the inventory) already empties skips the rest, as ANDing more into nothing stays nothing.
+     */
     private void ensureRequestWords(int to) {
         int from = requestWords;
         if (to <= from) {
             return;
         }
+        requestWords = to;
         long[] mask = requestMask;
         CampaignBits.copy(index.all, mask, from, to);
         andDevice(mask, currentRequest, from, to);
+        if (CampaignBits.isEmpty(mask, from, to)) {
+            return;
+        }
         andInventory(mask, currentRequest, from, to);
+        if (CampaignBits.isEmpty(mask, from, to)) {
+            return;
+        }
         andUser(mask, currentSegments, currentUserHash, from, to);
         andBuyers(mask, currentRequest, from, to);
-        requestWords = to;
     }
 
-    /** Computes the imp's candidates ({@link #impMask}: the request's, by format and deal) up to word {@code to}. */
+    /**
+     * Computes the imp's candidates ({@link #impMask}: the request's, by format and deal) up to word {@code to}:
+     * format and deal first, so that a block no campaign fitting the imp falls in needs none of the request's.
+     */
     private void ensureImpWords(Imp imp, int to) {
         int from = impWords;
         if (to <= from) {
             return;
         }
-        ensureRequestWords(to);
-        CampaignBits.copy(requestMask, impMask, from, to);
+        impWords = to;
+        CampaignBits.copy(index.all, impMask, from, to);
         andFormats(impMask, imp, from, to);
         andDeals(impMask, imp.pmp, from, to);
-        impWords = to;
+        if (CampaignBits.isEmpty(impMask, from, to)) {
+            return;
+        }
+        ensureRequestWords(to);
+        CampaignBits.and(impMask, requestMask, from, to);
     }
 
     /** Keeps the campaigns targeting the request's country, region, device type and OS (or any). */
