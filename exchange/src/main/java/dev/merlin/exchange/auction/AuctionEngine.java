@@ -42,6 +42,11 @@ import java.util.Locale;
  * the auction skipped (an unknown floor currency, a secure imp without https links, an imp index the request does
  * not have) stay {@link ExternalBid#UNDECIDED}.
  *
+ * <p>Cost flat in the catalogue: the index numbers campaigns by descending bid, the candidates are computed one
+ * block of words at a time, and the walk from the highest bid down stops at the first candidate below every floor a
+ * campaign could clear, or below the best bid once a runner-up is found; budget, pacing and frequency are checked
+ * only on candidates that could still win. Equal bids go to the lower catalog index.
+ *
  * <p>Allocation-free in steady state; not thread-safe — one engine per event-loop thread.
  */
 public final class AuctionEngine {
