@@ -154,6 +154,14 @@ final class SyntheticCampaigns {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The typical request with its imp's sizes (300x250, 320x50) replaced by 1x1, a size no campaign has. */
+    static byte[] unmatchedRequest() {
+        return new String(typicalRequest(), StandardCharsets.UTF_8)
+                .replace("\"w\":300,\"h\":250", "\"w\":1,\"h\":1")
+                .replace("\"w\":320,\"h\":50", "\"w\":1,\"h\":1")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
     /** The typical user's eight segments. */
     static int[] typicalSegments() {
         return new int[] {3, 17, 42, 58, 99, 120, 150, 187};

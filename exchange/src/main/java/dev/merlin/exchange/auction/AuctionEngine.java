@@ -42,6 +42,11 @@ import java.util.Locale;
  * the auction skipped (an unknown floor currency, a secure imp without https links, an imp index the request does
  * not have) stay {@link ExternalBid#UNDECIDED}.
  *
+ * <p>Cost flat in the catalogue: the index numbers campaigns by descending bid, the candidates are computed one
+ * block of words at a time, and the walk from the highest bid down stops at the first candidate below every floor a
+ * campaign could clear, or below the best bid once a runner-up is found; budget, pacing and frequency are checked
+ * only on candidates that could still win. Equal bids go to the lower catalog index.
+ *
  * <p>Allocation-free in steady state; not thread-safe — one engine per event-loop thread.
  */
 public final class AuctionEngine {
@@ -56,6 +61,9 @@ public final class AuctionEngine {
      * the spot's duration is).
      */
     static final int FIXED_PRICE = 3;
+
+    /** The first block of candidates computed, in words of 64 campaigns; each next block doubles. */
+    private static final int FIRST_BLOCK_WORDS = 64;
 
     /** The second-price increment: 0.01 in the exchange currency. */
     static final long MIN_INCREMENT_MICROS = 10_000;
@@ -75,7 +83,17 @@ public final class AuctionEngine {
     private final SpendView spend;
     private final FrequencyView frequency;
     private final long keepPartsPerMillion;
+    /** Each position's bid net of the take rate: non-increasing, as positions are ordered by descending bid. */
     private final long[] netBidMicros;
+    /** Words per bitset, and how many words of {@link #requestMask} and {@link #impMask} are computed so far. */
+    private final int words;
+    private final int firstBlockWords;
+    private int requestWords;
+    private int impWords;
+    /** The request being auctioned, for computing its candidates block by block. */
+    private BidRequest currentRequest;
+    private SegmentSet currentSegments;
+    private long currentUserHash;
     private final long[] requestMask;
     private final long[] impMask;
     private final long[] scratch;
@@ -107,22 +125,33 @@ public final class AuctionEngine {
      */
     private final long[] wonThisRequest;
     private final int[] requestWins;
+    /** The campaigns set in {@link #wonThisRequest}, to clear just those; past its length the whole set is cleared. */
+    private final int[] wonCampaigns = new int[64];
+    private int wonCount;
     /** Whether Merlin's links can be https: without, a secure imp gets no bid (its markup would load http://). */
     private boolean canLinkSecurely = true;
 
     /** An engine over a catalog; {@code takeRate} is the exchange's share of each price. */
     public AuctionEngine(CampaignCatalog catalog, Currencies currencies, double takeRate, SpendView spend,
                          FrequencyView frequency) {
+        this(catalog, currencies, takeRate, spend, frequency, FIRST_BLOCK_WORDS);
+    }
+
+    /** An engine whose first block of candidates is {@code firstBlockWords} words (tests cross blocks with 1). */
+    AuctionEngine(CampaignCatalog catalog, Currencies currencies, double takeRate, SpendView spend,
+                  FrequencyView frequency, int firstBlockWords) {
         this.catalog = catalog;
+        this.firstBlockWords = firstBlockWords;
         this.index = catalog.index();
         this.currencies = currencies;
         this.spend = spend;
         this.frequency = frequency;
         this.keepPartsPerMillion = Math.round((1 - takeRate) * 1_000_000d);
         this.netBidMicros = new long[catalog.size()];
-        for (int i = 0; i < netBidMicros.length; i++) {
-            netBidMicros[i] = catalog.get(i).bidMicros() * keepPartsPerMillion / 1_000_000L;
+        for (int p = 0; p < netBidMicros.length; p++) {
+            netBidMicros[p] = catalog.get(index.campaignAt[p]).bidMicros() * keepPartsPerMillion / 1_000_000L;
         }
+        this.words = CampaignBits.create(catalog.size()).length;
         this.requestMask = index.bits();
         this.impMask = index.bits();
         this.scratch = index.bits();
@@ -167,13 +196,17 @@ public final class AuctionEngine {
     public void run(BidRequest request, SegmentSet segments, long userHash, long nowEpochSeconds,
                     ExternalBids externalBids, AuctionResult out) {
         out.reset();
-        CampaignBits.clear(wonThisRequest);
-        if (!selectRequestCandidates(request, segments, userHash) && externalBids.count() == 0) {
-            out.noBid(AuctionResult.NO_CANDIDATES);
-            return;
-        }
-        external = externalBids;
+        clearWins();
+        currentRequest = request;
+        currentSegments = segments;
+        currentUserHash = userHash;
+        requestWords = 0;
         try {
+            if (!hasRequestCandidates() && externalBids.count() == 0) {
+                out.noBid(AuctionResult.NO_CANDIDATES);
+                return;
+            }
+            external = externalBids;
             List<Imp> imps = request.imp;
             for (int i = 0; i < imps.size(); i++) {
                 Imp imp = imps.get(i);
@@ -186,149 +219,205 @@ public final class AuctionEngine {
         } finally {
             external = null;
             bestExternal = null;
+            currentRequest = null;
+            currentSegments = null;
         }
     }
 
-    private boolean selectRequestCandidates(BidRequest request, SegmentSet segments, long userHash) {
+    /** The end (exclusive) of the block of words starting at {@code from}: blocks double from the first. */
+    private int blockEnd(int from) {
+        return Math.min(words, from == 0 ? firstBlockWords : from << 1);
+    }
+
+    /** Whether the request has any candidate, computing its candidates only up to the first block that has one. */
+    private boolean hasRequestCandidates() {
+        for (int from = 0; from < words; from = blockEnd(from)) {
+            int to = blockEnd(from);
+            ensureRequestWords(to);
+            if (!CampaignBits.isEmpty(requestMask, from, to)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Computes the request's candidates ({@link #requestMask}) up to word {@code to}; a block the device and geo
+     * targeting (or then the inventory) already empties skips the rest, as ANDing more into nothing stays nothing.
+     */
+    private void ensureRequestWords(int to) {
+        int from = requestWords;
+        if (to <= from) {
+            return;
+        }
+        requestWords = to;
         long[] mask = requestMask;
-        CampaignBits.copy(index.all, mask);
-        andDevice(mask, request);
-        andInventory(mask, request);
-        andUser(mask, segments, userHash);
-        andBuyers(mask, request);
-        return !CampaignBits.isEmpty(mask);
+        CampaignBits.copy(index.all, mask, from, to);
+        andDevice(mask, currentRequest, from, to);
+        if (CampaignBits.isEmpty(mask, from, to)) {
+            return;
+        }
+        andInventory(mask, currentRequest, from, to);
+        if (CampaignBits.isEmpty(mask, from, to)) {
+            return;
+        }
+        andUser(mask, currentSegments, currentUserHash, from, to);
+        andBuyers(mask, currentRequest, from, to);
+    }
+
+    /**
+     * Computes the imp's candidates ({@link #impMask}: the request's, by format and deal) up to word {@code to}:
+     * format and deal first, so that a block no campaign fitting the imp falls in needs none of the request's.
+     */
+    private void ensureImpWords(Imp imp, int to) {
+        int from = impWords;
+        if (to <= from) {
+            return;
+        }
+        impWords = to;
+        CampaignBits.copy(index.all, impMask, from, to);
+        andFormats(impMask, imp, from, to);
+        andDeals(impMask, imp.pmp, from, to);
+        if (CampaignBits.isEmpty(impMask, from, to)) {
+            return;
+        }
+        ensureRequestWords(to);
+        CampaignBits.and(impMask, requestMask, from, to);
     }
 
     /** Keeps the campaigns targeting the request's country, region, device type and OS (or any). */
-    private void andDevice(long[] mask, BidRequest request) {
+    private void andDevice(long[] mask, BidRequest request, int from, int to) {
         Device device = request.device;
         Geo deviceGeo = device == null ? null : device.geo;
         Geo userGeo = request.user == null ? null : request.user.geo;
         String country = deviceGeo != null && deviceGeo.country != null ? deviceGeo.country
                 : userGeo == null ? null : userGeo.country;
-        CampaignBits.andValueOrAny(mask, country == null ? null : index.byCountry.get(country), index.anyCountry);
+        CampaignBits.andValueOrAny(mask, country == null ? null : index.byCountry.get(country), index.anyCountry,
+                from, to);
         String region = deviceGeo != null && deviceGeo.region != null ? deviceGeo.region
                 : userGeo == null ? null : userGeo.region;
-        CampaignBits.andValueOrAny(mask, region == null ? null : index.byRegion.get(region), index.anyRegion);
+        CampaignBits.andValueOrAny(mask, region == null ? null : index.byRegion.get(region), index.anyRegion,
+                from, to);
         Integer deviceType = device == null ? null : device.devicetype;
         long[] byType = deviceType == null || deviceType < 0 || deviceType >= index.byDeviceType.length
                 ? null : index.byDeviceType[deviceType];
-        CampaignBits.andValueOrAny(mask, byType, index.anyDeviceType);
+        CampaignBits.andValueOrAny(mask, byType, index.anyDeviceType, from, to);
         String os = device == null ? null : device.os;
-        CampaignBits.andValueOrAny(mask, os == null ? null : index.os(os), index.anyOs);
+        CampaignBits.andValueOrAny(mask, os == null ? null : index.os(os), index.anyOs, from, to);
     }
 
     /** Keeps the campaigns whose site or app lists and categories the request's inventory meets. */
-    private void andInventory(long[] mask, BidRequest request) {
+    private void andInventory(long[] mask, BidRequest request, int from, int to) {
         Site site = request.site;
         App app = request.app;
-        CampaignBits.clear(scratch);
+        CampaignBits.clear(scratch, from, to);
         if (site != null) {
             String domain = site.domain;
             long[] listed = domainScratch;
-            CampaignBits.clear(listed);
-            CampaignBits.andValueOrAny(mask, index.domainAllow.orMatches(domain, listed) ? listed : null,
-                    index.anyDomain);
-            CampaignBits.clear(listed);
-            if (index.domainDeny.orMatches(domain, listed)) {
-                CampaignBits.andNot(mask, listed);
+            CampaignBits.clear(listed, from, to);
+            CampaignBits.andValueOrAny(mask, index.domainAllow.orMatches(domain, listed, from, to) ? listed : null,
+                    index.anyDomain, from, to);
+            CampaignBits.clear(listed, from, to);
+            if (index.domainDeny.orMatches(domain, listed, from, to)) {
+                CampaignBits.andNot(mask, listed, from, to);
             }
-            CampaignBits.and(mask, index.anyBundle);
-            orCategories(site.cat);
-            orCategories(site.sectioncat);
-            orCategories(site.pagecat);
-            orContentCategories(site.content);
+            CampaignBits.and(mask, index.anyBundle, from, to);
+            orCategories(site.cat, from, to);
+            orCategories(site.sectioncat, from, to);
+            orCategories(site.pagecat, from, to);
+            orContentCategories(site.content, from, to);
         } else if (app != null) {
             String bundle = app.bundle;
-            CampaignBits.andValueOrAny(mask, bundle == null ? null : index.byBundleAllow.get(bundle), index.anyBundle);
+            CampaignBits.andValueOrAny(mask, bundle == null ? null : index.byBundleAllow.get(bundle), index.anyBundle,
+                    from, to);
             long[] denied = bundle == null ? null : index.byBundleDeny.get(bundle);
             if (denied != null) {
-                CampaignBits.andNot(mask, denied);
+                CampaignBits.andNot(mask, denied, from, to);
             }
-            CampaignBits.and(mask, index.anyDomain);
-            orCategories(app.cat);
-            orCategories(app.sectioncat);
-            orCategories(app.pagecat);
-            orContentCategories(app.content);
+            CampaignBits.and(mask, index.anyDomain, from, to);
+            orCategories(app.cat, from, to);
+            orCategories(app.sectioncat, from, to);
+            orCategories(app.pagecat, from, to);
+            orContentCategories(app.content, from, to);
         } else {
-            CampaignBits.and(mask, index.anyDomain);
-            CampaignBits.and(mask, index.anyBundle);
+            CampaignBits.and(mask, index.anyDomain, from, to);
+            CampaignBits.and(mask, index.anyBundle, from, to);
         }
-        CampaignBits.or(scratch, index.anyCategory);
-        CampaignBits.and(mask, scratch);
+        CampaignBits.or(scratch, index.anyCategory, from, to);
+        CampaignBits.and(mask, scratch, from, to);
     }
 
     /** Keeps the campaigns the user's segments and frequency-cap eligibility allow. */
-    private void andUser(long[] mask, SegmentSet segments, long userHash) {
+    private void andUser(long[] mask, SegmentSet segments, long userHash, int from, int to) {
         if (segments == null || segments.size() == 0) {
-            CampaignBits.and(mask, index.anySegment);
-            CampaignBits.andNot(mask, index.needsUserData);
+            CampaignBits.and(mask, index.anySegment, from, to);
+            CampaignBits.andNot(mask, index.needsUserData, from, to);
         } else {
-            CampaignBits.copy(index.anySegment, scratch);
+            CampaignBits.copy(index.anySegment, scratch, from, to);
             for (int i = 0; i < segments.size(); i++) {
                 long[] bits = index.bySegmentAnyOf.get(segments.get(i));
                 if (bits != null) {
-                    CampaignBits.or(scratch, bits);
+                    CampaignBits.or(scratch, bits, from, to);
                 }
             }
-            CampaignBits.and(mask, scratch);
+            CampaignBits.and(mask, scratch, from, to);
             for (int i = 0; i < segments.size(); i++) {
                 long[] bits = index.bySegmentNoneOf.get(segments.get(i));
                 if (bits != null) {
-                    CampaignBits.andNot(mask, bits);
+                    CampaignBits.andNot(mask, bits, from, to);
                 }
             }
         }
         if (userHash == 0) {
-            CampaignBits.andNot(mask, index.frequencyCapped);
+            CampaignBits.andNot(mask, index.frequencyCapped, from, to);
         }
     }
 
     /** Drops the campaigns of blocked advertisers and buyer seats; keeps only allowed seats when listed. */
-    private void andBuyers(long[] mask, BidRequest request) {
+    private void andBuyers(long[] mask, BidRequest request, int from, int to) {
         List<String> badv = request.badv;
         if (badv != null) {
             for (int i = 0; i < badv.size(); i++) {
-                long[] bits = lookupDomain(index.byAdomain, badv.get(i));
-                if (bits != null) {
-                    CampaignBits.andNot(mask, bits);
+                int[] members = lookupDomain(index.byAdomain, badv.get(i));
+                if (members != null) {
+                    CampaignBits.andNotSparse(mask, members, from, to);
                 }
             }
         }
         List<String> bseat = request.bseat;
         if (bseat != null) {
             for (int i = 0; i < bseat.size(); i++) {
-                long[] bits = index.bySeat.get(bseat.get(i));
-                if (bits != null) {
-                    CampaignBits.andNot(mask, bits);
+                int[] members = index.bySeat.get(bseat.get(i));
+                if (members != null) {
+                    CampaignBits.andNotSparse(mask, members, from, to);
                 }
             }
         }
         List<String> wseat = request.wseat;
         if (wseat != null && !wseat.isEmpty()) {
-            CampaignBits.clear(scratch);
+            CampaignBits.clear(scratch, from, to);
             for (int i = 0; i < wseat.size(); i++) {
-                long[] bits = index.bySeat.get(wseat.get(i));
-                if (bits != null) {
-                    CampaignBits.or(scratch, bits);
+                int[] members = index.bySeat.get(wseat.get(i));
+                if (members != null) {
+                    CampaignBits.orSparse(scratch, members, from, to);
                 }
             }
-            CampaignBits.and(mask, scratch);
+            CampaignBits.and(mask, scratch, from, to);
         }
     }
 
-    private void orCategories(List<String> categories) {
+    private void orCategories(List<String> categories, int from, int to) {
         if (categories == null) {
             return;
         }
         for (int i = 0; i < categories.size(); i++) {
-            index.orCategory(categories.get(i), scratch);
+            index.orCategory(categories.get(i), scratch, from, to);
         }
     }
 
-    private void orContentCategories(Content content) {
+    private void orContentCategories(Content content, int from, int to) {
         if (content != null) {
-            orCategories(content.cat);
+            orCategories(content.cat, from, to);
         }
     }
 
@@ -336,62 +425,59 @@ public final class AuctionEngine {
      * Domains are indexed in lower case with and without {@code www.}, so a lower-case request domain is one
      * lookup with no allocation; only a domain with capitals pays for lower-casing.
      */
-    private static long[] lookupDomain(Map<String, long[]> byDomain, String domain) {
+    private static int[] lookupDomain(Map<String, int[]> byDomain, String domain) {
         if (domain == null || byDomain.isEmpty()) {
             return null;
         }
-        long[] bits = byDomain.get(domain);
-        if (bits != null) {
-            return bits;
+        int[] members = byDomain.get(domain);
+        if (members != null) {
+            return members;
         }
         String lower = domain.toLowerCase(Locale.ROOT);
         return lower == domain ? null : byDomain.get(lower);
     }
 
     /** Keeps the campaigns with a creative format the imp offers (banner sizes, video, audio, native). */
-    private void andFormats(long[] mask, Imp imp) {
-        CampaignBits.clear(scratch);
+    private void andFormats(long[] mask, Imp imp, int from, int to) {
+        CampaignBits.clear(scratch, from, to);
         Banner banner = imp.banner;
         if (banner != null) {
-            orBannerSizes(banner);
+            orBannerSizes(banner, from, to);
         }
         if (imp.video != null) {
-            CampaignBits.or(scratch, index.videoCampaigns);
+            CampaignBits.or(scratch, index.videoCampaigns, from, to);
         }
         if (imp.audio != null) {
-            CampaignBits.or(scratch, index.audioCampaigns);
+            CampaignBits.or(scratch, index.audioCampaigns, from, to);
         }
         if (imp.nativeAd != null) {
-            CampaignBits.or(scratch, index.nativeCampaigns);
+            CampaignBits.or(scratch, index.nativeCampaigns, from, to);
         }
-        CampaignBits.and(mask, scratch);
+        CampaignBits.and(mask, scratch, from, to);
     }
 
     /** Keeps the campaigns of the imp's deals, and the open campaigns unless the auction is private. */
-    private void andDeals(long[] mask, Pmp pmp) {
+    private void andDeals(long[] mask, Pmp pmp, int from, int to) {
         boolean isPrivate = pmp != null && pmp.private_auction != null && pmp.private_auction == 1;
         List<Deal> deals = pmp == null ? null : pmp.deals;
-        CampaignBits.clear(scratch);
+        CampaignBits.clear(scratch, from, to);
         if (deals != null) {
             for (int d = 0; d < deals.size(); d++) {
-                long[] bits = index.byDeal.get(deals.get(d).id);
-                if (bits != null) {
-                    CampaignBits.or(scratch, bits);
+                int[] members = index.byDeal.get(deals.get(d).id);
+                if (members != null) {
+                    CampaignBits.orSparse(scratch, members, from, to);
                 }
             }
         }
         if (!isPrivate) {
-            CampaignBits.or(scratch, index.openCampaigns);
+            CampaignBits.or(scratch, index.openCampaigns, from, to);
         }
-        CampaignBits.and(mask, scratch);
+        CampaignBits.and(mask, scratch, from, to);
     }
 
     private void auctionImp(BidRequest request, Imp imp, int impIndex, SegmentSet segments, long userHash,
                             long now, AuctionResult out) {
-        long[] mask = impMask;
-        CampaignBits.copy(requestMask, mask);
-        andFormats(mask, imp);
-        andDeals(mask, imp.pmp);
+        impWords = 0;
         List<Deal> deals = imp.pmp == null ? null : imp.pmp.deals;
         long impFloor = 0;
         if (imp.bidfloor != null && imp.bidfloor > 0) {
@@ -429,7 +515,7 @@ public final class AuctionEngine {
                 return;
             }
             // the budget left does not cover this imp at this price: the auction runs again without the campaign
-            CampaignBits.unset(impMask, best.index);
+            CampaignBits.unset(impMask, index.positionOf[best.index]);
             scanCandidates(request, imp, deals, impFloor, segments, userHash, now, out);
             mergeExternalBids(imp, impIndex, deals, impFloor);
         }
@@ -561,8 +647,11 @@ public final class AuctionEngine {
     }
 
     /**
-     * Walks the imp's candidates in {@link #impMask} and leaves the highest eligible bid in {@code best…} and the
-     * runner-up's in {@link #secondNet}; returns how many candidates there were.
+     * Walks the imp's candidates in {@link #impMask} from the highest bid down and leaves the highest eligible bid in
+     * {@code best…} and the runner-up's in {@link #secondNet}; returns how many candidates it looked at (more than 0
+     * exactly when the imp has any). It stops at the first candidate whose bid is below every floor a campaign could
+     * clear for this imp, or below the best once a runner-up is found: no candidate after it can change the winner
+     * or the clearing price. Equal bids go to the lower catalog index, as in a scan in catalog order.
      */
     private int scanCandidates(BidRequest request, Imp imp, List<Deal> deals, long impFloor, SegmentSet segments,
                                long userHash, long now, AuctionResult out) {
@@ -573,47 +662,86 @@ public final class AuctionEngine {
         bestNet = -1;
         bestFloor = 0;
         secondNet = -1;
+        long lowestFloor = lowestFloor(deals, impFloor);
         int candidates = 0;
-        for (int c = CampaignBits.next(mask, 0); c >= 0; c = CampaignBits.next(mask, c + 1)) {
-            candidates++;
-            Campaign campaign = catalog.get(c);
-            if (!campaign.isInFlight(now) || !hasAllSegments(campaign.segmentsAllOf, segments)) {
-                continue;
-            }
-            if (campaign.frequencyCapImpressions > 0 && frequency.impressions(userHash, campaign, now)
-                    + winsThisRequest(c) >= campaign.frequencyCapImpressions) {
-                continue;
-            }
-            long net = netBidMicros[c];
-            if ((!campaign.isDealOnly && net < impFloor) || (bestNet >= 0 && net <= secondNet)) {
-                continue;
-            }
-            if (!spend.canSpend(campaign, now) || budgetLeftMicros(campaign) <= 0) {
-                continue;
-            }
-            int deal = -1;
-            Creative creative;
-            if (campaign.isDealOnly) {
-                deal = pickDeal(request, imp, deals, campaign, net, impFloor, out);
-                creative = deal < 0 ? null : pickedCreative;
-            } else {
-                creative = pickCreative(request, imp, campaign, null, net, impFloor);
-            }
-            if (creative == null) {
-                continue;
-            }
-            if (net > bestNet) {
-                secondNet = bestNet;
-                best = campaign;
-                bestCreative = creative;
-                bestDeal = deal;
-                bestNet = net;
-                bestFloor = pickedFloor;
-            } else {
-                secondNet = net;
+        for (int from = 0; from < words; from = blockEnd(from)) {
+            int to = blockEnd(from);
+            ensureImpWords(imp, to);
+            for (int p = CampaignBits.next(mask, from << 6, to); p >= 0; p = CampaignBits.next(mask, p + 1, to)) {
+                candidates++;
+                long net = netBidMicros[p];
+                if (net < lowestFloor || (secondNet >= 0 && net < bestNet)) {
+                    return candidates;
+                }
+                Campaign campaign = catalog.get(index.campaignAt[p]);
+                if ((!campaign.isDealOnly && net < impFloor)
+                        || (bestNet >= 0 && net <= secondNet && !isBetterTie(campaign, net))
+                        || !isEligible(campaign, segments, userHash, now)) {
+                    continue;
+                }
+                int deal = -1;
+                Creative creative;
+                if (campaign.isDealOnly) {
+                    deal = pickDeal(request, imp, deals, campaign, net, impFloor, out);
+                    creative = deal < 0 ? null : pickedCreative;
+                } else {
+                    creative = pickCreative(request, imp, campaign, null, net, impFloor);
+                }
+                if (creative == null) {
+                    continue;
+                }
+                if (net > bestNet || isBetterTie(campaign, net)) {
+                    secondNet = bestNet;
+                    best = campaign;
+                    bestCreative = creative;
+                    bestDeal = deal;
+                    bestNet = net;
+                    bestFloor = pickedFloor;
+                } else if (net > secondNet) {
+                    secondNet = net;
+                }
             }
         }
         return candidates;
+    }
+
+    /** Whether {@code campaign} bids as much as {@link #best} and comes first in the catalog: it wins the tie. */
+    private boolean isBetterTie(Campaign campaign, long net) {
+        return best != null && net == bestNet && campaign.index < best.index;
+    }
+
+    /** In flight, the user in all its segments, under its frequency cap, allowed to spend and with budget left. */
+    private boolean isEligible(Campaign campaign, SegmentSet segments, long userHash, long now) {
+        if (!campaign.isInFlight(now) || !hasAllSegments(campaign.segmentsAllOf, segments)) {
+            return false;
+        }
+        if (campaign.frequencyCapImpressions > 0 && frequency.impressions(userHash, campaign, now)
+                + winsThisRequest(campaign.index) >= campaign.frequencyCapImpressions) {
+            return false;
+        }
+        return spend.canSpend(campaign, now) && budgetLeftMicros(campaign) > 0;
+    }
+
+    /**
+     * The lowest floor a campaign's bid must clear for the imp: the imp's, or a lower one of a deal some campaign
+     * buys; {@link Long#MIN_VALUE} when such a deal's floor is in a currency the exchange cannot convert, so that
+     * every candidate is looked at and the no-bid reason is the one each of them gives.
+     */
+    private long lowestFloor(List<Deal> deals, long impFloor) {
+        long lowest = impFloor;
+        if (deals != null) {
+            for (int d = 0; d < deals.size(); d++) {
+                Deal deal = deals.get(d);
+                if (index.byDeal.get(deal.id) != null) {
+                    long floor = dealFloor(deal, impFloor);
+                    if (floor < 0) {
+                        return Long.MIN_VALUE;
+                    }
+                    lowest = Math.min(lowest, floor);
+                }
+            }
+        }
+        return lowest;
     }
 
     /** The price {@link #best} pays the publisher, by the auction type of the request or of the deal it won. */
@@ -665,22 +793,38 @@ public final class AuctionEngine {
         if (!CampaignBits.get(wonThisRequest, c)) {
             CampaignBits.set(wonThisRequest, c);
             requestWins[c] = 0;
+            if (wonCount < wonCampaigns.length) {
+                wonCampaigns[wonCount] = c;
+            }
+            wonCount++;
         }
         requestWins[c]++;
     }
 
-    private void orBannerSizes(Banner banner) {
+    /** Forgets the previous request's wins: only the campaigns that won, unless there were too many to list. */
+    private void clearWins() {
+        if (wonCount > wonCampaigns.length) {
+            CampaignBits.clear(wonThisRequest);
+        } else {
+            for (int i = 0; i < wonCount; i++) {
+                CampaignBits.unset(wonThisRequest, wonCampaigns[i]);
+            }
+        }
+        wonCount = 0;
+    }
+
+    private void orBannerSizes(Banner banner, int from, int to) {
         List<Format> formats = banner.format;
         boolean hasSize = false;
         if (banner.w != null && banner.h != null) {
-            orSize(banner.w, banner.h);
+            orSize(banner.w, banner.h, from, to);
             hasSize = true;
         }
         if (formats != null) {
             for (int i = 0; i < formats.size(); i++) {
                 Format f = formats.get(i);
                 if (f.w != null && f.h != null) {
-                    orSize(f.w, f.h);
+                    orSize(f.w, f.h, from, to);
                     hasSize = true;
                 } else if (f.wratio != null && f.hratio != null) {
                     hasSize = false; // a flexible format: sizes by ratio are checked per creative, below
@@ -689,14 +833,14 @@ public final class AuctionEngine {
             }
         }
         if (!hasSize) {
-            CampaignBits.or(scratch, index.bannerCampaigns);
+            CampaignBits.or(scratch, index.bannerCampaigns, from, to);
         }
     }
 
-    private void orSize(int w, int h) {
+    private void orSize(int w, int h, int from, int to) {
         long[] bits = index.byBannerSize.get(TargetingIndex.sizeKey(w, h));
         if (bits != null) {
-            CampaignBits.or(scratch, bits);
+            CampaignBits.or(scratch, bits, from, to);
         }
     }
 
@@ -727,8 +871,8 @@ public final class AuctionEngine {
         }
         for (int d = 0; d < deals.size(); d++) {
             Deal deal = deals.get(d);
-            long[] bits = index.byDeal.get(deal.id);
-            if (bits == null || !CampaignBits.get(bits, campaign.index)
+            int[] members = index.byDeal.get(deal.id);
+            if (members == null || !CampaignBits.containsSparse(members, index.positionOf[campaign.index])
                     || (deal.wseat != null && !deal.wseat.isEmpty() && !deal.wseat.contains(campaign.seat))) {
                 continue;
             }

@@ -140,7 +140,10 @@ public final class AuctionResult {
         return noBidReason;
     }
 
-    /** Candidates that came out of the targeting index, over all impressions. */
+    /**
+     * Candidates of the targeting index the auction looked at, over all impressions (it stops once none left can
+     * change the outcome, so not all of them); 0 for an impression only when it had none.
+     */
     public int candidatesSeen() {
         return candidatesSeen;
     }

@@ -63,7 +63,7 @@ public final class Campaign {
         return id;
     }
 
-    /** Index in the catalog (bit position in the targeting index). */
+    /** Index in the catalog (the targeting index numbers its bits by bid instead: {@code positionOf}). */
     public int index() {
         return index;
     }

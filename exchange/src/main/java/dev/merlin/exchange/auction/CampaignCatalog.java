@@ -30,7 +30,7 @@ public final class CampaignCatalog {
             }
         }
         this.campaigns = list.toArray(new Campaign[0]);
-        this.index = new TargetingIndex(config, campaigns.length);
+        this.index = new TargetingIndex(config, campaigns);
     }
 
     /** Number of campaigns. */

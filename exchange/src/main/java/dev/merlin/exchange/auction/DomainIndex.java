@@ -74,6 +74,16 @@ final class DomainIndex {
      * @return whether any listed domain matched
      */
     boolean orMatches(String domain, long[] target) {
+        return orMatches(domain, target, 0, target.length);
+    }
+
+    /**
+     * ORs into the words {@code [fromWord, toWord)} of {@code target} the campaigns listed under {@code domain} or
+     * any domain it is a subdomain of.
+     *
+     * @return whether any listed domain matched
+     */
+    boolean orMatches(String domain, long[] target, int fromWord, int toWord) {
         if (domain == null || this == EMPTY) {
             return false;
         }
@@ -88,7 +98,7 @@ final class DomainIndex {
             for (int slot = hash(domain, start, end) & mask; keys[slot] != null; slot = (slot + 1) & mask) {
                 String key = keys[slot];
                 if (key.length() == length && key.regionMatches(true, 0, domain, start, length)) {
-                    CampaignBits.or(target, bits[slot]);
+                    CampaignBits.or(target, bits[slot], fromWord, toWord);
                     matched = true;
                     break;
                 }

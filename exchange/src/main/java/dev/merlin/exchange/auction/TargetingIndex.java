@@ -4,24 +4,38 @@ import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.CampaignConfig;
 import dev.merlin.config.CreativeConfig;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.SegmentDefinition;
 import dev.merlin.config.TargetingConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntArrayList;
 import org.agrona.collections.Long2ObjectHashMap;
 
 /**
  * Bitsets of campaigns per targeting value, built once when the config loads. A request's candidates are the AND
  * of one bitset per dimension ("campaigns targeting this value" OR "campaigns not targeting the dimension"), so
  * the auction never scans every campaign.
+ *
+ * <p>A campaign's bit is its <em>position</em>: campaigns are numbered by descending bid (the catalog index breaks
+ * ties), so walking a candidate bitset from bit 0 visits the candidates from the highest price they could pay to
+ * the lowest, and the auction stops once none left can change its winner or its clearing price
+ * ({@link #campaignAt} and {@link #positionOf} map between position and catalog index). Values only a few campaigns
+ * carry (a seat, an advertiser domain, a deal) are sparse sets of positions ({@link CampaignBits}), the rest dense
+ * bitsets.
  */
 final class TargetingIndex {
 
     final int campaigns;
     final long[] all;
+    /** The catalog index of the campaign at each position, and the position of each catalog index. */
+    final int[] campaignAt;
+    final int[] positionOf;
 
     final Map<String, long[]> byCountry = new HashMap<>();
     final long[] anyCountry;
@@ -52,9 +66,10 @@ final class TargetingIndex {
     final Int2ObjectHashMap<long[]> bySegmentAnyOf = new Int2ObjectHashMap<>();
     final long[] anySegment;
     final Int2ObjectHashMap<long[]> bySegmentNoneOf = new Int2ObjectHashMap<>();
-    final Map<String, long[]> byAdomain = new HashMap<>();
-    /** Campaigns by their advertiser's seat, exactly as configured (seats are case-sensitive). */
-    final Map<String, long[]> bySeat = new HashMap<>();
+    /** Sparse: campaigns by an advertiser domain all their creatives carry (lower case, with and without www). */
+    final Map<String, int[]> byAdomain;
+    /** Sparse: campaigns by their advertiser's seat, exactly as configured (seats are case-sensitive). */
+    final Map<String, int[]> bySeat;
     final long[] needsUserData;
     final long[] frequencyCapped;
 
@@ -63,13 +78,16 @@ final class TargetingIndex {
     final long[] videoCampaigns;
     final long[] audioCampaigns;
     final long[] nativeCampaigns;
-    final Map<String, long[]> byDeal = new HashMap<>();
+    /** Sparse: the campaigns buying each deal id. */
+    final Map<String, int[]> byDeal;
     final long[] openCampaigns;
 
-    TargetingIndex(MerlinConfig config, int campaignCount) {
-        this.campaigns = campaignCount;
+    TargetingIndex(MerlinConfig config, Campaign[] catalog) {
+        this.campaigns = catalog.length;
+        campaignAt = byDescendingBid(catalog);
+        positionOf = inverse(campaignAt);
         all = bits();
-        CampaignBits.fill(all, campaignCount);
+        CampaignBits.fill(all, campaigns);
         anyCountry = bits();
         anyRegion = bits();
         anyDeviceType = bits();
@@ -88,11 +106,12 @@ final class TargetingIndex {
         Map<String, long[]> byOs = new HashMap<>();
         Map<String, long[]> byCategory = new HashMap<>();
 
-        int index = 0;
+        Map<String, Integer> segmentIds = segmentIds(config);
+        int catalogIndex = 0;
         for (AdvertiserConfig advertiser : config.advertisers()) {
             for (CampaignConfig campaign : advertiser.campaigns()) {
+                int index = positionOf[catalogIndex++];
                 TargetingConfig t = campaign.targeting();
-                CampaignBits.set(bySeat.computeIfAbsent(advertiser.seat(), k -> bits()), index);
                 addValues(byCountry, anyCountry, t.countries(), index, false);
                 addValues(byRegion, anyRegion, t.regions(), index, false);
                 addDeviceTypes(t.deviceTypes(), index);
@@ -102,15 +121,16 @@ final class TargetingIndex {
                 addValues(byBundleAllow, anyBundle, t.bundles().allow(), index, false);
                 addValues(byBundleDeny, null, t.bundles().deny(), index, false);
                 addValues(byCategory, anyCategory, t.categories(), index, false);
-                addSegments(config, t.segments(), index);
+                addSegments(segmentIds, t.segments(), index);
                 addCapAndDeals(campaign, index);
-                // badv removes a campaign in the index only for domains every creative carries; a domain some
-                // creatives lack is checked per creative, so the campaign can still serve its other creatives
-                addValues(byAdomain, null, domainsOfEveryCreative(campaign.creatives()), index, true);
                 addCreatives(campaign.creatives(), index);
-                index++;
             }
         }
+        bySeat = sparseSets(config, (advertiser, campaign) -> List.of(advertiser.seat()), false);
+        // badv removes a campaign in the index only for domains every creative carries; a domain some creatives
+        // lack is checked per creative, so the campaign can still serve its other creatives
+        byAdomain = sparseSets(config, (advertiser, campaign) -> domainsOfEveryCreative(campaign.creatives()), true);
+        byDeal = sparseSets(config, (advertiser, campaign) -> campaign.targeting().dealIds(), false);
         osKeys = byOs.keySet().toArray(new String[0]);
         osBits = new long[osKeys.length][];
         for (int i = 0; i < osKeys.length; i++) {
@@ -134,8 +154,6 @@ final class TargetingIndex {
         List<String> dealIds = campaign.targeting().dealIds();
         if (dealIds.isEmpty()) {
             CampaignBits.set(openCampaigns, index);
-        } else {
-            addValues(byDeal, null, dealIds, index, false);
         }
     }
 
@@ -157,16 +175,17 @@ final class TargetingIndex {
         }
     }
 
-    private void addSegments(MerlinConfig config, TargetingConfig.SegmentTargeting segments, int index) {
+    private void addSegments(Map<String, Integer> segmentIds, TargetingConfig.SegmentTargeting segments,
+                             int index) {
         if (segments.anyOf().isEmpty()) {
             CampaignBits.set(anySegment, index);
         } else {
             for (String name : segments.anyOf()) {
-                CampaignBits.set(bySegmentAnyOf.computeIfAbsent(config.segmentId(name), k -> bits()), index);
+                CampaignBits.set(bySegmentAnyOf.computeIfAbsent(segmentIds.get(name), k -> bits()), index);
             }
         }
         for (String name : segments.noneOf()) {
-            CampaignBits.set(bySegmentNoneOf.computeIfAbsent(config.segmentId(name), k -> bits()), index);
+            CampaignBits.set(bySegmentNoneOf.computeIfAbsent(segmentIds.get(name), k -> bits()), index);
         }
         if (segments.needsUserData()) {
             CampaignBits.set(needsUserData, index);
@@ -247,6 +266,100 @@ final class TargetingIndex {
         }
     }
 
+    /**
+     * Catalog indexes ordered by descending bid, ties by catalog index: position to catalog index. Sorted as
+     * primitive keys, {@code (rank of the bid among the distinct bids, highest first) << 32 | catalog index}.
+     */
+    private static int[] byDescendingBid(Campaign[] catalog) {
+        long[] bids = new long[catalog.length];
+        for (int i = 0; i < bids.length; i++) {
+            bids[i] = catalog[i].bidMicros;
+        }
+        Arrays.sort(bids);
+        int distinct = 0;
+        for (int i = 0; i < bids.length; i++) {
+            if (distinct == 0 || bids[distinct - 1] != bids[i]) {
+                bids[distinct++] = bids[i];
+            }
+        }
+        long[] keys = new long[catalog.length];
+        for (int i = 0; i < keys.length; i++) {
+            long rankFromHighest = distinct - 1 - Arrays.binarySearch(bids, 0, distinct, catalog[i].bidMicros);
+            keys[i] = rankFromHighest << 32 | i;
+        }
+        Arrays.sort(keys);
+        int[] positions = new int[keys.length];
+        for (int p = 0; p < keys.length; p++) {
+            positions[p] = (int) keys[p];
+        }
+        return positions;
+    }
+
+    /** Segment ids by name; the config's own lookup scans its segments, too slow for a million campaigns. */
+    private static Map<String, Integer> segmentIds(MerlinConfig config) {
+        Map<String, Integer> ids = new HashMap<>();
+        for (SegmentDefinition segment : config.segments()) {
+            ids.put(segment.name(), segment.id());
+        }
+        return ids;
+    }
+
+    private static int[] inverse(int[] permutation) {
+        int[] inverse = new int[permutation.length];
+        for (int i = 0; i < permutation.length; i++) {
+            inverse[permutation[i]] = i;
+        }
+        return inverse;
+    }
+
+    /** Adds the campaign at {@code index} to the sparse sets of {@code values} (and their www aliases when lower). */
+    private static void addSparse(Map<String, IntArrayList> byValue, List<String> values, int index,
+                                  boolean lowerCase) {
+        for (String value : values) {
+            String key = lowerCase ? value.toLowerCase(Locale.ROOT) : value;
+            addMember(byValue.computeIfAbsent(key, k -> new IntArrayList()), index);
+            if (lowerCase) {
+                String alias = key.startsWith("www.") ? key.substring(4) : "www." + key;
+                addMember(byValue.computeIfAbsent(alias, k -> new IntArrayList()), index);
+            }
+        }
+    }
+
+    private static void addMember(IntArrayList members, int index) {
+        if (members.isEmpty() || members.getInt(members.size() - 1) != index) {
+            members.addInt(index);
+        }
+    }
+
+    /**
+     * Sparse sets of positions by the values {@code valuesOf} gives each campaign (lower case and with their www
+     * aliases when {@code lowerCase}), as sorted arrays without duplicates.
+     */
+    private Map<String, int[]> sparseSets(MerlinConfig config,
+                                          BiFunction<AdvertiserConfig, CampaignConfig, List<String>> valuesOf,
+                                          boolean lowerCase) {
+        Map<String, IntArrayList> byValue = new HashMap<>();
+        int catalogIndex = 0;
+        for (AdvertiserConfig advertiser : config.advertisers()) {
+            for (CampaignConfig campaign : advertiser.campaigns()) {
+                addSparse(byValue, valuesOf.apply(advertiser, campaign), positionOf[catalogIndex++], lowerCase);
+            }
+        }
+        Map<String, int[]> sets = new HashMap<>(byValue.size() * 2);
+        for (Map.Entry<String, IntArrayList> entry : byValue.entrySet()) {
+            int[] members = entry.getValue().toIntArray();
+            Arrays.sort(members);
+            int n = 0;
+            for (int i = 0; i < members.length; i++) {
+                if (n == 0 || members[n - 1] != members[i]) {
+                    members[n++] = members[i];
+                }
+            }
+            sets.put(entry.getKey(), n == members.length ? members : Arrays.copyOf(members, n));
+        }
+        return sets;
+    }
+
     /** Campaigns targeting {@code os} (case-insensitive, no allocation), or null. */
     long[] os(String os) {
         for (int i = 0; i < osKeys.length; i++) {
@@ -259,12 +372,12 @@ final class TargetingIndex {
 
     /**
      * ORs into {@code target} the campaigns targeting {@code category} or one of its parents: a campaign on
-     * {@code IAB17} matches a page in {@code IAB17-1}.
+     * {@code IAB17} matches a page in {@code IAB17-1}; only the words {@code [fromWord, toWord)} of the target.
      */
-    void orCategory(String category, long[] target) {
+    void orCategory(String category, long[] target, int fromWord, int toWord) {
         for (int i = 0; i < categoryKeys.length; i++) {
             if (IabCategories.isSameOrChild(category, categoryKeys[i])) {
-                CampaignBits.or(target, categoryBits[i]);
+                CampaignBits.or(target, categoryBits[i], fromWord, toWord);
             }
         }
     }
