@@ -20,6 +20,7 @@ import dev.merlin.config.PrivacyConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.dspsim.DspSimulator;
 import dev.merlin.dspsim.Price;
+import dev.merlin.exchange.privacy.IdSyncStore;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
@@ -195,6 +196,49 @@ class IdSyncIT {
             HttpResponse<String> bad = send(at(server, "/cookie_sync").POST(HttpRequest.BodyPublishers.ofString(
                     "{\"bidders\": [")));
             assertEquals(400, bad.statusCode(), bad.body());
+        }
+    }
+
+    @Test
+    void aFullStoreRefusesNewSyncsWith503AndAnOversizedCookieSyncIs413(@TempDir Path dataDir) throws Exception {
+        try (DspSimulator alpha = DspSimulator.builder().price(Price.fixed(0.01)).start();
+             DspSimulator beta = DspSimulator.builder().price(Price.fixed(0.01)).start();
+             MerlinServer server = new MerlinServer(config(dataDir, alpha, beta), () -> NOW).start()) {
+            HttpResponse<String> first = send(at(server, "/setuid?bidder=alpha&uid=HELD-1").GET());
+            assertEquals(200, first.statusCode());
+            String held = uidCookie(first);
+            IdSyncStore store = server.runtime().stores().idSyncs();
+            for (long user = 1; user < 1_000_000 && store.refusedFull() < 500; user++) {
+                store.put(user, 0, "FILLER-" + user, NOW + 3_600);
+            }
+            assertTrue(store.refusedFull() >= 500, "the store filled up");
+            long sizeWhenFull = store.size();
+
+            int refused = 0;
+            for (int attempt = 0; attempt < 100 && refused == 0; attempt++) {
+                HttpResponse<String> answer = send(at(server, "/setuid?bidder=alpha&uid=NEW-" + attempt).GET());
+                if (answer.statusCode() == 503) {
+                    refused++;
+                    assertTrue(answer.body().contains("\"error\""), answer.body());
+                } else {
+                    assertEquals(200, answer.statusCode(), answer.body());
+                }
+            }
+            assertEquals(1, refused, "a new sync into the full store is refused with 503");
+            assertEquals(1, server.metrics().activityCount("setuid", "store_full"));
+            assertTrue(store.size() <= sizeWhenFull + 100, "nothing beyond what fitted was written");
+
+            HttpResponse<String> renewed = send(at(server, "/setuid?bidder=alpha&uid=HELD-2")
+                    .header("Cookie", "uid=" + held).GET());
+            assertEquals(200, renewed.statusCode(), "a browser with a held sync still renews it: " + renewed.body());
+            assertEquals("HELD-2", store.buyerUid(server.runtime().userHash().hash(held), 0, NOW).toString());
+
+            String oversized = "{\"bidders\":[\"" + "a".repeat(20_000) + "\"]}";
+            HttpResponse<String> tooLarge = send(at(server, "/cookie_sync")
+                    .POST(HttpRequest.BodyPublishers.ofString(oversized)));
+            assertEquals(413, tooLarge.statusCode(), tooLarge.body());
+            assertTrue(tooLarge.body().contains("16384 bytes"), tooLarge.body());
+            assertEquals(1, server.metrics().activityCount("cookie_sync", "too_large"));
         }
     }
 }

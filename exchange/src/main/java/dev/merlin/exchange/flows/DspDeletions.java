@@ -128,7 +128,8 @@ public final class DspDeletions implements AutoCloseable {
     /**
      * Queues, durably, one deletion call per DSP of {@code dspIds} that has a deletion endpoint, for the user known
      * to that DSP as {@code idAtDsp.apply(dspId)} (the pairwise id it was sent); returns how many were queued.
-     * {@code userHash} only keys the stored requests.
+     * {@code userHash} only keys the stored requests. A recipient no longer configured is counted
+     * {@link Outcome#UNCONFIGURED}: nothing can be called, and the count says so.
      */
     public int request(long userHash, Function<String, String> idAtDsp, List<String> dspIds, String reason,
                        long epochSeconds) {
@@ -136,7 +137,12 @@ public final class DspDeletions implements AutoCloseable {
         LongValue key = Values.newHeapInstance(LongValue.class);
         for (String dspId : dspIds) {
             DspConfig dsp = dsps.get(dspId);
-            if (dsp == null || dsp.deletionEndpoint() == null) {
+            if (dsp == null) {
+                counted(Outcome.UNCONFIGURED);
+                LOG.warn("the user's data went to DSP {}, no longer configured: no deletion call can reach it", dspId);
+                continue;
+            }
+            if (dsp.deletionEndpoint() == null) {
                 continue;
             }
             key.setValue(key(userHash, dspId));

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.merlin.config.DspConfig;
 import dev.merlin.config.DspUserSync;
 import dev.merlin.exchange.flows.DataFlowLedger;
+import dev.merlin.exchange.flows.FlowCategories;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.ConsentGate;
 import dev.merlin.exchange.privacy.ConsentSignals;
@@ -56,7 +57,7 @@ public final class UserSyncEndpoints {
     static final long SYNC_SECONDS = 30L * 86_400;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_BODY_CHARS = 16 * 1024;
+    private static final int MAX_BODY_BYTES = 16 * 1024;
 
     private final List<DspConfig> dsps;
     private final Map<String, Integer> dspIndexes;
@@ -130,10 +131,12 @@ public final class UserSyncEndpoints {
         if (uid == null || uid.isEmpty()) {
             store.remove(hash, dsp);
             outcome = "removed";
-        } else {
-            store.put(hash, dsp, uid, now + SYNC_SECONDS);
-            flows.sync(dsp, "??", DataCategories.IDS, now);
+        } else if (store.put(hash, dsp, uid, now + SYNC_SECONDS)) {
+            flows.sync(dsp, FlowCategories.UNKNOWN_REGION, DataCategories.IDS, now);
             outcome = "stored";
+        } else {
+            return counted("setuid", "store_full", error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "Merlin keeps no more synced ids for now; try again later"));
         }
         boolean image = "i".equals(format) || format == null && "redirect".equals(dsps.get(dsp).usersync().type());
         FullHttpResponse response = image ? PixelEndpoint.gifResponse() : blank();
@@ -143,6 +146,10 @@ public final class UserSyncEndpoints {
 
     /** {@code POST /cookie_sync} with Prebid's JSON: the DSPs this browser should sync with, at most {@code limit}. */
     FullHttpResponse cookieSync(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (request.content().readableBytes() > MAX_BODY_BYTES) {
+            return counted("cookie_sync", "too_large", error(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "the body must be at most " + MAX_BODY_BYTES + " bytes"));
+        }
         String text = request.content().toString(StandardCharsets.UTF_8);
         JsonNode body;
         try {
@@ -151,9 +158,9 @@ public final class UserSyncEndpoints {
             return counted("cookie_sync", "bad_json",
                     error(ctx, HttpResponseStatus.BAD_REQUEST, "the body is not JSON: " + e.getOriginalMessage()));
         }
-        if (text.length() > MAX_BODY_CHARS || !body.isObject()) {
-            return counted("cookie_sync", "bad_json", error(ctx, HttpResponseStatus.BAD_REQUEST,
-                    "the body must be a JSON object of at most " + MAX_BODY_CHARS + " characters"));
+        if (!body.isObject()) {
+            return counted("cookie_sync", "bad_json",
+                    error(ctx, HttpResponseStatus.BAD_REQUEST, "the body must be a JSON object"));
         }
         ConsentSignals signals = signals(request, name -> textOf(body.get(name)));
         String cookieUid = Cookies.uid(request, uidCookies);

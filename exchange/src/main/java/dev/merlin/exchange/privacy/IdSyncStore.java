@@ -2,8 +2,16 @@ package dev.merlin.exchange.privacy;
 
 import dev.merlin.config.DspConfig;
 import dev.merlin.exchange.store.ChronicleMapFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.MapSegmentContext;
@@ -18,6 +26,10 @@ import net.openhft.chronicle.values.Values;
  * <p>Keyed by a 64-bit mix of the user hash and the DSP id's hash; the value ({@code <expiry> <dsp id> <uid>})
  * repeats the DSP id, which a read checks, so a collision of two keys can never hand one DSP another's id. A DSP id
  * rather than its index keys an entry, so a reordered DSP list keeps every sync. Reads allocate nothing.
+ *
+ * <p>Every DSP id the store was ever opened with is kept beside it ({@value #DSPS_FILE}), so an erasure still finds a
+ * user's syncs with a DSP since removed from the configuration. A full map refuses a new sync ({@link #put} returns
+ * false, counted in {@link #refusedFull()}); a sync already kept can still be renewed.
  */
 public final class IdSyncStore implements BuyerUids, AutoCloseable {
 
@@ -25,10 +37,14 @@ public final class IdSyncStore implements BuyerUids, AutoCloseable {
     public static final String FILE = "id-sync.cm3";
     /** The longest uid a DSP may sync, in characters (printable ASCII). */
     public static final int MAX_UID_CHARS = 128;
+    /** Beside the store: every DSP id it has held syncs for, one per line, so erasure reaches removed DSPs too. */
+    public static final String DSPS_FILE = "id-sync-dsps.txt";
 
     private final ChronicleMapFiles.Opened<LongValue, CharSequence> opened;
     private final String[] dspIds;
     private final long[] dspHashes;
+    private final long[] everyDspHash;
+    private final LongAdder refusedFull = new LongAdder();
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     /** Opens the store under {@code dataDir} for the configured {@code dsps}, sized for {@code entries} syncs. */
@@ -39,7 +55,35 @@ public final class IdSyncStore implements BuyerUids, AutoCloseable {
         this.dspHashes = new long[dsps.size()];
         for (int i = 0; i < dspIds.length; i++) {
             dspIds[i] = dsps.get(i).id();
-            dspHashes[i] = mix(dspIds[i].hashCode() * 0x9E37_79B9_7F4A_7C15L + dspIds[i].length());
+            dspHashes[i] = dspHash(dspIds[i]);
+        }
+        Set<String> everyDsp = rememberDsps(dataDir.resolve(DSPS_FILE), dspIds);
+        this.everyDspHash = everyDsp.stream().mapToLong(IdSyncStore::dspHash).toArray();
+    }
+
+    private static long dspHash(String dspId) {
+        return mix(dspId.hashCode() * 0x9E37_79B9_7F4A_7C15L + dspId.length());
+    }
+
+    /** The DSP ids in {@code file} plus {@code configured}; the file rewritten (atomically) when one is new. */
+    private static Set<String> rememberDsps(Path file, String[] configured) {
+        try {
+            Set<String> known = new LinkedHashSet<>();
+            if (Files.exists(file)) {
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                    if (!line.isBlank()) {
+                        known.add(line.strip());
+                    }
+                }
+            }
+            if (known.addAll(List.of(configured))) {
+                Path written = file.resolveSibling(file.getFileName() + ".tmp");
+                Files.write(written, known, StandardCharsets.UTF_8);
+                Files.move(written, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return known;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the list of DSPs with syncs in " + file, e);
         }
     }
 
@@ -57,30 +101,54 @@ public final class IdSyncStore implements BuyerUids, AutoCloseable {
         return true;
     }
 
-    /** Keeps {@code uid} (valid: {@link #isValidUid}) as the DSP at {@code dspIndex}'s id for the user. */
-    public void put(long userHash, int dspIndex, String uid, long expiresAtEpochSeconds) {
+    /**
+     * Keeps {@code uid} (valid: {@link #isValidUid}) as the DSP at {@code dspIndex}'s id for the user; false, and
+     * counted, when the map is full and this would be a new entry.
+     */
+    public boolean put(long userHash, int dspIndex, String uid, long expiresAtEpochSeconds) {
         if (!isValidUid(uid)) {
             throw new IllegalArgumentException("not a uid a DSP may sync");
         }
         Scratch s = scratch.get();
-        s.key.setValue(key(userHash, dspIndex));
-        opened.map().put(s.key, expiresAtEpochSeconds + " " + dspIds[dspIndex] + " " + uid);
+        s.key.setValue(key(userHash, dspHashes[dspIndex]));
+        try {
+            opened.map().put(s.key, expiresAtEpochSeconds + " " + dspIds[dspIndex] + " " + uid);
+            return true;
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            if (!ChronicleMapFiles.isFull(e)) {
+                throw e;
+            }
+            refusedFull.increment();
+            return false;
+        }
+    }
+
+    /** Syncs refused because the map was full. */
+    public long refusedFull() {
+        return refusedFull.sum();
     }
 
     /** Forgets the DSP at {@code dspIndex}'s id for the user; true when there was one. */
     public boolean remove(long userHash, int dspIndex) {
-        Scratch s = scratch.get();
-        s.key.setValue(key(userHash, dspIndex));
-        return opened.map().remove(s.key) != null;
+        return removeKey(key(userHash, dspHashes[dspIndex]));
     }
 
-    /** Forgets every DSP's id for the user (erasure, opt-out); returns how many there were. */
+    /**
+     * Forgets every DSP's id for the user (erasure, opt-out), DSPs no longer configured included; returns how many
+     * there were.
+     */
     public int erase(long userHash) {
         int removed = 0;
-        for (int dsp = 0; dsp < dspIds.length; dsp++) {
-            removed += remove(userHash, dsp) ? 1 : 0;
+        for (long dspHash : everyDspHash) {
+            removed += removeKey(key(userHash, dspHash)) ? 1 : 0;
         }
         return removed;
+    }
+
+    private boolean removeKey(long key) {
+        Scratch s = scratch.get();
+        s.key.setValue(key);
+        return opened.map().remove(s.key) != null;
     }
 
     @Override
@@ -89,7 +157,7 @@ public final class IdSyncStore implements BuyerUids, AutoCloseable {
             return null;
         }
         Scratch s = scratch.get();
-        s.key.setValue(key(userHash, dspIndex));
+        s.key.setValue(key(userHash, dspHashes[dspIndex]));
         StringBuilder value = s.value;
         value.setLength(0);
         if (opened.map().getUsing(s.key, value) == null) {
@@ -131,8 +199,8 @@ public final class IdSyncStore implements BuyerUids, AutoCloseable {
         return opened.map().longSize();
     }
 
-    private long key(long userHash, int dspIndex) {
-        return mix(userHash ^ dspHashes[dspIndex]);
+    private static long key(long userHash, long dspHash) {
+        return mix(userHash ^ dspHash);
     }
 
     private static long mix(long x) {

@@ -83,6 +83,8 @@ class DspDeletionsTest {
         try (DspDeletions deletions = new DspDeletions(dataDir, dsps, fast(), System::currentTimeMillis)) {
             assertEquals(1, deletions.request(USER, dsp -> "user-\"1\"", List.of("a", "b", "gone"), "erasure",
                     1_800_000_000L), "b has no endpoint and gone is not configured");
+            assertEquals(1, deletions.count(DspDeletions.Outcome.UNCONFIGURED),
+                    "gone received the user's data and can no longer be called: counted, not silently skipped");
             await(() -> deletions.count(DspDeletions.Outcome.SENT) == 1, "the retried call");
             assertEquals(1, deletions.count(DspDeletions.Outcome.RETRIED));
             assertEquals(0, deletions.waiting());
