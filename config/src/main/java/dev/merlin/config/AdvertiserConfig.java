@@ -26,6 +26,16 @@ public record AdvertiserConfig(String id, String name, String seat, List<Campaig
         this(id, name, seat, campaigns, null);
     }
 
+    /** This advertiser with other campaigns. */
+    public AdvertiserConfig withCampaigns(List<CampaignConfig> newCampaigns) {
+        return new AdvertiserConfig(id, name, seat, newCampaigns, reportToken);
+    }
+
+    /** This advertiser with another report token (null: none). */
+    public AdvertiserConfig withReportToken(String token) {
+        return new AdvertiserConfig(id, name, seat, campaigns, token);
+    }
+
     void validate(String at, ExchangeSettings exchange) {
         ConfigChecks.notBlank(at + ".id", id);
         if (reportToken != null && reportToken.length() < 16) {

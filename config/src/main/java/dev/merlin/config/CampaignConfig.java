@@ -20,19 +20,63 @@ import java.util.Set;
  * @param end            last day of the flight, {@code YYYY-MM-DD} (UTC, inclusive; null: open-ended)
  * @param targeting      targeting
  * @param creatives      at least one creative
+ * @param status         {@code active} (default: bids) or {@code paused} (kept, with its spend, but never bids)
  */
 public record CampaignConfig(String id, Money bid, Double dailyBudget, Double totalBudget, String pacing,
                              FrequencyCap frequencyCap, String start, String end, TargetingConfig targeting,
-                             List<CreativeConfig> creatives) {
+                             List<CreativeConfig> creatives, String status) {
 
     /** Pacing modes. */
     public static final Set<String> PACING = Set.of("even", "asap");
+    /** The status of a campaign that bids. */
+    public static final String ACTIVE = "active";
+    /** The status of a campaign that is kept but does not bid. */
+    public static final String PAUSED = "paused";
+    /** Statuses. */
+    public static final Set<String> STATUS = Set.of(ACTIVE, PAUSED);
 
     /** Fills unset values. */
     public CampaignConfig {
         pacing = pacing == null ? (dailyBudget == null ? "asap" : "even") : pacing;
         targeting = targeting == null ? TargetingConfig.any() : targeting;
         creatives = creatives == null ? List.of() : List.copyOf(creatives);
+        status = status == null ? ACTIVE : status;
+    }
+
+    /** An active campaign. */
+    public CampaignConfig(String id, Money bid, Double dailyBudget, Double totalBudget, String pacing,
+                          FrequencyCap frequencyCap, String start, String end, TargetingConfig targeting,
+                          List<CreativeConfig> creatives) {
+        this(id, bid, dailyBudget, totalBudget, pacing, frequencyCap, start, end, targeting, creatives, null);
+    }
+
+    /** Whether the campaign bids ({@code status: active}). */
+    public boolean isActive() {
+        return ACTIVE.equals(status);
+    }
+
+    /** This campaign with another id. */
+    public CampaignConfig withId(String newId) {
+        return new CampaignConfig(newId, bid, dailyBudget, totalBudget, pacing, frequencyCap, start, end, targeting,
+                creatives, status);
+    }
+
+    /** This campaign with another bid. */
+    public CampaignConfig withBid(Money newBid) {
+        return new CampaignConfig(id, newBid, dailyBudget, totalBudget, pacing, frequencyCap, start, end, targeting,
+                creatives, status);
+    }
+
+    /** This campaign with other budgets (null: no cap). */
+    public CampaignConfig withBudgets(Double newDailyBudget, Double newTotalBudget) {
+        return new CampaignConfig(id, bid, newDailyBudget, newTotalBudget, pacing, frequencyCap, start, end,
+                targeting, creatives, status);
+    }
+
+    /** This campaign with another status. */
+    public CampaignConfig withStatus(String newStatus) {
+        return new CampaignConfig(id, bid, dailyBudget, totalBudget, pacing, frequencyCap, start, end, targeting,
+                creatives, newStatus);
     }
 
     void validate(String at, ExchangeSettings exchange) {
@@ -49,6 +93,7 @@ public record CampaignConfig(String id, Money bid, Double dailyBudget, Double to
             ConfigChecks.range(at + ".totalBudget", totalBudget, 0, Money.MAX_AMOUNT);
         }
         ConfigChecks.oneOf(at + ".pacing", pacing, PACING);
+        ConfigChecks.oneOf(at + ".status", status, STATUS);
         if ("even".equals(pacing) && dailyBudget == null) {
             throw new ConfigException(at + ".pacing", "value even needs a dailyBudget to spread over the day;"
                     + " set dailyBudget or use asap");

@@ -1,6 +1,9 @@
 package dev.merlin.config;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -10,9 +13,12 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -28,6 +34,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,6 +57,16 @@ public final class ConfigLoader {
             // an empty map value or list item ({EUR: }, [JPN, ~]) is an error with its path, not a null inside
             .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL))
             .build();
+
+    /** Writes records as their components (fields), not their derived accessors; nulls left out. */
+    private static final ObjectMapper COMPONENTS = JsonMapper.builder()
+            .visibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
+            .visibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .build();
+
+    /** The campaign keys {@link #patchCampaign} changes. */
+    private static final Set<String> PATCHABLE = Set.of("bid", "dailyBudget", "totalBudget", "status");
 
     /** Reads tokens for {@link #checkShape}, which finds repeated keys itself to name their whole path. */
     private static final YAMLFactory SHAPE = new YAMLFactory();
@@ -86,10 +105,18 @@ public final class ConfigLoader {
         if (yaml.isBlank()) {
             return new MerlinConfig(null, null, null).validate();
         }
+        MerlinConfig config = bind(yaml, source, MerlinConfig.class);
+        if (config == null) {
+            config = new MerlinConfig(null, null, null);
+        }
+        return config.validate();
+    }
+
+    /** Binds YAML (or JSON, which is YAML) text to {@code type}, a binding error named by its key path. */
+    private static <T> T bind(String yaml, String source, Class<T> type) {
         checkShape(yaml, source);
-        MerlinConfig config;
         try {
-            config = YAML.readValue(yaml, MerlinConfig.class);
+            return YAML.readValue(yaml, type);
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(keyPath(e), "unknown key \"" + e.getPropertyName() + "\" in " + source
                     + "; allowed here: " + e.getKnownPropertyIds());
@@ -112,10 +139,93 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             throw new ConfigException("", "cannot parse " + source + ": " + e.getOriginalMessage());
         }
-        if (config == null) {
-            config = new MerlinConfig(null, null, null);
+    }
+
+    /**
+     * The advertisers of a catalogue document ({@code {"advertisers": [...]}}, JSON or YAML), bound as the config
+     * file's {@code advertisers} key is; validate them with {@link MerlinConfig#withAdvertisers} and
+     * {@link MerlinConfig#validate}.
+     */
+    public static List<AdvertiserConfig> parseAdvertisers(String text, String source) {
+        Catalogue catalogue = bind(text, source, Catalogue.class);
+        return catalogue == null ? List.of() : catalogue.advertisers();
+    }
+
+    /** One advertiser (JSON or YAML), bound as an item of the config file's {@code advertisers}. */
+    public static AdvertiserConfig parseAdvertiser(String text, String source) {
+        AdvertiserConfig advertiser = bind(text, source, AdvertiserConfig.class);
+        if (advertiser == null) {
+            throw new ConfigException("", "value is empty; expected an advertiser (" + source + ")");
         }
-        return config.validate();
+        return advertiser;
+    }
+
+    /** One campaign (JSON or YAML), bound as an item of an advertiser's {@code campaigns}. */
+    public static CampaignConfig parseCampaign(String text, String source) {
+        CampaignConfig campaign = bind(text, source, CampaignConfig.class);
+        if (campaign == null) {
+            throw new ConfigException("", "value is empty; expected a campaign (" + source + ")");
+        }
+        return campaign;
+    }
+
+    /**
+     * {@code base} with the keys of the JSON object {@code patch} replaced (a null value unsets the key): only
+     * {@code bid}, {@code dailyBudget}, {@code totalBudget} and {@code status}; bound as {@link #parseCampaign} does
+     * (validate the result with the config).
+     */
+    public static CampaignConfig patchCampaign(CampaignConfig base, String patch, String source) {
+        checkShape(patch, source);
+        JsonNode changes;
+        try {
+            changes = YAML.readTree(patch);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("", "cannot parse " + source + ": " + e.getOriginalMessage());
+        }
+        if (changes == null || !changes.isObject()) {
+            throw new ConfigException("", "wrong type; expected an object of bid, dailyBudget, totalBudget, status ("
+                    + source + ")");
+        }
+        ObjectNode merged = COMPONENTS.valueToTree(base);
+        for (Iterator<Map.Entry<String, JsonNode>> it = changes.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> change = it.next();
+            if (!PATCHABLE.contains(change.getKey())) {
+                throw new ConfigException(change.getKey(), "cannot be changed in place; allowed here: "
+                        + PATCHABLE + " (PUT the whole campaign to change the rest)");
+            }
+            if (change.getValue().isNull()) {
+                merged.remove(change.getKey());
+            } else {
+                merged.set(change.getKey(), change.getValue());
+            }
+        }
+        try {
+            return bind(COMPONENTS.writeValueAsString(merged), source, CampaignConfig.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write campaign: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Advertisers as a catalogue document that {@link #parseAdvertisers} reads back: their components alone. */
+    public static String writeAdvertisers(List<AdvertiserConfig> advertisers) {
+        try {
+            return COMPONENTS.writeValueAsString(new Catalogue(advertisers));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write advertisers: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Any config value as JSON of its record components: for logs and the admin API. */
+    public static String toJson(Object value) {
+        try {
+            return COMPONENTS.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write config value: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The catalogue document: the advertisers alone. */
+    record Catalogue(List<AdvertiserConfig> advertisers) {
     }
 
     /**

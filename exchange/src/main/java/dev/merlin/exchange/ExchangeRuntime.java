@@ -1,9 +1,12 @@
 package dev.merlin.exchange;
 
+import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.catalogue.ConfigReload;
+import dev.merlin.exchange.catalogue.LiveCatalogue;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
@@ -17,6 +20,7 @@ import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.flows.DataFlowLedger;
 import dev.merlin.exchange.flows.DspDeletions;
 import dev.merlin.exchange.http.AuctionEndpoint;
+import dev.merlin.exchange.http.CatalogueEndpoint;
 import dev.merlin.exchange.http.ClickEndpoint;
 import dev.merlin.exchange.http.DashboardEndpoint;
 import dev.merlin.exchange.http.DataFlowsEndpoint;
@@ -74,7 +78,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final MerlinConfig config;
     private final ExchangeMetrics metrics;
     private final LongSupplier epochSecondsClock;
-    private final CampaignCatalog catalog;
+    private final LiveCatalogue catalog;
+    private final ConfigReload reload;
     private final Currencies currencies;
     private final NoticeUrls noticeUrls;
     private final IdentityKeys identity;
@@ -103,7 +108,10 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.metrics = metrics;
         this.epochSecondsClock = epochSecondsClock;
         this.slowWork = newSlowWork(config.server());
-        this.catalog = new CampaignCatalog(config);
+        // the admin API's changes (an overlay in the data dir) replace the file's advertisers: a restart keeps them
+        this.catalog = new LiveCatalogue(new CampaignCatalog(LiveCatalogue.withOverlay(config)),
+                Path.of(config.dataDir()), epochSecondsClock);
+        this.reload = new ConfigReload(catalog, config, ConfigLoader::loadDefault);
         this.currencies = new Currencies(config.exchange());
         Path dataDir = Path.of(config.dataDir());
         this.noticeUrls = new NoticeUrls(config.exchange().publicUrl(), config.exchange().secureLinkUrl(),
@@ -117,6 +125,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.auctionIds = new AuctionIds(config.exchange().nodeId(), System.currentTimeMillis());
         this.identity = IdentityKeys.load(config, dataDir);
         this.stores = ExchangeStores.open(config, catalog, identity.userHash(), epochSecondsClock);
+        catalog.connect(stores.spend(), stores.events());
         this.consent = new ConsentGate(config.privacy(), ConsentGate.DEFAULT_CACHE_SLOTS, stores.optOuts(),
                 Holdout.of(config, identity.holdoutHash()));
         try {
@@ -188,7 +197,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private Endpoints endpoints() {
         EventLog events = stores.events();
         AuctionEndpoint auction = new AuctionEndpoint(sellers, newBidPath(), metrics, config.server().maxBodyBytes());
-        NoticeEndpoint notices = new NoticeEndpoint(catalog, noticeUrls, currencies, stores.spend(),
+        NoticeEndpoint notices = new NoticeEndpoint(catalog.current(), noticeUrls, currencies, stores.spend(),
                 stores.frequency(), tracking, stores.sellerStats(), stores.erasures(), events,
                 config.exchange().takeRate(), metrics, epochSecondsClock, buySide.wins, buySide.notifier,
                 buySide.accounts);
@@ -196,8 +205,8 @@ public final class ExchangeRuntime implements AutoCloseable {
                 config.tracking(), config.privacy(), metrics, epochSecondsClock);
         EventsEndpoint appEvents = new EventsEndpoint(tracking, currencies, consent, stores.optOuts(),
                 stores.erasures(), identity, events, config.tracking(), metrics, epochSecondsClock);
-        ClickEndpoint clicks = new ClickEndpoint(catalog, noticeUrls, stores.clicks(), tracking, stores.optOuts(),
-                stores.erasures(), identity, events, metrics, epochSecondsClock);
+        ClickEndpoint clicks = new ClickEndpoint(catalog.current(), noticeUrls, stores.clicks(), tracking,
+                stores.optOuts(), stores.erasures(), identity, events, metrics, epochSecondsClock);
         ReportsEndpoint reports = new ReportsEndpoint(catalog, currencies, stores.spend(), stores.stats(),
                 stores.sellerStats(), sellers, config.tracking(), metrics, epochSecondsClock, buySide.accounts,
                 config.dsps());
@@ -214,10 +223,17 @@ public final class ExchangeRuntime implements AutoCloseable {
                 currencies.exchangeCurrency(), config.tracking(), metrics, epochSecondsClock);
         return new Endpoints(auction, notices, pixel, appEvents, clicks, reports, privacy,
                 SellersJson.render(config.exchange(), config.sellers()), dataFlows, userSync, rollout,
-                new DashboardEndpoint(dashboard, config.tracking(), metrics));
+                new DashboardEndpoint(dashboard, config.tracking(), metrics),
+                new CatalogueEndpoint(catalog, reload, config.tracking(), metrics));
     }
 
     private void registerStoreMetrics() {
+        Map<String, DoubleSupplier> changes = new LinkedHashMap<>();
+        changes.put("applied", catalog::applied);
+        changes.put("refused", catalog::refused);
+        metrics.counter("merlin_catalogue_changes_total", "Catalogue changes (admin API, config reload) by outcome:"
+                + " applied, or refused (invalid, or no room for more campaign ids; nothing changed)", "outcome",
+                changes);
         registerFlowMetrics();
         metrics.gauge("merlin_segment_store_users", "Users held in the segment store", stores.segments()::size);
         metrics.gauge("merlin_segment_store_full", "1 when the segment store has refused a write for lack of room",
@@ -278,9 +294,19 @@ public final class ExchangeRuntime implements AutoCloseable {
         return epochSecondsClock.getAsLong();
     }
 
-    /** Compiled campaigns. */
+    /** Compiled campaigns: the catalogue in use now. */
     public CampaignCatalog catalog() {
+        return catalog.current();
+    }
+
+    /** The catalogue in use and its changes (admin API, reload). */
+    public LiveCatalogue liveCatalogue() {
         return catalog;
+    }
+
+    /** Reloads the config file's advertisers (SIGHUP, {@code POST /admin/reload}). */
+    public ConfigReload configReload() {
+        return reload;
     }
 
     /** Currency conversion. */
@@ -335,6 +361,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        catalog.close();
         buySide.close();
         stores.close();
     }

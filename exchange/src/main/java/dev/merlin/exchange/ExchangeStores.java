@@ -4,7 +4,7 @@ import dev.merlin.config.MaintenanceConfig;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.SegmentDefinition;
 import dev.merlin.config.StoresConfig;
-import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.CatalogSource;
 import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.events.EventLog;
@@ -78,12 +78,12 @@ public final class ExchangeStores implements AutoCloseable {
     private final RolloutStats rollout;
 
     /** Opens every store under the config's data dir, in order; throws after closing those opened if one fails. */
-    public static ExchangeStores open(MerlinConfig config, CampaignCatalog catalog, UserHash userHash,
+    public static ExchangeStores open(MerlinConfig config, CatalogSource catalog, UserHash userHash,
                                       LongSupplier epochSecondsClock) {
         return new ExchangeStores(config, catalog, userHash, epochSecondsClock);
     }
 
-    private ExchangeStores(MerlinConfig config, CampaignCatalog catalog, UserHash userHash,
+    private ExchangeStores(MerlinConfig config, CatalogSource catalog, UserHash userHash,
                            LongSupplier epochSecondsClock) {
         this.epochSecondsClock = epochSecondsClock;
         Path dataDir = Path.of(config.dataDir());
@@ -94,10 +94,10 @@ public final class ExchangeStores implements AutoCloseable {
             census = new SegmentCensus(segments, maxSegmentId(config), epochSecondsClock);
             idSyncs = opened(new IdSyncStore(dataDir, config.dsps(),
                     Math.max(10_000L, stores.segmentUsers() / 4 * Math.max(1, config.dsps().size()))));
-            spend = opened(new SpendLedger(catalog, dataDir, stores.chargedImpressions(),
+            spend = opened(new SpendLedger(catalog.current(), dataDir, stores.chargedImpressions(),
                     stores.chargedWindowSeconds(), epochSecondsClock.getAsLong()));
             frequency = opened(new FrequencyStore(dataDir, stores.frequencyEntries()));
-            stats = opened(new CampaignStats(dataDir, catalog.size()));
+            stats = opened(new CampaignStats(dataDir, catalog.current().size()));
             sellerStats = opened(new SellerStats(dataDir, config.sellers().size()));
             attribution = opened(new Attribution(catalog, config.tracking().attribution(), dataDir,
                     stores.frequencyEntries()));

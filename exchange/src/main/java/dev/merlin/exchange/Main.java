@@ -3,9 +3,11 @@ package dev.merlin.exchange;
 import dev.merlin.config.ConfigException;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.exchange.catalogue.ConfigReload;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
@@ -58,6 +60,8 @@ public final class Main {
             System.exit(1);
             return;
         }
+        server.runtime().configReload().source(() -> configure(args));
+        reloadOnHangUp(server.runtime().configReload());
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = () -> {
             server.close();
@@ -90,6 +94,27 @@ public final class Main {
             } catch (IllegalArgumentException unavailable) {
                 // the JVM keeps this signal: its default handling runs the shutdown hook
             }
+        }
+    }
+
+    /**
+     * SIGHUP reloads the config file's advertisers ({@link ConfigReload}); an invalid file is logged and changes
+     * nothing. Where the JVM will not hand SIGHUP over (not on this platform, or {@code -Xrs}), there is no such
+     * signal: {@code POST /admin/reload} does the same.
+     */
+    static void reloadOnHangUp(ConfigReload reload) {
+        try {
+            Signal.handle(new Signal("HUP"), signal -> {
+                try {
+                    List<String> ignored = reload.reload("signal:SIGHUP");
+                    System.err.println("merlin: SIGHUP: advertisers reloaded"
+                            + (ignored.isEmpty() ? "" : "; needs a restart, ignored: " + ignored));
+                } catch (RuntimeException e) { // the signal thread must live on: the old catalogue keeps serving
+                    System.err.println("merlin: SIGHUP: reload refused, nothing changed: " + e.getMessage());
+                }
+            });
+        } catch (IllegalArgumentException unavailable) {
+            System.err.println("merlin: SIGHUP is not available here; reload with POST /admin/reload");
         }
     }
 

@@ -160,6 +160,11 @@ public final class AuctionEngine {
         this.requestWins = new int[catalog.size()];
     }
 
+    /** The catalogue this engine auctions. */
+    public CampaignCatalog catalog() {
+        return catalog;
+    }
+
     /**
      * Tells the engine whether Merlin's own links can be https ({@code NoticeUrls#canLinkSecurely}); when not, it
      * bids on no secure imp ({@link AuctionResult#NO_SECURE_URL}). Set once, before the first auction.

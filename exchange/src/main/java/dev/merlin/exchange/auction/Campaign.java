@@ -11,6 +11,8 @@ import java.util.List;
 public final class Campaign {
 
     final int index;
+    /** The campaign's place in the stores ({@link CampaignSlots}): the same for its id across catalogues. */
+    final int slot;
     final String id;
     final String advertiserId;
     final String seat;
@@ -27,8 +29,9 @@ public final class Campaign {
     final boolean needsUserData;
     final Creative[] creatives;
 
-    Campaign(int index, AdvertiserConfig advertiser, CampaignConfig config, MerlinConfig merlin) {
+    Campaign(int index, int slot, AdvertiserConfig advertiser, CampaignConfig config, MerlinConfig merlin) {
         this.index = index;
+        this.slot = slot;
         this.id = config.id();
         this.advertiserId = advertiser.id();
         this.seat = advertiser.seat();
@@ -66,6 +69,11 @@ public final class Campaign {
     /** Index in the catalog (the targeting index numbers its bits by bid instead: {@code positionOf}). */
     public int index() {
         return index;
+    }
+
+    /** The campaign's store slot: its spend, commitments and frequency counts, stable across catalogues. */
+    public int slot() {
+        return slot;
     }
 
     /** The advertiser's id. */

@@ -4,33 +4,91 @@ import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.CampaignConfig;
 import dev.merlin.config.MerlinConfig;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Every campaign of the config, compiled, with its targeting index; immutable and shared by all threads. */
-public final class CampaignCatalog {
+/**
+ * Every active campaign of the config, compiled, with its targeting index; immutable and shared by all threads. A
+ * paused campaign is compiled (its notices are still charged) but left out of the index. Campaigns take their store
+ * slots from a {@link CampaignSlots} that successive catalogues share.
+ */
+public final class CampaignCatalog implements CatalogSource {
 
     private final Campaign[] campaigns;
     private final Map<String, Campaign> byId = new HashMap<>();
     private final Map<String, Integer> advertiserIndex = new HashMap<>();
     private final List<AdvertiserConfig> advertisers;
     private final TargetingIndex index;
+    private final CampaignSlots slots;
+    private final MerlinConfig config;
 
-    /** Compiles the advertisers of a validated config. */
+    /** Compiles the advertisers of a validated config, with slots of its own. */
     public CampaignCatalog(MerlinConfig config) {
+        this(config, CampaignSlots.forCampaigns(campaignCount(config)));
+    }
+
+    /**
+     * Compiles the advertisers of a validated config, its campaigns in the slots their ids hold in {@code slots}
+     * (a new id takes the next free one); the compiled campaigns become the slots' latest only through
+     * {@link #publish}, when this catalogue is the one in use.
+     *
+     * @throws CampaignSlots.SlotsFullException when the config names more new ids than slots are free
+     */
+    public CampaignCatalog(MerlinConfig config, CampaignSlots slots) {
         List<Campaign> list = new ArrayList<>();
+        this.slots = slots;
+        this.config = config;
         this.advertisers = config.advertisers();
         for (AdvertiserConfig advertiser : config.advertisers()) {
             advertiserIndex.put(advertiser.id(), advertiserIndex.size());
             for (CampaignConfig campaign : advertiser.campaigns()) {
-                Campaign compiled = new Campaign(list.size(), advertiser, campaign, config);
-                list.add(compiled);
+                int slot = slots.slotOf(campaign.id());
+                Campaign compiled = new Campaign(campaign.isActive() ? list.size() : -1, slot, advertiser, campaign,
+                        config);
+                if (campaign.isActive()) {
+                    list.add(compiled);
+                }
                 byId.put(compiled.id(), compiled);
             }
         }
         this.campaigns = list.toArray(new Campaign[0]);
         this.index = new TargetingIndex(config, campaigns);
+        if (slots.size() > 0 && slots.get(0) == null) {
+            publish();
+        }
+    }
+
+    private static int campaignCount(MerlinConfig config) {
+        int count = 0;
+        for (AdvertiserConfig advertiser : config.advertisers()) {
+            count += advertiser.campaigns().size();
+        }
+        return count;
+    }
+
+    /** Makes this catalogue's campaigns the latest compiled form of their ids (the catalogue now in use). */
+    public void publish() {
+        for (Campaign campaign : byId.values()) {
+            slots.publish(campaign);
+        }
+    }
+
+    @Override
+    public CampaignCatalog current() {
+        return this;
+    }
+
+    /** The slots its campaigns' stores are kept in. */
+    public CampaignSlots slots() {
+        return slots;
+    }
+
+    /** The validated config it was compiled from. */
+    public MerlinConfig config() {
+        return config;
     }
 
     /** Number of campaigns. */
@@ -43,9 +101,18 @@ public final class CampaignCatalog {
         return campaigns[index];
     }
 
-    /** The campaign with this id, or null. */
+    /** The campaign with this id in this catalogue (active or paused), or null. */
     public Campaign byId(String id) {
         return byId.get(id);
+    }
+
+    /**
+     * The latest compiled form of the campaign with this id, in this catalogue or one before it (paused and removed
+     * campaigns too): what a notice for one of its impressions is charged to.
+     */
+    public Campaign known(String id) {
+        Campaign campaign = slots.byId(id);
+        return campaign == null ? byId.get(id) : campaign;
     }
 
 
@@ -53,6 +120,11 @@ public final class CampaignCatalog {
     public int advertiserIndex(String advertiserId) {
         Integer index = advertiserIndex.get(advertiserId);
         return index == null ? -1 : index;
+    }
+
+    /** Every campaign of this catalogue, active and paused, in no particular order. */
+    public Collection<Campaign> all() {
+        return Collections.unmodifiableCollection(byId.values());
     }
 
     /** The advertisers, in config order. */

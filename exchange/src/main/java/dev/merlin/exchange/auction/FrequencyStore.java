@@ -20,7 +20,7 @@ public final class FrequencyStore implements FrequencyView, AutoCloseable {
 
     @Override
     public int impressions(long userHash, Campaign campaign, long nowEpochSeconds) {
-        return counters.count(WindowCounters.key(userHash, campaign.index), nowEpochSeconds,
+        return counters.count(WindowCounters.key(userHash, campaign.slot), nowEpochSeconds,
                 campaign.frequencyCapPeriodSeconds);
     }
 
@@ -29,7 +29,7 @@ public final class FrequencyStore implements FrequencyView, AutoCloseable {
         if (campaign.frequencyCapImpressions == 0 || userHash == 0) {
             return;
         }
-        counters.increment(WindowCounters.key(userHash, campaign.index), nowEpochSeconds,
+        counters.increment(WindowCounters.key(userHash, campaign.slot), nowEpochSeconds,
                 campaign.frequencyCapPeriodSeconds);
     }
 

@@ -89,7 +89,8 @@ public final class SpendLedger implements SpendView, AutoCloseable {
                          long committedTotalMicros) {
     }
 
-    private final CampaignCatalog catalog;
+    /** Campaigns by store slot: the arrays below are indexed by {@link Campaign#slot}. */
+    private final CampaignSlots catalog;
     private final ChronicleMapFiles.Opened<CharSequence, Long> spend;
     private final ChronicleMapFiles.Opened<CharSequence, Long> charged;
     /** Key auction id and imp id; value {@code auctionEpochSeconds/amountMicros/campaignId} ({@link Commitment}). */
@@ -108,6 +109,8 @@ public final class SpendLedger implements SpendView, AutoCloseable {
     private volatile long purgedBeforeEpochSeconds;
     private volatile boolean isChargedMapFull;
     private volatile long currentEpochDay;
+    /** Slots below this have their counters; a later catalogue's new campaigns are read in by {@link #adopt}. */
+    private volatile int adoptedSlots;
 
     /**
      * Opens the ledger under {@code dataDir}; {@code chargedEntries} bounds the once-only map, which must hold the
@@ -118,7 +121,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         if (chargeWindowSeconds <= 0) {
             throw new IllegalArgumentException("chargeWindowSeconds must be positive: " + chargeWindowSeconds);
         }
-        this.catalog = catalog;
+        this.catalog = catalog.slots();
         this.chargeWindowSeconds = chargeWindowSeconds;
         this.spend = ChronicleMapFiles.open(dataDir, SPEND_FILE, ChronicleMap.of(CharSequence.class, Long.class)
                 .name("merlin-spend").entries(Math.max(1_000, catalog.size() * 400L)).averageKeySize(40));
@@ -139,22 +142,51 @@ public final class SpendLedger implements SpendView, AutoCloseable {
             spend.close();
             throw e;
         }
-        this.locks = new Object[catalog.size()];
-        this.counterEpochDay = new long[catalog.size()];
-        this.spentTodayMicros = new AtomicLongArray(catalog.size());
-        this.spentTotalMicros = new AtomicLongArray(catalog.size());
-        this.committedTodayMicros = new AtomicLongArray(catalog.size());
-        this.committedTotalMicros = new AtomicLongArray(catalog.size());
+        int slots = this.catalog.capacity();
+        this.locks = new Object[slots];
+        this.counterEpochDay = new long[slots];
+        this.spentTodayMicros = new AtomicLongArray(slots);
+        this.spentTotalMicros = new AtomicLongArray(slots);
+        this.committedTodayMicros = new AtomicLongArray(slots);
+        this.committedTotalMicros = new AtomicLongArray(slots);
         this.currentEpochDay = Math.floorDiv(nowEpochSeconds, 86_400L);
         this.purgedBeforeEpochSeconds = orZero(spend.map().get(PURGED_BEFORE_KEY));
-        for (int i = 0; i < catalog.size(); i++) {
+        for (int i = 0; i < slots; i++) {
             locks[i] = new Object();
             counterEpochDay[i] = currentEpochDay;
-            Campaign campaign = catalog.get(i);
-            spentTotalMicros.set(i, orZero(spend.map().get(totalKey(campaign))));
-            spentTodayMicros.set(i, orZero(spend.map().get(dayKey(campaign, currentEpochDay))));
         }
+        for (Campaign campaign : catalog.all()) {
+            loadSpend(campaign);
+        }
+        this.adoptedSlots = this.catalog.size();
         recoverCommitments();
+    }
+
+    /**
+     * Reads a campaign's spend from the map into its slot. A campaign that first appears in a later catalogue
+     * ({@link #adopt}) starts from what the map holds for its id: spend recorded by an earlier run is not forgotten.
+     */
+    private void loadSpend(Campaign campaign) {
+        int i = campaign.slot;
+        spentTotalMicros.set(i, orZero(spend.map().get(totalKey(campaign))));
+        spentTodayMicros.set(i, orZero(spend.map().get(dayKey(campaign, currentEpochDay))));
+    }
+
+    /**
+     * Takes on the campaigns of a new catalogue before it is used: a campaign whose slot is new to this ledger
+     * (added since start-up) reads its spend from the map. A slot already known keeps its counters: they follow the
+     * campaign id across catalogues. Called by the one thread that builds catalogues.
+     */
+    public void adopt(CampaignCatalog next) {
+        int known = adoptedSlots;
+        for (Campaign campaign : next.all()) {
+            if (campaign.slot >= known) {
+                synchronized (locks[campaign.slot]) {
+                    loadSpend(campaign);
+                }
+            }
+        }
+        adoptedSlots = catalog.size();
     }
 
     /** Counts the commitments the map holds (open when the process stopped) against their campaigns again. */
@@ -179,7 +211,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         if (day != currentEpochDay) {
             rollDay(day);
         }
-        int i = campaign.index;
+        int i = campaign.slot;
         if (spentTotalMicros.get(i) + committedTotalMicros.get(i) >= campaign.totalBudgetMicros) {
             return false;
         }
@@ -208,7 +240,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         if (day != currentEpochDay) {
             rollDay(day);
         }
-        int i = campaign.index;
+        int i = campaign.slot;
         synchronized (locks[i]) {
             if (day != counterEpochDay[i] // the day turned again meanwhile: this auction is not today's
                     || amountMicros > campaign.totalBudgetMicros - spentTotalMicros.get(i)
@@ -228,7 +260,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
      * the response failed) or its record could not be put.
      */
     public void cancel(Campaign campaign, long amountMicros, long auctionEpochSeconds) {
-        synchronized (locks[campaign.index]) {
+        synchronized (locks[campaign.slot]) {
             add(campaign, -amountMicros, auctionEpochSeconds);
         }
     }
@@ -366,9 +398,9 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         Commitment commitment = record == null ? null : Commitment.parse(record);
         Campaign committedTo = commitment == null ? null : catalog.byId(commitment.campaignId);
         long charge;
-        int i = campaign.index;
+        int i = campaign.slot;
         synchronized (locks[i]) {
-            if (committedTo == campaign) {
+            if (committedTo != null && committedTo.slot == campaign.slot) {
                 charge = Math.min(chargeMicros, commitment.amountMicros);
                 add(campaign, -commitment.amountMicros, commitment.auctionEpochSeconds);
             } else {
@@ -460,13 +492,13 @@ public final class SpendLedger implements SpendView, AutoCloseable {
     /** Spend of the current UTC day, micros. */
     @Override
     public long spentTodayMicros(Campaign campaign) {
-        return spentTodayMicros.get(campaign.index);
+        return spentTodayMicros.get(campaign.slot);
     }
 
     /** Spend since the campaign began, micros. */
     @Override
     public long spentTotalMicros(Campaign campaign) {
-        return spentTotalMicros.get(campaign.index);
+        return spentTotalMicros.get(campaign.slot);
     }
 
     /** Spend of one campaign on one UTC day, micros, from the persisted ledger. */
@@ -477,18 +509,18 @@ public final class SpendLedger implements SpendView, AutoCloseable {
     /** Open commitments of auctions run on the current UTC day, micros. */
     @Override
     public long committedTodayMicros(Campaign campaign) {
-        return committedTodayMicros.get(campaign.index);
+        return committedTodayMicros.get(campaign.slot);
     }
 
     /** All open commitments, micros. */
     @Override
     public long committedTotalMicros(Campaign campaign) {
-        return committedTotalMicros.get(campaign.index);
+        return committedTotalMicros.get(campaign.slot);
     }
 
     /** The campaign's spend and open commitments, read together (what a budget check sees). */
     public Totals totals(Campaign campaign) {
-        int i = campaign.index;
+        int i = campaign.slot;
         synchronized (locks[i]) {
             return new Totals(spentTodayMicros.get(i), committedTodayMicros.get(i), spentTotalMicros.get(i),
                     committedTotalMicros.get(i));
@@ -557,8 +589,9 @@ public final class SpendLedger implements SpendView, AutoCloseable {
             return;
         }
         for (int i = 0; i < catalog.size(); i++) {
+            Campaign campaign = catalog.get(i);
             synchronized (locks[i]) {
-                spentTodayMicros.set(i, orZero(spend.map().get(dayKey(catalog.get(i), day))));
+                spentTodayMicros.set(i, campaign == null ? 0 : orZero(spend.map().get(dayKey(campaign, day))));
                 // yesterday's open commitments hold against yesterday's budget, where their spend is booked
                 committedTodayMicros.set(i, 0);
                 counterEpochDay[i] = day;
@@ -569,7 +602,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
 
     /** Adds {@code micros} (negative: releases) to the campaign's commitments; the caller holds its lock. */
     private void add(Campaign campaign, long micros, long auctionEpochSeconds) {
-        int i = campaign.index;
+        int i = campaign.slot;
         committedTotalMicros.addAndGet(i, micros);
         if (Math.floorDiv(auctionEpochSeconds, 86_400L) == counterEpochDay[i]) {
             committedTodayMicros.addAndGet(i, micros);

@@ -109,7 +109,7 @@ final class TargetingIndex {
         Map<String, Integer> segmentIds = segmentIds(config);
         int catalogIndex = 0;
         for (AdvertiserConfig advertiser : config.advertisers()) {
-            for (CampaignConfig campaign : advertiser.campaigns()) {
+            for (CampaignConfig campaign : active(advertiser)) {
                 int index = positionOf[catalogIndex++];
                 TargetingConfig t = campaign.targeting();
                 addValues(byCountry, anyCountry, t.countries(), index, false);
@@ -335,13 +335,24 @@ final class TargetingIndex {
      * Sparse sets of positions by the values {@code valuesOf} gives each campaign (lower case and with their www
      * aliases when {@code lowerCase}), as sorted arrays without duplicates.
      */
+    /** The advertiser's active campaigns, in config order: the catalogue's (a paused one is not auctioned). */
+    private static List<CampaignConfig> active(AdvertiserConfig advertiser) {
+        List<CampaignConfig> active = new ArrayList<>(advertiser.campaigns().size());
+        for (CampaignConfig campaign : advertiser.campaigns()) {
+            if (campaign.isActive()) {
+                active.add(campaign);
+            }
+        }
+        return active;
+    }
+
     private Map<String, int[]> sparseSets(MerlinConfig config,
                                           BiFunction<AdvertiserConfig, CampaignConfig, List<String>> valuesOf,
                                           boolean lowerCase) {
         Map<String, IntArrayList> byValue = new HashMap<>();
         int catalogIndex = 0;
         for (AdvertiserConfig advertiser : config.advertisers()) {
-            for (CampaignConfig campaign : advertiser.campaigns()) {
+            for (CampaignConfig campaign : active(advertiser)) {
                 addSparse(byValue, valuesOf.apply(advertiser, campaign), positionOf[catalogIndex++], lowerCase);
             }
         }

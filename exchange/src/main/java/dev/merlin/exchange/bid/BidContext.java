@@ -2,6 +2,7 @@ package dev.merlin.exchange.bid;
 
 import dev.merlin.protocol.JsonText;
 import dev.merlin.exchange.auction.AuctionResult;
+import dev.merlin.exchange.auction.AuctionEngine;
 import dev.merlin.exchange.auction.ExternalBids;
 import dev.merlin.exchange.privacy.PrivacyDecision;
 import dev.merlin.exchange.segments.SegmentSet;
@@ -27,6 +28,8 @@ public final class BidContext implements BidAnswer {
     private static final int IN_AUCTION = 2;
 
     final BidContextPool pool;
+    /** The engine over the catalogue this request started on. */
+    AuctionEngine engine;
     final SegmentSet segments = new SegmentSet();
     final AuctionResult result;
     /** The DSPs' validated bids the auction stage adds; emptied when the request starts and when it is answered. */
@@ -131,7 +134,7 @@ public final class BidContext implements BidAnswer {
      * DSP bids in {@link #externalBids()}.
      */
     public void runEngine() {
-        pool.engine.run(request, segments, userHash, nowEpochSeconds, externalBids, result);
+        engine.run(request, segments, userHash, nowEpochSeconds, externalBids, result);
     }
 
     /**
@@ -247,6 +250,7 @@ public final class BidContext implements BidAnswer {
         attachment = null;
         completion = null;
         reason = null;
+        engine = null;
         externalBids.clear();
     }
 

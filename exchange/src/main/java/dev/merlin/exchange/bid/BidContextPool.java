@@ -2,6 +2,7 @@ package dev.merlin.exchange.bid;
 
 import dev.merlin.exchange.auction.AuctionEngine;
 import dev.merlin.exchange.auction.BidResponseWriter;
+import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.metrics.StageLatency;
 import dev.merlin.protocol.BidRequestDecoder;
 
@@ -17,7 +18,8 @@ final class BidContextPool {
 
     final BidPath path;
     final BidRequestDecoder decoder;
-    final AuctionEngine engine;
+    /** This thread's engine over the latest catalogue it has seen. */
+    private AuctionEngine engine;
     final BidResponseWriter writer;
     /** This thread's stage timers. */
     final StageLatency.Writer stages;
@@ -33,6 +35,17 @@ final class BidContextPool {
         this.engine = engine;
         this.writer = writer;
         this.maxImps = maxImps;
+    }
+
+    /**
+     * This thread's engine over {@code current}: the one it has, or a new one when the catalogue was replaced (the
+     * old engine stays with the contexts still auctioning on it).
+     */
+    AuctionEngine engineFor(CampaignCatalog current) {
+        if (engine.catalog() != current) {
+            engine = path.newEngine(current);
+        }
+        return engine;
     }
 
     /** A context no request in flight holds. */

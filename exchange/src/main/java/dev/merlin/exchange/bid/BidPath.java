@@ -6,6 +6,7 @@ import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.AuctionResult;
 import dev.merlin.exchange.auction.BidResponseWriter;
 import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.CatalogSource;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.FrequencyStore;
@@ -50,7 +51,7 @@ public final class BidPath {
     private final DecodeLimits decodeLimits;
     private final int maxImps;
     private final int maxResponseBytes;
-    private final CampaignCatalog catalog;
+    private final CatalogSource catalog;
     private final Currencies currencies;
     private final double takeRate;
     private final NoticeUrls noticeUrls;
@@ -133,6 +134,8 @@ public final class BidPath {
         BidContextPool pool = pools.get();
         BidContext context = pool.acquire();
         context.start(sellerId, arrivalNanos, attachment, (BidCompletion<Object>) completion);
+        // the catalogue is read once per request: the auction finishes on it, however late its DSPs answer
+        context.engine = pool.engineFor(catalog.current());
         context.stageNanos = nanoClock.getAsLong();
         try {
             if (decode(pool, context, body, offset, length) && beforeAuction(pool, context)) {
@@ -400,9 +403,14 @@ public final class BidPath {
         }
     }
 
-    private BidContextPool newPool() {
-        AuctionEngine engine = new AuctionEngine(catalog, currencies, takeRate, spend, frequency)
+    /** An engine over {@code campaigns} for the calling thread (once per thread and catalogue). */
+    AuctionEngine newEngine(CampaignCatalog campaigns) {
+        return new AuctionEngine(campaigns, currencies, takeRate, spend, frequency)
                 .canLinkSecurely(noticeUrls.canLinkSecurely());
+    }
+
+    private BidContextPool newPool() {
+        AuctionEngine engine = newEngine(catalog.current());
         BidResponseWriter writer = new BidResponseWriter(currencies, noticeUrls, maxMarkupLength, priceKeysByDsp);
         return new BidContextPool(this, new BidRequestDecoder(decodeLimits), engine, writer,
                 metrics.stages().forThisThread(), maxImps);
@@ -417,7 +425,7 @@ public final class BidPath {
     public static final class Builder {
         private DecodeLimits decodeLimits;
         private int maxResponseBytes;
-        private CampaignCatalog catalog;
+        private CatalogSource catalog;
         private Currencies currencies;
         private double takeRate;
         private NoticeUrls noticeUrls;
@@ -454,7 +462,7 @@ public final class BidPath {
         }
 
         /** The compiled campaigns, the currencies and the take rate. */
-        public Builder campaigns(CampaignCatalog catalog, Currencies currencies, double takeRate) {
+        public Builder campaigns(CatalogSource catalog, Currencies currencies, double takeRate) {
             this.catalog = catalog;
             this.currencies = currencies;
             this.takeRate = takeRate;

@@ -4,6 +4,7 @@ import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.CampaignConfig;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.CatalogSource;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.flows.DataFlowLedger;
 import dev.merlin.exchange.flows.FlowAggregate;
@@ -53,7 +54,7 @@ public final class DashboardSampler implements AutoCloseable {
     private static final long CLOSE_SECONDS = 5;
 
     private final ExchangeMetrics metrics;
-    private final CampaignCatalog catalog;
+    private final CatalogSource catalog;
     private final SpendLedger spend;
     private final DataFlowLedger flows;
     private final LongSupplier epochSecondsClock;
@@ -75,14 +76,14 @@ public final class DashboardSampler implements AutoCloseable {
      * A sampler over {@code metrics} and the stores the page shows: {@code catalog} and {@code spend} for spend against
      * budgets, {@code flows} (null: none) for data flows by region; {@code epochSecondsClock} dates the points.
      */
-    public DashboardSampler(ExchangeMetrics metrics, CampaignCatalog catalog, SpendLedger spend, DataFlowLedger flows,
+    public DashboardSampler(ExchangeMetrics metrics, CatalogSource catalog, SpendLedger spend, DataFlowLedger flows,
                             LongSupplier epochSecondsClock) {
         this.metrics = metrics;
         this.catalog = catalog;
         this.spend = spend;
         this.flows = flows;
         this.epochSecondsClock = epochSecondsClock;
-        for (AdvertiserConfig advertiser : catalog.advertisers()) {
+        for (AdvertiserConfig advertiser : catalog.current().advertisers()) {
             for (CampaignConfig campaign : advertiser.campaigns()) {
                 budgets.put(campaign.id(), new Double[] {campaign.dailyBudget(),
                         "even".equals(campaign.pacing()) ? 1.0 : null});
@@ -212,8 +213,9 @@ public final class DashboardSampler implements AutoCloseable {
         long now = epochSecondsClock.getAsLong();
         double dayFraction = Math.floorMod(now, SECONDS_PER_DAY) / (double) SECONDS_PER_DAY;
         List<Campaign> byToday = new ArrayList<>();
-        for (int i = 0; i < catalog.size(); i++) {
-            byToday.add(catalog.get(i));
+        CampaignCatalog campaigns = catalog.current();
+        for (int i = 0; i < campaigns.size(); i++) {
+            byToday.add(campaigns.get(i));
         }
         byToday.sort((a, b) -> Long.compare(today(b), today(a)));
         List<String> rows = new ArrayList<>();

@@ -33,7 +33,12 @@ public enum EventType {
      * {@code dsp} (its id), {@code dr} (its region), {@code ur} (the user's region, {@code ??} unknown) and
      * {@code cat} (the {@code DataCategories} bit set carried).
      */
-    DATA_FLOW(11);
+    DATA_FLOW(11),
+    /**
+     * The campaign catalogue changed (admin API or config reload): {@code who} (the principal, never a token),
+     * {@code what} (the change), {@code before} and {@code after} (the changed part, JSON; empty when none).
+     */
+    CATALOGUE_CHANGE(12);
 
     private static final EventType[] BY_CODE = new EventType[16];
 

@@ -67,7 +67,7 @@ public final class ClickEndpoint {
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
-        Campaign campaign = catalog.byId(QueryParams.first(params, "c"));
+        Campaign campaign = catalog.known(QueryParams.first(params, "c"));
         Creative creative = campaign == null ? null : creative(campaign, QueryParams.first(params, "cr"));
         if (creative == null) {
             metrics.notice("click", "unknown_creative");

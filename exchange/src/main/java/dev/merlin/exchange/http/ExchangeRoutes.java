@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
@@ -48,7 +49,7 @@ final class ExchangeRoutes {
         Endpoint health = (ctx, request) -> HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, HEALTH_BODY);
         Endpoint scrape = (ctx, request) -> metricsResponse(ctx, metrics);
         Endpoint user = (ctx, request) -> privacy.user(ctx, request, HttpChecks.path(request.uri()));
-        return RouteTable.builder(metrics)
+        RouteTable.Builder table = RouteTable.builder(metrics)
                 .path(AUCTION_PATH).post(HttpChecks.jsonBody(metrics, auction::handle))
                 .path("/px").get(pixel::handle).head((ctx, request) -> pixel.head())
                 .refusedWith((ctx, reason) -> pixel.refused(reason))
@@ -71,8 +72,13 @@ final class ExchangeRoutes {
                 .path("/optout").get(privacy::optOut).post(privacy::optOut)
                 .path(SELLERS_JSON_PATH).get(sellers).head(sellers)
                 .prefix(DashboardEndpoint.PREFIX).get(dashboard).head(RouteTable.headAsGet(dashboard))
-                .prefix(PrivacyEndpoints.USERS_PREFIX).get(user).head(RouteTable.headAsGet(user)).delete(user)
-                .build();
+                .prefix(PrivacyEndpoints.USERS_PREFIX).get(user).head(RouteTable.headAsGet(user)).delete(user);
+        if (endpoints.catalogue() != null) {
+            Endpoint admin = new SlowWork(endpoints.catalogue()::handle, slowWork, metrics);
+            table.prefix(CatalogueEndpoint.PREFIX).get(admin).post(admin).delete(admin)
+                    .method(HttpMethod.PUT, admin).method(HttpMethod.PATCH, admin);
+        }
+        return table.build();
     }
 
     private static Endpoint notice(NoticeEndpoint notices, String kind) {

@@ -126,7 +126,7 @@ public final class NoticeEndpoint {
             dspNotice(kind, identity, QueryParams.first(params, "loss"));
             return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
         }
-        Campaign campaign = catalog.byId(identity.campaignId());
+        Campaign campaign = catalog.known(identity.campaignId());
         if (campaign == null) {
             metrics.notice(kind, "unknown_campaign");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,

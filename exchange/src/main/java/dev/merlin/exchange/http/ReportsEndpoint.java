@@ -6,7 +6,7 @@ import dev.merlin.config.DspConfig;
 import dev.merlin.config.SellerConfig;
 import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.auction.Campaign;
-import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.CatalogSource;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.dsp.DspAccounts;
@@ -49,7 +49,7 @@ public final class ReportsEndpoint {
     private static final LocalDate FIRST_DAY = LocalDate.of(2000, 1, 1);
     private static final LocalDate LAST_DAY = LocalDate.of(9999, 12, 31);
 
-    private final CampaignCatalog catalog;
+    private final CatalogSource catalog;
     private final Currencies currencies;
     private final SpendLedger spend;
     private final CampaignStats campaignStats;
@@ -62,7 +62,7 @@ public final class ReportsEndpoint {
     private final AccountsReports accounts;
 
     /** The campaign and seller reports, with the stores they read. */
-    public ReportsEndpoint(CampaignCatalog catalog, Currencies currencies, SpendLedger spend,
+    public ReportsEndpoint(CatalogSource catalog, Currencies currencies, SpendLedger spend,
                            CampaignStats campaignStats, SellerStats sellerStats, Sellers sellers,
                            TrackingConfig trackingConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
         this(catalog, currencies, spend, campaignStats, sellerStats, sellers, trackingConfig, metrics,
@@ -73,7 +73,7 @@ public final class ReportsEndpoint {
      * The campaign and seller reports, and the DSP and payout reports ({@code /reports/dsps},
      * {@code /reports/payouts}, admin token only) over {@code accounts} for the configured {@code dsps}.
      */
-    public ReportsEndpoint(CampaignCatalog catalog, Currencies currencies, SpendLedger spend,
+    public ReportsEndpoint(CatalogSource catalog, Currencies currencies, SpendLedger spend,
                            CampaignStats campaignStats, SellerStats sellerStats, Sellers sellers,
                            TrackingConfig trackingConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock,
                            DspAccounts accounts, List<DspConfig> dsps) {
@@ -112,7 +112,7 @@ public final class ReportsEndpoint {
         String admin = trackingConfig.adminToken();
         boolean isAdmin = Secrets.matches(admin, token);
         List<AdvertiserConfig> visible = new ArrayList<>();
-        for (AdvertiserConfig advertiser : catalog.advertisers()) {
+        for (AdvertiserConfig advertiser : catalog.current().advertisers()) {
             if (isAdmin || Secrets.matches(advertiser.reportToken(), token)) {
                 visible.add(advertiser);
             }
@@ -306,7 +306,7 @@ public final class ReportsEndpoint {
                     continue;
                 }
                 for (var config : advertiser.campaigns()) {
-                    Campaign campaign = catalog.byId(config.id());
+                    Campaign campaign = catalog.current().known(config.id());
                     String id = campaign.id();
                     rows.add(new Row(day, advertiser.id(), id,
                             stats.get(id, CampaignStats.Metric.IMPRESSIONS, day),

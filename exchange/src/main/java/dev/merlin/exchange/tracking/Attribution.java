@@ -1,11 +1,14 @@
 package dev.merlin.exchange.tracking;
 
+import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.CatalogSource;
 import dev.merlin.exchange.store.ChronicleMapFiles;
 import dev.merlin.exchange.store.WindowCounters;
 import java.nio.file.Path;
+import java.util.List;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.values.Values;
@@ -63,7 +66,7 @@ public final class Attribution implements AutoCloseable {
         DUPLICATE
     }
 
-    private final CampaignCatalog catalog;
+    private final CatalogSource catalog;
     private final int clickWindowSeconds;
     private final int viewWindowSeconds;
     private final ChronicleMapFiles.Opened<LongValue, LongValue> touches;
@@ -72,7 +75,7 @@ public final class Attribution implements AutoCloseable {
             () -> new LongValue[] {Values.newHeapInstance(LongValue.class), Values.newHeapInstance(LongValue.class)});
 
     /** Opens the touch and conversion stores under {@code dataDir}. */
-    public Attribution(CampaignCatalog catalog, TrackingConfig.AttributionConfig config, Path dataDir, long entries) {
+    public Attribution(CatalogSource catalog, TrackingConfig.AttributionConfig config, Path dataDir, long entries) {
         this.catalog = catalog;
         this.clickWindowSeconds = config.clickWindowSeconds();
         this.viewWindowSeconds = config.viewWindowSeconds();
@@ -124,7 +127,7 @@ public final class Attribution implements AutoCloseable {
      * @return the credited touch, or why there is none
      */
     public Outcome attribute(long userHash, String advertiserId, String orderId, long eventEpochSeconds) {
-        if (catalog.advertiserIndex(advertiserId) < 0) {
+        if (catalog.current().advertiserIndex(advertiserId) < 0) {
             return Outcome.NO_TOUCH;
         }
         if (orderId != null && !firstSeen(advertiserId + "/" + orderId, eventEpochSeconds)) {
@@ -170,8 +173,9 @@ public final class Attribution implements AutoCloseable {
 
     /** The advertiser's campaign whose id hashes to {@code hash}, or null (removed, or another advertiser's). */
     private Campaign campaignOf(String advertiserId, int hash) {
-        for (int i = 0; i < catalog.size(); i++) {
-            Campaign campaign = catalog.get(i);
+        CampaignCatalog campaigns = catalog.current();
+        for (int i = 0; i < campaigns.size(); i++) {
+            Campaign campaign = campaigns.get(i);
             if (campaign.advertiserId().equals(advertiserId) && campaignHash(campaign.id()) == hash) {
                 return campaign;
             }
@@ -193,8 +197,9 @@ public final class Attribution implements AutoCloseable {
     /** Forgets the user's clicks and impressions for every advertiser (erasure). */
     public void erase(long userHash) {
         LongValue[] kv = scratch.get();
-        for (int advertiser = 0; advertiser < catalog.advertisers().size(); advertiser++) {
-            String advertiserId = catalog.advertisers().get(advertiser).id();
+        List<AdvertiserConfig> advertisers = catalog.current().advertisers();
+        for (int advertiser = 0; advertiser < advertisers.size(); advertiser++) {
+            String advertiserId = advertisers.get(advertiser).id();
             for (int kind = CLICK; kind <= VIEW; kind++) {
                 kv[0].setValue(touchKey(userHash, advertiserId, kind));
                 touches.map().remove(kv[0]);

@@ -4,6 +4,7 @@ import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.CatalogSource;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.privacy.UserHash;
@@ -24,7 +25,7 @@ public final class TrackingService {
     public record Recorded(int[] segmentsJoined, Attribution.Outcome conversion) {
     }
 
-    private final CampaignCatalog catalog;
+    private final CatalogSource catalog;
     private final Currencies currencies;
     private final SegmentStore segments;
     private final SegmentRules rules;
@@ -38,7 +39,7 @@ public final class TrackingService {
     private final Set<String> conversionEvents;
 
     /** Wires the stores; the caller owns and closes them. */
-    public TrackingService(MerlinConfig config, CampaignCatalog catalog, Currencies currencies, SegmentStore segments,
+    public TrackingService(MerlinConfig config, CatalogSource catalog, Currencies currencies, SegmentStore segments,
                            SegmentRules rules, Attribution attribution, CampaignStats stats,
                            FrequencyStore frequency, UserHash userHash) {
         this.catalog = catalog;
@@ -127,13 +128,13 @@ public final class TrackingService {
         long userHash = this.userHash.hash(userKey);
         rules.erase(userHash);
         attribution.erase(userHash);
-        frequency.erase(userHash, catalog.size());
+        frequency.erase(userHash, catalog.current().slots().size());
         return held;
     }
 
     /** The campaign catalog. */
     public CampaignCatalog catalog() {
-        return catalog;
+        return catalog.current();
     }
 
     /** Per-campaign statistics. */

@@ -1,0 +1,101 @@
+package dev.merlin.exchange.auction;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The store slot of each campaign id, for the life of the process: spend, commitments and frequency counts are kept
+ * per slot, so they follow a campaign's id from one {@link CampaignCatalog} to the next whatever its position there.
+ * A slot is never reused: a removed campaign keeps its slot (and its latest compiled form, so that a notice for one
+ * of its impressions is still charged) and gets it back when it returns. The first catalogue's campaigns take the
+ * slots 0.. in config order, as the frequency store's keys always have.
+ *
+ * <p>Capacity is fixed when the stores open (the stores' arrays are sized by it); a catalogue naming more ids than
+ * that is refused ({@link SlotsFullException}) and needs a restart. Ids are assigned by the one thread that builds
+ * catalogues; reads are from any thread.
+ */
+public final class CampaignSlots {
+
+    /** Slots kept free beyond the first catalogue's campaigns: at least this many, or a quarter more. */
+    static final int MIN_HEADROOM = 1_024;
+
+    private final ConcurrentHashMap<String, Integer> slotById = new ConcurrentHashMap<>();
+    private final AtomicReferenceArray<Campaign> latest;
+    private volatile int size;
+
+    /** Slots for {@code capacity} campaign ids. */
+    public CampaignSlots(int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be positive: " + capacity);
+        }
+        this.latest = new AtomicReferenceArray<>(capacity);
+    }
+
+    /** Slots for a first catalogue of {@code campaigns} campaigns plus room to add more without a restart. */
+    public static CampaignSlots forCampaigns(int campaigns) {
+        return new CampaignSlots(campaigns + Math.max(MIN_HEADROOM, campaigns / 4));
+    }
+
+    /** The slot of {@code campaignId}, assigning the next free one to a new id. */
+    synchronized int slotOf(String campaignId) {
+        Integer slot = slotById.get(campaignId);
+        if (slot != null) {
+            return slot;
+        }
+        int next = size;
+        if (next == latest.length()) {
+            throw new SlotsFullException(latest.length());
+        }
+        slotById.put(campaignId, next);
+        size = next + 1;
+        return next;
+    }
+
+    /** Whether a catalogue naming {@code ids} fits: every new id among them needs a free slot. */
+    synchronized boolean fits(Iterable<String> ids) {
+        int free = latest.length() - size;
+        for (String id : ids) {
+            if (!slotById.containsKey(id) && --free < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Records the latest compiled form of a campaign, for lookups by id after it leaves a catalogue. */
+    void publish(Campaign campaign) {
+        latest.set(campaign.slot, campaign);
+    }
+
+    /** Slots assigned so far: 0 to size - 1. */
+    public int size() {
+        return size;
+    }
+
+    /** How many slots there are. */
+    public int capacity() {
+        return latest.length();
+    }
+
+    /** The latest compiled form of the campaign in {@code slot}, or null. */
+    public Campaign get(int slot) {
+        return latest.get(slot);
+    }
+
+    /** The latest compiled form of the campaign with this id (paused or removed ones too), or null. */
+    public Campaign byId(String campaignId) {
+        Integer slot = slotById.get(campaignId);
+        return slot == null ? null : latest.get(slot);
+    }
+
+    /** A catalogue names more campaign ids than the stores have slots for: a restart sizes them anew. */
+    public static final class SlotsFullException extends IllegalStateException {
+
+        private static final long serialVersionUID = 1L;
+
+        SlotsFullException(int capacity) {
+            super("the stores have room for " + capacity + " campaign ids since start-up and all are taken;"
+                    + " restart Merlin to add more campaigns");
+        }
+    }
+}
