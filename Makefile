@@ -132,6 +132,13 @@ load: $(BENCH_JAR)
 	$(call show,LoadGenerator $(ARGS)   (make V=1 shows the java command))
 	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.LoadGenerator $(ARGS)
 
+# make load-churn: the valid samples at a fixed rate for a step without catalogue changes, then the same step while a
+# bid is changed through the admin API every second; failed requests and p99 with vs without (CatalogueChurn).
+# ARGS e.g. '--rate 1000 --duration 60 --connections 4'.
+.PHONY: load-churn
+load-churn: $(BENCH_JAR)
+	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.CatalogueChurn $(ARGS)
+
 # make soak: Merlin forked as `java -jar exchange.jar` with HEAP_FLAGS (fresh temp data dir, free port), its max rate
 # for the realistic mix found first (or RATE=), then SOAK_SECONDS at 80 % of it, open loop; PASS/FAIL table, exit 1 on
 # a FAIL, bench-results/soak-*.json|txt. make crash-test: the mix at CRASH_RATE, kill -9 after CRASH_KILL_AFTER s,
