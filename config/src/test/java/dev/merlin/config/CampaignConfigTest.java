@@ -61,6 +61,7 @@ class CampaignConfigTest {
         "alpha-2 country  | '      targeting: {countries: [US]}\n'        | targeting.countries[0] | alpha-3",
         "empty segment    | '      targeting: {segments: {anyOf: [~]}}\n' | targeting.segments.anyOf[0] | empty",
         "empty deny       | '      targeting: {domains: {deny: [~]}}\n'   | targeting.domains.deny[0] | empty",
+        "bad status       | '      status: stopped\n'                    | status                 | paused",
     })
     void campaignErrorsNameThePath(String name, String extra, String keyPath, String mentioned) {
         String yaml = config(extra.replace("\\n", "\n"), CREATIVE, "");
