@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Live catalogue changes under load ({@code make load-churn}): Merlin in-process with the embedded config, the valid
- * samples sent open loop at a fixed rate for one step without changes and then the same step while a driver changes
- * a campaign's bid through the admin API ({@code PATCH /admin/campaigns/{id}}) every second. Prints both steps, the
- * failed requests of each (must be 0), the changes applied and refused, and p99 with changes as a ratio to without.
+ * samples sent open loop at a fixed rate in three steps of the same run — without changes, while a driver changes a
+ * campaign's bid through the admin API ({@code PATCH /admin/campaigns/{id}}) every second, and without changes
+ * again (so that warm-up and drift show up as a difference between the two quiet steps). Prints the steps, the failed
+ * requests of each (must be 0), the changes applied and refused, and p99 with changes as a ratio to each quiet step.
  *
  * <p>Bounded: {@code --duration} seconds per step (default 60, at most 600). Options: {@code --rate R} (default
  * 1000), {@code --connections N} (default 4), {@code --duration S}, {@code --warmup S} (default 5).
@@ -80,20 +81,25 @@ public final class CatalogueChurn {
                     driver.shutdownNow();
                     driver.awaitTermination(10, TimeUnit.SECONDS);
                 }
+                StepResult after = client.run(corpus, new HttpLoadClient.Plan("merlin-no-changes-again", rate,
+                        connections, warmup, duration, DRAIN_SECONDS, maxQueued), out);
                 out.println();
                 out.printf(Locale.ROOT, "== catalogue churn: %.0f req/s, %d connections, %.0f s per step ==%n",
                         rate, connections, duration);
                 out.println(quiet.line());
                 out.println(changing.line());
-                double ratio = changing.millisAt(99) / quiet.millisAt(99);
-                out.printf(Locale.ROOT, "failed requests: %d without changes, %d with changes%n", quiet.errors(),
-                        changing.errors());
+                out.println(after.line());
+                out.printf(Locale.ROOT, "failed requests: %d without changes, %d with changes, %d without again%n",
+                        quiet.errors(), changing.errors(), after.errors());
                 out.printf(Locale.ROOT, "changes: %d applied, %d refused or failed; catalogue swaps counted by"
                         + " Merlin: %d%n", churn.applied.get(), churn.failed.get(),
                         merlin.runtime().liveCatalogue().applied());
-                out.printf(Locale.ROOT, "p99: %.3f ms without, %.3f ms with changes: ratio %.3f%n",
-                        quiet.millisAt(99), changing.millisAt(99), ratio);
-                return quiet.errors() == 0 && changing.errors() == 0 && churn.failed.get() == 0;
+                out.printf(Locale.ROOT, "p99: %.3f ms without, %.3f ms with changes, %.3f ms without again:"
+                        + " with/without %.3f and %.3f%n", quiet.millisAt(99), changing.millisAt(99),
+                        after.millisAt(99),
+                        changing.millisAt(99) / quiet.millisAt(99),
+                        changing.millisAt(99) / after.millisAt(99));
+                return quiet.errors() + changing.errors() + after.errors() == 0 && churn.failed.get() == 0;
             } finally {
                 client.close();
             }

@@ -4,11 +4,13 @@ import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.CampaignSlots;
 import dev.merlin.exchange.auction.CatalogSource;
 import dev.merlin.exchange.store.ChronicleMapFiles;
 import dev.merlin.exchange.store.WindowCounters;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.HashSet;
+import java.util.Set;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.values.Values;
@@ -194,12 +196,25 @@ public final class Attribution implements AutoCloseable {
         return (h ^ (h >>> 24)) & CAMPAIGN_HASH_MASK;
     }
 
-    /** Forgets the user's clicks and impressions for every advertiser (erasure). */
+    /**
+     * Forgets the user's clicks and impressions for every advertiser (erasure): those of the catalogue in use and
+     * those whose campaigns it has since dropped (a removed advertiser's touches are erased too).
+     */
     public void erase(long userHash) {
         LongValue[] kv = scratch.get();
-        List<AdvertiserConfig> advertisers = catalog.current().advertisers();
-        for (int advertiser = 0; advertiser < advertisers.size(); advertiser++) {
-            String advertiserId = advertisers.get(advertiser).id();
+        CampaignCatalog current = catalog.current();
+        Set<String> advertiserIds = new HashSet<>();
+        for (AdvertiserConfig advertiser : current.advertisers()) {
+            advertiserIds.add(advertiser.id());
+        }
+        CampaignSlots slots = current.slots();
+        for (int slot = 0; slot < slots.size(); slot++) {
+            Campaign campaign = slots.get(slot);
+            if (campaign != null) {
+                advertiserIds.add(campaign.advertiserId());
+            }
+        }
+        for (String advertiserId : advertiserIds) {
             for (int kind = CLICK; kind <= VIEW; kind++) {
                 kv[0].setValue(touchKey(userHash, advertiserId, kind));
                 touches.map().remove(kv[0]);
