@@ -32,8 +32,8 @@ public final class CampaignCatalog implements CatalogSource {
 
     /**
      * Compiles the advertisers of a validated config, its campaigns in the slots their ids hold in {@code slots}
-     * (a new id takes the next free one); the compiled campaigns become the slots' latest only through
-     * {@link #publish}, when this catalogue is the one in use.
+     * (a new id takes the next free one); the compiled campaigns become the slots' latest through {@link #publish},
+     * when this catalogue is the one in use — the first catalogue over fresh slots publishes itself.
      *
      * @throws CampaignSlots.SlotsFullException when the config names more new ids than slots are free
      */
@@ -56,7 +56,7 @@ public final class CampaignCatalog implements CatalogSource {
         }
         this.campaigns = list.toArray(new Campaign[0]);
         this.index = new TargetingIndex(config, campaigns);
-        if (slots.size() > 0 && slots.get(0) == null) {
+        if (slots.size() > 0 && slots.get(0) == null) { // nothing published yet: the first catalogue
             publish();
         }
     }

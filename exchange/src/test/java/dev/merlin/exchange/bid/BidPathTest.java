@@ -1,6 +1,7 @@
 package dev.merlin.exchange.bid;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -18,6 +19,7 @@ import dev.merlin.config.PrivacyConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.AuctionIds;
+import dev.merlin.exchange.catalogue.CatalogueEdits;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.Holdout;
 import dev.merlin.exchange.privacy.RefusalReason;
@@ -356,5 +358,42 @@ class BidPathTest {
         if (runtime.stores().spend().openCommitments() != 2) {
             fail("each auction recorded its own commitment: " + runtime.stores().spend().openCommitments());
         }
+    }
+    @Test
+    void anAuctionInFlightFinishesOnTheCatalogueItStartedWithWhileTheNextUsesTheNewOne() throws IOException {
+        List<BidContext> waiting = new ArrayList<>();
+        BidPath deferred = BidPath.builder()
+                .decodeLimits(config.requests().toDecodeLimits())
+                .maxResponseBytes(config.server().maxResponseBytes())
+                .campaigns(runtime.liveCatalogue(), runtime.currencies(), config.exchange().takeRate())
+                .links(runtime.noticeUrls(), config.server().maxMarkupLength())
+                .spend(runtime.stores().spend())
+                .frequency(runtime.stores().frequency())
+                .consent(runtime.consent())
+                .segments(runtime.stores().segments())
+                .userHash(runtime.userHash())
+                .auctionIds(new AuctionIds(config.exchange().nodeId(), NOW * 1000L))
+                .events(runtime.stores().events())
+                .metrics(metrics)
+                .clock(() -> NOW)
+                .auctionStage(waiting::add)
+                .build();
+        Answers first = new Answers();
+        Answers second = new Answers();
+        byte[] one = news("news-1", "").getBytes(StandardCharsets.UTF_8);
+        byte[] two = news("news-2", "").getBytes(StandardCharsets.UTF_8);
+        deferred.handle(one, 0, one.length, SELLER, "one", first);
+        runtime.liveCatalogue().change("test", "PATCH campaigns[id=kaze-sports-fans-apac]", advertisers ->
+                CatalogueEdits.patchCampaign(advertisers, "kaze-sports-fans-apac", "{\"status\": \"paused\"}"));
+        deferred.handle(two, 0, two.length, SELLER, "two", second);
+        assertEquals(2, waiting.size());
+        for (BidContext context : List.of(waiting.get(1), waiting.get(0))) {
+            context.runEngine();
+            context.resume();
+        }
+        assertEquals("kaze-sports-fans-apac", first.only().json().path("seatbid").path(0).path("bid").path(0)
+                .path("cid").asText(), "started before the pause: its auction finishes on the old catalogue");
+        Answer after = second.only();
+        assertFalse(after.body().contains("kaze-sports-fans-apac"), "started after the pause: " + after.body());
     }
 }
