@@ -61,6 +61,12 @@ public record CampaignConfig(String id, Money bid, Double dailyBudget, Double to
                 creatives, status);
     }
 
+    /** This campaign with other creatives. */
+    public CampaignConfig withCreatives(List<CreativeConfig> newCreatives) {
+        return new CampaignConfig(id, bid, dailyBudget, totalBudget, pacing, frequencyCap, start, end, targeting,
+                newCreatives, status);
+    }
+
     /** This campaign with another bid. */
     public CampaignConfig withBid(Money newBid) {
         return new CampaignConfig(id, newBid, dailyBudget, totalBudget, pacing, frequencyCap, start, end, targeting,

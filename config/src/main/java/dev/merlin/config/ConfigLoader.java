@@ -169,6 +169,15 @@ public final class ConfigLoader {
         return campaign;
     }
 
+    /** One creative (JSON or YAML), bound as an item of a campaign's {@code creatives}. */
+    public static CreativeConfig parseCreative(String text, String source) {
+        CreativeConfig creative = bind(text, source, CreativeConfig.class);
+        if (creative == null) {
+            throw new ConfigException("", "value is empty; expected a creative (" + source + ")");
+        }
+        return creative;
+    }
+
     /**
      * {@code base} with the keys of the JSON object {@code patch} replaced (a null value unsets the key): only
      * {@code bid}, {@code dailyBudget}, {@code totalBudget} and {@code status}; bound as {@link #parseCampaign} does

@@ -35,6 +35,12 @@ public record CreativeConfig(String id, String format, Integer w, Integer h, Int
         attr = attr == null ? List.of() : List.copyOf(attr);
     }
 
+    /** This creative with another id. */
+    public CreativeConfig withId(String newId) {
+        return new CreativeConfig(newId, format, w, h, durationSeconds, mimes, markup, landingPage, adomain, cat, attr,
+                bundle);
+    }
+
     void validate(String at) {
         ConfigChecks.notBlank(at + ".id", id);
         ConfigChecks.oneOf(at + ".format", format, FORMATS);

@@ -193,4 +193,32 @@ class CatalogueAdminIT {
             assertEquals(NORTHWIND + "@1.02", auction(server), "the reload removed the overlay");
         }
     }
+    @Test
+    void aCampaignsCreativesAreChangedOneByOne() throws Exception {
+        try (MerlinServer server = start()) {
+            String path = "/admin/campaigns/" + NORTHWIND + "/creatives/";
+            HttpResponse<String> list = admin(server, "GET", "/admin/campaigns/" + NORTHWIND + "/creatives", null);
+            assertEquals(200, list.statusCode(), list.body());
+            assertEquals(3, JSON.readTree(list.body()).size(), list.body());
+            String creative = "{\"format\": \"banner\", \"w\": 300, \"h\": 250,"
+                    + " \"markup\": \"<a href='${CLICK_URL}'>nw</a>\", \"landingPage\": \"ftp://northwind.example\","
+                    + " \"adomain\": [\"northwind.example\"]}";
+            HttpResponse<String> refused = admin(server, "PUT", path + "nw-new", creative);
+            assertEquals(422, refused.statusCode(), refused.body());
+            assertEquals("advertisers[id=northwind-travel].campaigns[id=" + NORTHWIND + "].creatives[id=nw-new]"
+                    + ".landingPage", JSON.readTree(refused.body()).get("path").asText());
+            HttpResponse<String> put = admin(server, "PUT", path + "nw-new",
+                    creative.replace("ftp://", "https://"));
+            assertEquals(200, put.statusCode(), put.body());
+            assertEquals("nw-new", JSON.readTree(put.body()).get("id").asText());
+            assertEquals(200, admin(server, "GET", path + "nw-new", null).statusCode());
+            assertEquals(200, admin(server, "DELETE", path + "northwind-728x90", null).statusCode());
+            assertEquals(404, admin(server, "GET", path + "northwind-728x90", null).statusCode());
+            assertEquals(200, admin(server, "DELETE", path + "nw-new", null).statusCode());
+            assertEquals(200, admin(server, "DELETE", path + "northwind-300x600", null).statusCode());
+            HttpResponse<String> last = admin(server, "DELETE", path + "northwind-300x250", null);
+            assertEquals(422, last.statusCode(), "a campaign keeps at least one creative: " + last.body());
+            assertEquals(NORTHWIND + "@1.02", auction(server));
+        }
+    }
 }

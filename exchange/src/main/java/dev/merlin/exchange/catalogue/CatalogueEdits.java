@@ -4,6 +4,7 @@ import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.CampaignConfig;
 import dev.merlin.config.ConfigException;
 import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.CreativeConfig;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -111,6 +112,56 @@ public final class CatalogueEdits {
         CampaignConfig patched = ConfigLoader.patchCampaign(campaign(advertisers, id), patch, "the request body");
         List<AdvertiserConfig> next = new ArrayList<>(advertisers);
         next.set(owner, replaced(next.get(owner), id, patched));
+        return next;
+    }
+
+    /** The creative {@code creativeId} of the campaign {@code campaignId}. */
+    public static CreativeConfig creative(List<AdvertiserConfig> advertisers, String campaignId, String creativeId) {
+        for (CreativeConfig creative : campaign(advertisers, campaignId).creatives()) {
+            if (creativeId.equals(creative.id())) {
+                return creative;
+            }
+        }
+        throw new NotFoundException("campaign " + campaignId + " has no creative with the id " + creativeId);
+    }
+
+    /** Creates or replaces the creative {@code creativeId} of the campaign {@code campaignId}. */
+    public static List<AdvertiserConfig> putCreative(List<AdvertiserConfig> advertisers, String campaignId,
+                                                     String creativeId, CreativeConfig creative) {
+        if (creative.id() != null && !creativeId.equals(creative.id())) {
+            throw new ConfigException("id", "value " + creative.id() + " is not the id of the path, " + creativeId);
+        }
+        CampaignConfig campaign = campaign(advertisers, campaignId);
+        List<CreativeConfig> creatives = new ArrayList<>(campaign.creatives());
+        CreativeConfig named = creative.withId(creativeId);
+        boolean isReplaced = false;
+        for (int i = 0; i < creatives.size(); i++) {
+            if (creativeId.equals(creatives.get(i).id())) {
+                creatives.set(i, named);
+                isReplaced = true;
+            }
+        }
+        if (!isReplaced) {
+            creatives.add(named);
+        }
+        return withCampaign(advertisers, campaignId, campaign.withCreatives(creatives));
+    }
+
+    /** Removes the creative {@code creativeId} of the campaign {@code campaignId} (its last one: refused). */
+    public static List<AdvertiserConfig> deleteCreative(List<AdvertiserConfig> advertisers, String campaignId,
+                                                        String creativeId) {
+        CampaignConfig campaign = campaign(advertisers, campaignId);
+        creative(advertisers, campaignId, creativeId);
+        List<CreativeConfig> creatives = new ArrayList<>(campaign.creatives());
+        creatives.removeIf(creative -> creativeId.equals(creative.id()));
+        return withCampaign(advertisers, campaignId, campaign.withCreatives(creatives));
+    }
+
+    private static List<AdvertiserConfig> withCampaign(List<AdvertiserConfig> advertisers, String id,
+                                                       CampaignConfig campaign) {
+        int owner = ownerOf(advertisers, id);
+        List<AdvertiserConfig> next = new ArrayList<>(advertisers);
+        next.set(owner, replaced(next.get(owner), id, campaign));
         return next;
     }
 

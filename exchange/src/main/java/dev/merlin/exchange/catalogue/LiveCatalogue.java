@@ -3,6 +3,7 @@ package dev.merlin.exchange.catalogue;
 import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.ConfigException;
 import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.CreativeConfig;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.CampaignSlots;
@@ -49,7 +50,8 @@ public final class LiveCatalogue implements CatalogSource, AutoCloseable {
     public static final String OVERLAY_FILE = "catalogue-overlay.json";
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveCatalogue.class);
-    private static final Pattern INDEXED = Pattern.compile("^advertisers\\[(\\d+)](?:\\.campaigns\\[(\\d+)])?");
+    private static final Pattern INDEXED = Pattern.compile(
+            "^advertisers\\[(\\d+)](?:\\.campaigns\\[(\\d+)](?:\\.creatives\\[(\\d+)])?)?");
 
     private final AtomicReference<CampaignCatalog> current;
     private final CampaignSlots slots;
@@ -221,6 +223,15 @@ public final class LiveCatalogue implements CatalogSource, AutoCloseable {
             String id = c < advertiser.campaigns().size() && advertiser.campaigns().get(c) != null
                     ? advertiser.campaigns().get(c).id() : null;
             named.append(".campaigns[").append(id == null ? String.valueOf(c) : "id=" + id).append(']');
+            if (m.group(3) != null && id != null) {
+                int k = Integer.parseInt(m.group(3));
+                List<CreativeConfig> creatives = advertiser.campaigns().get(c).creatives();
+                String creative = k < creatives.size() && creatives.get(k) != null ? creatives.get(k).id() : null;
+                named.append(".creatives[").append(creative == null ? String.valueOf(k) : "id=" + creative)
+                        .append(']');
+            } else if (m.group(3) != null) {
+                named.append(".creatives[").append(m.group(3)).append(']');
+            }
         }
         return named.append(keyPath.substring(m.end())).toString();
     }

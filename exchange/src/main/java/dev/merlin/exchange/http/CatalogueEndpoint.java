@@ -4,6 +4,7 @@ import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.CampaignConfig;
 import dev.merlin.config.ConfigException;
 import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.CreativeConfig;
 import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.catalogue.CatalogueEdits;
 import dev.merlin.exchange.catalogue.ConfigReload;
@@ -27,10 +28,12 @@ import java.util.function.UnaryOperator;
  * The catalogue's admin API, behind the admin token ({@code tracking.adminToken}; a seller's or an advertiser's
  * report token is refused): {@code /admin/advertisers[/{id}]} and {@code /admin/campaigns[/{id}]} — GET the list or
  * one, PUT to create or replace by id, PATCH a campaign's {@code bid}, {@code dailyBudget}, {@code totalBudget} or
- * {@code status} ({@code active}/{@code paused}), DELETE — and {@code POST /admin/reload} (the config file's
- * advertisers). Bodies are validated as the config file is, errors naming the key path (400 for a body that is not
- * the right JSON, 422 for a value the config rules refuse); 404 for an unknown id. A change answers once new
- * auctions use it. Runs off the event loop ({@link SlowWork}): a change waits for the catalogue thread.
+ * {@code status} ({@code active}/{@code paused}), DELETE; a campaign's creatives at
+ * {@code /admin/campaigns/{id}/creatives[/{creativeId}]} (GET, PUT, DELETE) — and {@code POST /admin/reload}
+ * (the config file's advertisers). Bodies are validated as the config file is, errors naming the key path
+ * (400 for a body that is not the right JSON, 422 for a value the config rules refuse); 404 for an unknown id.
+ * A change answers once new auctions use it. Runs off the event loop ({@link SlowWork}): a change waits for the
+ * catalogue thread.
  */
 public final class CatalogueEndpoint {
 
@@ -94,6 +97,10 @@ public final class CatalogueEndpoint {
             return ok(ctx, "{\"reloaded\":true,\"restartOnlyKeysIgnored\":" + strings(ignored) + ",\"campaigns\":"
                     + live.current().size() + "}");
         }
+        if ("campaigns".equals(kind) && parts.length >= 3 && parts.length <= 4 && "creatives".equals(parts[2])
+                && !parts[1].isEmpty()) {
+            return creatives(ctx, request, parts[1], parts.length == 4 && !parts[3].isEmpty() ? parts[3] : null);
+        }
         boolean isAdvertisers = "advertisers".equals(kind);
         if (!(isAdvertisers || "campaigns".equals(kind)) || parts.length > 2 || (parts.length == 2 && id == null)) {
             metrics.httpError(404, "admin_path");
@@ -132,10 +139,39 @@ public final class CatalogueEndpoint {
         }
         List<AdvertiserConfig> after = live.change(ADMIN, what, edit).config().advertisers();
         if (HttpMethod.DELETE.equals(method)) {
-            return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, "{\"deleted\":\"" + id + "\"}");
+            return ok(ctx, "{\"deleted\":" + ConfigLoader.toJson(id) + "}");
         }
         return ok(ctx, isAdvertisers ? ConfigLoader.toJson(CatalogueEdits.advertiser(after, id).withReportToken(null))
                 : ConfigLoader.toJson(CatalogueEdits.campaign(after, id)));
+    }
+
+    /** {@code /admin/campaigns/{id}/creatives[/{creativeId}]}: GET the list or one, PUT one, DELETE one. */
+    private FullHttpResponse creatives(ChannelHandlerContext ctx, FullHttpRequest request, String campaignId,
+                                       String creativeId) {
+        HttpMethod method = request.method();
+        List<AdvertiserConfig> advertisers = live.current().config().advertisers();
+        if (HttpMethod.GET.equals(method)) {
+            return ok(ctx, creativeId == null
+                    ? ConfigLoader.toJson(CatalogueEdits.campaign(advertisers, campaignId).creatives())
+                    : ConfigLoader.toJson(CatalogueEdits.creative(advertisers, campaignId, creativeId)));
+        }
+        if (creativeId == null) {
+            return notAllowed(ctx);
+        }
+        String what = method.name() + " campaigns[id=" + campaignId + "].creatives[id=" + creativeId + "]";
+        if (HttpMethod.PUT.equals(method)) {
+            String body = request.content().toString(StandardCharsets.UTF_8);
+            CreativeConfig creative = bodyOf(() -> ConfigLoader.parseCreative(body, BODY));
+            List<AdvertiserConfig> after = live.change(ADMIN, what,
+                    current -> CatalogueEdits.putCreative(current, campaignId, creativeId, creative))
+                    .config().advertisers();
+            return ok(ctx, ConfigLoader.toJson(CatalogueEdits.creative(after, campaignId, creativeId)));
+        }
+        if (HttpMethod.DELETE.equals(method)) {
+            live.change(ADMIN, what, current -> CatalogueEdits.deleteCreative(current, campaignId, creativeId));
+            return ok(ctx, "{\"deleted\":" + ConfigLoader.toJson(creativeId) + "}");
+        }
+        return notAllowed(ctx);
     }
 
     /** Reads the request body with {@code read}; a binding error is the client's malformed body. */
