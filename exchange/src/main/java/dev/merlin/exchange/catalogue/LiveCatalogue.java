@@ -94,6 +94,9 @@ public final class LiveCatalogue implements CatalogSource, AutoCloseable {
             LOG.warn("the advertisers come from {} (changed through the admin API), not the config file; a reload"
                     + " of the config file (SIGHUP, POST /admin/reload) takes the file's again", file);
             return config.withAdvertisers(config.segments(), advertisers).validate();
+        } catch (ConfigException e) {
+            throw new ConfigException(e.keyPath(), e.reason() + " (in " + file + ", the advertisers as the admin API"
+                    + " left them: correct it, or remove it to start from the config file's)");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }

@@ -158,4 +158,15 @@ class CatalogueSwapTest {
         assertEquals(2, catalog.size()); // paused: compiled, not auctioned
         assertEquals("low", catalog.byId("low").id());
     }
+    @Test
+    void anOverlayTheConfigNoLongerAcceptsStopsTheStartUpNamingTheFile() throws Exception {
+        patch("low", "{\"bid\": {\"amount\": 9}}");
+        String overlay = Files.readString(dataDir.resolve(LiveCatalogue.OVERLAY_FILE));
+        Files.writeString(dataDir.resolve(LiveCatalogue.OVERLAY_FILE), overlay.replace("\"amount\":9.0",
+                "\"amount\":-9.0"));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> LiveCatalogue.withOverlay(config.withDataDir(dataDir.toString())));
+        assertTrue(e.getMessage().contains(LiveCatalogue.OVERLAY_FILE), e.getMessage());
+        assertTrue(e.keyPath().endsWith(".bid.amount"), e.keyPath());
+    }
 }
