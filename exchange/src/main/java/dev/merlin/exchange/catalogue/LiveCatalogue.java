@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * auctions read. Spend, commitments and frequency counts are kept per {@link CampaignSlots slot}, the same for a
  * campaign id in every catalogue, so they follow the id across the swap.
  *
- * <p>The advertisers changed through the admin API are written to {@value #OVERLAY_FILE} in the data dir (atomically,
- * before the swap) and replace the config file's advertisers at start-up: a restart does not revert them. A reload of
- * the config file makes the file's advertisers the catalogue again and removes the overlay.
+ * <p>The advertisers changed through the admin API are written to {@value #OVERLAY_FILE} in the data dir
+ * (atomically, right after the swap and before the change returns) and replace the config file's advertisers at
+ * start-up: a restart does not revert them. A reload of the config file makes the file's advertisers the catalogue
+ * again and removes the overlay.
  */
 public final class LiveCatalogue implements CatalogSource, AutoCloseable {
 
@@ -156,7 +157,7 @@ public final class LiveCatalogue implements CatalogSource, AutoCloseable {
     }
 
     private CampaignCatalog apply(String who, String what, UnaryOperator<List<AdvertiserConfig>> edit,
-                                  boolean isOverlay) throws IOException {
+                                  boolean isOverlay) {
         CampaignCatalog before = current.get();
         List<AdvertiserConfig> advertisers = before.config().advertisers();
         MerlinConfig config;
@@ -177,15 +178,23 @@ public final class LiveCatalogue implements CatalogSource, AutoCloseable {
         if (spend != null) {
             spend.adopt(next);
         }
-        if (isOverlay) {
-            writeOverlay(advertisers);
-        } else {
-            Files.deleteIfExists(overlay);
-        }
         next.publish();
         current.set(next);
         applied.incrementAndGet();
         log(who, what, before, next);
+        // written after the swap (a large catalogue's file takes longer than the swap), before the caller is
+        // answered: a change the caller was told of is on disk; the next change rewrites the whole file
+        try {
+            if (isOverlay) {
+                writeOverlay(advertisers);
+            } else {
+                Files.deleteIfExists(overlay);
+            }
+        } catch (IOException e) {
+            LOG.error("the catalogue changed by {} ({}) is in use but {} could not be written: a restart would"
+                    + " not keep it until the next change is written", who, what, overlay, e);
+            throw new UncheckedIOException("the change is in use but not saved to " + overlay, e);
+        }
         return next;
     }
 
