@@ -8,7 +8,16 @@ import java.util.List;
 /** The part of the advertisers a change names, as JSON for the event log (report tokens left out). */
 final class Diff {
 
+    /** The longest part logged whole: before and after together stay well inside the event log's 16 KiB. */
+    static final int MAX_LOGGED_CHARS = 6_000;
+
     private Diff() {
+    }
+
+    /** {@link #of}, or its size alone when it is longer than {@link #MAX_LOGGED_CHARS}. */
+    static String bounded(String what, List<AdvertiserConfig> advertisers) {
+        String json = of(what, advertisers);
+        return json.length() <= MAX_LOGGED_CHARS ? json : "{\"omittedChars\":" + json.length() + "}";
     }
 
     /**

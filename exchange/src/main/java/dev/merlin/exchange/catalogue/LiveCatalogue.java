@@ -211,8 +211,8 @@ public final class LiveCatalogue implements CatalogSource, AutoCloseable {
         }
         events.commit(events.begin(EventType.CATALOGUE_CHANGE, epochSecondsClock.getAsLong() * 1000L)
                 .put("who", who).put("what", what)
-                .put("before", Diff.of(what, before.config().advertisers()))
-                .put("after", Diff.of(what, after.config().advertisers())));
+                .put("before", Diff.bounded(what, before.config().advertisers()))
+                .put("after", Diff.bounded(what, after.config().advertisers())));
     }
 
     /**
