@@ -5,6 +5,7 @@ import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.CampaignSlots;
 import dev.merlin.exchange.catalogue.ConfigReload;
 import dev.merlin.exchange.catalogue.LiveCatalogue;
 import dev.merlin.exchange.auction.Currencies;
@@ -74,6 +75,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeRuntime.class);
     /** How long the maintenance agent sleeps when no purge is due; bounds how late a purge runs and a close waits. */
     private static final long MAINTENANCE_IDLE_MILLIS = 100;
+    /** Under the data dir: each campaign id's store slot, kept across restarts. */
+    static final String SLOTS_FILE = "campaign-slots.txt";
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics;
@@ -109,7 +112,10 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.epochSecondsClock = epochSecondsClock;
         this.slowWork = newSlowWork(config.server());
         // the admin API's changes (an overlay in the data dir) replace the file's advertisers: a restart keeps them
-        this.catalog = new LiveCatalogue(new CampaignCatalog(LiveCatalogue.withOverlay(config)),
+        // each campaign id keeps its store slot across restarts (campaign-slots.txt), whatever was added or removed
+        MerlinConfig catalogued = LiveCatalogue.withOverlay(config);
+        this.catalog = new LiveCatalogue(new CampaignCatalog(catalogued, CampaignSlots.durable(
+                Path.of(config.dataDir()).resolve(SLOTS_FILE), CampaignCatalog.campaignCount(catalogued))),
                 Path.of(config.dataDir()), epochSecondsClock);
         this.reload = new ConfigReload(catalog, config, ConfigLoader::loadDefault);
         this.currencies = new Currencies(config.exchange());

@@ -56,12 +56,13 @@ public final class CampaignCatalog implements CatalogSource {
         }
         this.campaigns = list.toArray(new Campaign[0]);
         this.index = new TargetingIndex(config, campaigns);
-        if (slots.size() > 0 && slots.get(0) == null) { // nothing published yet: the first catalogue
+        if (!slots.isPublished()) { // nothing published yet: the first catalogue
             publish();
         }
     }
 
-    private static int campaignCount(MerlinConfig config) {
+    /** The campaigns {@code config} names, active or not. */
+    public static int campaignCount(MerlinConfig config) {
         int count = 0;
         for (AdvertiserConfig advertiser : config.advertisers()) {
             count += advertiser.campaigns().size();
@@ -74,6 +75,7 @@ public final class CampaignCatalog implements CatalogSource {
         for (Campaign campaign : byId.values()) {
             slots.publish(campaign);
         }
+        slots.markPublished();
     }
 
     @Override
@@ -111,6 +113,9 @@ public final class CampaignCatalog implements CatalogSource {
      * campaigns too): what a notice for one of its impressions is charged to.
      */
     public Campaign known(String id) {
+        if (id == null) {
+            return null;
+        }
         Campaign campaign = slots.byId(id);
         return campaign == null ? byId.get(id) : campaign;
     }

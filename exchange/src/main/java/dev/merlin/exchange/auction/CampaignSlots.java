@@ -1,5 +1,14 @@
 package dev.merlin.exchange.auction;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -9,6 +18,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * A slot is never reused: a removed campaign keeps its slot (and its latest compiled form, so that a notice for one
  * of its impressions is still charged) and gets it back when it returns. The first catalogue's campaigns take the
  * slots 0.. in config order, as the frequency store's keys always have.
+ *
+ * <p>{@link #durable} slots are kept in a file (one URL-encoded id per line, line n = slot n), so a restart gives
+ * every id the slot it had, whatever campaigns were added or removed meanwhile: the frequency store's keys, which
+ * live across restarts, stay with their campaign.
  *
  * <p>Capacity is fixed when the stores open (the stores' arrays are sized by it); a catalogue naming more ids than
  * that is refused ({@link SlotsFullException}) and needs a restart. Ids are assigned by the one thread that builds
@@ -21,14 +34,43 @@ public final class CampaignSlots {
 
     private final ConcurrentHashMap<String, Integer> slotById = new ConcurrentHashMap<>();
     private final AtomicReferenceArray<Campaign> latest;
+    private final Path file;
     private volatile int size;
+    private volatile boolean isPublished;
 
-    /** Slots for {@code capacity} campaign ids. */
+    /** Slots for {@code capacity} campaign ids, for this process only. */
     public CampaignSlots(int capacity) {
+        this(capacity, null);
+    }
+
+    private CampaignSlots(int capacity, Path file) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be positive: " + capacity);
         }
         this.latest = new AtomicReferenceArray<>(capacity);
+        this.file = file;
+    }
+
+    /**
+     * Slots kept in {@code file}: the ids it lists take their slots back, and a new id is appended when it is
+     * assigned. Room for {@code campaigns} more ids than it lists, plus headroom as {@link #forCampaigns}.
+     */
+    public static CampaignSlots durable(Path file, int campaigns) {
+        try {
+            List<String> known = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+            CampaignSlots slots = new CampaignSlots(known.size() + campaigns
+                    + Math.max(MIN_HEADROOM, campaigns / 4), file);
+            for (String line : known) {
+                String id = URLDecoder.decode(line, StandardCharsets.UTF_8);
+                if (slots.slotById.putIfAbsent(id, slots.size) != null) {
+                    throw new IllegalStateException(file + " lists campaign id " + id + " twice");
+                }
+                slots.size++;
+            }
+            return slots;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the campaign slots in " + file, e);
+        }
     }
 
     /** Slots for a first catalogue of {@code campaigns} campaigns plus room to add more without a restart. */
@@ -45,6 +87,15 @@ public final class CampaignSlots {
         int next = size;
         if (next == latest.length()) {
             throw new SlotsFullException(latest.length());
+        }
+        if (file != null) {
+            try {
+                Files.writeString(file, URLEncoder.encode(campaignId, StandardCharsets.UTF_8) + "\n",
+                        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                        StandardOpenOption.SYNC);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot keep campaign " + campaignId + "'s slot in " + file, e);
+            }
         }
         slotById.put(campaignId, next);
         size = next + 1;
@@ -67,6 +118,16 @@ public final class CampaignSlots {
         latest.set(campaign.slot, campaign);
     }
 
+    /** Records that a catalogue is in use over these slots (it published its campaigns, if any). */
+    void markPublished() {
+        isPublished = true;
+    }
+
+    /** Whether any catalogue has published its campaigns here yet. */
+    boolean isPublished() {
+        return isPublished;
+    }
+
     /** Slots assigned so far: 0 to size - 1. */
     public int size() {
         return size;
@@ -84,7 +145,7 @@ public final class CampaignSlots {
 
     /** The latest compiled form of the campaign with this id (paused or removed ones too), or null. */
     public Campaign byId(String campaignId) {
-        Integer slot = slotById.get(campaignId);
+        Integer slot = campaignId == null ? null : slotById.get(campaignId);
         return slot == null ? null : latest.get(slot);
     }
 
