@@ -8,6 +8,7 @@ import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.bid.BidPath;
+import dev.merlin.exchange.cluster.EventPublisher;
 import dev.merlin.exchange.dsp.ConnectedDsp;
 import dev.merlin.exchange.dsp.DspAccounts;
 import dev.merlin.exchange.dsp.DspNotifier;
@@ -40,6 +41,8 @@ import dev.merlin.exchange.sellers.Sellers;
 import dev.merlin.exchange.sellers.SellersJson;
 import dev.merlin.exchange.tracking.TrackingService;
 import dev.merlin.exchange.tuning.ExchangeTuning;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,6 +73,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeRuntime.class);
     /** How long the maintenance agent sleeps when no purge is due; bounds how late a purge runs and a close waits. */
     private static final long MAINTENANCE_IDLE_MILLIS = 100;
+    /** The Kafka events agent's pause when the log has nothing new: events reach Kafka within about this. */
+    private static final long KAFKA_EVENTS_IDLE_MILLIS = 10;
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics;
@@ -87,6 +92,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final ThreadPoolExecutor slowWork;
     private final BuySide buySide;
     private final DashboardSampler dashboard;
+    private final EventPublisher eventPublisher;
+    private final AgentRunner kafkaEvents;
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
@@ -135,6 +142,7 @@ public final class ExchangeRuntime implements AutoCloseable {
                     new Maintenance(purges, new SystemNanoClock(), metrics));
             this.dashboard = new DashboardSampler(metrics, catalog, stores.spend(), stores.flows(),
                     epochSecondsClock).start();
+            this.eventPublisher = openEventPublisher(config, dataDir, metrics);
         } catch (RuntimeException e) {
             stores.close();
             throw e;
@@ -144,6 +152,47 @@ public final class ExchangeRuntime implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        this.kafkaEvents = startEventPublisher(eventPublisher);
+    }
+
+    /** The Kafka events publisher when {@code cluster.kafka.bootstrap} is set, its counters registered; else null. */
+    private static EventPublisher openEventPublisher(MerlinConfig config, Path dataDir, ExchangeMetrics metrics) {
+        if (!config.cluster().hasKafka()) {
+            return null;
+        }
+        EventPublisher publisher;
+        try {
+            publisher = EventPublisher.open(dataDir, config.cluster().kafka(), config.exchange().nodeId());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + EventPublisher.POSITION_FILE, e);
+        }
+        metrics.counter("merlin_kafka_events_published", "Event-log records Kafka acknowledged",
+                publisher::published);
+        metrics.counter("merlin_kafka_events_failed_batches", "Batches of event-log records that did not reach"
+                + " Kafka and are sent again", publisher::failedBatches);
+        metrics.gauge("merlin_kafka_events_lag_bytes", "Bytes of the local event log not yet acknowledged by Kafka",
+                publisher::lagBytes);
+        return publisher;
+    }
+
+    /** Starts the publisher on its own thread (never an event loop); null when there is none. */
+    private static AgentRunner startEventPublisher(EventPublisher publisher) {
+        if (publisher == null) {
+            return null;
+        }
+        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_EVENTS_IDLE_MILLIS),
+                error -> LOG.warn("publishing events to Kafka failed; retrying", error), null, publisher);
+        AgentRunner.startOnThread(runner, runnable -> {
+            Thread thread = new Thread(runnable, "merlin-kafka-events");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return runner;
+    }
+
+    /** The Kafka events publisher, or null when no Kafka is configured. */
+    public EventPublisher eventPublisher() {
+        return eventPublisher;
     }
 
     private static ThreadPoolExecutor newSlowWork(ServerConfig server) {
@@ -327,6 +376,9 @@ public final class ExchangeRuntime implements AutoCloseable {
     public void close() {
         // no purge, report or dashboard sample may touch a store once it is unmapped: wait for them first
         dashboard.close();
+        if (kafkaEvents != null) {
+            kafkaEvents.close();
+        }
         maintenance.close((int) TimeUnit.SECONDS.toMillis(ExchangeTuning.MAINTENANCE_STOP_SECONDS),
                 thread -> LOG.warn("waiting for a store purge to finish before closing the stores"));
         slowWork.shutdown();
