@@ -9,6 +9,7 @@ import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.bid.BidPath;
 import dev.merlin.exchange.cluster.EventPublisher;
+import dev.merlin.exchange.cluster.SegmentReplicator;
 import dev.merlin.exchange.dsp.ConnectedDsp;
 import dev.merlin.exchange.dsp.DspAccounts;
 import dev.merlin.exchange.dsp.DspNotifier;
@@ -94,6 +95,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final DashboardSampler dashboard;
     private final EventPublisher eventPublisher;
     private final AgentRunner kafkaEvents;
+    private final SegmentReplicator segmentReplicator;
+    private final AgentRunner kafkaSegments;
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
@@ -143,6 +146,7 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.dashboard = new DashboardSampler(metrics, catalog, stores.spend(), stores.flows(),
                     epochSecondsClock).start();
             this.eventPublisher = openEventPublisher(config, dataDir, metrics);
+            this.segmentReplicator = openSegmentReplicator(config, stores, metrics, epochSecondsClock);
         } catch (RuntimeException e) {
             stores.close();
             throw e;
@@ -153,6 +157,46 @@ public final class ExchangeRuntime implements AutoCloseable {
             return thread;
         });
         this.kafkaEvents = startEventPublisher(eventPublisher);
+        this.kafkaSegments = startOnOwnThread(segmentReplicator);
+    }
+
+    /** The segment replicator when {@code cluster.kafka.bootstrap} is set, listening to the store; else null. */
+    private static SegmentReplicator openSegmentReplicator(MerlinConfig config, ExchangeStores stores,
+                                                           ExchangeMetrics metrics, LongSupplier clock) {
+        if (!config.cluster().hasKafka()) {
+            return null;
+        }
+        SegmentReplicator replicator = SegmentReplicator.open(stores.segments(), config.cluster().kafka(),
+                config.exchange().nodeId(), clock);
+        stores.segments().listen(replicator);
+        metrics.counter("merlin_kafka_segments_published", "Segment changes Kafka acknowledged",
+                replicator::published);
+        metrics.counter("merlin_kafka_segments_failed", "Segment changes that did not reach Kafka",
+                replicator::failed);
+        metrics.counter("merlin_kafka_segments_dropped", "Segment changes dropped, the queue to Kafka full",
+                replicator::dropped);
+        metrics.counter("merlin_kafka_segments_applied", "Other nodes' segment changes applied here",
+                replicator::applied);
+        return replicator;
+    }
+
+    private static AgentRunner startOnOwnThread(SegmentReplicator replicator) {
+        if (replicator == null) {
+            return null;
+        }
+        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_EVENTS_IDLE_MILLIS),
+                error -> LOG.warn("replicating segments through Kafka failed; going on", error), null, replicator);
+        AgentRunner.startOnThread(runner, runnable -> {
+            Thread thread = new Thread(runnable, "merlin-kafka-segments");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return runner;
+    }
+
+    /** The segment replicator, or null when no Kafka is configured. */
+    public SegmentReplicator segmentReplicator() {
+        return segmentReplicator;
     }
 
     /** The Kafka events publisher when {@code cluster.kafka.bootstrap} is set, its counters registered; else null. */
@@ -378,6 +422,9 @@ public final class ExchangeRuntime implements AutoCloseable {
         dashboard.close();
         if (kafkaEvents != null) {
             kafkaEvents.close();
+        }
+        if (kafkaSegments != null) {
+            kafkaSegments.close();
         }
         maintenance.close((int) TimeUnit.SECONDS.toMillis(ExchangeTuning.MAINTENANCE_STOP_SECONDS),
                 thread -> LOG.warn("waiting for a store purge to finish before closing the stores"));

@@ -11,10 +11,12 @@ import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.EventLogConfig;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
+import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.segments.SegmentSet;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -165,6 +167,82 @@ class KafkaEventsIT {
         assertEquals("abc", new String(records.get(0).key(), StandardCharsets.US_ASCII));
         String json = new String(records.get(0).value(), StandardCharsets.UTF_8);
         assertTrue(json.startsWith("{\"type\":\"OPT_OUT\"") && json.contains("\"u\":\"abc\""), json);
+    }
+
+    /**
+     * Two runtimes (nodes 1 and 2, own data dirs) on one broker: an app event on node 1 gives node 2 the segment within
+     * 1 s, an erasure on node 1 removes it on node 2 within 1 s, and a third node started later bootstraps from the
+     * compacted topic (without the erased user).
+     */
+    @Test
+    void segmentChangesAndErasuresOnOneNodeReachTheOtherWithinASecond(@TempDir Path node1Dir, @TempDir Path node2Dir,
+                                                                     @TempDir Path node3Dir) throws Exception {
+        MerlinConfig base = ConfigLoader.loadDefault().withStores(StoresConfig.small(1_000L)).toBuilder()
+                .cluster(new ClusterConfig(new ClusterConfig.Kafka(kafka.bootstrapServers(), "segs."))).build();
+        int sports = base.segmentId("sports-fans");
+        long now = System.currentTimeMillis() / 1000L;
+        String ifa = "6D92078A-8246-4BA4-AE5B-76104861E7DC";
+        String kept = "0A0B0C0D-8246-4BA4-AE5B-76104861E7DC";
+        try (ExchangeRuntime node1 = ExchangeRuntime.open(node(base, node1Dir, 1), new ExchangeMetrics());
+             ExchangeRuntime node2 = ExchangeRuntime.open(node(base, node2Dir, 2), new ExchangeMetrics())) {
+            TrackingConfigSource sakura = new TrackingConfigSource(node1);
+            long started = System.nanoTime();
+            for (int i = 0; i < 3; i++) { // the README's story: three sports videos make a sports fan
+                node1.tracking().record(sakura.id, sakura.advertiser, ifa, "video_watch", "IAB17-44", 0, null,
+                        null, now, now);
+            }
+            assertTrue(holds(node1, ifa, sports, now), "node 1 made the user a sports fan");
+            awaitWithin(Duration.ofSeconds(1), () -> holds(node2, ifa, sports, now), "node 2 sees the segment");
+            long joinMillis = (System.nanoTime() - started) / 1_000_000L;
+            node1.stores().segments().add(kept, sports, now + 3_600, now);
+            awaitWithin(Duration.ofSeconds(1), () -> holds(node2, kept, sports, now), "node 2 sees the second user");
+
+            started = System.nanoTime();
+            assertTrue(node1.tracking().erase(ifa));
+            awaitWithin(Duration.ofSeconds(1), () -> !holds(node2, ifa, sports, now), "node 2 forgets the user");
+            long eraseMillis = (System.nanoTime() - started) / 1_000_000L;
+            System.out.println("segments across nodes: joined on node 2 after " + joinMillis
+                    + " ms, erased on node 2 after " + eraseMillis + " ms");
+            assertTrue(holds(node2, kept, sports, now), "the other user stays");
+            assertEquals(0, node2.segmentReplicator().rejected());
+        }
+        try (ExchangeRuntime node3 = ExchangeRuntime.open(node(base, node3Dir, 3), new ExchangeMetrics())) {
+            await(() -> holds(node3, kept, sports, now), "a new node bootstraps from the topic");
+            assertFalse(holds(node3, ifa, sports, now), "the erasure's tombstone came after the user's segments");
+        }
+    }
+
+    private static MerlinConfig node(MerlinConfig base, Path dataDir, int nodeId) {
+        return base.withDataDir(dataDir.toString()).withNodeId(nodeId).validate();
+    }
+
+    private static boolean holds(ExchangeRuntime node, String userKey, int segment, long now) {
+        SegmentSet set = new SegmentSet();
+        node.stores().segments().read(userKey, now, set);
+        return set.contains(segment);
+    }
+
+    /** The demo app source whose events the segment rules turn into segments. */
+    private static final class TrackingConfigSource {
+        final String id;
+        final String advertiser;
+
+        TrackingConfigSource(ExchangeRuntime node) {
+            TrackingConfig.EventSourceConfig source = node.tracking().sourceForKey("demo-sakura-app-key-0001");
+            this.id = source.id();
+            this.advertiser = source.advertiser();
+        }
+    }
+
+    private static void awaitWithin(Duration limit, BooleanSupplier condition, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("not within " + limit.toMillis() + " ms: " + what);
+            }
+            Thread.sleep(1);
+        }
     }
 
     private static void write(EventLog log, int from, int count) {
