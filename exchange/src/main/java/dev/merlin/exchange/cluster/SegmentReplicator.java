@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.agrona.concurrent.Agent;
@@ -26,6 +28,7 @@ import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -51,6 +54,8 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
 
     private static final int QUEUE_CAPACITY = 64 * 1024;
     private static final int MAX_SEGMENTS_PER_MESSAGE = 4_096;
+    private static final Duration ASSIGN_WAIT = Duration.ofSeconds(2);
+    private static final long ASSIGN_RETRY_MILLIS = 1_000;
 
     private final SegmentStore store;
     private final Producer<byte[], byte[]> producer;
@@ -66,13 +71,17 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final Callback acked;
+    private Admin admin;
+    private boolean isAssigned;
+    private long assignAtMillis;
     private int[] ids = new int[16];
     private long[] expiries = new long[16];
 
     /** A replicator of {@code store} over {@code topic}; it closes the producer and the consumer. */
     public SegmentReplicator(SegmentStore store, Producer<byte[], byte[]> producer,
                              Consumer<byte[], byte[]> consumer, String topic, int nodeId,
-                             LongSupplier epochSecondsClock) {
+                             LongSupplier epochSecondsClock, Admin admin) {
+        this.admin = admin;
         this.store = store;
         this.producer = producer;
         this.consumer = consumer;
@@ -83,12 +92,12 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     }
 
     /**
-     * Creates the compacted topic when it is missing (blocking: call at start-up, not on an event loop), then a
-     * replicator with its own producer and consumer. Call {@link SegmentStore#listen} with it and run it.
+     * A replicator with its own producer, consumer and admin client; nothing connects yet. Call
+     * {@link SegmentStore#listen} with it and run it: its thread creates the compacted topic when it is missing and
+     * starts reading, retrying each second while Kafka is unreachable (the node bids on its local store meanwhile).
      */
     public static SegmentReplicator open(SegmentStore store, ClusterConfig.Kafka kafka, int nodeId,
                                          LongSupplier epochSecondsClock) {
-        createCompactedTopic(kafka.bootstrap(), kafka.segmentsTopic());
         Properties producerProps = EventPublisher.producerProperties(kafka.bootstrap(), nodeId);
         producerProps.put("client.id", "merlin-segments-" + nodeId);
         Properties consumerProps = new Properties();
@@ -97,23 +106,54 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000));
         return new SegmentReplicator(store, new KafkaProducer<>(producerProps), new KafkaConsumer<>(consumerProps),
-                kafka.segmentsTopic(), nodeId, epochSecondsClock);
+                kafka.segmentsTopic(), nodeId, epochSecondsClock, admin);
     }
 
-    /** Creates {@code topic} compacted (3 partitions, one replica) unless it exists. */
-    public static void createCompactedTopic(String bootstrap, String topic) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1)
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
-                    .all().get();
+    /**
+     * Creates the topic compacted (3 partitions, one replica) unless it exists, then reads it from its start;
+     * returns false (try again later) while Kafka does not answer.
+     */
+    private boolean assign() throws InterruptedException {
+        try {
+            if (admin != null) {
+                admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1).configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
+                        .all().get(ASSIGN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create Kafka topic " + topic, e.getCause());
+                return false;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted creating Kafka topic " + topic, e);
+        } catch (TimeoutException e) {
+            return false;
+        }
+        List<PartitionInfo> infos;
+        try {
+            infos = consumer.partitionsFor(topic, ASSIGN_WAIT);
+        } catch (KafkaException e) {
+            return false;
+        }
+        if (infos == null || infos.isEmpty()) {
+            return false;
+        }
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo partition : infos) {
+            partitions.add(new TopicPartition(topic, partition.partition()));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        closeAdmin();
+        return true;
+    }
+
+    private void closeAdmin() {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(1));
+            admin = null;
         }
     }
 
@@ -141,18 +181,16 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     }
 
     @Override
-    public void onStart() {
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo partition : consumer.partitionsFor(topic)) {
-            partitions.add(new TopicPartition(topic, partition.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-    }
-
-    @Override
-    public int doWork() {
+    public int doWork() throws InterruptedException {
         int work = outbox.drain(record -> producer.send(record, acked));
+        if (!isAssigned) {
+            long now = System.currentTimeMillis();
+            if (now >= assignAtMillis) {
+                isAssigned = assign();
+                assignAtMillis = now + ASSIGN_RETRY_MILLIS;
+            }
+            return work;
+        }
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) {
             Header from = record.headers().lastHeader("node");
             if (from != null && Arrays.equals(from.value(), node)) {
@@ -218,6 +256,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
         outbox.drain(record -> producer.send(record, acked));
         producer.close(Duration.ofSeconds(5));
         consumer.close(Duration.ofSeconds(5));
+        closeAdmin();
     }
 
     @Override

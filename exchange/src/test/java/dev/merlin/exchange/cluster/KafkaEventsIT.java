@@ -153,6 +153,18 @@ class KafkaEventsIT {
         }
         assertFalse(Files.exists(otherDir.resolve("cluster")));
 
+        MerlinConfig unreachable = alone.withKafkaBootstrap("127.0.0.1:" + closedPort()).validate();
+        long opening = System.nanoTime();
+        try (ExchangeRuntime runtime = ExchangeRuntime.open(unreachable, new ExchangeMetrics())) {
+            assertTrue(System.nanoTime() - opening < Duration.ofSeconds(10).toNanos(),
+                    "an unreachable Kafka does not hold up start-up");
+            runtime.stores().segments().add("local-user", alone.segmentId("sports-fans"), BASE_MILLIS / 1000 + 60,
+                    BASE_MILLIS / 1000);
+            SegmentSet set = new SegmentSet();
+            assertTrue(runtime.stores().segments().read("local-user", BASE_MILLIS / 1000, set),
+                    "the local store works without Kafka");
+        }
+
         MerlinConfig shared = alone.withDataDir(dataDir.toString()).toBuilder()
                 .cluster(new ClusterConfig(new ClusterConfig.Kafka(kafka.bootstrapServers(), topicPrefix))).build()
                 .validate();
