@@ -36,7 +36,7 @@ V ?=
 Q = $(if $(V),,@)
 show = $(if $(V),,$(info $(1)))
 
-.PHONY: dsp-sim demo gc-wrk fuzz soak crash-test run test build clean bench gate load help events segments-generate segments-load
+.PHONY: kafka cluster dsp-sim demo gc-wrk fuzz soak crash-test run test build clean bench gate load help events segments-generate segments-load
 
 help:
 	@echo "make run    build if needed, start Merlin on its embedded default config (port 8080, ./data);"
@@ -56,6 +56,8 @@ help:
 	@echo "make events print the event log under DATA_DIR (ARGS=--count, --type PIXEL)"
 	@echo "make segments-generate / segments-load   fill the segment store with synthetic users"
 	@echo "make fuzz   fuzz each Jazzer target in turn (FUZZ_TARGET=module:Class for one, FUZZ_TIME=10m for how long each)"
+	@echo "make kafka  a single-node Kafka (KRaft) on 127.0.0.1:9092, data in DATA_DIR/kafka; Ctrl-C stops it"
+	@echo "make cluster  that Kafka and two Merlin nodes sharing it (:8081 node 1, :8082 node 2; DATA_DIR/node1, node2)"
 	@echo "make clean  remove build output"
 	@echo "V=1         print each command in full (make run V=1)"
 
@@ -93,6 +95,22 @@ demo: $(EXCHANGE_JAR) $(DSP_SIM_JAR)
 	$(Q)JAVA="$(JAVA)" JVM_FLAGS="$(JVM_FLAGS)" HEAP_FLAGS="$(HEAP_FLAGS)" EXCHANGE_JAR="$(EXCHANGE_JAR)" \
 	  DSP_SIM_JAR="$(DSP_SIM_JAR)" DSP_SIM_JVM="$(DSP_SIM_JVM)" DEMO_CONFIG="$(DEMO_CONFIG)" DEMO_PORT="$(DEMO_PORT)" \
 	  DEMO_DSP_1="$(DEMO_DSP_1)" DEMO_DSP_2="$(DEMO_DSP_2)" RUN_ARGS="$(RUN_DATA_DIR) $(ARGS)" examples/demo.sh
+
+# make kafka / make cluster (examples/kafka.sh, examples/cluster.sh): Kafka from the Maven artifacts the Kafka tests
+# use (exchange's test classpath, written to KAFKA_CP by the dependency plugin), one KRaft node on KAFKA_PORT and the
+# next port (its controller); make cluster adds Merlin nodes 1 and 2 on 8081 and 8082 with --kafka.
+KAFKA_CP := exchange/target/kafka.classpath
+KAFKA_PORT ?= 9092
+KAFKA_DIR ?= $(DATA_DIR)/kafka
+$(KAFKA_CP): pom.xml exchange/pom.xml $(EXCHANGE_JAR)
+	$(MVN) $(MVN_FLAGS) -q -pl exchange org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+	  -Dmdep.includeScope=test -Dmdep.outputFile=target/kafka.classpath
+kafka: $(KAFKA_CP)
+	$(Q)JAVA="$(JAVA)" KAFKA_CP="$(KAFKA_CP)" KAFKA_DIR="$(KAFKA_DIR)" KAFKA_PORT="$(KAFKA_PORT)" examples/kafka.sh
+cluster: $(KAFKA_CP) $(EXCHANGE_JAR)
+	$(Q)JAVA="$(JAVA)" JVM_FLAGS="$(JVM_FLAGS)" HEAP_FLAGS="$(HEAP_FLAGS)" EXCHANGE_JAR="$(EXCHANGE_JAR)" \
+	  KAFKA_CP="$(KAFKA_CP)" KAFKA_DIR="$(KAFKA_DIR)" KAFKA_PORT="$(KAFKA_PORT)" DATA_DIR="$(DATA_DIR)" \
+	  RUN_ARGS="$(ARGS)" examples/cluster.sh
 
 # JMH forks inherit the host JVM's flags, so JVM_FLAGS go on the host command line and never in -jvmArgsAppend
 # (it would replace the flags the forks need; shared/STACK.md pitfall 4).

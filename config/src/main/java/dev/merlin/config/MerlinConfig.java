@@ -28,13 +28,14 @@ import java.util.TreeMap;
  * @param dsps        the DSPs bid requests are sent to (none: only Merlin's own campaigns bid)
  * @param regions     named groups of countries (ISO-3166-1 alpha-3), e.g. {@code EEA}, that DSP regions and the
  *                    data-residency rules may name
+ * @param cluster     the Kafka cluster this node shares its state through (unset: a node on its own, no Kafka)
  */
 public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir,
                            ExchangeSettings exchange, List<SegmentDefinition> segments,
                            List<AdvertiserConfig> advertisers, StoresConfig stores, PrivacyConfig privacy,
                            EventLogConfig eventLog, TrackingConfig tracking, List<SellerConfig> sellers,
                            MaintenanceConfig maintenance, AuctionConfig auction, List<DspConfig> dsps,
-                           Map<String, List<String>> regions) {
+                           Map<String, List<String>> regions, ClusterConfig cluster) {
 
     /** Fills unset sections with defaults. */
     public MerlinConfig {
@@ -53,6 +54,17 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         auction = auction == null ? AuctionConfig.defaults() : auction;
         dsps = dsps == null ? List.of() : withDefaultCurrency(dsps, exchange.currency());
         regions = regions == null ? Map.of() : copyRegions(regions);
+        cluster = cluster == null ? ClusterConfig.defaults() : cluster;
+    }
+
+    /** Everything but the cluster (a node on its own). */
+    public MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir, ExchangeSettings exchange,
+                        List<SegmentDefinition> segments, List<AdvertiserConfig> advertisers, StoresConfig stores,
+                        PrivacyConfig privacy, EventLogConfig eventLog, TrackingConfig tracking,
+                        List<SellerConfig> sellers, MaintenanceConfig maintenance, AuctionConfig auction,
+                        List<DspConfig> dsps, Map<String, List<String>> regions) {
+        this(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog, tracking, sellers,
+                maintenance, auction, dsps, regions, null);
     }
 
     private static List<DspConfig> withDefaultCurrency(List<DspConfig> dsps, String currency) {
@@ -75,7 +87,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
                         PrivacyConfig privacy, EventLogConfig eventLog, TrackingConfig tracking,
                         List<SellerConfig> sellers) {
         this(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog, tracking, sellers,
-                null, null, null, null);
+                null, null, null, null, null);
     }
 
     /** Everything but the sellers (none: no auction request is accepted). */
@@ -83,12 +95,12 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
                         List<SegmentDefinition> segments, List<AdvertiserConfig> advertisers, StoresConfig stores,
                         PrivacyConfig privacy, EventLogConfig eventLog, TrackingConfig tracking) {
         this(server, requests, dataDir, exchange, segments, advertisers, stores, privacy, eventLog, tracking, null,
-                null, null, null, null);
+                null, null, null, null, null);
     }
 
     /** Server settings only, no advertisers: for tests and tools. */
     public MerlinConfig(ServerConfig server, RequestLimitsConfig requests, String dataDir) {
-        this(server, requests, dataDir, null, null, null, null, null, null, null, null, null, null, null, null);
+        this(server, requests, dataDir, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** A builder whose unset sections take their defaults. */
@@ -101,7 +113,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         return new Builder().server(server).requests(requests).dataDir(dataDir).exchange(exchange)
                 .advertisers(segments, advertisers).stores(stores).privacy(privacy).eventLog(eventLog)
                 .tracking(tracking).sellers(sellers).maintenance(maintenance).auction(auction).dsps(dsps)
-                .regions(regions);
+                .regions(regions).cluster(cluster);
     }
 
     /** Checks every value; throws {@link ConfigException} naming the first bad one. */
@@ -154,6 +166,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         validateRegions();
         privacy.validateResidency("privacy", regions);
         validateDsps();
+        cluster.validate("cluster");
         DemoSecrets.refuseOnPublicHost(this);
         return this;
     }
@@ -243,6 +256,16 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         return toBuilder().dataDir(dir).build();
     }
 
+    /** A copy for node {@code id} (the {@code --node-id} flag). */
+    public MerlinConfig withNodeId(int id) {
+        return toBuilder().exchange(exchange.withNodeId(id)).build();
+    }
+
+    /** A copy using the Kafka cluster at {@code bootstrap} (the {@code --kafka} flag). */
+    public MerlinConfig withKafkaBootstrap(String bootstrap) {
+        return toBuilder().cluster(cluster.withKafkaBootstrap(bootstrap)).build();
+    }
+
     /** A copy with other store sizing (tests, benchmarks). */
     public MerlinConfig withStores(StoresConfig newStores) {
         return toBuilder().stores(newStores).build();
@@ -295,6 +318,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         private AuctionConfig auction;
         private List<DspConfig> dsps;
         private Map<String, List<String>> regions;
+        private ClusterConfig cluster;
 
         private Builder() {
         }
@@ -384,10 +408,16 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
             return this;
         }
 
+        /** See {@link MerlinConfig#cluster()}. */
+        public Builder cluster(ClusterConfig value) {
+            cluster = value;
+            return this;
+        }
+
         /** The config, unset sections defaulted; call {@link MerlinConfig#validate()} on it before use. */
         public MerlinConfig build() {
             return new MerlinConfig(server, requests, dataDir, exchange, segments, advertisers, stores, privacy,
-                    eventLog, tracking, sellers, maintenance, auction, dsps, regions);
+                    eventLog, tracking, sellers, maintenance, auction, dsps, regions, cluster);
         }
     }
 }

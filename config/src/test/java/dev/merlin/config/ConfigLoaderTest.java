@@ -1,6 +1,7 @@
 package dev.merlin.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -150,6 +151,30 @@ class ConfigLoaderTest {
             assertEquals("exchange.nodeId", e.keyPath(), e.getMessage());
             assertTrue(e.getMessage().contains("value " + bad) && e.getMessage().contains("0 to 1023"), e.getMessage());
         }
+    }
+
+    @Test
+    void theKafkaClusterIsOffByDefaultAndItsBootstrapAndTopicPrefixAreChecked() {
+        MerlinConfig alone = ConfigLoader.loadDefault();
+        assertFalse(alone.cluster().hasKafka());
+        assertEquals("merlin.events", alone.cluster().kafka().eventsTopic());
+        assertEquals("merlin.segments", alone.cluster().kafka().segmentsTopic());
+        MerlinConfig shared = ConfigLoader.parse("cluster:\n  kafka:\n    bootstrap: k1:9092,[::1]:9093\n"
+                + "    topicPrefix: ex2.\n", "test");
+        assertTrue(shared.cluster().hasKafka());
+        assertEquals("k1:9092,[::1]:9093", shared.cluster().kafka().bootstrap());
+        assertEquals("ex2.events", shared.cluster().kafka().eventsTopic());
+        for (String bad : new String[] {"k1", "''", "k1:0", "k1:70000", "k1:9092,", "k 1:9092"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.parse("cluster:\n  kafka:\n    bootstrap: " + bad + "\n", "test"));
+            assertEquals("cluster.kafka.bootstrap", e.keyPath(), bad + ": " + e.getMessage());
+        }
+        ConfigException prefix = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("cluster:\n  kafka:\n    topicPrefix: a/b\n", "test"));
+        assertEquals("cluster.kafka.topicPrefix", prefix.keyPath(), prefix.getMessage());
+        ConfigException unknown = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("cluster:\n  kafka:\n    brokers: k1:9092\n", "test"));
+        assertTrue(unknown.keyPath().startsWith("cluster.kafka"), unknown.keyPath());
     }
 
     /** Jackson reads NaN and Infinity into a Double even with coercion off, and 1e400 overflows to Infinity. */

@@ -12,6 +12,8 @@ import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.bid.BidPath;
+import dev.merlin.exchange.cluster.EventPublisher;
+import dev.merlin.exchange.cluster.SegmentReplicator;
 import dev.merlin.exchange.dsp.ConnectedDsp;
 import dev.merlin.exchange.dsp.DspAccounts;
 import dev.merlin.exchange.dsp.DspNotifier;
@@ -45,6 +47,8 @@ import dev.merlin.exchange.sellers.Sellers;
 import dev.merlin.exchange.sellers.SellersJson;
 import dev.merlin.exchange.tracking.TrackingService;
 import dev.merlin.exchange.tuning.ExchangeTuning;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +81,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     private static final long MAINTENANCE_IDLE_MILLIS = 100;
     /** Under the data dir: each campaign id's store slot, kept across restarts. */
     static final String SLOTS_FILE = "campaign-slots.txt";
+    /** The Kafka events agent's pause when the log has nothing new: events reach Kafka within about this. */
+    private static final long KAFKA_EVENTS_IDLE_MILLIS = 10;
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics;
@@ -95,6 +101,10 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final ThreadPoolExecutor slowWork;
     private final BuySide buySide;
     private final DashboardSampler dashboard;
+    private final EventPublisher eventPublisher;
+    private final AgentRunner kafkaEvents;
+    private final SegmentReplicator segmentReplicator;
+    private final AgentRunner kafkaSegments;
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
@@ -150,6 +160,8 @@ public final class ExchangeRuntime implements AutoCloseable {
                     new Maintenance(purges, new SystemNanoClock(), metrics));
             this.dashboard = new DashboardSampler(metrics, catalog, stores.spend(), stores.flows(),
                     epochSecondsClock).start();
+            this.eventPublisher = openEventPublisher(config, dataDir, metrics);
+            this.segmentReplicator = openSegmentReplicator(config, stores, metrics, epochSecondsClock);
         } catch (RuntimeException e) {
             stores.close();
             throw e;
@@ -159,6 +171,87 @@ public final class ExchangeRuntime implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        this.kafkaEvents = startEventPublisher(eventPublisher);
+        this.kafkaSegments = startOnOwnThread(segmentReplicator);
+    }
+
+    /** The segment replicator when {@code cluster.kafka.bootstrap} is set, listening to the store; else null. */
+    private static SegmentReplicator openSegmentReplicator(MerlinConfig config, ExchangeStores stores,
+                                                           ExchangeMetrics metrics, LongSupplier clock) {
+        if (!config.cluster().hasKafka()) {
+            return null;
+        }
+        SegmentReplicator replicator = SegmentReplicator.open(stores.segments(), config.cluster().kafka(),
+                config.exchange().nodeId(), clock);
+        stores.segments().listen(replicator);
+        metrics.counter("merlin_kafka_segments_published", "Segment changes Kafka acknowledged",
+                replicator::published);
+        metrics.counter("merlin_kafka_segments_failed", "Segment changes that did not reach Kafka",
+                replicator::failed);
+        metrics.counter("merlin_kafka_segments_dropped", "Segment changes dropped, the queue to Kafka full",
+                replicator::dropped);
+        metrics.counter("merlin_kafka_segments_applied", "Other nodes' segment changes applied here",
+                replicator::applied);
+        return replicator;
+    }
+
+    private static AgentRunner startOnOwnThread(SegmentReplicator replicator) {
+        if (replicator == null) {
+            return null;
+        }
+        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_EVENTS_IDLE_MILLIS),
+                error -> LOG.warn("replicating segments through Kafka failed; going on", error), null, replicator);
+        AgentRunner.startOnThread(runner, runnable -> {
+            Thread thread = new Thread(runnable, "merlin-kafka-segments");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return runner;
+    }
+
+    /** The segment replicator, or null when no Kafka is configured. */
+    public SegmentReplicator segmentReplicator() {
+        return segmentReplicator;
+    }
+
+    /** The Kafka events publisher when {@code cluster.kafka.bootstrap} is set, its counters registered; else null. */
+    private static EventPublisher openEventPublisher(MerlinConfig config, Path dataDir, ExchangeMetrics metrics) {
+        if (!config.cluster().hasKafka()) {
+            return null;
+        }
+        EventPublisher publisher;
+        try {
+            publisher = EventPublisher.open(dataDir, config.cluster().kafka(), config.exchange().nodeId());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + EventPublisher.POSITION_FILE, e);
+        }
+        metrics.counter("merlin_kafka_events_published", "Event-log records Kafka acknowledged",
+                publisher::published);
+        metrics.counter("merlin_kafka_events_failed_batches", "Batches of event-log records that did not reach"
+                + " Kafka and are sent again", publisher::failedBatches);
+        metrics.gauge("merlin_kafka_events_lag_bytes", "Bytes of the local event log not yet acknowledged by Kafka",
+                publisher::lagBytes);
+        return publisher;
+    }
+
+    /** Starts the publisher on its own thread (never an event loop); null when there is none. */
+    private static AgentRunner startEventPublisher(EventPublisher publisher) {
+        if (publisher == null) {
+            return null;
+        }
+        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_EVENTS_IDLE_MILLIS),
+                error -> LOG.warn("publishing events to Kafka failed; retrying", error), null, publisher);
+        AgentRunner.startOnThread(runner, runnable -> {
+            Thread thread = new Thread(runnable, "merlin-kafka-events");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return runner;
+    }
+
+    /** The Kafka events publisher, or null when no Kafka is configured. */
+    public EventPublisher eventPublisher() {
+        return eventPublisher;
     }
 
     private static ThreadPoolExecutor newSlowWork(ServerConfig server) {
@@ -359,6 +452,12 @@ public final class ExchangeRuntime implements AutoCloseable {
     public void close() {
         // no purge, report or dashboard sample may touch a store once it is unmapped: wait for them first
         dashboard.close();
+        if (kafkaEvents != null) {
+            kafkaEvents.close();
+        }
+        if (kafkaSegments != null) {
+            kafkaSegments.close();
+        }
         maintenance.close((int) TimeUnit.SECONDS.toMillis(ExchangeTuning.MAINTENANCE_STOP_SECONDS),
                 thread -> LOG.warn("waiting for a store purge to finish before closing the stores"));
         slowWork.shutdown();

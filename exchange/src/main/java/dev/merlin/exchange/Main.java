@@ -13,14 +13,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
 
 /**
- * Starts the exchange: {@code java -jar exchange.jar [--config FILE] [--host ADDR] [--port N] [--data-dir DIR]}.
+ * Starts the exchange: {@code java -jar exchange.jar [--config FILE] [--host ADDR] [--port N] [--data-dir DIR]
+ * [--node-id N] [--kafka HOST:PORT]}.
  * SIGTERM (or Ctrl-C) stops it gracefully and it exits 0.
  */
 public final class Main {
 
     static final String USAGE = String.join("\n",
             "Usage: java -jar exchange/target/exchange.jar [--config FILE] [--host ADDR] [--port N]"
-                    + " [--data-dir DIR]",
+                    + " [--data-dir DIR] [--node-id N] [--kafka HOST:PORT]",
             "",
             "  --config FILE    YAML configuration (default: the embedded demo configuration)",
             "  --host ADDR      address to listen on, overrides server.host (default 127.0.0.1; 0.0.0.0: every",
@@ -28,6 +29,9 @@ public final class Main {
             "  --port N         HTTP port, overrides server.port (default 8080);",
             "                   a loopback exchange.publicUrl follows it",
             "  --data-dir DIR   where stores and logs live, overrides dataDir (default ./data)",
+            "  --node-id N      this node's number, 0 to 1023, overrides exchange.nodeId (default 0)",
+            "  --kafka HOST:PORT  the Kafka cluster nodes share, overrides cluster.kafka.bootstrap",
+            "                   (default: none, a node on its own)",
             "  --help           this text");
 
     private Main() {
@@ -188,6 +192,8 @@ public final class Main {
         Integer port = null;
         String dataDir = null;
         String host = null;
+        Integer nodeId = null;
+        String kafka = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -206,6 +212,12 @@ public final class Main {
                 case "--host":
                     host = value(args, ++i, arg);
                     break;
+                case "--node-id":
+                    nodeId = parseNodeId(value(args, ++i, arg));
+                    break;
+                case "--kafka":
+                    kafka = value(args, ++i, arg);
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown argument: " + arg);
             }
@@ -219,6 +231,12 @@ public final class Main {
         }
         if (host != null) {
             config = config.withHost(host);
+        }
+        if (nodeId != null) {
+            config = config.withNodeId(nodeId);
+        }
+        if (kafka != null) {
+            config = config.withKafkaBootstrap(kafka);
         }
         // validate() also refuses a non-loopback host while a published demo secret is set: before anything opens
         return config.validate();
@@ -236,6 +254,14 @@ public final class Main {
             return Integer.parseInt(text);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--port must be a number from 0 to 65535, was " + text);
+        }
+    }
+
+    private static int parseNodeId(String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--node-id must be a number from 0 to 1023, was " + text);
         }
     }
 }

@@ -44,6 +44,26 @@ class MainTest {
     }
 
     @Test
+    void theNodeIdAndKafkaFlagsSetTheNodeAndTheCluster() {
+        MerlinConfig alone = Main.configure(new String[0]);
+        assertFalse(alone.cluster().hasKafka(), "no Kafka unless asked for");
+        MerlinConfig node = Main.configure(new String[] {"--node-id", "2", "--kafka", "127.0.0.1:9092"});
+        assertEquals(2, node.exchange().nodeId());
+        assertEquals("127.0.0.1:9092", node.cluster().kafka().bootstrap());
+        assertTrue(node.cluster().hasKafka());
+        ConfigException badBroker = assertThrows(ConfigException.class,
+                () -> Main.configure(new String[] {"--kafka", "127.0.0.1"}));
+        assertEquals("cluster.kafka.bootstrap", badBroker.keyPath(), badBroker.getMessage());
+        ConfigException badNode = assertThrows(ConfigException.class,
+                () -> Main.configure(new String[] {"--node-id", "1024"}));
+        assertEquals("exchange.nodeId", badNode.keyPath(), badNode.getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Main.configure(new String[] {"--node-id", "x"}))
+                .getMessage().contains("--node-id"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Main.configure(new String[] {"--kafka"}))
+                .getMessage().contains("--kafka"));
+    }
+
+    @Test
     void theHostFlagOverridesServerHostAndAPublicOneWithDemoSecretsIsRefusedBeforeAnythingOpens(@TempDir Path dir) {
         assertEquals("127.0.0.1", Main.configure(new String[0]).server().host());
         assertEquals("localhost", Main.configure(new String[] {"--host", "localhost"}).server().host());

@@ -57,6 +57,20 @@ public final class SegmentStore implements AutoCloseable {
     private final AtomicBoolean fullLogged = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean full;
+    private volatile ChangeListener listener;
+
+    /**
+     * Told of every change made through {@code add}, {@code addAll} and {@code erase} (not through {@code apply}, the
+     * changes other nodes made): on the writing thread, under the user's entry lock, so it must not block.
+     */
+    public interface ChangeListener {
+
+        /** The user's segments after the change: the first {@code count} pairs (none: the user holds nothing). */
+        void changed(CharSequence userKey, int[] segmentIds, int[] expiresAt, int count);
+
+        /** The user was erased. */
+        void erased(CharSequence userKey);
+    }
 
     private SegmentStore(ChronicleMapFiles.Opened<CharSequence, SegmentRecord> opened,
                          SegmentStoreSettings settings, LongSupplier epochSecondsClock, Path file) {
@@ -150,7 +164,7 @@ public final class SegmentStore implements AutoCloseable {
         WriteScratch scratch = writeScratch.get();
         scratch.oneSegmentId[0] = segmentId;
         scratch.oneExpiresAt[0] = expiresAtEpochSeconds;
-        write(userKey, scratch.oneSegmentId, scratch.oneExpiresAt, 1, nowEpochSeconds, scratch.record);
+        write(userKey, scratch.oneSegmentId, scratch.oneExpiresAt, 1, nowEpochSeconds, scratch.record, false);
     }
 
     /**
@@ -164,21 +178,40 @@ public final class SegmentStore implements AutoCloseable {
         if (count < 0 || count > segmentIds.length || count > expiresAtEpochSeconds.length) {
             throw new IllegalArgumentException("count " + count + " does not fit the arrays");
         }
-        write(userKey, segmentIds, expiresAtEpochSeconds, count, nowEpochSeconds, writeScratch.get().record);
+        write(userKey, segmentIds, expiresAtEpochSeconds, count, nowEpochSeconds, writeScratch.get().record, false);
+    }
+
+    /**
+     * Replaces the user's segments with the first {@code count} pairs (none: removes the user), telling no
+     * {@link ChangeListener}: how a change another node made is applied here.
+     */
+    public void apply(CharSequence userKey, int[] segmentIds, long[] expiresAtEpochSeconds, int count,
+                      long nowEpochSeconds) {
+        write(userKey, segmentIds, expiresAtEpochSeconds, count, nowEpochSeconds, writeScratch.get().record, true);
+    }
+
+    /** Removes what is held for the user, telling no {@link ChangeListener}: another node's erasure applied here. */
+    public boolean applyErasure(CharSequence userKey) {
+        return remove(userKey);
+    }
+
+    /** Tells {@code changes} of every change from now on (null: no one); one listener at a time. */
+    public void listen(ChangeListener changes) {
+        listener = changes;
     }
 
     private void write(CharSequence userKey, int[] segmentIds, long[] expiresAtEpochSeconds, int count,
-                       long nowEpochSeconds, SegmentRecord record) {
+                       long nowEpochSeconds, SegmentRecord record, boolean isReplace) {
         requireUsableKey(userKey);
         try (ExternalMapQueryContext<CharSequence, SegmentRecord, ?> context = map.queryContext(userKey)) {
             context.updateLock().lock();
             MapEntry<CharSequence, SegmentRecord> entry = context.entry();
-            if (entry != null) {
+            if (entry != null && !isReplace) {
                 entry.value().getUsing(record);
             } else {
                 record.clear();
             }
-            boolean changed = record.dropExpired(nowEpochSeconds);
+            boolean changed = record.dropExpired(nowEpochSeconds) || isReplace;
             for (int i = 0; i < count; i++) {
                 if (expiresAtEpochSeconds[i] > nowEpochSeconds) {
                     record.upsert(segmentIds[i], expiresAtEpochSeconds[i], settings.maxSegmentsPerUser());
@@ -187,6 +220,10 @@ public final class SegmentStore implements AutoCloseable {
             }
             if (!changed) {
                 return;
+            }
+            ChangeListener changes = listener;
+            if (changes != null && !isReplace) {
+                changes.changed(userKey, record.segmentIds, record.expiresAt, record.count);
             }
             if (record.count == 0) {
                 if (entry != null) {
@@ -206,8 +243,22 @@ public final class SegmentStore implements AutoCloseable {
         }
     }
 
-    /** Removes everything held for the user (privacy erasure); returns whether anything was held. */
+    /**
+     * Removes everything held for the user (privacy erasure); returns whether anything was held. The
+     * {@link ChangeListener} hears of it either way: another node may hold the user.
+     */
     public boolean erase(CharSequence userKey) {
+        if (!isUsableKey(userKey)) {
+            return false;
+        }
+        ChangeListener changes = listener;
+        if (changes != null) {
+            changes.erased(userKey);
+        }
+        return remove(userKey);
+    }
+
+    private boolean remove(CharSequence userKey) {
         if (!isUsableKey(userKey)) {
             return false;
         }

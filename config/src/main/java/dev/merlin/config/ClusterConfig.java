@@ -1,0 +1,97 @@
+package dev.merlin.config;
+
+import java.util.regex.Pattern;
+
+/**
+ * How this node shares its state with other Merlin nodes. Unset (the default): a single node, nothing of the
+ * cluster starts.
+ *
+ * @param kafka the Apache Kafka cluster the nodes share; its {@code bootstrap} unset means no Kafka at all
+ */
+public record ClusterConfig(Kafka kafka) {
+
+    /** Fills unset values with defaults. */
+    public ClusterConfig {
+        kafka = kafka == null ? Kafka.defaults() : kafka;
+    }
+
+    /** No cluster: one node on its own. */
+    public static ClusterConfig defaults() {
+        return new ClusterConfig(null);
+    }
+
+    /** Whether a Kafka bootstrap is configured, that is whether anything Kafka-related starts. */
+    public boolean hasKafka() {
+        return kafka.bootstrap() != null;
+    }
+
+    /** A copy using the Kafka cluster at {@code bootstrap} ({@code HOST:PORT[,HOST:PORT...]}; the --kafka flag). */
+    public ClusterConfig withKafkaBootstrap(String bootstrap) {
+        return new ClusterConfig(new Kafka(bootstrap, kafka.topicPrefix()));
+    }
+
+    void validate(String at) {
+        kafka.validate(at + ".kafka");
+    }
+
+    /**
+     * The Kafka cluster the nodes share.
+     *
+     * @param bootstrap   {@code HOST:PORT[,HOST:PORT...]} of one or more brokers; unset: no Kafka
+     * @param topicPrefix put before every topic name Merlin uses ({@code <prefix>events}); default {@code merlin.},
+     *                    so that several exchanges (or tests) can share one Kafka cluster
+     */
+    public record Kafka(String bootstrap, String topicPrefix) {
+
+        private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9.\\-]+:[0-9]{1,5}|\\[[0-9A-Fa-f:.]+\\]"
+                + ":[0-9]{1,5}");
+        private static final Pattern TOPIC_PREFIX = Pattern.compile("[A-Za-z0-9._-]{0,200}");
+
+        /** Fills unset values with defaults. */
+        public Kafka {
+            topicPrefix = topicPrefix == null ? "merlin." : topicPrefix;
+        }
+
+        /** No Kafka. */
+        public static Kafka defaults() {
+            return new Kafka(null, null);
+        }
+
+        /** The topic every node's event-log records are published to: {@code <prefix>events}. */
+        public String eventsTopic() {
+            return topicPrefix + "events";
+        }
+
+        /** The compacted topic of every user's segments: {@code <prefix>segments}. */
+        public String segmentsTopic() {
+            return topicPrefix + "segments";
+        }
+
+        void validate(String at) {
+            if (bootstrap != null) {
+                if (bootstrap.isBlank()) {
+                    throw new ConfigException(at + ".bootstrap", "value is blank; give HOST:PORT[,HOST:PORT...]"
+                            + " or leave the key out for no Kafka");
+                }
+                for (String broker : bootstrap.split(",", -1)) {
+                    checkBroker(at + ".bootstrap", broker.trim());
+                }
+            }
+            if (!TOPIC_PREFIX.matcher(topicPrefix).matches()) {
+                throw new ConfigException(at + ".topicPrefix", "value " + topicPrefix + " is not allowed; expected"
+                        + " up to 200 of A-Z a-z 0-9 . _ -");
+            }
+        }
+
+        private static void checkBroker(String at, String broker) {
+            if (!HOST_PORT.matcher(broker).matches()) {
+                throw new ConfigException(at, "value " + broker + " is not allowed; expected HOST:PORT");
+            }
+            int port = Integer.parseInt(broker.substring(broker.lastIndexOf(':') + 1));
+            if (port < 1 || port > 65_535) {
+                throw new ConfigException(at, "port " + port + " of " + broker + " is not allowed; expected 1 to"
+                        + " 65535");
+            }
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package dev.merlin.exchange.cluster;
+
+import dev.merlin.config.ClusterConfig;
+import dev.merlin.exchange.events.EventLogTailer;
+import dev.merlin.exchange.events.EventLogTailer.Entry;
+import dev.merlin.exchange.events.EventLogTailer.Position;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.concurrent.Agent;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes every record of the local event log to Kafka, on its own thread (an Agrona agent), never on an event loop.
+ *
+ * <p>The local log stays the source of truth. The agent reads it with an {@link EventLogTailer} from its durable
+ * position ({@code <dataDir>/cluster/kafka-events.position}), sends one batch, waits for the broker to acknowledge
+ * all of it, and only then stores the position after the batch. A failed batch (the broker down or unreachable) is
+ * counted and sent again from the stored position after a pause, so an outage loses nothing and the agent catches up;
+ * after a restart it goes on from the stored position. Delivery is <em>at least once</em>: a batch that failed in
+ * part, or whose acknowledgement a crash cut off, is sent again whole; consumers drop repeats by the {@code pos}
+ * header ({@code <file>:<offset>}, unique per node) together with the {@code node} header.
+ *
+ * <p>Each record's key is the event's user hash ({@code u}; none: no key), so one user's events keep their order in
+ * one partition; the value is the event as one line of JSON ({@link dev.merlin.exchange.events.Event#toJson()}).
+ * Send callbacks only count down: they run on the producer's I/O thread and never block.
+ */
+public final class EventPublisher implements Agent {
+
+    /** Where the position is kept, under the data dir. */
+    public static final String POSITION_FILE = "cluster/kafka-events.position";
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
+    private static final int MAX_BATCH = 1_000;
+    private static final long RETRY_PAUSE_MILLIS = 500;
+    private static final long LAG_EVERY_MILLIS = 1_000;
+
+    private final EventLogTailer tailer;
+    private final Producer<byte[], byte[]> producer;
+    private final String topic;
+    private final byte[] node;
+    private final Path positionFile;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final Callback acked;
+    private final AtomicLong published = new AtomicLong();
+    private final AtomicLong failedBatches = new AtomicLong();
+    private volatile boolean isBatchFailed;
+    private volatile long lagBytes;
+    private Position committed;
+    private Position batchEnd;
+    private int inFlight;
+    private long retryAtMillis;
+    private long lagAtMillis;
+
+    /** A publisher of the log under {@code dataDir} to {@code topic} through {@code producer}, which it closes. */
+    public EventPublisher(Path dataDir, Producer<byte[], byte[]> producer, String topic, int nodeId)
+            throws IOException {
+        this.tailer = new EventLogTailer(dataDir);
+        this.producer = producer;
+        this.topic = topic;
+        this.node = Integer.toString(nodeId).getBytes(StandardCharsets.US_ASCII);
+        this.positionFile = dataDir.resolve(POSITION_FILE);
+        this.committed = readPosition(positionFile);
+        this.acked = (metadata, error) -> {
+            if (error != null) {
+                isBatchFailed = true;
+            }
+            pending.decrementAndGet();
+        };
+    }
+
+    /** A publisher with its own producer for the cluster's Kafka (see {@link #producerProperties}). */
+    public static EventPublisher open(Path dataDir, ClusterConfig.Kafka kafka, int nodeId) throws IOException {
+        return new EventPublisher(dataDir, new KafkaProducer<>(producerProperties(kafka.bootstrap(), nodeId)),
+                kafka.eventsTopic(), nodeId);
+    }
+
+    /**
+     * Idempotent producer, every replica acknowledging; short timeouts so that an outage is noticed in seconds and
+     * the agent (not the producer's buffer) holds what is waiting: the local log is the buffer.
+     */
+    public static Properties producerProperties(String bootstrap, int nodeId) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "merlin-events-" + nodeId);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 8_000);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return props;
+    }
+
+    @Override
+    public int doWork() throws IOException {
+        long now = System.currentTimeMillis();
+        if (inFlight > 0 && !settle(now)) {
+            return 0;
+        }
+        if (now >= lagAtMillis) {
+            lagAtMillis = now + LAG_EVERY_MILLIS;
+            lagBytes = tailer.bytesAfter(committed);
+        }
+        if (now < retryAtMillis) {
+            return 0;
+        }
+        List<Entry> entries = tailer.read(committed, MAX_BATCH);
+        if (entries.isEmpty()) {
+            return 0;
+        }
+        send(entries);
+        return entries.size();
+    }
+
+    /** Whether the batch in flight is settled: acknowledged (the position stored) or failed (to be sent again). */
+    private boolean settle(long now) throws IOException {
+        if (pending.get() > 0) {
+            return false;
+        }
+        if (isBatchFailed) {
+            failedBatches.incrementAndGet();
+            isBatchFailed = false;
+            retryAtMillis = now + RETRY_PAUSE_MILLIS;
+            LOG.debug("a batch of {} events did not reach Kafka; sending again from {}", inFlight, committed);
+        } else {
+            writePosition(positionFile, batchEnd);
+            committed = batchEnd;
+            published.addAndGet(inFlight);
+        }
+        inFlight = 0;
+        return true;
+    }
+
+    private void send(List<Entry> entries) {
+        inFlight = entries.size();
+        batchEnd = entries.get(entries.size() - 1).next();
+        pending.set(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            Entry entry = entries.get(i);
+            Object user = entry.event().fields().get("u");
+            byte[] key = user instanceof String hash ? hash.getBytes(StandardCharsets.US_ASCII) : null;
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key,
+                    entry.event().toJson().getBytes(StandardCharsets.UTF_8));
+            record.headers().add("node", node)
+                    .add("pos", entry.at().toString().getBytes(StandardCharsets.US_ASCII));
+            try {
+                producer.send(record, acked);
+            } catch (KafkaException notSent) {
+                isBatchFailed = true;
+                pending.addAndGet(-(entries.size() - i));
+                return;
+            }
+            if (isBatchFailed) {
+                // failed at once (no metadata within max.block.ms): the rest waits for the retry, in order
+                pending.addAndGet(-(entries.size() - i - 1));
+                return;
+            }
+        }
+    }
+
+    /** Events the broker acknowledged (a batch sent again after a failure counts again). */
+    public long published() {
+        return published.get();
+    }
+
+    /** Batches that failed and were (or will be) sent again from the stored position. */
+    public long failedBatches() {
+        return failedBatches.get();
+    }
+
+    /** Bytes of the local log not yet acknowledged by Kafka, measured once a second. */
+    public long lagBytes() {
+        return lagBytes;
+    }
+
+    /** Where publishing will go on from: after the last acknowledged batch; null before the first. */
+    public Position position() {
+        return committed;
+    }
+
+    /** Waits for the batch in flight, stores the position when it was acknowledged, and closes the producer. */
+    @Override
+    public void onClose() {
+        producer.close(Duration.ofSeconds(5));
+        if (inFlight > 0 && pending.get() == 0 && !isBatchFailed) {
+            try {
+                settle(System.currentTimeMillis());
+            } catch (IOException e) {
+                LOG.warn("could not store the Kafka events position; the last batch will be sent again", e);
+            }
+        }
+    }
+
+    @Override
+    public String roleName() {
+        return "merlin-kafka-events";
+    }
+
+    /** The stored position, or null when there is none (publishing starts at the oldest record). */
+    static Position readPosition(Path file) throws IOException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.US_ASCII).trim();
+        } catch (NoSuchFileException none) {
+            return null;
+        }
+        int space = text.lastIndexOf(' ');
+        try {
+            return new Position(text.substring(0, space), Long.parseLong(text.substring(space + 1)));
+        } catch (IndexOutOfBoundsException | NumberFormatException e) {
+            LOG.warn("{} is unreadable ('{}'): publishing the whole event log again", file, text);
+            return null;
+        }
+    }
+
+    /** Replaces the stored position at once (a temporary file, forced to disk, then renamed over it). */
+    static void writePosition(Path file, Position position) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        byte[] line = (position.file() + " " + position.offset() + "\n").getBytes(StandardCharsets.US_ASCII);
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            channel.write(ByteBuffer.wrap(line));
+            channel.force(true);
+        }
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

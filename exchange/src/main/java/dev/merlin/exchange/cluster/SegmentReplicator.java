@@ -1,0 +1,266 @@
+package dev.merlin.exchange.cluster;
+
+import dev.merlin.config.ClusterConfig;
+import dev.merlin.exchange.segments.SegmentStore;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * Keeps every node's segment store in step through a compacted Kafka topic keyed by user: each change this node
+ * makes (a rule hit, a bulk load, an erasure; {@link SegmentStore.ChangeListener}) is published as the user's whole
+ * segment list after it, an erasure as a tombstone (null value); every change another node published is applied to
+ * the local store with {@link SegmentStore#apply} (the last one read wins). A node reads the topic from its start
+ * when it starts, so a new node bootstraps from it. Expiry needs no message: every entry carries its expiry times.
+ *
+ * <p>The listener only queues (bounded, lock-free; a full queue drops the change and counts it); the producer and the
+ * consumer run on this agent's own thread, never an event loop. A change that fails to reach Kafka is counted and not
+ * sent again: unlike the event log, the other nodes then miss it until the user's next change.
+ *
+ * <p>Value layout: per segment a 4-byte id and 4-byte unsigned expiry (epoch seconds), big-endian; header
+ * {@code node} names the node that made the change, so a node skips its own.
+ */
+public final class SegmentReplicator implements Agent, SegmentStore.ChangeListener {
+
+    private static final int QUEUE_CAPACITY = 64 * 1024;
+    private static final int MAX_SEGMENTS_PER_MESSAGE = 4_096;
+    private static final Duration ASSIGN_WAIT = Duration.ofSeconds(2);
+    private static final long ASSIGN_RETRY_MILLIS = 1_000;
+
+    private final SegmentStore store;
+    private final Producer<byte[], byte[]> producer;
+    private final Consumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final byte[] node;
+    private final LongSupplier epochSecondsClock;
+    private final ManyToOneConcurrentArrayQueue<ProducerRecord<byte[], byte[]>> outbox =
+            new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
+    private final AtomicLong published = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final Callback acked;
+    private Admin admin;
+    private boolean isAssigned;
+    private long assignAtMillis;
+    private int[] ids = new int[16];
+    private long[] expiries = new long[16];
+
+    /** A replicator of {@code store} over {@code topic}; it closes the producer and the consumer. */
+    public SegmentReplicator(SegmentStore store, Producer<byte[], byte[]> producer,
+                             Consumer<byte[], byte[]> consumer, String topic, int nodeId,
+                             LongSupplier epochSecondsClock, Admin admin) {
+        this.admin = admin;
+        this.store = store;
+        this.producer = producer;
+        this.consumer = consumer;
+        this.topic = topic;
+        this.node = Integer.toString(nodeId).getBytes(StandardCharsets.US_ASCII);
+        this.epochSecondsClock = epochSecondsClock;
+        this.acked = (metadata, error) -> (error == null ? published : failed).incrementAndGet();
+    }
+
+    /**
+     * A replicator with its own producer, consumer and admin client; nothing connects yet. Call
+     * {@link SegmentStore#listen} with it and run it: its thread creates the compacted topic when it is missing and
+     * starts reading, retrying each second while Kafka is unreachable (the node bids on its local store meanwhile).
+     */
+    public static SegmentReplicator open(SegmentStore store, ClusterConfig.Kafka kafka, int nodeId,
+                                         LongSupplier epochSecondsClock) {
+        Properties producerProps = EventPublisher.producerProperties(kafka.bootstrap(), nodeId);
+        producerProps.put("client.id", "merlin-segments-" + nodeId);
+        Properties consumerProps = new Properties();
+        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
+        consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "merlin-segments-reader-" + nodeId);
+        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000));
+        return new SegmentReplicator(store, new KafkaProducer<>(producerProps), new KafkaConsumer<>(consumerProps),
+                kafka.segmentsTopic(), nodeId, epochSecondsClock, admin);
+    }
+
+    /**
+     * Creates the topic compacted (3 partitions, one replica) unless it exists, then reads it from its start;
+     * returns false (try again later) while Kafka does not answer.
+     */
+    private boolean assign() throws InterruptedException {
+        try {
+            if (admin != null) {
+                admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1).configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
+                        .all().get(ASSIGN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                return false;
+            }
+        } catch (TimeoutException e) {
+            return false;
+        }
+        List<PartitionInfo> infos;
+        try {
+            infos = consumer.partitionsFor(topic, ASSIGN_WAIT);
+        } catch (KafkaException e) {
+            return false;
+        }
+        if (infos == null || infos.isEmpty()) {
+            return false;
+        }
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo partition : infos) {
+            partitions.add(new TopicPartition(topic, partition.partition()));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        closeAdmin();
+        return true;
+    }
+
+    private void closeAdmin() {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(1));
+            admin = null;
+        }
+    }
+
+    @Override
+    public void changed(CharSequence userKey, int[] segmentIds, int[] expiresAt, int count) {
+        ByteBuffer value = ByteBuffer.allocate(count * 8);
+        for (int i = 0; i < count; i++) {
+            value.putInt(segmentIds[i]).putInt(expiresAt[i]);
+        }
+        offer(userKey, value.array());
+    }
+
+    @Override
+    public void erased(CharSequence userKey) {
+        offer(userKey, null);
+    }
+
+    private void offer(CharSequence userKey, byte[] value) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
+                userKey.toString().getBytes(StandardCharsets.UTF_8), value);
+        record.headers().add("node", node);
+        if (!outbox.offer(record)) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    @Override
+    public int doWork() throws InterruptedException {
+        int work = outbox.drain(record -> producer.send(record, acked));
+        if (!isAssigned) {
+            long now = System.currentTimeMillis();
+            if (now >= assignAtMillis) {
+                isAssigned = assign();
+                assignAtMillis = now + ASSIGN_RETRY_MILLIS;
+            }
+            return work;
+        }
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) {
+            Header from = record.headers().lastHeader("node");
+            if (from != null && Arrays.equals(from.value(), node)) {
+                continue;
+            }
+            apply(new String(record.key(), StandardCharsets.UTF_8), record.value());
+            work++;
+        }
+        return work;
+    }
+
+    private void apply(String userKey, byte[] value) {
+        applied.incrementAndGet();
+        if (value == null) {
+            store.applyErasure(userKey);
+            return;
+        }
+        int count = Math.min(value.length / 8, MAX_SEGMENTS_PER_MESSAGE);
+        if (ids.length < count) {
+            ids = new int[count];
+            expiries = new long[count];
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(value);
+        for (int i = 0; i < count; i++) {
+            ids[i] = buffer.getInt();
+            expiries[i] = Integer.toUnsignedLong(buffer.getInt());
+        }
+        try {
+            store.apply(userKey, ids, expiries, count, epochSecondsClock.getAsLong());
+        } catch (IllegalArgumentException unusableKey) {
+            rejected.incrementAndGet();
+        }
+    }
+
+    /** Other nodes' changes refused: a user key this store does not take. */
+    public long rejected() {
+        return rejected.get();
+    }
+
+    /** Changes Kafka acknowledged. */
+    public long published() {
+        return published.get();
+    }
+
+    /** Changes that did not reach Kafka (other nodes miss them until the user's next change). */
+    public long failed() {
+        return failed.get();
+    }
+
+    /** Changes dropped because the queue to the agent was full. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Other nodes' changes applied to the local store. */
+    public long applied() {
+        return applied.get();
+    }
+
+    @Override
+    public void onClose() {
+        store.listen(null);
+        outbox.drain(record -> producer.send(record, acked));
+        producer.close(Duration.ofSeconds(5));
+        consumer.close(Duration.ofSeconds(5));
+        closeAdmin();
+    }
+
+    @Override
+    public String roleName() {
+        return "merlin-kafka-segments";
+    }
+}
