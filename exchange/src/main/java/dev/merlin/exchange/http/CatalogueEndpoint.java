@@ -10,11 +10,9 @@ import dev.merlin.exchange.catalogue.CatalogueEdits;
 import dev.merlin.exchange.catalogue.ConfigReload;
 import dev.merlin.exchange.catalogue.LiveCatalogue;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
-import dev.merlin.exchange.secrets.Secrets;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -60,12 +58,10 @@ public final class CatalogueEndpoint {
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (!Secrets.matches(trackingConfig.adminToken(), ReportsEndpoint.bearerToken(request))) {
-            metrics.httpError(401, "admin_token");
-            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
-                    "the admin API needs Authorization: Bearer <admin token>", null);
-            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-admin\"");
-            return response;
+        FullHttpResponse refused = AdminToken.refusal(ctx, request, trackingConfig, metrics, "admin_token",
+                "the admin API", "merlin-admin");
+        if (refused != null) {
+            return refused;
         }
         String path = HttpChecks.path(request.uri());
         String[] parts = path == null ? new String[0] : path.substring(PREFIX.length()).split("/", -1);

@@ -3,7 +3,6 @@ package dev.merlin.exchange.http;
 import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.dashboard.DashboardSampler;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
-import dev.merlin.exchange.secrets.Secrets;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -89,12 +88,10 @@ public final class DashboardEndpoint {
     }
 
     private FullHttpResponse data(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (!Secrets.matches(trackingConfig.adminToken(), ReportsEndpoint.bearerToken(request))) {
-            metrics.httpError(401, "dashboard_token");
-            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
-                    "the dashboard's data needs Authorization: Bearer <admin token>", null);
-            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-dashboard\"");
-            return response;
+        FullHttpResponse refused = AdminToken.refusal(ctx, request, trackingConfig, metrics, "dashboard_token",
+                "the dashboard's data", "merlin-dashboard");
+        if (refused != null) {
+            return refused;
         }
         FullHttpResponse response = HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sampler.json());
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");

@@ -7,11 +7,9 @@ import dev.merlin.exchange.flows.FlowAggregate;
 import dev.merlin.exchange.flows.FlowKind;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.DataCategories;
-import dev.merlin.exchange.secrets.Secrets;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.time.LocalDate;
@@ -52,12 +50,10 @@ public final class DataFlowsEndpoint {
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (!Secrets.matches(trackingConfig.adminToken(), ReportsEndpoint.bearerToken(request))) {
-            metrics.httpError(401, "data_flows_token");
-            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
-                    "the data-flow report needs Authorization: Bearer <admin token>", null);
-            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-privacy\"");
-            return response;
+        FullHttpResponse refused = AdminToken.refusal(ctx, request, trackingConfig, metrics, "data_flows_token",
+                "the data-flow report", "merlin-privacy");
+        if (refused != null) {
+            return refused;
         }
         Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
         ReportRange range;

@@ -261,13 +261,10 @@ public final class ReportsEndpoint {
      */
     private FullHttpResponse accounts(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean isDsps = request.uri().startsWith(DSPS_PATH);
-        if (!Secrets.matches(trackingConfig.adminToken(), bearerToken(request))) {
-            metrics.httpError(401, "report_token");
-            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
-                    "the " + (isDsps ? "DSPs" : "payouts") + " report needs Authorization: Bearer <admin token>",
-                    null);
-            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
-            return response;
+        FullHttpResponse refused = AdminToken.refusal(ctx, request, trackingConfig, metrics, "report_token",
+                "the " + (isDsps ? "DSPs" : "payouts") + " report", "merlin-reports");
+        if (refused != null) {
+            return refused;
         }
         if (accounts == null) {
             metrics.httpError(404, "report_accounts");

@@ -6,11 +6,9 @@ import dev.merlin.exchange.flows.DataFlowLedger;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.Holdout;
 import dev.merlin.exchange.privacy.RolloutStats;
-import dev.merlin.exchange.secrets.Secrets;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.time.LocalDate;
@@ -61,12 +59,10 @@ public final class RolloutReportEndpoint {
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (!Secrets.matches(trackingConfig.adminToken(), ReportsEndpoint.bearerToken(request))) {
-            metrics.httpError(401, "rollout_token");
-            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
-                    "the rollout report needs Authorization: Bearer <admin token>", null);
-            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
-            return response;
+        FullHttpResponse refused = AdminToken.refusal(ctx, request, trackingConfig, metrics, "rollout_token",
+                "the rollout report", "merlin-reports");
+        if (refused != null) {
+            return refused;
         }
         Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
         ReportRange range;
