@@ -54,6 +54,7 @@ public final class CampaignCatalog implements CatalogSource {
                 byId.put(compiled.id(), compiled);
             }
         }
+        slots.save();
         this.campaigns = list.toArray(new Campaign[0]);
         this.index = new TargetingIndex(config, campaigns);
         if (!slots.isPublished()) { // nothing published yet: the first catalogue

@@ -35,6 +35,7 @@ public final class CampaignSlots {
     private final ConcurrentHashMap<String, Integer> slotById = new ConcurrentHashMap<>();
     private final AtomicReferenceArray<Campaign> latest;
     private final Path file;
+    private final StringBuilder unsaved = new StringBuilder();
     private volatile int size;
     private volatile boolean isPublished;
 
@@ -52,8 +53,9 @@ public final class CampaignSlots {
     }
 
     /**
-     * Slots kept in {@code file}: the ids it lists take their slots back, and a new id is appended when it is
-     * assigned. Room for {@code campaigns} more ids than it lists, plus headroom as {@link #forCampaigns}.
+     * Slots kept in {@code file}: the ids it lists take their slots back, and new ids are appended when the
+     * catalogue that assigned them is compiled ({@link #save}). Room for {@code campaigns} more ids than it lists,
+     * plus headroom as {@link #forCampaigns}.
      */
     public static CampaignSlots durable(Path file, int campaigns) {
         try {
@@ -89,17 +91,28 @@ public final class CampaignSlots {
             throw new SlotsFullException(latest.length());
         }
         if (file != null) {
-            try {
-                Files.writeString(file, URLEncoder.encode(campaignId, StandardCharsets.UTF_8) + "\n",
-                        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                        StandardOpenOption.SYNC);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot keep campaign " + campaignId + "'s slot in " + file, e);
-            }
+            unsaved.append(URLEncoder.encode(campaignId, StandardCharsets.UTF_8)).append('\n');
         }
         slotById.put(campaignId, next);
         size = next + 1;
         return next;
+    }
+
+    /**
+     * Appends the ids assigned since the last save to the file, in one synced write (a catalogue of a million new
+     * campaigns costs one write, not a million); nothing for slots without a file.
+     */
+    synchronized void save() {
+        if (file == null || unsaved.length() == 0) {
+            return;
+        }
+        try {
+            Files.writeString(file, unsaved, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+            unsaved.setLength(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the campaign slots in " + file, e);
+        }
     }
 
     /** Whether a catalogue naming {@code ids} fits: every new id among them needs a free slot. */
