@@ -78,6 +78,8 @@ public final class AuctionEngine {
     static final long MAX_EXTERNAL_PRICE_MICROS = 1_000_000_000_000L;
 
     private final CampaignCatalog catalog;
+    /** Whether a campaign was paused or removed since {@link #catalog} was built, or is being. */
+    private final CampaignSlots slots;
     private final TargetingIndex index;
     private final Currencies currencies;
     private final SpendView spend;
@@ -141,6 +143,7 @@ public final class AuctionEngine {
     AuctionEngine(CampaignCatalog catalog, Currencies currencies, double takeRate, SpendView spend,
                   FrequencyView frequency, int firstBlockWords) {
         this.catalog = catalog;
+        this.slots = catalog.slots();
         this.firstBlockWords = firstBlockWords;
         this.index = catalog.index();
         this.currencies = currencies;
@@ -715,9 +718,13 @@ public final class AuctionEngine {
         return best != null && net == bestNet && campaign.index < best.index;
     }
 
-    /** In flight, the user in all its segments, under its frequency cap, allowed to spend and with budget left. */
+    /**
+     * Not stopped by a change since the catalogue was built, in flight, the user in all its segments, under its
+     * frequency cap, allowed to spend and with budget left.
+     */
     private boolean isEligible(Campaign campaign, SegmentSet segments, long userHash, long now) {
-        if (!campaign.isInFlight(now) || !hasAllSegments(campaign.segmentsAllOf, segments)) {
+        if (slots.isStopped(campaign.slot) || !campaign.isInFlight(now)
+                || !hasAllSegments(campaign.segmentsAllOf, segments)) {
             return false;
         }
         if (campaign.frequencyCapImpressions > 0 && frequency.impressions(userHash, campaign, now)

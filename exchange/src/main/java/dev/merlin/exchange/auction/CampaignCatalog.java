@@ -73,10 +73,14 @@ public final class CampaignCatalog implements CatalogSource {
 
     /** Makes this catalogue's campaigns the latest compiled form of their ids (the catalogue now in use). */
     public void publish() {
+        long[] active = slots.newSlotBits();
         for (Campaign campaign : byId.values()) {
             slots.publish(campaign);
+            if (campaign.index >= 0) {
+                CampaignBits.set(active, campaign.slot);
+            }
         }
-        slots.markPublished();
+        slots.markPublished(active);
     }
 
     @Override

@@ -8,8 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -26,6 +28,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Capacity is fixed when the stores open (the stores' arrays are sized by it); a catalogue naming more ids than
  * that is refused ({@link SlotsFullException}) and needs a restart. Ids are assigned by the one thread that builds
  * catalogues; reads are from any thread.
+ *
+ * <p>Stopping a campaign does not wait for a catalogue: {@link #isStopped} is true for a slot whose campaign the
+ * catalogue in use has paused or removed (so an auction still finishing on an older catalogue, one waiting for DSPs
+ * among them, leaves it out too) and for a slot a change {@link #holdStopped holds stopped} while it is built — a
+ * pause or removal of one campaign among 100,000 takes effect when the change is asked for, not a catalogue build
+ * (about a second at that size) later. The auction checks it on every candidate that could win.
  */
 public final class CampaignSlots {
 
@@ -34,6 +42,10 @@ public final class CampaignSlots {
 
     private final ConcurrentHashMap<String, Integer> slotById = new ConcurrentHashMap<>();
     private final AtomicReferenceArray<Campaign> latest;
+    /** Per slot, the changes being built that pause or remove its campaign. */
+    private final AtomicIntegerArray stopsPending;
+    /** The slots whose campaign is active in the catalogue in use, one bit each; replaced whole at each swap. */
+    private volatile long[] active;
     private final Path file;
     private final StringBuilder unsaved = new StringBuilder();
     private volatile int size;
@@ -49,6 +61,8 @@ public final class CampaignSlots {
             throw new IllegalArgumentException("capacity must be positive: " + capacity);
         }
         this.latest = new AtomicReferenceArray<>(capacity);
+        this.stopsPending = new AtomicIntegerArray(capacity);
+        this.active = new long[(capacity + 63) >>> 6];
         this.file = file;
     }
 
@@ -131,9 +145,58 @@ public final class CampaignSlots {
         latest.set(campaign.slot, campaign);
     }
 
-    /** Records that a catalogue is in use over these slots (it published its campaigns, if any). */
-    void markPublished() {
+    /**
+     * Records that a catalogue is in use over these slots (it published its campaigns, if any) and which of their
+     * campaigns it runs: {@code activeSlots} has a bit set for each, and is kept, not copied.
+     */
+    void markPublished(long[] activeSlots) {
+        if (activeSlots.length != active.length) {
+            throw new IllegalArgumentException("active slots in " + activeSlots.length + " words, not "
+                    + active.length);
+        }
+        active = activeSlots;
         isPublished = true;
+    }
+
+    /** A bitset over every slot, all clear: for {@link #markPublished}. */
+    long[] newSlotBits() {
+        return new long[active.length];
+    }
+
+    /**
+     * Whether the campaign in {@code slot} must not bid now: the catalogue in use has paused or removed it, or a
+     * change that does is being built. Never allocates; safe from any thread.
+     */
+    public boolean isStopped(int slot) {
+        return (active[slot >>> 6] & (1L << slot)) == 0 || stopsPending.get(slot) != 0;
+    }
+
+    /**
+     * Holds the campaigns with these ids stopped from now until {@link #releaseStopped} with what this returns: for a
+     * change that pauses or removes them, while it is built. Ids without a slot have no campaign to stop and are left
+     * out; returns the slots held.
+     */
+    public int[] holdStopped(Iterable<String> campaignIds) {
+        int count = 0;
+        int[] held = new int[8];
+        for (String id : campaignIds) {
+            Integer slot = id == null ? null : slotById.get(id);
+            if (slot != null) {
+                if (count == held.length) {
+                    held = Arrays.copyOf(held, count * 2);
+                }
+                stopsPending.incrementAndGet(slot);
+                held[count++] = slot;
+            }
+        }
+        return Arrays.copyOf(held, count);
+    }
+
+    /** Ends a hold of {@link #holdStopped}: from now on the catalogue in use alone says whether they bid. */
+    public void releaseStopped(int[] held) {
+        for (int slot : held) {
+            stopsPending.decrementAndGet(slot);
+        }
     }
 
     /** Whether any catalogue has published its campaigns here yet. */

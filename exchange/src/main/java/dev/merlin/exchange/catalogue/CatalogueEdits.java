@@ -27,6 +27,27 @@ public final class CatalogueEdits {
         throw new NotFoundException("no advertiser has the id " + id);
     }
 
+    /**
+     * The ids of the advertiser {@code id}'s campaigns that replacing it with {@code replacement} (null: removing it)
+     * pauses or removes; none when there is no such advertiser.
+     */
+    public static List<String> stoppedBy(List<AdvertiserConfig> advertisers, String id,
+                                         AdvertiserConfig replacement) {
+        List<String> stopped = new ArrayList<>();
+        for (AdvertiserConfig advertiser : advertisers) {
+            if (!id.equals(advertiser.id())) {
+                continue;
+            }
+            for (CampaignConfig campaign : advertiser.campaigns()) {
+                if (replacement == null || replacement.campaigns().stream().noneMatch(
+                        kept -> campaign.id().equals(kept.id()) && kept.isActive())) {
+                    stopped.add(campaign.id());
+                }
+            }
+        }
+        return stopped;
+    }
+
     /** The campaign with this id, whichever advertiser's. */
     public static CampaignConfig campaign(List<AdvertiserConfig> advertisers, String id) {
         return advertisers.get(ownerOf(advertisers, id)).campaigns().stream()

@@ -116,24 +116,35 @@ public final class CatalogueEndpoint {
         }
         String what = method.name() + " " + kind + "[id=" + id + "]";
         UnaryOperator<List<AdvertiserConfig>> edit;
+        List<String> stopping = List.of(); // paused or removed by the change: they stop bidding now, not once built
         if (HttpMethod.PUT.equals(method) && isAdvertisers) {
             AdvertiserConfig advertiser = bodyOf(() -> ConfigLoader.parseAdvertiser(body, BODY));
+            stopping = CatalogueEdits.stoppedBy(advertisers, id, advertiser);
             edit = current -> CatalogueEdits.putAdvertiser(current, id, advertiser);
         } else if (HttpMethod.PUT.equals(method)) {
             CampaignConfig campaign = bodyOf(() -> ConfigLoader.parseCampaign(body, BODY));
             String owner = QueryParams.first(new QueryStringDecoder(request.uri()).parameters(), "advertiser");
+            stopping = campaign.isActive() ? List.of() : List.of(id);
             edit = current -> CatalogueEdits.putCampaign(current, id, campaign, owner);
         } else if ("PATCH".equals(method.name()) && !isAdvertisers) {
             CampaignConfig base = CatalogueEdits.campaign(advertisers, id);
-            bodyOf(() -> ConfigLoader.patchCampaign(base, body, BODY)); // a malformed body is a 400, not a 422
+            // a malformed body is a 400, not a 422
+            CampaignConfig patched = bodyOf(() -> ConfigLoader.patchCampaign(base, body, BODY));
+            stopping = patched.isActive() ? List.of() : List.of(id);
             edit = current -> CatalogueEdits.patchCampaign(current, id, body);
         } else if (HttpMethod.DELETE.equals(method)) {
+            stopping = isAdvertisers ? CatalogueEdits.stoppedBy(advertisers, id, null) : List.of(id);
             edit = isAdvertisers ? current -> CatalogueEdits.deleteAdvertiser(current, id)
                     : current -> CatalogueEdits.deleteCampaign(current, id);
         } else {
             return notAllowed(ctx);
         }
-        List<AdvertiserConfig> after = live.change(ADMIN, what, edit).config().advertisers();
+        return changed(ctx, method, isAdvertisers, id, live.change(ADMIN, what, stopping, edit).config().advertisers());
+    }
+
+    /** The answer to a change applied: what was deleted, or the advertiser or campaign as it now is. */
+    private static FullHttpResponse changed(ChannelHandlerContext ctx, HttpMethod method, boolean isAdvertisers,
+                                            String id, List<AdvertiserConfig> after) {
         if (HttpMethod.DELETE.equals(method)) {
             return ok(ctx, "{\"deleted\":" + ConfigLoader.toJson(id) + "}");
         }

@@ -22,6 +22,11 @@ import dev.merlin.exchange.catalogue.LiveCatalogue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,16 +97,104 @@ class CatalogueSwapTest {
     }
 
     @Test
-    void anAuctionOnTheOldCatalogueFinishesOnItWhileNewOnesUseTheNew() {
+    void anAuctionOnTheOldCatalogueFinishesOnItsBidsWhileNewOnesUseTheNew() {
         CampaignCatalog old = live.current();
         Auction inFlight = new Auction(config, old, ledger, FrequencyView.NONE);
-        CampaignCatalog next = patch("capped", "{\"status\": \"paused\"}");
+        CampaignCatalog next = patch("capped", "{\"bid\": {\"amount\": 1.5}}");
         assertSame(next, live.current());
         assertEquals("capped", Auction.winningCampaign(inFlight.run(siteBanner())));
         Auction fresh = new Auction(next.config(), next, ledger, FrequencyView.NONE);
         assertEquals("other", Auction.winningCampaign(fresh.run(siteBanner())));
+    }
+
+    @Test
+    void aPausedCampaignStopsBiddingAlsoInAuctionsStillOnTheOldCatalogue() {
+        CampaignCatalog old = live.current();
+        Auction inFlight = new Auction(config, old, ledger, FrequencyView.NONE);
+        CampaignCatalog next = patch("capped", "{\"status\": \"paused\"}");
+        assertEquals("other", Auction.winningCampaign(inFlight.run(siteBanner())));
+        Auction fresh = new Auction(next.config(), next, ledger, FrequencyView.NONE);
+        assertEquals("other", Auction.winningCampaign(fresh.run(siteBanner())));
         // the paused campaign is still known for its notices, with its slot
         assertEquals(old.byId("capped").slot(), next.known("capped").slot());
+        // resumed, it bids again
+        CampaignCatalog resumed = patch("capped", "{\"status\": \"active\"}");
+        Auction again = new Auction(resumed.config(), resumed, ledger, FrequencyView.NONE);
+        assertEquals("capped", Auction.winningCampaign(again.run(siteBanner())));
+    }
+
+    @Test
+    void aPauseStopsTheCampaignBeforeTheChangeIsBuilt() throws Exception {
+        CampaignCatalog old = live.current();
+        int slot = old.byId("capped").slot();
+        CountDownLatch building = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try {
+            // a slow change ahead of it holds the catalogue thread, as a large catalogue's build does
+            Future<CampaignCatalog> slow = callers.submit(() -> live.change("test", "slow", advertisers -> {
+                building.countDown();
+                await(release);
+                return advertisers;
+            }));
+            assertTrue(building.await(10, TimeUnit.SECONDS));
+            Future<CampaignCatalog> pause = callers.submit(() -> live.change("test",
+                    "PATCH campaigns[id=capped]", List.of("capped"),
+                    advertisers -> CatalogueEdits.patchCampaign(advertisers, "capped", "{\"status\": \"paused\"}")));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!old.slots().isStopped(slot) && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(old.slots().isStopped(slot), "the pause holds the campaign before its change is built");
+            assertFalse(pause.isDone());
+            assertSame(old, live.current());
+            Auction now = new Auction(config, old, ledger, FrequencyView.NONE);
+            assertEquals("other", Auction.winningCampaign(now.run(siteBanner())));
+            release.countDown();
+            slow.get(10, TimeUnit.SECONDS);
+            CampaignCatalog paused = pause.get(10, TimeUnit.SECONDS);
+            assertFalse(CatalogueEdits.campaign(paused.config().advertisers(), "capped").isActive());
+            assertTrue(paused.slots().isStopped(slot), "applied, the catalogue keeps it out");
+            assertFalse(paused.slots().isStopped(paused.byId("other").slot()));
+        } finally {
+            release.countDown();
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRefusedPauseLetsTheCampaignBidAgain() {
+        CampaignCatalog before = live.current();
+        int slot = before.byId("capped").slot();
+        assertThrows(ConfigException.class, () -> live.change("test", "PUT advertisers[id=adv-capped]",
+                List.of("capped"), advertisers -> {
+                    assertTrue(before.slots().isStopped(slot), "held while the change is built");
+                    throw new ConfigException("advertisers[0].campaigns[0].bid.amount", "must be positive");
+                }));
+        assertSame(before, live.current());
+        assertFalse(before.slots().isStopped(slot));
+        Auction auction = new Auction(config, before, ledger, FrequencyView.NONE);
+        assertEquals("capped", Auction.winningCampaign(auction.run(siteBanner())));
+    }
+
+    @Test
+    void onlyTheCampaignsAnAdvertisersChangePausesOrRemovesAreStoppedAhead() {
+        List<AdvertiserConfig> advertisers = live.current().config().advertisers();
+        AdvertiserConfig owner = CatalogueEdits.advertiser(advertisers, "adv-capped");
+        assertEquals(List.of("capped"), CatalogueEdits.stoppedBy(advertisers, "adv-capped", null));
+        assertEquals(List.of(), CatalogueEdits.stoppedBy(advertisers, "adv-capped", owner));
+        assertEquals(List.of(), CatalogueEdits.stoppedBy(advertisers, "no-such-advertiser", null));
+        CampaignConfig paused = CatalogueEdits.campaign(advertisers, "capped").withStatus("paused");
+        assertEquals(List.of("capped"), CatalogueEdits.stoppedBy(advertisers, "adv-capped",
+                owner.withCampaigns(List.of(paused))));
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
