@@ -49,6 +49,8 @@ help:
 	@echo "make bench  run the JMH suite"
 	@echo "make gate   the short benchmark run and its budgets (bench/gates.yaml)"
 	@echo "make load   the open-loop load generator (ARGS=--help)"
+	@echo "make load-churn  p99 with a catalogue change every second vs without; make load-change: how soon a pause"
+	@echo "            reaches the auction at 100,000 campaigns"
 	@echo "make dsp-cost CPU per auction and Merlin's own time with DSPs (DSPS=1 RATE=1000)"
 	@echo "make gc-wrk GC pauses and bytes per request under wrk, as make run starts Merlin (needs wrk)"
 	@echo "make soak   10 min of the realistic mix at 80 % of its max rate against a forked Merlin (SOAK_SECONDS=, RATE=)"
@@ -156,6 +158,14 @@ load: $(BENCH_JAR)
 .PHONY: load-churn
 load-churn: $(BENCH_JAR)
 	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.CatalogueChurn $(ARGS)
+
+# make load-change: how soon a pause through the admin API reaches the auction, and a resume (which waits for the
+# catalogue build), with 100,000 synthetic campaigns (CatalogueChangeLatency). ARGS e.g. '--campaigns 1000000
+# --trials 10'; a large catalogue needs a larger heap: CHANGE_HEAP.
+CHANGE_HEAP ?= -Xms4g -Xmx4g -XX:+AlwaysPreTouch
+.PHONY: load-change
+load-change: $(BENCH_JAR)
+	$(Q)$(JAVA) $(JVM_FLAGS) $(CHANGE_HEAP) -cp $(BENCH_JAR) dev.merlin.bench.load.CatalogueChangeLatency $(ARGS)
 
 # make soak: Merlin forked as `java -jar exchange.jar` with HEAP_FLAGS (fresh temp data dir, free port), its max rate
 # for the realistic mix found first (or RATE=), then SOAK_SECONDS at 80 % of it, open loop; PASS/FAIL table, exit 1 on

@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
  * A deterministic synthetic network for the auction benchmarks: {@code n} campaigns with a realistic mix of
  * targeting (countries, device types, OS, categories, segments, domain lists, banner sizes, some video).
  */
-final class SyntheticCampaigns {
+public final class SyntheticCampaigns {
 
     static final String[] COUNTRIES = {"JPN", "KOR", "TWN", "HKG", "USA", "GBR", "DEU", "FRA", "CAN", "AUS", "SGP",
         "IND", "BRA", "MEX", "ESP", "ITA", "NLD", "SWE", "THA", "VNM"};
@@ -31,7 +31,7 @@ final class SyntheticCampaigns {
     }
 
     /** A config with {@code campaigns} campaigns (10 per advertiser) and 200 segments. */
-    static MerlinConfig network(int campaigns, long seed) {
+    public static MerlinConfig network(int campaigns, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<SegmentDefinition> segments = new ArrayList<>();
         for (int s = 1; s <= SEGMENTS; s++) {
