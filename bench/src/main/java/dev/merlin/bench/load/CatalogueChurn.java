@@ -12,36 +12,44 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
 
 /**
  * Live catalogue changes under load ({@code make load-churn}): Merlin in-process with the embedded config, the valid
- * samples sent open loop at a fixed rate in three steps of the same run — without changes, while a driver changes a
- * campaign's bid through the admin API ({@code PATCH /admin/campaigns/{id}}) every second, and without changes
- * again (so that warm-up and drift show up as a difference between the two quiet steps). Prints the steps, the failed
- * requests of each (must be 0), the changes applied and refused, and p99 with changes as a ratio to each quiet step.
+ * samples sent open loop at a fixed rate in blocks of the same run, alternately without changes and while a driver
+ * changes a campaign's bid through the admin API ({@code PATCH /admin/campaigns/{id}}) every second. The blocks are
+ * interleaved in rounds (quiet then changing, then changing then quiet, ...), so drift and warm-up over the run fall on
+ * both alike; the latencies of all quiet blocks and of all changing blocks are pooled and their p99 compared. Prints
+ * every block, the failed requests (must be 0), the changes applied and refused, and the pooled p99 with changes as a
+ * ratio to without (the goal: at most 1.2).
  *
- * <p>Bounded: {@code --duration} seconds per step (default 60, at most 600). Options: {@code --rate R} (default
- * 1000), {@code --connections N} (default 4), {@code --duration S}, {@code --warmup S} (default 5).
+ * <p>Bounded: {@code --rounds} (default 6, at most 30) × 2 blocks of {@code --duration} seconds (default 10, at most
+ * 600), after one warm-up block. Options: {@code --rate R} (default 1000), {@code --connections N} (default 4),
+ * {@code --duration S}, {@code --rounds K}, {@code --warmup S} (per block, default 1; the first block's 10).
  */
 public final class CatalogueChurn {
 
     private static final String CAMPAIGN = "northwind-run-of-network";
     private static final double DRAIN_SECONDS = 5;
+    private static final double FIRST_WARMUP_SECONDS = 10;
 
     private CatalogueChurn() {
     }
 
-    /** Runs the two steps and exits 0, or 1 when a request failed or a change was refused. */
+    /** Runs the blocks and exits 0, or 1 when a request failed or a change was refused. */
     public static void main(String[] args) throws Exception {
         double rate = 1_000;
         int connections = 4;
-        double duration = 60;
-        double warmup = 5;
+        double duration = 10;
+        double warmup = 1;
+        int rounds = 6;
         for (int i = 0; i < args.length; i += 2) {
             String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
@@ -49,63 +57,100 @@ public final class CatalogueChurn {
                 case "--connections" -> connections = Integer.parseInt(value);
                 case "--duration" -> duration = Double.parseDouble(value);
                 case "--warmup" -> warmup = Double.parseDouble(value);
+                case "--rounds" -> rounds = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
             }
         }
         if (duration <= 0 || duration > LoadOptions.MAX_DURATION_SECONDS) {
             throw new IllegalArgumentException("--duration must be in (0, 600]: " + duration);
         }
-        System.exit(run(rate, connections, duration, warmup, System.out) ? 0 : 1);
+        if (rounds < 1 || rounds > 30) {
+            throw new IllegalArgumentException("--rounds must be 1 to 30: " + rounds);
+        }
+        System.exit(run(new Options(rate, connections, duration, warmup, rounds), System.out) ? 0 : 1);
     }
 
-    private static boolean run(double rate, int connections, double duration, double warmup, PrintStream out)
-            throws Exception {
+    private record Options(double rate, int connections, double duration, double warmup, int rounds) {
+
+        HttpLoadClient.Plan plan(String name, double warmupSeconds) {
+            return new HttpLoadClient.Plan(name, rate, connections, warmupSeconds, duration, DRAIN_SECONDS,
+                    (int) Math.max(1024, rate * 2 / connections));
+        }
+    }
+
+    private static boolean run(Options options, PrintStream out) throws Exception {
         Path dataDir = Files.createTempDirectory("merlin-churn-");
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString());
         RequestCorpus corpus = RequestCorpus.validSamples();
         out.printf(Locale.ROOT, "churn: %s%n", LoadGenerator.machine());
         try (MerlinServer merlin = new MerlinServer(config).start()) {
             HttpLoadClient client = new HttpLoadClient(merlin.port(), "/openrtb2/auction");
-            int maxQueued = (int) Math.max(1024, rate * 2 / connections);
+            Churn churn = new Churn(merlin.port(), config.tracking().adminToken());
             try {
-                StepResult quiet = client.run(corpus, new HttpLoadClient.Plan("merlin-no-changes", rate,
-                        connections, warmup, duration, DRAIN_SECONDS, maxQueued), out);
-                Churn churn = new Churn(merlin.port(), config.tracking().adminToken());
-                StepResult changing;
-                ScheduledExecutorService driver = Executors.newSingleThreadScheduledExecutor();
-                try {
-                    driver.scheduleAtFixedRate(churn::change, 1, 1, TimeUnit.SECONDS);
-                    changing = client.run(corpus, new HttpLoadClient.Plan("merlin-change-every-1s", rate,
-                            connections, warmup, duration, DRAIN_SECONDS, maxQueued), out);
-                } finally {
-                    driver.shutdownNow();
-                    driver.awaitTermination(10, TimeUnit.SECONDS);
+                StepResult first = client.run(corpus, options.plan("merlin-warm-up", FIRST_WARMUP_SECONDS), out);
+                Histogram quiet = null;
+                Histogram changing = null;
+                long errors = first.errors();
+                List<String> lines = new ArrayList<>();
+                for (int round = 0; round < options.rounds(); round++) {
+                    for (int block = 0; block < 2; block++) {
+                        boolean isChanging = (block == 0) == (round % 2 == 1);
+                        StepResult step = isChanging ? changing(client, corpus, options, churn, round, out)
+                                : client.run(corpus, options.plan("round-" + (round + 1) + "-no-changes",
+                                options.warmup()), out);
+                        errors += step.errors();
+                        lines.add(step.line());
+                        if (isChanging) {
+                            changing = pooled(changing, step.latencyNanos());
+                        } else {
+                            quiet = pooled(quiet, step.latencyNanos());
+                        }
+                    }
                 }
-                StepResult after = client.run(corpus, new HttpLoadClient.Plan("merlin-no-changes-again", rate,
-                        connections, warmup, duration, DRAIN_SECONDS, maxQueued), out);
                 out.println();
-                out.printf(Locale.ROOT, "== catalogue churn: %.0f req/s, %d connections, %.0f s per step ==%n",
-                        rate, connections, duration);
-                out.println(quiet.line());
-                out.println(changing.line());
-                out.println(after.line());
-                out.printf(Locale.ROOT, "failed requests: %d without changes, %d with changes, %d without again%n",
-                        quiet.errors(), changing.errors(), after.errors());
+                out.printf(Locale.ROOT, "== catalogue churn: %.0f req/s, %d connections, %d rounds of %.0f s without"
+                        + " and %.0f s with a change every second ==%n", options.rate(), options.connections(),
+                        options.rounds(), options.duration(), options.duration());
+                lines.forEach(out::println);
+                out.printf(Locale.ROOT, "failed requests: %d%n", errors);
                 out.printf(Locale.ROOT, "changes: %d applied, %d refused or failed; catalogue swaps counted by"
                         + " Merlin: %d%n", churn.applied.get(), churn.failed.get(),
                         merlin.runtime().liveCatalogue().applied());
-                out.printf(Locale.ROOT, "p99: %.3f ms without, %.3f ms with changes, %.3f ms without again:"
-                        + " with/without %.3f and %.3f%n", quiet.millisAt(99), changing.millisAt(99),
-                        after.millisAt(99),
-                        changing.millisAt(99) / quiet.millisAt(99),
-                        changing.millisAt(99) / after.millisAt(99));
-                return quiet.errors() + changing.errors() + after.errors() == 0 && churn.failed.get() == 0;
+                double quietP99 = quiet.getValueAtPercentile(99) / 1e6;
+                double changingP99 = changing.getValueAtPercentile(99) / 1e6;
+                out.printf(Locale.ROOT, "pooled: without changes n %,d p50 %.3f p99 %.3f ms; with changes n %,d p50"
+                        + " %.3f p99 %.3f ms; p99 with/without %.3f (goal <= 1.2)%n", quiet.getTotalCount(),
+                        quiet.getValueAtPercentile(50) / 1e6, quietP99, changing.getTotalCount(),
+                        changing.getValueAtPercentile(50) / 1e6, changingP99, changingP99 / quietP99);
+                return errors == 0 && churn.failed.get() == 0;
             } finally {
                 client.close();
             }
         } finally {
             LoadGenerator.deleteTree(dataDir);
         }
+    }
+
+    /** One block sent while the driver changes the campaign's bid every second. */
+    private static StepResult changing(HttpLoadClient client, RequestCorpus corpus, Options options, Churn churn,
+                                       int round, PrintStream out) throws InterruptedException {
+        ScheduledExecutorService driver = Executors.newSingleThreadScheduledExecutor();
+        try {
+            driver.scheduleAtFixedRate(churn::change, 0, 1, TimeUnit.SECONDS);
+            return client.run(corpus, options.plan("round-" + (round + 1) + "-change-every-1s", options.warmup()),
+                    out);
+        } finally {
+            driver.shutdownNow();
+            driver.awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Histogram pooled(Histogram pool, Histogram step) {
+        if (pool == null) {
+            return step.copy();
+        }
+        pool.add(step);
+        return pool;
     }
 
     /** Changes the campaign's bid back and forth, once per call, through the admin API. */
