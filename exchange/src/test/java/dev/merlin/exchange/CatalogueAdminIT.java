@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.merlin.config.ConfigException;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
@@ -15,10 +16,13 @@ import dev.merlin.exchange.events.EventLogReader;
 import dev.merlin.exchange.events.EventType;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,6 +144,31 @@ class CatalogueAdminIT {
             HttpResponse<String> list = admin(server, "GET", "/admin/advertisers", null);
             assertEquals(200, list.statusCode());
             assertFalse(list.body().contains(REPORT_TOKEN), "report tokens are not shown");
+        }
+    }
+
+    @Test
+    void idsInThePathArePercentDecoded() throws Exception {
+        try (MerlinServer server = start()) {
+            ObjectNode copy = (ObjectNode) JSON.readTree(admin(server, "GET", "/admin/campaigns/" + NORTHWIND, null)
+                    .body());
+            copy.put("id", "spring sale+2/jp");
+            HttpResponse<String> put = admin(server, "PUT",
+                    "/admin/campaigns/spring%20sale%2B2%2Fjp?advertiser=northwind-travel", copy.toString());
+            assertEquals(200, put.statusCode(), put.body());
+            assertEquals("spring sale+2/jp", JSON.readTree(put.body()).get("id").asText());
+            assertEquals(copy.get("bid"), JSON.readTree(admin(server, "GET",
+                    "/admin/campaigns/spring%20sale+2%2Fjp", null).body()).get("bid"), "a + in a path is a +");
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+                // a client library refuses to send it; a raw socket does
+                socket.getOutputStream().write(("GET /admin/campaigns/spring%zzsale HTTP/1.1\r\nHost: merlin\r\n"
+                        + "Authorization: Bearer " + ADMIN_TOKEN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                RawHttp.Answer malformed = RawHttp.readAnswer(socket.getInputStream());
+                assertEquals(400, malformed.status(), malformed.body());
+                assertTrue(malformed.body().contains("percent-encoding"), malformed.body());
+            }
+            assertEquals(200, admin(server, "DELETE", "/admin/campaigns/spring%20sale%2B2%2Fjp", null).statusCode());
+            assertEquals(404, admin(server, "GET", "/admin/campaigns/spring%20sale%2B2%2Fjp", null).statusCode());
         }
     }
 

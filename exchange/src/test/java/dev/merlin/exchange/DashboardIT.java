@@ -75,8 +75,28 @@ class DashboardIT {
                 theDataShowsEveryStage(base);
                 theStagesAreExported(base);
                 grafanaAsksOnlyForExportedMetrics(server);
+                aBudgetChangedWhileRunningIsTheOneShown(base, server);
             }
         }
+    }
+
+    private void aBudgetChangedWhileRunningIsTheOneShown(String base, MerlinServer server) throws Exception {
+        JsonNode top = JSON.readTree(get(base + "/dashboard/data", ADMIN).body()).get("campaigns").get(0);
+        String campaign = top.get("campaign").asText();
+        assertTrue(top.get("spentToday").asDouble() > 0, "the auctions' winner spends: " + top);
+        assertTrue(top.get("dailyBudget").isNull() || top.get("dailyBudget").asDouble() != 777, top.toString());
+        HttpResponse<String> patched = send(HttpRequest.newBuilder(URI.create(base + "/admin/campaigns/" + campaign))
+                .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"dailyBudget\": 777}")));
+        assertEquals(200, patched.statusCode(), patched.body());
+        server.runtime().dashboard().sample();
+        JsonNode row = null;
+        for (JsonNode candidate : JSON.readTree(get(base + "/dashboard/data", ADMIN).body()).get("campaigns")) {
+            if (candidate.get("campaign").asText().equals(campaign)) {
+                row = candidate;
+            }
+        }
+        assertEquals(777.0, row.get("dailyBudget").asDouble(), "the budget the admin API set: " + row);
     }
 
     private void whoMayReadAndWhatIsServed(String base) throws Exception {

@@ -32,7 +32,9 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Bounded: {@code --rounds} (default 6, at most 30) × 2 blocks of {@code --duration} seconds (default 10, at most
  * 600), after one warm-up block. Options: {@code --rate R} (default 1000), {@code --connections N} (default 4),
- * {@code --duration S}, {@code --rounds K}, {@code --warmup S} (per block, default 1; the first block's 10).
+ * {@code --duration S}, {@code --rounds K}, {@code --warmup S} (per block, default 1; the first block's 10),
+ * {@code --call get} (the control: the driver reads the campaign every second instead of changing it, so what the
+ * admin call alone costs shows apart from what a change costs).
  */
 public final class CatalogueChurn {
 
@@ -50,6 +52,7 @@ public final class CatalogueChurn {
         double duration = 10;
         double warmup = 1;
         int rounds = 6;
+        boolean isReadOnly = false;
         for (int i = 0; i < args.length; i += 2) {
             String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
@@ -58,6 +61,7 @@ public final class CatalogueChurn {
                 case "--duration" -> duration = Double.parseDouble(value);
                 case "--warmup" -> warmup = Double.parseDouble(value);
                 case "--rounds" -> rounds = Integer.parseInt(value);
+                case "--call" -> isReadOnly = "get".equals(value);
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
             }
         }
@@ -67,10 +71,11 @@ public final class CatalogueChurn {
         if (rounds < 1 || rounds > 30) {
             throw new IllegalArgumentException("--rounds must be 1 to 30: " + rounds);
         }
-        System.exit(run(new Options(rate, connections, duration, warmup, rounds), System.out) ? 0 : 1);
+        System.exit(run(new Options(rate, connections, duration, warmup, rounds, isReadOnly), System.out) ? 0 : 1);
     }
 
-    private record Options(double rate, int connections, double duration, double warmup, int rounds) {
+    private record Options(double rate, int connections, double duration, double warmup, int rounds,
+                           boolean isReadOnly) {
 
         HttpLoadClient.Plan plan(String name, double warmupSeconds) {
             return new HttpLoadClient.Plan(name, rate, connections, warmupSeconds, duration, DRAIN_SECONDS,
@@ -85,7 +90,7 @@ public final class CatalogueChurn {
         out.printf(Locale.ROOT, "churn: %s%n", LoadGenerator.machine());
         try (MerlinServer merlin = new MerlinServer(config).start()) {
             HttpLoadClient client = new HttpLoadClient(merlin.port(), "/openrtb2/auction");
-            Churn churn = new Churn(merlin.port(), config.tracking().adminToken());
+            Churn churn = new Churn(merlin.port(), config.tracking().adminToken(), options.isReadOnly());
             try {
                 StepResult first = client.run(corpus, options.plan("merlin-warm-up", FIRST_WARMUP_SECONDS), out);
                 Histogram quiet = null;
@@ -113,9 +118,9 @@ public final class CatalogueChurn {
                         options.rounds(), options.duration(), options.duration());
                 lines.forEach(out::println);
                 out.printf(Locale.ROOT, "failed requests: %d%n", errors);
-                out.printf(Locale.ROOT, "changes: %d applied, %d refused or failed; catalogue swaps counted by"
-                        + " Merlin: %d%n", churn.applied.get(), churn.failed.get(),
-                        merlin.runtime().liveCatalogue().applied());
+                out.printf(Locale.ROOT, "admin calls (%s): %d answered 200, %d refused or failed; catalogue swaps"
+                        + " counted by Merlin: %d%n", options.isReadOnly() ? "GET, the control" : "PATCH",
+                        churn.applied.get(), churn.failed.get(), merlin.runtime().liveCatalogue().applied());
                 double quietP99 = quiet.getValueAtPercentile(99) / 1e6;
                 double changingP99 = changing.getValueAtPercentile(99) / 1e6;
                 out.printf(Locale.ROOT, "pooled: without changes n %,d p50 %.3f p99 %.3f ms; with changes n %,d p50"
@@ -162,18 +167,20 @@ public final class CatalogueChurn {
                 .connectTimeout(Duration.ofSeconds(5)).build();
         private final URI uri;
         private final String token;
+        private final boolean isReadOnly;
 
-        Churn(int port, String token) {
+        Churn(int port, String token, boolean isReadOnly) {
+            this.isReadOnly = isReadOnly;
             this.uri = URI.create("http://127.0.0.1:" + port + "/admin/campaigns/" + CAMPAIGN);
             this.token = token;
         }
 
         void change() {
             String bid = applied.get() % 2 == 0 ? "1.25" : "1.20";
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
-                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                    .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"bid\": {\"amount\": " + bid + "}}"))
-                    .build();
+            HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json");
+            HttpRequest request = isReadOnly ? builder.GET().build() : builder.method("PATCH",
+                    HttpRequest.BodyPublishers.ofString("{\"bid\": {\"amount\": " + bid + "}}")).build();
             try {
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
                 (response.statusCode() == 200 ? applied : failed).incrementAndGet();

@@ -61,6 +61,16 @@ public final class SpendLedger implements SpendView, AutoCloseable {
     private static final String PURGED_BEFORE_KEY = "charged/purged-before";
 
     private static final Logger LOG = LoggerFactory.getLogger(SpendLedger.class);
+    /**
+     * Days of spend the map is sized for per campaign slot (every slot, the free ones added campaigns take too), beside
+     * its total: the map's file is created (and zeroed) at that size when the stores open. A campaign that spends on
+     * more days takes room from those that spend on fewer, and the map grows past it by up to {@link #SPEND_BLOAT}
+     * times (to over a year of days for every slot) as needed. Sized for 400 days, 100,000 campaigns made a 9.5 GB
+     * file and a start-up of 60 s, nearly all of it zeroing the file, and a million could not start.
+     */
+    static final int SPEND_DAYS_SIZED = 31;
+    /** How far the spend map may grow past {@link #SPEND_DAYS_SIZED}: 13 × 32 keys is over a year of days a slot. */
+    static final double SPEND_BLOAT = 13;
 
     /** What became of a charge. */
     public enum Charge {
@@ -124,7 +134,8 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         this.catalog = catalog.slots();
         this.chargeWindowSeconds = chargeWindowSeconds;
         this.spend = ChronicleMapFiles.open(dataDir, SPEND_FILE, ChronicleMap.of(CharSequence.class, Long.class)
-                .name("merlin-spend").entries(Math.max(1_000, catalog.size() * 400L)).averageKeySize(40));
+                .name("merlin-spend").entries(Math.max(1_000, catalog.slots().capacity() * (1L + SPEND_DAYS_SIZED)))
+                .maxBloatFactor(SPEND_BLOAT).averageKeySize(40));
         try {
             this.charged = ChronicleMapFiles.open(dataDir, CHARGED_FILE,
                     ChronicleMap.of(CharSequence.class, Long.class).name("merlin-charged")

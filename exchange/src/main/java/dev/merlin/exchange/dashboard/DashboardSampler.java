@@ -58,7 +58,10 @@ public final class DashboardSampler implements AutoCloseable {
     private final SpendLedger spend;
     private final DataFlowLedger flows;
     private final LongSupplier epochSecondsClock;
+    /** Per campaign id, its daily budget and (non-null) even pacing, as {@link #budgetsOf} has them. */
     private final Map<String, Double[]> budgets = new HashMap<>();
+    /** The catalogue {@link #budgets} was read from: the admin API changes budgets and campaigns while it runs. */
+    private CampaignCatalog budgetsOf;
 
     private final long[] times = new long[POINTS];
     /** Panel id → (series name → values, ring-aligned with {@link #times}; NaN for none). */
@@ -83,12 +86,6 @@ public final class DashboardSampler implements AutoCloseable {
         this.spend = spend;
         this.flows = flows;
         this.epochSecondsClock = epochSecondsClock;
-        for (AdvertiserConfig advertiser : catalog.current().advertisers()) {
-            for (CampaignConfig campaign : advertiser.campaigns()) {
-                budgets.put(campaign.id(), new Double[] {campaign.dailyBudget(),
-                        "even".equals(campaign.pacing()) ? 1.0 : null});
-            }
-        }
         panel("requests", "Bid requests per second by outcome", "/s");
         panel("stages_p50", "p50 per stage (µs)", "µs");
         panel("stages_p99", "p99 per stage (µs)", "µs");
@@ -214,6 +211,9 @@ public final class DashboardSampler implements AutoCloseable {
         double dayFraction = Math.floorMod(now, SECONDS_PER_DAY) / (double) SECONDS_PER_DAY;
         List<Campaign> byToday = new ArrayList<>();
         CampaignCatalog campaigns = catalog.current();
+        if (campaigns != budgetsOf) {
+            readBudgets(campaigns);
+        }
         for (int i = 0; i < campaigns.size(); i++) {
             byToday.add(campaigns.get(i));
         }
@@ -238,6 +238,17 @@ public final class DashboardSampler implements AutoCloseable {
             rows.add(row.toString());
         }
         campaignRows = rows;
+    }
+
+    private void readBudgets(CampaignCatalog campaigns) {
+        budgets.clear();
+        for (AdvertiserConfig advertiser : campaigns.advertisers()) {
+            for (CampaignConfig campaign : advertiser.campaigns()) {
+                budgets.put(campaign.id(), new Double[] {campaign.dailyBudget(),
+                        "even".equals(campaign.pacing()) ? 1.0 : null});
+            }
+        }
+        budgetsOf = campaigns;
     }
 
     private long today(Campaign campaign) {

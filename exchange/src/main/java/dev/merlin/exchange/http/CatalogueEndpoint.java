@@ -66,6 +66,16 @@ public final class CatalogueEndpoint {
         String path = HttpChecks.path(request.uri());
         String[] parts = path == null ? new String[0] : path.substring(PREFIX.length()).split("/", -1);
         try {
+            for (int i = 0; i < parts.length; i++) {
+                // an id in the path is percent-encoded as any path segment ("+" is itself, not a space)
+                parts[i] = QueryStringDecoder.decodeComponent(parts[i].replace("+", "%2B"), StandardCharsets.UTF_8);
+            }
+        } catch (IllegalArgumentException e) {
+            metrics.httpError(400, "admin_path");
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
+                    "the path is not valid percent-encoding: " + e.getMessage(), null);
+        }
+        try {
             return route(ctx, request, parts);
         } catch (BadBody e) {
             metrics.httpError(400, "catalogue_bad_body");

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.auction.AuctionFixture.Auction;
+import dev.merlin.exchange.auction.AuctionFixture.CampaignYaml;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.LocalTime;
@@ -258,6 +259,45 @@ class SpendLedgerTest {
         assertEquals(usd(7), reopened.spentTodayMicros(reloaded.byId("asap")));
         assertEquals(0, reopened.spentTotalMicros(reloaded.byId("fallback")));
         assertEquals(0, reopened.spentTotalMicros(reloaded.byId("even")));
+    }
+
+    /**
+     * The spend map is sized for a month of days per slot and grows past it: 100 campaigns that spend on 400 days
+     * each (more keys than it was created for) keep every day's spend and their totals, across a reopen.
+     */
+    @Test
+    void spendOnMoreDaysThanTheMapIsSizedForIsKept() {
+        CampaignYaml[] yaml = new CampaignYaml[100];
+        for (int c = 0; c < yaml.length; c++) {
+            yaml[c] = campaign("c" + c).bid(3);
+        }
+        MerlinConfig many = config(0.15, yaml);
+        CampaignCatalog catalog = new CampaignCatalog(many);
+        int days = 400;
+        assertTrue((long) yaml.length * days > catalog.slots().capacity() * (1L + SpendLedger.SPEND_DAYS_SIZED),
+                "more keys than the map is created for");
+        long day0 = AuctionFixture.NOW;
+        try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 100_000, WINDOW, day0)) {
+            for (int d = 0; d < days; d++) {
+                for (int c = 0; c < yaml.length; c++) {
+                    assertEquals(SpendLedger.Charge.CHARGED, charge(ledger, "r" + c + "-" + d, "1",
+                            catalog.byId("c" + c), 1_000 + d, day0 + d * 86_400L), "campaign " + c + " day " + d);
+                }
+            }
+        }
+        try (SpendLedger reopened = new SpendLedger(catalog, dataDir, 100_000, WINDOW, day0 + days * 86_400L)) {
+            long total = 0;
+            for (int d = 0; d < days; d++) {
+                total += 1_000 + d;
+            }
+            LocalDate first = LocalDate.ofEpochDay(Math.floorDiv(day0, 86_400L));
+            for (int c = 0; c < yaml.length; c++) {
+                Campaign campaign = catalog.byId("c" + c);
+                assertEquals(total, reopened.spentTotalMicros(campaign));
+                assertEquals(1_000, reopened.spentOnDayMicros(campaign, first));
+                assertEquals(1_000 + days - 1, reopened.spentOnDayMicros(campaign, first.plusDays(days - 1)));
+            }
+        }
     }
 
     /**
