@@ -60,6 +60,7 @@ help:
 	@echo "make fuzz   fuzz each Jazzer target in turn (FUZZ_TARGET=module:Class for one, FUZZ_TIME=10m for how long each)"
 	@echo "make kafka  a single-node Kafka (KRaft) on 127.0.0.1:9092, data in DATA_DIR/kafka; Ctrl-C stops it"
 	@echo "make cluster  that Kafka and two Merlin nodes sharing it (:8081 node 1, :8082 node 2; DATA_DIR/node1, node2)"
+	@echo "make kafka-outage  the broker killed for 10 s under load: answers go on, and the topic holds every event"
 	@echo "make clean  remove build output"
 	@echo "V=1         print each command in full (make run V=1)"
 
@@ -166,6 +167,13 @@ CHANGE_HEAP ?= -Xms4g -Xmx4g -XX:+AlwaysPreTouch
 .PHONY: load-change
 load-change: $(BENCH_JAR)
 	$(Q)$(JAVA) $(JVM_FLAGS) $(CHANGE_HEAP) -cp $(BENCH_JAR) dev.merlin.bench.load.CatalogueChangeLatency $(ARGS)
+
+# make kafka-outage: Merlin publishing its event log to a real broker (a child process on free ports) under load at
+# 1,000 req/s; the broker is killed 10 s in and started again 10 s later; then the topic is read whole and its
+# distinct records counted against the local log (KafkaOutage). ARGS e.g. '--rate 2000 --down-for 20'.
+.PHONY: kafka-outage
+kafka-outage: $(KAFKA_CP) $(BENCH_JAR)
+	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.KafkaOutage --kafka-cp $(KAFKA_CP) $(ARGS)
 
 # make soak: Merlin forked as `java -jar exchange.jar` with HEAP_FLAGS (fresh temp data dir, free port), its max rate
 # for the realistic mix found first (or RATE=), then SOAK_SECONDS at 80 % of it, open loop; PASS/FAIL table, exit 1 on
