@@ -5,12 +5,7 @@ import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.MerlinServer;
 import dev.merlin.exchange.cluster.EventPublisher;
 import dev.merlin.exchange.events.EventLogReader;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +87,7 @@ public final class KafkaOutage {
     private static boolean run(String classpath, double rate, int connections, double duration, double downAt,
                                double downFor, PrintStream out) throws Exception {
         Path work = Files.createTempDirectory("merlin-kafka-outage-");
-        Broker broker = new Broker(classpath, work.resolve("kafka"));
+        LocalKafka broker = new LocalKafka(classpath, work.resolve("kafka"));
         try {
             broker.format();
             broker.start();
@@ -134,7 +129,7 @@ public final class KafkaOutage {
         }
     }
 
-    private static boolean report(StepResult step, EventPublisher publisher, MerlinConfig config, Broker broker,
+    private static boolean report(StepResult step, EventPublisher publisher, MerlinConfig config, LocalKafka broker,
                                   double killedAt, double backAt, PrintStream out) throws Exception {
         out.println();
         out.println(step.line());
@@ -215,83 +210,6 @@ public final class KafkaOutage {
         long left = nanoTime - System.nanoTime();
         if (left > 0) {
             TimeUnit.NANOSECONDS.sleep(left); // the outage's schedule, not a wait for anything to settle
-        }
-    }
-
-    /** One KRaft node (broker and controller) in a child process, as {@code examples/kafka.sh} starts it. */
-    private static final class Broker {
-
-        private final String classpath;
-        private final Path dir;
-        private final int port;
-        private final int controllerPort;
-        private Process process;
-
-        Broker(String classpath, Path dir) throws IOException {
-            this.classpath = classpath;
-            this.dir = dir;
-            this.port = freePort();
-            this.controllerPort = freePort();
-        }
-
-        String bootstrap() {
-            return "127.0.0.1:" + port;
-        }
-
-        void format() throws IOException, InterruptedException {
-            Files.createDirectories(dir);
-            Files.writeString(dir.resolve("server.properties"), String.join("\n",
-                    "process.roles=broker,controller", "node.id=1",
-                    "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-                    "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port, "controller.listener.names=CONTROLLER",
-                    "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-                    "log.dirs=" + dir.resolve("logs"), "num.partitions=3", "offsets.topic.replication.factor=1",
-                    "transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
-                    "group.initial.rebalance.delay.ms=0", ""));
-            Process format = java("kafka.tools.StorageTool", "format", "--standalone", "-t",
-                    "u-d5b5KfTHyHMDqlMXW4HA", "-c", dir.resolve("server.properties").toString());
-            if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
-                throw new IllegalStateException("formatting the broker's storage failed; see " + dir);
-            }
-        }
-
-        void start() throws IOException, InterruptedException {
-            process = java("kafka.Kafka", dir.resolve("server.properties").toString());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
-                try (Socket socket = new Socket()) {
-                    socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
-                    return;
-                } catch (IOException notYet) {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException("the broker exited: see " + dir.resolve("broker.log"));
-                    }
-                    Thread.sleep(100); // polling the broker's port, bounded by the deadline
-                }
-            }
-            throw new IllegalStateException("the broker did not listen on " + port + " within 60 s");
-        }
-
-        void kill() throws InterruptedException {
-            if (process != null && process.isAlive()) {
-                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-        }
-
-        private Process java(String main, String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                    .toString(), "-Xms256m", "-Xmx1g", "-cp", classpath, main));
-            command.addAll(List.of(args));
-            return new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile())).start();
-        }
-
-        private static int freePort() throws IOException {
-            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                return socket.getLocalPort();
-            }
         }
     }
 }

@@ -1,0 +1,111 @@
+package dev.merlin.bench.load;
+
+import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.exchange.MerlinServer;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What Kafka costs the bid path ({@code make kafka-cost}): the max sustainable rate (make load's find-max: p99 within
+ * the SLO, no errors) of Merlin in-process on the embedded config without Kafka, then with its event log and segments
+ * going to a real broker (a child process, {@link LocalKafka}), in the same run, and their ratio (the goal: at least
+ * 0.9). Each Merlin has a fresh data dir. {@code --rounds 2} runs the pair twice, the second time Kafka first.
+ *
+ * <p>Options: {@code --kafka-cp FILE} (required), {@code --rounds K} (default 1, at most 4) and make load's step
+ * options ({@code --rate}, {@code --duration}, {@code --connections}, {@code --slo-ms}, {@code --max-rate}).
+ */
+public final class KafkaCost {
+
+    private KafkaCost() {
+    }
+
+    /** Runs the comparison; exits 0 when both found a sustainable rate. */
+    public static void main(String[] args) throws Exception {
+        Path classpathFile = null;
+        int rounds = 1;
+        List<String> loadArgs = new ArrayList<>(List.of("--find-max"));
+        for (int i = 0; i < args.length; i += 2) {
+            String value = i + 1 < args.length ? args[i + 1] : "";
+            switch (args[i]) {
+                case "--kafka-cp" -> classpathFile = Path.of(value);
+                case "--rounds" -> rounds = Integer.parseInt(value);
+                default -> {
+                    loadArgs.add(args[i]);
+                    loadArgs.add(value);
+                }
+            }
+        }
+        if (classpathFile == null || !Files.isRegularFile(classpathFile) || rounds < 1 || rounds > 4) {
+            throw new IllegalArgumentException("--kafka-cp FILE is required and --rounds is 1 to 4");
+        }
+        LoadOptions options = LoadOptions.parse(loadArgs.toArray(new String[0]));
+        System.exit(run(Files.readString(classpathFile).trim(), options, rounds, System.out) ? 0 : 1);
+    }
+
+    private static boolean run(String classpath, LoadOptions options, int rounds, PrintStream out) throws Exception {
+        Path work = Files.createTempDirectory("merlin-kafka-cost-");
+        LocalKafka broker = new LocalKafka(classpath, work.resolve("kafka"));
+        RequestCorpus corpus = RequestCorpus.validSamples();
+        List<String> lines = new ArrayList<>();
+        boolean isFound = true;
+        try {
+            broker.format();
+            broker.start();
+            out.printf(Locale.ROOT, "kafka cost: %s; broker on %s%n", LoadGenerator.machine(), broker.bootstrap());
+            for (int round = 0; round < rounds; round++) {
+                double without = 0;
+                double with = 0;
+                for (int k = 0; k < 2; k++) {
+                    boolean isKafka = (k == 1) == (round % 2 == 0);
+                    Path dataDir = work.resolve("node-" + round + "-" + (isKafka ? "kafka" : "plain"));
+                    MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
+                            .withNodeId(1);
+                    if (isKafka) {
+                        config = config.withKafkaBootstrap(broker.bootstrap());
+                    }
+                    double rate = maxRate(config.validate(), corpus, options, isKafka ? "merlin-kafka" : "merlin",
+                            out);
+                    if (isKafka) {
+                        with = rate;
+                    } else {
+                        without = rate;
+                    }
+                }
+                isFound &= without > 0 && with > 0;
+                lines.add(String.format(Locale.ROOT, "round %d (%s first): without Kafka %,.0f req/s, with Kafka"
+                        + " %,.0f req/s: with/without %.3f (goal >= 0.9)", round + 1,
+                        round % 2 == 0 ? "without" : "with", without, with, without == 0 ? 0 : with / without));
+            }
+            out.println();
+            out.printf(Locale.ROOT, "== kafka cost: find-max, SLO p99 <= %s ms, %d connections, %s s per step ==%n",
+                    options.sloMillis(), options.connections(), options.durationSeconds());
+            lines.forEach(out::println);
+            return isFound;
+        } finally {
+            broker.kill();
+            LoadGenerator.deleteTree(work);
+        }
+    }
+
+    private static double maxRate(MerlinConfig config, RequestCorpus corpus, LoadOptions options, String name,
+                                  PrintStream out) throws Exception {
+        out.println("kafka cost: find-max for " + name);
+        try (MerlinServer merlin = new MerlinServer(config).start()) {
+            HttpLoadClient client = new HttpLoadClient(merlin.port(), "/openrtb2/auction");
+            try {
+                List<StepResult> steps = LoadGenerator.ramp(rate -> client.run(corpus, new HttpLoadClient.Plan(name,
+                        rate, options.connections(), options.warmupSeconds(), options.durationSeconds(), 5,
+                        (int) Math.max(1024, rate * 2 / options.connections())), out), options.rate(), options, out);
+                StepResult best = LoadGenerator.best(steps, options);
+                return best == null ? 0 : best.ratePerSecond();
+            } finally {
+                client.close();
+            }
+        }
+    }
+}
