@@ -1,6 +1,7 @@
 package dev.merlin.exchange.cluster;
 
 import dev.merlin.config.ClusterConfig;
+import dev.merlin.exchange.segments.SegmentEntry;
 import dev.merlin.exchange.segments.SegmentStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -44,8 +45,11 @@ import org.apache.kafka.common.config.TopicConfig;
  * when it starts, so a new node bootstraps from it. Expiry needs no message: every entry carries its expiry times.
  *
  * <p>The listener only queues (bounded, lock-free; a full queue drops the change and counts it); the producer and the
- * consumer run on this agent's own thread, never an event loop. A change that fails to reach Kafka is counted and not
- * sent again: unlike the event log, the other nodes then miss it until the user's next change.
+ * consumer run on this agent's own thread, never an event loop. A change that fails to reach Kafka (the broker down
+ * longer than the producer's delivery timeout) is counted and its user queued to be sent again: after a pause the
+ * agent reads the user's segments as the local store holds them then and publishes that (a tombstone when it holds
+ * nothing), so what reaches the topic is the latest state, whatever order the failures and retries come in. Users
+ * beyond the retry queue's bound are counted as dropped; the other nodes miss their change until their next one.
  *
  * <p>Value layout: per segment a 4-byte id and 4-byte unsigned expiry (epoch seconds), big-endian; header
  * {@code node} names the node that made the change, so a node skips its own.
@@ -56,6 +60,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     private static final int MAX_SEGMENTS_PER_MESSAGE = 4_096;
     private static final Duration ASSIGN_WAIT = Duration.ofSeconds(2);
     private static final long ASSIGN_RETRY_MILLIS = 1_000;
+    private static final long RETRY_PAUSE_MILLIS = 1_000;
 
     private final SegmentStore store;
     private final Producer<byte[], byte[]> producer;
@@ -70,7 +75,9 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
-    private final Callback acked;
+    /** Users whose change failed to reach Kafka, to be published again as they are then. */
+    private final ManyToOneConcurrentArrayQueue<String> retries = new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
+    private long retryAtMillis;
     private Admin admin;
     private boolean isAssigned;
     private long assignAtMillis;
@@ -88,7 +95,20 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
         this.topic = topic;
         this.node = Integer.toString(nodeId).getBytes(StandardCharsets.US_ASCII);
         this.epochSecondsClock = epochSecondsClock;
-        this.acked = (metadata, error) -> (error == null ? published : failed).incrementAndGet();
+    }
+
+    /** Counts the send and, when it failed, queues its user to be sent again (on the producer's I/O thread). */
+    private Callback ackedOrRetried(String userKey) {
+        return (metadata, error) -> {
+            if (error == null) {
+                published.incrementAndGet();
+                return;
+            }
+            failed.incrementAndGet();
+            if (!retries.offer(userKey)) {
+                dropped.incrementAndGet();
+            }
+        };
     }
 
     /**
@@ -182,9 +202,13 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
 
     @Override
     public int doWork() throws InterruptedException {
-        int work = outbox.drain(record -> producer.send(record, acked));
+        int work = outbox.drain(this::send);
+        long now = System.currentTimeMillis();
+        if (!retries.isEmpty() && now >= retryAtMillis) {
+            work += retries.drain(this::resend);
+            retryAtMillis = now + RETRY_PAUSE_MILLIS;
+        }
         if (!isAssigned) {
-            long now = System.currentTimeMillis();
             if (now >= assignAtMillis) {
                 isAssigned = assign();
                 assignAtMillis = now + ASSIGN_RETRY_MILLIS;
@@ -200,6 +224,32 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
             work++;
         }
         return work;
+    }
+
+    private void send(ProducerRecord<byte[], byte[]> record) {
+        producer.send(record, ackedOrRetried(new String(record.key(), StandardCharsets.UTF_8)));
+    }
+
+    /** Publishes the user's segments as the local store holds them now: the change that failed, or a later one. */
+    private void resend(String userKey) {
+        List<SegmentEntry> entries = store.describe(userKey, epochSecondsClock.getAsLong());
+        byte[] value = null;
+        if (!entries.isEmpty()) {
+            ByteBuffer buffer = ByteBuffer.allocate(entries.size() * 8);
+            for (SegmentEntry entry : entries) {
+                buffer.putInt(entry.segmentId()).putInt((int) entry.expiresAtEpochSeconds());
+            }
+            value = buffer.array();
+        }
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
+                userKey.getBytes(StandardCharsets.UTF_8), value);
+        record.headers().add("node", node);
+        send(record);
+    }
+
+    /** Users whose change is waiting to be sent again. */
+    public int retrying() {
+        return retries.size();
     }
 
     private void apply(String userKey, byte[] value) {
@@ -253,7 +303,8 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     @Override
     public void onClose() {
         store.listen(null);
-        outbox.drain(record -> producer.send(record, acked));
+        outbox.drain(this::send);
+        retries.drain(this::resend);
         producer.close(Duration.ofSeconds(5));
         consumer.close(Duration.ofSeconds(5));
         closeAdmin();

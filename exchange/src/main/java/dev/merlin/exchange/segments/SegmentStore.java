@@ -61,7 +61,8 @@ public final class SegmentStore implements AutoCloseable {
 
     /**
      * Told of every change made through {@code add}, {@code addAll} and {@code erase} (not through {@code apply}, the
-     * changes other nodes made): on the writing thread, under the user's entry lock, so it must not block.
+     * changes other nodes made), once the store holds it: on the writing thread, under the user's entry lock, so it
+     * must not block.
      */
     public interface ChangeListener {
 
@@ -221,10 +222,6 @@ public final class SegmentStore implements AutoCloseable {
             if (!changed) {
                 return;
             }
-            ChangeListener changes = listener;
-            if (changes != null && !isReplace) {
-                changes.changed(userKey, record.segmentIds, record.expiresAt, record.count);
-            }
             if (record.count == 0) {
                 if (entry != null) {
                     entry.doRemove();
@@ -234,6 +231,11 @@ public final class SegmentStore implements AutoCloseable {
             } else {
                 context.absentEntry().doInsert(context.wrapValueAsData(record));
                 full = false;
+            }
+            // told once the write is in: a write the full store refused (below) is not news for other nodes
+            ChangeListener changes = listener;
+            if (changes != null && !isReplace) {
+                changes.changed(userKey, record.segmentIds, record.expiresAt, record.count);
             }
         } catch (IllegalStateException | IllegalArgumentException e) {
             if (!ChronicleMapFiles.isFull(e)) {

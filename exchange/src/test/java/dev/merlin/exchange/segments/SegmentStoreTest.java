@@ -4,6 +4,7 @@ import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -235,9 +236,22 @@ class SegmentStoreTest {
         long held = store.size();
         assertTrue(held >= 100, "holds at least its configured entries, held " + held);
 
+        List<String> told = new ArrayList<>();
+        store.listen(new SegmentStore.ChangeListener() {
+            @Override
+            public void changed(CharSequence userKey, int[] segmentIds, int[] expiresAt, int count) {
+                told.add(userKey.toString());
+            }
+
+            @Override
+            public void erased(CharSequence userKey) {
+                told.add("erased " + userKey);
+            }
+        });
         store.add(SyntheticSegments.userKey(added + 1), 1, NOW + 10, NOW);
         assertEquals(2, store.fullRejections());
         assertEquals(held, store.size());
+        assertEquals(List.of(), told, "a write the full store refused is not news for other nodes");
         SegmentSet into = new SegmentSet();
         assertTrue(store.read(SyntheticSegments.userKey(0), NOW, into), "earlier users are still readable");
         assertFalse(store.read(SyntheticSegments.userKey(added + 1), NOW, into));
@@ -245,6 +259,7 @@ class SegmentStoreTest {
         store.add(SyntheticSegments.userKey(0), 2, NOW + 10, NOW);
         assertTrue(store.read(SyntheticSegments.userKey(0), NOW, into));
         assertTrue(into.contains(2), "a held user with room in its entry is still updated");
+        assertEquals(List.of(SyntheticSegments.userKey(0).toString()), told, "an accepted write is");
     }
 
     @Test

@@ -1,0 +1,152 @@
+package dev.merlin.exchange.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.merlin.exchange.segments.SegmentStore;
+import dev.merlin.exchange.segments.SegmentStoreSettings;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A segment change Kafka refuses is sent again, as the user's segments then are: a real broker whose topic refuses
+ * every record (its {@code max.message.bytes} below any batch) until the test raises the limit.
+ */
+class SegmentRetryIT {
+
+    private static final long NOW = 1_796_000_000L;
+    private static KafkaClusterTestKit kafka;
+
+    @TempDir
+    Path dataDir;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
+                .setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .build();
+        kafka.format();
+        kafka.startup();
+        kafka.waitForReadyBrokers();
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void aChangeKafkaRefusedIsSentAgainAsTheUserNowIs() throws Exception {
+        String topic = "retry.segments";
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "16")))).all().get();
+        }
+        Properties consumerProps = consumerProperties();
+        try (SegmentStore store = SegmentStore.open(dataDir, SegmentStoreSettings.defaults().withEntries(1_000L),
+                () -> NOW)) {
+            SegmentReplicator replicator = new SegmentReplicator(store, new KafkaProducer<>(
+                    EventPublisher.producerProperties(kafka.bootstrapServers(), 1)),
+                    new KafkaConsumer<>(consumerProps), topic, 1, () -> NOW, null);
+            store.listen(replicator);
+            AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace,
+                    null, replicator);
+            AgentRunner.startOnThread(runner);
+            try {
+                store.add("user-1", 5, NOW + 3_600, NOW);
+                await(() -> replicator.failed() >= 1, "the broker refuses the first change");
+                store.add("user-1", 6, NOW + 7_200, NOW);
+                await(() -> replicator.failed() >= 3, "and the second, and a first retry");
+                assertEquals(0, replicator.published());
+                try (Admin admin = kafka.admin()) {
+                    admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry(
+                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "1048576"), AlterConfigOp.OpType.SET)))).all().get();
+                }
+                await(() -> replicator.published() >= 1 && replicator.retrying() == 0, "sent once Kafka takes it");
+            } finally {
+                runner.close();
+            }
+            List<ConsumerRecord<byte[], byte[]>> records = readAll(topic);
+            assertTrue(!records.isEmpty(), "the topic holds the user");
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                assertEquals("user-1", new String(record.key(), StandardCharsets.UTF_8));
+                ByteBuffer value = ByteBuffer.wrap(record.value());
+                assertEquals(16, value.remaining(), "both segments: what the store held when sent again");
+                assertEquals(5, value.getInt());
+                assertEquals(NOW + 3_600, Integer.toUnsignedLong(value.getInt()));
+                assertEquals(6, value.getInt());
+                assertEquals(NOW + 7_200, Integer.toUnsignedLong(value.getInt()));
+            }
+        }
+    }
+
+    private static Properties consumerProperties() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return props;
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties())) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (consumer.position(partition) < end) {
+                if (System.nanoTime() > deadline) {
+                    fail("read " + records.size() + " records of " + topic + " up to " + end);
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("not within 30 s: " + what);
+            }
+            Thread.sleep(10); // polling for the state the agent reaches, bounded by the deadline
+        }
+    }
+}
