@@ -1,31 +1,25 @@
 package dev.merlin.exchange.cluster;
 
+import static dev.merlin.exchange.cluster.MerlinNodes.PER_IMP_MICROS;
+import static dev.merlin.exchange.cluster.MerlinNodes.auction;
+import static dev.merlin.exchange.cluster.MerlinNodes.await;
+import static dev.merlin.exchange.cluster.MerlinNodes.config;
+import static dev.merlin.exchange.cluster.MerlinNodes.node;
+import static dev.merlin.exchange.cluster.MerlinNodes.notice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.merlin.config.ClusterConfig;
-import dev.merlin.config.ConfigLoader;
-import dev.merlin.config.MerlinConfig;
-import dev.merlin.config.StoresConfig;
-import dev.merlin.exchange.DemoSeller;
 import dev.merlin.exchange.MerlinServer;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.SpendLedger;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -46,16 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KafkaBudgetsIT {
 
-    private static final String BASE = "https://merlin.test";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** A 1.00 USD second-price floor grossed up by the 15 % take rate: each imp costs the advertiser this. */
-    private static final long PER_IMP_MICROS = 1_176;
     private static final long TOTAL_MICROS = 100_000;
     private static final double SLICE = 0.05;
     private static KafkaClusterTestKit kafka;
-
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void startBroker() throws Exception {
@@ -87,8 +74,8 @@ class KafkaBudgetsIT {
     void twoNodesExhaustOneBudgetTogetherAndNeverSpendPastIt(@TempDir Path dir1, @TempDir Path dir2)
             throws Exception {
         String yaml = config("        dailyBudget: 0.5\n        totalBudget: 0.1\n");
-        try (MerlinServer node1 = node(yaml, dir1, 1, "spend.");
-             MerlinServer node2 = node(yaml, dir2, 2, "spend.")) {
+        try (MerlinServer node1 = node(yaml, dir1, 1, kafka.bootstrapServers(), "spend.", SLICE);
+             MerlinServer node2 = node(yaml, dir2, 2, kafka.bootstrapServers(), "spend.", SLICE)) {
             MerlinServer[] nodes = {node1, node2};
             for (MerlinServer node : nodes) {
                 await(() -> limits(node).budgets().isCaughtUp(), "node reads the budget log");
@@ -131,8 +118,8 @@ class KafkaBudgetsIT {
     @Test
     void impressionsOnOneNodeCountTowardTheCapOnTheOther(@TempDir Path dir1, @TempDir Path dir2) throws Exception {
         String yaml = config("        frequencyCap: {impressions: 2, periodSeconds: 3600}\n");
-        try (MerlinServer node1 = node(yaml, dir1, 1, "freq.");
-             MerlinServer node2 = node(yaml, dir2, 2, "freq.")) {
+        try (MerlinServer node1 = node(yaml, dir1, 1, kafka.bootstrapServers(), "freq.", SLICE);
+             MerlinServer node2 = node(yaml, dir2, 2, kafka.bootstrapServers(), "freq.", SLICE)) {
             for (MerlinServer node : new MerlinServer[] {node1, node2}) {
                 await(() -> limits(node).frequency().isAssigned(), "node reads the frequency topic");
             }
@@ -188,33 +175,6 @@ class KafkaBudgetsIT {
         }
     }
 
-    private static String config(String campaignLines) {
-        return "exchange:\n"
-                + "  currency: USD\n"
-                + "  takeRate: 0.15\n"
-                + "  publicUrl: " + BASE + "\n"
-                + "privacy:\n"
-                + "  identitySecret: cluster-test-identity-secret-0123456789\n"
-                + "advertisers:\n"
-                + "  - id: acme\n"
-                + "    campaigns:\n"
-                + "      - id: c0\n"
-                + "        bid: {amount: 3.00}\n"
-                + "        pacing: asap\n"
-                + campaignLines
-                + "        creatives:\n"
-                + "          - {id: ad, format: banner, w: 300, h: 250, markup: '<a href=\"${CLICK_URL}\">x</a>',"
-                + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
-    }
-
-    private static MerlinServer node(String yaml, Path dataDir, int nodeId, String topicPrefix) throws Exception {
-        MerlinConfig config = DemoSeller.with(ConfigLoader.parse(yaml, "test")).withPort(0)
-                .withDataDir(dataDir.toString()).withStores(StoresConfig.small(10_000L)).withNodeId(nodeId);
-        config = config.toBuilder().cluster(new ClusterConfig(new ClusterConfig.Kafka(kafka.bootstrapServers(),
-                topicPrefix), SLICE, 50)).build().validate();
-        return new MerlinServer(config).start();
-    }
-
     private static SharedLimits limits(MerlinServer node) {
         return node.runtime().sharedLimits();
     }
@@ -253,43 +213,5 @@ class KafkaBudgetsIT {
             sum += t.spentTotalMicros() + t.committedTotalMicros();
         }
         return sum;
-    }
-
-    /** The bid of a one-imp auction on {@code node}, or null for a no-bid. */
-    private JsonNode auction(MerlinServer node, String requestId, String userId) throws Exception {
-        String user = userId == null ? "" : ",\"user\":{\"id\":\"" + userId + "\"}";
-        String body = "{\"id\":\"" + requestId + "\",\"at\":2,\"cur\":[\"USD\"],\"site\":{\"domain\":\"p.example\"},"
-                + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"bidfloorcur\":\"USD\","
-                + "\"banner\":{\"w\":300,\"h\":250}}]" + user + "}";
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port()
-                        + "/openrtb2/auction")).timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + DemoSeller.TOKEN)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 204) {
-            return null;
-        }
-        assertEquals(200, response.statusCode(), response.body());
-        return JSON.readTree(response.body()).get("seatbid").get(0).get("bid").get(0);
-    }
-
-    /** A notice URL of a bid, its price filled as a seller would, sent to the node that made the bid. */
-    private HttpResponse<String> notice(MerlinServer node, String url) throws Exception {
-        assertTrue(url.startsWith(BASE + "/"), url);
-        String path = url.substring(BASE.length()).replace("${AUCTION_PRICE}", "1.00").replace("${", "%24%7B")
-                .replace("}", "%7D");
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port() + path))
-                .timeout(Duration.ofSeconds(10)).GET().build();
-        return client.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting: " + what);
-            }
-            Thread.sleep(10);
-        }
     }
 }
