@@ -50,7 +50,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * the budget ({@link BudgetLog}). (Each record states the budget as its node's catalogue has it; nodes are meant to
  * share one catalogue.) What the bound costs is underspend: when the budget is exhausted, what the nodes hold but have
  * not spent is at most nodes × 2 slices (a node hands back what it holds beyond two slices at its next sync; an idle
- * node keeps up to that).
+ * node keeps up to that). Two cases the sum of ceilings does not cover: a budget lowered while the nodes hold
+ * ceilings of the old one (each spends at most its ceiling and the new budget: at most nodes × 2 slices past the new
+ * budget, until the next sync hands the rest back), and two nodes given the same node id (they share one ceiling and
+ * may each spend it: node ids must be unique).
  *
  * <p><b>Kafka down.</b> A node keeps bidding within the ceilings it holds and gets no new ones until Kafka is back;
  * when its slices are spent it stops bidding on the campaign, so a partition never overspends. A node that starts
