@@ -6,18 +6,30 @@ import java.util.regex.Pattern;
  * How this node shares its state with other Merlin nodes. Unset (the default): a single node, nothing of the
  * cluster starts.
  *
- * @param kafka the Apache Kafka cluster the nodes share; its {@code bootstrap} unset means no Kafka at all
+ * @param kafka            the Apache Kafka cluster the nodes share; its {@code bootstrap} unset means no Kafka at all
+ * @param budgetSlice      the most of a campaign's daily (and of its total) budget one node may hold ungranted to the
+ *                         others at a time, as a fraction of that budget (default 0.05, from 0.001 to 0.5): the
+ *                         budget the nodes leave unspent at exhaustion is at most nodes × slice
+ * @param budgetSyncMillis how often a node looks at its slices and asks the others (through Kafka) for a new one
+ *                         or hands back what it holds beyond one slice (default 250, from 10 to 10000)
  */
-public record ClusterConfig(Kafka kafka) {
+public record ClusterConfig(Kafka kafka, Double budgetSlice, Integer budgetSyncMillis) {
 
     /** Fills unset values with defaults. */
     public ClusterConfig {
         kafka = kafka == null ? Kafka.defaults() : kafka;
+        budgetSlice = budgetSlice == null ? 0.05 : budgetSlice;
+        budgetSyncMillis = budgetSyncMillis == null ? 250 : budgetSyncMillis;
+    }
+
+    /** The Kafka cluster {@code kafka}, the budget settings defaulted. */
+    public ClusterConfig(Kafka kafka) {
+        this(kafka, null, null);
     }
 
     /** No cluster: one node on its own. */
     public static ClusterConfig defaults() {
-        return new ClusterConfig(null);
+        return new ClusterConfig(null, null, null);
     }
 
     /** Whether a Kafka bootstrap is configured, that is whether anything Kafka-related starts. */
@@ -27,11 +39,13 @@ public record ClusterConfig(Kafka kafka) {
 
     /** A copy using the Kafka cluster at {@code bootstrap} ({@code HOST:PORT[,HOST:PORT...]}; the --kafka flag). */
     public ClusterConfig withKafkaBootstrap(String bootstrap) {
-        return new ClusterConfig(new Kafka(bootstrap, kafka.topicPrefix()));
+        return new ClusterConfig(new Kafka(bootstrap, kafka.topicPrefix()), budgetSlice, budgetSyncMillis);
     }
 
     void validate(String at) {
         kafka.validate(at + ".kafka");
+        ConfigChecks.range(at + ".budgetSlice", budgetSlice, 0.001, 0.5);
+        ConfigChecks.range(at + ".budgetSyncMillis", budgetSyncMillis, 10, 10_000);
     }
 
     /**
@@ -60,6 +74,16 @@ public record ClusterConfig(Kafka kafka) {
         /** The topic every node's event-log records are published to: {@code <prefix>events}. */
         public String eventsTopic() {
             return topicPrefix + "events";
+        }
+
+        /** The one-partition log of the nodes' budget ceilings, read by all in one order: {@code <prefix>budget}. */
+        public String budgetTopic() {
+            return topicPrefix + "budget";
+        }
+
+        /** The topic of the impressions each node counts against frequency caps: {@code <prefix>frequency}. */
+        public String frequencyTopic() {
+            return topicPrefix + "frequency";
         }
 
         /** The compacted topic of every user's segments: {@code <prefix>segments}. */

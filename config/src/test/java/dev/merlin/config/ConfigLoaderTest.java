@@ -177,6 +177,28 @@ class ConfigLoaderTest {
         assertTrue(unknown.keyPath().startsWith("cluster.kafka"), unknown.keyPath());
     }
 
+    @Test
+    void theBudgetSliceAndSyncPeriodHaveDefaultsAndAreChecked() {
+        MerlinConfig alone = ConfigLoader.loadDefault();
+        assertEquals(0.05, alone.cluster().budgetSlice());
+        assertEquals(250, alone.cluster().budgetSyncMillis());
+        MerlinConfig set = ConfigLoader.parse("cluster:\n  budgetSlice: 0.01\n  budgetSyncMillis: 100\n", "test");
+        assertEquals(0.01, set.cluster().budgetSlice());
+        assertEquals(100, set.cluster().budgetSyncMillis());
+        assertEquals(0.01, set.withKafkaBootstrap("k1:9092").cluster().budgetSlice(), "--kafka keeps the slice");
+        for (String bad : new String[] {"0", "-0.1", "0.0009", "0.6", "1", "NaN", "Infinity", "1e400"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.parse("cluster:\n  budgetSlice: " + bad + "\n", "test"));
+            assertEquals("cluster.budgetSlice", e.keyPath(), bad + ": " + e.getMessage());
+            assertTrue(e.getMessage().contains("0.001 to 0.5"), e.getMessage());
+        }
+        for (String bad : new String[] {"0", "9", "10001", "-250"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.parse("cluster:\n  budgetSyncMillis: " + bad + "\n", "test"));
+            assertEquals("cluster.budgetSyncMillis", e.keyPath(), bad + ": " + e.getMessage());
+        }
+    }
+
     /** Jackson reads NaN and Infinity into a Double even with coercion off, and 1e400 overflows to Infinity. */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {

@@ -14,6 +14,7 @@ import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.bid.BidPath;
 import dev.merlin.exchange.cluster.EventPublisher;
 import dev.merlin.exchange.cluster.SegmentReplicator;
+import dev.merlin.exchange.cluster.SharedLimits;
 import dev.merlin.exchange.dsp.ConnectedDsp;
 import dev.merlin.exchange.dsp.DspAccounts;
 import dev.merlin.exchange.dsp.DspNotifier;
@@ -105,6 +106,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final AgentRunner kafkaEvents;
     private final SegmentReplicator segmentReplicator;
     private final AgentRunner kafkaSegments;
+    /** Budgets and frequency caps shared through Kafka; null on a node on its own. */
+    private final SharedLimits sharedLimits;
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
@@ -162,6 +165,9 @@ public final class ExchangeRuntime implements AutoCloseable {
                     epochSecondsClock).start();
             this.eventPublisher = openEventPublisher(config, dataDir, metrics);
             this.segmentReplicator = openSegmentReplicator(config, stores, metrics, epochSecondsClock);
+            this.sharedLimits = config.cluster().hasKafka() ? SharedLimits.open(config.cluster(),
+                    config.exchange().nodeId(), stores.spend(), stores.frequency(), catalog, epochSecondsClock,
+                    metrics) : null;
         } catch (RuntimeException e) {
             stores.close();
             throw e;
@@ -207,6 +213,11 @@ public final class ExchangeRuntime implements AutoCloseable {
             return thread;
         });
         return runner;
+    }
+
+    /** Budgets and frequency caps shared with other nodes, or null when no Kafka is configured. */
+    public SharedLimits sharedLimits() {
+        return sharedLimits;
     }
 
     /** The segment replicator, or null when no Kafka is configured. */
@@ -457,6 +468,9 @@ public final class ExchangeRuntime implements AutoCloseable {
         }
         if (kafkaSegments != null) {
             kafkaSegments.close();
+        }
+        if (sharedLimits != null) {
+            sharedLimits.close();
         }
         maintenance.close((int) TimeUnit.SECONDS.toMillis(ExchangeTuning.MAINTENANCE_STOP_SECONDS),
                 thread -> LOG.warn("waiting for a store purge to finish before closing the stores"));

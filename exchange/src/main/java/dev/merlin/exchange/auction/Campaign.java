@@ -91,6 +91,21 @@ public final class Campaign {
         return bidMicros;
     }
 
+    /** Daily budget, exchange-currency micros; {@link Long#MAX_VALUE} when it has none. */
+    public long dailyBudgetMicros() {
+        return dailyBudgetMicros;
+    }
+
+    /** Total budget, exchange-currency micros; {@link Long#MAX_VALUE} when it has none. */
+    public long totalBudgetMicros() {
+        return totalBudgetMicros;
+    }
+
+    /** The frequency cap's period, seconds; 0 without a cap. */
+    public int frequencyCapPeriodSeconds() {
+        return frequencyCapPeriodSeconds;
+    }
+
 
 
     /** Impressions per user per period; 0 means no cap. */

@@ -12,6 +12,15 @@ public final class FrequencyStore implements FrequencyView, AutoCloseable {
     static final String FILE = "frequency.cm3";
 
     private final WindowCounters counters;
+    private volatile Listener listener;
+
+    /** Told of each impression this node counts (not of those {@link #apply} takes from other nodes). */
+    @FunctionalInterface
+    public interface Listener {
+
+        /** The user with {@code userHash} saw {@code campaign} at {@code epochSeconds}; must not block. */
+        void recorded(long userHash, Campaign campaign, long epochSeconds);
+    }
 
     /** Opens the store under {@code dataDir}, sized for {@code entries} (user, campaign) pairs. */
     public FrequencyStore(Path dataDir, long entries) {
@@ -31,6 +40,28 @@ public final class FrequencyStore implements FrequencyView, AutoCloseable {
         }
         counters.increment(WindowCounters.key(userHash, campaign.slot), nowEpochSeconds,
                 campaign.frequencyCapPeriodSeconds);
+        Listener told = listener;
+        if (told != null) {
+            told.recorded(userHash, campaign, nowEpochSeconds);
+        }
+    }
+
+    /** Tells {@code next} of every impression counted from now on; null: nobody. */
+    public void listen(Listener next) {
+        listener = next;
+    }
+
+    /**
+     * Counts an impression another node served at {@code impressionEpochSeconds}, unless its cap period is over by
+     * {@code nowEpochSeconds}; false when it was not counted.
+     */
+    public boolean apply(long userHash, Campaign campaign, long impressionEpochSeconds, long nowEpochSeconds) {
+        if (campaign.frequencyCapImpressions == 0 || userHash == 0
+                || nowEpochSeconds - impressionEpochSeconds >= campaign.frequencyCapPeriodSeconds) {
+            return false;
+        }
+        return counters.increment(WindowCounters.key(userHash, campaign.slot), impressionEpochSeconds,
+                campaign.frequencyCapPeriodSeconds) > 0;
     }
 
     /** Forgets the user's counts for every campaign (erasure). */

@@ -44,6 +44,11 @@ import java.util.List;
  * <p>Spend is booked on the UTC day of the auction (what a commitment held against). The auction reads in-memory
  * counters ({@link #canSpend}, {@link #reserve}: no allocation, no I/O); charges write through to the map on the
  * notice path.
+ *
+ * <p><b>Nodes sharing budgets.</b> With {@link #shareBudgets} (a node of a cluster) the ledger also holds this node
+ * to its {@link BudgetCeilings}: its own spend plus open commitments never pass what the budget log granted it
+ * ({@link #grant}), for the day and in total, besides the budgets themselves. {@link #propose} names the ceilings the
+ * node asks for next and holds it at once to any that are lower. Without it (one node on its own) nothing changes.
  */
 public final class SpendLedger implements SpendView, AutoCloseable {
 
@@ -121,6 +126,16 @@ public final class SpendLedger implements SpendView, AutoCloseable {
     private volatile long currentEpochDay;
     /** Slots below this have their counters; a later catalogue's new campaigns are read in by {@link #adopt}. */
     private volatile int adoptedSlots;
+    /** What this node may reach when it shares budgets with other nodes; null on a node on its own. */
+    private volatile BudgetCeilings ceilings;
+
+    /**
+     * The ceilings a node asks the budget log for: its spend plus open commitments of the day ({@code epochDay}) and
+     * in total, and those plus one slice each, at most the budgets.
+     */
+    public record Proposal(long epochDay, long usedTodayMicros, long usedTotalMicros, long dayCeilingMicros,
+                           long totalCeilingMicros) {
+    }
 
     /**
      * Opens the ledger under {@code dataDir}; {@code chargedEntries} bounds the once-only map, which must hold the
@@ -200,6 +215,87 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         adoptedSlots = catalog.size();
     }
 
+    /**
+     * Makes this ledger one node's of several sharing budgets: from now on the node spends only within the ceilings
+     * it is granted ({@link #grant}), none yet. Call before any auction.
+     */
+    public void shareBudgets() {
+        ceilings = new BudgetCeilings(catalog.capacity());
+    }
+
+    /** Whether this ledger spends within granted ceilings ({@link #shareBudgets}). */
+    public boolean isSharingBudgets() {
+        return ceilings != null;
+    }
+
+    /**
+     * The ceilings this node asks for next, read with its spend and commitments under the campaign's lock: those plus
+     * a slice each ({@code daySliceMicros} of the day's budget, {@code totalSliceMicros} of the total), at most the
+     * budgets. A proposed ceiling below the one granted holds at once, before anyone reads the proposal, so that the
+     * node never spends past what the budget log will say it holds. Budget sharing's thread.
+     */
+    public Proposal propose(Campaign campaign, long daySliceMicros, long totalSliceMicros) {
+        BudgetCeilings shared = ceilings;
+        int i = campaign.slot;
+        synchronized (locks[i]) {
+            long day = counterEpochDay[i];
+            long usedToday = spentTodayMicros.get(i) + committedTodayMicros.get(i);
+            long usedTotal = spentTotalMicros.get(i) + committedTotalMicros.get(i);
+            long dayCeiling = Math.min(campaign.dailyBudgetMicros, saturatedSum(usedToday, daySliceMicros));
+            long totalCeiling = Math.min(campaign.totalBudgetMicros, saturatedSum(usedTotal, totalSliceMicros));
+            shared.set(i, day, Math.min(shared.dayCeiling(i, day), dayCeiling),
+                    Math.min(shared.totalCeiling(i), totalCeiling));
+            return new Proposal(day, usedToday, usedTotal, dayCeiling, totalCeiling);
+        }
+    }
+
+    /** Sets the ceilings the budget log granted this node for the campaign (day {@code epochDay} and total). */
+    public void grant(Campaign campaign, long epochDay, long dayCeilingMicros, long totalCeilingMicros) {
+        synchronized (locks[campaign.slot]) {
+            ceilings.set(campaign.slot, epochDay, dayCeilingMicros, totalCeilingMicros);
+        }
+    }
+
+    /** The ceilings granted to this node: {day ceiling of {@code epochDay}, total ceiling}; checks and tests. */
+    public long[] ceilings(Campaign campaign, long epochDay) {
+        BudgetCeilings shared = ceilings;
+        return new long[] {dayCeiling(shared, campaign, epochDay), totalCeiling(shared, campaign)};
+    }
+
+    /** The UTC day (epoch day) whose spend the "today" counters count. */
+    public long currentEpochDay() {
+        return currentEpochDay;
+    }
+
+    /** Whether the node's ceilings (if it shares budgets) leave room for {@code amountMicros}; under the lock. */
+    private boolean isUnderCeilings(Campaign campaign, long amountMicros, long day) {
+        BudgetCeilings shared = ceilings;
+        if (shared == null) {
+            return true;
+        }
+        int i = campaign.slot;
+        return amountMicros <= totalCeiling(shared, campaign) - spentTotalMicros.get(i) - committedTotalMicros.get(i)
+                && amountMicros <= dayCeiling(shared, campaign, day) - spentTodayMicros.get(i)
+                        - committedTodayMicros.get(i);
+    }
+
+    /** A campaign's total ceiling: none (the largest value) when it has no total budget or none is shared. */
+    private static long totalCeiling(BudgetCeilings shared, Campaign campaign) {
+        return shared == null || campaign.totalBudgetMicros == Long.MAX_VALUE ? Long.MAX_VALUE
+                : shared.totalCeiling(campaign.slot);
+    }
+
+    /** A campaign's ceiling for day {@code epochDay}: none when it has no daily budget or none is shared. */
+    private static long dayCeiling(BudgetCeilings shared, Campaign campaign, long epochDay) {
+        return shared == null || campaign.dailyBudgetMicros == Long.MAX_VALUE ? Long.MAX_VALUE
+                : shared.dayCeiling(campaign.slot, epochDay);
+    }
+
+    private static long saturatedSum(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+
     /** Counts the commitments the map holds (open when the process stopped) against their campaigns again. */
     private void recoverCommitments() {
         ChronicleMap<CharSequence, CharSequence> map = committed.map();
@@ -223,12 +319,17 @@ public final class SpendLedger implements SpendView, AutoCloseable {
             rollDay(day);
         }
         int i = campaign.slot;
-        if (spentTotalMicros.get(i) + committedTotalMicros.get(i) >= campaign.totalBudgetMicros) {
+        long total = spentTotalMicros.get(i) + committedTotalMicros.get(i);
+        if (total >= campaign.totalBudgetMicros) {
             return false;
         }
         // pacing reads what is spent and what is committed: the wins not billed yet are money going out
         long today = spentTodayMicros.get(i) + committedTodayMicros.get(i);
         if (today >= campaign.dailyBudgetMicros) {
+            return false;
+        }
+        BudgetCeilings shared = ceilings;
+        if (shared != null && (total >= totalCeiling(shared, campaign) || today >= dayCeiling(shared, campaign, day))) {
             return false;
         }
         if (campaign.isEvenPacing) {
@@ -257,7 +358,8 @@ public final class SpendLedger implements SpendView, AutoCloseable {
                     || amountMicros > campaign.totalBudgetMicros - spentTotalMicros.get(i)
                             - committedTotalMicros.get(i)
                     || amountMicros > campaign.dailyBudgetMicros - spentTodayMicros.get(i)
-                            - committedTodayMicros.get(i)) {
+                            - committedTodayMicros.get(i)
+                    || !isUnderCeilings(campaign, amountMicros, day)) {
                 return false;
             }
             committedTotalMicros.addAndGet(i, amountMicros);
@@ -418,11 +520,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
                 if (committedTo != null) {
                     cancel(committedTo, commitment.amountMicros, commitment.auctionEpochSeconds);
                 }
-                long dayLeft = campaign.dailyBudgetMicros - (auctionDay == counterEpochDay[i]
-                        ? spentTodayMicros.get(i) + committedTodayMicros.get(i)
-                        : orZero(spend.map().get(dayKey(campaign, auctionDay))));
-                long totalLeft = campaign.totalBudgetMicros - spentTotalMicros.get(i) - committedTotalMicros.get(i);
-                charge = Math.max(0, Math.min(chargeMicros, Math.min(dayLeft, totalLeft)));
+                charge = Math.max(0, Math.min(chargeMicros, leftWithoutCommitment(campaign, auctionDay)));
             }
             spentTotalMicros.addAndGet(i, charge);
             if (auctionDay == counterEpochDay[i]) {
@@ -432,6 +530,25 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         spend.map().merge(totalKey(campaign), charge, Long::sum);
         spend.map().merge(dayKey(campaign, auctionDay), charge, Long::sum);
         return new Settled(Charge.CHARGED, charge);
+    }
+
+    /**
+     * What a charge with no commitment may take: what is left of the auction day's budget and of the total (and, when
+     * the node shares budgets, of its own ceilings). The caller holds the campaign's lock.
+     */
+    private long leftWithoutCommitment(Campaign campaign, long auctionDay) {
+        int i = campaign.slot;
+        long usedOnDay = auctionDay == counterEpochDay[i] ? spentTodayMicros.get(i) + committedTodayMicros.get(i)
+                : orZero(spend.map().get(dayKey(campaign, auctionDay)));
+        long usedTotal = spentTotalMicros.get(i) + committedTotalMicros.get(i);
+        long dayLeft = campaign.dailyBudgetMicros - usedOnDay;
+        long totalLeft = campaign.totalBudgetMicros - usedTotal;
+        BudgetCeilings shared = ceilings;
+        if (shared != null) {
+            dayLeft = Math.min(dayLeft, dayCeiling(shared, campaign, auctionDay) - usedOnDay);
+            totalLeft = Math.min(totalLeft, totalCeiling(shared, campaign) - usedTotal);
+        }
+        return Math.min(dayLeft, totalLeft);
     }
 
     /**

@@ -12,6 +12,8 @@ import dev.merlin.config.MerlinConfig;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import com.sun.management.ThreadMXBean;
 
@@ -86,16 +88,22 @@ class AuctionEngineAllocationTest {
 
     /**
      * The real ledger's side of the hot path: each win reserved against spend and open commitments under the
-     * campaign's lock (then cancelled, as a loss notice would release it), allocates nothing either.
+     * campaign's lock (then cancelled, as a loss notice would release it), allocates nothing either; nor when the node
+     * shares budgets with others and checks its granted ceilings too.
      */
-    @Test
-    void committingWinsInTheRealLedgerAllocatesNothing(@TempDir Path dataDir) {
+    @ParameterizedTest(name = "sharing budgets: {0}")
+    @ValueSource(booleans = {false, true})
+    void committingWinsInTheRealLedgerAllocatesNothing(boolean isSharingBudgets, @TempDir Path dataDir) {
         ThreadMXBean threads = threadBean();
         MerlinConfig config = config(0,
                 campaign("budgeted").bid(3).set("dailyBudget", "0.0105").set("totalBudget", "1").set("pacing", "asap"),
                 campaign("fallback").bid(1));
         CampaignCatalog catalog = new CampaignCatalog(config);
         try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 1_000, 86_400, NOW)) {
+            if (isSharingBudgets) {
+                ledger.shareBudgets();
+                ledger.grant(catalog.byId("budgeted"), Math.floorDiv(NOW, 86_400L), 9_000, 9_000);
+            }
             Auction auction = new Auction(config, catalog, ledger, FrequencyView.NONE);
             BidRequest request = AuctionFixture.siteBanners(4, 1);
             // 10500 micros: three imps at 3000, the fourth goes to the fallback

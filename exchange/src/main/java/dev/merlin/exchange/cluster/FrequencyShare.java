@@ -1,0 +1,255 @@
+package dev.merlin.exchange.cluster;
+
+import dev.merlin.config.ClusterConfig;
+import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.auction.CatalogSource;
+import dev.merlin.exchange.auction.FrequencyStore;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Shares frequency caps between nodes: each impression this node counts ({@link FrequencyStore.Listener}, on the
+ * notice path: it only queues, bounded and lock-free; a full queue drops and counts) is published to
+ * {@code <prefix>frequency}, keyed by user hash; every other node's impressions are counted in the local store
+ * ({@link FrequencyStore#apply}) at the time they were served. Producer and consumer run on this agent's thread, never
+ * an event loop.
+ *
+ * <p><b>The bound.</b> Every node enforces the cap on what it has counted, its own impressions at once and the
+ * others' once read. So a user sees a capped campaign at most cap + the impressions of it the other nodes served to
+ * that user within the replication lag (publish + read, normally well under a second; see {@code KafkaBudgetsIT}).
+ * While Kafka is down the lag has no end, and the bound becomes each node's own cap: at most nodes × cap per period.
+ * A node reads the topic from where it stood when it started: impressions served elsewhere while it was down are not
+ * counted on it.
+ *
+ * <p>Value layout, big-endian: user hash (8 bytes), epoch seconds served (8), node id (4), campaign id (UTF-8, to the
+ * end). Refused, counted: shorter than that, a campaign id over 200 bytes, a node id outside 0–1023, a user hash of 0,
+ * a time before 1970 or more than a minute ahead of this node's clock.
+ */
+public final class FrequencyShare implements Agent, FrequencyStore.Listener {
+
+    private static final int QUEUE_CAPACITY = 64 * 1024;
+    private static final int HEADER_BYTES = 20;
+    private static final int MAX_ID_BYTES = 200;
+    private static final long MAX_AHEAD_SECONDS = 60;
+    private static final Duration ASSIGN_WAIT = Duration.ofSeconds(2);
+    private static final long ASSIGN_RETRY_MILLIS = 1_000;
+
+    private final FrequencyStore store;
+    private final CatalogSource catalog;
+    private final Producer<byte[], byte[]> producer;
+    private final Consumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final int nodeId;
+    private final LongSupplier epochSecondsClock;
+    private final ManyToOneConcurrentArrayQueue<ProducerRecord<byte[], byte[]>> outbox =
+            new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
+    private final AtomicLong published = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final Callback acked;
+    private Admin admin;
+    private volatile boolean isAssigned;
+    private long assignAtMillis;
+
+    /** A sharer of {@code store} over {@code topic}; it closes the clients. Call {@link FrequencyStore#listen}. */
+    public FrequencyShare(FrequencyStore store, CatalogSource catalog, Producer<byte[], byte[]> producer,
+                          Consumer<byte[], byte[]> consumer, String topic, int nodeId, LongSupplier epochSecondsClock,
+                          Admin admin) {
+        this.store = store;
+        this.catalog = catalog;
+        this.producer = producer;
+        this.consumer = consumer;
+        this.topic = topic;
+        this.nodeId = nodeId;
+        this.epochSecondsClock = epochSecondsClock;
+        this.admin = admin;
+        this.acked = (metadata, error) -> (error == null ? published : failed).incrementAndGet();
+    }
+
+    /** A sharer with its own Kafka clients, listening to {@code store}; nothing connects until it runs. */
+    public static FrequencyShare open(FrequencyStore store, CatalogSource catalog, ClusterConfig.Kafka kafka,
+                                      int nodeId, LongSupplier epochSecondsClock) {
+        Properties producerProps = EventPublisher.producerProperties(kafka.bootstrap(), nodeId);
+        producerProps.put("client.id", "merlin-frequency-" + nodeId);
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000));
+        FrequencyShare share = new FrequencyShare(store, catalog, new KafkaProducer<>(producerProps),
+                new KafkaConsumer<>(BudgetShare.consumerProperties(kafka.bootstrap(),
+                        "merlin-frequency-reader-" + nodeId)), kafka.frequencyTopic(), nodeId, epochSecondsClock,
+                admin);
+        store.listen(share);
+        return share;
+    }
+
+    @Override
+    public void recorded(long userHash, Campaign campaign, long epochSeconds) {
+        byte[] id = campaign.id().getBytes(StandardCharsets.UTF_8);
+        byte[] value = ByteBuffer.allocate(HEADER_BYTES + id.length).putLong(userHash).putLong(epochSeconds)
+                .putInt(nodeId).put(id).array();
+        if (!outbox.offer(new ProducerRecord<>(topic, Long.toHexString(userHash).getBytes(StandardCharsets.US_ASCII),
+                value))) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    /** Creates the topic (3 partitions) unless it exists, and reads it from its end: what comes from now on. */
+    private boolean assign() throws InterruptedException {
+        try {
+            if (admin != null) {
+                admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1)))
+                        .all().get(ASSIGN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                return false;
+            }
+        } catch (TimeoutException e) {
+            return false;
+        }
+        try {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, ASSIGN_WAIT);
+            if (infos == null || infos.isEmpty()) {
+                return false;
+            }
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo info : infos) {
+                partitions.add(new TopicPartition(topic, info.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            for (TopicPartition partition : partitions) {
+                consumer.position(partition, ASSIGN_WAIT); // fixes the end now, not at the first poll
+            }
+        } catch (KafkaException e) {
+            return false;
+        }
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(1));
+            admin = null;
+        }
+        return true;
+    }
+
+    @Override
+    public int doWork() throws InterruptedException {
+        int work = outbox.drain(record -> {
+            try {
+                producer.send(record, acked);
+            } catch (KafkaException notSent) {
+                failed.incrementAndGet();
+            }
+        });
+        if (!isAssigned) {
+            long now = System.currentTimeMillis();
+            if (now >= assignAtMillis) {
+                isAssigned = assign();
+                assignAtMillis = now + ASSIGN_RETRY_MILLIS;
+            }
+            return work;
+        }
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) {
+            apply(record.value());
+            work++;
+        }
+        return work;
+    }
+
+    private void apply(byte[] value) {
+        if (value == null || value.length <= HEADER_BYTES || value.length > HEADER_BYTES + MAX_ID_BYTES) {
+            refused.incrementAndGet();
+            return;
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(value);
+        long userHash = buffer.getLong();
+        long servedAt = buffer.getLong();
+        int from = buffer.getInt();
+        long now = epochSecondsClock.getAsLong();
+        if (userHash == 0 || servedAt < 0 || servedAt > now + MAX_AHEAD_SECONDS || from < 0 || from > 1023) {
+            refused.incrementAndGet();
+            return;
+        }
+        if (from == nodeId) {
+            return; // counted when it was served
+        }
+        Campaign campaign = catalog.current().byId(new String(value, HEADER_BYTES, value.length - HEADER_BYTES,
+                StandardCharsets.UTF_8));
+        if (campaign != null && store.apply(userHash, campaign, servedAt, now)) {
+            applied.incrementAndGet();
+        }
+    }
+
+    /** Whether the consumer is reading (impressions published from now on reach this node). */
+    public boolean isAssigned() {
+        return isAssigned;
+    }
+
+    /** Impressions of this node Kafka acknowledged. */
+    public long published() {
+        return published.get();
+    }
+
+    /** Impressions of this node that did not reach Kafka. */
+    public long failed() {
+        return failed.get();
+    }
+
+    /** Impressions dropped because the queue to the agent was full. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Other nodes' impressions counted here. */
+    public long applied() {
+        return applied.get();
+    }
+
+    /** Records refused (see the class comment). */
+    public long refused() {
+        return refused.get();
+    }
+
+    @Override
+    public void onClose() {
+        store.listen(null);
+        outbox.drain(record -> producer.send(record, acked));
+        producer.close(Duration.ofSeconds(5));
+        consumer.close(Duration.ofSeconds(5));
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(1));
+        }
+    }
+
+    @Override
+    public String roleName() {
+        return "merlin-kafka-frequency";
+    }
+}

@@ -1,0 +1,83 @@
+package dev.merlin.exchange.cluster;
+
+import dev.merlin.config.ClusterConfig;
+import dev.merlin.exchange.auction.CatalogSource;
+import dev.merlin.exchange.auction.FrequencyStore;
+import dev.merlin.exchange.auction.SpendLedger;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import java.util.function.LongSupplier;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Budgets ({@link BudgetShare}) and frequency caps ({@link FrequencyShare}) shared with the other nodes through
+ * Kafka, each on its own thread, their counters registered. Opened by the runtime only when
+ * {@code cluster.kafka.bootstrap} is set, before any auction; closed before the stores.
+ */
+public final class SharedLimits implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SharedLimits.class);
+    private static final long IDLE_MILLIS = 5;
+
+    private final BudgetShare budgets;
+    private final FrequencyShare frequency;
+    private final AgentRunner budgetRunner;
+    private final AgentRunner frequencyRunner;
+
+    private SharedLimits(BudgetShare budgets, FrequencyShare frequency) {
+        this.budgets = budgets;
+        this.frequency = frequency;
+        this.budgetRunner = start(budgets);
+        this.frequencyRunner = start(frequency);
+    }
+
+    /** Makes the ledger spend within shared ceilings and the frequency store share its counts, and starts both. */
+    public static SharedLimits open(ClusterConfig cluster, int nodeId, SpendLedger ledger, FrequencyStore store,
+                                    CatalogSource catalog, LongSupplier epochSecondsClock, ExchangeMetrics metrics) {
+        BudgetShare budgets = BudgetShare.open(ledger, catalog, cluster, nodeId);
+        FrequencyShare frequency = FrequencyShare.open(store, catalog, cluster.kafka(), nodeId, epochSecondsClock);
+        metrics.counter("merlin_kafka_budget_proposals", "Budget ceilings this node proposed", budgets::proposed);
+        metrics.counter("merlin_kafka_budget_failed", "Budget proposals that did not reach Kafka", budgets::failed);
+        metrics.counter("merlin_kafka_budget_applied", "Records of the budget log applied", budgets::applied);
+        metrics.counter("merlin_kafka_budget_refused", "Records of the budget log refused (malformed or out of"
+                + " bounds)", budgets::refused);
+        metrics.counter("merlin_kafka_frequency_published", "Impressions Kafka acknowledged", frequency::published);
+        metrics.counter("merlin_kafka_frequency_failed", "Impressions that did not reach Kafka", frequency::failed);
+        metrics.counter("merlin_kafka_frequency_dropped", "Impressions dropped, the queue to Kafka full",
+                frequency::dropped);
+        metrics.counter("merlin_kafka_frequency_applied", "Other nodes' impressions counted here",
+                frequency::applied);
+        metrics.counter("merlin_kafka_frequency_refused", "Impression records refused", frequency::refused);
+        return new SharedLimits(budgets, frequency);
+    }
+
+    private static AgentRunner start(Agent agent) {
+        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(IDLE_MILLIS),
+                error -> LOG.warn("{} failed; going on", agent.roleName(), error), null, agent);
+        AgentRunner.startOnThread(runner, runnable -> {
+            Thread thread = new Thread(runnable, agent.roleName());
+            thread.setDaemon(true);
+            return thread;
+        });
+        return runner;
+    }
+
+    /** The budget sharer. */
+    public BudgetShare budgets() {
+        return budgets;
+    }
+
+    /** The frequency sharer. */
+    public FrequencyShare frequency() {
+        return frequency;
+    }
+
+    @Override
+    public void close() {
+        budgetRunner.close();
+        frequencyRunner.close();
+    }
+}
