@@ -229,6 +229,16 @@ segments-load: $(EXCHANGE_JAR)
 	$(call show,SegmentLoader --data-dir $(DATA_DIR) $(FILE))
 	$(Q)$(JAVA) $(JVM_FLAGS) -cp $(EXCHANGE_JAR) dev.merlin.exchange.segments.SegmentLoader --data-dir $(DATA_DIR) \
 	  $(FILE)
+# make segments-publish KAFKA=HOST:PORT NODE_ID=N: a stopped node's whole segment store (after segments-load) to the
+# cluster's segments topic, so that every node holds the loaded users (SegmentPublish); TOPIC_PREFIX if not merlin.
+KAFKA ?=
+NODE_ID ?= 0
+TOPIC_PREFIX ?= merlin.
+.PHONY: segments-publish
+segments-publish: $(EXCHANGE_JAR)
+	$(call show,SegmentPublish --data-dir $(DATA_DIR) --kafka $(KAFKA) --node-id $(NODE_ID))
+	$(Q)$(JAVA) $(JVM_FLAGS) -cp $(EXCHANGE_JAR) dev.merlin.exchange.cluster.SegmentPublish --data-dir $(DATA_DIR) \
+	  --kafka $(KAFKA) --topic-prefix $(TOPIC_PREFIX) --node-id $(NODE_ID)
 
 clean:
 	$(MVN) $(MVN_FLAGS) -q clean

@@ -302,6 +302,43 @@ public final class SegmentStore implements AutoCloseable {
         return removed[0];
     }
 
+    /** What {@link #forEachUser} hands over: one user's live segments, in the first {@code count} pairs. */
+    public interface UserVisitor {
+
+        /** The arrays are reused for the next user: copy what is kept. */
+        void visit(CharSequence userKey, int[] segmentIds, long[] expiresAt, int count);
+    }
+
+    /**
+     * Hands every user holding a live segment at {@code nowEpochSeconds} to {@code visitor}, segment by segment of the
+     * map, under each segment's lock. Maintenance or offline work, never the event loop: it walks the whole map.
+     */
+    public void forEachUser(long nowEpochSeconds, UserVisitor visitor) {
+        SegmentRecord record = new SegmentRecord(settings.maxSegmentsPerUser());
+        int[] ids = new int[settings.maxSegmentsPerUser() + 1];
+        long[] expiries = new long[ids.length];
+        StringBuilder key = new StringBuilder();
+        for (int segment = 0, segments = map.segments(); segment < segments; segment++) {
+            try (MapSegmentContext<CharSequence, SegmentRecord, ?> context = map.segmentContext(segment)) {
+                context.forEachSegmentEntry(entry -> {
+                    entry.value().getUsing(record);
+                    int live = 0;
+                    for (int i = 0; i < record.count && live < ids.length; i++) {
+                        if (record.expiresAt(i) > nowEpochSeconds) {
+                            ids[live] = record.segmentIds[i];
+                            expiries[live++] = record.expiresAt(i);
+                        }
+                    }
+                    if (live > 0) {
+                        key.setLength(0);
+                        key.append(entry.key().get());
+                        visitor.visit(key, ids, expiries, live);
+                    }
+                });
+            }
+        }
+    }
+
     /**
      * Counts, for each segment id below {@code counts.length}, the users holding it live at {@code nowEpochSeconds}
      * into {@code counts} (added to what it holds). Maintenance work, never the event loop: it walks the whole map.

@@ -4,8 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.merlin.config.ClusterConfig;
+import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.StoresConfig;
+import dev.merlin.exchange.ExchangeRuntime;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.segments.SegmentSet;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -111,6 +120,40 @@ class SegmentRetryIT {
                 assertEquals(NOW + 7_200, Integer.toUnsignedLong(value.getInt()));
             }
         }
+    }
+
+    @Test
+    void aBulkLoadedStoreIsPublishedAndANodeStartedAfterwardsHoldsIt(@TempDir Path loaded, @TempDir Path node)
+            throws Exception {
+        long now = System.currentTimeMillis() / 1000L;
+        try (SegmentStore store = SegmentStore.open(loaded, SegmentStoreSettings.defaults(), () -> now)) {
+            store.addAll("loaded-1", new int[] {3, 4}, new long[] {now + 3_600, now + 7_200}, 2, now);
+            store.add("loaded-2", 7, now + 3_600, now);
+            store.add("expired", 9, now + 1, now);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = SegmentPublish.run(new String[] {"--data-dir", loaded.toString(), "--kafka",
+                kafka.bootstrapServers(), "--topic-prefix", "bulk.", "--node-id", "5"}, new PrintStream(out),
+                new PrintStream(err));
+        // "expired" expires 1 s after it was written: by the time of the publish it may be gone or not
+        assertEquals(0, exit, out + " / " + err);
+        assertTrue(out.toString().contains("failed") && !out.toString().contains(" 0 users"), out.toString());
+        MerlinConfig config = ConfigLoader.loadDefault().withStores(StoresConfig.small(1_000L)).toBuilder()
+                .cluster(new ClusterConfig(new ClusterConfig.Kafka(kafka.bootstrapServers(), "bulk."))).build()
+                .withDataDir(node.toString()).withNodeId(6).validate();
+        try (ExchangeRuntime other = ExchangeRuntime.open(config, new ExchangeMetrics())) {
+            await(() -> holds(other, "loaded-1", 3, now) && holds(other, "loaded-1", 4, now)
+                    && holds(other, "loaded-2", 7, now), "a node started afterwards bootstraps the loaded users");
+        }
+        assertEquals(2, SegmentPublish.run(new String[] {"--data-dir", node.resolve("none").toString(), "--kafka",
+                kafka.bootstrapServers()}, new PrintStream(out), new PrintStream(err)), "no store there");
+    }
+
+    private static boolean holds(ExchangeRuntime node, String userKey, int segment, long now) {
+        SegmentSet set = new SegmentSet();
+        node.stores().segments().read(userKey, now, set);
+        return set.contains(segment);
     }
 
     private static Properties consumerProperties() {
