@@ -67,6 +67,14 @@ public record ClusterConfig(Kafka kafka) {
             return topicPrefix + "segments";
         }
 
+        /**
+         * The topic of notices that reached a node other than their auction's, forwarded to that node:
+         * {@code <prefix>notices}, one partition per node id modulo its partition count.
+         */
+        public String noticesTopic() {
+            return topicPrefix + "notices";
+        }
+
         void validate(String at) {
             if (bootstrap != null) {
                 if (bootstrap.isBlank()) {

@@ -1,0 +1,312 @@
+package dev.merlin.exchange.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.merlin.config.ClusterConfig;
+import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.ExchangeSettings;
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.StoresConfig;
+import dev.merlin.exchange.MerlinServer;
+import dev.merlin.exchange.auction.AuctionIds;
+import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.auction.SpendLedger;
+import dev.merlin.exchange.metrics.ExchangeMetrics;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A notice that reaches another node than its auction's: two Merlin servers (nodes 1 and 2, own data dirs, one
+ * notice secret) share one in-process KRaft broker; notices go to them over loopback HTTP. Each impression is
+ * charged exactly once, in the ledger of the node that ran its auction, however its notices are spread over the
+ * nodes and however they race; a record written straight to the notices topic charges nothing a seller could not.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class CrossNodeNoticesIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DEMO_PUBLIC_URL = "http://127.0.0.1:8080";
+    private static final String SECRET = "cross-node-notice-secret-0123456789abcdef";
+    private static final String SELLER_TOKEN = "demo-ssp-token";
+    /** 1.00 USD CPM cleared, grossed up by the 15 % take rate, for one impression: 1.00 / 0.85 / 1000 USD. */
+    private static final long CHARGE_MICROS = 1176;
+    private static final int ROUNDS = 40;
+
+    @TempDir
+    static Path dataDirs;
+
+    private static KafkaClusterTestKit kafka;
+    private static MerlinServer node1;
+    private static MerlinServer node2;
+    private static String base1;
+    private static String base2;
+    private static byte[] sample;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
+                .setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .build();
+        kafka.format();
+        kafka.startup();
+        kafka.waitForReadyBrokers();
+        MerlinConfig base = ConfigLoader.loadDefault().withPort(0).withStores(StoresConfig.small(10_000L))
+                .toBuilder().cluster(new ClusterConfig(new ClusterConfig.Kafka(kafka.bootstrapServers(), "x.")))
+                .build();
+        node1 = new MerlinServer(node(base, dataDirs.resolve("node1"), 1)).start();
+        node2 = new MerlinServer(node(base, dataDirs.resolve("node2"), 2)).start();
+        base1 = "http://127.0.0.1:" + node1.port();
+        base2 = "http://127.0.0.1:" + node2.port();
+        sample = Files.readAllBytes(samples().resolve("iab26spec-simple-banner.json"));
+        await(() -> node1.runtime().noticeRelay().isReading() && node2.runtime().noticeRelay().isReading(),
+                "both relays reading their partition");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (node1 != null) {
+            node1.close();
+        }
+        if (node2 != null) {
+            node2.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    /**
+     * Forty auctions on node 1; each one's bill and win go to node 1 and to node 2 at the same time. Node 1 charges
+     * each impression once at its clearing price and releases its commitment; node 2 charges nothing.
+     */
+    @Test
+    void billsAndWinsSentToBothNodesAtOnceChargeEachImpressionOnceOnItsAuctionsNode() throws Exception {
+        Totals before1 = Totals.of(node1);
+        Totals before2 = Totals.of(node2);
+        long appliedBefore = node1.runtime().noticeRelay().applied();
+        long refusedBefore = node1.runtime().noticeRelay().refused();
+        for (int round = 0; round < ROUNDS; round++) {
+            JsonNode bid = auction(base1, "cross-" + round);
+            String bill = bid.get("burl").asText().replace("${AUCTION_PRICE}", "1.00");
+            String win = bid.get("nurl").asText().replace("${AUCTION_PRICE}", "1.00");
+            assertEquals(1, AuctionIds.nodeOf(AuctionIds.parse(param(bill, "a"))), "node 1 ran the auction");
+            List<CompletableFuture<HttpResponse<Void>>> sent = new ArrayList<>();
+            for (String link : List.of(bill, win)) {
+                for (String base : List.of(base1, base2)) {
+                    sent.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(local(base, link))).GET().build(),
+                            HttpResponse.BodyHandlers.discarding()));
+                }
+            }
+            for (CompletableFuture<HttpResponse<Void>> answer : sent) {
+                assertEquals(204, answer.get(30, TimeUnit.SECONDS).statusCode(), "every notice is accepted");
+            }
+        }
+        await(() -> node1.runtime().noticeRelay().applied() - appliedBefore == 2L * ROUNDS,
+                "node 2's bill and win of each impression applied on node 1");
+        Totals after1 = Totals.of(node1);
+        Totals after2 = Totals.of(node2);
+        assertEquals(ROUNDS, after1.chargedImpressions - before1.chargedImpressions,
+                "each impression charged once on node 1");
+        assertEquals(ROUNDS * CHARGE_MICROS, after1.spentMicros - before1.spentMicros,
+                "node 1's spend is the sum of the clearing prices");
+        assertEquals(ROUNDS, after1.charged - before1.charged);
+        assertEquals(3L * ROUNDS, after1.duplicates - before1.duplicates,
+                "the three other notices of each impression charged nothing");
+        assertEquals(before1.openCommitments, after1.openCommitments, "every commitment the auctions made released");
+        assertEquals(before2.chargedImpressions, after2.chargedImpressions, "node 2 charged nothing");
+        assertEquals(before2.spentMicros, after2.spentMicros, "nothing spent on node 2");
+        assertEquals(before2.charged + before2.duplicates, after2.charged + after2.duplicates);
+        assertEquals(2L * ROUNDS, after2.forwarded - before2.forwarded, "node 2 forwarded its bill and win");
+        assertEquals(refusedBefore, node1.runtime().noticeRelay().refused());
+    }
+
+    /** A bill for node 2's auction that only node 1 receives is charged on node 2. */
+    @Test
+    void aBillForNode2sAuctionSentOnlyToNode1IsChargedOnNode2() throws Exception {
+        Totals before1 = Totals.of(node1);
+        Totals before2 = Totals.of(node2);
+        JsonNode bid = auction(base2, "only-node-1");
+        assertEquals(before2.openCommitments + 1, node2.runtime().stores().spend().openCommitments(),
+                "node 2 committed the bid");
+        String bill = bid.get("burl").asText().replace("${AUCTION_PRICE}", "1.00");
+        assertEquals(204, get(local(base1, bill)));
+        await(() -> Totals.of(node2).chargedImpressions == before2.chargedImpressions + 1, "node 2 charged it");
+        Totals after2 = Totals.of(node2);
+        assertEquals(CHARGE_MICROS, after2.spentMicros - before2.spentMicros);
+        assertEquals(before2.openCommitments, after2.openCommitments, "node 2's commitment released");
+        assertEquals(before1.chargedImpressions, Totals.of(node1).chargedImpressions, "node 1 charged nothing");
+        assertEquals(before1.spentMicros, Totals.of(node1).spentMicros);
+        assertEquals(before1.forwarded + 1, Totals.of(node1).forwarded);
+    }
+
+    /**
+     * Records written straight to node 1's partition of the notices topic, as anyone able to write to it could: an
+     * altered link, a link of node 2's auction, not a link at all. Each is refused and counted, and charges nothing;
+     * the untouched link still charges, once.
+     */
+    @Test
+    void forgedOrAlteredRecordsOnTheNoticesTopicAreRefusedAndCounted() throws Exception {
+        JsonNode mine = auction(base1, "forged-1");
+        JsonNode theirs = auction(base2, "forged-2");
+        String bill = path(mine.get("burl").asText().replace("${AUCTION_PRICE}", "1.00"));
+        String bp = param(bill, "bp");
+        Totals before1 = Totals.of(node1);
+        long refusedBefore = node1.runtime().noticeRelay().refused();
+        long appliedBefore = node1.runtime().noticeRelay().applied();
+        long notOwnerBefore = node1.metrics().notices("bill", "not_owner");
+        List<String> forged = List.of(
+                bill.replace("&bp=" + bp + "&", "&bp=" + bp + "0&"),                // ten times the bid's price
+                bill.replace("&sig=", "&sig=0"),                                       // a signature of its own
+                path(theirs.get("burl").asText().replace("${AUCTION_PRICE}", "1.00")), // node 2's auction
+                "/bill?a=1&rid=x&iid=1&c=" + mine.get("cid").asText(),                 // no signature at all
+                "/admin/reload",                                                       // not a notice
+                "");
+        assertTrue(!forged.get(0).equals(bill) && !forged.get(1).equals(bill), "the links were altered");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                EventPublisher.producerProperties(kafka.bootstrapServers(), 9))) {
+            int partitions = producer.partitionsFor("x.notices").size();
+            for (String link : forged) {
+                producer.send(record(partitions, link)).get(10, TimeUnit.SECONDS);
+            }
+            await(() -> node1.runtime().noticeRelay().refused() - refusedBefore == forged.size(),
+                    "every forged record refused");
+            assertEquals(appliedBefore, node1.runtime().noticeRelay().applied());
+            Totals after1 = Totals.of(node1);
+            assertEquals(before1.chargedImpressions, after1.chargedImpressions, "nothing charged");
+            assertEquals(before1.spentMicros, after1.spentMicros);
+            assertEquals(notOwnerBefore + 1, node1.metrics().notices("bill", "not_owner"),
+                    "node 2's auction is not node 1's to charge");
+
+            producer.send(record(partitions, bill)).get(10, TimeUnit.SECONDS);
+            producer.send(record(partitions, bill)).get(10, TimeUnit.SECONDS);
+            await(() -> node1.runtime().noticeRelay().applied() - appliedBefore == 2, "the genuine link applied");
+        }
+        Totals after1 = Totals.of(node1);
+        assertEquals(before1.chargedImpressions + 1, after1.chargedImpressions, "charged once");
+        assertEquals(CHARGE_MICROS, after1.spentMicros - before1.spentMicros);
+    }
+
+    private static ProducerRecord<byte[], byte[]> record(int partitions, String link) {
+        byte[] to = "1".getBytes(StandardCharsets.US_ASCII);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("x.notices",
+                NoticeRelay.partitionOf(1, partitions), to, link.getBytes(StandardCharsets.UTF_8));
+        record.headers().add("to", to);
+        return record;
+    }
+
+    /** What the node's ledger and counters say now, to compare with later. */
+    private record Totals(long chargedImpressions, long spentMicros, long openCommitments, long charged,
+                          long duplicates, long forwarded) {
+
+        static Totals of(MerlinServer node) {
+            ExchangeMetrics m = node.metrics();
+            SpendLedger ledger = node.runtime().stores().spend();
+            return new Totals(ledger.chargedImpressions(), spent(node), ledger.openCommitments(),
+                    m.notices("bill", "charged") + m.notices("win", "charged"),
+                    m.notices("bill", "duplicate") + m.notices("win", "duplicate"),
+                    m.notices("bill", "forwarded") + m.notices("win", "forwarded"));
+        }
+    }
+
+    /** What the node's ledger says all its campaigns spent, micros. */
+    private static long spent(MerlinServer node) {
+        SpendLedger ledger = node.runtime().stores().spend();
+        long micros = 0;
+        for (Campaign campaign : node.runtime().catalog().all()) {
+            micros += ledger.spentTotalMicros(campaign);
+        }
+        return micros;
+    }
+
+    /** Runs an auction on the node at {@code base} for a user of its own (no frequency cap in the way). */
+    private static JsonNode auction(String base, String user) throws Exception {
+        String body = new String(sample, StandardCharsets.UTF_8)
+                .replace("55816b39711f9b5acf3b90e313ed29e51665623f", user);
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/openrtb2/auction"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + SELLER_TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode(), answer.body());
+        return JSON.readTree(answer.body()).get("seatbid").get(0).get("bid").get(0);
+    }
+
+    private static MerlinConfig node(MerlinConfig base, Path dataDir, int nodeId) {
+        ExchangeSettings e = base.exchange();
+        return base.withDataDir(dataDir.toString()).withExchange(new ExchangeSettings(e.currency(), e.takeRate(),
+                e.currencyRates(), e.publicUrl(), SECRET, e.securePublicUrl(), e.contactEmail(), e.contactAddress(),
+                nodeId)).validate();
+    }
+
+    /** A demo link's path and query, its macros' braces escaped as a seller's HTTP client would send them. */
+    private static String path(String demoUrl) {
+        assertTrue(demoUrl.startsWith(DEMO_PUBLIC_URL), demoUrl);
+        return demoUrl.substring(DEMO_PUBLIC_URL.length()).replace("${", "%24%7B").replace("}", "%7D");
+    }
+
+    private static String local(String base, String demoUrl) {
+        return base + path(demoUrl);
+    }
+
+    private static String param(String link, String name) {
+        for (String pair : link.substring(link.indexOf('?') + 1).split("&")) {
+            if (pair.startsWith(name + "=")) {
+                return URLDecoder.decode(pair.substring(name.length() + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return fail("no " + name + " in " + link);
+    }
+
+    private static int get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static Path samples() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null) {
+            Path candidate = dir.resolve("shared/openrtb-samples/requests");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+            dir = dir.getParent();
+        }
+        return fail("no shared/openrtb-samples/requests above the working directory");
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after 30 s waiting for: " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+}
