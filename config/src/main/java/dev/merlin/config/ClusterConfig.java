@@ -1,5 +1,10 @@
 package dev.merlin.config;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -7,12 +12,22 @@ import java.util.regex.Pattern;
  * cluster starts.
  *
  * @param kafka the Apache Kafka cluster the nodes share; its {@code bootstrap} unset means no Kafka at all
+ * @param nodes the ids ({@code exchange.nodeId}) of the cluster's nodes; empty (the default): not listed, every node
+ *              id is taken for a node of the cluster. A notice for an auction of a node not listed (a node retired,
+ *              a typo) is still forwarded to it, and counted ({@code forwarded_unknown_node}) and logged
  */
-public record ClusterConfig(Kafka kafka) {
+public record ClusterConfig(Kafka kafka, List<Integer> nodes) {
 
     /** Fills unset values with defaults. */
     public ClusterConfig {
         kafka = kafka == null ? Kafka.defaults() : kafka;
+        // a null entry is kept for validate() to name
+        nodes = nodes == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(nodes));
+    }
+
+    /** The nodes sharing {@code kafka}, not listed. */
+    public ClusterConfig(Kafka kafka) {
+        this(kafka, null);
     }
 
     /** No cluster: one node on its own. */
@@ -27,11 +42,19 @@ public record ClusterConfig(Kafka kafka) {
 
     /** A copy using the Kafka cluster at {@code bootstrap} ({@code HOST:PORT[,HOST:PORT...]}; the --kafka flag). */
     public ClusterConfig withKafkaBootstrap(String bootstrap) {
-        return new ClusterConfig(new Kafka(bootstrap, kafka.topicPrefix()));
+        return new ClusterConfig(new Kafka(bootstrap, kafka.topicPrefix()), nodes);
     }
 
     void validate(String at) {
         kafka.validate(at + ".kafka");
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Integer node = nodes.get(i);
+            if (node == null || node < 0 || node > ExchangeSettings.MAX_NODE_ID || !seen.add(node)) {
+                throw new ConfigException(at + ".nodes[" + i + "]", "value " + node + " is not allowed; expected"
+                        + " a node id, 0 to " + ExchangeSettings.MAX_NODE_ID + ", each listed once");
+            }
+        }
     }
 
     /**

@@ -342,8 +342,8 @@ public final class ExchangeRuntime implements AutoCloseable {
      * notices, and the relay applies the ones forwarded here through its own.
      */
     private NoticeEndpoint newNoticeEndpoint() {
-        NoticeRouting routing = config.cluster().hasKafka() ? NoticeRouting.clustered(config.exchange().nodeId())
-                : NoticeRouting.local();
+        NoticeRouting routing = config.cluster().hasKafka()
+                ? NoticeRouting.clustered(config.exchange().nodeId(), config.cluster().nodes()) : NoticeRouting.local();
         return new NoticeEndpoint(catalog.current(), noticeUrls, currencies, stores.spend(), stores.frequency(),
                 tracking, stores.sellerStats(), stores.erasures(), stores.events(), config.exchange().takeRate(),
                 metrics, epochSecondsClock, buySide.wins, buySide.notifier, buySide.accounts, routing);

@@ -66,7 +66,6 @@ public final class EventPublisher implements Agent {
     private final String topic;
     /** Where forwarded notices go; null: nowhere. */
     private final String noticesTopic;
-    private int noticePartitions;
     private final AtomicLong noticesForwarded = new AtomicLong();
     private final byte[] node;
     private final Path positionFile;
@@ -232,16 +231,14 @@ public final class EventPublisher implements Agent {
         if (!(to instanceof Long owner) || owner < 0 || link == null) {
             return null;
         }
-        if (noticePartitions == 0) {
-            int partitions = producer.partitionsFor(noticesTopic).size();
-            if (partitions == 0) {
-                throw new KafkaException("no partitions of " + noticesTopic + " yet");
-            }
-            noticePartitions = partitions;
+        // the producer's metadata, refreshed as it refreshes: the same count the owner's relay reads its partition by
+        int partitions = producer.partitionsFor(noticesTopic).size();
+        if (partitions == 0) {
+            throw new KafkaException("no partitions of " + noticesTopic + " yet");
         }
         byte[] ownerId = Long.toString(owner).getBytes(StandardCharsets.US_ASCII);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(noticesTopic,
-                NoticeRelay.partitionOf(owner.intValue(), noticePartitions), ownerId,
+                NoticeRelay.partitionOf(owner.intValue(), partitions), ownerId,
                 link.getBytes(StandardCharsets.UTF_8));
         record.headers().add("to", ownerId).add("from", node).add("pos", pos);
         return record;

@@ -28,7 +28,11 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /win}, {@code /bill}, {@code /loss}: the notices a bid's {@code nurl}, {@code burl} and {@code lurl}
@@ -60,6 +64,8 @@ import java.util.function.LongSupplier;
  */
 public final class NoticeEndpoint {
 
+    private static final Logger LOG = LoggerFactory.getLogger(NoticeEndpoint.class);
+
     /** What {@link #chargePerImpressionMicros} returns for a price that is not one. */
     static final long NOT_A_PRICE = -1;
 
@@ -81,6 +87,8 @@ public final class NoticeEndpoint {
     /** The books; null on an exchange without DSPs. */
     private final DspAccounts accounts;
     private final NoticeRouting routing;
+    /** Node ids not in {@code cluster.nodes} that notices came for, each logged once (at most 1,024). */
+    private final Set<Integer> unknownNodesLogged = ConcurrentHashMap.newKeySet();
 
     /** Win, billing and loss notices, with what a notice reads and records; {@code takeRate} is the exchange's cut. */
     public NoticeEndpoint(CampaignCatalog catalog, NoticeUrls noticeUrls, Currencies currencies, SpendLedger spend,
@@ -253,6 +261,15 @@ public final class NoticeEndpoint {
         if (!eventLog.commit(event)) {
             return refused(kind, HttpResponseStatus.SERVICE_UNAVAILABLE, "forward_refused", "this " + kind
                     + " notice belongs to node " + owner + " and cannot be passed on right now; send it again");
+        }
+        if (!routing.isKnown(owner)) {
+            if (unknownNodesLogged.add(owner)) {
+                LOG.warn("a {} notice came for auction {} of node {}, which cluster.nodes does not list; forwarded"
+                        + " to it all the same (it waits in the notices topic until a node {} reads it); further"
+                        + " ones are only counted (merlin_notices_total, outcome forwarded_unknown_node)",
+                        kind, AuctionIds.format(identity.auctionId()), owner, owner);
+            }
+            return accepted(kind, "forwarded_unknown_node");
         }
         return accepted(kind, "forwarded");
     }

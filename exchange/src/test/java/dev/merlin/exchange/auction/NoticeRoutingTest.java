@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Which node applies a notice: the one whose id its auction id carries, or any node without Kafka. */
@@ -30,8 +32,20 @@ class NoticeRoutingTest {
         for (int node : new int[] {0, 1, 2, AuctionIds.MAX_NODE_ID}) {
             assertEquals(NoticeRouting.HERE, single.forwardTo(new AuctionIds(node, START).next()), "node " + node);
         }
-        assertFalse(new NoticeRouting(5, false).isForwarding());
-        assertEquals(NoticeRouting.HERE, new NoticeRouting(5, false).forwardTo(new AuctionIds(6, START).next()));
+        assertFalse(new NoticeRouting(5, false, Set.of()).isForwarding());
+        assertEquals(NoticeRouting.HERE, new NoticeRouting(5, false, Set.of())
+                .forwardTo(new AuctionIds(6, START).next()));
+    }
+
+    @Test
+    void aNodeNotListedIsUnknownButItsNoticesStillGoToIt() {
+        NoticeRouting listed = NoticeRouting.clustered(1, List.of(1, 2));
+        assertTrue(listed.isKnown(1));
+        assertTrue(listed.isKnown(2));
+        assertFalse(listed.isKnown(3), "a retired node, or a typo");
+        assertEquals(3, listed.forwardTo(new AuctionIds(3, START).next()));
+        assertTrue(NoticeRouting.clustered(1).isKnown(3), "no list: any node id may be a node's");
+        assertTrue(NoticeRouting.clustered(4, List.of(1, 2)).isKnown(4), "this node, listed or not");
     }
 
     @Test

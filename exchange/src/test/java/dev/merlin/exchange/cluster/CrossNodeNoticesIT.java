@@ -1,6 +1,7 @@
 package dev.merlin.exchange.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.ClusterConfig;
 import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.EventLogConfig;
 import dev.merlin.config.ExchangeSettings;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
@@ -15,7 +17,10 @@ import dev.merlin.exchange.MerlinServer;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.SpendLedger;
+import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
@@ -27,11 +32,21 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
@@ -157,11 +172,16 @@ class CrossNodeNoticesIT {
         assertEquals(before2.openCommitments + 1, node2.runtime().stores().spend().openCommitments(),
                 "node 2 committed the bid");
         String bill = bid.get("burl").asText().replace("${AUCTION_PRICE}", "1.00");
+        long sent = System.nanoTime();
         assertEquals(204, get(local(base1, bill)));
-        await(() -> Totals.of(node2).chargedImpressions == before2.chargedImpressions + 1, "node 2 charged it");
+        await(() -> Totals.of(node2).spentMicros == before2.spentMicros + CHARGE_MICROS
+                && Totals.of(node2).openCommitments == before2.openCommitments,
+                "node 2 charged it and released its commitment");
+        System.out.println("a bill sent to node 1 was charged on node 2 after "
+                + (System.nanoTime() - sent) / 1_000_000L + " ms");
+        await(() -> node2.metrics().notices("bill", "charged") == before2.charged + 1, "counted as charged");
         Totals after2 = Totals.of(node2);
-        assertEquals(CHARGE_MICROS, after2.spentMicros - before2.spentMicros);
-        assertEquals(before2.openCommitments, after2.openCommitments, "node 2's commitment released");
+        assertEquals(before2.chargedImpressions + 1, after2.chargedImpressions, "once");
         assertEquals(before1.chargedImpressions, Totals.of(node1).chargedImpressions, "node 1 charged nothing");
         assertEquals(before1.spentMicros, Totals.of(node1).spentMicros);
         assertEquals(before1.forwarded + 1, Totals.of(node1).forwarded);
@@ -212,6 +232,93 @@ class CrossNodeNoticesIT {
         Totals after1 = Totals.of(node1);
         assertEquals(before1.chargedImpressions + 1, after1.chargedImpressions, "charged once");
         assertEquals(CHARGE_MICROS, after1.spentMicros - before1.spentMicros);
+    }
+
+    /**
+     * The forwarding node's side alone: notices forwarded while Kafka is unreachable wait in the local event log
+     * (the batches fail and are counted, nothing is stored as sent) and reach their nodes' partitions once it is back.
+     */
+    @Test
+    void forwardedNoticesWaitInTheLocalLogWhileKafkaIsDownAndReachTheirNodesAfterwards(@TempDir Path dir)
+            throws Exception {
+        String topic = "down.notices";
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
+        }
+        int[] owners = {1, 3, 5, 1, 4};
+        try (EventLog log = EventLog.open(dir, EventLogConfig.defaults())) {
+            for (int i = 0; i < owners.length; i++) {
+                assertTrue(log.commit(log.begin(EventType.NOTICE_FORWARD, System.currentTimeMillis())
+                        .put("to", owners[i]).put("link", "/bill?n=" + i)));
+                assertTrue(log.commit(log.begin(EventType.AUCTION, System.currentTimeMillis()).put("n", i)));
+            }
+        }
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        EventPublisher down = new EventPublisher(dir, new KafkaProducer<>(EventPublisher.producerProperties(
+                "127.0.0.1:" + closedPort, 2)), "down.events", topic, 2);
+        AgentRunner downRunner = run(down);
+        try {
+            await(() -> down.failedBatches() >= 2, "batches failing while Kafka is unreachable");
+        } finally {
+            downRunner.close();
+        }
+        assertEquals(0, down.noticesForwarded());
+        assertNull(down.position(), "nothing stored as sent");
+
+        EventPublisher back = new EventPublisher(dir, new KafkaProducer<>(EventPublisher.producerProperties(
+                kafka.bootstrapServers(), 2)), "down.events", topic, 2);
+        AgentRunner backRunner = run(back);
+        try {
+            await(() -> back.noticesForwarded() == owners.length, "every waiting notice sent once Kafka is back");
+            assertEquals(2L * owners.length, back.published(), "and every event");
+        } finally {
+            backRunner.close();
+        }
+        List<ConsumerRecord<byte[], byte[]>> records = readAll(topic, 4, owners.length);
+        assertEquals(owners.length, records.size());
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            String link = new String(record.value(), StandardCharsets.UTF_8);
+            int owner = owners[Integer.parseInt(link.substring("/bill?n=".length()))];
+            assertEquals(NoticeRelay.partitionOf(owner, 4), record.partition(), link + " in its owner's partition");
+            assertEquals(Integer.toString(owner), header(record, "to"));
+            assertEquals("2", header(record, "from"));
+        }
+    }
+
+    /** The records of {@code topic}'s {@code partitions}, read until {@code count} are there (30 s at most). */
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int partitions, int count) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            List<TopicPartition> all = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                all.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(all);
+            consumer.seekToBeginning(all);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (records.size() < count && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.US_ASCII);
+    }
+
+    private static AgentRunner run(EventPublisher publisher) {
+        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace, null,
+                publisher);
+        AgentRunner.startOnThread(runner);
+        return runner;
     }
 
     private static ProducerRecord<byte[], byte[]> record(int partitions, String link) {

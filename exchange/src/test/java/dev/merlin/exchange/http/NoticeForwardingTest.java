@@ -134,6 +134,18 @@ class NoticeForwardingTest {
     }
 
     @Test
+    void aNoticeForANodeTheClusterDoesNotListIsForwardedAllTheSameAndCounted() throws Exception {
+        String bill = path(bid("r1").get("burl").asText());
+        NoticeEndpoint node1 = endpoint(NoticeRouting.clustered(1, List.of(1, 3)), runtime.stores().events());
+        assertEquals(204, status(node1.handle(ctx, "bill", bill)));
+        assertEquals(204, status(node1.handle(ctx, "bill", bill)));
+        assertEquals(2, runtime.metrics().notices("bill", "forwarded_unknown_node"));
+        assertEquals(0, runtime.metrics().notices("bill", "forwarded"));
+        assertEquals(2, awaitEvent(EventType.NOTICE_FORWARD).longValue("to"), "kept for node 2, should it return");
+        assertEquals(0, runtime.stores().spend().chargedImpressions());
+    }
+
+    @Test
     void aNodeAppliesOnlyForwardedNoticesOfItsOwnAuctions() throws Exception {
         String bill = path(bid("r1").get("burl").asText());
         NoticeEndpoint node1 = endpoint(NoticeRouting.clustered(1), runtime.stores().events());
