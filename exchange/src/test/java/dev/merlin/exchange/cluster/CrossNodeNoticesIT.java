@@ -76,6 +76,7 @@ class CrossNodeNoticesIT {
     static Path dataDirs;
 
     private static KafkaClusterTestKit kafka;
+    private static MerlinConfig config1;
     private static MerlinServer node1;
     private static MerlinServer node2;
     private static String base1;
@@ -96,7 +97,8 @@ class CrossNodeNoticesIT {
         MerlinConfig base = ConfigLoader.loadDefault().withPort(0).withStores(StoresConfig.small(10_000L))
                 .toBuilder().cluster(new ClusterConfig(new ClusterConfig.Kafka(kafka.bootstrapServers(), "x.")))
                 .build();
-        node1 = new MerlinServer(node(base, dataDirs.resolve("node1"), 1)).start();
+        config1 = node(base, dataDirs.resolve("node1"), 1);
+        node1 = new MerlinServer(config1).start();
         node2 = new MerlinServer(node(base, dataDirs.resolve("node2"), 2)).start();
         base1 = "http://127.0.0.1:" + node1.port();
         base2 = "http://127.0.0.1:" + node2.port();
@@ -232,6 +234,42 @@ class CrossNodeNoticesIT {
         Totals after1 = Totals.of(node1);
         assertEquals(before1.chargedImpressions + 1, after1.chargedImpressions, "charged once");
         assertEquals(CHARGE_MICROS, after1.spentMicros - before1.spentMicros);
+    }
+
+    /**
+     * Node 1 stops with open commitments; their bills reach node 2 meanwhile. Started again on its data dir, node 1
+     * applies exactly those from its stored position (nothing read before is read again), charges each once, and a
+     * bill sent to it directly afterwards is a duplicate.
+     */
+    @Test
+    void billsForwardedWhileTheirNodeIsDownAreAppliedOnceWhenItIsBack() throws Exception {
+        List<String> bills = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            bills.add(auction(base1, "restart-" + i).get("burl").asText().replace("${AUCTION_PRICE}", "1.00"));
+        }
+        // one bill applied through the topic before the stop: the restarted relay must not read it again
+        String earlier = auction(base1, "restart-earlier").get("burl").asText().replace("${AUCTION_PRICE}", "1.00");
+        long appliedBefore = node1.runtime().noticeRelay().applied();
+        assertEquals(204, get(local(base2, earlier)));
+        await(() -> node1.runtime().noticeRelay().applied() == appliedBefore + 1, "the earlier bill applied");
+        Totals before1 = Totals.of(node1);
+        node1.close();
+        for (String bill : bills) {
+            assertEquals(204, get(local(base2, bill)), "node 2 takes the bill while node 1 is down");
+        }
+        node1 = new MerlinServer(config1).start();
+        base1 = "http://127.0.0.1:" + node1.port();
+        NoticeRelay relay = node1.runtime().noticeRelay();
+        await(() -> relay.applied() >= bills.size(), "the five bills applied after the restart");
+        Totals after1 = Totals.of(node1);
+        assertEquals(before1.chargedImpressions + bills.size(), after1.chargedImpressions);
+        assertEquals(before1.spentMicros + bills.size() * CHARGE_MICROS, after1.spentMicros);
+        assertEquals(before1.openCommitments - bills.size(), after1.openCommitments,
+                "the commitments kept across the restart released");
+        assertEquals(0, relay.refused());
+        assertEquals(204, get(local(base1, bills.get(0))));
+        assertEquals(1, node1.metrics().notices("bill", "duplicate"));
+        assertEquals(bills.size(), relay.applied(), "those five only: nothing read before the stop was read again");
     }
 
     /**
