@@ -1,5 +1,10 @@
 package dev.merlin.config;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -12,19 +17,35 @@ import java.util.regex.Pattern;
  *                         budget the nodes leave unspent at exhaustion is at most nodes × slice
  * @param budgetSyncMillis how often a node looks at its slices and asks the others (through Kafka) for a new one
  *                         or hands back what it holds beyond one slice (default 250, from 10 to 10000)
+ * @param nodes            the ids ({@code exchange.nodeId}) of the cluster's nodes; empty (the default): not listed,
+ *                         every node id is taken for a node of the cluster. A notice for an auction of a node not
+ *                         listed (a node retired, a typo) is still forwarded to it, and counted
+ *                         ({@code forwarded_unknown_node}) and logged
  */
-public record ClusterConfig(Kafka kafka, Double budgetSlice, Integer budgetSyncMillis) {
+public record ClusterConfig(Kafka kafka, Double budgetSlice, Integer budgetSyncMillis, List<Integer> nodes) {
 
     /** Fills unset values with defaults. */
     public ClusterConfig {
         kafka = kafka == null ? Kafka.defaults() : kafka;
         budgetSlice = budgetSlice == null ? 0.05 : budgetSlice;
         budgetSyncMillis = budgetSyncMillis == null ? 250 : budgetSyncMillis;
+        // a null entry is kept for validate() to name
+        nodes = nodes == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(nodes));
     }
 
-    /** The Kafka cluster {@code kafka}, the budget settings defaulted. */
+    /** The Kafka cluster {@code kafka}, the budget settings defaulted, the nodes not listed. */
     public ClusterConfig(Kafka kafka) {
-        this(kafka, null, null);
+        this(kafka, null, null, null);
+    }
+
+    /** The Kafka cluster {@code kafka} with these budget settings, the nodes not listed. */
+    public ClusterConfig(Kafka kafka, Double budgetSlice, Integer budgetSyncMillis) {
+        this(kafka, budgetSlice, budgetSyncMillis, null);
+    }
+
+    /** The nodes sharing {@code kafka}, listed, the budget settings defaulted. */
+    public ClusterConfig(Kafka kafka, List<Integer> nodes) {
+        this(kafka, null, null, nodes);
     }
 
     /** No cluster: one node on its own. */
@@ -39,13 +60,21 @@ public record ClusterConfig(Kafka kafka, Double budgetSlice, Integer budgetSyncM
 
     /** A copy using the Kafka cluster at {@code bootstrap} ({@code HOST:PORT[,HOST:PORT...]}; the --kafka flag). */
     public ClusterConfig withKafkaBootstrap(String bootstrap) {
-        return new ClusterConfig(new Kafka(bootstrap, kafka.topicPrefix()), budgetSlice, budgetSyncMillis);
+        return new ClusterConfig(new Kafka(bootstrap, kafka.topicPrefix()), budgetSlice, budgetSyncMillis, nodes);
     }
 
     void validate(String at) {
         kafka.validate(at + ".kafka");
         ConfigChecks.range(at + ".budgetSlice", budgetSlice, 0.001, 0.5);
         ConfigChecks.range(at + ".budgetSyncMillis", budgetSyncMillis, 10, 10_000);
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Integer node = nodes.get(i);
+            if (node == null || node < 0 || node > ExchangeSettings.MAX_NODE_ID || !seen.add(node)) {
+                throw new ConfigException(at + ".nodes[" + i + "]", "value " + node + " is not allowed; expected"
+                        + " a node id, 0 to " + ExchangeSettings.MAX_NODE_ID + ", each listed once");
+            }
+        }
     }
 
     /**
@@ -89,6 +118,14 @@ public record ClusterConfig(Kafka kafka, Double budgetSlice, Integer budgetSyncM
         /** The compacted topic of every user's segments: {@code <prefix>segments}. */
         public String segmentsTopic() {
             return topicPrefix + "segments";
+        }
+
+        /**
+         * The topic of notices that reached a node other than their auction's, forwarded to that node:
+         * {@code <prefix>notices}, one partition per node id modulo its partition count.
+         */
+        public String noticesTopic() {
+            return topicPrefix + "notices";
         }
 
         void validate(String at) {

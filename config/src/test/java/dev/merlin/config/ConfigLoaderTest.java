@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -196,6 +197,19 @@ class ConfigLoaderTest {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> ConfigLoader.parse("cluster:\n  budgetSyncMillis: " + bad + "\n", "test"));
             assertEquals("cluster.budgetSyncMillis", e.keyPath(), bad + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void theClustersNodesAreUnlistedByDefaultAndAListNamesEachNodeIdOnce() {
+        assertEquals(List.of(), ConfigLoader.loadDefault().cluster().nodes());
+        MerlinConfig listed = ConfigLoader.parse("exchange:\n  nodeId: 2\ncluster:\n  nodes: [1, 2, 1023]\n", "t");
+        assertEquals(List.of(1, 2, 1023), listed.cluster().nodes());
+        assertEquals(List.of(1, 2, 1023), listed.withKafkaBootstrap("k1:9092").cluster().nodes(), "kept by --kafka");
+        for (String bad : new String[] {"[1, 1, 2]", "[2, -1]", "[2, 1024]"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                    "exchange:\n  nodeId: 2\ncluster:\n  nodes: " + bad + "\n", "t"));
+            assertTrue(e.keyPath().startsWith("cluster.nodes["), bad + ": " + e.keyPath());
         }
     }
 

@@ -9,10 +9,12 @@ import dev.merlin.exchange.auction.CampaignSlots;
 import dev.merlin.exchange.catalogue.ConfigReload;
 import dev.merlin.exchange.catalogue.LiveCatalogue;
 import dev.merlin.exchange.auction.Currencies;
+import dev.merlin.exchange.auction.NoticeRouting;
 import dev.merlin.exchange.auction.NoticeSecret;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.bid.BidPath;
 import dev.merlin.exchange.cluster.EventPublisher;
+import dev.merlin.exchange.cluster.NoticeRelay;
 import dev.merlin.exchange.cluster.SegmentReplicator;
 import dev.merlin.exchange.cluster.SharedLimits;
 import dev.merlin.exchange.dsp.ConnectedDsp;
@@ -108,6 +110,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final AgentRunner kafkaSegments;
     /** Budgets and frequency caps shared through Kafka; null on a node on its own. */
     private final SharedLimits sharedLimits;
+    private final NoticeRelay noticeRelay;
+    private final AgentRunner kafkaNotices;
 
     /** Opens the stores under the config's data dir, with the wall clock. */
     public static ExchangeRuntime open(MerlinConfig config, ExchangeMetrics metrics) {
@@ -165,9 +169,8 @@ public final class ExchangeRuntime implements AutoCloseable {
                     epochSecondsClock).start();
             this.eventPublisher = openEventPublisher(config, dataDir, metrics);
             this.segmentReplicator = openSegmentReplicator(config, stores, metrics, epochSecondsClock);
-            this.sharedLimits = config.cluster().hasKafka() ? SharedLimits.open(config.cluster(),
-                    config.exchange().nodeId(), stores.spend(), stores.frequency(), catalog, epochSecondsClock,
-                    metrics) : null;
+            this.sharedLimits = openSharedLimits(config, stores, catalog, epochSecondsClock, metrics);
+            this.noticeRelay = openNoticeRelay(dataDir);
         } catch (RuntimeException e) {
             stores.close();
             throw e;
@@ -179,6 +182,43 @@ public final class ExchangeRuntime implements AutoCloseable {
         });
         this.kafkaEvents = startEventPublisher(eventPublisher);
         this.kafkaSegments = startOnOwnThread(segmentReplicator);
+        this.kafkaNotices = startNoticeRelay(noticeRelay);
+    }
+
+    /**
+     * The relay applying the notices other nodes forwarded here when {@code cluster.kafka.bootstrap} is set, its
+     * counters registered; else null.
+     */
+    private NoticeRelay openNoticeRelay(Path dataDir) {
+        if (!config.cluster().hasKafka()) {
+            return null;
+        }
+        NoticeRelay relay = NoticeRelay.open(config.cluster().kafka(), config.exchange().nodeId(),
+                newNoticeEndpoint(), dataDir);
+        metrics.counter("merlin_kafka_notices_applied", "Notices other nodes forwarded here, applied",
+                relay::applied);
+        metrics.counter("merlin_kafka_notices_refused", "Records of the notices topic refused: not a notice Merlin"
+                + " signed, altered, another node's auction, malformed", relay::refused);
+        return relay;
+    }
+
+    private static AgentRunner startNoticeRelay(NoticeRelay relay) {
+        if (relay == null) {
+            return null;
+        }
+        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_EVENTS_IDLE_MILLIS),
+                error -> LOG.warn("applying forwarded notices failed; going on", error), null, relay);
+        AgentRunner.startOnThread(runner, runnable -> {
+            Thread thread = new Thread(runnable, "merlin-kafka-notices");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return runner;
+    }
+
+    /** The relay of notices forwarded from other nodes, or null when no Kafka is configured. */
+    public NoticeRelay noticeRelay() {
+        return noticeRelay;
     }
 
     /** The segment replicator when {@code cluster.kafka.bootstrap} is set, listening to the store; else null. */
@@ -225,6 +265,13 @@ public final class ExchangeRuntime implements AutoCloseable {
         return segmentReplicator;
     }
 
+    /** Budgets and frequency caps shared through Kafka when {@code cluster.kafka.bootstrap} is set; else null. */
+    private static SharedLimits openSharedLimits(MerlinConfig config, ExchangeStores stores, LiveCatalogue catalog,
+                                                 LongSupplier epochSecondsClock, ExchangeMetrics metrics) {
+        return config.cluster().hasKafka() ? SharedLimits.open(config.cluster(), config.exchange().nodeId(),
+                stores.spend(), stores.frequency(), catalog, epochSecondsClock, metrics) : null;
+    }
+
     /** The Kafka events publisher when {@code cluster.kafka.bootstrap} is set, its counters registered; else null. */
     private static EventPublisher openEventPublisher(MerlinConfig config, Path dataDir, ExchangeMetrics metrics) {
         if (!config.cluster().hasKafka()) {
@@ -242,6 +289,8 @@ public final class ExchangeRuntime implements AutoCloseable {
                 + " Kafka and are sent again", publisher::failedBatches);
         metrics.gauge("merlin_kafka_events_lag_bytes", "Bytes of the local event log not yet acknowledged by Kafka",
                 publisher::lagBytes);
+        metrics.counter("merlin_kafka_notices_forwarded", "Notices for other nodes' auctions Kafka acknowledged",
+                publisher::noticesForwarded);
         return publisher;
     }
 
@@ -304,13 +353,22 @@ public final class ExchangeRuntime implements AutoCloseable {
         return new HttpPipeline(config.server(), sellers, endpoints(), slowWork, metrics);
     }
 
+    /**
+     * Win, bill and loss notices over this exchange's stores; on a node of a cluster they forward other nodes'
+     * notices, and the relay applies the ones forwarded here through its own.
+     */
+    private NoticeEndpoint newNoticeEndpoint() {
+        NoticeRouting routing = config.cluster().hasKafka()
+                ? NoticeRouting.clustered(config.exchange().nodeId(), config.cluster().nodes()) : NoticeRouting.local();
+        return new NoticeEndpoint(catalog.current(), noticeUrls, currencies, stores.spend(), stores.frequency(),
+                tracking, stores.sellerStats(), stores.erasures(), stores.events(), config.exchange().takeRate(),
+                metrics, epochSecondsClock, buySide.wins, buySide.notifier, buySide.accounts, routing);
+    }
+
     private Endpoints endpoints() {
         EventLog events = stores.events();
         AuctionEndpoint auction = new AuctionEndpoint(sellers, newBidPath(), metrics, config.server().maxBodyBytes());
-        NoticeEndpoint notices = new NoticeEndpoint(catalog.current(), noticeUrls, currencies, stores.spend(),
-                stores.frequency(), tracking, stores.sellerStats(), stores.erasures(), events,
-                config.exchange().takeRate(), metrics, epochSecondsClock, buySide.wins, buySide.notifier,
-                buySide.accounts);
+        NoticeEndpoint notices = newNoticeEndpoint();
         PixelEndpoint pixel = new PixelEndpoint(tracking, currencies, consent, stores.optOuts(), identity, events,
                 config.tracking(), config.privacy(), metrics, epochSecondsClock);
         EventsEndpoint appEvents = new EventsEndpoint(tracking, currencies, consent, stores.optOuts(),
@@ -471,6 +529,9 @@ public final class ExchangeRuntime implements AutoCloseable {
         }
         if (sharedLimits != null) {
             sharedLimits.close();
+        }
+        if (kafkaNotices != null) {
+            kafkaNotices.close();
         }
         maintenance.close((int) TimeUnit.SECONDS.toMillis(ExchangeTuning.MAINTENANCE_STOP_SECONDS),
                 thread -> LOG.warn("waiting for a store purge to finish before closing the stores"));

@@ -1,9 +1,11 @@
 package dev.merlin.exchange.cluster;
 
 import dev.merlin.config.ClusterConfig;
+import dev.merlin.exchange.events.Event;
 import dev.merlin.exchange.events.EventLogTailer;
 import dev.merlin.exchange.events.EventLogTailer.Entry;
 import dev.merlin.exchange.events.EventLogTailer.Position;
+import dev.merlin.exchange.events.EventType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.channels.FileChannel;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * <p>Each record's key is the event's user hash ({@code u}; none: no key), so one user's events keep their order in
  * one partition; the value is the event as one line of JSON ({@link dev.merlin.exchange.events.Event#toJson()}).
  * Send callbacks only count down: they run on the producer's I/O thread and never block.
+ *
+ * <p>A {@link EventType#NOTICE_FORWARD} record (a notice for another node's auction) is also sent to the notices
+ * topic, to the partition of the node it names ({@link NoticeRelay#partitionOf}), in the same batch: it is
+ * acknowledged, or sent again, with the rest, so the local log makes forwarded notices as durable as events.
  */
 public final class EventPublisher implements Agent {
 
@@ -57,6 +64,9 @@ public final class EventPublisher implements Agent {
     private final EventLogTailer tailer;
     private final Producer<byte[], byte[]> producer;
     private final String topic;
+    /** Where forwarded notices go; null: nowhere. */
+    private final String noticesTopic;
+    private final AtomicLong noticesForwarded = new AtomicLong();
     private final byte[] node;
     private final Path positionFile;
     private final AtomicInteger pending = new AtomicInteger();
@@ -68,12 +78,20 @@ public final class EventPublisher implements Agent {
     private Position committed;
     private Position batchEnd;
     private int inFlight;
+    private int forwardedInBatch;
     private long retryAtMillis;
     private long lagAtMillis;
 
     /** A publisher of the log under {@code dataDir} to {@code topic} through {@code producer}, which it closes. */
     public EventPublisher(Path dataDir, Producer<byte[], byte[]> producer, String topic, int nodeId)
             throws IOException {
+        this(dataDir, producer, topic, null, nodeId);
+    }
+
+    /** As above, also sending the log's forwarded notices to {@code noticesTopic} (null: not). */
+    public EventPublisher(Path dataDir, Producer<byte[], byte[]> producer, String topic, String noticesTopic,
+                          int nodeId) throws IOException {
+        this.noticesTopic = noticesTopic;
         this.tailer = new EventLogTailer(dataDir);
         this.producer = producer;
         this.topic = topic;
@@ -91,7 +109,7 @@ public final class EventPublisher implements Agent {
     /** A publisher with its own producer for the cluster's Kafka (see {@link #producerProperties}). */
     public static EventPublisher open(Path dataDir, ClusterConfig.Kafka kafka, int nodeId) throws IOException {
         return new EventPublisher(dataDir, new KafkaProducer<>(producerProperties(kafka.bootstrap(), nodeId)),
-                kafka.eventsTopic(), nodeId);
+                kafka.eventsTopic(), kafka.noticesTopic(), nodeId);
     }
 
     /**
@@ -148,6 +166,7 @@ public final class EventPublisher implements Agent {
             writePosition(positionFile, batchEnd);
             committed = batchEnd;
             published.addAndGet(inFlight);
+            noticesForwarded.addAndGet(forwardedInBatch);
         }
         inFlight = 0;
         return true;
@@ -156,33 +175,83 @@ public final class EventPublisher implements Agent {
     private void send(List<Entry> entries) {
         inFlight = entries.size();
         batchEnd = entries.get(entries.size() - 1).next();
-        pending.set(entries.size());
-        for (int i = 0; i < entries.size(); i++) {
-            Entry entry = entries.get(i);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(entries.size());
+        int notices = 0;
+        for (Entry entry : entries) {
             Object user = entry.event().fields().get("u");
             byte[] key = user instanceof String hash ? hash.getBytes(StandardCharsets.US_ASCII) : null;
             ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key,
                     entry.event().toJson().getBytes(StandardCharsets.UTF_8));
-            record.headers().add("node", node)
-                    .add("pos", entry.at().toString().getBytes(StandardCharsets.US_ASCII));
+            byte[] pos = entry.at().toString().getBytes(StandardCharsets.US_ASCII);
+            record.headers().add("node", node).add("pos", pos);
+            records.add(record);
+            if (noticesTopic != null && entry.event().type() == EventType.NOTICE_FORWARD) {
+                ProducerRecord<byte[], byte[]> notice;
+                try {
+                    notice = noticeRecord(entry.event(), pos);
+                } catch (KafkaException noMetadata) {
+                    // the notices topic's partitions are not known yet: the whole batch waits for the retry
+                    inFlight = 0;
+                    failedBatches.incrementAndGet();
+                    retryAtMillis = System.currentTimeMillis() + RETRY_PAUSE_MILLIS;
+                    return;
+                }
+                if (notice != null) {
+                    records.add(notice);
+                    notices++;
+                }
+            }
+        }
+        forwardedInBatch = notices;
+        pending.set(records.size());
+        for (int i = 0; i < records.size(); i++) {
             try {
-                producer.send(record, acked);
+                producer.send(records.get(i), acked);
             } catch (KafkaException notSent) {
                 isBatchFailed = true;
-                pending.addAndGet(-(entries.size() - i));
+                pending.addAndGet(-(records.size() - i));
                 return;
             }
             if (isBatchFailed) {
                 // failed at once (no metadata within max.block.ms): the rest waits for the retry, in order
-                pending.addAndGet(-(entries.size() - i - 1));
+                pending.addAndGet(-(records.size() - i - 1));
                 return;
             }
         }
     }
 
+    /**
+     * A forwarded notice's record for the notices topic: key and header {@code to} the owner node's id, value the
+     * notice's link, header {@code from} this node and {@code pos} its place in this node's log; null when the
+     * event does not name a node and a link (nothing to send).
+     */
+    private ProducerRecord<byte[], byte[]> noticeRecord(Event event, byte[] pos) {
+        Object to = event.fields().get("to");
+        String link = event.string("link");
+        if (!(to instanceof Long owner) || owner < 0 || link == null) {
+            return null;
+        }
+        // the producer's metadata, refreshed as it refreshes: the same count the owner's relay reads its partition by
+        int partitions = producer.partitionsFor(noticesTopic).size();
+        if (partitions == 0) {
+            throw new KafkaException("no partitions of " + noticesTopic + " yet");
+        }
+        byte[] ownerId = Long.toString(owner).getBytes(StandardCharsets.US_ASCII);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(noticesTopic,
+                NoticeRelay.partitionOf(owner.intValue(), partitions), ownerId,
+                link.getBytes(StandardCharsets.UTF_8));
+        record.headers().add("to", ownerId).add("from", node).add("pos", pos);
+        return record;
+    }
+
     /** Events the broker acknowledged (a batch sent again after a failure counts again). */
     public long published() {
         return published.get();
+    }
+
+    /** Notices for other nodes' auctions Kafka acknowledged on the notices topic (a batch sent again counts again). */
+    public long noticesForwarded() {
+        return noticesForwarded.get();
     }
 
     /** Batches that failed and were (or will be) sent again from the stored position. */

@@ -38,7 +38,13 @@ public enum EventType {
      * The campaign catalogue changed (admin API or config reload): {@code who} (the principal, never a token),
      * {@code what} (the change), {@code before} and {@code after} (the changed part, JSON; empty when none).
      */
-    CATALOGUE_CHANGE(12);
+    CATALOGUE_CHANGE(12),
+    /**
+     * A verified notice for another node's auction, to be applied there: {@code to} (the node that ran the auction,
+     * from the signed auction id) and {@code link} (the notice as it came, {@code /bill?a=...&sig=...}, so that the
+     * node applying it verifies the same signature). The Kafka events agent also sends it to that node.
+     */
+    NOTICE_FORWARD(13);
 
     private static final EventType[] BY_CODE = new EventType[16];
 

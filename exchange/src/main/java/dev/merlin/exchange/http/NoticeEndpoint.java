@@ -6,6 +6,7 @@ import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.NoticeIdentity;
+import dev.merlin.exchange.auction.NoticeRouting;
 import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.dsp.DspAccounts;
@@ -21,12 +22,17 @@ import dev.merlin.exchange.sellers.SellerStats;
 import dev.merlin.exchange.tracking.TrackingService;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /win}, {@code /bill}, {@code /loss}: the notices a bid's {@code nurl}, {@code burl} and {@code lurl}
@@ -48,8 +54,17 @@ import java.util.function.LongSupplier;
  * comes with no win before it calls the {@code nurl} too. A loss takes the win unbilled and calls the DSP's
  * {@code lurl} with the seller's loss reason. A notice later than the window is refused ({@code expired}). The
  * seller's answer is the same as for a campaign's notice.
+ *
+ * <p><b>Another node's auction</b> ({@link NoticeRouting}: a cluster, and the signed auction id names another node):
+ * the notice is verified here as above, then written whole ({@code /bill?a=...&sig=...}) to the event log as a
+ * {@link EventType#NOTICE_FORWARD} for that node and answered {@code 204} at once; the Kafka events agent sends it to
+ * the node, which applies it through {@link #applyForwarded} as if it had come to it, verifying the same signature,
+ * so that its charge-once record stays the only one. When the log cannot take it the seller gets {@code 503} and sends
+ * it again. Without Kafka every notice is applied where it arrives.
  */
 public final class NoticeEndpoint {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NoticeEndpoint.class);
 
     /** What {@link #chargePerImpressionMicros} returns for a price that is not one. */
     static final long NOT_A_PRICE = -1;
@@ -71,6 +86,9 @@ public final class NoticeEndpoint {
     private final DspNotifier dspNotices;
     /** The books; null on an exchange without DSPs. */
     private final DspAccounts accounts;
+    private final NoticeRouting routing;
+    /** Node ids not in {@code cluster.nodes} that notices came for, each logged once (at most 1,024). */
+    private final Set<Integer> unknownNodesLogged = ConcurrentHashMap.newKeySet();
 
     /** Win, billing and loss notices, with what a notice reads and records; {@code takeRate} is the exchange's cut. */
     public NoticeEndpoint(CampaignCatalog catalog, NoticeUrls noticeUrls, Currencies currencies, SpendLedger spend,
@@ -90,6 +108,17 @@ public final class NoticeEndpoint {
                           ErasureRegistry erasures, EventLog eventLog, double takeRate, ExchangeMetrics metrics,
                           LongSupplier epochSecondsClock, DspWinLedger dspWins, DspNotifier dspNotices,
                           DspAccounts accounts) {
+        this(catalog, noticeUrls, currencies, spend, frequency, tracking, sellerStats, erasures, eventLog, takeRate,
+                metrics, epochSecondsClock, dspWins, dspNotices, accounts, NoticeRouting.local());
+    }
+
+    /** As above, on a node that applies only the notices {@code routing} says are its own and forwards the rest. */
+    public NoticeEndpoint(CampaignCatalog catalog, NoticeUrls noticeUrls, Currencies currencies, SpendLedger spend,
+                          FrequencyStore frequency, TrackingService tracking, SellerStats sellerStats,
+                          ErasureRegistry erasures, EventLog eventLog, double takeRate, ExchangeMetrics metrics,
+                          LongSupplier epochSecondsClock, DspWinLedger dspWins, DspNotifier dspNotices,
+                          DspAccounts accounts, NoticeRouting routing) {
+        this.routing = routing;
         this.dspWins = dspWins;
         this.dspNotices = dspNotices;
         this.accounts = accounts;
@@ -108,52 +137,101 @@ public final class NoticeEndpoint {
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, String kind, String uri) {
-        Map<String, List<String>> params = new QueryStringDecoder(uri).parameters();
+        QueryStringDecoder query = new QueryStringDecoder(uri);
+        Reply reply = process(kind, query.parameters(), query.rawQuery(), true);
+        if (reply.error() == null) {
+            return HttpResponses.empty(ctx.alloc(), reply.status());
+        }
+        FullHttpResponse response = HttpResponses.error(ctx.alloc(), reply.status(), reply.error(), null);
+        if (reply.status() == HttpResponseStatus.SERVICE_UNAVAILABLE) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        }
+        return response;
+    }
+
+    /**
+     * Applies a notice another node forwarded: {@code link} is the path and query as they reached that node
+     * ({@code /bill?a=...&sig=...}). It is verified and applied exactly as if it had come here over HTTP, and refused
+     * ({@code not_owner}) when its signed auction id is not this node's: a record on the topic charges nothing a
+     * seller's request could not. Counted in {@code merlin_notices_total} by outcome like any notice.
+     */
+    public Reply applyForwarded(String link) {
+        QueryStringDecoder query = new QueryStringDecoder(link == null ? "" : link);
+        String kind = switch (query.path()) {
+            case "/win" -> "win";
+            case "/bill" -> "bill";
+            case "/loss" -> "loss";
+            default -> null;
+        };
+        if (kind == null) {
+            return new Reply(HttpResponseStatus.BAD_REQUEST, "not a /win, /bill or /loss link", "malformed");
+        }
+        return process(kind, query.parameters(), query.rawQuery(), false);
+    }
+
+    /**
+     * What a notice came to.
+     *
+     * @param status  what the seller is (or would be) answered
+     * @param error   why it was refused; null when accepted
+     * @param outcome what it is counted as ({@code charged}, {@code duplicate}, {@code forwarded},
+     *                {@code bad_signature}, ...)
+     */
+    public record Reply(HttpResponseStatus status, String error, String outcome) {
+
+        /** Whether the notice was refused (a 4xx or 5xx): it changed nothing. */
+        public boolean isRefused() {
+            return error != null;
+        }
+    }
+
+    /** A notice, from a seller ({@code isFromSeller}) or forwarded by another node; counted by its outcome. */
+    private Reply process(String kind, Map<String, List<String>> params, String rawQuery, boolean isFromSeller) {
         if (QueryParams.first(params, "rid") == null || QueryParams.first(params, "iid") == null
                 || QueryParams.first(params, "c") == null) {
-            metrics.notice(kind, "bad_request");
-            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
-                    "a " + kind + " notice needs rid, iid and c parameters", null);
+            return refused(kind, HttpResponseStatus.BAD_REQUEST, "bad_request",
+                    "a " + kind + " notice needs rid, iid and c parameters");
         }
         NoticeIdentity identity = new NoticeIdentity();
         if (!readIdentity(params, identity)
                 || !noticeUrls.verify(identity, QueryParams.first(params, "sig"))) {
-            metrics.notice(kind, "bad_signature");
-            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN, "this " + kind
-                    + " notice is not one Merlin issued (sig does not match a, rid, iid, c, cr, bt, bp, bc)", null);
+            return refused(kind, HttpResponseStatus.FORBIDDEN, "bad_signature", "this " + kind
+                    + " notice is not one Merlin issued (sig does not match a, rid, iid, c, cr, bt, bp, bc)");
+        }
+        if (!isFromSeller && !routing.isOwnedHere(identity.auctionId())) {
+            return refused(kind, HttpResponseStatus.FORBIDDEN, "not_owner", "auction "
+                    + AuctionIds.format(identity.auctionId()) + " is not node " + routing.nodeId() + "'s");
+        }
+        int owner = isFromSeller ? routing.forwardTo(identity.auctionId()) : NoticeRouting.HERE;
+        if (owner != NoticeRouting.HERE) {
+            return forward(kind, identity, params, rawQuery, owner);
         }
         if (identity.dspId() != null) {
-            dspNotice(kind, identity, QueryParams.first(params, "loss"));
-            return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
+            return accepted(kind, dspNotice(kind, identity, QueryParams.first(params, "loss")));
         }
         Campaign campaign = catalog.known(identity.campaignId());
         if (campaign == null) {
-            metrics.notice(kind, "unknown_campaign");
-            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
-                    "unknown campaign " + identity.campaignId(), null);
+            return refused(kind, HttpResponseStatus.BAD_REQUEST, "unknown_campaign",
+                    "unknown campaign " + identity.campaignId());
         }
         long now = epochSecondsClock.getAsLong();
         String auctionId = AuctionIds.format(identity.auctionId());
         if ("loss".equals(kind)) {
             boolean released = spend.release(auctionId, identity.impId());
             String outcome = released ? "released" : "recorded";
-            metrics.notice(kind, outcome);
             log(EventType.LOSS, identity, now, outcome, 0, QueryParams.first(params, "loss"));
-            return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
+            return accepted(kind, outcome);
         }
         EventType type = "win".equals(kind) ? EventType.WIN : EventType.BILL;
         if (identity.isTest()) {
-            metrics.notice(kind, "test");
             log(type, identity, now, "test", 0, null);
-            return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
+            return accepted(kind, "test");
         }
         String price = QueryParams.first(params, "price");
         long chargeMicros = chargePerImpressionMicros(price, identity.bidPriceMicros(), identity.currency());
         if (chargeMicros == NOT_A_PRICE) {
-            metrics.notice(kind, "bad_price");
             log(type, identity, now, "bad_price", 0, null);
-            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "price \"" + price
-                    + "\" is not a clearing price: expected a finite decimal number, 0 or more", null);
+            return badPrice(kind, price);
         }
         SpendLedger.Settled settled = spend.settle(auctionId, identity.impId(),
                 identity.auctionEpochSeconds(), campaign, chargeMicros, now);
@@ -161,9 +239,54 @@ public final class NoticeEndpoint {
             charged(kind, identity, campaign, chargeMicros, now);
         }
         String outcome = settled.outcome().name().toLowerCase(Locale.ROOT);
-        metrics.notice(kind, outcome);
         log(type, identity, now, outcome, settled.chargedMicros(), null);
-        return HttpResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
+        return accepted(kind, outcome);
+    }
+
+    /**
+     * A verified notice for node {@code owner}'s auction: a price that is not one is refused here as the owner would
+     * refuse it; anything else goes whole to the event log for the owner ({@link EventType#NOTICE_FORWARD}) and is
+     * answered as accepted, or {@code 503} (send it again) when the log cannot take it.
+     */
+    private Reply forward(String kind, NoticeIdentity identity, Map<String, List<String>> params, String rawQuery,
+                          int owner) {
+        String price = QueryParams.first(params, "price");
+        if (!"loss".equals(kind) && identity.dspId() == null && !identity.isTest()
+                && chargePerImpressionMicros(price, identity.bidPriceMicros(), identity.currency()) == NOT_A_PRICE) {
+            return badPrice(kind, price);
+        }
+        EventWriter event = eventLog.begin(EventType.NOTICE_FORWARD, epochSecondsClock.getAsLong() * 1000L)
+                .put("to", owner).put("link", "/" + kind + "?" + rawQuery).put("rid", identity.requestId())
+                .put("iid", identity.impId()).put("c", identity.campaignId()).put("s", identity.sellerId());
+        if (!eventLog.commit(event)) {
+            return refused(kind, HttpResponseStatus.SERVICE_UNAVAILABLE, "forward_refused", "this " + kind
+                    + " notice belongs to node " + owner + " and cannot be passed on right now; send it again");
+        }
+        if (!routing.isKnown(owner)) {
+            if (unknownNodesLogged.add(owner)) {
+                LOG.warn("a {} notice came for auction {} of node {}, which cluster.nodes does not list; forwarded"
+                        + " to it all the same (it waits in the notices topic until a node {} reads it); further"
+                        + " ones are only counted (merlin_notices_total, outcome forwarded_unknown_node)",
+                        kind, AuctionIds.format(identity.auctionId()), owner, owner);
+            }
+            return accepted(kind, "forwarded_unknown_node");
+        }
+        return accepted(kind, "forwarded");
+    }
+
+    private Reply badPrice(String kind, String price) {
+        return refused(kind, HttpResponseStatus.BAD_REQUEST, "bad_price", "price \"" + price
+                + "\" is not a clearing price: expected a finite decimal number, 0 or more");
+    }
+
+    private Reply accepted(String kind, String outcome) {
+        metrics.notice(kind, outcome);
+        return new Reply(HttpResponseStatus.NO_CONTENT, null, outcome);
+    }
+
+    private Reply refused(String kind, HttpResponseStatus status, String outcome, String error) {
+        metrics.notice(kind, outcome);
+        return new Reply(status, error, outcome);
     }
 
     /**
@@ -192,9 +315,9 @@ public final class NoticeEndpoint {
 
     /**
      * A notice for a DSP's impression: hands its win to the DSP notifier once and books it when it bills (see the
-     * class comment), counts it by outcome and logs it. The seller's answer does not depend on it.
+     * class comment), logs it and returns its outcome. The seller's answer does not depend on it.
      */
-    private void dspNotice(String kind, NoticeIdentity identity, String lossReason) {
+    private String dspNotice(String kind, NoticeIdentity identity, String lossReason) {
         long now = epochSecondsClock.getAsLong();
         EventType type = "win".equals(kind) ? EventType.WIN : "bill".equals(kind) ? EventType.BILL : EventType.LOSS;
         String outcome;
@@ -217,8 +340,8 @@ public final class NoticeEndpoint {
                 chargedMicros = "dsp_billed".equals(outcome) ? win.chargeMicros() / 1000L : 0;
             }
         }
-        metrics.notice(kind, outcome);
         log(type, identity, now, outcome, chargedMicros, "loss".equals(kind) ? lossReason : null);
+        return outcome;
     }
 
     /** What a notice does with the DSP win it got: calls the DSP's URLs and books a billed impression. */

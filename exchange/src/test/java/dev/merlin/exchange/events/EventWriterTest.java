@@ -128,7 +128,7 @@ class EventWriterTest {
     void typeCodesAreStable() {
         EventType[] expected = {EventType.AUCTION, EventType.WIN, EventType.BILL, EventType.LOSS, EventType.CLICK,
             EventType.PIXEL, EventType.APP_EVENT, EventType.CONVERSION, EventType.OPT_OUT, EventType.ERASURE,
-            EventType.DATA_FLOW, EventType.CATALOGUE_CHANGE};
+            EventType.DATA_FLOW, EventType.CATALOGUE_CHANGE, EventType.NOTICE_FORWARD};
         for (int i = 0; i < expected.length; i++) {
             assertEquals(i + 1, expected[i].code(), expected[i].name());
             assertEquals(expected[i], EventType.fromCode(i + 1));
