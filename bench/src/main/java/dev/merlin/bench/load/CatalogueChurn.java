@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
@@ -102,6 +103,8 @@ public final class CatalogueChurn {
                 StepResult first = changing(client, corpus, options.withWarmup(FIRST_WARMUP_SECONDS), churn, -1, out);
                 Histogram quiet = null;
                 Histogram changing = null;
+                double[] roundRatios = new double[options.rounds()];
+                double[] roundP99 = new double[2];
                 long errors = first.errors();
                 List<String> lines = new ArrayList<>();
                 for (int round = 0; round < options.rounds(); round++) {
@@ -117,7 +120,9 @@ public final class CatalogueChurn {
                         } else {
                             quiet = pooled(quiet, step.latencyNanos());
                         }
+                        roundP99[isChanging ? 1 : 0] = step.millisAt(99);
                     }
+                    roundRatios[round] = roundP99[1] / roundP99[0];
                 }
                 out.println();
                 out.printf(Locale.ROOT, "== catalogue churn: %.0f req/s, %d connections, %d rounds of %.0f s without"
@@ -134,6 +139,15 @@ public final class CatalogueChurn {
                         + " %.3f p99 %.3f ms; p99 with/without %.3f (goal <= 1.2)%n", quiet.getTotalCount(),
                         quiet.getValueAtPercentile(50) / 1e6, quietP99, changing.getTotalCount(),
                         changing.getValueAtPercentile(50) / 1e6, changingP99, changingP99 / quietP99);
+                double[] sorted = roundRatios.clone();
+                Arrays.sort(sorted);
+                double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                        : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+                // a stall of the machine (tens of ms, neither GC nor safepoint) lands in one block and moves the
+                // pooled p99 of its kind; the median of the rounds' own ratios is not moved by one such block
+                out.printf(Locale.ROOT, "per round, p99 with/without: %s; median %.3f (goal <= 1.2)%n",
+                        Arrays.stream(roundRatios).mapToObj(r -> String.format(Locale.ROOT, "%.2f", r)).toList(),
+                        median);
                 return errors == 0 && churn.failed.get() == 0;
             } finally {
                 client.close();
