@@ -139,15 +139,7 @@ public final class CatalogueChurn {
                         + " %.3f p99 %.3f ms; p99 with/without %.3f (goal <= 1.2)%n", quiet.getTotalCount(),
                         quiet.getValueAtPercentile(50) / 1e6, quietP99, changing.getTotalCount(),
                         changing.getValueAtPercentile(50) / 1e6, changingP99, changingP99 / quietP99);
-                double[] sorted = roundRatios.clone();
-                Arrays.sort(sorted);
-                double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                        : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-                // a stall of the machine (tens of ms, neither GC nor safepoint) lands in one block and moves the
-                // pooled p99 of its kind; the median of the rounds' own ratios is not moved by one such block
-                out.printf(Locale.ROOT, "per round, p99 with/without: %s; median %.3f (goal <= 1.2)%n",
-                        Arrays.stream(roundRatios).mapToObj(r -> String.format(Locale.ROOT, "%.2f", r)).toList(),
-                        median);
+                printRoundRatios(roundRatios, out);
                 return errors == 0 && churn.failed.get() == 0;
             } finally {
                 client.close();
@@ -155,6 +147,19 @@ public final class CatalogueChurn {
         } finally {
             LoadGenerator.deleteTree(dataDir);
         }
+    }
+
+    /**
+     * Each round's p99 with changes over without, and their median: a stall of the machine (tens of ms, neither GC
+     * nor safepoint) lands in one block and moves the pooled p99 of its kind, not the median of the rounds' ratios.
+     */
+    private static void printRoundRatios(double[] roundRatios, PrintStream out) {
+        double[] sorted = roundRatios.clone();
+        Arrays.sort(sorted);
+        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        out.printf(Locale.ROOT, "per round, p99 with/without: %s; median %.3f (goal <= 1.2)%n",
+                Arrays.stream(roundRatios).mapToObj(r -> String.format(Locale.ROOT, "%.2f", r)).toList(), median);
     }
 
     /** One block sent while the driver changes the campaign's bid every second. */
