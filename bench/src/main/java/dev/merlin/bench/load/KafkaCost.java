@@ -15,8 +15,12 @@ import java.util.Locale;
  * the SLO, no errors) of Merlin in-process on the embedded config without Kafka, then with its event log and segments
  * going to a real broker (a child process, {@link LocalKafka}), in the same run, and their ratio (the goal: at least
  * 0.9). Each Merlin has a fresh data dir. {@code --rounds 2} runs the pair twice, the second time Kafka first.
+ * The broker runs at {@code nice 19} by default: on this 2-core machine it shares the cores with the Merlin being
+ * measured (and the load generator), where a cluster's broker has machines of its own; the nice level leaves Merlin
+ * the CPU it would have then ({@code --broker-nice 0}: the broker competes as an equal).
  *
- * <p>Options: {@code --kafka-cp FILE} (required), {@code --rounds K} (default 1, at most 4) and make load's step
+ * <p>Options: {@code --kafka-cp FILE} (required), {@code --rounds K} (default 1, at most 4), {@code --broker-nice N}
+ * and make load's step
  * options ({@code --rate}, {@code --duration}, {@code --connections}, {@code --slo-ms}, {@code --max-rate}).
  */
 public final class KafkaCost {
@@ -28,12 +32,14 @@ public final class KafkaCost {
     public static void main(String[] args) throws Exception {
         Path classpathFile = null;
         int rounds = 1;
+        int brokerNice = 19;
         List<String> loadArgs = new ArrayList<>(List.of("--find-max"));
         for (int i = 0; i < args.length; i += 2) {
             String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
                 case "--kafka-cp" -> classpathFile = Path.of(value);
                 case "--rounds" -> rounds = Integer.parseInt(value);
+                case "--broker-nice" -> brokerNice = Integer.parseInt(value);
                 default -> {
                     loadArgs.add(args[i]);
                     loadArgs.add(value);
@@ -44,19 +50,21 @@ public final class KafkaCost {
             throw new IllegalArgumentException("--kafka-cp FILE is required and --rounds is 1 to 4");
         }
         LoadOptions options = LoadOptions.parse(loadArgs.toArray(new String[0]));
-        System.exit(run(Files.readString(classpathFile).trim(), options, rounds, System.out) ? 0 : 1);
+        System.exit(run(Files.readString(classpathFile).trim(), options, rounds, brokerNice, System.out) ? 0 : 1);
     }
 
-    private static boolean run(String classpath, LoadOptions options, int rounds, PrintStream out) throws Exception {
+    private static boolean run(String classpath, LoadOptions options, int rounds, int brokerNice, PrintStream out)
+            throws Exception {
         Path work = Files.createTempDirectory("merlin-kafka-cost-");
-        LocalKafka broker = new LocalKafka(classpath, work.resolve("kafka"));
+        LocalKafka broker = new LocalKafka(classpath, work.resolve("kafka")).nice(brokerNice);
         RequestCorpus corpus = RequestCorpus.validSamples();
         List<String> lines = new ArrayList<>();
         boolean isFound = true;
         try {
             broker.format();
             broker.start();
-            out.printf(Locale.ROOT, "kafka cost: %s; broker on %s%n", LoadGenerator.machine(), broker.bootstrap());
+            out.printf(Locale.ROOT, "kafka cost: %s; broker on %s at nice %d%n", LoadGenerator.machine(),
+                    broker.bootstrap(), brokerNice);
             for (int round = 0; round < rounds; round++) {
                 double without = 0;
                 double with = 0;

@@ -23,12 +23,22 @@ final class LocalKafka {
     private final int port;
     private final int controllerPort;
     private Process process;
+    private int niceness;
 
     LocalKafka(String classpath, Path dir) throws IOException {
         this.classpath = classpath;
         this.dir = dir;
         this.port = freePort();
         this.controllerPort = freePort();
+    }
+
+    /**
+     * Runs the broker at this {@code nice} level from its next start (0: as this process): on a machine where it shares
+     * the cores with the Merlin being measured, a high one leaves Merlin the CPU a remote broker would.
+     */
+    LocalKafka nice(int level) {
+        this.niceness = level;
+        return this;
     }
 
     String bootstrap() {
@@ -78,7 +88,11 @@ final class LocalKafka {
     }
 
     private Process java(String main, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+        List<String> command = new ArrayList<>();
+        if (niceness > 0) {
+            command.addAll(List.of("nice", "-n", Integer.toString(niceness)));
+        }
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xms256m", "-Xmx1g", "-cp", classpath, main));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true)
