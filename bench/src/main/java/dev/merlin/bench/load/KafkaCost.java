@@ -14,7 +14,8 @@ import java.util.Locale;
  * What Kafka costs the bid path ({@code make kafka-cost}): the max sustainable rate (make load's find-max: p99 within
  * the SLO, no errors) of Merlin in-process on the embedded config without Kafka, then with its event log and segments
  * going to a real broker (a child process, {@link LocalKafka}), in the same run, and their ratio (the goal: at least
- * 0.9). Each Merlin has a fresh data dir. {@code --rounds 2} runs the pair twice, the second time Kafka first.
+ * 0.9); a step that misses the SLO is measured once more before it counts as missed. Each Merlin has a fresh data
+ * dir. {@code --rounds 2} runs the pair twice, the second time Kafka first.
  * The broker runs at {@code nice 19} by default: on this 2-core machine it shares the cores with the Merlin being
  * measured (and the load generator), where a cluster's broker has machines of its own; the nice level leaves Merlin
  * the CPU it would have then ({@code --broker-nice 0}: the broker competes as an equal).
@@ -106,9 +107,20 @@ public final class KafkaCost {
         try (MerlinServer merlin = new MerlinServer(config).start()) {
             HttpLoadClient client = new HttpLoadClient(merlin.port(), "/openrtb2/auction");
             try {
-                List<StepResult> steps = LoadGenerator.ramp(rate -> client.run(corpus, new HttpLoadClient.Plan(name,
-                        rate, options.connections(), options.warmupSeconds(), options.durationSeconds(), 5,
-                        (int) Math.max(1024, rate * 2 / options.connections())), out), options.rate(), options, out);
+                LoadGenerator.StepRunner once = rate -> client.run(corpus, new HttpLoadClient.Plan(name, rate,
+                        options.connections(), options.warmupSeconds(), options.durationSeconds(), 5,
+                        (int) Math.max(1024, rate * 2 / options.connections())), out);
+                // a step that misses the SLO is measured once more, as the gate does: one stall of this VM (40-75 ms,
+                // neither GC nor safepoint) in an 8 s step otherwise ends a ramp far below what the node sustains
+                LoadGenerator.StepRunner twice = rate -> {
+                    StepResult first = once.run(rate);
+                    if (first.isSustainable(options.sloMillis())) {
+                        return first;
+                    }
+                    out.println(first.line() + "  -> missed, measured once more");
+                    return once.run(rate);
+                };
+                List<StepResult> steps = LoadGenerator.ramp(twice, options.rate(), options, out);
                 StepResult best = LoadGenerator.best(steps, options);
                 return best == null ? 0 : best.ratePerSecond();
             } finally {
