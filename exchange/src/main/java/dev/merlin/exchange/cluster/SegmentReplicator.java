@@ -79,7 +79,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     private final ManyToOneConcurrentArrayQueue<String> retries = new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
     private long retryAtMillis;
     private Admin admin;
-    private boolean isAssigned;
+    private volatile boolean isAssigned;
     private long assignAtMillis;
     private int[] ids = new int[16];
     private long[] expiries = new long[16];
@@ -245,6 +245,11 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
                 userKey.getBytes(StandardCharsets.UTF_8), value);
         record.headers().add("node", node);
         send(record);
+    }
+
+    /** Whether the topic exists and this node reads it (from its start): other nodes' changes reach it from now. */
+    public boolean isReading() {
+        return isAssigned;
     }
 
     /** Users whose change is waiting to be sent again. */

@@ -383,8 +383,9 @@ class BidPathTest {
         byte[] one = news("news-1", "").getBytes(StandardCharsets.UTF_8);
         byte[] two = news("news-2", "").getBytes(StandardCharsets.UTF_8);
         deferred.handle(one, 0, one.length, SELLER, "one", first);
+        // a bid too low to win: the auction that started before it finishes on the old catalogue, at the old bid
         runtime.liveCatalogue().change("test", "PATCH campaigns[id=kaze-sports-fans-apac]", advertisers ->
-                CatalogueEdits.patchCampaign(advertisers, "kaze-sports-fans-apac", "{\"status\": \"paused\"}"));
+                CatalogueEdits.patchCampaign(advertisers, "kaze-sports-fans-apac", "{\"bid\": {\"amount\": 0.01}}"));
         deferred.handle(two, 0, two.length, SELLER, "two", second);
         assertEquals(2, waiting.size());
         for (BidContext context : List.of(waiting.get(1), waiting.get(0))) {
@@ -392,8 +393,24 @@ class BidPathTest {
             context.resume();
         }
         assertEquals("kaze-sports-fans-apac", first.only().json().path("seatbid").path(0).path("bid").path(0)
-                .path("cid").asText(), "started before the pause: its auction finishes on the old catalogue");
+                .path("cid").asText(), "started before the change: its auction finishes on the old catalogue");
         Answer after = second.only();
-        assertFalse(after.body().contains("kaze-sports-fans-apac"), "started after the pause: " + after.body());
+        assertFalse(after.body().contains("kaze-sports-fans-apac"), "started after the change: " + after.body());
+
+        // a pause is another matter: no auction bids the paused campaign from the moment it is asked for, not even
+        // one that started on the catalogue before it and finishes after
+        runtime.liveCatalogue().change("test", "PATCH campaigns[id=kaze-sports-fans-apac]", advertisers ->
+                CatalogueEdits.patchCampaign(advertisers, "kaze-sports-fans-apac", "{\"bid\": {\"amount\": 9}}"));
+        Answers third = new Answers();
+        byte[] three = news("news-3", "").getBytes(StandardCharsets.UTF_8);
+        deferred.handle(three, 0, three.length, SELLER, "three", third);
+        runtime.liveCatalogue().change("test", "PATCH campaigns[id=kaze-sports-fans-apac]", List.of(
+                "kaze-sports-fans-apac"), advertisers -> CatalogueEdits.patchCampaign(advertisers,
+                "kaze-sports-fans-apac", "{\"status\": \"paused\"}"));
+        BidContext inFlight = waiting.get(2);
+        inFlight.runEngine();
+        inFlight.resume();
+        assertFalse(third.only().body().contains("kaze-sports-fans-apac"), "paused while in flight: "
+                + third.only().body());
     }
 }

@@ -16,6 +16,7 @@ import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.MerlinServer;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.Campaign;
+import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
@@ -105,6 +106,8 @@ class CrossNodeNoticesIT {
         sample = Files.readAllBytes(samples().resolve("iab26spec-simple-banner.json"));
         await(() -> node1.runtime().noticeRelay().isReading() && node2.runtime().noticeRelay().isReading(),
                 "both relays reading their partition");
+        // nodes sharing Kafka share budgets too: a node bids on a campaign with a budget once it holds a slice of it
+        await(() -> holdsSlices(node1) && holdsSlices(node2), "both nodes holding a slice of every budget");
     }
 
     @AfterAll
@@ -400,6 +403,19 @@ class CrossNodeNoticesIT {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, answer.statusCode(), answer.body());
         return JSON.readTree(answer.body()).get("seatbid").get(0).get("bid").get(0);
+    }
+
+    /** Whether the node's budget ceilings leave room on every active campaign (granted by the budget log). */
+    private static boolean holdsSlices(MerlinServer node) {
+        SpendLedger ledger = node.runtime().stores().spend();
+        CampaignCatalog catalog = node.runtime().liveCatalogue().current();
+        for (int i = 0; i < catalog.size(); i++) {
+            long[] ceilings = ledger.ceilings(catalog.get(i), ledger.currentEpochDay());
+            if (ceilings[0] <= 0 || ceilings[1] <= 0) {
+                return false;
+            }
+        }
+        return node.runtime().sharedLimits().budgets().isCaughtUp();
     }
 
     private static MerlinConfig node(MerlinConfig base, Path dataDir, int nodeId) {

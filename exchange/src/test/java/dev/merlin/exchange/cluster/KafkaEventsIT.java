@@ -198,6 +198,9 @@ class KafkaEventsIT {
         try (ExchangeRuntime node1 = ExchangeRuntime.open(node(base, node1Dir, 1), new ExchangeMetrics());
              ExchangeRuntime node2 = ExchangeRuntime.open(node(base, node2Dir, 2), new ExchangeMetrics())) {
             TrackingConfigSource sakura = new TrackingConfigSource(node1);
+            // the second is the time a change takes between running nodes, not a node's start-up
+            await(() -> node1.segmentReplicator().isReading() && node2.segmentReplicator().isReading(),
+                    "both nodes reading the segments topic");
             long started = System.nanoTime();
             for (int i = 0; i < 3; i++) { // the README's story: three sports videos make a sports fan
                 node1.tracking().record(sakura.id, sakura.advertiser, ifa, "video_watch", "IAB17-44", 0, null,
