@@ -40,7 +40,7 @@ public final class CatalogueEdits {
             }
             for (CampaignConfig campaign : advertiser.campaigns()) {
                 if (replacement == null || replacement.campaigns().stream().noneMatch(
-                        kept -> campaign.id().equals(kept.id()) && kept.isActive())) {
+                        kept -> kept != null && campaign.id().equals(kept.id()) && kept.isActive())) {
                     stopped.add(campaign.id());
                 }
             }
