@@ -57,6 +57,7 @@ help:
 	@echo "make crash-test  kill -9 in the middle of the mix, restart, check stores, spend and the event log"
 	@echo "make events print the event log under DATA_DIR (ARGS=--count, --type PIXEL)"
 	@echo "make segments-generate / segments-load   fill the segment store with synthetic users"
+	@echo "make segments-publish KAFKA=HOST:PORT NODE_ID=N  a stopped node's store to the cluster's segments topic"
 	@echo "make fuzz   fuzz each Jazzer target in turn (FUZZ_TARGET=module:Class for one, FUZZ_TIME=10m for how long each)"
 	@echo "make kafka  a single-node Kafka (KRaft) on 127.0.0.1:9092, data in DATA_DIR/kafka; Ctrl-C stops it"
 	@echo "make cluster  that Kafka and two Merlin nodes sharing it (:8081 node 1, :8082 node 2; DATA_DIR/node1, node2)"
