@@ -4,7 +4,6 @@ import dev.merlin.config.ClusterConfig;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -85,7 +83,11 @@ public final class SegmentPublish {
         String topic = kafka.segmentsTopic();
         try {
             createCompacted(kafka.bootstrap(), topic);
-        } catch (KafkaException | ExecutionException | InterruptedException | TimeoutException e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("segments-publish: interrupted creating " + topic);
+            return 1;
+        } catch (KafkaException | ExecutionException | TimeoutException e) {
             err.println("segments-publish: cannot reach Kafka at " + kafka.bootstrap() + " to create " + topic + ": "
                     + e);
             return 1;
@@ -103,14 +105,8 @@ public final class SegmentPublish {
         try (SegmentStore store = SegmentStore.open(dataDir, SegmentStoreSettings.defaults());
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             store.forEachUser(now, (userKey, ids, expiries, count) -> {
-                ByteBuffer value = ByteBuffer.allocate(count * 8);
-                for (int i = 0; i < count; i++) {
-                    value.putInt(ids[i]).putInt((int) expiries[i]);
-                }
-                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
-                        userKey.toString().getBytes(StandardCharsets.UTF_8), value.array());
-                record.headers().add("node", node);
-                producer.send(record, (metadata, error) -> (error == null ? acked : failed).incrementAndGet());
+                producer.send(SegmentReplicator.record(topic, node, userKey, SegmentReplicator.value(ids, expiries,
+                        count)), (metadata, error) -> (error == null ? acked : failed).incrementAndGet());
                 sent[0]++;
             });
             producer.flush();

@@ -192,9 +192,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     }
 
     private void offer(CharSequence userKey, byte[] value) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
-                userKey.toString().getBytes(StandardCharsets.UTF_8), value);
-        record.headers().add("node", node);
+        ProducerRecord<byte[], byte[]> record = record(topic, node, userKey, value);
         if (!outbox.offer(record)) {
             dropped.incrementAndGet();
         }
@@ -233,18 +231,32 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     /** Publishes the user's segments as the local store holds them now: the change that failed, or a later one. */
     private void resend(String userKey) {
         List<SegmentEntry> entries = store.describe(userKey, epochSecondsClock.getAsLong());
-        byte[] value = null;
-        if (!entries.isEmpty()) {
-            ByteBuffer buffer = ByteBuffer.allocate(entries.size() * 8);
-            for (SegmentEntry entry : entries) {
-                buffer.putInt(entry.segmentId()).putInt((int) entry.expiresAtEpochSeconds());
-            }
-            value = buffer.array();
+        if (ids.length < entries.size()) {
+            ids = new int[entries.size()];
+            expiries = new long[entries.size()];
         }
+        for (int i = 0; i < entries.size(); i++) {
+            ids[i] = entries.get(i).segmentId();
+            expiries[i] = entries.get(i).expiresAtEpochSeconds();
+        }
+        send(record(topic, node, userKey, entries.isEmpty() ? null : value(ids, expiries, entries.size())));
+    }
+
+    /** A change as the topic carries it: keyed by the user, {@code value} null for none (a tombstone), header node. */
+    static ProducerRecord<byte[], byte[]> record(String topic, byte[] node, CharSequence userKey, byte[] value) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
-                userKey.getBytes(StandardCharsets.UTF_8), value);
+                userKey.toString().getBytes(StandardCharsets.UTF_8), value);
         record.headers().add("node", node);
-        send(record);
+        return record;
+    }
+
+    /** The first {@code count} segments as a value: per segment its id and unsigned expiry, 4 bytes each. */
+    static byte[] value(int[] segmentIds, long[] expiresAt, int count) {
+        ByteBuffer value = ByteBuffer.allocate(count * 8);
+        for (int i = 0; i < count; i++) {
+            value.putInt(segmentIds[i]).putInt((int) expiresAt[i]);
+        }
+        return value.array();
     }
 
     /** Whether the topic exists and this node reads it (from its start): other nodes' changes reach it from now. */
@@ -290,7 +302,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
         return published.get();
     }
 
-    /** Changes that did not reach Kafka (other nodes miss them until the user's next change). */
+    /** Sends that did not reach Kafka (each user's is sent again, see the class comment). */
     public long failed() {
         return failed.get();
     }
