@@ -8,7 +8,7 @@
 # WRK_CONNECTIONS (8), WRK_THREADS (2), WRK_WARMUP (10 s), WRK_SECONDS (30 s), WRK_BODY (the request file)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${JAVA:=java}" "${JVM_FLAGS:=}" "${HEAP_FLAGS:=-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:MaxGCPauseMillis=5}"
+: "${JAVA:=java}" "${JVM_FLAGS:=}" "${HEAP_FLAGS:=-Xms2g -Xmx2g -Xmn1g -XX:MaxTenuringThreshold=1 -XX:+AlwaysPreTouch -XX:MaxGCPauseMillis=5}"
 : "${EXCHANGE_JAR:=exchange/target/exchange.jar}" "${BENCH_RESULTS:=bench-results}"
 : "${WRK_CONNECTIONS:=8}" "${WRK_THREADS:=2}" "${WRK_WARMUP:=10}" "${WRK_SECONDS:=30}"
 : "${WRK_BODY:=examples/requests/iab26spec-simple-banner.json}"

@@ -63,7 +63,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
     /** The longest soak the generator accepts. */
     static final double MAX_SOAK_SECONDS = 3_600;
     /** The soak forks Merlin with the heap {@code make run} gives it. */
-    static final String DEFAULT_MERLIN_JVM = "-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:MaxGCPauseMillis=5";
+    static final String DEFAULT_MERLIN_JVM =
+            "-Xms2g -Xmx2g -Xmn1g -XX:MaxTenuringThreshold=1 -XX:+AlwaysPreTouch -XX:MaxGCPauseMillis=5";
 
     /** The longest step the generator accepts: it must stop by itself. */
     static final double MAX_DURATION_SECONDS = 600;

@@ -64,7 +64,8 @@ class LoadOptionsTest {
         LoadOptions.SoakOptions soak = LoadOptions.parse("--soak", "--soak-seconds", "90").soak();
         assertEquals(0, soak.fixedRate(), "0: find the maximum first");
         assertEquals(90, soak.seconds());
-        assertEquals(List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", "-XX:MaxGCPauseMillis=5"),
+        assertEquals(List.of("-Xms2g", "-Xmx2g", "-Xmn1g", "-XX:MaxTenuringThreshold=1", "-XX:+AlwaysPreTouch",
+                "-XX:MaxGCPauseMillis=5"),
                 soak.merlinJvmArgs());
         assertEquals(500, LoadOptions.parse("--soak", "--rate", "500").soak().fixedRate());
         LoadOptions.SoakOptions crash = LoadOptions.parse("--crash", "--kill-after", "3").soak();

@@ -91,8 +91,11 @@ public final class AuctionEndpoint {
      * null when a stage finishes later, and then {@link #answered} writes the response through {@code ctx} itself.
      */
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-        // the seller gate refused strangers before their body was read; this resolves who it was
-        SellerConfig seller = SellerGate.seller(sellers, request.headers(), ctx.channel().remoteAddress());
+        // the seller gate refused strangers before their body was read, and knows who this one is
+        SellerConfig seller = SellerGate.sellerOf(ctx.channel());
+        if (seller == null) {
+            seller = SellerGate.seller(sellers, request.headers(), ctx.channel().remoteAddress());
+        }
         if (seller == null) {
             return SellerGate.unauthorized(ctx, metrics, request.headers().get(HttpHeaderNames.AUTHORIZATION));
         }

@@ -27,10 +27,15 @@ abstract class HeaderGate extends ChannelInboundHandlerAdapter {
     /** The counted answer refusing {@code request}, or null to let it through. */
     abstract FullHttpResponse refusal(ChannelHandlerContext ctx, HttpRequest request);
 
+    /** Called at every request's head, parsed or not, before {@link #refusal}; nothing by default. */
+    void begin() {
+    }
+
     @Override
     public final void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest request) {
             isDroppingBody = false;
+            begin();
             FullHttpResponse refusal = request.decoderResult().isSuccess() ? refusal(ctx, request) : null;
             if (refusal != null) {
                 answer(ctx, request, refusal);

@@ -6,16 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.SellerConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -164,6 +168,41 @@ class SellerGateTest {
         assertEquals(isSeller ? 0 : 1, metrics.bidRequestsUnauthorized("no_credentials"));
         String wrongToken = exchange(auction(VALID, "Authorization: Bearer not-a-seller-token\r\n"));
         assertTrue(wrongToken.startsWith("HTTP/1.1 401"), "a wrong token is refused from any address: " + wrongToken);
+    }
+
+    /**
+     * The gate remembers the last token a connection sent that named a seller: a different header on the same
+     * connection is resolved afresh (a wrong token after a right one is refused, a missing one too), and each
+     * request is credited to the seller its own header names, never to the one before.
+     */
+    @Test
+    void aConnectionsEarlierTokenNeverVouchesForALaterRequest() throws IOException {
+        SellerConfig other = new SellerConfig("other-ssp", "Other SSP", "other.example", "PUBLISHER",
+                List.of("other-ssp-token-0001"), List.of(), false);
+        runtime.close();
+        MerlinConfig config = ConfigLoader.loadDefault().withDataDir(dataDir.toString())
+                .withStores(StoresConfig.small(10_000L)).validate();
+        List<SellerConfig> sellers = new ArrayList<>(config.sellers());
+        sellers.add(other);
+        metrics = new ExchangeMetrics();
+        runtime = ExchangeRuntime.open(config.withSellers(sellers).validate(), metrics);
+        channel.finishAndReleaseAll();
+        channel = connectionFrom(new InetSocketAddress("127.0.0.1", 40000));
+        String bidding = Files.readString(Path.of("../examples/requests/iab26spec-simple-banner.json"));
+        String[] tokens = {"demo-ssp-token", "other-ssp-token-0001", "demo-ssp-token", "demo-ssp-token"};
+        for (String token : tokens) {
+            String answer = exchange(auction(bidding, "Authorization: Bearer " + token + "\r\n"));
+            assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
+            String seller = token.startsWith("demo") ? "demo-ssp" : other.id();
+            assertTrue(answer.contains("&s=" + seller + "&"), "credited to " + seller + ": " + answer);
+        }
+        assertTrue(exchange(auction(VALID, "Authorization: Bearer demo-ssp-token-\r\n")).startsWith("HTTP/1.1 401"));
+        assertTrue(exchange(auction(VALID, "")).startsWith("HTTP/1.1 401"), "no header from 127.0.0.1: no seller");
+        assertTrue(exchange(auction(VALID, "Authorization: Bearer other-ssp-token-0002\r\n"))
+                .startsWith("HTTP/1.1 401"));
+        assertEquals(1, metrics.bidRequestsUnauthorized("no_credentials"));
+        assertEquals(2, metrics.bidRequestsUnauthorized("unknown_token"));
+        assertTrue(exchange(auction(bidding, "Authorization: Bearer demo-ssp-token\r\n")).contains("&s=demo-ssp&"));
     }
 
     private static String auction(String body, String headers) {
