@@ -112,7 +112,11 @@ final class TextCursor {
      * carry it); verbatim otherwise, a lone surrogate as {@code ?} as {@link String#getBytes} writes it.
      */
     TextCursor text(CharSequence text, int from, int to) {
-        for (int i = from; i < to; i++) {
+        int i = from;
+        if (text instanceof String string) {
+            i = plainRun(string, from, to);
+        }
+        for (; i < to; i++) {
             char c = text.charAt(i);
             if (c < 0x80) {
                 if (isJsonString && (c < 0x20 || c == '"' || c == '\\')) {
@@ -151,6 +155,28 @@ final class TextCursor {
         buffer.putByte(position++, (byte) (0x80 | codePoint >> 12 & 0x3f));
         buffer.putByte(position++, (byte) (0x80 | codePoint >> 6 & 0x3f));
         buffer.putByte(position++, (byte) (0x80 | codePoint & 0x3f));
+    }
+
+    /**
+     * Writes the run of characters from {@code from} that are printable ASCII needing no escape here, in one bounds
+     * check; returns where the run ended (the first character the general loop must look at).
+     */
+    private int plainRun(String text, int from, int to) {
+        int end = from;
+        while (end < to) {
+            char c = text.charAt(end);
+            if (c < 0x20 || c >= 0x80 || isJsonString && (c == '"' || c == '\\')) {
+                break;
+            }
+            end++;
+        }
+        int length = end - from;
+        if (length > 0) {
+            reserve(length);
+            buffer.putStringWithoutLengthAscii(position, text, from, length);
+            position += length;
+        }
+        return end;
     }
 
     private void escape(char c) {

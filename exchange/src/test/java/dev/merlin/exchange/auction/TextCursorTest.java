@@ -34,6 +34,29 @@ class TextCursorTest {
         }
     }
 
+    /** Mostly plain ASCII, the usual text (written a run at a time), with quotes, backslashes and controls among it. */
+    @Test
+    void asciiTextWithEscapesBetweenPlainRunsIsExactInBothModes() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        Random random = new Random(12);
+        char[] rare = {'"', '\\', '\n', '\u0001', 'é', '\u2028', '\u007f'};
+        for (int i = 0; i < 20_000; i++) {
+            char[] text = new char[random.nextInt(40)];
+            for (int j = 0; j < text.length; j++) {
+                boolean isRare = random.nextInt(8) == 0;
+                text[j] = isRare ? rare[random.nextInt(rare.length)] : (char) (0x20 + random.nextInt(0x5f));
+            }
+            String value = new String(text);
+            out.wrap(buffer, 1, 1 << 16, true).ascii('"').text(value).ascii('"');
+            String json = buffer.getStringWithoutLengthUtf8(1, out.position() - 1);
+            assertEquals(value, mapper.readValue(json, String.class), json);
+            out.wrap(buffer, 0, 1 << 16, false).text(value);
+            assertEquals(value, buffer.getStringWithoutLengthUtf8(0, out.position()), "verbatim");
+        }
+        out.wrap(buffer, 0, 4, true);
+        assertThrows(TextCursor.Overflow.class, () -> out.text("abcde"), "a plain run past the bound");
+    }
+
     @Test
     void microsArePlainDecimalsEqualToTheirValue() {
         long[] values = {0, 1, 10, 425, 1_000_000, 1_700_000, 253_731_343, 10_000_000_000_000L, 104_794_520_547_945L,
