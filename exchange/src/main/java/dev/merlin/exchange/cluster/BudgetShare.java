@@ -68,7 +68,7 @@ public final class BudgetShare implements Agent {
      * returns as soon as records arrive), so an idle agent wakes a few times a second, not every few milliseconds.
      * It never waits past the next sync, so syncs keep their period.
      */
-    private static final long POLL_WAIT_MILLIS = 100;
+    private static final long POLL_WAIT_MILLIS = 250;
     /** A proposal not read back within this is taken as lost (Kafka was down); the node may propose again. */
     private static final long IN_FLIGHT_TIMEOUT_MILLIS = 10_000;
 

@@ -64,7 +64,7 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
      * returns as soon as records arrive), so an idle agent wakes a few times a second, not every few milliseconds.
      * An impression queued meanwhile waits for the poll's end: at most this long.
      */
-    private static final Duration POLL_WAIT = Duration.ofMillis(50);
+    private static final Duration POLL_WAIT = Duration.ofMillis(100);
 
     private final FrequencyStore store;
     private final CatalogSource catalog;

@@ -73,7 +73,7 @@ public final class NoticeRelay implements Agent {
      * returns as soon as records arrive), so an idle agent wakes a few times a second, not every few milliseconds.
      * The relay only reads, so nothing waits on it.
      */
-    private static final Duration POLL_WAIT = Duration.ofMillis(100);
+    private static final Duration POLL_WAIT = Duration.ofMillis(250);
     private static final int MAX_LOGGED_REFUSALS = 20;
 
     private final Consumer<byte[], byte[]> consumer;

@@ -66,7 +66,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
      * returns as soon as records arrive), so an idle agent wakes a few times a second, not every few milliseconds.
      * A change queued meanwhile waits for the poll's end: at most this long.
      */
-    private static final Duration POLL_WAIT = Duration.ofMillis(50);
+    private static final Duration POLL_WAIT = Duration.ofMillis(100);
 
     private final SegmentStore store;
     private final Producer<byte[], byte[]> producer;

@@ -323,7 +323,7 @@ public final class LoggedRecord {
 
     /**
      * The type of the body of {@code length} bytes at {@code at} once it is known to follow the layout: the checks
-     * of {@link EventLogReader#decode}, without building anything.
+     * of {@link EventLogReader#decode}, without building anything (not even a message, unless one fails).
      */
     static EventType check(ByteBuffer buffer, int at, int length) {
         int end = at + length;
@@ -335,36 +335,36 @@ public final class LoggedRecord {
         int fieldCount = buffer.get(at + FIELD_COUNT_OFFSET) & 0xFF;
         int p = at + BODY_HEADER_LENGTH;
         for (int i = 0; i < fieldCount; i++) {
-            require(p + 2 <= end, "field " + i + " runs past the record");
+            if (p + 2 > end) {
+                throw damaged("field " + i + " runs past the record");
+            }
             byte kind = buffer.get(p);
             int nameLength = buffer.get(p + 1) & 0xFF;
             p += 2;
-            require(nameLength > 0 && p + nameLength <= end, "field " + i + " has a bad name length");
+            if (nameLength == 0 || p + nameLength > end) {
+                throw damaged("field " + i + " has a bad name length");
+            }
             p += nameLength;
             switch (kind) {
-                case KIND_LONG -> {
-                    require(p + Long.BYTES <= end, "field " + i + " runs past the record");
-                    p += Long.BYTES;
-                }
-                case KIND_STRING -> {
-                    require(p + Short.BYTES <= end, "field " + i + " runs past the record");
-                    int valueLength = buffer.getShort(p) & 0xFFFF;
-                    p += Short.BYTES;
-                    require(p + valueLength <= end, "field " + i + " runs past the record");
-                    p += valueLength;
-                }
+                case KIND_LONG -> p += Long.BYTES;
+                case KIND_STRING -> p = p + Short.BYTES > end
+                        ? end + 1 : p + Short.BYTES + (buffer.getShort(p) & 0xFFFF);
                 case KIND_NULL -> {
                 }
-                default -> throw new IllegalStateException("field " + i + " has unknown kind " + kind);
+                default -> throw damaged("field " + i + " has unknown kind " + kind);
+            }
+            if (p > end) {
+                throw damaged("field " + i + " runs past the record");
             }
         }
-        require(p == end, (end - p) + " bytes left after the last field");
+        if (p != end) {
+            throw damaged((end - p) + " bytes left after the last field");
+        }
         return type;
     }
 
-    private static void require(boolean condition, String problem) {
-        if (!condition) {
-            throw new IllegalStateException(problem);
-        }
+    /** The exception for a damaged body; its message is made only then, never for a field that is fine. */
+    private static IllegalStateException damaged(String problem) {
+        return new IllegalStateException(problem);
     }
 }
