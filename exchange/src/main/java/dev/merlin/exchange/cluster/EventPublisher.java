@@ -187,7 +187,7 @@ public final class EventPublisher implements Agent {
         return read;
     }
 
-    /** Whether the batch in flight is settled: acknowledged (the position stored) or failed (to be sent again). */
+    /** Whether the batch in flight is settled: acknowledged (the position goes past it) or failed (sent again). */
     private boolean settle(long now) throws IOException {
         if (pending.get() > 0) {
             return false;
