@@ -84,8 +84,13 @@ public final class ExchangeRuntime implements AutoCloseable {
     private static final long MAINTENANCE_IDLE_MILLIS = 100;
     /** Under the data dir: each campaign id's store slot, kept across restarts. */
     static final String SLOTS_FILE = "campaign-slots.txt";
-    /** The Kafka events agent's pause when the log has nothing new: events reach Kafka within about this. */
-    private static final long KAFKA_EVENTS_IDLE_MILLIS = 10;
+    /**
+     * The Kafka events agent's pause when it has nothing to do (nothing new, a batch not acknowledged yet, or its next
+     * batch not due): events reach Kafka within about this after their batch is due; longer wakes the thread less.
+     */
+    private static final long KAFKA_EVENTS_IDLE_MILLIS = 20;
+    /** The pause of the agents that read Kafka (their poll waits first) after a turn with nothing to do. */
+    private static final long KAFKA_READER_IDLE_MILLIS = 10;
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics;
@@ -206,7 +211,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         if (relay == null) {
             return null;
         }
-        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_EVENTS_IDLE_MILLIS),
+        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_READER_IDLE_MILLIS),
                 error -> LOG.warn("applying forwarded notices failed; going on", error), null, relay);
         AgentRunner.startOnThread(runner, runnable -> {
             Thread thread = new Thread(runnable, "merlin-kafka-notices");
@@ -245,7 +250,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         if (replicator == null) {
             return null;
         }
-        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_EVENTS_IDLE_MILLIS),
+        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_READER_IDLE_MILLIS),
                 error -> LOG.warn("replicating segments through Kafka failed; going on", error), null, replicator);
         AgentRunner.startOnThread(runner, runnable -> {
             Thread thread = new Thread(runnable, "merlin-kafka-segments");

@@ -63,6 +63,12 @@ public final class BudgetShare implements Agent {
 
     private static final Duration ASSIGN_WAIT = Duration.ofSeconds(2);
     private static final long ASSIGN_RETRY_MILLIS = 1_000;
+    /**
+     * How long a poll waits for records when there is nothing else to do: the wait is the thread's idle (a poll
+     * returns as soon as records arrive), so an idle agent wakes a few times a second, not every few milliseconds.
+     * It never waits past the next sync, so syncs keep their period.
+     */
+    private static final long POLL_WAIT_MILLIS = 250;
     /** A proposal not read back within this is taken as lost (Kafka was down); the node may propose again. */
     private static final long IN_FLIGHT_TIMEOUT_MILLIS = 10_000;
 
@@ -175,10 +181,12 @@ public final class BudgetShare implements Agent {
             return 0;
         }
         int work = 0;
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) {
+        long wait = isCaughtUp ? Math.max(0, Math.min(POLL_WAIT_MILLIS, syncAtMillis - now)) : POLL_WAIT_MILLIS;
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(wait))) {
             read(record.value());
             work++;
         }
+        now = System.currentTimeMillis();
         if (!isCaughtUp) {
             // the node's own earlier proposals come first: it proposes only once it knows what it holds
             isCaughtUp = consumer.position(partition) >= catchUpOffset;

@@ -3,8 +3,8 @@ package dev.merlin.exchange.cluster;
 import dev.merlin.config.ClusterConfig;
 import dev.merlin.exchange.events.Event;
 import dev.merlin.exchange.events.EventLogTailer;
-import dev.merlin.exchange.events.EventLogTailer.Entry;
 import dev.merlin.exchange.events.EventLogTailer.Position;
+import dev.merlin.exchange.events.LoggedRecord;
 import dev.merlin.exchange.events.EventType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,10 +17,12 @@ import java.nio.channels.FileChannel;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.agrona.concurrent.Agent;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -37,15 +39,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The local log stays the source of truth. The agent reads it with an {@link EventLogTailer} from its durable
  * position ({@code <dataDir>/cluster/kafka-events.position}), sends one batch, waits for the broker to acknowledge
- * all of it, and only then stores the position after the batch. A failed batch (the broker down or unreachable) is
- * counted and sent again from the stored position after a pause, so an outage loses nothing and the agent catches up;
- * after a restart it goes on from the stored position. Delivery is <em>at least once</em>: a batch that failed in
- * part, or whose acknowledgement a crash cut off, is sent again whole; consumers drop repeats by the {@code pos}
- * header ({@code <file>:<offset>}, unique per node) together with the {@code node} header.
+ * all of it, and only then moves on past the batch; it stores that position (written and forced to disk) at most
+ * once a second and when it stops, as a forced write per batch cost as much as the batch. A failed batch (the broker
+ * down or unreachable) is counted and sent again from the end of the last acknowledged one after a pause, so an
+ * outage loses nothing and the agent catches up; after a restart it goes on from the stored position. Delivery is
+ * <em>at least once</em>: a batch that failed in part is sent again whole, and after a crash what was acknowledged
+ * in the second before it is sent again; consumers drop repeats by the {@code pos} header ({@code <file>:<offset>},
+ * unique per node) together with the {@code node} header.
  *
  * <p>Each record's key is the event's user hash ({@code u}; none: no key), so one user's events keep their order in
- * one partition; the value is the event as one line of JSON ({@link dev.merlin.exchange.events.Event#toJson()}).
- * Send callbacks only count down: they run on the producer's I/O thread and never block.
+ * one partition; the value is the event as one line of JSON ({@link Event#toJson()}), written straight from the
+ * log's bytes ({@link LoggedRecord#json()}: no event, map or string is built per record). Send callbacks only count
+ * down: they run on the producer's I/O thread and never block.
  *
  * <p>A {@link EventType#NOTICE_FORWARD} record (a notice for another node's auction) is also sent to the notices
  * topic, to the partition of the node it names ({@link NoticeRelay#partitionOf}), in the same batch: it is
@@ -57,9 +62,18 @@ public final class EventPublisher implements Agent {
     public static final String POSITION_FILE = "cluster/kafka-events.position";
 
     private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
-    private static final int MAX_BATCH = 1_000;
+    private static final int MAX_BATCH = 5_000;
+    /**
+     * How often at most a batch is read and sent while the log is not behind: one batch carries this long's events,
+     * so the producer sends a few requests a second, not one per few records (a cost per request on both ends).
+     */
+    private static final long SEND_EVERY_MILLIS = 50;
     private static final long RETRY_PAUSE_MILLIS = 500;
+    /** The producer's batch per partition: a whole batch of the agent's in a few, so in one or two requests. */
+    private static final int BATCH_BYTES = 256 * 1024;
     private static final long LAG_EVERY_MILLIS = 1_000;
+    /** How often at most the position is stored (forced to disk): a crash sends at most this much again. */
+    private static final long STORE_EVERY_MILLIS = 1_000;
 
     private final EventLogTailer tailer;
     private final Producer<byte[], byte[]> producer;
@@ -75,12 +89,20 @@ public final class EventPublisher implements Agent {
     private final AtomicLong failedBatches = new AtomicLong();
     private volatile boolean isBatchFailed;
     private volatile long lagBytes;
+    private final List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(MAX_BATCH);
+    private final Consumer<LoggedRecord> collect = this::collect;
     private Position committed;
+    private boolean isStored = true;
     private Position batchEnd;
     private int inFlight;
     private int forwardedInBatch;
+    private boolean isNoticeUnroutable;
     private long retryAtMillis;
     private long lagAtMillis;
+    private long storeAtMillis;
+    private long sendAtMillis;
+    private String posFile;
+    private byte[] posPrefix;
 
     /** A publisher of the log under {@code dataDir} to {@code topic} through {@code producer}, which it closes. */
     public EventPublisher(Path dataDir, Producer<byte[], byte[]> producer, String topic, int nodeId)
@@ -123,6 +145,7 @@ public final class EventPublisher implements Agent {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, BATCH_BYTES);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 8_000);
@@ -141,18 +164,30 @@ public final class EventPublisher implements Agent {
             lagAtMillis = now + LAG_EVERY_MILLIS;
             lagBytes = tailer.bytesAfter(committed);
         }
-        if (now < retryAtMillis) {
+        if (now < retryAtMillis || now < sendAtMillis) {
             return 0;
         }
-        List<Entry> entries = tailer.read(committed, MAX_BATCH);
-        if (entries.isEmpty()) {
+        records.clear();
+        forwardedInBatch = 0;
+        isNoticeUnroutable = false;
+        int read = tailer.read(committed, MAX_BATCH, collect);
+        if (read == 0) {
             return 0;
         }
-        send(entries);
-        return entries.size();
+        if (isNoticeUnroutable) {
+            // the notices topic's partitions are not known yet: the whole batch waits for the retry
+            records.clear();
+            failedBatches.incrementAndGet();
+            retryAtMillis = System.currentTimeMillis() + RETRY_PAUSE_MILLIS;
+            return read;
+        }
+        inFlight = read;
+        sendAtMillis = read == MAX_BATCH ? now : now + SEND_EVERY_MILLIS;
+        send();
+        return read;
     }
 
-    /** Whether the batch in flight is settled: acknowledged (the position stored) or failed (to be sent again). */
+    /** Whether the batch in flight is settled: acknowledged (the position goes past it) or failed (sent again). */
     private boolean settle(long now) throws IOException {
         if (pending.get() > 0) {
             return false;
@@ -163,8 +198,11 @@ public final class EventPublisher implements Agent {
             retryAtMillis = now + RETRY_PAUSE_MILLIS;
             LOG.debug("a batch of {} events did not reach Kafka; sending again from {}", inFlight, committed);
         } else {
-            writePosition(positionFile, batchEnd);
             committed = batchEnd;
+            isStored = false;
+            if (now >= storeAtMillis) {
+                store(now);
+            }
             published.addAndGet(inFlight);
             noticesForwarded.addAndGet(forwardedInBatch);
         }
@@ -172,37 +210,60 @@ public final class EventPublisher implements Agent {
         return true;
     }
 
-    private void send(List<Entry> entries) {
-        inFlight = entries.size();
-        batchEnd = entries.get(entries.size() - 1).next();
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(entries.size());
-        int notices = 0;
-        for (Entry entry : entries) {
-            Object user = entry.event().fields().get("u");
-            byte[] key = user instanceof String hash ? hash.getBytes(StandardCharsets.US_ASCII) : null;
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key,
-                    entry.event().toJson().getBytes(StandardCharsets.UTF_8));
-            byte[] pos = entry.at().toString().getBytes(StandardCharsets.US_ASCII);
-            record.headers().add("node", node).add("pos", pos);
-            records.add(record);
-            if (noticesTopic != null && entry.event().type() == EventType.NOTICE_FORWARD) {
-                ProducerRecord<byte[], byte[]> notice;
-                try {
-                    notice = noticeRecord(entry.event(), pos);
-                } catch (KafkaException noMetadata) {
-                    // the notices topic's partitions are not known yet: the whole batch waits for the retry
-                    inFlight = 0;
-                    failedBatches.incrementAndGet();
-                    retryAtMillis = System.currentTimeMillis() + RETRY_PAUSE_MILLIS;
-                    return;
-                }
-                if (notice != null) {
-                    records.add(notice);
-                    notices++;
-                }
+    private void store(long now) throws IOException {
+        writePosition(positionFile, committed);
+        isStored = true;
+        storeAtMillis = now + STORE_EVERY_MILLIS;
+    }
+
+    /**
+     * Adds one log record's record for the events topic, and for a forwarded notice the notices topic's, straight
+     * from the log's bytes: key the user hash, value the event's JSON, headers {@code node} and {@code pos}.
+     */
+    private void collect(LoggedRecord logged) {
+        if (isNoticeUnroutable) {
+            return;
+        }
+        byte[] pos = pos(logged);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, logged.asciiField("u"), logged.json());
+        record.headers().add("node", node).add("pos", pos);
+        records.add(record);
+        if (noticesTopic != null && logged.type() == EventType.NOTICE_FORWARD) {
+            ProducerRecord<byte[], byte[]> notice;
+            try {
+                notice = noticeRecord(logged.event(), pos);
+            } catch (KafkaException noMetadata) {
+                isNoticeUnroutable = true;
+                return;
+            }
+            if (notice != null) {
+                records.add(notice);
+                forwardedInBatch++;
             }
         }
-        forwardedInBatch = notices;
+        batchEnd = logged.next();
+    }
+
+    /** The {@code pos} header, {@code <file>:<offset>}, the file's part kept from one record to the next. */
+    private byte[] pos(LoggedRecord logged) {
+        if (!logged.file().equals(posFile)) {
+            posFile = logged.file();
+            posPrefix = (posFile + ":").getBytes(StandardCharsets.US_ASCII);
+        }
+        long offset = logged.offset();
+        int digits = 1;
+        for (long rest = offset / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        byte[] pos = Arrays.copyOf(posPrefix, posPrefix.length + digits);
+        for (int i = pos.length - 1; i >= posPrefix.length; i--) {
+            pos[i] = (byte) ('0' + offset % 10);
+            offset /= 10;
+        }
+        return pos;
+    }
+
+    private void send() {
         pending.set(records.size());
         for (int i = 0; i < records.size(); i++) {
             try {
@@ -269,16 +330,19 @@ public final class EventPublisher implements Agent {
         return committed;
     }
 
-    /** Waits for the batch in flight, stores the position when it was acknowledged, and closes the producer. */
+    /** Waits for the batch in flight and stores the position after the last acknowledged batch; closes the producer. */
     @Override
     public void onClose() {
         producer.close(Duration.ofSeconds(5));
-        if (inFlight > 0 && pending.get() == 0 && !isBatchFailed) {
-            try {
+        try {
+            if (inFlight > 0 && pending.get() == 0 && !isBatchFailed) {
                 settle(System.currentTimeMillis());
-            } catch (IOException e) {
-                LOG.warn("could not store the Kafka events position; the last batch will be sent again", e);
             }
+            if (!isStored) {
+                store(System.currentTimeMillis());
+            }
+        } catch (IOException e) {
+            LOG.warn("could not store the Kafka events position; the last batches will be sent again", e);
         }
     }
 

@@ -59,6 +59,12 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
     private static final long MAX_AHEAD_SECONDS = 60;
     private static final Duration ASSIGN_WAIT = Duration.ofSeconds(2);
     private static final long ASSIGN_RETRY_MILLIS = 1_000;
+    /**
+     * How long a poll waits for records when there is nothing else to do: the wait is the thread's idle (a poll
+     * returns as soon as records arrive), so an idle agent wakes a few times a second, not every few milliseconds.
+     * An impression queued meanwhile waits for the poll's end: at most this long.
+     */
+    private static final Duration POLL_WAIT = Duration.ofMillis(100);
 
     private final FrequencyStore store;
     private final CatalogSource catalog;
@@ -67,7 +73,7 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
     private final String topic;
     private final int nodeId;
     private final LongSupplier epochSecondsClock;
-    private final ManyToOneConcurrentArrayQueue<ProducerRecord<byte[], byte[]>> outbox =
+    private final ManyToOneConcurrentArrayQueue<Impression> outbox =
             new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -110,15 +116,20 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
         return share;
     }
 
+    /** Queues the impression as it is; the agent's thread makes its Kafka record (not the caller's event loop). */
     @Override
     public void recorded(long userHash, Campaign campaign, long epochSeconds) {
-        byte[] id = campaign.id().getBytes(StandardCharsets.UTF_8);
-        byte[] value = ByteBuffer.allocate(HEADER_BYTES + id.length).putLong(userHash).putLong(epochSeconds)
-                .putInt(nodeId).put(id).array();
-        if (!outbox.offer(new ProducerRecord<>(topic, Long.toHexString(userHash).getBytes(StandardCharsets.US_ASCII),
-                value))) {
+        if (!outbox.offer(new Impression(userHash, campaign.id(), epochSeconds))) {
             dropped.incrementAndGet();
         }
+    }
+
+    private ProducerRecord<byte[], byte[]> record(Impression impression) {
+        byte[] id = impression.campaignId().getBytes(StandardCharsets.UTF_8);
+        byte[] value = ByteBuffer.allocate(HEADER_BYTES + id.length).putLong(impression.userHash())
+                .putLong(impression.epochSeconds()).putInt(nodeId).put(id).array();
+        return new ProducerRecord<>(topic, Long.toHexString(impression.userHash()).getBytes(StandardCharsets.US_ASCII),
+                value);
     }
 
     /** Creates the topic (3 partitions) unless it exists, and reads it from its end: what comes from now on. */
@@ -161,9 +172,9 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
 
     @Override
     public int doWork() throws InterruptedException {
-        int work = outbox.drain(record -> {
+        int work = outbox.drain(impression -> {
             try {
-                producer.send(record, acked);
+                producer.send(record(impression), acked);
             } catch (KafkaException notSent) {
                 failed.incrementAndGet();
             }
@@ -176,7 +187,7 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
             }
             return work;
         }
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(work > 0 ? Duration.ZERO : POLL_WAIT)) {
             apply(record.value());
             work++;
         }
@@ -240,7 +251,7 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
     @Override
     public void onClose() {
         store.listen(null);
-        outbox.drain(record -> producer.send(record, acked));
+        outbox.drain(impression -> producer.send(record(impression), acked));
         producer.close(Duration.ofSeconds(5));
         consumer.close(Duration.ofSeconds(5));
         if (admin != null) {
@@ -251,5 +262,9 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
     @Override
     public String roleName() {
         return "merlin-kafka-frequency";
+    }
+
+    /** An impression as the store reports it, queued for the agent. */
+    private record Impression(long userHash, String campaignId, long epochSeconds) {
     }
 }

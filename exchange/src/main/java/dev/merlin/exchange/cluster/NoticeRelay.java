@@ -68,6 +68,12 @@ public final class NoticeRelay implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(NoticeRelay.class);
     private static final Duration ASSIGN_WAIT = Duration.ofSeconds(2);
     private static final long ASSIGN_RETRY_MILLIS = 1_000;
+    /**
+     * How long a poll waits for records when there is nothing else to do: the wait is the thread's idle (a poll
+     * returns as soon as records arrive), so an idle agent wakes a few times a second, not every few milliseconds.
+     * The relay only reads, so nothing waits on it.
+     */
+    private static final Duration POLL_WAIT = Duration.ofMillis(250);
     private static final int MAX_LOGGED_REFUSALS = 20;
 
     private final Consumer<byte[], byte[]> consumer;
@@ -133,7 +139,7 @@ public final class NoticeRelay implements Agent {
             return 0;
         }
         int work = 0;
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL_WAIT)) {
             nextOffset = record.offset() + 1;
             work++;
             Header to = record.headers().lastHeader("to");

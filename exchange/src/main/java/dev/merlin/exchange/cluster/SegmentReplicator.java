@@ -61,6 +61,12 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     private static final Duration ASSIGN_WAIT = Duration.ofSeconds(2);
     private static final long ASSIGN_RETRY_MILLIS = 1_000;
     private static final long RETRY_PAUSE_MILLIS = 1_000;
+    /**
+     * How long a poll waits for records when there is nothing else to do: the wait is the thread's idle (a poll
+     * returns as soon as records arrive), so an idle agent wakes a few times a second, not every few milliseconds.
+     * A change queued meanwhile waits for the poll's end: at most this long.
+     */
+    private static final Duration POLL_WAIT = Duration.ofMillis(100);
 
     private final SegmentStore store;
     private final Producer<byte[], byte[]> producer;
@@ -68,8 +74,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     private final String topic;
     private final byte[] node;
     private final LongSupplier epochSecondsClock;
-    private final ManyToOneConcurrentArrayQueue<ProducerRecord<byte[], byte[]>> outbox =
-            new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
+    private final ManyToOneConcurrentArrayQueue<Change> outbox = new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -191,9 +196,9 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
         offer(userKey, null);
     }
 
+    /** Queues the change as it is; the agent's thread makes the Kafka record of it (not the caller's event loop). */
     private void offer(CharSequence userKey, byte[] value) {
-        ProducerRecord<byte[], byte[]> record = record(topic, node, userKey, value);
-        if (!outbox.offer(record)) {
+        if (!outbox.offer(new Change(userKey.toString(), value))) {
             dropped.incrementAndGet();
         }
     }
@@ -213,7 +218,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
             }
             return work;
         }
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(work > 0 ? Duration.ZERO : POLL_WAIT)) {
             Header from = record.headers().lastHeader("node");
             if (from != null && Arrays.equals(from.value(), node)) {
                 continue;
@@ -224,8 +229,12 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
         return work;
     }
 
-    private void send(ProducerRecord<byte[], byte[]> record) {
-        producer.send(record, ackedOrRetried(new String(record.key(), StandardCharsets.UTF_8)));
+    private void send(Change change) {
+        send(change.userKey(), change.value());
+    }
+
+    private void send(String userKey, byte[] value) {
+        producer.send(record(topic, node, userKey, value), ackedOrRetried(userKey));
     }
 
     /** Publishes the user's segments as the local store holds them now: the change that failed, or a later one. */
@@ -239,7 +248,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
             ids[i] = entries.get(i).segmentId();
             expiries[i] = entries.get(i).expiresAtEpochSeconds();
         }
-        send(record(topic, node, userKey, entries.isEmpty() ? null : value(ids, expiries, entries.size())));
+        send(userKey, entries.isEmpty() ? null : value(ids, expiries, entries.size()));
     }
 
     /** A change as the topic carries it: keyed by the user, {@code value} null for none (a tombstone), header node. */
@@ -330,5 +339,9 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     @Override
     public String roleName() {
         return "merlin-kafka-segments";
+    }
+
+    /** A change as the listener queues it: the user and the value to publish (null: a tombstone). */
+    private record Change(String userKey, byte[] value) {
     }
 }

@@ -17,8 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 /**
@@ -40,15 +40,16 @@ public final class EventLogTailer {
         }
     }
 
-    /** One record read back, where it starts and where the next one starts. */
-    public record Entry(Event event, Position at, Position next) {
-    }
-
     /** A chunk holds any whole record: the largest body and its frame. */
     private static final int CHUNK_BYTES = MAX_BODY_LENGTH + FRAME_LENGTH;
 
     private final Path dataDir;
     private final CRC32C crc = new CRC32C();
+    private final LoggedRecord record = new LoggedRecord();
+    private int handed;
+    /** The log's files as last listed: listed again only after a read that found nothing (a new file may be next). */
+    private List<Path> files;
+    private boolean isListStale;
     private ByteBuffer chunk = ByteBuffer.allocate(64 * 1024).order(ORDER);
 
     /** A tailer of the log under {@code <dataDir>/events/}. */
@@ -57,22 +58,26 @@ public final class EventLogTailer {
     }
 
     /**
-     * Up to {@code max} records after {@code from} (null: from the first record of the oldest file); empty when
-     * there is nothing new yet.
+     * Hands {@code sink} up to {@code max} records after {@code from} (null: from the first record of the oldest
+     * file), in log order, each in the same {@link LoggedRecord} (a view: copy what you keep); returns how many, 0
+     * when there is nothing new yet.
      */
-    public List<Entry> read(Position from, int max) throws IOException {
-        List<Entry> entries = new ArrayList<>();
-        List<Path> files = EventLogReader.files(dataDir);
+    public int read(Position from, int max, Consumer<LoggedRecord> sink) throws IOException {
+        handed = 0;
+        if (files == null || isListStale) {
+            files = EventLogReader.files(dataDir);
+        }
         int index = firstFile(files, from);
-        for (int i = index; i < files.size() && entries.size() < max; i++) {
+        for (int i = index; i < files.size() && handed < max; i++) {
             String name = files.get(i).getFileName().toString();
             long offset = from != null && name.equals(from.file()) ? from.offset() : FILE_HEADER_LENGTH;
             boolean isNewest = i == files.size() - 1;
-            if (!readFile(files.get(i), name, offset, max, entries) && isNewest) {
+            if (!readFile(files.get(i), name, offset, max, sink) && isNewest) {
                 break;
             }
         }
-        return entries;
+        isListStale = handed == 0;
+        return handed;
     }
 
     /** How many bytes of the log lie after {@code from}: how far a reader at {@code from} is behind. */
@@ -109,23 +114,24 @@ public final class EventLogTailer {
     }
 
     /**
-     * Adds the whole records of {@code file} from {@code offset} on; returns true when the file was read to its end
-     * or ends in damage (go on with the next file), false when it stopped at a record not whole yet or at
+     * Hands on the whole records of {@code file} from {@code offset} on; returns true when the file was read to its
+     * end or ends in damage (go on with the next file), false when it stopped at a record not whole yet or at
      * {@code max}.
      */
-    private boolean readFile(Path file, String name, long offset, int max, List<Entry> entries) throws IOException {
+    private boolean readFile(Path file, String name, long offset, int max, Consumer<LoggedRecord> sink)
+            throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             if (!hasHeader(channel)) {
                 return channel.size() >= FILE_HEADER_LENGTH; // a bad header is damage; a short one may be new
             }
             long at = offset;
-            while (entries.size() < max) {
+            while (handed < max) {
                 long size = channel.size();
                 if (at >= size) {
                     return true;
                 }
                 int length = fill(channel, at, (int) Math.min(CHUNK_BYTES, size - at));
-                int used = parse(name, at, length, max, entries);
+                int used = parse(name, at, length, max, sink);
                 if (used < 0) {
                     return true; // damage: nothing after it in this file can be trusted
                 }
@@ -162,13 +168,14 @@ public final class EventLogTailer {
     }
 
     /**
-     * Decodes the whole records among the first {@code length} bytes of the chunk (file offset {@code base});
-     * returns the bytes they take, 0 when the first is not whole yet, -1 at damage before any.
+     * Hands on the whole records among the first {@code length} bytes of the chunk (file offset {@code base}) while
+     * fewer than {@code max} were handed on; returns the bytes they take, 0 when the first is not whole yet, -1 at
+     * damage before any.
      */
-    private int parse(String name, long base, int length, int max, List<Entry> entries) {
+    private int parse(String name, long base, int length, int max, Consumer<LoggedRecord> sink) {
         byte[] bytes = chunk.array();
         int offset = 0;
-        while (offset + FRAME_LENGTH <= length && entries.size() < max) {
+        while (offset + FRAME_LENGTH <= length && handed < max) {
             int bodyLength = chunk.getInt(offset + BODY_LENGTH_OFFSET);
             if (bodyLength < BODY_HEADER_LENGTH || bodyLength > MAX_BODY_LENGTH) {
                 return offset == 0 ? -1 : offset;
@@ -179,17 +186,17 @@ public final class EventLogTailer {
             }
             crc.reset();
             crc.update(bytes, bodyAt, bodyLength);
-            Event event;
+            int next = bodyAt + bodyLength;
             try {
                 if ((int) crc.getValue() != chunk.getInt(offset + CHECKSUM_OFFSET)) {
                     throw new IllegalStateException("checksum mismatch");
                 }
-                event = EventLogReader.decode(bytes, chunk, bodyAt, bodyLength);
+                record.point(bytes, chunk, bodyAt, bodyLength, name, base + offset, base + next);
             } catch (IllegalStateException damaged) {
                 return offset == 0 ? -1 : offset;
             }
-            int next = bodyAt + bodyLength;
-            entries.add(new Entry(event, new Position(name, base + offset), new Position(name, base + next)));
+            sink.accept(record);
+            handed++;
             offset = next;
         }
         return offset;

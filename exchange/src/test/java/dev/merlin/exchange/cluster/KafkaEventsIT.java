@@ -14,10 +14,12 @@ import dev.merlin.config.StoresConfig;
 import dev.merlin.config.TrackingConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.events.EventLogTailer;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.segments.SegmentSet;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -113,6 +115,8 @@ class KafkaEventsIT {
         try {
             await(() -> back.published() == 200, "the 200 waiting events published once Kafka is there");
             await(() -> back.lagBytes() == 0, "no lag once caught up");
+            // stored while running (at most a second after the acknowledgement), not only when the agent stops
+            await(() -> back.position().equals(storedPosition()), "the acknowledged position stored");
         } finally {
             backRunner.close();
         }
@@ -281,6 +285,14 @@ class KafkaEventsIT {
                 assertEquals(expected, seqs.get(i), user + "'s records in log order: " + seqs);
             }
         });
+    }
+
+    private EventLogTailer.Position storedPosition() {
+        try {
+            return EventPublisher.readPosition(dataDir.resolve(EventPublisher.POSITION_FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private EventPublisher publisher(String topic) throws IOException {
