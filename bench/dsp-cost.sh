@@ -19,7 +19,7 @@ A=$(mktemp); B=$(mktemp)
 trap 'rm -f "$A" "$B"' EXIT
 # shellcheck disable=SC2086
 timeout $((WARMUP * 2 + DURATION * 2 + 120)) $JAVA $JVM_FLAGS -Xmx512m -cp "$BENCH_JAR" dev.merlin.bench.load.LoadGenerator \
-  --dsps "$DSPS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --connections 64 \
+  --dsps "$DSPS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --fork-warmup 0 --connections 64 \
   --merlin-jvm "-Xms1g -Xmx1g" > "$LOG" 2>&1 &
 GEN=$!
 for _ in $(seq 1 300); do grep -q "== $DSPS DSPs == Merlin forked" "$LOG" 2>/dev/null && break; sleep 1; done

@@ -142,6 +142,9 @@ final class FanOutRun {
                 return result;
             }
         };
+        if (fanOut.forkWarmupSeconds() > 0) {
+            warmUp(corpus, tmaxMillis, port, client);
+        }
         StepResult reported;
         List<StepResult> ramp;
         if (options.findMax()) {
@@ -153,6 +156,18 @@ final class FanOutRun {
             ramp = List.of(reported);
         }
         return new Outcome(dsps, ramp, reported, traffic, Map.of());
+    }
+
+    /** The fresh fork's JIT warm-up: the starting rate for {@code --fork-warmup} seconds, not counted. */
+    private void warmUp(RequestCorpus corpus, int[] tmaxMillis, int port, HttpLoadClient client)
+            throws InterruptedException {
+        out.printf(Locale.ROOT, "  JIT warm-up of the fork: %,.0f req/s for %.0f s, not counted%n", options.rate(),
+                fanOut.forkWarmupSeconds());
+        int maxQueued = (int) Math.max(1024, options.rate() * 2 / options.connections());
+        try (CorpusMix mix = new CorpusMix(corpus, port, PATH, tmaxMillis)) {
+            client.run(mix, new HttpLoadClient.Plan("fork-warmup", options.rate(), options.connections(), 0,
+                    fanOut.forkWarmupSeconds(), DRAIN_SECONDS, maxQueued), out);
+        }
     }
 
     private HttpLoadClient.Plan plan(int dsps, double rate) {

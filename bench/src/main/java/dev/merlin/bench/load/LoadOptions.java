@@ -36,10 +36,15 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
      * @param dspLatency    the simulators' latency spec ({@link Latency#parse}), {@code 0} by default
      * @param merlinJar     the exchange jar the fork runs
      * @param merlinJvmArgs the fork's JVM flags
+     * @param forkWarmupSeconds traffic at the starting rate each fresh fork gets before its first step, not counted:
+     *                          a fork's JIT is still compiling for tens of seconds, and its tail is that compiler
      */
     public record FanOutOptions(List<Integer> dspCounts, String dspLatency, Path merlinJar,
-                                List<String> merlinJvmArgs) {
+                                List<String> merlinJvmArgs, double forkWarmupSeconds) {
     }
+
+    /** A fan-out fork's warm-up before its steps, unless {@code --fork-warmup} says otherwise. */
+    static final double DEFAULT_FORK_WARMUP_SECONDS = 30;
 
     /** The most simulated DSPs one fan-out step connects. */
     static final int MAX_DSPS = 16;
@@ -98,6 +103,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "                      simulators saw and the answers later than their request's tmax (from the write);",
             "                      writes load-fanout.json. No bare-server comparison in this mode",
             "  --dsp-latency-ms S  the simulated DSPs' latency: MS, MIN..MAX or lognormal:MEDIAN:P99 (default 0)",
+            "  --fork-warmup S     seconds at --rate each fork gets before its steps, not counted (default 30: a",
+            "                      fresh fork's JIT compiles for tens of seconds, and that is its tail meanwhile)",
             "",
             "  --soak              the soak (make soak): fork Merlin (--merlin-jar, fresh data dir, free port), find",
             "                      its maximum rate for the realistic mix (auctions, pixels, app events, notices,",
@@ -148,6 +155,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
         private double afterRestart = 5;
         private List<Integer> dspCounts;
         private String dspLatency = "0";
+        private double forkWarmup = DEFAULT_FORK_WARMUP_SECONDS;
 
         /** Takes the option at {@code args[i]} (with its value); returns the index of the last argument it used. */
         int option(String[] args, int i) {
@@ -196,6 +204,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 case "--after-restart": afterRestart = positive(name, value, 0.5, MAX_DURATION_SECONDS); break;
                 case "--dsps": dspCounts = dspCounts(value); break;
                 case "--dsp-latency-ms": Latency.parse(value); dspLatency = value; break;
+                case "--fork-warmup": forkWarmup = positive(name, value, 0, MAX_DURATION_SECONDS); break;
                 default: throw new IllegalArgumentException("unknown option " + name + " (see --help)");
             }
         }
@@ -226,7 +235,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                             + " --crash");
                 }
                 List<String> jvm = merlinJvm.isBlank() ? List.of() : List.of(merlinJvm.trim().split("\\s+"));
-                fanOut = new FanOutOptions(dspCounts, dspLatency, merlinJar, jvm);
+                fanOut = new FanOutOptions(dspCounts, dspLatency, merlinJar, jvm, forkWarmup);
             }
             return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate,
                     maxSteps, bare && fanOut == null, out, help, soakOptions, fanOut);

@@ -26,6 +26,9 @@ class FanOutRunTest {
         assertEquals(List.of(0, 1, 3), options.fanOut().dspCounts());
         assertEquals(List.of("-Xmx512m"), options.fanOut().merlinJvmArgs());
         assertEquals("0", options.fanOut().dspLatency());
+        assertEquals(30, options.fanOut().forkWarmupSeconds(), "a fresh fork is warmed before it is measured");
+        assertEquals(0, LoadOptions.parse("--dsps", "1", "--fork-warmup", "0").fanOut().forkWarmupSeconds());
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--dsps", "1", "--fork-warmup", "-1"));
         assertFalse(options.measureBare(), "the reference is N = 0, not the bare server");
         assertEquals(List.of(0, 2), LoadOptions.parse("--dsps=2,2,0", "--dsp-latency-ms", "1..3").fanOut()
                 .dspCounts());
