@@ -163,17 +163,19 @@ final class FanOutRun {
             throws InterruptedException {
         out.printf(Locale.ROOT, "  JIT warm-up of the fork: %,.0f req/s for %.0f s, not counted%n", options.rate(),
                 fanOut.forkWarmupSeconds());
-        int maxQueued = (int) Math.max(1024, options.rate() * 2 / options.connections());
         try (CorpusMix mix = new CorpusMix(corpus, port, PATH, tmaxMillis)) {
-            client.run(mix, new HttpLoadClient.Plan("fork-warmup", options.rate(), options.connections(), 0,
-                    fanOut.forkWarmupSeconds(), DRAIN_SECONDS, maxQueued), out);
+            client.run(mix, plan("fork-warmup", options.rate(), 0, fanOut.forkWarmupSeconds()), out);
         }
     }
 
     private HttpLoadClient.Plan plan(int dsps, double rate) {
+        return plan("dsps" + dsps, rate, options.warmupSeconds(), options.durationSeconds());
+    }
+
+    private HttpLoadClient.Plan plan(String name, double rate, double warmupSeconds, double durationSeconds) {
         int maxQueued = (int) Math.max(1024, rate * 2 / options.connections());
-        return new HttpLoadClient.Plan("dsps" + dsps, rate, options.connections(), options.warmupSeconds(),
-                options.durationSeconds(), DRAIN_SECONDS, maxQueued);
+        return new HttpLoadClient.Plan(name, rate, options.connections(), warmupSeconds, durationSeconds,
+                DRAIN_SECONDS, maxQueued);
     }
 
     private void printSummary(List<Outcome> outcomes) {

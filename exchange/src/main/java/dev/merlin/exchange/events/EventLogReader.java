@@ -242,35 +242,25 @@ public final class EventLogReader {
 
     /** Decodes one checksummed body; throws {@link IllegalStateException} when it does not follow the layout. */
     static Event decode(byte[] bytes, ByteBuffer buffer, int at, int length) {
-        int end = at + length;
+        EventType type = LoggedRecord.check(buffer, at, length);
         long epochMillis = buffer.getLong(at + MILLIS_OFFSET);
-        int code = buffer.getShort(at + TYPE_OFFSET) & 0xFFFF;
-        EventType type = EventType.fromCode(code);
-        if (type == null) {
-            throw new IllegalStateException("unknown event type code " + code);
-        }
         int fieldCount = buffer.get(at + FIELD_COUNT_OFFSET) & 0xFF;
         Map<String, Object> fields = new LinkedHashMap<>();
         int p = at + BODY_HEADER_LENGTH;
         for (int i = 0; i < fieldCount; i++) {
-            require(p + 2 <= end, "field " + i + " runs past the record");
             byte kind = buffer.get(p);
             int nameLength = buffer.get(p + 1) & 0xFF;
             p += 2;
-            require(nameLength > 0 && p + nameLength <= end, "field " + i + " has a bad name length");
             String name = new String(bytes, p, nameLength, StandardCharsets.US_ASCII);
             p += nameLength;
             switch (kind) {
                 case KIND_LONG -> {
-                    require(p + Long.BYTES <= end, "field " + name + " runs past the record");
                     fields.put(name, buffer.getLong(p));
                     p += Long.BYTES;
                 }
                 case KIND_STRING -> {
-                    require(p + Short.BYTES <= end, "field " + name + " runs past the record");
                     int valueLength = buffer.getShort(p) & 0xFFFF;
                     p += Short.BYTES;
-                    require(p + valueLength <= end, "field " + name + " runs past the record");
                     fields.put(name, new String(bytes, p, valueLength, StandardCharsets.UTF_8));
                     p += valueLength;
                 }
@@ -278,14 +268,7 @@ public final class EventLogReader {
                 default -> throw new IllegalStateException("field " + name + " has unknown kind " + kind);
             }
         }
-        require(p == end, (end - p) + " bytes left after the last field");
         return new Event(type, epochMillis, fields);
-    }
-
-    private static void require(boolean condition, String problem) {
-        if (!condition) {
-            throw new IllegalStateException(problem);
-        }
     }
 
     /** Prints the log as JSON lines, or counts by type with {@code --count}; see the class comment. */

@@ -322,8 +322,9 @@ public final class LoggedRecord {
     }
 
     /**
-     * The type of the body of {@code length} bytes at {@code at} once it is known to follow the layout: the checks
-     * of {@link EventLogReader#decode}, without building anything (not even a message, unless one fails).
+     * The type of the body of {@code length} bytes at {@code at} once it is known to follow the layout, building
+     * nothing unless a check fails (then the message, which names the field). The log's one set of layout checks:
+     * {@link EventLogReader#decode} relies on it too.
      */
     static EventType check(ByteBuffer buffer, int at, int length) {
         int end = at + length;
@@ -336,35 +337,38 @@ public final class LoggedRecord {
         int p = at + BODY_HEADER_LENGTH;
         for (int i = 0; i < fieldCount; i++) {
             if (p + 2 > end) {
-                throw damaged("field " + i + " runs past the record");
+                throw new IllegalStateException("field " + i + " runs past the record");
             }
             byte kind = buffer.get(p);
             int nameLength = buffer.get(p + 1) & 0xFF;
-            p += 2;
-            if (nameLength == 0 || p + nameLength > end) {
-                throw damaged("field " + i + " has a bad name length");
+            int nameAt = p + 2;
+            p = nameAt + nameLength;
+            if (nameLength == 0 || p > end) {
+                throw new IllegalStateException("field " + i + " has a bad name length");
             }
-            p += nameLength;
             switch (kind) {
                 case KIND_LONG -> p += Long.BYTES;
                 case KIND_STRING -> p = p + Short.BYTES > end
                         ? end + 1 : p + Short.BYTES + (buffer.getShort(p) & 0xFFFF);
                 case KIND_NULL -> {
                 }
-                default -> throw damaged("field " + i + " has unknown kind " + kind);
+                default -> throw new IllegalStateException("field " + name(buffer, nameAt, nameLength)
+                        + " has unknown kind " + kind);
             }
             if (p > end) {
-                throw damaged("field " + i + " runs past the record");
+                throw new IllegalStateException("field " + name(buffer, nameAt, nameLength) + " runs past the record");
             }
         }
         if (p != end) {
-            throw damaged((end - p) + " bytes left after the last field");
+            throw new IllegalStateException((end - p) + " bytes left after the last field");
         }
         return type;
     }
 
-    /** The exception for a damaged body; its message is made only then, never for a field that is fine. */
-    private static IllegalStateException damaged(String problem) {
-        return new IllegalStateException(problem);
+    /** A field's name as the event has it (US-ASCII), for a message. */
+    private static String name(ByteBuffer buffer, int at, int length) {
+        byte[] name = new byte[length];
+        buffer.get(at, name);
+        return new String(name, StandardCharsets.US_ASCII);
     }
 }
