@@ -115,6 +115,11 @@ public record ClusterConfig(Kafka kafka, Double budgetSlice, Integer budgetSyncM
             return topicPrefix + "frequency";
         }
 
+        /** The compacted topic of every user's erasure and opt-out, keyed by the user: {@code <prefix>privacy}. */
+        public String privacyTopic() {
+            return topicPrefix + "privacy";
+        }
+
         /** The compacted topic of every user's segments: {@code <prefix>segments}. */
         public String segmentsTopic() {
             return topicPrefix + "segments";

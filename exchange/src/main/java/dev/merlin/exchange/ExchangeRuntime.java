@@ -15,7 +15,9 @@ import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.bid.BidPath;
 import dev.merlin.exchange.cluster.EventPublisher;
 import dev.merlin.exchange.cluster.NoticeRelay;
+import dev.merlin.exchange.cluster.PrivacyShare;
 import dev.merlin.exchange.cluster.SegmentReplicator;
+import dev.merlin.exchange.erasure.UserErasure;
 import dev.merlin.exchange.cluster.SharedLimits;
 import dev.merlin.exchange.dsp.ConnectedDsp;
 import dev.merlin.exchange.dsp.DspAccounts;
@@ -113,6 +115,9 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final AgentRunner kafkaEvents;
     private final SegmentReplicator segmentReplicator;
     private final AgentRunner kafkaSegments;
+    private final UserErasure erasure;
+    private final PrivacyShare privacyShare;
+    private final AgentRunner kafkaPrivacy;
     /** Budgets and frequency caps shared through Kafka; null on a node on its own. */
     private final SharedLimits sharedLimits;
     private final NoticeRelay noticeRelay;
@@ -160,6 +165,7 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.tracking = new TrackingService(config, catalog, currencies, stores.segments(), stores.rules(),
                     stores.attribution(), stores.stats(), stores.frequency(), identity.userHash());
             registerStoreMetrics();
+            this.erasure = newErasure(stores, tracking, identity, epochSecondsClock);
             this.buySide = BuySide.open(config, dataDir, currencies, metrics, epochSecondsClock,
                     identity.pairwiseIds(), stores.census(), stores.idSyncs(), stores.flows());
             List<Maintenance.Task> purges = new ArrayList<>(stores.purges(config.maintenance()));
@@ -174,19 +180,17 @@ public final class ExchangeRuntime implements AutoCloseable {
                     epochSecondsClock).start();
             this.eventPublisher = openEventPublisher(config, dataDir, metrics);
             this.segmentReplicator = openSegmentReplicator(config, stores, metrics, epochSecondsClock);
+            this.privacyShare = openPrivacyShare(config, stores, erasure, identity, metrics, epochSecondsClock);
             this.sharedLimits = openSharedLimits(config, stores, catalog, epochSecondsClock, metrics);
             this.noticeRelay = openNoticeRelay(dataDir);
         } catch (RuntimeException e) {
             stores.close();
             throw e;
         }
-        AgentRunner.startOnThread(maintenance, runnable -> {
-            Thread thread = new Thread(runnable, "merlin-maintenance");
-            thread.setDaemon(true);
-            return thread;
-        });
+        startMaintenance(maintenance);
         this.kafkaEvents = startEventPublisher(eventPublisher);
         this.kafkaSegments = startOnOwnThread(segmentReplicator);
+        this.kafkaPrivacy = startOnOwnThread(privacyShare, "merlin-kafka-privacy");
         this.kafkaNotices = startNoticeRelay(noticeRelay);
     }
 
@@ -246,6 +250,57 @@ public final class ExchangeRuntime implements AutoCloseable {
         return replicator;
     }
 
+    private static void startMaintenance(AgentRunner maintenance) {
+        AgentRunner.startOnThread(maintenance, runnable -> {
+            Thread thread = new Thread(runnable, "merlin-maintenance");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Erasure and opt-out over the stores, as the privacy endpoints and other nodes' records ask for them. */
+    private static UserErasure newErasure(ExchangeStores stores, TrackingService tracking, IdentityKeys identity,
+                                          LongSupplier clock) {
+        return new UserErasure(new UserErasure.Stores(tracking, stores.optOuts(), stores.erasures(), stores.events(),
+                stores.flows(), stores.deletions(), stores.idSyncs()), identity.pairwiseIds(), identity.userHash(),
+                clock, ExchangeStores.ERASURE_MEMORY_SECONDS);
+    }
+
+    /** The erasure share when {@code cluster.kafka.bootstrap} is set, listening to the erasures; else null. */
+    private static PrivacyShare openPrivacyShare(MerlinConfig config, ExchangeStores stores, UserErasure erasure,
+                                                 IdentityKeys identity, ExchangeMetrics metrics, LongSupplier clock) {
+        if (!config.cluster().hasKafka()) {
+            return null;
+        }
+        PrivacyShare share = PrivacyShare.open(erasure, stores.erasures(), identity.userHash(),
+                config.cluster().kafka(), config.exchange().nodeId(), clock);
+        metrics.counter("merlin_kafka_privacy_published", "Erasures and opt-outs asked here that Kafka acknowledged",
+                share::published);
+        metrics.counter("merlin_kafka_privacy_failed", "Erasures and opt-outs that did not reach Kafka (sent again)",
+                share::failed);
+        metrics.counter("merlin_kafka_privacy_dropped", "Erasures and opt-outs dropped, a queue to the agent full",
+                share::dropped);
+        metrics.counter("merlin_kafka_privacy_applied", "Other nodes' erasures and opt-outs applied here",
+                share::applied);
+        metrics.counter("merlin_kafka_privacy_rejected", "Malformed records on the privacy topic, refused",
+                share::rejected);
+        return share;
+    }
+
+    private static AgentRunner startOnOwnThread(PrivacyShare share, String name) {
+        if (share == null) {
+            return null;
+        }
+        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_READER_IDLE_MILLIS),
+                error -> LOG.warn("sharing erasures through Kafka failed; going on", error), null, share);
+        AgentRunner.startOnThread(runner, runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        });
+        return runner;
+    }
+
     private static AgentRunner startOnOwnThread(SegmentReplicator replicator) {
         if (replicator == null) {
             return null;
@@ -265,7 +320,22 @@ public final class ExchangeRuntime implements AutoCloseable {
         return sharedLimits;
     }
 
-    /** The segment replicator, or null when no Kafka is configured. */
+    /** The share of erasures and opt-outs with the other nodes, or null when no Kafka is configured. */
+    public PrivacyShare privacyShare() {
+        return privacyShare;
+    }
+
+    /** The keys of users' hashes, uid cookies and pairwise ids. */
+    public IdentityKeys identity() {
+        return identity;
+    }
+
+    /** Erasure and opt-out on this node (what the privacy endpoints ask for). */
+    public UserErasure erasure() {
+        return erasure;
+    }
+
+    /** The segment replicator when {@code cluster.kafka.bootstrap} is set, else null. */
     public SegmentReplicator segmentReplicator() {
         return segmentReplicator;
     }
@@ -383,9 +453,8 @@ public final class ExchangeRuntime implements AutoCloseable {
         ReportsEndpoint reports = new ReportsEndpoint(catalog, currencies, stores.spend(), stores.stats(),
                 stores.sellerStats(), sellers, config.tracking(), metrics, epochSecondsClock, buySide.accounts,
                 config.dsps());
-        PrivacyEndpoints privacy = new PrivacyEndpoints(config.segments(), stores.segments(), tracking,
-                stores.optOuts(), stores.erasures(), identity, events, config.tracking(), config.privacy(), metrics,
-                epochSecondsClock, stores.flows(), stores.deletions(), stores.idSyncs());
+        PrivacyEndpoints privacy = new PrivacyEndpoints(config.segments(), stores.segments(), tracking, erasure,
+                identity, stores.flows(), config.tracking(), config.privacy(), metrics, epochSecondsClock);
         DataFlowsEndpoint dataFlows = new DataFlowsEndpoint(stores.flows(), config.tracking(), metrics,
                 epochSecondsClock);
         UserSyncEndpoints userSync = new UserSyncEndpoints(config.dsps(), stores.idSyncs(), consent,
@@ -528,6 +597,9 @@ public final class ExchangeRuntime implements AutoCloseable {
         dashboard.close();
         if (kafkaEvents != null) {
             kafkaEvents.close();
+        }
+        if (kafkaPrivacy != null) {
+            kafkaPrivacy.close();
         }
         if (kafkaSegments != null) {
             kafkaSegments.close();

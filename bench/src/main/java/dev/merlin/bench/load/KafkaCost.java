@@ -20,11 +20,20 @@ import java.util.Locale;
  * measured (and the load generator), where a cluster's broker has machines of its own; the nice level leaves Merlin
  * the CPU it would have then ({@code --broker-nice 0}: the broker competes as an equal).
  *
- * <p>Options: {@code --kafka-cp FILE} (required), {@code --rounds K} (default 1, at most 4), {@code --broker-nice N}
- * and make load's step
+ * <p>Before the first round, a throwaway node of each kind serves the starting rate for {@code --jit-warmup S}
+ * seconds (default 30; not counted): the nodes share this JVM, so without it the first Kafka node alone pays for
+ * compiling the Kafka client, which a node serving for hours never does again.
+ *
+ * <p>Options: {@code --kafka-cp FILE} (required), {@code --rounds K} (default 1, at most 4), {@code --broker-nice N},
+ * {@code --jit-warmup S} and make load's step
  * options ({@code --rate}, {@code --duration}, {@code --connections}, {@code --slo-ms}, {@code --max-rate}).
  */
 public final class KafkaCost {
+
+    /** Each kind's uncounted warm-up unless {@code --jit-warmup} says otherwise. */
+    static final double DEFAULT_JIT_WARMUP_SECONDS = 30;
+
+    private static final double MAX_JIT_WARMUP_SECONDS = 600;
 
     private KafkaCost() {
     }
@@ -34,6 +43,7 @@ public final class KafkaCost {
         Path classpathFile = null;
         int rounds = 1;
         int brokerNice = 19;
+        double jitWarmupSeconds = DEFAULT_JIT_WARMUP_SECONDS;
         List<String> loadArgs = new ArrayList<>(List.of("--find-max"));
         for (int i = 0; i < args.length; i += 2) {
             String value = i + 1 < args.length ? args[i + 1] : "";
@@ -41,23 +51,31 @@ public final class KafkaCost {
                 case "--kafka-cp" -> classpathFile = Path.of(value);
                 case "--rounds" -> rounds = Integer.parseInt(value);
                 case "--broker-nice" -> brokerNice = Integer.parseInt(value);
+                case "--jit-warmup" -> jitWarmupSeconds = Double.parseDouble(value);
                 default -> {
                     loadArgs.add(args[i]);
                     loadArgs.add(value);
                 }
             }
         }
-        if (classpathFile == null || !Files.isRegularFile(classpathFile) || rounds < 1 || rounds > 4) {
-            throw new IllegalArgumentException("--kafka-cp FILE is required and --rounds is 1 to 4");
+        if (classpathFile == null || !Files.isRegularFile(classpathFile) || rounds < 1 || rounds > 4
+                || !(jitWarmupSeconds >= 0 && jitWarmupSeconds <= MAX_JIT_WARMUP_SECONDS)) {
+            throw new IllegalArgumentException("--kafka-cp FILE is required, --rounds is 1 to 4 and --jit-warmup 0 to "
+                    + MAX_JIT_WARMUP_SECONDS + " s");
         }
         LoadOptions options = LoadOptions.parse(loadArgs.toArray(new String[0]));
-        System.exit(run(Files.readString(classpathFile).trim(), options, rounds, brokerNice, System.out) ? 0 : 1);
+        System.exit(run(Files.readString(classpathFile).trim(), options, new Rounds(rounds, brokerNice,
+                jitWarmupSeconds), System.out) ? 0 : 1);
     }
 
-    private static boolean run(String classpath, LoadOptions options, int rounds, int brokerNice, PrintStream out)
+    /** How the comparison runs: rounds, the broker's nice level, the uncounted warm-up of each kind. */
+    private record Rounds(int count, int brokerNice, double jitWarmupSeconds) {
+    }
+
+    private static boolean run(String classpath, LoadOptions options, Rounds rounds, PrintStream out)
             throws Exception {
         Path work = Files.createTempDirectory("merlin-kafka-cost-");
-        LocalKafka broker = new LocalKafka(classpath, work.resolve("kafka")).nice(brokerNice);
+        LocalKafka broker = new LocalKafka(classpath, work.resolve("kafka")).nice(rounds.brokerNice());
         RequestCorpus corpus = RequestCorpus.validSamples();
         List<String> lines = new ArrayList<>();
         boolean isFound = true;
@@ -65,20 +83,21 @@ public final class KafkaCost {
             broker.format();
             broker.start();
             out.printf(Locale.ROOT, "kafka cost: %s; broker on %s at nice %d%n", LoadGenerator.machine(),
-                    broker.bootstrap(), brokerNice);
-            for (int round = 0; round < rounds; round++) {
+                    broker.bootstrap(), rounds.brokerNice());
+            if (rounds.jitWarmupSeconds() > 0) {
+                for (boolean isKafka : new boolean[] {false, true}) {
+                    warmUp(node(work.resolve("warm-up-" + isKafka), isKafka ? broker : null),
+                            isKafka ? "warm-up-kafka" : "warm-up", corpus, options, rounds.jitWarmupSeconds(), out);
+                }
+            }
+            for (int round = 0; round < rounds.count(); round++) {
                 double without = 0;
                 double with = 0;
                 for (int k = 0; k < 2; k++) {
                     boolean isKafka = (k == 1) == (round % 2 == 0);
-                    Path dataDir = work.resolve("node-" + round + "-" + (isKafka ? "kafka" : "plain"));
-                    MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
-                            .withNodeId(1);
-                    if (isKafka) {
-                        config = config.withKafkaBootstrap(broker.bootstrap());
-                    }
-                    double rate = maxRate(config.validate(), corpus, options, isKafka ? "merlin-kafka" : "merlin",
-                            out);
+                    MerlinConfig config = node(work.resolve("node-" + round + "-" + (isKafka ? "kafka" : "plain")),
+                            isKafka ? broker : null);
+                    double rate = maxRate(config, corpus, options, isKafka ? "merlin-kafka" : "merlin", out);
                     if (isKafka) {
                         with = rate;
                     } else {
@@ -98,6 +117,30 @@ public final class KafkaCost {
         } finally {
             broker.kill();
             LoadGenerator.deleteTree(work);
+        }
+    }
+
+    /** A fresh node's config on {@code dataDir}, publishing to {@code broker} unless that is null. */
+    private static MerlinConfig node(Path dataDir, LocalKafka broker) {
+        MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString()).withNodeId(1);
+        return (broker == null ? config : config.withKafkaBootstrap(broker.bootstrap())).validate();
+    }
+
+    /** Serves the starting rate for {@code seconds} on a throwaway node; nothing of it is counted. */
+    private static void warmUp(MerlinConfig config, String name, RequestCorpus corpus, LoadOptions options,
+                               double seconds, PrintStream out) throws Exception {
+        out.printf(Locale.ROOT, "kafka cost: %s, %.0f s at %,.0f req/s (JIT warm-up, not counted)%n", name, seconds,
+                options.rate());
+        try (MerlinServer merlin = new MerlinServer(config).start()) {
+            HttpLoadClient client = new HttpLoadClient(merlin.port(), "/openrtb2/auction");
+            try {
+                StepResult result = client.run(corpus, new HttpLoadClient.Plan(name, options.rate(),
+                        options.connections(), 0, seconds, 5,
+                        (int) Math.max(1024, options.rate() * 2 / options.connections())), out);
+                out.println(result.line() + "  (JIT warm-up, not counted)");
+            } finally {
+                client.close();
+            }
         }
     }
 

@@ -4,17 +4,12 @@ import dev.merlin.protocol.JsonText;
 import dev.merlin.config.PrivacyConfig;
 import dev.merlin.config.SegmentDefinition;
 import dev.merlin.config.TrackingConfig;
-import dev.merlin.exchange.events.EventLog;
-import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.erasure.UserErasure;
 import dev.merlin.exchange.flows.DataFlowLedger;
 import dev.merlin.exchange.flows.DspDeletions;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.DataCategories;
-import dev.merlin.exchange.privacy.ErasureRegistry;
-import dev.merlin.exchange.privacy.IdSyncStore;
 import dev.merlin.exchange.privacy.IdentityKeys;
-import dev.merlin.exchange.privacy.PairwiseIds;
-import dev.merlin.exchange.privacy.OptOutRegistry;
 import dev.merlin.exchange.privacy.UidCookies;
 import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.secrets.Secrets;
@@ -28,7 +23,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,55 +52,34 @@ public final class PrivacyEndpoints {
 
     private final SegmentStore segmentStore;
     private final TrackingService tracking;
-    private final OptOutRegistry optOuts;
-    private final ErasureRegistry erasures;
+    private final UserErasure erasure;
     private final UidCookies uidCookies;
-    private final PairwiseIds pairwiseIds;
     private final UserHash userHash;
-    private final EventLog eventLog;
     private final TrackingConfig trackingConfig;
     private final PrivacyConfig privacyConfig;
     private final ExchangeMetrics metrics;
-    private final LongSupplier epochSecondsClock;
     private final DataFlowLedger flows;
-    private final DspDeletions deletions;
-    private final IdSyncStore idSyncs;
+    private final LongSupplier epochSecondsClock;
     private final Map<Integer, SegmentDefinition> segments = new HashMap<>();
 
-    /** The opt-out and privacy-request endpoints, with the segment names they describe and the stores they erase. */
-    public PrivacyEndpoints(List<SegmentDefinition> segmentDefinitions, SegmentStore segmentStore,
-                            TrackingService tracking, OptOutRegistry optOuts, ErasureRegistry erasures,
-                            IdentityKeys identity, EventLog eventLog, TrackingConfig trackingConfig,
-                            PrivacyConfig privacyConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
-        this(segmentDefinitions, segmentStore, tracking, optOuts, erasures, identity, eventLog, trackingConfig,
-                privacyConfig, metrics, epochSecondsClock, null, null, null);
-    }
-
     /**
-     * As above, listing and erasing the users' recipients in {@code flows} (null: none kept) and asking DSPs to
-     * delete through {@code deletions} (null: none asked), and erasing the ids DSPs synced in {@code idSyncs}
-     * (null: none kept).
+     * The opt-out and privacy-request endpoints, with the segment names they describe, the stores they read, and
+     * the erasure they ask for; the users' recipients are listed from {@code flows} (null: none kept).
      */
     public PrivacyEndpoints(List<SegmentDefinition> segmentDefinitions, SegmentStore segmentStore,
-                            TrackingService tracking, OptOutRegistry optOuts, ErasureRegistry erasures,
-                            IdentityKeys identity, EventLog eventLog, TrackingConfig trackingConfig,
-                            PrivacyConfig privacyConfig, ExchangeMetrics metrics, LongSupplier epochSecondsClock,
-                            DataFlowLedger flows, DspDeletions deletions, IdSyncStore idSyncs) {
+                            TrackingService tracking, UserErasure erasure, IdentityKeys identity,
+                            DataFlowLedger flows, TrackingConfig trackingConfig, PrivacyConfig privacyConfig,
+                            ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
         this.flows = flows;
-        this.idSyncs = idSyncs;
-        this.deletions = deletions;
+        this.epochSecondsClock = epochSecondsClock;
         this.segmentStore = segmentStore;
         this.tracking = tracking;
-        this.optOuts = optOuts;
-        this.erasures = erasures;
+        this.erasure = erasure;
         this.uidCookies = identity.uidCookies();
-        this.pairwiseIds = identity.pairwiseIds();
         this.userHash = identity.userHash();
-        this.eventLog = eventLog;
         this.trackingConfig = trackingConfig;
         this.privacyConfig = privacyConfig;
         this.metrics = metrics;
-        this.epochSecondsClock = epochSecondsClock;
         for (SegmentDefinition segment : segmentDefinitions) {
             segments.put(segment.id(), segment);
         }
@@ -114,7 +87,7 @@ public final class PrivacyEndpoints {
 
     FullHttpResponse optOut(ChannelHandlerContext ctx, FullHttpRequest request) {
         String uid = Cookies.uid(request, uidCookies);
-        Erasure erasure = uid == null ? null : erase(uid, "optout");
+        UserErasure.Result erasure = uid == null ? null : this.erasure.erase(uid, true);
         if (erasure != null && !erasure.logged()) {
             return notLogged(ctx);
         }
@@ -155,7 +128,7 @@ public final class PrivacyEndpoints {
                             + " erase it", null);
         }
         if (request.method() == HttpMethod.DELETE) {
-            Erasure erasure = erase(uid, "request");
+            UserErasure.Result erasure = this.erasure.erase(uid, false);
             if (!erasure.logged()) {
                 return notLogged(ctx);
             }
@@ -209,10 +182,6 @@ public final class PrivacyEndpoints {
     }
 
     /**
-     * Erases what is held about {@code uid}, and remembers the erasure by the user's hash first: the notice links of
-     * auctions before it carry that hash and may fire later (see {@link dev.merlin.exchange.privacy.ErasureRegistry}).
-     */
-    /**
      * The data is gone, but the event log could not take the record that makes every later export leave the user
      * out (its ring buffer was full, or it is closing): 503, so that the client repeats the request, which is
      * idempotent, rather than believe the user is out of the exports.
@@ -224,52 +193,6 @@ public final class PrivacyEndpoints {
                         + " leave the user out; repeat the request", null);
         response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         return response;
-    }
-
-    /** What an erasure found, whether its record reached the event log, and how many DSPs were asked to delete. */
-    private record Erasure(boolean held, boolean logged, int dspsAsked) {
-    }
-
-    private Erasure erase(String uid, String why) {
-        long now = epochSecondsClock.getAsLong();
-        long userHash = this.userHash.hash(uid);
-        if ("optout".equals(why)) {
-            optOuts.add(uid, now);
-            erasures.optedOut(userHash, now);
-        } else {
-            erasures.erased(userHash, now);
-        }
-        boolean held = tracking.erase(uid);
-        if (idSyncs != null) {
-            held |= idSyncs.erase(userHash) > 0;
-        }
-        int dspsAsked = 0;
-        if (flows != null) {
-            // the DSPs are asked (durably) before the recipients are forgotten: a failure in between leaves them
-            // listed, and repeating the erasure asks again
-            DataFlowLedger.UserFlows recipients = flows.recipientsOf(userHash);
-            if (deletions != null) {
-                // each DSP is asked to delete the id it was sent: its pairwise id for this user
-                dspsAsked = deletions.request(userHash, dsp -> pairwiseIds.of(dsp, uid), toAsk(recipients), why, now);
-            }
-            held |= !flows.erase(userHash).recipients().isEmpty();
-        }
-        EventLog log = eventLog;
-        boolean logged = log.commit(log.begin("optout".equals(why) ? EventType.OPT_OUT : EventType.ERASURE,
-                now * 1000L).put("u", Long.toHexString(userHash)).put("why", why));
-        return new Erasure(held, logged, dspsAsked);
-    }
-
-    /** The DSPs that received the user's data; every DSP with an endpoint when the ledger could not keep them all. */
-    private List<String> toAsk(DataFlowLedger.UserFlows recipients) {
-        if (recipients.isTruncated()) {
-            return deletions.dspsWithEndpoints();
-        }
-        List<String> ids = new ArrayList<>(recipients.recipients().size());
-        for (DataFlowLedger.UserRecipient r : recipients.recipients()) {
-            ids.add(r.dsp());
-        }
-        return ids;
     }
 
     /** What a privacy request's credentials allow for one user. */

@@ -139,6 +139,22 @@ public final class ErasureRegistry implements AutoCloseable {
         return atEpochSeconds <= (packed & SECONDS_MASK) ? Refusal.USER_ERASED : null;
     }
 
+    /** What the registry holds of a user: an opt-out, and the time of the last erasure (or opt-out). */
+    public record State(boolean isOptedOut, long epochSeconds) {
+    }
+
+    /** The user's state as the registry holds it; null when it holds none (or {@code userHash} is 0). */
+    public State state(long userHash) {
+        if (userHash == 0) {
+            return null;
+        }
+        LongValue[] kv = scratch.get();
+        kv[0].setValue(userHash);
+        LongValue value = opened.map().getUsing(kv[0], kv[1]);
+        return value == null ? null
+                : new State((value.getValue() & OPTED_OUT) != 0, value.getValue() & SECONDS_MASK);
+    }
+
     /**
      * Forgets erasures made before {@code cutoffEpochSeconds}: once no notice or event timed before the erasure can
      * still be accepted (charge window, event lateness), remembering it protects nothing. Opt-outs are kept for good.

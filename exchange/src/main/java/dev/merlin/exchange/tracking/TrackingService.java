@@ -125,11 +125,19 @@ public final class TrackingService {
     /** Erases everything held about a user key: segments, rule counts, clicks and views, frequency counts. */
     public boolean erase(String userKey) {
         boolean held = segments.erase(userKey);
-        long userHash = this.userHash.hash(userKey);
+        eraseDerived(this.userHash.hash(userKey));
+        return held;
+    }
+
+    /**
+     * Erases what this node derived from the user's activity — progress towards segment rules, views awaiting a
+     * conversion, frequency counts — but not the segments, which reach other nodes on their own topic: an erasure
+     * asked on another node (the segments' tombstone comes separately).
+     */
+    public void eraseDerived(long userHash) {
         rules.erase(userHash);
         attribution.erase(userHash);
         frequency.erase(userHash, catalog.current().slots().size());
-        return held;
     }
 
     /** The campaign catalog. */

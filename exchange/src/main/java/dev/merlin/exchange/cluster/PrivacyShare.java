@@ -1,0 +1,341 @@
+package dev.merlin.exchange.cluster;
+
+import dev.merlin.config.ClusterConfig;
+import dev.merlin.exchange.erasure.UserErasure;
+import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.UserHash;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Makes an erasure or an opt-out asked on any node take effect on every node ({@link UserErasure}): each one asked
+ * here is published to the compacted topic {@code <prefix>privacy}, keyed by the user; every other node's is applied
+ * here with {@link UserErasure#apply} — the opt-out registry that the consent gate reads, the erasure registry that
+ * refuses late notices, rule progress, views, frequency counts, synced ids, and this node's DSP recipients asked to
+ * delete. The segments themselves travel as their own topic's tombstone ({@link SegmentReplicator}).
+ *
+ * <p>A node reads the topic from its start when it starts, so a new node learns every opt-out and the erasures it
+ * must still remember; the apply is idempotent (an erasure this node knows of is skipped), so the replay after a
+ * restart erases nothing a returning user made since. The value of a user is the registry's state after the change —
+ * opted out for good, and the last erasure's time — so compaction keeps the opt-out whatever erasure follows it.
+ * A send that fails is sent again from the registry's state then.
+ *
+ * <p>Value layout, big-endian: flags (1 byte: 1 = opted out), epoch seconds (8), node id (4). Refused and counted:
+ * another length, unknown flags, a node id outside 0–1023, a time before 1970 or more than a minute ahead of this
+ * node's clock, an empty key or one over {@value #MAX_KEY_BYTES} bytes, a tombstone (which compaction would turn into
+ * forgetting an opt-out: a node that knows the user publishes its state again). Who can write the topic can erase or
+ * opt out any user — withholding data, never revealing it; keep the broker's listeners private (Kafka's own ACLs).
+ */
+public final class PrivacyShare implements Agent, UserErasure.Listener {
+
+    static final int MAX_KEY_BYTES = 256;
+    static final int VALUE_BYTES = 13;
+    private static final int QUEUE_CAPACITY = 16 * 1024;
+    private static final long MAX_AHEAD_SECONDS = 60;
+    private static final int MAX_NODE_ID = 1023;
+    private static final Duration ASSIGN_WAIT = Duration.ofSeconds(2);
+    private static final long RETRY_PAUSE_MILLIS = 1_000;
+    /** How long a poll waits when there is nothing else to do: an erasure queued meanwhile waits at most this. */
+    private static final Duration POLL_WAIT = Duration.ofMillis(100);
+
+    private final UserErasure erasure;
+    private final ErasureRegistry registry;
+    private final UserHash userHash;
+    private final Producer<byte[], byte[]> producer;
+    private final Consumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final int nodeId;
+    private final LongSupplier epochSecondsClock;
+    private final ManyToOneConcurrentArrayQueue<String> outbox = new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
+    /** Users whose erasure did not reach Kafka, or whose apply the event log refused, to be tried again. */
+    private final ManyToOneConcurrentArrayQueue<String> resends = new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
+    private final List<ConsumerRecord<byte[], byte[]>> unlogged = new ArrayList<>();
+    private final AtomicLong published = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong known = new AtomicLong();
+    private Admin admin;
+    private volatile boolean isAssigned;
+    private long retryAtMillis;
+    private long assignAtMillis;
+
+    /** A share of {@code erasure} over {@code topic}; it closes the producer, the consumer and the admin client. */
+    PrivacyShare(UserErasure erasure, ErasureRegistry registry, UserHash userHash, Producer<byte[], byte[]> producer,
+                 Consumer<byte[], byte[]> consumer, Admin admin, String topic, int nodeId,
+                 LongSupplier epochSecondsClock) {
+        this.erasure = erasure;
+        this.registry = registry;
+        this.userHash = userHash;
+        this.producer = producer;
+        this.consumer = consumer;
+        this.admin = admin;
+        this.topic = topic;
+        this.nodeId = nodeId;
+        this.epochSecondsClock = epochSecondsClock;
+    }
+
+    /**
+     * A share with its own producer, consumer and admin client, listening to {@code erasure}; nothing connects until
+     * it runs: its thread creates the compacted topic when it is missing and reads it, retrying while Kafka is down.
+     */
+    public static PrivacyShare open(UserErasure erasure, ErasureRegistry registry, UserHash userHash,
+                                    ClusterConfig.Kafka kafka, int nodeId, LongSupplier epochSecondsClock) {
+        Properties producerProps = EventPublisher.producerProperties(kafka.bootstrap(), nodeId);
+        producerProps.put("client.id", "merlin-privacy-" + nodeId);
+        Properties consumerProps = new Properties();
+        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
+        consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "merlin-privacy-reader-" + nodeId);
+        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000));
+        PrivacyShare share = new PrivacyShare(erasure, registry, userHash, new KafkaProducer<>(producerProps),
+                new KafkaConsumer<>(consumerProps), admin, kafka.privacyTopic(), nodeId, epochSecondsClock);
+        erasure.listen(share);
+        return share;
+    }
+
+    /** Queues the user; the agent's thread publishes the registry's state of them (never the caller's event loop). */
+    @Override
+    public void erased(String uid, boolean isOptOut, long epochSeconds) {
+        if (!outbox.offer(uid)) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    @Override
+    public int doWork() {
+        int work = outbox.drain(this::publish);
+        long now = System.currentTimeMillis();
+        if (now >= retryAtMillis) {
+            retryAtMillis = now + RETRY_PAUSE_MILLIS;
+            work += resends.drain(this::publish);
+            if (isAssigned) {
+                work += applyUnlogged();
+            }
+        }
+        if (!isAssigned) {
+            if (now >= assignAtMillis) {
+                isAssigned = assign();
+                assignAtMillis = now + RETRY_PAUSE_MILLIS;
+            }
+            return work;
+        }
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(work > 0 ? Duration.ZERO : POLL_WAIT)) {
+            if (apply(record) == UserErasure.Remote.NOT_LOGGED) {
+                unlogged.add(record);
+            }
+            work++;
+        }
+        return work;
+    }
+
+    /** Publishes the user's state as the registry holds it now (nothing when it holds none). */
+    private void publish(String uid) {
+        ErasureRegistry.State state = registry.state(userHash.hash(uid));
+        if (state == null) {
+            return;
+        }
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, uid.getBytes(StandardCharsets.UTF_8),
+                value(state.isOptedOut(), state.epochSeconds(), nodeId));
+        producer.send(record, (metadata, error) -> {
+            if (error == null) {
+                published.incrementAndGet();
+                return;
+            }
+            failed.incrementAndGet();
+            if (!resends.offer(uid)) {
+                dropped.incrementAndGet();
+            }
+        });
+    }
+
+    /** The value of a user's state: flags, epoch seconds, the node that published it. */
+    static byte[] value(boolean isOptedOut, long epochSeconds, int nodeId) {
+        return ByteBuffer.allocate(VALUE_BYTES).put((byte) (isOptedOut ? 1 : 0)).putLong(epochSeconds).putInt(nodeId)
+                .array();
+    }
+
+    /** Applies another node's record, or refuses and counts it; what became of it (null: refused or our own). */
+    UserErasure.Remote apply(ConsumerRecord<byte[], byte[]> record) {
+        byte[] key = record.key();
+        byte[] value = record.value();
+        if (key == null || key.length == 0 || key.length > MAX_KEY_BYTES) {
+            rejected.incrementAndGet();
+            return null;
+        }
+        if (value == null || value.length != VALUE_BYTES) {
+            rejected.incrementAndGet();
+            if (value == null) {
+                // no node writes a tombstone here: once compacted it would hide the user's opt-out from new nodes, so
+                // what this node knows of the user is published again
+                heal(new String(key, StandardCharsets.UTF_8));
+            }
+            return null;
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(value);
+        byte flags = buffer.get();
+        long epochSeconds = buffer.getLong();
+        int from = buffer.getInt();
+        if ((flags & ~1) != 0 || from < 0 || from > MAX_NODE_ID || epochSeconds < 0
+                || epochSeconds > epochSecondsClock.getAsLong() + MAX_AHEAD_SECONDS) {
+            rejected.incrementAndGet();
+            return null;
+        }
+        if (from == nodeId) {
+            return null;
+        }
+        UserErasure.Remote result = erasure.apply(from, new String(key, StandardCharsets.UTF_8), flags == 1,
+                epochSeconds);
+        if (result == UserErasure.Remote.APPLIED) {
+            applied.incrementAndGet();
+        } else if (result == UserErasure.Remote.KNOWN) {
+            known.incrementAndGet();
+        }
+        return result;
+    }
+
+    private void heal(String uid) {
+        if (registry.state(userHash.hash(uid)) != null && !resends.offer(uid)) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    private int applyUnlogged() {
+        int work = unlogged.size();
+        List<ConsumerRecord<byte[], byte[]>> again = new ArrayList<>(unlogged);
+        unlogged.clear();
+        for (ConsumerRecord<byte[], byte[]> record : again) {
+            if (apply(record) == UserErasure.Remote.NOT_LOGGED) {
+                unlogged.add(record);
+            }
+        }
+        return work;
+    }
+
+    /** Creates the topic compacted unless it exists, then reads it from its start; false while Kafka is away. */
+    private boolean assign() {
+        try {
+            if (admin != null) {
+                admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1).configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
+                        .all().get(ASSIGN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                return false;
+            }
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        List<PartitionInfo> infos;
+        try {
+            infos = consumer.partitionsFor(topic, ASSIGN_WAIT);
+        } catch (KafkaException e) {
+            return false;
+        }
+        if (infos == null || infos.isEmpty()) {
+            return false;
+        }
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo partition : infos) {
+            partitions.add(new TopicPartition(topic, partition.partition()));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        closeAdmin();
+        return true;
+    }
+
+    private void closeAdmin() {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(1));
+            admin = null;
+        }
+    }
+
+    /** Whether the topic exists and this node reads it: other nodes' erasures reach it from now. */
+    public boolean isReading() {
+        return isAssigned;
+    }
+
+    /** Erasures and opt-outs Kafka acknowledged. */
+    public long published() {
+        return published.get();
+    }
+
+    /** Sends that did not reach Kafka (each user's state is sent again). */
+    public long failed() {
+        return failed.get();
+    }
+
+    /** Users dropped because a queue to the agent was full. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Other nodes' erasures and opt-outs applied here (replays of known ones are not counted). */
+    public long applied() {
+        return applied.get();
+    }
+
+    /** Other nodes' records this node already knew (a replay after a restart, a repeat): skipped. */
+    public long known() {
+        return known.get();
+    }
+
+    /** Records refused: malformed or a tombstone, see the class comment. */
+    public long rejected() {
+        return rejected.get();
+    }
+
+    @Override
+    public void onClose() {
+        erasure.listen(null);
+        outbox.drain(this::publish);
+        resends.drain(this::publish);
+        producer.close(Duration.ofSeconds(5));
+        consumer.close(Duration.ofSeconds(5));
+        closeAdmin();
+    }
+
+    @Override
+    public String roleName() {
+        return "merlin-kafka-privacy";
+    }
+}

@@ -1,0 +1,198 @@
+package dev.merlin.exchange.erasure;
+
+import dev.merlin.exchange.events.EventLog;
+import dev.merlin.exchange.events.EventType;
+import dev.merlin.exchange.events.EventWriter;
+import dev.merlin.exchange.flows.DataFlowLedger;
+import dev.merlin.exchange.flows.DspDeletions;
+import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.IdSyncStore;
+import dev.merlin.exchange.privacy.OptOutRegistry;
+import dev.merlin.exchange.privacy.PairwiseIds;
+import dev.merlin.exchange.privacy.UserHash;
+import dev.merlin.exchange.tracking.TrackingService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * What an erasure or an opt-out does on a node, in one place, whether the user asked this node (the privacy
+ * endpoints) or another node of the cluster ({@code cluster.PrivacyShare}, through Kafka):
+ * <ul>
+ *   <li>the user's hash is remembered first ({@link ErasureRegistry}; an opt-out also in {@link OptOutRegistry}), so
+ *       that late notices and app events put nothing back and the consent gate refuses the user's data;</li>
+ *   <li>the data goes: segments (asked here only; another node's erasure reaches the segments as their own topic's
+ *       tombstone), rule progress, views, frequency counts, the ids DSPs synced;</li>
+ *   <li>every DSP this node sent the user's data to is asked to delete it ({@link DspDeletions}), and the
+ *       node's record of those recipients goes;</li>
+ *   <li>an {@link EventType#ERASURE} or {@link EventType#OPT_OUT} record in this node's event log makes its exports
+ *       leave the user out.</li>
+ * </ul>
+ */
+public final class UserErasure {
+
+    /** Told of every erasure and opt-out asked on this node, once it took effect here. */
+    public interface Listener {
+        /** The user {@code uid} was erased (or opted out, {@code isOptOut}) here at {@code epochSeconds}. */
+        void erased(String uid, boolean isOptOut, long epochSeconds);
+    }
+
+    /** What an erasure asked on this node found: data held, the log record written, DSPs asked to delete. */
+    public record Result(boolean held, boolean logged, int dspsAsked) {
+    }
+
+    /** What became of another node's erasure here. */
+    public enum Remote {
+        /** Applied now. */
+        APPLIED,
+        /** This node already knew it (or a later one, or the user's opt-out): a replay, nothing to do. */
+        KNOWN,
+        /** Older than the erasures a node remembers: the user may have come back since; not applied. */
+        TOO_OLD,
+        /** The event log refused the record (full or closing): nothing applied, to be tried again. */
+        NOT_LOGGED
+    }
+
+    private final TrackingService tracking;
+    private final OptOutRegistry optOuts;
+    private final ErasureRegistry erasures;
+    private final PairwiseIds pairwiseIds;
+    private final UserHash userHash;
+    private final EventLog eventLog;
+    private final LongSupplier epochSecondsClock;
+    private final long memorySeconds;
+    private final DataFlowLedger flows;
+    private final DspDeletions deletions;
+    private final IdSyncStore idSyncs;
+    private volatile Listener listener;
+
+    /**
+     * Erasure over these stores. {@code flows}, {@code deletions} and {@code idSyncs} may be null (none kept);
+     * {@code memorySeconds} is how long the registry remembers an erasure.
+     */
+    public UserErasure(Stores stores, PairwiseIds pairwiseIds, UserHash userHash, LongSupplier epochSecondsClock,
+                       long memorySeconds) {
+        this.tracking = stores.tracking();
+        this.optOuts = stores.optOuts();
+        this.erasures = stores.erasures();
+        this.eventLog = stores.eventLog();
+        this.flows = stores.flows();
+        this.deletions = stores.deletions();
+        this.idSyncs = stores.idSyncs();
+        this.pairwiseIds = pairwiseIds;
+        this.userHash = userHash;
+        this.epochSecondsClock = epochSecondsClock;
+        this.memorySeconds = memorySeconds;
+    }
+
+    /** What an erasure touches; {@code flows}, {@code deletions} and {@code idSyncs} may be null. */
+    public record Stores(TrackingService tracking, OptOutRegistry optOuts, ErasureRegistry erasures,
+                         EventLog eventLog, DataFlowLedger flows, DspDeletions deletions, IdSyncStore idSyncs) {
+    }
+
+    /** Tells {@code listener} (null: nobody) of every erasure asked here from now on. */
+    public void listen(Listener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Erases the user {@code uid}, who asked this node ({@code isOptOut}: and opts out for good). The listener
+     * hears of it whether or not the log took its record: the data is gone either way.
+     */
+    public Result erase(String uid, boolean isOptOut) {
+        long now = epochSecondsClock.getAsLong();
+        long hash = userHash.hash(uid);
+        remember(uid, hash, isOptOut, now);
+        boolean held = tracking.erase(uid);
+        Held ids = eraseIdsAndFlows(uid, hash, isOptOut, now);
+        boolean logged = log(hash, isOptOut, now, -1);
+        Listener heard = listener;
+        if (heard != null) {
+            heard.erased(uid, isOptOut, now);
+        }
+        return new Result(held || ids.held(), logged, ids.dspsAsked());
+    }
+
+    /**
+     * Applies an erasure (or opt-out) that node {@code node} was asked for at {@code epochSeconds}: the same as
+     * {@link #erase} but for the segments, which come on their own topic. Idempotent: an erasure this node already
+     * knows of (the same or a later one, or the user's opt-out) is {@link Remote#KNOWN}, so a replay of the topic
+     * after a restart erases nothing the user made since.
+     */
+    public Remote apply(int node, String uid, boolean isOptOut, long epochSeconds) {
+        long hash = userHash.hash(uid);
+        ErasureRegistry.Refusal known = erasures.refusal(hash, epochSeconds);
+        if (known == ErasureRegistry.Refusal.USER_OPT_OUT
+                || (!isOptOut && known == ErasureRegistry.Refusal.USER_ERASED)) {
+            return Remote.KNOWN;
+        }
+        long now = epochSecondsClock.getAsLong();
+        if (!isOptOut && epochSeconds < now - memorySeconds) {
+            return Remote.TOO_OLD;
+        }
+        // the record first: while the log refuses it nothing changes, so trying again later is not a replay
+        if (!log(hash, isOptOut, now, node)) {
+            return Remote.NOT_LOGGED;
+        }
+        remember(uid, hash, isOptOut, epochSeconds);
+        tracking.eraseDerived(hash);
+        eraseIdsAndFlows(uid, hash, isOptOut, now);
+        return Remote.APPLIED;
+    }
+
+    private void remember(String uid, long hash, boolean isOptOut, long epochSeconds) {
+        if (isOptOut) {
+            optOuts.add(uid, epochSeconds);
+            erasures.optedOut(hash, epochSeconds);
+        } else {
+            erasures.erased(hash, epochSeconds);
+        }
+    }
+
+    /** Whether synced ids or recipients were held, and how many DSPs were asked to delete. */
+    private record Held(boolean held, int dspsAsked) {
+    }
+
+    /** Erases the synced ids and asks the DSPs that got the user's data to delete it. */
+    private Held eraseIdsAndFlows(String uid, long hash, boolean isOptOut, long now) {
+        boolean held = idSyncs != null && idSyncs.erase(hash) > 0;
+        int asked = 0;
+        if (flows != null) {
+            // the DSPs are asked (durably) before the recipients are forgotten: a failure in between leaves them
+            // listed, and repeating the erasure asks again
+            DataFlowLedger.UserFlows recipients = flows.recipientsOf(hash);
+            if (deletions != null) {
+                // each DSP is asked to delete the id it was sent: its pairwise id for this user
+                asked = deletions.request(hash, dsp -> pairwiseIds.of(dsp, uid), toAsk(recipients), why(isOptOut),
+                        now);
+            }
+            held |= !flows.erase(hash).recipients().isEmpty();
+        }
+        return new Held(held, asked);
+    }
+
+    private boolean log(long hash, boolean isOptOut, long now, int fromNode) {
+        EventWriter record = eventLog.begin(isOptOut ? EventType.OPT_OUT : EventType.ERASURE, now * 1000L)
+                .put("u", Long.toHexString(hash)).put("why", why(isOptOut));
+        if (fromNode >= 0) {
+            record.put("node", (long) fromNode);
+        }
+        return eventLog.commit(record);
+    }
+
+    private static String why(boolean isOptOut) {
+        return isOptOut ? "optout" : "request";
+    }
+
+    /** The DSPs that received the user's data; every DSP with an endpoint when the ledger could not keep them all. */
+    private List<String> toAsk(DataFlowLedger.UserFlows recipients) {
+        if (recipients.isTruncated()) {
+            return deletions.dspsWithEndpoints();
+        }
+        List<String> ids = new ArrayList<>(recipients.recipients().size());
+        for (DataFlowLedger.UserRecipient r : recipients.recipients()) {
+            ids.add(r.dsp());
+        }
+        return ids;
+    }
+}
