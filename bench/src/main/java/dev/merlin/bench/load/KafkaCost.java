@@ -40,36 +40,46 @@ public final class KafkaCost {
 
     /** Runs the comparison; exits 0 when both found a sustainable rate. */
     public static void main(String[] args) throws Exception {
-        Path classpathFile = null;
-        int rounds = 1;
-        int brokerNice = 19;
-        double jitWarmupSeconds = DEFAULT_JIT_WARMUP_SECONDS;
-        List<String> loadArgs = new ArrayList<>(List.of("--find-max"));
-        for (int i = 0; i < args.length; i += 2) {
-            String value = i + 1 < args.length ? args[i + 1] : "";
-            switch (args[i]) {
-                case "--kafka-cp" -> classpathFile = Path.of(value);
-                case "--rounds" -> rounds = Integer.parseInt(value);
-                case "--broker-nice" -> brokerNice = Integer.parseInt(value);
-                case "--jit-warmup" -> jitWarmupSeconds = Double.parseDouble(value);
-                default -> {
-                    loadArgs.add(args[i]);
-                    loadArgs.add(value);
+        Options options = Options.parse(args);
+        System.exit(run(Files.readString(options.kafkaClasspath()).trim(), options.load(), options.rounds(),
+                System.out) ? 0 : 1);
+    }
+
+    /** The command line: the Kafka classpath file, the rounds, and make load's step options. */
+    record Options(Path kafkaClasspath, Rounds rounds, LoadOptions load) {
+
+        /** Parses {@code args}; refuses a missing classpath file, rounds outside 1–4, a warm-up outside 0–600 s. */
+        static Options parse(String[] args) {
+            Path classpathFile = null;
+            int rounds = 1;
+            int brokerNice = 19;
+            double jitWarmupSeconds = DEFAULT_JIT_WARMUP_SECONDS;
+            List<String> loadArgs = new ArrayList<>(List.of("--find-max"));
+            for (int i = 0; i < args.length; i += 2) {
+                String value = i + 1 < args.length ? args[i + 1] : "";
+                switch (args[i]) {
+                    case "--kafka-cp" -> classpathFile = Path.of(value);
+                    case "--rounds" -> rounds = Integer.parseInt(value);
+                    case "--broker-nice" -> brokerNice = Integer.parseInt(value);
+                    case "--jit-warmup" -> jitWarmupSeconds = Double.parseDouble(value);
+                    default -> {
+                        loadArgs.add(args[i]);
+                        loadArgs.add(value);
+                    }
                 }
             }
+            if (classpathFile == null || !Files.isRegularFile(classpathFile) || rounds < 1 || rounds > 4
+                    || !(jitWarmupSeconds >= 0 && jitWarmupSeconds <= MAX_JIT_WARMUP_SECONDS)) {
+                throw new IllegalArgumentException("--kafka-cp FILE is required, --rounds is 1 to 4 and --jit-warmup"
+                        + " 0 to " + (int) MAX_JIT_WARMUP_SECONDS + " s");
+            }
+            return new Options(classpathFile, new Rounds(rounds, brokerNice, jitWarmupSeconds),
+                    LoadOptions.parse(loadArgs.toArray(new String[0])));
         }
-        if (classpathFile == null || !Files.isRegularFile(classpathFile) || rounds < 1 || rounds > 4
-                || !(jitWarmupSeconds >= 0 && jitWarmupSeconds <= MAX_JIT_WARMUP_SECONDS)) {
-            throw new IllegalArgumentException("--kafka-cp FILE is required, --rounds is 1 to 4 and --jit-warmup 0 to "
-                    + MAX_JIT_WARMUP_SECONDS + " s");
-        }
-        LoadOptions options = LoadOptions.parse(loadArgs.toArray(new String[0]));
-        System.exit(run(Files.readString(classpathFile).trim(), options, new Rounds(rounds, brokerNice,
-                jitWarmupSeconds), System.out) ? 0 : 1);
     }
 
     /** How the comparison runs: rounds, the broker's nice level, the uncounted warm-up of each kind. */
-    private record Rounds(int count, int brokerNice, double jitWarmupSeconds) {
+    record Rounds(int count, int brokerNice, double jitWarmupSeconds) {
     }
 
     private static boolean run(String classpath, LoadOptions options, Rounds rounds, PrintStream out)

@@ -1,0 +1,42 @@
+package dev.merlin.bench.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code make kafka-cost}'s options: the uncounted warm-up of each kind before round 1 and its bounds. */
+class KafkaCostTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void eachKindIsWarmedUpForThirtySecondsUnlessToldOtherwise() throws Exception {
+        Path classpath = Files.writeString(dir.resolve("kafka.classpath"), "a.jar");
+        KafkaCost.Options defaults = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString()});
+        assertEquals(30.0, defaults.rounds().jitWarmupSeconds());
+        assertEquals(1, defaults.rounds().count());
+        KafkaCost.Options none = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(),
+            "--jit-warmup", "0", "--rounds", "2", "--rate", "4000"});
+        assertEquals(0.0, none.rounds().jitWarmupSeconds());
+        assertEquals(2, none.rounds().count());
+        assertEquals(4000.0, none.load().rate(), "make load's options pass through");
+    }
+
+    @Test
+    void aWarmUpOutsideZeroToSixHundredSecondsOrNoClasspathIsRefused() throws Exception {
+        Path classpath = Files.writeString(dir.resolve("kafka.classpath"), "a.jar");
+        for (String bad : new String[] {"-1", "601", "NaN"}) {
+            assertThrows(IllegalArgumentException.class, () -> KafkaCost.Options.parse(new String[] {
+                "--kafka-cp", classpath.toString(), "--jit-warmup", bad}), bad);
+        }
+        assertThrows(IllegalArgumentException.class, () -> KafkaCost.Options.parse(new String[] {
+            "--kafka-cp", dir.resolve("missing").toString()}));
+        assertThrows(IllegalArgumentException.class, () -> KafkaCost.Options.parse(new String[] {
+            "--kafka-cp", classpath.toString(), "--rounds", "5"}));
+    }
+}
