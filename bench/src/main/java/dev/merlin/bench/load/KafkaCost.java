@@ -25,10 +25,18 @@ import java.util.Locale;
  * compiling the Kafka client, which a node serving for hours never does again.
  *
  * <p>Options: {@code --kafka-cp FILE} (required), {@code --rounds K} (default 1, at most 4), {@code --broker-nice N},
- * {@code --jit-warmup S} and make load's step
+ * {@code --jit-warmup S} and make load's step (connections: {@value #DEFAULT_CONNECTIONS} unless given)
  * options ({@code --rate}, {@code --duration}, {@code --connections}, {@code --slo-ms}, {@code --max-rate}).
  */
 public final class KafkaCost {
+
+    /**
+     * Connections unless {@code --connections} says otherwise. The generator keeps one request in flight per
+     * connection, so with make load's 4 the max rate is about 4 ÷ one request's round trip, a latency figure where a
+     * 1-s stall of this VM decides a step; 64 keep enough requests in flight that the max rate is the node's capacity,
+     * the throughput the cost goal is about.
+     */
+    static final int DEFAULT_CONNECTIONS = 64;
 
     /** Each kind's uncounted warm-up unless {@code --jit-warmup} says otherwise. */
     static final double DEFAULT_JIT_WARMUP_SECONDS = 30;
@@ -67,6 +75,10 @@ public final class KafkaCost {
                         loadArgs.add(value);
                     }
                 }
+            }
+            if (!loadArgs.contains("--connections")) {
+                loadArgs.add("--connections");
+                loadArgs.add(Integer.toString(DEFAULT_CONNECTIONS));
             }
             if (classpathFile == null || !Files.isRegularFile(classpathFile) || rounds < 1 || rounds > 4
                     || !(jitWarmupSeconds >= 0 && jitWarmupSeconds <= MAX_JIT_WARMUP_SECONDS)) {

@@ -20,11 +20,14 @@ class KafkaCostTest {
         KafkaCost.Options defaults = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString()});
         assertEquals(30.0, defaults.rounds().jitWarmupSeconds());
         assertEquals(1, defaults.rounds().count());
+        assertEquals(64, defaults.load().connections(), "a throughput figure: enough requests in flight");
         KafkaCost.Options none = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(),
             "--jit-warmup", "0", "--rounds", "2", "--rate", "4000"});
         assertEquals(0.0, none.rounds().jitWarmupSeconds());
         assertEquals(2, none.rounds().count());
         assertEquals(4000.0, none.load().rate(), "make load's options pass through");
+        assertEquals(4, KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(), "--connections",
+            "4"}).load().connections());
     }
 
     @Test

@@ -188,7 +188,7 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
                 .array();
     }
 
-    /** Applies another node's record, or refuses and counts it; what became of it (null: refused or our own). */
+    /** Applies a node's record, or refuses and counts it; what became of it (null: refused). */
     UserErasure.Remote apply(ConsumerRecord<byte[], byte[]> record) {
         byte[] key = record.key();
         byte[] value = record.value();
@@ -214,9 +214,8 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
             rejected.incrementAndGet();
             return null;
         }
-        if (from == nodeId) {
-            return null;
-        }
+        // a node's own records are applied too (known at once): a node that comes back under its id with an empty
+        // data dir learns its own users' opt-outs like any new node
         UserErasure.Remote result = erasure.apply(from, new String(key, StandardCharsets.UTF_8), flags == 1,
                 epochSeconds);
         if (result == UserErasure.Remote.APPLIED) {
