@@ -9,31 +9,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Makes an erasure or an opt-out asked on any node take effect on every node ({@link UserErasure}): each one asked
@@ -112,17 +98,11 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
                                     ClusterConfig.Kafka kafka, int nodeId, LongSupplier epochSecondsClock) {
         Properties producerProps = EventPublisher.producerProperties(kafka.bootstrap(), nodeId);
         producerProps.put("client.id", "merlin-privacy-" + nodeId);
-        Properties consumerProps = new Properties();
-        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
-        consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "merlin-privacy-reader-" + nodeId);
-        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000));
+        Consumer<byte[], byte[]> consumer = CompactedTopic.reader(kafka.bootstrap(),
+                "merlin-privacy-reader-" + nodeId);
+        Admin admin = CompactedTopic.admin(kafka.bootstrap());
         PrivacyShare share = new PrivacyShare(erasure, registry, userHash, new KafkaProducer<>(producerProps),
-                new KafkaConsumer<>(consumerProps), admin, kafka.privacyTopic(), nodeId, epochSecondsClock);
+                consumer, admin, kafka.privacyTopic(), nodeId, epochSecondsClock);
         erasure.listen(share);
         return share;
     }
@@ -247,36 +227,13 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
     /** Creates the topic compacted unless it exists, then reads it from its start; false while Kafka is away. */
     private boolean assign() {
         try {
-            if (admin != null) {
-                admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1).configs(Map.of(
-                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
-                        .all().get(ASSIGN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
+            if (!CompactedTopic.readFromStart(admin, consumer, topic, ASSIGN_WAIT)) {
                 return false;
             }
-        } catch (TimeoutException e) {
-            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
-        List<PartitionInfo> infos;
-        try {
-            infos = consumer.partitionsFor(topic, ASSIGN_WAIT);
-        } catch (KafkaException e) {
-            return false;
-        }
-        if (infos == null || infos.isEmpty()) {
-            return false;
-        }
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo partition : infos) {
-            partitions.add(new TopicPartition(topic, partition.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
         closeAdmin();
         return true;
     }

@@ -6,36 +6,21 @@ import dev.merlin.exchange.segments.SegmentStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * Keeps every node's segment store in step through a compacted Kafka topic keyed by user: each change this node
@@ -125,16 +110,10 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
                                          LongSupplier epochSecondsClock) {
         Properties producerProps = EventPublisher.producerProperties(kafka.bootstrap(), nodeId);
         producerProps.put("client.id", "merlin-segments-" + nodeId);
-        Properties consumerProps = new Properties();
-        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
-        consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "merlin-segments-reader-" + nodeId);
-        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000));
-        return new SegmentReplicator(store, new KafkaProducer<>(producerProps), new KafkaConsumer<>(consumerProps),
+        Consumer<byte[], byte[]> consumer = CompactedTopic.reader(kafka.bootstrap(),
+                "merlin-segments-reader-" + nodeId);
+        Admin admin = CompactedTopic.admin(kafka.bootstrap());
+        return new SegmentReplicator(store, new KafkaProducer<>(producerProps), consumer,
                 kafka.segmentsTopic(), nodeId, epochSecondsClock, admin);
     }
 
@@ -143,34 +122,9 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
      * returns false (try again later) while Kafka does not answer.
      */
     private boolean assign() throws InterruptedException {
-        try {
-            if (admin != null) {
-                admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1).configs(Map.of(
-                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
-                        .all().get(ASSIGN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                return false;
-            }
-        } catch (TimeoutException e) {
+        if (!CompactedTopic.readFromStart(admin, consumer, topic, ASSIGN_WAIT)) {
             return false;
         }
-        List<PartitionInfo> infos;
-        try {
-            infos = consumer.partitionsFor(topic, ASSIGN_WAIT);
-        } catch (KafkaException e) {
-            return false;
-        }
-        if (infos == null || infos.isEmpty()) {
-            return false;
-        }
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo partition : infos) {
-            partitions.add(new TopicPartition(topic, partition.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
         closeAdmin();
         return true;
     }
