@@ -66,6 +66,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
@@ -149,11 +150,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         Path dataDir = Path.of(config.dataDir());
         this.noticeUrls = new NoticeUrls(config.exchange().publicUrl(), config.exchange().secureLinkUrl(),
                 NoticeSecret.load(config, dataDir));
-        if (!noticeUrls.canLinkSecurely()) {
-            LOG.warn("exchange.publicUrl {} is not https and exchange.securePublicUrl is not set: Merlin will not bid"
-                    + " on secure imps (imp.secure=1; counted as merlin_no_bids_total{reason=\"no_secure_url\"})",
-                    config.exchange().publicUrl());
-        }
+        warnWithoutSecureLinks(noticeUrls, config);
         this.sellers = new Sellers(config.sellers());
         this.auctionIds = new AuctionIds(config.exchange().nodeId(), System.currentTimeMillis());
         this.identity = IdentityKeys.load(config, dataDir);
@@ -187,11 +184,15 @@ public final class ExchangeRuntime implements AutoCloseable {
             stores.close();
             throw e;
         }
-        startMaintenance(maintenance);
-        this.kafkaEvents = startEventPublisher(eventPublisher);
-        this.kafkaSegments = startOnOwnThread(segmentReplicator);
-        this.kafkaPrivacy = startOnOwnThread(privacyShare, "merlin-kafka-privacy");
-        this.kafkaNotices = startNoticeRelay(noticeRelay);
+        startDaemon(maintenance, "merlin-maintenance");
+        this.kafkaEvents = startAgent(eventPublisher, KAFKA_EVENTS_IDLE_MILLIS, "merlin-kafka-events",
+                "publishing events to Kafka failed; retrying");
+        this.kafkaSegments = startAgent(segmentReplicator, KAFKA_READER_IDLE_MILLIS, "merlin-kafka-segments",
+                "replicating segments through Kafka failed; going on");
+        this.kafkaPrivacy = startAgent(privacyShare, KAFKA_READER_IDLE_MILLIS, "merlin-kafka-privacy",
+                "sharing erasures through Kafka failed; going on");
+        this.kafkaNotices = startAgent(noticeRelay, KAFKA_READER_IDLE_MILLIS, "merlin-kafka-notices",
+                "applying forwarded notices failed; going on");
     }
 
     /**
@@ -209,20 +210,6 @@ public final class ExchangeRuntime implements AutoCloseable {
         metrics.counter("merlin_kafka_notices_refused", "Records of the notices topic refused: not a notice Merlin"
                 + " signed, altered, another node's auction, malformed", relay::refused);
         return relay;
-    }
-
-    private static AgentRunner startNoticeRelay(NoticeRelay relay) {
-        if (relay == null) {
-            return null;
-        }
-        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_READER_IDLE_MILLIS),
-                error -> LOG.warn("applying forwarded notices failed; going on", error), null, relay);
-        AgentRunner.startOnThread(runner, runnable -> {
-            Thread thread = new Thread(runnable, "merlin-kafka-notices");
-            thread.setDaemon(true);
-            return thread;
-        });
-        return runner;
     }
 
     /** The relay of notices forwarded from other nodes, or null when no Kafka is configured. */
@@ -250,9 +237,31 @@ public final class ExchangeRuntime implements AutoCloseable {
         return replicator;
     }
 
-    private static void startMaintenance(AgentRunner maintenance) {
-        AgentRunner.startOnThread(maintenance, runnable -> {
-            Thread thread = new Thread(runnable, "merlin-maintenance");
+    private static void warnWithoutSecureLinks(NoticeUrls noticeUrls, MerlinConfig config) {
+        if (!noticeUrls.canLinkSecurely()) {
+            LOG.warn("exchange.publicUrl {} is not https and exchange.securePublicUrl is not set: Merlin will not bid"
+                    + " on secure imps (imp.secure=1; counted as merlin_no_bids_total{reason=\"no_secure_url\"})",
+                    config.exchange().publicUrl());
+        }
+    }
+
+    /**
+     * Runs {@code agent} (null: none, no Kafka configured) on a daemon thread of its own, sleeping
+     * {@code idleMillis} when idle; a failure is logged with {@code failure} and the agent goes on. Null for none.
+     */
+    private static AgentRunner startAgent(Agent agent, long idleMillis, String threadName, String failure) {
+        if (agent == null) {
+            return null;
+        }
+        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(idleMillis),
+                error -> LOG.warn(failure, error), null, agent);
+        startDaemon(runner, threadName);
+        return runner;
+    }
+
+    private static void startDaemon(AgentRunner runner, String threadName) {
+        AgentRunner.startOnThread(runner, runnable -> {
+            Thread thread = new Thread(runnable, threadName);
             thread.setDaemon(true);
             return thread;
         });
@@ -285,34 +294,6 @@ public final class ExchangeRuntime implements AutoCloseable {
         metrics.counter("merlin_kafka_privacy_rejected", "Malformed records on the privacy topic, refused",
                 share::rejected);
         return share;
-    }
-
-    private static AgentRunner startOnOwnThread(PrivacyShare share, String name) {
-        if (share == null) {
-            return null;
-        }
-        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_READER_IDLE_MILLIS),
-                error -> LOG.warn("sharing erasures through Kafka failed; going on", error), null, share);
-        AgentRunner.startOnThread(runner, runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        });
-        return runner;
-    }
-
-    private static AgentRunner startOnOwnThread(SegmentReplicator replicator) {
-        if (replicator == null) {
-            return null;
-        }
-        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_READER_IDLE_MILLIS),
-                error -> LOG.warn("replicating segments through Kafka failed; going on", error), null, replicator);
-        AgentRunner.startOnThread(runner, runnable -> {
-            Thread thread = new Thread(runnable, "merlin-kafka-segments");
-            thread.setDaemon(true);
-            return thread;
-        });
-        return runner;
     }
 
     /** Budgets and frequency caps shared with other nodes, or null when no Kafka is configured. */
@@ -370,20 +351,6 @@ public final class ExchangeRuntime implements AutoCloseable {
     }
 
     /** Starts the publisher on its own thread (never an event loop); null when there is none. */
-    private static AgentRunner startEventPublisher(EventPublisher publisher) {
-        if (publisher == null) {
-            return null;
-        }
-        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(KAFKA_EVENTS_IDLE_MILLIS),
-                error -> LOG.warn("publishing events to Kafka failed; retrying", error), null, publisher);
-        AgentRunner.startOnThread(runner, runnable -> {
-            Thread thread = new Thread(runnable, "merlin-kafka-events");
-            thread.setDaemon(true);
-            return thread;
-        });
-        return runner;
-    }
-
     /** The Kafka events publisher, or null when no Kafka is configured. */
     public EventPublisher eventPublisher() {
         return eventPublisher;
