@@ -31,7 +31,6 @@ public final class LoadGenerator {
 
     private static final double DRAIN_SECONDS = 5;
     private static final double RAMP_FACTOR = 2;
-    private static final double RAMP_RESOLUTION = 1.1;
 
     private final LoadOptions options;
     private final PrintStream out;
@@ -229,7 +228,7 @@ public final class LoadGenerator {
 
     /**
      * After one uncounted warm-up step at the start rate, doubles the rate until a step fails, then bisects
-     * between the last good and first bad rate.
+     * between the last good and first bad rate until they are within {@link LoadOptions#resolution} of each other.
      */
     static List<StepResult> ramp(StepRunner steps, double startRate, LoadOptions options, PrintStream out)
             throws InterruptedException {
@@ -262,7 +261,7 @@ public final class LoadGenerator {
                     break;
                 }
             } else {
-                if (bad / good <= RAMP_RESOLUTION) {
+                if (bad / good <= options.resolution()) {
                     break;
                 }
                 next = (good + bad) / 2;

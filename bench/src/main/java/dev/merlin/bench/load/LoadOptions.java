@@ -19,6 +19,8 @@ import java.util.TreeSet;
  * @param sloMillis        the p99 latency a sustainable rate must keep
  * @param maxRate          the ramp never goes above this rate
  * @param maxSteps         the ramp runs at most this many steps per server
+ * @param resolution       the ramp stops bisecting once the first failed rate is within this factor of the best
+ *                         sustained one (1.1: the max rate is known to within 10 %)
  * @param measureBare      also measure the bare 204 server and report ratios
  * @param outDir           where the {@code .hgrm} files and the JSON summary go
  * @param help             print the usage and exit
@@ -27,7 +29,8 @@ import java.util.TreeSet;
  */
 public record LoadOptions(URI target, Path corpus, int connections, double rate, double durationSeconds,
                           double warmupSeconds, boolean findMax, double sloMillis, double maxRate, int maxSteps,
-                          boolean measureBare, Path outDir, boolean help, SoakOptions soak, FanOutOptions fanOut) {
+                          double resolution, boolean measureBare, Path outDir, boolean help, SoakOptions soak,
+                          FanOutOptions fanOut) {
 
     /**
      * The fan-out comparison: the same steps against a forked Merlin connected to each number of simulated DSPs.
@@ -65,6 +68,9 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                               double afterRestartSeconds) {
     }
 
+    /** How close find-max's bisection gets unless {@code --resolution} says otherwise: within 10 %. */
+    static final double DEFAULT_RESOLUTION = 1.1;
+
     /** The longest soak the generator accepts. */
     static final double MAX_SOAK_SECONDS = 3_600;
     /** The soak forks Merlin with the heap {@code make run} gives it. */
@@ -93,6 +99,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "  --slo-ms MS         p99 latency bound for --find-max (default 10)",
             "  --max-rate R        --find-max never exceeds this rate (default 200000)",
             "  --max-steps N       --find-max runs at most N steps per server (default 12)",
+            "  --resolution F      --find-max bisects until the first missed rate is within F times the best",
+            "                      sustained one (default 1.1, at least 1.01)",
             "  --no-bare           skip the bare-server comparison",
             "  --out DIR           where .hgrm files and load-summary.json go (default bench-results)",
             "",
@@ -142,6 +150,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
         private double slo = 10;
         private double maxRate = 200_000;
         private int maxSteps = 12;
+        private double resolution = DEFAULT_RESOLUTION;
         private boolean bare = true;
         private Path out = Path.of("bench-results");
         private boolean help;
@@ -196,6 +205,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 case "--slo-ms": slo = positive(name, value, 0.001, 60_000); break;
                 case "--max-rate": maxRate = positive(name, value, 1, 1e7); break;
                 case "--max-steps": maxSteps = (int) positive(name, value, 1, 50); break;
+                case "--resolution": resolution = positive(name, value, 1.01, 2); break;
                 case "--out": out = Path.of(value); break;
                 case "--soak-seconds": soakSeconds = positive(name, value, 1, MAX_SOAK_SECONDS); break;
                 case "--merlin-jar": merlinJar = Path.of(value); break;
@@ -238,7 +248,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 fanOut = new FanOutOptions(dspCounts, dspLatency, merlinJar, jvm, forkWarmup);
             }
             return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate,
-                    maxSteps, bare && fanOut == null, out, help, soakOptions, fanOut);
+                    maxSteps, resolution, bare && fanOut == null, out, help, soakOptions, fanOut);
         }
 
         /** {@code 1,3} -> [0, 1, 3]: sorted, without repeats, 0 added as the reference. */

@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code make kafka-cost}'s options: the uncounted warm-up of each kind before round 1 and its bounds. */
+/**
+ * {@code make kafka-cost}'s options (the uncounted warm-up of each kind before round 1, the rounds, the bisection's
+ * resolution, and their bounds) and the median round it judges the goal on.
+ */
 class KafkaCostTest {
 
     @TempDir
@@ -19,13 +23,16 @@ class KafkaCostTest {
         Path classpath = Files.writeString(dir.resolve("kafka.classpath"), "a.jar");
         KafkaCost.Options defaults = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString()});
         assertEquals(30.0, defaults.rounds().jitWarmupSeconds());
-        assertEquals(1, defaults.rounds().count());
+        assertEquals(3, defaults.rounds().count(), "an odd number of rounds: the median is one of them");
+        assertEquals(1.04, defaults.load().resolution(), "bisected to within 4 %, finer than make load's 10 %");
         assertEquals(64, defaults.load().connections(), "a throughput figure: enough requests in flight");
         KafkaCost.Options none = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(),
             "--jit-warmup", "0", "--rounds", "2", "--rate", "4000"});
         assertEquals(0.0, none.rounds().jitWarmupSeconds());
         assertEquals(2, none.rounds().count());
         assertEquals(4000.0, none.load().rate(), "make load's options pass through");
+        assertEquals(1.2, KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(), "--resolution",
+            "1.2"}).load().resolution());
         assertEquals(4, KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(), "--connections",
             "4"}).load().connections());
     }
@@ -40,6 +47,17 @@ class KafkaCostTest {
         assertThrows(IllegalArgumentException.class, () -> KafkaCost.Options.parse(new String[] {
             "--kafka-cp", dir.resolve("missing").toString()}));
         assertThrows(IllegalArgumentException.class, () -> KafkaCost.Options.parse(new String[] {
-            "--kafka-cp", classpath.toString(), "--rounds", "5"}));
+            "--kafka-cp", classpath.toString(), "--rounds", "6"}));
+        assertThrows(IllegalArgumentException.class, () -> KafkaCost.Options.parse(new String[] {
+            "--kafka-cp", classpath.toString(), "--resolution", "1.001"}), "a bisection that never ends");
+    }
+
+    @Test
+    void theGoalIsJudgedOnTheMedianRoundSoOneStalledRoundDecidesNothing() {
+        assertEquals(0.93, KafkaCost.median(List.of(0.93, 0.78, 0.95)), 1e-12);
+        assertEquals(0.78, KafkaCost.median(List.of(0.93, 0.78, 0.70)), 1e-12);
+        assertEquals(0.9, KafkaCost.median(List.of(0.95, 0.85)), 1e-12);
+        assertEquals(0.5, KafkaCost.median(List.of(0.5)), 1e-12);
+        assertEquals(0.0, KafkaCost.median(List.of()), 1e-12);
     }
 }

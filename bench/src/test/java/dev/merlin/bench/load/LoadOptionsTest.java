@@ -38,6 +38,9 @@ class LoadOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--max-steps", "1000"));
         assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--rate", "0"));
         assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--bogus", "1"));
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--resolution", "1"),
+                "a bisection that never ends");
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--resolution", "3"));
     }
 
     /** --find-max would measure its start rate and report it as the maximum even above --max-rate. */
