@@ -9,6 +9,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,7 +50,9 @@ public final class DspSimulator implements AutoCloseable {
         this.options = options;
         this.stats = new SimStats(options.recentNotices());
         this.transport = SimTransport.detect();
-        this.group = new MultiThreadIoEventLoopGroup(options.ioThreads(), transport.ioHandler());
+        // named, so that a profile or /proc/PID/task tells the simulator's CPU from its host JVM's
+        this.group = new MultiThreadIoEventLoopGroup(options.ioThreads(), new DefaultThreadFactory("dsp-sim-io"),
+                transport.ioHandler());
     }
 
     /** A builder of options; its {@code start()} starts a simulator. */

@@ -12,6 +12,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -47,7 +48,8 @@ public final class HttpLoadClient implements AutoCloseable {
     /** A client for {@code http://127.0.0.1:port/path}; connections are opened per step. */
     public HttpLoadClient(int port, String path) {
         this.transport = Transport.detect();
-        this.group = new MultiThreadIoEventLoopGroup(1, transport.ioHandler());
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("load-client-io"),
+                transport.ioHandler());
         this.port = port;
         this.path = path;
     }

@@ -22,8 +22,9 @@ final class LocalKafka {
     private final Path dir;
     private final int port;
     private final int controllerPort;
-    private Process process;
+    private volatile Process process;
     private int niceness;
+    private Thread reaper;
 
     LocalKafka(String classpath, Path dir) throws IOException {
         this.classpath = classpath;
@@ -64,7 +65,20 @@ final class LocalKafka {
         }
     }
 
+    /**
+     * Starts the broker and waits until it listens. The first start also registers a shutdown hook that kills it,
+     * so a run stopped by Ctrl-C or {@code kill} (not {@code kill -9}) leaves no broker behind.
+     */
     void start() throws IOException, InterruptedException {
+        if (reaper == null) {
+            reaper = new Thread(() -> {
+                Process running = process;
+                if (running != null) {
+                    running.destroyForcibly();
+                }
+            }, "local-kafka-reaper");
+            Runtime.getRuntime().addShutdownHook(reaper);
+        }
         process = java("kafka.Kafka", dir.resolve("server.properties").toString());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
