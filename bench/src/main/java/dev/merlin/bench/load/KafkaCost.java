@@ -69,7 +69,7 @@ public final class KafkaCost {
     /** The command line: the Kafka classpath file, the rounds, and make load's step options. */
     record Options(Path kafkaClasspath, Rounds rounds, LoadOptions load) {
 
-        /** Parses {@code args}; refuses a missing classpath file, rounds outside 1–4, a warm-up outside 0–600 s. */
+        /** Parses {@code args}; refuses a missing classpath file, rounds outside 1–5, a warm-up outside 0–600 s. */
         static Options parse(String[] args) {
             Path classpathFile = null;
             int rounds = DEFAULT_ROUNDS;
@@ -85,15 +85,19 @@ public final class KafkaCost {
                     case "--jit-warmup" -> jitWarmupSeconds = Double.parseDouble(value);
                     default -> {
                         loadArgs.add(args[i]);
-                        loadArgs.add(value);
+                        if (args[i].startsWith("--") && args[i].contains("=")) {
+                            i--; // make load's --option=value: one argument, no value after it
+                        } else {
+                            loadArgs.add(value);
+                        }
                     }
                 }
             }
-            if (!loadArgs.contains("--connections")) {
+            if (!isGiven(loadArgs, "--connections")) {
                 loadArgs.add("--connections");
                 loadArgs.add(Integer.toString(DEFAULT_CONNECTIONS));
             }
-            if (!loadArgs.contains("--resolution")) {
+            if (!isGiven(loadArgs, "--resolution")) {
                 loadArgs.add("--resolution");
                 loadArgs.add(Double.toString(DEFAULT_RESOLUTION));
             }
@@ -105,6 +109,11 @@ public final class KafkaCost {
             return new Options(classpathFile, new Rounds(rounds, brokerNice, jitWarmupSeconds),
                     LoadOptions.parse(loadArgs.toArray(new String[0])));
         }
+    }
+
+    /** True when {@code args} give {@code option}, as {@code --option value} or {@code --option=value}. */
+    private static boolean isGiven(List<String> args, String option) {
+        return args.stream().anyMatch(arg -> arg.equals(option) || arg.startsWith(option + "="));
     }
 
     /** How the comparison runs: rounds, the broker's nice level, the uncounted warm-up of each kind. */

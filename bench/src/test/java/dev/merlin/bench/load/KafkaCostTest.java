@@ -33,6 +33,8 @@ class KafkaCostTest {
         assertEquals(4000.0, none.load().rate(), "make load's options pass through");
         assertEquals(1.2, KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(), "--resolution",
             "1.2"}).load().resolution());
+        assertEquals(1.2, KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(),
+            "--resolution=1.2"}).load().resolution(), "the --option=value form is not overridden by the default");
         assertEquals(4, KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(), "--connections",
             "4"}).load().connections());
     }
