@@ -6,6 +6,7 @@ import dev.merlin.exchange.MerlinServer;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +28,12 @@ import java.util.Locale;
  * seconds (default 30; not counted): the nodes share this JVM, so without it the first Kafka node alone pays for
  * compiling the Kafka client, which a node serving for hours never does again.
  *
- * <p>Options: {@code --kafka-cp FILE} (required), {@code --rounds K} (1 to 5), {@code --broker-nice N},
+ * <p>{@code --fork} runs each node as a process of its own ({@code make run}'s jar and heap, {@code --jit-warmup}
+ * seconds at the starting rate before its find-max), as in a cluster: in this JVM, every new node makes C2 compile
+ * and throw away code again (at 24,000 req/s a Kafka node's step still spent 6-10 % of a core in C2), and the node
+ * measured second inherits the first one's profile.
+ *
+ * <p>Options: {@code --kafka-cp FILE} (required), {@code --rounds K} (1 to 5), {@code --fork}, {@code --broker-nice N},
  * {@code --jit-warmup S} and make load's step (connections: {@value #DEFAULT_CONNECTIONS} unless given)
  * options ({@code --rate}, {@code --duration}, {@code --connections}, {@code --slo-ms}, {@code --max-rate},
  * {@code --resolution}).
@@ -56,6 +62,9 @@ public final class KafkaCost {
 
     private static final double MAX_JIT_WARMUP_SECONDS = 600;
 
+    /** The jar a {@code --fork} node runs: {@code make run}'s. */
+    private static final Path FORK_JAR = Path.of("exchange/target/exchange.jar");
+
     private KafkaCost() {
     }
 
@@ -75,6 +84,7 @@ public final class KafkaCost {
             int rounds = DEFAULT_ROUNDS;
             int brokerNice = 19;
             double jitWarmupSeconds = DEFAULT_JIT_WARMUP_SECONDS;
+            boolean isForked = false;
             List<String> loadArgs = new ArrayList<>(List.of("--find-max"));
             for (int i = 0; i < args.length; i += 2) {
                 String value = i + 1 < args.length ? args[i + 1] : "";
@@ -83,6 +93,10 @@ public final class KafkaCost {
                     case "--rounds" -> rounds = Integer.parseInt(value);
                     case "--broker-nice" -> brokerNice = Integer.parseInt(value);
                     case "--jit-warmup" -> jitWarmupSeconds = Double.parseDouble(value);
+                    case "--fork" -> {
+                        isForked = true;
+                        i--; // a flag: no value after it
+                    }
                     default -> {
                         loadArgs.add(args[i]);
                         if (args[i].startsWith("--") && args[i].contains("=")) {
@@ -106,7 +120,7 @@ public final class KafkaCost {
                 throw new IllegalArgumentException("--kafka-cp FILE is required, --rounds is 1 to 5 and --jit-warmup"
                         + " 0 to " + (int) MAX_JIT_WARMUP_SECONDS + " s");
             }
-            return new Options(classpathFile, new Rounds(rounds, brokerNice, jitWarmupSeconds),
+            return new Options(classpathFile, new Rounds(rounds, brokerNice, jitWarmupSeconds, isForked),
                     LoadOptions.parse(loadArgs.toArray(new String[0])));
         }
     }
@@ -116,8 +130,11 @@ public final class KafkaCost {
         return args.stream().anyMatch(arg -> arg.equals(option) || arg.startsWith(option + "="));
     }
 
-    /** How the comparison runs: rounds, the broker's nice level, the uncounted warm-up of each kind. */
-    record Rounds(int count, int brokerNice, double jitWarmupSeconds) {
+    /**
+     * How the comparison runs: rounds, the broker's nice level, the uncounted warm-up of each kind, and whether each
+     * node is a process of its own ({@code --fork}) rather than a server in this JVM.
+     */
+    record Rounds(int count, int brokerNice, double jitWarmupSeconds, boolean isForked) {
     }
 
     private static boolean run(String classpath, LoadOptions options, Rounds rounds, PrintStream out)
@@ -133,7 +150,7 @@ public final class KafkaCost {
             broker.start();
             out.printf(Locale.ROOT, "kafka cost: %s; broker on %s at nice %d%n", LoadGenerator.machine(),
                     broker.bootstrap(), rounds.brokerNice());
-            if (rounds.jitWarmupSeconds() > 0) {
+            if (rounds.jitWarmupSeconds() > 0 && !rounds.isForked()) {
                 for (boolean isKafka : new boolean[] {false, true}) {
                     warmUp(node(work.resolve("warm-up-" + isKafka), isKafka ? broker : null),
                             isKafka ? "warm-up-kafka" : "warm-up", corpus, options, rounds.jitWarmupSeconds(), out);
@@ -144,9 +161,12 @@ public final class KafkaCost {
                 double with = 0;
                 for (int k = 0; k < 2; k++) {
                     boolean isKafka = (k == 1) == (round % 2 == 0);
-                    MerlinConfig config = node(work.resolve("node-" + round + "-" + (isKafka ? "kafka" : "plain")),
-                            isKafka ? broker : null);
-                    double rate = maxRate(config, corpus, options, isKafka ? "merlin-kafka" : "merlin", out);
+                    Path dataDir = work.resolve("node-" + round + "-" + (isKafka ? "kafka" : "plain"));
+                    String name = isKafka ? "merlin-kafka" : "merlin";
+                    double rate = rounds.isForked()
+                            ? forkedMaxRate(dataDir, isKafka ? broker.bootstrap() : null, corpus, options, rounds,
+                                    name, out)
+                            : maxRate(node(dataDir, isKafka ? broker : null), corpus, options, name, out);
                     if (isKafka) {
                         with = rate;
                     } else {
@@ -175,6 +195,37 @@ public final class KafkaCost {
         }
     }
 
+    /**
+     * The command line of a forked node: {@code make run}'s jar and heap, node id 1, and {@code --kafka bootstrap}
+     * unless that is null ({@link ForkedMerlin} adds the port and the data dir).
+     */
+    static List<String> forkCommand(Path jar, String bootstrap) {
+        List<String> command = new ArrayList<>(ForkedMerlin.Launch.jar(jar,
+                List.of(LoadOptions.DEFAULT_MERLIN_JVM.split(" "))).command());
+        command.addAll(List.of("--node-id", "1"));
+        if (bootstrap != null) {
+            command.addAll(List.of("--kafka", bootstrap));
+        }
+        return command;
+    }
+
+    /**
+     * {@code --fork}: the node in a JVM of its own, as in a cluster (its JIT warmed by {@code --jit-warmup} seconds at
+     * the starting rate, not counted), then make load's find-max against it from this JVM.
+     */
+    private static double forkedMaxRate(Path dataDir, String bootstrap, RequestCorpus corpus, LoadOptions options,
+                                        Rounds rounds, String name, PrintStream out) throws Exception {
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+        try (ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(forkCommand(FORK_JAR, bootstrap)),
+                ForkedMerlin.freePort(), dataDir, log, Duration.ofSeconds(120))) {
+            out.printf(Locale.ROOT, "kafka cost: %s forked (pid %d, log %s)%n", name, merlin.pid(), log);
+            if (rounds.jitWarmupSeconds() > 0) {
+                serve(merlin.port(), name + "-jit-warm-up", corpus, options, rounds.jitWarmupSeconds(), out);
+            }
+            return findMax(merlin.port(), corpus, options, name, out);
+        }
+    }
+
     /** The median of {@code values} (the mean of the middle two for an even count); 0 for none. */
     static double median(List<Double> values) {
         if (values.isEmpty()) {
@@ -195,46 +246,57 @@ public final class KafkaCost {
     /** Serves the starting rate for {@code seconds} on a throwaway node; nothing of it is counted. */
     private static void warmUp(MerlinConfig config, String name, RequestCorpus corpus, LoadOptions options,
                                double seconds, PrintStream out) throws Exception {
+        try (MerlinServer merlin = new MerlinServer(config).start()) {
+            serve(merlin.port(), name, corpus, options, seconds, out);
+        }
+    }
+
+    /** Serves the starting rate for {@code seconds} to the node on {@code port}; nothing of it is counted. */
+    private static void serve(int port, String name, RequestCorpus corpus, LoadOptions options, double seconds,
+                              PrintStream out) throws Exception {
         out.printf(Locale.ROOT, "kafka cost: %s, %.0f s at %,.0f req/s (JIT warm-up, not counted)%n", name, seconds,
                 options.rate());
-        try (MerlinServer merlin = new MerlinServer(config).start()) {
-            HttpLoadClient client = new HttpLoadClient(merlin.port(), "/openrtb2/auction");
-            try {
-                StepResult result = client.run(corpus, new HttpLoadClient.Plan(name, options.rate(),
-                        options.connections(), 0, seconds, 5,
-                        (int) Math.max(1024, options.rate() * 2 / options.connections())), out);
-                out.println(result.line() + "  (JIT warm-up, not counted)");
-            } finally {
-                client.close();
-            }
+        HttpLoadClient client = new HttpLoadClient(port, "/openrtb2/auction");
+        try {
+            StepResult result = client.run(corpus, new HttpLoadClient.Plan(name, options.rate(),
+                    options.connections(), 0, seconds, 5,
+                    (int) Math.max(1024, options.rate() * 2 / options.connections())), out);
+            out.println(result.line() + "  (JIT warm-up, not counted)");
+        } finally {
+            client.close();
         }
     }
 
     private static double maxRate(MerlinConfig config, RequestCorpus corpus, LoadOptions options, String name,
                                   PrintStream out) throws Exception {
-        out.println("kafka cost: find-max for " + name);
         try (MerlinServer merlin = new MerlinServer(config).start()) {
-            HttpLoadClient client = new HttpLoadClient(merlin.port(), "/openrtb2/auction");
-            try {
-                LoadGenerator.StepRunner once = rate -> client.run(corpus, new HttpLoadClient.Plan(name, rate,
-                        options.connections(), options.warmupSeconds(), options.durationSeconds(), 5,
-                        (int) Math.max(1024, rate * 2 / options.connections())), out);
-                // a step that misses the SLO is measured once more, as the gate does: one stall of this VM (40-75 ms,
-                // neither GC nor safepoint) in an 8 s step otherwise ends a ramp far below what the node sustains
-                LoadGenerator.StepRunner twice = rate -> {
-                    StepResult first = once.run(rate);
-                    if (first.isSustainable(options.sloMillis())) {
-                        return first;
-                    }
-                    out.println(first.line() + "  -> missed, measured once more");
-                    return once.run(rate);
-                };
-                List<StepResult> steps = LoadGenerator.ramp(twice, options.rate(), options, out);
-                StepResult best = LoadGenerator.best(steps, options);
-                return best == null ? 0 : best.ratePerSecond();
-            } finally {
-                client.close();
-            }
+            return findMax(merlin.port(), corpus, options, name, out);
+        }
+    }
+
+    private static double findMax(int port, RequestCorpus corpus, LoadOptions options, String name,
+                                  PrintStream out) throws Exception {
+        out.println("kafka cost: find-max for " + name);
+        HttpLoadClient client = new HttpLoadClient(port, "/openrtb2/auction");
+        try {
+            LoadGenerator.StepRunner once = rate -> client.run(corpus, new HttpLoadClient.Plan(name, rate,
+                    options.connections(), options.warmupSeconds(), options.durationSeconds(), 5,
+                    (int) Math.max(1024, rate * 2 / options.connections())), out);
+            // a step that misses the SLO is measured once more, as the gate does: one stall of this VM (40-75 ms,
+            // neither GC nor safepoint) in an 8 s step otherwise ends a ramp far below what the node sustains
+            LoadGenerator.StepRunner twice = rate -> {
+                StepResult first = once.run(rate);
+                if (first.isSustainable(options.sloMillis())) {
+                    return first;
+                }
+                out.println(first.line() + "  -> missed, measured once more");
+                return once.run(rate);
+            };
+            List<StepResult> steps = LoadGenerator.ramp(twice, options.rate(), options, out);
+            StepResult best = LoadGenerator.best(steps, options);
+            return best == null ? 0 : best.ratePerSecond();
+        } finally {
+            client.close();
         }
     }
 }

@@ -1,7 +1,9 @@
 package dev.merlin.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +54,22 @@ class KafkaCostTest {
             "--kafka-cp", classpath.toString(), "--rounds", "6"}));
         assertThrows(IllegalArgumentException.class, () -> KafkaCost.Options.parse(new String[] {
             "--kafka-cp", classpath.toString(), "--resolution", "1.001"}), "a bisection that never ends");
+    }
+
+    @Test
+    void forkRunsEachNodeAsItsOwnProcessWithKafkaOnlyForTheKafkaNode() throws Exception {
+        Path classpath = Files.writeString(dir.resolve("kafka.classpath"), "a.jar");
+        assertFalse(KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString()}).rounds().isForked());
+        KafkaCost.Options forked = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(),
+            "--fork", "--rounds", "1"});
+        assertTrue(forked.rounds().isForked());
+        assertEquals(1, forked.rounds().count(), "the flag takes no value: the next option is read as one");
+        Path jar = Files.writeString(dir.resolve("exchange.jar"), "");
+        List<String> plain = KafkaCost.forkCommand(jar, null);
+        List<String> kafka = KafkaCost.forkCommand(jar, "127.0.0.1:9092");
+        assertTrue(plain.containsAll(List.of("-jar", jar.toString(), "--node-id", "1", "-Xmx2g")), plain.toString());
+        assertFalse(plain.contains("--kafka"), plain.toString());
+        assertEquals("127.0.0.1:9092", kafka.get(kafka.indexOf("--kafka") + 1), kafka.toString());
     }
 
     @Test
