@@ -258,13 +258,18 @@ public final class KafkaCost {
                 options.rate());
         HttpLoadClient client = new HttpLoadClient(port, "/openrtb2/auction");
         try {
-            StepResult result = client.run(corpus, new HttpLoadClient.Plan(name, options.rate(),
-                    options.connections(), 0, seconds, 5,
-                    (int) Math.max(1024, options.rate() * 2 / options.connections())), out);
+            StepResult result = client.run(corpus, plan(name, options.rate(), options.connections(), 0, seconds), out);
             out.println(result.line() + "  (JIT warm-up, not counted)");
         } finally {
             client.close();
         }
+    }
+
+    /** One step's plan: 5 s to drain, a queue of two seconds' requests per connection (at least 1,024). */
+    private static HttpLoadClient.Plan plan(String name, double rate, int connections, double warmupSeconds,
+                                            double seconds) {
+        return new HttpLoadClient.Plan(name, rate, connections, warmupSeconds, seconds, 5,
+                (int) Math.max(1024, rate * 2 / connections));
     }
 
     private static double maxRate(MerlinConfig config, RequestCorpus corpus, LoadOptions options, String name,
@@ -279,9 +284,8 @@ public final class KafkaCost {
         out.println("kafka cost: find-max for " + name);
         HttpLoadClient client = new HttpLoadClient(port, "/openrtb2/auction");
         try {
-            LoadGenerator.StepRunner once = rate -> client.run(corpus, new HttpLoadClient.Plan(name, rate,
-                    options.connections(), options.warmupSeconds(), options.durationSeconds(), 5,
-                    (int) Math.max(1024, rate * 2 / options.connections())), out);
+            LoadGenerator.StepRunner once = rate -> client.run(corpus, plan(name, rate, options.connections(),
+                    options.warmupSeconds(), options.durationSeconds()), out);
             // a step that misses the SLO is measured once more, as the gate does: one stall of this VM (40-75 ms,
             // neither GC nor safepoint) in an 8 s step otherwise ends a ramp far below what the node sustains
             LoadGenerator.StepRunner twice = rate -> {
