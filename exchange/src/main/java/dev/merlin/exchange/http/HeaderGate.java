@@ -54,6 +54,7 @@ abstract class HeaderGate extends ChannelInboundHandlerAdapter {
     private static void answer(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {
         if (HttpUtil.is100ContinueExpected(request)) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            LingeringClose.askFor(ctx.channel());
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.writeAndFlush(response);

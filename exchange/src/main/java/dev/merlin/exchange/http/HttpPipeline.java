@@ -117,6 +117,7 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
         HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(server.maxInitialLineBytes())
                 .setMaxHeaderSize(server.maxHeaderBytes()).setMaxChunkSize(ExchangeTuning.MAX_CHUNK_BYTES);
         RequestDeadline deadline = new RequestDeadline(server.requestTimeoutSeconds(), metrics);
+        pipeline.addLast("linger", new LingeringClose(ExchangeTuning.LINGER_MILLIS));
         pipeline.addLast("unwritten", unwritten.tracker());
         pipeline.addLast("requestStart", deadline.firstBytes());
         pipeline.addLast("codec", new HttpServerCodec(decoder, MAX_PIPELINE_DEPTH));

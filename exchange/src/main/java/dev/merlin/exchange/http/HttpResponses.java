@@ -58,6 +58,7 @@ final class HttpResponses {
         FullHttpResponse response = error(ctx.alloc(), status, message, null);
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            LingeringClose.askFor(ctx.channel());
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.write(response);

@@ -467,6 +467,7 @@ final class RequestBodyInflater extends ChannelInboundHandlerAdapter {
         FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
                 "bad_gzip: the request body is not valid " + encoding + ": " + problem, null);
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        LingeringClose.askFor(ctx.channel());
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 

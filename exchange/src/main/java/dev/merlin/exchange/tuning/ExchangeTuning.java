@@ -36,6 +36,13 @@ public final class ExchangeTuning {
     /** The receive allocator's first read buffer on a new child channel: a typical bid request fits. */
     public static final int INITIAL_READ_BYTES = 2048;
 
+    /**
+     * How long a connection refused with {@code Connection: close} keeps reading and discarding what the client is
+     * still sending after the answer went out and the write side was shut, before it closes: long enough for the
+     * answer to be read instead of destroyed by a reset.
+     */
+    public static final long LINGER_MILLIS = 2_000;
+
     /** On stop, how long the event loops wait for quiet before they shut down. */
     public static final long EVENT_LOOP_QUIET_MILLIS = 100;
 
