@@ -36,12 +36,16 @@ import java.util.function.BooleanSupplier;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ReplicaInfo;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -90,6 +94,43 @@ class KafkaEventsIT {
             }
         }
         assertInOrderPerUser(consume(topic, 600), 600);
+    }
+
+    @Test
+    void batchesAreStoredCompressed() throws Exception {
+        String topic = createTopic("compressed.events");
+        try (EventLog log = EventLog.open(dataDir, EventLogConfig.builder().build())) {
+            write(log, 0, 3_000);
+            EventPublisher publisher = publisher(topic);
+            AgentRunner runner = start(publisher);
+            try {
+                await(() -> publisher.published() == 3_000, "3,000 events published, have " + publisher.published());
+            } finally {
+                runner.close();
+            }
+        }
+        long payload = 0;
+        for (ConsumerRecord<byte[], byte[]> record : consume(topic, 3_000)) {
+            payload += record.key().length + record.value().length;
+            for (Header header : record.headers()) {
+                payload += header.key().length() + header.value().length;
+            }
+        }
+        long stored = 0;
+        try (Admin admin = kafka.admin()) {
+            List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(Node::id).toList();
+            for (Map<String, LogDirDescription> dirs : admin.describeLogDirs(brokers).allDescriptions().get()
+                    .values()) {
+                for (LogDirDescription dir : dirs.values()) {
+                    for (Map.Entry<TopicPartition, ReplicaInfo> replica : dir.replicaInfos().entrySet()) {
+                        stored += replica.getKey().topic().equals(topic) ? replica.getValue().size() : 0;
+                    }
+                }
+            }
+        }
+        // uncompressed, the log would hold at least the payload plus each record's framing
+        assertTrue(stored > 0 && stored * 2 < payload, "the topic's log holds " + stored + " bytes for " + payload
+                + " bytes of keys, values and headers: batches are compressed (" + EventPublisher.COMPRESSION + ")");
     }
 
     @Test
