@@ -70,9 +70,7 @@ final class BoundedAggregator extends HttpObjectAggregator {
         if (keepOpen) {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         } else {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            LingeringClose.askFor(ctx.channel());
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            LingeringClose.answerThenClose(ctx, response);
         }
     }
 }

@@ -1,12 +1,9 @@
 package dev.merlin.exchange.http;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -53,9 +50,7 @@ abstract class HeaderGate extends ChannelInboundHandlerAdapter {
 
     private static void answer(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {
         if (HttpUtil.is100ContinueExpected(request)) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            LingeringClose.askFor(ctx.channel());
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            LingeringClose.answerThenClose(ctx, response);
         } else {
             ctx.writeAndFlush(response);
         }

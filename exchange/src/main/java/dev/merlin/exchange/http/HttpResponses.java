@@ -4,7 +4,6 @@ import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.protocol.JsonText;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -57,9 +56,7 @@ final class HttpResponses {
         metrics.httpError(status.code(), cause);
         FullHttpResponse response = error(ctx.alloc(), status, message, null);
         if (close) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            LingeringClose.askFor(ctx.channel());
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            LingeringClose.answerThenClose(ctx, response);
         } else {
             ctx.write(response);
         }

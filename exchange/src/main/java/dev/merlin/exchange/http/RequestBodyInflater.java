@@ -3,7 +3,6 @@ package dev.merlin.exchange.http;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -466,9 +465,7 @@ final class RequestBodyInflater extends ChannelInboundHandlerAdapter {
         String encoding = isGzip ? "gzip" : "deflate";
         FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
                 "bad_gzip: the request body is not valid " + encoding + ": " + problem, null);
-        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        LingeringClose.askFor(ctx.channel());
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        LingeringClose.answerThenClose(ctx, response);
     }
 
     private void end() {

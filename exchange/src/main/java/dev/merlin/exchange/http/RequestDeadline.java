@@ -136,9 +136,7 @@ final class RequestDeadline extends ChannelDuplexHandler {
         metrics.httpError(HttpResponseStatus.REQUEST_TIMEOUT.code(), "request_timeout");
         FullHttpResponse response = HttpResponses.error(channel.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
                 "the request did not arrive within " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s", null);
-        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        LingeringClose.askFor(channel);
-        channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        LingeringClose.answerThenClose(channel, response);
         // a client that does not take the answer either is not waited for
         channel.eventLoop().schedule(() -> {
             channel.close();
