@@ -65,7 +65,7 @@ help:
 	@echo "make kafka  a single-node Kafka (KRaft) on 127.0.0.1:9092, data in DATA_DIR/kafka; Ctrl-C stops it"
 	@echo "make cluster  that Kafka and two Merlin nodes sharing it (:8081 node 1, :8082 node 2; DATA_DIR/node1, node2)"
 	@echo "make kafka-outage  the broker killed for 10 s under load: answers go on, and the topic holds every event"
-	@echo "make kafka-cost    max rate with Kafka against without, same run (median of 3 rounds, about 25 min)"
+	@echo "make kafka-cost    throughput with Kafka against without, same run (9 alternating pairs, about 6 min)"
 	@echo "make clean  remove build output"
 	@echo "V=1         print each command in full (make run V=1)"
 
@@ -180,8 +180,9 @@ load-change: $(BENCH_JAR)
 kafka-outage: $(KAFKA_CP) $(BENCH_JAR)
 	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.KafkaOutage --kafka-cp $(KAFKA_CP) $(ARGS)
 
-# make kafka-cost: make load's find-max against Merlin without Kafka and then with a real broker (KafkaCost), same
-# run, 3 rounds judged on the median; ARGS e.g. '--rounds 5 --duration 10'.
+# make kafka-cost: Merlin without Kafka and with a real broker, both forked, at saturation in alternating 10 s slices
+# (KafkaCost, PairedSlices), judged on the median of 9 pairs; ARGS e.g. '--pairs 15' or '--broker-nice 0';
+# '--find-max --fork' for make load's find-max of each kind in turn, 3 rounds (about 25 min).
 .PHONY: kafka-cost
 kafka-cost: $(KAFKA_CP) $(BENCH_JAR)
 	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.KafkaCost --kafka-cp $(KAFKA_CP) $(ARGS)

@@ -150,6 +150,11 @@ final class ForkedMerlin implements AutoCloseable {
         return log;
     }
 
+    /** The CPU time the process has used so far (user and system, all threads), in ms; -1 where the OS does not say. */
+    long cpuMillis() {
+        return process.toHandle().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
+    }
+
     /** SIGKILL, as {@code kill -9}; returns once the process is gone. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -12,31 +12,34 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What Kafka costs the bid path ({@code make kafka-cost}): the max sustainable rate (make load's find-max: p99 within
- * the SLO, no errors) of Merlin in-process on the embedded config without Kafka, then with its event log and segments
- * going to a real broker (a child process, {@link LocalKafka}), in the same run, and their ratio (the goal: at least
- * 0.9); a step that misses the SLO is measured once more before it counts as missed. Each Merlin has a fresh data
- * dir. The pair runs {@code --rounds} times (default {@value #DEFAULT_ROUNDS}), every other round Kafka first, and
- * the goal is judged on the median round's ratio: on this VM one 2-core stall in one step moves a single round's
- * ratio by a step (see {@code --resolution}, default {@value #DEFAULT_RESOLUTION} here), more than the margin the
- * goal leaves.
- * The broker runs at {@code nice 19} by default: on this 2-core machine it shares the cores with the Merlin being
+ * What Kafka costs the bid path ({@code make kafka-cost}): the throughput of Merlin on the embedded config without
+ * Kafka against the same node with its event log, segments and the rest going to a real broker (a child process,
+ * {@link LocalKafka}), in the same run, as their ratio (the goal: at least {@value #GOAL}).
+ *
+ * <p>By default both nodes run at once, each a process of its own ({@code make run}'s jar and heap, fresh data
+ * dirs), and {@link PairedSlices} compares them at saturation in alternating slices ({@code --pairs}, default
+ * {@value #DEFAULT_PAIRS}; {@code --slice} seconds, default {@value #DEFAULT_SLICE_SECONDS}; {@code --offered} req/s,
+ * default {@value #DEFAULT_OFFERED_RATE}), judged on the median pair: the node's rate drifts by 10-15 % over minutes
+ * on this VM, more than the goal's margin, and slices seconds apart in both orders see the same machine. Each node
+ * first serves {@code --jit-warmup S} seconds at saturation (default 30; not counted).
+ *
+ * <p>{@code --find-max} instead runs make load's find-max (p99 within the SLO, no errors) on each kind in turn, a
+ * fresh node each time, {@code --rounds} times (default {@value #DEFAULT_ROUNDS}, every other round Kafka first),
+ * judged on the median round; a step that misses the SLO is measured once more. Each find-max takes minutes, so a
+ * round's two sides see different minutes of the VM. Its nodes run in this JVM (after a throwaway node of each kind
+ * served {@code --jit-warmup} seconds, so the first Kafka node does not pay alone for compiling the Kafka client)
+ * unless {@code --fork} runs each as a process of its own: in this JVM every new node makes C2 compile again, and the
+ * node measured second inherits the first one's profile.
+ *
+ * <p>The broker runs at {@code nice 19} by default: on this 2-core machine it shares the cores with the Merlin being
  * measured (and the load generator), where a cluster's broker has machines of its own; the nice level leaves Merlin
  * the CPU it would have then ({@code --broker-nice 0}: the broker competes as an equal).
  *
- * <p>Before the first round, a throwaway node of each kind serves the starting rate for {@code --jit-warmup S}
- * seconds (default 30; not counted): the nodes share this JVM, so without it the first Kafka node alone pays for
- * compiling the Kafka client, which a node serving for hours never does again.
- *
- * <p>{@code --fork} runs each node as a process of its own ({@code make run}'s jar and heap, {@code --jit-warmup}
- * seconds at the starting rate before its find-max), as in a cluster: in this JVM, every new node makes C2 compile
- * and throw away code again (at 24,000 req/s a Kafka node's step still spent 6-10 % of a core in C2), and the node
- * measured second inherits the first one's profile.
- *
- * <p>Options: {@code --kafka-cp FILE} (required), {@code --rounds K} (1 to 5), {@code --fork}, {@code --broker-nice N},
- * {@code --jit-warmup S} and make load's step (connections: {@value #DEFAULT_CONNECTIONS} unless given)
- * options ({@code --rate}, {@code --duration}, {@code --connections}, {@code --slo-ms}, {@code --max-rate},
- * {@code --resolution}).
+ * <p>Options: {@code --kafka-cp FILE} (required), {@code --pairs N} (1 to 51), {@code --slice S},
+ * {@code --offered R}, {@code --broker-nice N}, {@code --jit-warmup S}, {@code --find-max}, {@code --rounds K}
+ * (1 to 5), {@code --fork}, and make load's step options ({@code --connections}, default
+ * {@value #DEFAULT_CONNECTIONS}, and {@code --warmup}, a slice's uncounted first seconds; with {@code --find-max}
+ * also {@code --rate}, {@code --duration}, {@code --slo-ms}, {@code --max-rate}, {@code --resolution}).
  */
 public final class KafkaCost {
 
@@ -62,6 +65,25 @@ public final class KafkaCost {
 
     private static final double MAX_JIT_WARMUP_SECONDS = 600;
 
+    /** Pairs of slices unless {@code --pairs} says otherwise: an odd number, so that one pair is the median. */
+    static final int DEFAULT_PAIRS = 9;
+
+    private static final int MAX_PAIRS = 51;
+
+    /** Each slice's counted seconds unless {@code --slice} says otherwise. */
+    static final double DEFAULT_SLICE_SECONDS = 10;
+
+    /**
+     * The rate each slice offers unless {@code --offered} says otherwise: about three times what this 2-core machine
+     * answers (25,000-29,000 req/s at 64 connections), so both kinds run saturated.
+     */
+    static final double DEFAULT_OFFERED_RATE = 80_000;
+
+    /** The longest a slice waits for the Kafka node to publish its backlog before it starts anyway. */
+    private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(120);
+
+    private static final String LAG_GAUGE = "merlin_kafka_events_lag_bytes";
+
     /** The jar a {@code --fork} node runs: {@code make run}'s. */
     private static final Path FORK_JAR = Path.of("exchange/target/exchange.jar");
 
@@ -71,12 +93,15 @@ public final class KafkaCost {
     /** Runs the comparison; exits 0 when both found a sustainable rate. */
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
-        System.exit(run(Files.readString(options.kafkaClasspath()).trim(), options.load(), options.rounds(),
-                System.out) ? 0 : 1);
+        String classpath = Files.readString(options.kafkaClasspath()).trim();
+        boolean isMeasured = options.paired() == null
+                ? run(classpath, options.load(), options.rounds(), System.out)
+                : runPaired(classpath, options, System.out);
+        System.exit(isMeasured ? 0 : 1);
     }
 
     /** The command line: the Kafka classpath file, the rounds, and make load's step options. */
-    record Options(Path kafkaClasspath, Rounds rounds, LoadOptions load) {
+    record Options(Path kafkaClasspath, Rounds rounds, LoadOptions load, PairedSlices.Plan paired) {
 
         /** Parses {@code args}; refuses a missing classpath file, rounds outside 1–5, a warm-up outside 0–600 s. */
         static Options parse(String[] args) {
@@ -84,7 +109,10 @@ public final class KafkaCost {
             int rounds = DEFAULT_ROUNDS;
             int brokerNice = 19;
             double jitWarmupSeconds = DEFAULT_JIT_WARMUP_SECONDS;
-            boolean isForked = false;
+            List<String> flags = new ArrayList<>();
+            int pairs = DEFAULT_PAIRS;
+            double sliceSeconds = DEFAULT_SLICE_SECONDS;
+            double offered = DEFAULT_OFFERED_RATE;
             List<String> loadArgs = new ArrayList<>(List.of("--find-max"));
             for (int i = 0; i < args.length; i += 2) {
                 String value = i + 1 < args.length ? args[i + 1] : "";
@@ -93,8 +121,11 @@ public final class KafkaCost {
                     case "--rounds" -> rounds = Integer.parseInt(value);
                     case "--broker-nice" -> brokerNice = Integer.parseInt(value);
                     case "--jit-warmup" -> jitWarmupSeconds = Double.parseDouble(value);
-                    case "--fork" -> {
-                        isForked = true;
+                    case "--pairs" -> pairs = Integer.parseInt(value);
+                    case "--slice" -> sliceSeconds = Double.parseDouble(value);
+                    case "--offered" -> offered = Double.parseDouble(value);
+                    case "--fork", "--find-max" -> {
+                        flags.add(args[i]);
                         i--; // a flag: no value after it
                     }
                     default -> {
@@ -107,27 +138,32 @@ public final class KafkaCost {
                     }
                 }
             }
-            if (!isGiven(loadArgs, "--connections")) {
-                loadArgs.add("--connections");
-                loadArgs.add(Integer.toString(DEFAULT_CONNECTIONS));
-            }
-            if (!isGiven(loadArgs, "--resolution")) {
-                loadArgs.add("--resolution");
-                loadArgs.add(Double.toString(DEFAULT_RESOLUTION));
-            }
+            addDefault(loadArgs, "--connections", Integer.toString(DEFAULT_CONNECTIONS));
+            addDefault(loadArgs, "--resolution", Double.toString(DEFAULT_RESOLUTION));
             if (classpathFile == null || !Files.isRegularFile(classpathFile) || rounds < 1 || rounds > 5
-                    || !(jitWarmupSeconds >= 0 && jitWarmupSeconds <= MAX_JIT_WARMUP_SECONDS)) {
-                throw new IllegalArgumentException("--kafka-cp FILE is required, --rounds is 1 to 5 and --jit-warmup"
-                        + " 0 to " + (int) MAX_JIT_WARMUP_SECONDS + " s");
+                    || !(jitWarmupSeconds >= 0 && jitWarmupSeconds <= MAX_JIT_WARMUP_SECONDS)
+                    || pairs < 1 || pairs > MAX_PAIRS || !(sliceSeconds >= 1 && sliceSeconds <= 600)
+                    || !(offered >= 1_000 && offered <= 1e6)) {
+                throw new IllegalArgumentException("--kafka-cp FILE is required, --rounds is 1 to 5, --jit-warmup"
+                        + " 0 to " + (int) MAX_JIT_WARMUP_SECONDS + " s, --pairs 1 to " + MAX_PAIRS + ", --slice 1 to"
+                        + " 600 s and --offered 1,000 to 1,000,000 req/s");
             }
-            return new Options(classpathFile, new Rounds(rounds, brokerNice, jitWarmupSeconds, isForked),
-                    LoadOptions.parse(loadArgs.toArray(new String[0])));
+            LoadOptions load = LoadOptions.parse(loadArgs.toArray(new String[0]));
+            boolean isFindMax = flags.contains("--find-max");
+            PairedSlices.Plan paired = isFindMax ? null : new PairedSlices.Plan(pairs, load.warmupSeconds(),
+                    sliceSeconds, offered, load.connections());
+            return new Options(classpathFile, new Rounds(rounds, brokerNice, jitWarmupSeconds,
+                    flags.contains("--fork") || !isFindMax),
+                    load, paired);
         }
     }
 
-    /** True when {@code args} give {@code option}, as {@code --option value} or {@code --option=value}. */
-    private static boolean isGiven(List<String> args, String option) {
-        return args.stream().anyMatch(arg -> arg.equals(option) || arg.startsWith(option + "="));
+    /** Adds {@code option value} to {@code args} unless they give it, as {@code --option value} or {@code =value}. */
+    private static void addDefault(List<String> args, String option, String value) {
+        if (args.stream().noneMatch(arg -> arg.equals(option) || arg.startsWith(option + "="))) {
+            args.add(option);
+            args.add(value);
+        }
     }
 
     /**
@@ -196,6 +232,111 @@ public final class KafkaCost {
     }
 
     /**
+     * The default comparison: both nodes forked at once ({@code make run}'s jar and heap, fresh data dirs), each
+     * warmed for {@code --jit-warmup} seconds at saturation (not counted), then {@link PairedSlices}: slices of each
+     * at saturation, alternating, the goal judged on the median pair's ratio. A Kafka slice ends once the node has
+     * published its whole event log (its {@code merlin_kafka_events_lag_bytes} is 0), so that publishing its events
+     * never runs in the other node's slice; the node's CPU until then is the slice's, and how much was left and how
+     * long it took is printed.
+     */
+    private static boolean runPaired(String classpath, Options options, PrintStream out) throws Exception {
+        Path work = Files.createTempDirectory("merlin-kafka-cost-");
+        Rounds rounds = options.rounds();
+        PairedSlices.Plan plan = options.paired();
+        LocalKafka broker = new LocalKafka(classpath, work.resolve("kafka")).nice(rounds.brokerNice());
+        RequestCorpus corpus = RequestCorpus.validSamples();
+        try {
+            broker.format();
+            broker.start();
+            out.printf(Locale.ROOT, "kafka cost: %s; broker on %s at nice %d%n", LoadGenerator.machine(),
+                    broker.bootstrap(), rounds.brokerNice());
+            try (ForkedMerlin plain = fork(work.resolve("plain"), null, "merlin", out);
+                 ForkedMerlin kafka = fork(work.resolve("kafka-node"), broker.bootstrap(), "merlin-kafka", out)) {
+                PairedSlices.Target without = new PairedSlices.Target("merlin", plain.port(), () -> "",
+                        plain::cpuMillis);
+                PairedSlices.Target with = new PairedSlices.Target("merlin-kafka", kafka.port(), () -> catchUp(kafka),
+                        kafka::cpuMillis);
+                if (rounds.jitWarmupSeconds() > 0) {
+                    out.printf(Locale.ROOT, "kafka cost: JIT warm-up, %.0f s of each at saturation (not counted)%n",
+                            rounds.jitWarmupSeconds());
+                    PairedSlices.run(without, with, new PairedSlices.Plan(1, plan.warmupSeconds(),
+                            rounds.jitWarmupSeconds(), plan.offeredRate(), plan.connections()), corpus, out);
+                }
+                out.println("kafka cost: measured pairs");
+                List<PairedSlices.Pair> pairs = PairedSlices.run(without, with, plan, corpus, out);
+                List<Double> ratios = PairedSlices.ratios(pairs, false);
+                out.println();
+                out.printf(Locale.ROOT, "== kafka cost: %d pairs of %s s slices at saturation (%,.0f req/s offered),"
+                        + " %d connections, broker at nice %d ==%n", plan.pairs(), plan.sliceSeconds(),
+                        plan.offeredRate(), plan.connections(), rounds.brokerNice());
+                List<Double> cpu = PairedSlices.ratios(pairs, true);
+                out.printf(Locale.ROOT, "node CPU per answer, without/with (the Kafka node's until its backlog was"
+                        + " published): %s, median %.3f%n", format(cpu), median(cpu));
+                double median = median(ratios);
+                out.printf(Locale.ROOT, "throughput with/without per pair: %s%n", format(ratios));
+                out.printf(Locale.ROOT, "median with/without over %d valid pair(s) of %d: %.3f: goal >= %s %s%n",
+                        ratios.size(), pairs.size(), median, GOAL, median >= GOAL ? "met" : "NOT met");
+                return ratios.size() * 2 > pairs.size();
+            }
+        } finally {
+            broker.kill();
+            LoadGenerator.deleteTree(work);
+        }
+    }
+
+    private static List<String> format(List<Double> ratios) {
+        return ratios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).toList();
+    }
+
+    private static ForkedMerlin fork(Path dataDir, String bootstrap, String name, PrintStream out) throws Exception {
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+        ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(forkCommand(FORK_JAR, bootstrap)),
+                ForkedMerlin.freePort(), dataDir, log, Duration.ofSeconds(120));
+        out.printf(Locale.ROOT, "kafka cost: %s forked (pid %d, log %s)%n", name, merlin.pid(), log);
+        return merlin;
+    }
+
+    /**
+     * Waits until {@code node} has published its event log to Kafka (at most {@link #CATCH_UP_LIMIT}); returns what
+     * was left and how long it took, or "" when nothing was.
+     */
+    private static String catchUp(ForkedMerlin node) throws Exception {
+        long started = System.nanoTime();
+        long first = lagBytes(node);
+        if (first < 0) {
+            throw new IllegalStateException("the Kafka node's /metrics gives no " + LAG_GAUGE);
+        }
+        long lag = first;
+        while (lag != 0 && System.nanoTime() - started < CATCH_UP_LIMIT.toNanos()) {
+            Thread.sleep(20);
+            lag = lagBytes(node);
+        }
+        if (first == 0) {
+            return "";
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000L;
+        return lag == 0 ? String.format(Locale.ROOT, "(then its backlog of %,d B published in %,d ms)",
+                first, millis)
+                : String.format(Locale.ROOT, "(then its backlog of %,d B: still %,d B after %,d ms)",
+                first, lag, millis);
+    }
+
+    /** The node's {@code merlin_kafka_events_lag_bytes}, or -1 when {@code /metrics} does not give it. */
+    static long lagBytes(ForkedMerlin node) throws Exception {
+        return lagBytes(node.get("/metrics", null, Duration.ofSeconds(10)).body());
+    }
+
+    /** {@code merlin_kafka_events_lag_bytes} in a Prometheus text exposition, or -1 when it is absent. */
+    static long lagBytes(String metrics) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(LAG_GAUGE + " ")) {
+                return (long) Double.parseDouble(line.substring(LAG_GAUGE.length() + 1).trim());
+            }
+        }
+        return -1;
+    }
+
+    /**
      * The command line of a forked node: {@code make run}'s jar and heap, node id 1, and {@code --kafka bootstrap}
      * unless that is null ({@link ForkedMerlin} adds the port and the data dir).
      */
@@ -215,10 +356,7 @@ public final class KafkaCost {
      */
     private static double forkedMaxRate(Path dataDir, String bootstrap, RequestCorpus corpus, LoadOptions options,
                                         Rounds rounds, String name, PrintStream out) throws Exception {
-        Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
-        try (ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(forkCommand(FORK_JAR, bootstrap)),
-                ForkedMerlin.freePort(), dataDir, log, Duration.ofSeconds(120))) {
-            out.printf(Locale.ROOT, "kafka cost: %s forked (pid %d, log %s)%n", name, merlin.pid(), log);
+        try (ForkedMerlin merlin = fork(dataDir, bootstrap, name, out)) {
             if (rounds.jitWarmupSeconds() > 0) {
                 serve(merlin.port(), name + "-jit-warm-up", corpus, options, rounds.jitWarmupSeconds(), out);
             }

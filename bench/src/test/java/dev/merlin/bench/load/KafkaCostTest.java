@@ -2,6 +2,7 @@ package dev.merlin.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,8 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code make kafka-cost}'s options (the uncounted warm-up of each kind before round 1, the rounds, the bisection's
- * resolution, and their bounds) and the median round it judges the goal on.
+ * {@code make kafka-cost}'s options (the paired slices by default, the uncounted warm-up of each kind, find-max's
+ * rounds and bisection, and their bounds), the Kafka node's backlog read from its metrics, and the median it judges
+ * the goal on.
  */
 class KafkaCostTest {
 
@@ -42,6 +44,33 @@ class KafkaCostTest {
     }
 
     @Test
+    void byDefaultNinePairsOfTenSecondSlicesAtSaturation() throws Exception {
+        Path classpath = Files.writeString(dir.resolve("kafka.classpath"), "a.jar");
+        PairedSlices.Plan plan = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString()}).paired();
+        assertEquals(new PairedSlices.Plan(9, 2, 10, 80_000, 64), plan, "an odd number of pairs: one is the median");
+        assertEquals(new PairedSlices.Plan(15, 1, 20, 50_000, 8), KafkaCost.Options.parse(new String[] {
+            "--kafka-cp", classpath.toString(), "--pairs", "15", "--slice", "20", "--offered", "50000",
+            "--connections", "8", "--warmup", "1"}).paired());
+        for (String[] bad : new String[][] {{"--pairs", "0"}, {"--pairs", "52"}, {"--slice", "0.5"},
+            {"--slice", "601"}, {"--offered", "999"}, {"--offered", "NaN"}}) {
+            assertThrows(IllegalArgumentException.class, () -> KafkaCost.Options.parse(new String[] {
+                "--kafka-cp", classpath.toString(), bad[0], bad[1]}), String.join(" ", bad));
+        }
+    }
+
+    @Test
+    void theKafkaNodesBacklogIsReadFromItsMetricsByItsExactName() {
+        String metrics = "# HELP merlin_kafka_events_lag_bytes Bytes of the local event log not yet acknowledged\n"
+                + "# TYPE merlin_kafka_events_lag_bytes gauge\n"
+                + "merlin_kafka_events_lag_bytes_max 99.0\n"
+                + "merlin_kafka_events_lag_bytes 7366727.0\n"
+                + "merlin_requests_total 12.0\n";
+        assertEquals(7_366_727L, KafkaCost.lagBytes(metrics));
+        assertEquals(0L, KafkaCost.lagBytes("merlin_kafka_events_lag_bytes 0.0\n"));
+        assertEquals(-1L, KafkaCost.lagBytes("merlin_requests_total 12.0\n"), "a node without Kafka: no gauge");
+    }
+
+    @Test
     void aWarmUpOutsideZeroToSixHundredSecondsOrNoClasspathIsRefused() throws Exception {
         Path classpath = Files.writeString(dir.resolve("kafka.classpath"), "a.jar");
         for (String bad : new String[] {"-1", "601", "NaN"}) {
@@ -59,10 +88,14 @@ class KafkaCostTest {
     @Test
     void forkRunsEachNodeAsItsOwnProcessWithKafkaOnlyForTheKafkaNode() throws Exception {
         Path classpath = Files.writeString(dir.resolve("kafka.classpath"), "a.jar");
-        assertFalse(KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString()}).rounds().isForked());
+        assertTrue(KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString()}).rounds().isForked(),
+                "the paired default runs both nodes as processes of their own");
+        assertFalse(KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(), "--find-max"})
+                .rounds().isForked(), "find-max's nodes run in this JVM unless --fork");
         KafkaCost.Options forked = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(),
-            "--fork", "--rounds", "1"});
+            "--find-max", "--fork", "--rounds", "1"});
         assertTrue(forked.rounds().isForked());
+        assertNull(forked.paired(), "--find-max runs rounds, not pairs");
         assertEquals(1, forked.rounds().count(), "the flag takes no value: the next option is read as one");
         Path jar = Files.writeString(dir.resolve("exchange.jar"), "");
         List<String> plain = KafkaCost.forkCommand(jar, null);
