@@ -25,13 +25,16 @@ class KafkaCostTest {
     @Test
     void eachKindIsWarmedUpForThirtySecondsUnlessToldOtherwise() throws Exception {
         Path classpath = Files.writeString(dir.resolve("kafka.classpath"), "a.jar");
-        KafkaCost.Options defaults = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString()});
+        assertEquals(60.0, KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString()}).rounds()
+                .jitWarmupSeconds(), "the paired default warms each fork for a minute");
+        KafkaCost.Options defaults = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(),
+            "--find-max"});
         assertEquals(30.0, defaults.rounds().jitWarmupSeconds());
         assertEquals(3, defaults.rounds().count(), "an odd number of rounds: the median is one of them");
         assertEquals(1.04, defaults.load().resolution(), "bisected to within 4 %, finer than make load's 10 %");
         assertEquals(64, defaults.load().connections(), "a throughput figure: enough requests in flight");
         KafkaCost.Options none = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(),
-            "--jit-warmup", "0", "--rounds", "2", "--rate", "4000"});
+            "--find-max", "--jit-warmup", "0", "--rounds", "2", "--rate", "4000"});
         assertEquals(0.0, none.rounds().jitWarmupSeconds());
         assertEquals(2, none.rounds().count());
         assertEquals(4000.0, none.load().rate(), "make load's options pass through");

@@ -232,10 +232,11 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
         return retries.size();
     }
 
+    /** Applies one record; counted once its change is in the store, so a reader of the count sees the change too. */
     private void apply(String userKey, byte[] value) {
-        applied.incrementAndGet();
         if (value == null) {
             store.applyErasure(userKey);
+            applied.incrementAndGet();
             return;
         }
         int count = Math.min(value.length / 8, MAX_SEGMENTS_PER_MESSAGE);
@@ -250,6 +251,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
         }
         try {
             store.apply(userKey, ids, expiries, count, epochSecondsClock.getAsLong());
+            applied.incrementAndGet();
         } catch (IllegalArgumentException unusableKey) {
             rejected.incrementAndGet();
         }

@@ -266,7 +266,7 @@ class KafkaEventsIT {
         try (ExchangeRuntime node3 = ExchangeRuntime.open(node(base, node3Dir, 3), new ExchangeMetrics())) {
             await(() -> holds(node3, kept, sports, now), "a new node bootstraps from the topic");
             // the users sit in different partitions: node 3 may hold the kept user before it reads the erased one's
-            // tombstone, so it must have read every record (counted before each is applied) and then not hold him
+            // tombstone, so it must have applied every record (each counted once in the store) and then not hold him
             await(() -> node3.segmentReplicator().applied() == onTopic && !holds(node3, ifa, sports, now),
                     "the erasure's tombstone came after the user's segments (" + onTopic + " records)");
         }
