@@ -8,8 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * What Kafka costs the bid path ({@code make kafka-cost}): the throughput of Merlin on the embedded config without
@@ -265,14 +268,17 @@ public final class KafkaCost {
                         plain::cpuMillis);
                 PairedSlices.Target with = new PairedSlices.Target("merlin-kafka", kafka.port(), () -> catchUp(kafka),
                         kafka::cpuMillis);
+                Map<String, LongSupplier> others = new LinkedHashMap<>();
+                others.put("broker", broker::cpuMillis);
+                others.put("generator", KafkaCost::ownCpuMillis);
                 if (rounds.jitWarmupSeconds() > 0) {
                     out.printf(Locale.ROOT, "kafka cost: JIT warm-up, %.0f s of each at saturation (not counted)%n",
                             rounds.jitWarmupSeconds());
-                    PairedSlices.run(without, with, new PairedSlices.Plan(1, plan.warmupSeconds(),
+                    PairedSlices.run(without, with, others, new PairedSlices.Plan(1, plan.warmupSeconds(),
                             rounds.jitWarmupSeconds(), plan.offeredRate(), plan.connections()), corpus, out);
                 }
                 out.println("kafka cost: measured pairs");
-                List<PairedSlices.Pair> pairs = PairedSlices.run(without, with, plan, corpus, out);
+                List<PairedSlices.Pair> pairs = PairedSlices.run(without, with, others, plan, corpus, out);
                 List<Double> ratios = PairedSlices.ratios(pairs, false);
                 out.println();
                 out.printf(Locale.ROOT, "== kafka cost: %d pairs of %s s slices at saturation (%,.0f req/s offered),"
@@ -291,6 +297,11 @@ public final class KafkaCost {
             broker.kill();
             LoadGenerator.deleteTree(work);
         }
+    }
+
+    /** This JVM's CPU time so far (the load generator's), in ms; -1 when unknown. */
+    private static long ownCpuMillis() {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
     }
 
     private static List<String> format(List<Double> ratios) {

@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,13 @@ final class LocalKafka {
         this.dir = dir;
         this.port = freePort();
         this.controllerPort = freePort();
+    }
+
+    /** The broker's CPU time so far (user and system, all threads), in ms; -1 when it is not running or unknown. */
+    long cpuMillis() {
+        Process running = process;
+        return running == null ? -1
+                : running.toHandle().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
     }
 
     /**

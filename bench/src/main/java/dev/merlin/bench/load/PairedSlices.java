@@ -2,6 +2,7 @@ package dev.merlin.bench.load;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,8 +57,9 @@ final class PairedSlices {
      * @param throughput answers per second over the counted seconds; 0 when the slice was invalid
      * @param answered   answers in the whole slice, its uncounted first seconds included
      * @param cpuMillis  the server's CPU from the slice's start until its barrier passed; -1 when unknown
+     * @param others     the same span's CPU of the other processes watched (a broker, the generator), in ms by name
      */
-    record Slice(double throughput, long answered, long cpuMillis) {
+    record Slice(double throughput, long answered, long cpuMillis, Map<String, Long> others) {
 
         /** The server's CPU per answer in µs, its barrier's work included; 0 when unknown. */
         double cpuMicrosPerAnswer() {
@@ -93,16 +95,20 @@ final class PairedSlices {
         }
     }
 
-    /** Runs {@code plan.pairs()} pairs of slices of {@code a} and {@code b}, printing each slice; returns the pairs. */
-    static List<Pair> run(Target a, Target b, Plan plan, RequestCorpus corpus, PrintStream out) throws Exception {
+    /**
+     * Runs {@code plan.pairs()} pairs of slices of {@code a} and {@code b}, printing each slice with its server's CPU
+     * per answer and that of the {@code others} (other processes sharing the cores, by name); returns the pairs.
+     */
+    static List<Pair> run(Target a, Target b, Map<String, LongSupplier> others, Plan plan, RequestCorpus corpus,
+                          PrintStream out) throws Exception {
         List<Pair> pairs = new ArrayList<>();
         HttpLoadClient clientA = new HttpLoadClient(a.port(), "/openrtb2/auction");
         HttpLoadClient clientB = new HttpLoadClient(b.port(), "/openrtb2/auction");
         try {
             for (int i = 0; i < plan.pairs(); i++) {
                 boolean isAFirst = i % 2 == 0;
-                Slice first = slice(isAFirst ? a : b, isAFirst ? clientA : clientB, plan, corpus, out);
-                Slice second = slice(isAFirst ? b : a, isAFirst ? clientB : clientA, plan, corpus, out);
+                Slice first = slice(isAFirst ? a : b, isAFirst ? clientA : clientB, others, plan, corpus, out);
+                Slice second = slice(isAFirst ? b : a, isAFirst ? clientB : clientA, others, plan, corpus, out);
                 Pair pair = isAFirst ? new Pair(first, second) : new Pair(second, first);
                 pairs.add(pair);
                 out.printf(Locale.ROOT, "pair %d (%s first): %s %,.0f req/s, %s %,.0f req/s: %s/%s %.3f;"
@@ -129,8 +135,9 @@ final class PairedSlices {
         return ratios;
     }
 
-    private static Slice slice(Target target, HttpLoadClient client, Plan plan, RequestCorpus corpus,
-                               PrintStream out) throws Exception {
+    private static Slice slice(Target target, HttpLoadClient client, Map<String, LongSupplier> others, Plan plan,
+                               RequestCorpus corpus, PrintStream out) throws Exception {
+        Map<String, Long> othersBefore = read(others);
         long cpuBefore = target.cpuMillis().getAsLong();
         int quiet = (int) (plan.warmupSeconds() + plan.sliceSeconds()) + 60; // no progress lines within a slice
         StepResult result = client.run(corpus, new HttpLoadClient.Plan(target.name(), plan.offeredRate(),
@@ -138,14 +145,27 @@ final class PairedSlices {
                 out);
         String note = target.after().await();
         long cpuAfter = target.cpuMillis().getAsLong();
+        Map<String, Long> othersUsed = new LinkedHashMap<>();
+        read(others).forEach((name, after) -> othersUsed.put(name, after >= 0 && othersBefore.get(name) >= 0
+                ? after - othersBefore.get(name) : -1));
         long answered = result.statusCounts().values().stream().mapToLong(Long::longValue).sum();
         String verdict = verdict(result, plan.offeredRate());
         Slice slice = new Slice(verdict.isEmpty() ? result.throughput() : 0, answered,
-                cpuBefore >= 0 && cpuAfter >= 0 ? cpuAfter - cpuBefore : -1);
-        out.printf(Locale.ROOT, "  %-14s %,9.1f req/s answered  p50 %.2f ms  CPU %.1f µs per answer%s%s%n",
-                target.name(), result.throughput(), result.millisAt(50), slice.cpuMicrosPerAnswer(),
-                note.isEmpty() ? "" : "  " + note, verdict.isEmpty() ? "" : "  INVALID: " + verdict);
+                cpuBefore >= 0 && cpuAfter >= 0 ? cpuAfter - cpuBefore : -1, othersUsed);
+        StringBuilder cpu = new StringBuilder(String.format(Locale.ROOT, "CPU per answer %.1f µs",
+                slice.cpuMicrosPerAnswer()));
+        othersUsed.forEach((name, millis) -> cpu.append(String.format(Locale.ROOT, ", %s %.1f", name,
+                millis >= 0 && answered > 0 ? millis * 1000.0 / answered : 0)));
+        out.printf(Locale.ROOT, "  %-14s %,9.1f req/s answered  p50 %.2f ms  %s%s%s%n", target.name(),
+                result.throughput(), result.millisAt(50), cpu, note.isEmpty() ? "" : "  " + note,
+                verdict.isEmpty() ? "" : "  INVALID: " + verdict);
         return slice;
+    }
+
+    private static Map<String, Long> read(Map<String, LongSupplier> clocks) {
+        Map<String, Long> values = new LinkedHashMap<>();
+        clocks.forEach((name, clock) -> values.put(name, clock.getAsLong()));
+        return values;
     }
 
     /** Why {@code result} does not measure capacity, or "" when it does. */

@@ -45,7 +45,10 @@ class PairedSlicesIT {
                 return "b caught up";
             }, cpuB::get);
             // far more offered than one I/O thread answers: every slice saturated
+            // a bystander whose clock moves 5 ms per slice: every slice reports those 5 ms as its own
+            AtomicLong bystander = new AtomicLong();
             List<PairedSlices.Pair> pairs = PairedSlices.run(targetA, targetB,
+                    Map.of("bystander", () -> bystander.getAndAdd(5)),
                     new PairedSlices.Plan(3, 0.2, 0.5, 400_000, 4), corpus, new PrintStream(printed, true));
 
             assertEquals(List.of("a", "b", "b", "a", "a", "b"), barriers, "A B, B A, A B; each after its own slice");
@@ -54,6 +57,8 @@ class PairedSlicesIT {
                 assertTrue(pair.a().throughput() > 1_000 && pair.b().throughput() > 1_000, pair.toString());
                 assertEquals(0, pair.a().cpuMillis(), "no CPU of B's barrier counts to A");
                 assertEquals(7, pair.b().cpuMillis(), "B's barrier counts to B");
+                assertEquals(Map.of("bystander", 5L), pair.a().others());
+                assertEquals(Map.of("bystander", 5L), pair.b().others());
                 assertTrue(pair.a().answered() > 0 && pair.b().answered() > 0, pair.toString());
                 assertEquals(pair.b().throughput() / pair.a().throughput(), pair.ratio(), 1e-12);
             }
@@ -73,7 +78,7 @@ class PairedSlicesIT {
         try (BareHttpServer a = BareHttpServer.start(1); BareHttpServer b = BareHttpServer.start(1)) {
             List<PairedSlices.Pair> pairs = PairedSlices.run(
                     new PairedSlices.Target("a", a.port(), () -> "", () -> -1),
-                    new PairedSlices.Target("b", b.port(), () -> "", () -> -1),
+                    new PairedSlices.Target("b", b.port(), () -> "", () -> -1), Map.of(),
                     new PairedSlices.Plan(1, 0.5, 2, 1_000, 2), corpus, new PrintStream(printed, true));
 
             assertEquals(0, pairs.get(0).a().throughput(), "1,000 req/s offered, all answered: capacity unknown");
