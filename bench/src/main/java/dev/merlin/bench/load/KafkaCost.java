@@ -94,6 +94,9 @@ public final class KafkaCost {
 
     private static final String LAG_GAUGE = "merlin_kafka_events_lag_bytes";
 
+    /** How often the Kafka node's backlog is read while it publishes: each read renders its whole /metrics. */
+    private static final long CATCH_UP_POLL_MILLIS = 100;
+
     /** The jar a {@code --fork} node runs: {@code make run}'s. */
     private static final Path FORK_JAR = Path.of("exchange/target/exchange.jar");
 
@@ -328,7 +331,7 @@ public final class KafkaCost {
         }
         long lag = first;
         while (lag != 0 && System.nanoTime() - started < CATCH_UP_LIMIT.toNanos()) {
-            Thread.sleep(20);
+            Thread.sleep(CATCH_UP_POLL_MILLIS);
             lag = lagBytes(node);
         }
         if (first == 0) {
