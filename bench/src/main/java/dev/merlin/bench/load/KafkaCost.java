@@ -24,7 +24,8 @@ import java.util.function.LongSupplier;
  * {@value #DEFAULT_PAIRS}; {@code --slice} seconds, default {@value #DEFAULT_SLICE_SECONDS}; {@code --offered} req/s,
  * default {@value #DEFAULT_OFFERED_RATE}), judged on the median pair: the node's rate drifts by 10-15 % over minutes
  * on this VM, more than the goal's margin, and slices seconds apart in both orders see the same machine. Each node
- * first serves {@code --jit-warmup S} seconds at saturation (default 30; not counted).
+ * first serves {@code --jit-warmup S} seconds at saturation (default {@value #DEFAULT_PAIRED_JIT_WARMUP_SECONDS};
+ * not counted).
  *
  * <p>{@code --find-max} instead runs make load's find-max (p99 within the SLO, no errors) on each kind in turn, a
  * fresh node each time, {@code --rounds} times (default {@value #DEFAULT_ROUNDS}, every other round Kafka first),
@@ -34,9 +35,10 @@ import java.util.function.LongSupplier;
  * unless {@code --fork} runs each as a process of its own: in this JVM every new node makes C2 compile again, and the
  * node measured second inherits the first one's profile.
  *
- * <p>The broker runs at {@code nice 19} by default: on this 2-core machine it shares the cores with the Merlin being
- * measured (and the load generator), where a cluster's broker has machines of its own; the nice level leaves Merlin
- * the CPU it would have then ({@code --broker-nice 0}: the broker competes as an equal).
+ * <p>On this 2-core machine the broker shares the cores with the nodes and the load generator, where a cluster's
+ * broker has machines of its own. The paired default runs it at {@code nice 0}, an equal, so its whole CPU counts
+ * against the Kafka node; {@code --find-max} runs it at {@code nice 19} by default (its earlier figures were measured
+ * so), which leaves the nodes the CPU they would have beside a broker elsewhere. {@code --broker-nice N} sets it.
  *
  * <p>Options: {@code --kafka-cp FILE} (required), {@code --pairs N} (1 to 51), {@code --slice S},
  * {@code --offered R}, {@code --broker-nice N}, {@code --jit-warmup S}, {@code --find-max}, {@code --rounds K}
@@ -75,6 +77,9 @@ public final class KafkaCost {
 
     private static final double MAX_JIT_WARMUP_SECONDS = 600;
 
+    /** The broker's nice level with {@code --find-max} unless {@code --broker-nice} says otherwise (paired: 0). */
+    static final int FIND_MAX_BROKER_NICE = 19;
+
     /** Pairs of slices unless {@code --pairs} says otherwise: an odd number, so that one pair is the median. */
     static final int DEFAULT_PAIRS = 9;
 
@@ -84,12 +89,13 @@ public final class KafkaCost {
     static final double DEFAULT_SLICE_SECONDS = 10;
 
     /**
-     * The rate each slice offers unless {@code --offered} says otherwise: about three times what this 2-core machine
-     * answers (25,000-29,000 req/s at 64 connections), so both kinds run saturated.
+     * The rate each slice offers unless {@code --offered} says otherwise: about twice what this 2-core machine answers
+     * at saturation (34,000-50,000 req/s at 64 connections, 2026-12-06), so both kinds run saturated; a faster machine
+     * shows as slices refused as not saturated.
      */
     static final double DEFAULT_OFFERED_RATE = 80_000;
 
-    /** The longest a slice waits for the Kafka node to publish its backlog before it starts anyway. */
+    /** The longest a Kafka slice waits for its node to publish its backlog; longer fails the run. */
     private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(120);
 
     private static final String LAG_GAUGE = "merlin_kafka_events_lag_bytes";
@@ -103,7 +109,10 @@ public final class KafkaCost {
     private KafkaCost() {
     }
 
-    /** Runs the comparison; exits 0 when both found a sustainable rate. */
+    /**
+     * Runs the comparison; exits 0 when it measured (paired: more than half the pairs valid; find-max: both kinds
+     * found a sustainable rate in every round), 1 otherwise, whether or not the goal was met.
+     */
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
         String classpath = Files.readString(options.kafkaClasspath()).trim();
@@ -120,7 +129,7 @@ public final class KafkaCost {
         static Options parse(String[] args) {
             Path classpathFile = null;
             int rounds = DEFAULT_ROUNDS;
-            int brokerNice = 19;
+            Integer brokerNice = null;
             Double jitWarmupSeconds = null;
             List<String> flags = new ArrayList<>();
             int pairs = DEFAULT_PAIRS;
@@ -154,6 +163,9 @@ public final class KafkaCost {
             boolean isFindMax = flags.contains("--find-max");
             if (jitWarmupSeconds == null) {
                 jitWarmupSeconds = isFindMax ? DEFAULT_JIT_WARMUP_SECONDS : DEFAULT_PAIRED_JIT_WARMUP_SECONDS;
+            }
+            if (brokerNice == null) {
+                brokerNice = isFindMax ? FIND_MAX_BROKER_NICE : 0;
             }
             addDefault(loadArgs, "--connections", Integer.toString(DEFAULT_CONNECTIONS));
             addDefault(loadArgs, "--resolution", Double.toString(DEFAULT_RESOLUTION));
@@ -320,8 +332,9 @@ public final class KafkaCost {
     }
 
     /**
-     * Waits until {@code node} has published its event log to Kafka (at most {@link #CATCH_UP_LIMIT}); returns what
-     * was left and how long it took, or "" when nothing was.
+     * Waits until {@code node} has published its event log to Kafka; returns what was left and how long it took, or
+     * "" when nothing was. Throws when it is not done within {@link #CATCH_UP_LIMIT}: the broker is not taking what
+     * the node publishes, and no ratio would mean anything.
      */
     private static String catchUp(ForkedMerlin node) throws Exception {
         long started = System.nanoTime();
@@ -338,10 +351,11 @@ public final class KafkaCost {
             return "";
         }
         long millis = (System.nanoTime() - started) / 1_000_000L;
-        return lag == 0 ? String.format(Locale.ROOT, "(then its backlog of %,d B published in %,d ms)",
-                first, millis)
-                : String.format(Locale.ROOT, "(then its backlog of %,d B: still %,d B after %,d ms)",
-                first, lag, millis);
+        if (lag != 0) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "the Kafka node still had %,d of its %,d"
+                    + " bytes to publish after %,d ms; see its log", lag, first, millis));
+        }
+        return String.format(Locale.ROOT, "(then its backlog of %,d B published in %,d ms)", first, millis);
     }
 
     /** The node's {@code merlin_kafka_events_lag_bytes}, or -1 when {@code /metrics} does not give it. */

@@ -51,6 +51,12 @@ class KafkaCostTest {
         Path classpath = Files.writeString(dir.resolve("kafka.classpath"), "a.jar");
         PairedSlices.Plan plan = KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString()}).paired();
         assertEquals(new PairedSlices.Plan(9, 2, 10, 80_000, 64), plan, "an odd number of pairs: one is the median");
+        assertEquals(0, KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString()}).rounds()
+                .brokerNice(), "paired: the broker competes for the cores as an equal");
+        assertEquals(19, KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(), "--find-max"})
+                .rounds().brokerNice(), "find-max: as its earlier figures were measured");
+        assertEquals(10, KafkaCost.Options.parse(new String[] {"--kafka-cp", classpath.toString(), "--broker-nice",
+            "10"}).rounds().brokerNice());
         assertEquals(new PairedSlices.Plan(15, 1, 20, 50_000, 8), KafkaCost.Options.parse(new String[] {
             "--kafka-cp", classpath.toString(), "--pairs", "15", "--slice", "20", "--offered", "50000",
             "--connections", "8", "--warmup", "1"}).paired());
