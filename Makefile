@@ -39,7 +39,7 @@ V ?=
 Q = $(if $(V),,@)
 show = $(if $(V),,$(info $(1)))
 
-.PHONY: kafka cluster dsp-sim demo gc-wrk fuzz soak crash-test run test build clean bench gate load help events segments-generate segments-load
+.PHONY: dsp-pairs kafka cluster dsp-sim demo gc-wrk fuzz soak crash-test run test build clean bench gate load help events segments-generate segments-load
 
 help:
 	@echo "make run    build if needed, start Merlin on its embedded default config (port 8080, ./data);"
@@ -55,6 +55,7 @@ help:
 	@echo "make load-churn  p99 with a catalogue change every second vs without; make load-change: how soon a pause"
 	@echo "            reaches the auction at 100,000 campaigns"
 	@echo "make dsp-cost CPU per auction and Merlin's own time with DSPs (DSPS=1 RATE=1000)"
+	@echo "make dsp-pairs throughput with a simulated DSP against internal campaigns only, alternating pairs (about 8 min)"
 	@echo "make gc-wrk GC pauses and bytes per request under wrk, as make run starts Merlin (needs wrk)"
 	@echo "make soak   10 min of the realistic mix at 80 % of its max rate against a forked Merlin (SOAK_SECONDS=, RATE=)"
 	@echo "make crash-test  kill -9 in the middle of the mix, restart, check stores, spend and the event log"
@@ -213,6 +214,12 @@ gc-wrk: $(EXCHANGE_JAR)
 # RATE=1000, WARMUP=40, DURATION=40; Linux /proc), beside the same run's 0-DSP reference (about 3.5 min).
 dsp-cost: $(BENCH_JAR)
 	$(Q)JAVA="$(JAVA)" JVM_FLAGS="$(JVM_FLAGS)" BENCH_JAR="$(BENCH_JAR)" bench/dsp-cost.sh
+
+# make dsp-pairs: Merlin with internal campaigns only against Merlin calling a simulated DSP (in the generator's JVM),
+# both forked, at saturation in alternating 10 s slices (DspPairs, PairedSlices), judged on the median of 9 pairs;
+# ARGS e.g. '--dsps 3' or '--dsp-latency 5' (ms).
+dsp-pairs: $(BENCH_JAR)
+	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.DspPairs $(ARGS)
 
 # make events: print the event log as JSON lines, e.g. make events ARGS="--type PIXEL" or ARGS=--count
 events: $(EXCHANGE_JAR)

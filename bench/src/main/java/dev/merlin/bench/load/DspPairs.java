@@ -1,0 +1,173 @@
+package dev.merlin.bench.load;
+
+import dev.merlin.dspsim.DspSimulator;
+import dev.merlin.dspsim.Latency;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The DSP fan-out's throughput at saturation ({@code make dsp-pairs}): Merlin with internal campaigns only against
+ * Merlin sending every auction to {@code --dsps N} simulated DSPs (in this JVM, bidding on every call, answering at
+ * once unless {@code --dsp-latency} says otherwise), both forked at once from {@code make run}'s jar and heap, compared
+ * by {@link PairedSlices} in alternating slices and judged on the median pair's ratio against the goal of
+ * {@value #GOAL}. make load's {@code --dsps ... --find-max} gives the rate within a p99 SLO instead, where the DSP
+ * path's latency ends the ramp before the cores are full.
+ *
+ * <p>Each slice also prints the simulators' calls and bids per answer (the DSP was in the loop) and the CPU per answer
+ * of this JVM (the generator and the simulators together). Options: {@code --dsps N} (1 to 8, default 1),
+ * {@code --dsp-latency SPEC} (default {@code 0}, in ms), {@code --pairs}, {@code --slice}, {@code --offered},
+ * {@code --connections}, {@code --warmup}, {@code --jit-warmup} (as {@code make kafka-cost}'s).
+ */
+public final class DspPairs {
+
+    /** The goal: with N DSPs at least this share of the internal-only throughput. */
+    static final double GOAL = 0.4;
+
+    private static final Path FORK_JAR = Path.of("exchange/target/exchange.jar");
+
+    private DspPairs() {
+    }
+
+    /**
+     * The command line.
+     *
+     * @param dsps             simulated DSPs the second node calls
+     * @param dspLatency       the simulators' latency ({@link Latency#parse})
+     * @param plan             the pairs
+     * @param jitWarmupSeconds each node's uncounted warm-up at saturation
+     */
+    record Options(int dsps, String dspLatency, PairedSlices.Plan plan, double jitWarmupSeconds) {
+
+        /** Parses {@code args}; refuses what is out of range, naming the option. */
+        static Options parse(String[] args) {
+            int dsps = 1;
+            String latency = "0";
+            int pairs = KafkaCost.DEFAULT_PAIRS;
+            double slice = KafkaCost.DEFAULT_SLICE_SECONDS;
+            double offered = KafkaCost.DEFAULT_OFFERED_RATE;
+            int connections = KafkaCost.DEFAULT_CONNECTIONS;
+            double warmup = 2;
+            double jitWarmup = KafkaCost.DEFAULT_PAIRED_JIT_WARMUP_SECONDS;
+            for (int i = 0; i < args.length; i += 2) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(args[i] + " needs a value");
+                }
+                String value = args[i + 1];
+                switch (args[i]) {
+                    case "--dsps" -> dsps = Integer.parseInt(value);
+                    case "--dsp-latency" -> latency = value;
+                    case "--pairs" -> pairs = Integer.parseInt(value);
+                    case "--slice" -> slice = Double.parseDouble(value);
+                    case "--offered" -> offered = Double.parseDouble(value);
+                    case "--connections" -> connections = Integer.parseInt(value);
+                    case "--warmup" -> warmup = Double.parseDouble(value);
+                    case "--jit-warmup" -> jitWarmup = Double.parseDouble(value);
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            Latency.parse(latency);
+            if (dsps < 1 || dsps > 8 || pairs < 1 || pairs > 51 || !(slice >= 1 && slice <= 600)
+                    || !(offered >= 1_000 && offered <= 1e6) || connections < 1 || connections > 1024
+                    || !(warmup >= 0 && warmup <= 60) || !(jitWarmup >= 0 && jitWarmup <= 600)) {
+                throw new IllegalArgumentException("--dsps is 1 to 8, --pairs 1 to 51, --slice 1 to 600 s, --offered"
+                        + " 1,000 to 1,000,000 req/s, --connections 1 to 1,024, --warmup 0 to 60 s and --jit-warmup"
+                        + " 0 to 600 s");
+            }
+            return new Options(dsps, latency, new PairedSlices.Plan(pairs, warmup, slice, offered, connections),
+                    jitWarmup);
+        }
+    }
+
+    /** Runs the comparison; exits 0 when more than half the pairs were valid, whether or not the goal was met. */
+    public static void main(String[] args) throws Exception {
+        Options options = Options.parse(args);
+        System.exit(run(options, System.out) ? 0 : 1);
+    }
+
+    private static boolean run(Options options, PrintStream out) throws Exception {
+        Path work = Files.createTempDirectory("merlin-dsp-pairs-");
+        List<DspSimulator> sims = new ArrayList<>();
+        RequestCorpus corpus = RequestCorpus.validSamples();
+        try {
+            for (int i = 0; i < options.dsps(); i++) {
+                sims.add(DspSimulator.builder().bidRate(1).latency(Latency.parse(options.dspLatency())).seed(i + 1)
+                        .seat("load-seat").recordLastRequest(false).start());
+            }
+            out.printf(Locale.ROOT, "dsp pairs: %s; %d simulated DSP(s) in this JVM, latency %s%n",
+                    LoadGenerator.machine(), sims.size(), options.dspLatency());
+            try (ForkedMerlin internal = fork(work, "internal", List.of(), out);
+                 ForkedMerlin withDsps = fork(work, "dsps", sims, out)) {
+                String name = options.dsps() + "-dsp";
+                PairedSlices.Target a = new PairedSlices.Target("internal", internal.port(), () -> "",
+                        internal::cpuMillis);
+                PairedSlices.Target b = new PairedSlices.Target(name, withDsps.port(), () -> "", withDsps::cpuMillis);
+                Map<String, LongSupplier> others = new LinkedHashMap<>();
+                others.put("generator and simulators", DspPairs::ownCpuMillis);
+                // printed per 1,000 answers, as the CPU is in µs per answer
+                others.put("DSP calls per 1,000 answers", () -> calls(sims));
+                others.put("DSP bids per 1,000 answers", () -> bids(sims));
+                PairedSlices.Plan plan = options.plan();
+                if (options.jitWarmupSeconds() > 0) {
+                    out.printf(Locale.ROOT, "dsp pairs: JIT warm-up, %.0f s of each at saturation (not counted)%n",
+                            options.jitWarmupSeconds());
+                    PairedSlices.run(a, b, others, new PairedSlices.Plan(1, plan.warmupSeconds(),
+                            options.jitWarmupSeconds(), plan.offeredRate(), plan.connections()), corpus, out);
+                }
+                out.println("dsp pairs: measured pairs");
+                List<PairedSlices.Pair> pairs = PairedSlices.run(a, b, others, plan, corpus, out);
+                List<Double> ratios = PairedSlices.ratios(pairs, false);
+                double median = KafkaCost.median(ratios);
+                out.println();
+                out.printf(Locale.ROOT, "== dsp pairs: %d pairs of %s s slices at saturation (%,.0f req/s offered),"
+                        + " %d connections ==%n", plan.pairs(), plan.sliceSeconds(), plan.offeredRate(),
+                        plan.connections());
+                out.printf(Locale.ROOT, "Merlin's CPU per answer, internal/%s: median %.3f%n", name,
+                        KafkaCost.median(PairedSlices.ratios(pairs, true)));
+                out.printf(Locale.ROOT, "throughput %s/internal per pair: %s%n", name, ratios.stream()
+                        .map(r -> String.format(Locale.ROOT, "%.3f", r)).toList());
+                out.printf(Locale.ROOT, "median %s/internal over %d valid pair(s) of %d: %.3f: goal >= %s %s%n",
+                        name, ratios.size(), pairs.size(), median, GOAL, median >= GOAL ? "met" : "NOT met");
+                return ratios.size() * 2 > pairs.size();
+            }
+        } finally {
+            for (DspSimulator sim : sims) {
+                sim.close();
+            }
+            LoadGenerator.deleteTree(work);
+        }
+    }
+
+    private static ForkedMerlin fork(Path work, String name, List<DspSimulator> sims, PrintStream out)
+            throws Exception {
+        Path config = work.resolve(name + ".yaml");
+        Files.writeString(config, FanOutRun.configYaml(sims), StandardCharsets.UTF_8);
+        List<String> command = new ArrayList<>(KafkaCost.forkCommand(FORK_JAR, null));
+        command.addAll(List.of("--config", config.toString()));
+        Path log = work.resolve(name + ".log");
+        ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(command), ForkedMerlin.freePort(),
+                work.resolve(name), log, Duration.ofSeconds(120));
+        out.printf(Locale.ROOT, "dsp pairs: %s forked (pid %d, log %s)%n", name, merlin.pid(), log);
+        return merlin;
+    }
+
+    private static long ownCpuMillis() {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
+    }
+
+    private static long calls(List<DspSimulator> sims) {
+        return sims.stream().mapToLong(sim -> sim.stats().requests()).sum();
+    }
+
+    private static long bids(List<DspSimulator> sims) {
+        return sims.stream().mapToLong(sim -> sim.stats().bids()).sum();
+    }
+}
