@@ -111,19 +111,13 @@ public final class DspPairs {
                         internal::cpuMillis);
                 PairedSlices.Target b = new PairedSlices.Target(name, withDsps.port(), () -> "", withDsps::cpuMillis);
                 Map<String, LongSupplier> others = new LinkedHashMap<>();
-                others.put("generator and simulators", DspPairs::ownCpuMillis);
+                others.put("generator and simulators", PairedSlices::ownCpuMillis);
                 // printed per 1,000 answers, as the CPU is in µs per answer
                 others.put("DSP calls per 1,000 answers", () -> calls(sims));
                 others.put("DSP bids per 1,000 answers", () -> bids(sims));
                 PairedSlices.Plan plan = options.plan();
-                if (options.jitWarmupSeconds() > 0) {
-                    out.printf(Locale.ROOT, "dsp pairs: JIT warm-up, %.0f s of each at saturation (not counted)%n",
-                            options.jitWarmupSeconds());
-                    PairedSlices.run(a, b, others, new PairedSlices.Plan(1, plan.warmupSeconds(),
-                            options.jitWarmupSeconds(), plan.offeredRate(), plan.connections()), corpus, out);
-                }
-                out.println("dsp pairs: measured pairs");
-                List<PairedSlices.Pair> pairs = PairedSlices.run(a, b, others, plan, corpus, out);
+                List<PairedSlices.Pair> pairs = PairedSlices.warmUpAndRun(a, b, others, plan,
+                        options.jitWarmupSeconds(), corpus, "dsp pairs", out);
                 List<Double> ratios = PairedSlices.ratios(pairs, false);
                 double median = KafkaCost.median(ratios);
                 out.println();
@@ -132,8 +126,8 @@ public final class DspPairs {
                         plan.connections());
                 out.printf(Locale.ROOT, "Merlin's CPU per answer, internal/%s: median %.3f%n", name,
                         KafkaCost.median(PairedSlices.ratios(pairs, true)));
-                out.printf(Locale.ROOT, "throughput %s/internal per pair: %s%n", name, ratios.stream()
-                        .map(r -> String.format(Locale.ROOT, "%.3f", r)).toList());
+                out.printf(Locale.ROOT, "throughput %s/internal per pair: %s%n", name,
+                        PairedSlices.format(ratios));
                 out.printf(Locale.ROOT, "median %s/internal over %d valid pair(s) of %d: %.3f: goal >= %s %s%n",
                         name, ratios.size(), pairs.size(), median, GOAL, median >= GOAL ? "met" : "NOT met");
                 return ratios.size() * 2 > pairs.size();
@@ -157,10 +151,6 @@ public final class DspPairs {
                 work.resolve(name), log, Duration.ofSeconds(120));
         out.printf(Locale.ROOT, "dsp pairs: %s forked (pid %d, log %s)%n", name, merlin.pid(), log);
         return merlin;
-    }
-
-    private static long ownCpuMillis() {
-        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
     }
 
     private static long calls(List<DspSimulator> sims) {

@@ -285,15 +285,9 @@ public final class KafkaCost {
                         kafka::cpuMillis);
                 Map<String, LongSupplier> others = new LinkedHashMap<>();
                 others.put("broker", broker::cpuMillis);
-                others.put("generator", KafkaCost::ownCpuMillis);
-                if (rounds.jitWarmupSeconds() > 0) {
-                    out.printf(Locale.ROOT, "kafka cost: JIT warm-up, %.0f s of each at saturation (not counted)%n",
-                            rounds.jitWarmupSeconds());
-                    PairedSlices.run(without, with, others, new PairedSlices.Plan(1, plan.warmupSeconds(),
-                            rounds.jitWarmupSeconds(), plan.offeredRate(), plan.connections()), corpus, out);
-                }
-                out.println("kafka cost: measured pairs");
-                List<PairedSlices.Pair> pairs = PairedSlices.run(without, with, others, plan, corpus, out);
+                others.put("generator", PairedSlices::ownCpuMillis);
+                List<PairedSlices.Pair> pairs = PairedSlices.warmUpAndRun(without, with, others, plan,
+                        rounds.jitWarmupSeconds(), corpus, "kafka cost", out);
                 List<Double> ratios = PairedSlices.ratios(pairs, false);
                 out.println();
                 out.printf(Locale.ROOT, "== kafka cost: %d pairs of %s s slices at saturation (%,.0f req/s offered),"
@@ -301,9 +295,9 @@ public final class KafkaCost {
                         plan.offeredRate(), plan.connections(), rounds.brokerNice());
                 List<Double> cpu = PairedSlices.ratios(pairs, true);
                 out.printf(Locale.ROOT, "node CPU per answer, without/with (the Kafka node's until its backlog was"
-                        + " published): %s, median %.3f%n", format(cpu), median(cpu));
+                        + " published): %s, median %.3f%n", PairedSlices.format(cpu), median(cpu));
                 double median = median(ratios);
-                out.printf(Locale.ROOT, "throughput with/without per pair: %s%n", format(ratios));
+                out.printf(Locale.ROOT, "throughput with/without per pair: %s%n", PairedSlices.format(ratios));
                 out.printf(Locale.ROOT, "median with/without over %d valid pair(s) of %d: %.3f: goal >= %s %s%n",
                         ratios.size(), pairs.size(), median, GOAL, median >= GOAL ? "met" : "NOT met");
                 return ratios.size() * 2 > pairs.size();
@@ -312,15 +306,6 @@ public final class KafkaCost {
             broker.kill();
             LoadGenerator.deleteTree(work);
         }
-    }
-
-    /** This JVM's CPU time so far (the load generator's), in ms; -1 when unknown. */
-    private static long ownCpuMillis() {
-        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
-    }
-
-    private static List<String> format(List<Double> ratios) {
-        return ratios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).toList();
     }
 
     private static ForkedMerlin fork(Path dataDir, String bootstrap, String name, PrintStream out) throws Exception {

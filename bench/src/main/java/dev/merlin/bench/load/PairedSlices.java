@@ -1,6 +1,7 @@
 package dev.merlin.bench.load;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,6 +122,33 @@ final class PairedSlices {
             clientB.close();
         }
         return pairs;
+    }
+
+    /**
+     * {@code jitWarmupSeconds} of each at saturation first (one pair, printed, not counted; none for 0), then
+     * {@link #run}; {@code label} starts the lines printed between them.
+     */
+    static List<Pair> warmUpAndRun(Target a, Target b, Map<String, LongSupplier> others, Plan plan,
+                                   double jitWarmupSeconds, RequestCorpus corpus, String label, PrintStream out)
+            throws Exception {
+        if (jitWarmupSeconds > 0) {
+            out.printf(Locale.ROOT, "%s: JIT warm-up, %.0f s of each at saturation (not counted)%n", label,
+                    jitWarmupSeconds);
+            run(a, b, others, new Plan(1, plan.warmupSeconds(), jitWarmupSeconds, plan.offeredRate(),
+                    plan.connections()), corpus, out);
+        }
+        out.println(label + ": measured pairs");
+        return run(a, b, others, plan, corpus, out);
+    }
+
+    /** This JVM's CPU time so far (the load generator's, and whatever else runs in it), in ms; -1 when unknown. */
+    static long ownCpuMillis() {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
+    }
+
+    /** {@code ratios} with three decimals each. */
+    static List<String> format(List<Double> ratios) {
+        return ratios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).toList();
     }
 
     /** The valid pairs' throughput ratios ({@code isCpu}: CPU-per-answer ratios), in order. */
