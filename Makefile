@@ -66,7 +66,7 @@ help:
 	@echo "make kafka  a single-node Kafka (KRaft) on 127.0.0.1:9092, data in DATA_DIR/kafka; Ctrl-C stops it"
 	@echo "make cluster  that Kafka and two Merlin nodes sharing it (:8081 node 1, :8082 node 2; DATA_DIR/node1, node2)"
 	@echo "make kafka-outage  the broker killed for 10 s under load: answers go on, and the topic holds every event"
-	@echo "make kafka-cost    throughput with Kafka against without, same run (9 alternating pairs, about 6 min)"
+	@echo "make kafka-cost    throughput with Kafka against without, same run (9 alternating pairs, about 8 min)"
 	@echo "make clean  remove build output"
 	@echo "V=1         print each command in full (make run V=1)"
 

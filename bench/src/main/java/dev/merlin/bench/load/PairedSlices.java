@@ -12,9 +12,9 @@ import java.util.function.LongSupplier;
 /**
  * The throughput of two servers on this machine, compared in alternating slices: A B, B A, A B, ... On a shared
  * 2-core VM the rate a server sustains drifts by 10-15 % over minutes (six find-max rounds of the same node in one run
- * ranged 24,500-29,000 req/s), more than the difference {@code make kafka-cost} looks for; measured seconds apart and
- * in both orders, the two sides of a pair see the same machine, and the median of the pairs' ratios is what the
- * comparison says.
+ * ranged 24,500-29,000 req/s), more than the differences {@code make kafka-cost} and {@code make dsp-pairs} look for;
+ * measured seconds apart and in both orders, the two sides of a pair see the same machine, and the median of the
+ * pairs' ratios is what the comparison says.
  *
  * <p>Each slice offers far more than either server answers (open loop at {@link Plan#offeredRate()}, a short
  * backlog per connection, so every connection always has a request in flight and the backlog's overflow is dropped
