@@ -177,7 +177,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
             if (from != null && Arrays.equals(from.value(), node)) {
                 continue;
             }
-            apply(new String(record.key(), StandardCharsets.UTF_8), record.value());
+            apply(record.key(), record.value());
             work++;
         }
         return work;
@@ -232,8 +232,17 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
         return retries.size();
     }
 
-    /** Applies one record; counted once its change is in the store, so a reader of the count sees the change too. */
-    private void apply(String userKey, byte[] value) {
+    /**
+     * Applies one record; counted once its change is in the store, so a reader of the count sees the change too. A key
+     * the store cannot hold (none, empty, too long: whoever can write the topic can send one) is refused and counted,
+     * and the records behind it in the same poll are still applied.
+     */
+    private void apply(byte[] key, byte[] value) {
+        String userKey = key == null ? null : new String(key, StandardCharsets.UTF_8);
+        if (!store.isUsableKey(userKey)) {
+            rejected.incrementAndGet();
+            return;
+        }
         if (value == null) {
             store.applyErasure(userKey);
             applied.incrementAndGet();
@@ -257,7 +266,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
         }
     }
 
-    /** Other nodes' changes refused: a user key this store does not take. */
+    /** Other nodes' changes refused: no user key, or one this store does not take. */
     public long rejected() {
         return rejected.get();
     }

@@ -417,7 +417,8 @@ public final class SegmentStore implements AutoCloseable {
         }
     }
 
-    private boolean isUsableKey(CharSequence userKey) {
+    /** Whether this store can hold {@code userKey}: not null, 1 to {@code maxKeyChars} chars. */
+    public boolean isUsableKey(CharSequence userKey) {
         return userKey != null && userKey.length() > 0 && userKey.length() <= settings.maxKeyChars();
     }
 

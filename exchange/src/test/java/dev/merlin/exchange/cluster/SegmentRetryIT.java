@@ -1,6 +1,7 @@
 package dev.merlin.exchange.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -34,6 +36,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -46,7 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A segment change Kafka refuses is sent again, as the user's segments then are: a real broker whose topic refuses
- * every record (its {@code max.message.bytes} below any batch) until the test raises the limit.
+ * every record (its {@code max.message.bytes} below any batch) until the test raises the limit. And records forged
+ * on the topic with a key no store can hold are refused and counted, and the changes behind them still applied.
  */
 class SegmentRetryIT {
 
@@ -111,6 +116,57 @@ class SegmentRetryIT {
                 assertEquals(NOW + 3_600, Integer.toUnsignedLong(value.getInt()));
                 assertEquals(6, value.getInt());
                 assertEquals(NOW + 7_200, Integer.toUnsignedLong(value.getInt()));
+            }
+        }
+    }
+
+    /**
+     * Whoever can write the segments topic is outside Merlin's front door: a record with an empty key or one longer
+     * than the store takes (a change or a tombstone) is refused and counted, changes nothing, and does not cost the
+     * node the valid change behind it in the same poll (one without a key the compacted topic itself refuses).
+     */
+    @Test
+    void recordsWithoutAUsableKeyAreRefusedAndTheChangeBehindThemIsStillApplied() throws Exception {
+        String topic = "forged.segments";
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get();
+        }
+        SegmentStoreSettings settings = SegmentStoreSettings.defaults().withEntries(1_000L);
+        byte[] value = SegmentReplicator.value(new int[] {5}, new long[] {NOW + 3_600}, 1);
+        byte[] tooLong = "u".repeat(settings.maxKeyChars() + 1).getBytes(StandardCharsets.UTF_8);
+        byte[] otherNode = "7".getBytes(StandardCharsets.US_ASCII);
+        try (KafkaProducer<byte[], byte[]> attacker = new KafkaProducer<>(
+                EventPublisher.producerProperties(kafka.bootstrapServers(), 7))) {
+            // the broker itself refuses a record without a key on a compacted topic
+            ExecutionException keyless = assertThrows(ExecutionException.class,
+                    () -> attacker.send(new ProducerRecord<>(topic, null, value)).get());
+            assertTrue(keyless.getCause() instanceof InvalidRecordException, keyless.toString());
+            // all before the node reads: it gets them in one poll, the valid change last
+            for (byte[][] forged : new byte[][][] {{new byte[0], value}, {tooLong, value}, {new byte[0], null},
+                {tooLong, null}}) {
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, forged[0], forged[1]);
+                record.headers().add("node", otherNode);
+                attacker.send(record).get();
+            }
+            attacker.send(SegmentReplicator.record(topic, otherNode, "user-2", value)).get();
+        }
+        try (SegmentStore store = SegmentStore.open(dataDir, settings, () -> NOW)) {
+            SegmentReplicator replicator = new SegmentReplicator(store, new KafkaProducer<>(
+                    EventPublisher.producerProperties(kafka.bootstrapServers(), 1)),
+                    new KafkaConsumer<>(consumerProperties()), topic, 1, () -> NOW, kafka.admin());
+            AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace,
+                    null, replicator);
+            AgentRunner.startOnThread(runner);
+            try {
+                await(() -> replicator.applied() == 1, "the valid change behind the forged records applied");
+                assertEquals(4, replicator.rejected(), "every forged record refused and counted");
+                SegmentSet set = new SegmentSet();
+                store.read("user-2", NOW, set);
+                assertTrue(set.contains(5), "user-2 holds the segment");
+                assertEquals(1, store.size(), "nothing else was written");
+            } finally {
+                runner.close();
             }
         }
     }
