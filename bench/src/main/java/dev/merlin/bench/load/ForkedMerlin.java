@@ -152,7 +152,7 @@ final class ForkedMerlin implements AutoCloseable {
 
     /** The CPU time the process has used so far (user and system, all threads), in ms; -1 where the OS does not say. */
     long cpuMillis() {
-        return process.toHandle().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
+        return PairedSlices.cpuMillis(process.toHandle());
     }
 
     /** SIGKILL, as {@code kill -9}; returns once the process is gone. */

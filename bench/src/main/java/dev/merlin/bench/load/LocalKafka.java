@@ -7,7 +7,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +36,7 @@ final class LocalKafka {
     /** The broker's CPU time so far (user and system, all threads), in ms; -1 when it is not running or unknown. */
     long cpuMillis() {
         Process running = process;
-        return running == null ? -1
-                : running.toHandle().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
+        return running == null ? -1 : PairedSlices.cpuMillis(running.toHandle());
     }
 
     /**

@@ -143,7 +143,12 @@ final class PairedSlices {
 
     /** This JVM's CPU time so far (the load generator's, and whatever else runs in it), in ms; -1 when unknown. */
     static long ownCpuMillis() {
-        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
+        return cpuMillis(ProcessHandle.current());
+    }
+
+    /** {@code process}'s CPU time so far (user and system, all threads), in ms; -1 where the OS does not say. */
+    static long cpuMillis(ProcessHandle process) {
+        return process.info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
     }
 
     /** {@code ratios} with three decimals each. */
