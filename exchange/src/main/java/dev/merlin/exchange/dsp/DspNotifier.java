@@ -10,6 +10,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -31,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * Calls DSPs' {@code nurl}, {@code burl} and {@code lurl} server to server, off the event loops: {@link #win},
  * {@link #bill} and {@link #loss} fill a pooled slot and queue it (lock-free, allocation-free, never waiting); one
  * worker thread fills the URL's macros ({@link NoticeMacros}) and calls it through the {@link NoticeTransport} (Netty,
- * keep-alive connections on an event loop of its own), at most {@link Settings#maxInFlight} calls at once.
+ * keep-alive connections on an event loop of its own), at most {@link Settings#maxInFlight} calls at once. The
+ * worker hands each pass's calls to the transport together, and loss notices to one origin share a connection
+ * pipelined ({@link Settings#pipelinedLosses}), so a busy exchange pays a write, a read and a wake-up per batch of
+ * losses rather than per loss.
  *
  * <p>Bounded everywhere: the pool holds {@link Settings#queueCapacity} notices (queued, in flight or waiting to be
  * retried); when it is empty a new notice is dropped and counted, never waited for. A call times out after
@@ -87,13 +91,22 @@ public final class DspNotifier implements AutoCloseable {
      * @param firstRetryDelay the wait before the first retry; it doubles for each next one
      * @param callTimeout     the longest one call may take to connect and answer
      * @param drainTimeout    the longest {@link #close} waits for accepted notices to be done
+     * @param pipelinedLosses loss notices sent on one keep-alive connection before their answers (HTTP/1.1
+     *                        pipelining of GETs, RFC 9112 9.3.2); 1 = one at a time. Win and billing notices, which
+     *                        carry money, always have a connection to themselves
      */
     public record Settings(int queueCapacity, int maxInFlight, int maxAttempts, Duration firstRetryDelay,
-                           Duration callTimeout, Duration drainTimeout) {
+                           Duration callTimeout, Duration drainTimeout, int pipelinedLosses) {
 
-        /** 4,096 notices, 64 in flight, 3 attempts from 200 ms, 2 s per call, 5 s to drain. */
+        /** 4,096 notices, 64 in flight, 3 attempts from 200 ms, 2 s per call, 5 s to drain, 8 losses pipelined. */
         public static Settings defaults() {
-            return new Settings(4_096, 64, 3, Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(5));
+            return new Settings(4_096, 64, 3, Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(5), 8);
+        }
+
+        public Settings {
+            if (pipelinedLosses < 1) {
+                throw new IllegalArgumentException("pipelinedLosses must be at least 1: " + pipelinedLosses);
+            }
         }
     }
 
@@ -111,6 +124,8 @@ public final class DspNotifier implements AutoCloseable {
     private final PriorityQueue<Notice> retries = new PriorityQueue<>(Comparator.comparingLong(n -> n.dueNanos));
     /** The worker's: notices whose call is under way. */
     private final Set<Notice> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The worker's: the calls of this pass, handed to the transport at once (one wake-up of its loop). */
+    private final List<Notice> batch = new ArrayList<>();
     private volatile boolean isClosing;
     private volatile FlowRecorder flows = FlowRecorder.NONE;
     private volatile long drainDeadlineNanos;
@@ -145,11 +160,12 @@ public final class DspNotifier implements AutoCloseable {
         }
         this.queued = new ManyToOneConcurrentArrayQueue<>(slots);
         this.done = new ManyToOneConcurrentArrayQueue<>(slots);
-        this.transport = new NoticeTransport(settings.callTimeout(), (notice, status, failure) -> {
-            notice.status = status;
-            notice.failure = failure;
-            done.offer(notice);
-        });
+        this.transport = new NoticeTransport(settings.callTimeout(), settings.pipelinedLosses(),
+                (notice, status, failure) -> {
+                    notice.status = status;
+                    notice.failure = failure;
+                    done.offer(notice);
+                });
         this.worker = new Thread(this::work, "merlin-dsp-notices");
         worker.setDaemon(true);
         worker.start();
@@ -288,6 +304,10 @@ public final class DspNotifier implements AutoCloseable {
             while (inFlight.size() < settings.maxInFlight() && (next = queued.poll()) != null) {
                 worked += start(next);
             }
+            if (!batch.isEmpty()) {
+                transport.callAll(batch);
+                batch.clear();
+            }
             if (isClosing) {
                 if (queued.isEmpty() && retries.isEmpty() && inFlight.isEmpty()) {
                     return;
@@ -322,6 +342,7 @@ public final class DspNotifier implements AutoCloseable {
             return 1;
         }
         notice.url = url;
+        notice.uri = uri;
         return call(notice);
     }
 
@@ -340,18 +361,11 @@ public final class DspNotifier implements AutoCloseable {
         }
     }
 
+    /** Adds the notice to this pass's calls. */
     private int call(Notice notice) {
-        URI uri;
-        try {
-            uri = new URI(notice.url);
-        } catch (URISyntaxException e) {
-            counted(notice.dsp, notice.kind, Outcome.INVALID);
-            recycle(notice);
-            return 1;
-        }
         notice.attempts++;
         inFlight.add(notice);
-        transport.call(notice, uri);
+        batch.add(notice);
         return 1;
     }
 

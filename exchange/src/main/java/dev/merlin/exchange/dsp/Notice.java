@@ -1,5 +1,7 @@
 package dev.merlin.exchange.dsp;
 
+import java.net.URI;
+
 /**
  * One call the {@link DspNotifier} owes a DSP: a pooled, mutable slot. A producer fills the macro values from a
  * won or lost bid (references and numbers only, so that filling one allocates nothing) and queues it; the worker
@@ -29,10 +31,13 @@ final class Notice {
     /** The user's region as the auction's request gave it (alpha-3), null when unknown: for the data-flow ledger. */
     String userRegion;
 
-    /** The worker's: the URL with its macros filled, the calls made, when the next is due, the last outcome. */
+    /** The worker's: the URL with its macros filled, and parsed; the calls made, when the next is due, the outcome. */
     String url;
+    URI uri;
     int attempts;
     long dueNanos;
+    /** The transport's: when the call under way was written ({@link System#nanoTime}), its timeout counts from then. */
+    long sentNanos;
     int status;
     Throwable failure;
 
@@ -54,8 +59,10 @@ final class Notice {
         auctionEpochSeconds = 0;
         userRegion = null;
         url = null;
+        uri = null;
         attempts = 0;
         dueNanos = 0;
+        sentNanos = 0;
         status = 0;
         failure = null;
         return this;

@@ -22,13 +22,17 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.nio.channels.ClosedChannelException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
 /**
- * One keep-alive connection of the {@link NoticeTransport}, and the handler at the end of its pipeline: carries one
- * notice's GET at a time. All on the transport's loop.
+ * One keep-alive connection of the {@link NoticeTransport}, and the handler at the end of its pipeline: carries
+ * notices' GETs, several loss notices at once (pipelined, answered in order) or one win or billing notice. All on the
+ * transport's loop.
  */
 final class NoticeConnection extends ChannelInboundHandlerAdapter {
 
@@ -36,13 +40,17 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
     private static final ClosedChannelException CLOSED = new ClosedChannelException();
 
     final String origin;
+    /** Whether the transport keeps this connection for later calls (else it closes once its calls are answered). */
+    boolean isKept;
     private final NoticeTransport transport;
     private final SslContext sslContext;
     private final String host;
     private final int port;
     private Channel channel;
-    /** The notice whose call is under way on this connection, or null when idle. */
-    private Notice notice;
+    /** The GETs written before the connection was up, sent once it is; null once connected. */
+    private List<FullHttpRequest> unsent = new ArrayList<>(4);
+    /** The calls sent and not yet answered, oldest (the one being answered) first. */
+    private final ArrayDeque<Notice> calls = new ArrayDeque<>(4);
     private Future<?> timer;
     private int status;
     private long bodyBytes;
@@ -70,32 +78,69 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
         pipeline.addBefore(ctx.name(), "http", new HttpClientCodec());
     }
 
-    /** A new connection for {@code notice}: its GET goes out once connected. */
+    /**
+     * Whether a notice of {@code kind} may go out on this connection now: it is connected and open, and either
+     * carries nothing, or carries only loss notices, fewer than {@code pipelinedLosses}, and this is one too.
+     */
+    boolean mayCarry(DspNotifier.Kind kind, int pipelinedLosses) {
+        if (unsent == null ? !channel.isActive() : !channel.isOpen()) {
+            return false;
+        }
+        if (calls.isEmpty()) {
+            return true;
+        }
+        return kind == DspNotifier.Kind.LOSS && calls.peekFirst().kind == DspNotifier.Kind.LOSS
+                && calls.size() < pipelinedLosses;
+    }
+
+    /** A new connection for {@code notice}: its GET, and those sent before it is up, go out once it is. */
     void connect(ChannelFuture connecting, Notice first, String target, String hostHeader) {
         channel = connecting.channel();
-        begin(first);
+        send(first, target, hostHeader);
         connecting.addListener((ChannelFuture connected) -> {
+            List<FullHttpRequest> requests = unsent;
+            unsent = null;
             if (connected.isSuccess()) {
-                write(target, hostHeader);
+                for (FullHttpRequest request : requests) {
+                    write(request);
+                }
+                channel.flush();
             } else {
-                end(-1, connected.cause());
+                requests.forEach(ReferenceCountUtil::release);
+                endAll(connected.cause());
                 channel.close();
             }
         });
     }
 
-    /** Sends {@code next}'s GET on this idle connection. */
+    /** Writes {@code next}'s GET behind the calls under way; the transport flushes once its batch is written. */
     void send(Notice next, String target, String hostHeader) {
-        begin(next);
+        added(next);
         write(target, hostHeader);
     }
 
-    private void begin(Notice next) {
-        notice = next;
+    /** Sends what was written, once the connection is up (until then its GETs wait for it). */
+    void flush() {
+        if (unsent == null) {
+            channel.flush();
+        }
+    }
+
+    private void added(Notice next) {
+        next.sentNanos = System.nanoTime();
+        calls.addLast(next);
+        if (calls.size() == 1) {
+            answerBegins();
+        }
+    }
+
+    /** The oldest call is the one answered next: its answer's state starts over, its timer counts from its send. */
+    private void answerBegins() {
         status = 0;
         bodyBytes = 0;
         isKeptAlive = false;
-        timer = transport.afterTimeout(this::timedOut);
+        long waited = System.nanoTime() - calls.peekFirst().sentNanos;
+        timer = transport.afterTimeout(this::timedOut, waited);
     }
 
     private void write(String target, String hostHeader) {
@@ -104,9 +149,17 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
         request.headers().set(HttpHeaderNames.HOST, hostHeader)
                 .set(HttpHeaderNames.USER_AGENT, "Merlin")
                 .set(HttpHeaderNames.ACCEPT, "*/*");
-        channel.writeAndFlush(request).addListener((ChannelFuture written) -> {
+        if (unsent != null) {
+            unsent.add(request);
+        } else {
+            write(request);
+        }
+    }
+
+    private void write(FullHttpRequest request) {
+        channel.write(request).addListener((ChannelFuture written) -> {
             if (!written.isSuccess()) {
-                end(-1, written.cause());
+                endAll(written.cause());
                 channel.close();
             }
         });
@@ -114,17 +167,17 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
 
     private void timedOut() {
         timer = null;
-        end(-1, TIMED_OUT);
+        endAll(TIMED_OUT);
         channel.close();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (notice == null || ((HttpObject) msg).decoderResult().isFailure()) {
+            if (calls.isEmpty() || ((HttpObject) msg).decoderResult().isFailure()) {
                 // bytes no call waits for, or an answer that isn't HTTP: the connection is not trusted again
                 Throwable cause = ((HttpObject) msg).decoderResult().cause();
-                end(-1, cause != null ? cause : CLOSED);
+                endAll(cause != null ? cause : CLOSED);
                 ctx.close();
                 return;
             }
@@ -134,49 +187,63 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
                 isKeptAlive = HttpUtil.isKeepAlive(response);
             }
             if (msg instanceof HttpContent) {
-                bodyBytes += ((HttpContent) msg).content().readableBytes();
-                if (bodyBytes > DspNotifier.MAX_BODY_BYTES) {
-                    // answered: the rest of the body is not worth reading
-                    end(status, null);
-                    ctx.close();
-                } else if (msg instanceof LastHttpContent) {
-                    end(status, null);
-                    if (isKeptAlive) {
-                        transport.release(this);
-                    } else {
-                        ctx.close();
-                    }
-                }
+                content(ctx, (HttpContent) msg);
             }
         } finally {
             ReferenceCountUtil.release(msg);
         }
     }
 
+    private void content(ChannelHandlerContext ctx, HttpContent content) {
+        bodyBytes += content.content().readableBytes();
+        if (bodyBytes > DspNotifier.MAX_BODY_BYTES) {
+            // answered: the rest of the body is not worth reading, and the calls behind it are sent again
+            endFirst(status, null);
+            endAll(CLOSED);
+            ctx.close();
+        } else if (content instanceof LastHttpContent) {
+            endFirst(status, null);
+            if (!isKeptAlive) {
+                endAll(CLOSED);
+                ctx.close();
+            } else if (calls.isEmpty()) {
+                transport.release(this);
+            } else {
+                answerBegins();
+            }
+        }
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        end(-1, CLOSED);
+        endAll(CLOSED);
         transport.forget(this);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        end(-1, cause);
+        endAll(cause);
         ctx.close();
     }
 
-    /** Ends the call under way, if any, exactly once. */
-    private void end(int endStatus, Throwable failure) {
-        Notice ending = notice;
+    /** Ends the oldest call under way, if any, exactly once. */
+    private void endFirst(int endStatus, Throwable failure) {
+        Notice ending = calls.pollFirst();
         if (ending == null) {
             return;
         }
-        notice = null;
         if (timer != null) {
             timer.cancel(false);
             timer = null;
         }
         transport.ended(ending, failure == null ? endStatus : -1, failure);
+    }
+
+    /** Ends every call under way with {@code failure}, each exactly once. */
+    private void endAll(Throwable failure) {
+        while (!calls.isEmpty()) {
+            endFirst(-1, failure);
+        }
     }
 
     void close() {

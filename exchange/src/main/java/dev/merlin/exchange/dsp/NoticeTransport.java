@@ -14,8 +14,9 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -29,16 +30,20 @@ import javax.net.ssl.SSLException;
  * {@link DspNotifier#MAX_BODY_BYTES}), or with the failure (connect refused or timed out, the connection lost, an
  * unreadable answer, no answer within the call timeout). Names resolve on this loop, never on a request's.
  *
- * <p>Bounded: the notifier keeps at most {@code maxInFlight} calls under way; at most {@link #MAX_IDLE_PER_ORIGIN}
- * idle connections are kept per origin and idle connections only for the first {@link #MAX_ORIGINS} origins seen
- * (a DSP's URLs name its hosts, so a hostile one could name thousands: those calls still go out, on connections
- * closed after use).
+ * <p>Loss notices are pipelined: up to {@code pipelinedLosses} of them go out on one kept connection before their
+ * answers, which come back in order (every HTTP/1.1 server must accept pipelined requests, RFC 9112 9.3.2; a GET
+ * is safe to send again). A connection lost with calls unanswered ends each of them as failed, and the notifier
+ * retries them. A win or billing notice goes out only on a connection with nothing else under way.
+ *
+ * <p>Bounded: the notifier keeps at most {@code maxInFlight} calls under way; at most {@link #MAX_KEPT_PER_ORIGIN}
+ * connections are kept per origin, and only for the first {@link #MAX_ORIGINS} origins seen (a DSP's URLs name its
+ * hosts, so a hostile one could name thousands: those calls still go out, on connections closed after use).
  */
 final class NoticeTransport implements AutoCloseable {
 
-    /** Idle keep-alive connections kept per origin. */
-    static final int MAX_IDLE_PER_ORIGIN = 16;
-    /** Origins whose idle connections are kept. */
+    /** Keep-alive connections kept per origin (busy or idle); more calls at once go out on unkept ones. */
+    static final int MAX_KEPT_PER_ORIGIN = 16;
+    /** Origins whose connections are kept. */
     static final int MAX_ORIGINS = 256;
 
     /** How a call ended: {@code status} the answer's (then {@code failure} is null), or -1 with the failure. */
@@ -51,10 +56,15 @@ final class NoticeTransport implements AutoCloseable {
     private final Bootstrap bootstrap;
     private final Ended ended;
     final long callTimeoutNanos;
-    private final Map<String, ArrayDeque<NoticeConnection>> idle = new HashMap<>();
+    private final int pipelinedLosses;
+    /** The kept connections per origin, busy or idle, in the order they were opened. */
+    private final Map<String, List<NoticeConnection>> live = new HashMap<>();
+    /** The connections written to by the calls being started, flushed once they all are. */
+    private final List<NoticeConnection> written = new ArrayList<>();
     private SslContext sslContext;
 
-    NoticeTransport(Duration callTimeout, Ended ended) {
+    NoticeTransport(Duration callTimeout, int pipelinedLosses, Ended ended) {
+        this.pipelinedLosses = pipelinedLosses;
         IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("merlin-dsp-notices-io", true), io);
         this.loop = group.next();
@@ -67,12 +77,27 @@ final class NoticeTransport implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true);
     }
 
-    /** Calls {@code uri} (an http or https URL with a host) for {@code notice}, from any thread. */
-    void call(Notice notice, URI uri) {
-        loop.execute(() -> start(notice, uri));
+    /**
+     * Calls each notice's {@link Notice#uri} (an http or https URL with a host), from any thread: one task on the loop
+     * for them all, and one flush per connection they went out on.
+     */
+    void callAll(List<Notice> notices) {
+        Notice[] calls = notices.toArray(new Notice[0]);
+        loop.execute(() -> startAll(calls));
     }
 
-    private void start(Notice notice, URI uri) {
+    private void startAll(Notice[] calls) {
+        for (Notice notice : calls) {
+            start(notice);
+        }
+        for (NoticeConnection connection : written) {
+            connection.flush();
+        }
+        written.clear();
+    }
+
+    private void start(Notice notice) {
+        URI uri = notice.uri;
         boolean isTls = "https".equalsIgnoreCase(uri.getScheme());
         String host = uri.getHost();
         int port = uri.getPort() >= 0 ? uri.getPort() : isTls ? 443 : 80;
@@ -82,10 +107,13 @@ final class NoticeTransport implements AutoCloseable {
             target = target + '?' + uri.getRawQuery();
         }
         String hostHeader = uri.getPort() >= 0 ? host + ':' + port : host;
-        ArrayDeque<NoticeConnection> kept = idle.get(origin);
-        NoticeConnection connection = kept == null ? null : kept.pollLast();
+        List<NoticeConnection> kept = live.get(origin);
+        NoticeConnection connection = kept == null ? null : takerOf(kept, notice);
         if (connection != null) {
             connection.send(notice, target, hostHeader);
+            if (!written.contains(connection)) {
+                written.add(connection);
+            }
             return;
         }
         SslContext tls;
@@ -96,28 +124,48 @@ final class NoticeTransport implements AutoCloseable {
             return;
         }
         NoticeConnection fresh = new NoticeConnection(this, origin, tls, host, port);
+        keep(fresh, kept);
         fresh.connect(bootstrap.clone().handler(fresh).connect(host, port), notice, target, hostHeader);
     }
 
-    /** A connection whose answer was read to its end, kept alive: idle, when there is room. On the loop. */
-    void release(NoticeConnection connection) {
-        ArrayDeque<NoticeConnection> kept = idle.get(connection.origin);
-        if (kept == null && idle.size() < MAX_ORIGINS && !group.isShuttingDown()) {
-            kept = new ArrayDeque<>();
-            idle.put(connection.origin, kept);
+    /** The first kept connection that may carry {@code notice} now, or null. */
+    private NoticeConnection takerOf(List<NoticeConnection> kept, Notice notice) {
+        for (int i = 0; i < kept.size(); i++) {
+            NoticeConnection connection = kept.get(i);
+            if (connection.mayCarry(notice.kind, pipelinedLosses)) {
+                return connection;
+            }
         }
-        if (kept == null || kept.size() >= MAX_IDLE_PER_ORIGIN || group.isShuttingDown()) {
-            connection.close();
-        } else {
-            kept.addLast(connection);
+        return null;
+    }
+
+    /** Keeps a new connection for later calls when its origin has room; otherwise it closes after its calls. */
+    private void keep(NoticeConnection fresh, List<NoticeConnection> kept) {
+        if (group.isShuttingDown()) {
+            return;
+        }
+        if (kept == null && live.size() < MAX_ORIGINS) {
+            kept = new ArrayList<>();
+            live.put(fresh.origin, kept);
+        }
+        if (kept != null && kept.size() < MAX_KEPT_PER_ORIGIN) {
+            kept.add(fresh);
+            fresh.isKept = true;
         }
     }
 
-    /** An idle connection closed (by the server, or timed out): no longer offered. On the loop. */
+    /** A connection whose calls were all answered and that may be kept alive: closed unless kept. On the loop. */
+    void release(NoticeConnection connection) {
+        if (!connection.isKept || group.isShuttingDown()) {
+            connection.close();
+        }
+    }
+
+    /** A connection closed (by the server, by a failure, or timed out): no longer offered. On the loop. */
     void forget(NoticeConnection connection) {
-        ArrayDeque<NoticeConnection> kept = idle.get(connection.origin);
-        if (kept != null) {
-            kept.remove(connection);
+        List<NoticeConnection> kept = live.get(connection.origin);
+        if (kept != null && kept.remove(connection) && kept.isEmpty()) {
+            live.remove(connection.origin);
         }
     }
 
@@ -126,9 +174,9 @@ final class NoticeTransport implements AutoCloseable {
         ended.ended(notice, status, failure);
     }
 
-    /** Schedules {@code task} on the loop after the call timeout. */
-    Future<?> afterTimeout(Runnable task) {
-        return loop.schedule(task, callTimeoutNanos, TimeUnit.NANOSECONDS);
+    /** Schedules {@code task} on the loop for when the call timeout has passed since a call sent waitedNanos ago. */
+    Future<?> afterTimeout(Runnable task, long waitedNanos) {
+        return loop.schedule(task, Math.max(0, callTimeoutNanos - waitedNanos), TimeUnit.NANOSECONDS);
     }
 
     private SslContext sslContext() throws SSLException {

@@ -58,7 +58,7 @@ class DspEventLoopAllocationTest {
         ExternalBid loser = DspWinLedgerTest.winner(null, null, "ftp://not-called/l");
         loser.lossCode = ExternalBid.LOSS_HIGHER_BID;
         DspNotifier.Settings settings = new DspNotifier.Settings(1 << 16, 4, 1, Duration.ofMillis(10),
-                Duration.ofSeconds(1), Duration.ofSeconds(10));
+                Duration.ofSeconds(1), Duration.ofSeconds(10), 8);
         List<DspConfig> dsps = List.of(DspConfig.of("d0", "D0", "http://127.0.0.1:1/", "JPN"),
                 DspConfig.of("d1", "D1", "http://127.0.0.1:1/", "JPN"),
                 DspConfig.of("d2", "D2", "http://127.0.0.1:1/", "JPN"));

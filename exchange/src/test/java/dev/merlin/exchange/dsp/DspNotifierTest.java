@@ -116,8 +116,12 @@ class DspNotifierTest {
     }
 
     private static DspNotifier.Settings settings(int queue, int inFlight, int attempts) {
+        return settings(queue, inFlight, attempts, 8);
+    }
+
+    private static DspNotifier.Settings settings(int queue, int inFlight, int attempts, int pipelinedLosses) {
         return new DspNotifier.Settings(queue, inFlight, attempts, Duration.ofMillis(20), Duration.ofSeconds(2),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), pipelinedLosses);
     }
 
     private static DspConfig plainDsp() {
@@ -336,7 +340,7 @@ class DspNotifierTest {
             acceptor.setDaemon(true);
             acceptor.start();
             notifier = new DspNotifier(List.of(plainDsp()), new DspNotifier.Settings(64, 4, 2, Duration.ofMillis(20),
-                    Duration.ofMillis(200), Duration.ofSeconds(5)), metrics);
+                    Duration.ofMillis(200), Duration.ofSeconds(5), 8), metrics);
             notifier.bill(win(null, "http://127.0.0.1:" + silent.getLocalPort() + "/b", null, 0), "r", 1);
             await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.FAILED) == 1, "failed");
             assertEquals(1, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.RETRIED));
