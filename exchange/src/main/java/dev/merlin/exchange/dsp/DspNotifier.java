@@ -286,6 +286,11 @@ public final class DspNotifier implements AutoCloseable {
         return unknownDsps.get();
     }
 
+    /** The keep-alive connections the transport keeps for later notices (for tests). */
+    int keptConnections() {
+        return transport.keptConnections();
+    }
+
     /** Notices of {@code kind} to the DSP at {@code dspIndex} that came to {@code outcome} so far. */
     public long count(int dspIndex, Kind kind, Outcome outcome) {
         return (long) counts[dspIndex][kind.ordinal()][outcome.ordinal()].get();

@@ -106,8 +106,10 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
                 }
                 channel.flush();
             } else {
+                // never active, so never inactive either: the transport forgets it here
                 requests.forEach(ReferenceCountUtil::release);
                 endAll(connected.cause());
+                transport.forget(this);
                 channel.close();
             }
         });

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
@@ -166,6 +167,18 @@ final class NoticeTransport implements AutoCloseable {
         List<NoticeConnection> kept = live.get(connection.origin);
         if (kept != null && kept.remove(connection) && kept.isEmpty()) {
             live.remove(connection.origin);
+        }
+    }
+
+    /** The connections kept for later calls, over every origin; read on the loop (for tests). */
+    int keptConnections() {
+        try {
+            return loop.submit(() -> live.values().stream().mapToInt(List::size).sum()).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
         }
     }
 

@@ -129,6 +129,25 @@ class NoticePipeliningTest {
         assertEquals(15, server.requests.size(), "8 on the first connection, 7 again on others");
     }
 
+    @Test
+    void aConnectionThatNeverConnectedIsNotKept() throws IOException {
+        int closedPort;
+        try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = gone.getLocalPort();
+        }
+        server = new PipelineServer(false);
+        server.answers.countDown();
+        notifier = notifier(8);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(notifier.loss(0, "http://127.0.0.1:" + closedPort + "/l" + i, loser(), "r", i, NOW));
+        }
+        await(() -> count(DspNotifier.Kind.LOSS, DspNotifier.Outcome.FAILED) == 3, "3 refused losses given up");
+        assertEquals(0, notifier.keptConnections(), "a refused connection is not kept for later calls");
+        assertTrue(notifier.loss(0, server.url("/after"), loser(), "r", 9, NOW));
+        await(() -> count(DspNotifier.Kind.LOSS, DspNotifier.Outcome.SENT) == 1, "a loss to a live server sent");
+        assertEquals(1, notifier.keptConnections(), "its connection kept alive");
+    }
+
     private DspNotifier notifier(int pipelinedLosses) {
         return new DspNotifier(List.of(DspConfig.of("tokyo-dsp", "Tokyo", "http://127.0.0.1:1/bid", "JPN")),
                 new DspNotifier.Settings(256, 64, 3, Duration.ofMillis(20), Duration.ofSeconds(10),
