@@ -148,6 +148,52 @@ class NoticePipeliningTest {
         assertEquals(1, notifier.keptConnections(), "its connection kept alive");
     }
 
+    @Test
+    void aServerAnsweringMoreThanWasAskedLosesTheConnectionNotTheNextNotice() throws Exception {
+        try (ServerSocket doubler = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            List<Integer> ports = new CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> answerTwice(doubler, ports), "double-answer-server");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            notifier = notifier(8);
+            String base = "http://127.0.0.1:" + doubler.getLocalPort();
+            assertTrue(notifier.loss(0, base + "/first", loser(), "r", 1, NOW));
+            await(() -> count(DspNotifier.Kind.LOSS, DspNotifier.Outcome.SENT) == 1, "the first loss sent");
+            await(() -> notifier.keptConnections() == 0, "the connection that answered twice dropped");
+            assertTrue(notifier.loss(0, base + "/second", loser(), "r", 2, NOW));
+            await(() -> count(DspNotifier.Kind.LOSS, DspNotifier.Outcome.SENT) == 2, "the second loss sent");
+            assertEquals(2, ports.size(), "the second loss went out on a new connection, not onto the extra answer");
+            assertEquals(0, count(DspNotifier.Kind.LOSS, DspNotifier.Outcome.FAILED));
+        }
+    }
+
+    /** Answers each connection's first GET with two responses, then waits for the client to close. */
+    private static void answerTwice(ServerSocket server, List<Integer> ports) {
+        try {
+            while (true) {
+                Socket socket = server.accept();
+                ports.add(socket.getPort());
+                InputStream in = socket.getInputStream();
+                ByteArrayOutputStream head = new ByteArrayOutputStream();
+                int b;
+                while ((b = in.read()) >= 0) {
+                    head.write(b);
+                    if (head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+                        break;
+                    }
+                }
+                socket.getOutputStream().write((NO_CONTENT + NO_CONTENT).getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                while (in.read() >= 0) {
+                    continue; // until the client closes
+                }
+                socket.close();
+            }
+        } catch (IOException closed) {
+            // the test closed the server
+        }
+    }
+
     private DspNotifier notifier(int pipelinedLosses) {
         return new DspNotifier(List.of(DspConfig.of("tokyo-dsp", "Tokyo", "http://127.0.0.1:1/bid", "JPN")),
                 new DspNotifier.Settings(256, 64, 3, Duration.ofMillis(20), Duration.ofSeconds(10),
