@@ -217,7 +217,8 @@ dsp-cost: $(BENCH_JAR)
 
 # make dsp-pairs: Merlin with internal campaigns only against Merlin calling a simulated DSP (in the generator's JVM),
 # both forked, at saturation in alternating 10 s slices (DspPairs, PairedSlices), judged on the median of 9 pairs;
-# ARGS e.g. '--dsps 3' or '--dsp-latency 5' (ms).
+# ARGS e.g. '--dsps 3' or '--dsp-latency 5' (ms); '--baseline OLD.jar' compares that build with this one instead,
+# both calling the simulated DSP (a DSP-path change judged in the same slices).
 dsp-pairs: $(BENCH_JAR)
 	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.DspPairs $(ARGS)
 

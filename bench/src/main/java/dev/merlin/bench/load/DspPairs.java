@@ -26,6 +26,10 @@ import java.util.function.LongSupplier;
  * of this JVM (the generator and the simulators together). Options: {@code --dsps N} (1 to 8, default 1),
  * {@code --dsp-latency SPEC} (default {@code 0}, in ms), {@code --pairs}, {@code --slice}, {@code --offered},
  * {@code --connections}, {@code --warmup}, {@code --jit-warmup} (as {@code make kafka-cost}'s).
+ *
+ * <p>{@code --baseline JAR} compares two builds instead: that jar against {@code exchange/target/exchange.jar}, both
+ * calling the same simulated DSPs, so a change to the DSP path is judged in the same alternating slices (the ratio
+ * is the current build's throughput over the baseline's; no goal applies).
  */
 public final class DspPairs {
 
@@ -44,8 +48,9 @@ public final class DspPairs {
      * @param dspLatency       the simulators' latency ({@link Latency#parse})
      * @param plan             the pairs
      * @param jitWarmupSeconds each node's uncounted warm-up at saturation
+     * @param baseline         a jar to compare the current build with, both calling the DSPs; null: internal only
      */
-    record Options(int dsps, String dspLatency, PairedSlices.Plan plan, double jitWarmupSeconds) {
+    record Options(int dsps, String dspLatency, PairedSlices.Plan plan, double jitWarmupSeconds, Path baseline) {
 
         /** Parses {@code args}; refuses what is out of range, naming the option. */
         static Options parse(String[] args) {
@@ -57,6 +62,7 @@ public final class DspPairs {
             int connections = KafkaCost.DEFAULT_CONNECTIONS;
             double warmup = 2;
             double jitWarmup = KafkaCost.DEFAULT_PAIRED_JIT_WARMUP_SECONDS;
+            Path baseline = null;
             for (int i = 0; i < args.length; i += 2) {
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException(args[i] + " needs a value");
@@ -71,6 +77,7 @@ public final class DspPairs {
                     case "--connections" -> connections = Integer.parseInt(value);
                     case "--warmup" -> warmup = Double.parseDouble(value);
                     case "--jit-warmup" -> jitWarmup = Double.parseDouble(value);
+                    case "--baseline" -> baseline = Path.of(value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -82,8 +89,11 @@ public final class DspPairs {
                         + " 1,000 to 1,000,000 req/s, --connections 1 to 1,024, --warmup 0 to 60 s and --jit-warmup"
                         + " 0 to 600 s");
             }
+            if (baseline != null && !Files.isRegularFile(baseline)) {
+                throw new IllegalArgumentException("--baseline " + baseline + " is not a jar file here");
+            }
             return new Options(dsps, latency, new PairedSlices.Plan(pairs, warmup, slice, offered, connections),
-                    jitWarmup);
+                    jitWarmup, baseline);
         }
     }
 
@@ -104,11 +114,14 @@ public final class DspPairs {
             }
             out.printf(Locale.ROOT, "dsp pairs: %s; %d simulated DSP(s) in this JVM, latency %s%n",
                     LoadGenerator.machine(), sims.size(), options.dspLatency());
-            try (ForkedMerlin internal = fork(work, "internal", List.of(), out);
-                 ForkedMerlin withDsps = fork(work, "dsps", sims, out)) {
-                String name = options.dsps() + "-dsp";
-                PairedSlices.Target a = new PairedSlices.Target("internal", internal.port(), () -> "",
-                        internal::cpuMillis);
+            boolean isBuilds = options.baseline() != null;
+            String reference = isBuilds ? "baseline" : "internal";
+            try (ForkedMerlin first = isBuilds ? fork(work, reference, sims, options.baseline(), out)
+                    : fork(work, reference, List.of(), FORK_JAR, out);
+                 ForkedMerlin withDsps = fork(work, "dsps", sims, FORK_JAR, out)) {
+                String name = isBuilds ? "current" : options.dsps() + "-dsp";
+                PairedSlices.Target a = new PairedSlices.Target(reference, first.port(), () -> "",
+                        first::cpuMillis);
                 PairedSlices.Target b = new PairedSlices.Target(name, withDsps.port(), () -> "", withDsps::cpuMillis);
                 Map<String, LongSupplier> others = new LinkedHashMap<>();
                 others.put("generator and simulators", PairedSlices::ownCpuMillis);
@@ -119,17 +132,7 @@ public final class DspPairs {
                 List<PairedSlices.Pair> pairs = PairedSlices.warmUpAndRun(a, b, others, plan,
                         options.jitWarmupSeconds(), corpus, "dsp pairs", out);
                 List<Double> ratios = PairedSlices.ratios(pairs, false);
-                double median = KafkaCost.median(ratios);
-                out.println();
-                out.printf(Locale.ROOT, "== dsp pairs: %d pairs of %s s slices at saturation (%,.0f req/s offered),"
-                        + " %d connections ==%n", plan.pairs(), plan.sliceSeconds(), plan.offeredRate(),
-                        plan.connections());
-                out.printf(Locale.ROOT, "Merlin's CPU per answer, internal/%s: median %.3f%n", name,
-                        KafkaCost.median(PairedSlices.ratios(pairs, true)));
-                out.printf(Locale.ROOT, "throughput %s/internal per pair: %s%n", name,
-                        PairedSlices.format(ratios));
-                out.printf(Locale.ROOT, "median %s/internal over %d valid pair(s) of %d: %.3f: goal >= %s %s%n",
-                        name, ratios.size(), pairs.size(), median, GOAL, median >= GOAL ? "met" : "NOT met");
+                report(pairs, ratios, reference, name, plan, isBuilds, out);
                 return ratios.size() * 2 > pairs.size();
             }
         } finally {
@@ -140,16 +143,29 @@ public final class DspPairs {
         }
     }
 
-    private static ForkedMerlin fork(Path work, String name, List<DspSimulator> sims, PrintStream out)
+    private static void report(List<PairedSlices.Pair> pairs, List<Double> ratios, String reference, String name,
+                               PairedSlices.Plan plan, boolean isBuilds, PrintStream out) {
+        double median = KafkaCost.median(ratios);
+        out.println();
+        out.printf(Locale.ROOT, "== dsp pairs: %d pairs of %s s slices at saturation (%,.0f req/s offered),"
+                + " %d connections ==%n", plan.pairs(), plan.sliceSeconds(), plan.offeredRate(), plan.connections());
+        out.printf(Locale.ROOT, "Merlin's CPU per answer, %s/%s: median %.3f%n", reference, name,
+                KafkaCost.median(PairedSlices.ratios(pairs, true)));
+        out.printf(Locale.ROOT, "throughput %s/%s per pair: %s%n", name, reference, PairedSlices.format(ratios));
+        out.printf(Locale.ROOT, "median %s/%s over %d valid pair(s) of %d: %.3f%s%n", name, reference, ratios.size(),
+                pairs.size(), median, isBuilds ? "" : ": goal >= " + GOAL + (median >= GOAL ? " met" : " NOT met"));
+    }
+
+    private static ForkedMerlin fork(Path work, String name, List<DspSimulator> sims, Path jar, PrintStream out)
             throws Exception {
         Path config = work.resolve(name + ".yaml");
         Files.writeString(config, FanOutRun.configYaml(sims), StandardCharsets.UTF_8);
-        List<String> command = new ArrayList<>(KafkaCost.forkCommand(FORK_JAR, null));
+        List<String> command = new ArrayList<>(KafkaCost.forkCommand(jar, null));
         command.addAll(List.of("--config", config.toString()));
         Path log = work.resolve(name + ".log");
         ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(command), ForkedMerlin.freePort(),
                 work.resolve(name), log, Duration.ofSeconds(120));
-        out.printf(Locale.ROOT, "dsp pairs: %s forked (pid %d, log %s)%n", name, merlin.pid(), log);
+        out.printf(Locale.ROOT, "dsp pairs: %s forked from %s (pid %d, log %s)%n", name, jar, merlin.pid(), log);
         return merlin;
     }
 

@@ -1,12 +1,20 @@
 package dev.merlin.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** {@code make dsp-pairs}'s options: make kafka-cost's pairs by default, one DSP answering at once; their bounds. */
+/**
+ * {@code make dsp-pairs}'s options: make kafka-cost's pairs by default, one DSP answering at once; their bounds; a
+ * baseline build to compare with.
+ */
 class DspPairsTest {
 
     @Test
@@ -23,6 +31,18 @@ class DspPairsTest {
         assertEquals("5", three.dspLatency());
         assertEquals(new PairedSlices.Plan(5, 1, 20, 50_000, 32), three.plan());
         assertEquals(0.0, three.jitWarmupSeconds());
+        assertNull(three.baseline(), "without --baseline the reference is the internal-only node");
+    }
+
+    @Test
+    void aBaselineMustBeAJarFileHere(@TempDir Path dir) throws IOException {
+        Path jar = Files.createFile(dir.resolve("old-exchange.jar"));
+        assertEquals(jar, DspPairs.Options.parse(new String[] {"--baseline", jar.toString()}).baseline());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> DspPairs.Options.parse(new String[] {"--baseline", dir.resolve("gone.jar").toString()}));
+        assertTrue(missing.getMessage().contains("--baseline"), missing.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> DspPairs.Options.parse(new String[] {"--baseline", dir.toString()}), "a directory is no jar");
     }
 
     @Test
