@@ -12,7 +12,6 @@ import dev.merlin.config.DspPriceKeys;
 import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.PriceCrypto;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
-import dev.merlin.protocol.model.Bid;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -141,7 +140,8 @@ class DspNotifierTest {
                 "bid 1", "imp/1", "seat&9", "ad=7", nurl, burl, lurl, false, false, null);
     }
 
-    private static void await(BooleanSupplier condition, String what) {
+    /** Waits up to 20 s for {@code condition}; fails naming {@code what} when it does not come. */
+    static void await(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
@@ -172,14 +172,8 @@ class DspNotifierTest {
         notifier(settings(64, 4, 3), plainDsp());
         assertTrue(notifier.win(win(url("/n?p=${AUCTION_PRICE}"), null, null, 0), "r", 1));
         await(() -> count(0, DspNotifier.Kind.WIN, DspNotifier.Outcome.SENT) == 1, "the win sent");
-        Bid bid = new Bid();
-        bid.id = "b2";
-        bid.impid = "1";
-        ExternalBid loser = new ExternalBid().clear();
-        loser.dsp = 0;
-        loser.bid = bid;
-        loser.currency = "USD";
-        loser.lossCode = ExternalBid.LOSS_HIGHER_BID;
+        ExternalBid loser = NoticePipeliningTest.loser();
+        loser.bid.id = "b2";
         loser.minToWinMicros = 2_010_000;
         assertTrue(notifier.loss(0, url("/l?l=${AUCTION_LOSS}&m=${AUCTION_MIN_TO_WIN}&p=${AUCTION_PRICE}"
                 + "&b=${AUCTION_BID_ID}&c=${AUCTION_CURRENCY}"), loser, "r", 1, NOW));

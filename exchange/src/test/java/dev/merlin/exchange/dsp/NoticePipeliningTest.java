@@ -1,8 +1,8 @@
 package dev.merlin.exchange.dsp;
 
+import static dev.merlin.exchange.dsp.DspNotifierTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.merlin.config.DspConfig;
 import dev.merlin.exchange.auction.ExternalBid;
@@ -27,7 +27,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -204,7 +203,8 @@ class NoticePipeliningTest {
         return notifier.count(0, kind, outcome);
     }
 
-    private static ExternalBid loser() {
+    /** A DSP's losing bid (a higher bid won), for the notifier's {@code loss}. */
+    static ExternalBid loser() {
         Bid bid = new Bid();
         bid.id = "b";
         bid.impid = "1";
@@ -219,16 +219,6 @@ class NoticePipeliningTest {
     private static DspWin win(String burl) {
         return new DspWin(0, "tokyo-dsp", NOW, 1_234_500, "USD", 8_270, "bid 1", "1", "seat", "ad", null, burl,
                 null, false, false, null);
-    }
-
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.yield();
-        }
     }
 
     /**
