@@ -13,8 +13,14 @@ import dev.merlin.protocol.BidRequestDecoder;
  */
 final class BidContextPool {
 
-    /** Free contexts kept for reuse; more in flight at once are made and dropped again. */
-    static final int KEPT_CONTEXTS = 16;
+    /**
+     * Free contexts kept for reuse; more in flight at once are made and dropped again. A context waits with its
+     * request for the DSPs' answers, so a loop holds about as many as it has connections with a request in flight
+     * (32 per loop at 64 connections and 2 loops). A context made anew decodes into an empty model and allocates its
+     * whole object graph, so the pool keeps enough for a busy loop; each kept context holds its answer buffer and the
+     * model objects its largest request needed.
+     */
+    static final int KEPT_CONTEXTS = 256;
 
     final BidPath path;
     final BidRequestDecoder decoder;

@@ -30,6 +30,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -305,10 +307,9 @@ class BidPathTest {
         }
     }
 
-    @Test
-    void anAuctionThatFinishesLaterAnswersOnceThenAndHoldsItsContextMeanwhile() throws IOException {
-        List<BidContext> waiting = new ArrayList<>();
-        BidPath deferred = BidPath.builder()
+    /** A bid path whose auction stage only collects each context, to be finished by the test. */
+    private BidPath deferredPath(List<BidContext> waiting) {
+        return BidPath.builder()
                 .decodeLimits(config.requests().toDecodeLimits())
                 .maxResponseBytes(config.server().maxResponseBytes())
                 .campaigns(runtime.catalog(), runtime.currencies(), config.exchange().takeRate())
@@ -324,6 +325,39 @@ class BidPathTest {
                 .clock(() -> NOW)
                 .auctionStage(waiting::add)
                 .build();
+    }
+
+    @Test
+    void everyContextOfABusyLoopIsKeptForTheNextRequests() {
+        List<BidContext> waiting = new ArrayList<>();
+        BidPath deferred = deferredPath(waiting);
+        int inFlight = 64;  // a loop's share of 128 connections, each waiting for its DSPs
+        for (int i = 0; i < inFlight; i++) {
+            byte[] body = news("busy-" + i, "").getBytes(StandardCharsets.UTF_8);
+            deferred.handle(body, 0, body.length, SELLER, "r" + i, new Answers());
+        }
+        Set<BidContext> first = Collections.newSetFromMap(new IdentityHashMap<>());
+        first.addAll(waiting);
+        assertEquals(inFlight, first.size(), "each request in flight holds a context of its own");
+        for (BidContext context : waiting) {
+            context.runEngine();
+            context.resume();
+        }
+        assertEquals(inFlight, deferred.pool().freeCount(), "every context went back to the pool");
+
+        waiting.clear();
+        for (int i = 0; i < inFlight; i++) {
+            byte[] body = news("again-" + i, "").getBytes(StandardCharsets.UTF_8);
+            deferred.handle(body, 0, body.length, SELLER, "r" + i, new Answers());
+        }
+        assertTrue(first.containsAll(waiting), "the next requests decoded into the kept contexts, none made anew");
+        assertEquals(0, deferred.pool().freeCount());
+    }
+
+    @Test
+    void anAuctionThatFinishesLaterAnswersOnceThenAndHoldsItsContextMeanwhile() throws IOException {
+        List<BidContext> waiting = new ArrayList<>();
+        BidPath deferred = deferredPath(waiting);
         Answers first = new Answers();
         Answers second = new Answers();
         byte[] one = news("news-1", "").getBytes(StandardCharsets.UTF_8);
