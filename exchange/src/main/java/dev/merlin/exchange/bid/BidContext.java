@@ -37,6 +37,8 @@ public final class BidContext implements BidAnswer {
     final ExpandableArrayBuffer answer;
     /** The model every request on this context decodes into: reset, not reallocated. */
     final BidRequest model = new BidRequest();
+    /** The longest body decoded into {@link #model}: its pool keeps the objects that body needed. */
+    int largestBody;
     /** The decoded request: {@link #model} once it decoded, else null. */
     BidRequest request;
     String sellerId;
@@ -241,6 +243,14 @@ public final class BidContext implements BidAnswer {
     }
 
     /** Forgets the request's objects so a pooled context holds nothing of it. */
+    /**
+     * True when this context holds more memory than a typical request needs: it decoded a body over
+     * {@code bytes}, or its answer buffer grew past that.
+     */
+    boolean isLarge(int bytes) {
+        return largestBody > bytes || answer.capacity() > bytes;
+    }
+
     void clear() {
         state = IDLE;
         request = null;

@@ -21,6 +21,14 @@ final class BidContextPool {
      * model objects its largest request needed.
      */
     static final int KEPT_CONTEXTS = 256;
+    /**
+     * Of the kept contexts, at most this many may be large ({@link BidContext#isLarge}: a body or answer over
+     * {@link #LARGE_BYTES}), so requests near {@code server.maxBodyBytes}, or answers near {@code maxResponseBytes},
+     * cannot make a loop keep hundreds of big models and buffers.
+     */
+    static final int KEPT_LARGE_CONTEXTS = 16;
+    /** What makes a context large: 16 KiB, about ten times a typical bid request or answer. */
+    static final int LARGE_BYTES = 16 * 1024;
 
     final BidPath path;
     final BidRequestDecoder decoder;
@@ -67,7 +75,8 @@ final class BidContextPool {
     /** Takes back a context whose request is answered. */
     void release(BidContext context) {
         context.clear();
-        if (freeCount < free.length) {
+        if (freeCount < free.length
+                && (freeCount < KEPT_LARGE_CONTEXTS || !context.isLarge(LARGE_BYTES))) {
             free[freeCount++] = context;
         }
     }

@@ -151,6 +151,7 @@ public final class BidPath {
     }
 
     private boolean decode(BidContextPool pool, BidContext context, byte[] body, int offset, int length) {
+        context.largestBody = Math.max(context.largestBody, length);
         try {
             pool.decoder.decode(body, offset, length, context.model);
             context.request = context.model;

@@ -52,11 +52,8 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
 
     private static final Logger LOG = LoggerFactory.getLogger(DspAuctionStage.class);
     private static final long NANOS_PER_MS = 1_000_000L;
-    /**
-     * Free fan-outs kept per event loop; more in flight at once are made and dropped. As many as the bid path keeps
-     * contexts per loop (one fan-out waits with each of them).
-     */
-    private static final int KEPT_FANOUTS = 256;
+    /** Free fan-outs kept per event loop; more in flight at once are made and dropped. */
+    private static final int KEPT_FANOUTS = 64;
 
     private final ConnectedDsp[] dsps;
     private final AuctionConfig auction;

@@ -355,6 +355,35 @@ class BidPathTest {
     }
 
     @Test
+    void requestsNearTheBodyLimitLeaveOnlyAFewLargeContextsKept() {
+        // an attacker's seller keeps 64 requests of 20 KB each in flight: each one's model and buffers are big,
+        // and a loop must not keep them all once they are answered
+        List<BidContext> waiting = new ArrayList<>();
+        BidPath deferred = deferredPath(waiting);
+        String pad = "\"ext\":{\"pad\":\"" + "x".repeat(20_000) + "\"},";
+        for (int i = 0; i < 64; i++) {
+            byte[] body = news("large-" + i, pad).getBytes(StandardCharsets.UTF_8);
+            assertTrue(body.length > BidContextPool.LARGE_BYTES);
+            deferred.handle(body, 0, body.length, SELLER, "r" + i, new Answers());
+        }
+        assertEquals(64, waiting.size(), "each request decoded and waits for its auction");
+        for (BidContext context : waiting) {
+            context.runEngine();
+            context.resume();
+        }
+        assertEquals(BidContextPool.KEPT_LARGE_CONTEXTS, deferred.pool().freeCount(),
+                "only a few large contexts are kept; the rest are left to the collector");
+
+        waiting.clear();
+        byte[] small = news("small", "").getBytes(StandardCharsets.UTF_8);
+        deferred.handle(small, 0, small.length, SELLER, "small", new Answers());
+        waiting.get(0).runEngine();
+        waiting.get(0).resume();
+        assertEquals(BidContextPool.KEPT_LARGE_CONTEXTS, deferred.pool().freeCount(),
+                "a kept large context serves a small request and is kept again");
+    }
+
+    @Test
     void anAuctionThatFinishesLaterAnswersOnceThenAndHoldsItsContextMeanwhile() throws IOException {
         List<BidContext> waiting = new ArrayList<>();
         BidPath deferred = deferredPath(waiting);
