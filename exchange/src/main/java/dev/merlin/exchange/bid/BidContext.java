@@ -242,7 +242,6 @@ public final class BidContext implements BidAnswer {
         return state != IDLE;
     }
 
-    /** Forgets the request's objects so a pooled context holds nothing of it. */
     /**
      * True when this context holds more memory than a typical request needs: it decoded a body over
      * {@code bytes}, or its answer buffer grew past that.
@@ -251,6 +250,7 @@ public final class BidContext implements BidAnswer {
         return largestBody > bytes || answer.capacity() > bytes;
     }
 
+    /** Forgets the request's objects so a pooled context holds nothing of it. */
     void clear() {
         state = IDLE;
         request = null;
