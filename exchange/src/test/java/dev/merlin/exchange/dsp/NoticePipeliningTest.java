@@ -60,13 +60,18 @@ class NoticePipeliningTest {
         }
     }
 
+    /** Queues {@code count} loss notices to {@code prefix + i} on the test server; each must be accepted. */
+    private void sendLosses(String prefix, int count) {
+        for (int i = 0; i < count; i++) {
+            assertTrue(notifier.loss(0, server.url(prefix + i), loser(), "r", i, NOW));
+        }
+    }
+
     @Test
     void aBurstOfLossesSharesOneConnectionPerEightAndEveryOneIsSent() throws IOException {
         server = new PipelineServer(false);
         notifier = notifier(8);
-        for (int i = 0; i < 32; i++) {
-            assertTrue(notifier.loss(0, server.url("/l" + i), loser(), "r", i, NOW));
-        }
+        sendLosses("/l", 32);
         await(() -> server.requests.size() == 32, "32 GETs received before any was answered");
         assertEquals(4, server.connections(), "32 losses, 8 to a connection: " + server.requests);
         server.answers.countDown();
@@ -79,9 +84,7 @@ class NoticePipeliningTest {
     void withPipeliningOffEveryLossWaitsForAConnectionOfItsOwn() throws IOException {
         server = new PipelineServer(false);
         notifier = notifier(1);
-        for (int i = 0; i < 6; i++) {
-            assertTrue(notifier.loss(0, server.url("/l" + i), loser(), "r", i, NOW));
-        }
+        sendLosses("/l", 6);
         await(() -> server.requests.size() == 6, "6 GETs received");
         assertEquals(6, server.connections(), "one connection per unanswered loss: " + server.requests);
         server.answers.countDown();
@@ -95,9 +98,7 @@ class NoticePipeliningTest {
         for (int i = 0; i < 4; i++) {
             assertTrue(notifier.bill(win(server.url("/bill" + i)), "r", i));
         }
-        for (int i = 0; i < 4; i++) {
-            assertTrue(notifier.loss(0, server.url("/loss" + i), loser(), "r", i, NOW));
-        }
+        sendLosses("/loss", 4);
         await(() -> server.requests.size() == 8, "8 GETs received");
         Map<Integer, List<String>> byConnection = server.pathsByConnection();
         for (List<String> paths : byConnection.values()) {
@@ -115,9 +116,7 @@ class NoticePipeliningTest {
     void aConnectionLostWithLossesUnansweredSendsEachOfThemAgain() throws IOException {
         server = new PipelineServer(true);
         notifier = notifier(8);
-        for (int i = 0; i < 8; i++) {
-            assertTrue(notifier.loss(0, server.url("/l" + i), loser(), "r", i, NOW));
-        }
+        sendLosses("/l", 8);
         await(() -> server.requests.size() == 8, "8 GETs pipelined on the first connection");
         assertEquals(1, server.connections());
         server.answers.countDown();
