@@ -154,6 +154,7 @@ gate: $(BENCH_JAR)
 
 # make load: the open-loop load generator; ARGS go to it, e.g. make load ARGS='--find-max --duration 5'
 # (make load ARGS=--help lists the options). Default: Merlin in-process, the shared samples, 2000 req/s for 10 s.
+# --fork runs Merlin (exchange.jar) and the bare server each in a JVM of its own with make run's heap flags.
 # DSP fan-out: make load ARGS='--dsps 1,3 --find-max' forks Merlin (exchange.jar) with 0, 1 and 3 simulated DSPs
 # in turn and reports each against the internal-only run (bench-results/load-fanout.json).
 load: $(BENCH_JAR)

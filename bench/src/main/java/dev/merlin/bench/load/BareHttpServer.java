@@ -40,8 +40,37 @@ public final class BareHttpServer implements AutoCloseable {
         this.serverChannel = serverChannel;
     }
 
+    /**
+     * Runs the server in a process of its own until the process is stopped ({@code make load --fork}):
+     * {@code --port P} (0: any free port) and {@code --io-threads N} (default: the processors). Prints the port.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        int port = 0;
+        int ioThreads = Runtime.getRuntime().availableProcessors();
+        for (int i = 0; i < args.length; i += 2) {
+            if (i + 1 == args.length) {
+                throw new IllegalArgumentException(args[i] + " needs a value");
+            }
+            switch (args[i]) {
+                case "--port" -> port = Integer.parseInt(args[i + 1]);
+                case "--io-threads" -> ioThreads = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (BareHttpServer --port P --io-threads N)");
+            }
+        }
+        BareHttpServer server = start(ioThreads, port);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bare-server-stop"));
+        System.out.println("bare: 204 server on 127.0.0.1:" + server.port() + " (" + ioThreads + " event loops)");
+        server.serverChannel.closeFuture().sync();
+    }
+
     /** Binds {@code 127.0.0.1} on an ephemeral port with {@code ioThreads} event loops. */
     public static BareHttpServer start(int ioThreads) throws InterruptedException {
+        return start(ioThreads, 0);
+    }
+
+    /** Binds {@code 127.0.0.1:port} (0: an ephemeral port) with {@code ioThreads} event loops. */
+    public static BareHttpServer start(int ioThreads, int port) throws InterruptedException {
         Transport transport = Transport.detect();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, transport.ioHandler());
         NoContentHandler handler = new NoContentHandler();
@@ -58,7 +87,7 @@ public final class BareHttpServer implements AutoCloseable {
                                     new HttpObjectAggregator(MAX_BODY_BYTES), handler);
                         }
                     })
-                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)).sync().channel();
             return new BareHttpServer(group, channel);
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -22,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  * Merlin in a process of its own, as the soak and the crash test need it: started on a loopback port and a data dir,
  * its output appended to a log file, reached over HTTP for {@code /health} and reports, stopped with SIGTERM or
  * killed with SIGKILL ({@link Process#destroyForcibly()}). Closing it kills whatever is still running.
+ *
+ * <p>{@link #startBare} forks the {@link BareHttpServer} the same way, so that {@code make load --fork} compares two
+ * servers that each have a JVM of their own.
  */
 final class ForkedMerlin implements AutoCloseable {
 
@@ -64,11 +67,12 @@ final class ForkedMerlin implements AutoCloseable {
             return new Launch(List.copyOf(command));
         }
 
-        private static String javaExecutable() {
+        static String javaExecutable() {
             return Path.of(System.getProperty("java.home"), "bin", "java").toString();
         }
     }
 
+    private final String name;
     private final Process process;
     private final int port;
     private final Path log;
@@ -77,7 +81,8 @@ final class ForkedMerlin implements AutoCloseable {
     /** Kills the fork when this JVM is stopped (Ctrl-C on make soak) before it could close it. */
     private final Thread killOnExit;
 
-    private ForkedMerlin(Process process, int port, Path log) {
+    private ForkedMerlin(String name, Process process, int port, Path log) {
+        this.name = name;
         this.process = process;
         this.port = port;
         this.log = log;
@@ -93,35 +98,55 @@ final class ForkedMerlin implements AutoCloseable {
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(launch.command());
         command.addAll(List.of("--port", Integer.toString(port), "--data-dir", dataDir.toString()));
+        return launch("Merlin", command, port, log, startTimeout);
+    }
+
+    /**
+     * Starts the {@link BareHttpServer} in a JVM of its own ({@code jvmArgs}, this JVM's class path) on
+     * {@code 127.0.0.1:port} with {@code ioThreads} event loops, and waits until it answers.
+     */
+    static ForkedMerlin startBare(List<String> jvmArgs, int port, int ioThreads, Path log, Duration startTimeout)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Launch.javaExecutable());
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), BareHttpServer.class.getName(),
+                "--port", Integer.toString(port), "--io-threads", Integer.toString(ioThreads)));
+        return launch("the bare server", command, port, log, startTimeout);
+    }
+
+    private static ForkedMerlin launch(String name, List<String> command, int port, Path log, Duration startTimeout)
+            throws IOException, InterruptedException {
         Files.createDirectories(log.toAbsolutePath().getParent());
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        ForkedMerlin merlin = new ForkedMerlin(process, port, log);
+        ForkedMerlin fork = new ForkedMerlin(name, process, port, log);
         try {
-            merlin.awaitHealthy(startTimeout);
+            fork.awaitHealthy(startTimeout);
         } catch (IOException | RuntimeException | InterruptedException e) {
-            merlin.close();
+            fork.close();
             throw e;
         }
-        return merlin;
+        return fork;
     }
 
+    /** Waits until {@code GET /health} answers 2xx (Merlin 200, the bare server 204). */
     private void awaitHealthy(Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             if (!process.isAlive()) {
-                throw new IOException("Merlin exited with code " + process.exitValue() + " before it answered "
+                throw new IOException(name + " exited with code " + process.exitValue() + " before it answered "
                         + "/health; its output is in " + log + ":\n" + tail(log, 20));
             }
             try {
-                if (get("/health", null, Duration.ofSeconds(1)).statusCode() == 200) {
+                if (get("/health", null, Duration.ofSeconds(1)).statusCode() / 100 == 2) {
                     return;
                 }
             } catch (IOException notYet) {
                 // not listening yet
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException("Merlin did not answer /health within " + timeout.toSeconds() + " s; see "
+                throw new IOException(name + " did not answer /health within " + timeout.toSeconds() + " s; see "
                         + log);
             }
             process.waitFor(50, TimeUnit.MILLISECONDS);
@@ -159,7 +184,7 @@ final class ForkedMerlin implements AutoCloseable {
     void kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("Merlin (pid " + process.pid() + ") still runs 30 s after SIGKILL");
+            throw new IllegalStateException(name + " (pid " + process.pid() + ") still runs 30 s after SIGKILL");
         }
     }
 

@@ -2,9 +2,6 @@ package dev.merlin.bench.load;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.merlin.config.ConfigLoader;
-import dev.merlin.config.MerlinConfig;
-import dev.merlin.exchange.MerlinServer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -92,60 +89,35 @@ public final class LoadGenerator {
         out.printf(Locale.ROOT, "load: corpus %s: %d requests, %d skipped%n", corpus.source(), corpus.size(),
                 corpus.skipped().size());
         corpus.skipped().forEach(s -> out.println("  skipped " + s));
-        int ioThreads = Runtime.getRuntime().availableProcessors();
-        Path dataDir = null;
-        MerlinServer merlin = null;
-        BareHttpServer bare = null;
         List<HttpLoadClient> clients = new ArrayList<>();
-        try {
-            int merlinPort;
-            if (options.target() == null) {
-                dataDir = Files.createTempDirectory("merlin-load-");
-                MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString());
-                merlin = new MerlinServer(config).start();
-                merlinPort = merlin.port();
-                out.printf(Locale.ROOT, "load: started Merlin in-process on 127.0.0.1:%d (data dir %s)%n",
-                        merlinPort, dataDir);
-            } else {
-                merlinPort = options.target().getPort();
-                out.println("load: target " + options.target());
-            }
-            HttpLoadClient merlinClient = new HttpLoadClient(merlinPort, options.path());
-            clients.add(merlinClient);
-            StepRunner merlinSteps = rate -> merlinClient.run(corpus, plan("merlin", rate), out);
-            StepRunner bareSteps = null;
-            if (options.measureBare()) {
-                bare = BareHttpServer.start(ioThreads);
-                HttpLoadClient bareClient = new HttpLoadClient(bare.port(), options.path());
-                clients.add(bareClient);
-                bareSteps = rate -> bareClient.run(corpus, plan("bare", rate), out);
-                out.printf(Locale.ROOT, "load: bare 204 server on 127.0.0.1:%d (%d event loops)%n", bare.port(),
-                        ioThreads);
-            }
-            measureAndSummarize(args, corpus, merlinSteps, bareSteps);
-        } finally {
-            for (HttpLoadClient client : clients) {
-                client.close();
-            }
-            if (bare != null) {
-                bare.close();
-            }
-            if (merlin != null) {
-                merlin.close();
-            }
-            if (dataDir != null) {
-                deleteTree(dataDir);
+        try (LoadServers servers = LoadServers.start(options, out)) {
+            try {
+                HttpLoadClient merlinClient = new HttpLoadClient(servers.merlinPort(), options.path());
+                clients.add(merlinClient);
+                StepRunner merlinSteps = rate -> merlinClient.run(corpus, plan("merlin", rate), out);
+                StepRunner bareSteps = null;
+                if (servers.barePort() > 0) {
+                    HttpLoadClient bareClient = new HttpLoadClient(servers.barePort(), options.path());
+                    clients.add(bareClient);
+                    bareSteps = rate -> bareClient.run(corpus, plan("bare", rate), out);
+                }
+                measureAndSummarize(args, corpus, servers.placement(), merlinSteps, bareSteps);
+            } finally {
+                for (HttpLoadClient client : clients) {
+                    client.close();
+                }
             }
         }
     }
 
     /** Runs the steps (find-max or one fixed rate) and writes what they measured to {@code load-summary.json}. */
-    private void measureAndSummarize(String[] args, RequestCorpus corpus, StepRunner merlinSteps,
+    private void measureAndSummarize(String[] args, RequestCorpus corpus, String placement, StepRunner merlinSteps,
                                      StepRunner bareSteps) throws Exception {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("time", Instant.now().toString());
         summary.put("command", "LoadGenerator " + String.join(" ", args));
         summary.put("machine", machine());
+        summary.put("servers", placement);
         summary.put("corpus", Map.of("source", corpus.source(), "requests", corpus.size()));
         summary.put("mode", options.findMax() ? "find-max" : "fixed-rate");
         if (options.findMax()) {
@@ -193,11 +165,10 @@ public final class LoadGenerator {
         StepResult bareBest = null;
         if (bareSteps != null) {
             double sameRate = merlinBest == null ? options.rate() : merlinBest.ratePerSecond();
-            out.println("load: bare server at Merlin's max rate " + format("%,.0f", sameRate) + " req/s");
-            bareSame = bareSteps.run(sameRate);
-            out.println(bareSame.line());
-            out.println("load: find-max for bare from " + format("%,.0f", sameRate) + " req/s");
+            // the ramp's first counted step is at Merlin's max rate, after the bare server's own JIT warm-up
+            out.println("load: find-max for bare from Merlin's max rate " + format("%,.0f", sameRate) + " req/s");
             List<StepResult> bareRamp = ramp(bareSteps, sameRate, options, out);
+            bareSame = bareRamp.get(0);
             bareBest = best(bareRamp, options);
             summary.put("bareAtMerlinMax", bareSame.summary());
             summary.put("bareSteps", bareRamp.stream().map(StepResult::summary).toList());

@@ -26,11 +26,23 @@ import java.util.TreeSet;
  * @param help             print the usage and exit
  * @param soak             the soak or the crash test against a forked Merlin, or null for a load run
  * @param fanOut           the DSP fan-out comparison ({@code --dsps}), or null
+ * @param fork             Merlin and the bare server each in a JVM of their own ({@code --fork}), or null: both in
+ *                         the generator's JVM
  */
 public record LoadOptions(URI target, Path corpus, int connections, double rate, double durationSeconds,
                           double warmupSeconds, boolean findMax, double sloMillis, double maxRate, int maxSteps,
                           double resolution, boolean measureBare, Path outDir, boolean help, SoakOptions soak,
-                          FanOutOptions fanOut) {
+                          FanOutOptions fanOut, ForkOptions fork) {
+
+    /**
+     * {@code --fork}: the servers of a load run in processes of their own, with the same JVM flags, as
+     * {@code make run} runs Merlin, so neither shares a heap, a collector or a JIT with the generator.
+     *
+     * @param merlinJar the exchange jar Merlin's fork runs
+     * @param jvmArgs   both forks' JVM flags
+     */
+    public record ForkOptions(Path merlinJar, List<String> jvmArgs) {
+    }
 
     /**
      * The fan-out comparison: the same steps against a forked Merlin connected to each number of simulated DSPs.
@@ -102,6 +114,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "  --resolution F      --find-max bisects until the first missed rate is within F times the best",
             "                      sustained one (default 1.1, at least 1.01)",
             "  --no-bare           skip the bare-server comparison",
+            "  --fork              run Merlin (--merlin-jar, --merlin-jvm, a temp data dir) and the bare server each",
+            "                      in a JVM of its own with the same flags, instead of both in the generator's JVM",
             "  --out DIR           where .hgrm files and load-summary.json go (default bench-results)",
             "",
             "  --dsps N,N,...      DSP fan-out: for each N (0 = internal campaigns only, always run first), start N",
@@ -152,6 +166,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
         private int maxSteps = 12;
         private double resolution = DEFAULT_RESOLUTION;
         private boolean bare = true;
+        private boolean fork;
         private Path out = Path.of("bench-results");
         private boolean help;
         private boolean soak;
@@ -180,6 +195,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 case "--help": case "-h": help = true; break;
                 case "--find-max": findMax = true; break;
                 case "--no-bare": bare = false; break;
+                case "--fork": fork = true; break;
                 case "--soak": soak = true; break;
                 case "--crash": crash = true; break;
                 default:
@@ -234,7 +250,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                     throw new IllegalArgumentException("--target: the soak and the crash test start their own"
                             + " Merlin");
                 }
-                List<String> jvm = merlinJvm.isBlank() ? List.of() : List.of(merlinJvm.trim().split("\\s+"));
+                List<String> jvm = jvmArgs();
                 soakOptions = new SoakOptions(crash, soakSeconds, isRateGiven || crash ? rate : 0, merlinJar, jvm,
                         killAfter, afterRestart);
             }
@@ -244,11 +260,23 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                     throw new IllegalArgumentException("--dsps forks its own Merlin: not with --target, --soak or"
                             + " --crash");
                 }
-                List<String> jvm = merlinJvm.isBlank() ? List.of() : List.of(merlinJvm.trim().split("\\s+"));
+                List<String> jvm = jvmArgs();
                 fanOut = new FanOutOptions(dspCounts, dspLatency, merlinJar, jvm, forkWarmup);
             }
+            ForkOptions forkOptions = null;
+            if (fork) {
+                if (target != null || soakOptions != null || fanOut != null) {
+                    throw new IllegalArgumentException("--fork starts its own Merlin and bare server: not with"
+                            + " --target, --soak, --crash or --dsps (those fork Merlin already)");
+                }
+                forkOptions = new ForkOptions(merlinJar, jvmArgs());
+            }
             return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate,
-                    maxSteps, resolution, bare && fanOut == null, out, help, soakOptions, fanOut);
+                    maxSteps, resolution, bare && fanOut == null, out, help, soakOptions, fanOut, forkOptions);
+        }
+
+        private List<String> jvmArgs() {
+            return merlinJvm.isBlank() ? List.of() : List.of(merlinJvm.trim().split("\\s+"));
         }
 
         /** {@code 1,3} -> [0, 1, 3]: sorted, without repeats, 0 added as the reference. */

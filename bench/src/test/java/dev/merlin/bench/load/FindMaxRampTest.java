@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
@@ -43,5 +44,23 @@ class FindMaxRampTest {
         assertTrue(fine <= CAPACITY && fine * 1.02 >= CAPACITY, "within 2 %: " + fine);
         assertTrue(fine > coarse, "the finer resolution gets closer: " + fine + " vs " + coarse);
         assertEquals(LoadOptions.DEFAULT_RESOLUTION, LoadOptions.parse().resolution());
+    }
+
+    /**
+     * The bare server's figures at Merlin's max rate are the ramp's first counted step: it must be at the start rate
+     * and come after an uncounted warm-up at that rate (a forked bare server is as cold as a forked Merlin).
+     */
+    @Test
+    void theFirstCountedStepIsAtTheStartRateAfterAnUncountedWarmUp() throws InterruptedException {
+        List<Double> run = new ArrayList<>();
+        LoadOptions options = LoadOptions.parse("--find-max", "--rate", "26000");
+        PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        List<StepResult> steps = LoadGenerator.ramp(rate -> {
+            run.add(rate);
+            return step(rate);
+        }, options.rate(), options, out);
+        assertEquals(26_000, steps.get(0).ratePerSecond());
+        assertEquals(List.of(26_000.0, 26_000.0), run.subList(0, 2), "warm-up, then the first counted step");
+        assertEquals(run.size() - 1, steps.size(), "only the warm-up is left out");
     }
 }

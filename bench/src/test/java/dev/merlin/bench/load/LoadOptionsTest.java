@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -80,5 +81,19 @@ class LoadOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--soak", "--soak-seconds", "4000"));
         assertThrows(IllegalArgumentException.class,
                 () -> LoadOptions.parse("--soak", "--target", "http://127.0.0.1:9090/openrtb2/auction"));
+    }
+
+    @Test
+    void forkRunsBothServersWithTheSameFlagsAndNeverBesideATargetOrAnotherFork() {
+        assertEquals(null, LoadOptions.parse("--find-max").fork(), "in the generator's JVM unless --fork");
+        LoadOptions.ForkOptions fork = LoadOptions.parse("--fork", "--merlin-jvm", "-Xmx1g -Xms1g").fork();
+        assertEquals(List.of("-Xmx1g", "-Xms1g"), fork.jvmArgs());
+        assertEquals(Path.of("exchange/target/exchange.jar"), fork.merlinJar());
+        assertTrue(LoadOptions.parse("--fork").measureBare(), "the bare server is forked too, not dropped");
+        for (String[] clash : List.of(new String[] {"--fork", "--target", "http://127.0.0.1:9090/openrtb2/auction"},
+                new String[] {"--fork", "--dsps", "1"}, new String[] {"--fork", "--soak"})) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse(clash));
+            assertTrue(e.getMessage().startsWith("--fork"), e.getMessage());
+        }
     }
 }

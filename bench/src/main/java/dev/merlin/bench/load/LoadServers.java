@@ -1,0 +1,124 @@
+package dev.merlin.bench.load;
+
+import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.MerlinConfig;
+import dev.merlin.exchange.MerlinServer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The servers one load run measures: Merlin (at {@code --target}, in the generator's JVM, or forked) and the bare
+ * 204 server (in the generator's JVM, or forked with {@code --fork}). Closing it stops what it started and deletes
+ * the temporary data dir.
+ */
+final class LoadServers implements AutoCloseable {
+
+    /** How long a fork may take to answer {@code /health}: a pre-touched 2 GiB heap and the stores opening. */
+    private static final Duration FORK_START = Duration.ofSeconds(120);
+
+    private Path dataDir;
+    private MerlinServer merlin;
+    private ForkedMerlin merlinFork;
+    private BareHttpServer bare;
+    private ForkedMerlin bareFork;
+    private int merlinPort;
+    private int barePort = -1;
+
+    private LoadServers() {
+    }
+
+    /** Starts (or finds, with {@code --target}) Merlin, then the bare server unless {@code --no-bare}. */
+    static LoadServers start(LoadOptions options, PrintStream out) throws IOException, InterruptedException {
+        LoadServers servers = new LoadServers();
+        try {
+            servers.startMerlin(options, out);
+            if (options.measureBare()) {
+                servers.startBare(options, out);
+            }
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            servers.close();
+            throw e;
+        }
+        return servers;
+    }
+
+    private void startMerlin(LoadOptions options, PrintStream out) throws IOException, InterruptedException {
+        if (options.target() != null) {
+            merlinPort = options.target().getPort();
+            out.println("load: target " + options.target());
+            return;
+        }
+        dataDir = Files.createTempDirectory("merlin-load-");
+        LoadOptions.ForkOptions fork = options.fork();
+        if (fork == null) {
+            MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString());
+            merlin = new MerlinServer(config).start();
+            merlinPort = merlin.port();
+            out.printf(Locale.ROOT, "load: started Merlin in-process on 127.0.0.1:%d (data dir %s)%n", merlinPort,
+                    dataDir);
+            return;
+        }
+        Path log = options.outDir().resolve("load-merlin-fork.log");
+        merlinFork = ForkedMerlin.start(ForkedMerlin.Launch.jar(fork.merlinJar(), fork.jvmArgs()),
+                ForkedMerlin.freePort(), dataDir, log, FORK_START);
+        merlinPort = merlinFork.port();
+        out.printf(Locale.ROOT, "load: forked Merlin (pid %d, %s, JVM flags %s) on 127.0.0.1:%d, data dir %s, log %s%n",
+                merlinFork.pid(), fork.merlinJar(), String.join(" ", fork.jvmArgs()), merlinPort, dataDir, log);
+    }
+
+    private void startBare(LoadOptions options, PrintStream out) throws IOException, InterruptedException {
+        int ioThreads = Runtime.getRuntime().availableProcessors();
+        LoadOptions.ForkOptions fork = options.fork();
+        if (fork == null) {
+            bare = BareHttpServer.start(ioThreads);
+            barePort = bare.port();
+            out.printf(Locale.ROOT, "load: bare 204 server on 127.0.0.1:%d (%d event loops)%n", barePort, ioThreads);
+            return;
+        }
+        Path log = options.outDir().resolve("load-bare-fork.log");
+        bareFork = ForkedMerlin.startBare(fork.jvmArgs(), ForkedMerlin.freePort(), ioThreads, log, FORK_START);
+        barePort = bareFork.port();
+        out.printf(Locale.ROOT, "load: forked bare 204 server (pid %d, the same JVM flags) on 127.0.0.1:%d "
+                + "(%d event loops)%n", bareFork.pid(), barePort, ioThreads);
+    }
+
+    int merlinPort() {
+        return merlinPort;
+    }
+
+    /** The bare server's port, or -1 without one. */
+    int barePort() {
+        return barePort;
+    }
+
+    /** Where the servers run, for the summary: {@code target}, {@code in-process} or {@code forked}. */
+    String placement() {
+        if (merlinFork != null) {
+            return "forked";
+        }
+        return merlin != null ? "in-process" : "target";
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (bare != null) {
+            bare.close();
+        }
+        if (bareFork != null) {
+            bareFork.close();
+        }
+        if (merlin != null) {
+            merlin.close();
+        }
+        if (merlinFork != null) {
+            merlinFork.close();
+        }
+        if (dataDir != null) {
+            LoadGenerator.deleteTree(dataDir);
+        }
+    }
+}
