@@ -153,8 +153,9 @@ gate: $(BENCH_JAR)
 	  BENCH_RESULTS="$(BENCH_RESULTS)" GATE_LOCK_WAIT_SECONDS="$(GATE_LOCK_WAIT_SECONDS)" bench/gate.sh
 
 # make load: the open-loop load generator; ARGS go to it, e.g. make load ARGS='--find-max --duration 5'
-# (make load ARGS=--help lists the options). Default: Merlin in-process, the shared samples, 2000 req/s for 10 s.
-# --fork runs Merlin (exchange.jar) and the bare server each in a JVM of its own with make run's heap flags.
+# (make load ARGS=--help lists the options). Default: Merlin (exchange.jar) and the bare 204 server each forked in a
+# JVM of its own with make run's heap flags, the shared samples, 2000 req/s for 10 s; --in-process runs both in the
+# generator's JVM instead.
 # DSP fan-out: make load ARGS='--dsps 1,3 --find-max' forks Merlin (exchange.jar) with 0, 1 and 3 simulated DSPs
 # in turn and reports each against the internal-only run (bench-results/load-fanout.json).
 load: $(BENCH_JAR)

@@ -9,7 +9,7 @@ import java.util.TreeSet;
 /**
  * The load generator's command line, parsed and checked.
  *
- * @param target           the exchange's auction URL on loopback, or null to start Merlin in-process
+ * @param target           the exchange's auction URL on loopback, or null to start Merlin (forked, or in-process)
  * @param corpus           a directory of request files, or null for the shared samples' valid requests
  * @param connections      keep-alive connections per server
  * @param rate             requests per second (the starting rate with {@code --find-max})
@@ -26,8 +26,9 @@ import java.util.TreeSet;
  * @param help             print the usage and exit
  * @param soak             the soak or the crash test against a forked Merlin, or null for a load run
  * @param fanOut           the DSP fan-out comparison ({@code --dsps}), or null
- * @param fork             Merlin and the bare server each in a JVM of their own ({@code --fork}), or null: both in
- *                         the generator's JVM
+ * @param fork             Merlin and the bare server each in a JVM of their own (the default), or null: both in the
+ *                         generator's JVM ({@code --in-process}), or not started here ({@code --target}, the soak,
+ *                         the crash test and the fan-out, which fork Merlin their own way)
  */
 public record LoadOptions(URI target, Path corpus, int connections, double rate, double durationSeconds,
                           double warmupSeconds, boolean findMax, double sloMillis, double maxRate, int maxSteps,
@@ -35,8 +36,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                           FanOutOptions fanOut, ForkOptions fork) {
 
     /**
-     * {@code --fork}: the servers of a load run in processes of their own, with the same JVM flags, as
-     * {@code make run} runs Merlin, so neither shares a heap, a collector or a JIT with the generator.
+     * The servers of a load run in processes of their own, with the same JVM flags, as {@code make run} runs
+     * Merlin, so neither shares a heap, a collector or a JIT with the generator.
      *
      * @param merlinJar the exchange jar Merlin's fork runs
      * @param jvmArgs   both forks' JVM flags
@@ -99,8 +100,9 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "keep-alive connections, then the same schedule to a bare Netty server answering 204, and reports",
             "Merlin's figures as ratios to it.",
             "",
-            "  --target URL        http://127.0.0.1:PORT/openrtb2/auction (loopback only); default: start Merlin",
-            "                      in-process on an ephemeral port with the embedded config and a temp data dir",
+            "  --target URL        http://127.0.0.1:PORT/openrtb2/auction (loopback only); default: fork Merlin",
+            "                      (--merlin-jar, --merlin-jvm) on a free port with the embedded config and a temp",
+            "                      data dir, and the bare server in a JVM of its own with the same flags",
             "  --corpus DIR        send every *.json in DIR; default: the valid requests of shared/openrtb-samples",
             "  --connections N     keep-alive connections, one request in flight each (default 4)",
             "  --rate R            requests per second; the starting rate with --find-max (default 2000)",
@@ -114,8 +116,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "  --resolution F      --find-max bisects until the first missed rate is within F times the best",
             "                      sustained one (default 1.1, at least 1.01)",
             "  --no-bare           skip the bare-server comparison",
-            "  --fork              run Merlin (--merlin-jar, --merlin-jvm, a temp data dir) and the bare server each",
-            "                      in a JVM of its own with the same flags, instead of both in the generator's JVM",
+            "  --in-process        start Merlin and the bare server in the generator's JVM instead of forking them",
+            "                      (sooner, but they then share its heap, collector and JIT)",
             "  --out DIR           where .hgrm files and load-summary.json go (default bench-results)",
             "",
             "  --dsps N,N,...      DSP fan-out: for each N (0 = internal campaigns only, always run first), start N",
@@ -166,7 +168,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
         private int maxSteps = 12;
         private double resolution = DEFAULT_RESOLUTION;
         private boolean bare = true;
-        private boolean fork;
+        private boolean isInProcess;
         private Path out = Path.of("bench-results");
         private boolean help;
         private boolean soak;
@@ -195,7 +197,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 case "--help": case "-h": help = true; break;
                 case "--find-max": findMax = true; break;
                 case "--no-bare": bare = false; break;
-                case "--fork": fork = true; break;
+                case "--in-process": isInProcess = true; break;
                 case "--soak": soak = true; break;
                 case "--crash": crash = true; break;
                 default:
@@ -264,11 +266,12 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 fanOut = new FanOutOptions(dspCounts, dspLatency, merlinJar, jvm, forkWarmup);
             }
             ForkOptions forkOptions = null;
-            if (fork) {
-                if (target != null || soakOptions != null || fanOut != null) {
-                    throw new IllegalArgumentException("--fork starts its own Merlin and bare server: not with"
-                            + " --target, --soak, --crash or --dsps (those fork Merlin already)");
-                }
+            boolean isStartedElsewhere = target != null || soakOptions != null || fanOut != null;
+            if (isInProcess && isStartedElsewhere) {
+                throw new IllegalArgumentException("--in-process starts Merlin in this JVM: not with --target,"
+                        + " --soak, --crash or --dsps (those reach or fork their own Merlin)");
+            }
+            if (!isInProcess && !isStartedElsewhere) {
                 forkOptions = new ForkOptions(merlinJar, jvmArgs());
             }
             return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate,

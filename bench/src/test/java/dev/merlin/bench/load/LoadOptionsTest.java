@@ -84,16 +84,20 @@ class LoadOptionsTest {
     }
 
     @Test
-    void forkRunsBothServersWithTheSameFlagsAndNeverBesideATargetOrAnotherFork() {
-        assertEquals(null, LoadOptions.parse("--find-max").fork(), "in the generator's JVM unless --fork");
-        LoadOptions.ForkOptions fork = LoadOptions.parse("--fork", "--merlin-jvm", "-Xmx1g -Xms1g").fork();
+    void merlinAndTheBareServerAreForkedWithTheSameFlagsUnlessInProcessOrStartedElsewhere() {
+        LoadOptions.ForkOptions fork = LoadOptions.parse("--find-max", "--merlin-jvm", "-Xmx1g -Xms1g").fork();
         assertEquals(List.of("-Xmx1g", "-Xms1g"), fork.jvmArgs());
         assertEquals(Path.of("exchange/target/exchange.jar"), fork.merlinJar());
-        assertTrue(LoadOptions.parse("--fork").measureBare(), "the bare server is forked too, not dropped");
-        for (String[] clash : List.of(new String[] {"--fork", "--target", "http://127.0.0.1:9090/openrtb2/auction"},
-                new String[] {"--fork", "--dsps", "1"}, new String[] {"--fork", "--soak"})) {
+        assertTrue(LoadOptions.parse().measureBare(), "the bare server is forked too, not dropped");
+        assertEquals(null, LoadOptions.parse("--in-process").fork(), "both in the generator's JVM");
+        assertEquals(null, LoadOptions.parse("--target", "http://127.0.0.1:9090/openrtb2/auction").fork());
+        assertEquals(null, LoadOptions.parse("--dsps", "1").fork(), "the fan-out forks Merlin its own way");
+        assertEquals(null, LoadOptions.parse("--soak").fork(), "so does the soak");
+        for (String[] clash : List.of(
+                new String[] {"--in-process", "--target", "http://127.0.0.1:9090/openrtb2/auction"},
+                new String[] {"--in-process", "--dsps", "1"}, new String[] {"--in-process", "--crash"})) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse(clash));
-            assertTrue(e.getMessage().startsWith("--fork"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("--in-process"), e.getMessage());
         }
     }
 }
