@@ -101,12 +101,27 @@ public final class LoadGenerator {
                     clients.add(bareClient);
                     bareSteps = rate -> bareClient.run(corpus, plan("bare", rate), out);
                 }
+                if (options.fork() != null && options.fork().warmupSeconds() > 0) {
+                    warmUpForks(corpus, clients);
+                }
                 measureAndSummarize(args, corpus, servers.placement(), merlinSteps, bareSteps);
             } finally {
                 for (HttpLoadClient client : clients) {
                     client.close();
                 }
             }
+        }
+    }
+
+    /** A fresh fork's JIT compiles for tens of seconds: each fork gets {@code --fork-warmup} s at --rate, uncounted. */
+    private void warmUpForks(RequestCorpus corpus, List<HttpLoadClient> clients) throws InterruptedException {
+        double seconds = options.fork().warmupSeconds();
+        out.printf(Locale.ROOT, "load: JIT warm-up of each fork: %,.0f req/s for %.0f s, not counted%n",
+                options.rate(), seconds);
+        int maxQueued = (int) Math.max(1024, options.rate() * 2 / options.connections());
+        for (HttpLoadClient client : clients) {
+            client.run(corpus, new HttpLoadClient.Plan("fork-warmup", options.rate(), options.connections(), 0,
+                    seconds, DRAIN_SECONDS, maxQueued), out);
         }
     }
 

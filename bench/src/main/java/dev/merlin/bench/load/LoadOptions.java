@@ -39,10 +39,11 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
      * The servers of a load run in processes of their own, with the same JVM flags, as {@code make run} runs
      * Merlin, so neither shares a heap, a collector or a JIT with the generator.
      *
-     * @param merlinJar the exchange jar Merlin's fork runs
-     * @param jvmArgs   both forks' JVM flags
+     * @param merlinJar     the exchange jar Merlin's fork runs
+     * @param jvmArgs       both forks' JVM flags
+     * @param warmupSeconds traffic at the starting rate each fork gets before its first step, not counted
      */
-    public record ForkOptions(Path merlinJar, List<String> jvmArgs) {
+    public record ForkOptions(Path merlinJar, List<String> jvmArgs, double warmupSeconds) {
     }
 
     /**
@@ -118,6 +119,9 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "  --no-bare           skip the bare-server comparison",
             "  --in-process        start Merlin and the bare server in the generator's JVM instead of forking them",
             "                      (sooner, but they then share its heap, collector and JIT)",
+            "  --fork-warmup S     seconds at --rate each fork (Merlin and the bare server, or each --dsps fork)",
+            "                      gets before its steps, not counted (default 30: a fresh fork's JIT compiles for",
+            "                      tens of seconds, and that is its tail meanwhile)",
             "  --out DIR           where .hgrm files and load-summary.json go (default bench-results)",
             "",
             "  --dsps N,N,...      DSP fan-out: for each N (0 = internal campaigns only, always run first), start N",
@@ -127,8 +131,6 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "                      simulators saw and the answers later than their request's tmax (from the write);",
             "                      writes load-fanout.json. No bare-server comparison in this mode",
             "  --dsp-latency-ms S  the simulated DSPs' latency: MS, MIN..MAX or lognormal:MEDIAN:P99 (default 0)",
-            "  --fork-warmup S     seconds at --rate each fork gets before its steps, not counted (default 30: a",
-            "                      fresh fork's JIT compiles for tens of seconds, and that is its tail meanwhile)",
             "",
             "  --soak              the soak (make soak): fork Merlin (--merlin-jar, fresh data dir, free port), find",
             "                      its maximum rate for the realistic mix (auctions, pixels, app events, notices,",
@@ -272,7 +274,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                         + " --soak, --crash or --dsps (those reach or fork their own Merlin)");
             }
             if (!isInProcess && !isStartedElsewhere) {
-                forkOptions = new ForkOptions(merlinJar, jvmArgs());
+                forkOptions = new ForkOptions(merlinJar, jvmArgs(), forkWarmup);
             }
             return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate,
                     maxSteps, resolution, bare && fanOut == null, out, help, soakOptions, fanOut, forkOptions);

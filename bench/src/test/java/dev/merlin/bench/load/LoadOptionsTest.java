@@ -88,6 +88,8 @@ class LoadOptionsTest {
         LoadOptions.ForkOptions fork = LoadOptions.parse("--find-max", "--merlin-jvm", "-Xmx1g -Xms1g").fork();
         assertEquals(List.of("-Xmx1g", "-Xms1g"), fork.jvmArgs());
         assertEquals(Path.of("exchange/target/exchange.jar"), fork.merlinJar());
+        assertEquals(LoadOptions.DEFAULT_FORK_WARMUP_SECONDS, fork.warmupSeconds());
+        assertEquals(5, LoadOptions.parse("--fork-warmup", "5").fork().warmupSeconds());
         assertTrue(LoadOptions.parse().measureBare(), "the bare server is forked too, not dropped");
         assertEquals(null, LoadOptions.parse("--in-process").fork(), "both in the generator's JVM");
         assertEquals(null, LoadOptions.parse("--target", "http://127.0.0.1:9090/openrtb2/auction").fork());
