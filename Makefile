@@ -158,7 +158,7 @@ gate: $(BENCH_JAR)
 # generator's JVM instead.
 # DSP fan-out: make load ARGS='--dsps 1,3 --find-max' forks Merlin (exchange.jar) with 0, 1 and 3 simulated DSPs
 # in turn and reports each against the internal-only run (bench-results/load-fanout.json).
-load: $(BENCH_JAR)
+load: $(EXCHANGE_JAR) $(BENCH_JAR)
 	$(call show,LoadGenerator $(ARGS)   (make V=1 shows the java command))
 	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.LoadGenerator $(ARGS)
 

@@ -41,7 +41,7 @@ public final class BareHttpServer implements AutoCloseable {
     }
 
     /**
-     * Runs the server in a process of its own until the process is stopped ({@code make load --fork}):
+     * Runs the server in a process of its own until the process is stopped (make load forks it):
      * {@code --port P} (0: any free port) and {@code --io-threads N} (default: the processors). Prints the port.
      */
     public static void main(String[] args) throws InterruptedException {

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * its output appended to a log file, reached over HTTP for {@code /health} and reports, stopped with SIGTERM or
  * killed with SIGKILL ({@link Process#destroyForcibly()}). Closing it kills whatever is still running.
  *
- * <p>{@link #startBare} forks the {@link BareHttpServer} the same way, so that {@code make load --fork} compares two
+ * <p>{@link #startBare} forks the {@link BareHttpServer} the same way, so that {@code make load} compares two
  * servers that each have a JVM of their own.
  */
 final class ForkedMerlin implements AutoCloseable {

@@ -11,9 +11,9 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * The servers one load run measures: Merlin (at {@code --target}, in the generator's JVM, or forked) and the bare
- * 204 server (in the generator's JVM, or forked with {@code --fork}). Closing it stops what it started and deletes
- * the temporary data dir.
+ * The servers one load run measures: Merlin (forked, in the generator's JVM with {@code --in-process}, or at
+ * {@code --target}) and the bare 204 server (forked, or in the generator's JVM). Closing it stops what it started and
+ * deletes the temporary data dir.
  */
 final class LoadServers implements AutoCloseable {
 
