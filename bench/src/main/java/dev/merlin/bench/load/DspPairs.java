@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +26,9 @@ import java.util.function.LongSupplier;
  * <p>Each slice also prints the simulators' calls and bids per answer (the DSP was in the loop) and the CPU per answer
  * of this JVM (the generator and the simulators together). Options: {@code --dsps N} (1 to 8, default 1),
  * {@code --dsp-latency SPEC} (default {@code 0}, in ms), {@code --pairs}, {@code --slice}, {@code --offered},
- * {@code --connections}, {@code --warmup}, {@code --jit-warmup} (as {@code make kafka-cost}'s).
+ * {@code --connections}, {@code --warmup}, {@code --jit-warmup} (as {@code make kafka-cost}'s), and
+ * {@code --merlin-cpus LIST}: both forks run on those CPUs ({@code taskset -c}) and this JVM on the others, so that the
+ * generator and the simulators, which stand for other machines, take no CPU from the Merlin being measured.
  *
  * <p>{@code --baseline JAR} compares two builds instead: that jar against {@code exchange/target/exchange.jar}, both
  * calling the same simulated DSPs, so a change to the DSP path is judged in the same alternating slices (the ratio
@@ -49,8 +52,10 @@ public final class DspPairs {
      * @param plan             the pairs
      * @param jitWarmupSeconds each node's uncounted warm-up at saturation
      * @param baseline         a jar to compare the current build with, both calling the DSPs; null: internal only
+     * @param merlinCpus       the CPUs both forks run on, this JVM on the others; null: all share every CPU
      */
-    record Options(int dsps, String dspLatency, PairedSlices.Plan plan, double jitWarmupSeconds, Path baseline) {
+    record Options(int dsps, String dspLatency, PairedSlices.Plan plan, double jitWarmupSeconds, Path baseline,
+                   BitSet merlinCpus) {
 
         /** Parses {@code args}; refuses what is out of range, naming the option. */
         static Options parse(String[] args) {
@@ -63,6 +68,7 @@ public final class DspPairs {
             double warmup = 2;
             double jitWarmup = KafkaCost.DEFAULT_PAIRED_JIT_WARMUP_SECONDS;
             Path baseline = null;
+            BitSet merlinCpus = null;
             for (int i = 0; i < args.length; i += 2) {
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException(args[i] + " needs a value");
@@ -78,6 +84,8 @@ public final class DspPairs {
                     case "--warmup" -> warmup = Double.parseDouble(value);
                     case "--jit-warmup" -> jitWarmup = Double.parseDouble(value);
                     case "--baseline" -> baseline = Path.of(value);
+                    case "--merlin-cpus" -> merlinCpus = CpuPinning.parse("--merlin-cpus", value,
+                            Runtime.getRuntime().availableProcessors());
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -93,7 +101,7 @@ public final class DspPairs {
                 throw new IllegalArgumentException("--baseline " + baseline + " is not a jar file here");
             }
             return new Options(dsps, latency, new PairedSlices.Plan(pairs, warmup, slice, offered, connections),
-                    jitWarmup, baseline);
+                    jitWarmup, baseline, merlinCpus);
         }
     }
 
@@ -108,6 +116,12 @@ public final class DspPairs {
         List<DspSimulator> sims = new ArrayList<>();
         RequestCorpus corpus = RequestCorpus.validSamples();
         try {
+            if (options.merlinCpus() != null) {
+                BitSet rest = CpuPinning.rest(options.merlinCpus(), Runtime.getRuntime().availableProcessors());
+                CpuPinning.pinThisJvm(rest);
+                out.printf(Locale.ROOT, "dsp pairs: Merlin's forks on CPU %s; this JVM (generator and simulators) on"
+                        + " CPU %s%n", CpuPinning.format(options.merlinCpus()), CpuPinning.format(rest));
+            }
             for (int i = 0; i < options.dsps(); i++) {
                 sims.add(DspSimulator.builder().bidRate(1).latency(Latency.parse(options.dspLatency())).seed(i + 1)
                         .seat("load-seat").recordLastRequest(false).start());
@@ -116,9 +130,10 @@ public final class DspPairs {
                     LoadGenerator.machine(), sims.size(), options.dspLatency());
             boolean isBuilds = options.baseline() != null;
             String reference = isBuilds ? "baseline" : "internal";
-            try (ForkedMerlin first = isBuilds ? fork(work, reference, sims, options.baseline(), out)
-                    : fork(work, reference, List.of(), FORK_JAR, out);
-                 ForkedMerlin withDsps = fork(work, "dsps", sims, FORK_JAR, out)) {
+            BitSet cpus = options.merlinCpus();
+            try (ForkedMerlin first = isBuilds ? fork(work, reference, sims, options.baseline(), cpus, out)
+                    : fork(work, reference, List.of(), FORK_JAR, cpus, out);
+                 ForkedMerlin withDsps = fork(work, "dsps", sims, FORK_JAR, cpus, out)) {
                 String name = isBuilds ? "current" : options.dsps() + "-dsp";
                 PairedSlices.Target a = new PairedSlices.Target(reference, first.port(), () -> "",
                         first::cpuMillis);
@@ -156,11 +171,12 @@ public final class DspPairs {
                 pairs.size(), median, isBuilds ? "" : ": goal >= " + GOAL + (median >= GOAL ? " met" : " NOT met"));
     }
 
-    private static ForkedMerlin fork(Path work, String name, List<DspSimulator> sims, Path jar, PrintStream out)
-            throws Exception {
+    private static ForkedMerlin fork(Path work, String name, List<DspSimulator> sims, Path jar, BitSet cpus,
+                                     PrintStream out) throws Exception {
         Path config = work.resolve(name + ".yaml");
         Files.writeString(config, FanOutRun.configYaml(sims), StandardCharsets.UTF_8);
-        List<String> command = new ArrayList<>(KafkaCost.forkCommand(jar, null));
+        List<String> command = new ArrayList<>(cpus == null ? List.of() : CpuPinning.prefix(cpus));
+        command.addAll(KafkaCost.forkCommand(jar, null));
         command.addAll(List.of("--config", config.toString()));
         Path log = work.resolve(name + ".log");
         ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(command), ForkedMerlin.freePort(),

@@ -56,4 +56,17 @@ class DspPairsTest {
                 () -> DspPairs.Options.parse(new String[] {"--rate", "5"}));
         assertTrue(unknown.getMessage().contains("--rate"), unknown.getMessage());
     }
+
+    @Test
+    void merlinCpusTakesACpuListAndLeavesTheRestToThisJvm() {
+        assertNull(DspPairs.Options.parse(new String[0]).merlinCpus(), "unpinned unless asked");
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (cpus >= 2) {
+            assertEquals("0", CpuPinning.format(DspPairs.Options.parse(new String[] {"--merlin-cpus", "0"})
+                    .merlinCpus()));
+        }
+        IllegalArgumentException all = assertThrows(IllegalArgumentException.class,
+                () -> DspPairs.Options.parse(new String[] {"--merlin-cpus", "0-" + (cpus - 1)}));
+        assertTrue(all.getMessage().startsWith("--merlin-cpus"), all.getMessage());
+    }
 }
