@@ -56,7 +56,8 @@ help:
 	@echo "            reaches the auction at 100,000 campaigns"
 	@echo "make dsp-cost CPU per auction and Merlin's own time with DSPs (DSPS=1 RATE=1000)"
 	@echo "make dsp-pairs throughput with a simulated DSP against internal campaigns only, alternating pairs (about 8 min;"
-	@echo "               ARGS='--baseline OLD.jar': that build against this one, both calling the DSP)"
+	@echo "               ARGS='--baseline OLD.jar': that build against this one, both calling the DSP;"
+	@echo "               ARGS='--merlin-cpus 0': Merlin on CPU 0, the generator and the DSP on the others)"
 	@echo "make gc-wrk GC pauses and bytes per request under wrk, as make run starts Merlin (needs wrk)"
 	@echo "make soak   10 min of the realistic mix at 80 % of its max rate against a forked Merlin (SOAK_SECONDS=, RATE=)"
 	@echo "make crash-test  kill -9 in the middle of the mix, restart, check stores, spend and the event log"
@@ -221,8 +222,9 @@ dsp-cost: $(BENCH_JAR)
 # make dsp-pairs: Merlin with internal campaigns only against Merlin calling a simulated DSP (in the generator's JVM),
 # both forked, at saturation in alternating 10 s slices (DspPairs, PairedSlices), judged on the median of 9 pairs;
 # ARGS e.g. '--dsps 3' or '--dsp-latency 5' (ms); '--baseline OLD.jar' compares that build with this one instead,
-# both calling the simulated DSP (a DSP-path change judged in the same slices).
-dsp-pairs: $(BENCH_JAR)
+# both calling the simulated DSP (a DSP-path change judged in the same slices); '--merlin-cpus 0' runs both forks on
+# CPU 0 and the generator with the simulator on the other CPUs (taskset), as if sellers and DSPs were other machines.
+dsp-pairs: $(EXCHANGE_JAR) $(BENCH_JAR)
 	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.DspPairs $(ARGS)
 
 # make events: print the event log as JSON lines, e.g. make events ARGS="--type PIXEL" or ARGS=--count

@@ -116,6 +116,7 @@ public final class DspPairs {
         List<DspSimulator> sims = new ArrayList<>();
         RequestCorpus corpus = RequestCorpus.validSamples();
         try {
+            String machine = LoadGenerator.machine();
             if (options.merlinCpus() != null) {
                 BitSet rest = CpuPinning.rest(options.merlinCpus(), Runtime.getRuntime().availableProcessors());
                 CpuPinning.pinThisJvm(rest);
@@ -127,7 +128,7 @@ public final class DspPairs {
                         .seat("load-seat").recordLastRequest(false).start());
             }
             out.printf(Locale.ROOT, "dsp pairs: %s; %d simulated DSP(s) in this JVM, latency %s%n",
-                    LoadGenerator.machine(), sims.size(), options.dspLatency());
+                    machine, sims.size(), options.dspLatency());
             boolean isBuilds = options.baseline() != null;
             String reference = isBuilds ? "baseline" : "internal";
             BitSet cpus = options.merlinCpus();

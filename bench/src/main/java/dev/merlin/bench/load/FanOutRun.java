@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,6 +82,12 @@ final class FanOutRun {
         out.printf(Locale.ROOT, "load: %s%n", LoadGenerator.machine());
         out.printf(Locale.ROOT, "load: corpus %s: %d requests; fan-out over %s DSPs (latency %s, bid rate 1)%n",
                 corpus.source(), corpus.size(), fanOut.dspCounts(), Latency.parse(fanOut.dspLatency()));
+        if (fanOut.merlinCpus() != null) {
+            BitSet rest = CpuPinning.rest(fanOut.merlinCpus(), Runtime.getRuntime().availableProcessors());
+            CpuPinning.pinThisJvm(rest);
+            out.printf(Locale.ROOT, "load: Merlin's forks on CPU %s; this JVM (generator and simulators) on CPU %s%n",
+                    CpuPinning.format(fanOut.merlinCpus()), CpuPinning.format(rest));
+        }
         List<Outcome> outcomes = new ArrayList<>();
         for (int dsps : fanOut.dspCounts()) {
             outcomes.add(measure(dsps, corpus, tmaxMillis));
@@ -100,7 +107,8 @@ final class FanOutRun {
             Path config = dir.resolve("merlin-fanout.yaml");
             Files.writeString(config, configYaml(sims), StandardCharsets.UTF_8);
             List<String> command = new ArrayList<>(
-                    ForkedMerlin.Launch.jar(fanOut.merlinJar(), fanOut.merlinJvmArgs()).command());
+                    fanOut.merlinCpus() == null ? List.of() : CpuPinning.prefix(fanOut.merlinCpus()));
+            command.addAll(ForkedMerlin.Launch.jar(fanOut.merlinJar(), fanOut.merlinJvmArgs()).command());
             command.addAll(List.of("--config", config.toString()));
             Files.createDirectories(options.outDir());
             Path log = options.outDir().resolve("fanout-merlin-" + dsps + "-dsps.log").toAbsolutePath();

@@ -3,6 +3,7 @@ package dev.merlin.bench.load;
 import dev.merlin.dspsim.Latency;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.BitSet;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -55,9 +56,11 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
      * @param merlinJvmArgs the fork's JVM flags
      * @param forkWarmupSeconds traffic at the starting rate each fresh fork gets before its first step, not counted:
      *                          a fork's JIT is still compiling for tens of seconds, and its tail is that compiler
+     * @param merlinCpus    the CPUs the forks run on, the generator and the simulators on the others
+     *                      ({@code --merlin-cpus}); null: all share every CPU
      */
     public record FanOutOptions(List<Integer> dspCounts, String dspLatency, Path merlinJar,
-                                List<String> merlinJvmArgs, double forkWarmupSeconds) {
+                                List<String> merlinJvmArgs, double forkWarmupSeconds, BitSet merlinCpus) {
     }
 
     /** A fan-out fork's warm-up before its steps, unless {@code --fork-warmup} says otherwise. */
@@ -131,6 +134,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "                      simulators saw and the answers later than their request's tmax (from the write);",
             "                      writes load-fanout.json. No bare-server comparison in this mode",
             "  --dsp-latency-ms S  the simulated DSPs' latency: MS, MIN..MAX or lognormal:MEDIAN:P99 (default 0)",
+            "  --merlin-cpus LIST  with --dsps: run Merlin's forks on these CPUs (taskset -c, e.g. 0) and this JVM,",
+            "                      the generator and the simulated DSPs, on the others",
             "",
             "  --soak              the soak (make soak): fork Merlin (--merlin-jar, fresh data dir, free port), find",
             "                      its maximum rate for the realistic mix (auctions, pixels, app events, notices,",
@@ -184,6 +189,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
         private List<Integer> dspCounts;
         private String dspLatency = "0";
         private double forkWarmup = DEFAULT_FORK_WARMUP_SECONDS;
+        private BitSet merlinCpus;
 
         /** Takes the option at {@code args[i]} (with its value); returns the index of the last argument it used. */
         int option(String[] args, int i) {
@@ -235,6 +241,9 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 case "--dsps": dspCounts = dspCounts(value); break;
                 case "--dsp-latency-ms": Latency.parse(value); dspLatency = value; break;
                 case "--fork-warmup": forkWarmup = positive(name, value, 0, MAX_DURATION_SECONDS); break;
+                case "--merlin-cpus":
+                    merlinCpus = CpuPinning.parse(name, value, Runtime.getRuntime().availableProcessors());
+                    break;
                 default: throw new IllegalArgumentException("unknown option " + name + " (see --help)");
             }
         }
@@ -265,7 +274,10 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                             + " --crash");
                 }
                 List<String> jvm = jvmArgs();
-                fanOut = new FanOutOptions(dspCounts, dspLatency, merlinJar, jvm, forkWarmup);
+                fanOut = new FanOutOptions(dspCounts, dspLatency, merlinJar, jvm, forkWarmup, merlinCpus);
+            } else if (merlinCpus != null) {
+                throw new IllegalArgumentException("--merlin-cpus pins the fan-out's forks: only with --dsps (make"
+                        + " dsp-pairs takes it too)");
             }
             ForkOptions forkOptions = null;
             boolean isStartedElsewhere = target != null || soakOptions != null || fanOut != null;

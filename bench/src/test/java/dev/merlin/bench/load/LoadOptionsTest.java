@@ -102,4 +102,16 @@ class LoadOptionsTest {
             assertTrue(e.getMessage().startsWith("--in-process"), e.getMessage());
         }
     }
+
+    @Test
+    void merlinCpusPinsOnlyTheFanOutsForks() {
+        assertEquals(null, LoadOptions.parse("--dsps", "1").fanOut().merlinCpus(), "unpinned unless asked");
+        if (Runtime.getRuntime().availableProcessors() >= 2) {
+            assertEquals("0", CpuPinning.format(LoadOptions.parse("--dsps", "1", "--merlin-cpus", "0").fanOut()
+                    .merlinCpus()));
+        }
+        IllegalArgumentException alone = assertThrows(IllegalArgumentException.class,
+                () -> LoadOptions.parse("--merlin-cpus", "0"));
+        assertTrue(alone.getMessage().startsWith("--merlin-cpus"), alone.getMessage());
+    }
 }
