@@ -2,6 +2,7 @@ package dev.merlin.bench.load;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.StringJoiner;
@@ -60,6 +61,22 @@ final class CpuPinning {
     /** The prefix that starts a command on {@code cpus}. */
     static List<String> prefix(BitSet cpus) {
         return List.of("taskset", "-c", format(cpus));
+    }
+
+    /**
+     * {@code javaCommand} (the java executable first) started on {@code cpus}, or unchanged when {@code cpus} is null.
+     * A JVM that starts with one CPU picks the serial collector; G1 is asked for, so that the collector stays the one
+     * {@code make run} gets on this machine.
+     */
+    static List<String> java(BitSet cpus, List<String> javaCommand) {
+        if (cpus == null) {
+            return javaCommand;
+        }
+        List<String> command = new ArrayList<>(prefix(cpus));
+        command.add(javaCommand.get(0));
+        command.add("-XX:+UseG1GC");
+        command.addAll(javaCommand.subList(1, javaCommand.size()));
+        return List.copyOf(command);
     }
 
     /**

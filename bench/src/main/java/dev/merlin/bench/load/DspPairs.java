@@ -176,8 +176,7 @@ public final class DspPairs {
                                      PrintStream out) throws Exception {
         Path config = work.resolve(name + ".yaml");
         Files.writeString(config, FanOutRun.configYaml(sims), StandardCharsets.UTF_8);
-        List<String> command = new ArrayList<>(cpus == null ? List.of() : CpuPinning.prefix(cpus));
-        command.addAll(KafkaCost.forkCommand(jar, null));
+        List<String> command = new ArrayList<>(CpuPinning.java(cpus, KafkaCost.forkCommand(jar, null)));
         command.addAll(List.of("--config", config.toString()));
         Path log = work.resolve(name + ".log");
         ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(command), ForkedMerlin.freePort(),

@@ -106,9 +106,8 @@ final class FanOutRun {
             }
             Path config = dir.resolve("merlin-fanout.yaml");
             Files.writeString(config, configYaml(sims), StandardCharsets.UTF_8);
-            List<String> command = new ArrayList<>(
-                    fanOut.merlinCpus() == null ? List.of() : CpuPinning.prefix(fanOut.merlinCpus()));
-            command.addAll(ForkedMerlin.Launch.jar(fanOut.merlinJar(), fanOut.merlinJvmArgs()).command());
+            List<String> command = new ArrayList<>(CpuPinning.java(fanOut.merlinCpus(),
+                    ForkedMerlin.Launch.jar(fanOut.merlinJar(), fanOut.merlinJvmArgs()).command()));
             command.addAll(List.of("--config", config.toString()));
             Files.createDirectories(options.outDir());
             Path log = options.outDir().resolve("fanout-merlin-" + dsps + "-dsps.log").toAbsolutePath();

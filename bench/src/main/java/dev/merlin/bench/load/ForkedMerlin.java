@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -102,17 +103,17 @@ final class ForkedMerlin implements AutoCloseable {
     }
 
     /**
-     * Starts the {@link BareHttpServer} in a JVM of its own ({@code jvmArgs}, this JVM's class path) on
-     * {@code 127.0.0.1:port} with {@code ioThreads} event loops, and waits until it answers.
+     * Starts the {@link BareHttpServer} in a JVM of its own ({@code jvmArgs}, this JVM's class path, on {@code cpus}
+     * unless null) on {@code 127.0.0.1:port} with {@code ioThreads} event loops, and waits until it answers.
      */
-    static ForkedMerlin startBare(List<String> jvmArgs, int port, int ioThreads, Path log, Duration startTimeout)
-            throws IOException, InterruptedException {
+    static ForkedMerlin startBare(BitSet cpus, List<String> jvmArgs, int port, int ioThreads, Path log,
+                                  Duration startTimeout) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Launch.javaExecutable());
         command.addAll(jvmArgs);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), BareHttpServer.class.getName(),
                 "--port", Integer.toString(port), "--io-threads", Integer.toString(ioThreads)));
-        return launch("the bare server", command, port, log, startTimeout);
+        return launch("the bare server", CpuPinning.java(cpus, command), port, log, startTimeout);
     }
 
     private static ForkedMerlin launch(String name, List<String> command, int port, Path log, Duration startTimeout)

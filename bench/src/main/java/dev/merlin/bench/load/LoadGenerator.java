@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,6 +90,12 @@ public final class LoadGenerator {
         out.printf(Locale.ROOT, "load: corpus %s: %d requests, %d skipped%n", corpus.source(), corpus.size(),
                 corpus.skipped().size());
         corpus.skipped().forEach(s -> out.println("  skipped " + s));
+        if (options.fork() != null && options.fork().cpus() != null) {
+            BitSet rest = CpuPinning.rest(options.fork().cpus(), Runtime.getRuntime().availableProcessors());
+            CpuPinning.pinThisJvm(rest);
+            out.printf(Locale.ROOT, "load: the forks on CPU %s; this JVM (the generator) on CPU %s%n",
+                    CpuPinning.format(options.fork().cpus()), CpuPinning.format(rest));
+        }
         List<HttpLoadClient> clients = new ArrayList<>();
         try (LoadServers servers = LoadServers.start(options, out)) {
             try {

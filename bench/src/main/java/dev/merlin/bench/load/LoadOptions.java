@@ -43,8 +43,10 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
      * @param merlinJar     the exchange jar Merlin's fork runs
      * @param jvmArgs       both forks' JVM flags
      * @param warmupSeconds traffic at the starting rate each fork gets before its first step, not counted
+     * @param cpus          the CPUs both forks run on, the generator on the others ({@code --merlin-cpus}); null:
+     *                      all share every CPU
      */
-    public record ForkOptions(Path merlinJar, List<String> jvmArgs, double warmupSeconds) {
+    public record ForkOptions(Path merlinJar, List<String> jvmArgs, double warmupSeconds, BitSet cpus) {
     }
 
     /**
@@ -134,8 +136,9 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "                      simulators saw and the answers later than their request's tmax (from the write);",
             "                      writes load-fanout.json. No bare-server comparison in this mode",
             "  --dsp-latency-ms S  the simulated DSPs' latency: MS, MIN..MAX or lognormal:MEDIAN:P99 (default 0)",
-            "  --merlin-cpus LIST  with --dsps: run Merlin's forks on these CPUs (taskset -c, e.g. 0) and this JVM,",
-            "                      the generator and the simulated DSPs, on the others",
+            "  --merlin-cpus LIST  run the forks (Merlin and the bare server, or the --dsps forks) on these CPUs",
+            "                      (taskset -c, e.g. 0) and this JVM, the generator and any simulated DSPs, on the",
+            "                      others, as if sellers and DSPs were other machines",
             "",
             "  --soak              the soak (make soak): fork Merlin (--merlin-jar, fresh data dir, free port), find",
             "                      its maximum rate for the realistic mix (auctions, pixels, app events, notices,",
@@ -275,9 +278,6 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 }
                 List<String> jvm = jvmArgs();
                 fanOut = new FanOutOptions(dspCounts, dspLatency, merlinJar, jvm, forkWarmup, merlinCpus);
-            } else if (merlinCpus != null) {
-                throw new IllegalArgumentException("--merlin-cpus pins the fan-out's forks: only with --dsps (make"
-                        + " dsp-pairs takes it too)");
             }
             ForkOptions forkOptions = null;
             boolean isStartedElsewhere = target != null || soakOptions != null || fanOut != null;
@@ -286,7 +286,10 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                         + " --soak, --crash or --dsps (those reach or fork their own Merlin)");
             }
             if (!isInProcess && !isStartedElsewhere) {
-                forkOptions = new ForkOptions(merlinJar, jvmArgs(), forkWarmup);
+                forkOptions = new ForkOptions(merlinJar, jvmArgs(), forkWarmup, merlinCpus);
+            } else if (merlinCpus != null && fanOut == null) {
+                throw new IllegalArgumentException("--merlin-cpus pins the servers make load forks: not with"
+                        + " --in-process, --target, --soak or --crash");
             }
             return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate,
                     maxSteps, resolution, bare && fanOut == null, out, help, soakOptions, fanOut, forkOptions);

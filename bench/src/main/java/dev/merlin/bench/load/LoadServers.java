@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -63,16 +64,19 @@ final class LoadServers implements AutoCloseable {
             return;
         }
         Path log = options.outDir().resolve("load-merlin-fork.log");
-        merlinFork = ForkedMerlin.start(ForkedMerlin.Launch.jar(fork.merlinJar(), fork.jvmArgs()),
-                ForkedMerlin.freePort(), dataDir, log, FORK_START);
+        List<String> command = CpuPinning.java(fork.cpus(),
+                ForkedMerlin.Launch.jar(fork.merlinJar(), fork.jvmArgs()).command());
+        merlinFork = ForkedMerlin.start(new ForkedMerlin.Launch(command), ForkedMerlin.freePort(), dataDir, log,
+                FORK_START);
         merlinPort = merlinFork.port();
         out.printf(Locale.ROOT, "load: forked Merlin (pid %d, %s, JVM flags %s) on 127.0.0.1:%d, data dir %s, log %s%n",
                 merlinFork.pid(), fork.merlinJar(), String.join(" ", fork.jvmArgs()), merlinPort, dataDir, log);
     }
 
     private void startBare(LoadOptions options, PrintStream out) throws IOException, InterruptedException {
-        int ioThreads = Runtime.getRuntime().availableProcessors();
         LoadOptions.ForkOptions fork = options.fork();
+        int ioThreads = fork == null || fork.cpus() == null ? Runtime.getRuntime().availableProcessors()
+                : fork.cpus().cardinality();
         if (fork == null) {
             bare = BareHttpServer.start(ioThreads);
             barePort = bare.port();
@@ -80,7 +84,8 @@ final class LoadServers implements AutoCloseable {
             return;
         }
         Path log = options.outDir().resolve("load-bare-fork.log");
-        bareFork = ForkedMerlin.startBare(fork.jvmArgs(), ForkedMerlin.freePort(), ioThreads, log, FORK_START);
+        bareFork = ForkedMerlin.startBare(fork.cpus(), fork.jvmArgs(), ForkedMerlin.freePort(), ioThreads, log,
+                FORK_START);
         barePort = bareFork.port();
         out.printf(Locale.ROOT, "load: forked bare 204 server (pid %d, the same JVM flags) on 127.0.0.1:%d "
                 + "(%d event loops)%n", bareFork.pid(), barePort, ioThreads);

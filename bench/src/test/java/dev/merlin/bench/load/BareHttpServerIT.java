@@ -50,7 +50,7 @@ class BareHttpServerIT {
     void aForkedBareServerAnswersAndStopsWithItsHandle(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("bare.log");
         long pid;
-        try (ForkedMerlin bare = ForkedMerlin.startBare(List.of("-Xmx64m"), ForkedMerlin.freePort(), 1, log,
+        try (ForkedMerlin bare = ForkedMerlin.startBare(null, List.of("-Xmx64m"), ForkedMerlin.freePort(), 1, log,
                 Duration.ofSeconds(60))) {
             pid = bare.pid();
             assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));

@@ -24,6 +24,9 @@ class CpuPinningTest {
         assertEquals("0,2,3", CpuPinning.format(three));
         assertEquals("1,4,5,6,7", CpuPinning.format(CpuPinning.rest(three, 8)));
         assertEquals(List.of("taskset", "-c", "0,2,3"), CpuPinning.prefix(three));
+        assertEquals(List.of("taskset", "-c", "0,2,3", "java", "-XX:+UseG1GC", "-Xmx1g", "-jar", "x.jar"),
+                CpuPinning.java(three, List.of("java", "-Xmx1g", "-jar", "x.jar")));
+        assertEquals(List.of("java", "-jar", "x.jar"), CpuPinning.java(null, List.of("java", "-jar", "x.jar")));
         for (String bad : List.of("", "a", "0-", "-1", "1-0", "2", "0,,1")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> CpuPinning.parse("--merlin-cpus", bad, 2), "'" + bad + "'");
@@ -61,5 +64,19 @@ class CpuPinningTest {
     private static void assumeTaskset() {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/taskset")) && Files.exists(Path.of("/proc/self/status")),
                 "taskset (util-linux) or /proc is not on this machine: CPU pinning cannot be checked here");
+    }
+
+    /** On one CPU a JVM would pick the serial collector; a pinned fork keeps G1, as make run's JVM has here. */
+    @Test
+    void aPinnedJvmKeepsG1() throws Exception {
+        assumeTaskset();
+        List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+PrintFlagsFinal", "-version");
+        Process process = new ProcessBuilder(CpuPinning.java(BitSet.valueOf(new long[] {0b1}), java))
+                .redirectErrorStream(true).start();
+        String flags = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(flags.matches("(?s).*bool UseG1GC\\s+= true.*"), "G1 off in the pinned JVM");
+        assertTrue(flags.matches("(?s).*bool UseSerialGC\\s+= false.*"), "serial collector in the pinned JVM");
     }
 }

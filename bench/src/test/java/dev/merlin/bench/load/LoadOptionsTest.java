@@ -104,14 +104,19 @@ class LoadOptionsTest {
     }
 
     @Test
-    void merlinCpusPinsOnlyTheFanOutsForks() {
+    void merlinCpusPinsTheForksOnly() {
         assertEquals(null, LoadOptions.parse("--dsps", "1").fanOut().merlinCpus(), "unpinned unless asked");
+        assertEquals(null, LoadOptions.parse().fork().cpus());
         if (Runtime.getRuntime().availableProcessors() >= 2) {
             assertEquals("0", CpuPinning.format(LoadOptions.parse("--dsps", "1", "--merlin-cpus", "0").fanOut()
                     .merlinCpus()));
+            assertEquals("0", CpuPinning.format(LoadOptions.parse("--merlin-cpus", "0").fork().cpus()));
+            for (String[] notForked : List.of(new String[] {"--merlin-cpus", "0", "--in-process"},
+                    new String[] {"--merlin-cpus", "0", "--target", "http://127.0.0.1:9090/openrtb2/auction"})) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> LoadOptions.parse(notForked));
+                assertTrue(e.getMessage().startsWith("--merlin-cpus"), e.getMessage());
+            }
         }
-        IllegalArgumentException alone = assertThrows(IllegalArgumentException.class,
-                () -> LoadOptions.parse("--merlin-cpus", "0"));
-        assertTrue(alone.getMessage().startsWith("--merlin-cpus"), alone.getMessage());
     }
 }
