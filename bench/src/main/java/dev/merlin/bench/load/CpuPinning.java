@@ -79,6 +79,13 @@ final class CpuPinning {
         return List.copyOf(command);
     }
 
+    /** Moves this JVM to every CPU not in {@code taken} ({@link #pinThisJvm}); returns those CPUs. */
+    static BitSet pinThisJvmAwayFrom(BitSet taken) throws IOException, InterruptedException {
+        BitSet rest = rest(taken, Runtime.getRuntime().availableProcessors());
+        pinThisJvm(rest);
+        return rest;
+    }
+
     /**
      * Moves every thread of this JVM to {@code cpus} (threads started later inherit it); throws with taskset's own
      * words when it cannot.

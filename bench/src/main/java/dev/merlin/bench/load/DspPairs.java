@@ -118,8 +118,7 @@ public final class DspPairs {
         try {
             String machine = LoadGenerator.machine();
             if (options.merlinCpus() != null) {
-                BitSet rest = CpuPinning.rest(options.merlinCpus(), Runtime.getRuntime().availableProcessors());
-                CpuPinning.pinThisJvm(rest);
+                BitSet rest = CpuPinning.pinThisJvmAwayFrom(options.merlinCpus());
                 out.printf(Locale.ROOT, "dsp pairs: Merlin's forks on CPU %s; this JVM (generator and simulators) on"
                         + " CPU %s%n", CpuPinning.format(options.merlinCpus()), CpuPinning.format(rest));
             }

@@ -83,8 +83,7 @@ final class FanOutRun {
         out.printf(Locale.ROOT, "load: corpus %s: %d requests; fan-out over %s DSPs (latency %s, bid rate 1)%n",
                 corpus.source(), corpus.size(), fanOut.dspCounts(), Latency.parse(fanOut.dspLatency()));
         if (fanOut.merlinCpus() != null) {
-            BitSet rest = CpuPinning.rest(fanOut.merlinCpus(), Runtime.getRuntime().availableProcessors());
-            CpuPinning.pinThisJvm(rest);
+            BitSet rest = CpuPinning.pinThisJvmAwayFrom(fanOut.merlinCpus());
             out.printf(Locale.ROOT, "load: Merlin's forks on CPU %s; this JVM (generator and simulators) on CPU %s%n",
                     CpuPinning.format(fanOut.merlinCpus()), CpuPinning.format(rest));
         }

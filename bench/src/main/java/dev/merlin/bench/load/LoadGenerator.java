@@ -91,8 +91,7 @@ public final class LoadGenerator {
                 corpus.skipped().size());
         corpus.skipped().forEach(s -> out.println("  skipped " + s));
         if (options.fork() != null && options.fork().cpus() != null) {
-            BitSet rest = CpuPinning.rest(options.fork().cpus(), Runtime.getRuntime().availableProcessors());
-            CpuPinning.pinThisJvm(rest);
+            BitSet rest = CpuPinning.pinThisJvmAwayFrom(options.fork().cpus());
             out.printf(Locale.ROOT, "load: the forks on CPU %s; this JVM (the generator) on CPU %s%n",
                     CpuPinning.format(options.fork().cpus()), CpuPinning.format(rest));
         }
