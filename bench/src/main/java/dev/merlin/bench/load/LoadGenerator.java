@@ -124,10 +124,8 @@ public final class LoadGenerator {
         double seconds = options.fork().warmupSeconds();
         out.printf(Locale.ROOT, "load: JIT warm-up of each fork: %,.0f req/s for %.0f s, not counted%n",
                 options.rate(), seconds);
-        int maxQueued = (int) Math.max(1024, options.rate() * 2 / options.connections());
         for (HttpLoadClient client : clients) {
-            client.run(corpus, new HttpLoadClient.Plan("fork-warmup", options.rate(), options.connections(), 0,
-                    seconds, DRAIN_SECONDS, maxQueued), out);
+            client.run(corpus, plan("fork-warmup", options.rate(), 0, seconds), out);
         }
     }
 
@@ -269,9 +267,13 @@ public final class LoadGenerator {
     }
 
     private HttpLoadClient.Plan plan(String server, double rate) {
+        return plan(server, rate, options.warmupSeconds(), options.durationSeconds());
+    }
+
+    private HttpLoadClient.Plan plan(String server, double rate, double warmupSeconds, double durationSeconds) {
         int maxQueued = (int) Math.max(1024, rate * 2 / options.connections());
-        return new HttpLoadClient.Plan(server, rate, options.connections(), options.warmupSeconds(),
-                options.durationSeconds(), DRAIN_SECONDS, maxQueued);
+        return new HttpLoadClient.Plan(server, rate, options.connections(), warmupSeconds, durationSeconds,
+                DRAIN_SECONDS, maxQueued);
     }
 
     private Map<String, Object> ratios(StepResult merlin, StepResult bare, double merlinRate, double bareRate) {
