@@ -283,7 +283,7 @@ public final class HttpLoadClient implements AutoCloseable {
             return new StepResult(plan.server(), plan.ratePerSecond(), plan.connections(), plan.warmupSeconds(),
                     plan.durationSeconds(), plan.totalRequests(), scheduler.measuredResponses(), throughput,
                     total, scheduler.statusCounts(), scheduler.failures(), new TreeMap<>(unexpected),
-                    List.copyOf(windows));
+                    List.copyOf(windows), null, null);
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -96,16 +97,18 @@ public final class LoadGenerator {
                     CpuPinning.format(options.fork().cpus()), CpuPinning.format(rest));
         }
         List<HttpLoadClient> clients = new ArrayList<>();
-        try (LoadServers servers = LoadServers.start(options, out)) {
+        try (LoadServers servers = LoadServers.start(options, out); HiccupMeter hiccups = HiccupMeter.start()) {
             try {
                 HttpLoadClient merlinClient = new HttpLoadClient(servers.merlinPort(), options.path());
                 clients.add(merlinClient);
-                StepRunner merlinSteps = rate -> merlinClient.run(corpus, plan("merlin", rate), out);
+                StepRunner merlinSteps = withHiccups(withCpu(rate -> merlinClient.run(corpus, plan("merlin", rate),
+                        out), servers.merlinCpuMillis()), hiccups);
                 StepRunner bareSteps = null;
                 if (servers.barePort() > 0) {
                     HttpLoadClient bareClient = new HttpLoadClient(servers.barePort(), options.path());
                     clients.add(bareClient);
-                    bareSteps = rate -> bareClient.run(corpus, plan("bare", rate), out);
+                    bareSteps = withHiccups(withCpu(rate -> bareClient.run(corpus, plan("bare", rate), out),
+                            servers.bareCpuMillis()), hiccups);
                 }
                 if (options.fork() != null && options.fork().warmupSeconds() > 0) {
                     warmUpForks(corpus, clients);
@@ -117,6 +120,35 @@ public final class LoadGenerator {
                 }
             }
         }
+    }
+
+    /**
+     * {@code steps} with each step's CPU per answer: the server's ({@code serverCpuMillis}, a forked process) and
+     * this JVM's, the generator's. Unchanged when the server is not a fork: in-process, its CPU is the generator's.
+     */
+    static StepRunner withCpu(StepRunner steps, LongSupplier serverCpuMillis) {
+        if (serverCpuMillis == null) {
+            return steps;
+        }
+        return rate -> {
+            long server = serverCpuMillis.getAsLong();
+            long generator = PairedSlices.ownCpuMillis();
+            StepResult result = steps.run(rate);
+            long serverAfter = serverCpuMillis.getAsLong();
+            long generatorAfter = PairedSlices.ownCpuMillis();
+            boolean isKnown = server >= 0 && serverAfter >= 0 && generator >= 0 && generatorAfter >= 0;
+            return isKnown ? result.withCpu(StepResult.Cpu.of(serverAfter - server, generatorAfter - generator,
+                    result.answers())) : result;
+        };
+    }
+
+    /** {@code steps} with the generator's hiccups during each step ({@link HiccupMeter}). */
+    static StepRunner withHiccups(StepRunner steps, HiccupMeter meter) {
+        return rate -> {
+            meter.interval();
+            StepResult result = steps.run(rate);
+            return result.withHiccups(StepResult.Hiccups.of(meter.interval()));
+        };
     }
 
     /** A fresh fork's JIT compiles for tens of seconds: each fork gets {@code --fork-warmup} s at --rate, uncounted. */
@@ -169,6 +201,7 @@ public final class LoadGenerator {
         if (bare != null) {
             out.println(bare.line());
             printRatios(merlin, bare, "throughput", merlin.throughput(), bare.throughput());
+            printCpu(merlin, bare, summary);
         }
     }
 
@@ -213,6 +246,7 @@ public final class LoadGenerator {
                     : ""));
             printRatios(merlinBest, bareSame, "max rate", merlinBest.ratePerSecond(), bareMax);
             summary.put("ratios", ratios(merlinBest, bareSame, merlinBest.ratePerSecond(), bareMax));
+            printCpu(merlinBest, bareSame, summary);
         }
     }
 
@@ -297,6 +331,25 @@ public final class LoadGenerator {
         }
         out.printf(Locale.ROOT, "%-12s %12.3f %12.3f %12.3f%n", "max ms", merlin.maxMillis(), bare.maxMillis(),
                 ratio(merlin.maxMillis(), bare.maxMillis()));
+    }
+
+    /**
+     * The CPU each answer cost the machine at the same rate, server and generator together, when both servers are
+     * forks. While the generator shares the machine's cores, {@code (bare + its generator) / (merlin + its
+     * generator)} is what the max-rate ratio tends to once both are CPU-bound.
+     */
+    private void printCpu(StepResult merlin, StepResult bare, Map<String, Object> summary) {
+        if (merlin.cpu() == null || bare.cpu() == null) {
+            return;
+        }
+        double merlinTotal = merlin.cpu().serverMicrosPerAnswer() + merlin.cpu().generatorMicrosPerAnswer();
+        double bareTotal = bare.cpu().serverMicrosPerAnswer() + bare.cpu().generatorMicrosPerAnswer();
+        out.printf(Locale.ROOT, "%-12s %12.1f %12.1f %12.3f%n", "CPU us/ans", merlin.cpu().serverMicrosPerAnswer(),
+                bare.cpu().serverMicrosPerAnswer(), ratio(bare.cpu().serverMicrosPerAnswer(),
+                        merlin.cpu().serverMicrosPerAnswer()));
+        out.printf(Locale.ROOT, "%-12s %12.1f %12.1f %12.3f  (bare/merlin: the machine's CPU per answer, generator"
+                + " included)%n", "+generator", merlinTotal, bareTotal, ratio(bareTotal, merlinTotal));
+        summary.put("cpuPerAnswerRatio", ratio(bareTotal, merlinTotal));
     }
 
     private static double ratio(double a, double b) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 
 /**
  * The servers one load run measures: Merlin (forked, in the generator's JVM with {@code --in-process}, or at
@@ -98,6 +99,16 @@ final class LoadServers implements AutoCloseable {
     /** The bare server's port, or -1 without one. */
     int barePort() {
         return barePort;
+    }
+
+    /** Forked Merlin's CPU time so far in ms, or null when it is not a fork of this run (in-process, --target). */
+    LongSupplier merlinCpuMillis() {
+        return merlinFork == null ? null : merlinFork::cpuMillis;
+    }
+
+    /** The forked bare server's CPU time so far in ms, or null when it is not a fork. */
+    LongSupplier bareCpuMillis() {
+        return bareFork == null ? null : bareFork::cpuMillis;
     }
 
     /** Where the servers run, for the summary: {@code target}, {@code in-process} or {@code forked}. */

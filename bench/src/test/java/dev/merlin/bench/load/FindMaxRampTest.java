@@ -26,7 +26,7 @@ class FindMaxRampTest {
         Histogram latency = new Histogram(3);
         latency.recordValue(rate <= CAPACITY ? 1_000_000 : 500_000_000);
         return new StepResult("merlin", rate, 64, 0, 1, (long) rate, (long) rate, rate, latency, Map.of(), Map.of(),
-                Map.of(), List.of());
+                Map.of(), List.of(), null, null);
     }
 
     private static double maxFound(String... args) throws InterruptedException {

@@ -104,6 +104,6 @@ class PairedSlicesIT {
     private static StepResult result(double throughput, Map<String, Long> failures, Map<String, Long> unexpected) {
         long measured = (long) throughput;
         return new StepResult("x", 80_000, 64, 1, 1, 80_000, measured, throughput, new Histogram(3),
-                Map.of(204, measured), failures, unexpected, List.of());
+                Map.of(204, measured), failures, unexpected, List.of(), null, null);
     }
 }

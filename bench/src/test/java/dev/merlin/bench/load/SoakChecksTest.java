@@ -150,7 +150,7 @@ class SoakChecksTest {
         total.add(first);
         total.add(last);
         return new StepResult("soak", 1000, 4, 1, 120, 120_000, 120_000, 1000, total, Map.of(200, 120_000L),
-                Map.of(), unexpected, List.of(first, last));
+                Map.of(), unexpected, List.of(first, last), null, null);
     }
 
     private static JvmProbe.Sample sample(double at, long heap, int fds, int threads, long direct) {
