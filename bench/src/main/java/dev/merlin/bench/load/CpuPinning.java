@@ -1,10 +1,12 @@
 package dev.merlin.bench.load;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 
@@ -79,11 +81,15 @@ final class CpuPinning {
         return List.copyOf(command);
     }
 
-    /** Moves this JVM to every CPU not in {@code taken} ({@link #pinThisJvm}); returns those CPUs. */
-    static BitSet pinThisJvmAwayFrom(BitSet taken) throws IOException, InterruptedException {
+    /**
+     * Moves this JVM to every CPU not in {@code taken} ({@link #pinThisJvm}), then prints {@code message}, a format
+     * given the taken CPUs and this JVM's ({@link #format}).
+     */
+    static void pinThisJvmAwayFrom(BitSet taken, String message, PrintStream out)
+            throws IOException, InterruptedException {
         BitSet rest = rest(taken, Runtime.getRuntime().availableProcessors());
         pinThisJvm(rest);
-        return rest;
+        out.printf(Locale.ROOT, message, format(taken), format(rest));
     }
 
     /**

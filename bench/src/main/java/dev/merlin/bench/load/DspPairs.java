@@ -118,9 +118,8 @@ public final class DspPairs {
         try {
             String machine = LoadGenerator.machine();
             if (options.merlinCpus() != null) {
-                BitSet rest = CpuPinning.pinThisJvmAwayFrom(options.merlinCpus());
-                out.printf(Locale.ROOT, "dsp pairs: Merlin's forks on CPU %s; this JVM (generator and simulators) on"
-                        + " CPU %s%n", CpuPinning.format(options.merlinCpus()), CpuPinning.format(rest));
+                CpuPinning.pinThisJvmAwayFrom(options.merlinCpus(), "dsp pairs: Merlin's forks on CPU %s; this JVM"
+                        + " (generator and simulators) on CPU %s%n", out);
             }
             for (int i = 0; i < options.dsps(); i++) {
                 sims.add(DspSimulator.builder().bidRate(1).latency(Latency.parse(options.dspLatency())).seed(i + 1)

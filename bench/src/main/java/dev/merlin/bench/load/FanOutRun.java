@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,9 +82,8 @@ final class FanOutRun {
         out.printf(Locale.ROOT, "load: corpus %s: %d requests; fan-out over %s DSPs (latency %s, bid rate 1)%n",
                 corpus.source(), corpus.size(), fanOut.dspCounts(), Latency.parse(fanOut.dspLatency()));
         if (fanOut.merlinCpus() != null) {
-            BitSet rest = CpuPinning.pinThisJvmAwayFrom(fanOut.merlinCpus());
-            out.printf(Locale.ROOT, "load: Merlin's forks on CPU %s; this JVM (generator and simulators) on CPU %s%n",
-                    CpuPinning.format(fanOut.merlinCpus()), CpuPinning.format(rest));
+            CpuPinning.pinThisJvmAwayFrom(fanOut.merlinCpus(), "load: Merlin's forks on CPU %s; this JVM (generator"
+                    + " and simulators) on CPU %s%n", out);
         }
         List<Outcome> outcomes = new ArrayList<>();
         for (int dsps : fanOut.dspCounts()) {

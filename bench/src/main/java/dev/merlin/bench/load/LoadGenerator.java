@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,9 +91,8 @@ public final class LoadGenerator {
                 corpus.skipped().size());
         corpus.skipped().forEach(s -> out.println("  skipped " + s));
         if (options.fork() != null && options.fork().cpus() != null) {
-            BitSet rest = CpuPinning.pinThisJvmAwayFrom(options.fork().cpus());
-            out.printf(Locale.ROOT, "load: the forks on CPU %s; this JVM (the generator) on CPU %s%n",
-                    CpuPinning.format(options.fork().cpus()), CpuPinning.format(rest));
+            CpuPinning.pinThisJvmAwayFrom(options.fork().cpus(), "load: the forks on CPU %s; this JVM (the generator)"
+                    + " on CPU %s%n", out);
         }
         List<HttpLoadClient> clients = new ArrayList<>();
         try (LoadServers servers = LoadServers.start(options, out); HiccupMeter hiccups = HiccupMeter.start()) {
