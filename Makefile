@@ -55,6 +55,7 @@ help:
 	@echo "make load-churn  p99 with a catalogue change every second vs without; make load-change: how soon a pause"
 	@echo "            reaches the auction at 100,000 campaigns"
 	@echo "make dsp-cost CPU per auction and Merlin's own time with DSPs (DSPS=1 RATE=1000)"
+	@echo "make floor  Merlin's CPU per answer beside a minimal server's, without and with a DSP (RATE=4000)"
 	@echo "make dsp-pairs throughput with a simulated DSP against internal campaigns only, alternating pairs (about 8 min;"
 	@echo "               ARGS='--baseline OLD.jar': that build against this one, both calling the DSP;"
 	@echo "               ARGS='--merlin-cpus 0': Merlin on CPU 0, the generator and the DSP on the others)"
@@ -218,6 +219,14 @@ gc-wrk: $(EXCHANGE_JAR)
 # RATE=1000, WARMUP=40, DURATION=40; Linux /proc), beside the same run's 0-DSP reference (about 3.5 min).
 dsp-cost: $(BENCH_JAR)
 	$(Q)JAVA="$(JAVA)" JVM_FLAGS="$(JVM_FLAGS)" BENCH_JAR="$(BENCH_JAR)" bench/dsp-cost.sh
+
+# make floor: Merlin's CPU per answer beside the least any exchange must do (tokenize the request's JSON and answer;
+# FloorServer), without and with one simulated DSP in the loop, each server alone on CPU 0 at RATE (4000) req/s,
+# the generator and the DSP on the other CPUs (bench/floor.sh; about 7 min). E.g. make floor RATE=7000.
+.PHONY: floor
+floor: $(EXCHANGE_JAR) $(BENCH_JAR) $(DSP_SIM_JAR)
+	$(Q)JAVA="$(JAVA)" JVM_FLAGS="$(JVM_FLAGS)" HEAP_FLAGS="$(HEAP_FLAGS)" BENCH_JAR="$(BENCH_JAR)" \
+	  EXCHANGE_JAR="$(EXCHANGE_JAR)" DSP_SIM_JAR="$(DSP_SIM_JAR)" bench/floor.sh
 
 # make dsp-pairs: Merlin with internal campaigns only against Merlin calling a simulated DSP (in the generator's JVM),
 # both forked, at saturation in alternating 10 s slices (DspPairs, PairedSlices), judged on the median of 9 pairs;
