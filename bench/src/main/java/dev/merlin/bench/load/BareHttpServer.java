@@ -1,27 +1,15 @@
 package dev.merlin.bench.load;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpVersion;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Netty HTTP server on loopback that answers every request {@code 204} without looking at it: the same codec,
@@ -30,14 +18,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BareHttpServer implements AutoCloseable {
 
-    private static final int MAX_BODY_BYTES = 1 << 20;
+    private final LoopbackHttpServer server;
 
-    private final EventLoopGroup group;
-    private final Channel serverChannel;
-
-    private BareHttpServer(EventLoopGroup group, Channel serverChannel) {
-        this.group = group;
-        this.serverChannel = serverChannel;
+    private BareHttpServer(LoopbackHttpServer server) {
+        this.server = server;
     }
 
     /**
@@ -61,7 +45,7 @@ public final class BareHttpServer implements AutoCloseable {
         BareHttpServer server = start(ioThreads, port);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bare-server-stop"));
         System.out.println("bare: 204 server on 127.0.0.1:" + server.port() + " (" + ioThreads + " event loops)");
-        server.serverChannel.closeFuture().sync();
+        server.server.awaitClose();
     }
 
     /** Binds {@code 127.0.0.1} on an ephemeral port with {@code ioThreads} event loops. */
@@ -71,40 +55,19 @@ public final class BareHttpServer implements AutoCloseable {
 
     /** Binds {@code 127.0.0.1:port} (0: an ephemeral port) with {@code ioThreads} event loops. */
     public static BareHttpServer start(int ioThreads, int port) throws InterruptedException {
-        Transport transport = Transport.detect();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, transport.ioHandler());
         NoContentHandler handler = new NoContentHandler();
-        try {
-            Channel channel = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
-                                    new HttpObjectAggregator(MAX_BODY_BYTES), handler);
-                        }
-                    })
-                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)).sync().channel();
-            return new BareHttpServer(group, channel);
-        } catch (RuntimeException | InterruptedException e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw e;
-        }
+        return new BareHttpServer(LoopbackHttpServer.start(ioThreads, port, transport -> handler));
     }
 
     /** The bound port. */
     public int port() {
-        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        return server.port();
     }
 
     /** Closes the port and the event loops. */
     @Override
     public void close() {
-        serverChannel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
     }
 
     /** Writes the canned 204 for every request; flushes once per read batch. */

@@ -3,7 +3,6 @@ package dev.merlin.bench.load;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -11,8 +10,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -24,16 +21,11 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The least any exchange must do per bid request on this machine, as a server to measure Merlin against: read the
@@ -47,7 +39,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FloorServer implements AutoCloseable {
 
-    private static final int MAX_BODY_BYTES = 1 << 20;
     private static final JsonFactory JSON = new JsonFactory();
     /** Each event loop's copy of the body being tokenized, as Merlin copies a direct buffer's body. */
     private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
@@ -57,14 +48,12 @@ public final class FloorServer implements AutoCloseable {
         }
     };
 
-    private final EventLoopGroup group;
-    private final Channel serverChannel;
+    private final LoopbackHttpServer server;
     /** The canned answer every response shares (duplicates of it, never released by a write). */
     private final ByteBuf answer;
 
-    private FloorServer(EventLoopGroup group, Channel serverChannel, ByteBuf answer) {
-        this.group = group;
-        this.serverChannel = serverChannel;
+    private FloorServer(LoopbackHttpServer server, ByteBuf answer) {
+        this.server = server;
         this.answer = answer;
     }
 
@@ -95,7 +84,7 @@ public final class FloorServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "floor-server-stop"));
         System.out.println("floor: server on 127.0.0.1:" + server.port() + " (" + ioThreads + " event loops, "
                 + (dsp == null ? "no DSP" : "DSP " + dsp) + ", answers of " + answerBytes + " bytes)");
-        server.serverChannel.closeFuture().sync();
+        server.server.awaitClose();
     }
 
     /**
@@ -106,28 +95,12 @@ public final class FloorServer implements AutoCloseable {
         if (dsp != null && (!"http".equals(dsp.getScheme()) || dsp.getPort() < 0)) {
             throw new IllegalArgumentException("--dsp takes http://HOST:PORT/PATH, not " + dsp);
         }
-        Transport transport = Transport.detect();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, transport.ioHandler());
         ByteBuf answerBuffer = Unpooled.directBuffer(answerBytes).writeBytes(answerBody(answerBytes));
         ByteBuf answer = Unpooled.unreleasableBuffer(answerBuffer.asReadOnly());
         try {
-            Channel channel = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
-                                    new HttpObjectAggregator(MAX_BODY_BYTES),
-                                    new SellerHandler(answer, dsp, transport));
-                        }
-                    })
-                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)).sync().channel();
-            return new FloorServer(group, channel, answerBuffer);
+            return new FloorServer(LoopbackHttpServer.start(ioThreads, port,
+                    transport -> new SellerHandler(answer, dsp, transport)), answerBuffer);
         } catch (RuntimeException | InterruptedException e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             answerBuffer.release();
             throw e;
         }
@@ -135,14 +108,13 @@ public final class FloorServer implements AutoCloseable {
 
     /** The bound port. */
     public int port() {
-        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        return server.port();
     }
 
     /** Closes the port, every connection and the event loops. */
     @Override
     public void close() {
-        serverChannel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
         answer.release();
     }
 
@@ -231,7 +203,8 @@ public final class FloorServer implements AutoCloseable {
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_BODY_BYTES),
+                            ch.pipeline().addLast(new HttpClientCodec(),
+                                    new HttpObjectAggregator(LoopbackHttpServer.MAX_BODY_BYTES),
                                     new DspHandler(SellerHandler.this));
                         }
                     })
