@@ -118,7 +118,7 @@ public final class FloorServer implements AutoCloseable {
         answer.release();
     }
 
-    /** A JSON object of exactly {@code bytes} bytes (at least the 33 of its fixed part), shaped as a no-seat answer. */
+    /** A JSON object of exactly {@code bytes} bytes (at least the 36 of its fixed part), shaped as a no-seat answer. */
     static byte[] answerBody(int bytes) {
         String head = "{\"id\":\"floor\",\"seatbid\":[],\"ext\":\"";
         String tail = "\"}";
