@@ -20,9 +20,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.slf4j.Logger;
@@ -30,12 +33,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Calls DSPs' {@code nurl}, {@code burl} and {@code lurl} server to server, off the event loops: {@link #win},
- * {@link #bill} and {@link #loss} fill a pooled slot and queue it (lock-free, allocation-free, never waiting); one
- * worker thread fills the URL's macros ({@link NoticeMacros}) and calls it through the {@link NoticeTransport} (Netty,
- * keep-alive connections on an event loop of its own), at most {@link Settings#maxInFlight} calls at once. The
- * worker hands each pass's calls to the transport together, and loss notices to one origin share a connection
- * pipelined ({@link Settings#pipelinedLosses}), so a busy exchange pays a write, a read and a wake-up per batch of
- * losses rather than per loss.
+ * {@link #bill} and {@link #loss} fill a pooled slot and queue it (lock-free, allocation-free, never waiting, never
+ * waking anyone). The {@link NoticeTransport}'s own event loop (Netty, keep-alive connections) takes them in passes,
+ * every {@link Settings#passInterval}: it fills each URL's macros ({@link NoticeMacros}) and calls it, at most
+ * {@link Settings#maxInFlight} calls at once, and a call that ends frees its room at once (a pass follows it when
+ * notices wait). Each pass's calls go out together, and loss notices to one origin share a connection pipelined
+ * ({@link Settings#pipelinedLosses}), so a busy exchange pays a write, a read and a wake-up per pass and origin rather
+ * than per notice, and no thread but that loop.
  *
  * <p>Bounded everywhere: the pool holds {@link Settings#queueCapacity} notices (queued, in flight or waiting to be
  * retried); when it is empty a new notice is dropped and counted, never waited for. A call times out after
@@ -46,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * loopback or private address is called all the same (tests use 127.0.0.1), since the DSP could point its own name
  * anywhere.
  *
- * <p>{@link #close} stops accepting, then lets the worker finish every accepted notice — queued, in flight, or
+ * <p>{@link #close} stops accepting, then lets the loop finish every accepted notice — queued, in flight, or
  * waiting for a retry — within {@link Settings#drainTimeout}; what is left then is counted as dropped.
  *
  * <p>Counted per DSP and kind ({@code merlin_dsp_notices_total{dsp,kind,outcome}}): {@code sent} (answered 1xx-3xx),
@@ -61,7 +65,6 @@ public final class DspNotifier implements AutoCloseable {
     public static final int MAX_URL_CHARS = 8 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(DspNotifier.class);
-    private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** What a notice tells the DSP. */
     public enum Kind {
@@ -94,18 +97,39 @@ public final class DspNotifier implements AutoCloseable {
      * @param pipelinedLosses loss notices sent on one keep-alive connection before their answers (HTTP/1.1
      *                        pipelining of GETs, RFC 9112 9.3.2); 1 = one at a time. Win and billing notices, which
      *                        carry money, always have a connection to themselves
+     * @param passInterval    how often the loop looks for queued notices and due retries: the most a notice waits
+     *                        before its call while calls are under way, and the loop's wake-ups when idle
      */
     public record Settings(int queueCapacity, int maxInFlight, int maxAttempts, Duration firstRetryDelay,
-                           Duration callTimeout, Duration drainTimeout, int pipelinedLosses) {
+                           Duration callTimeout, Duration drainTimeout, int pipelinedLosses, Duration passInterval) {
 
-        /** 4,096 notices, 64 in flight, 3 attempts from 200 ms, 2 s per call, 5 s to drain, 8 losses pipelined. */
+        /** The pass interval of {@link #defaults}: 200 wake-ups a second when idle, a few ms added to a notice. */
+        public static final Duration DEFAULT_PASS_INTERVAL = Duration.ofMillis(5);
+
+        /**
+         * 4,096 notices, 64 in flight, 3 attempts from 200 ms, 2 s per call, 5 s to drain, 8 losses pipelined, a pass
+         * every 5 ms.
+         */
         public static Settings defaults() {
             return new Settings(4_096, 64, 3, Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(5), 8);
+        }
+
+        /** These bounds, with a pass every {@link #DEFAULT_PASS_INTERVAL}. */
+        public Settings(int queueCapacity, int maxInFlight, int maxAttempts, Duration firstRetryDelay,
+                        Duration callTimeout, Duration drainTimeout, int pipelinedLosses) {
+            this(queueCapacity, maxInFlight, maxAttempts, firstRetryDelay, callTimeout, drainTimeout, pipelinedLosses,
+                    DEFAULT_PASS_INTERVAL);
         }
 
         public Settings {
             if (pipelinedLosses < 1) {
                 throw new IllegalArgumentException("pipelinedLosses must be at least 1: " + pipelinedLosses);
+            }
+            if (maxInFlight < 1) {
+                throw new IllegalArgumentException("maxInFlight must be at least 1: " + maxInFlight);
+            }
+            if (passInterval.isNegative() || passInterval.isZero()) {
+                throw new IllegalArgumentException("passInterval must be positive: " + passInterval);
             }
         }
     }
@@ -115,22 +139,29 @@ public final class DspNotifier implements AutoCloseable {
     private final CounterDataPoint[][][] counts;
     private final ManyToManyConcurrentArrayQueue<Notice> free;
     private final ManyToOneConcurrentArrayQueue<Notice> queued;
-    private final ManyToOneConcurrentArrayQueue<Notice> done;
     private final NoticeTransport transport;
-    private final Thread worker;
+    /** The passes on the transport's loop, every {@link Settings#passInterval}; cancelled once drained. */
+    private final ScheduledFuture<?> passes;
+    /** Done once {@link #close} has nothing left to wait for: every accepted notice ended, or dropped. */
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private final Map<String, Integer> dspIndexes = new HashMap<>();
     private final AtomicLong unknownDsps = new AtomicLong();
-    /** The worker's: notices waiting for their retry, soonest first. */
+    /** The loop's: notices waiting for their retry, soonest first. */
     private final PriorityQueue<Notice> retries = new PriorityQueue<>(Comparator.comparingLong(n -> n.dueNanos));
-    /** The worker's: notices whose call is under way. */
+    /** The loop's: notices whose call is under way. */
     private final Set<Notice> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** The worker's: the calls of this pass, handed to the transport at once (one wake-up of its loop). */
+    /** The loop's: the calls of this pass, handed to the transport at once (one flush per connection). */
     private final List<Notice> batch = new ArrayList<>();
+    /** The loop's: a pass is asked for, to start what waited for the room a call that ended left. */
+    private boolean passPending;
     private volatile boolean isClosing;
     private volatile FlowRecorder flows = FlowRecorder.NONE;
     private volatile long drainDeadlineNanos;
 
-    /** Starts the worker for the configured {@code dsps} (by their index in that list), counting on {@code metrics}. */
+    /**
+     * Starts the loop's passes for the configured {@code dsps} (by their index in that list), counting on
+     * {@code metrics}.
+     */
     public DspNotifier(List<DspConfig> dsps, Settings settings, ExchangeMetrics metrics) {
         this.settings = settings;
         this.cryptos = new PriceCrypto[dsps.size()];
@@ -159,16 +190,9 @@ public final class DspNotifier implements AutoCloseable {
             free.offer(new Notice().clear());
         }
         this.queued = new ManyToOneConcurrentArrayQueue<>(slots);
-        this.done = new ManyToOneConcurrentArrayQueue<>(slots);
-        this.transport = new NoticeTransport(settings.callTimeout(), settings.pipelinedLosses(),
-                (notice, status, failure) -> {
-                    notice.status = status;
-                    notice.failure = failure;
-                    done.offer(notice);
-                });
-        this.worker = new Thread(this::work, "merlin-dsp-notices");
-        worker.setDaemon(true);
-        worker.start();
+        this.transport = new NoticeTransport(settings.callTimeout(), settings.pipelinedLosses(), this::ended);
+        long every = settings.passInterval().toNanos();
+        this.passes = transport.loop().scheduleWithFixedDelay(this::pass, every, every, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -296,46 +320,59 @@ public final class DspNotifier implements AutoCloseable {
         return (long) counts[dspIndex][kind.ordinal()][outcome.ordinal()].get();
     }
 
-    /** The worker: calls, retries and recycles until closed and drained (or out of drain time). */
-    private void work() {
-        while (true) {
-            int worked = finishCalls();
+    /**
+     * One pass on the loop: starts the retries that are due and the queued notices, as many as
+     * {@link Settings#maxInFlight} allows, and hands this pass's calls to the transport together (one flush per
+     * connection). Ends the drain once closing and nothing is left, or the drain's time is out. Never throws: a
+     * periodic task that threw would never run again.
+     */
+    private void pass() {
+        passPending = false;
+        if (drained.isDone()) {
+            return;
+        }
+        try {
             long now = System.nanoTime();
             while (inFlight.size() < settings.maxInFlight() && !retries.isEmpty()
                     && retries.peek().dueNanos - now <= 0) {
-                worked += call(retries.poll());
+                call(retries.poll());
             }
             Notice next;
             while (inFlight.size() < settings.maxInFlight() && (next = queued.poll()) != null) {
-                worked += start(next);
+                start(next);
             }
             if (!batch.isEmpty()) {
-                transport.callAll(batch);
+                transport.startAll(batch);
                 batch.clear();
             }
             if (isClosing) {
                 if (queued.isEmpty() && retries.isEmpty() && inFlight.isEmpty()) {
-                    return;
-                }
-                if (System.nanoTime() - drainDeadlineNanos > 0) {
+                    drainEnded();
+                } else if (System.nanoTime() - drainDeadlineNanos > 0) {
                     dropAll();
-                    return;
+                    drainEnded();
                 }
             }
-            if (worked == 0) {
-                LockSupport.parkNanos(IDLE_NANOS);
-            }
+        } catch (RuntimeException e) {
+            LOG.warn("a pass of the DSP notifier failed; the next runs as usual", e);
         }
     }
 
+    private void drainEnded() {
+        if (passes != null) {
+            passes.cancel(false);
+        }
+        drained.complete(null);
+    }
+
     /** Fills in a new notice's URL and calls it, or counts it invalid. */
-    private int start(Notice notice) {
+    private void start(Notice notice) {
         String url;
         try {
             url = notice.template.length() > MAX_URL_CHARS ? null
                     : NoticeMacros.fill(notice.template, notice, cryptos[notice.dsp]);
         } catch (RuntimeException e) {
-            // the worker must outlive whatever one DSP's URL does to the macro code
+            // the loop must outlive whatever one DSP's URL does to the macro code
             LOG.warn("cannot fill the macros of a {} notice for DSP {}: {}", notice.kind.label, notice.dsp,
                     e.toString());
             url = null;
@@ -344,11 +381,11 @@ public final class DspNotifier implements AutoCloseable {
         if (uri == null) {
             counted(notice.dsp, notice.kind, Outcome.INVALID);
             recycle(notice);
-            return 1;
+            return;
         }
         notice.url = url;
         notice.uri = uri;
-        return call(notice);
+        call(notice);
     }
 
     /** The URL as a URI Merlin calls (http or https, with a host), or null. */
@@ -367,42 +404,45 @@ public final class DspNotifier implements AutoCloseable {
     }
 
     /** Adds the notice to this pass's calls. */
-    private int call(Notice notice) {
+    private void call(Notice notice) {
         notice.attempts++;
         inFlight.add(notice);
         batch.add(notice);
-        return 1;
     }
 
-    /** Counts the calls that ended, schedules the retries; returns how many ended. */
-    private int finishCalls() {
-        int finished = 0;
-        Notice notice;
-        while ((notice = done.poll()) != null) {
-            finished++;
-            inFlight.remove(notice);
-            int status = notice.status;
-            if (notice.failure == null && status < 400) {
-                counted(notice.dsp, notice.kind, Outcome.SENT);
-                flows.notice(notice.dsp, notice.userRegion);
-                recycle(notice);
-            } else if (notice.failure == null && status < 500) {
-                counted(notice.dsp, notice.kind, Outcome.FAILED);
-                recycle(notice);
-            } else if (notice.attempts >= settings.maxAttempts()) {
-                counted(notice.dsp, notice.kind, Outcome.FAILED);
-                if (notice.failure != null) {
-                    LOG.debug("{} notice to DSP {} failed: {}", notice.kind.label, notice.dsp, notice.failure);
-                }
-                recycle(notice);
-            } else {
-                counted(notice.dsp, notice.kind, Outcome.RETRIED);
-                long delayNanos = settings.firstRetryDelay().toNanos() << (notice.attempts - 1);
-                notice.dueNanos = System.nanoTime() + delayNanos;
-                retries.add(notice);
-            }
+    /**
+     * A call ended (on the loop, from the transport): counts it, recycles its slot or schedules its retry, and when
+     * notices wait for the room it left, asks for a pass right after this read (never inside it: the connection that
+     * ended the call is still reading).
+     */
+    private void ended(Notice notice, int status, Throwable failure) {
+        if (!inFlight.remove(notice)) {
+            // dropped by a drain that ran out of time: already counted
+            return;
         }
-        return finished;
+        if (failure == null && status < 400) {
+            counted(notice.dsp, notice.kind, Outcome.SENT);
+            flows.notice(notice.dsp, notice.userRegion);
+            recycle(notice);
+        } else if (failure == null && status < 500) {
+            counted(notice.dsp, notice.kind, Outcome.FAILED);
+            recycle(notice);
+        } else if (notice.attempts >= settings.maxAttempts()) {
+            counted(notice.dsp, notice.kind, Outcome.FAILED);
+            if (failure != null) {
+                LOG.debug("{} notice to DSP {} failed: {}", notice.kind.label, notice.dsp, failure);
+            }
+            recycle(notice);
+        } else {
+            counted(notice.dsp, notice.kind, Outcome.RETRIED);
+            long delayNanos = settings.firstRetryDelay().toNanos() << (notice.attempts - 1);
+            notice.dueNanos = System.nanoTime() + delayNanos;
+            retries.add(notice);
+        }
+        if (!passPending && !queued.isEmpty()) {
+            passPending = true;
+            transport.loop().execute(this::pass);
+        }
     }
 
     private void dropAll() {
@@ -425,7 +465,7 @@ public final class DspNotifier implements AutoCloseable {
 
     /**
      * Stops accepting notices and waits, at most {@link Settings#drainTimeout} (plus a call's timeout), for every
-     * accepted one to be called and answered or given up; then stops the client's threads. Idempotent.
+     * accepted one to be called and answered or given up; then stops the loop. Idempotent.
      */
     @Override
     public void close() {
@@ -435,16 +475,15 @@ public final class DspNotifier implements AutoCloseable {
         drainDeadlineNanos = System.nanoTime() + settings.drainTimeout().toNanos();
         isClosing = true;
         try {
-            worker.join(settings.drainTimeout().plus(settings.callTimeout()).toMillis());
+            drained.get(settings.drainTimeout().plus(settings.callTimeout()).toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (worker.isAlive()) {
+        } catch (ExecutionException | TimeoutException e) {
             LOG.warn("the DSP notifier did not drain within {}", settings.drainTimeout());
         }
-        // a producer that saw the notifier open just before close may have queued after the worker's last look
+        // a producer that saw the notifier open just before close may have queued after the last pass looked
         Notice late;
-        while (!worker.isAlive() && (late = queued.poll()) != null) {
+        while (drained.isDone() && (late = queued.poll()) != null) {
             counted(late.dsp, late.kind, Outcome.DROPPED);
         }
         transport.close();

@@ -4,8 +4,8 @@ import java.net.URI;
 
 /**
  * One call the {@link DspNotifier} owes a DSP: a pooled, mutable slot. A producer fills the macro values from a
- * won or lost bid (references and numbers only, so that filling one allocates nothing) and queues it; the worker
- * fills in the URL, calls it, retries it, and returns the slot to the pool. Owned by one thread at a time, handed
+ * won or lost bid (references and numbers only, so that filling one allocates nothing) and queues it; the notifier's
+ * loop fills in the URL, calls it, retries it, and returns the slot to the pool. Owned by one thread at a time, handed
  * over through the notifier's queues.
  */
 final class Notice {
@@ -31,15 +31,13 @@ final class Notice {
     /** The user's region as the auction's request gave it (alpha-3), null when unknown: for the data-flow ledger. */
     String userRegion;
 
-    /** The worker's: the URL with its macros filled, and parsed; the calls made, when the next is due, the outcome. */
+    /** The notifier's: the URL with its macros filled, and parsed; the calls made, when the next is due. */
     String url;
     URI uri;
     int attempts;
     long dueNanos;
     /** The transport's: when the call under way was written ({@link System#nanoTime}), its timeout counts from then. */
     long sentNanos;
-    int status;
-    Throwable failure;
 
     /** Empties the slot for the pool. */
     Notice clear() {
@@ -63,8 +61,6 @@ final class Notice {
         attempts = 0;
         dueNanos = 0;
         sentNanos = 0;
-        status = 0;
-        failure = null;
         return this;
     }
 }

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * price in the DSP's currency, a plain decimal ({@code 1.5}), or — when the DSP has price keys — Google's encrypted
  * form ({@link PriceCrypto}, 38 web-safe base64 characters).
  *
- * <p>Runs on the notifier's worker thread, never on an event loop: it builds strings.
+ * <p>Runs on the notifier's own loop, never on a request's event loop: it builds strings.
  */
 final class NoticeMacros {
 

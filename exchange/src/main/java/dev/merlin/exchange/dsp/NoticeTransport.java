@@ -67,7 +67,7 @@ final class NoticeTransport implements AutoCloseable {
     NoticeTransport(Duration callTimeout, int pipelinedLosses, Ended ended) {
         this.pipelinedLosses = pipelinedLosses;
         IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("merlin-dsp-notices-io", true), io);
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("merlin-dsp-notices", true), io);
         this.loop = group.next();
         this.ended = ended;
         this.callTimeoutNanos = callTimeout.toNanos();
@@ -78,18 +78,18 @@ final class NoticeTransport implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true);
     }
 
-    /**
-     * Calls each notice's {@link Notice#uri} (an http or https URL with a host), from any thread: one task on the loop
-     * for them all, and one flush per connection they went out on.
-     */
-    void callAll(List<Notice> notices) {
-        Notice[] calls = notices.toArray(new Notice[0]);
-        loop.execute(() -> startAll(calls));
+    /** The loop every call, connection and timer of this transport lives on; the notifier's passes run on it too. */
+    EventLoop loop() {
+        return loop;
     }
 
-    private void startAll(Notice[] calls) {
-        for (Notice notice : calls) {
-            start(notice);
+    /**
+     * Calls each notice's {@link Notice#uri} (an http or https URL with a host), on the loop, with one flush per
+     * connection they went out on. A call may end before this returns (a TLS context that cannot be built).
+     */
+    void startAll(List<Notice> calls) {
+        for (int i = 0; i < calls.size(); i++) {
+            start(calls.get(i));
         }
         for (NoticeConnection connection : written) {
             connection.flush();

@@ -103,7 +103,7 @@ public final class DataFlowLedger implements FlowRecorder {
 
     /**
      * A store failed (closed while the last calls end at shut-down, damaged): counted and logged once, never thrown
-     * into the caller's path (an auction, a notice worker).
+     * into the caller's path (an auction, the notice loop).
      */
     private void failed(RuntimeException e) {
         if (failures.getAndIncrement() == 0) {

@@ -2,7 +2,7 @@ package dev.merlin.exchange.flows;
 
 /**
  * Where the outbound paths report what left Merlin: each bid request and notice sent to a DSP, and the user whose
- * personal data a request carried. Called on event loops and the notice worker: allocation-free, never waiting for
+ * personal data a request carried. Called on event loops and the notice loop: allocation-free, never waiting for
  * long, never throwing. {@link DataFlowLedger} is the real one; {@link #NONE} records nothing (tests and tools
  * without a ledger).
  */

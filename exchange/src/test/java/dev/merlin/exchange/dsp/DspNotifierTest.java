@@ -305,6 +305,54 @@ class DspNotifierTest {
     }
 
     @Test
+    void aCallThatEndsFreesItsRoomAtOnceNotAtTheNextPass() {
+        // one call at a time and a pass every 3 s: twenty notices would take a minute if each waited for a pass
+        notifier(new DspNotifier.Settings(64, 1, 3, Duration.ofMillis(20), Duration.ofSeconds(2),
+                Duration.ofSeconds(10), 8, Duration.ofSeconds(3)), plainDsp());
+        long queuedAt = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            assertTrue(notifier.bill(win(null, url("/b" + i), null, 0), "r", 1));
+        }
+        await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT) == 20, "all twenty sent");
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - queuedAt);
+        assertTrue(tookMillis < 6_000, "sent in " + tookMillis + " ms: the first pass, then one call after another");
+        assertEquals(1, clientPorts.size(), "one after another on one kept connection: " + clientPorts);
+    }
+
+    @Test
+    void aDrainOutOfTimeCountsWhatIsUnderWayDroppedOnceEvenWhenItsConnectionEndsItLater() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            CountDownLatch asked = new CountDownLatch(1);
+            Thread acceptor = new Thread(() -> readAndHold(silent, asked), "read-and-hold-server");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            // one attempt: were the closing connection's end counted too, it would count as failed
+            notifier(new DspNotifier.Settings(64, 4, 1, Duration.ofMillis(20), Duration.ofSeconds(30),
+                    Duration.ofMillis(200), 8), plainDsp());
+            notifier.bill(win(null, "http://127.0.0.1:" + silent.getLocalPort() + "/b", null, 0), "r", 1);
+            assertTrue(asked.await(20, TimeUnit.SECONDS), "the call reached the server");
+            notifier.close();
+            assertEquals(1, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.DROPPED), "dropped by the drain");
+            assertEquals(0, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.FAILED), "and not failed as well");
+            assertEquals(0, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT));
+        }
+    }
+
+    @Test
+    void theNotifierAddsOneThreadItsLoop() {
+        long before = noticeThreads();
+        notifier(settings(64, 4, 3), plainDsp());
+        notifier.bill(win(null, url("/b"), null, 0), "r", 1);
+        await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT) == 1, "sent");
+        assertEquals(before + 1, noticeThreads(), "the passes and the calls share the transport's loop");
+    }
+
+    private static long noticeThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("merlin-dsp-notices")).count();
+    }
+
+    @Test
     void theCountsAreExposedPerDspKindAndOutcome() throws IOException {
         notifier(settings(64, 4, 3), plainDsp());
         notifier.bill(win(null, url("/b"), null, 0), "r", 1);
@@ -361,6 +409,28 @@ class DspNotifierTest {
         try {
             while (true) {
                 held.add(server.accept());
+            }
+        } catch (IOException closed) {
+            for (Socket socket : held) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
+    /** Accepts connections, reads what each sends (counting {@code asked} down), and never answers. */
+    private static void readAndHold(ServerSocket server, CountDownLatch asked) {
+        List<Socket> held = new ArrayList<>();
+        try {
+            while (true) {
+                Socket socket = server.accept();
+                held.add(socket);
+                if (socket.getInputStream().read(new byte[512]) > 0) {
+                    asked.countDown();
+                }
             }
         } catch (IOException closed) {
             for (Socket socket : held) {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three threads counting into the same aggregate and recipients (as event loops and the notice worker do) while a
+ * Three threads counting into the same aggregate and recipients (as event loops and the notice loop do) while a
  * report reads: every flow counted once, every entry readable. (A {@code LongValue} value beside a variable-size
  * key failed exactly this under Chronicle Map 2026.1: entries overwrote each other, single-threaded too.)
  */
