@@ -342,8 +342,12 @@ public final class DspNotifier implements AutoCloseable {
                 start(next);
             }
             if (!batch.isEmpty()) {
-                transport.startAll(batch);
-                batch.clear();
+                try {
+                    transport.startAll(batch);
+                } finally {
+                    // never handed over twice, even when the transport threw halfway
+                    batch.clear();
+                }
             }
             if (isClosing) {
                 if (queued.isEmpty() && retries.isEmpty() && inFlight.isEmpty()) {
