@@ -1,27 +1,23 @@
 package dev.merlin.exchange.dsp;
 
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +34,11 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
 
     private static final TimeoutException TIMED_OUT = new TimeoutException("no answer within the call timeout");
     private static final ClosedChannelException CLOSED = new ClosedChannelException();
+    private static final byte[] GET = "GET ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HOST = " HTTP/1.1\r\nHost: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] GET_END = "\r\nUser-Agent: Merlin\r\nAccept: */*\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
+    private static final int GET_FIXED_BYTES = GET.length + HOST.length + GET_END.length;
 
     final String origin;
     /** Whether the transport keeps this connection for later calls (else it closes once its calls are answered). */
@@ -48,7 +49,7 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
     private final int port;
     private Channel channel;
     /** The GETs written before the connection was up, sent once it is; null once connected. */
-    private List<FullHttpRequest> unsent = new ArrayList<>(4);
+    private List<ByteBuf> unsent = new ArrayList<>(4);
     /** The calls sent and not yet answered, oldest (the one being answered) first. */
     private final ArrayDeque<Notice> calls = new ArrayDeque<>(4);
     private Future<?> timer;
@@ -75,7 +76,8 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
             engine.setSSLParameters(parameters);
             pipeline.addBefore(ctx.name(), "tls", tls);
         }
-        pipeline.addBefore(ctx.name(), "http", new HttpClientCodec());
+        // GETs are written as bytes (see write): only answers go through Netty's HTTP codec
+        pipeline.addBefore(ctx.name(), "http", new HttpResponseDecoder());
     }
 
     /**
@@ -98,10 +100,10 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
         channel = connecting.channel();
         send(first, target, hostHeader);
         connecting.addListener((ChannelFuture connected) -> {
-            List<FullHttpRequest> requests = unsent;
+            List<ByteBuf> requests = unsent;
             unsent = null;
             if (connected.isSuccess()) {
-                for (FullHttpRequest request : requests) {
+                for (ByteBuf request : requests) {
                     write(request);
                 }
                 channel.flush();
@@ -146,11 +148,10 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void write(String target, String hostHeader) {
-        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target,
-                Unpooled.EMPTY_BUFFER);
-        request.headers().set(HttpHeaderNames.HOST, hostHeader)
-                .set(HttpHeaderNames.USER_AGENT, "Merlin")
-                .set(HttpHeaderNames.ACCEPT, "*/*");
+        ByteBuf request = channel.alloc().buffer(target.length() + hostHeader.length() + GET_FIXED_BYTES);
+        request.writeBytes(GET).writeCharSequence(target, StandardCharsets.US_ASCII);
+        request.writeBytes(HOST).writeCharSequence(hostHeader, StandardCharsets.US_ASCII);
+        request.writeBytes(GET_END);
         if (unsent != null) {
             unsent.add(request);
         } else {
@@ -158,7 +159,7 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void write(FullHttpRequest request) {
+    private void write(ByteBuf request) {
         channel.write(request).addListener((ChannelFuture written) -> {
             if (!written.isSuccess()) {
                 endAll(written.cause());

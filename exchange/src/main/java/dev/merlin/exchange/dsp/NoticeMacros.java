@@ -2,7 +2,6 @@ package dev.merlin.exchange.dsp;
 
 import dev.merlin.exchange.auction.PriceCrypto;
 import java.math.BigDecimal;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -44,7 +43,8 @@ final class NoticeMacros {
                 // not a macro Merlin fills: keep it and look further on
                 out.append(template, copied, end + 1);
             } else {
-                out.append(template, copied, macro).append(encode(value));
+                out.append(template, copied, macro);
+                appendEncoded(out, value);
             }
             copied = end + 1;
             macro = template.indexOf("${", copied);
@@ -118,7 +118,35 @@ final class NoticeMacros {
         return value == null ? "" : value;
     }
 
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    /**
+     * Appends {@code value} percent-encoded as {@link java.net.URLEncoder} does in UTF-8 (letters, digits and
+     * {@code .-*_} as they are, every other byte {@code %XX}), but a space as {@code %20}, and without building the
+     * intermediate strings.
+     */
+    static void appendEncoded(StringBuilder out, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+                    || c == '*' || c == '_') {
+                out.append(c);
+            } else if (c < 0x80) {
+                appendPercent(out, c);
+            } else {
+                // rare here (ids and currencies are ASCII): the rest of the value as UTF-8 bytes
+                for (byte b : value.substring(i).getBytes(StandardCharsets.UTF_8)) {
+                    int u = b & 0xFF;
+                    if (u < 0x80) {
+                        appendEncoded(out, String.valueOf((char) u));
+                    } else {
+                        appendPercent(out, u);
+                    }
+                }
+                return;
+            }
+        }
+    }
+
+    private static void appendPercent(StringBuilder out, int b) {
+        out.append('%').append(HEX[b >> 4]).append(HEX[b & 0xF]);
     }
 }

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -61,6 +62,7 @@ class DspNotifierTest {
 
     private HttpServer server;
     private final Queue<String> calls = new ConcurrentLinkedQueue<>();
+    private final Queue<String> headerLines = new ConcurrentLinkedQueue<>();
     private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
     private volatile int status = 204;
     private volatile int bodyBytes;
@@ -83,6 +85,7 @@ class DspNotifierTest {
             Thread.currentThread().interrupt();
         }
         clientPorts.add(exchange.getRemoteAddress().getPort());
+        exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> headerLines.add(name + ": " + v)));
         calls.add(exchange.getRequestURI().getRawPath() + "?" + exchange.getRequestURI().getRawQuery());
         int length = bodyBytes;
         exchange.sendResponseHeaders(status, length == 0 ? -1 : length);
@@ -253,6 +256,21 @@ class DspNotifierTest {
         notifier.bill(win(null, url("/b"), null, 0), "r", 1);
         await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT) == 1, "sent");
         assertEquals(0, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.RETRIED));
+    }
+
+    @Test
+    void neitherTheDspsUrlNorAMacroValueCanAddAHeaderOrARequestToTheCall() {
+        notifier(settings(64, 4, 3), plainDsp());
+        // a raw line break in the DSP's own URL, and one in a value Merlin fills in (the request id is the seller's)
+        assertTrue(notifier.bill(win(null, url("/b?x=1\r\nX-Injected: 1\r\n\r\nGET /smuggled HTTP/1.1")
+                + "&a=${AUCTION_ID}", null, 0), "r\r\nX-Injected: 2", 1));
+        await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT) == 1, "the bill sent");
+        assertEquals(List.of("/b?x=1%0D%0AX-Injected:%201%0D%0A%0D%0AGET%20/smuggled%20HTTP/1.1"
+                + "&a=r%0D%0AX-Injected%3A%202"), List.copyOf(calls), "every line break percent-encoded");
+        assertTrue(headerLines.stream().noneMatch(h -> h.toLowerCase(Locale.ROOT).startsWith("x-injected")),
+                headerLines.toString());
+        assertEquals(1, calls.size(), "one request, none smuggled");
+        assertTrue(headerLines.contains("Host: 127.0.0.1:" + server.getAddress().getPort()), headerLines.toString());
     }
 
     @Test
