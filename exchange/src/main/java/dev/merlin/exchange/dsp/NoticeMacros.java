@@ -101,7 +101,7 @@ final class NoticeMacros {
             if (c < 0x80 && isUriChar(c)) {
                 out.append(c);
             } else {
-                out.append('%').append(HEX[c >> 4]).append(HEX[c & 0xF]);
+                appendPercent(out, c);
             }
         }
         return out.toString();
@@ -126,23 +126,24 @@ final class NoticeMacros {
     static void appendEncoded(StringBuilder out, String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
-                    || c == '*' || c == '_') {
-                out.append(c);
-            } else if (c < 0x80) {
-                appendPercent(out, c);
-            } else {
+            if (c >= 0x80) {
                 // rare here (ids and currencies are ASCII): the rest of the value as UTF-8 bytes
                 for (byte b : value.substring(i).getBytes(StandardCharsets.UTF_8)) {
-                    int u = b & 0xFF;
-                    if (u < 0x80) {
-                        appendEncoded(out, String.valueOf((char) u));
-                    } else {
-                        appendPercent(out, u);
-                    }
+                    appendByte(out, b & 0xFF);
                 }
                 return;
             }
+            appendByte(out, c);
+        }
+    }
+
+    /** One byte of a value: as it is when {@link java.net.URLEncoder} keeps it, else {@code %XX}. */
+    private static void appendByte(StringBuilder out, int b) {
+        if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '-' || b == '*'
+                || b == '_') {
+            out.append((char) b);
+        } else {
+            appendPercent(out, b);
         }
     }
 

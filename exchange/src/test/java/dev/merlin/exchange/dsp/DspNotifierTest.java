@@ -396,7 +396,7 @@ class DspNotifierTest {
     @Test
     void aServerThatNeverAnswersTimesOutIsRetriedThenCountedFailed() throws IOException {
         try (ServerSocket silent = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> acceptAndHold(silent), "silent-server");
+            Thread acceptor = new Thread(() -> readAndHold(silent, new CountDownLatch(1)), "silent-server");
             acceptor.setDaemon(true);
             acceptor.start();
             notifier = new DspNotifier(List.of(plainDsp()), new DspNotifier.Settings(64, 4, 2, Duration.ofMillis(20),
@@ -418,24 +418,6 @@ class DspNotifierTest {
             notifier.bill(win(null, "http://127.0.0.1:" + garbage.getLocalPort() + "/b", null, 0), "r", 1);
             await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.FAILED) == 1, "failed");
             assertEquals(0, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT));
-        }
-    }
-
-    /** Accepts connections and keeps them open without a byte of answer until the socket closes. */
-    private static void acceptAndHold(ServerSocket server) {
-        List<Socket> held = new ArrayList<>();
-        try {
-            while (true) {
-                held.add(server.accept());
-            }
-        } catch (IOException closed) {
-            for (Socket socket : held) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // closing anyway
-                }
-            }
         }
     }
 
