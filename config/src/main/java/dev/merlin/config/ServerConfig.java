@@ -1,5 +1,7 @@
 package dev.merlin.config;
 
+import java.util.Set;
+
 /**
  * The HTTP front end: where it listens and how much it accepts.
  *
@@ -25,13 +27,18 @@ package dev.merlin.config;
  *                           client: a client that pipelines and never reads costs about this much
  * @param slowWorkThreads    threads for requests whose work grows with the data (reports), off the event loops
  * @param slowWorkQueue      such requests that may wait for a thread; one more is answered 503
+ * @param transport          the kernel interface of the event loops: {@code auto} ({@code epoll} where it loads,
+ *                           else {@code nio}), or {@code epoll}, {@code nio} or {@code io_uring} by name
  */
 public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
                            Integer maxHeaderBytes, Integer idleTimeoutSeconds, Integer maxConnections,
                            Integer requestTimeoutSeconds, Integer shutdownDrainSeconds, String host,
                            Integer maxResponseBytes, Integer maxMarkupLength, Integer maxUnwrittenBytes,
                            Integer backlog, Integer writeBufferLowBytes, Integer writeBufferHighBytes,
-                           Integer slowWorkThreads, Integer slowWorkQueue) {
+                           Integer slowWorkThreads, Integer slowWorkQueue, String transport) {
+
+    /** The names {@link #transport} accepts. */
+    public static final Set<String> TRANSPORTS = Set.of("auto", "io_uring", "epoll", "nio");
 
     /** The address a config without {@code server.host} listens on: loopback only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -56,6 +63,20 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         writeBufferHighBytes = writeBufferHighBytes == null ? 64 * 1024 : writeBufferHighBytes;
         slowWorkThreads = slowWorkThreads == null ? 1 : slowWorkThreads;
         slowWorkQueue = slowWorkQueue == null ? 64 : slowWorkQueue;
+        transport = transport == null ? "auto" : transport;
+    }
+
+    /** Settings with the default transport. */
+    public ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes, Integer maxInitialLineBytes,
+                        Integer maxHeaderBytes, Integer idleTimeoutSeconds, Integer maxConnections,
+                        Integer requestTimeoutSeconds, Integer shutdownDrainSeconds, String host,
+                        Integer maxResponseBytes, Integer maxMarkupLength, Integer maxUnwrittenBytes,
+                        Integer backlog, Integer writeBufferLowBytes, Integer writeBufferHighBytes,
+                        Integer slowWorkThreads, Integer slowWorkQueue) {
+        this(port, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections,
+                requestTimeoutSeconds, shutdownDrainSeconds, host, maxResponseBytes, maxMarkupLength,
+                maxUnwrittenBytes, backlog, writeBufferLowBytes, writeBufferHighBytes, slowWorkThreads, slowWorkQueue,
+                null);
     }
 
     /** Settings with the default connection tuning. */
@@ -103,7 +124,7 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
                 .maxResponseBytes(maxResponseBytes).maxMarkupLength(maxMarkupLength)
                 .maxUnwrittenBytes(maxUnwrittenBytes).backlog(backlog).writeBufferLowBytes(writeBufferLowBytes)
                 .writeBufferHighBytes(writeBufferHighBytes).slowWorkThreads(slowWorkThreads)
-                .slowWorkQueue(slowWorkQueue);
+                .slowWorkQueue(slowWorkQueue).transport(transport);
     }
 
     /** A copy listening on another port. */
@@ -147,6 +168,7 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
                 64 * 1024 * 1024);
         ConfigChecks.range(at + ".slowWorkThreads", slowWorkThreads, 1, 64);
         ConfigChecks.range(at + ".slowWorkQueue", slowWorkQueue, 1, 100_000);
+        ConfigChecks.oneOf(at + ".transport", transport, TRANSPORTS);
         if (host.isBlank() || host.length() > 253 || !host.matches("[A-Za-z0-9.:_%\\[\\]-]+")) {
             throw new ConfigException(at + ".host", "value " + host + " is not allowed; expected an IP address or"
                     + " a host name such as 127.0.0.1, 0.0.0.0, ::1 or exchange.example");
@@ -173,6 +195,7 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
         private Integer writeBufferHighBytes;
         private Integer slowWorkThreads;
         private Integer slowWorkQueue;
+        private String transport;
 
         private Builder() {
         }
@@ -285,12 +308,18 @@ public record ServerConfig(Integer port, Integer ioThreads, Integer maxBodyBytes
             return this;
         }
 
+        /** See {@link ServerConfig#transport()}. */
+        public Builder transport(String value) {
+            transport = value;
+            return this;
+        }
+
         /** The config, unset values defaulted (not yet validated: {@link MerlinConfig#validate()} does that). */
         public ServerConfig build() {
             return new ServerConfig(port, ioThreads, maxBodyBytes, maxInitialLineBytes, maxHeaderBytes,
                     idleTimeoutSeconds, maxConnections, requestTimeoutSeconds, shutdownDrainSeconds, host,
                     maxResponseBytes, maxMarkupLength, maxUnwrittenBytes, backlog, writeBufferLowBytes,
-                    writeBufferHighBytes, slowWorkThreads, slowWorkQueue);
+                    writeBufferHighBytes, slowWorkThreads, slowWorkQueue, transport);
         }
     }
 }

@@ -18,6 +18,7 @@ class TuningKnobsTest {
         assertEquals(server.writeBufferHighBytes(), shipped.server().writeBufferHighBytes());
         assertEquals(server.slowWorkThreads(), shipped.server().slowWorkThreads());
         assertEquals(server.slowWorkQueue(), shipped.server().slowWorkQueue());
+        assertEquals(server.transport(), shipped.server().transport());
         assertEquals(EventLogConfig.defaults(), shipped.eventLog());
         assertEquals(MaintenanceConfig.defaults(), shipped.maintenance());
         assertEquals(StoresConfig.defaults(), shipped.stores());
@@ -31,6 +32,7 @@ class TuningKnobsTest {
         assertEquals(64 * 1024, server.writeBufferHighBytes());
         assertEquals(1, server.slowWorkThreads());
         assertEquals(64, server.slowWorkQueue());
+        assertEquals("auto", server.transport());
         MaintenanceConfig maintenance = MaintenanceConfig.defaults();
         assertEquals(3_600, maintenance.expiredUsersPurgeSeconds());
         assertEquals(600, maintenance.expiredChargesPurgeSeconds());
@@ -51,6 +53,7 @@ class TuningKnobsTest {
         assertEquals("server.backlog", failure("server:\n  backlog: 0\n"));
         assertEquals("server.slowWorkQueue", failure("server:\n  slowWorkQueue: 0\n"));
         assertEquals("server.slowWorkThreads", failure("server:\n  slowWorkThreads: 65\n"));
+        assertEquals("server.transport", failure("server:\n  transport: kqueue\n"));
         assertEquals("maintenance.expiredChargesPurgeSeconds",
                 failure("maintenance:\n  expiredChargesPurgeSeconds: 10\n"));
         assertEquals("maintenance.oldErasuresPurgeSeconds", failure("maintenance:\n  oldErasuresPurgeSeconds: 60\n"));
@@ -63,10 +66,11 @@ class TuningKnobsTest {
 
     @Test
     void aKnobSetInYamlIsBound() {
-        MerlinConfig config = ConfigLoader.parse("server:\n  backlog: 4096\n  slowWorkThreads: 2\n"
+        MerlinConfig config = ConfigLoader.parse("server:\n  backlog: 4096\n  slowWorkThreads: 2\n  transport: nio\n"
                 + "maintenance:\n  expiredUsersPurgeSeconds: 600\neventLog:\n  batchBytes: 65536\n", "test");
         assertEquals(4096, config.server().backlog());
         assertEquals(2, config.server().slowWorkThreads());
+        assertEquals("nio", config.server().transport());
         assertEquals(600, config.maintenance().expiredUsersPurgeSeconds());
         assertEquals(600, config.maintenance().expiredChargesPurgeSeconds());
         assertEquals(65_536, config.eventLog().batchBytes());

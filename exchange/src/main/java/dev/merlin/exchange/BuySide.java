@@ -27,6 +27,7 @@ import dev.merlin.exchange.privacy.BuyerUids;
 import dev.merlin.exchange.privacy.OutboundRules;
 import dev.merlin.exchange.privacy.PairwiseIds;
 import dev.merlin.exchange.privacy.SegmentSizes;
+import dev.merlin.exchange.transport.IoTransport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,7 +84,8 @@ final class BuySide implements AutoCloseable {
             wins = new DspWinLedger(dataDir, config.stores().chargedImpressions(),
                     config.stores().chargedWindowSeconds());
             wins.registerMetrics(metrics);
-            notifier = new DspNotifier(config.dsps(), DspNotifier.Settings.defaults(), metrics);
+            notifier = new DspNotifier(config.dsps(), DspNotifier.Settings.defaults(), metrics,
+                    IoTransport.choose(config.server().transport()));
             notifier.recordFlowsTo(flows);
             List<ConnectedDsp> dsps = connect(config, metrics);
             DspNotifier lossNotices = notifier;

@@ -1,8 +1,10 @@
 package dev.merlin.exchange;
 
+import dev.merlin.config.ConfigException;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.http.HttpPipeline;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.transport.IoTransport;
 import dev.merlin.exchange.tuning.ExchangeTuning;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -15,11 +17,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -32,10 +29,15 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The running exchange: binds the HTTP port on Netty (epoll where it loads, NIO otherwise) and stops gracefully. */
+/**
+ * The running exchange: binds the HTTP port on Netty ({@code server.transport}: io_uring, epoll or NIO) and stops
+ * gracefully.
+ */
 public final class MerlinServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MerlinServer.class);
+    /** How long close() waits for the event loops to stop (their own graceful timeout is 5 s). */
+    private static final long LOOPS_STOP_MILLIS = 15_000;
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics = new ExchangeMetrics();
@@ -63,17 +65,15 @@ public final class MerlinServer implements AutoCloseable {
      * accepting connections: a port already in use fails the start before anything is created under the data dir.
      */
     public MerlinServer start() throws InterruptedException {
-        IoHandlerFactory ioHandler;
-        Class<? extends ServerChannel> channelType;
-        if (Epoll.isAvailable()) {
-            ioHandler = EpollIoHandler.newFactory();
-            channelType = EpollServerSocketChannel.class;
-            transport = "epoll";
-        } else {
-            ioHandler = NioIoHandler.newFactory();
-            channelType = NioServerSocketChannel.class;
-            transport = "nio";
+        IoTransport io;
+        try {
+            io = IoTransport.choose(config.server().transport());
+        } catch (IllegalStateException e) {
+            throw new ConfigException("server.transport", e.getMessage());
         }
+        IoHandlerFactory ioHandler = io.handlerFactory();
+        Class<? extends ServerChannel> channelType = io.serverChannel();
+        transport = io.configName();
         int threads = config.server().ioThreads() == 0
                 ? Runtime.getRuntime().availableProcessors() : config.server().ioThreads();
         group = new MultiThreadIoEventLoopGroup(threads, ioHandler);
@@ -178,6 +178,11 @@ public final class MerlinServer implements AutoCloseable {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
+    /** The event loops' transport, once started: {@code io_uring}, {@code epoll} or {@code nio}. */
+    public String transport() {
+        return transport;
+    }
+
     /** The server's counters. */
     public ExchangeMetrics metrics() {
         return metrics;
@@ -219,8 +224,11 @@ public final class MerlinServer implements AutoCloseable {
             long drainMillis = TimeUnit.SECONDS.toMillis(config.server().shutdownDrainSeconds());
             pipeline.drain(drainMillis);
         }
-        if (group != null) {
-            group.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        if (group != null && !group.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(LOOPS_STOP_MILLIS)) {
+            // Netty 4.2.18's io_uring loop can wait forever in prepareToDestroy; the stores must close regardless
+            LOG.warn("the {} event loops did not stop within {} ms; closing the stores without waiting longer",
+                    transport, LOOPS_STOP_MILLIS);
         }
         if (runtime != null) {
             runtime.close();

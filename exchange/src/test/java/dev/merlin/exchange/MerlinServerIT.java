@@ -2,11 +2,13 @@ package dev.merlin.exchange;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.RequestLimitsConfig;
 import dev.merlin.config.ServerConfig;
 import dev.merlin.config.StoresConfig;
+import dev.merlin.exchange.transport.IoTransport;
 import dev.merlin.protocol.ErrorReason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,9 +31,10 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import java.util.Arrays;
 
 /**
@@ -50,16 +53,21 @@ class MerlinServerIT {
                         String contentEncoding, int expectedStatus) {
     }
 
-    @Test
+    /** Each transport Merlin can run on gives the same answers; one this machine lacks is skipped, saying why. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"io_uring", "epoll", "nio"})
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
-    void tenThousandMixedRequestsOverKeepAlive(@TempDir Path dataDir) throws Exception {
+    void tenThousandMixedRequestsOverKeepAlive(String transport, @TempDir Path dataDir) throws Exception {
+        Throwable unavailable = IoTransport.named(transport).unavailabilityCause();
+        assumeTrue(unavailable == null, () -> transport + " is not available on this machine: " + unavailable);
         List<Case> cases = cases();
         MerlinConfig config = new MerlinConfig(ServerConfig.builder().port(0).ioThreads(2).maxBodyBytes(MAX_BODY)
-                .idleTimeoutSeconds(30).build(), RequestLimitsConfig.defaults(), dataDir.toString())
-                .withStores(StoresConfig.small(10_000L));
+                .idleTimeoutSeconds(30).transport(transport).build(), RequestLimitsConfig.defaults(),
+                dataDir.toString()).withStores(StoresConfig.small(10_000L));
         config = DemoSeller.with(config).validate();
         ExecutorService executor = Executors.newFixedThreadPool(2);
         try (MerlinServer server = new MerlinServer(config).start()) {
+            assertEquals(transport, server.transport());
             HttpClient client = HttpClient.newBuilder()
                     .version(HttpClient.Version.HTTP_1_1)
                     .executor(executor)

@@ -44,7 +44,8 @@ public final class BareHttpServer implements AutoCloseable {
         }
         BareHttpServer server = start(ioThreads, port);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bare-server-stop"));
-        System.out.println("bare: 204 server on 127.0.0.1:" + server.port() + " (" + ioThreads + " event loops)");
+        System.out.println("bare: 204 server on 127.0.0.1:" + server.port() + " (" + ioThreads + " event loops, "
+                + server.transportName() + ")");
         server.server.awaitClose();
     }
 
@@ -62,6 +63,11 @@ public final class BareHttpServer implements AutoCloseable {
     /** The bound port. */
     public int port() {
         return server.port();
+    }
+
+    /** The transport's name: {@code io_uring}, {@code epoll} or {@code nio}. */
+    public String transportName() {
+        return server.transportName();
     }
 
     /** Closes the port and the event loops. */

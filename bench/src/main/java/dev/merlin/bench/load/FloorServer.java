@@ -83,7 +83,8 @@ public final class FloorServer implements AutoCloseable {
         FloorServer server = start(ioThreads, port, answerBytes, dsp);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "floor-server-stop"));
         System.out.println("floor: server on 127.0.0.1:" + server.port() + " (" + ioThreads + " event loops, "
-                + (dsp == null ? "no DSP" : "DSP " + dsp) + ", answers of " + answerBytes + " bytes)");
+                + server.server.transportName() + ", " + (dsp == null ? "no DSP" : "DSP " + dsp) + ", answers of "
+                + answerBytes + " bytes)");
         server.server.awaitClose();
     }
 

@@ -81,7 +81,8 @@ final class LoadServers implements AutoCloseable {
         if (fork == null) {
             bare = BareHttpServer.start(ioThreads);
             barePort = bare.port();
-            out.printf(Locale.ROOT, "load: bare 204 server on 127.0.0.1:%d (%d event loops)%n", barePort, ioThreads);
+            out.printf(Locale.ROOT, "load: bare 204 server on 127.0.0.1:%d (%d event loops, %s)%n", barePort, ioThreads,
+                    bare.transportName());
             return;
         }
         Path log = options.outDir().resolve("load-bare-fork.log");

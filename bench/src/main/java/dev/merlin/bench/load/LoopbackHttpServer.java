@@ -27,8 +27,10 @@ final class LoopbackHttpServer implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel serverChannel;
+    private final Transport transport;
 
-    private LoopbackHttpServer(EventLoopGroup group, Channel serverChannel) {
+    private LoopbackHttpServer(EventLoopGroup group, Channel serverChannel, Transport transport) {
+        this.transport = transport;
         this.group = group;
         this.serverChannel = serverChannel;
     }
@@ -39,7 +41,7 @@ final class LoopbackHttpServer implements AutoCloseable {
      */
     static LoopbackHttpServer start(int ioThreads, int port, Function<Transport, ChannelHandler> handler)
             throws InterruptedException {
-        Transport transport = Transport.detect();
+        Transport transport = Transport.server();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, transport.ioHandler());
         try {
             Channel channel = new ServerBootstrap()
@@ -55,11 +57,16 @@ final class LoopbackHttpServer implements AutoCloseable {
                         }
                     })
                     .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)).sync().channel();
-            return new LoopbackHttpServer(group, channel);
+            return new LoopbackHttpServer(group, channel, transport);
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /** The transport's name: {@code io_uring}, {@code epoll} or {@code nio}. */
+    String transportName() {
+        return transport.name();
     }
 
     /** The bound port. */

@@ -1,20 +1,15 @@
 package dev.merlin.bench.load;
 
+import dev.merlin.exchange.transport.IoTransport;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 
 /**
- * The Netty transport the load generator and the bare server use: epoll where it loads, NIO otherwise (as Merlin).
+ * The Netty transport the load generator and the loopback servers (bare, floor) use.
  *
- * @param name          {@code epoll} or {@code nio}
+ * @param name          {@code io_uring}, {@code epoll} or {@code nio}
  * @param ioHandler     the event loop's I/O handler factory
  * @param socketChannel the client channel type
  * @param serverChannel the server channel type
@@ -22,12 +17,26 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 record Transport(String name, IoHandlerFactory ioHandler, Class<? extends SocketChannel> socketChannel,
                  Class<? extends ServerChannel> serverChannel) {
 
-    /** The best transport available here. */
+    /** The system property that names the loopback servers' transport, as Merlin's {@code server.transport}. */
+    static final String SERVER_PROPERTY = "merlin.bench.serverTransport";
+
+    /**
+     * The load generator's: epoll where it loads, NIO otherwise. The instrument stays as it was when Merlin's own
+     * default changed, so figures before and after compare.
+     */
     static Transport detect() {
-        if (Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollSocketChannel.class,
-                    EpollServerSocketChannel.class);
-        }
-        return new Transport("nio", NioIoHandler.newFactory(), NioSocketChannel.class, NioServerSocketChannel.class);
+        return of(Epoll.isAvailable() ? IoTransport.EPOLL : IoTransport.NIO);
+    }
+
+    /**
+     * The loopback servers': what {@link #SERVER_PROPERTY} names ({@code auto} when unset, the choice Merlin's
+     * default config makes), so that a baseline server runs on the transport Merlin runs on.
+     */
+    static Transport server() {
+        return of(IoTransport.choose(System.getProperty(SERVER_PROPERTY, "auto")));
+    }
+
+    private static Transport of(IoTransport io) {
+        return new Transport(io.configName(), io.handlerFactory(), io.socketChannel(), io.serverChannel());
     }
 }

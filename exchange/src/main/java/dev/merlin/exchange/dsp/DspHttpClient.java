@@ -1,13 +1,10 @@
 package dev.merlin.exchange.dsp;
 
+import dev.merlin.exchange.transport.IoTransport;
 import dev.merlin.config.DspConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
-import io.netty.channel.IoEventLoop;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -152,12 +149,9 @@ public final class DspHttpClient implements AutoCloseable {
         }
     }
 
-    /** The socket channel class that can register with {@code loop}: epoll on an epoll loop, else NIO. */
+    /** The socket channel class that can register with {@code loop}: the loop's own transport. */
     static Class<? extends SocketChannel> channelTypeFor(EventLoop loop) {
-        if (loop instanceof IoEventLoop && ((IoEventLoop) loop).isIoType(EpollIoHandler.class)) {
-            return EpollSocketChannel.class;
-        }
-        return NioSocketChannel.class;
+        return IoTransport.of(loop).socketChannel();
     }
 
     private static SslContext defaultSslContext() {

@@ -1,5 +1,6 @@
 package dev.merlin.exchange.dsp;
 
+import dev.merlin.exchange.transport.IoTransport;
 import dev.merlin.config.DspConfig;
 import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.PriceCrypto;
@@ -160,9 +161,14 @@ public final class DspNotifier implements AutoCloseable {
 
     /**
      * Starts the loop's passes for the configured {@code dsps} (by their index in that list), counting on
-     * {@code metrics}.
+     * {@code metrics}, on the transport {@code auto} chooses.
      */
     public DspNotifier(List<DspConfig> dsps, Settings settings, ExchangeMetrics metrics) {
+        this(dsps, settings, metrics, IoTransport.choose("auto"));
+    }
+
+    /** As {@link #DspNotifier(List, Settings, ExchangeMetrics)}, its loop on {@code io}. */
+    public DspNotifier(List<DspConfig> dsps, Settings settings, ExchangeMetrics metrics, IoTransport io) {
         this.settings = settings;
         this.cryptos = new PriceCrypto[dsps.size()];
         this.counts = new CounterDataPoint[dsps.size()][Kind.values().length][Outcome.values().length];
@@ -190,7 +196,7 @@ public final class DspNotifier implements AutoCloseable {
             free.offer(new Notice().clear());
         }
         this.queued = new ManyToOneConcurrentArrayQueue<>(slots);
-        this.transport = new NoticeTransport(settings.callTimeout(), settings.pipelinedLosses(), this::ended);
+        this.transport = new NoticeTransport(io, settings.callTimeout(), settings.pipelinedLosses(), this::ended);
         long every = settings.passInterval().toNanos();
         this.passes = transport.loop().scheduleWithFixedDelay(this::pass, every, every, TimeUnit.NANOSECONDS);
     }

@@ -1,13 +1,10 @@
 package dev.merlin.exchange.dsp;
 
+import dev.merlin.exchange.transport.IoTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -64,10 +61,10 @@ final class NoticeTransport implements AutoCloseable {
     private final List<NoticeConnection> written = new ArrayList<>();
     private SslContext sslContext;
 
-    NoticeTransport(Duration callTimeout, int pipelinedLosses, Ended ended) {
+    NoticeTransport(IoTransport io, Duration callTimeout, int pipelinedLosses, Ended ended) {
         this.pipelinedLosses = pipelinedLosses;
-        IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("merlin-dsp-notices", true), io);
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("merlin-dsp-notices", true),
+                io.handlerFactory());
         this.loop = group.next();
         this.ended = ended;
         this.callTimeoutNanos = callTimeout.toNanos();
