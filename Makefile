@@ -233,6 +233,8 @@ floor: $(EXCHANGE_JAR) $(BENCH_JAR) $(DSP_SIM_JAR)
 # ARGS e.g. '--dsps 3' or '--dsp-latency 5' (ms); '--baseline OLD.jar' compares that build with this one instead,
 # both calling the simulated DSP (a DSP-path change judged in the same slices); '--merlin-cpus 0' runs both forks on
 # CPU 0 and the generator with the simulator on the other CPUs (taskset), as if sellers and DSPs were other machines.
+# '--transport io_uring' sets both forks' server.transport; '--baseline-transport epoll' the baseline's alone (this
+# build on two transports, both calling the DSP, when no --baseline jar is given).
 dsp-pairs: $(EXCHANGE_JAR) $(BENCH_JAR)
 	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.DspPairs $(ARGS)
 

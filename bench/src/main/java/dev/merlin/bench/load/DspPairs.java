@@ -1,5 +1,6 @@
 package dev.merlin.bench.load;
 
+import dev.merlin.config.ServerConfig;
 import dev.merlin.dspsim.DspSimulator;
 import dev.merlin.dspsim.Latency;
 import java.io.PrintStream;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.LongSupplier;
 
 /**
@@ -53,9 +55,17 @@ public final class DspPairs {
      * @param jitWarmupSeconds each node's uncounted warm-up at saturation
      * @param baseline         a jar to compare the current build with, both calling the DSPs; null: internal only
      * @param merlinCpus       the CPUs both forks run on, this JVM on the others; null: all share every CPU
+     * @param transport        {@code server.transport} of both forks; null: the config's ({@code auto})
+     * @param baselineTransport the baseline fork's {@code server.transport} instead (with or without
+     *                         {@code baseline}: without, the current build on two transports); null: as the other
      */
     record Options(int dsps, String dspLatency, PairedSlices.Plan plan, double jitWarmupSeconds, Path baseline,
-                   BitSet merlinCpus) {
+                   BitSet merlinCpus, String transport, String baselineTransport) {
+
+        /** Whether the two forks both call the DSPs and differ in build or transport, not in DSPs. */
+        boolean comparesBuilds() {
+            return baseline != null || baselineTransport != null;
+        }
 
         /** Parses {@code args}; refuses what is out of range, naming the option. */
         static Options parse(String[] args) {
@@ -69,6 +79,8 @@ public final class DspPairs {
             double jitWarmup = KafkaCost.DEFAULT_PAIRED_JIT_WARMUP_SECONDS;
             Path baseline = null;
             BitSet merlinCpus = null;
+            String transport = null;
+            String baselineTransport = null;
             for (int i = 0; i < args.length; i += 2) {
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException(args[i] + " needs a value");
@@ -86,6 +98,8 @@ public final class DspPairs {
                     case "--baseline" -> baseline = Path.of(value);
                     case "--merlin-cpus" -> merlinCpus = CpuPinning.parse("--merlin-cpus", value,
                             Runtime.getRuntime().availableProcessors());
+                    case "--transport" -> transport = transport(args[i], value);
+                    case "--baseline-transport" -> baselineTransport = transport(args[i], value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -101,7 +115,15 @@ public final class DspPairs {
                 throw new IllegalArgumentException("--baseline " + baseline + " is not a jar file here");
             }
             return new Options(dsps, latency, new PairedSlices.Plan(pairs, warmup, slice, offered, connections),
-                    jitWarmup, baseline, merlinCpus);
+                    jitWarmup, baseline, merlinCpus, transport, baselineTransport);
+        }
+
+        private static String transport(String option, String value) {
+            if (!ServerConfig.TRANSPORTS.contains(value)) {
+                throw new IllegalArgumentException(option + " is one of " + new TreeSet<>(ServerConfig.TRANSPORTS)
+                        + ", not " + value);
+            }
+            return value;
         }
     }
 
@@ -127,12 +149,15 @@ public final class DspPairs {
             }
             out.printf(Locale.ROOT, "dsp pairs: %s; %d simulated DSP(s) in this JVM, latency %s%n",
                     machine, sims.size(), options.dspLatency());
-            boolean isBuilds = options.baseline() != null;
+            boolean isBuilds = options.comparesBuilds();
             String reference = isBuilds ? "baseline" : "internal";
             BitSet cpus = options.merlinCpus();
-            try (ForkedMerlin first = isBuilds ? fork(work, reference, sims, options.baseline(), cpus, out)
-                    : fork(work, reference, List.of(), FORK_JAR, cpus, out);
-                 ForkedMerlin withDsps = fork(work, "dsps", sims, FORK_JAR, cpus, out)) {
+            Path baselineJar = options.baseline() == null ? FORK_JAR : options.baseline();
+            String baselineTransport = options.baselineTransport() == null ? options.transport()
+                    : options.baselineTransport();
+            try (ForkedMerlin first = isBuilds ? fork(work, reference, sims, baselineJar, baselineTransport, cpus, out)
+                    : fork(work, reference, List.of(), FORK_JAR, options.transport(), cpus, out);
+                 ForkedMerlin withDsps = fork(work, "dsps", sims, FORK_JAR, options.transport(), cpus, out)) {
                 String name = isBuilds ? "current" : options.dsps() + "-dsp";
                 PairedSlices.Target a = new PairedSlices.Target(reference, first.port(), () -> "",
                         first::cpuMillis);
@@ -170,16 +195,21 @@ public final class DspPairs {
                 pairs.size(), median, isBuilds ? "" : ": goal >= " + GOAL + (median >= GOAL ? " met" : " NOT met"));
     }
 
-    private static ForkedMerlin fork(Path work, String name, List<DspSimulator> sims, Path jar, BitSet cpus,
-                                     PrintStream out) throws Exception {
+    private static ForkedMerlin fork(Path work, String name, List<DspSimulator> sims, Path jar, String transport,
+                                     BitSet cpus, PrintStream out) throws Exception {
         Path config = work.resolve(name + ".yaml");
-        Files.writeString(config, FanOutRun.configYaml(sims), StandardCharsets.UTF_8);
+        String yaml = FanOutRun.configYaml(sims);
+        if (transport != null) {
+            yaml = FanOutRun.withTransport(yaml, transport);
+        }
+        Files.writeString(config, yaml, StandardCharsets.UTF_8);
         List<String> command = new ArrayList<>(CpuPinning.java(cpus, KafkaCost.forkCommand(jar, null)));
         command.addAll(List.of("--config", config.toString()));
         Path log = work.resolve(name + ".log");
         ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(command), ForkedMerlin.freePort(),
                 work.resolve(name), log, Duration.ofSeconds(120));
-        out.printf(Locale.ROOT, "dsp pairs: %s forked from %s (pid %d, log %s)%n", name, jar, merlin.pid(), log);
+        out.printf(Locale.ROOT, "dsp pairs: %s forked from %s, server.transport %s (pid %d, log %s)%n", name, jar,
+                transport == null ? "auto" : transport, merlin.pid(), log);
         return merlin;
     }
 

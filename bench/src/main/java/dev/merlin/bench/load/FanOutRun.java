@@ -295,6 +295,19 @@ final class FanOutRun {
         return yaml.toString();
     }
 
+    /**
+     * The config text {@code yaml} (from {@link #configYaml}) with {@code server.transport} set to {@code transport}.
+     *
+     * @throws IllegalStateException when the text has no {@code server.transport: auto} line to set
+     */
+    static String withTransport(String yaml, String transport) {
+        String line = "\n  transport: auto ";
+        if (!yaml.contains(line)) {
+            throw new IllegalStateException("the default config has no 'server.transport: auto' line to set");
+        }
+        return yaml.replace(line, "\n  transport: " + transport + " ");
+    }
+
     /** Each request's effective tmax as Merlin computes it (its own, or the default, within the bounds). */
     static int[] tmaxMillis(RequestCorpus corpus, AuctionConfig auction) throws IOException {
         ObjectMapper json = new ObjectMapper();

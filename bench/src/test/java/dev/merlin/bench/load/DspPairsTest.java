@@ -1,13 +1,17 @@
 package dev.merlin.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.merlin.config.ConfigLoader;
+import dev.merlin.config.MerlinConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +47,25 @@ class DspPairsTest {
         assertTrue(missing.getMessage().contains("--baseline"), missing.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> DspPairs.Options.parse(new String[] {"--baseline", dir.toString()}), "a directory is no jar");
+    }
+
+    @Test
+    void aTransportIsSetInBothForksConfigsOrInTheBaselinesAloneToCompareTransports() throws IOException {
+        DspPairs.Options plain = DspPairs.Options.parse(new String[0]);
+        assertNull(plain.transport());
+        assertFalse(plain.comparesBuilds(), "internal-only against DSPs");
+        DspPairs.Options transports = DspPairs.Options.parse(new String[] {"--transport", "io_uring",
+            "--baseline-transport", "epoll"});
+        assertEquals("io_uring", transports.transport());
+        assertEquals("epoll", transports.baselineTransport());
+        assertTrue(transports.comparesBuilds(), "the current build on two transports, both calling the DSPs");
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> DspPairs.Options.parse(new String[] {"--transport", "kqueue"}));
+        assertTrue(bad.getMessage().startsWith("--transport is one of"), bad.getMessage());
+        String yaml = FanOutRun.withTransport(FanOutRun.configYaml(List.of()), "io_uring");
+        MerlinConfig config = ConfigLoader.parse(yaml, "dsp pairs");
+        assertEquals("io_uring", config.server().transport(), "the forks' config binds the transport");
+        assertEquals(ConfigLoader.loadDefault().server().port(), config.server().port(), "the rest unchanged");
     }
 
     @Test
