@@ -1,5 +1,6 @@
 package dev.merlin.bench.load;
 
+import dev.merlin.config.ServerConfig;
 import dev.merlin.dspsim.Latency;
 import java.net.URI;
 import java.nio.file.Path;
@@ -45,8 +46,11 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
      * @param warmupSeconds traffic at the starting rate each fork gets before its first step, not counted
      * @param cpus          the CPUs both forks run on, the generator on the others ({@code --merlin-cpus}); null:
      *                      all share every CPU
+     * @param transport     both forks' transport ({@code --transport}: Merlin's {@code server.transport}, the bare
+     *                      server's {@link Transport#SERVER_PROPERTY}); null: each one's default ({@code auto})
      */
-    public record ForkOptions(Path merlinJar, List<String> jvmArgs, double warmupSeconds, BitSet cpus) {
+    public record ForkOptions(Path merlinJar, List<String> jvmArgs, double warmupSeconds, BitSet cpus,
+                              String transport) {
     }
 
     /**
@@ -139,6 +143,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "  --merlin-cpus LIST  run the forks (Merlin and the bare server, or the --dsps forks) on these CPUs",
             "                      (taskset -c, e.g. 0) and this JVM, the generator and any simulated DSPs, on the",
             "                      others, as if sellers and DSPs were other machines",
+            "  --transport NAME    the forks' event loops: auto (default: epoll, else nio), epoll, nio or io_uring,",
+            "                      for Merlin (server.transport) and the bare server alike",
             "",
             "  --soak              the soak (make soak): fork Merlin (--merlin-jar, fresh data dir, free port), find",
             "                      its maximum rate for the realistic mix (auctions, pixels, app events, notices,",
@@ -193,6 +199,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
         private String dspLatency = "0";
         private double forkWarmup = DEFAULT_FORK_WARMUP_SECONDS;
         private BitSet merlinCpus;
+        private String transport;
 
         /** Takes the option at {@code args[i]} (with its value); returns the index of the last argument it used. */
         int option(String[] args, int i) {
@@ -247,6 +254,13 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 case "--merlin-cpus":
                     merlinCpus = CpuPinning.parse(name, value, Runtime.getRuntime().availableProcessors());
                     break;
+                case "--transport":
+                    if (!ServerConfig.TRANSPORTS.contains(value)) {
+                        throw new IllegalArgumentException("--transport is one of "
+                                + new TreeSet<>(ServerConfig.TRANSPORTS) + ", not " + value);
+                    }
+                    transport = value;
+                    break;
                 default: throw new IllegalArgumentException("unknown option " + name + " (see --help)");
             }
         }
@@ -286,10 +300,13 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                         + " --soak, --crash or --dsps (those reach or fork their own Merlin)");
             }
             if (!isInProcess && !isStartedElsewhere) {
-                forkOptions = new ForkOptions(merlinJar, jvmArgs(), forkWarmup, merlinCpus);
+                forkOptions = new ForkOptions(merlinJar, jvmArgs(), forkWarmup, merlinCpus, transport);
             } else if (merlinCpus != null && fanOut == null) {
                 throw new IllegalArgumentException("--merlin-cpus pins the servers make load forks: not with"
                         + " --in-process, --target, --soak or --crash");
+            } else if (transport != null) {
+                throw new IllegalArgumentException("--transport sets the servers make load forks itself: not with"
+                        + " --in-process, --target, --soak, --crash or --dsps");
             }
             return new LoadOptions(target, corpus, connections, rate, duration, warmup, findMax, slo, maxRate,
                     maxSteps, resolution, bare && fanOut == null, out, help, soakOptions, fanOut, forkOptions);

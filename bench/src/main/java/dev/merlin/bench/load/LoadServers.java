@@ -5,9 +5,11 @@ import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.MerlinServer;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.LongSupplier;
@@ -65,8 +67,15 @@ final class LoadServers implements AutoCloseable {
             return;
         }
         Path log = options.outDir().resolve("load-merlin-fork.log");
-        List<String> command = CpuPinning.java(fork.cpus(),
-                ForkedMerlin.Launch.jar(fork.merlinJar(), fork.jvmArgs()).command());
+        List<String> command = new ArrayList<>(CpuPinning.java(fork.cpus(),
+                ForkedMerlin.Launch.jar(fork.merlinJar(), fork.jvmArgs()).command()));
+        if (fork.transport() != null) {
+            Files.createDirectories(options.outDir());
+            Path config = options.outDir().resolve("load-merlin-fork.yaml");
+            Files.writeString(config, FanOutRun.withTransport(FanOutRun.configYaml(List.of()), fork.transport()),
+                    StandardCharsets.UTF_8);
+            command.addAll(List.of("--config", config.toString()));
+        }
         merlinFork = ForkedMerlin.start(new ForkedMerlin.Launch(command), ForkedMerlin.freePort(), dataDir, log,
                 FORK_START);
         merlinPort = merlinFork.port();
@@ -86,11 +95,16 @@ final class LoadServers implements AutoCloseable {
             return;
         }
         Path log = options.outDir().resolve("load-bare-fork.log");
-        bareFork = ForkedMerlin.startBare(fork.cpus(), fork.jvmArgs(), ForkedMerlin.freePort(), ioThreads, log,
+        List<String> jvmArgs = new ArrayList<>(fork.jvmArgs());
+        if (fork.transport() != null) {
+            jvmArgs.add("-D" + Transport.SERVER_PROPERTY + "=" + fork.transport());
+        }
+        bareFork = ForkedMerlin.startBare(fork.cpus(), jvmArgs, ForkedMerlin.freePort(), ioThreads, log,
                 FORK_START);
         barePort = bareFork.port();
         out.printf(Locale.ROOT, "load: forked bare 204 server (pid %d, the same JVM flags) on 127.0.0.1:%d "
-                + "(%d event loops)%n", bareFork.pid(), barePort, ioThreads);
+                + "(%d event loops, transport %s)%n", bareFork.pid(), barePort, ioThreads,
+                fork.transport() == null ? "auto" : fork.transport());
     }
 
     int merlinPort() {

@@ -1,6 +1,7 @@
 package dev.merlin.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +26,23 @@ class LoadOptionsTest {
         assertEquals(9090, options.target().getPort());
         assertEquals("/openrtb2/auction", options.path());
         assertTrue(!options.measureBare());
+    }
+
+    @Test
+    void aTransportGoesToBothForksAndOnlyToForksMakeLoadStartsItself() {
+        assertEquals("io_uring", LoadOptions.parse("--transport", "io_uring").fork().transport());
+        assertNull(LoadOptions.parse("--find-max").fork().transport(), "each fork's default without --transport");
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> LoadOptions.parse("--transport", "kqueue"));
+        assertTrue(bad.getMessage().startsWith("--transport is one of"), bad.getMessage());
+        for (String[] elsewhere : List.of(new String[] {"--in-process"},
+                new String[] {"--target", "http://127.0.0.1:8080/openrtb2/auction"}, new String[] {"--dsps", "1"})) {
+            List<String> args = new ArrayList<>(List.of(elsewhere));
+            args.addAll(List.of("--transport", "epoll"));
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> LoadOptions.parse(args.toArray(new String[0])), String.join(" ", args));
+            assertTrue(refused.getMessage().startsWith("--transport sets the servers"), refused.getMessage());
+        }
     }
 
     @Test
