@@ -79,8 +79,9 @@ final class LoadServers implements AutoCloseable {
         merlinFork = ForkedMerlin.start(new ForkedMerlin.Launch(command), ForkedMerlin.freePort(), dataDir, log,
                 FORK_START);
         merlinPort = merlinFork.port();
-        out.printf(Locale.ROOT, "load: forked Merlin (pid %d, %s, JVM flags %s) on 127.0.0.1:%d, data dir %s, log %s%n",
-                merlinFork.pid(), fork.merlinJar(), String.join(" ", fork.jvmArgs()), merlinPort, dataDir, log);
+        out.printf(Locale.ROOT, "load: forked Merlin (pid %d, %s, JVM flags %s, server.transport %s) on 127.0.0.1:%d,"
+                + " data dir %s, log %s%n", merlinFork.pid(), fork.merlinJar(), String.join(" ", fork.jvmArgs()),
+                fork.transport() == null ? "auto" : fork.transport(), merlinPort, dataDir, log);
     }
 
     private void startBare(LoadOptions options, PrintStream out) throws IOException, InterruptedException {
