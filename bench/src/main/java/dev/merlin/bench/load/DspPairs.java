@@ -1,6 +1,5 @@
 package dev.merlin.bench.load;
 
-import dev.merlin.config.ServerConfig;
 import dev.merlin.dspsim.DspSimulator;
 import dev.merlin.dspsim.Latency;
 import java.io.PrintStream;
@@ -14,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.function.LongSupplier;
 
 /**
@@ -98,8 +96,8 @@ public final class DspPairs {
                     case "--baseline" -> baseline = Path.of(value);
                     case "--merlin-cpus" -> merlinCpus = CpuPinning.parse("--merlin-cpus", value,
                             Runtime.getRuntime().availableProcessors());
-                    case "--transport" -> transport = transport(args[i], value);
-                    case "--baseline-transport" -> baselineTransport = transport(args[i], value);
+                    case "--transport" -> transport = Transport.checkedName(args[i], value);
+                    case "--baseline-transport" -> baselineTransport = Transport.checkedName(args[i], value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -118,13 +116,6 @@ public final class DspPairs {
                     jitWarmup, baseline, merlinCpus, transport, baselineTransport);
         }
 
-        private static String transport(String option, String value) {
-            if (!ServerConfig.TRANSPORTS.contains(value)) {
-                throw new IllegalArgumentException(option + " is one of " + new TreeSet<>(ServerConfig.TRANSPORTS)
-                        + ", not " + value);
-            }
-            return value;
-        }
     }
 
     /** Runs the comparison; exits 0 when more than half the pairs were valid, whether or not the goal was met. */

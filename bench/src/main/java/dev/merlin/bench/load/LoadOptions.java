@@ -1,6 +1,5 @@
 package dev.merlin.bench.load;
 
-import dev.merlin.config.ServerConfig;
 import dev.merlin.dspsim.Latency;
 import java.net.URI;
 import java.nio.file.Path;
@@ -254,13 +253,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 case "--merlin-cpus":
                     merlinCpus = CpuPinning.parse(name, value, Runtime.getRuntime().availableProcessors());
                     break;
-                case "--transport":
-                    if (!ServerConfig.TRANSPORTS.contains(value)) {
-                        throw new IllegalArgumentException("--transport is one of "
-                                + new TreeSet<>(ServerConfig.TRANSPORTS) + ", not " + value);
-                    }
-                    transport = value;
-                    break;
+                case "--transport": transport = Transport.checkedName(name, value); break;
                 default: throw new IllegalArgumentException("unknown option " + name + " (see --help)");
             }
         }

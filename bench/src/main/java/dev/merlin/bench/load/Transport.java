@@ -1,10 +1,12 @@
 package dev.merlin.bench.load;
 
+import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.transport.IoTransport;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.socket.SocketChannel;
+import java.util.TreeSet;
 
 /**
  * The Netty transport the load generator and the loopback servers (bare, floor) use.
@@ -34,6 +36,19 @@ record Transport(String name, IoHandlerFactory ioHandler, Class<? extends Socket
      */
     static Transport server() {
         return of(IoTransport.choose(System.getProperty(SERVER_PROPERTY, "auto")));
+    }
+
+    /**
+     * {@code value} when it is a {@code server.transport} name, for a command-line {@code option}.
+     *
+     * @throws IllegalArgumentException naming the option and the names it takes
+     */
+    static String checkedName(String option, String value) {
+        if (!ServerConfig.TRANSPORTS.contains(value)) {
+            throw new IllegalArgumentException(option + " is one of " + new TreeSet<>(ServerConfig.TRANSPORTS)
+                    + ", not " + value);
+        }
+        return value;
     }
 
     private static Transport of(IoTransport io) {
