@@ -27,7 +27,12 @@ SERVER_CPU=0
 OTHER_CPUS=$( (( CPUS == 2 )) && echo 1 || echo "1-$((CPUS - 1))")
 WORK=$(mktemp -d /tmp/merlin-floor.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+# the servers' data dirs hold gigabytes of Chronicle files: removed on any exit; logs and outputs stay in $WORK
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK/merlin" "$WORK/merlin-dsp"
+}
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {

@@ -126,6 +126,7 @@ public final class DspPairs {
 
     private static boolean run(Options options, PrintStream out) throws Exception {
         Path work = Files.createTempDirectory("merlin-dsp-pairs-");
+        Thread deleteWork = LoadGenerator.deleteOnSignal(work);
         List<DspSimulator> sims = new ArrayList<>();
         RequestCorpus corpus = RequestCorpus.validSamples();
         try {
@@ -169,6 +170,7 @@ public final class DspPairs {
             for (DspSimulator sim : sims) {
                 sim.close();
             }
+            LoadGenerator.keepUntilDone(deleteWork);
             LoadGenerator.deleteTree(work);
         }
     }

@@ -3,6 +3,7 @@ package dev.merlin.bench.load;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -376,6 +377,32 @@ public final class LoadGenerator {
 
     private static String format(String pattern, Object... args) {
         return String.format(Locale.ROOT, pattern, args);
+    }
+
+    /**
+     * Deletes {@code dir} when this JVM is stopped by a signal (Ctrl-C, {@code kill}) before its caller's own
+     * clean-up ran: a killed run would otherwise leave its forks' Chronicle files, gigabytes, under {@code /tmp}.
+     * The caller removes the hook with {@link #keepUntilDone} once it deleted the tree itself.
+     */
+    static Thread deleteOnSignal(Path dir) {
+        Thread hook = new Thread(() -> {
+            try {
+                deleteTree(dir);
+            } catch (IOException | UncheckedIOException e) {
+                System.err.println("could not delete " + dir + ": " + e);
+            }
+        }, "delete-" + dir.getFileName());
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
+    /** Removes a hook of {@link #deleteOnSignal}; nothing to do once the JVM is already stopping. */
+    static void keepUntilDone(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException stopping) {
+            // the hook runs, or ran
+        }
     }
 
     static void deleteTree(Path dir) throws IOException {
