@@ -81,6 +81,7 @@ public final class CatalogueChangeLatency {
 
     private static boolean run(int campaigns, int trials, PrintStream out) throws Exception {
         Path dataDir = Files.createTempDirectory("merlin-change-latency-");
+        Thread deleteDataDirOnSignal = LoadGenerator.deleteOnSignal(dataDir);
         MerlinConfig synthetic = SyntheticCampaigns.network(campaigns, 42);
         List<AdvertiserConfig> advertisers = new ArrayList<>(synthetic.advertisers());
         advertisers.add(new AdvertiserConfig("adv-probe", null, "seat-probe", List.of(probeCampaign())));
@@ -98,6 +99,7 @@ public final class CatalogueChangeLatency {
                     config.sellers().get(0).tokens().get(0), config.tracking().adminToken());
             return driver.trials(trials, out);
         } finally {
+            LoadGenerator.keepUntilDone(deleteDataDirOnSignal);
             LoadGenerator.deleteTree(dataDir);
         }
     }

@@ -91,6 +91,7 @@ public final class CatalogueChurn {
 
     private static boolean run(Options options, PrintStream out) throws Exception {
         Path dataDir = Files.createTempDirectory("merlin-churn-");
+        Thread deleteDataDirOnSignal = LoadGenerator.deleteOnSignal(dataDir);
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString());
         RequestCorpus corpus = RequestCorpus.validSamples();
         out.printf(Locale.ROOT, "churn: %s%n", LoadGenerator.machine());
@@ -145,6 +146,7 @@ public final class CatalogueChurn {
                 client.close();
             }
         } finally {
+            LoadGenerator.keepUntilDone(deleteDataDirOnSignal);
             LoadGenerator.deleteTree(dataDir);
         }
     }

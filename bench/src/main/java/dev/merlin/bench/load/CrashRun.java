@@ -115,6 +115,7 @@ final class CrashRun {
         String adminToken = config.tracking().adminToken();
         Files.createDirectories(settings.outDir());
         Path dataDir = Files.createTempDirectory("merlin-crash-");
+        Thread deleteDataDirOnSignal = LoadGenerator.deleteOnSignal(dataDir);
         int port = ForkedMerlin.freePort();
         Path merlinLog = settings.outDir().resolve("crash-" + STAMP.format(Instant.now()) + "-merlin.log");
         Checks checks = new Checks();
@@ -233,6 +234,7 @@ final class CrashRun {
                         driftMicros == 0);
             }
         } finally {
+            LoadGenerator.keepUntilDone(deleteDataDirOnSignal);
             LoadGenerator.deleteTree(dataDir);
         }
         report.setLength(0);
@@ -250,6 +252,7 @@ final class CrashRun {
      */
     private static void tornTail(Path dataDir, EventLedger.LogContents intact, Checks checks) throws IOException {
         Path copy = Files.createTempDirectory("merlin-torn-");
+        Thread deleteCopyOnSignal = LoadGenerator.deleteOnSignal(copy);
         try {
             Files.createDirectories(copy.resolve("events"));
             Path last = null;
@@ -277,6 +280,7 @@ final class CrashRun {
             checks.add("a torn tail reads without error", torn.events() + " of " + intact.events() + " events, "
                     + damage(torn.damage()), "all but the torn record", isPass);
         } finally {
+            LoadGenerator.keepUntilDone(deleteCopyOnSignal);
             LoadGenerator.deleteTree(copy);
         }
     }

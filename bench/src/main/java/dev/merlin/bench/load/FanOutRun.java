@@ -96,6 +96,7 @@ final class FanOutRun {
     private Outcome measure(int dsps, RequestCorpus corpus, int[] tmaxMillis) throws Exception {
         List<DspSimulator> sims = new ArrayList<>();
         Path dir = Files.createTempDirectory("merlin-fanout-");
+        Thread deleteDirOnSignal = LoadGenerator.deleteOnSignal(dir);
         try {
             for (int i = 0; i < dsps; i++) {
                 sims.add(DspSimulator.builder().bidRate(1).latency(Latency.parse(fanOut.dspLatency())).seed(i + 1)
@@ -125,6 +126,7 @@ final class FanOutRun {
             for (DspSimulator sim : sims) {
                 sim.close();
             }
+            LoadGenerator.keepUntilDone(deleteDirOnSignal);
             LoadGenerator.deleteTree(dir);
         }
     }

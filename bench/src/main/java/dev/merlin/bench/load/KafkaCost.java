@@ -203,6 +203,7 @@ public final class KafkaCost {
     private static boolean run(String classpath, LoadOptions options, Rounds rounds, PrintStream out)
             throws Exception {
         Path work = Files.createTempDirectory("merlin-kafka-cost-");
+        Thread deleteWorkOnSignal = LoadGenerator.deleteOnSignal(work);
         LocalKafka broker = new LocalKafka(classpath, work.resolve("kafka")).nice(rounds.brokerNice());
         RequestCorpus corpus = RequestCorpus.validSamples();
         List<String> lines = new ArrayList<>();
@@ -254,6 +255,7 @@ public final class KafkaCost {
             return isFound;
         } finally {
             broker.kill();
+            LoadGenerator.keepUntilDone(deleteWorkOnSignal);
             LoadGenerator.deleteTree(work);
         }
     }
@@ -268,6 +270,7 @@ public final class KafkaCost {
      */
     private static boolean runPaired(String classpath, Options options, PrintStream out) throws Exception {
         Path work = Files.createTempDirectory("merlin-kafka-cost-");
+        Thread deleteWorkOnSignal = LoadGenerator.deleteOnSignal(work);
         Rounds rounds = options.rounds();
         PairedSlices.Plan plan = options.paired();
         LocalKafka broker = new LocalKafka(classpath, work.resolve("kafka")).nice(rounds.brokerNice());
@@ -304,6 +307,7 @@ public final class KafkaCost {
             }
         } finally {
             broker.kill();
+            LoadGenerator.keepUntilDone(deleteWorkOnSignal);
             LoadGenerator.deleteTree(work);
         }
     }

@@ -87,6 +87,7 @@ public final class KafkaOutage {
     private static boolean run(String classpath, double rate, int connections, double duration, double downAt,
                                double downFor, PrintStream out) throws Exception {
         Path work = Files.createTempDirectory("merlin-kafka-outage-");
+        Thread deleteWorkOnSignal = LoadGenerator.deleteOnSignal(work);
         LocalKafka broker = new LocalKafka(classpath, work.resolve("kafka"));
         try {
             broker.format();
@@ -125,6 +126,7 @@ public final class KafkaOutage {
             }
         } finally {
             broker.kill();
+            LoadGenerator.keepUntilDone(deleteWorkOnSignal);
             LoadGenerator.deleteTree(work);
         }
     }
