@@ -1,7 +1,7 @@
 package dev.merlin.exchange.dsp;
 
-import dev.merlin.exchange.transport.IoTransport;
 import dev.merlin.config.DspConfig;
+import dev.merlin.exchange.transport.IoTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;

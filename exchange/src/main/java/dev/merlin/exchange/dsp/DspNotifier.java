@@ -1,11 +1,11 @@
 package dev.merlin.exchange.dsp;
 
-import dev.merlin.exchange.transport.IoTransport;
 import dev.merlin.config.DspConfig;
 import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.PriceCrypto;
 import dev.merlin.exchange.flows.FlowRecorder;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.transport.IoTransport;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import java.net.URI;
