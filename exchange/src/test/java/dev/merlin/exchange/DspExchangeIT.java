@@ -27,6 +27,7 @@ import dev.merlin.exchange.privacy.Holdout;
 import dev.merlin.exchange.privacy.IdentityKeys;
 import dev.merlin.exchange.privacy.PairwiseIds;
 import dev.merlin.exchange.privacy.RefusalReason;
+import dev.merlin.exchange.transport.TestTransports;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,14 +43,22 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Merlin as an exchange, end to end over loopback: simulated DSPs on real sockets bid in the same auction as the
  * demo's campaigns; a DSP that never answers, resets, answers 5xx, garbage, 10 MB or wrong ids costs the seller
- * nothing but that DSP's bid, and no buffer leaks.
+ * nothing but that DSP's bid, and no buffer leaks. On each transport Merlin can run on ({@code server.transport}).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"io_uring", "epoll", "nio"})
 class DspExchangeIT {
+
+    @Parameter
+    String transportName;
 
     private static final long NOW = Instant.parse("2026-11-29T10:00:00Z").getEpochSecond();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,11 +67,12 @@ class DspExchangeIT {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Up to 5 s per auction: on a loaded 2-core machine a cold JVM's first calls are slow; time is not tested here. */
-    private static MerlinConfig config(Path dataDir, List<DspConfig> dsps) {
+    private MerlinConfig config(Path dataDir, List<DspConfig> dsps) {
+        TestTransports.assumeAvailable(transportName);
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
                 .withStores(StoresConfig.small(10_000L)).withDsps(dsps);
-        return config.toBuilder().auction(new AuctionConfig(null, 5000, null, null, null, null, null, null)).build()
-                .validate();
+        return config.toBuilder().auction(new AuctionConfig(null, 5000, null, null, null, null, null, null))
+                .server(config.server().toBuilder().transport(transportName).build()).build().validate();
     }
 
     private static DspConfig dsp(String id, DspSimulator sim) {
@@ -106,6 +116,7 @@ class DspExchangeIT {
                      .recordLastRequest(true).start();
              MerlinServer server = new MerlinServer(config(dataDir, List.of(dsp("rich", rich), dsp("poor", poor))),
                      () -> NOW).start()) {
+            assertEquals(transportName, server.transport());
             HttpResponse<String> response = post(server, banner(5000));
             assertEquals(200, response.statusCode(), response.body());
             List<JsonNode> bids = bids(response.body());

@@ -2,13 +2,12 @@ package dev.merlin.exchange;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.RequestLimitsConfig;
 import dev.merlin.config.ServerConfig;
 import dev.merlin.config.StoresConfig;
-import dev.merlin.exchange.transport.IoTransport;
+import dev.merlin.exchange.transport.TestTransports;
 import dev.merlin.protocol.ErrorReason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -58,8 +57,7 @@ class MerlinServerIT {
     @ValueSource(strings = {"io_uring", "epoll", "nio"})
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void tenThousandMixedRequestsOverKeepAlive(String transport, @TempDir Path dataDir) throws Exception {
-        Throwable unavailable = IoTransport.named(transport).unavailabilityCause();
-        assumeTrue(unavailable == null, () -> transport + " is not available on this machine: " + unavailable);
+        TestTransports.assumeAvailable(transport);
         List<Case> cases = cases();
         MerlinConfig config = new MerlinConfig(ServerConfig.builder().port(0).ioThreads(2).maxBodyBytes(MAX_BODY)
                 .idleTimeoutSeconds(30).transport(transport).build(), RequestLimitsConfig.defaults(),

@@ -38,7 +38,12 @@ final class DspCall implements Runnable {
         this.connections = connections;
     }
 
-    void begin(ByteBuf payload, long deadlineNanos, DspCallback onAnswer, Object callerAttachment) {
+    /**
+     * Starts the call; false when its deadline has already passed, so that nothing is sent (on a transport that
+     * completes a loopback exchange within one turn of its loop, such as io_uring, a request sent then could be
+     * answered before a timer that is already due runs).
+     */
+    boolean begin(ByteBuf payload, long deadlineNanos, DspCallback onAnswer, Object callerAttachment) {
         body = payload;
         callback = onAnswer;
         attachment = callerAttachment;
@@ -47,7 +52,12 @@ final class DspCall implements Runnable {
         isEnded = false;
         hasRetried = false;
         long waitNanos = Math.min(deadlineNanos - startNanos, connections.client.timeoutNanos);
+        if (waitNanos <= 0) {
+            timer = null;
+            return false;
+        }
         timer = connections.loop.schedule(this, waitNanos, TimeUnit.NANOSECONDS);
+        return true;
     }
 
     /** {@link DspHttpClient#send} returned: an ending that came before it is delivered on the loop's next turn. */

@@ -49,12 +49,16 @@ final class DspConnections {
         DspCall call = freeCalls.isEmpty() ? new DspCall(this) : freeCalls.pollLast();
         inFlight++;
         client.metrics.sent();
-        call.begin(payload, deadlineNanos, callback, attachment);
-        DspConnection connection = pollIdle();
-        if (connection != null) {
-            connection.start(call, true);
+        if (!call.begin(payload, deadlineNanos, callback, attachment)) {
+            // no time left: nothing goes out, and the call ends as timed out on the loop's next turn
+            call.end(DspOutcome.TIMEOUT, 0, null);
         } else {
-            connect(call);
+            DspConnection connection = pollIdle();
+            if (connection != null) {
+                connection.start(call, true);
+            } else {
+                connect(call);
+            }
         }
         call.sendReturned();
         return true;

@@ -316,6 +316,11 @@ public final class DspNotifier implements AutoCloseable {
         return unknownDsps.get();
     }
 
+    /** The transport its loop runs on (for tests). */
+    IoTransport loopTransport() {
+        return IoTransport.of(transport.loop());
+    }
+
     /** The keep-alive connections the transport keeps for later notices (for tests). */
     int keptConnections() {
         return transport.keptConnections();

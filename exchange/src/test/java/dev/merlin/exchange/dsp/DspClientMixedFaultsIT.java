@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.config.DspConfig;
 import dev.merlin.exchange.http.RecordingLeakDetector;
+import dev.merlin.exchange.transport.TestTransports;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
@@ -24,14 +21,23 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Many calls at once to a DSP that answers each one differently (well, 204, 503, late, never, or by closing), from
  * two event loops sharing one client: every call that was sent ends exactly once, on its own loop, and afterwards
- * nothing is in flight, every buffer is released and the counts agree with the endings.
+ * nothing is in flight, every buffer is released and the counts agree with the endings. On each transport Merlin can
+ * run on ({@code server.transport}).
  */
 @Timeout(120)
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"io_uring", "epoll", "nio"})
 class DspClientMixedFaultsIT {
+
+    @Parameter
+    String transportName;
 
     private static final int CALLS_PER_LOOP = 150;
     private static final int MAX_IN_FLIGHT = 8;
@@ -40,8 +46,7 @@ class DspClientMixedFaultsIT {
 
     @Test
     void everyCallEndsExactlyOnce() throws Exception {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2,
-                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        EventLoopGroup group = TestTransports.group(TestTransports.assumeAvailable(transportName), 2);
         StubDsp dsp = StubDsp.start(DspClientMixedFaultsIT::answer);
         try {
             DspConfig config = new DspConfig("mixed-dsp", "Mixed DSP", dsp.url("http"), "JPN", null, null, null, 0,
@@ -91,7 +96,7 @@ class DspClientMixedFaultsIT {
             client.close();
         } finally {
             dsp.close();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            TestTransports.shutDown(group);
         }
         assertTrue(RecordingLeakDetector.isInstalled(), "leak detector not installed: check the surefire argLine");
         assertEquals(List.of(), RecordingLeakDetector.collectLeaks());

@@ -10,15 +10,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.merlin.config.DspConfig;
 import dev.merlin.exchange.http.RecordingLeakDetector;
+import dev.merlin.exchange.transport.IoTransport;
+import dev.merlin.exchange.transport.TestTransports;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -44,14 +42,24 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link DspHttpClient} against small DSPs on loopback: answers good and bad, keep-alive, the deadline, size and
  * in-flight bounds, gzip both ways and TLS. Every ending is checked to come once, on the loop, outside {@code send},
- * with its body released, and no test may leak a buffer.
+ * with its body released, and no test may leak a buffer. All of it on each transport Merlin can run on
+ * ({@code server.transport}): the client's connections take their loop's.
  */
 @Timeout(60)
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"io_uring", "epoll", "nio"})
 class DspHttpClientIT {
+
+    @Parameter
+    String transportName;
+    private IoTransport transport;
 
     private static final String JSON = "{\"id\":\"req-1\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],"
             + "\"tmax\":120}";
@@ -70,8 +78,8 @@ class DspHttpClientIT {
 
     @BeforeEach
     void start() {
-        group = new MultiThreadIoEventLoopGroup(1,
-                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        transport = TestTransports.assumeAvailable(transportName);
+        group = TestTransports.group(transport, 1);
         loop = group.next();
         metrics = new DspMetrics(new PrometheusRegistry());
         answers = new Answers(loop);
@@ -82,13 +90,17 @@ class DspHttpClientIT {
         for (AutoCloseable closeable : toClose) {
             closeable.close();
         }
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        if (group != null) {
+            TestTransports.shutDown(group);
+        }
         assertTrue(RecordingLeakDetector.isInstalled(), "leak detector not installed: check the surefire argLine");
         assertEquals(List.of(), RecordingLeakDetector.collectLeaks());
     }
 
     @Test
     void postsTheRequestAndDeliversTheAnswerOnTheLoop() throws Exception {
+        assertEquals(transport, IoTransport.of(loop), "the loop runs the transport under test");
+        assertEquals(transport.socketChannel(), DspHttpClient.channelTypeFor(loop));
         StubDsp dsp = stub(request -> request.respond(200, bytes(ANSWER), "content-type", "application/json"));
         DspHttpClient client = client(dsp.url("http"), false, 8);
         Object attachment = new Object();
@@ -303,6 +315,12 @@ class DspHttpClientIT {
         DspHttpClient client = client(dsp.url("http"), false, 8);
         assertTrue(send(client, JSON, -1, null));
         assertEnding(answers.next(), DspOutcome.TIMEOUT, 0);
+        assertEquals(0, dsp.accepted.get(), "nothing is sent once the deadline has passed");
+        assertEquals(0, onLoop(client::openConnectionsOnThisLoop));
+        // the next call with time left goes out as usual
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        assertEnding(answers.next(), DspOutcome.OK, 200);
+        assertEquals(1, dsp.accepted.get());
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.merlin.config.DspPriceKeys;
 import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.auction.PriceCrypto;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.transport.TestTransports;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,14 +41,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The notifier against a real HTTP server on 127.0.0.1 (the JDK's): the URL it calls with its macros filled in,
  * retries of 5xx and network errors up to the bound, no retry of a 4xx, a full queue counted, a drain on close,
- * encrypted prices that decrypt to the clearing price.
+ * encrypted prices that decrypt to the clearing price, and URLs and macro values that try to add a header or a request.
+ * All of it on each transport Merlin can run on ({@code server.transport}): the notifier's loop takes it.
  */
 @Timeout(60)
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"io_uring", "epoll", "nio"})
 class DspNotifierTest {
+
+    @Parameter
+    String transportName;
 
     private static final long NOW = 1_781_524_800L;
     private static final byte[] E_KEY = new byte[32];
@@ -113,7 +123,7 @@ class DspNotifierTest {
     }
 
     private DspNotifier notifier(DspNotifier.Settings settings, DspConfig... dsps) {
-        notifier = new DspNotifier(List.of(dsps), settings, metrics);
+        notifier = new DspNotifier(List.of(dsps), settings, metrics, TestTransports.assumeAvailable(transportName));
         return notifier;
     }
 
@@ -363,6 +373,7 @@ class DspNotifierTest {
         notifier.bill(win(null, url("/b"), null, 0), "r", 1);
         await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT) == 1, "sent");
         assertEquals(before + 1, noticeThreads(), "the passes and the calls share the transport's loop");
+        assertEquals(TestTransports.assumeAvailable(transportName), notifier.loopTransport());
     }
 
     private static long noticeThreads() {
@@ -400,7 +411,8 @@ class DspNotifierTest {
             acceptor.setDaemon(true);
             acceptor.start();
             notifier = new DspNotifier(List.of(plainDsp()), new DspNotifier.Settings(64, 4, 2, Duration.ofMillis(20),
-                    Duration.ofMillis(200), Duration.ofSeconds(5), 8), metrics);
+                    Duration.ofMillis(200), Duration.ofSeconds(5), 8), metrics,
+                    TestTransports.assumeAvailable(transportName));
             notifier.bill(win(null, "http://127.0.0.1:" + silent.getLocalPort() + "/b", null, 0), "r", 1);
             await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.FAILED) == 1, "failed");
             assertEquals(1, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.RETRIED));

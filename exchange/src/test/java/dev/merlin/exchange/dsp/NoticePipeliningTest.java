@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.merlin.config.DspConfig;
 import dev.merlin.exchange.auction.ExternalBid;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.transport.TestTransports;
 import dev.merlin.protocol.model.Bid;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,15 +31,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Loss notices pipelined on the notifier's keep-alive connections, against a raw HTTP/1.1 server on 127.0.0.1 that
  * records which connection each GET came on and answers in order only when the test lets it: a burst of losses
  * shares a few connections, a win or billing notice never shares one, and a connection lost with losses unanswered
- * sends each of them again.
+ * sends each of them again. On each transport Merlin can run on ({@code server.transport}).
  */
 @Timeout(60)
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"io_uring", "epoll", "nio"})
 class NoticePipeliningTest {
+
+    @Parameter
+    String transportName;
 
     private static final long NOW = 1_781_524_800L;
     private static final String NO_CONTENT = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n";
@@ -195,7 +204,8 @@ class NoticePipeliningTest {
     private DspNotifier notifier(int pipelinedLosses) {
         return new DspNotifier(List.of(DspConfig.of("tokyo-dsp", "Tokyo", "http://127.0.0.1:1/bid", "JPN")),
                 new DspNotifier.Settings(256, 64, 3, Duration.ofMillis(20), Duration.ofSeconds(10),
-                        Duration.ofSeconds(10), pipelinedLosses), metrics);
+                        Duration.ofSeconds(10), pipelinedLosses), metrics,
+                TestTransports.assumeAvailable(transportName));
     }
 
     private long count(DspNotifier.Kind kind, DspNotifier.Outcome outcome) {
