@@ -57,11 +57,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ValueSource(strings = {"io_uring", "epoll", "nio"})
 class DspExchangeIT {
 
-    @Parameter
-    String transportName;
-
     private static final long NOW = Instant.parse("2026-11-29T10:00:00Z").getEpochSecond();
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Parameter
+    String transportName;
 
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();

@@ -36,13 +36,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ValueSource(strings = {"io_uring", "epoll", "nio"})
 class DspClientMixedFaultsIT {
 
-    @Parameter
-    String transportName;
-
     private static final int CALLS_PER_LOOP = 150;
     private static final int MAX_IN_FLIGHT = 8;
     private static final int BURST = 12;
     private static final long DEADLINE_MILLIS = 400;
+
+    @Parameter
+    String transportName;
 
     @Test
     void everyCallEndsExactlyOnce() throws Exception {

@@ -57,16 +57,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ValueSource(strings = {"io_uring", "epoll", "nio"})
 class DspHttpClientIT {
 
-    @Parameter
-    String transportName;
-    private IoTransport transport;
-
     private static final String JSON = "{\"id\":\"req-1\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],"
             + "\"tmax\":120}";
     private static final String ANSWER = "{\"id\":\"req-1\",\"seatbid\":[{\"bid\":[{\"id\":\"b1\",\"impid\":\"1\","
             + "\"price\":1.5,\"crid\":\"c1\",\"adomain\":[\"a.example\"],\"adm\":\"<div/>\"}]}]}";
     private static final int MAX_RESPONSE_BYTES = 1 << 20;
     private static final long DEADLINE_MILLIS = 5_000;
+
+    @Parameter
+    String transportName;
+    private IoTransport transport;
 
     private EventLoopGroup group;
     private EventLoop loop;

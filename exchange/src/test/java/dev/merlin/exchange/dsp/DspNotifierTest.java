@@ -56,9 +56,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ValueSource(strings = {"io_uring", "epoll", "nio"})
 class DspNotifierTest {
 
-    @Parameter
-    String transportName;
-
     private static final long NOW = 1_781_524_800L;
     private static final byte[] E_KEY = new byte[32];
     private static final byte[] I_KEY = new byte[32];
@@ -69,6 +66,9 @@ class DspNotifierTest {
             I_KEY[i] = (byte) (i * 13 + 5);
         }
     }
+
+    @Parameter
+    String transportName;
 
     private HttpServer server;
     private final Queue<String> calls = new ConcurrentLinkedQueue<>();

@@ -46,11 +46,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ValueSource(strings = {"io_uring", "epoll", "nio"})
 class NoticePipeliningTest {
 
-    @Parameter
-    String transportName;
-
     private static final long NOW = 1_781_524_800L;
     private static final String NO_CONTENT = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n";
+
+    @Parameter
+    String transportName;
 
     private final ExchangeMetrics metrics = new ExchangeMetrics();
     private DspNotifier notifier;
