@@ -34,6 +34,9 @@ public final class ModelPool {
 
     private final boolean keeps;
     private final List<Kind<?>> kinds = new ArrayList<>();
+    /** The kinds taken from since the last reset: only those need one (a BidResponse touches 2 of the 37). */
+    private Kind<?>[] touched = new Kind<?>[8];
+    private int touchedCount;
     private Object[] lists = new Object[16];
     private int listCount;
     private int listsUsed;
@@ -88,16 +91,18 @@ public final class ModelPool {
     }
 
     private <T> Kind<T> kind(Supplier<T> factory, Consumer<T> clear) {
-        Kind<T> kind = new Kind<>(factory, clear);
+        Kind<T> kind = new Kind<>(this, factory, clear);
         kinds.add(kind);
         return kind;
     }
 
     /** Marks every kept object and list free for the next request, dropping what exceeds the bounds. */
     public void reset() {
-        for (int i = 0; i < kinds.size(); i++) {
-            kinds.get(i).reset();
+        for (int i = 0; i < touchedCount; i++) {
+            touched[i].reset();
+            touched[i] = null;
         }
+        touchedCount = 0;
         if (listCount > MAX_KEPT) {
             Arrays.fill(lists, MAX_KEPT, listCount, null);
             listCount = MAX_KEPT;
@@ -131,8 +136,17 @@ public final class ModelPool {
         return list;
     }
 
+    /** {@code kind} handed out its first instance since the last reset. */
+    private void touch(Kind<?> kind) {
+        if (touchedCount == touched.length) {
+            touched = Arrays.copyOf(touched, touchedCount * 2);
+        }
+        touched[touchedCount++] = kind;
+    }
+
     /** The kept instances of one model type. */
     public static final class Kind<T> {
+        private final ModelPool pool;
         private final Supplier<T> factory;
         private final Consumer<T> clear;
         private boolean keeps;
@@ -140,7 +154,8 @@ public final class ModelPool {
         private int count;
         private int used;
 
-        Kind(Supplier<T> factory, Consumer<T> clear) {
+        Kind(ModelPool pool, Supplier<T> factory, Consumer<T> clear) {
+            this.pool = pool;
             this.factory = factory;
             this.clear = clear;
         }
@@ -150,6 +165,9 @@ public final class ModelPool {
         public T take() {
             if (!keeps) {
                 return factory.get();
+            }
+            if (used == 0) {
+                pool.touch(this);
             }
             if (used < count) {
                 T item = (T) items[used++];

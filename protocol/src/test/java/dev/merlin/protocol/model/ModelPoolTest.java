@@ -140,6 +140,39 @@ class ModelPoolTest {
         assertTrue(listAgain.isEmpty());
     }
 
+    /** A reset rewinds only the kinds taken from since the last one: a kind skipped for a round still comes back. */
+    @Test
+    void everyKindTakenFromIsRewoundEvenAfterARoundWithoutIt() throws Exception {
+        ModelPool pool = new ModelPool();
+        Imp imp = pool.imps.take();
+        Bid bid = pool.bids.take();
+        pool.reset();
+        assertSame(bid, pool.bids.take());
+        pool.reset();
+        pool.reset();
+        assertSame(imp, pool.imps.take());
+        assertSame(bid, pool.bids.take());
+        // every kind in one round: more than the pool first makes room for
+        pool.reset();
+        List<Object> first = takeOneOfEach(pool);
+        pool.reset();
+        List<Object> again = takeOneOfEach(pool);
+        assertEquals(first.size(), again.size());
+        for (int i = 0; i < first.size(); i++) {
+            assertSame(first.get(i), again.get(i), "kind " + i);
+        }
+    }
+
+    private static List<Object> takeOneOfEach(ModelPool pool) throws Exception {
+        List<Object> taken = new ArrayList<>();
+        for (Field field : ModelPool.class.getFields()) {
+            if (field.getType() == ModelPool.Kind.class) {
+                taken.add(((ModelPool.Kind<?>) field.get(pool)).take());
+            }
+        }
+        return taken;
+    }
+
     @Test
     void whatIsKeptIsBounded() {
         ModelPool pool = new ModelPool();
