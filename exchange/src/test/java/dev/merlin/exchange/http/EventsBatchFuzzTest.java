@@ -26,9 +26,8 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -55,17 +54,14 @@ class EventsBatchFuzzTest {
 
     private static ExchangeRuntime runtime;
     private static HttpPipeline pipeline;
+    private static Path dataDir;
 
     private static synchronized HttpPipeline pipeline() {
         if (pipeline == null) {
-            try {
-                MerlinConfig config = ConfigLoader.loadDefault().withPort(0)
-                        .withDataDir(Files.createTempDirectory("merlin-events-fuzz").toString())
-                        .withStores(StoresConfig.small(10_000L)).validate();
-                runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), () -> T0);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            dataDir = FuzzDataDirs.create("merlin-events-fuzz");
+            MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
+                    .withStores(StoresConfig.small(10_000L)).validate();
+            runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), () -> T0);
             pipeline = runtime.newPipeline();
         }
         return pipeline;
@@ -151,10 +147,11 @@ class EventsBatchFuzzTest {
     }
 
     @AfterAll
-    static void noLeaks() {
+    static void noLeaks() throws IOException {
         if (runtime != null) {
             runtime.close();
         }
+        FuzzDataDirs.delete(dataDir);
         assertTrue(RecordingLeakDetector.isInstalled(), "leak detector not installed: check the surefire argLine");
         assertEquals(List.of(), RecordingLeakDetector.collectLeaks());
     }

@@ -15,9 +15,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -39,19 +38,17 @@ class FrontDoorFuzzTest {
     private static ExchangeRuntime runtime;
     private static HttpPipeline pipeline;
     private static ThreadPoolExecutor reports;
+    private static Path dataDir;
     private static final CountDownLatch END = new CountDownLatch(1);
 
     private static synchronized HttpPipeline pipeline() {
         if (pipeline == null) {
-            try {
-                MerlinConfig config = new MerlinConfig(ServerConfig.builder().port(0).ioThreads(1).maxBodyBytes(4096)
-                        .maxInitialLineBytes(1024).maxHeaderBytes(2048).idleTimeoutSeconds(60).build(),
-                        RequestLimitsConfig.defaults(), Files.createTempDirectory("merlin-fuzz").toString())
-                        .withStores(StoresConfig.small(10_000L)).validate();
-                runtime = ExchangeRuntime.open(config, new ExchangeMetrics());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            dataDir = FuzzDataDirs.create("merlin-fuzz");
+            MerlinConfig config = new MerlinConfig(ServerConfig.builder().port(0).ioThreads(1).maxBodyBytes(4096)
+                    .maxInitialLineBytes(1024).maxHeaderBytes(2048).idleTimeoutSeconds(60).build(),
+                    RequestLimitsConfig.defaults(), dataDir.toString())
+                    .withStores(StoresConfig.small(10_000L)).validate();
+            runtime = ExchangeRuntime.open(config, new ExchangeMetrics());
             pipeline = runtime.newPipeline();
             assertTrue(runtime.slowWork() instanceof ThreadPoolExecutor, "slowWork is no longer a thread pool");
             reports = (ThreadPoolExecutor) runtime.slowWork();
@@ -110,11 +107,12 @@ class FrontDoorFuzzTest {
     }
 
     @AfterAll
-    static void noLeaks() {
+    static void noLeaks() throws IOException {
         END.countDown();
         if (runtime != null) {
             runtime.close();
         }
+        FuzzDataDirs.delete(dataDir);
         assertTrue(RecordingLeakDetector.isInstalled(), "leak detector not installed: check the surefire argLine");
         assertEquals(List.of(), RecordingLeakDetector.collectLeaks());
     }
