@@ -33,7 +33,6 @@ public final class ModelPool {
     public static final ModelPool ALLOCATING = new ModelPool(false);
 
     private final boolean keeps;
-    private final List<Kind<?>> kinds = new ArrayList<>();
     /** The kinds taken from since the last reset: only those need one (a BidResponse touches 2 of the 37). */
     private Kind<?>[] touched = new Kind<?>[8];
     private int touchedCount;
@@ -85,15 +84,10 @@ public final class ModelPool {
 
     private ModelPool(boolean keeps) {
         this.keeps = keeps;
-        for (int i = 0; i < kinds.size(); i++) {
-            kinds.get(i).keeps = keeps; // the field initialisers ran before this constructor's body
-        }
     }
 
     private <T> Kind<T> kind(Supplier<T> factory, Consumer<T> clear) {
-        Kind<T> kind = new Kind<>(this, factory, clear);
-        kinds.add(kind);
-        return kind;
+        return new Kind<>(this, factory, clear);
     }
 
     /** Marks every kept object and list free for the next request, dropping what exceeds the bounds. */
@@ -149,7 +143,6 @@ public final class ModelPool {
         private final ModelPool pool;
         private final Supplier<T> factory;
         private final Consumer<T> clear;
-        private boolean keeps;
         private Object[] items = new Object[4];
         private int count;
         private int used;
@@ -163,7 +156,7 @@ public final class ModelPool {
         /** An instance with every field null: a kept one, cleared, or a new one. */
         @SuppressWarnings("unchecked")
         public T take() {
-            if (!keeps) {
+            if (!pool.keeps) {
                 return factory.get();
             }
             if (used == 0) {
