@@ -234,7 +234,9 @@ floor: $(EXCHANGE_JAR) $(BENCH_JAR) $(DSP_SIM_JAR)
 # both calling the simulated DSP (a DSP-path change judged in the same slices); '--merlin-cpus 0' runs both forks on
 # CPU 0 and the generator with the simulator on the other CPUs (taskset), as if sellers and DSPs were other machines.
 # '--transport io_uring' sets both forks' server.transport; '--baseline-transport epoll' the baseline's alone (this
-# build on two transports, both calling the DSP, when no --baseline jar is given).
+# build on two transports, both calling the DSP, when no --baseline jar is given). '--pipelining 8' lets each
+# connection to the simulated DSP carry 8 requests at once (dsps[].pipelining); '--baseline-pipelining 1' the
+# baseline's alone, to compare the two.
 dsp-pairs: $(EXCHANGE_JAR) $(BENCH_JAR)
 	$(Q)$(JAVA) $(JVM_FLAGS) $(HEAP_FLAGS) -cp $(BENCH_JAR) dev.merlin.bench.load.DspPairs $(ARGS)
 

@@ -34,15 +34,21 @@ import java.util.Set;
  *                         erased user who received personal data from Merlin through this DSP's requests; null:
  *                         none (the DSP is not told)
  * @param usersync         how a browser syncs its id with it ({@code /cookie_sync}, {@code /setuid}); null: no sync
+ * @param pipelining       requests one connection to it carries at once (HTTP/1.1 pipelining, answered in order);
+ *                         1, the default: one at a time. More lets requests sent in one turn of an event loop share
+ *                         one write and their answers one read, for a DSP whose server answers pipelined requests
+ *                         (RFC 9112 requires it of every HTTP/1.1 server; some proxies and load balancers break it)
  */
 public record DspConfig(String id, String name, String endpoint, String region, List<String> seats, String openrtb,
                         Boolean gzip, Integer maxQps, Integer timeoutMs, Integer connectTimeoutMs,
                         Integer maxInFlight, DspTraffic traffic, Double bidAdjustment, List<String> currencies,
                         Boolean enabled, DspPriceKeys priceKeys, DspHealthConfig health, DspPrivacy privacy,
-                        String deletionEndpoint, DspUserSync usersync) {
+                        String deletionEndpoint, DspUserSync usersync, Integer pipelining) {
 
     /** OpenRTB versions a DSP may take. */
     public static final Set<String> OPENRTB_VERSIONS = Set.of("2.5", "2.6");
+    /** The most requests {@code pipelining} lets one connection carry at once. */
+    public static final int MAX_PIPELINING = 64;
 
     /** Fills unset values with defaults; an unset currency list is filled by {@link #withDefaultCurrency}. */
     public DspConfig {
@@ -59,6 +65,18 @@ public record DspConfig(String id, String name, String endpoint, String region, 
         enabled = enabled == null || enabled;
         health = health == null ? DspHealthConfig.defaults() : health;
         privacy = privacy == null ? DspPrivacy.defaults() : privacy;
+        pipelining = pipelining == null ? 1 : pipelining;
+    }
+
+    /** A DSP taking one request per connection at a time: every component before {@code pipelining}. */
+    public DspConfig(String id, String name, String endpoint, String region, List<String> seats, String openrtb,
+                     Boolean gzip, Integer maxQps, Integer timeoutMs, Integer connectTimeoutMs, Integer maxInFlight,
+                     DspTraffic traffic, Double bidAdjustment, List<String> currencies, Boolean enabled,
+                     DspPriceKeys priceKeys, DspHealthConfig health, DspPrivacy privacy, String deletionEndpoint,
+                     DspUserSync usersync) {
+        this(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs, maxInFlight,
+                traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, deletionEndpoint, usersync,
+                null);
     }
 
     /** A DSP with the default privacy settings and no deletion endpoint: every component before them. */
@@ -107,20 +125,28 @@ public record DspConfig(String id, String name, String endpoint, String region, 
     private DspConfig toBuilderless(List<String> newCurrencies, String url) {
         return new DspConfig(id, name, url, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
                 maxInFlight, traffic, bidAdjustment, newCurrencies, enabled, priceKeys, health, privacy,
-                deletionEndpoint, usersync);
+                deletionEndpoint, usersync, pipelining);
+    }
+
+    /** A copy carrying up to {@code depth} requests per connection at once (tests, the load generator). */
+    public DspConfig withPipelining(int depth) {
+        return new DspConfig(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
+                maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, deletionEndpoint,
+                usersync, depth);
     }
 
     /** A copy whose erasures are POSTed to {@code url} (tests, tools). */
     public DspConfig withDeletionEndpoint(String url) {
         return new DspConfig(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
-                maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, url, usersync);
+                maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, url, usersync,
+                pipelining);
     }
 
     /** A copy syncing users through {@code sync} (tests, tools). */
     public DspConfig withUserSync(DspUserSync sync) {
         return new DspConfig(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
                 maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, deletionEndpoint,
-                sync);
+                sync, pipelining);
     }
 
     void validate(String at, ExchangeSettings exchange, Map<String, List<String>> regions, Set<String> sellerIds) {
@@ -144,6 +170,7 @@ public record DspConfig(String id, String name, String endpoint, String region, 
         ConfigChecks.range(at + ".timeoutMs", timeoutMs, 1, 60_000);
         ConfigChecks.range(at + ".connectTimeoutMs", connectTimeoutMs, 1, 60_000);
         ConfigChecks.range(at + ".maxInFlight", maxInFlight, 1, 1_000_000);
+        ConfigChecks.range(at + ".pipelining", pipelining, 1, MAX_PIPELINING);
         traffic.validate(at + ".traffic", sellerIds);
         if (!(bidAdjustment > 0 && bidAdjustment <= 10)) {
             throw new ConfigException(at + ".bidAdjustment", "value " + bidAdjustment + " is not allowed; expected a"

@@ -45,6 +45,7 @@ class DspConfigTest {
                     priceKeys: {%s}
                     health: {breakerFailures: 5}
                     deletionEndpoint: https://bid.berlin.example/gdpr/delete
+                    pipelining: 8
                 """.formatted(KEYS), "test");
         DspConfig tokyo = config.dsps().get(0);
         assertEquals("2.6", tokyo.openrtb());
@@ -62,6 +63,9 @@ class DspConfigTest {
         assertFalse(berlin.enabled());
         assertEquals("https://bid.berlin.example/gdpr/delete", berlin.deletionEndpoint());
         assertEquals(null, tokyo.deletionEndpoint(), "no deletion endpoint: the DSP is not told of erasures");
+        assertEquals(1, tokyo.pipelining(), "one request per connection at a time unless the DSP says more");
+        assertEquals(8, berlin.pipelining());
+        assertEquals(8, berlin.withEndpoint("http://127.0.0.1:1/").pipelining(), "copies keep it");
         assertFalse(config.toString().contains("sIxwz7yw62"), "a logged config never shows a price key");
     }
 
@@ -76,6 +80,8 @@ class DspConfigTest {
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, openrtb: '3.0'}|dsps[0].openrtb|one of",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, maxQps: -1}|dsps[0].maxQps|0 to",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, timeoutMs: 0}|dsps[0].timeoutMs|1 to",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, pipelining: 0}|dsps[0].pipelining|1 to 64",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, pipelining: 65}|dsps[0].pipelining|1 to 64",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, bidAdjustment: 0}|dsps[0].bidAdjustment|above 0",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, bidAdjustment: 11}|dsps[0].bidAdjustment|most 10",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, currencies: [KRW]}|dsps[0].currencies[0]|no rate",

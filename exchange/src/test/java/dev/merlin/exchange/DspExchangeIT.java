@@ -39,6 +39,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -88,14 +89,16 @@ class DspExchangeIT {
     }
 
     private HttpResponse<String> post(MerlinServer server, String body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
-                        + "/openrtb2/auction"))
+        return client.send(auctionRequest(server, body), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest auctionRequest(MerlinServer server, String body) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/openrtb2/auction"))
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + DemoSeller.TOKEN)
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
-        return client.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     private static List<JsonNode> bids(String body) throws Exception {
@@ -149,6 +152,37 @@ class DspExchangeIT {
             assertFalse(rich.stats().lastRequest().body().contains("55816b39711f9b5acf3b90e313ed29e51665623f"),
                     "the seller's id itself never leaves");
         }
+    }
+
+    @Test
+    void auctionsAtOnceSharingAPipelinedDspConnectionEachGetTheirOwnDspAnswer(@TempDir Path dataDir)
+            throws Exception {
+        int auctions = 16;
+        try (DspSimulator rich = DspSimulator.builder().price(Price.fixed(40.0)).advertiserDomain("rich.example")
+                .start();
+             MerlinServer server = new MerlinServer(config(dataDir, List.of(dsp("rich", rich).withPipelining(8))),
+                     () -> NOW).start()) {
+            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < auctions; i++) {
+                ObjectNode request = (ObjectNode) JSON.readTree(banner(5000));
+                request.put("id", "pipelined-" + i);
+                answers.add(client.sendAsync(auctionRequest(server, JSON.writeValueAsString(request)),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            for (int i = 0; i < auctions; i++) {
+                HttpResponse<String> response = answers.get(i).get(20, TimeUnit.SECONDS);
+                assertEquals(200, response.statusCode(), response.body());
+                assertEquals("pipelined-" + i, JSON.readTree(response.body()).get("id").asText());
+                List<JsonNode> bids = bids(response.body());
+                // an answer read as another auction's would carry the other's id and be rejected: a campaign wins
+                assertEquals("rich.example", bids.get(0).get("adomain").get(0).asText(), response.body());
+            }
+            ConnectedDsp dsp = server.runtime().dsps().get(0);
+            assertEquals(auctions, rich.stats().requests());
+            assertEquals(auctions, dsp.metrics().outcomes(DspOutcome.OK), "every call answered, none retried");
+        }
+        assertTrue(RecordingLeakDetector.isInstalled(), "leak detector not installed: check the surefire argLine");
+        assertEquals(List.of(), RecordingLeakDetector.collectLeaks());
     }
 
     @Test

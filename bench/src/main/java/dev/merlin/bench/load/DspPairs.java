@@ -1,5 +1,6 @@
 package dev.merlin.bench.load;
 
+import dev.merlin.config.DspConfig;
 import dev.merlin.dspsim.DspSimulator;
 import dev.merlin.dspsim.Latency;
 import java.io.PrintStream;
@@ -29,10 +30,13 @@ import java.util.function.LongSupplier;
  * {@code --connections}, {@code --warmup}, {@code --jit-warmup} (as {@code make kafka-cost}'s), and
  * {@code --merlin-cpus LIST}: both forks run on those CPUs ({@code taskset -c}) and this JVM on the others, so that the
  * generator and the simulators, which stand for other machines, take no CPU from the Merlin being measured.
+ * {@code --pipelining N} sets the simulated DSPs' {@code pipelining} in the forks that call them (default 1: one
+ * request per connection at a time).
  *
  * <p>{@code --baseline JAR} compares two builds instead: that jar against {@code exchange/target/exchange.jar}, both
  * calling the same simulated DSPs, so a change to the DSP path is judged in the same alternating slices (the ratio
- * is the current build's throughput over the baseline's; no goal applies).
+ * is the current build's throughput over the baseline's; no goal applies). {@code --baseline-pipelining N} does the
+ * same with the baseline's DSPs at that pipelining (this build both times, when no jar is given).
  */
 public final class DspPairs {
 
@@ -56,13 +60,16 @@ public final class DspPairs {
      * @param transport        {@code server.transport} of both forks; null: the config's ({@code auto})
      * @param baselineTransport the baseline fork's {@code server.transport} instead (with or without
      *                         {@code baseline}: without, the current build on two transports); null: as the other
+     * @param pipelining       the simulated DSPs' {@code pipelining} in the forks that call them
+     * @param baselinePipelining the baseline fork's instead (as {@code baselineTransport}); null: as the other
      */
     record Options(int dsps, String dspLatency, PairedSlices.Plan plan, double jitWarmupSeconds, Path baseline,
-                   BitSet merlinCpus, String transport, String baselineTransport) {
+                   BitSet merlinCpus, String transport, String baselineTransport, int pipelining,
+                   Integer baselinePipelining) {
 
-        /** Whether the two forks both call the DSPs and differ in build or transport, not in DSPs. */
+        /** Whether the two forks both call the DSPs and differ in build, transport or pipelining, not in DSPs. */
         boolean comparesBuilds() {
-            return baseline != null || baselineTransport != null;
+            return baseline != null || baselineTransport != null || baselinePipelining != null;
         }
 
         /** Parses {@code args}; refuses what is out of range, naming the option. */
@@ -79,6 +86,8 @@ public final class DspPairs {
             BitSet merlinCpus = null;
             String transport = null;
             String baselineTransport = null;
+            int pipelining = 1;
+            Integer baselinePipelining = null;
             for (int i = 0; i < args.length; i += 2) {
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException(args[i] + " needs a value");
@@ -98,6 +107,8 @@ public final class DspPairs {
                             Runtime.getRuntime().availableProcessors());
                     case "--transport" -> transport = Transport.checkedName(args[i], value);
                     case "--baseline-transport" -> baselineTransport = Transport.checkedName(args[i], value);
+                    case "--pipelining" -> pipelining = pipelining(args[i], value);
+                    case "--baseline-pipelining" -> baselinePipelining = pipelining(args[i], value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -113,7 +124,15 @@ public final class DspPairs {
                 throw new IllegalArgumentException("--baseline " + baseline + " is not a jar file here");
             }
             return new Options(dsps, latency, new PairedSlices.Plan(pairs, warmup, slice, offered, connections),
-                    jitWarmup, baseline, merlinCpus, transport, baselineTransport);
+                    jitWarmup, baseline, merlinCpus, transport, baselineTransport, pipelining, baselinePipelining);
+        }
+
+        private static int pipelining(String option, String value) {
+            int depth = Integer.parseInt(value);
+            if (depth < 1 || depth > DspConfig.MAX_PIPELINING) {
+                throw new IllegalArgumentException(option + " is 1 to " + DspConfig.MAX_PIPELINING + ": " + value);
+            }
+            return depth;
         }
 
     }
@@ -147,9 +166,14 @@ public final class DspPairs {
             Path baselineJar = options.baseline() == null ? FORK_JAR : options.baseline();
             String baselineTransport = options.baselineTransport() == null ? options.transport()
                     : options.baselineTransport();
-            try (ForkedMerlin first = isBuilds ? fork(work, reference, sims, baselineJar, baselineTransport, cpus, out)
-                    : fork(work, reference, List.of(), FORK_JAR, options.transport(), cpus, out);
-                 ForkedMerlin withDsps = fork(work, "dsps", sims, FORK_JAR, options.transport(), cpus, out)) {
+            int baselinePipelining = options.baselinePipelining() == null ? options.pipelining()
+                    : options.baselinePipelining();
+            try (ForkedMerlin first = isBuilds
+                    ? fork(work, reference, sims, new Fork(baselineJar, baselineTransport, baselinePipelining), cpus,
+                            out)
+                    : fork(work, reference, List.of(), new Fork(FORK_JAR, options.transport(), 1), cpus, out);
+                 ForkedMerlin withDsps = fork(work, "dsps", sims,
+                         new Fork(FORK_JAR, options.transport(), options.pipelining()), cpus, out)) {
                 String name = isBuilds ? "current" : options.dsps() + "-dsp";
                 PairedSlices.Target a = new PairedSlices.Target(reference, first.port(), () -> "",
                         first::cpuMillis);
@@ -188,10 +212,16 @@ public final class DspPairs {
                 pairs.size(), median, isBuilds ? "" : ": goal >= " + GOAL + (median >= GOAL ? " met" : " NOT met"));
     }
 
-    private static ForkedMerlin fork(Path work, String name, List<DspSimulator> sims, Path jar, String transport,
-                                     BitSet cpus, PrintStream out) throws Exception {
+    /** What one fork runs: its jar, its {@code server.transport} (null: auto) and its DSPs' pipelining. */
+    private record Fork(Path jar, String transport, int pipelining) {
+    }
+
+    private static ForkedMerlin fork(Path work, String name, List<DspSimulator> sims, Fork fork, BitSet cpus,
+                                     PrintStream out) throws Exception {
         Path config = work.resolve(name + ".yaml");
-        String yaml = FanOutRun.configYaml(sims);
+        String yaml = FanOutRun.withPipelining(FanOutRun.configYaml(sims), fork.pipelining());
+        String transport = fork.transport();
+        Path jar = fork.jar();
         if (transport != null) {
             yaml = FanOutRun.withTransport(yaml, transport);
         }
@@ -201,8 +231,8 @@ public final class DspPairs {
         Path log = work.resolve(name + ".log");
         ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(command), ForkedMerlin.freePort(),
                 work.resolve(name), log, Duration.ofSeconds(120));
-        out.printf(Locale.ROOT, "dsp pairs: %s forked from %s, server.transport %s (pid %d, log %s)%n", name, jar,
-                transport == null ? "auto" : transport, merlin.pid(), log);
+        out.printf(Locale.ROOT, "dsp pairs: %s forked from %s, server.transport %s, DSP pipelining %d (pid %d, log"
+                + " %s)%n", name, jar, transport == null ? "auto" : transport, fork.pipelining(), merlin.pid(), log);
         return merlin;
     }
 

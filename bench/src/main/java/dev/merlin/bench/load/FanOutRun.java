@@ -297,6 +297,12 @@ final class FanOutRun {
         return yaml.toString();
     }
 
+    /** The config text {@code yaml} (from {@link #configYaml}) with each DSP's {@code pipelining} at {@code depth}. */
+    static String withPipelining(String yaml, int depth) {
+        String line = "\n    maxQps: 0\n";
+        return depth == 1 ? yaml : yaml.replace(line, line + "    pipelining: " + depth + "\n");
+    }
+
     /**
      * The config text {@code yaml} (from {@link #configYaml}) with {@code server.transport} set to {@code transport}.
      *

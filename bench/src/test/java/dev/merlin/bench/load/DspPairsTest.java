@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.dspsim.DspSimulator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +67,32 @@ class DspPairsTest {
         MerlinConfig config = ConfigLoader.parse(yaml, "dsp pairs");
         assertEquals("io_uring", config.server().transport(), "the forks' config binds the transport");
         assertEquals(ConfigLoader.loadDefault().server().port(), config.server().port(), "the rest unchanged");
+    }
+
+    @Test
+    void pipeliningIsSetInTheDspForksOrInTheBaselinesAloneToCompareIt() throws Exception {
+        DspPairs.Options plain = DspPairs.Options.parse(new String[0]);
+        assertEquals(1, plain.pipelining(), "one request per connection at a time by default");
+        assertNull(plain.baselinePipelining());
+        DspPairs.Options pipelined = DspPairs.Options.parse(new String[] {"--pipelining", "8"});
+        assertEquals(8, pipelined.pipelining());
+        assertFalse(pipelined.comparesBuilds(), "internal-only against DSPs taking 8 at once");
+        DspPairs.Options compared = DspPairs.Options.parse(new String[] {"--pipelining", "8",
+            "--baseline-pipelining", "1"});
+        assertEquals(1, compared.baselinePipelining());
+        assertTrue(compared.comparesBuilds(), "the current build both times, calling the DSP two ways");
+        for (String[] bad : new String[][] {{"--pipelining", "0"}, {"--baseline-pipelining", "65"}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> DspPairs.Options.parse(bad));
+            assertTrue(e.getMessage().startsWith(bad[0] + " is 1 to 64"), e.getMessage());
+        }
+        try (DspSimulator sim = DspSimulator.builder().start()) {
+            String yaml = FanOutRun.configYaml(List.of(sim));
+            assertEquals(1, ConfigLoader.parse(yaml, "dsp pairs").dsps().get(0).pipelining());
+            MerlinConfig config = ConfigLoader.parse(FanOutRun.withPipelining(yaml, 8), "dsp pairs");
+            assertEquals(8, config.dsps().get(0).pipelining(), "the forks' config binds the DSP's pipelining");
+            assertEquals(sim.endpoint(), config.dsps().get(0).endpoint(), "the rest unchanged");
+        }
     }
 
     @Test

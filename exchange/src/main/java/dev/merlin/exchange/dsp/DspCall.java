@@ -88,10 +88,10 @@ final class DspCall implements Runnable {
     void retry() {
         hasRetried = true;
         connection = null;
-        connections.connect(this);
+        connections.place(this);
     }
 
-    /** The deadline passed: the call ends with {@link DspOutcome#TIMEOUT} and its connection is closed. */
+    /** The deadline passed: the call ends with {@link DspOutcome#TIMEOUT}; its connection forgets it. */
     @Override
     public void run() {
         timer = null;
@@ -101,7 +101,7 @@ final class DspCall implements Runnable {
         DspConnection carrier = connection;
         connection = null;
         if (carrier != null) {
-            carrier.abandon();
+            carrier.abandon(this);
         }
         end(DspOutcome.TIMEOUT, 0, null);
     }

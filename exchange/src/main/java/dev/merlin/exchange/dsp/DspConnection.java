@@ -25,11 +25,18 @@ import java.util.zip.DataFormatException;
 import javax.net.ssl.SSLParameters;
 
 /**
- * One connection to a DSP and the call it carries, at most one at a time (no pipelining): it writes the request,
- * reads the answer through {@code [TLS] -> HttpResponseDecoder -> this}, gathers the body up to the configured
- * maximum (a gzip body is inflated by the loop's {@link GzipBodies} under the same maximum, so a gzip bomb is as
- * large as what it inflates to), and ends the call. A complete kept-alive answer puts the connection back in its
- * loop's pool; any other ending closes it, so a late answer to an abandoned call has nowhere to go.
+ * One connection to a DSP and the calls it carries: one at a time, or up to the DSP's {@code pipelining} at once,
+ * answered in the order they were written (HTTP/1.1 pipelining). It writes each request, reads the answers through
+ * {@code [TLS] -> HttpResponseDecoder -> this}, gathers each body up to the configured maximum (a gzip body is
+ * inflated by the loop's {@link GzipBodies} under the same maximum, so a gzip bomb is as large as what it inflates
+ * to), and ends the call at the head of its queue. A complete kept-alive answer with nothing queued behind it puts
+ * the connection back in its loop's pool; any other ending closes it.
+ *
+ * <p>A call that times out on a connection carrying only it closes the connection, so a late answer has nowhere to
+ * go. One that times out with others queued on the same connection leaves an empty slot: its late answer is read
+ * and dropped in its turn, the connection takes no more calls, and it closes once only empty slots are left. When
+ * the connection fails or closes, the call at the head ends with the reason and the calls behind it, which got no
+ * answer, go once more on another connection (RFC 9112 9.3.2) or end as reset.
  */
 final class DspConnection extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
 
@@ -41,12 +48,21 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     private final DspConnections connections;
     private final DspHttpClient client;
     private final Decoder decoder = new Decoder();
+    /** The calls written or waiting for the connect, oldest first; a null slot is a call that timed out. */
+    private final DspCall[] calls;
+    private int first;
+    private int count;
     private Channel channel;
+    private boolean isConnected;
+    /** It takes no more calls: one of its calls timed out, or it is failing. */
+    private boolean isDraining;
+    /** It finished an answer before, or was taken from the idle pool. */
+    private boolean wasUsed;
     /** Whether it sits in its loop's idle pool. */
     boolean isIdle;
+    /** Whether it waits in its loop's list of connections to flush at the end of this turn. */
+    boolean isFlushPending;
 
-    private DspCall call;
-    private boolean isReused;
     private int status;
     private boolean isKeepAlive;
     private boolean isInformational;
@@ -58,28 +74,34 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     DspConnection(DspConnections connections) {
         this.connections = connections;
         this.client = connections.client;
+        this.calls = new DspCall[client.pipelining];
     }
 
-    /** Takes {@code next} as its call; {@code reused}: the connection carried a call before. */
+    /** Queues {@code next} as its newest call; {@code reused}: the connection comes from the idle pool. */
     void attach(DspCall next, boolean reused) {
-        call = next;
-        isReused = reused;
+        calls[(first + count) % calls.length] = next;
+        count++;
+        wasUsed |= reused;
         next.connection(this);
-        status = 0;
-        isKeepAlive = false;
-        isInformational = false;
-        hasAnswerBytes = false;
-        isGzipped = false;
-        receivedBytes = 0;
     }
 
-    /** Takes {@code next} as its call and sends its request (the connection is open). */
+    /** Takes {@code next} as its newest call and sends its request once the connection is open. */
     void start(DspCall next, boolean reused) {
         attach(next, reused);
-        writeRequest();
+        if (isConnected) {
+            writeRequest(next);
+        }
     }
 
-    /** The connection is being made: its request goes out once it connects. */
+    /**
+     * Whether another call may join the ones it carries: it takes no more than {@code pipelining}, and none after
+     * a timeout, a failure or a byte it was not asked for.
+     */
+    boolean hasRoom() {
+        return !isDraining && count < calls.length && channel.isOpen() && (count > 0 || isReusable());
+    }
+
+    /** The connection is being made: its requests go out once it connects. */
     void connecting(ChannelFuture connect) {
         channel = connect.channel();
         channel.closeFuture().addListener(closed -> connections.closed(this));
@@ -95,32 +117,67 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         return channel.isActive() && !decoder.isHoldingBytes();
     }
 
+    /** Whether it carries no call. */
+    boolean isEmpty() {
+        return count == 0;
+    }
+
     void close() {
         channel.close();
     }
 
-    /** Its call timed out: it is forgotten and the connection closed (the answer may still come). */
-    void abandon() {
-        call = null;
-        releaseBody();
-        close();
+    void flush() {
+        channel.flush();
+    }
+
+    /**
+     * {@code timedOut} timed out: it is forgotten. Alone on the connection, the connection closes (the answer may
+     * still come); with other calls queued, its slot is emptied and its answer dropped when it comes.
+     */
+    void abandon(DspCall timedOut) {
+        if (count > 0 && calls[first] == timedOut) {
+            releaseBody();
+        }
+        for (int i = 0; i < count; i++) {
+            int slot = (first + i) % calls.length;
+            if (calls[slot] == timedOut) {
+                calls[slot] = null;
+            }
+        }
+        isDraining = true;
+        if (isAllAbandoned()) {
+            close();
+        }
+    }
+
+    private boolean isAllAbandoned() {
+        for (int i = 0; i < count; i++) {
+            if (calls[(first + i) % calls.length] != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The connect attempt ended. */
     @Override
     public void operationComplete(ChannelFuture connect) {
         if (connect.isSuccess()) {
-            if (call != null) {
-                writeRequest();
-            } else {
+            isConnected = true;
+            if (count == 0) {
                 connections.release(this);
+                return;
+            }
+            for (int i = 0; i < count; i++) {
+                DspCall queued = calls[(first + i) % calls.length];
+                if (queued != null) {
+                    writeRequest(queued);
+                }
             }
         } else {
+            isDraining = true;
             connect.channel().close();
-            DspCall ended = detach();
-            if (ended != null) {
-                ended.end(DspOutcome.CONNECT_FAILED, 0, null);
-            }
+            endQueued(DspOutcome.CONNECT_FAILED);
         }
     }
 
@@ -138,14 +195,20 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         pipeline.addBefore(ctx.name(), "decoder", decoder);
     }
 
-    private void writeRequest() {
-        ByteBuf payload = call.bodyForWrite();
+    private void writeRequest(DspCall queued) {
+        ByteBuf payload = queued.bodyForWrite();
         ByteBuf head = channel.alloc().buffer(client.requestHead.length + MAX_LENGTH_DIGITS + HEAD_END.length);
         head.writeBytes(client.requestHead);
         writeDecimal(head, payload.readableBytes());
         head.writeBytes(HEAD_END);
         channel.write(head, channel.voidPromise());
-        channel.writeAndFlush(payload, channel.voidPromise());
+        channel.write(payload, channel.voidPromise());
+        if (calls.length == 1) {
+            channel.flush();
+        } else {
+            // the requests written in this turn of the loop leave together, in one write
+            connections.flushSoon(this);
+        }
     }
 
     private static void writeDecimal(ByteBuf out, int value) {
@@ -161,8 +224,9 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (call == null) {
+            if (count == 0) {
                 // an answer no call waits for (after the answer, or on an idle connection): never trusted
+                isDraining = true;
                 close();
                 return;
             }
@@ -181,7 +245,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         }
     }
 
-    /** The answer's head; false when the call already ended (too large by its declared length). */
+    /** The head call's answer's head; false when the call already ended (too large by its declared length). */
     private boolean head(HttpResponse response) {
         hasAnswerBytes = true;
         status = response.status().code();
@@ -205,7 +269,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
             fail(DspOutcome.TOO_LARGE);
             return false;
         }
-        if (status == OK && declaredBytes > 0) {
+        if (status == OK && declaredBytes > 0 && calls[first] != null) {
             body = channel.alloc().buffer((int) declaredBytes, client.maxResponseBytes);
         }
         return true;
@@ -226,7 +290,8 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
                 return;
             }
             receivedBytes += bytes;
-            if (status == OK) {
+            // the answer of a call that timed out is read to its end and dropped
+            if (status == OK && calls[first] != null) {
                 if (body == null) {
                     body = channel.alloc().buffer(bytes, client.maxResponseBytes);
                 }
@@ -263,14 +328,29 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         }
         releaseBody();
         int answeredStatus = status;
-        DspCall ended = detach();
-        if (isKeepAlive && isReusable()) {
-            connections.release(this);
-        } else {
-            // closed by the DSP, or it already sent more than this answer: never read that as the next call's
+        boolean isKeptAlive = isKeepAlive;
+        DspCall ended = pollHead();
+        wasUsed = true;
+        if (!isKeptAlive) {
+            // the DSP closes after this answer: the calls behind it get none here
+            isDraining = true;
+            endQueued(DspOutcome.RESET);
+            close();
+        } else if (count == 0) {
+            if (!isDraining && isReusable()) {
+                connections.release(this);
+            } else {
+                // it timed out a call, or the DSP already sent more than this answer: never read that as the next
+                close();
+            }
+        } else if (isAllAbandoned()) {
             close();
         }
-        ended.end(outcome, answeredStatus, answer);
+        if (ended != null) {
+            ended.end(outcome, answeredStatus, answer);
+        } else if (answer != null) {
+            answer.release();
+        }
     }
 
     @Override
@@ -303,38 +383,79 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     }
 
     /**
-     * The connection failed or closed: the call ends with {@code outcome}, or goes once more on a new connection
-     * when this was a reused keep-alive connection that closed before any answer (the DSP closed it while idle).
+     * The connection failed or closed: the head call ends with {@code outcome}, or goes once more on another
+     * connection when this one had carried an answer before (or came from the pool) and closed before any byte of
+     * this call's answer (the DSP closed it while idle); the calls behind it end as {@link #endQueued} says.
      */
     private void lost(DspOutcome outcome) {
-        DspCall current = call;
-        if (current != null && outcome == DspOutcome.RESET && isReused && !hasAnswerBytes && current.mayRetry()) {
-            detach();
+        if (count == 0) {
+            close();
+            return;
+        }
+        DspCall current = calls[first];
+        if (current != null && outcome == DspOutcome.RESET && wasUsed && !hasAnswerBytes && current.mayRetry()) {
+            isDraining = true;
+            pollHead();
             releaseBody();
             close();
+            endQueued(outcome);
             current.retry();
             return;
         }
         fail(outcome);
     }
 
+    /** The head call ends with {@code outcome}, the calls behind it as {@link #endQueued} says; it closes. */
     private void fail(DspOutcome outcome) {
+        isDraining = true;
         int failedStatus = status;
-        DspCall ended = detach();
+        DspCall ended = pollHead();
         releaseBody();
         close();
+        endQueued(outcome == DspOutcome.CONNECT_FAILED ? outcome : DspOutcome.RESET);
         if (ended != null) {
             ended.end(outcome, failedStatus, null);
         }
     }
 
-    private DspCall detach() {
-        DspCall detached = call;
-        call = null;
-        if (detached != null) {
-            detached.connection(null);
+    /**
+     * Every call still queued got no answer on this connection: each goes once more on another (RFC 9112 9.3.2:
+     * a client retries the pipelined requests left unanswered when the connection closes), or ends with
+     * {@code outcome} when it went once more before or cannot go again.
+     */
+    private void endQueued(DspOutcome outcome) {
+        while (count > 0) {
+            DspCall queued = pollHead();
+            if (queued == null) {
+                continue;
+            }
+            if (outcome == DspOutcome.RESET && queued.mayRetry()) {
+                queued.retry();
+            } else {
+                queued.end(outcome, 0, null);
+            }
         }
-        return detached;
+    }
+
+    /** Removes the head call (null for an empty slot) and clears what was read of its answer. */
+    private DspCall pollHead() {
+        if (count == 0) {
+            return null;
+        }
+        DspCall head = calls[first];
+        calls[first] = null;
+        first = (first + 1) % calls.length;
+        count--;
+        if (head != null) {
+            head.connection(null);
+        }
+        status = 0;
+        isKeepAlive = false;
+        isInformational = false;
+        hasAnswerBytes = false;
+        isGzipped = false;
+        receivedBytes = 0;
+        return head;
     }
 
     private void releaseBody() {

@@ -13,6 +13,10 @@ import java.util.ArrayDeque;
  * One DSP's connections and calls on one event loop, touched only by that loop: the keep-alive pool (most recently
  * used first, so the warm connections stay warm and the rest can idle out at the DSP), the count of calls in flight
  * against {@code maxInFlight}, the pooled call state, and the gzip compressor.
+ *
+ * <p>With {@code pipelining} above 1, new calls join the connection filled last until it carries that many, and
+ * their requests are flushed once, at the end of the loop's turn: the requests sent while the loop handles one batch
+ * of inbound reads leave in one write per connection, and their answers come back in one read.
  */
 final class DspConnections {
 
@@ -21,6 +25,10 @@ final class DspConnections {
     private final Bootstrap bootstrap;
     private final ArrayDeque<DspConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<DspCall> freeCalls = new ArrayDeque<>();
+    private final ArrayDeque<DspConnection> toFlush = new ArrayDeque<>();
+    private final Runnable flushTask = this::flushWritten;
+    /** The connection new calls join while it has room (pipelining), or null. */
+    private DspConnection filling;
     private int inFlight;
     private int open;
     private GzipBodies gzip;
@@ -53,28 +61,63 @@ final class DspConnections {
             // no time left: nothing goes out, and the call ends as timed out on the loop's next turn
             call.end(DspOutcome.TIMEOUT, 0, null);
         } else {
-            DspConnection connection = pollIdle();
-            if (connection != null) {
-                connection.start(call, true);
-            } else {
-                connect(call);
-            }
+            place(call);
         }
         call.sendReturned();
         return true;
     }
 
+    /** Puts {@code call} on a connection: the one being filled, an idle one, or a new one. */
+    void place(DspCall call) {
+        if (filling != null && filling.hasRoom()) {
+            filling.start(call, false);
+            return;
+        }
+        DspConnection connection = pollIdle();
+        if (connection != null) {
+            connection.start(call, true);
+        } else {
+            connection = connect(call);
+        }
+        if (client.pipelining > 1) {
+            filling = connection;
+        }
+    }
+
     /** Opens a new connection for {@code call}; the request goes out once it connects. */
-    void connect(DspCall call) {
+    private DspConnection connect(DspCall call) {
         DspConnection connection = new DspConnection(this);
         open++;
         connection.attach(call, false);
         ChannelFuture connecting = bootstrap.clone().handler(connection).connect();
         connection.connecting(connecting);
+        return connection;
+    }
+
+    /** {@code connection} wrote a request: it is flushed at the end of this turn of the loop, with the others. */
+    void flushSoon(DspConnection connection) {
+        if (!connection.isFlushPending) {
+            connection.isFlushPending = true;
+            if (toFlush.isEmpty()) {
+                loop.execute(flushTask);
+            }
+            toFlush.addLast(connection);
+        }
+    }
+
+    private void flushWritten() {
+        DspConnection connection;
+        while ((connection = toFlush.pollFirst()) != null) {
+            connection.isFlushPending = false;
+            connection.flush();
+        }
     }
 
     /** A connection whose answer was complete and kept alive: idle, unless the client closed or enough are idle. */
     void release(DspConnection connection) {
+        if (connection == filling && !client.isClosed()) {
+            return;  // new calls join it first
+        }
         if (client.isClosed() || idle.size() >= client.maxInFlight) {
             connection.close();
         } else {
@@ -86,6 +129,9 @@ final class DspConnections {
     /** A connection closed: it leaves the pool. */
     void closed(DspConnection connection) {
         open--;
+        if (connection == filling) {
+            filling = null;
+        }
         if (connection.isIdle) {
             connection.isIdle = false;
             idle.remove(connection);
@@ -121,6 +167,9 @@ final class DspConnections {
             while ((connection = idle.pollLast()) != null) {
                 connection.isIdle = false;
                 connection.close();
+            }
+            if (filling != null && filling.isEmpty()) {
+                filling.close();
             }
         });
     }

@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each event loop gets its own {@link DspConnections} the first time it calls (a {@link FastThreadLocal}): a
  * keep-alive pool of connections made on that loop, its own bound of {@code maxInFlight} calls, and its own pooled
- * call state. A call is a POST of the body the caller encoded ({@code Content-Type: application/json},
- * {@code x-openrtb-version}, optionally gzip-compressed), and ends exactly once on the same loop: the answer, or
- * the typed reason there is none ({@link DspOutcome}). Every ending is counted in {@link DspMetrics} and recorded in
+ * call state. A connection carries one call at a time, or up to the DSP's {@code pipelining} ({@link DspConnection}).
+ * A call is a POST of the body the caller encoded ({@code Content-Type: application/json}, {@code x-openrtb-version},
+ * optionally gzip-compressed), and ends exactly once on the same loop: the answer, or the typed reason there is none
+ * ({@link DspOutcome}). Every ending is counted in {@link DspMetrics} and recorded in
  * the DSP's {@link DspHealth}, here and nowhere else.
  *
  * <p>The endpoint's host is resolved once, here at start-up: nothing resolves names on an event loop.
@@ -42,6 +43,8 @@ public final class DspHttpClient implements AutoCloseable {
     final int connectTimeoutMillis;
     final long timeoutNanos;
     final int maxInFlight;
+    /** Calls one connection carries at once (HTTP/1.1 pipelining); 1: one at a time. */
+    final int pipelining;
     final int maxResponseBytes;
     final DspHealth health;
     final DspMetrics.ForDsp metrics;
@@ -55,7 +58,8 @@ public final class DspHttpClient implements AutoCloseable {
     /**
      * A client of {@code dsp} (start-up work: resolves its host).
      *
-     * @param dsp              the DSP's endpoint, OpenRTB version, gzip, connect timeout and in-flight bound
+     * @param dsp              the DSP's endpoint, OpenRTB version, gzip, connect timeout, in-flight bound and
+     *                         pipelining
      * @param maxResponseBytes the largest answer body read ({@code auction.maxDspResponseBytes}), after gzip
      * @param sslContext       the TLS client context for an {@code https} endpoint; null: the JDK's trusted roots
      * @param health           the DSP's health, told how each call ended
@@ -77,6 +81,7 @@ public final class DspHttpClient implements AutoCloseable {
         this.connectTimeoutMillis = dsp.connectTimeoutMs();
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(dsp.timeoutMs());
         this.maxInFlight = dsp.maxInFlight();
+        this.pipelining = dsp.pipelining();
         this.maxResponseBytes = maxResponseBytes;
         this.health = health;
         this.metrics = metrics;

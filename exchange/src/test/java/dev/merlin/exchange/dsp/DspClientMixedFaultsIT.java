@@ -23,17 +23,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Many calls at once to a DSP that answers each one differently (well, 204, 503, late, never, or by closing), from
  * two event loops sharing one client: every call that was sent ends exactly once, on its own loop, and afterwards
  * nothing is in flight, every buffer is released and the counts agree with the endings. On each transport Merlin can
- * run on ({@code server.transport}).
+ * run on ({@code server.transport}), one call per connection at a time and four (pipelining; the stub's late answers
+ * then break HTTP's order, which must not break the client's one ending per call either).
  */
 @Timeout(120)
-@ParameterizedClass(name = "{0}")
-@ValueSource(strings = {"io_uring", "epoll", "nio"})
+@ParameterizedClass(name = "{0}, pipelining {1}")
+@CsvSource({"io_uring, 1", "io_uring, 4", "epoll, 1", "epoll, 4", "nio, 1", "nio, 4"})
 class DspClientMixedFaultsIT {
 
     private static final int CALLS_PER_LOOP = 150;
@@ -41,8 +42,10 @@ class DspClientMixedFaultsIT {
     private static final int BURST = 12;
     private static final long DEADLINE_MILLIS = 400;
 
-    @Parameter
+    @Parameter(0)
     String transportName;
+    @Parameter(1)
+    int pipelining;
 
     @Test
     void everyCallEndsExactlyOnce() throws Exception {
@@ -50,7 +53,7 @@ class DspClientMixedFaultsIT {
         StubDsp dsp = StubDsp.start(DspClientMixedFaultsIT::answer);
         try {
             DspConfig config = new DspConfig("mixed-dsp", "Mixed DSP", dsp.url("http"), "JPN", null, null, null, 0,
-                    60_000, 1000, MAX_IN_FLIGHT, null, null, null, null, null, null);
+                    60_000, 1000, MAX_IN_FLIGHT, null, null, null, null, null, null).withPipelining(pipelining);
             DspHealth health = DspHealth.of(config);
             DspMetrics.ForDsp series = new DspMetrics(new PrometheusRegistry()).dsp(config.id(), health);
             DspHttpClient client = new DspHttpClient(config, 1 << 20, null, health, series);

@@ -32,7 +32,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -47,10 +49,10 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link DspHttpClient} against small DSPs on loopback: answers good and bad, keep-alive, the deadline, size and
- * in-flight bounds, gzip both ways and TLS. Every ending is checked to come once, on the loop, outside {@code send},
- * with its body released, and no test may leak a buffer. All of it on each transport Merlin can run on
- * ({@code server.transport}): the client's connections take their loop's.
+ * {@link DspHttpClient} against small DSPs on loopback: answers good and bad, keep-alive, pipelining, the
+ * deadline, size and in-flight bounds, gzip both ways and TLS. Every ending is checked to come once, on the loop,
+ * outside {@code send}, with its body released, and no test may leak a buffer. All of it on each transport Merlin
+ * can run on ({@code server.transport}): the client's connections take their loop's.
  */
 @Timeout(60)
 @ParameterizedClass(name = "{0}")
@@ -561,6 +563,186 @@ class DspHttpClientIT {
         assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
         assertEnding(answers.next(), DspOutcome.CONNECT_FAILED, 0);
         assertEquals(0, dsp.requests.size(), "nothing was sent to an unverified peer");
+    }
+
+    @Test
+    void pipelinedCallsSentInOneTurnShareOneConnectionAndGetTheirOwnAnswersInOrder() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, request.body()));
+        DspHttpClient client = pipelinedClient(dsp.url("http"), 4);
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        for (int i = 0; i < 4; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(idJson(answer.attachment()), answer.body(), "each call its own answer");
+        }
+        assertEquals(1, dsp.accepted.get(), "four calls in one turn, one connection");
+        List<StubDsp.Request> requests = new ArrayList<>(dsp.requests);
+        assertEquals(4, requests.size());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(i + 1, requests.get(i).numberOnConnection());
+            assertEquals(idJson(i), new String(requests.get(i).body(), StandardCharsets.UTF_8), "in send order");
+        }
+        assertEquals(1, onLoop(client::openConnectionsOnThisLoop));
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, "next"));
+        assertEnding(answers.next(), DspOutcome.OK, 200);
+        assertEquals(1, dsp.accepted.get(), "kept alive for the next call");
+        assertEquals(5, series.outcomes(DspOutcome.OK));
+    }
+
+    @Test
+    void callsBeyondThePipeliningOpenAnotherConnection() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, request.body()));
+        DspHttpClient client = pipelinedClient(dsp.url("http"), 2);
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        for (int i = 0; i < 5; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(idJson(answer.attachment()), answer.body());
+        }
+        assertEquals(3, dsp.accepted.get(), "five calls, at most two on a connection");
+    }
+
+    @Test
+    void aPipelinedCallThatTimesOutHasItsLateAnswerDroppedWhileTheCallsBehindGetTheirs() throws Exception {
+        List<StubDsp.Request> held = new CopyOnWriteArrayList<>();
+        StubDsp dsp = stub(held::add);
+        DspHttpClient client = pipelinedClient(dsp.url("http"), 3);
+        sendInOneTurn(client, 300, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        Answers.Answer timedOut = answers.next();
+        assertEnding(timedOut, DspOutcome.TIMEOUT, 0);
+        assertEquals(0, timedOut.attachment());
+        await(() -> held.size() == 3, "the three requests at the DSP");
+        for (StubDsp.Request request : held) {
+            request.respond(200, request.body());
+        }
+        for (int i = 1; i < 3; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(i, answer.attachment());
+            assertEquals(idJson(i), answer.body(), "never the timed-out call's answer");
+        }
+        await(() -> dsp.closed.get() == 1, "a connection that timed out a call closes once its calls ended");
+        assertEquals(0, answers.pending(), "one ending per call");
+        assertEquals(1, series.outcomes(DspOutcome.TIMEOUT));
+        assertEquals(0, series.inFlight());
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, null));
+        await(() -> held.size() == 4, "the next call's request");
+        held.get(3).respond(200, bytes(ANSWER));
+        assertEnding(answers.next(), DspOutcome.OK, 200);
+        assertEquals(2, dsp.accepted.get(), "the next call on a new connection");
+    }
+
+    @Test
+    void aConnectionWhoseCallsAllTimedOutCloses() throws Exception {
+        StubDsp dsp = stub(request -> { });
+        DspHttpClient client = pipelinedClient(dsp.url("http"), 4);
+        sendInOneTurn(client, 300, 300);
+        assertEnding(answers.next(), DspOutcome.TIMEOUT, 0);
+        assertEnding(answers.next(), DspOutcome.TIMEOUT, 0);
+        await(() -> dsp.closed.get() == 1, "the client closed the connection");
+        assertEquals(0, onLoop(client::openConnectionsOnThisLoop));
+        assertEquals(1, dsp.accepted.get());
+    }
+
+    @Test
+    void theCallsBehindAnAnswerThatClosesTheConnectionGoOnceMoreOnANewOne() throws Exception {
+        AtomicBoolean closedOnce = new AtomicBoolean();
+        StubDsp dsp = stub(request -> {
+            if (closedOnce.compareAndSet(false, true)) {
+                request.respond(200, request.body(), "connection", "close");
+            } else {
+                request.respond(200, request.body());
+            }
+        });
+        assertCallsBehindGoAgain(dsp, DspOutcome.OK, 200);
+    }
+
+    @Test
+    void aGarbageAnswerEndsTheHeadAsBadAndTheCallsBehindGoOnceMore() throws Exception {
+        AtomicBoolean garbled = new AtomicBoolean();
+        StubDsp dsp = stub(request -> {
+            if (garbled.compareAndSet(false, true)) {
+                request.raw("HELLO THERE\r\nthis is not http\r\n\r\n");
+            } else {
+                request.respond(200, request.body());
+            }
+        });
+        assertCallsBehindGoAgain(dsp, DspOutcome.BAD_RESPONSE, 0);
+    }
+
+    @Test
+    void aFreshConnectionClosedBeforeAnyAnswerResetsTheHeadAndSendsTheCallsBehindOnceMore() throws Exception {
+        AtomicBoolean reset = new AtomicBoolean();
+        StubDsp dsp = stub(request -> {
+            if (reset.compareAndSet(false, true)) {
+                request.ctx().close();
+            } else {
+                request.respond(200, request.body());
+            }
+        });
+        assertCallsBehindGoAgain(dsp, DspOutcome.RESET, 0);
+    }
+
+    @Test
+    void callsBehindThatAlreadyWentTwiceEndAsResets() throws Exception {
+        StubDsp dsp = stub(request -> request.ctx().close());
+        DspHttpClient client = pipelinedClient(dsp.url("http"), 3);
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        for (int i = 0; i < 3; i++) {
+            assertEnding(answers.next(), DspOutcome.RESET, 0);
+        }
+        await(() -> dsp.closed.get() == dsp.accepted.get(), "every connection closed");
+        assertTrue(dsp.accepted.get() <= 3, "each call goes at most twice: " + dsp.accepted.get() + " connections");
+        assertEquals(0, onLoop(client::openConnectionsOnThisLoop));
+        assertEquals(0, answers.pending());
+    }
+
+    /** Three calls on one connection: the head ends as {@code head}, the two behind go again and are answered. */
+    private void assertCallsBehindGoAgain(StubDsp dsp, DspOutcome head, int headStatus) throws Exception {
+        DspHttpClient client = pipelinedClient(dsp.url("http"), 3);
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        Answers.Answer first = answers.next();
+        assertEquals(0, first.attachment());
+        assertEnding(first, head, headStatus);
+        if (head == DspOutcome.OK) {
+            assertEquals(idJson(0), first.body());
+        }
+        for (int i = 1; i < 3; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(i, answer.attachment());
+            assertEquals(idJson(i), answer.body(), "its own answer, from the new connection");
+        }
+        assertEquals(2, dsp.accepted.get(), "the two calls behind share one new connection");
+        assertEquals(0, answers.pending());
+        assertEquals(0, series.inFlight());
+    }
+
+    private DspHttpClient pipelinedClient(String url, int pipelining) {
+        DspConfig dsp = new DspConfig("test-dsp-" + ++clients, "Test DSP", url, "JPN", null, "2.6", false, null,
+                60_000, 1000, 64, null, null, null, null, null, null).withPipelining(pipelining);
+        DspHealth health = DspHealth.of(dsp);
+        series = metrics.dsp(dsp.id(), health);
+        DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, null, health, series);
+        toClose.add(0, client);
+        return client;
+    }
+
+    /** Sends one call per deadline in one task on the loop, so in one turn; call i has body and attachment i. */
+    private void sendInOneTurn(DspHttpClient client, long... deadlineMillis) throws Exception {
+        boolean isEverySent = loop.submit(() -> {
+            boolean isSent = true;
+            for (int i = 0; i < deadlineMillis.length; i++) {
+                isSent &= client.send(loop, body(idJson(i)),
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis[i]), answers, i);
+            }
+            return isSent;
+        }).get(10, TimeUnit.SECONDS);
+        assertTrue(isEverySent);
+    }
+
+    private static String idJson(Object id) {
+        return "{\"id\":\"" + id + "\"}";
     }
 
     @Test
