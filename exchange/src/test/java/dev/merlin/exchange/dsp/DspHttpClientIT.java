@@ -543,6 +543,22 @@ class DspHttpClientIT {
     }
 
     @Test
+    void pipelinedCallsOverTlsShareOneConnection() throws Exception {
+        SelfSignedCert cert = loopbackCert();
+        SslContext serverTls = SslContextBuilder.forServer(cert.key(), cert.certificate()).build();
+        StubDsp dsp = stubTls(request -> request.respond(200, request.body()), serverTls);
+        SslContext clientTls = SslContextBuilder.forClient().trustManager(cert.certificate()).build();
+        DspHttpClient client = pipelinedClient(dsp.url("https"), 3, clientTls);
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        for (int i = 0; i < 3; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(idJson(answer.attachment()), answer.body());
+        }
+        assertEquals(1, dsp.accepted.get());
+    }
+
+    @Test
     void tlsWithACertificateForAnotherHostFailsToConnect() throws Exception {
         SelfSignedCert cert = SelfSignedCert.create(certificates, "dsp.example", "dns:dsp.example");
         SslContext serverTls = SslContextBuilder.forServer(cert.key(), cert.certificate()).build();
@@ -646,40 +662,19 @@ class DspHttpClientIT {
 
     @Test
     void theCallsBehindAnAnswerThatClosesTheConnectionGoOnceMoreOnANewOne() throws Exception {
-        AtomicBoolean closedOnce = new AtomicBoolean();
-        StubDsp dsp = stub(request -> {
-            if (closedOnce.compareAndSet(false, true)) {
-                request.respond(200, request.body(), "connection", "close");
-            } else {
-                request.respond(200, request.body());
-            }
-        });
+        StubDsp dsp = firstRequestThenEcho(request -> request.respond(200, request.body(), "connection", "close"));
         assertCallsBehindGoAgain(dsp, DspOutcome.OK, 200);
     }
 
     @Test
     void aGarbageAnswerEndsTheHeadAsBadAndTheCallsBehindGoOnceMore() throws Exception {
-        AtomicBoolean garbled = new AtomicBoolean();
-        StubDsp dsp = stub(request -> {
-            if (garbled.compareAndSet(false, true)) {
-                request.raw("HELLO THERE\r\nthis is not http\r\n\r\n");
-            } else {
-                request.respond(200, request.body());
-            }
-        });
+        StubDsp dsp = firstRequestThenEcho(request -> request.raw("HELLO THERE\r\nthis is not http\r\n\r\n"));
         assertCallsBehindGoAgain(dsp, DspOutcome.BAD_RESPONSE, 0);
     }
 
     @Test
     void aFreshConnectionClosedBeforeAnyAnswerResetsTheHeadAndSendsTheCallsBehindOnceMore() throws Exception {
-        AtomicBoolean reset = new AtomicBoolean();
-        StubDsp dsp = stub(request -> {
-            if (reset.compareAndSet(false, true)) {
-                request.ctx().close();
-            } else {
-                request.respond(200, request.body());
-            }
-        });
+        StubDsp dsp = firstRequestThenEcho(request -> request.ctx().close());
         assertCallsBehindGoAgain(dsp, DspOutcome.RESET, 0);
     }
 
@@ -695,6 +690,18 @@ class DspHttpClientIT {
         assertTrue(dsp.accepted.get() <= 3, "each call goes at most twice: " + dsp.accepted.get() + " connections");
         assertEquals(0, onLoop(client::openConnectionsOnThisLoop));
         assertEquals(0, answers.pending());
+    }
+
+    /** A stub that treats the first request it reads with {@code first} and echoes every other one's body. */
+    private StubDsp firstRequestThenEcho(StubDsp.Behaviour first) throws InterruptedException {
+        AtomicBoolean isFirst = new AtomicBoolean(true);
+        return stub(request -> {
+            if (isFirst.getAndSet(false)) {
+                first.answer(request);
+            } else {
+                request.respond(200, request.body());
+            }
+        });
     }
 
     /** Three calls on one connection: the head ends as {@code head}, the two behind go again and are answered. */
@@ -719,13 +726,11 @@ class DspHttpClientIT {
     }
 
     private DspHttpClient pipelinedClient(String url, int pipelining) {
-        DspConfig dsp = new DspConfig("test-dsp-" + ++clients, "Test DSP", url, "JPN", null, "2.6", false, null,
-                60_000, 1000, 64, null, null, null, null, null, null).withPipelining(pipelining);
-        DspHealth health = DspHealth.of(dsp);
-        series = metrics.dsp(dsp.id(), health);
-        DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, null, health, series);
-        toClose.add(0, client);
-        return client;
+        return pipelinedClient(url, pipelining, null);
+    }
+
+    private DspHttpClient pipelinedClient(String url, int pipelining, SslContext tls) {
+        return client(url, false, 64, tls, pipelining);
     }
 
     /** Sends one call per deadline in one task on the loop, so in one turn; call i has body and attachment i. */
@@ -795,9 +800,13 @@ class DspHttpClientIT {
     }
 
     private DspHttpClient client(String url, boolean gzip, int maxInFlight, SslContext tls) {
+        return client(url, gzip, maxInFlight, tls, 1);
+    }
+
+    private DspHttpClient client(String url, boolean gzip, int maxInFlight, SslContext tls, int pipelining) {
         // the deadline each test passes governs: a cold JVM's first TLS call can take seconds on a busy machine
         DspConfig dsp = new DspConfig("test-dsp-" + ++clients, "Test DSP", url, "JPN", null, "2.6", gzip, null,
-                60_000, 1000, maxInFlight, null, null, null, null, null, null);
+                60_000, 1000, maxInFlight, null, null, null, null, null, null).withPipelining(pipelining);
         DspHealth health = DspHealth.of(dsp);
         series = metrics.dsp(dsp.id(), health);
         DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, tls, health, series);
