@@ -1,6 +1,5 @@
 package dev.merlin.bench.load;
 
-import dev.merlin.config.DspConfig;
 import dev.merlin.dspsim.DspSimulator;
 import dev.merlin.dspsim.Latency;
 import java.io.PrintStream;
@@ -107,8 +106,8 @@ public final class DspPairs {
                             Runtime.getRuntime().availableProcessors());
                     case "--transport" -> transport = Transport.checkedName(args[i], value);
                     case "--baseline-transport" -> baselineTransport = Transport.checkedName(args[i], value);
-                    case "--pipelining" -> pipelining = pipelining(args[i], value);
-                    case "--baseline-pipelining" -> baselinePipelining = pipelining(args[i], value);
+                    case "--pipelining" -> pipelining = LoadOptions.pipelining(args[i], value);
+                    case "--baseline-pipelining" -> baselinePipelining = LoadOptions.pipelining(args[i], value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -125,14 +124,6 @@ public final class DspPairs {
             }
             return new Options(dsps, latency, new PairedSlices.Plan(pairs, warmup, slice, offered, connections),
                     jitWarmup, baseline, merlinCpus, transport, baselineTransport, pipelining, baselinePipelining);
-        }
-
-        private static int pipelining(String option, String value) {
-            int depth = Integer.parseInt(value);
-            if (depth < 1 || depth > DspConfig.MAX_PIPELINING) {
-                throw new IllegalArgumentException(option + " is 1 to " + DspConfig.MAX_PIPELINING + ": " + value);
-            }
-            return depth;
         }
 
     }

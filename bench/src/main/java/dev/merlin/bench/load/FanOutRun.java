@@ -103,7 +103,8 @@ final class FanOutRun {
                         .seat("load-seat").recordLastRequest(false).start());
             }
             Path config = dir.resolve("merlin-fanout.yaml");
-            Files.writeString(config, configYaml(sims), StandardCharsets.UTF_8);
+            Files.writeString(config, withPipelining(configYaml(sims), fanOut.dspPipelining()),
+                    StandardCharsets.UTF_8);
             List<String> command = new ArrayList<>(CpuPinning.java(fanOut.merlinCpus(),
                     ForkedMerlin.Launch.jar(fanOut.merlinJar(), fanOut.merlinJvmArgs()).command()));
             command.addAll(List.of("--config", config.toString()));
@@ -226,6 +227,7 @@ final class FanOutRun {
         summary.put("corpus", Map.of("source", corpus.source(), "requests", corpus.size()));
         summary.put("mode", options.findMax() ? "find-max" : "fixed-rate");
         summary.put("dspLatency", fanOut.dspLatency());
+        summary.put("dspPipelining", fanOut.dspPipelining());
         double reference = rate(outcomes.get(0).reported());
         List<Map<String, Object>> runs = new ArrayList<>();
         for (Outcome o : outcomes) {

@@ -1,5 +1,6 @@
 package dev.merlin.bench.load;
 
+import dev.merlin.config.DspConfig;
 import dev.merlin.dspsim.Latency;
 import java.net.URI;
 import java.nio.file.Path;
@@ -63,9 +64,11 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
      *                          a fork's JIT is still compiling for tens of seconds, and its tail is that compiler
      * @param merlinCpus    the CPUs the forks run on, the generator and the simulators on the others
      *                      ({@code --merlin-cpus}); null: all share every CPU
+     * @param dspPipelining the simulated DSPs' {@code pipelining} in the forks' config ({@code --dsp-pipelining})
      */
     public record FanOutOptions(List<Integer> dspCounts, String dspLatency, Path merlinJar,
-                                List<String> merlinJvmArgs, double forkWarmupSeconds, BitSet merlinCpus) {
+                                List<String> merlinJvmArgs, double forkWarmupSeconds, BitSet merlinCpus,
+                                int dspPipelining) {
     }
 
     /** A fan-out fork's warm-up before its steps, unless {@code --fork-warmup} says otherwise. */
@@ -139,6 +142,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             "                      simulators saw and the answers later than their request's tmax (from the write);",
             "                      writes load-fanout.json. No bare-server comparison in this mode",
             "  --dsp-latency-ms S  the simulated DSPs' latency: MS, MIN..MAX or lognormal:MEDIAN:P99 (default 0)",
+            "  --dsp-pipelining N  requests one connection to a simulated DSP carries at once (dsps[].pipelining,",
+            "                      1 to 64; default 1)",
             "  --merlin-cpus LIST  run the forks (Merlin and the bare server, or the --dsps forks) on these CPUs",
             "                      (taskset -c, e.g. 0) and this JVM, the generator and any simulated DSPs, on the",
             "                      others, as if sellers and DSPs were other machines",
@@ -196,6 +201,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
         private double afterRestart = 5;
         private List<Integer> dspCounts;
         private String dspLatency = "0";
+        private int dspPipelining = 1;
         private double forkWarmup = DEFAULT_FORK_WARMUP_SECONDS;
         private BitSet merlinCpus;
         private String transport;
@@ -249,6 +255,7 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                 case "--after-restart": afterRestart = positive(name, value, 0.5, MAX_DURATION_SECONDS); break;
                 case "--dsps": dspCounts = dspCounts(value); break;
                 case "--dsp-latency-ms": Latency.parse(value); dspLatency = value; break;
+                case "--dsp-pipelining": dspPipelining = pipelining(name, value); break;
                 case "--fork-warmup": forkWarmup = positive(name, value, 0, MAX_DURATION_SECONDS); break;
                 case "--merlin-cpus":
                     merlinCpus = CpuPinning.parse(name, value, Runtime.getRuntime().availableProcessors());
@@ -284,7 +291,8 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
                             + " --crash");
                 }
                 List<String> jvm = jvmArgs();
-                fanOut = new FanOutOptions(dspCounts, dspLatency, merlinJar, jvm, forkWarmup, merlinCpus);
+                fanOut = new FanOutOptions(dspCounts, dspLatency, merlinJar, jvm, forkWarmup, merlinCpus,
+                        dspPipelining);
             }
             ForkOptions forkOptions = null;
             boolean isStartedElsewhere = target != null || soakOptions != null || fanOut != null;
@@ -322,6 +330,20 @@ public record LoadOptions(URI target, Path corpus, int connections, double rate,
             }
             return List.copyOf(counts);
         }
+    }
+
+    /** A DSP's {@code pipelining} given to {@code option}: a whole number from 1 to 64, else refused. */
+    static int pipelining(String option, String value) {
+        int depth;
+        try {
+            depth = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            depth = 0;
+        }
+        if (depth < 1 || depth > DspConfig.MAX_PIPELINING) {
+            throw new IllegalArgumentException(option + " is 1 to " + DspConfig.MAX_PIPELINING + ": " + value);
+        }
+        return depth;
     }
 
     private static double positive(String name, String value, double min, double max) {

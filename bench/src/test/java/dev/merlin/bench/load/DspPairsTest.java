@@ -81,7 +81,8 @@ class DspPairsTest {
             "--baseline-pipelining", "1"});
         assertEquals(1, compared.baselinePipelining());
         assertTrue(compared.comparesBuilds(), "the current build both times, calling the DSP two ways");
-        for (String[] bad : new String[][] {{"--pipelining", "0"}, {"--baseline-pipelining", "65"}}) {
+        for (String[] bad : new String[][] {{"--pipelining", "0"}, {"--baseline-pipelining", "65"},
+            {"--pipelining", "eight"}}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> DspPairs.Options.parse(bad));
             assertTrue(e.getMessage().startsWith(bad[0] + " is 1 to 64"), e.getMessage());

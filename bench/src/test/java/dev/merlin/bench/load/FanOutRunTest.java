@@ -43,6 +43,17 @@ class FanOutRunTest {
     }
 
     @Test
+    void dspPipeliningIsOneByDefaultAndAWholeNumberTo64() {
+        assertEquals(1, LoadOptions.parse("--dsps", "1").fanOut().dspPipelining());
+        assertEquals(8, LoadOptions.parse("--dsps", "1,3", "--dsp-pipelining", "8").fanOut().dspPipelining());
+        for (String bad : new String[] {"0", "65", "2.5", "many"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> LoadOptions.parse("--dsps", "1", "--dsp-pipelining", bad));
+            assertEquals("--dsp-pipelining is 1 to 64: " + bad, e.getMessage());
+        }
+    }
+
+    @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void theForkedConfigIsTheDefaultPlusOneDspPerSimulator() throws Exception {
         try (DspSimulator a = DspSimulator.builder().start(); DspSimulator b = DspSimulator.builder().start()) {
