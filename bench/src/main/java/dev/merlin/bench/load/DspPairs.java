@@ -222,8 +222,9 @@ public final class DspPairs {
         Path log = work.resolve(name + ".log");
         ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(command), ForkedMerlin.freePort(),
                 work.resolve(name), log, Duration.ofSeconds(120));
-        out.printf(Locale.ROOT, "dsp pairs: %s forked from %s, server.transport %s, DSP pipelining %d (pid %d, log"
-                + " %s)%n", name, jar, transport == null ? "auto" : transport, fork.pipelining(), merlin.pid(), log);
+        out.printf(Locale.ROOT, "dsp pairs: %s forked from %s, server.transport %s%s (pid %d, log %s)%n", name, jar,
+                transport == null ? "auto" : transport, sims.isEmpty() ? "" : ", DSP pipelining " + fork.pipelining(),
+                merlin.pid(), log);
         return merlin;
     }
 
