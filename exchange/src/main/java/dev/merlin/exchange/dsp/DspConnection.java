@@ -58,6 +58,8 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     private boolean isDraining;
     /** It finished an answer before, or was taken from the idle pool. */
     private boolean wasUsed;
+    /** Answers it finished. */
+    private int answered;
     /** Whether it sits in its loop's idle pool. */
     boolean isIdle;
     /** Whether it waits in its loop's list of connections to flush at the end of this turn. */
@@ -331,9 +333,13 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         boolean isKeptAlive = isKeepAlive;
         DspCall ended = pollHead();
         wasUsed = true;
+        answered++;
         if (!isKeptAlive) {
             // the DSP closes after this answer: the calls behind it get none here
             isDraining = true;
+            if (count > 0 && answered == 1) {
+                connections.stopPipelining();
+            }
             endQueued(DspOutcome.RESET);
             close();
         } else if (count == 0) {

@@ -16,7 +16,8 @@ import java.util.ArrayDeque;
  *
  * <p>With {@code pipelining} above 1, new calls join the connection filled last until it carries that many, and
  * their requests are flushed once, at the end of the loop's turn: the requests sent while the loop handles one batch
- * of inbound reads leave in one write per connection, and their answers come back in one read.
+ * of inbound reads leave in one write per connection, and their answers come back in one read. A DSP that turns out
+ * to keep no connection alive gets one call per connection from then on ({@link #stopPipelining}).
  */
 final class DspConnections {
 
@@ -29,6 +30,8 @@ final class DspConnections {
     private final Runnable flushTask = this::flushWritten;
     /** The connection new calls join while it has room (pipelining), or null. */
     private DspConnection filling;
+    /** Whether calls share connections: the DSP's {@code pipelining} is above 1 and it keeps connections alive. */
+    private boolean isPipelining;
     private int inFlight;
     private int open;
     private GzipBodies gzip;
@@ -36,6 +39,7 @@ final class DspConnections {
     DspConnections(DspHttpClient client, EventLoop loop) {
         this.client = client;
         this.loop = loop;
+        this.isPipelining = client.pipelining > 1;
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(DspHttpClient.channelTypeFor(loop))
@@ -79,8 +83,21 @@ final class DspConnections {
         } else {
             connection = connect(call);
         }
-        if (client.pipelining > 1) {
+        if (isPipelining) {
             filling = connection;
+        }
+    }
+
+    /**
+     * The DSP closed a connection after its first answer with calls queued behind it: its server keeps no
+     * connection alive, so from now on this loop gives each call a connection of its own. A server that closes
+     * after many answers (a per-connection request limit) keeps pipelining.
+     */
+    void stopPipelining() {
+        if (isPipelining) {
+            isPipelining = false;
+            filling = null;
+            client.warnNoKeepAlive();
         }
     }
 

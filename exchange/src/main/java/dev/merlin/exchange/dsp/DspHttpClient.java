@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +54,7 @@ public final class DspHttpClient implements AutoCloseable {
 
     private final FastThreadLocal<DspConnections> perLoop = new FastThreadLocal<>();
     private final Set<DspConnections> everyLoop = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean isNoKeepAliveLogged = new AtomicBoolean();
     private volatile boolean isClosed;
 
     /**
@@ -138,6 +140,14 @@ public final class DspHttpClient implements AutoCloseable {
     public int openConnectionsOnThisLoop() {
         DspConnections connections = perLoop.getIfExists();
         return connections == null ? 0 : connections.openConnections();
+    }
+
+    /** Logs, once per client, that the DSP keeps no connection alive so its calls are no longer pipelined. */
+    void warnNoKeepAlive() {
+        if (isNoKeepAliveLogged.compareAndSet(false, true)) {
+            LOG.warn("DSP {}: closed a connection after its first answer with pipelined calls queued behind it; each"
+                    + " call gets a connection of its own from now on (set its pipelining to 1)", dspId);
+        }
     }
 
     /** Whether {@link #close} was called: connections close as their calls end. */

@@ -661,9 +661,45 @@ class DspHttpClientIT {
     }
 
     @Test
-    void theCallsBehindAnAnswerThatClosesTheConnectionGoOnceMoreOnANewOne() throws Exception {
-        StubDsp dsp = firstRequestThenEcho(request -> request.respond(200, request.body(), "connection", "close"));
-        assertCallsBehindGoAgain(dsp, DspOutcome.OK, 200);
+    void aConnectionClosedAfterSeveralAnswersSendsTheCallsBehindOnceMoreAndKeepsPipelining() throws Exception {
+        // a per-connection request limit: the first connection's second answer says close
+        AtomicReference<Object> firstConnection = new AtomicReference<>();
+        StubDsp dsp = stub(request -> {
+            firstConnection.compareAndSet(null, request.ctx().channel());
+            boolean isLimit = request.numberOnConnection() == 2 && firstConnection.get() == request.ctx().channel();
+            request.respond(200, request.body(), "connection", isLimit ? "close" : "keep-alive");
+        });
+        DspHttpClient client = pipelinedClient(dsp.url("http"), 3);
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        for (int i = 0; i < 3; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(idJson(answer.attachment()), answer.body());
+        }
+        assertEquals(2, dsp.accepted.get(), "the third call went once more, on a new connection");
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        for (int i = 0; i < 3; i++) {
+            assertEnding(answers.next(), DspOutcome.OK, 200);
+        }
+        assertEquals(2, dsp.accepted.get(), "still pipelined: the next three share the second connection");
+    }
+
+    @Test
+    void aDspThatClosesAfterEachAnswerGetsAConnectionPerCallFromThen() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, request.body(), "connection", "close"));
+        DspHttpClient client = pipelinedClient(dsp.url("http"), 3);
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        for (int i = 0; i < 3; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(idJson(answer.attachment()), answer.body(), "each call answered, none lost to a reset");
+        }
+        assertEquals(3, dsp.accepted.get(), "the two calls behind the first went once more, each on its own");
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        assertEnding(answers.next(), DspOutcome.OK, 200);
+        assertEnding(answers.next(), DspOutcome.OK, 200);
+        assertEquals(5, dsp.accepted.get(), "one connection per call from then on");
+        assertEquals(0, series.outcomes(DspOutcome.RESET));
     }
 
     @Test
