@@ -56,9 +56,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     private boolean isConnected;
     /** It takes no more calls: one of its calls timed out, or it is failing. */
     private boolean isDraining;
-    /** It finished an answer before, or was taken from the idle pool. */
-    private boolean wasUsed;
-    /** Answers it finished. */
+    /** Answers it finished (a connection in the idle pool finished one before it went there). */
     private int answered;
     /** Whether it sits in its loop's idle pool. */
     boolean isIdle;
@@ -79,17 +77,16 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         this.calls = new DspCall[client.pipelining];
     }
 
-    /** Queues {@code next} as its newest call; {@code reused}: the connection comes from the idle pool. */
-    void attach(DspCall next, boolean reused) {
+    /** Queues {@code next} as its newest call. */
+    void attach(DspCall next) {
         calls[(first + count) % calls.length] = next;
         count++;
-        wasUsed |= reused;
         next.connection(this);
     }
 
     /** Takes {@code next} as its newest call and sends its request once the connection is open. */
-    void start(DspCall next, boolean reused) {
-        attach(next, reused);
+    void start(DspCall next) {
+        attach(next);
         if (isConnected) {
             writeRequest(next);
         }
@@ -332,7 +329,6 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         int answeredStatus = status;
         boolean isKeptAlive = isKeepAlive;
         DspCall ended = pollHead();
-        wasUsed = true;
         answered++;
         if (!isKeptAlive) {
             // the DSP closes after this answer: the calls behind it get none here
@@ -390,7 +386,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
 
     /**
      * The connection failed or closed: the head call ends with {@code outcome}, or goes once more on another
-     * connection when this one had carried an answer before (or came from the pool) and closed before any byte of
+     * connection when this one had carried an answer before (as every pooled one has) and closed before any byte of
      * this call's answer (the DSP closed it while idle); the calls behind it end as {@link #endQueued} says.
      */
     private void lost(DspOutcome outcome) {
@@ -399,13 +395,9 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
             return;
         }
         DspCall current = calls[first];
-        if (current != null && outcome == DspOutcome.RESET && wasUsed && !hasAnswerBytes && current.mayRetry()) {
-            isDraining = true;
-            pollHead();
-            releaseBody();
-            close();
-            endQueued(outcome);
-            current.retry();
+        if (current != null && outcome == DspOutcome.RESET && answered > 0 && !hasAnswerBytes
+                && current.mayRetry()) {
+            shutDown(outcome).retry();
             return;
         }
         fail(outcome);
@@ -413,15 +405,24 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
 
     /** The head call ends with {@code outcome}, the calls behind it as {@link #endQueued} says; it closes. */
     private void fail(DspOutcome outcome) {
-        isDraining = true;
         int failedStatus = status;
-        DspCall ended = pollHead();
-        releaseBody();
-        close();
-        endQueued(outcome == DspOutcome.CONNECT_FAILED ? outcome : DspOutcome.RESET);
+        DspCall ended = shutDown(outcome == DspOutcome.CONNECT_FAILED ? outcome : DspOutcome.RESET);
         if (ended != null) {
             ended.end(outcome, failedStatus, null);
         }
+    }
+
+    /**
+     * Closes the connection, taking no more calls: removes and returns the head call (null for an empty slot), and
+     * ends or sends again every call behind it ({@link #endQueued} with {@code behind}).
+     */
+    private DspCall shutDown(DspOutcome behind) {
+        isDraining = true;
+        DspCall head = pollHead();
+        releaseBody();
+        close();
+        endQueued(behind);
+        return head;
     }
 
     /**

@@ -74,12 +74,12 @@ final class DspConnections {
     /** Puts {@code call} on a connection: the one being filled, an idle one, or a new one. */
     void place(DspCall call) {
         if (filling != null && filling.hasRoom()) {
-            filling.start(call, false);
+            filling.start(call);
             return;
         }
         DspConnection connection = pollIdle();
         if (connection != null) {
-            connection.start(call, true);
+            connection.start(call);
         } else {
             connection = connect(call);
         }
@@ -105,7 +105,7 @@ final class DspConnections {
     private DspConnection connect(DspCall call) {
         DspConnection connection = new DspConnection(this);
         open++;
-        connection.attach(call, false);
+        connection.attach(call);
         ChannelFuture connecting = bootstrap.clone().handler(connection).connect();
         connection.connecting(connecting);
         return connection;
