@@ -119,14 +119,13 @@ public class OutboundEncodeBenchmark {
         decision = "allowed".equals(privacy) ? PrivacyDecision.ALLOWED
                 : PrivacyDecision.refused(RefusalReason.GDPR_PURPOSE_NOT_CONSENTED);
         currencies = new Currencies(ExchangeSettings.defaults().withCurrencyRates(Map.of("EUR", 1.08)));
-        dsp = new DspConfig("tokyo-dsp", "Tokyo DSP", "http://127.0.0.1:9101/bid", "JPN", null, "2.6", null, null,
-                null, null, null, new DspTraffic(null, List.of("banner", "video"), null, null), null,
-                List.of("EUR"), null, null, null);
+        dsp = DspConfig.builder().id("tokyo-dsp").name("Tokyo DSP").endpoint("http://127.0.0.1:9101/bid").region("JPN")
+                .openrtb("2.6").traffic(new DspTraffic(null, List.of("banner", "video"), null, null))
+                .currencies(List.of("EUR")).build();
         DspPrivacy dspPrivacy = new DspPrivacy("contextual", 755, null,
                 new ActivityControl(true, List.of(new ActivityRule(false, null, List.of(8)))), null, null,
                 new ActivityControl(true, List.of(new ActivityRule(false, List.of("USA"), null))));
-        DspConfig shaped = new DspConfig(dsp.id(), dsp.name(), dsp.endpoint(), dsp.region(), null, "2.6", null, null,
-                null, null, null, dsp.traffic(), null, dsp.currencies(), null, null, null, dspPrivacy, null, null);
+        DspConfig shaped = dsp.toBuilder().privacy(dspPrivacy).build();
         MerlinConfig base = ConfigLoader.loadDefault();
         MerlinConfig shapedConfig = base.toBuilder().regions(Map.of("EEA", List.of("DEU", "FRA", "IRL")))
                 .privacy(PrivacyConfig.builder().residency(List.of(

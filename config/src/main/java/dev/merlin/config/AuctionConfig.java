@@ -33,7 +33,7 @@ public record AuctionConfig(Integer defaultTmaxMs, Integer maxTmaxMs, Integer mi
 
     /** All defaults. */
     public static AuctionConfig defaults() {
-        return new AuctionConfig(null, null, null, null, null, null, null, null);
+        return builder().build();
     }
 
     /**
@@ -58,6 +58,80 @@ public record AuctionConfig(Integer defaultTmaxMs, Integer maxTmaxMs, Integer mi
         if (!schainDomain.matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")) {
             throw new ConfigException(at + ".schainDomain", "value " + schainDomain + " is not allowed; expected a"
                     + " lower-case domain such as merlin.example (no scheme, path or port)");
+        }
+    }
+
+    /** A builder whose unset values take the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds an {@link AuctionConfig}; a value left unset (or set to null) takes its default. */
+    public static final class Builder {
+        private Integer defaultTmaxMs;
+        private Integer maxTmaxMs;
+        private Integer minTmaxMs;
+        private Integer responseMarginMs;
+        private Integer dspMarginMs;
+        private Integer minDspTimeMs;
+        private String schainDomain;
+        private Integer maxDspResponseBytes;
+
+        private Builder() {
+        }
+
+        /** See {@link AuctionConfig#defaultTmaxMs()}. */
+        public Builder defaultTmaxMs(Integer value) {
+            defaultTmaxMs = value;
+            return this;
+        }
+
+        /** See {@link AuctionConfig#maxTmaxMs()}. */
+        public Builder maxTmaxMs(Integer value) {
+            maxTmaxMs = value;
+            return this;
+        }
+
+        /** See {@link AuctionConfig#minTmaxMs()}. */
+        public Builder minTmaxMs(Integer value) {
+            minTmaxMs = value;
+            return this;
+        }
+
+        /** See {@link AuctionConfig#responseMarginMs()}. */
+        public Builder responseMarginMs(Integer value) {
+            responseMarginMs = value;
+            return this;
+        }
+
+        /** See {@link AuctionConfig#dspMarginMs()}. */
+        public Builder dspMarginMs(Integer value) {
+            dspMarginMs = value;
+            return this;
+        }
+
+        /** See {@link AuctionConfig#minDspTimeMs()}. */
+        public Builder minDspTimeMs(Integer value) {
+            minDspTimeMs = value;
+            return this;
+        }
+
+        /** See {@link AuctionConfig#schainDomain()}. */
+        public Builder schainDomain(String value) {
+            schainDomain = value;
+            return this;
+        }
+
+        /** See {@link AuctionConfig#maxDspResponseBytes()}. */
+        public Builder maxDspResponseBytes(Integer value) {
+            maxDspResponseBytes = value;
+            return this;
+        }
+
+        /** The config; not validated until the whole config is. */
+        public AuctionConfig build() {
+            return new AuctionConfig(defaultTmaxMs, maxTmaxMs, minTmaxMs, responseMarginMs, dspMarginMs, minDspTimeMs,
+                    schainDomain, maxDspResponseBytes);
         }
     }
 }

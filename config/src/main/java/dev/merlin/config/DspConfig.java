@@ -68,30 +68,41 @@ public record DspConfig(String id, String name, String endpoint, String region, 
         pipelining = pipelining == null ? 1 : pipelining;
     }
 
-    /** A DSP taking one request per connection at a time: every component before {@code pipelining}. */
-    public DspConfig(String id, String name, String endpoint, String region, List<String> seats, String openrtb,
-                     Boolean gzip, Integer maxQps, Integer timeoutMs, Integer connectTimeoutMs, Integer maxInFlight,
-                     DspTraffic traffic, Double bidAdjustment, List<String> currencies, Boolean enabled,
-                     DspPriceKeys priceKeys, DspHealthConfig health, DspPrivacy privacy, String deletionEndpoint,
-                     DspUserSync usersync) {
-        this(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs, maxInFlight,
-                traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, deletionEndpoint, usersync,
-                null);
-    }
-
-    /** A DSP with the default privacy settings and no deletion endpoint: every component before them. */
-    public DspConfig(String id, String name, String endpoint, String region, List<String> seats, String openrtb,
-                     Boolean gzip, Integer maxQps, Integer timeoutMs, Integer connectTimeoutMs, Integer maxInFlight,
-                     DspTraffic traffic, Double bidAdjustment, List<String> currencies, Boolean enabled,
-                     DspPriceKeys priceKeys, DspHealthConfig health) {
-        this(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs, maxInFlight,
-                traffic, bidAdjustment, currencies, enabled, priceKeys, health, null, null, null);
-    }
-
     /** A DSP with defaults for everything but its id, name, endpoint and region (tests, tools). */
     public static DspConfig of(String id, String name, String endpoint, String region) {
-        return new DspConfig(id, name, endpoint, region, null, null, null, null, null, null, null, null, null, null,
-                null, null, null);
+        return builder().id(id).name(name).endpoint(endpoint).region(region).build();
+    }
+
+    /** A builder whose unset values take the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this DSP's values, to build a copy with some changed. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.id = id;
+        b.name = name;
+        b.endpoint = endpoint;
+        b.region = region;
+        b.seats = seats;
+        b.openrtb = openrtb;
+        b.gzip = gzip;
+        b.maxQps = maxQps;
+        b.timeoutMs = timeoutMs;
+        b.connectTimeoutMs = connectTimeoutMs;
+        b.maxInFlight = maxInFlight;
+        b.traffic = traffic;
+        b.bidAdjustment = bidAdjustment;
+        b.currencies = currencies;
+        b.enabled = enabled;
+        b.priceKeys = priceKeys;
+        b.health = health;
+        b.privacy = privacy;
+        b.deletionEndpoint = deletionEndpoint;
+        b.usersync = usersync;
+        b.pipelining = pipelining;
+        return b;
     }
 
     /** The endpoint as a URI. */
@@ -111,42 +122,17 @@ public record DspConfig(String id, String name, String endpoint, String region, 
 
     /** A copy bidding in {@code currency} when no currencies are set. */
     public DspConfig withDefaultCurrency(String currency) {
-        if (!currencies.isEmpty()) {
-            return this;
-        }
-        return toBuilderless(List.of(currency), endpoint);
+        return currencies.isEmpty() ? toBuilder().currencies(List.of(currency)).build() : this;
     }
 
     /** A copy calling another endpoint (tests, the demo). */
     public DspConfig withEndpoint(String url) {
-        return toBuilderless(currencies, url);
-    }
-
-    private DspConfig toBuilderless(List<String> newCurrencies, String url) {
-        return new DspConfig(id, name, url, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
-                maxInFlight, traffic, bidAdjustment, newCurrencies, enabled, priceKeys, health, privacy,
-                deletionEndpoint, usersync, pipelining);
+        return toBuilder().endpoint(url).build();
     }
 
     /** A copy carrying up to {@code depth} requests per connection at once (tests, the load generator). */
     public DspConfig withPipelining(int depth) {
-        return new DspConfig(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
-                maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, deletionEndpoint,
-                usersync, depth);
-    }
-
-    /** A copy whose erasures are POSTed to {@code url} (tests, tools). */
-    public DspConfig withDeletionEndpoint(String url) {
-        return new DspConfig(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
-                maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, url, usersync,
-                pipelining);
-    }
-
-    /** A copy syncing users through {@code sync} (tests, tools). */
-    public DspConfig withUserSync(DspUserSync sync) {
-        return new DspConfig(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
-                maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy, deletionEndpoint,
-                sync, pipelining);
+        return toBuilder().pipelining(depth).build();
     }
 
     void validate(String at, ExchangeSettings exchange, Map<String, List<String>> regions, Set<String> sellerIds) {
@@ -216,6 +202,167 @@ public record DspConfig(String id, String name, String endpoint, String region, 
         }
         if (uri.getUserInfo() != null || uri.getFragment() != null) {
             throw new ConfigException(at, "value " + endpoint + " is not allowed; no user info or fragment");
+        }
+    }
+
+    /** Builds a {@link DspConfig}; a value left unset (or set to null) takes its default. */
+    public static final class Builder {
+        private String id;
+        private String name;
+        private String endpoint;
+        private String region;
+        private List<String> seats;
+        private String openrtb;
+        private Boolean gzip;
+        private Integer maxQps;
+        private Integer timeoutMs;
+        private Integer connectTimeoutMs;
+        private Integer maxInFlight;
+        private DspTraffic traffic;
+        private Double bidAdjustment;
+        private List<String> currencies;
+        private Boolean enabled;
+        private DspPriceKeys priceKeys;
+        private DspHealthConfig health;
+        private DspPrivacy privacy;
+        private String deletionEndpoint;
+        private DspUserSync usersync;
+        private Integer pipelining;
+
+        private Builder() {
+        }
+
+        /** See {@link DspConfig#id()}. */
+        public Builder id(String value) {
+            id = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#name()}. */
+        public Builder name(String value) {
+            name = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#endpoint()}. */
+        public Builder endpoint(String value) {
+            endpoint = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#region()}. */
+        public Builder region(String value) {
+            region = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#seats()}. */
+        public Builder seats(List<String> value) {
+            seats = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#openrtb()}. */
+        public Builder openrtb(String value) {
+            openrtb = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#gzip()}. */
+        public Builder gzip(Boolean value) {
+            gzip = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#maxQps()}. */
+        public Builder maxQps(Integer value) {
+            maxQps = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#timeoutMs()}. */
+        public Builder timeoutMs(Integer value) {
+            timeoutMs = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#connectTimeoutMs()}. */
+        public Builder connectTimeoutMs(Integer value) {
+            connectTimeoutMs = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#maxInFlight()}. */
+        public Builder maxInFlight(Integer value) {
+            maxInFlight = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#traffic()}. */
+        public Builder traffic(DspTraffic value) {
+            traffic = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#bidAdjustment()}. */
+        public Builder bidAdjustment(Double value) {
+            bidAdjustment = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#currencies()}. */
+        public Builder currencies(List<String> value) {
+            currencies = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#enabled()}. */
+        public Builder enabled(Boolean value) {
+            enabled = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#priceKeys()}. */
+        public Builder priceKeys(DspPriceKeys value) {
+            priceKeys = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#health()}. */
+        public Builder health(DspHealthConfig value) {
+            health = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#privacy()}. */
+        public Builder privacy(DspPrivacy value) {
+            privacy = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#deletionEndpoint()}. */
+        public Builder deletionEndpoint(String value) {
+            deletionEndpoint = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#usersync()}. */
+        public Builder usersync(DspUserSync value) {
+            usersync = value;
+            return this;
+        }
+
+        /** See {@link DspConfig#pipelining()}. */
+        public Builder pipelining(Integer value) {
+            pipelining = value;
+            return this;
+        }
+
+        /** The config; not validated until the whole config is (as a loaded file is). */
+        public DspConfig build() {
+            return new DspConfig(id, name, endpoint, region, seats, openrtb, gzip, maxQps, timeoutMs, connectTimeoutMs,
+                    maxInFlight, traffic, bidAdjustment, currencies, enabled, priceKeys, health, privacy,
+                    deletionEndpoint, usersync, pipelining);
         }
     }
 }

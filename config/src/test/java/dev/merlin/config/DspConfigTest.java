@@ -26,27 +26,7 @@ class DspConfigTest {
 
     @Test
     void aDspBindsWithItsDefaults() {
-        MerlinConfig config = ConfigLoader.parse(SELLERS + """
-                dsps:
-                  - {id: tokyo, name: Tokyo DSP, endpoint: 'http://127.0.0.1:9101/bid', region: JPN}
-                  - id: berlin
-                    name: Berlin DSP
-                    endpoint: https://bid.berlin.example/openrtb
-                    region: EEA
-                    seats: [seat-1]
-                    openrtb: "2.5"
-                    gzip: true
-                    maxQps: 50
-                    timeoutMs: 120
-                    traffic: {countries: [DEU], mediaTypes: [banner], channels: [site], sellers: [ssp-1]}
-                    bidAdjustment: 0.9
-                    currencies: [EUR, USD]
-                    enabled: false
-                    priceKeys: {%s}
-                    health: {breakerFailures: 5}
-                    deletionEndpoint: https://bid.berlin.example/gdpr/delete
-                    pipelining: 8
-                """.formatted(KEYS), "test");
+        MerlinConfig config = twoDsps();
         DspConfig tokyo = config.dsps().get(0);
         assertEquals("2.6", tokyo.openrtb());
         assertEquals(List.of("USD"), tokyo.currencies(), "no currencies: the exchange's");
@@ -67,6 +47,49 @@ class DspConfigTest {
         assertEquals(8, berlin.pipelining());
         assertEquals(8, berlin.withEndpoint("http://127.0.0.1:1/").pipelining(), "copies keep it");
         assertFalse(config.toString().contains("sIxwz7yw62"), "a logged config never shows a price key");
+    }
+
+    /** Tokyo with every default, Berlin with every value set. */
+    private static MerlinConfig twoDsps() {
+        return ConfigLoader.parse(SELLERS + """
+            dsps:
+              - {id: tokyo, name: Tokyo DSP, endpoint: 'http://127.0.0.1:9101/bid', region: JPN}
+              - id: berlin
+                name: Berlin DSP
+                endpoint: https://bid.berlin.example/openrtb
+                region: EEA
+                seats: [seat-1]
+                openrtb: "2.5"
+                gzip: true
+                maxQps: 50
+                timeoutMs: 120
+                traffic: {countries: [DEU], mediaTypes: [banner], channels: [site], sellers: [ssp-1]}
+                bidAdjustment: 0.9
+                currencies: [EUR, USD]
+                enabled: false
+                priceKeys: {%s}
+                health: {breakerFailures: 5}
+                deletionEndpoint: https://bid.berlin.example/gdpr/delete
+                pipelining: 8
+            """.formatted(KEYS), "test");
+    }
+
+    @Test
+    void aBuilderCopiesEveryValueAndItsUnsetValuesAreTheFilesDefaults() {
+        MerlinConfig config = twoDsps();
+        DspConfig tokyo = config.dsps().get(0);
+        DspConfig berlin = config.dsps().get(1);
+        assertEquals(berlin, berlin.toBuilder().build(), "a copy keeps every value");
+        DspConfig moved = berlin.toBuilder().endpoint("http://127.0.0.1:1/").region("DEU").build();
+        assertEquals("http://127.0.0.1:1/", moved.endpoint());
+        assertEquals("DEU", moved.region());
+        assertEquals(berlin, moved.toBuilder().endpoint(berlin.endpoint()).region(berlin.region()).build(),
+                "nothing else changed");
+        DspConfig built = DspConfig.builder().id("tokyo").name("Tokyo DSP").endpoint("http://127.0.0.1:9101/bid")
+                .region("JPN").build().withDefaultCurrency("USD");
+        assertEquals(tokyo, built, "what a builder leaves unset takes the default a file leaves unset takes");
+        assertEquals(tokyo, DspConfig.of("tokyo", "Tokyo DSP", "http://127.0.0.1:9101/bid", "JPN")
+                .withDefaultCurrency("USD"));
     }
 
     @ParameterizedTest

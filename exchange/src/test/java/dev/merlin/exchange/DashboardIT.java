@@ -50,11 +50,11 @@ class DashboardIT {
     @Test
     void theDataIsTheAdminsTheStagesAreTimedAndGrafanaAsksForWhatIsExported(@TempDir Path dataDir) throws Exception {
         try (DspSimulator sim = DspSimulator.builder().price(Price.fixed(0.5)).start()) {
-            DspConfig dsp = new DspConfig("tokyo", "DSP tokyo", sim.endpoint(), "JPN", null, null, null, null, 5000,
-                    1000, null, null, null, null, null, null, null);
+            DspConfig dsp = DspConfig.builder().id("tokyo").name("DSP tokyo").endpoint(sim.endpoint()).region("JPN")
+                    .timeoutMs(5000).connectTimeoutMs(1000).build();
             MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
                     .withStores(StoresConfig.small(10_000L)).withDsps(List.of(dsp));
-            config = config.toBuilder().auction(new AuctionConfig(null, 5000, null, null, null, null, null, null))
+            config = config.toBuilder().auction(AuctionConfig.builder().maxTmaxMs(5000).build())
                     .build().validate();
             try (MerlinServer server = new MerlinServer(config).start()) {
                 String base = "http://127.0.0.1:" + server.port();

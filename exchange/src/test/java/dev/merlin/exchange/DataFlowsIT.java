@@ -72,13 +72,13 @@ class DataFlowsIT {
     static MerlinConfig config(Path dataDir, List<DspConfig> dsps) {
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
                 .withStores(StoresConfig.small(10_000L)).withDsps(dsps);
-        return config.toBuilder().auction(new AuctionConfig(null, 5000, null, null, null, null, null, null)).build()
+        return config.toBuilder().auction(AuctionConfig.builder().maxTmaxMs(5000).build()).build()
                 .validate();
     }
 
     static DspConfig dsp(String id, String region, DspSimulator sim) {
-        return new DspConfig(id, "DSP " + id, sim.endpoint(), region, null, null, null, null, 5000, 1000, null, null,
-                null, null, null, null, null);
+        return DspConfig.builder().id(id).name("DSP " + id).endpoint(sim.endpoint()).region(region).timeoutMs(5000)
+                .connectTimeoutMs(1000).build();
     }
 
     /** The i-th request: its country, user id, eids, IP, location and segments vary with i. */
@@ -195,8 +195,7 @@ class DataFlowsIT {
             }
             DspConfig nowhere = dsp("nowhere", "USA", tokyo).withEndpoint("http://127.0.0.1:" + closedPort + "/bid");
             DspConfig b = dsp("berlin", "DEU", berlin);
-            DspConfig openRtb25 = new DspConfig(b.id(), b.name(), b.endpoint(), b.region(), null, "2.5", null, null,
-                    b.timeoutMs(), b.connectTimeoutMs(), null, null, null, null, null, null, null);
+            DspConfig openRtb25 = b.toBuilder().openrtb("2.5").build();
             List<DspConfig> dsps = List.of(dsp("tokyo", "JPN", tokyo), openRtb25, nowhere);
             try (MerlinServer server = new MerlinServer(config(dataDir, dsps), () -> NOW).start()) {
                 for (int i = 0; i < AUCTIONS; i++) {
@@ -263,10 +262,10 @@ class DataFlowsIT {
         String base = "http://127.0.0.1:" + deletions.getAddress().getPort();
         String uid = "55816b39711f9b5acf3b90e313ed29e51665623f";
         try (DspSimulator tokyo = DspSimulator.builder().price(Price.fixed(0.01)).start()) {
-            DspConfig called = dsp("tokyo", "JPN", tokyo).withDeletionEndpoint(base + "/tokyo");
+            DspConfig called = dsp("tokyo", "JPN", tokyo).toBuilder().deletionEndpoint(base + "/tokyo").build();
             DspConfig d = dsp("idle", "DEU", tokyo);
-            DspConfig disabled = new DspConfig(d.id(), d.name(), d.endpoint(), d.region(), null, null, null, null,
-                    null, null, null, null, null, null, false, null, null, null, base + "/disabled", null);
+            DspConfig disabled = DspConfig.builder().id(d.id()).name(d.name()).endpoint(d.endpoint()).region(d.region())
+                    .enabled(false).deletionEndpoint(base + "/disabled").build();
             try (MerlinServer server = new MerlinServer(config(dataDir, List.of(called, disabled)), () -> NOW)
                     .start()) {
                 String admin = ConfigLoader.loadDefault().tracking().adminToken();
@@ -314,8 +313,8 @@ class DataFlowsIT {
         });
         deletions.start();
         try (DspSimulator tokyo = DspSimulator.builder().price(Price.fixed(0.01)).start();
-             MerlinServer server = new MerlinServer(config(dataDir, List.of(dsp("tokyo", "JPN", tokyo)
-                     .withDeletionEndpoint("http://127.0.0.1:" + deletions.getAddress().getPort() + "/delete"))),
+             MerlinServer server = new MerlinServer(config(dataDir, List.of(dsp("tokyo", "JPN", tokyo).toBuilder()
+                     .deletionEndpoint("http://127.0.0.1:" + deletions.getAddress().getPort() + "/delete").build())),
                      () -> NOW).start()) {
             String uid = server.runtime().uidCookies().issue();
             ObjectNode request = (ObjectNode) JSON.readTree(request(4));

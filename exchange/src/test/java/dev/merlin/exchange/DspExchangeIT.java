@@ -72,13 +72,13 @@ class DspExchangeIT {
         TestTransports.assumeAvailable(transportName);
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
                 .withStores(StoresConfig.small(10_000L)).withDsps(dsps);
-        return config.toBuilder().auction(new AuctionConfig(null, 5000, null, null, null, null, null, null))
+        return config.toBuilder().auction(AuctionConfig.builder().maxTmaxMs(5000).build())
                 .server(config.server().toBuilder().transport(transportName).build()).build().validate();
     }
 
     private static DspConfig dsp(String id, DspSimulator sim) {
-        return new DspConfig(id, "DSP " + id, sim.endpoint(), "JPN", null, null, null, null, 5000, 1000, null, null,
-                null, null, null, null, null);
+        return DspConfig.builder().id(id).name("DSP " + id).endpoint(sim.endpoint()).region("JPN").timeoutMs(5000)
+                .connectTimeoutMs(1000).build();
     }
 
     private static String banner(int tmax) throws Exception {
@@ -248,12 +248,8 @@ class DspExchangeIT {
     void anEeaUsersPersonalDataGoesToTheDspInTheEeaAndNotToTheOneAbroad(@TempDir Path dataDir) throws Exception {
         try (DspSimulator frankfurt = DspSimulator.builder().price(Price.fixed(1.0)).recordLastRequest(true).start();
              DspSimulator virginia = DspSimulator.builder().price(Price.fixed(1.0)).recordLastRequest(true).start()) {
-            DspConfig inGermany = dsp("frankfurt", frankfurt);
-            DspConfig inUsa = dsp("virginia", virginia);
-            inGermany = new DspConfig(inGermany.id(), inGermany.name(), inGermany.endpoint(), "DEU", null, null, null,
-                    null, 5000, 1000, null, null, null, null, null, null, null);
-            inUsa = new DspConfig(inUsa.id(), inUsa.name(), inUsa.endpoint(), "USA", null, null, null, null, 5000,
-                    1000, null, null, null, null, null, null, null);
+            DspConfig inGermany = dsp("frankfurt", frankfurt).toBuilder().region("DEU").build();
+            DspConfig inUsa = dsp("virginia", virginia).toBuilder().region("USA").build();
             MerlinConfig base = config(dataDir, List.of(inGermany, inUsa));
             PrivacyConfig privacy = PrivacyConfig.builder().personalizationCountries(List.of())
                     .residency(List.of(new ResidencyRule(List.of("EEA"), List.of("EEA")))).build();

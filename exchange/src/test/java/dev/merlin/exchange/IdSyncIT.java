@@ -50,16 +50,14 @@ class IdSyncIT {
 
     private static MerlinConfig config(Path dataDir, DspSimulator a, DspSimulator b) {
         DspConfig syncsByImage = DspConfig.of("alpha", "Alpha DSP", a.endpoint(), "JPN")
-                .withUserSync(new DspUserSync("https://sync.alpha.example/sync?gdpr={{gdpr}}&gdpr_consent="
-                        + "{{gdpr_consent}}&redir={{redirect_url}}", "redirect"));
-        DspConfig b0 = DspConfig.of("beta", "Beta DSP", b.endpoint(), "JPN");
-        DspConfig vendor = new DspConfig(b0.id(), b0.name(), b0.endpoint(), b0.region(), null, null, null, null,
-                null, null, null, null, null, null, null, null, null,
-                new DspPrivacy(null, 77, null, null, null, null, null), null,
-                new DspUserSync("https://beta.example/usersync?r={{redirect_url}}", "iframe"));
+                .toBuilder().usersync(new DspUserSync("https://sync.alpha.example/sync?gdpr={{gdpr}}&gdpr_consent="
+                        + "{{gdpr_consent}}&redir={{redirect_url}}", "redirect")).build();
+        DspConfig vendor = DspConfig.of("beta", "Beta DSP", b.endpoint(), "JPN").toBuilder()
+                .privacy(new DspPrivacy(null, 77, null, null, null, null, null))
+                .usersync(new DspUserSync("https://beta.example/usersync?r={{redirect_url}}", "iframe")).build();
         MerlinConfig base = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
                 .withStores(StoresConfig.small(10_000L)).withDsps(List.of(syncsByImage, vendor));
-        return base.toBuilder().auction(new AuctionConfig(null, 5000, null, null, null, null, null, null))
+        return base.toBuilder().auction(AuctionConfig.builder().maxTmaxMs(5000).build())
                 .privacy(PrivacyConfig.builder().personalizationCountries(List.of()).build()).build().validate();
     }
 

@@ -104,7 +104,8 @@ class BidPathExternalTest {
                 .metrics(new ExchangeMetrics())
                 .clock(() -> NOW)
                 .nanoClock(() -> nanos)
-                .auctionTiming(new AuctionConfig(200, 1000, 20, 10, null, null, null, null))
+                .auctionTiming(AuctionConfig.builder().defaultTmaxMs(200).maxTmaxMs(1000).minTmaxMs(20)
+                        .responseMarginMs(10).build())
                 .externalWins(recorder)
                 .auctionStage(this::stage)
                 .build();
@@ -259,7 +260,8 @@ class BidPathExternalTest {
                 .auctionIds(new AuctionIds(config.exchange().nodeId(), NOW * 1000L))
                 .events(runtime.stores().events()).metrics(new ExchangeMetrics()).clock(() -> NOW)
                 .nanoClock(() -> nanos)
-                .auctionTiming(new AuctionConfig(200, 1000, 20, 10, null, null, null, null))
+                .auctionTiming(AuctionConfig.builder().defaultTmaxMs(200).maxTmaxMs(1000).minTmaxMs(20)
+                        .responseMarginMs(10).build())
                 .auctionStage(context -> {
                     seen.add(context);
                     assertEquals(0, context.externalBids().count());

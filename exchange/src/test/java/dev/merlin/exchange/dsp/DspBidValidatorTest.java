@@ -53,9 +53,9 @@ class DspBidValidatorTest {
     private final Currencies currencies = new Currencies(
             new ExchangeSettings("USD", null, Map.of("EUR", 1.1, "JPY", 0.0067, "GBP", 1.25), null));
     private final DspBidMetrics metrics = new DspBidMetrics(new PrometheusRegistry());
-    private final DspConfig dsp = new DspConfig("tokyo-dsp", "Tokyo DSP", "http://127.0.0.1:9101/bid", "JPN",
-            List.of("seat-a", "seat-b", "seat-banned"), null, null, null, null, null, null, null, 0.9,
-            List.of("USD", "EUR", "GBP"), null, null, null);
+    private final DspConfig dsp = DspConfig.builder().id("tokyo-dsp").name("Tokyo DSP")
+            .endpoint("http://127.0.0.1:9101/bid").region("JPN").seats(List.of("seat-a", "seat-b", "seat-banned"))
+            .bidAdjustment(0.9).currencies(List.of("USD", "EUR", "GBP")).build();
     private final DspBidValidator validator = new DspBidValidator(3, dsp, currencies, metrics.forDsp(dsp.id()));
     private final BidRequest request = decodeRequest(REQUEST);
     private final ExternalBids out = new ExternalBids(4);
@@ -130,8 +130,8 @@ class DspBidValidatorTest {
     @Test
     void currencyMerlinCannotConvertIsNotAccepted() throws Exception {
         Currencies usdOnly = new Currencies(ExchangeSettings.defaults());
-        DspConfig anyCurrency = new DspConfig("eu-dsp", "EU", "http://127.0.0.1:9102/bid", "DEU", null, null, null,
-                null, null, null, null, null, null, List.of("USD", "SEK"), null, null, null);
+        DspConfig anyCurrency = DspConfig.builder().id("eu-dsp").name("EU").endpoint("http://127.0.0.1:9102/bid")
+                .region("DEU").currencies(List.of("USD", "SEK")).build();
         DspBidValidator strict = new DspBidValidator(0, anyCurrency, usdOnly, metrics.forDsp("eu-dsp"));
         request.cur = null;
         assertEquals(0, strict.validate(answer("SEK", null, "{" + GOOD + "}"), request, out));
@@ -288,8 +288,8 @@ class DspBidValidatorTest {
 
     @Test
     void anySeatWhenTheDspListsNone() throws Exception {
-        DspConfig open = new DspConfig("open-dsp", "Open", "http://127.0.0.1:9103/bid", "USA", null, null, null,
-                null, null, null, null, null, null, List.of("USD"), null, null, null);
+        DspConfig open = DspConfig.builder().id("open-dsp").name("Open").endpoint("http://127.0.0.1:9103/bid")
+                .region("USA").currencies(List.of("USD")).build();
         DspBidValidator anySeat = new DspBidValidator(1, open, currencies, metrics.forDsp("open-dsp"));
         assertEquals(1, anySeat.validate(answer("USD", "seat-z", "{" + GOOD + "}"), request, out));
         assertEquals(1, anySeat.validate(answer("USD", null, "{" + GOOD + "}"), request, out));

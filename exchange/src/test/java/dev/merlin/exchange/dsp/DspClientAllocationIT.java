@@ -49,8 +49,8 @@ class DspClientAllocationIT {
         try (StubDsp dsp = StubDsp.start(request -> request.respond(200, ANSWER))) {
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
             EventLoop loop = group.next();
-            DspConfig config = new DspConfig("alloc-dsp", "Alloc DSP", dsp.url("http"), "JPN", null, null, null, 0,
-                    60_000, 1000, 8, null, null, null, null, null, null);
+            DspConfig config = DspConfig.builder().id("alloc-dsp").name("Alloc DSP").endpoint(dsp.url("http"))
+                    .region("JPN").maxQps(0).timeoutMs(60_000).connectTimeoutMs(1000).maxInFlight(8).build();
             DspHealth health = DspHealth.of(config);
             DspHttpClient client = new DspHttpClient(config, 1 << 20, null, health,
                     new DspMetrics(new PrometheusRegistry()).dsp(config.id(), health));

@@ -52,8 +52,9 @@ class DspClientMixedFaultsIT {
         EventLoopGroup group = TestTransports.group(TestTransports.assumeAvailable(transportName), 2);
         StubDsp dsp = StubDsp.start(DspClientMixedFaultsIT::answer);
         try {
-            DspConfig config = new DspConfig("mixed-dsp", "Mixed DSP", dsp.url("http"), "JPN", null, null, null, 0,
-                    60_000, 1000, MAX_IN_FLIGHT, null, null, null, null, null, null).withPipelining(pipelining);
+            DspConfig config = DspConfig.builder().id("mixed-dsp").name("Mixed DSP").endpoint(dsp.url("http"))
+                    .region("JPN").maxQps(0).timeoutMs(60_000).connectTimeoutMs(1000).maxInFlight(MAX_IN_FLIGHT).build()
+                    .withPipelining(pipelining);
             DspHealth health = DspHealth.of(config);
             DspMetrics.ForDsp series = new DspMetrics(new PrometheusRegistry()).dsp(config.id(), health);
             DspHttpClient client = new DspHttpClient(config, 1 << 20, null, health, series);

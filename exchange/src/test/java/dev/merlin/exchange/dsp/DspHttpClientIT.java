@@ -298,8 +298,8 @@ class DspHttpClientIT {
     @Test
     void theDspsTimeoutCapsALaterDeadline() throws Exception {
         StubDsp dsp = stub(request -> { });
-        DspConfig config = new DspConfig("capped-dsp", "Capped DSP", dsp.url("http"), "JPN", null, null, null, null,
-                300, null, null, null, null, null, null, null, null);
+        DspConfig config = DspConfig.builder().id("capped-dsp").name("Capped DSP").endpoint(dsp.url("http"))
+                .region("JPN").timeoutMs(300).build();
         DspHealth health = DspHealth.of(config);
         series = metrics.dsp(config.id(), health);
         DspHttpClient client = new DspHttpClient(config, MAX_RESPONSE_BYTES, null, health, series);
@@ -431,8 +431,9 @@ class DspHttpClientIT {
                         break;
                     }
                 }
-                DspConfig dsp = new DspConfig("hanging", "Hanging DSP", "http://127.0.0.1:" + full.getLocalPort()
-                        + "/bid", "JPN", null, null, null, null, 60_000, 200, 8, null, null, null, null, null, null);
+                DspConfig dsp = DspConfig.builder().id("hanging").name("Hanging DSP")
+                        .endpoint("http://127.0.0.1:" + full.getLocalPort() + "/bid").region("JPN").timeoutMs(60_000)
+                        .connectTimeoutMs(200).maxInFlight(8).build();
                 DspHealth health = DspHealth.of(dsp);
                 series = metrics.dsp(dsp.id(), health);
                 DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, null, health, series);
@@ -841,8 +842,9 @@ class DspHttpClientIT {
 
     private DspHttpClient client(String url, boolean gzip, int maxInFlight, SslContext tls, int pipelining) {
         // the deadline each test passes governs: a cold JVM's first TLS call can take seconds on a busy machine
-        DspConfig dsp = new DspConfig("test-dsp-" + ++clients, "Test DSP", url, "JPN", null, "2.6", gzip, null,
-                60_000, 1000, maxInFlight, null, null, null, null, null, null).withPipelining(pipelining);
+        DspConfig dsp = DspConfig.builder().id("test-dsp-" + ++clients).name("Test DSP").endpoint(url).region("JPN")
+                .openrtb("2.6").gzip(gzip).timeoutMs(60_000).connectTimeoutMs(1000).maxInFlight(maxInFlight).build()
+                .withPipelining(pipelining);
         DspHealth health = DspHealth.of(dsp);
         series = metrics.dsp(dsp.id(), health);
         DspHttpClient client = new DspHttpClient(dsp, MAX_RESPONSE_BYTES, tls, health, series);

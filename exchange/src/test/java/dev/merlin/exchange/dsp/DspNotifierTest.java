@@ -143,9 +143,8 @@ class DspNotifierTest {
     private static DspConfig keyedDsp() {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         DspConfig d = plainDsp();
-        return new DspConfig("keyed-dsp", "Keyed", d.endpoint(), "JPN", null, null, null, null, null, null, null,
-                null, null, null, null, new DspPriceKeys(b64.encodeToString(E_KEY), b64.encodeToString(I_KEY)),
-                null);
+        return DspConfig.builder().id("keyed-dsp").name("Keyed").endpoint(d.endpoint()).region("JPN")
+                .priceKeys(new DspPriceKeys(b64.encodeToString(E_KEY), b64.encodeToString(I_KEY))).build();
     }
 
     private static DspWin win(String nurl, String burl, String lurl, int dspIndex) {

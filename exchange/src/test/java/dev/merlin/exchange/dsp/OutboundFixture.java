@@ -39,9 +39,9 @@ final class OutboundFixture {
     final OutboundRequestWriter writer = new OutboundRequestWriter(CURRENCIES, AuctionConfig.defaults());
 
     static DspConfig dsp(String openrtb, List<String> currencies, List<String> mediaTypes) {
-        return new DspConfig("dsp-" + openrtb.replace('.', '-'), "DSP", "http://127.0.0.1:9/bid", "JPN", null,
-                openrtb, null, null, null, null, null, new DspTraffic(null, mediaTypes, null, null), null,
-                currencies, null, null, null);
+        return DspConfig.builder().id("dsp-" + openrtb.replace('.', '-')).name("DSP").endpoint("http://127.0.0.1:9/bid")
+                .region("JPN").openrtb(openrtb).traffic(new DspTraffic(null, mediaTypes, null, null))
+                .currencies(currencies).build();
     }
 
     /** The request encoded for {@code dsp}, as UTF-8 bytes; null when no imp was for it. */

@@ -97,10 +97,9 @@ class OutboundShapingPropertyTest {
     @Property(tries = 1_000_000, shrinking = ShrinkingMode.OFF)
     void noRequestCarriesWhatItsPolicyForbidsAndTheLedgerCountsWhatItCarries(@ForAll("cases") Case c)
             throws Exception {
-        DspConfig dsp = new DspConfig("dsp-" + c.dspRegion(), "DSP", "http://127.0.0.1:9/bid",
-                DSP_REGIONS.get(c.dspRegion()), null, c.is25() ? "2.5" : "2.6", null, null, null, null, null, null,
-                null, List.of("USD"), null, null, null,
-                new DspPrivacy(null, null, c.ufpd(), c.eids(), c.geo(), null, null), null, null);
+        DspConfig dsp = DspConfig.builder().id("dsp-" + c.dspRegion()).name("DSP").endpoint("http://127.0.0.1:9/bid")
+                .region(DSP_REGIONS.get(c.dspRegion())).openrtb(c.is25() ? "2.5" : "2.6").currencies(List.of("USD"))
+                .privacy(new DspPrivacy(null, null, c.ufpd(), c.eids(), c.geo(), null, null)).build();
         OutboundRules rules = RULES.get(c.residency() * 10 + c.dspRegion(), dsp);
         byte[] json = c.requestJson().getBytes(StandardCharsets.UTF_8);
         BidRequest request = decoder.decode(json, 0, json.length);

@@ -60,7 +60,7 @@ class DspDeletionsTest {
     }
 
     private static DspConfig withEndpoint(String url) {
-        return DspConfig.of("a", "A", "http://127.0.0.1:1/bid", "JPN").withDeletionEndpoint(url);
+        return DspConfig.of("a", "A", "http://127.0.0.1:1/bid", "JPN").toBuilder().deletionEndpoint(url).build();
     }
 
     private static DspDeletions.Settings fast() {

@@ -108,7 +108,8 @@ class DspNoticeFlowTest {
                 .metrics(runtime.metrics())
                 .clock(() -> NOW)
                 .nanoClock(() -> 5_000_000_000L)
-                .auctionTiming(new AuctionConfig(200, 1000, 20, 10, null, null, null, null))
+                .auctionTiming(AuctionConfig.builder().defaultTmaxMs(200).maxTmaxMs(1000).minTmaxMs(20)
+                        .responseMarginMs(10).build())
                 .externalWins(ledger)
                 .auctionStage(this::stage)
                 .build();

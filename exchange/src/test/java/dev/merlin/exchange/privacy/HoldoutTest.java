@@ -192,8 +192,7 @@ class HoldoutTest {
     }
 
     private static DspConfig dsp(String id, String region) {
-        return new DspConfig(id, id, "http://127.0.0.1:9/bid", region, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+        return DspConfig.builder().id(id).name(id).endpoint("http://127.0.0.1:9/bid").region(region).build();
     }
 
     private static BidRequest request(String country) {

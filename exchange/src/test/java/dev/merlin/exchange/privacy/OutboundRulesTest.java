@@ -32,8 +32,8 @@ class OutboundRulesTest {
     private static final List<String> EEA = List.of("DEU", "FRA", "IRL", "NLD");
 
     private static DspConfig dsp(String id, String region, DspPrivacy privacy) {
-        return new DspConfig(id, id, "http://127.0.0.1:9/bid", region, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, privacy, null, null);
+        return DspConfig.builder().id(id).name(id).endpoint("http://127.0.0.1:9/bid").region(region).privacy(privacy)
+                .build();
     }
 
     private static MerlinConfig config(List<ResidencyRule> residency, DspConfig... dsps) {
