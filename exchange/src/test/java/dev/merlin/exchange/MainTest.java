@@ -20,6 +20,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
+import java.util.Properties;
 
 /** The command line: {@code [--config FILE] [--port N] [--data-dir DIR]}. */
 class MainTest {
@@ -30,6 +31,17 @@ class MainTest {
         assertEquals(8080, config.server().port());
         assertEquals("./data", config.dataDir());
         assertTrue(config.advertisers().size() >= 12);
+    }
+
+    @Test
+    void nettysLeakDetectorSamplesOneBufferIn4096UnlessTheJvmIsToldOtherwise() {
+        Properties fresh = new Properties();
+        Main.defaultLeakSampling(fresh);
+        assertEquals("4096", fresh.getProperty("io.netty.leakDetection.samplingInterval"));
+        Properties told = new Properties();
+        told.setProperty("io.netty.leakDetection.samplingInterval", "1");
+        Main.defaultLeakSampling(told);
+        assertEquals("1", told.getProperty("io.netty.leakDetection.samplingInterval"), "-D wins");
     }
 
     @Test
