@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -71,7 +72,7 @@ final class AnswerWriter {
             int count = bidCount(request);
             for (int i = 0; i < count; i++) {
                 String impId = breakage == Breakage.IMP_ID && i == 0 ? "no-such-imp-" + number : imps.get(i).id();
-                writeBid(g, imps.get(i), impId, number, i);
+                writeBid(g, request.id(), imps.get(i), impId, number, i);
             }
             g.writeEndArray();
             g.writeEndObject();
@@ -90,8 +91,8 @@ final class AnswerWriter {
         return max == 0 ? request.imps().size() : Math.min(max, request.imps().size());
     }
 
-    private void writeBid(JsonGenerator g, SimRequest.Imp imp, String impId, long number, int index)
-            throws IOException {
+    private void writeBid(JsonGenerator g, String requestId, SimRequest.Imp imp, String impId, long number,
+                          int index) throws IOException {
         String bidId = "r" + number + "-" + index;
         SimRequest.Deal deal = options.isDealBidding() && !imp.deals().isEmpty() ? imp.deals().get(0) : null;
         double floor = deal != null && deal.bidFloor() > 0 ? deal.bidFloor() : imp.bidFloor();
@@ -117,15 +118,19 @@ final class AnswerWriter {
         g.writeStringField("nurl", winUrl + bidId);
         g.writeStringField("burl", billUrl + bidId);
         g.writeStringField("lurl", lossUrl + bidId);
-        g.writeStringField("adm", markup(media, imp, bidId));
+        g.writeStringField("adm", markup(media, imp, bidId, requestId));
         g.writeEndObject();
     }
 
-    /** A small creative for the media type; every URL in it is https when the imp is secure. */
-    private String markup(SimRequest.Media media, SimRequest.Imp imp, String bidId) {
+    /**
+     * A small creative for the media type; every URL in it is https when the imp is secure. Its impression pixel
+     * names the bid and the request it answered ({@code req}), so a test can tell which request a shown ad was for.
+     */
+    private String markup(SimRequest.Media media, SimRequest.Imp imp, String bidId, String requestId) {
         String scheme = imp.isSecure() ? "https://" : "http://";
         String domain = options.advertiserDomain();
-        String pixel = scheme + domain + "/px?price=${AUCTION_PRICE}&bid=" + bidId;
+        String pixel = scheme + domain + "/px?price=${AUCTION_PRICE}&bid=" + bidId + "&req="
+                + URLEncoder.encode(requestId, StandardCharsets.UTF_8);
         switch (media) {
             case VIDEO:
             case AUDIO:

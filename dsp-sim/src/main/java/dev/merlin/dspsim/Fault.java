@@ -22,7 +22,12 @@ public enum Fault {
     /** Answers a bid response whose {@code id} is not the request's. */
     WRONG_RESPONSE_ID,
     /** Answers a bid whose {@code impid} names no imp of the request. */
-    WRONG_IMP_ID;
+    WRONG_IMP_ID,
+    /**
+     * Answers a normal bid twice, as a proxy that repeats a response does: on a connection carrying pipelined
+     * requests, every answer after it is one request behind.
+     */
+    DUPLICATE_ANSWER;
 
     /** The command line name: lower case with dashes ({@code never-answer}). */
     public String cliName() {

@@ -33,7 +33,8 @@ public final class Main {
               --no-deals             do not bid on an imp's deals (default: the first deal, priced from its floor)
               --no-record            do not keep a copy of the last request (for load; /stats still counts)
               --fault KIND=RATE      a fault at this share of requests, repeatable; KIND is one of never-answer,
-                                     slow, reset, server-error, garbage, huge-body, wrong-response-id, wrong-imp-id
+                                     slow, reset, server-error, garbage, huge-body, wrong-response-id, wrong-imp-id,
+                                     duplicate-answer
               --slow-ms N            how late a slow answer comes (default 1000)
               --huge-bytes N         size of a huge-body answer (default 10485760)
               --gzip-rate R          share of bid answers gzip-compressed when the request accepts gzip (default 0)

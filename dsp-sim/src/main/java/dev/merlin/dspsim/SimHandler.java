@@ -217,6 +217,8 @@ final class SimHandler extends ChannelInboundHandlerAdapter {
                 return bid(request, number, AnswerWriter.Breakage.RESPONSE_ID, keepAlive, acceptsGzip);
             case WRONG_IMP_ID:
                 return bid(request, number, AnswerWriter.Breakage.IMP_ID, keepAlive, acceptsGzip);
+            case DUPLICATE_ANSWER:
+                return bid(request, number, AnswerWriter.Breakage.NONE, keepAlive, acceptsGzip).twice();
             default:
                 return bid(request, number, AnswerWriter.Breakage.NONE, keepAlive, acceptsGzip);
         }
@@ -274,6 +276,9 @@ final class SimHandler extends ChannelInboundHandlerAdapter {
                 ctx.writeAndFlush(next.response).addListener(ChannelFutureListener.CLOSE);
                 releaseReady();
                 return;
+            }
+            if (next.isTwice) {
+                ctx.write(next.response.retainedDuplicate());
             }
             ctx.write(next.response);
             wrote = true;
@@ -359,6 +364,8 @@ final class SimHandler extends ChannelInboundHandlerAdapter {
 
         final FullHttpResponse response;
         final boolean keepAlive;
+        /** Written twice ({@link Fault#DUPLICATE_ANSWER}). */
+        boolean isTwice;
 
         private Answer(FullHttpResponse response, boolean keepAlive) {
             this.response = response;
@@ -367,6 +374,11 @@ final class SimHandler extends ChannelInboundHandlerAdapter {
 
         static Answer of(FullHttpResponse response, boolean keepAlive) {
             return new Answer(response, keepAlive);
+        }
+
+        Answer twice() {
+            isTwice = true;
+            return this;
         }
 
         void release() {

@@ -328,6 +328,24 @@ class DspSimulatorIT {
     }
 
     @Test
+    void aDuplicateAnswerPutsEveryLaterAnswerOnTheConnectionOneRequestBehind() throws Exception {
+        try (DspSimulator sim = DspSimulator.builder().fault(Fault.DUPLICATE_ANSWER, 1).start();
+             RawHttp raw = new RawHttp(sim.port(), 10_000)) {
+            raw.post("/bid", TWO_IMPS.replace("req-2", "req-0").getBytes(StandardCharsets.UTF_8));
+            raw.post("/bid", TWO_IMPS.replace("req-2", "req-1").getBytes(StandardCharsets.UTF_8));
+            for (String id : new String[] {"req-0", "req-0", "req-1", "req-1"}) {
+                RawHttp.Response r = raw.read();
+                assertEquals(200, r.status());
+                JsonNode answer = JSON.readTree(r.body());
+                assertEquals(id, answer.get("id").asText());
+                assertTrue(answer.at("/seatbid/0/bid/0/adm").asText().contains("req=" + id),
+                        "the markup names the request it answered");
+            }
+            assertEquals(2, sim.stats().faults(Fault.DUPLICATE_ANSWER));
+        }
+    }
+
+    @Test
     void theSameSeedGivesTheSameFates() throws Exception {
         byte[] body = TWO_IMPS.getBytes(StandardCharsets.UTF_8);
         List<String> first = new ArrayList<>();

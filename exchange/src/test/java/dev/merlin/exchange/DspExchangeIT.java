@@ -186,6 +186,52 @@ class DspExchangeIT {
     }
 
     @Test
+    void aPipelinedDspWhoseAnswersFallOutOfStepNeverHasABidPricedForAnotherAuctionTaken(@TempDir Path dataDir)
+            throws Exception {
+        // the seller sends one request id and imp id for every auction, as some do: only the floor tells them
+        // apart. The DSP bids 30 x the floor it is sent, and a quarter of its answers are repeated (a broken proxy):
+        // on a shared connection every later answer would carry the right ids and another auction's price
+        int auctions = 24;
+        try (DspSimulator repeating = DspSimulator.builder().price(Price.floorTimes(30, 1))
+                .advertiserDomain("rich.example").fault(Fault.DUPLICATE_ANSWER, 0.25).seed(11).start();
+             MerlinServer server = new MerlinServer(config(dataDir, List.of(dsp("rich", repeating)
+                     .withPipelining(8))), () -> NOW).start()) {
+            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < auctions; i++) {
+                ObjectNode request = (ObjectNode) JSON.readTree(banner(5000));
+                request.put("id", "same-id");
+                ((ObjectNode) request.get("imp").get(0)).put("bidfloor", floor(i));
+                answers.add(client.sendAsync(auctionRequest(server, JSON.writeValueAsString(request)),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            double ratio = Double.NaN;
+            int dspWins = 0;
+            for (int i = 0; i < auctions; i++) {
+                HttpResponse<String> response = answers.get(i).get(20, TimeUnit.SECONDS);
+                assertEquals(200, response.statusCode(), response.body());
+                JsonNode bid = bids(response.body()).get(0);
+                if (!"rich.example".equals(bid.get("adomain").get(0).asText())) {
+                    continue;
+                }
+                dspWins++;
+                double mine = bid.get("price").asDouble() / floor(i);
+                ratio = Double.isNaN(ratio) ? mine : ratio;
+                assertEquals(ratio, mine, 1e-6, "auction " + i + " (floor " + floor(i) + ") took the bid priced for"
+                        + " another auction's floor: " + response.body());
+            }
+            assertTrue(dspWins >= auctions / 2, "the DSP still won most: " + dspWins);
+            assertTrue(repeating.stats().faults(Fault.DUPLICATE_ANSWER) > 0, "answers were repeated");
+        }
+        assertTrue(RecordingLeakDetector.isInstalled(), "leak detector not installed: check the surefire argLine");
+        assertEquals(List.of(), RecordingLeakDetector.collectLeaks());
+    }
+
+    /** Auction {@code i}'s floor: no two are in the same ratio to each other as another pair. */
+    private static double floor(int i) {
+        return 0.5 + 0.37 * i + 0.011 * i * i;
+    }
+
+    @Test
     void aDspThatNeverAnswersCostsTheSellerOnlyItsBid(@TempDir Path dataDir) throws Exception {
         try (DspSimulator mute = DspSimulator.builder().fault(Fault.NEVER_ANSWER, 1.0).start();
              MerlinServer server = new MerlinServer(config(dataDir, List.of(dsp("mute", mute))), () -> NOW)

@@ -179,7 +179,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         Slot slot = fanout.slots[dsp.index()];
         markImpsSent(state.writer, slot, dsp, context.request());
         fanout.pending++;
-        if (!dsp.client().send(loop, body, now + budget, this, slot)) {
+        if (!dsp.client().send(loop, body, context.request().id, now + budget, this, slot)) {
             fanout.pending--;
             return;
         }
@@ -208,7 +208,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
 
     /** A DSP call ended, on the loop it was sent from. */
     @Override
-    public void onAnswer(Object attachment, int status, ByteBuf body, DspOutcome outcome, long latencyNanos) {
+    public Echo onAnswer(Object attachment, int status, ByteBuf body, DspOutcome outcome, long latencyNanos) {
         Slot slot = (Slot) attachment;
         Fanout fanout = slot.owner;
         ConnectedDsp dsp = dsps[slot.dsp];
@@ -216,13 +216,14 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
             // the request left Merlin (a call that could not connect sent nothing): the ledger counts it now
             flows.bidRequest(slot.dsp, slot.flowRegion, slot.flowCategories, slot.flowEpochSeconds);
         }
+        Echo echo = Echo.UNREAD;
         try {
             if (fanout.isFinished) {
                 if (outcome.isAnswer()) {
                     metrics.late(slot.dsp);
                 }
             } else if (outcome == DspOutcome.OK && body != null) {
-                takeBids(fanout, slot, dsp, body);
+                echo = takeBids(fanout, slot, dsp, body);
             } else if (outcome == DspOutcome.NO_BID) {
                 dsp.metrics().noBid();
             }
@@ -240,9 +241,11 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         } else if (fanout.isFinished && fanout.pending == 0) {
             states.get().give(fanout);
         }
+        return echo;
     }
 
-    private void takeBids(Fanout fanout, Slot slot, ConnectedDsp dsp, ByteBuf body) {
+    /** Decodes and validates the answer into the auction's bids; whether it echoed the request's id. */
+    private Echo takeBids(Fanout fanout, Slot slot, ConnectedDsp dsp, ByteBuf body) {
         LoopState state = states.get();
         int length = body.readableBytes();
         byte[] bytes = state.bytes(length);
@@ -252,7 +255,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
             state.decoder.decode(bytes, 0, length, slot.answer);
         } catch (InvalidBidResponseException e) {
             metrics.badAnswer(slot.dsp, e.reason().label());
-            return;
+            return Echo.UNREAD;
         }
         BidRequest request = context.request();
         int accepted = state.validators[slot.dsp].validate(slot.answer, request, request.id, slot.impsSent,
@@ -262,6 +265,7 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         } else {
             dsp.metrics().bids(accepted);
         }
+        return request.id.equals(slot.answer.id) ? Echo.MATCHED : Echo.MISMATCHED;
     }
 
     /** The auction's deadline: finishes it with the answers that came. */

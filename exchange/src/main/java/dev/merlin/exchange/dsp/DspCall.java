@@ -19,6 +19,8 @@ final class DspCall implements Runnable {
     private final Runnable deferredDelivery = this::deliver;
 
     private ByteBuf body;
+    /** The request id the answer must echo; calls sharing a pipelined connection have different ones. */
+    private String answerId;
     private DspCallback callback;
     private Object attachment;
     private long startNanos;
@@ -43,8 +45,10 @@ final class DspCall implements Runnable {
      * completes a loopback exchange within one turn of its loop, such as io_uring, a request sent then could be
      * answered before a timer that is already due runs).
      */
-    boolean begin(ByteBuf payload, long deadlineNanos, DspCallback onAnswer, Object callerAttachment) {
+    boolean begin(ByteBuf payload, String requestId, long deadlineNanos, DspCallback onAnswer,
+                  Object callerAttachment) {
         body = payload;
+        answerId = requestId;
         callback = onAnswer;
         attachment = callerAttachment;
         startNanos = System.nanoTime();
@@ -66,6 +70,11 @@ final class DspCall implements Runnable {
         if (isEnded) {
             connections.loop.execute(deferredDelivery);
         }
+    }
+
+    /** The request id its answer must echo, or null when the caller named none. */
+    String answerId() {
+        return answerId;
     }
 
     void connection(DspConnection carrier) {
@@ -106,13 +115,16 @@ final class DspCall implements Runnable {
         end(DspOutcome.TIMEOUT, 0, null);
     }
 
-    /** Ends the call (once; a later ending only releases its body). The carrying connection detached itself. */
-    void end(DspOutcome how, int httpStatus, ByteBuf answerBody) {
+    /**
+     * Ends the call (once; a later ending only releases its body). The carrying connection detached itself. Returns
+     * what the callback found of the answer's id when it ran now ({@link DspCallback.Echo#UNREAD} when it did not).
+     */
+    DspCallback.Echo end(DspOutcome how, int httpStatus, ByteBuf answerBody) {
         if (isEnded) {
             if (answerBody != null) {
                 answerBody.release();
             }
-            return;
+            return DspCallback.Echo.UNREAD;
         }
         isEnded = true;
         connection = null;
@@ -129,24 +141,25 @@ final class DspCall implements Runnable {
         connections.ended();
         connections.client.metrics.ended(how, latencyNanos);
         connections.client.health.record(how, latencyNanos);
-        if (!isSending) {
-            deliver();
-        }
+        return isSending ? DspCallback.Echo.UNREAD : deliver();
     }
 
-    private void deliver() {
+    private DspCallback.Echo deliver() {
         DspCallback to = callback;
         Object with = attachment;
         ByteBuf delivered = answer;
         callback = null;
         attachment = null;
         answer = null;
+        answerId = null;
         connections.recycle(this);
         try {
-            to.onAnswer(with, status, delivered, outcome, latencyNanos);
+            DspCallback.Echo echo = to.onAnswer(with, status, delivered, outcome, latencyNanos);
+            return echo == null ? DspCallback.Echo.UNREAD : echo;
         } catch (RuntimeException e) {
             // the caller's bug must not end up in the connection's handler and close it, or stop the timer wheel
             LOG.warn("DSP {}: the callback for a call that ended {} failed", connections.client.dspId, outcome, e);
+            return DspCallback.Echo.UNREAD;
         }
     }
 }

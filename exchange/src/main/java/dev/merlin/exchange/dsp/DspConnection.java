@@ -37,6 +37,11 @@ import javax.net.ssl.SSLParameters;
  * and dropped in its turn, the connection takes no more calls, and it closes once only empty slots are left. When
  * the connection fails or closes, the call at the head ends with the reason and the calls behind it, which got no
  * answer, go once more on another connection (RFC 9112 9.3.2) or end as reset.
+ *
+ * <p>Answers carry no request id in HTTP, only in their JSON: two calls with the same request id never share a
+ * connection, and once an answer on it echoed its call's id, an answer carrying another id (the DSP or a proxy
+ * answered one request twice, or skipped one) closes the connection and sends the calls behind once more, rather than
+ * hand each the answer meant for the one before.
  */
 final class DspConnection extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
 
@@ -58,6 +63,8 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     private boolean isDraining;
     /** Answers it finished (a connection in the idle pool finished one before it went there). */
     private int answered;
+    /** Whether an answer on it echoed its call's request id: the DSP echoes ids, so a mismatch is a shift. */
+    private boolean hasEchoed;
     /** Whether it sits in its loop's idle pool. */
     boolean isIdle;
     /** Whether it waits in its loop's list of connections to flush at the end of this turn. */
@@ -93,11 +100,26 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
     }
 
     /**
-     * Whether another call may join the ones it carries: it takes no more than {@code pipelining}, and none after
-     * a timeout, a failure or a byte it was not asked for.
+     * Whether {@code next} may join the calls it carries: it takes no more than {@code pipelining}, none after a
+     * timeout, a failure or a byte it was not asked for, and no two calls with the same request id (an answer one
+     * step out of order would then carry the right id for the wrong auction).
      */
-    boolean hasRoom() {
-        return !isDraining && count < calls.length && channel.isOpen() && (count > 0 || isReusable());
+    boolean hasRoom(DspCall next) {
+        return !isDraining && count < calls.length && channel.isOpen() && (count > 0 || isReusable())
+                && !carries(next.answerId());
+    }
+
+    private boolean carries(String answerId) {
+        if (answerId == null) {
+            return false;
+        }
+        for (int i = 0; i < count; i++) {
+            DspCall queued = calls[(first + i) % calls.length];
+            if (queued != null && answerId.equals(queued.answerId())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The connection is being made: its requests go out once it connects. */
@@ -348,10 +370,21 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         } else if (isAllAbandoned()) {
             close();
         }
-        if (ended != null) {
-            ended.end(outcome, answeredStatus, answer);
-        } else if (answer != null) {
-            answer.release();
+        if (ended == null) {
+            if (answer != null) {
+                answer.release();
+            }
+            return;
+        }
+        DspCallback.Echo echo = ended.end(outcome, answeredStatus, answer);
+        if (echo == DspCallback.Echo.MATCHED) {
+            hasEchoed = true;
+        } else if (echo == DspCallback.Echo.MISMATCHED && hasEchoed) {
+            // this answer was another request's: the calls queued behind would get their neighbours' too
+            connections.outOfStep();
+            isDraining = true;
+            close();
+            endQueued(DspOutcome.RESET);
         }
     }
 

@@ -50,7 +50,7 @@ final class DspConnections {
                 .remoteAddress(client.address);
     }
 
-    boolean send(ByteBuf body, long deadlineNanos, DspCallback callback, Object attachment) {
+    boolean send(ByteBuf body, String answerId, long deadlineNanos, DspCallback callback, Object attachment) {
         if (inFlight >= client.maxInFlight) {
             body.release();
             client.metrics.refused();
@@ -61,7 +61,7 @@ final class DspConnections {
         DspCall call = freeCalls.isEmpty() ? new DspCall(this) : freeCalls.pollLast();
         inFlight++;
         client.metrics.sent();
-        if (!call.begin(payload, deadlineNanos, callback, attachment)) {
+        if (!call.begin(payload, answerId, deadlineNanos, callback, attachment)) {
             // no time left: nothing goes out, and the call ends as timed out on the loop's next turn
             call.end(DspOutcome.TIMEOUT, 0, null);
         } else {
@@ -71,9 +71,12 @@ final class DspConnections {
         return true;
     }
 
-    /** Puts {@code call} on a connection: the one being filled, an idle one, or a new one. */
+    /**
+     * Puts {@code call} on a connection: the one being filled (unless it carries a call with the same request id,
+     * so that an answer out of step always shows in its id), an idle one, or a new one.
+     */
     void place(DspCall call) {
-        if (filling != null && filling.hasRoom()) {
+        if (filling != null && filling.hasRoom(call)) {
             filling.start(call);
             return;
         }
@@ -86,6 +89,11 @@ final class DspConnections {
         if (isPipelining) {
             filling = connection;
         }
+    }
+
+    /** A connection's answers fell out of step with its requests: logged once per DSP. */
+    void outOfStep() {
+        client.warnOutOfStep();
     }
 
     /**

@@ -55,6 +55,7 @@ public final class DspHttpClient implements AutoCloseable {
     private final FastThreadLocal<DspConnections> perLoop = new FastThreadLocal<>();
     private final Set<DspConnections> everyLoop = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean isNoKeepAliveLogged = new AtomicBoolean();
+    private final AtomicBoolean isOutOfStepLogged = new AtomicBoolean();
     private volatile boolean isClosed;
 
     /**
@@ -101,7 +102,8 @@ public final class DspHttpClient implements AutoCloseable {
      *         body is released and the callback is not called)
      * @throws IllegalStateException when not called on {@code loop}
      */
-    public boolean send(EventLoop loop, ByteBuf body, long deadlineNanos, DspCallback callback, Object attachment) {
+    public boolean send(EventLoop loop, ByteBuf body, String answerId, long deadlineNanos, DspCallback callback,
+                        Object attachment) {
         if (!loop.inEventLoop()) {
             body.release();
             throw new IllegalStateException("DSP " + dspId + " called off its event loop");
@@ -112,7 +114,7 @@ public final class DspHttpClient implements AutoCloseable {
             perLoop.set(connections);
             everyLoop.add(connections);
         }
-        return connections.send(body, deadlineNanos, callback, attachment);
+        return connections.send(body, answerId, deadlineNanos, callback, attachment);
     }
 
     /** The DSP's configured id. */
@@ -147,6 +149,18 @@ public final class DspHttpClient implements AutoCloseable {
         if (isNoKeepAliveLogged.compareAndSet(false, true)) {
             LOG.warn("DSP {}: closed a connection after its first answer with pipelined calls queued behind it; each"
                     + " call gets a connection of its own from now on (set its pipelining to 1)", dspId);
+        }
+    }
+
+    /**
+     * Logs, once per client, that answers on one of its connections fell out of step with the requests (each is
+     * also refused as {@code response_id_mismatch}); the connection closed and the calls behind went once more.
+     */
+    void warnOutOfStep() {
+        if (isOutOfStepLogged.compareAndSet(false, true)) {
+            LOG.warn("DSP {}: an answer carried another request's id on a connection whose answers had echoed theirs;"
+                    + " the connection was closed and the calls queued behind it sent again (check for a proxy that"
+                    + " breaks HTTP pipelining, or set its pipelining to 1)", dspId);
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A callback for the client's tests: it copies each ending (the body as text), releases the body and notes its
- * reference count after that, and whether it ran on the loop and outside {@code send}.
+ * reference count after that, and whether it ran on the loop and outside {@code send}. A body for an {@code Integer}
+ * attachment {@code i} echoes its call when it is {@code {"id":"i"}}, as the tests' stubs answer.
  */
 final class Answers implements DspCallback {
 
@@ -29,7 +30,7 @@ final class Answers implements DspCallback {
     }
 
     @Override
-    public void onAnswer(Object attachment, int status, ByteBuf body, DspOutcome outcome, long latencyNanos) {
+    public Echo onAnswer(Object attachment, int status, ByteBuf body, DspOutcome outcome, long latencyNanos) {
         String text = null;
         int refCnt = -1;
         if (body != null) {
@@ -39,6 +40,10 @@ final class Answers implements DspCallback {
         }
         queue.add(new Answer(attachment, status, text, outcome, latencyNanos, loop.inEventLoop(), isInsideSend,
                 refCnt));
+        if (text == null || !(attachment instanceof Integer)) {
+            return Echo.UNREAD;
+        }
+        return text.equals("{\"id\":\"" + attachment + "\"}") ? Echo.MATCHED : Echo.MISMATCHED;
     }
 
     /** The next ending, waiting at most 10 s. */

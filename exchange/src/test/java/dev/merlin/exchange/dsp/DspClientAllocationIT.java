@@ -95,7 +95,7 @@ class DspClientAllocationIT {
         }
 
         @Override
-        public void onAnswer(Object attachment, int status, ByteBuf body, DspOutcome outcome, long latencyNanos) {
+        public Echo onAnswer(Object attachment, int status, ByteBuf body, DspOutcome outcome, long latencyNanos) {
             if (body != null) {
                 body.release();
             }
@@ -106,11 +106,12 @@ class DspClientAllocationIT {
             } else {
                 send();
             }
+            return Echo.UNREAD;
         }
 
         private void send() {
             ByteBuf json = ByteBufAllocator.DEFAULT.buffer(JSON.length).writeBytes(JSON);
-            client.send(loop, json, System.nanoTime() + TimeUnit.SECONDS.toNanos(5), this, null);
+            client.send(loop, json, null, System.nanoTime() + TimeUnit.SECONDS.toNanos(5), this, null);
         }
     }
 }

@@ -96,7 +96,8 @@ class DspClientMixedFaultsIT {
             }
             assertTrue(byOutcome.getOrDefault(DspOutcome.OK, 0) > 0 && byOutcome.getOrDefault(DspOutcome.TIMEOUT, 0) > 0
                     && byOutcome.getOrDefault(DspOutcome.RESET, 0) > 0, "a mix of endings: " + byOutcome + " accepted "
-                    + dsp.accepted.get() + " requests " + dsp.requests.size());
+                    + dsp.accepted.get() + " requests " + dsp.requests.size() + " out of step "
+                    + (firstTally.mismatched + secondTally.mismatched));
             client.close();
         } finally {
             dsp.close();
@@ -111,23 +112,31 @@ class DspClientMixedFaultsIT {
         loop.execute(() -> {
             ByteBuf body = ByteBufAllocator.DEFAULT.buffer();
             body.writeCharSequence("{\"id\":\"warm\",\"mode\":1}", StandardCharsets.UTF_8);
-            client.send(loop, body, System.nanoTime() + TimeUnit.SECONDS.toNanos(20),
-                    (attachment, status, answer, outcome, latencyNanos) -> ended.complete(outcome), null);
+            client.send(loop, body, "warm", System.nanoTime() + TimeUnit.SECONDS.toNanos(20),
+                    (attachment, status, answer, outcome, latencyNanos) -> {
+                        ended.complete(outcome);
+                        return DspCallback.Echo.UNREAD;
+                    }, null);
         });
         assertEquals(DspOutcome.NO_BID, ended.get(30, TimeUnit.SECONDS));
     }
 
-    /** Answers by the mode the request names: its first digit after {@code "mode":}. */
+    /**
+     * Answers by the mode the request names: its first digit after {@code "mode":}. A prompt 200 echoes the request's
+     * id; a late one carries another ({@code "late"}), so that on a connection that echoed before the client closes
+     * it as out of step and sends the calls behind once more.
+     */
     private static void answer(StubDsp.Request request) {
         String body = new String(request.body(), StandardCharsets.UTF_8);
         int mode = body.charAt(body.indexOf("\"mode\":") + 7) - '0';
+        String id = body.substring(body.indexOf("\"id\":\"") + 6, body.indexOf("\",\"mode\""));
         switch (mode) {
-            case 0 -> request.respond(200, "{\"id\":\"x\",\"seatbid\":[]}".getBytes(StandardCharsets.UTF_8));
+            case 0 -> request.respond(200, ("{\"id\":\"" + id + "\",\"seatbid\":[]}").getBytes(StandardCharsets.UTF_8));
             case 1 -> request.respond(204, new byte[0]);
             case 2 -> request.respond(503, new byte[0]);
             case 3 -> request.ctx().close();
             case 4 -> request.ctx().executor().schedule(
-                    () -> request.respond(200, "{}".getBytes(StandardCharsets.UTF_8)), 200 + mode * 60L,
+                    () -> request.respond(200, "{\"id\":\"late\"}".getBytes(StandardCharsets.UTF_8)), 200 + mode * 60L,
                     TimeUnit.MILLISECONDS);
             default -> { }
         }
@@ -149,6 +158,8 @@ class DspClientMixedFaultsIT {
         int sent;
         int ended;
         int offLoop;
+        /** Answers that carried another call's id (the late ones), which close a connection that echoed before. */
+        int mismatched;
 
         Tally(EventLoop loop, long seed) {
             this.loop = loop;
@@ -167,8 +178,8 @@ class DspClientMixedFaultsIT {
             int mode = random.nextInt(6);
             ByteBuf body = ByteBufAllocator.DEFAULT.buffer();
             body.writeCharSequence("{\"id\":\"" + i + "\",\"mode\":" + mode + "}", StandardCharsets.UTF_8);
-            wasSent[i] = client.send(loop, body, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS),
-                    this, i);
+            wasSent[i] = client.send(loop, body, Integer.toString(i),
+                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS), this, i);
             if (wasSent[i]) {
                 sent++;
             }
@@ -179,8 +190,14 @@ class DspClientMixedFaultsIT {
         }
 
         @Override
-        public void onAnswer(Object attachment, int status, ByteBuf body, DspOutcome outcome, long latencyNanos) {
+        public Echo onAnswer(Object attachment, int status, ByteBuf body, DspOutcome outcome, long latencyNanos) {
+            Echo echo = Echo.UNREAD;
             if (body != null) {
+                String text = body.toString(StandardCharsets.UTF_8);
+                echo = text.startsWith("{\"id\":\"" + attachment + "\"") ? Echo.MATCHED : Echo.MISMATCHED;
+                if (echo == Echo.MISMATCHED) {
+                    mismatched++;
+                }
                 body.release();
             }
             if (!loop.inEventLoop()) {
@@ -195,6 +212,7 @@ class DspClientMixedFaultsIT {
             if (isComplete()) {
                 done.complete(null);
             }
+            return echo;
         }
     }
 }

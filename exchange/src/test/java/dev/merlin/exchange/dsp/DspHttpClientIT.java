@@ -155,7 +155,7 @@ class DspHttpClientIT {
         boolean[] sent = loop.submit(() -> {
             boolean[] results = new boolean[5];
             for (int i = 0; i < 5; i++) {
-                results[i] = client.send(loop, body("{\"id\":\"" + i + "\"}"),
+                results[i] = client.send(loop, body("{\"id\":\"" + i + "\"}"), Integer.toString(i),
                         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS), answers, i);
             }
             return results;
@@ -474,8 +474,8 @@ class DspHttpClientIT {
         boolean[] sent = loop.submit(() -> {
             boolean[] results = new boolean[3];
             for (int i = 0; i < 3; i++) {
-                results[i] = client.send(loop, body(JSON), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300),
-                        answers, i);
+                results[i] = client.send(loop, body(JSON), null,
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300), answers, i);
             }
             return results;
         }).get(10, TimeUnit.SECONDS);
@@ -729,6 +729,61 @@ class DspHttpClientIT {
         assertEquals(0, answers.pending());
     }
 
+    @Test
+    void callsWithTheSameRequestIdNeverShareAPipelinedConnection() throws Exception {
+        StubDsp dsp = stub(request -> request.respond(200, request.body()));
+        DspHttpClient client = pipelinedClient(dsp.url("http"), 4);
+        long d = DEADLINE_MILLIS;
+        sendInOneTurn(client, new String[] {"seller-7", "seller-7", "seller-8", "seller-8"}, d, d, d, d);
+        for (int i = 0; i < 4; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(idJson(answer.attachment()), answer.body());
+        }
+        // 7 | 7, 8 | 8: an answer one step out of order on a connection would carry another id, and be refused
+        assertEquals(3, dsp.accepted.get(), "a call joins no connection carrying its request id");
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        for (int i = 0; i < 3; i++) {
+            assertEnding(answers.next(), DspOutcome.OK, 200);
+        }
+        assertEquals(3, dsp.accepted.get(), "three different ids share one connection again");
+    }
+
+    @Test
+    void answersOutOfStepCloseTheConnectionAndTheCallsBehindGoOnceMoreForTheirOwn() throws Exception {
+        // the first connection answers its first request twice: from then on, each answer is its neighbour's
+        AtomicReference<Object> firstConnection = new AtomicReference<>();
+        StubDsp dsp = stub(request -> {
+            firstConnection.compareAndSet(null, request.ctx().channel());
+            request.respond(200, request.body());
+            if (request.numberOnConnection() == 1 && firstConnection.get() == request.ctx().channel()) {
+                request.raw("HTTP/1.1 200 OK\r\ncontent-length: " + request.body().length + "\r\n\r\n"
+                        + new String(request.body(), StandardCharsets.UTF_8));
+            }
+        });
+        DspHttpClient client = pipelinedClient(dsp.url("http"), 4);
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        Answers.Answer first = answers.next();
+        assertEnding(first, DspOutcome.OK, 200);
+        assertEquals(idJson(0), first.body());
+        Answers.Answer second = answers.next();
+        assertEquals(1, second.attachment());
+        assertEnding(second, DspOutcome.OK, 200);
+        assertEquals(idJson(0), second.body(), "the duplicate: its id shows it is not call 1's (the auction refuses"
+                + " it), and the connection closes");
+        for (int i = 2; i < 4; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(i, answer.attachment());
+            assertEquals(idJson(i), answer.body(), "its own answer, from a new connection, never a neighbour's");
+        }
+        assertEquals(2, dsp.accepted.get(), "the two calls behind went once more, on one new connection");
+        await(() -> dsp.closed.get() == 1, "the connection out of step closed");
+        assertEquals(0, series.outcomes(DspOutcome.RESET));
+        assertEquals(0, answers.pending());
+        assertEquals(0, series.inFlight());
+    }
+
     /** A stub that treats the first request it reads with {@code first} and echoes every other one's body. */
     private StubDsp firstRequestThenEcho(StubDsp.Behaviour first) throws InterruptedException {
         AtomicBoolean isFirst = new AtomicBoolean(true);
@@ -770,12 +825,24 @@ class DspHttpClientIT {
         return client(url, false, 64, tls, pipelining);
     }
 
-    /** Sends one call per deadline in one task on the loop, so in one turn; call i has body and attachment i. */
+    /**
+     * Sends one call per deadline in one task on the loop, so in one turn; call i has body {@code {"id":"i"}},
+     * request id i and attachment i.
+     */
     private void sendInOneTurn(DspHttpClient client, long... deadlineMillis) throws Exception {
+        String[] ids = new String[deadlineMillis.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = Integer.toString(i);
+        }
+        sendInOneTurn(client, ids, deadlineMillis);
+    }
+
+    /** As {@link #sendInOneTurn(DspHttpClient, long...)}, call i naming request id {@code requestIds[i]}. */
+    private void sendInOneTurn(DspHttpClient client, String[] requestIds, long... deadlineMillis) throws Exception {
         boolean isEverySent = loop.submit(() -> {
             boolean isSent = true;
             for (int i = 0; i < deadlineMillis.length; i++) {
-                isSent &= client.send(loop, body(idJson(i)),
+                isSent &= client.send(loop, body(idJson(i)), requestIds[i],
                         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis[i]), answers, i);
             }
             return isSent;
@@ -803,7 +870,7 @@ class DspHttpClientIT {
         DspHttpClient client = client(dsp.url("http"), false, 8);
         ByteBuf body = body(JSON);
         try {
-            client.send(loop, body, System.nanoTime(), answers, null);
+            client.send(loop, body, null, System.nanoTime(), answers, null);
             fail("sent off the loop");
         } catch (IllegalStateException expected) {
             assertEquals(0, body.refCnt(), "the body is released");
@@ -857,7 +924,7 @@ class DspHttpClientIT {
         return loop.submit(() -> {
             answers.isInsideSend = true;
             try {
-                return client.send(loop, body(json),
+                return client.send(loop, body(json), null,
                         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis), answers, attachment);
             } finally {
                 answers.isInsideSend = false;
