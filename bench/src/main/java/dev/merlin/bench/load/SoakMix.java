@@ -88,7 +88,8 @@ final class SoakMix implements RequestMix {
     }
 
     /** A bid request sample with its top-level id cut out, so that every auction gets a fresh one. */
-    private record AuctionTemplate(byte[] before, byte[] after) {
+    /** A request split around its top-level {@code "id"} string value, so each copy sent gets an id of its own. */
+    record AuctionTemplate(byte[] before, byte[] after) {
     }
 
     private final String host;
