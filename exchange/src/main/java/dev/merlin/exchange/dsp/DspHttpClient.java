@@ -95,7 +95,10 @@ public final class DspHttpClient implements AutoCloseable {
      * Sends {@code body} (a JSON bid request; ownership passes here) to the DSP, from {@code loop}, the current
      * thread's event loop. The call ends at the latest at {@code deadlineNanos} ({@link System#nanoTime}), or after
      * the DSP's {@code timeoutMs} when that comes first, then
-     * {@code callback} gets its end on this loop, exactly once, never from inside this method.
+     * {@code callback} gets its end on this loop, exactly once, never from inside this method. {@code answerId} is
+     * the request id the DSP's answer must echo: two calls with the same one never share a pipelined connection, and
+     * the callback's {@link DspCallback.Echo} tells the client when an answer on a connection was another request's
+     * (null: the caller checks no id).
      *
      * @return true when the call is under way; false when it was refused at once because the DSP has
      *         {@code maxInFlight} calls in flight on this loop ({@link DspOutcome#REFUSED_IN_FLIGHT}, counted; the

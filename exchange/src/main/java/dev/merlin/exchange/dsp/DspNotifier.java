@@ -136,6 +136,9 @@ public final class DspNotifier implements AutoCloseable {
     }
 
     private final Settings settings;
+    /** Per DSP: its id, and whether a refused notice address was logged (the loop's). */
+    private final String[] dspIds;
+    private final boolean[] refusedLogged;
     private final PriceCrypto[] cryptos;
     private final CounterDataPoint[][][] counts;
     private final ManyToManyConcurrentArrayQueue<Notice> free;
@@ -169,16 +172,26 @@ public final class DspNotifier implements AutoCloseable {
 
     /** As {@link #DspNotifier(List, Settings, ExchangeMetrics)}, its loop on {@code io}. */
     public DspNotifier(List<DspConfig> dsps, Settings settings, ExchangeMetrics metrics, IoTransport io) {
+        this(dsps, settings, metrics, io, NoticeAddresses.of(dsps));
+    }
+
+    /** As the public constructors; notices go only where {@code addresses} permits. */
+    DspNotifier(List<DspConfig> dsps, Settings settings, ExchangeMetrics metrics, IoTransport io,
+                NoticeAddresses addresses) {
         this.settings = settings;
+        this.refusedLogged = new boolean[dsps.size()];
+        this.dspIds = new String[dsps.size()];
         this.cryptos = new PriceCrypto[dsps.size()];
         this.counts = new CounterDataPoint[dsps.size()][Kind.values().length][Outcome.values().length];
         Counter counter = metrics.labelledCounter("merlin_dsp_notices_total", "Win, billing and loss notices Merlin"
                 + " called on DSPs, by DSP, kind and outcome: sent (1xx-3xx), failed (4xx, or the last attempt failed),"
                 + " retried (each new attempt after a network error or 5xx), dropped (queue full or shutting down),"
-                + " invalid (not an http(s) URL of bounded length)", "dsp", "kind", "outcome");
+                + " invalid (not an http(s) URL of bounded length, or its host is not public and not the DSP's"
+                + " endpoint)", "dsp", "kind", "outcome");
         for (int d = 0; d < dsps.size(); d++) {
             DspConfig dsp = dsps.get(d);
             dspIndexes.put(dsp.id(), d);
+            dspIds[d] = dsp.id();
             if (dsp.priceKeys() != null) {
                 cryptos[d] = new PriceCrypto(dsp.priceKeys().encryptionKeyBytes(),
                         dsp.priceKeys().integrityKeyBytes());
@@ -196,7 +209,8 @@ public final class DspNotifier implements AutoCloseable {
             free.offer(new Notice().clear());
         }
         this.queued = new ManyToOneConcurrentArrayQueue<>(slots);
-        this.transport = new NoticeTransport(io, settings.callTimeout(), settings.pipelinedLosses(), this::ended);
+        this.transport = new NoticeTransport(io, settings.callTimeout(), settings.pipelinedLosses(), addresses,
+                this::ended);
         long every = settings.passInterval().toNanos();
         this.passes = transport.loop().scheduleWithFixedDelay(this::pass, every, every, TimeUnit.NANOSECONDS);
     }
@@ -435,7 +449,16 @@ public final class DspNotifier implements AutoCloseable {
             // dropped by a drain that ran out of time: already counted
             return;
         }
-        if (failure == null && status < 400) {
+        if (failure instanceof NoticeAddresses.Refused) {
+            // never called, never retried: the DSP's URL names an address inside Merlin's network
+            counted(notice.dsp, notice.kind, Outcome.INVALID);
+            if (!refusedLogged[notice.dsp]) {
+                refusedLogged[notice.dsp] = true;
+                LOG.warn("{} notice for DSP {} refused (counted invalid; logged once per DSP): {}", notice.kind.label,
+                        dspIds[notice.dsp], failure.getMessage());
+            }
+            recycle(notice);
+        } else if (failure == null && status < 400) {
             counted(notice.dsp, notice.kind, Outcome.SENT);
             flows.notice(notice.dsp, notice.userRegion);
             recycle(notice);

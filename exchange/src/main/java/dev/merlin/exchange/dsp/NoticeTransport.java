@@ -9,7 +9,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,7 +28,8 @@ import javax.net.ssl.SSLException;
  * <p>Every connection, pool and timer lives on that one loop: no lock. A call ends exactly once: with the answer's
  * status once its head is read (its body is read to the end only to keep the connection, and cut after
  * {@link DspNotifier#MAX_BODY_BYTES}), or with the failure (connect refused or timed out, the connection lost, an
- * unreadable answer, no answer within the call timeout). Names resolve on this loop, never on a request's.
+ * unreadable answer, no answer within the call timeout). Names resolve on this loop, never on a request's, and a
+ * new connection goes only to an address {@link NoticeAddresses} permits.
  *
  * <p>Loss notices are pipelined: up to {@code pipelinedLosses} of them go out on one kept connection before their
  * answers, which come back in order (every HTTP/1.1 server must accept pipelined requests, RFC 9112 9.3.2; a GET
@@ -53,6 +56,7 @@ final class NoticeTransport implements AutoCloseable {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final Ended ended;
+    private final NoticeAddresses addresses;
     final long callTimeoutNanos;
     private final int pipelinedLosses;
     /** The kept connections per origin, busy or idle, in the order they were opened. */
@@ -61,8 +65,10 @@ final class NoticeTransport implements AutoCloseable {
     private final List<NoticeConnection> written = new ArrayList<>();
     private SslContext sslContext;
 
-    NoticeTransport(IoTransport io, Duration callTimeout, int pipelinedLosses, Ended ended) {
+    NoticeTransport(IoTransport io, Duration callTimeout, int pipelinedLosses, NoticeAddresses addresses,
+                    Ended ended) {
         this.pipelinedLosses = pipelinedLosses;
+        this.addresses = addresses;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("merlin-dsp-notices", true),
                 io.handlerFactory());
         this.loop = group.next();
@@ -115,15 +121,18 @@ final class NoticeTransport implements AutoCloseable {
             return;
         }
         SslContext tls;
+        InetSocketAddress remote;
         try {
             tls = isTls ? sslContext() : null;
-        } catch (SSLException e) {
+            // a name resolves here, on this loop, and the address it gives is checked before any connection
+            remote = addresses.resolve(notice.dsp, host, port);
+        } catch (SSLException | UnknownHostException e) {
             ended.ended(notice, -1, e);
             return;
         }
         NoticeConnection fresh = new NoticeConnection(this, origin, tls, host, port);
         keep(fresh, kept);
-        fresh.connect(bootstrap.clone().handler(fresh).connect(host, port), notice, target, hostHeader);
+        fresh.connect(bootstrap.clone().handler(fresh).connect(remote), notice, target, hostHeader);
     }
 
     /** The first kept connection that may carry {@code notice} now, or null. */

@@ -2,6 +2,7 @@ package dev.merlin.exchange.dsp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -19,6 +20,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -136,11 +138,17 @@ class DspNotifierTest {
                 Duration.ofSeconds(10), pipelinedLosses);
     }
 
-    private static DspConfig plainDsp() {
-        return DspConfig.of("tokyo-dsp", "Tokyo", "http://127.0.0.1:1/bid", "JPN");
+    /** A DSP whose endpoint is the test server: its notices there go out under Merlin's address policy. */
+    private DspConfig plainDsp() {
+        return dspAt(server.getAddress().getPort());
     }
 
-    private static DspConfig keyedDsp() {
+    /** A DSP whose endpoint is on {@code port} of 127.0.0.1, where its notices may go. */
+    private static DspConfig dspAt(int port) {
+        return DspConfig.of("tokyo-dsp", "Tokyo", "http://127.0.0.1:" + port + "/bid", "JPN");
+    }
+
+    private DspConfig keyedDsp() {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         DspConfig d = plainDsp();
         return DspConfig.builder().id("keyed-dsp").name("Keyed").endpoint(d.endpoint()).region("JPN")
@@ -246,12 +254,36 @@ class DspNotifierTest {
     }
 
     @Test
+    void aNoticeToAnAddressInsideMerlinsNetworkIsNeverCalledNorRetried() throws IOException {
+        // another loopback port than the DSP's endpoint: Merlin's own, say, or a neighbour's admin port
+        try (ServerSocket inside = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            inside.setSoTimeout(500);
+            notifier(settings(64, 4, 3), plainDsp());
+            String port = Integer.toString(inside.getLocalPort());
+            String[] targets = {"http://127.0.0.1:" + port + "/b", "http://localhost:" + port + "/b",
+                "http://2130706433:" + port + "/b", "http://[::1]:" + port + "/b", "http://169.254.169.254/latest/",
+                "http://10.0.0.1/admin", "http://192.168.1.1/", "http://0.0.0.0:" + port + "/b"};
+            for (String target : targets) {
+                assertTrue(notifier.bill(win(null, target, null, 0), "r", 1), target);
+            }
+            await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.INVALID) == targets.length,
+                    "every one refused");
+            assertThrows(SocketTimeoutException.class, inside::accept, "no connection reached the port");
+            assertEquals(0, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.RETRIED), "a refusal is final");
+            assertEquals(0, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT));
+            assertTrue(notifier.bill(win(null, url("/b"), null, 0), "r", 1));
+            await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT) == 1,
+                    "the DSP's own endpoint origin is called, private as it is");
+        }
+    }
+
+    @Test
     void aRefusedConnectionIsRetriedThenCountedFailed() throws IOException {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
-        notifier(settings(64, 4, 2), plainDsp());
+        notifier(settings(64, 4, 2), dspAt(closedPort));
         notifier.bill(win(null, "http://127.0.0.1:" + closedPort + "/b", null, 0), "r", 1);
         await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.FAILED) == 1, "failed");
         assertEquals(1, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.RETRIED));
@@ -355,7 +387,7 @@ class DspNotifierTest {
             acceptor.start();
             // one attempt: were the closing connection's end counted too, it would count as failed
             notifier(new DspNotifier.Settings(64, 4, 1, Duration.ofMillis(20), Duration.ofSeconds(30),
-                    Duration.ofMillis(200), 8), plainDsp());
+                    Duration.ofMillis(200), 8), dspAt(silent.getLocalPort()));
             notifier.bill(win(null, "http://127.0.0.1:" + silent.getLocalPort() + "/b", null, 0), "r", 1);
             assertTrue(asked.await(20, TimeUnit.SECONDS), "the call reached the server");
             notifier.close();
@@ -409,7 +441,8 @@ class DspNotifierTest {
             Thread acceptor = new Thread(() -> readAndHold(silent, new CountDownLatch(1)), "silent-server");
             acceptor.setDaemon(true);
             acceptor.start();
-            notifier = new DspNotifier(List.of(plainDsp()), new DspNotifier.Settings(64, 4, 2, Duration.ofMillis(20),
+            notifier = new DspNotifier(List.of(dspAt(silent.getLocalPort())), new DspNotifier.Settings(64, 4, 2,
+                    Duration.ofMillis(20),
                     Duration.ofMillis(200), Duration.ofSeconds(5), 8), metrics,
                     TestTransports.assumeAvailable(transportName));
             notifier.bill(win(null, "http://127.0.0.1:" + silent.getLocalPort() + "/b", null, 0), "r", 1);
@@ -425,7 +458,7 @@ class DspNotifierTest {
             Thread acceptor = new Thread(() -> answerGarbage(garbage), "garbage-server");
             acceptor.setDaemon(true);
             acceptor.start();
-            notifier(settings(64, 4, 2), plainDsp());
+            notifier(settings(64, 4, 2), dspAt(garbage.getLocalPort()));
             notifier.bill(win(null, "http://127.0.0.1:" + garbage.getLocalPort() + "/b", null, 0), "r", 1);
             await(() -> count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.FAILED) == 1, "failed");
             assertEquals(0, count(0, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT));

@@ -201,11 +201,12 @@ class NoticePipeliningTest {
         }
     }
 
+    /** A notifier whose notices may go to any port (the stubs here are not the DSP's endpoint). */
     private DspNotifier notifier(int pipelinedLosses) {
         return new DspNotifier(List.of(DspConfig.of("tokyo-dsp", "Tokyo", "http://127.0.0.1:1/bid", "JPN")),
                 new DspNotifier.Settings(256, 64, 3, Duration.ofMillis(20), Duration.ofSeconds(10),
                         Duration.ofSeconds(10), pipelinedLosses), metrics,
-                TestTransports.assumeAvailable(transportName));
+                TestTransports.assumeAvailable(transportName), NoticeAddresses.ANY);
     }
 
     private long count(DspNotifier.Kind kind, DspNotifier.Outcome outcome) {

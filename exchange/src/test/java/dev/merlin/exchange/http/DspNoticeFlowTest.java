@@ -77,7 +77,8 @@ class DspNoticeFlowTest {
         dsp.start();
         MerlinConfig loaded = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
                 .withStores(new StoresConfig(10_000L, null, null, null, 10_000L, 10_000L))
-                .withDsps(List.of(DspConfig.of("tokyo-dsp", "Tokyo", "http://127.0.0.1:9/bid", "JPN")));
+                .withDsps(List.of(DspConfig.of("tokyo-dsp", "Tokyo",
+                        "http://127.0.0.1:" + dsp.getAddress().getPort() + "/bid", "JPN"))); // its notices go there
         config = loaded.withExchange(loaded.exchange().withPublicUrl(BASE)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), () -> NOW);
         ledger = runtime.dspWins();

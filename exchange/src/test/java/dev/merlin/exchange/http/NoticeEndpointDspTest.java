@@ -96,7 +96,7 @@ class NoticeEndpointDspTest {
                 + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
         config = ConfigLoader.parse(yaml, "test").withDataDir(dataDir.toString())
                 .withStores(StoresConfig.small(10_000L)).withSellers(List.of(DemoSeller.SELLER))
-                .withDsps(List.of(DspConfig.of("tokyo-dsp", "Tokyo", "http://127.0.0.1:9/bid", "JPN"))).validate();
+                .withDsps(List.of(DspConfig.of("tokyo-dsp", "Tokyo", dspUrl("/bid"), "JPN"))).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
         ledger = runtime.dspWins();
         notifier = runtime.dspNotifier();

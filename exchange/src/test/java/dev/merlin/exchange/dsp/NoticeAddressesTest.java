@@ -1,0 +1,56 @@
+package dev.merlin.exchange.dsp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.merlin.config.DspConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class NoticeAddressesTest {
+
+    private static final NoticeAddresses POLICY = NoticeAddresses.of(List.of(
+            DspConfig.of("tokyo", "Tokyo", "http://127.0.0.1:9101/bid", "JPN"),
+            DspConfig.of("peered", "Peered", "https://10.20.30.40/openrtb", "JPN")));
+
+    @ParameterizedTest
+    @CsvSource({
+        "127.0.0.1, false", "127.8.9.10, false", "0.0.0.0, false", "0.1.2.3, false", "10.1.2.3, false",
+        "172.16.0.1, false", "172.31.255.255, false", "192.168.0.1, false", "169.254.169.254, false",
+        "100.64.0.1, false", "100.127.255.255, false", "224.0.0.1, false", "255.255.255.255, false",
+        "::1, false", "::, false", "fe80::1, false", "fd00::1, false", "fc00::1, false", "ff02::1, false",
+        "::ffff:127.0.0.1, false", "::ffff:10.0.0.1, false",
+        "8.8.8.8, true", "172.32.0.1, true", "100.128.0.1, true", "203.0.113.9, true", "2001:4860:4860::8888, true"})
+    void onlyPublicAddressesArePublic(String address, boolean isPublic) throws Exception {
+        assertEquals(isPublic, NoticeAddresses.isPublic(InetAddress.getByName(address)), address);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1:8080", "localhost:9101", "2130706433:9101", "127.1:9101", "[::1]:9101",
+        "169.254.169.254:80", "10.20.30.40:80", "10.20.30.41:443"})
+    void aNoticeGoesNowhereInsideTheNetworkButItsOwnDspsEndpoint(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        String host = hostPort.substring(0, colon);
+        int port = Integer.parseInt(hostPort.substring(colon + 1));
+        assertThrows(NoticeAddresses.Refused.class, () -> POLICY.resolve(0, host, port), hostPort);
+        assertThrows(NoticeAddresses.Refused.class, () -> POLICY.resolve(1, host, port), hostPort);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0, 127.0.0.1, 9101", "1, 10.20.30.40, 443", "0, 203.0.113.9, 80", "1, 203.0.113.9, 8443"})
+    void aDspsOwnEndpointOriginAndPublicAddressesAreCalled(int dsp, String host, int port) throws Exception {
+        InetSocketAddress resolved = POLICY.resolve(dsp, host, port);
+        assertEquals(InetAddress.getByName(host), resolved.getAddress());
+        assertEquals(port, resolved.getPort());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, 127.0.0.1, 9101", "0, 10.20.30.40, 443"})
+    void oneDspsEndpointIsNoOtherDspsNoticeTarget(int dsp, String host, int port) {
+        assertThrows(NoticeAddresses.Refused.class, () -> POLICY.resolve(dsp, host, port));
+    }
+}
