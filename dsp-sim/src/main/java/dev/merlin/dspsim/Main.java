@@ -39,7 +39,8 @@ public final class Main {
               --huge-bytes N         size of a huge-body answer (default 10485760)
               --gzip-rate R          share of bid answers gzip-compressed when the request accepts gzip (default 0)
               --max-request-bytes N  largest request body read, after gzip (default 4194304)
-              --notice-base URL      base of the nurl/burl/lurl in bids (default http://HOST:PORT)
+              --notice-base URL      base of the nurl/burl/lurl in bids (default http://HOST:PORT; Merlin calls
+                                     notices only at public addresses or at the DSP's endpoint origin)
               --max-seconds N        stop after N seconds (default: run until Ctrl-C)
               --help                 this text
             """;
