@@ -2,9 +2,11 @@ package dev.merlin.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.RecordComponent;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,6 +65,8 @@ class DspConfigTest {
                 gzip: true
                 maxQps: 50
                 timeoutMs: 120
+                connectTimeoutMs: 250
+                maxInFlight: 32
                 traffic: {countries: [DEU], mediaTypes: [banner], channels: [site], sellers: [ssp-1]}
                 bidAdjustment: 0.9
                 currencies: [EUR, USD]
@@ -70,15 +74,22 @@ class DspConfigTest {
                 priceKeys: {%s}
                 health: {breakerFailures: 5}
                 deletionEndpoint: https://bid.berlin.example/gdpr/delete
+                privacy: {tcfVendorId: 77}
+                usersync: {url: 'https://bid.berlin.example/sync?r={{redirect_url}}', type: iframe}
                 pipelining: 8
             """.formatted(KEYS), "test");
     }
 
     @Test
-    void aBuilderCopiesEveryValueAndItsUnsetValuesAreTheFilesDefaults() {
+    void aBuilderCopiesEveryValueAndItsUnsetValuesAreTheFilesDefaults() throws Exception {
         MerlinConfig config = twoDsps();
         DspConfig tokyo = config.dsps().get(0);
         DspConfig berlin = config.dsps().get(1);
+        for (RecordComponent component : DspConfig.class.getRecordComponents()) {
+            Object value = component.getAccessor().invoke(berlin);
+            Object byDefault = component.getAccessor().invoke(tokyo);
+            assertNotEquals(byDefault, value, component.getName() + ": the fixture sets every value");
+        }
         assertEquals(berlin, berlin.toBuilder().build(), "a copy keeps every value");
         DspConfig moved = berlin.toBuilder().endpoint("http://127.0.0.1:1/").region("DEU").build();
         assertEquals("http://127.0.0.1:1/", moved.endpoint());

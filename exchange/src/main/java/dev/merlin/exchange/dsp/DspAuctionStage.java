@@ -265,7 +265,11 @@ public final class DspAuctionStage implements AuctionStage, DspCallback {
         } else {
             dsp.metrics().bids(accepted);
         }
-        return request.id.equals(slot.answer.id) ? Echo.MATCHED : Echo.MISMATCHED;
+        String echoed = slot.answer.id;
+        if (echoed == null || echoed.isEmpty()) {
+            return Echo.UNREAD; // no id at all (a DSP's empty 200) says nothing of which request it answered
+        }
+        return request.id.equals(echoed) ? Echo.MATCHED : Echo.MISMATCHED;
     }
 
     /** The auction's deadline: finishes it with the answers that came. */

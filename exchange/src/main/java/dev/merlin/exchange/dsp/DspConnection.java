@@ -352,6 +352,28 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         boolean isKeptAlive = isKeepAlive;
         DspCall ended = pollHead();
         answered++;
+        afterAnswer(isKeptAlive);
+        if (ended == null) {
+            if (answer != null) {
+                answer.release();
+            }
+            return;
+        }
+        // the connection is already back in its pool, so a call the callback sends may reuse it at once
+        DspCallback.Echo echo = ended.end(outcome, answeredStatus, answer);
+        if (echo == DspCallback.Echo.MISMATCHED && hasEchoed && channel.isOpen()) {
+            // this answer was another request's: the calls queued behind (or sent by the callback) would get their
+            // neighbours' too; each goes once more on another connection
+            connections.outOfStep();
+            isDraining = true;
+            close();
+            endQueued(DspOutcome.RESET);
+        }
+        hasEchoed |= echo == DspCallback.Echo.MATCHED;
+    }
+
+    /** What becomes of the connection once an answer ended its call: pooled, kept for the calls behind, or closed. */
+    private void afterAnswer(boolean isKeptAlive) {
         if (!isKeptAlive) {
             // the DSP closes after this answer: the calls behind it get none here
             isDraining = true;
@@ -369,22 +391,6 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
             }
         } else if (isAllAbandoned()) {
             close();
-        }
-        if (ended == null) {
-            if (answer != null) {
-                answer.release();
-            }
-            return;
-        }
-        DspCallback.Echo echo = ended.end(outcome, answeredStatus, answer);
-        if (echo == DspCallback.Echo.MATCHED) {
-            hasEchoed = true;
-        } else if (echo == DspCallback.Echo.MISMATCHED && hasEchoed) {
-            // this answer was another request's: the calls queued behind would get their neighbours' too
-            connections.outOfStep();
-            isDraining = true;
-            close();
-            endQueued(DspOutcome.RESET);
         }
     }
 

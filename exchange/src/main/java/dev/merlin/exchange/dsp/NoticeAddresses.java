@@ -6,45 +6,48 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Where a DSP's notice URLs may make Merlin connect. A DSP writes its own {@code nurl}, {@code burl} and {@code lurl},
  * and Merlin calls them from inside its network, so a DSP could name {@code 127.0.0.1:8080}, a cloud's metadata
  * service at {@code 169.254.169.254} or an internal host, and have Merlin send requests there. A notice goes to a
- * public address, or to exactly the origin (host and port) the operator configured as that DSP's endpoint, private
- * or not (a DSP peered on a private network, or a simulator on loopback). Anything else is refused before any
- * connection is made, whatever name resolves to it: loopback, unspecified, link-local, private (RFC 1918, IPv6
- * unique-local), shared (100.64.0.0/10), multicast and broadcast addresses.
+ * public address, or to exactly the address and port the DSP's configured endpoint resolved to when Merlin started,
+ * private or not (a DSP peered on a private network, or a simulator on loopback); a name the DSP controls that
+ * resolves elsewhere later gains nothing. Anything else is refused before any connection is made, whatever name
+ * resolves to it: loopback, unspecified, link-local, private (RFC 1918, IPv6 unique-local), shared (100.64.0.0/10),
+ * benchmarking (198.18.0.0/15), reserved (240.0.0.0/4), multicast and broadcast addresses, and IPv6 addresses that
+ * carry an IPv4 one (IPv4-compatible, NAT64 {@code 64:ff9b::/96}, 6to4 {@code 2002::/16}) when it is one of those;
+ * local NAT64 ({@code 64:ff9b:1::/48}) and Teredo ({@code 2001::/32}) always.
  */
 final class NoticeAddresses {
 
     /** Every address: for tests whose notice stubs listen on other loopback ports than the DSP's endpoint. */
     static final NoticeAddresses ANY = new NoticeAddresses(null);
 
-    /** Per DSP index, its endpoint's origin as {@code host:port} (host in lower case); null entries: none. */
-    private final String[] endpointOrigins;
+    /** Per DSP index, the address and port its endpoint resolved to at start-up; null entries: none. */
+    private final InetSocketAddress[] endpoints;
 
-    private NoticeAddresses(String[] endpointOrigins) {
-        this.endpointOrigins = endpointOrigins;
+    private NoticeAddresses(InetSocketAddress[] endpoints) {
+        this.endpoints = endpoints;
     }
 
-    /** The policy for these DSPs, in their configured order (a notice names its DSP by that index). */
+    /**
+     * The policy for these DSPs, in their configured order (a notice names its DSP by that index). Resolves each
+     * endpoint's name once, now, as the DSP clients do; one that does not resolve allows no private address.
+     */
     static NoticeAddresses of(List<DspConfig> dsps) {
-        String[] origins = new String[dsps.size()];
-        for (int i = 0; i < origins.length; i++) {
+        InetSocketAddress[] endpoints = new InetSocketAddress[dsps.size()];
+        for (int i = 0; i < endpoints.length; i++) {
             URI endpoint = dsps.get(i).endpointUri();
-            origins[i] = origin(endpoint.getHost(), portOf(endpoint));
+            int port = endpoint.getPort() >= 0 ? endpoint.getPort()
+                    : "https".equalsIgnoreCase(endpoint.getScheme()) ? 443 : 80;
+            try {
+                endpoints[i] = new InetSocketAddress(InetAddress.getByName(endpoint.getHost()), port);
+            } catch (UnknownHostException e) {
+                endpoints[i] = null;
+            }
         }
-        return new NoticeAddresses(origins);
-    }
-
-    private static int portOf(URI uri) {
-        return uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-    }
-
-    private static String origin(String host, int port) {
-        return host.toLowerCase(Locale.ROOT) + ':' + port;
+        return new NoticeAddresses(endpoints);
     }
 
     /**
@@ -55,12 +58,12 @@ final class NoticeAddresses {
      * @throws UnknownHostException when the name does not resolve
      */
     InetSocketAddress resolve(int dsp, String host, int port) throws UnknownHostException {
-        InetAddress address = InetAddress.getByName(host);
-        if (endpointOrigins != null && !isPublic(address)
-                && !(dsp >= 0 && dsp < endpointOrigins.length && origin(host, port).equals(endpointOrigins[dsp]))) {
-            throw new Refused(host, address);
+        InetSocketAddress resolved = new InetSocketAddress(InetAddress.getByName(host), port);
+        if (endpoints != null && !isPublic(resolved.getAddress())
+                && !(dsp >= 0 && dsp < endpoints.length && resolved.equals(endpoints[dsp]))) {
+            throw new Refused(host, resolved.getAddress());
         }
-        return new InetSocketAddress(address, port);
+        return resolved;
     }
 
     /** Whether {@code address} is on the public internet: none of the kinds {@link NoticeAddresses} refuses. */
@@ -71,15 +74,46 @@ final class NoticeAddresses {
         }
         byte[] bytes = address.getAddress();
         if (bytes.length == 4) {
-            int first = bytes[0] & 0xff;
-            int second = bytes[1] & 0xff;
-            boolean isThisNetwork = first == 0;
-            boolean isShared = first == 100 && (second & 0xc0) == 64;
-            boolean isBroadcast = first == 255;
-            return !(isThisNetwork || isShared || isBroadcast);
+            return isPublicV4(bytes, 0);
         }
-        boolean isUniqueLocal = (bytes[0] & 0xfe) == 0xfc;
-        return !isUniqueLocal;
+        if ((bytes[0] & 0xfe) == 0xfc) {
+            return false; // unique-local fc00::/7
+        }
+        if (startsWith(bytes, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) {
+            return isPublicV4(bytes, 12); // IPv4-compatible ::a.b.c.d (:: and ::1 were refused above)
+        }
+        if (startsWith(bytes, 0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0)) {
+            return isPublicV4(bytes, 12); // NAT64 64:ff9b::/96
+        }
+        if (startsWith(bytes, 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01)) {
+            return false; // local-use NAT64 64:ff9b:1::/48, which may map to any IPv4 address
+        }
+        if (startsWith(bytes, 0x20, 0x02)) {
+            return isPublicV4(bytes, 2); // 6to4 2002:a.b.c.d::/48
+        }
+        return !startsWith(bytes, 0x20, 0x01, 0x00, 0x00); // Teredo 2001::/32
+    }
+
+    private static boolean isPublicV4(byte[] bytes, int at) {
+        int first = bytes[at] & 0xff;
+        int second = bytes[at + 1] & 0xff;
+        boolean isThisNetwork = first == 0;
+        boolean isPrivate = first == 10 || first == 172 && (second & 0xf0) == 16 || first == 192 && second == 168;
+        boolean isLoopbackOrLinkLocal = first == 127 || first == 169 && second == 254;
+        boolean isShared = first == 100 && (second & 0xc0) == 64;
+        boolean isBenchmarking = first == 198 && (second & 0xfe) == 18;
+        boolean isMulticastOrReserved = first >= 224;
+        return !(isThisNetwork || isPrivate || isLoopbackOrLinkLocal || isShared || isBenchmarking
+                || isMulticastOrReserved);
+    }
+
+    private static boolean startsWith(byte[] bytes, int... prefix) {
+        for (int i = 0; i < prefix.length; i++) {
+            if ((bytes[i] & 0xff) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A notice's host resolved to an address notices may not go to. */

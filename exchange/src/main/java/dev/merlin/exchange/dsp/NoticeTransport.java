@@ -37,8 +37,8 @@ import javax.net.ssl.SSLException;
  * retries them. A win or billing notice goes out only on a connection with nothing else under way.
  *
  * <p>Bounded: the notifier keeps at most {@code maxInFlight} calls under way; at most {@link #MAX_KEPT_PER_ORIGIN}
- * connections are kept per origin, and only for the first {@link #MAX_ORIGINS} origins seen (a DSP's URLs name its
- * hosts, so a hostile one could name thousands: those calls still go out, on connections closed after use).
+ * connections are kept per DSP and origin, and only for the first {@link #MAX_ORIGINS} of those seen (a DSP's URLs
+ * name its hosts, so a hostile one could name thousands: those calls still go out, on connections closed after use).
  */
 final class NoticeTransport implements AutoCloseable {
 
@@ -105,7 +105,8 @@ final class NoticeTransport implements AutoCloseable {
         boolean isTls = "https".equalsIgnoreCase(uri.getScheme());
         String host = uri.getHost();
         int port = uri.getPort() >= 0 ? uri.getPort() : isTls ? 443 : 80;
-        String origin = (isTls ? "https://" : "http://") + host + ':' + port;
+        // connections are kept per DSP and origin: one DSP's notices never ride a connection another's opened
+        String origin = notice.dsp + " " + (isTls ? "https://" : "http://") + host + ':' + port;
         String target = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         if (uri.getRawQuery() != null) {
             target = target + '?' + uri.getRawQuery();

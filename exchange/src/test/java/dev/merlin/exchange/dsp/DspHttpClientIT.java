@@ -551,11 +551,7 @@ class DspHttpClientIT {
         SslContext clientTls = SslContextBuilder.forClient().trustManager(cert.certificate()).build();
         DspHttpClient client = pipelinedClient(dsp.url("https"), 3, clientTls);
         sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
-        for (int i = 0; i < 3; i++) {
-            Answers.Answer answer = answers.next();
-            assertEnding(answer, DspOutcome.OK, 200);
-            assertEquals(idJson(answer.attachment()), answer.body());
-        }
+        assertOwnAnswers(3);
         assertEquals(1, dsp.accepted.get());
     }
 
@@ -587,11 +583,7 @@ class DspHttpClientIT {
         StubDsp dsp = stub(request -> request.respond(200, request.body()));
         DspHttpClient client = pipelinedClient(dsp.url("http"), 4);
         sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
-        for (int i = 0; i < 4; i++) {
-            Answers.Answer answer = answers.next();
-            assertEnding(answer, DspOutcome.OK, 200);
-            assertEquals(idJson(answer.attachment()), answer.body(), "each call its own answer");
-        }
+        assertOwnAnswers(4, "each call its own answer");
         assertEquals(1, dsp.accepted.get(), "four calls in one turn, one connection");
         List<StubDsp.Request> requests = new ArrayList<>(dsp.requests);
         assertEquals(4, requests.size());
@@ -611,11 +603,7 @@ class DspHttpClientIT {
         StubDsp dsp = stub(request -> request.respond(200, request.body()));
         DspHttpClient client = pipelinedClient(dsp.url("http"), 2);
         sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
-        for (int i = 0; i < 5; i++) {
-            Answers.Answer answer = answers.next();
-            assertEnding(answer, DspOutcome.OK, 200);
-            assertEquals(idJson(answer.attachment()), answer.body());
-        }
+        assertOwnAnswers(5);
         assertEquals(3, dsp.accepted.get(), "five calls, at most two on a connection");
     }
 
@@ -672,11 +660,7 @@ class DspHttpClientIT {
         });
         DspHttpClient client = pipelinedClient(dsp.url("http"), 3);
         sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
-        for (int i = 0; i < 3; i++) {
-            Answers.Answer answer = answers.next();
-            assertEnding(answer, DspOutcome.OK, 200);
-            assertEquals(idJson(answer.attachment()), answer.body());
-        }
+        assertOwnAnswers(3);
         assertEquals(2, dsp.accepted.get(), "the third call went once more, on a new connection");
         sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
         for (int i = 0; i < 3; i++) {
@@ -690,11 +674,7 @@ class DspHttpClientIT {
         StubDsp dsp = stub(request -> request.respond(200, request.body(), "connection", "close"));
         DspHttpClient client = pipelinedClient(dsp.url("http"), 3);
         sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
-        for (int i = 0; i < 3; i++) {
-            Answers.Answer answer = answers.next();
-            assertEnding(answer, DspOutcome.OK, 200);
-            assertEquals(idJson(answer.attachment()), answer.body(), "each call answered, none lost to a reset");
-        }
+        assertOwnAnswers(3, "each call answered, none lost to a reset");
         assertEquals(3, dsp.accepted.get(), "the two calls behind the first went once more, each on its own");
         sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS);
         assertEnding(answers.next(), DspOutcome.OK, 200);
@@ -735,11 +715,7 @@ class DspHttpClientIT {
         DspHttpClient client = pipelinedClient(dsp.url("http"), 4);
         long d = DEADLINE_MILLIS;
         sendInOneTurn(client, new String[] {"seller-7", "seller-7", "seller-8", "seller-8"}, d, d, d, d);
-        for (int i = 0; i < 4; i++) {
-            Answers.Answer answer = answers.next();
-            assertEnding(answer, DspOutcome.OK, 200);
-            assertEquals(idJson(answer.attachment()), answer.body());
-        }
+        assertOwnAnswers(4);
         // 7 | 7, 8 | 8: an answer one step out of order on a connection would carry another id, and be refused
         assertEquals(3, dsp.accepted.get(), "a call joins no connection carrying its request id");
         sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
@@ -848,6 +824,15 @@ class DspHttpClientIT {
             return isSent;
         }).get(10, TimeUnit.SECONDS);
         assertTrue(isEverySent);
+    }
+
+    /** The next {@code count} endings are OK, each carrying its own call's answer ({@code {"id":"i"}}). */
+    private void assertOwnAnswers(int count, String... why) throws InterruptedException {
+        for (int i = 0; i < count; i++) {
+            Answers.Answer answer = answers.next();
+            assertEnding(answer, DspOutcome.OK, 200);
+            assertEquals(idJson(answer.attachment()), answer.body(), why.length > 0 ? why[0] : "its own answer");
+        }
     }
 
     private static String idJson(Object id) {

@@ -23,15 +23,18 @@ class NoticeAddressesTest {
         "172.16.0.1, false", "172.31.255.255, false", "192.168.0.1, false", "169.254.169.254, false",
         "100.64.0.1, false", "100.127.255.255, false", "224.0.0.1, false", "255.255.255.255, false",
         "::1, false", "::, false", "fe80::1, false", "fd00::1, false", "fc00::1, false", "ff02::1, false",
-        "::ffff:127.0.0.1, false", "::ffff:10.0.0.1, false",
-        "8.8.8.8, true", "172.32.0.1, true", "100.128.0.1, true", "203.0.113.9, true", "2001:4860:4860::8888, true"})
+        "::ffff:127.0.0.1, false", "::ffff:10.0.0.1, false", "198.18.0.1, false", "198.19.255.1, false",
+        "240.0.0.1, false", "::7f00:1, false", "::a00:1, false", "64:ff9b::a00:1, false", "64:ff9b::7f00:1, false",
+        "64:ff9b:1::1, false", "2002:a00:1::1, false", "2002:a9fe:a9fe::1, false", "2001:0:4136:e378::1, false",
+        "8.8.8.8, true", "172.32.0.1, true", "100.128.0.1, true", "198.20.0.1, true", "203.0.113.9, true",
+        "2001:4860:4860::8888, true", "64:ff9b::808:808, true", "2002:808:808::1, true", "::808:808, true"})
     void onlyPublicAddressesArePublic(String address, boolean isPublic) throws Exception {
         assertEquals(isPublic, NoticeAddresses.isPublic(InetAddress.getByName(address)), address);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"127.0.0.1:8080", "localhost:9101", "2130706433:9101", "127.1:9101", "[::1]:9101",
-        "169.254.169.254:80", "10.20.30.40:80", "10.20.30.41:443"})
+    @ValueSource(strings = {"127.0.0.1:8080", "localhost:8080", "2130706433:9102", "127.1:80", "[::1]:9101",
+        "169.254.169.254:80", "10.20.30.40:80", "10.20.30.41:443", "[::ffff:10.20.30.40]:80"})
     void aNoticeGoesNowhereInsideTheNetworkButItsOwnDspsEndpoint(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         String host = hostPort.substring(0, colon);
@@ -41,8 +44,10 @@ class NoticeAddressesTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"0, 127.0.0.1, 9101", "1, 10.20.30.40, 443", "0, 203.0.113.9, 80", "1, 203.0.113.9, 8443"})
-    void aDspsOwnEndpointOriginAndPublicAddressesAreCalled(int dsp, String host, int port) throws Exception {
+    @CsvSource({"0, 127.0.0.1, 9101", "0, 2130706433, 9101", "0, 127.1, 9101", "1, 10.20.30.40, 443",
+        "1, ::ffff:10.20.30.40, 443", "0, 203.0.113.9, 80", "1, 203.0.113.9, 8443"})
+    void aDspsOwnEndpointAddressByAnyNameAndPublicAddressesAreCalled(int dsp, String host, int port)
+            throws Exception {
         InetSocketAddress resolved = POLICY.resolve(dsp, host, port);
         assertEquals(InetAddress.getByName(host), resolved.getAddress());
         assertEquals(port, resolved.getPort());
