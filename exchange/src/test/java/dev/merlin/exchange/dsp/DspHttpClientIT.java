@@ -760,6 +760,24 @@ class DspHttpClientIT {
         assertEquals(0, series.inFlight());
     }
 
+    @Test
+    void aDspWhoseAnswersNeverEchoTheirIdsKeepsItsPipelinedConnection() throws Exception {
+        // its bids are refused (response_id_mismatch) by the auction, but a wrong id from the first answer on is
+        // the DSP's own doing, not answers out of step: closing would only churn connections
+        StubDsp dsp = stub(request -> request.respond(200, bytes("{\"id\":\"not-the-request\"}")));
+        DspHttpClient client = pipelinedClient(dsp.url("http"), 4);
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        for (int i = 0; i < 4; i++) {
+            assertEnding(answers.next(), DspOutcome.OK, 200);
+        }
+        sendInOneTurn(client, DEADLINE_MILLIS, DEADLINE_MILLIS, DEADLINE_MILLIS);
+        for (int i = 0; i < 3; i++) {
+            assertEnding(answers.next(), DspOutcome.OK, 200);
+        }
+        assertEquals(1, dsp.accepted.get(), "seven calls, one connection, never closed as out of step");
+        assertEquals(0, dsp.closed.get());
+    }
+
     /** A stub that treats the first request it reads with {@code first} and echoes every other one's body. */
     private StubDsp firstRequestThenEcho(StubDsp.Behaviour first) throws InterruptedException {
         AtomicBoolean isFirst = new AtomicBoolean(true);
