@@ -364,7 +364,7 @@ final class DspConnection extends ChannelInboundHandlerAdapter implements Channe
         if (echo == DspCallback.Echo.MISMATCHED && hasEchoed && channel.isOpen()) {
             // this answer was another request's: the calls queued behind (or sent by the callback) would get their
             // neighbours' too; each goes once more on another connection
-            connections.outOfStep();
+            client.warnOutOfStep();
             isDraining = true;
             close();
             endQueued(DspOutcome.RESET);

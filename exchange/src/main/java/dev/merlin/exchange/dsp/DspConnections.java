@@ -91,11 +91,6 @@ final class DspConnections {
         }
     }
 
-    /** A connection's answers fell out of step with its requests: logged once per DSP. */
-    void outOfStep() {
-        client.warnOutOfStep();
-    }
-
     /**
      * The DSP closed a connection after its first answer with calls queued behind it: its server keeps no
      * connection alive, so from now on this loop gives each call a connection of its own. A server that closes
