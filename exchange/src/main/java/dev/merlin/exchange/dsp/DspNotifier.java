@@ -6,6 +6,8 @@ import dev.merlin.exchange.auction.PriceCrypto;
 import dev.merlin.exchange.flows.FlowRecorder;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.transport.IoTransport;
+import io.netty.resolver.dns.DnsServerAddressStreamProvider;
+import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import java.net.URI;
@@ -178,6 +180,12 @@ public final class DspNotifier implements AutoCloseable {
     /** As the public constructors; notices go only where {@code addresses} permits. */
     DspNotifier(List<DspConfig> dsps, Settings settings, ExchangeMetrics metrics, IoTransport io,
                 NoticeAddresses addresses) {
+        this(dsps, settings, metrics, io, addresses, DnsServerAddressStreamProviders.platformDefault());
+    }
+
+    /** As above; notice hosts are looked up on {@code nameServers} (the system's in production). */
+    DspNotifier(List<DspConfig> dsps, Settings settings, ExchangeMetrics metrics, IoTransport io,
+                NoticeAddresses addresses, DnsServerAddressStreamProvider nameServers) {
         this.settings = settings;
         this.refusedLogged = new boolean[dsps.size()];
         this.dspIds = new String[dsps.size()];
@@ -210,7 +218,7 @@ public final class DspNotifier implements AutoCloseable {
         }
         this.queued = new ManyToOneConcurrentArrayQueue<>(slots);
         this.transport = new NoticeTransport(io, settings.callTimeout(), settings.pipelinedLosses(), addresses,
-                this::ended);
+                nameServers, this::ended);
         long every = settings.passInterval().toNanos();
         this.passes = transport.loop().scheduleWithFixedDelay(this::pass, every, every, TimeUnit.NANOSECONDS);
     }

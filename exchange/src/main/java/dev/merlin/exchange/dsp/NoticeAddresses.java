@@ -1,6 +1,7 @@
 package dev.merlin.exchange.dsp;
 
 import dev.merlin.config.DspConfig;
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -51,17 +52,44 @@ final class NoticeAddresses {
     }
 
     /**
-     * The address to connect to for DSP {@code dsp}'s notice to {@code host:port}; resolves the name on the caller's
-     * thread (the notice loop's).
+     * The address a notice's {@code host} (as {@link URI#getHost} gives it) names literally: an IPv4 dotted quad or an
+     * IPv6 address, with or without brackets; null for a name, which the notice loop resolves without blocking.
      *
-     * @throws Refused              when the address is not one a notice may go to
-     * @throws UnknownHostException when the name does not resolve
+     * @throws Refused for a host that ends in a number and is not a dotted quad ({@code 2130706433}, {@code 127.1},
+     *                 {@code 0x7f.1}): URL parsers read those as IPv4 addresses, no DSP needs them, and a name
+     *                 server is never asked for one
      */
-    InetSocketAddress resolve(int dsp, String host, int port) throws UnknownHostException {
-        InetSocketAddress resolved = new InetSocketAddress(InetAddress.getByName(host), port);
-        if (endpoints != null && !isPublic(resolved.getAddress())
+    static InetAddress literal(String host) throws Refused {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (NetUtil.isValidIpV4Address(bare) || NetUtil.isValidIpV6Address(bare)) {
+            try {
+                // the JDK reads an IPv4-mapped IPv6 address as the IPv4 address it carries
+                return InetAddress.getByAddress(NetUtil.createByteArrayFromIpAddressString(bare));
+            } catch (UnknownHostException e) {
+                throw new Refused(host + " is not an address Merlin can read: " + e.getMessage());
+            }
+        }
+        String name = bare.endsWith(".") ? bare.substring(0, bare.length() - 1) : bare;
+        String last = name.substring(name.lastIndexOf('.') + 1);
+        if (!last.isEmpty() && (last.chars().allMatch(Character::isDigit) || last.matches("0[xX][0-9a-fA-F]*"))) {
+            throw new Refused(host + " ends in a number but is not a dotted-quad IPv4 address: Merlin calls no"
+                    + " notice there");
+        }
+        return null;
+    }
+
+    /**
+     * {@code host:port} at {@code address} (what {@code host} resolved to) when DSP {@code dsp}'s notice may go
+     * there.
+     *
+     * @throws Refused when the address is not one a notice may go to
+     */
+    InetSocketAddress check(int dsp, String host, InetAddress address, int port) throws Refused {
+        InetSocketAddress resolved = new InetSocketAddress(address, port);
+        if (endpoints != null && !isPublic(address)
                 && !(dsp >= 0 && dsp < endpoints.length && resolved.equals(endpoints[dsp]))) {
-            throw new Refused(host, resolved.getAddress());
+            throw new Refused(host + " resolves to " + address.getHostAddress() + ", which is not public and not"
+                    + " the DSP's endpoint: Merlin calls no notice there");
         }
         return resolved;
     }
@@ -78,6 +106,9 @@ final class NoticeAddresses {
         }
         if ((bytes[0] & 0xfe) == 0xfc) {
             return false; // unique-local fc00::/7
+        }
+        if (startsWith(bytes, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff)) {
+            return isPublicV4(bytes, 12); // IPv4-mapped ::ffff:a.b.c.d (the JDK usually reads it as IPv4 already)
         }
         if (startsWith(bytes, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) {
             return isPublicV4(bytes, 12); // IPv4-compatible ::a.b.c.d (:: and ::1 were refused above)
@@ -116,13 +147,12 @@ final class NoticeAddresses {
         return true;
     }
 
-    /** A notice's host resolved to an address notices may not go to. */
+    /** A notice's host names or resolved to an address notices may not go to. */
     static final class Refused extends UnknownHostException {
         private static final long serialVersionUID = 1L;
 
-        Refused(String host, InetAddress address) {
-            super(host + " resolves to " + address.getHostAddress() + ", which is not public and not the DSP's"
-                    + " endpoint: Merlin calls no notice there");
+        Refused(String message) {
+            super(message);
         }
     }
 }

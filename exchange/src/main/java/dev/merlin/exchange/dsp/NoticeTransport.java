@@ -8,7 +8,11 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.resolver.dns.DnsNameResolver;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsServerAddressStreamProvider;
 import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -28,8 +32,9 @@ import javax.net.ssl.SSLException;
  * <p>Every connection, pool and timer lives on that one loop: no lock. A call ends exactly once: with the answer's
  * status once its head is read (its body is read to the end only to keep the connection, and cut after
  * {@link DspNotifier#MAX_BODY_BYTES}), or with the failure (connect refused or timed out, the connection lost, an
- * unreadable answer, no answer within the call timeout). Names resolve on this loop, never on a request's, and a
- * new connection goes only to an address {@link NoticeAddresses} permits.
+ * unreadable answer, no answer within the call timeout). Names resolve on this loop with Netty's asynchronous DNS
+ * resolver (never a blocking lookup: a name server that is slow to answer for one DSP's host delays no other call),
+ * and a new connection goes only to the address {@link NoticeAddresses} checked.
  *
  * <p>Loss notices are pipelined: up to {@code pipelinedLosses} of them go out on one kept connection before their
  * answers, which come back in order (every HTTP/1.1 server must accept pipelined requests, RFC 9112 9.3.2; a GET
@@ -57,6 +62,8 @@ final class NoticeTransport implements AutoCloseable {
     private final Bootstrap bootstrap;
     private final Ended ended;
     private final NoticeAddresses addresses;
+    /** Netty's asynchronous DNS resolver on the loop (the system's name servers and hosts file in production). */
+    private final DnsNameResolver names;
     final long callTimeoutNanos;
     private final int pipelinedLosses;
     /** The kept connections per origin, busy or idle, in the order they were opened. */
@@ -66,7 +73,7 @@ final class NoticeTransport implements AutoCloseable {
     private SslContext sslContext;
 
     NoticeTransport(IoTransport io, Duration callTimeout, int pipelinedLosses, NoticeAddresses addresses,
-                    Ended ended) {
+                    DnsServerAddressStreamProvider nameServers, Ended ended) {
         this.pipelinedLosses = pipelinedLosses;
         this.addresses = addresses;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("merlin-dsp-notices", true),
@@ -79,6 +86,12 @@ final class NoticeTransport implements AutoCloseable {
                 .channel(DspHttpClient.channelTypeFor(loop))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, callTimeout.toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true);
+        this.names = new DnsNameResolverBuilder(loop)
+                .datagramChannelType(IoTransport.of(loop).datagramChannel())
+                .socketChannelType(IoTransport.of(loop).socketChannel())
+                .nameServerProvider(nameServers)
+                .queryTimeoutMillis(Math.max(1, callTimeout.toMillis()))
+                .build();
     }
 
     /** The loop every call, connection and timer of this transport lives on; the notifier's passes run on it too. */
@@ -122,18 +135,56 @@ final class NoticeTransport implements AutoCloseable {
             return;
         }
         SslContext tls;
-        InetSocketAddress remote;
+        InetAddress literal;
         try {
             tls = isTls ? sslContext() : null;
-            // a name resolves here, on this loop, and the address it gives is checked before any connection
-            remote = addresses.resolve(notice.dsp, host, port);
+            literal = NoticeAddresses.literal(host);
         } catch (SSLException | UnknownHostException e) {
             ended.ended(notice, -1, e);
             return;
         }
-        NoticeConnection fresh = new NoticeConnection(this, origin, tls, host, port);
-        keep(fresh, kept);
-        fresh.connect(bootstrap.clone().handler(fresh).connect(remote), notice, target, hostHeader);
+        Call call = new Call(notice, notice.uri, origin, tls, host, port, target, hostHeader);
+        if (literal != null) {
+            open(call, literal);
+            return;
+        }
+        // a name resolves on this loop without blocking it: a slow name server delays only the calls to its names
+        Future<InetAddress> resolving = names.resolve(host);
+        if (resolving.isDone()) {
+            resolved(call, resolving);
+        } else {
+            resolving.addListener(done -> resolved(call, resolving));
+        }
+    }
+
+    private void resolved(Call call, Future<InetAddress> resolving) {
+        if (call.notice.uri != call.uri || group.isShuttingDown()) {
+            return; // dropped (and counted) by a drain while its name resolved; the slot may carry another call now
+        }
+        if (resolving.isSuccess()) {
+            open(call, resolving.getNow());
+        } else {
+            ended.ended(call.notice, -1, resolving.cause());
+        }
+    }
+
+    /** A new connection for the call to {@code address} when a notice may go there; the address checked is dialled. */
+    private void open(Call call, InetAddress address) {
+        InetSocketAddress remote;
+        try {
+            remote = addresses.check(call.notice.dsp, call.host, address, call.port);
+        } catch (NoticeAddresses.Refused e) {
+            ended.ended(call.notice, -1, e);
+            return;
+        }
+        NoticeConnection fresh = new NoticeConnection(this, call.origin, call.tls, call.host, call.port);
+        keep(fresh, live.get(call.origin));
+        fresh.connect(bootstrap.clone().handler(fresh).connect(remote), call.notice, call.target, call.hostHeader);
+    }
+
+    /** A call that needs a new connection: the notice (and the URL it carried when asked), where and what to GET. */
+    private record Call(Notice notice, URI uri, String origin, SslContext tls, String host, int port, String target,
+                        String hostHeader) {
     }
 
     /** The first kept connection that may carry {@code notice} now, or null. */
@@ -209,6 +260,7 @@ final class NoticeTransport implements AutoCloseable {
     /** Closes every connection and stops the loop (the notifier calls it once its calls are done or dropped). */
     @Override
     public void close() {
+        names.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

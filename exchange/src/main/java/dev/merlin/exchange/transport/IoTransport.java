@@ -5,14 +5,18 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
@@ -108,6 +112,15 @@ public enum IoTransport {
             case IO_URING -> IoUringSocketChannel.class;
             case EPOLL -> EpollSocketChannel.class;
             case NIO -> NioSocketChannel.class;
+        };
+    }
+
+    /** The datagram socket's channel class (the notice loop's DNS queries). */
+    public Class<? extends DatagramChannel> datagramChannel() {
+        return switch (this) {
+            case IO_URING -> IoUringDatagramChannel.class;
+            case EPOLL -> EpollDatagramChannel.class;
+            case NIO -> NioDatagramChannel.class;
         };
     }
 
