@@ -491,9 +491,14 @@ public final class DspNotifier implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops and counts every notice not yet called or answered (the drain ran out of time). A call whose host is still
+     * being looked up loses its URL, so the lookup's late answer starts no call.
+     */
     private void dropAll() {
         for (Notice notice : inFlight) {
             counted(notice.dsp, notice.kind, Outcome.DROPPED);
+            notice.uri = null;
         }
         inFlight.clear();
         Notice notice;

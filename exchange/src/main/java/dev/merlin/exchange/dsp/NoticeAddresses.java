@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Where a DSP's notice URLs may make Merlin connect. A DSP writes its own {@code nurl}, {@code burl} and {@code lurl},
@@ -24,6 +25,9 @@ final class NoticeAddresses {
 
     /** Every address: for tests whose notice stubs listen on other loopback ports than the DSP's endpoint. */
     static final NoticeAddresses ANY = new NoticeAddresses(null);
+
+    /** An octet of a dotted quad that starts with 0 and has more digits. */
+    private static final Pattern LEADING_ZERO = Pattern.compile("(^|\\.)0\\d");
 
     /** Per DSP index, the address and port its endpoint resolved to at start-up; null entries: none. */
     private final InetSocketAddress[] endpoints;
@@ -56,11 +60,17 @@ final class NoticeAddresses {
      * IPv6 address, with or without brackets; null for a name, which the notice loop resolves without blocking.
      *
      * @throws Refused for a host that ends in a number and is not a dotted quad ({@code 2130706433}, {@code 127.1},
-     *                 {@code 0x7f.1}): URL parsers read those as IPv4 addresses, no DSP needs them, and a name
-     *                 server is never asked for one
+     *                 {@code 0x7f.1}), or a dotted quad with a leading zero ({@code 0177.0.0.1}, octal to URL
+     *                 parsers): URL parsers read those as IPv4 addresses, no DSP needs them, and a name server is
+     *                 never asked for one
      */
     static InetAddress literal(String host) throws Refused {
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (NetUtil.isValidIpV4Address(bare) && LEADING_ZERO.matcher(bare).find()) {
+            // 0177.0.0.1: Netty reads 177.0.0.1, URL parsers and inet_aton the octal 127.0.0.1
+            throw new Refused(host + " has an octet with a leading zero, which URL parsers read as octal: Merlin"
+                    + " calls no notice there");
+        }
         if (NetUtil.isValidIpV4Address(bare) || NetUtil.isValidIpV6Address(bare)) {
             try {
                 // the JDK reads an IPv4-mapped IPv6 address as the IPv4 address it carries

@@ -8,6 +8,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.resolver.dns.DefaultDnsCache;
+import io.netty.resolver.dns.DefaultDnsCnameCache;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.resolver.dns.DnsServerAddressStreamProvider;
@@ -51,6 +53,8 @@ final class NoticeTransport implements AutoCloseable {
     static final int MAX_KEPT_PER_ORIGIN = 16;
     /** Origins whose connections are kept. */
     static final int MAX_ORIGINS = 256;
+    /** The longest a notice host's address is kept, whatever the TTL of its name server's answer. */
+    static final int MAX_TTL_SECONDS = 30;
 
     /** How a call ended: {@code status} the answer's (then {@code failure} is null), or -1 with the failure. */
     interface Ended {
@@ -64,6 +68,7 @@ final class NoticeTransport implements AutoCloseable {
     private final NoticeAddresses addresses;
     /** Netty's asynchronous DNS resolver on the loop (the system's name servers and hosts file in production). */
     private final DnsNameResolver names;
+    private final DefaultDnsCache addressCache;
     final long callTimeoutNanos;
     private final int pipelinedLosses;
     /** The kept connections per origin, busy or idle, in the order they were opened. */
@@ -86,11 +91,21 @@ final class NoticeTransport implements AutoCloseable {
                 .channel(DspHttpClient.channelTypeFor(loop))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, callTimeout.toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true);
+        this.addressCache = new DefaultDnsCache(0, MAX_TTL_SECONDS, 0);
         this.names = new DnsNameResolverBuilder(loop)
                 .datagramChannelType(IoTransport.of(loop).datagramChannel())
                 .socketChannelType(IoTransport.of(loop).socketChannel())
                 .nameServerProvider(nameServers)
                 .queryTimeoutMillis(Math.max(1, callTimeout.toMillis()))
+                // a DSP's hosts are names on the internet: no search domains of Merlin's own network appended
+                .searchDomains(List.of())
+                .ndots(1)
+                // answers kept at most MAX_TTL_SECONDS whatever TTL the DSP's name server gives (as the JDK's 30 s
+                // cache), so a DSP naming a new host per notice grows no cache for long
+                .resolveCache(addressCache)
+                .cnameCache(new DefaultDnsCnameCache(0, MAX_TTL_SECONDS))
+                // calls to one name while its first lookup is under way share that lookup
+                .consolidateCacheSize(MAX_ORIGINS)
                 .build();
     }
 
@@ -149,20 +164,35 @@ final class NoticeTransport implements AutoCloseable {
             return;
         }
         // a name resolves on this loop without blocking it: a slow name server delays only the calls to its names
-        Future<InetAddress> resolving = names.resolve(host);
+        Future<InetAddress> resolving;
+        try {
+            resolving = names.resolve(host);
+        } catch (IllegalArgumentException e) {
+            // a label over 63 characters, say: no server could answer it, so it is never retried
+            ended.ended(notice, -1, new NoticeAddresses.Refused(host + " is not a host name: " + e.getMessage()));
+            return;
+        }
         if (resolving.isDone()) {
             resolved(call, resolving);
-        } else {
-            resolving.addListener(done -> resolved(call, resolving));
+            return;
         }
+        // the lookup and the call share one deadline: a lookup still unanswered then fails (and is retried)
+        Future<?> deadline = loop.schedule(() -> resolving.cancel(false), callTimeoutNanos, TimeUnit.NANOSECONDS);
+        resolving.addListener(done -> {
+            deadline.cancel(false);
+            resolved(call, resolving);
+        });
     }
 
     private void resolved(Call call, Future<InetAddress> resolving) {
         if (call.notice.uri != call.uri || group.isShuttingDown()) {
-            return; // dropped (and counted) by a drain while its name resolved; the slot may carry another call now
+            return; // dropped (and counted) by a drain that ran out of time while its name resolved
         }
         if (resolving.isSuccess()) {
             open(call, resolving.getNow());
+        } else if (resolving.cause() instanceof IllegalArgumentException) {
+            ended.ended(call.notice, -1, new NoticeAddresses.Refused(call.host + " is not a host name: "
+                    + resolving.cause().getMessage()));
         } else {
             ended.ended(call.notice, -1, resolving.cause());
         }
@@ -226,6 +256,11 @@ final class NoticeTransport implements AutoCloseable {
         if (kept != null && kept.remove(connection) && kept.isEmpty()) {
             live.remove(connection.origin);
         }
+    }
+
+    /** The longest a notice host's address is kept (for tests). */
+    int maxCachedTtlSeconds() {
+        return addressCache.maxTtl();
     }
 
     /** The connections kept for later calls, over every origin; read on the loop (for tests). */

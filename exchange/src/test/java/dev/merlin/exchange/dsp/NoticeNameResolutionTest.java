@@ -151,14 +151,36 @@ class NoticeNameResolutionTest {
     @Test
     void aHostThatEndsInANumberIsRefusedWithoutAskingANameServer() {
         notifier();
-        String[] refused = {"http://2130706433:" + port(tokyo) + "/b", "http://127.1:" + port(tokyo) + "/b",
-            "http://0x7f.1:" + port(tokyo) + "/b"};
+        // each one a host java.net.URI accepts (it gives no host for 127.1 or 0x7f.1, which are refused before this)
+        String[] refused = {"http://2130706433:" + port(tokyo) + "/b", "http://0X7F000001:" + port(tokyo) + "/b",
+            "http://0177.0.0.1:" + port(tokyo) + "/b"};
         for (String burl : refused) {
             assertTrue(notifier.bill(win(0, burl), "r", 1), burl);
         }
         await(() -> count(0, DspNotifier.Outcome.INVALID) == refused.length, "every one refused");
         assertEquals(List.of(), names.asked());
         assertTrue(tokyoCalls.isEmpty(), tokyoCalls.toString());
+    }
+
+    @Test
+    void anAnswerIsKeptAtMostThirtySecondsWhateverTtlTheDspsNameServerGives() {
+        // Netty's default keeps an answer for its TTL, up to years: a DSP naming a new host per notice would grow it
+        NoticeTransport.Ended ignored = (notice, status, failure) -> { };
+        try (NoticeTransport transport = new NoticeTransport(TestTransports.assumeAvailable(transportName),
+                Duration.ofSeconds(1), 8, NoticeAddresses.ANY, names.asOnlyServer(), ignored)) {
+            assertEquals(30, transport.maxCachedTtlSeconds());
+        }
+    }
+
+    @Test
+    void aHostNameThatCannotBeAskedIsRefusedNotRetried() {
+        notifier();
+        // a label of 64 characters: no name server could be asked for it
+        assertTrue(notifier.bill(win(0, "http://" + "a".repeat(64) + ".tokyo-dsp.test:" + port(tokyo) + "/b"), "r",
+                1));
+        await(() -> count(0, DspNotifier.Outcome.INVALID) == 1, "refused");
+        assertEquals(0, count(0, DspNotifier.Outcome.RETRIED));
+        assertEquals(List.of(), names.asked());
     }
 
     @Test

@@ -59,7 +59,11 @@ final class StubNameServer implements AutoCloseable {
 
     /** Answers {@code name} with {@code address}. */
     StubNameServer answer(String name, String address) throws Exception {
-        names.put(name.toLowerCase(Locale.ROOT), InetAddress.getByName(address));
+        InetAddress ipv4 = InetAddress.getByName(address);
+        if (ipv4.getAddress().length != 4) {
+            throw new IllegalArgumentException("an A record holds an IPv4 address, not " + address);
+        }
+        names.put(name.toLowerCase(Locale.ROOT), ipv4);
         return this;
     }
 
@@ -116,6 +120,8 @@ final class StubNameServer implements AutoCloseable {
 
     @Override
     public void close() {
+        held.values().forEach(waiting -> waiting.forEach(DatagramDnsQuery::release));
+        held.clear();
         channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
