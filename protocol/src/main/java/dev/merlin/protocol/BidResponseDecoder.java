@@ -266,6 +266,16 @@ public final class BidResponseDecoder {
         return bids;
     }
 
+    /** {@code values}, or the error when they are more than {@link BidResponseLimits#maxListLength()}. */
+    private <T> List<T> bounded(List<T> values) throws InvalidBidResponseException {
+        if (values != null && values.size() > limits.maxListLength()) {
+            String path = in.path();
+            throw new InvalidBidResponseException(BidResponseError.TOO_MANY_VALUES, path,
+                    path + " has " + values.size() + " entries, more than " + limits.maxListLength());
+        }
+        return values;
+    }
+
     private Bid bid() throws IOException, InvalidRequestException, InvalidBidResponseException {
         Bid bid = in.pool().bids.take();
         String field;
@@ -279,16 +289,16 @@ public final class BidResponseDecoder {
                 case "lurl": bid.lurl = in.readString(); break;
                 case "adm": bid.adm = adm(); break;
                 case "adid": bid.adid = in.readCommonString(); break;
-                case "adomain": bid.adomain = in.readCommonStrings(); break;
+                case "adomain": bid.adomain = bounded(in.readCommonStrings()); break;
                 case "bundle": bid.bundle = in.readCommonString(); break;
                 case "iurl": bid.iurl = in.readString(); break;
                 case "cid": bid.cid = in.readCommonString(); break;
                 case "crid": bid.crid = in.readCommonString(); break;
                 case "tactic": bid.tactic = in.readCommonString(); break;
                 case "cattax": bid.cattax = in.readInt(); break;
-                case "cat": bid.cat = in.readCommonStrings(); break;
-                case "attr": bid.attr = in.readInts(); break;
-                case "apis": bid.apis = in.readInts(); break;
+                case "cat": bid.cat = bounded(in.readCommonStrings()); break;
+                case "attr": bid.attr = bounded(in.readInts()); break;
+                case "apis": bid.apis = bounded(in.readInts()); break;
                 case "api": bid.api = in.readInt(); break;
                 case "protocol": bid.protocol = in.readInt(); break;
                 case "qagmediarating": bid.qagmediarating = in.readInt(); break;

@@ -27,7 +27,9 @@ public enum BidResponseError {
     /** More {@code seatbid} entries than {@link BidResponseLimits#maxSeatBids()}. */
     TOO_MANY_SEATBIDS,
     /** More bids in one {@code seatbid} than {@link BidResponseLimits#maxBidsPerSeat()}. */
-    TOO_MANY_BIDS;
+    TOO_MANY_BIDS,
+    /** An array of a bid ({@code adomain}, {@code cat}, ...) longer than {@link BidResponseLimits#maxListLength()}. */
+    TOO_MANY_VALUES;
 
     /** The reason in lower case, as used in metric labels. */
     public String label() {

@@ -11,25 +11,31 @@ package dev.merlin.protocol;
  * @param maxBidsPerSeat  most bids in one {@code seatbid}
  * @param maxStringLength longest string value other than {@code adm}, in characters
  * @param maxAdmLength    longest {@code adm} (the creative markup, which may be a whole VAST document), in characters
+ * @param maxListLength   most entries in one array of a bid ({@code adomain}, {@code cat}, {@code attr},
+ *                        {@code apis}): the exchange compares each against the request's block lists, so an answer
+ *                        of a quarter of a million {@code adomain} entries would cost it that many times {@code badv}
  */
 public record BidResponseLimits(int maxBodyBytes, int maxDepth, int maxSeatBids, int maxBidsPerSeat,
-                                int maxStringLength, int maxAdmLength) {
+                                int maxStringLength, int maxAdmLength, int maxListLength) {
 
     /** Default largest body: 1 MiB, as {@code auction.maxDspResponseBytes}. */
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
     /** Default longest markup: 64 KiB. */
     public static final int DEFAULT_MAX_ADM_LENGTH = 64 * 1024;
 
-    /** Defaults: 1 MiB bodies, 32 levels, 16 seats, 64 bids per seat, 8,192-character strings, 64 KiB markup. */
+    /**
+     * Defaults: 1 MiB bodies, 32 levels, 16 seats, 64 bids per seat, 8,192-character strings, 64 KiB markup, 64
+     * entries per array of a bid.
+     */
     public static BidResponseLimits defaults() {
-        return new BidResponseLimits(DEFAULT_MAX_BODY_BYTES, 32, 16, 64, 8_192, DEFAULT_MAX_ADM_LENGTH);
+        return new BidResponseLimits(DEFAULT_MAX_BODY_BYTES, 32, 16, 64, 8_192, DEFAULT_MAX_ADM_LENGTH, 64);
     }
 
     /** The defaults with another largest body (the configured {@code auction.maxDspResponseBytes}). */
     public static BidResponseLimits withMaxBodyBytes(int maxBodyBytes) {
         BidResponseLimits d = defaults();
         return new BidResponseLimits(maxBodyBytes, d.maxDepth, d.maxSeatBids, d.maxBidsPerSeat, d.maxStringLength,
-                d.maxAdmLength);
+                d.maxAdmLength, d.maxListLength);
     }
 
     /** Checks the limits are usable. */
@@ -51,6 +57,9 @@ public record BidResponseLimits(int maxBodyBytes, int maxDepth, int maxSeatBids,
         }
         if (maxAdmLength < 64) {
             throw new IllegalArgumentException("maxAdmLength must be at least 64, was " + maxAdmLength);
+        }
+        if (maxListLength < 1) {
+            throw new IllegalArgumentException("maxListLength must be at least 1, was " + maxListLength);
         }
     }
 }

@@ -18,11 +18,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -150,10 +152,35 @@ class BidResponseDecoderTest {
 
         BidResponseLimits d = BidResponseLimits.defaults();
         BidResponseDecoder roomy = new BidResponseDecoder(new BidResponseLimits(json.length, d.maxDepth(),
-                d.maxSeatBids(), d.maxBidsPerSeat(), d.maxStringLength(), d.maxAdmLength()));
+                d.maxSeatBids(), d.maxBidsPerSeat(), d.maxStringLength(), d.maxAdmLength(), d.maxListLength()));
         InvalidBidResponseException e = refusal(roomy, json);
         assertEquals(BidResponseError.ADM_TOO_LONG, e.reason(), "stopped by the adm limit within the body limit");
         assertEquals("seatbid[0].bid[0].adm", e.path());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"adomain, '\"a.example\"'", "cat, '\"IAB1\"'", "attr, 1", "apis, 2"})
+    void anArrayOfABidLongerThanItsLimitIsRefusedAndOneAtItsLimitIsRead(String field, String value) throws Exception {
+        int limit = BidResponseLimits.defaults().maxListLength();
+        String atLimit = String.join(",", Collections.nCopies(limit, value));
+        String bid = "{\"id\":\"r\",\"seatbid\":[{\"bid\":[{\"id\":\"b\",\"impid\":\"1\",\"price\":1,\""
+                + field + "\":[";
+        byte[] read = utf8(bid + atLimit + "]}]}]}");
+        assertEquals(limit, listOf(decoder.decode(read, 0, read.length), field).size());
+        InvalidBidResponseException e = refusal(utf8(bid + atLimit + "," + value + "]}]}]}"));
+        assertEquals(BidResponseError.TOO_MANY_VALUES, e.reason());
+        assertEquals("seatbid[0].bid[0]." + field, e.path());
+        assertTrue(e.getMessage().contains((limit + 1) + " entries, more than " + limit), e.getMessage());
+    }
+
+    private static List<?> listOf(BidResponse response, String field) {
+        Bid bid = response.seatbid.get(0).bid.get(0);
+        switch (field) {
+            case "adomain": return bid.adomain;
+            case "cat": return bid.cat;
+            case "attr": return bid.attr;
+            default: return bid.apis;
+        }
     }
 
     @Test

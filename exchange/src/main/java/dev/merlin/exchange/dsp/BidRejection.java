@@ -47,7 +47,19 @@ public enum BidRejection {
     /** A creative attribute the impression blocks ({@code battr}). */
     BLOCKED_ATTRIBUTE("blocked_attribute", 210),
     /** An app bundle the request blocks ({@code bapp}). */
-    BLOCKED_APP("blocked_app", 215);
+    BLOCKED_APP("blocked_app", 215),
+    /**
+     * An {@code id}, {@code crid}, {@code adid}, {@code cid} or seat longer than {@link DspBidValidator#MAX_ID_CHARS}:
+     * the {@code crid} goes into the signed query of Merlin's own notice links, which must fit a request line.
+     */
+    ID_TOO_LONG("id_too_long", 3),
+    /** A {@code nurl}, {@code burl} or {@code lurl} longer than {@link DspWinLedger#MAX_URL_CHARS}. */
+    URL_TOO_LONG("url_too_long", 3),
+    /**
+     * The creative's fields Merlin passes on to the seller ({@code adid}, {@code adomain}, {@code bundle},
+     * {@code cid}, {@code crid}, {@code cat}) longer than {@link DspBidValidator#MAX_CREATIVE_FIELDS_CHARS} together.
+     */
+    CREATIVE_FIELDS_TOO_LONG("creative_fields_too_long", 3);
 
     private final String label;
     private final int lossCode;

@@ -25,7 +25,9 @@ import java.util.List;
  * OpenRTB says) must be in the request's {@code cur} when that lists any, in the DSP's configured currencies, and
  * known to Merlin's {@link Currencies}; otherwise every bid of it is dropped. Then each seat: one the DSP's
  * configuration lists (when it lists any), allowed by the request's {@code wseat}/{@code bseat}. Then each bid, in
- * this order (the first failing rule is its reason): an {@code id} not seen before in the answer; an {@code impid}
+ * this order (the first failing rule is its reason): an {@code id} not seen before in the answer; ids, notice URLs and
+ * the creative's fields within their bounds ({@link #MAX_ID_CHARS}, {@link DspWinLedger#MAX_URL_CHARS},
+ * {@link #MAX_CREATIVE_FIELDS_CHARS}); an {@code impid}
  * among the impressions sent to this DSP; an {@code mtype} the impression offers; a {@code price}; a {@code dealid}
  * among the impression's deals (and a seat the deal allows), and a deal at all when the impression is a private
  * auction; a price finite and above 0 (0 only with a deal); {@code crid}; {@code adomain}; {@code adm} or
@@ -45,6 +47,17 @@ public final class DspBidValidator {
 
     /** The default most a bid may be worth after adjustment and conversion: 1,000 a thousand impressions. */
     public static final long DEFAULT_MAX_PRICE_MICROS = 1_000_000_000L;
+    /**
+     * The longest {@code id}, {@code crid}, {@code adid}, {@code cid} or seat of a bid, in chars: the {@code crid} is
+     * signed into Merlin's own win, bill and loss links (a long one would push the seller's notice past the server's
+     * request-line limit, so the impression would never be billed), and each is kept in the DSP win ledger.
+     */
+    public static final int MAX_ID_CHARS = 128;
+    /**
+     * The most chars of the creative's fields Merlin passes on to the seller, together: a DSP's answer must not make
+     * the seller's answer too large for Merlin's other bids (the markup has its own bound).
+     */
+    public static final int MAX_CREATIVE_FIELDS_CHARS = 4_096;
     /** The currency of an answer that names none (OpenRTB's default). */
     static final String DEFAULT_CURRENCY = "USD";
 
@@ -194,6 +207,10 @@ public final class DspBidValidator {
         if (!seenIds.add(bid.id)) {
             return BidRejection.DUPLICATE_BID_ID;
         }
+        BidRejection tooLong = checkLengths(bid, seat);
+        if (tooLong != null) {
+            return tooLong;
+        }
         impIndex = findImp(request.imp, bid.impid, impsSent);
         if (impIndex < 0) {
             return BidRejection.UNKNOWN_IMP;
@@ -223,6 +240,41 @@ public final class DspBidValidator {
         }
         priceMicros = rates.toMicros(price * bidAdjustment, currency);
         return priceMicros > maxPriceMicros ? BidRejection.PRICE_TOO_HIGH : null;
+    }
+
+    /**
+     * Bounds what a DSP's bid makes Merlin sign, store and pass on: ids, notice URLs (as the win ledger keeps them),
+     * and the creative's fields the seller's answer carries.
+     */
+    private static BidRejection checkLengths(Bid bid, String seat) {
+        if (isLongerThan(bid.id, MAX_ID_CHARS) || isLongerThan(bid.crid, MAX_ID_CHARS)
+                || isLongerThan(bid.adid, MAX_ID_CHARS) || isLongerThan(bid.cid, MAX_ID_CHARS)
+                || isLongerThan(seat, MAX_ID_CHARS)) {
+            return BidRejection.ID_TOO_LONG;
+        }
+        if (isLongerThan(bid.nurl, DspWinLedger.MAX_URL_CHARS) || isLongerThan(bid.burl, DspWinLedger.MAX_URL_CHARS)
+                || isLongerThan(bid.lurl, DspWinLedger.MAX_URL_CHARS)) {
+            return BidRejection.URL_TOO_LONG;
+        }
+        long chars = length(bid.adid) + length(bid.bundle) + length(bid.cid) + length(bid.crid) + length(bid.adomain)
+                + length(bid.cat);
+        return chars > MAX_CREATIVE_FIELDS_CHARS ? BidRejection.CREATIVE_FIELDS_TOO_LONG : null;
+    }
+
+    private static boolean isLongerThan(String value, int chars) {
+        return value != null && value.length() > chars;
+    }
+
+    private static long length(String value) {
+        return value == null ? 0 : value.length();
+    }
+
+    private static long length(List<String> values) {
+        long chars = 0;
+        for (int i = 0; values != null && i < values.size(); i++) {
+            chars += length(values.get(i));
+        }
+        return chars;
     }
 
     /** Sets {@link #dealIndex}: the deal the bid names, which must be the imp's and allow its seat. */

@@ -19,6 +19,7 @@ import dev.merlin.protocol.model.BidResponse;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -223,6 +224,36 @@ class DspBidValidatorTest {
     void missingCreativeIdIsDropped() throws Exception {
         assertRejected(answer("USD", "seat-a", "{" + without("crid") + "}"), BidRejection.MISSING_CREATIVE_ID, 1);
         assertRejected(answer("USD", "seat-a", "{" + with("crid", "\"\"") + "}"), BidRejection.MISSING_CREATIVE_ID, 2);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"id", "crid", "adid", "cid"})
+    void anIdLongerThanItsBoundIsDroppedAndOneAtItsBoundIsTaken(String field) throws Exception {
+        // the bound in chars: 128 euro signs are the longest crid, 1,152 bytes once percent-encoded in a link
+        String atBound = "\"" + "\u20ac".repeat(DspBidValidator.MAX_ID_CHARS) + "\"";
+        assertEquals(1, validate(answer("USD", "seat-a", "{" + with(field, atBound) + "}")));
+        String over = "\"" + "x".repeat(DspBidValidator.MAX_ID_CHARS + 1) + "\"";
+        assertRejected(answer("USD", "seat-a", "{" + with(field, over) + "}"), BidRejection.ID_TOO_LONG, 1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nurl", "burl", "lurl"})
+    void aNoticeUrlLongerThanTheWinLedgerKeepsIsDroppedNotTheRequest(String field) throws Exception {
+        String longest = "https://dsp.example/n?" + "p".repeat(DspWinLedger.MAX_URL_CHARS - 22);
+        assertEquals(1, validate(answer("USD", "seat-a", "{" + with(field, "\"" + longest + "\"") + "}")));
+        assertRejected(answer("USD", "seat-a", "{" + with(field, "\"" + longest + "p\"") + "}"),
+                BidRejection.URL_TOO_LONG, 1);
+    }
+
+    @Test
+    void creativeFieldsLongerTogetherThanTheBoundAreDropped() throws Exception {
+        // 16 domains of 250 chars and a crid of 96: 4,096 chars, the bound; one char more is dropped
+        String domain = "\"" + "d".repeat(246) + ".com\"";
+        String domains = "[" + String.join(",", Collections.nCopies(16, domain)) + "]";
+        String atBound = with("adomain", domains, "crid", "\"" + "c".repeat(96) + "\"");
+        assertEquals(1, validate(answer("USD", "seat-a", "{" + atBound + "}")));
+        String over = with("adomain", domains, "crid", "\"" + "c".repeat(97) + "\"");
+        assertRejected(answer("USD", "seat-a", "{" + over + "}"), BidRejection.CREATIVE_FIELDS_TOO_LONG, 1);
     }
 
     @Test

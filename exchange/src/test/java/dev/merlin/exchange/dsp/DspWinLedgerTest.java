@@ -156,6 +156,28 @@ class DspWinLedgerTest {
     }
 
     @Test
+    void aWinWithEveryFieldAtTheValidatorsBoundsIsKept() {
+        // what DspBidValidator lets through at most: ids of MAX_ID_CHARS and URLs of MAX_URL_CHARS, all in 3-byte
+        // chars; were it refused, one DSP's bid would cost the whole request its answer
+        String id = "\u20ac".repeat(DspBidValidator.MAX_ID_CHARS);
+        String url = "http://d/" + "\u20ac".repeat(DspWinLedger.MAX_URL_CHARS - 9);
+        ExternalBid winner = winner(url, url, url);
+        winner.bid.id = id;
+        winner.bid.crid = id;
+        winner.bid.adid = id;
+        winner.seat = id;
+        try (DspWinLedger ledger = new DspWinLedger(dataDir, 1_000, WINDOW)) {
+            for (int auction = 1; auction <= 50; auction++) {
+                assertTrue(ledger.record(auction, "1", winner, 1, NOW), "win " + auction);
+            }
+            DspWin won = ledger.take(50, "1");
+            assertEquals(url, won.burl());
+            assertEquals(id, won.seat());
+            assertEquals(id, won.adId());
+        }
+    }
+
+    @Test
     void aUrlLongerThanTheBoundRefusesTheRecordAndOneAtTheBoundIsKept() {
         String longest = "http://d/" + "x".repeat(DspWinLedger.MAX_URL_CHARS - 9);
         try (DspWinLedger ledger = new DspWinLedger(dataDir, 10_000, WINDOW)) {

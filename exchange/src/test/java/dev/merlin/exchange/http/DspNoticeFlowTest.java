@@ -19,6 +19,7 @@ import dev.merlin.exchange.bid.BidAnswer;
 import dev.merlin.exchange.bid.BidContext;
 import dev.merlin.exchange.bid.BidPath;
 import dev.merlin.exchange.dsp.DspAccounts;
+import dev.merlin.exchange.dsp.DspBidValidator;
 import dev.merlin.exchange.dsp.DspNotifier;
 import dev.merlin.exchange.dsp.DspWinLedger;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
@@ -65,6 +66,7 @@ class DspNoticeFlowTest {
     private HttpServer dsp;
     private final Queue<String> dspCalls = new ConcurrentLinkedQueue<>();
     private final EmbeddedChannel channel = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
+    private String crid = "cr-t";
 
     @BeforeEach
     void open() throws IOException {
@@ -129,7 +131,7 @@ class DspNoticeFlowTest {
         bid.bid = new Bid();
         bid.bid.id = "b1";
         bid.bid.impid = "2";
-        bid.bid.crid = "cr-t";
+        bid.bid.crid = crid;
         bid.bid.adm = "<div>dsp</div>";
         bid.bid.adomain = List.of("brand.example");
         String base = "http://127.0.0.1:" + dsp.getAddress().getPort();
@@ -168,6 +170,29 @@ class DspNoticeFlowTest {
         } finally {
             response.release();
         }
+    }
+
+    @Test
+    void aCreativeIdAtItsBoundStillGivesTheSellerNoticeLinksWithinTheRequestLineLimit() throws IOException {
+        // the longest crid DspBidValidator takes, in chars that percent-encode to 9 bytes each: Merlin signs it into
+        // its own links, and a seller's notice whose request line passed the server's limit would be refused (414)
+        crid = "\u20ac".repeat(DspBidValidator.MAX_ID_CHARS);
+        JsonNode answer = auction();
+        int links = 0;
+        for (JsonNode seat : answer.path("seatbid")) {
+            for (JsonNode bid : seat.path("bid")) {
+                for (String link : List.of("nurl", "burl", "lurl")) {
+                    String url = bid.path(link).asText();
+                    if (url.startsWith(BASE)) {
+                        links++;
+                        String requestLine = "GET " + url.substring(BASE.length()) + " HTTP/1.1";
+                        assertTrue(requestLine.length() <= config.server().maxInitialLineBytes(),
+                                link + " of " + requestLine.length() + " bytes");
+                    }
+                }
+            }
+        }
+        assertEquals(6, links, "the campaign's and the DSP's win, bill and loss links: " + answer);
     }
 
     @Test
