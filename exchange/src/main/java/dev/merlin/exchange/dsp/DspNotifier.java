@@ -13,6 +13,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -52,6 +53,10 @@ import org.slf4j.LoggerFactory;
  * Only {@code http} and {@code https} URLs of at most {@link #MAX_URL_CHARS} characters are called; a URL naming a
  * loopback or private address is called all the same (tests use 127.0.0.1), since the DSP could point its own name
  * anywhere.
+ *
+ * <p>Win and billing notices carry money; loss notices do not and come in far greater numbers (one per losing bid), so
+ * losses may take at most three quarters of the pool's slots and of the calls under way: a DSP whose losing bids name a
+ * host that hangs or fails can delay other DSPs' losses, never drop or hold back a win or a bill.
  *
  * <p>{@link #close} stops accepting, then lets the loop finish every accepted notice — queued, in flight, or
  * waiting for a retry — within {@link Settings#drainTimeout}; what is left then is counted as dropped.
@@ -156,6 +161,14 @@ public final class DspNotifier implements AutoCloseable {
     private final PriorityQueue<Notice> retries = new PriorityQueue<>(Comparator.comparingLong(n -> n.dueNanos));
     /** The loop's: notices whose call is under way. */
     private final Set<Notice> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The loop's: loss notices due to start while losses had their share of the calls under way, oldest first. */
+    private final ArrayDeque<Notice> waitingLosses = new ArrayDeque<>();
+    /** The loop's: loss notices among {@link #inFlight}. */
+    private int lossesInFlight;
+    /** The most loss notices under way at once: three quarters of {@link Settings#maxInFlight}, at least one. */
+    private final int maxLossesInFlight;
+    /** Slots of the pool a loss notice may not take: a quarter of it, kept for win and billing notices. */
+    private final int slotsKeptForMoney;
     /** The loop's: the calls of this pass, handed to the transport at once (one flush per connection). */
     private final List<Notice> batch = new ArrayList<>();
     /** The loop's: a pass is asked for, to start what waited for the room a call that ended left. */
@@ -217,6 +230,8 @@ public final class DspNotifier implements AutoCloseable {
             free.offer(new Notice().clear());
         }
         this.queued = new ManyToOneConcurrentArrayQueue<>(slots);
+        this.slotsKeptForMoney = slots / 4;
+        this.maxLossesInFlight = Math.max(1, settings.maxInFlight() * 3 / 4);
         this.transport = new NoticeTransport(io, settings.callTimeout(), settings.pipelinedLosses(), addresses,
                 nameServers, this::ended);
         long every = settings.passInterval().toNanos();
@@ -307,7 +322,8 @@ public final class DspNotifier implements AutoCloseable {
         if (url == null || url.isEmpty() || dsp < 0 || dsp >= counts.length) {
             return null;
         }
-        Notice notice = isClosing ? null : free.poll();
+        boolean isRoomy = kind != Kind.LOSS || free.size() > slotsKeptForMoney;
+        Notice notice = isClosing || !isRoomy ? null : free.poll();
         if (notice == null) {
             counted(dsp, kind, Outcome.DROPPED);
             return null;
@@ -366,9 +382,13 @@ public final class DspNotifier implements AutoCloseable {
         }
         try {
             long now = System.nanoTime();
+            while (inFlight.size() < settings.maxInFlight() && lossesInFlight < maxLossesInFlight
+                    && !waitingLosses.isEmpty()) {
+                call(waitingLosses.poll());
+            }
             while (inFlight.size() < settings.maxInFlight() && !retries.isEmpty()
                     && retries.peek().dueNanos - now <= 0) {
-                call(retries.poll());
+                callOrWait(retries.poll());
             }
             Notice next;
             while (inFlight.size() < settings.maxInFlight() && (next = queued.poll()) != null) {
@@ -383,7 +403,7 @@ public final class DspNotifier implements AutoCloseable {
                 }
             }
             if (isClosing) {
-                if (queued.isEmpty() && retries.isEmpty() && inFlight.isEmpty()) {
+                if (queued.isEmpty() && retries.isEmpty() && waitingLosses.isEmpty() && inFlight.isEmpty()) {
                     drainEnded();
                 } else if (System.nanoTime() - drainDeadlineNanos > 0) {
                     dropAll();
@@ -422,7 +442,7 @@ public final class DspNotifier implements AutoCloseable {
         }
         notice.url = url;
         notice.uri = uri;
-        call(notice);
+        callOrWait(notice);
     }
 
     /** The URL as a URI Merlin calls (http or https, with a host), or null. */
@@ -440,10 +460,22 @@ public final class DspNotifier implements AutoCloseable {
         }
     }
 
+    /** Adds the notice to this pass's calls, or, a loss while losses have their share of the calls, lets it wait. */
+    private void callOrWait(Notice notice) {
+        if (notice.kind == Kind.LOSS && lossesInFlight >= maxLossesInFlight) {
+            waitingLosses.add(notice);
+        } else {
+            call(notice);
+        }
+    }
+
     /** Adds the notice to this pass's calls. */
     private void call(Notice notice) {
         notice.attempts++;
         inFlight.add(notice);
+        if (notice.kind == Kind.LOSS) {
+            lossesInFlight++;
+        }
         batch.add(notice);
     }
 
@@ -456,6 +488,9 @@ public final class DspNotifier implements AutoCloseable {
         if (!inFlight.remove(notice)) {
             // dropped by a drain that ran out of time: already counted
             return;
+        }
+        if (notice.kind == Kind.LOSS) {
+            lossesInFlight--;
         }
         if (failure instanceof NoticeAddresses.Refused) {
             // never called, never retried: the DSP's URL names an address inside Merlin's network
@@ -501,8 +536,12 @@ public final class DspNotifier implements AutoCloseable {
             notice.uri = null;
         }
         inFlight.clear();
+        lossesInFlight = 0;
         Notice notice;
         while ((notice = retries.poll()) != null) {
+            counted(notice.dsp, notice.kind, Outcome.DROPPED);
+        }
+        while ((notice = waitingLosses.poll()) != null) {
             counted(notice.dsp, notice.kind, Outcome.DROPPED);
         }
         while ((notice = queued.poll()) != null) {
