@@ -3,6 +3,7 @@ package dev.merlin.exchange.auction;
 import dev.merlin.exchange.segments.SegmentSet;
 import dev.merlin.protocol.model.App;
 import dev.merlin.protocol.model.Banner;
+import dev.merlin.protocol.model.Bid;
 import dev.merlin.protocol.model.BidRequest;
 import dev.merlin.protocol.model.Content;
 import dev.merlin.protocol.model.Deal;
@@ -591,13 +592,11 @@ public final class AuctionEngine {
         } else if (imp.pmp != null && imp.pmp.private_auction != null && imp.pmp.private_auction == 1) {
             return -LOSS_INVALID_DEAL;
         }
-        Integer seconds = bid.bid == null ? null : bid.bid.dur;
-        if (seconds != null && seconds > 0) {
-            boolean isAudio = bid.bid.mtype != null ? bid.bid.mtype == 3 : imp.video == null;
-            double perSecond = isAudio ? audioMinCpmPerSecond : videoMinCpmPerSecond;
-            if (perSecond > 0) {
-                floor = Math.max(floor, currencies.toMicros(perSecond * seconds, floorCurrency));
-            }
+        boolean isAudio = bid.bid != null && bid.bid.mtype != null ? bid.bid.mtype == 3 : imp.video == null;
+        double perSecond = isAudio ? audioMinCpmPerSecond : videoMinCpmPerSecond;
+        int seconds = perSecond <= 0 ? 0 : flooredSeconds(bid.bid, imp, isAudio);
+        if (seconds > 0) {
+            floor = Math.max(floor, currencies.toMicros(perSecond * seconds, floorCurrency));
         }
         return floor;
     }
@@ -931,6 +930,36 @@ public final class AuctionEngine {
             }
         }
         return null;
+    }
+
+    /**
+     * The seconds a DSP's video or audio bid is floored for under {@code mincpmpersec}: its {@code dur}, never less
+     * than the imp's {@code minduration}; when it names none, the longest the imp takes ({@code maxduration}, else
+     * the longest of {@code rqddurs}, else {@code minduration}), so a DSP that leaves out or understates its duration
+     * never bids under the per-second floor; 0 when nothing says.
+     */
+    static int flooredSeconds(Bid bid, Imp imp, boolean isAudio) {
+        Integer min = isAudio ? (imp.audio == null ? null : imp.audio.minduration)
+                : imp.video == null ? null : imp.video.minduration;
+        Integer max = isAudio ? (imp.audio == null ? null : imp.audio.maxduration)
+                : imp.video == null ? null : imp.video.maxduration;
+        List<Integer> required = isAudio ? (imp.audio == null ? null : imp.audio.rqddurs)
+                : imp.video == null ? null : imp.video.rqddurs;
+        int least = min != null && min > 0 ? min : 0;
+        if (bid != null && bid.dur != null && bid.dur > 0) {
+            return Math.max(bid.dur, least);
+        }
+        if (max != null && max > 0) {
+            return Math.max(max, least);
+        }
+        int longest = least;
+        for (int i = 0; required != null && i < required.size(); i++) {
+            Integer seconds = required.get(i);
+            if (seconds != null && seconds > longest) {
+                longest = seconds;
+            }
+        }
+        return longest;
     }
 
     /**

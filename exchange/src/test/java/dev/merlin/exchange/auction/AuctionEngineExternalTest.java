@@ -73,6 +73,38 @@ class AuctionEngineExternalTest {
         return "none";
     }
 
+    /** A video imp with a per-second floor of 0.50 USD CPM and {@code videoExtra}, first price. */
+    private static BidRequest perSecondVideo(String videoExtra) {
+        return AuctionFixture.request("{\"id\":\"r\",\"at\":1,\"site\":{\"domain\":\"publisher.example\"},"
+                + "\"imp\":[{\"id\":\"1\",\"video\":{\"mimes\":[\"video/mp4\"],\"mincpmpersec\":0.5" + videoExtra
+                + "}}]}");
+    }
+
+    @ParameterizedTest(name = "{0} dur={1}: floor {2}")
+    @CsvSource({
+        // no dur: the longest the imp takes, 30 s x 0.50
+        "',\"maxduration\":30', , 15.0",
+        // a dur under the imp's minimum counts as the minimum, 15 s
+        "',\"minduration\":15,\"maxduration\":30', 5, 7.5",
+        // no dur and no maxduration: the longest required duration, 20 s
+        "',\"rqddurs\":[6,20]', , 10.0",
+        // its own dur within the imp's bounds, 10 s
+        "',\"minduration\":5,\"maxduration\":30', 10, 5.0"})
+    void aDspBidIsFlooredPerSecondForNoLessThanTheDurationTheImpTakes(String videoExtra, Integer dur, double floor) {
+        Auction auction = new Auction(config(0, campaign("banner-only").bid(1)));
+        ExternalBid under = usd("under", floor - 0.01);
+        under.bid.mtype = 2;
+        under.bid.dur = dur;
+        assertEquals("none", winner(run(auction, perSecondVideo(videoExtra))));
+        assertEquals(ExternalBid.LOSS_BELOW_FLOOR, under.lossCode, "a cent under the per-second floor");
+
+        bids.clear();
+        ExternalBid at = usd("at", floor);
+        at.bid.mtype = 2;
+        at.bid.dur = dur;
+        assertEquals("dsp:at", winner(run(auction, perSecondVideo(videoExtra))));
+    }
+
     @Test
     void aDspOutbiddingTheCampaignsWinsAndPaysTheRunnerUpPlusTheIncrement() {
         Auction auction = new Auction(config(0, campaign("c0").bid(2)));

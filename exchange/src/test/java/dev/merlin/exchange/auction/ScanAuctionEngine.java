@@ -476,13 +476,11 @@ final class ScanAuctionEngine {
         } else if (imp.pmp != null && imp.pmp.private_auction != null && imp.pmp.private_auction == 1) {
             return -LOSS_INVALID_DEAL;
         }
-        Integer seconds = bid.bid == null ? null : bid.bid.dur;
-        if (seconds != null && seconds > 0) {
-            boolean isAudio = bid.bid.mtype != null ? bid.bid.mtype == 3 : imp.video == null;
-            double perSecond = isAudio ? audioMinCpmPerSecond : videoMinCpmPerSecond;
-            if (perSecond > 0) {
-                floor = Math.max(floor, currencies.toMicros(perSecond * seconds, floorCurrency));
-            }
+        boolean isAudio = bid.bid != null && bid.bid.mtype != null ? bid.bid.mtype == 3 : imp.video == null;
+        double perSecond = isAudio ? audioMinCpmPerSecond : videoMinCpmPerSecond;
+        int seconds = perSecond <= 0 ? 0 : AuctionEngine.flooredSeconds(bid.bid, imp, isAudio);
+        if (seconds > 0) {
+            floor = Math.max(floor, currencies.toMicros(perSecond * seconds, floorCurrency));
         }
         return floor;
     }
