@@ -24,7 +24,7 @@ import java.util.Set;
  * @param connectTimeoutMs the longest a new connection to it may take
  * @param maxInFlight      requests waiting for its answer at once, per event loop; one more is not sent
  * @param traffic          the requests it wants
- * @param bidAdjustment    multiplies its bids before they compete (0 < x <= 10)
+ * @param bidAdjustment    multiplies its bids before they compete (0 < x <= 1: a discount, e.g. gross to net)
  * @param currencies       the currencies it bids in; the first is the one its floors are converted to
  * @param enabled          whether it is called at all
  * @param priceKeys        its keys for encrypted price macros, or null
@@ -158,9 +158,11 @@ public record DspConfig(String id, String name, String endpoint, String region, 
         ConfigChecks.range(at + ".maxInFlight", maxInFlight, 1, 1_000_000);
         ConfigChecks.range(at + ".pipelining", pipelining, 1, MAX_PIPELINING);
         traffic.validate(at + ".traffic", sellerIds);
-        if (!(bidAdjustment > 0 && bidAdjustment <= 10)) {
+        if (!(bidAdjustment > 0 && bidAdjustment <= 1)) {
+            // above 1 a bid would compete, and its publisher be paid, for more than the DSP pays Merlin
             throw new ConfigException(at + ".bidAdjustment", "value " + bidAdjustment + " is not allowed; expected a"
-                    + " number above 0 and at most 10");
+                    + " number above 0 and at most 1 (a discount: above 1 Merlin would pay the publisher more than the"
+                    + " DSP pays)");
         }
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < currencies.size(); i++) {

@@ -117,7 +117,9 @@ class DspConfigTest {
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, pipelining: 0}|dsps[0].pipelining|1 to 64",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, pipelining: 65}|dsps[0].pipelining|1 to 64",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, bidAdjustment: 0}|dsps[0].bidAdjustment|above 0",
-        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, bidAdjustment: 11}|dsps[0].bidAdjustment|most 10",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, bidAdjustment: 11}|dsps[0].bidAdjustment|most 1 ",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, bidAdjustment: 1.01}|dsps[0].bidAdjustment|more"
+            + " than the DSP pays",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, currencies: [KRW]}|dsps[0].currencies[0]|no rate",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, currencies: [EUR, EUR]}"
                 + "|dsps[0].currencies[1]|twice",
