@@ -193,6 +193,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
             sellerIds.add(seller.id());
         }
         Map<String, Integer> dspIds = new HashMap<>();
+        Map<String, Integer> seatOwners = new HashMap<>();
         for (int i = 0; i < dsps.size(); i++) {
             String at = "dsps[" + i + "]";
             DspConfig dsp = dsps.get(i);
@@ -204,6 +205,14 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
             if (earlier != null) {
                 throw new ConfigException(at + ".id", "value " + dsp.id() + " is not allowed; dsps[" + earlier
                         + "] has it already and DSP ids must be unique");
+            }
+            for (int s = 0; s < dsp.seats().size(); s++) {
+                // a seat is a buyer a deal or a seller's wseat may name: one DSP's, or another could claim it
+                Integer owner = seatOwners.putIfAbsent(dsp.seats().get(s), i);
+                if (owner != null && owner != i) {
+                    throw new ConfigException(at + ".seats[" + s + "]", "value " + dsp.seats().get(s) + " is not"
+                            + " allowed; dsps[" + owner + "] lists it already and a seat belongs to one DSP");
+                }
             }
         }
     }

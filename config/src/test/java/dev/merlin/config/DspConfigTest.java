@@ -152,6 +152,17 @@ class DspConfigTest {
     }
 
     @Test
+    void aSeatBelongsToOneDsp() {
+        ConfigException shared = assertThrows(ConfigException.class, () -> ConfigLoader.parse(SELLERS + """
+                dsps:
+                  - {id: a, name: A, endpoint: 'http://a.example/', region: JPN, seats: [buyer-1, buyer-2]}
+                  - {id: b, name: B, endpoint: 'http://b.example/', region: JPN, seats: [buyer-3, buyer-2]}
+                """, "test"));
+        assertEquals("dsps[1].seats[1]", shared.keyPath());
+        assertTrue(shared.getMessage().contains("dsps[0] lists it already"), shared.getMessage());
+    }
+
+    @Test
     void dspIdsAreUniqueAndAnUnknownKeyIsRefused() {
         ConfigException twice = assertThrows(ConfigException.class, () -> ConfigLoader.parse(SELLERS + """
                 dsps:

@@ -24,13 +24,14 @@ import java.util.List;
  * <p>The answer as a whole: its {@code id} must be the request's, and its currency ({@code cur}, USD when absent, as
  * OpenRTB says) must be in the request's {@code cur} when that lists any, in the DSP's configured currencies, and
  * known to Merlin's {@link Currencies}; otherwise every bid of it is dropped. Then each seat: one the DSP's
- * configuration lists (when it lists any), allowed by the request's {@code wseat}/{@code bseat}. Then each bid, in
- * this order (the first failing rule is its reason): an {@code id} not seen before in the answer; ids, notice URLs and
- * the creative's fields within their bounds ({@link #MAX_ID_CHARS}, {@link DspWinLedger#MAX_URL_CHARS},
- * {@link #MAX_CREATIVE_FIELDS_CHARS}); an {@code impid}
- * among the impressions sent to this DSP; an {@code mtype} the impression offers; a {@code price}; a {@code dealid}
- * among the impression's deals (and a seat the deal allows), and a deal at all when the impression is a private
- * auction; a price finite and above 0 (0 only with a deal); {@code crid}; {@code adomain}; {@code adm} or
+ * configuration lists (when it lists any), allowed by the request's {@code wseat}/{@code bseat} (a seat a
+ * {@code wseat} names counts only when the DSP's configuration lists it: otherwise it is only the DSP's word). Then
+ * each bid, in this order (the first failing rule is its reason): an {@code id} not seen before in the answer; ids,
+ * notice URLs and the creative's fields within their bounds ({@link #MAX_ID_CHARS},
+ * {@link DspWinLedger#MAX_URL_CHARS}, {@link #MAX_CREATIVE_FIELDS_CHARS}); an {@code impid} among the impressions
+ * sent to this DSP; an {@code mtype} the impression offers; a {@code price}; a {@code dealid} among the impression's
+ * deals (and a seat the deal allows, listed by the DSP's configuration), and a deal at all when the impression is a
+ * private auction; a price finite and above 0 (0 only with a deal); {@code crid}; {@code adomain}; {@code adm} or
  * {@code nurl}; a size among the banner's when the bid names one; no {@code http:} in the markup of a secure
  * impression; no advertiser, category, app or creative attribute the request blocks; and a converted price no higher
  * than the most any bid may be worth. What it does not decide is the floor: the auction compares
@@ -193,10 +194,18 @@ public final class DspBidValidator {
         if (!seats.isEmpty() && (seat == null || !seats.contains(seat))) {
             return false;
         }
-        if (request.wseat != null && !request.wseat.isEmpty() && (seat == null || !request.wseat.contains(seat))) {
+        if (request.wseat != null && !request.wseat.isEmpty() && !isVouchedFor(seat, request.wseat)) {
             return false;
         }
         return seat == null || request.bseat == null || !request.bseat.contains(seat);
+    }
+
+    /**
+     * Whether {@code seat} is one {@code allowed} names and the DSP's configuration lists: a seat the configuration
+     * does not list is only the DSP's word, and another DSP's buyer could be named so (its deal, its private price).
+     */
+    private boolean isVouchedFor(String seat, List<String> allowed) {
+        return seat != null && allowed.contains(seat) && seats.contains(seat);
     }
 
     /** The first rule {@code bid} breaks, or null when it passes (then the fields of this validator describe it). */
@@ -297,7 +306,7 @@ public final class DspBidValidator {
             return BidRejection.INVALID_DEAL;
         }
         List<String> wseat = deals.get(dealIndex).wseat;
-        if (wseat != null && !wseat.isEmpty() && (seat == null || !wseat.contains(seat))) {
+        if (wseat != null && !wseat.isEmpty() && !isVouchedFor(seat, wseat)) {
             return BidRejection.INVALID_DEAL;
         }
         return null;

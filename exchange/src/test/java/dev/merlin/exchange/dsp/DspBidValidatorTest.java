@@ -327,6 +327,23 @@ class DspBidValidatorTest {
         assertEquals(2_000_000, out.get(1).priceMicros, "no adjustment");
     }
 
+    @Test
+    void aSeatTheDspDoesNotListCannotClaimADealsOrTheSellersWseat() throws Exception {
+        // seat-a is a buyer of the configured DSP (Tokyo); a DSP listing no seats names it to take its deal
+        DspConfig open = DspConfig.builder().id("open-dsp").name("Open").endpoint("http://127.0.0.1:9103/bid")
+                .region("USA").currencies(List.of("USD")).build();
+        DspBidValidator anySeat = new DspBidValidator(1, open, currencies, metrics.forDsp("open-dsp"));
+        String dealBid = with("impid", "\"2\"", "dealid", "\"deal-1\"", "mtype", "2", "price", "0.5");
+        assertEquals(0, anySeat.validate(answer("USD", "seat-a", "{" + dealBid + "}"), request, out));
+        assertEquals(1, metrics.rejected("open-dsp", BidRejection.INVALID_DEAL), "deal-1 is for seat-a alone");
+        assertEquals(1, validate(answer("USD", "seat-a", "{" + dealBid + "}")), "the DSP that lists seat-a may");
+
+        request.wseat = List.of("seat-a");
+        assertEquals(0, anySeat.validate(answer("USD", "seat-a", "{" + GOOD + "}"), request, out));
+        assertEquals(1, metrics.rejected("open-dsp", BidRejection.SEAT_NOT_ALLOWED), "the seller's wseat alike");
+        assertEquals(1, validate(answer("USD", "seat-a", "{" + GOOD + "}")));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"\"w\":160,\"h\":600", "\"w\":300,\"h\":90", "\"w\":500", "\"h\":600"})
     void sizeTheBannerDoesNotTakeIsDropped(String size) throws Exception {
