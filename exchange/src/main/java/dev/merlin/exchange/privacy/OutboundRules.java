@@ -13,6 +13,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -39,6 +40,7 @@ public final class OutboundRules {
     private static final int PRECISE_GEO_FEATURE = 1;
     private static final int US_GPP_FIRST = 7;
     private static final int US_GPP_LAST = 12;
+    private static final Map<String, String> ALPHA_3_BY_ALPHA_2 = alpha3ByAlpha2();
 
     private final Dsp[] dsps;
     private final boolean hasTcfVendors;
@@ -155,18 +157,41 @@ public final class OutboundRules {
         return country;
     }
 
-    private static String country(Geo geo) {
+    /**
+     * {@code geo.country} as an ISO-3166-1 alpha-3 code, or null. OpenRTB asks for alpha-3; a seller that sends an
+     * alpha-2 code ({@code DE}) or lower case ({@code deu}) still names a country, and the rules must see it: a rule
+     * denying a data category in a country would otherwise not match, and the data would go.
+     */
+    static String country(Geo geo) {
         String code = geo == null ? null : geo.country;
-        if (code == null || code.length() != 3) {
+        if (code == null || code.length() < 2 || code.length() > 3) {
             return null;
         }
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < code.length(); i++) {
             char c = code.charAt(i);
-            if (c < 'A' || c > 'Z') {
+            if ((c < 'A' || c > 'Z') && (c < 'a' || c > 'z')) {
                 return null;
             }
         }
-        return code;
+        String upper = isUpperCase(code) ? code : code.toUpperCase(Locale.ROOT);
+        return upper.length() == 3 ? upper : ALPHA_3_BY_ALPHA_2.get(upper);
+    }
+
+    private static boolean isUpperCase(String code) {
+        for (int i = 0; i < code.length(); i++) {
+            if (code.charAt(i) > 'Z') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Map<String, String> alpha3ByAlpha2() {
+        Map<String, String> codes = new HashMap<>();
+        for (String alpha2 : Locale.getISOCountries()) {
+            codes.put(alpha2, new Locale("", alpha2).getISO3Country());
+        }
+        return Map.copyOf(codes);
     }
 
     /** One DSP's rules, compiled. */

@@ -27,13 +27,14 @@ class FlowCategoriesTest {
     @CsvSource(nullValues = "null", value = {
         "JPN, KOR, JPN",
         "null, KOR, KOR",
-        "jpn, KOR, KOR",
-        "JP, null, ??",
+        "jpn, KOR, JPN",
+        "JP, null, JPN",
+        "XX, KOR, KOR",
         "'JPN,', null, ??",
         "'J\nN', 'EEA\"', ??",
         "null, null, ??",
     })
-    void theRegionIsTheFirstAlphaThreeCountry(String deviceCountry, String userCountry, String region) {
+    void theRegionIsTheFirstCountryReadAsAlphaThree(String deviceCountry, String userCountry, String region) {
         assertEquals(region, FlowCategories.userRegion(request(deviceCountry, userCountry)));
     }
 }

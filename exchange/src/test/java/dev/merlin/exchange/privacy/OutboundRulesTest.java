@@ -22,6 +22,8 @@ import dev.merlin.protocol.model.User;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The outbound rules per DSP: residency by the user's region (groups, {@code *}, own country, unknown region),
@@ -129,6 +131,22 @@ class OutboundRulesTest {
                 rules.verdict(PrivacyDecision.refused(RefusalReason.COPPA), request("FRA"), 0),
                 "fetchBids refuses whatever the consent");
         assertEquals(OutboundRules.CALL, rules.verdict(PrivacyDecision.ALLOWED, request("DEU"), 0));
+        // a seller's alpha-2 or lower-case code names the same country: the rules against it still hold
+        for (String french : List.of("FR", "fr", "fra", "Fra")) {
+            assertEquals(OutboundRules.SKIP_ACTIVITY, rules.verdict(PrivacyDecision.ALLOWED, request(french), 0),
+                    french);
+        }
+        for (String german : List.of("DE", "de", "deu")) {
+            assertEquals(DataCategories.EIDS, rules.policy(PrivacyDecision.ALLOWED, request(german), 0).categories(),
+                    german);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(value = {"DE, DEU", "de, DEU", "deu, DEU", "JP, JPN", "USA, USA", "XX, ", "xx1, ", "D, ", "DEUT, ",
+        "'', "}, nullValues = "")
+    void aCountryIsReadAsAlpha3WhateverCaseOrAlpha2ItCameIn(String sent, String read) {
+        assertEquals(read, OutboundRules.userCountry(request(sent)), sent);
     }
 
     @Test
