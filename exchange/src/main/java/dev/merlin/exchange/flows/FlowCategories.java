@@ -19,7 +19,8 @@ public final class FlowCategories {
     /**
      * The user's region as the outbound rules see it ({@link OutboundRules#userCountry}: {@code device.geo.country},
      * else {@code user.geo.country}, read as an ISO-3166-1 alpha-3 code (alpha-2 and lower case mapped), else USA
-     * under a US GPP section); otherwise {@link #UNKNOWN_REGION}. Untrusted input never reaches the ledger's keys as it came.
+     * under a US GPP section); otherwise {@link #UNKNOWN_REGION}. Untrusted input never reaches the ledger's keys as
+     * it came.
      */
     public static String userRegion(BidRequest request) {
         String country = OutboundRules.userCountry(request);
