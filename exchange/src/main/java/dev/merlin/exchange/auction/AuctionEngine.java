@@ -65,6 +65,8 @@ public final class AuctionEngine {
 
     /** The first block of candidates computed, in words of 64 campaigns; each next block doubles. */
     private static final int FIRST_BLOCK_WORDS = 64;
+    private static final int MEDIA_VIDEO = 2;
+    private static final int MEDIA_AUDIO = 3;
 
     /** The second-price increment: 0.01 in the exchange currency. */
     static final long MIN_INCREMENT_MICROS = 10_000;
@@ -592,13 +594,35 @@ public final class AuctionEngine {
         } else if (imp.pmp != null && imp.pmp.private_auction != null && imp.pmp.private_auction == 1) {
             return -LOSS_INVALID_DEAL;
         }
-        boolean isAudio = bid.bid != null && bid.bid.mtype != null ? bid.bid.mtype == 3 : imp.video == null;
+        int media = timedMedia(bid.bid, imp);
+        if (media == 0) {
+            return floor; // a banner or native bid: no per-second floor
+        }
+        boolean isAudio = media == MEDIA_AUDIO;
         double perSecond = isAudio ? audioMinCpmPerSecond : videoMinCpmPerSecond;
         int seconds = perSecond <= 0 ? 0 : flooredSeconds(bid.bid, imp, isAudio);
         if (seconds > 0) {
             floor = Math.max(floor, currencies.toMicros(perSecond * seconds, floorCurrency));
         }
         return floor;
+    }
+
+    /**
+     * The timed medium of a DSP's bid, video or audio, or 0: its {@code mtype}; without one, the medium its
+     * {@code dur} implies (video when the imp offers video), else the imp's only format when that is video or audio.
+     */
+    private static int timedMedia(Bid bid, Imp imp) {
+        if (bid != null && bid.mtype != null) {
+            return bid.mtype == MEDIA_VIDEO || bid.mtype == MEDIA_AUDIO ? bid.mtype : 0;
+        }
+        if (bid != null && bid.dur != null && bid.dur > 0) {
+            return imp.video != null ? MEDIA_VIDEO : imp.audio != null ? MEDIA_AUDIO : 0;
+        }
+        boolean isOther = imp.banner != null || imp.nativeAd != null;
+        if (isOther || imp.video != null == (imp.audio != null)) {
+            return 0;
+        }
+        return imp.video != null ? MEDIA_VIDEO : MEDIA_AUDIO;
     }
 
     /**

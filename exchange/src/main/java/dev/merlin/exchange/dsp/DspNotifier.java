@@ -520,7 +520,7 @@ public final class DspNotifier implements AutoCloseable {
             notice.dueNanos = System.nanoTime() + delayNanos;
             retries.add(notice);
         }
-        if (!passPending && !queued.isEmpty()) {
+        if (!passPending && (!queued.isEmpty() || !waitingLosses.isEmpty())) {
             passPending = true;
             transport.loop().execute(this::pass);
         }

@@ -38,6 +38,8 @@ final class Notice {
     long dueNanos;
     /** The transport's: when the call under way was written ({@link System#nanoTime}), its timeout counts from then. */
     long sentNanos;
+    /** When the lookup of its host began, for a call that waited for one; 0 otherwise. Its timeout counts from it. */
+    long lookupNanos;
 
     /** Empties the slot for the pool. */
     Notice clear() {
@@ -61,6 +63,7 @@ final class Notice {
         attempts = 0;
         dueNanos = 0;
         sentNanos = 0;
+        lookupNanos = 0;
         return this;
     }
 }

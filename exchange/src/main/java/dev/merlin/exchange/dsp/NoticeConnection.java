@@ -131,7 +131,9 @@ final class NoticeConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void added(Notice next) {
-        next.sentNanos = System.nanoTime();
+        // a call that waited for its host's lookup has only what the call timeout left of it
+        next.sentNanos = next.lookupNanos != 0 ? next.lookupNanos : System.nanoTime();
+        next.lookupNanos = 0;
         calls.addLast(next);
         if (calls.size() == 1) {
             answerBegins();

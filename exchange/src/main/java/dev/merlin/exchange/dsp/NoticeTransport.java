@@ -7,12 +7,12 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.resolver.dns.DefaultDnsCache;
 import io.netty.resolver.dns.DefaultDnsCnameCache;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.resolver.dns.DnsServerAddressStreamProvider;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -129,6 +129,7 @@ final class NoticeTransport implements AutoCloseable {
     }
 
     private void start(Notice notice) {
+        notice.lookupNanos = 0;
         URI uri = notice.uri;
         boolean isTls = "https".equalsIgnoreCase(uri.getScheme());
         String host = uri.getHost();
@@ -176,7 +177,9 @@ final class NoticeTransport implements AutoCloseable {
             resolved(call, resolving);
             return;
         }
-        // the lookup and the call share one deadline: a lookup still unanswered then fails (and is retried)
+        // the lookup and the call share one deadline: a lookup still unanswered then fails (and is retried), and the
+        // call's timeout counts from the lookup's start
+        notice.lookupNanos = System.nanoTime();
         Future<?> deadline = loop.schedule(() -> resolving.cancel(false), callTimeoutNanos, TimeUnit.NANOSECONDS);
         resolving.addListener(done -> {
             deadline.cancel(false);
@@ -189,7 +192,15 @@ final class NoticeTransport implements AutoCloseable {
             return; // dropped (and counted) by a drain that ran out of time while its name resolved
         }
         if (resolving.isSuccess()) {
-            open(call, resolving.getNow());
+            List<NoticeConnection> kept = live.get(call.origin);
+            NoticeConnection opened = kept == null ? null : takerOf(kept, call.notice);
+            if (opened != null) {
+                // another call to this origin opened a connection while this one waited for the name: ride it
+                opened.send(call.notice, call.target, call.hostHeader);
+                opened.flush();
+            } else {
+                open(call, resolving.getNow());
+            }
         } else if (resolving.cause() instanceof IllegalArgumentException) {
             ended.ended(call.notice, -1, new NoticeAddresses.Refused(call.host + " is not a host name: "
                     + resolving.cause().getMessage()));
@@ -260,7 +271,7 @@ final class NoticeTransport implements AutoCloseable {
 
     /** The longest a notice host's address is kept (for tests). */
     int maxCachedTtlSeconds() {
-        return addressCache.maxTtl();
+        return names.resolveCache() == addressCache ? addressCache.maxTtl() : -1;
     }
 
     /** The connections kept for later calls, over every origin; read on the loop (for tests). */

@@ -40,7 +40,7 @@ public final class OutboundRules {
     private static final int PRECISE_GEO_FEATURE = 1;
     private static final int US_GPP_FIRST = 7;
     private static final int US_GPP_LAST = 12;
-    private static final Map<String, String> ALPHA_3_BY_ALPHA_2 = alpha3ByAlpha2();
+    private static final Map<String, String> ALPHA_3_BY_CODE = alpha3ByCode();
 
     private final Dsp[] dsps;
     private final boolean hasTcfVendors;
@@ -167,31 +167,43 @@ public final class OutboundRules {
         if (code == null || code.length() < 2 || code.length() > 3) {
             return null;
         }
-        for (int i = 0; i < code.length(); i++) {
-            char c = code.charAt(i);
-            if ((c < 'A' || c > 'Z') && (c < 'a' || c > 'z')) {
-                return null;
-            }
+        if (code.length() == 3 && isUpperCaseLetters(code)) {
+            return code;
         }
-        String upper = isUpperCase(code) ? code : code.toUpperCase(Locale.ROOT);
-        return upper.length() == 3 ? upper : ALPHA_3_BY_ALPHA_2.get(upper);
+        return ALPHA_3_BY_CODE.get(code); // no string is built: every case of every ISO code is a key
     }
 
-    private static boolean isUpperCase(String code) {
+    private static boolean isUpperCaseLetters(String code) {
         for (int i = 0; i < code.length(); i++) {
-            if (code.charAt(i) > 'Z') {
+            char c = code.charAt(i);
+            if (c < 'A' || c > 'Z') {
                 return false;
             }
         }
         return true;
     }
 
-    private static Map<String, String> alpha3ByAlpha2() {
+    /** Every ISO-3166-1 alpha-2 and alpha-3 code, in every mix of upper and lower case, to its alpha-3 code. */
+    private static Map<String, String> alpha3ByCode() {
         Map<String, String> codes = new HashMap<>();
         for (String alpha2 : Locale.getISOCountries()) {
-            codes.put(alpha2, new Locale("", alpha2).getISO3Country());
+            String alpha3 = new Locale("", alpha2).getISO3Country();
+            addEveryCase(codes, alpha2, alpha3);
+            addEveryCase(codes, alpha3, alpha3);
         }
         return Map.copyOf(codes);
+    }
+
+    private static void addEveryCase(Map<String, String> codes, String code, String alpha3) {
+        for (int mask = 0; mask < 1 << code.length(); mask++) {
+            char[] chars = code.toCharArray();
+            for (int i = 0; i < chars.length; i++) {
+                if ((mask & 1 << i) != 0) {
+                    chars[i] = Character.toLowerCase(chars[i]);
+                }
+            }
+            codes.put(new String(chars), alpha3);
+        }
     }
 
     /** One DSP's rules, compiled. */

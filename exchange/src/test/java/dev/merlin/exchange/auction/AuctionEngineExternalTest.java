@@ -105,6 +105,19 @@ class AuctionEngineExternalTest {
         assertEquals("dsp:at", winner(run(auction, perSecondVideo(videoExtra))));
     }
 
+    @ParameterizedTest(name = "mtype {0}")
+    @CsvSource(value = {"1", "4", "''"}, nullValues = "")
+    void aBannerOrNativeBidOnAnImpThatAlsoOffersVideoIsNotFlooredPerSecond(Integer mtype) {
+        // banner and native beside a video with a 15 CPM per-second floor (30 s x 0.50): a 5 CPM banner bid wins
+        BidRequest mixed = AuctionFixture.request("{\"id\":\"r\",\"at\":1,\"site\":{\"domain\":\"p.example\"},"
+                + "\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250},\"native\":{\"request\":\"{}\"},"
+                + "\"video\":{\"mimes\":[\"video/mp4\"],\"mincpmpersec\":0.5,\"maxduration\":30}}]}");
+        Auction auction = new Auction(config(0, campaign("low").bid(0.01)));
+        ExternalBid banner = usd("banner", 5);
+        banner.bid.mtype = mtype;
+        assertEquals("dsp:banner", winner(run(auction, mixed)));
+    }
+
     @Test
     void aDspOutbiddingTheCampaignsWinsAndPaysTheRunnerUpPlusTheIncrement() {
         Auction auction = new Auction(config(0, campaign("c0").bid(2)));

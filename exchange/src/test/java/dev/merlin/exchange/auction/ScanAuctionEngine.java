@@ -15,6 +15,7 @@ import dev.merlin.protocol.model.Pmp;
 import dev.merlin.protocol.model.Site;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Locale;
 
 /**
@@ -476,11 +477,28 @@ final class ScanAuctionEngine {
         } else if (imp.pmp != null && imp.pmp.private_auction != null && imp.pmp.private_auction == 1) {
             return -LOSS_INVALID_DEAL;
         }
-        boolean isAudio = bid.bid != null && bid.bid.mtype != null ? bid.bid.mtype == 3 : imp.video == null;
-        double perSecond = isAudio ? audioMinCpmPerSecond : videoMinCpmPerSecond;
-        int seconds = perSecond <= 0 ? 0 : AuctionEngine.flooredSeconds(bid.bid, imp, isAudio);
-        if (seconds > 0) {
-            floor = Math.max(floor, currencies.toMicros(perSecond * seconds, floorCurrency));
+        // written apart from AuctionEngine's (a reference shares no code with what it checks)
+        Integer mtype = bid.bid == null ? null : bid.bid.mtype;
+        Integer dur = bid.bid == null ? null : bid.bid.dur;
+        boolean onlyVideo = imp.video != null && imp.audio == null && imp.banner == null && imp.nativeAd == null;
+        boolean onlyAudio = imp.audio != null && imp.video == null && imp.banner == null && imp.nativeAd == null;
+        boolean isVideo = mtype != null ? mtype == 2 : dur != null && dur > 0 ? imp.video != null : onlyVideo;
+        boolean isAudio = mtype != null ? mtype == 3
+                : dur != null && dur > 0 ? imp.video == null && imp.audio != null : onlyAudio;
+        double perSecond = isVideo ? videoMinCpmPerSecond : isAudio ? audioMinCpmPerSecond : 0;
+        if (perSecond > 0) {
+            Integer min = isAudio ? imp.audio.minduration : imp.video.minduration;
+            Integer max = isAudio ? imp.audio.maxduration : imp.video.maxduration;
+            List<Integer> required = isAudio ? imp.audio.rqddurs : imp.video.rqddurs;
+            int seconds = dur != null && dur > 0 ? dur : max != null && max > 0 ? max
+                    : required == null ? 0 : required.stream().filter(Objects::nonNull)
+                            .mapToInt(Integer::intValue).max().orElse(0);
+            if (min != null && min > seconds) {
+                seconds = min;
+            }
+            if (seconds > 0) {
+                floor = Math.max(floor, currencies.toMicros(perSecond * seconds, floorCurrency));
+            }
         }
         return floor;
     }

@@ -17,6 +17,8 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,6 +48,7 @@ class NoticeNameResolutionTest {
     private final ExchangeMetrics metrics = new ExchangeMetrics();
     private final Queue<String> tokyoCalls = new ConcurrentLinkedQueue<>();
     private final Queue<String> ohioCalls = new ConcurrentLinkedQueue<>();
+    private final Set<Integer> tokyoClientPorts = ConcurrentHashMap.newKeySet();
     private StubNameServer names;
     private HttpServer tokyo;
     private HttpServer ohio;
@@ -55,6 +58,12 @@ class NoticeNameResolutionTest {
     void start() throws Exception {
         names = new StubNameServer();
         tokyo = dspServer(tokyoCalls);
+        tokyo.createContext("/loss", exchange -> {
+            tokyoClientPorts.add(exchange.getRemoteAddress().getPort());
+            tokyoCalls.add(exchange.getRequestURI().getRawPath());
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
         ohio = dspServer(ohioCalls);
     }
 
@@ -120,6 +129,24 @@ class NoticeNameResolutionTest {
         await(() -> count(0, DspNotifier.Outcome.SENT) == 1, "Tokyo's bill sent once its name is answered");
         assertEquals(List.of("/tokyo-bill"), List.copyOf(tokyoCalls));
         assertEquals(0, count(0, DspNotifier.Outcome.RETRIED) + count(1, DspNotifier.Outcome.RETRIED));
+    }
+
+    @Test
+    void lossesWaitingForTheSameNameShareOneLookupAndOneConnection() throws Exception {
+        names.hold("losses.tokyo-dsp.test", "127.0.0.1");
+        notifier();
+        String lurl = "http://losses.tokyo-dsp.test:" + port(tokyo) + "/loss/";
+        for (int n = 0; n < 4; n++) {
+            DspWin win = new DspWin(0, "tokyo-dsp", 1_781_524_800L, 0, "USD", 0, "bid-" + n, "imp-1", "seat-9",
+                    "ad-7", null, null, lurl + n, false, false, null);
+            assertTrue(notifier.lostAtSeller(win, "r" + n, n, 102));
+        }
+        await(() -> names.wasAsked("losses.tokyo-dsp.test"), "the name asked");
+        names.release("losses.tokyo-dsp.test");
+        await(() -> notifier.count(0, DspNotifier.Kind.LOSS, DspNotifier.Outcome.SENT) == 4, "every loss sent");
+        assertEquals(1, tokyoClientPorts.size(), "pipelined on one connection: " + tokyoClientPorts);
+        assertTrue(names.asked().stream().filter(n -> n.equals("losses.tokyo-dsp.test")).count() <= 2,
+                "one lookup (an A and an AAAA query at most): " + names.asked());
     }
 
     @Test
