@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -167,8 +168,10 @@ public final class DspNotifier implements AutoCloseable {
     private int lossesInFlight;
     /** The most loss notices under way at once: three quarters of {@link Settings#maxInFlight}, at least one. */
     private final int maxLossesInFlight;
-    /** Slots of the pool a loss notice may not take: a quarter of it, kept for win and billing notices. */
-    private final int slotsKeptForMoney;
+    /** Slots of the pool loss notices may hold at once: three quarters; the rest are kept for wins and bills. */
+    private final int maxLossSlots;
+    /** Slots loss notices hold now, claimed by any thread (exact where a look at the pool's size is not). */
+    private final AtomicInteger lossSlots = new AtomicInteger();
     /** The loop's: the calls of this pass, handed to the transport at once (one flush per connection). */
     private final List<Notice> batch = new ArrayList<>();
     /** The loop's: a pass is asked for, to start what waited for the room a call that ended left. */
@@ -230,7 +233,7 @@ public final class DspNotifier implements AutoCloseable {
             free.offer(new Notice().clear());
         }
         this.queued = new ManyToOneConcurrentArrayQueue<>(slots);
-        this.slotsKeptForMoney = slots / 4;
+        this.maxLossSlots = slots - slots / 4;
         this.maxLossesInFlight = Math.max(1, settings.maxInFlight() * 3 / 4);
         this.transport = new NoticeTransport(io, settings.callTimeout(), settings.pipelinedLosses(), addresses,
                 nameServers, this::ended);
@@ -322,9 +325,13 @@ public final class DspNotifier implements AutoCloseable {
         if (url == null || url.isEmpty() || dsp < 0 || dsp >= counts.length) {
             return null;
         }
-        boolean isRoomy = kind != Kind.LOSS || free.size() > slotsKeptForMoney;
+        boolean isLoss = kind == Kind.LOSS;
+        boolean isRoomy = !isLoss || lossSlots.incrementAndGet() <= maxLossSlots;
         Notice notice = isClosing || !isRoomy ? null : free.poll();
         if (notice == null) {
+            if (isLoss) {
+                lossSlots.decrementAndGet();
+            }
             counted(dsp, kind, Outcome.DROPPED);
             return null;
         }
@@ -550,6 +557,9 @@ public final class DspNotifier implements AutoCloseable {
     }
 
     private void recycle(Notice notice) {
+        if (notice.kind == Kind.LOSS) {
+            lossSlots.decrementAndGet();
+        }
         free.offer(notice.clear());
     }
 

@@ -132,6 +132,22 @@ class NoticeShareTest {
     }
 
     @Test
+    void theLossesShareComesBackAsTheirCallsEnd() {
+        notifier(16, 4);
+        for (int round = 1; round <= 3; round++) {
+            for (int n = 0; n < 12; n++) {
+                DspWin win = new DspWin(1, "billing-dsp", 1_781_524_800L, 1_000_000, "USD", 1_000_000, "bid-" + n,
+                        "imp-1", "seat-2", "ad-2", null, null,
+                        "http://127.0.0.1:" + biller.getAddress().getPort() + "/loss/" + n, false, false, null);
+                assertTrue(notifier.lostAtSeller(win, "r" + n, n, 102), "round " + round + ", loss " + n);
+            }
+            long sent = 12L * round;
+            await(() -> count(1, DspNotifier.Kind.LOSS, DspNotifier.Outcome.SENT) == sent, "round " + round);
+        }
+        assertEquals(0, count(1, DspNotifier.Kind.LOSS, DspNotifier.Outcome.DROPPED));
+    }
+
+    @Test
     void lossesNeverTakeTheSlotsKeptForWinsAndBills() {
         notifier(16, 4);
         int accepted = 0;
