@@ -30,9 +30,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Bounded.</b> {@code entries} bounds the map (the runtime sizes it from {@code stores.chargedImpressions},
  * the same bound as the commitments of Merlin's own campaigns); a full map refuses the record and the bid path
- * answers no bid for that imp. A DSP's {@code nurl}, {@code burl} and {@code lurl} are kept only up to
- * {@link #MAX_URL_CHARS} each: a longer one refuses the record (the bid becomes a no-bid), so no DSP makes Merlin
- * store megabytes. Entries older than the window ({@code stores.chargedWindowSeconds}: no notice is accepted later)
+ * answers no bid to the whole request ({@code commitments_full}: the auction's other commitments are taken back
+ * too), as it does when the campaigns' commitments have no room. A DSP's {@code nurl}, {@code burl} and
+ * {@code lurl} are kept only up to {@link #MAX_URL_CHARS} each: a longer one refuses the record, so no DSP makes
+ * Merlin store megabytes; {@code DspBidValidator} drops such a bid before the auction, so this refusal is a last
+ * guard. Entries older than the window ({@code stores.chargedWindowSeconds}: no notice is accepted later)
  * are removed by {@link #purgeExpired}, which the maintenance agent runs.
  *
  * <p>{@link #record} runs on the event loop: it builds the key and the entry's text in this thread's reused
