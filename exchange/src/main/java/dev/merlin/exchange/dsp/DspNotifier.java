@@ -15,6 +15,7 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -56,8 +57,9 @@ import org.slf4j.LoggerFactory;
  * anywhere.
  *
  * <p>Win and billing notices carry money; loss notices do not and come in far greater numbers (one per losing bid), so
- * losses may take at most three quarters of the pool's slots and of the calls under way: a DSP whose losing bids name a
- * host that hangs or fails can delay other DSPs' losses, never drop or hold back a win or a bill.
+ * losses may take at most three quarters of the pool's slots and of the calls under way, and one DSP's losses at most
+ * half of those calls when several DSPs are configured: a DSP whose losing bids name a host that hangs or fails
+ * delays neither another DSP's losses nor any win or bill.
  *
  * <p>{@link #close} stops accepting, then lets the loop finish every accepted notice — queued, in flight, or
  * waiting for a retry — within {@link Settings#drainTimeout}; what is left then is counted as dropped.
@@ -162,12 +164,25 @@ public final class DspNotifier implements AutoCloseable {
     private final PriorityQueue<Notice> retries = new PriorityQueue<>(Comparator.comparingLong(n -> n.dueNanos));
     /** The loop's: notices whose call is under way. */
     private final Set<Notice> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** The loop's: loss notices due to start while losses had their share of the calls under way, oldest first. */
-    private final ArrayDeque<Notice> waitingLosses = new ArrayDeque<>();
-    /** The loop's: loss notices among {@link #inFlight}. */
+    /**
+     * The loop's, per DSP: loss notices due to start while losses (or that DSP's losses) had their share of the calls
+     * under way, oldest first; started in turn, one DSP after another.
+     */
+    private final ArrayDeque<Notice>[] waitingLosses;
+    /** The loop's: how many notices {@link #waitingLosses} holds, over every DSP. */
+    private int waitingLossCount;
+    /** The loop's: the DSP whose waiting losses are offered a call first in the next turn. */
+    private int nextWaitingDsp;
+    /** The loop's: loss notices among {@link #inFlight}, in all and per DSP. */
     private int lossesInFlight;
+    private final int[] lossesInFlightByDsp;
     /** The most loss notices under way at once: three quarters of {@link Settings#maxInFlight}, at least one. */
     private final int maxLossesInFlight;
+    /**
+     * The most one DSP's loss notices under way at once: half the losses' share when several DSPs are configured, so
+     * one whose {@code lurl}s hang holds back no other's.
+     */
+    private final int maxLossesPerDsp;
     /** Slots of the pool loss notices may hold at once: three quarters; the rest are kept for wins and bills. */
     private final int maxLossSlots;
     /** Slots loss notices hold now, claimed by any thread (exact where a look at the pool's size is not). */
@@ -235,6 +250,9 @@ public final class DspNotifier implements AutoCloseable {
         this.queued = new ManyToOneConcurrentArrayQueue<>(slots);
         this.maxLossSlots = slots - slots / 4;
         this.maxLossesInFlight = Math.max(1, settings.maxInFlight() * 3 / 4);
+        this.maxLossesPerDsp = dsps.size() <= 1 ? maxLossesInFlight : Math.max(1, maxLossesInFlight / 2);
+        this.lossesInFlightByDsp = new int[dsps.size()];
+        this.waitingLosses = newDeques(dsps.size());
         this.transport = new NoticeTransport(io, settings.callTimeout(), settings.pipelinedLosses(), addresses,
                 nameServers, this::ended);
         long every = settings.passInterval().toNanos();
@@ -389,10 +407,7 @@ public final class DspNotifier implements AutoCloseable {
         }
         try {
             long now = System.nanoTime();
-            while (inFlight.size() < settings.maxInFlight() && lossesInFlight < maxLossesInFlight
-                    && !waitingLosses.isEmpty()) {
-                call(waitingLosses.poll());
-            }
+            startWaitingLosses();
             while (inFlight.size() < settings.maxInFlight() && !retries.isEmpty()
                     && retries.peek().dueNanos - now <= 0) {
                 callOrWait(retries.poll());
@@ -410,7 +425,7 @@ public final class DspNotifier implements AutoCloseable {
                 }
             }
             if (isClosing) {
-                if (queued.isEmpty() && retries.isEmpty() && waitingLosses.isEmpty() && inFlight.isEmpty()) {
+                if (queued.isEmpty() && retries.isEmpty() && waitingLossCount == 0 && inFlight.isEmpty()) {
                     drainEnded();
                 } else if (System.nanoTime() - drainDeadlineNanos > 0) {
                     dropAll();
@@ -467,13 +482,46 @@ public final class DspNotifier implements AutoCloseable {
         }
     }
 
-    /** Adds the notice to this pass's calls, or, a loss while losses have their share of the calls, lets it wait. */
+    /**
+     * Adds the notice to this pass's calls, or, a loss while losses (or its DSP's losses) have their share of the
+     * calls, lets it wait.
+     */
     private void callOrWait(Notice notice) {
-        if (notice.kind == Kind.LOSS && lossesInFlight >= maxLossesInFlight) {
-            waitingLosses.add(notice);
+        if (notice.kind == Kind.LOSS && (lossesInFlight >= maxLossesInFlight
+                || lossesInFlightByDsp[notice.dsp] >= maxLossesPerDsp)) {
+            waitingLosses[notice.dsp].add(notice);
+            waitingLossCount++;
         } else {
             call(notice);
         }
+    }
+
+    /** Starts waiting losses while there is room, one DSP's after another's, skipping DSPs at their share. */
+    private void startWaitingLosses() {
+        int dsps = waitingLosses.length;
+        int withoutStart = 0;
+        while (waitingLossCount > 0 && withoutStart < dsps && inFlight.size() < settings.maxInFlight()
+                && lossesInFlight < maxLossesInFlight) {
+            int dsp = nextWaitingDsp;
+            nextWaitingDsp = dsp + 1 == dsps ? 0 : dsp + 1;
+            ArrayDeque<Notice> waiting = waitingLosses[dsp];
+            if (waiting.isEmpty() || lossesInFlightByDsp[dsp] >= maxLossesPerDsp) {
+                withoutStart++;
+            } else {
+                waitingLossCount--;
+                call(waiting.poll());
+                withoutStart = 0;
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ArrayDeque<Notice>[] newDeques(int count) {
+        ArrayDeque<Notice>[] deques = (ArrayDeque<Notice>[]) new ArrayDeque<?>[count];
+        for (int i = 0; i < count; i++) {
+            deques[i] = new ArrayDeque<>();
+        }
+        return deques;
     }
 
     /** Adds the notice to this pass's calls. */
@@ -482,6 +530,7 @@ public final class DspNotifier implements AutoCloseable {
         inFlight.add(notice);
         if (notice.kind == Kind.LOSS) {
             lossesInFlight++;
+            lossesInFlightByDsp[notice.dsp]++;
         }
         batch.add(notice);
     }
@@ -498,6 +547,7 @@ public final class DspNotifier implements AutoCloseable {
         }
         if (notice.kind == Kind.LOSS) {
             lossesInFlight--;
+            lossesInFlightByDsp[notice.dsp]--;
         }
         if (failure instanceof NoticeAddresses.Refused) {
             // never called, never retried: the DSP's URL names an address inside Merlin's network
@@ -527,7 +577,7 @@ public final class DspNotifier implements AutoCloseable {
             notice.dueNanos = System.nanoTime() + delayNanos;
             retries.add(notice);
         }
-        if (!passPending && (!queued.isEmpty() || !waitingLosses.isEmpty())) {
+        if (!passPending && (!queued.isEmpty() || waitingLossCount > 0)) {
             passPending = true;
             transport.loop().execute(this::pass);
         }
@@ -544,13 +594,17 @@ public final class DspNotifier implements AutoCloseable {
         }
         inFlight.clear();
         lossesInFlight = 0;
+        Arrays.fill(lossesInFlightByDsp, 0);
         Notice notice;
         while ((notice = retries.poll()) != null) {
             counted(notice.dsp, notice.kind, Outcome.DROPPED);
         }
-        while ((notice = waitingLosses.poll()) != null) {
-            counted(notice.dsp, notice.kind, Outcome.DROPPED);
+        for (ArrayDeque<Notice> waiting : waitingLosses) {
+            while ((notice = waiting.poll()) != null) {
+                counted(notice.dsp, notice.kind, Outcome.DROPPED);
+            }
         }
+        waitingLossCount = 0;
         while ((notice = queued.poll()) != null) {
             counted(notice.dsp, notice.kind, Outcome.DROPPED);
         }

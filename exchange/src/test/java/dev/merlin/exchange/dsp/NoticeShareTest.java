@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -27,10 +28,10 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Loss notices, which carry no money and come one per losing bid, never crowd out win and billing notices: a DSP
- * whose {@code lurl}s name a host that takes the connection and never answers gets at most three quarters of the
- * calls under way and of the pool's slots, so another DSP's bill is still accepted and sent at once. On each
- * transport.
+ * Loss notices, which carry no money and come one per losing bid, never crowd out win and billing notices: losses
+ * whose {@code lurl}s name a host that takes the connection and never answers get at most three quarters of the
+ * calls under way and of the pool's slots, and one DSP's at most half of that, so another DSP's bill, and its
+ * losses, are still accepted and sent at once. On each transport.
  */
 @Timeout(60)
 @ParameterizedClass(name = "{0}")
@@ -87,10 +88,19 @@ class NoticeShareTest {
 
     /** DSP 0 loses at the hanging host (its endpoint); DSP 1 bills at the answering one. */
     private void notifier(int queue, int inFlight) {
-        List<DspConfig> dsps = List.of(
+        notifier(queue, inFlight, 0);
+    }
+
+    /** As {@link #notifier(int, int)}, with {@code moreHanging} more DSPs at the hanging host (DSP 2 on). */
+    private void notifier(int queue, int inFlight, int moreHanging) {
+        List<DspConfig> dsps = new ArrayList<>(List.of(
                 DspConfig.of("losing-dsp", "Losing", "http://127.0.0.1:" + hanging.getLocalPort() + "/bid", "USA"),
                 DspConfig.of("billing-dsp", "Billing", "http://127.0.0.1:" + biller.getAddress().getPort() + "/bid",
-                        "JPN"));
+                        "JPN")));
+        for (int d = 0; d < moreHanging; d++) {
+            dsps.add(DspConfig.of("losing-dsp-" + d, "Losing " + d,
+                    "http://127.0.0.1:" + hanging.getLocalPort() + "/bid", "USA"));
+        }
         // one attempt, a call timeout longer than the test, and losses one per connection: each hangs on its own
         notifier = new DspNotifier(dsps, new DspNotifier.Settings(queue, inFlight, 1, Duration.ofMillis(20),
                 Duration.ofSeconds(120), Duration.ofMillis(100), 1), metrics,
@@ -98,9 +108,22 @@ class NoticeShareTest {
     }
 
     private boolean loss(int n) {
-        DspWin win = new DspWin(0, "losing-dsp", 1_781_524_800L, 1_000_000, "USD", 1_000_000, "bid-" + n, "imp-1",
+        return loss(0, "losing-dsp", n);
+    }
+
+    /** A loss of DSP {@code dsp} (one at the hanging host) at that host. */
+    private boolean loss(int dsp, String dspId, int n) {
+        DspWin win = new DspWin(dsp, dspId, 1_781_524_800L, 1_000_000, "USD", 1_000_000, "bid-" + n, "imp-1",
                 "seat-1", "ad-1", null, null, "http://127.0.0.1:" + hanging.getLocalPort() + "/loss/" + n, false,
                 false, null);
+        return notifier.lostAtSeller(win, "r" + n, n, 102);
+    }
+
+    /** A loss of the billing DSP (DSP 1), at its answering host. */
+    private boolean answeredLoss(int n) {
+        DspWin win = new DspWin(1, "billing-dsp", 1_781_524_800L, 1_000_000, "USD", 1_000_000, "bid-" + n,
+                "imp-1", "seat-2", "ad-2", null, null,
+                "http://127.0.0.1:" + biller.getAddress().getPort() + "/loss/" + n, false, false, null);
         return notifier.lostAtSeller(win, "r" + n, n, 102);
     }
 
@@ -117,18 +140,41 @@ class NoticeShareTest {
 
     @Test
     void lossesThatHangNeverHoldBackAnotherDspsBill() {
-        notifier(64, 4);
-        for (int n = 0; n < 10; n++) {
-            assertTrue(loss(n));
+        // three DSPs whose losses hang, 8 calls: losses take 6 (3 per DSP at most), 2 stay for wins and bills
+        notifier(64, 8, 2);
+        for (int n = 0; n < 5; n++) {
+            assertTrue(loss(0, "losing-dsp", n));
+            assertTrue(loss(2, "losing-dsp-0", n));
+            assertTrue(loss(3, "losing-dsp-1", n));
         }
-        await(() -> held.get() >= 3, "three losses under way, three quarters of four");
+        await(() -> held.get() >= 6, "six losses under way, three quarters of eight");
         assertTrue(bill(1));
         await(() -> count(1, DspNotifier.Kind.BILL, DspNotifier.Outcome.SENT) == 1, "the bill sent");
         assertEquals(List.of("/bill/1"), List.copyOf(bills));
-        long lossesEnded = count(0, DspNotifier.Kind.LOSS, DspNotifier.Outcome.SENT)
-                + count(0, DspNotifier.Kind.LOSS, DspNotifier.Outcome.FAILED);
+        long lossesEnded = 0;
+        for (int dsp : new int[] {0, 2, 3}) {
+            lossesEnded += count(dsp, DspNotifier.Kind.LOSS, DspNotifier.Outcome.SENT)
+                    + count(dsp, DspNotifier.Kind.LOSS, DspNotifier.Outcome.FAILED);
+        }
         assertEquals(0, lossesEnded, "sent while every loss under way still hung");
-        assertEquals(3, held.get(), "no fourth loss took the call the bill needed");
+        assertEquals(6, held.get(), "no seventh loss took a call the bill needed");
+    }
+
+    @Test
+    void oneDspsHangingLossesHoldBackNoOtherDspsLosses() {
+        // 4 calls: losses take 3, and one DSP half of that, 1
+        notifier(64, 4);
+        for (int n = 0; n < 6; n++) {
+            assertTrue(loss(n));
+        }
+        await(() -> held.get() >= 1, "the hanging DSP's loss under way");
+        for (int n = 0; n < 3; n++) {
+            assertTrue(answeredLoss(n));
+        }
+        await(() -> count(1, DspNotifier.Kind.LOSS, DspNotifier.Outcome.SENT) == 3, "the other DSP's losses sent");
+        assertEquals(0, count(0, DspNotifier.Kind.LOSS, DspNotifier.Outcome.SENT)
+                + count(0, DspNotifier.Kind.LOSS, DspNotifier.Outcome.FAILED), "while the hanging ones still hang");
+        assertEquals(1, held.get(), "the hanging DSP never had more than its share");
     }
 
     @Test
@@ -136,10 +182,7 @@ class NoticeShareTest {
         notifier(16, 4);
         for (int round = 1; round <= 3; round++) {
             for (int n = 0; n < 12; n++) {
-                DspWin win = new DspWin(1, "billing-dsp", 1_781_524_800L, 1_000_000, "USD", 1_000_000, "bid-" + n,
-                        "imp-1", "seat-2", "ad-2", null, null,
-                        "http://127.0.0.1:" + biller.getAddress().getPort() + "/loss/" + n, false, false, null);
-                assertTrue(notifier.lostAtSeller(win, "r" + n, n, 102), "round " + round + ", loss " + n);
+                assertTrue(answeredLoss(n), "round " + round + ", loss " + n);
             }
             long sent = 12L * round;
             await(() -> count(1, DspNotifier.Kind.LOSS, DspNotifier.Outcome.SENT) == sent, "round " + round);
