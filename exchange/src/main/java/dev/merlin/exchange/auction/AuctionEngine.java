@@ -618,11 +618,8 @@ public final class AuctionEngine {
         if (bid != null && bid.dur != null && bid.dur > 0) {
             return imp.video != null ? MEDIA_VIDEO : imp.audio != null ? MEDIA_AUDIO : 0;
         }
-        boolean isOther = imp.banner != null || imp.nativeAd != null;
-        if (isOther || imp.video != null == (imp.audio != null)) {
-            return 0;
-        }
-        return imp.video != null ? MEDIA_VIDEO : MEDIA_AUDIO;
+        int only = BidResponseWriter.onlyMediaType(imp);
+        return only == MEDIA_VIDEO || only == MEDIA_AUDIO ? only : 0;
     }
 
     /**

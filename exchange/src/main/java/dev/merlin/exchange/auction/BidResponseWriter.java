@@ -408,6 +408,11 @@ public final class BidResponseWriter {
         if (bid.mtype != null && bid.mtype >= 1 && bid.mtype <= 4) {
             return bid.mtype;
         }
+        return onlyMediaType(imp);
+    }
+
+    /** The imp's media type ({@code mtype}: 1 banner, 2 video, 3 audio, 4 native) when it offers one only, else 0. */
+    static int onlyMediaType(Imp imp) {
         int types = (imp.banner != null ? 1 : 0) + (imp.video != null ? 1 : 0) + (imp.audio != null ? 1 : 0)
                 + (imp.nativeAd != null ? 1 : 0);
         if (types != 1) {

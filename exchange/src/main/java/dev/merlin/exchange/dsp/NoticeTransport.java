@@ -169,8 +169,7 @@ final class NoticeTransport implements AutoCloseable {
         try {
             resolving = names.resolve(host);
         } catch (IllegalArgumentException e) {
-            // a label over 63 characters, say: no server could answer it, so it is never retried
-            ended.ended(notice, -1, new NoticeAddresses.Refused(host + " is not a host name: " + e.getMessage()));
+            ended.ended(notice, -1, notAHostName(host, e));
             return;
         }
         if (resolving.isDone()) {
@@ -202,11 +201,18 @@ final class NoticeTransport implements AutoCloseable {
                 open(call, resolving.getNow());
             }
         } else if (resolving.cause() instanceof IllegalArgumentException) {
-            ended.ended(call.notice, -1, new NoticeAddresses.Refused(call.host + " is not a host name: "
-                    + resolving.cause().getMessage()));
+            ended.ended(call.notice, -1, notAHostName(call.host, resolving.cause()));
         } else {
             ended.ended(call.notice, -1, resolving.cause());
         }
+    }
+
+    /**
+     * The refusal of a host the resolver will not ask for (a label over 63 characters, say), whether it said so at
+     * once or in its answer: no server could answer it, so it is never retried.
+     */
+    private static NoticeAddresses.Refused notAHostName(String host, Throwable why) {
+        return new NoticeAddresses.Refused(host + " is not a host name: " + why.getMessage());
     }
 
     /** A new connection for the call to {@code address} when a notice may go there; the address checked is dialled. */
