@@ -162,6 +162,23 @@ public final class PixelEndpoint {
         return null;
     }
 
+    /** Why an app's explicit device id names no user, or null when it does. */
+    private String deviceIdRefusal(String did) {
+        if (!Cookies.isUsableKey(did)) {
+            return "bad_device_id";
+        }
+        if (UserKeys.isSentinel(did)) {
+            // the all-zero IFA of an app whose user refused tracking: no user, and no cookie to stand in for one
+            return "refused_sentinel_device_id";
+        }
+        if (uidCookies.isIssued(did)) {
+            // a browser's uid is named by that browser's own cookie only: as a did, any page could write into the
+            // profile of a uid it learned (as /events refuses it from an app's key)
+            return "refused_merlin_uid";
+        }
+        return null;
+    }
+
     /** Whether any key the hit names has opted out: an unsigned cookie can still refuse, never name a user. */
     private boolean isOptedOut(String userKey, String cookieUid, String rawCookie) {
         return optOuts.contains(userKey) || optOuts.contains(cookieUid)
@@ -196,12 +213,9 @@ public final class PixelEndpoint {
             return privacyRefusal;
         }
         String userKey = QueryParams.first(params, "did");
-        if (userKey != null && !Cookies.isUsableKey(userKey)) {
-            return "bad_device_id";
-        }
-        if (userKey != null && UserKeys.isSentinel(userKey)) {
-            // the all-zero IFA of an app whose user refused tracking: no user, and no cookie to stand in for one
-            return "refused_sentinel_device_id";
+        String deviceIdRefusal = userKey == null ? null : deviceIdRefusal(userKey);
+        if (deviceIdRefusal != null) {
+            return deviceIdRefusal;
         }
         // a uid Merlin did not issue (unsigned, forged, an IFA) is none: the browser gets a fresh one
         String cookieUid = Cookies.uid(request, uidCookies);

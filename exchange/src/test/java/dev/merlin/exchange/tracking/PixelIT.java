@@ -89,6 +89,20 @@ class PixelIT {
         assertEquals(List.of(SPORTS_FANS), exchange.segmentsOf("ifa-pixel-1"));
     }
 
+    @Test
+    void aUidMerlinIssuedIsNoDeviceIdSoNoPageWritesIntoAnotherBrowsersProfile() throws Exception {
+        String victim = uidSet(exchange.get(SPORTS_VIEW));
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<byte[]> forged = exchange.get(SPORTS_VIEW + "&did=" + victim);
+            assertPixel(forged);
+            assertFalse(setCookie(forged, "uid").isPresent(), "a refused hit sets no cookie");
+        }
+        assertEquals(2, activity("refused_merlin_uid"));
+        assertEquals(List.of(), exchange.segmentsOf(victim), "one view of its own, none written by another page");
+        exchange.get(SPORTS_VIEW, "Cookie", "uid=" + victim);
+        assertEquals(List.of(SPORTS_FANS), exchange.segmentsOf(victim), "the browser's own second view still counts");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "/px                                                          | missing_pixel_id",
