@@ -2,7 +2,6 @@ package dev.merlin.exchange;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -78,6 +77,37 @@ class IdSyncIT {
         return null;
     }
 
+    /** A sync as a browser starts it: its uid (as it had, or as {@code /cookie_sync} set) and its setuid path. */
+    private record SyncStart(String uid, String setuidPath) {
+        String path(String dspUid) {
+            return setuidPath.replace("$UID", dspUid);
+        }
+    }
+
+    /**
+     * {@code POST /cookie_sync} for one DSP from a browser holding {@code merlinUid} (null: none), and the path of the
+     * DSP's redirect back to Merlin's {@code /setuid}, {@code $UID} still in it.
+     */
+    private SyncStart startSync(MerlinServer server, String merlinUid, String dsp) throws Exception {
+        HttpRequest.Builder request = at(server, "/cookie_sync").POST(HttpRequest.BodyPublishers.ofString(
+                "{\"bidders\":[\"" + dsp + "\"],\"gdpr\":0,\"gdpr_consent\":\"\"}"));
+        if (merlinUid != null) {
+            request.header("Cookie", "uid=" + merlinUid);
+        }
+        HttpResponse<String> answer = send(request);
+        assertEquals(200, answer.statusCode(), answer.body());
+        JsonNode statuses = JSON.readTree(answer.body()).get("bidder_status");
+        assertEquals(1, statuses.size(), answer.body());
+        String url = URLDecoder.decode(statuses.get(0).get("usersync").get("url").asText(), StandardCharsets.UTF_8);
+        String uid = merlinUid != null ? merlinUid : uidCookie(answer);
+        assertNotNull(uid, "a browser without a uid gets one with its syncs");
+        return new SyncStart(uid, url.substring(url.indexOf("/setuid?")));
+    }
+
+    private HttpResponse<String> setuid(MerlinServer server, String path, String merlinUid) throws Exception {
+        return send(at(server, path).header("Cookie", "uid=" + merlinUid).GET());
+    }
+
     private HttpResponse<String> auction(MerlinServer server, String merlinUid) throws Exception {
         ObjectNode request = (ObjectNode) JSON.readTree(Files.readString(
                 Path.of("../examples/requests/iab26spec-simple-banner.json")));
@@ -106,6 +136,8 @@ class IdSyncIT {
                 assertEquals(200, list.statusCode(), list.body());
                 JsonNode answer = JSON.readTree(list.body());
                 assertEquals("no_cookie", answer.get("status").asText());
+                uid = uidCookie(list);
+                assertNotNull(uid, "a browser without a uid gets one with its syncs");
                 assertEquals(2, answer.get("bidder_status").size(), list.body());
                 JsonNode alphaSync = answer.get("bidder_status").get(0);
                 assertEquals("alpha", alphaSync.get("bidder").asText());
@@ -115,13 +147,13 @@ class IdSyncIT {
                 String redirect = URLDecoder.decode(url.substring(url.indexOf("redir=") + 6), StandardCharsets.UTF_8);
                 assertTrue(redirect.startsWith(config.exchange().publicUrl() + "/setuid?bidder=alpha&gdpr=0"),
                         "the redirect is Merlin's own /setuid: " + redirect);
-                assertTrue(redirect.endsWith("&f=i&uid=$UID"), redirect);
+                assertTrue(redirect.matches(".*&st=[0-9]+\\.[A-Za-z0-9_-]{22}&f=i&uid=\\$UID"), redirect);
 
-                HttpResponse<String> stored = send(at(server, "/setuid?bidder=alpha&uid=ALPHA-ID-1&f=i").GET());
+                HttpResponse<String> stored = setuid(server, redirect.substring(redirect.indexOf("/setuid?"))
+                        .replace("$UID", "ALPHA-ID-1"), uid);
                 assertEquals(200, stored.statusCode(), stored.body());
                 assertEquals("image/gif", stored.headers().firstValue("content-type").orElse(""));
-                uid = uidCookie(stored);
-                assertNotNull(uid, "a browser without a uid gets one");
+                assertEquals(uid, uidCookie(stored), "the browser keeps its uid");
 
                 assertEquals(200, auction(server, uid).statusCode());
                 assertEquals("ALPHA-ID-1", lastUser(alpha).path("buyeruid").asText());
@@ -143,8 +175,8 @@ class IdSyncIT {
                 assertEquals(200, auction(restarted, uid).statusCode());
                 assertFalse(lastUser(alpha).has("buyeruid"), "erased with the user");
 
-                HttpResponse<String> resynced = send(at(restarted, "/setuid?bidder=alpha&uid=ALPHA-ID-2")
-                        .header("Cookie", "uid=" + uid).GET());
+                HttpResponse<String> resynced = setuid(restarted,
+                        startSync(restarted, uid, "alpha").path("ALPHA-ID-2"), uid);
                 assertEquals(200, resynced.statusCode());
                 assertEquals(uid, uidCookie(resynced), "the browser keeps its uid");
                 clock.addAndGet(31L * 86_400);
@@ -161,10 +193,9 @@ class IdSyncIT {
              MerlinServer server = new MerlinServer(config(dataDir, alpha, beta), () -> NOW).start()) {
             String victim = server.runtime().uidCookies().issue();
             String forged = victim.substring(0, victim.length() - 2) + (victim.endsWith("AA") ? "BB" : "AA");
-            HttpResponse<String> attempt = send(at(server, "/setuid?bidder=alpha&uid=ATTACKER")
-                    .header("Cookie", "uid=" + forged).GET());
-            assertEquals(200, attempt.statusCode());
-            assertNotEquals(forged, uidCookie(attempt), "a forged uid is none: the browser gets a fresh one");
+            HttpResponse<String> attempt = setuid(server, startSync(server, victim, "alpha").path("ATTACKER"), forged);
+            assertEquals(403, attempt.statusCode(), "a forged uid is none, and the victim's sync is not its");
+            assertNull(uidCookie(attempt));
             long victimHash = server.runtime().userHash().hash(victim);
             assertNull(server.runtime().stores().idSyncs().buyerUid(victimHash, 0, NOW),
                     "nothing was written under the victim's uid");
@@ -198,13 +229,52 @@ class IdSyncIT {
     }
 
     @Test
+    void aPageElsewhereCannotMakeAVisitorsBrowserStoreOrDeleteADspIdItChose(@TempDir Path dataDir) throws Exception {
+        AtomicLong clock = new AtomicLong(NOW);
+        try (DspSimulator alpha = DspSimulator.builder().price(Price.fixed(0.01)).start();
+             DspSimulator beta = DspSimulator.builder().price(Price.fixed(0.01)).start();
+             MerlinServer server = new MerlinServer(config(dataDir, alpha, beta), clock::get).start()) {
+            IdSyncStore store = server.runtime().stores().idSyncs();
+            SyncStart victim = startSync(server, null, "alpha");
+            SyncStart later = startSync(server, victim.uid(), "alpha");
+            SyncStart victimBeta = startSync(server, victim.uid(), "beta");
+            assertEquals(200, setuid(server, victim.path("VICTIM-ID"), victim.uid()).statusCode());
+            long victimHash = server.runtime().userHash().hash(victim.uid());
+            SyncStart attacker = startSync(server, null, "alpha");
+            String betaPath = victimBeta.setuidPath();
+            String betaState = betaPath.substring(betaPath.indexOf("&st=") + 4, betaPath.indexOf("&f="));
+            String[] forgedByAPage = {
+                "/setuid?bidder=alpha&uid=ATTACKER-ID&f=i",                // no state: an <img> on any page
+                attacker.path("ATTACKER-ID"),                              // the attacker's own sync's state
+                "/setuid?bidder=alpha&st=" + betaState + "&uid=ATTACKER-ID", // the victim's state for another DSP
+                "/setuid?bidder=alpha&uid=",                               // deleting the victim's sync
+                "/setuid?bidder=alpha&st=" + betaState.replace('.', 'x') + "&uid=ATTACKER-ID",
+            };
+            for (String path : forgedByAPage) {
+                HttpResponse<String> answer = setuid(server, path, victim.uid());
+                assertEquals(403, answer.statusCode(), path + ": " + answer.body());
+                assertTrue(answer.body().contains("cookie_sync"), answer.body());
+            }
+            assertEquals(200, setuid(server, victimBeta.path("VICTIM-BETA"), victim.uid()).statusCode(),
+                    "the browser's own sync still goes through");
+            assertEquals("VICTIM-BETA", store.buyerUid(victimHash, 1, clock.get()).toString());
+            clock.addAndGet(3_601);
+            assertEquals(403, setuid(server, later.path("ATTACKER-ID"), victim.uid()).statusCode(),
+                    "a state is good for an hour");
+            assertEquals("VICTIM-ID", store.buyerUid(victimHash, 0, clock.get()).toString(), "none of them wrote");
+            assertEquals(forgedByAPage.length + 1, server.metrics().activityCount("setuid", "bad_state"));
+        }
+    }
+
+    @Test
     void aFullStoreRefusesNewSyncsWith503AndAnOversizedCookieSyncIs413(@TempDir Path dataDir) throws Exception {
         try (DspSimulator alpha = DspSimulator.builder().price(Price.fixed(0.01)).start();
              DspSimulator beta = DspSimulator.builder().price(Price.fixed(0.01)).start();
              MerlinServer server = new MerlinServer(config(dataDir, alpha, beta), () -> NOW).start()) {
-            HttpResponse<String> first = send(at(server, "/setuid?bidder=alpha&uid=HELD-1").GET());
-            assertEquals(200, first.statusCode());
-            String held = uidCookie(first);
+            SyncStart first = startSync(server, null, "alpha");
+            SyncStart renewal = startSync(server, first.uid(), "alpha");
+            assertEquals(200, setuid(server, first.path("HELD-1"), first.uid()).statusCode());
+            String held = first.uid();
             IdSyncStore store = server.runtime().stores().idSyncs();
             for (long user = 1; user < 1_000_000 && store.refusedFull() < 500; user++) {
                 store.put(user, 0, "FILLER-" + user, NOW + 3_600);
@@ -214,7 +284,8 @@ class IdSyncIT {
 
             int refused = 0;
             for (int attempt = 0; attempt < 100 && refused == 0; attempt++) {
-                HttpResponse<String> answer = send(at(server, "/setuid?bidder=alpha&uid=NEW-" + attempt).GET());
+                SyncStart browser = startSync(server, null, "alpha");
+                HttpResponse<String> answer = setuid(server, browser.path("NEW-" + attempt), browser.uid());
                 if (answer.statusCode() == 503) {
                     refused++;
                     assertTrue(answer.body().contains("\"error\""), answer.body());
@@ -226,8 +297,7 @@ class IdSyncIT {
             assertEquals(1, server.metrics().activityCount("setuid", "store_full"));
             assertTrue(store.size() <= sizeWhenFull + 100, "nothing beyond what fitted was written");
 
-            HttpResponse<String> renewed = send(at(server, "/setuid?bidder=alpha&uid=HELD-2")
-                    .header("Cookie", "uid=" + held).GET());
+            HttpResponse<String> renewed = setuid(server, renewal.path("HELD-2"), held);
             assertEquals(200, renewed.statusCode(), "a browser with a held sync still renews it: " + renewed.body());
             assertEquals("HELD-2", store.buyerUid(server.runtime().userHash().hash(held), 0, NOW).toString());
 

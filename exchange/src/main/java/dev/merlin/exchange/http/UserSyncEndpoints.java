@@ -46,7 +46,10 @@ import java.util.function.LongSupplier;
  * back as {@code user.buyeruid} to that DSP only.
  *
  * <p>Who may write: only the browser holding a {@code uid} cookie Merlin signed writes under it; an unsigned or
- * forged cookie is none, and the browser gets a fresh uid (so no one can write into another user's syncs). Refused:
+ * forged cookie is none (so no one can write into another user's syncs), and only a sync that browser's own
+ * {@code /cookie_sync} started: the DSP's redirect carries a state ({@code st}) bound to the browser's uid, the DSP
+ * and an hour, so a page elsewhere cannot make a visitor's browser store, or delete, a DSP id the page chose
+ * ({@code 403}). {@code /cookie_sync} issues the uid when the browser has none and a sync is listed. Refused:
  * Merlin's own consent decision on the request's signals (TCF purpose 1 and Merlin's vendor consent under GDPR, US
  * privacy, GPP, COPPA), an opt-out (cookie or registry: {@code 401}), {@code Sec-GPC: 1}, and per DSP its
  * {@code syncUser} activity control and, under GDPR, its own TCF vendor consent ({@code 451}).
@@ -55,6 +58,8 @@ public final class UserSyncEndpoints {
 
     /** How long a synced id is kept. */
     static final long SYNC_SECONDS = 30L * 86_400;
+    /** How long a sync {@code /cookie_sync} starts may take to reach {@code /setuid}. */
+    static final long STATE_SECONDS = 3_600;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY_BYTES = 16 * 1024;
@@ -123,9 +128,13 @@ public final class UserSyncEndpoints {
                     error(ctx, refusal, refusal == HttpResponseStatus.UNAUTHORIZED
                             ? "the user opted out" : "the user's consent does not allow syncing with " + bidder));
         }
-        boolean isNewUid = cookieUid == null;
-        String merlinUid = isNewUid ? uidCookies.issue() : cookieUid;
         long now = epochSecondsClock.getAsLong();
+        if (!uidCookies.isSyncState(QueryParams.first(params, "st"), cookieUid, bidder, now)) {
+            return counted("setuid", "bad_state", error(ctx, HttpResponseStatus.FORBIDDEN, "st is missing, expired"
+                    + " or not for this browser's uid and " + bidder + ": a sync starts at this browser's POST"
+                    + " /cookie_sync"));
+        }
+        String merlinUid = cookieUid;
         long hash = userHash.hash(merlinUid);
         String outcome;
         if (uid == null || uid.isEmpty()) {
@@ -164,6 +173,8 @@ public final class UserSyncEndpoints {
         }
         ConsentSignals signals = signals(request, name -> textOf(body.get(name)));
         String cookieUid = Cookies.uid(request, uidCookies);
+        // the uid the listed syncs are bound to: issued here for a browser without one
+        String syncUid = cookieUid;
         int limit = body.path("limit").asInt(0);
         Set<String> wanted = new HashSet<>();
         body.path("bidders").forEach(b -> wanted.add(b.asText()));
@@ -179,14 +190,21 @@ public final class UserSyncEndpoints {
                     || hash != 0 && store.buyerUid(hash, dsp, now) != null) {
                 continue;
             }
+            if (syncUid == null) {
+                syncUid = uidCookies.issue();
+            }
+            String state = uidCookies.syncState(syncUid, config.id(), now + STATE_SECONDS);
             ObjectNode status = statuses.addObject().put("bidder", config.id()).put("no_cookie", true);
-            status.putObject("usersync").put("url", syncUrl(config, sync, signals)).put("type", sync.type())
+            status.putObject("usersync").put("url", syncUrl(config, sync, signals, state)).put("type", sync.type())
                     .put("supportCORS", false);
         }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                 Unpooled.copiedBuffer(answer.toString(), StandardCharsets.UTF_8));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        if (cookieUid == null && syncUid != null) {
+            response.headers().add(HttpHeaderNames.SET_COOKIE, Cookies.setCookie(Cookies.UID, syncUid, uidCookieDays));
+        }
         return counted("cookie_sync", statuses.isEmpty() ? "none" : "ok", response);
     }
 
@@ -206,8 +224,11 @@ public final class UserSyncEndpoints {
         return ConsentSignals.fromParams(p).withOptedOut(Cookies.isOptedOut(request));
     }
 
-    /** The DSP's sync URL with Prebid's macros filled, each URL-encoded; the redirect is always Merlin's own. */
-    private String syncUrl(DspConfig config, DspUserSync sync, ConsentSignals signals) {
+    /**
+     * The DSP's sync URL with Prebid's macros filled, each URL-encoded; the redirect is always Merlin's own, with the
+     * sync's {@code state}.
+     */
+    private String syncUrl(DspConfig config, DspUserSync sync, ConsentSignals signals, String state) {
         String gdpr = signals.gdpr() == null ? "" : signals.gdpr().toString();
         String consentString = signals.gdprConsent() == null ? "" : signals.gdprConsent();
         String gpp = signals.gpp() == null ? "" : signals.gpp();
@@ -217,7 +238,8 @@ public final class UserSyncEndpoints {
         }
         String redirect = publicUrl + "/setuid?bidder=" + encode(config.id()) + "&gdpr=" + encode(gdpr)
                 + "&gdpr_consent=" + encode(consentString) + "&gpp=" + encode(gpp) + "&gpp_sid="
-                + encode(sections.toString()) + "&f=" + ("redirect".equals(sync.type()) ? "i" : "b") + "&uid=$UID";
+                + encode(sections.toString()) + "&st=" + encode(state) + "&f="
+                + ("redirect".equals(sync.type()) ? "i" : "b") + "&uid=$UID";
         return sync.url().replace("{{gdpr}}", encode(gdpr)).replace("{{gdpr_consent}}", encode(consentString))
                 .replace("{{us_privacy}}", encode(signals.usPrivacy() == null ? "" : signals.usPrivacy()))
                 .replace("{{gpp}}", encode(gpp)).replace("{{gpp_sid}}", encode(sections.toString()))

@@ -31,6 +31,9 @@ public final class UidCookies {
     /** The length of every uid Merlin issues. */
     public static final int LENGTH = ID_CHARS + 1 + 22;
 
+    /** An expiry has at most this many digits (epoch seconds until the year 33658). */
+    private static final int MAX_EXPIRY_DIGITS = 12;
+
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
 
@@ -73,6 +76,37 @@ public final class UidCookies {
         return null;
     }
 
+    /**
+     * The state {@code /cookie_sync} puts in a DSP's redirect to {@code /setuid}: it binds the sync to this browser's
+     * uid, to that DSP and to a time, so that a page elsewhere cannot make a visitor's browser store (or delete) a
+     * DSP id the page chose: {@code expiry "." HMAC-SHA256(key, "setuid" uid dsp expiry)[0..16)}, its own message
+     * form, never a uid's (a uid's tag signs 22 base64url characters and nothing else).
+     */
+    public String syncState(String uid, String dsp, long expiresEpochSeconds) {
+        return expiresEpochSeconds + "." + ENCODER.encodeToString(stateTag(uid, dsp, expiresEpochSeconds));
+    }
+
+    /**
+     * Whether {@code state} is one {@link #syncState} made for this uid and DSP and is not past its expiry at
+     * {@code nowEpochSeconds}; the tag's text is compared in constant time.
+     */
+    public boolean isSyncState(String state, String uid, String dsp, long nowEpochSeconds) {
+        int dot = state == null ? -1 : state.indexOf('.');
+        if (uid == null || dot < 1 || dot > MAX_EXPIRY_DIGITS) {
+            return false;
+        }
+        long expires = 0;
+        for (int i = 0; i < dot; i++) {
+            char c = state.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            expires = expires * 10 + (c - '0');
+        }
+        return expires >= nowEpochSeconds && Secrets.matches(
+                ENCODER.encodeToString(stateTag(uid, dsp, expires)), state.substring(dot + 1));
+    }
+
     /** Cookie values Merlin did not issue (unsigned, forged, another key's, an IFA), since start. */
     public long refused() {
         return refused.sum();
@@ -81,6 +115,15 @@ public final class UidCookies {
     private byte[] tag(String id) {
         Mac mac = macs.get();
         byte[] full = mac.doFinal(id.getBytes(StandardCharsets.US_ASCII));
+        byte[] tag = new byte[TAG_BYTES];
+        System.arraycopy(full, 0, tag, 0, TAG_BYTES);
+        return tag;
+    }
+
+    private byte[] stateTag(String uid, String dsp, long expiresEpochSeconds) {
+        Mac mac = macs.get();
+        byte[] full = mac.doFinal(("setuid\n" + uid + "\n" + dsp + "\n" + expiresEpochSeconds)
+                .getBytes(StandardCharsets.UTF_8));
         byte[] tag = new byte[TAG_BYTES];
         System.arraycopy(full, 0, tag, 0, TAG_BYTES);
         return tag;
