@@ -92,8 +92,8 @@ public final class UidCookies {
      */
     public boolean isSyncState(String state, String uid, String dsp, long nowEpochSeconds) {
         int dot = state == null ? -1 : state.indexOf('.');
-        if (uid == null || dot < 1 || dot > MAX_EXPIRY_DIGITS) {
-            return false;
+        if (uid == null || dot < 1 || dot > MAX_EXPIRY_DIGITS || state.charAt(0) == '0') {
+            return false; // one spelling per expiry, as for a uid's tag
         }
         long expires = 0;
         for (int i = 0; i < dot; i++) {

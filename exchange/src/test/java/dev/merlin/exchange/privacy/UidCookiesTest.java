@@ -39,4 +39,28 @@ class UidCookiesTest {
         assertFalse(uids.isIssued((first == 'A' ? 'B' : 'A') + uid.substring(1)), "another id, the same tag");
         assertFalse(uids.isIssued(uid + "x"));
     }
+
+    @Test
+    void aSyncStateVerifiesOnlyForItsUidDspAndTimeAndIsNeverAUid() {
+        String uid = uids.issue();
+        long expires = 1_781_528_400L;
+        String state = uids.syncState(uid, "alpha", expires);
+        assertTrue(uids.isSyncState(state, uid, "alpha", expires), "good until its expiry");
+        assertTrue(uids.isSyncState(state, uid, "alpha", expires - 3_600));
+        assertFalse(uids.isSyncState(state, uid, "alpha", expires + 1), "expired");
+        assertFalse(uids.isSyncState(state, uids.issue(), "alpha", expires - 1), "another browser's uid");
+        assertFalse(uids.isSyncState(state, uid, "beta", expires - 1), "another DSP");
+        assertFalse(uids.isSyncState(state, null, "alpha", expires - 1), "a browser without a uid");
+        String tag = state.substring(state.indexOf('.') + 1);
+        assertFalse(uids.isSyncState((expires + 86_400) + "." + tag, uid, "alpha", expires), "a later expiry");
+        assertFalse(uids.isSyncState("0" + state, uid, "alpha", expires - 1), "another spelling of the expiry");
+        assertFalse(uids.isSyncState("-1." + tag, uid, "alpha", 0));
+        assertFalse(uids.isSyncState("9999999999999." + tag, uid, "alpha", 0), "more digits than any expiry has");
+        assertFalse(uids.isSyncState(null, uid, "alpha", 0));
+        assertFalse(uids.isSyncState("", uid, "alpha", 0));
+        assertFalse(uids.isSyncState("." + tag, uid, "alpha", 0));
+        UidCookies other = IdentityKeys.of("another-exchange-secret".getBytes(StandardCharsets.UTF_8)).uidCookies();
+        assertFalse(other.isSyncState(state, uid, "alpha", expires - 1), "signed with another key");
+        assertFalse(uids.isIssued(uid.substring(0, 22) + "." + tag), "a state's tag never makes a uid");
+    }
 }
