@@ -416,7 +416,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         EventsEndpoint appEvents = new EventsEndpoint(tracking, currencies, consent, stores.optOuts(),
                 stores.erasures(), identity, events, config.tracking(), metrics, epochSecondsClock);
         ClickEndpoint clicks = new ClickEndpoint(catalog.current(), noticeUrls, stores.clicks(), tracking,
-                stores.optOuts(), stores.erasures(), identity, events, metrics, epochSecondsClock);
+                stores.erasures(), events, metrics, epochSecondsClock);
         ReportsEndpoint reports = new ReportsEndpoint(catalog, currencies, stores.spend(), stores.stats(),
                 stores.sellerStats(), sellers, config.tracking(), metrics, epochSecondsClock, buySide.accounts,
                 config.dsps());

@@ -10,10 +10,6 @@ import dev.merlin.exchange.events.EventLog;
 import dev.merlin.exchange.events.EventType;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
 import dev.merlin.exchange.privacy.ErasureRegistry;
-import dev.merlin.exchange.privacy.IdentityKeys;
-import dev.merlin.exchange.privacy.OptOutRegistry;
-import dev.merlin.exchange.privacy.UidCookies;
-import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.tracking.ClickLedger;
 import dev.merlin.exchange.tracking.TrackingService;
 import io.netty.channel.ChannelHandlerContext;
@@ -39,27 +35,20 @@ public final class ClickEndpoint {
     private final NoticeUrls noticeUrls;
     private final ClickLedger clickLedger;
     private final TrackingService tracking;
-    private final OptOutRegistry optOuts;
     private final ErasureRegistry erasures;
-    private final UidCookies uidCookies;
-    private final UserHash userHash;
     private final EventLog eventLog;
     private final ExchangeMetrics metrics;
     private final LongSupplier epochSecondsClock;
 
     /** The click redirect, with what a click reads and records. */
     public ClickEndpoint(CampaignCatalog catalog, NoticeUrls noticeUrls, ClickLedger clickLedger,
-                         TrackingService tracking, OptOutRegistry optOuts, ErasureRegistry erasures,
-                         IdentityKeys identity, EventLog eventLog, ExchangeMetrics metrics,
-                         LongSupplier epochSecondsClock) {
+                         TrackingService tracking, ErasureRegistry erasures, EventLog eventLog,
+                         ExchangeMetrics metrics, LongSupplier epochSecondsClock) {
         this.catalog = catalog;
         this.noticeUrls = noticeUrls;
         this.clickLedger = clickLedger;
         this.tracking = tracking;
-        this.optOuts = optOuts;
         this.erasures = erasures;
-        this.uidCookies = identity.uidCookies();
-        this.userHash = identity.userHash();
         this.eventLog = eventLog;
         this.metrics = metrics;
         this.epochSecondsClock = epochSecondsClock;
@@ -93,7 +82,7 @@ public final class ClickEndpoint {
                     identity.impId(), identity.auctionEpochSeconds(), now);
             outcome = click.label();
             if (click == ClickLedger.Click.COUNTED) {
-                userHash = user(request, params, identity.auctionEpochSeconds());
+                userHash = user(request, identity);
                 tracking.click(campaign, userHash, now);
             }
         }
@@ -114,37 +103,21 @@ public final class ClickEndpoint {
 
     /**
      * The user a counted click is tied to, or 0: the user hash signed into the link ({@code u}, the bid request's
-     * user — an in-app ad's device IFA) when there is one, else the {@code uid} cookie Merlin issued (an unsigned or
-     * forged one is none); none when the link says
-     * {@code np=1}, the browser opted out, or the user opted out or was erased at or after the auction.
+     * user, an in-app ad's device IFA say), exactly as its signature covered it; none when the link
+     * says {@code np=1}, the browser carries the opt-out cookie, or the user opted out or was erased at or after the
+     * auction. Never the {@code uid} cookie of whoever follows the link: the auction decided whose impression it was.
      */
-    private long user(FullHttpRequest request, Map<String, List<String>> params, long auctionEpochSeconds) {
-        if ("1".equals(QueryParams.first(params, "np")) || Cookies.isOptedOut(request)) {
+    private long user(FullHttpRequest request, NoticeIdentity identity) {
+        long signedUser = identity.userHash();
+        if (signedUser == 0 || Cookies.isOptedOut(request)) {
             return 0;
         }
-        String signedUser = QueryParams.first(params, "u");
-        if (signedUser != null) {
-            long userHash = parseUserHash(signedUser);
-            ErasureRegistry.Refusal refusal = erasures.refusal(userHash, auctionEpochSeconds);
-            if (refusal != null) {
-                metrics.noticeUserRefused("click", refusal.label());
-                return 0;
-            }
-            return userHash;
-        }
-        String uid = Cookies.uid(request, uidCookies);
-        if (uid == null || optOuts.contains(uid)) {
+        ErasureRegistry.Refusal refusal = erasures.refusal(signedUser, identity.auctionEpochSeconds());
+        if (refusal != null) {
+            metrics.noticeUserRefused("click", refusal.label());
             return 0;
         }
-        return userHash.hash(uid);
-    }
-
-    private static long parseUserHash(String hex) {
-        try {
-            return Long.parseUnsignedLong(hex, 16);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
+        return signedUser;
     }
 
     private static Creative creative(Campaign campaign, String creativeId) {

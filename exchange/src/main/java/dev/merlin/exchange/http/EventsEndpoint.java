@@ -68,6 +68,8 @@ public final class EventsEndpoint {
     private static final int MAX_TEXT = 256;
     private static final String EVENT_LOG_FULL = "event_log_full: the event log could not take the event (full, or"
             + " the exchange is stopping); it is not accepted, send it again later";
+    private static final String BAD_USER = "user must be 1 to 128 letters, digits, '-', '_' or '.' (a device IFA or"
+            + " an app-scoped id)";
     private static final String EVENT_TOO_LARGE = "event_too_large: the event is larger than the event log takes;"
             + " it is not accepted (sending it again will not help)";
 
@@ -178,7 +180,8 @@ public final class EventsEndpoint {
                 outcome.rejected++;
                 ValueProblem valueProblem = refusal == null ? valueProblem(event) : null;
                 metrics.activity("app", refusal != null ? "refused_" + refusal.label()
-                        : valueProblem != null ? valueProblem.label() : "invalid");
+                        : valueProblem != null ? valueProblem.label() : hasUnusableUser(event) ? "bad_user"
+                        : "invalid");
                 reject(outcome.rejections, i, invalid != null ? invalid : refusal.reason());
                 continue;
             }
@@ -368,8 +371,8 @@ public final class EventsEndpoint {
         if (user == null || !user.isTextual() || user.asText().isEmpty()) {
             return "user must be a non-empty string (device IFA or app-scoped id)";
         }
-        if (user.asText().length() > 128) {
-            return "user is longer than 128 characters";
+        if (hasUnusableUser(event)) {
+            return BAD_USER;
         }
         JsonNode name = event.get("event");
         if (name == null || !name.isTextual() || name.asText().isEmpty()) {
@@ -404,6 +407,18 @@ public final class EventsEndpoint {
             return "consent.atts must be an integer (iOS App Tracking Transparency status: 0 to 3)";
         }
         return null;
+    }
+
+    /**
+     * Whether the event's {@code user} is a string that is not a key Merlin takes ({@link Cookies#isUsableKey}, the
+     * pixel's rule for {@code did}): anything else could be stored under a key that {@code /privacy/users/{uid}}
+     * cannot name. A sentinel (a blank, say) is let through here, to be refused as what it is
+     * ({@code sentinel_user}).
+     */
+    private static boolean hasUnusableUser(JsonNode event) {
+        JsonNode user = event.get("user");
+        return user != null && user.isTextual() && !Cookies.isUsableKey(user.asText())
+                && !UserKeys.isSentinel(user.asText());
     }
 
     private static ConsentSignals signals(JsonNode consent) {

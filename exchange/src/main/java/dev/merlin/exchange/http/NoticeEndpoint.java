@@ -195,8 +195,8 @@ public final class NoticeEndpoint {
         NoticeIdentity identity = new NoticeIdentity();
         if (!readIdentity(params, identity)
                 || !noticeUrls.verify(identity, QueryParams.first(params, "sig"))) {
-            return refused(kind, HttpResponseStatus.FORBIDDEN, "bad_signature", "this " + kind
-                    + " notice is not one Merlin issued (sig does not match a, rid, iid, c, cr, bt, bp, bc)");
+            return refused(kind, HttpResponseStatus.FORBIDDEN, "bad_signature", "this " + kind + " notice is not"
+                    + " one Merlin issued (sig does not match a, rid, iid, c, cr, bt, bp, bc and u or np=1)");
         }
         if (!isFromSeller && !routing.isOwnedHere(identity.auctionId())) {
             return refused(kind, HttpResponseStatus.FORBIDDEN, "not_owner", "auction "
@@ -453,9 +453,11 @@ public final class NoticeEndpoint {
 
     /**
      * Fills {@code identity} from a link's decoded parameters, as {@link NoticeUrls} signed them: {@code a, rid, iid,
-     * c, cr, bt, bp, bc}, then {@code d} (a DSP's impression), {@code s}, {@code u} (else {@code np=1}: no user) and
-     * {@code t=1} when present. False
-     * when one of the first eight is missing or not a number where it must be: no link Merlin issues.
+     * c, cr, bt, bp, bc}, then {@code d} (a DSP's impression), {@code s}, the user and {@code t=1} when present. False
+     * when one of the first eight is missing or not a number where it must be, or the user is not exactly one of
+     * {@code u} as Merlin writes it or {@code np=1}: no link Merlin issues. The signature is checked over what the
+     * identity holds, so each way of writing the user is its own signed text: a signature for {@code np=1} never
+     * passes for a link that names a user, and the user a notice or click records is exactly the one signed.
      */
     static boolean readIdentity(Map<String, List<String>> params, NoticeIdentity identity) {
         long auctionId = AuctionIds.parse(QueryParams.first(params, "a"));
@@ -467,12 +469,12 @@ public final class NoticeEndpoint {
                         QueryParams.first(params, "s"))
                 .bid(QueryParams.first(params, "c"), QueryParams.first(params, "cr"), bidPriceMicros,
                         QueryParams.first(params, "bc"))
-                .user(parseUserHash(QueryParams.first(params, "u")))
                 .flags("1".equals(QueryParams.first(params, "t")), false)
                 .dsp(QueryParams.first(params, "d"));
+        boolean isUserAsIssued = readUser(QueryParams.first(params, "u"), QueryParams.first(params, "np"), identity);
         return auctionId != 0 && auctionEpochSeconds >= 0 && bidPriceMicros >= 0 && identity.requestId() != null
                 && identity.impId() != null && identity.campaignId() != null && identity.creativeId() != null
-                && identity.currency() != null;
+                && identity.currency() != null && isUserAsIssued;
     }
 
     /** A signed whole number (seconds, micros): decimal digits only, else -1. */
@@ -488,16 +490,27 @@ public final class NoticeEndpoint {
         return Long.parseLong(digits);
     }
 
-    /** The user hash {@code u} carries, or 0 when there is none (the link says {@code np=1}) or it is not hex. */
-    private static long parseUserHash(String hex) {
-        if (hex == null || hex.isEmpty() || hex.length() > 16) {
-            return 0;
+    /**
+     * Sets the user a link names into {@code identity}: the hash {@code u} carries, written as Merlin writes it
+     * (lower-case hex without leading zeros, not 0) and no {@code np}; or none (0) for {@code np=1} and no {@code u}.
+     * False, leaving no user, for anything else.
+     */
+    private static boolean readUser(String hex, String noPersonalData, NoticeIdentity identity) {
+        identity.user(0);
+        if (hex == null) {
+            return "1".equals(noPersonalData);
         }
-        try {
-            return Long.parseUnsignedLong(hex, 16);
-        } catch (NumberFormatException e) {
-            return 0;
+        if (noPersonalData != null || hex.isEmpty() || hex.length() > 16 || hex.charAt(0) == '0') {
+            return false;
         }
+        for (int i = 0; i < hex.length(); i++) {
+            char c = hex.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        identity.user(Long.parseUnsignedLong(hex, 16));
+        return true;
     }
 
 }

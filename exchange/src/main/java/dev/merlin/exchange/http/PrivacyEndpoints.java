@@ -22,6 +22,8 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -30,7 +32,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The user's side: {@code GET /optout} (sets the opt-out cookie, erases what is held for the browser's uid);
- * {@code GET /privacy/users/{uid}} (what is held and why) and {@code DELETE /privacy/users/{uid}} (erase it).
+ * {@code GET /privacy/users/{uid}} (what is held and why) and {@code DELETE /privacy/users/{uid}} (erase it); the
+ * {@code uid} is a percent-encoded path segment, so any key that can be stored can be named.
  *
  * <p>Who may reach a user: the admin token, everyone; the browser whose {@code uid} cookie Merlin issued (signed,
  * see {@link dev.merlin.exchange.privacy.UidCookies}), its own uid; an event source's API key
@@ -106,8 +109,16 @@ public final class PrivacyEndpoints {
     }
 
     FullHttpResponse user(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
-        String uid = path.substring(USERS_PREFIX.length());
-        if (uid.isEmpty() || uid.indexOf('/') >= 0 || uid.length() > 128) {
+        String segment = path.substring(USERS_PREFIX.length());
+        String uid;
+        try {
+            uid = segment.indexOf('/') >= 0 ? null : decodeSegment(segment);
+        } catch (IllegalArgumentException e) {
+            metrics.httpError(400, "privacy_user_path");
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "the user in the path, \""
+                    + segment + "\", is not valid percent-encoding: " + e.getMessage(), null);
+        }
+        if (uid == null || uid.isEmpty() || uid.length() > 128) {
             metrics.httpError(404, "privacy_user_path");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "no such user path", null);
         }
@@ -156,6 +167,15 @@ public final class PrivacyEndpoints {
         appendRecipients(sb, userHash.hash(uid));
         sb.append('}');
         return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sb.toString());
+    }
+
+    /**
+     * A percent-encoded path segment as the text it encodes ({@code +} is itself, not a space).
+     *
+     * @throws IllegalArgumentException when a {@code %} is not followed by two hex digits
+     */
+    private static String decodeSegment(String segment) {
+        return QueryStringDecoder.decodeComponent(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     /** {@code ,"recipients":[...],"recipientsTruncated":bool}: who received the user's personal data. */

@@ -1,16 +1,20 @@
 package dev.merlin.exchange.tracking;
 
 import static dev.merlin.exchange.tracking.LoopbackExchange.T0;
+import static dev.merlin.exchange.tracking.LoopbackExchange.json;
 import static dev.merlin.exchange.tracking.LoopbackExchange.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.NoticeIdentity;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -225,6 +230,123 @@ class ClickIT {
         exchange.clock.addAndGet(60);
         purchase(ifa, null);
         assertEquals(0, stat(SAKURA, CampaignStats.Metric.CONVERSIONS), "an erased user's click is no touch");
+    }
+
+    /**
+     * A contextual auction (an in-app video with no device id) issues links with {@code np=1}: no user. Dropping it
+     * and adding {@code u=0<16 hex digits>}, someone's user hash with a leading zero, is not a link Merlin issued:
+     * 403, no click counted and no touch, so that user's purchase an hour later is credited to nothing.
+     */
+    @Test
+    void aContextualClickLinkCannotBePinnedToAUser() throws Exception {
+        String ifa = "6d92078a-8246-4ba4-ae5b-76104861e7dc";
+        JsonNode bid = contextualVideoBid("ctx-1");
+        String click = clickThrough(bid);
+        assertTrue(click.contains("&np=1&"), click);
+        String pinned = click.replace("&np=1", "&u=0" + String.format("%016x", exchange.userHash(ifa)));
+
+        HttpResponse<byte[]> forged = exchange.follow(pinned);
+        assertEquals(403, forged.statusCode(), pinned);
+        assertFalse(forged.headers().firstValue("location").isPresent());
+        assertEquals(0, stat(SAKURA, CampaignStats.Metric.CLICKS), "a forged link counts no click");
+        assertEquals(1, exchange.server().metrics().notices("click", "bad_signature"));
+
+        assertEquals(302, exchange.follow(click).statusCode(), "the link as issued");
+        assertEquals(1, stat(SAKURA, CampaignStats.Metric.CLICKS));
+        exchange.clock.addAndGet(3_600);
+        purchase(ifa, "o-pinned");
+        assertEquals(0, stat(SAKURA, CampaignStats.Metric.CONVERSIONS), "a contextual click is no one's touch");
+    }
+
+    /** Each a contextual click link altered in its user: none is a link Merlin issues. */
+    @ParameterizedTest
+    @CsvSource({
+        "'&np=1', ''",
+        "'&np=1', '&np=0'",
+        "'&np=1', '&u='",
+        "'&np=1', '&u=0'",
+        "'&np=1', '&u=0%1$016x'",
+        "'&np=1', '&np=1&u=0%1$016x'",
+    })
+    void aContextualClickLinkWithAnyOtherUserIs403(String issued, String altered) throws Exception {
+        String click = clickThrough(contextualVideoBid("ctx-2"));
+        String tampered = click.replace(issued, String.format(altered, exchange.userHash("ifa-victim")));
+        HttpResponse<byte[]> response = exchange.follow(tampered, "Cookie", "uid=" + signedUid());
+        assertEquals(403, response.statusCode(), tampered);
+        assertFalse(response.headers().firstValue("location").isPresent(), tampered);
+        assertEquals(0, stat(SAKURA, CampaignStats.Metric.CLICKS), tampered);
+    }
+
+    /**
+     * An in-app link's user written any other way than Merlin writes it (lower-case hex, no leading zero), or with
+     * {@code np=1} besides. The user's hash has at most 14 hex digits, so that a leading {@code 0}, {@code 00} or
+     * {@code +} still reads as the same number.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "00", "%2B", "", "upper"})
+    void anInAppClickLinksUserWrittenAnotherWayIs403(String how) throws Exception {
+        String ifa = "ifa-0";
+        for (int i = 1; !isShortWithALetter(exchange.userHash(ifa)); i++) {
+            assertTrue(i < 100_000, "no user hash below 2^56 with a letter");
+            ifa = "ifa-" + i;
+        }
+        String hex = Long.toHexString(exchange.userHash(ifa));
+        String click = link("click", "r-hex", SAKURA, TRAILER, exchange.userHash(ifa), false);
+        String altered = how.equals("upper") ? hex.toUpperCase(Locale.ROOT)
+                : how.isEmpty() ? hex + "&np=1" : how + hex;
+        assertFalse(altered.equals(hex), "the user as issued: " + hex);
+        String tampered = click.replace("&u=" + hex, "&u=" + altered);
+        assertEquals(403, exchange.get(tampered).statusCode(), tampered);
+        assertEquals(0, stat(SAKURA, CampaignStats.Metric.CLICKS), tampered);
+    }
+
+    private static boolean isShortWithALetter(long userHash) {
+        String hex = Long.toHexString(userHash);
+        return userHash >>> 56 == 0 && !hex.equals(hex.toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * The notices read the user the same way: the auction's billing link with {@code np=1} dropped and a user added
+     * is refused and charges nothing.
+     */
+    @Test
+    void aContextualBillingLinkWithAUserAddedIs403() throws Exception {
+        JsonNode bid = contextualVideoBid("ctx-3");
+        String burl = bid.path("burl").asText().replace("${AUCTION_PRICE}", "1.00")
+                .replace("${AUCTION_CURRENCY}", "USD").replace("${AUCTION_ID}", "a").replace("${AUCTION_BID_ID}", "b");
+        String pinned = burl.replace("&np=1", "&u=0" + String.format("%016x", exchange.userHash("ifa-victim")));
+        assertEquals(403, exchange.follow(pinned).statusCode(), pinned);
+        assertEquals(1, exchange.server().metrics().notices("bill", "bad_signature"));
+        assertEquals(0, stat(SAKURA, CampaignStats.Metric.IMPRESSIONS));
+        assertEquals(204, exchange.follow(burl).statusCode(), "the link as issued");
+        assertEquals(1, stat(SAKURA, CampaignStats.Metric.IMPRESSIONS));
+    }
+
+    /** The bid of an auction for an in-app video in Japan with no device id, no user: Sakura's contextual video. */
+    private JsonNode contextualVideoBid(String requestId) throws Exception {
+        HttpResponse<byte[]> response = exchange.bid("{\"id\":\"" + requestId + "\",\"imp\":[{\"id\":\"1\","
+                + "\"video\":{\"mimes\":[\"video/mp4\"],\"w\":1920,\"h\":1080,\"minduration\":5,"
+                + "\"maxduration\":30}}],\"app\":{\"id\":\"app-1\",\"bundle\":\"jp.example.headlines\","
+                + "\"publisher\":{\"id\":\"pub-1\"}},\"device\":{\"devicetype\":4,\"os\":\"android\","
+                + "\"geo\":{\"country\":\"JPN\"}}}");
+        assertEquals(200, response.statusCode(), text(response));
+        JsonNode bid = json(response).path("seatbid").get(0).path("bid").get(0);
+        assertEquals(SAKURA, bid.path("cid").asText(), text(response));
+        return bid;
+    }
+
+    /** The click URL in a bid's VAST markup. */
+    private static String clickThrough(JsonNode bid) {
+        String adm = bid.path("adm").asText();
+        int start = adm.indexOf("<ClickThrough><![CDATA[");
+        assertTrue(start >= 0, adm);
+        start += "<ClickThrough><![CDATA[".length();
+        return adm.substring(start, adm.indexOf("]]>", start));
+    }
+
+    /** A uid cookie Merlin signed, as a browser that visited an advertiser's pixel holds. */
+    private String signedUid() throws Exception {
+        return LoopbackExchange.uidSet(exchange.get("/px?pid=px-kaze&ev=page_view&cat=IAB17&country=JPN"));
     }
 
     /** A purchase reported by Sakura's app for {@code ifa}; the event may be refused (erased user). */

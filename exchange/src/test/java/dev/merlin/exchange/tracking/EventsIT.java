@@ -247,6 +247,34 @@ class EventsIT {
                 LocalDate.ofEpochDay(T0 / 86_400)), "the second user's purchase is no duplicate of order \"\"");
     }
 
+    /**
+     * A user the privacy path cannot name once stored (a space, a slash, a question mark, a non-ASCII letter) is
+     * rejected by the rule the pixel reads {@code did} with, counted {@code bad_user}; the valid events are recorded.
+     */
+    @Test
+    void aUserThatIsNotAUsableKeyIsRejectedWithACountedReason() throws Exception {
+        String[] users = {"app user/7", "a?b", "caf\u00e9", "a%2Fb"};
+        StringBuilder batch = new StringBuilder("{\"events\":[");
+        for (String user : users) {
+            batch.append(LIKE.replace("ifa-valid", user)).append(',');
+        }
+        batch.append(LIKE).append("]}");
+        HttpResponse<byte[]> response = exchange.events(batch.toString());
+        assertEquals(202, response.statusCode(), text(response));
+        JsonNode body = json(response);
+        assertEquals(1, body.path("accepted").asInt(), text(response));
+        assertEquals(users.length, body.path("rejected").asInt(), text(response));
+        for (JsonNode rejection : body.path("rejections")) {
+            assertTrue(rejection.path("reason").asText().startsWith("user must be"), text(response));
+        }
+        assertEquals(users.length, exchange.server().metrics().activityCount("app", "bad_user"));
+        assertEquals(1, recorded());
+        for (String user : users) {
+            assertEquals(List.of(), exchange.server().runtime().stores().segments().describe(user, T0), user);
+        }
+        assertEquals(List.of(SPORTS_FANS), exchange.segmentsOf("ifa-valid"));
+    }
+
     @Test
     void aBatchTheEventLogCannotTakeIs503WithRetryAfterAndRecordsNothing() throws Exception {
         // as while stopping, or with the ring full behind a full disk
