@@ -468,6 +468,10 @@ public final class ExchangeRuntime implements AutoCloseable {
         metrics.counter("merlin_erasure_registry_full_rejections_total",
                 "Erasures or opt-outs the erasure registry could not remember for lack of room (the data was erased)",
                 stores.erasures()::fullRejections);
+        metrics.counter("merlin_optout_registry_full_rejections_total",
+                "Opt-outs the opt-out registry could not remember for lack of room (the data was erased and the"
+                        + " opt-out cookie set)", stores.optOuts()::fullRejections);
+        metrics.gauge("merlin_optout_registry_users", "User keys the opt-out registry holds", stores.optOuts()::size);
         metrics.counter("merlin_uid_cookies_not_issued_total",
                 "uid cookies Merlin did not sign (unsigned, forged, another key's, a device IFA), each taken as none",
                 identity.uidCookies()::refused);

@@ -88,7 +88,6 @@ public final class ExchangeStores implements AutoCloseable {
         this.epochSecondsClock = epochSecondsClock;
         Path dataDir = Path.of(config.dataDir());
         StoresConfig stores = config.stores();
-        long privacyEntries = Math.max(10_000L, stores.segmentUsers() / 10);
         try {
             segments = opened(SegmentStore.open(dataDir, segmentSettings(stores), epochSecondsClock));
             census = new SegmentCensus(segments, maxSegmentId(config), epochSecondsClock);
@@ -103,8 +102,8 @@ public final class ExchangeStores implements AutoCloseable {
                     stores.frequencyEntries()));
             clicks = opened(new ClickLedger(dataDir, stores.chargedImpressions(), stores.chargedWindowSeconds()));
             rules = opened(new SegmentRules(config, segments, dataDir, stores.frequencyEntries()));
-            optOuts = opened(new OptOutRegistry(dataDir, privacyEntries));
-            erasures = opened(new ErasureRegistry(dataDir, privacyEntries));
+            optOuts = opened(new OptOutRegistry(dataDir, stores.optOutEntries()));
+            erasures = opened(new ErasureRegistry(dataDir, stores.erasureEntries()));
             // an opt-out is written to both registries, one after the other: a process killed between the two
             // leaves it only in the first, so every opt-out is put in the erasure registry again at start
             optOuts.forEach((userKey, epochSeconds) -> erasures.optedOut(userHash.hash(userKey), epochSeconds));

@@ -28,6 +28,11 @@ import java.util.function.LongSupplier;
  *   <li>an {@link EventType#ERASURE} or {@link EventType#OPT_OUT} record in this node's event log makes its exports
  *       leave the user out.</li>
  * </ul>
+ * A registry too full to remember the user never stops the rest: each counts what it could not hold, and the data
+ * goes all the same. What is then not guaranteed: without a place in the opt-out registry, a request naming the user
+ * without the browser's opt-out cookie (a seller's bid request, a pixel hit from a browser that lost the cookie) is
+ * decided on its own signals; without a place in the erasure registry, late notices and app events are not refused.
+ * The browser that opted out keeps its opt-out cookie, and its uid cookie is deleted.
  */
 public final class UserErasure {
 
@@ -140,6 +145,7 @@ public final class UserErasure {
         return Remote.APPLIED;
     }
 
+    /** Remembers the erasure in both registries as far as they have room; a full one counts it and goes on. */
     private void remember(String uid, long hash, boolean isOptOut, long epochSeconds) {
         if (isOptOut) {
             optOuts.add(uid, epochSeconds);

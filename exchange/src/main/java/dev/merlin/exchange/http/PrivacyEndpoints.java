@@ -36,13 +36,16 @@ import java.util.function.LongSupplier;
  * {@code uid} is a percent-encoded path segment, so any key that can be stored can be named.
  *
  * <p>Who may reach a user: the admin token, everyone; the browser whose {@code uid} cookie Merlin issued (signed,
- * see {@link dev.merlin.exchange.privacy.UidCookies}), its own uid; an event source's API key
- * ({@code Authorization: Bearer}), on behalf of its app's users, any user that is not a Merlin uid — a device IFA
- * or an app-scoped id, exactly the users the key can name in {@code /events} — since Merlin keeps no record of which
- * app a device belongs to. A cookie never reaches an IFA: only a signed Merlin uid counts as a cookie at all. A
- * request with neither a Merlin uid cookie nor an {@code Authorization} header is {@code 401}; one whose credential
- * does not cover the user (another browser's uid, a report token, an event source asking for a Merlin uid) is
- * {@code 403}.
+ * see {@link dev.merlin.exchange.privacy.UidCookies}), its own uid. An event source's API key
+ * ({@code Authorization: Bearer}), asking on behalf of its app's users, learns only whether Merlin holds a user that
+ * is not a Merlin uid — a device IFA or an app-scoped id, the users the key can name in {@code /events} — and may
+ * not erase it: IFAs are in every bid stream, and Merlin keeps no record of which app a device belongs to nor of
+ * which source put a user in a segment, so anything more would show one app what other advertisers learned about any
+ * device (and let it erase their data, reset frequency caps and send deletion requests to DSPs); the operator answers
+ * such a request with the admin token. A cookie never reaches an IFA: only a signed Merlin uid counts as a cookie at
+ * all. A request with neither a Merlin uid cookie nor an {@code Authorization} header is {@code 401}; one whose
+ * credential does not cover the user (another browser's uid, a report token, an event source asking for a Merlin
+ * uid or erasing anyone) is {@code 403}.
  *
  * <p>What is held includes the companies that received the user's personal data (the data-flow ledger's
  * recipients: per DSP the categories and the first and last time). An erasure (or opt-out) forgets them, and asks
@@ -134,9 +137,12 @@ public final class PrivacyEndpoints {
         if (access == Access.REFUSED) {
             metrics.httpError(403, "privacy_user");
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
-                    "this credential does not cover this user: only the browser holding this uid cookie, the app"
-                            + " acting for its own (non-cookie) user with its API key, or the admin token may see or"
-                            + " erase it", null);
+                    "this credential does not cover this user: only the browser holding this uid cookie or the admin"
+                            + " token may see or erase it (an app's API key may ask whether a non-cookie user is"
+                            + " held)", null);
+        }
+        if (access == Access.SOURCE) {
+            return heldOnly(ctx, request, uid);
         }
         if (request.method() == HttpMethod.DELETE) {
             UserErasure.Result erasure = this.erasure.erase(uid, false);
@@ -178,6 +184,24 @@ public final class PrivacyEndpoints {
         return QueryStringDecoder.decodeComponent(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
+    /**
+     * An event source's view of a user: {@code {"uid":...,"held":bool}}, whether Merlin holds segments or recipients
+     * for it, and nothing of what: no record says which source contributed a segment. Its erasure is refused.
+     */
+    private FullHttpResponse heldOnly(ChannelHandlerContext ctx, FullHttpRequest request, String uid) {
+        if (request.method() == HttpMethod.DELETE) {
+            metrics.httpError(403, "privacy_user_source_erase");
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN,
+                    "an app's API key cannot erase a user: Merlin does not record which source contributed what, so"
+                            + " the erasure would take other advertisers' data too; the operator erases with the admin"
+                            + " token", null);
+        }
+        boolean held = !segmentStore.describe(uid, epochSecondsClock.getAsLong()).isEmpty()
+                || flows != null && !flows.recipientsOf(userHash.hash(uid)).recipients().isEmpty();
+        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK,
+                "{\"uid\":" + quoted(uid) + ",\"held\":" + held + "}");
+    }
+
     /** {@code ,"recipients":[...],"recipientsTruncated":bool}: who received the user's personal data. */
     private void appendRecipients(StringBuilder sb, long hash) {
         if (flows == null) {
@@ -215,8 +239,11 @@ public final class PrivacyEndpoints {
         return response;
     }
 
-    /** What a privacy request's credentials allow for one user. */
-    private enum Access { ALLOWED, REFUSED, NO_CREDENTIAL }
+    /**
+     * What a privacy request's credentials allow for one user: everything; whether it is held ({@code SOURCE}, an
+     * event source's key); nothing.
+     */
+    private enum Access { ALLOWED, SOURCE, REFUSED, NO_CREDENTIAL }
 
     private Access access(FullHttpRequest request, String uid) {
         String cookieUid = Cookies.uid(request, uidCookies);
@@ -230,7 +257,7 @@ public final class PrivacyEndpoints {
         }
         // an app acts for the users it names in /events: IFAs and app-scoped ids, never a browser's Merlin uid
         if (tracking.sourceForKey(token) != null && !uidCookies.isIssued(uid)) {
-            return Access.ALLOWED;
+            return Access.SOURCE;
         }
         boolean hasCredential = cookieUid != null || request.headers().contains(HttpHeaderNames.AUTHORIZATION);
         return hasCredential ? Access.REFUSED : Access.NO_CREDENTIAL;

@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * before the last erasure — a notice's auction (its signed {@code bt}), an app event's {@code time} — is refused,
  * and what happened after it (the user came back) is not. Reads reuse per-thread key and value objects
  * ({@code getUsing}): no allocation.
+ *
+ * <p>Sized by {@code stores.erasureEntries}. Opt-outs stay for good and anyone can make one, so the registry can
+ * fill up: the data is then erased all the same, the user not remembered is counted ({@link #fullRejections()}) and
+ * logged once, and that user's late notices and app events are no longer refused.
  */
 public final class ErasureRegistry implements AutoCloseable {
 
@@ -90,7 +94,7 @@ public final class ErasureRegistry implements AutoCloseable {
             fullRejections.incrementAndGet();
             if (fullLogged.compareAndSet(false, true)) {
                 LOG.error("erasure registry {} is full at {} users: late notices and app events of users erased from"
-                        + " now on are not refused; raise stores.segmentUsers (the registry holds a tenth of it)",
+                        + " now on are not refused; raise stores.erasureEntries (fixed when the file is created)",
                         FILE, opened.map().longSize());
             }
         }

@@ -6,6 +6,7 @@ import static dev.merlin.exchange.tracking.LoopbackExchange.setCookie;
 import static dev.merlin.exchange.tracking.LoopbackExchange.text;
 import static dev.merlin.exchange.tracking.LoopbackExchange.uidSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,14 +24,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Nobody can act as someone else: a {@code uid} cookie counts only when Merlin signed it, so {@code Cookie: uid=<a
- * device's IFA>} (IFAs are in every bid request) reads, erases and opts out nothing; an IFA user is reached with the
- * admin token or the API key of the app acting for it; the user hash in links is keyed.
+ * device's IFA>} (IFAs are in every bid request) reads, erases and opts out nothing; an IFA user is read and erased
+ * with the admin token, while an event source's API key learns only whether the device is held, since any source can
+ * name any device; the user hash in links is keyed.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class IdentityIT {
 
     private static final String IFA = "6d92078a-8246-4ba4-ae5b-76104861e7dc";
     private static final int SPORTS_FANS = 101;
+    private static final int BEAUTY_ENTHUSIASTS = 103;
     private static final String SPORTS_VIEW = "/px?pid=px-kaze&ev=page_view&cat=IAB17&country=JPN";
 
     @TempDir
@@ -104,11 +107,14 @@ class IdentityIT {
     }
 
     @Test
-    void theAppsApiKeyReadsAndErasesAnIfaUserButNoBrowsersUid() throws Exception {
+    void theAppsApiKeyLearnsOnlyWhetherAnIfaUserIsHeldAndReachesNoBrowsersUid() throws Exception {
         String key = "Bearer " + LoopbackExchange.APP_KEY;
         HttpResponse<byte[]> read = exchange.get("/privacy/users/" + IFA, "Authorization", key);
         assertEquals(200, read.statusCode(), text(read));
-        assertTrue(text(read).contains("sports-fans"), text(read));
+        assertEquals("{\"uid\":\"" + IFA + "\",\"held\":true}", text(read),
+                "no segment names: nothing records which source put the user in a segment");
+        HttpResponse<byte[]> unknown = exchange.get("/privacy/users/never-seen-device", "Authorization", key);
+        assertEquals("{\"uid\":\"never-seen-device\",\"held\":false}", text(unknown));
 
         String uid = uidSet(exchange.get(SPORTS_VIEW));
         assertEquals(403, exchange.get("/privacy/users/" + uid, "Authorization", key).statusCode(),
@@ -116,9 +122,35 @@ class IdentityIT {
         assertEquals(403, exchange.send("DELETE", "/privacy/users/" + uid, "Authorization", key).statusCode());
 
         HttpResponse<byte[]> deleted = exchange.send("DELETE", "/privacy/users/" + IFA, "Authorization", key);
-        assertEquals(200, deleted.statusCode(), text(deleted));
-        assertTrue(text(deleted).contains("\"erased\":true"), text(deleted));
-        assertEquals(List.of(), exchange.segmentsOf(IFA));
+        assertEquals(403, deleted.statusCode(), text(deleted));
+        assertEquals(List.of(SPORTS_FANS), exchange.segmentsOf(IFA), "only the admin token erases a device");
+    }
+
+    @Test
+    void anotherSourcesKeyNeitherSeesNorErasesWhatSeoulBeautysPixelRecorded() throws Exception {
+        String device = "3b7e1f4a-92c5-4d08-b6a1-c0e5d7f28a93";
+        LoopbackExchange.assertPixel(exchange.get("/px?pid=px-seoulbeauty&ev=view_content&country=JPN&did=" + device));
+        assertEquals(List.of(BEAUTY_ENTHUSIASTS), exchange.segmentsOf(device));
+        String pixelQuest = "Bearer demo-pixelgames-key-0001";
+
+        HttpResponse<byte[]> read = exchange.get("/privacy/users/" + device, "Authorization", pixelQuest);
+        assertEquals(200, read.statusCode(), text(read));
+        assertFalse(text(read).contains("beauty-enthusiasts"), text(read));
+        assertFalse(text(read).contains("segments"), text(read));
+        assertFalse(text(read).contains("recipients"), "nor which DSPs received the device's data: " + text(read));
+        HttpResponse<byte[]> deleted = exchange.send("DELETE", "/privacy/users/" + device, "Authorization",
+                pixelQuest);
+        assertEquals(403, deleted.statusCode(), text(deleted));
+        assertEquals(List.of(BEAUTY_ENTHUSIASTS), exchange.segmentsOf(device), "Seoul Beauty's segment stays");
+        assertEquals(1, exchange.server().metrics().httpErrors(403, "privacy_user_source_erase"));
+
+        String admin = "Bearer " + LoopbackExchange.ADMIN_TOKEN;
+        HttpResponse<byte[]> all = exchange.get("/privacy/users/" + device, "Authorization", admin);
+        assertTrue(text(all).contains("beauty-enthusiasts") && text(all).contains("\"recipients\":["), text(all));
+        HttpResponse<byte[]> erased = exchange.send("DELETE", "/privacy/users/" + device, "Authorization", admin);
+        assertEquals(200, erased.statusCode(), text(erased));
+        assertTrue(text(erased).contains("\"erased\":true"), text(erased));
+        assertEquals(List.of(), exchange.segmentsOf(device));
     }
 
     @Test

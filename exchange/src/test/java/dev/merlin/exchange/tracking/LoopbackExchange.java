@@ -45,8 +45,13 @@ public final class LoopbackExchange implements AutoCloseable {
 
     /** Starts the demo exchange with its data under {@code dataDir}. */
     public LoopbackExchange(Path dataDir) throws InterruptedException {
+        this(dataDir, StoresConfig.small(10_000L));
+    }
+
+    /** Starts the demo exchange with its data under {@code dataDir}, its stores sized by {@code stores}. */
+    public LoopbackExchange(Path dataDir, StoresConfig stores) throws InterruptedException {
         MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString())
-                .withStores(StoresConfig.small(10_000L)).validate();
+                .withStores(stores).validate();
         this.server = new MerlinServer(config, clock::get).start();
         this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
