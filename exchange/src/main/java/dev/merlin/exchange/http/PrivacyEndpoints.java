@@ -153,6 +153,11 @@ public final class PrivacyEndpoints {
                     "{\"uid\":" + quoted(uid) + ",\"erased\":" + erasure.held() + ",\"dspsAskedToDelete\":"
                             + erasure.dspsAsked() + "}");
         }
+        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, heldJson(uid));
+    }
+
+    /** What is held about {@code uid} and why, and who received its personal data, as the JSON answer. */
+    private String heldJson(String uid) {
         long now = epochSecondsClock.getAsLong();
         List<SegmentEntry> held = segmentStore.describe(uid, now);
         StringBuilder sb = new StringBuilder("{\"uid\":").append(quoted(uid)).append(",\"segments\":[");
@@ -171,8 +176,7 @@ public final class PrivacyEndpoints {
         }
         sb.append(']');
         appendRecipients(sb, userHash.hash(uid));
-        sb.append('}');
-        return HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sb.toString());
+        return sb.append('}').toString();
     }
 
     /**
