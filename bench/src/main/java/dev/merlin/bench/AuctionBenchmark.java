@@ -47,6 +47,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 public class AuctionBenchmark {
 
+    /** The seller the requests come from: the synthetic network buys no deals, from it or any other. */
+    private static final String SELLER = "bench-ssp";
+
     /** Number of synthetic campaigns; the gate runs 100,000 only ({@code GATE_JMH} in the Makefile). */
     @Param({"1000", "10000", "100000", "1000000"})
     public int campaigns;
@@ -79,7 +82,7 @@ public class AuctionBenchmark {
         naive = new NaiveScanAuction(config);
         naivePrice = new long[1];
         nowEpochSeconds = 1_796_000_000L;
-        engine.run(request, segments, 0x5eedL, nowEpochSeconds, result);
+        engine.run(request, SELLER, segments, 0x5eedL, nowEpochSeconds, result);
         int naiveWinner = naive.run(request, segments, naivePrice);
         if (result.count() != 1 || result.campaign(0).index() != naiveWinner
                 || result.priceMicros(0) != naivePrice[0]) {
@@ -87,7 +90,7 @@ public class AuctionBenchmark {
                     + (result.count() == 0 ? "no bid" : result.campaign(0).id() + " @" + result.priceMicros(0))
                     + ", naive " + naiveWinner + " @" + naivePrice[0]);
         }
-        engine.run(unmatchedRequest, segments, 0x5eedL, nowEpochSeconds, result);
+        engine.run(unmatchedRequest, SELLER, segments, 0x5eedL, nowEpochSeconds, result);
         if (result.count() != 0 || naive.run(unmatchedRequest, segments, naivePrice) != -1) {
             throw new IllegalStateException("a campaign won the 1x1 imp no synthetic campaign has a creative for");
         }
@@ -96,7 +99,7 @@ public class AuctionBenchmark {
     /** The exchange's auction: candidates from the targeting index. */
     @Benchmark
     public int indexedAuction() {
-        engine.run(request, segments, 0x5eedL, nowEpochSeconds, result);
+        engine.run(request, SELLER, segments, 0x5eedL, nowEpochSeconds, result);
         return result.count();
     }
 
@@ -106,7 +109,7 @@ public class AuctionBenchmark {
      */
     @Benchmark
     public int unmatchedAuction() {
-        engine.run(unmatchedRequest, segments, 0x5eedL, nowEpochSeconds, result);
+        engine.run(unmatchedRequest, SELLER, segments, 0x5eedL, nowEpochSeconds, result);
         return result.count();
     }
 
@@ -118,7 +121,7 @@ public class AuctionBenchmark {
 
     /** Candidates the index leaves for the typical request (printed by {@link #main}). */
     int candidates() {
-        engine.run(request, segments, 0x5eedL, nowEpochSeconds, result);
+        engine.run(request, SELLER, segments, 0x5eedL, nowEpochSeconds, result);
         return result.candidatesSeen();
     }
 

@@ -60,6 +60,8 @@ public class ResponseEncodeBenchmark {
 
     static final String IFA = "6D92078A-8246-4BA4-AE5B-76104861E7DC";
     private static final long NOW = 1_796_000_000L;
+    /** The embedded default's seller. */
+    private static final String SELLER = "demo-ssp";
     private static final long AUCTION_ID = 0x18f3a2c0b4500001L;
 
     private BidRequest request;
@@ -94,7 +96,7 @@ public class ResponseEncodeBenchmark {
         SegmentSet segments = new SegmentSet();
         segments.add(config.segmentId("sports-fans"));
         result = new AuctionResult(config.requests().maxImps());
-        engine.run(request, segments, 0x5eedL, NOW, result);
+        engine.run(request, SELLER, segments, 0x5eedL, NOW, result);
         PriceCrypto keys = new PriceCrypto(new byte[32], "bench-integrity-key".getBytes(StandardCharsets.UTF_8));
         writer = new BidResponseWriter(currencies, new NoticeUrls(config.exchange().publicUrl(),
                 "bench-notice-secret".getBytes(StandardCharsets.UTF_8)), config.server().maxMarkupLength(),
@@ -102,7 +104,7 @@ public class ResponseEncodeBenchmark {
         ExternalBids bids = new ExternalBids(1);
         dspBid(bids.add());
         dspResult = new AuctionResult(config.requests().maxImps());
-        engine.run(request, segments, 0x5eedL, NOW, bids, dspResult);
+        engine.run(request, SELLER, segments, 0x5eedL, NOW, bids, dspResult);
         if (dspResult.count() != 1 || dspResult.external(0) == null) {
             throw new IllegalStateException("the DSP's bid did not win");
         }

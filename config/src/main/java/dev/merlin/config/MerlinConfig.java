@@ -162,6 +162,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         }
         tracking.validate("tracking", advertisers, segmentIds);
         SellerConfig.validateAll(sellers, tracking, advertisers);
+        validateDealSellers();
         auction.validate("auction");
         validateRegions();
         privacy.validateResidency("privacy", regions);
@@ -169,6 +170,30 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         cluster.validate("cluster");
         DemoSecrets.refuseOnPublicHost(this);
         return this;
+    }
+
+    /** Every seller a campaign's deal names is a configured one: a deal binds to the sellers it was agreed with. */
+    private void validateDealSellers() {
+        Set<String> sellerIds = new HashSet<>();
+        for (SellerConfig seller : sellers) {
+            sellerIds.add(seller.id());
+        }
+        for (int a = 0; a < advertisers.size(); a++) {
+            List<CampaignConfig> campaigns = advertisers.get(a).campaigns();
+            for (int c = 0; c < campaigns.size(); c++) {
+                List<DealConfig> deals = campaigns.get(c).targeting().deals();
+                for (int d = 0; d < deals.size(); d++) {
+                    List<String> named = deals.get(d).sellers();
+                    for (int s = 0; s < named.size(); s++) {
+                        if (!sellerIds.contains(named.get(s))) {
+                            throw new ConfigException("advertisers[" + a + "].campaigns[" + c + "].targeting.deals["
+                                    + d + "].sellers[" + s + "]", "seller " + named.get(s) + " is not configured;"
+                                    + " configured sellers: " + ConfigChecks.sample(sellerIds));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private void validateRegions() {

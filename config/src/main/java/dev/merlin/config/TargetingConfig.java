@@ -1,6 +1,8 @@
 package dev.merlin.config;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Who and where a campaign may bid on; every list is optional and an absent list means "any".
@@ -12,12 +14,13 @@ import java.util.List;
  * @param domains         site domains to allow or deny
  * @param bundles         app bundles to allow or deny
  * @param categories      IAB content categories of the site/app/content (any of)
- * @param dealIds         deals the campaign buys; with deals set, it bids only through them
+ * @param deals           deals the campaign buys, each with the sellers it was agreed with; with deals set, it bids
+ *                        only through them, on requests from those sellers
  * @param segments        user segments by name
  */
 public record TargetingConfig(List<String> countries, List<String> regions, List<Integer> deviceTypes,
                               List<String> os, AllowDeny domains, AllowDeny bundles, List<String> categories,
-                              List<String> dealIds, SegmentTargeting segments) {
+                              List<DealConfig> deals, SegmentTargeting segments) {
 
     /** Fills unset lists with "any". */
     public TargetingConfig {
@@ -28,7 +31,7 @@ public record TargetingConfig(List<String> countries, List<String> regions, List
         domains = domains == null ? AllowDeny.ANY : domains;
         bundles = bundles == null ? AllowDeny.ANY : bundles;
         categories = orEmpty(categories);
-        dealIds = orEmpty(dealIds);
+        deals = orEmpty(deals);
         segments = segments == null ? SegmentTargeting.ANY : segments;
     }
 
@@ -40,6 +43,16 @@ public record TargetingConfig(List<String> countries, List<String> regions, List
     void validate(String at) {
         for (int i = 0; i < countries.size(); i++) {
             ConfigChecks.country(at + ".countries[" + i + "]", countries.get(i));
+        }
+        Map<String, Integer> dealAt = new HashMap<>();
+        for (int i = 0; i < deals.size(); i++) {
+            DealConfig deal = deals.get(i);
+            deal.validate(at + ".deals[" + i + "]");
+            Integer earlier = dealAt.putIfAbsent(deal.id(), i);
+            if (earlier != null) {
+                throw new ConfigException(at + ".deals[" + i + "].id", "value " + deal.id() + " is not allowed;"
+                        + " deals[" + earlier + "] has it already: list all the deal's sellers there");
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.ExchangeSettings;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.SellerConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.auction.Campaign;
 import java.io.IOException;
@@ -50,6 +51,8 @@ class AuctionIT {
     private static final String DEMO_PUBLIC_URL = "http://127.0.0.1:8080";
     private static final String SECURE_PUBLIC_URL = "https://merlin.example";
     private static final String SPORTS_FAN = "merlin-user-sports-1";
+    /** A second seller beside the demo's demo-ssp: the demo's deal AB-Agency1-0001 is not its deal. */
+    private static final String OTHER_SELLER_TOKEN = "other-ssp-test-token";
     private static final Pattern HREF = Pattern.compile("href=\"([^\"]+)\"");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -65,7 +68,11 @@ class AuctionIT {
                 .withStores(StoresConfig.small(10_000L));
         // several samples are secure imps: their links need an https URL, as behind a TLS-terminating proxy
         ExchangeSettings demo = config.exchange();
-        config = config.withExchange(demo.withSecurePublicUrl(SECURE_PUBLIC_URL)).validate();
+        config = config.withExchange(demo.withSecurePublicUrl(SECURE_PUBLIC_URL));
+        List<SellerConfig> sellers = new ArrayList<>(config.sellers());
+        sellers.add(new SellerConfig("other-ssp", "Other SSP", "other-ssp.example", "INTERMEDIARY",
+                List.of(OTHER_SELLER_TOKEN), null, null));
+        config = config.withSellers(sellers).validate();
         server = new MerlinServer(config, () -> NOW).start();
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -81,10 +88,15 @@ class AuctionIT {
     }
 
     private HttpResponse<String> post(String body) throws IOException, InterruptedException {
+        return post(body, DemoSeller.TOKEN);
+    }
+
+    /** Posts a bid request as the seller whose bearer token is {@code sellerToken}. */
+    private HttpResponse<String> post(String body, String sellerToken) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/openrtb2/auction"))
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + DemoSeller.TOKEN)
+                .header("Authorization", "Bearer " + sellerToken)
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
         return client.send(request, HttpResponse.BodyHandlers.ofString());
@@ -193,6 +205,20 @@ class AuctionIT {
         HttpResponse<String> response = post(Files.readString(samples.resolve(sample + ".json")));
         assertEquals(204, response.statusCode(), response.body());
         assertEquals(before + 1, server.metrics().noBids(reason));
+    }
+
+    @Test
+    void theDemoDealSentByAnotherSellerGetsNoBid() throws Exception {
+        // AB-Agency1-0001 is demo-ssp's deal: from demo-ssp the sample wins it (4.25, first price, as in
+        // sampleGetsTheDemoBid); other-ssp naming it in its own private auction, at=1, gets nothing from Agency One
+        String body = Files.readString(samples.resolve("iab26spec-pmp-direct-deal.json"));
+        HttpResponse<String> own = post(body);
+        assertEquals(200, own.statusCode(), own.body());
+        assertEquals("AB-Agency1-0001", bids(JSON.readTree(own.body())).get(0).get("dealid").asText());
+        long before = server.metrics().noBids("no_candidates");
+        HttpResponse<String> other = post(body, OTHER_SELLER_TOKEN);
+        assertEquals(204, other.statusCode(), other.body());
+        assertEquals(before + 1, server.metrics().noBids("no_candidates"));
     }
 
     @Test

@@ -19,12 +19,12 @@ import java.util.Locale;
 
 /**
  * Runs the advertisers' auction for one bid request: candidates from the {@link TargetingIndex} (targeting, badv,
- * buyer seats in {@code bseat}/{@code wseat}), then per impression formats and sizes, deals, floors
- * (currency-converted), blocks, flight, budgets and pacing, frequency caps, and the price — first price
- * ({@code at=1}), second price ({@code at=2}: the second-highest bid plus 0.01, at least the floor) or, through a
- * fixed-price deal ({@code deal.at=3}), the deal's price. The take rate is applied to every bid the same way: a
- * campaign bidding {@code B} offers the publisher {@code B × (1 − takeRate)} and pays
- * {@code clearing ÷ (1 − takeRate)}.
+ * buyer seats in {@code bseat}/{@code wseat}), then per impression formats and sizes, deals (only those a campaign
+ * agreed with the request's seller: a deal id is the seller's), floors (currency-converted), blocks, flight,
+ * budgets and pacing, frequency caps, and the price — first price ({@code at=1}), second price ({@code at=2}: the
+ * second-highest bid plus 0.01, at least the floor) or, through a fixed-price deal ({@code deal.at=3}), the deal's
+ * price. The take rate is applied to every bid the same way: a campaign bidding {@code B} offers the publisher
+ * {@code B × (1 − takeRate)} and pays {@code clearing ÷ (1 − takeRate)}.
  *
  * <p>The imps of one request are auctioned in order, and each win counts before any notice arrives: a campaign
  * capped at {@code N} per period wins at most {@code N} minus what the user has seen, and each win commits its price
@@ -97,6 +97,8 @@ public final class AuctionEngine {
     private int impWords;
     /** The request being auctioned, for computing its candidates block by block. */
     private BidRequest currentRequest;
+    /** The campaigns buying each deal id from the request's seller: the only deals its imps can match. */
+    private Map<String, int[]> sellerDeals = TargetingIndex.NO_DEALS;
     private SegmentSet currentSegments;
     private long currentUserHash;
     private final long[] requestMask;
@@ -184,13 +186,16 @@ public final class AuctionEngine {
      * Runs the auction among Merlin's campaigns alone.
      *
      * @param request         a decoded, validated request
+     * @param sellerId        the authenticated seller's id: a campaign's deal matches only when agreed with it (null:
+     *                        no deal matches)
      * @param segments        the user's live segments; null or empty when unknown or not allowed (contextual)
      * @param userHash        a 64-bit hash of the user key for frequency caps; 0 when unknown or not allowed
      * @param nowEpochSeconds the request's clock reading
      * @param out             receives the winners; reset first
      */
-    public void run(BidRequest request, SegmentSet segments, long userHash, long nowEpochSeconds, AuctionResult out) {
-        run(request, segments, userHash, nowEpochSeconds, noExternalBids, out);
+    public void run(BidRequest request, String sellerId, SegmentSet segments, long userHash, long nowEpochSeconds,
+                    AuctionResult out) {
+        run(request, sellerId, segments, userHash, nowEpochSeconds, noExternalBids, out);
     }
 
     /**
@@ -198,17 +203,20 @@ public final class AuctionEngine {
      * each of them.
      *
      * @param request         a decoded, validated request
+     * @param sellerId        the authenticated seller's id: a campaign's deal matches only when agreed with it (null:
+     *                        no deal matches)
      * @param segments        the user's live segments; null or empty when unknown or not allowed (contextual)
      * @param userHash        a 64-bit hash of the user key for frequency caps; 0 when unknown or not allowed
      * @param nowEpochSeconds the request's clock reading
      * @param externalBids    the DSPs' validated bids for the request's imps (empty: campaigns only)
      * @param out             receives the winners; reset first
      */
-    public void run(BidRequest request, SegmentSet segments, long userHash, long nowEpochSeconds,
+    public void run(BidRequest request, String sellerId, SegmentSet segments, long userHash, long nowEpochSeconds,
                     ExternalBids externalBids, AuctionResult out) {
         out.reset();
         clearWins();
         currentRequest = request;
+        sellerDeals = index.dealsFrom(sellerId);
         currentSegments = segments;
         currentUserHash = userHash;
         requestWords = 0;
@@ -232,6 +240,7 @@ public final class AuctionEngine {
             bestExternal = null;
             currentRequest = null;
             currentSegments = null;
+            sellerDeals = TargetingIndex.NO_DEALS;
         }
     }
 
@@ -467,14 +476,17 @@ public final class AuctionEngine {
         CampaignBits.and(mask, scratch, from, to);
     }
 
-    /** Keeps the campaigns of the imp's deals, and the open campaigns unless the auction is private. */
+    /**
+     * Keeps the campaigns buying the imp's deals from the request's seller, and the open campaigns unless the auction
+     * is private.
+     */
     private void andDeals(long[] mask, Pmp pmp, int from, int to) {
         boolean isPrivate = pmp != null && pmp.private_auction != null && pmp.private_auction == 1;
         List<Deal> deals = pmp == null ? null : pmp.deals;
         CampaignBits.clear(scratch, from, to);
         if (deals != null) {
             for (int d = 0; d < deals.size(); d++) {
-                int[] members = index.byDeal.get(deals.get(d).id);
+                int[] members = sellerDeals.get(deals.get(d).id);
                 if (members != null) {
                     CampaignBits.orSparse(scratch, members, from, to);
                 }
@@ -756,15 +768,15 @@ public final class AuctionEngine {
 
     /**
      * The lowest floor a campaign's bid must clear for the imp: the imp's, or a lower one of a deal some campaign
-     * buys; {@link Long#MIN_VALUE} when such a deal's floor is in a currency the exchange cannot convert, so that
-     * every candidate is looked at and the no-bid reason is the one each of them gives.
+     * buys from the request's seller; {@link Long#MIN_VALUE} when such a deal's floor is in a currency the exchange
+     * cannot convert, so that every candidate is looked at and the no-bid reason is the one each of them gives.
      */
     private long lowestFloor(List<Deal> deals, long impFloor) {
         long lowest = impFloor;
         if (deals != null) {
             for (int d = 0; d < deals.size(); d++) {
                 Deal deal = deals.get(d);
-                if (index.byDeal.get(deal.id) != null) {
+                if (sellerDeals.get(deal.id) != null) {
                     long floor = dealFloor(deal, impFloor);
                     if (floor < 0) {
                         return Long.MIN_VALUE;
@@ -892,9 +904,9 @@ public final class AuctionEngine {
     }
 
     /**
-     * The first of {@code deals} the campaign buys and may use — its seat in {@code wseat}, its bid at the deal's
-     * floor, a creative fitting the imp from an advertiser in {@code wadomain} — or -1. Leaves the creative in
-     * {@link #pickedCreative} and its floor in {@link #pickedFloor}.
+     * The first of {@code deals} the campaign buys from the request's seller and may use — its seat in
+     * {@code wseat}, its bid at the deal's floor, a creative fitting the imp from an advertiser in {@code wadomain} —
+     * or -1. Leaves the creative in {@link #pickedCreative} and its floor in {@link #pickedFloor}.
      */
     private int pickDeal(BidRequest request, Imp imp, List<Deal> deals, Campaign campaign, long net, long impFloor,
                          AuctionResult out) {
@@ -903,7 +915,7 @@ public final class AuctionEngine {
         }
         for (int d = 0; d < deals.size(); d++) {
             Deal deal = deals.get(d);
-            int[] members = index.byDeal.get(deal.id);
+            int[] members = sellerDeals.get(deal.id);
             if (members == null || !CampaignBits.containsSparse(members, index.positionOf[campaign.index])
                     || (deal.wseat != null && !deal.wseat.isEmpty() && !deal.wseat.contains(campaign.seat))) {
                 continue;

@@ -49,7 +49,7 @@ public final class Campaign {
                 : end.plusDays(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond() - 1;
         List<String> allOf = config.targeting().segments().allOf();
         this.segmentsAllOf = allOf.stream().mapToInt(merlin::segmentId).toArray();
-        this.isDealOnly = !config.targeting().dealIds().isEmpty();
+        this.isDealOnly = !config.targeting().deals().isEmpty();
         this.needsUserData = config.targeting().segments().needsUserData();
         this.creatives = new Creative[config.creatives().size()];
         for (int i = 0; i < creatives.length; i++) {

@@ -4,10 +4,12 @@ import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.CampaignConfig;
 import dev.merlin.config.CreativeConfig;
 import dev.merlin.config.MerlinConfig;
+import dev.merlin.config.DealConfig;
 import dev.merlin.config.SegmentDefinition;
 import dev.merlin.config.TargetingConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -78,8 +80,14 @@ final class TargetingIndex {
     final long[] videoCampaigns;
     final long[] audioCampaigns;
     final long[] nativeCampaigns;
-    /** Sparse: the campaigns buying each deal id. */
-    final Map<String, int[]> byDeal;
+    /**
+     * Sparse, per seller id: the campaigns buying each deal id the deal was agreed with that seller. A deal id is the
+     * seller's own name for its deal, so a request matches a campaign's deal only when its seller is one the deal
+     * names; a seller no deal names has an empty map.
+     */
+    private final Map<String, Map<String, int[]>> dealsBySeller;
+    /** The deals of a seller no deal names. */
+    static final Map<String, int[]> NO_DEALS = Collections.emptyMap();
     final long[] openCampaigns;
 
     TargetingIndex(MerlinConfig config, Campaign[] catalog) {
@@ -130,7 +138,7 @@ final class TargetingIndex {
         // badv removes a campaign in the index only for domains every creative carries; a domain some creatives
         // lack is checked per creative, so the campaign can still serve its other creatives
         byAdomain = sparseSets(config, (advertiser, campaign) -> domainsOfEveryCreative(campaign.creatives()), true);
-        byDeal = sparseSets(config, (advertiser, campaign) -> campaign.targeting().dealIds(), false);
+        dealsBySeller = dealsBySeller(config);
         osKeys = byOs.keySet().toArray(new String[0]);
         osBits = new long[osKeys.length][];
         for (int i = 0; i < osKeys.length; i++) {
@@ -151,8 +159,7 @@ final class TargetingIndex {
         if (campaign.frequencyCap() != null) {
             CampaignBits.set(frequencyCapped, index);
         }
-        List<String> dealIds = campaign.targeting().dealIds();
-        if (dealIds.isEmpty()) {
+        if (campaign.targeting().deals().isEmpty()) {
             CampaignBits.set(openCampaigns, index);
         }
     }
@@ -331,10 +338,6 @@ final class TargetingIndex {
         }
     }
 
-    /**
-     * Sparse sets of positions by the values {@code valuesOf} gives each campaign (lower case and with their www
-     * aliases when {@code lowerCase}), as sorted arrays without duplicates.
-     */
     /** The advertiser's active campaigns, in config order: the catalogue's (a paused one is not auctioned). */
     private static List<CampaignConfig> active(AdvertiserConfig advertiser) {
         List<CampaignConfig> active = new ArrayList<>(advertiser.campaigns().size());
@@ -346,6 +349,10 @@ final class TargetingIndex {
         return active;
     }
 
+    /**
+     * Sparse sets of positions by the values {@code valuesOf} gives each campaign (lower case and with their www
+     * aliases when {@code lowerCase}), as sorted arrays without duplicates.
+     */
     private Map<String, int[]> sparseSets(MerlinConfig config,
                                           BiFunction<AdvertiserConfig, CampaignConfig, List<String>> valuesOf,
                                           boolean lowerCase) {
@@ -356,6 +363,11 @@ final class TargetingIndex {
                 addSparse(byValue, valuesOf.apply(advertiser, campaign), positionOf[catalogIndex++], lowerCase);
             }
         }
+        return sortedSets(byValue);
+    }
+
+    /** The members of each value as a sorted array without duplicates. */
+    private static Map<String, int[]> sortedSets(Map<String, IntArrayList> byValue) {
         Map<String, int[]> sets = new HashMap<>(byValue.size() * 2);
         for (Map.Entry<String, IntArrayList> entry : byValue.entrySet()) {
             int[] members = entry.getValue().toIntArray();
@@ -369,6 +381,35 @@ final class TargetingIndex {
             sets.put(entry.getKey(), n == members.length ? members : Arrays.copyOf(members, n));
         }
         return sets;
+    }
+
+    /** For each seller a deal names, the campaigns buying each of that seller's deal ids. */
+    private Map<String, Map<String, int[]>> dealsBySeller(MerlinConfig config) {
+        Map<String, Map<String, IntArrayList>> bySeller = new HashMap<>();
+        int catalogIndex = 0;
+        for (AdvertiserConfig advertiser : config.advertisers()) {
+            for (CampaignConfig campaign : active(advertiser)) {
+                int position = positionOf[catalogIndex++];
+                for (DealConfig deal : campaign.targeting().deals()) {
+                    for (String sellerId : deal.sellers()) {
+                        addMember(bySeller.computeIfAbsent(sellerId, k -> new HashMap<>())
+                                .computeIfAbsent(deal.id(), k -> new IntArrayList()), position);
+                    }
+                }
+            }
+        }
+        Map<String, Map<String, int[]>> sets = new HashMap<>(bySeller.size() * 2);
+        bySeller.forEach((sellerId, byDeal) -> sets.put(sellerId, sortedSets(byDeal)));
+        return sets;
+    }
+
+    /**
+     * The campaigns buying each deal id from {@code sellerId} (the authenticated seller's id, null when none): empty
+     * when the seller has no deals. A lookup, no allocation.
+     */
+    Map<String, int[]> dealsFrom(String sellerId) {
+        Map<String, int[]> deals = sellerId == null ? null : dealsBySeller.get(sellerId);
+        return deals == null ? NO_DEALS : deals;
     }
 
     /** Campaigns targeting {@code os} (case-insensitive, no allocation), or null. */

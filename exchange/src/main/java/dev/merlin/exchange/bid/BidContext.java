@@ -136,7 +136,7 @@ public final class BidContext implements BidAnswer {
      * DSP bids in {@link #externalBids()}.
      */
     public void runEngine() {
-        engine.run(request, segments, userHash, nowEpochSeconds, externalBids, result);
+        engine.run(request, sellerId, segments, userHash, nowEpochSeconds, externalBids, result);
     }
 
     /**

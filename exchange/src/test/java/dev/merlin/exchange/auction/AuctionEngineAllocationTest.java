@@ -3,6 +3,7 @@ package dev.merlin.exchange.auction;
 import static dev.merlin.exchange.auction.AuctionFixture.NOW;
 import static dev.merlin.exchange.auction.AuctionFixture.campaign;
 import static dev.merlin.exchange.auction.AuctionFixture.config;
+import static dev.merlin.exchange.auction.AuctionFixture.deals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -44,7 +45,7 @@ class AuctionEngineAllocationTest {
                 campaign("fallback").bid(1).targeting("{domains: {allow: [example, other.example]}}"),
                 campaign("never-here").bid(8).targeting("{domains: {deny: [p.example]}}"),
                 campaign("blocked").bid(9),
-                campaign("deal").advertiser("agency-one", "Agency1").bid(5).targeting("{dealIds: [DEAL-A]}"),
+                campaign("deal").advertiser("agency-one", "Agency1").bid(5).targeting(deals("DEAL-A")),
                 campaign("spots").bid(4)
                         .creative("id: spot-20s, format: video, durationSeconds: 20, mimes: [video/mp4]")
                         .creative("id: spot-30s, format: video, durationSeconds: 30, mimes: [video/mp4]")),

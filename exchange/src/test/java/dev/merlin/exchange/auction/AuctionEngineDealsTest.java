@@ -13,15 +13,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Deals: {@code private_auction=1} admits only campaigns buying a listed deal, the deal's floor (the impression's
  * when the deal has none), seats and auction type replace the impression's ({@code at=3}: the deal's floor is a
- * fixed price), and deal campaigns also compete in the open auction through their deal. No take rate here, so
- * prices read as the bids.
+ * fixed price), and deal campaigns also compete in the open auction through their deal — a deal only from the
+ * sellers it was agreed with. No take rate here, so prices read as the bids.
  */
 class AuctionEngineDealsTest {
 
     /** {@code deal-a} (seat Agency1, bid 5.00) buys DEAL-A only; {@code open} (bid {@code openBid}) buys none. */
     private static Auction auction(double openBid) {
         return new Auction(config(0,
-                campaign("deal-a").advertiser("agency-one", "Agency1").bid(5).targeting("{dealIds: [DEAL-A]}"),
+                campaign("deal-a").advertiser("agency-one", "Agency1").bid(5)
+                        .targeting(AuctionFixture.deals("DEAL-A")),
                 campaign("open").bid(openBid)));
     }
 
@@ -134,9 +135,43 @@ class AuctionEngineDealsTest {
     }
 
     @Test
+    void aDealMatchesOnlyFromTheSellerItWasAgreedWith() {
+        // DEAL-A is ssp-a's: ssp-b naming the same id, first price and no floor, gets no bid from deal-a
+        Auction auction = auction(3);
+        String privateDeal = ",\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"at\":1}]}";
+        AuctionResult own = auction.runFrom(AuctionFixture.SELLER, request(json(1, privateDeal)));
+        assertEquals("deal-a", Auction.winningCampaign(own));
+        assertEquals(5_000_000, own.priceMicros(0));
+        AuctionResult other = auction.runFrom(AuctionFixture.OTHER_SELLER, request(json(1, privateDeal)));
+        assertEquals("none", Auction.winningCampaign(other));
+        assertEquals(AuctionResult.NO_CANDIDATES, other.noBidReason());
+        assertEquals("none", Auction.winningCampaign(auction.runFrom(null, request(json(1, privateDeal)))));
+        // in an open auction the deal is as good as absent: the open campaign wins, at its own bid
+        String openDeal = ",\"pmp\":{\"private_auction\":0,\"deals\":[{\"id\":\"DEAL-A\",\"at\":1}]}";
+        AuctionResult open = auction.runFrom(AuctionFixture.OTHER_SELLER, request(json(1, openDeal)));
+        assertEquals("open", Auction.winningCampaign(open));
+        assertEquals(3_000_000, open.priceMicros(0));
+    }
+
+    @Test
+    void oneDealIdFromTwoSellersIsTwoDeals() {
+        // both-a buys DEAL-A from either seller; only-b buys a DEAL-A of ssp-b's (and bids more)
+        Auction auction = new Auction(config(0,
+                campaign("both-a").advertiser("agency-one", "Agency1").bid(5)
+                        .targeting("{deals: [{id: DEAL-A, sellers: [ssp-a, ssp-b]}]}"),
+                campaign("only-b").advertiser("agency-two", "Agency2").bid(7)
+                        .targeting("{deals: [{id: DEAL-A, sellers: [ssp-b]}]}")));
+        String privateDeal = ",\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"at\":1}]}";
+        assertEquals("both-a", Auction.winningCampaign(
+                auction.runFrom(AuctionFixture.SELLER, request(json(1, privateDeal)))));
+        assertEquals("only-b", Auction.winningCampaign(
+                auction.runFrom(AuctionFixture.OTHER_SELLER, request(json(1, privateDeal)))));
+    }
+
+    @Test
     void wadomainPicksTheCreativeOfAnAllowedAdvertiser() {
         Auction auction = new Auction(config(0, campaign("agency").advertiser("agency-one", "Agency1").bid(5)
-                .targeting("{dealIds: [DEAL-A]}")
+                .targeting(AuctionFixture.deals("DEAL-A"))
                 .creative("id: brand-x, format: banner, w: 300, h: 250, adomain: [x.example]")
                 .creative("id: brand-y, format: banner, w: 300, h: 250, adomain: [y.example]")
                 .creative("id: no-domain, format: banner, w: 300, h: 250")));
@@ -150,7 +185,7 @@ class AuctionEngineDealsTest {
     @Test
     void aCreativeWithSeveralAdvertiserDomainsNeedsAllOfThemAllowed() {
         Auction auction = new Auction(config(0, campaign("co").advertiser("agency-one", "Agency1").bid(5)
-                .targeting("{dealIds: [DEAL-A]}")
+                .targeting(AuctionFixture.deals("DEAL-A"))
                 .creative("id: co-brand, format: banner, w: 300, h: 250, adomain: [x.example, y.example]")));
         String deal = ",\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"DEAL-A\",\"wadomain\":[%s]}]}";
         assertEquals("none", auction.winner(request(json(1, String.format(deal, "\"x.example\"")))));
@@ -161,7 +196,7 @@ class AuctionEngineDealsTest {
     @Test
     void aCampaignBuyingSeveralDealsTakesTheFirstWhoseWadomainAllowsItsCreative() {
         Auction auction = new Auction(config(0, campaign("multi").advertiser("agency-one", "Agency1").bid(5)
-                .targeting("{dealIds: [DEAL-A, DEAL-B]}")));
+                .targeting(AuctionFixture.deals("DEAL-A", "DEAL-B"))));
         AuctionResult result = auction.run(request(json(1, ",\"pmp\":{\"private_auction\":1,\"deals\":["
                 + "{\"id\":\"DEAL-A\",\"wadomain\":[\"other.example\"]},"
                 + "{\"id\":\"DEAL-B\",\"wadomain\":[\"multi.example\"]}]}")));
@@ -172,7 +207,7 @@ class AuctionEngineDealsTest {
     @Test
     void aCampaignBuyingSeveralDealsPassesOverOneWhoseFloorItDoesNotClear() {
         Auction auction = new Auction(config(0, campaign("multi").advertiser("agency-one", "Agency1").bid(5)
-                .targeting("{dealIds: [DEAL-A, DEAL-B]}")));
+                .targeting(AuctionFixture.deals("DEAL-A", "DEAL-B"))));
         AuctionResult result = auction.run(request(json(2, ",\"pmp\":{\"private_auction\":1,\"deals\":["
                 + "{\"id\":\"DEAL-A\",\"bidfloor\":6},{\"id\":\"DEAL-B\",\"bidfloor\":2}]}")));
         assertEquals(1, result.count());
@@ -184,8 +219,10 @@ class AuctionEngineDealsTest {
     void aFixedPriceDealPaysTheDealPriceNotTheRunnerUp() {
         // two buyers of DEAL-A at 10.00 and 8.00: second price would be 8.01; the deal's price is 5.00
         Auction auction = new Auction(config(0,
-                campaign("deal-a").advertiser("agency-one", "Agency1").bid(10).targeting("{dealIds: [DEAL-A]}"),
-                campaign("deal-b").advertiser("agency-two", "Agency2").bid(8).targeting("{dealIds: [DEAL-A]}")));
+                campaign("deal-a").advertiser("agency-one", "Agency1").bid(10)
+                        .targeting(AuctionFixture.deals("DEAL-A")),
+                campaign("deal-b").advertiser("agency-two", "Agency2").bid(8)
+                        .targeting(AuctionFixture.deals("DEAL-A"))));
         AuctionResult result = auction.run(request(json(2, ",\"pmp\":{\"private_auction\":1,\"deals\":["
                 + "{\"id\":\"DEAL-A\",\"at\":3,\"bidfloor\":5}]}")));
         assertEquals("deal-a", Auction.winningCampaign(result));
@@ -197,7 +234,8 @@ class AuctionEngineDealsTest {
     void aFixedPriceIsGrossedUpByTheTakeRateLikeAnyPrice() {
         // the publisher gets the deal price 2.00; the advertiser pays ceil(2.00 / 0.85) = 2.352942
         Auction auction = new Auction(config(0.15,
-                campaign("deal-a").advertiser("agency-one", "Agency1").bid(5).targeting("{dealIds: [DEAL-A]}")));
+                campaign("deal-a").advertiser("agency-one", "Agency1").bid(5)
+                        .targeting(AuctionFixture.deals("DEAL-A"))));
         AuctionResult result = auction.run(request(json(1, ",\"pmp\":{\"private_auction\":1,\"deals\":["
                 + "{\"id\":\"DEAL-A\",\"at\":3,\"bidfloor\":2}]}")));
         assertEquals(2_000_000, result.priceMicros(0));
@@ -215,7 +253,7 @@ class AuctionEngineDealsTest {
     @Test
     void aCampaignBuyingSeveralDealsTakesTheFirstDealItMayUse() {
         Auction auction = new Auction(config(0, campaign("multi").advertiser("agency-one", "Agency1").bid(5)
-                .targeting("{dealIds: [DEAL-A, DEAL-B]}")));
+                .targeting(AuctionFixture.deals("DEAL-A", "DEAL-B"))));
         var request = request(json(1, ",\"pmp\":{\"private_auction\":1,\"deals\":["
                 + "{\"id\":\"DEAL-A\",\"wseat\":[\"Agency2\"]},{\"id\":\"DEAL-B\",\"wseat\":[\"Agency1\"]}]}"));
         AuctionResult result = auction.run(request);

@@ -59,7 +59,7 @@ class AuctionEngineExternalTest {
     }
 
     private AuctionResult run(Auction auction, BidRequest request) {
-        auction.engine.run(request, null, 0, NOW, bids, auction.result);
+        auction.engine.run(request, AuctionFixture.SELLER, null, 0, NOW, bids, auction.result);
         return auction.result;
     }
 
@@ -390,7 +390,7 @@ class AuctionEngineExternalTest {
             dsp("d" + imp, imp, -1, 2, "USD", 1, 1);
         }
         BidRequest request = AuctionFixture.siteBanners(4, 1);
-        auction.engine.run(request, null, 0, NOW, bids, auction.result);
+        auction.engine.run(request, AuctionFixture.SELLER, null, 0, NOW, bids, auction.result);
         assertEquals("budgeted|budgeted|budgeted|none", AuctionFixture.winnersByImp(withoutDsps(auction.result), 4));
         assertSame(bids.get(3), auction.result.external(3));
         assertEquals(2_000_000, auction.result.chargeMicros(3));
@@ -429,7 +429,7 @@ class AuctionEngineExternalTest {
             long before = threads.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 50_000; i++) {
                 fill(bid);
-                auction.engine.run(request, null, 0, NOW, bids, auction.result);
+                auction.engine.run(request, AuctionFixture.SELLER, null, 0, NOW, bids, auction.result);
             }
             fewest = Math.min(fewest, threads.getCurrentThreadAllocatedBytes() - before);
         }

@@ -33,6 +33,10 @@ class AuctionEnginePropertyTest {
     private static final String[] DOMAINS = {"news.example", "sports.example", "www.news.example"};
     private static final String[] SEGMENTS = {"sports-fans", "travel-intenders", "recent-purchasers"};
     private static final String[] DEALS = {"D-1", "D-2", "D-3"};
+    private static final String[] DEAL_SELLERS = {"[" + AuctionFixture.SELLER + "]", "[" + AuctionFixture.OTHER_SELLER
+        + "]", "[" + AuctionFixture.SELLER + ", " + AuctionFixture.OTHER_SELLER + "]"};
+    /** The sellers requests come from: the fixture's two, and none (no deal of any campaign matches). */
+    private static final String[] REQUEST_SELLERS = {AuctionFixture.SELLER, AuctionFixture.OTHER_SELLER, null};
     private static final String[] FLOOR_CURRENCIES = {"USD", "EUR", "JPY", "CHF"};
 
     @Property(tries = 250, shrinking = ShrinkingMode.OFF)
@@ -76,10 +80,11 @@ class AuctionEnginePropertyTest {
                 dspBid(engineBids.add(), b, imp, deal, priceMicros);
                 dspBid(scanBids.add(), b, imp, deal, priceMicros);
             }
-            engine.run(request, segments, userHash, now, engineBids, engineResult);
-            scan.run(request, segments, userHash, now, scanBids, scanResult);
-            String context = "seed " + seed + ", " + count + " campaigns, request " + json + ", DSP bids "
-                    + describe(scanBids);
+            String seller = REQUEST_SELLERS[random.nextInt(REQUEST_SELLERS.length)];
+            engine.run(request, seller, segments, userHash, now, engineBids, engineResult);
+            scan.run(request, seller, segments, userHash, now, scanBids, scanResult);
+            String context = "seed " + seed + ", " + count + " campaigns, seller " + seller + ", request " + json
+                    + ", DSP bids " + describe(scanBids);
             assertEquals(describe(scanResult), describe(engineResult), context);
             assertEquals(describe(scanBids), describe(engineBids), context);
             assertEquals(Arrays.toString(scanSpend.committedMicros), Arrays.toString(engineSpend.committedMicros),
@@ -123,6 +128,11 @@ class AuctionEnginePropertyTest {
         return campaign;
     }
 
+    /** The sellers a deal was agreed with: one of the fixture's two, or both. */
+    private static String dealSellers(SplittableRandom random) {
+        return DEAL_SELLERS[random.nextInt(DEAL_SELLERS.length)];
+    }
+
     private static String targeting(SplittableRandom random) {
         StringBuilder t = new StringBuilder("{");
         if (random.nextInt(3) == 0) {
@@ -152,8 +162,12 @@ class AuctionEnginePropertyTest {
             t.append("segments: {noneOf: [").append(SEGMENTS[random.nextInt(SEGMENTS.length)]).append("]}, ");
         }
         if (random.nextInt(4) == 0) {
-            t.append("dealIds: [").append(DEALS[random.nextInt(DEALS.length)])
-                    .append(random.nextBoolean() ? ", D-2" : "").append("], ");
+            String deal = DEALS[random.nextInt(DEALS.length)];
+            t.append("deals: [{id: ").append(deal).append(", sellers: ").append(dealSellers(random)).append('}');
+            if (!deal.equals("D-2") && random.nextBoolean()) {
+                t.append(", {id: D-2, sellers: ").append(dealSellers(random)).append('}');
+            }
+            t.append("], ");
         }
         if (t.length() > 1) {
             t.setLength(t.length() - 2);

@@ -22,6 +22,10 @@ final class AuctionFixture {
     /** A fixed request clock: 2026-06-15T12:00:00Z. */
     static final long NOW = epochSeconds("2026-06-15T12:00:00Z");
 
+    /** The sellers of the test configs: requests come from {@link #SELLER} unless a test says otherwise. */
+    static final String SELLER = "ssp-a";
+    static final String OTHER_SELLER = "ssp-b";
+
     /** Segment ids of the test configs. */
     static final int SPORTS_FANS = 101;
     static final int TRAVEL_INTENDERS = 102;
@@ -40,6 +44,16 @@ final class AuctionFixture {
         return new CampaignYaml(id);
     }
 
+    /** A targeting flow map buying these deals, each agreed with {@link #SELLER}. */
+    static String deals(String... dealIds) {
+        StringBuilder flow = new StringBuilder("{deals: [");
+        for (int i = 0; i < dealIds.length; i++) {
+            flow.append(i > 0 ? ", " : "").append("{id: ").append(dealIds[i]).append(", sellers: [").append(SELLER)
+                    .append("]}");
+        }
+        return flow.append("]}").toString();
+    }
+
     /** A validated config with this take rate and these campaigns (grouped by advertiser, in order). */
     static MerlinConfig config(double takeRate, CampaignYaml... campaigns) {
         StringBuilder yaml = new StringBuilder();
@@ -53,7 +67,13 @@ final class AuctionFixture {
                 .append("  - {id: ").append(TRAVEL_INTENDERS).append(", name: travel-intenders}\n")
                 .append("  - {id: ").append(RECENT_PURCHASERS).append(", name: recent-purchasers}\n")
                 .append("  - {id: ").append(NEWS_READERS).append(", name: news-readers}\n")
-                .append("advertisers:\n");
+                .append("sellers:\n");
+        for (String seller : List.of(SELLER, OTHER_SELLER)) {
+            yaml.append("  - {id: ").append(seller).append(", name: ").append(seller).append(", domain: ")
+                    .append(seller).append(".example, type: INTERMEDIARY, tokens: [").append(seller)
+                    .append("-test-token]}\n");
+        }
+        yaml.append("advertisers:\n");
         Map<String, List<CampaignYaml>> byAdvertiser = new LinkedHashMap<>();
         for (CampaignYaml campaign : campaigns) {
             byAdvertiser.computeIfAbsent(campaign.advertiser, k -> new ArrayList<>()).add(campaign);
@@ -146,13 +166,20 @@ final class AuctionFixture {
             this.engine = new AuctionEngine(catalog, currencies, config.exchange().takeRate(), spend, frequency);
         }
 
-        /** Runs a contextual auction (no segments, no user) at {@link #NOW}. */
+        /** Runs a contextual auction (no segments, no user) at {@link #NOW}, from {@link #SELLER}. */
         AuctionResult run(BidRequest request) {
             return run(request, null, 0, NOW);
         }
 
+        /** Runs an auction from {@link #SELLER}. */
         AuctionResult run(BidRequest request, SegmentSet segments, long userHash, long nowEpochSeconds) {
-            engine.run(request, segments, userHash, nowEpochSeconds, result);
+            engine.run(request, SELLER, segments, userHash, nowEpochSeconds, result);
+            return result;
+        }
+
+        /** Runs a contextual auction at {@link #NOW} from the seller {@code sellerId}. */
+        AuctionResult runFrom(String sellerId, BidRequest request) {
+            engine.run(request, sellerId, null, 0, NOW, result);
             return result;
         }
 

@@ -3,6 +3,7 @@ package dev.merlin.exchange.auction;
 import static dev.merlin.exchange.auction.AuctionFixture.NOW;
 import static dev.merlin.exchange.auction.AuctionFixture.campaign;
 import static dev.merlin.exchange.auction.AuctionFixture.config;
+import static dev.merlin.exchange.auction.AuctionFixture.deals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -39,7 +40,7 @@ class BidResponseWriterAllocationTest {
                 campaign("sky").advertiser("zeta", "seat-zeta").bid(1)
                         .creative("id: sky-app, format: banner, w: 160, h: 600, bundle: com.zeta.game,"
                                 + " markup: " + markup),
-                campaign("deal").advertiser("agency", "Agency1").bid(3).targeting("{dealIds: [D-1]}")
+                campaign("deal").advertiser("agency", "Agency1").bid(3).targeting(deals("D-1"))
                         .creative("id: deal-video, format: video, durationSeconds: 15, mimes: [video/mp4],"
                                 + " markup: " + markup)));
         BidRequest request = AuctionFixture.request("{\"id\":\"r \\\"1\\\" é\\n\",\"test\":1,\"cur\":[\"JPY\"],"

@@ -3,6 +3,7 @@ package dev.merlin.exchange.auction;
 import static dev.merlin.exchange.auction.AuctionFixture.NOW;
 import static dev.merlin.exchange.auction.AuctionFixture.campaign;
 import static dev.merlin.exchange.auction.AuctionFixture.config;
+import static dev.merlin.exchange.auction.AuctionFixture.deals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -148,7 +149,7 @@ class BidResponseWriterEquivalenceTest {
                 campaign("sky").advertiser("zeta", "seat-zeta").bid(1)
                         .creative("id: sky-app, format: banner, w: 160, h: 600, adomain: [zeta.example],"
                                 + " bundle: com.zeta.game, markup: " + markup),
-                campaign("deal").advertiser("agency", "Agency1").bid(3).targeting("{dealIds: [D-1]}")
+                campaign("deal").advertiser("agency", "Agency1").bid(3).targeting(deals("D-1"))
                         .creative("id: deal-video, format: video, durationSeconds: 15, mimes: [video/mp4],"
                                 + " markup: " + markup),
                 campaign("tiny").advertiser("penny", "seat-penny").bid(0.0005)

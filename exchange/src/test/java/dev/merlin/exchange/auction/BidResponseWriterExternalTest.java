@@ -88,7 +88,7 @@ class BidResponseWriterExternalTest {
     }
 
     private AuctionResult run(BidRequest request) {
-        auction.engine.run(request, null, 0xabcdefL, NOW, bids, auction.result);
+        auction.engine.run(request, AuctionFixture.SELLER, null, 0xabcdefL, NOW, bids, auction.result);
         return auction.result;
     }
 

@@ -2,6 +2,7 @@ package dev.merlin.exchange.auction;
 
 import static dev.merlin.exchange.auction.AuctionFixture.campaign;
 import static dev.merlin.exchange.auction.AuctionFixture.config;
+import static dev.merlin.exchange.auction.AuctionFixture.deals;
 import static dev.merlin.exchange.auction.AuctionFixture.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -51,7 +52,7 @@ class BidResponseWriterTest {
             campaign("sky").advertiser("zeta", "seat-zeta").bid(1)
                     .creative("id: sky-app, format: banner, w: 160, h: 600, adomain: [zeta.example],"
                             + " bundle: com.zeta.game"),
-            campaign("deal").advertiser("agency", "Agency1").bid(3).targeting("{dealIds: [D-1]}")
+            campaign("deal").advertiser("agency", "Agency1").bid(3).targeting(deals("D-1"))
                     .creative("id: deal-video, format: video, durationSeconds: 15, mimes: [video/mp4]")));
 
     private final BidResponseWriter writer = new BidResponseWriter(auction.currencies,

@@ -79,6 +79,8 @@ final class ScanAuctionEngine {
     /** The imp's best bid when it is a DSP's (then {@link #best} is null), and the request's DSP bids. */
     private ExternalBid bestExternal;
     private ExternalBids external;
+    /** The request's seller: only the deals agreed with it match. */
+    private String sellerId;
     private final ExternalBids noExternalBids = new ExternalBids(1);
     /**
      * This request's wins per campaign, so that frequency caps hold across its imps before any notice arrives:
@@ -124,13 +126,15 @@ final class ScanAuctionEngine {
      * Runs the auction among Merlin's campaigns alone.
      *
      * @param request         a decoded, validated request
+     * @param sellerId        the authenticated seller's id: a campaign's deal matches only when agreed with it
      * @param segments        the user's live segments; null or empty when unknown or not allowed (contextual)
      * @param userHash        a 64-bit hash of the user key for frequency caps; 0 when unknown or not allowed
      * @param nowEpochSeconds the request's clock reading
      * @param out             receives the winners; reset first
      */
-    public void run(BidRequest request, SegmentSet segments, long userHash, long nowEpochSeconds, AuctionResult out) {
-        run(request, segments, userHash, nowEpochSeconds, noExternalBids, out);
+    public void run(BidRequest request, String sellerId, SegmentSet segments, long userHash, long nowEpochSeconds,
+                    AuctionResult out) {
+        run(request, sellerId, segments, userHash, nowEpochSeconds, noExternalBids, out);
     }
 
     /**
@@ -138,15 +142,17 @@ final class ScanAuctionEngine {
      * each of them.
      *
      * @param request         a decoded, validated request
+     * @param sellerId        the authenticated seller's id: a campaign's deal matches only when agreed with it
      * @param segments        the user's live segments; null or empty when unknown or not allowed (contextual)
      * @param userHash        a 64-bit hash of the user key for frequency caps; 0 when unknown or not allowed
      * @param nowEpochSeconds the request's clock reading
      * @param externalBids    the DSPs' validated bids for the request's imps (empty: campaigns only)
      * @param out             receives the winners; reset first
      */
-    public void run(BidRequest request, SegmentSet segments, long userHash, long nowEpochSeconds,
+    public void run(BidRequest request, String sellerId, SegmentSet segments, long userHash, long nowEpochSeconds,
                     ExternalBids externalBids, AuctionResult out) {
         out.reset();
+        this.sellerId = sellerId;
         CampaignBits.clear(wonThisRequest);
         if (!selectRequestCandidates(request, segments, userHash) && externalBids.count() == 0) {
             out.noBid(AuctionResult.NO_CANDIDATES);
@@ -347,14 +353,14 @@ final class ScanAuctionEngine {
         CampaignBits.and(mask, scratch);
     }
 
-    /** Keeps the campaigns of the imp's deals, and the open campaigns unless the auction is private. */
+    /** Keeps the campaigns buying the imp's deals from the seller, and the open ones unless the auction is private. */
     private void andDeals(long[] mask, Pmp pmp) {
         boolean isPrivate = pmp != null && pmp.private_auction != null && pmp.private_auction == 1;
         List<Deal> deals = pmp == null ? null : pmp.deals;
         CampaignBits.clear(scratch);
         if (deals != null) {
             for (int d = 0; d < deals.size(); d++) {
-                long[] bits = index.byDeal.get(deals.get(d).id);
+                long[] bits = index.byDeal.get(ScanTargetingIndex.dealKey(sellerId, deals.get(d).id));
                 if (bits != null) {
                     CampaignBits.or(scratch, bits);
                 }
@@ -711,9 +717,9 @@ final class ScanAuctionEngine {
     }
 
     /**
-     * The first of {@code deals} the campaign buys and may use — its seat in {@code wseat}, its bid at the deal's
-     * floor, a creative fitting the imp from an advertiser in {@code wadomain} — or -1. Leaves the creative in
-     * {@link #pickedCreative} and its floor in {@link #pickedFloor}.
+     * The first of {@code deals} the campaign buys from the seller and may use — its seat in {@code wseat}, its bid
+     * at the deal's floor, a creative fitting the imp from an advertiser in {@code wadomain} — or -1. Leaves the
+     * creative in {@link #pickedCreative} and its floor in {@link #pickedFloor}.
      */
     private int pickDeal(BidRequest request, Imp imp, List<Deal> deals, Campaign campaign, long net, long impFloor,
                          AuctionResult out) {
@@ -722,7 +728,7 @@ final class ScanAuctionEngine {
         }
         for (int d = 0; d < deals.size(); d++) {
             Deal deal = deals.get(d);
-            long[] bits = index.byDeal.get(deal.id);
+            long[] bits = index.byDeal.get(ScanTargetingIndex.dealKey(sellerId, deal.id));
             if (bits == null || !CampaignBits.get(bits, campaign.index)
                     || (deal.wseat != null && !deal.wseat.isEmpty() && !deal.wseat.contains(campaign.seat))) {
                 continue;

@@ -3,6 +3,7 @@ package dev.merlin.exchange.auction;
 import dev.merlin.config.AdvertiserConfig;
 import dev.merlin.config.CampaignConfig;
 import dev.merlin.config.CreativeConfig;
+import dev.merlin.config.DealConfig;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.TargetingConfig;
 import java.util.ArrayList;
@@ -62,6 +63,7 @@ final class ScanTargetingIndex {
     final long[] videoCampaigns;
     final long[] audioCampaigns;
     final long[] nativeCampaigns;
+    /** Campaigns by deal and seller, keyed {@link #dealKey}: a deal bought from each seller it names. */
     final Map<String, long[]> byDeal = new HashMap<>();
     final long[] openCampaigns;
 
@@ -130,12 +132,20 @@ final class ScanTargetingIndex {
         if (campaign.frequencyCap() != null) {
             CampaignBits.set(frequencyCapped, index);
         }
-        List<String> dealIds = campaign.targeting().dealIds();
-        if (dealIds.isEmpty()) {
+        List<DealConfig> deals = campaign.targeting().deals();
+        if (deals.isEmpty()) {
             CampaignBits.set(openCampaigns, index);
-        } else {
-            addValues(byDeal, null, dealIds, index, false);
         }
+        for (DealConfig deal : deals) {
+            for (String sellerId : deal.sellers()) {
+                CampaignBits.set(byDeal.computeIfAbsent(dealKey(sellerId, deal.id()), k -> bits()), index);
+            }
+        }
+    }
+
+    /** The {@link #byDeal} key of deal {@code dealId} from seller {@code sellerId}. */
+    static String dealKey(String sellerId, String dealId) {
+        return sellerId + "\u0000" + dealId;
     }
 
     private void addDeviceTypes(List<Integer> deviceTypes, int index) {
