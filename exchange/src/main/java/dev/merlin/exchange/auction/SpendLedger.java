@@ -26,8 +26,12 @@ import java.util.List;
  * {@code committed.cm3}, right after the auction, before the response is written). A win or bill turns the
  * commitment into spend at the notice's (clamped) price and releases the rest; a loss notice ({@link #release}) or
  * the end of the charge window ({@link #releaseExpiredCommitments}, the maintenance purge) releases it whole. Under
- * each campaign's lock, spend plus open commitments never exceed its daily budget (for auctions run today) nor its
- * total budget, and pacing reads the same sum. At start the open commitments are read back from the map.
+ * each campaign's lock, spend plus open commitments never exceed its daily budget nor its total budget, and pacing
+ * reads the same sum. A win or bill whose commitment is gone charges at most what that leaves; for an auction of a
+ * day already past, every commitment still open from before today counts against that day. A bill after its loss
+ * notice is charged so too: losses are not remembered, as a seller's loss notices cost it nothing and free the budget
+ * to win again, so remembering them for the charge window would let one seller fill a map every bill depends on. At
+ * start the open commitments are read back from the map.
  *
  * <p>What a kill -9 can lose: a commitment reserved in memory in the instants before its record was put (the
  * response had not been written yet, so no notice can come for it); and, for a notice being charged at that
@@ -512,6 +516,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         Campaign committedTo = commitment == null ? null : catalog.byId(commitment.campaignId);
         long charge;
         int i = campaign.slot;
+        String dayKey = dayKey(campaign, auctionDay);
         synchronized (locks[i]) {
             if (committedTo != null && committedTo.slot == campaign.slot) {
                 charge = Math.min(chargeMicros, commitment.amountMicros);
@@ -526,20 +531,27 @@ public final class SpendLedger implements SpendView, AutoCloseable {
             if (auctionDay == counterEpochDay[i]) {
                 spentTodayMicros.addAndGet(i, charge);
             }
+            // under the lock: a past day's room is read from this map, and the commitment settled here is no
+            // longer counted, so the charge must be in it before the next charge reads the day
+            spend.map().merge(dayKey, charge, Long::sum);
         }
         spend.map().merge(totalKey(campaign), charge, Long::sum);
-        spend.map().merge(dayKey(campaign, auctionDay), charge, Long::sum);
         return new Settled(Charge.CHARGED, charge);
     }
 
     /**
      * What a charge with no commitment may take: what is left of the auction day's budget and of the total (and, when
-     * the node shares budgets, of its own ceilings). The caller holds the campaign's lock.
+     * the node shares budgets, of its own ceilings), after spend and open commitments. For a day already past, the
+     * ledger no longer counts that day's commitments apart, so every open commitment of a day before today is held
+     * against it: that can only over-count. Its spend alone would not do: a bill whose commitment a loss released
+     * would take the room the day's other open commitments still hold, and they would settle on top of it. The
+     * caller holds the campaign's lock.
      */
     private long leftWithoutCommitment(Campaign campaign, long auctionDay) {
         int i = campaign.slot;
         long usedOnDay = auctionDay == counterEpochDay[i] ? spentTodayMicros.get(i) + committedTodayMicros.get(i)
-                : orZero(spend.map().get(dayKey(campaign, auctionDay)));
+                : orZero(spend.map().get(dayKey(campaign, auctionDay))) + committedTotalMicros.get(i)
+                        - committedTodayMicros.get(i);
         long usedTotal = spentTotalMicros.get(i) + committedTotalMicros.get(i);
         long dayLeft = campaign.dailyBudgetMicros - usedOnDay;
         long totalLeft = campaign.totalBudgetMicros - usedTotal;

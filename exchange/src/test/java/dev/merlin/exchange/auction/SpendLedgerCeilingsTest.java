@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.config.MerlinConfig;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +70,31 @@ class SpendLedgerCeilingsTest {
             assertFalse(ledger.reserve(both, 1, NOON), "the day ceiling binds too");
             ledger.grant(both, DAY - 1, 10_000_000, 50_000_000);
             assertFalse(ledger.reserve(both, 1, NOON), "yesterday's day ceiling is no ceiling today");
+        }
+    }
+
+    /**
+     * A bill after its loss, past midnight and before the new day's grant: it charges only what the day's ceiling
+     * leaves beside the node's spend and the day's commitments still open, so the node's spend of the day stays
+     * within what the budget log granted it for that day, whichever bill comes first.
+     */
+    @Test
+    void aPastDaysBillAfterALossStaysWithinThatDaysCeiling() {
+        CampaignCatalog catalog = new CampaignCatalog(config);
+        Campaign both = catalog.byId("both");
+        try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 1_000, 86_400, NOON)) {
+            ledger.shareBudgets();
+            ledger.grant(both, DAY, 500_000, 2_000_000);
+            assertTrue(ledger.reserve(both, 200_000, NOON));
+            assertTrue(ledger.recordCommitment("a1", "1", both, 200_000, NOON));
+            assertTrue(ledger.release("a1", "1"));
+            assertTrue(ledger.reserve(both, 450_000, NOON));
+            assertTrue(ledger.recordCommitment("a2", "1", both, 450_000, NOON));
+            long nextDay = NOON + 86_400;
+            assertEquals(50_000, ledger.settle("a1", "1", NOON, both, 200_000, nextDay).chargedMicros(),
+                    "the day's ceiling of 500,000 holds 450,000 still committed to a2");
+            assertEquals(450_000, ledger.settle("a2", "1", NOON, both, 450_000, nextDay).chargedMicros());
+            assertEquals(500_000, ledger.spentOnDayMicros(both, LocalDate.ofEpochDay(DAY)));
         }
     }
 

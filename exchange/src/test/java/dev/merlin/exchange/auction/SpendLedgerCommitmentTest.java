@@ -107,6 +107,103 @@ class SpendLedgerCommitmentTest {
         }
     }
 
+    /**
+     * A loss, then the same impression's bill after midnight: the loss released a1's commitment, a2 took the rest of
+     * the day, and a1's bill the next day may charge only what day D's spend and a2's still open commitment leave, so
+     * day D's spend stays within its budget whichever bill comes first. A bill after a loss is still charged (within
+     * that room): the loss is not remembered, so it took no room in the charge-once map.
+     */
+    @Test
+    void aBillAfterItsLossPastMidnightChargesOnlyWhatTheDaysOpenCommitmentsLeave() {
+        try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 1_000, WINDOW, NOON)) {
+            Campaign capped = catalog.byId("capped");
+            assertTrue(ledger.reserve(capped, 300_000, NOON));
+            assertTrue(ledger.recordCommitment("a1", "1", capped, 300_000, NOON));
+            assertTrue(ledger.release("a1", "1"));
+            assertEquals(0, ledger.chargedImpressions(), "a loss is not remembered");
+            assertTrue(ledger.reserve(capped, 900_000, NOON));
+            assertTrue(ledger.recordCommitment("a2", "1", capped, 900_000, NOON));
+            long lastSecondOfTheWindow = NOON + WINDOW;
+            SpendLedger.Settled released = ledger.settle("a1", "1", NOON, capped, 300_000, lastSecondOfTheWindow);
+            assertEquals(SpendLedger.Charge.CHARGED, released.outcome());
+            assertEquals(100_000, released.chargedMicros(), "1 USD for the day, 0.9 still committed to a2: 0.1 left");
+            SpendLedger.Settled committed = ledger.settle("a2", "1", NOON, capped, 900_000, lastSecondOfTheWindow);
+            assertEquals(900_000, committed.chargedMicros(), "an open commitment settles whole");
+            assertEquals(1_000_000, ledger.spentOnDayMicros(capped, LocalDate.of(2026, 6, 15)), "the daily budget");
+            assertEquals(1_000_000, ledger.spentTotalMicros(capped));
+            assertEquals(0, ledger.spentTodayMicros(capped), "nothing of it booked on the next day");
+        }
+    }
+
+    /**
+     * With a charge window of days, a past day's bill without a commitment counts the open commitments of every
+     * earlier day, not only its own: the ledger keeps no per-day commitments for days past, so it over-counts (the
+     * bill may charge less than the day leaves), never under.
+     */
+    @Test
+    void aPastDaysBillWithoutACommitmentCountsEveryEarlierDaysOpenCommitment() {
+        try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 1_000, 3 * WINDOW, NOON)) {
+            Campaign capped = catalog.byId("capped");
+            long nextNoon = NOON + 86_400;
+            assertTrue(ledger.reserve(capped, 800_000, NOON));
+            assertTrue(ledger.recordCommitment("a0", "1", capped, 800_000, NOON));
+            assertTrue(ledger.reserve(capped, 300_000, nextNoon));
+            assertTrue(ledger.recordCommitment("a1", "1", capped, 300_000, nextNoon));
+            assertTrue(ledger.release("a1", "1"));
+            long dayAfter = nextNoon + 86_400;
+            assertEquals(200_000, ledger.settle("a1", "1", nextNoon, capped, 300_000, dayAfter).chargedMicros(),
+                    "day D's 0.8 still open is counted against day D+1 too: 0.2 of its 1 USD left");
+            assertEquals(800_000, ledger.settle("a0", "1", NOON, capped, 800_000, dayAfter).chargedMicros());
+            assertEquals(200_000, ledger.spentOnDayMicros(capped, LocalDate.of(2026, 6, 16)));
+            assertEquals(1_000_000, ledger.spentTotalMicros(capped));
+        }
+    }
+
+    /**
+     * Bills without a commitment for a past day, from several event loops at once: each reads the day's spend from
+     * the map under the campaign's lock, so each charge must be in the map before the lock is let go, or the next
+     * reads a stale day and charges past its budget.
+     */
+    @Test
+    @Timeout(60)
+    void concurrentBillsAfterTheirLossesForAPastDayNeverChargePastItsBudget() throws Exception {
+        try (SpendLedger ledger = new SpendLedger(catalog, dataDir, 10_000, WINDOW, NOON)) {
+            Campaign capped = catalog.byId("capped");
+            int threads = 4;
+            int billsEach = 500;
+            for (int i = 0; i < threads * billsEach; i++) {
+                assertTrue(ledger.reserve(capped, 1_000, NOON));
+                assertTrue(ledger.recordCommitment("a" + i, "1", capped, 1_000, NOON));
+                assertTrue(ledger.release("a" + i, "1"));
+            }
+            long nextDay = NOON + 86_400;
+            CountDownLatch start = new CountDownLatch(1);
+            List<Thread> running = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t * billsEach;
+                Thread thread = new Thread(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    for (int i = first; i < first + billsEach; i++) {
+                        ledger.settle("a" + i, "1", NOON, capped, 1_000, nextDay);
+                    }
+                });
+                thread.start();
+                running.add(thread);
+            }
+            start.countDown();
+            for (Thread thread : running) {
+                thread.join(TimeUnit.SECONDS.toMillis(50));
+            }
+            assertEquals(threads * billsEach, ledger.chargedImpressions(), "every bill settled");
+            assertEquals(1_000_000, ledger.spentOnDayMicros(capped, LocalDate.of(2026, 6, 15)), "the daily budget");
+            assertEquals(1_000_000, ledger.spentTotalMicros(capped));
+        }
+    }
+
     @Test
     void aRestartReadsOpenCommitmentsBackAndTheRecordsAgree() {
         Campaign capped = catalog.byId("capped");

@@ -233,6 +233,45 @@ class BudgetCommitmentTest {
         assertNotEquals(null, auction("r3"), "the released budget bids again");
     }
 
+    /**
+     * A seller's loss-then-bill across midnight: late on day D it calls each bid's lurl at once, so the campaign wins
+     * again, until it holds ten released wins (2.4 times the 0.005 USD daily budget), then wins until the budget is
+     * committed and sends nothing for those. Just after midnight, inside the charge window, it calls the released
+     * wins' burls first, then the committed ones'. Day D's spend stays within its budget: the released bills charge
+     * only what the wins still committed leave.
+     */
+    @Test
+    void billsAfterTheirLossesPastMidnightNeverTakeTheDayPastItsBudget() throws Exception {
+        reopen("0.005", "1");
+        clock.set(NOW + 11 * 3_600 + 50 * 60); // 23:50 on 15 June
+        List<JsonNode> released = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            JsonNode bid = auction("lost" + i);
+            assertNotEquals(null, bid, "the released budget wins again");
+            assertTrue(get(filled(bid.get("lurl").asText(), "1.50")).startsWith("HTTP/1.1 204"));
+            released.add(bid);
+        }
+        assertEquals(10, runtime.metrics().notices("loss", "released"));
+        List<JsonNode> committed = new ArrayList<>();
+        JsonNode bid = auction("kept0");
+        while (bid != null) {
+            committed.add(bid);
+            bid = auction("kept" + committed.size());
+        }
+        assertEquals(4, committed.size(), "5,000 micros cover four imps at 1,176");
+        clock.set(NOW + 12 * 3_600 + 5 * 60); // 00:05 on 16 June
+        for (JsonNode win : released) {
+            assertTrue(get(filled(win.get("burl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
+        }
+        for (JsonNode win : committed) {
+            assertTrue(get(filled(win.get("burl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
+        }
+        assertEquals(5_000, runtime.stores().spend().spentOnDayMicros(c0(), LocalDate.of(2026, 6, 15)),
+                "the daily budget: 296 micros for the released bills, then the four committed wins whole");
+        assertEquals(0, totals().committedTotalMicros());
+        assertEquals(5_000, totals().spentTotalMicros());
+    }
+
     @Test
     void aBillBelowTheCommittedPriceReleasesTheDifferenceAndOneAboveIsClamped() throws Exception {
         JsonNode low = auction("r1");
