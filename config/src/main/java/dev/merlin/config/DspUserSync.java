@@ -35,6 +35,11 @@ public record DspUserSync(String url, String type) {
         } catch (URISyntaxException e) {
             throw new ConfigException(at + ".url", "value " + url + " is not a URL: " + e.getReason());
         }
+        if (!url.contains("{{redirect_url}}")) {
+            // a sync completes only through the redirect /cookie_sync signs: without it no browser ever syncs
+            throw new ConfigException(at + ".url", "value " + url + " has no {{redirect_url}}; a sync ends at the"
+                    + " /setuid link (with its state) /cookie_sync puts there, so the DSP must redirect to it");
+        }
         ConfigChecks.oneOf(at + ".type", type, TYPES);
     }
 }

@@ -115,6 +115,8 @@ class DspConfigTest {
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, maxQps: -1}|dsps[0].maxQps|0 to",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, timeoutMs: 0}|dsps[0].timeoutMs|1 to",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, pipelining: 0}|dsps[0].pipelining|1 to 64",
+        "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, usersync: {url: 'https://a.example/sync'}}"
+                + "|dsps[0].usersync.url|no {{redirect_url}}",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, pipelining: 65}|dsps[0].pipelining|1 to 64",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, bidAdjustment: 0}|dsps[0].bidAdjustment|above 0",
         "{id: t, name: T, endpoint: 'http://a.example/', region: JPN, bidAdjustment: 11}|dsps[0].bidAdjustment|most 1 ",

@@ -272,6 +272,8 @@ class IdSyncIT {
              DspSimulator beta = DspSimulator.builder().price(Price.fixed(0.01)).start();
              MerlinServer server = new MerlinServer(config(dataDir, alpha, beta), () -> NOW).start()) {
             SyncStart first = startSync(server, null, "alpha");
+            // a second /cookie_sync before the DSP's redirect came back (another tab): /cookie_sync lists a DSP only
+            // while the browser holds no id for it, so this is how a kept sync gets replaced before it expires
             SyncStart renewal = startSync(server, first.uid(), "alpha");
             assertEquals(200, setuid(server, first.path("HELD-1"), first.uid()).statusCode());
             String held = first.uid();
