@@ -52,7 +52,8 @@ public final class FrequencyStore implements FrequencyView, AutoCloseable {
     }
 
     /**
-     * Counts an impression another node served at {@code impressionEpochSeconds}, unless its cap period is over by
+     * Counts an impression served at {@code impressionEpochSeconds} that no listener is told of — another node's, or
+     * one of this node's counted again after {@link #takeBack} — unless its cap period is over by
      * {@code nowEpochSeconds}; false when it was not counted.
      */
     public boolean apply(long userHash, Campaign campaign, long impressionEpochSeconds, long nowEpochSeconds) {
@@ -62,6 +63,19 @@ public final class FrequencyStore implements FrequencyView, AutoCloseable {
         }
         return counters.increment(WindowCounters.key(userHash, campaign.slot), impressionEpochSeconds,
                 campaign.frequencyCapPeriodSeconds) > 0;
+    }
+
+    /**
+     * Takes back an impression of {@code campaign} counted for the user at {@code auctionEpochSeconds} (its bid lost
+     * at the seller), when the cap period open at {@code nowEpochSeconds} still holds it; false when it changed
+     * nothing. No listener is told: other nodes keep counting it, which only holds the user to less.
+     */
+    public boolean takeBack(long userHash, Campaign campaign, long auctionEpochSeconds, long nowEpochSeconds) {
+        if (campaign.frequencyCapImpressions == 0 || userHash == 0) {
+            return false;
+        }
+        return counters.decrement(WindowCounters.key(userHash, campaign.slot), auctionEpochSeconds, nowEpochSeconds,
+                campaign.frequencyCapPeriodSeconds);
     }
 
     /** Forgets the user's counts for every campaign (erasure). */

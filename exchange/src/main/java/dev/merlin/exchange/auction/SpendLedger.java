@@ -96,8 +96,9 @@ public final class SpendLedger implements SpendView, AutoCloseable {
     /**
      * A charge's outcome and what it charged, micros: the notice's price, at most the commitment it settles; with no
      * commitment open (released by a loss notice, or lost in a crash) at most what is left of the budgets.
+     * {@code isCommitted}: whether a charge settled the impression's open commitment (false for one a loss released).
      */
-    public record Settled(Charge outcome, long chargedMicros) {
+    public record Settled(Charge outcome, long chargedMicros, boolean isCommitted) {
     }
 
     /**
@@ -470,7 +471,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
                     + "(move {} aside to start a larger one): {}", chargeWindowSeconds, CHARGED_FILE,
                     e.getMessage());
         }
-        return new Settled(Charge.REFUSED_FULL, 0);
+        return new Settled(Charge.REFUSED_FULL, 0, false);
     }
 
     /**
@@ -486,7 +487,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         }
         if (auctionEpochSeconds < nowEpochSeconds - chargeWindowSeconds
                 || auctionEpochSeconds < purgedBeforeEpochSeconds) {
-            return new Settled(Charge.EXPIRED, 0);
+            return new Settled(Charge.EXPIRED, 0, false);
         }
         String key = key(auctionId, impId);
         Long previous;
@@ -499,7 +500,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
             return refusedFull(e);
         }
         if (previous != null) {
-            return new Settled(Charge.DUPLICATE, 0);
+            return new Settled(Charge.DUPLICATE, 0, false);
         }
         if (isChargedMapFull) {
             isChargedMapFull = false;
@@ -515,10 +516,11 @@ public final class SpendLedger implements SpendView, AutoCloseable {
         Commitment commitment = record == null ? null : Commitment.parse(record);
         Campaign committedTo = commitment == null ? null : catalog.byId(commitment.campaignId);
         long charge;
+        boolean isCommitted = committedTo != null && committedTo.slot == campaign.slot;
         int i = campaign.slot;
         String dayKey = dayKey(campaign, auctionDay);
         synchronized (locks[i]) {
-            if (committedTo != null && committedTo.slot == campaign.slot) {
+            if (isCommitted) {
                 charge = Math.min(chargeMicros, commitment.amountMicros);
                 add(campaign, -commitment.amountMicros, commitment.auctionEpochSeconds);
             } else {
@@ -536,7 +538,7 @@ public final class SpendLedger implements SpendView, AutoCloseable {
             spend.map().merge(dayKey, charge, Long::sum);
         }
         spend.map().merge(totalKey(campaign), charge, Long::sum);
-        return new Settled(Charge.CHARGED, charge);
+        return new Settled(Charge.CHARGED, charge, isCommitted);
     }
 
     /**

@@ -39,7 +39,8 @@ import java.util.function.LongSupplier;
  * out through a {@link BidCompletion}. In order: decode and validate → the answer's currency → the privacy decision
  * (consent and Merlin's own opt-out, in the {@link ConsentGate}) → the user's segments → the {@link AuctionStage} →
  * Merlin's auction id → the AUCTION event → the winners' commitments (a campaign's in the {@link SpendLedger}, a
- * DSP's with the {@link ExternalWinRecorder}) → the encoded response.
+ * DSP's with the {@link ExternalWinRecorder}) → the encoded response, whose campaign wins count against the user's
+ * frequency caps ({@link FrequencyStore}) as it leaves.
  *
  * <p>No transport here: the HTTP endpoint and the whole-path benchmark both call {@link #handle}. A stage may finish
  * later (the auction waiting for DSPs on the same event loop): the per-request state lives in a {@link BidContext}
@@ -266,12 +267,31 @@ public final class BidPath {
             noBid(context, length == BidResponseWriter.MARKUP_TOO_LONG ? "markup_too_long" : "response_too_large");
             return;
         }
-        if (!isTest && context.pool.writer.droppedCount() > 0) {
-            releaseDropped(request, result, context.auctionId, context.pool.writer);
+        if (!isTest) {
+            if (context.pool.writer.droppedCount() > 0) {
+                releaseDropped(request, result, context.auctionId, context.pool.writer);
+            }
+            countFrequency(result, context.userHash, context.nowEpochSeconds);
         }
         mark(context, StageLatency.Stage.ENCODE);
         context.answerBody(BidAnswer.OK, length);
         complete(context);
+    }
+
+    /**
+     * Counts each campaign's win in the answer against the user's frequency cap as the answer leaves (its commitment
+     * is recorded), so that the user's next auction sees it before any notice comes back: a notice counts nothing
+     * again. Not for a test request, nor without a user hash (no user, or one whose data may not be used).
+     */
+    private void countFrequency(AuctionResult result, long userHash, long nowEpochSeconds) {
+        if (userHash == 0) {
+            return;
+        }
+        for (int i = 0; i < result.count(); i++) {
+            if (result.external(i) == null) {
+                frequency.record(userHash, result.campaign(i), nowEpochSeconds);
+            }
+        }
     }
 
     /** Takes back the wins of the DSP bids the writer left out of the answer (their markup was too long). */

@@ -35,7 +35,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Shares frequency caps between nodes: each impression this node counts ({@link FrequencyStore.Listener}, on the
- * notice path: it only queues, bounded and lock-free; a full queue drops and counts) is published to
+ * bid path as a won bid leaves: it only queues, bounded and lock-free; a full queue drops and counts) is published to
  * {@code <prefix>frequency}, keyed by user hash; every other node's impressions are counted in the local store
  * ({@link FrequencyStore#apply}) at the time they were served. Producer and consumer run on this agent's thread, never
  * an event loop.

@@ -41,9 +41,12 @@ import org.slf4j.LoggerFactory;
  * commitment the auction made into spend ({@link SpendLedger#settle}); a loss releases that commitment. It charges
  * at the price the seller filled into {@code ${AUCTION_PRICE}}, read
  * in the bid's own currency and never above the bid's own price: the auction time, price and currency are signed
- * into the link, so the notice never guesses them. A charged notice counts the user's frequency and view only when
- * the user has not opted out and was not erased at or after the auction ({@code bt}, {@link ErasureRegistry}): a
- * late notice for an impression bought before an erasure puts nothing about the user back.
+ * into the link, so the notice never guesses them. A charged notice records the user's view only when the user has
+ * not opted out and was not erased at or after the auction ({@code bt}, {@link ErasureRegistry}): a late notice for
+ * an impression bought before an erasure puts nothing about the user back. A win or bill counts no frequency: the bid
+ * path counted the win against the user's cap when the bid left ({@code BidPath}), so that the cap holds before
+ * notices come back and each impression counts once, whatever notices follow. The loss that releases the commitment
+ * takes that count back ({@link FrequencyStore#takeBack}), and a bill after it counts the impression again.
  *
  * <p><b>A DSP's impression</b> (its link signs the DSP's id, {@code d}) charges no campaign: the DSP pays. Its win
  * waits in the {@link DspWinLedger}, and the notices hand it on to the {@link DspNotifier} exactly once per
@@ -218,6 +221,9 @@ public final class NoticeEndpoint {
         String auctionId = AuctionIds.format(identity.auctionId());
         if ("loss".equals(kind)) {
             boolean released = spend.release(auctionId, identity.impId());
+            if (released) {
+                uncount(identity, campaign, now);
+            }
             String outcome = released ? "released" : "recorded";
             log(EventType.LOSS, identity, now, outcome, 0, QueryParams.first(params, "loss"));
             return accepted(kind, outcome);
@@ -236,7 +242,7 @@ public final class NoticeEndpoint {
         SpendLedger.Settled settled = spend.settle(auctionId, identity.impId(),
                 identity.auctionEpochSeconds(), campaign, chargeMicros, now);
         if (settled.outcome() == SpendLedger.Charge.CHARGED) {
-            charged(kind, identity, campaign, chargeMicros, now);
+            charged(kind, identity, campaign, chargeMicros, now, settled.isCommitted());
         }
         String outcome = settled.outcome().name().toLowerCase(Locale.ROOT);
         log(type, identity, now, outcome, settled.chargedMicros(), null);
@@ -290,10 +296,13 @@ public final class NoticeEndpoint {
     }
 
     /**
-     * What a charged impression counts: the user's frequency and view when the user has not opted out and was not
-     * erased at or after the auction, and the seller's payout.
+     * What a charged impression counts: the user's view when the user has not opted out and was not erased at or
+     * after the auction, and the seller's payout. The user's frequency was counted at the auction; only a charge
+     * whose commitment a loss notice released first ({@code isCommitted} false) counts it again, as that loss took
+     * it back.
      */
-    private void charged(String kind, NoticeIdentity identity, Campaign campaign, long chargeMicros, long now) {
+    private void charged(String kind, NoticeIdentity identity, Campaign campaign, long chargeMicros, long now,
+                         boolean isCommitted) {
         long userHash = identity.userHash();
         ErasureRegistry.Refusal refusal = erasures.refusal(userHash, identity.auctionEpochSeconds());
         if (refusal != null) {
@@ -301,8 +310,8 @@ public final class NoticeEndpoint {
             metrics.noticeUserRefused(kind, refusal.label());
             userHash = 0;
         }
-        if (userHash != 0) {
-            frequency.record(userHash, campaign, now);
+        if (!isCommitted && userHash != 0) {
+            frequency.apply(userHash, campaign, identity.auctionEpochSeconds(), now);
         }
         tracking.impression(campaign, userHash, now);
         if (identity.sellerId() != null) {
@@ -310,6 +319,18 @@ public final class NoticeEndpoint {
         }
         if (accounts != null) {
             accounts.campaignCharged(identity.sellerId(), chargeMicros, identity.auctionEpochSeconds());
+        }
+    }
+
+    /**
+     * Takes back the frequency count of an impression whose loss notice released its commitment (once: only the first
+     * such notice finds it open), unless the user opted out or was erased at or after the auction: the erasure
+     * already forgot the count, and what is counted since is not this impression's.
+     */
+    private void uncount(NoticeIdentity identity, Campaign campaign, long now) {
+        long userHash = identity.userHash();
+        if (userHash != 0 && erasures.refusal(userHash, identity.auctionEpochSeconds()) == null) {
+            frequency.takeBack(userHash, campaign, identity.auctionEpochSeconds(), now);
         }
     }
 

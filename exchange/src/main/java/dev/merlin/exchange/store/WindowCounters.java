@@ -78,6 +78,31 @@ public final class WindowCounters implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes back one event counted at {@code eventEpochSeconds}: true when the window open at {@code nowEpochSeconds}
+     * opened at or before it and still counts one; false, changing nothing, when that window is over or opened later
+     * (the event was counted in one already closed) or the key is gone.
+     */
+    public boolean decrement(long key, long eventEpochSeconds, long nowEpochSeconds, int windowSeconds) {
+        LongValue[] kv = scratch.get();
+        kv[0].setValue(key);
+        try (ExternalMapQueryContext<LongValue, LongValue, ?> context = opened.map().queryContext(kv[0])) {
+            context.updateLock().lock();
+            MapEntry<LongValue, LongValue> entry = context.entry();
+            if (entry == null) {
+                return false;
+            }
+            long old = entry.value().get().getValue();
+            long start = old >>> 32;
+            if ((int) old <= 0 || start > eventEpochSeconds || nowEpochSeconds - start >= windowSeconds) {
+                return false;
+            }
+            kv[1].setValue(old - 1);
+            entry.doReplaceValue(context.wrapValueAsData(kv[1]));
+            return true;
+        }
+    }
+
     /** Forgets a key (erasure). */
     public void remove(long key) {
         LongValue[] kv = scratch.get();

@@ -644,12 +644,16 @@ class AuctionEngineTargetingTest {
 
     @Test
     void aCappedCampaignAloneBidsOnlyForTheImpsItsCapLeaves() {
+        int[] counted = {0};
         Auction auction = new Auction(config(0,
-                campaign("capped").bid(5).set("frequencyCap", "{impressions: 1, periodSeconds: 3600}")));
+                campaign("capped").bid(5).set("frequencyCap", "{impressions: 1, periodSeconds: 3600}")),
+                SpendView.UNLIMITED, (user, campaign, now) -> counted[0]);
         BidRequest request = AuctionFixture.siteBanners(3, null);
         assertEquals("capped|none|none", AuctionFixture.winnersByImp(auction.run(request, null, 42, NOW), 3));
-        // the count is this request's: the next request (nothing recorded in between) starts afresh
-        assertEquals("capped|none|none", AuctionFixture.winnersByImp(auction.run(request, null, 42, NOW), 3));
+        // the bid path counts the win in the store as the answer leaves, before any notice (BidPath): the user's
+        // next request finds the cap used up
+        counted[0] = 1;
+        assertEquals("none|none|none", AuctionFixture.winnersByImp(auction.run(request, null, 42, NOW), 3));
     }
 
     // ---------------------------------------------------------------- flight

@@ -5,6 +5,7 @@ import static dev.merlin.exchange.auction.AuctionFixture.campaign;
 import static dev.merlin.exchange.auction.AuctionFixture.config;
 import static dev.merlin.exchange.auction.AuctionFixture.siteBanner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.auction.AuctionFixture.Auction;
@@ -108,6 +109,38 @@ class FrequencyStoreTest {
         store.record(0, catalog.byId("capped"), NOW);
         assertEquals(0, store.impressions(USER, catalog.byId("fallback"), NOW));
         assertEquals(0, store.impressions(0, catalog.byId("capped"), NOW));
+    }
+
+    /**
+     * Taking back a win its loss notice released: only from the window that counted it, never below 0, and neither for
+     * an uncapped campaign nor for an unknown user.
+     */
+    @ParameterizedTest(name = "impressions at +{0}, taken back for +{1} at +{2} -> {3}, count {4}")
+    @CsvSource({
+        "0|10,      10,   20,   true,  1",
+        "0,         0,    3599, true,  0",
+        "0,         0,    3600, false, 0",   // the window has ended: nothing to take back
+        "0|3600,    10,   3610, false, 1",   // counted in the window that ended; the new one is another impression's
+        "0|3600,    3600, 3610, true,  0",
+        "'',        0,    10,   false, 0",   // nothing counted
+    })
+    void takingBackAWinLowersOnlyTheWindowThatCountedIt(String impressionOffsets, long auctionAt, long askedAt,
+                                                        boolean expectedTaken, int expectedCount) {
+        FrequencyStore store = openStore();
+        Campaign capped = catalog.byId("capped");
+        if (!impressionOffsets.isEmpty()) {
+            for (String offset : impressionOffsets.split("\\|")) {
+                store.record(USER, capped, NOW + Long.parseLong(offset));
+            }
+        }
+        assertEquals(expectedTaken, store.takeBack(USER, capped, NOW + auctionAt, NOW + askedAt));
+        assertEquals(expectedCount, store.impressions(USER, capped, NOW + askedAt));
+        if (expectedCount == 0) {
+            assertFalse(store.takeBack(USER, capped, NOW + auctionAt, NOW + askedAt), "never below 0");
+            assertEquals(0, store.impressions(USER, capped, NOW + askedAt));
+        }
+        assertFalse(store.takeBack(0, capped, NOW, NOW + 1));
+        assertFalse(store.takeBack(USER, catalog.byId("fallback"), NOW, NOW + 1));
     }
 
     @Test
