@@ -111,7 +111,17 @@ public final class PrivacyEndpoints {
         return response;
     }
 
+    /**
+     * {@code GET}/{@code DELETE /privacy/users/{uid}}; every answer is {@code Cache-Control: no-store}, as it holds
+     * a user's personal data or says whether Merlin holds any.
+     */
     FullHttpResponse user(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
+        FullHttpResponse response = userAnswer(ctx, request, path);
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        return response;
+    }
+
+    private FullHttpResponse userAnswer(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
         String segment = path.substring(USERS_PREFIX.length());
         String uid;
         try {

@@ -66,9 +66,14 @@ class PrivacyUserPathIT {
         assertEquals(200, read.statusCode(), text(read));
         assertEquals(STORED, json(read).path("uid").asText(), text(read));
         assertEquals(SPORTS_FANS, json(read).path("segments").path(0).path("id").asInt(), text(read));
+        assertEquals("no-store", read.headers().firstValue("cache-control").orElse(""), "personal data: no cache");
+        HttpResponse<byte[]> anonymous = exchange.get(STORED_PATH);
+        assertEquals(401, anonymous.statusCode());
+        assertEquals("no-store", anonymous.headers().firstValue("cache-control").orElse(""), "the refusal too");
 
         HttpResponse<byte[]> erased = admin("DELETE", STORED_PATH);
         assertEquals(200, erased.statusCode(), text(erased));
+        assertEquals("no-store", erased.headers().firstValue("cache-control").orElse(""));
         assertTrue(json(erased).path("erased").asBoolean(), text(erased));
         assertEquals(List.of(), exchange.server().runtime().stores().segments().describe(STORED, T0),
                 "the data is gone");
