@@ -1,11 +1,11 @@
 package dev.merlin.exchange.http;
 
+import static dev.merlin.exchange.http.EmbeddedHttp.filled;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.exchange.DemoSeller;
 import dev.merlin.config.MerlinConfig;
@@ -14,10 +14,7 @@ import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,7 +37,6 @@ import java.time.LocalDate;
  */
 class BudgetCommitmentTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BASE = "https://merlin.test";
     private static final long NOW = Instant.parse("2026-06-15T12:00:00Z").getEpochSecond();
     private static final long PER_IMP_MICROS = 1_176;
@@ -51,6 +47,7 @@ class BudgetCommitmentTest {
     private final AtomicLong clock = new AtomicLong(NOW);
     private ExchangeRuntime runtime;
     private EmbeddedChannel channel;
+    private EmbeddedHttp http;
     private long dailyBudgetMicros;
     private long totalBudgetMicros;
 
@@ -81,6 +78,7 @@ class BudgetCommitmentTest {
                 .withStores(StoresConfig.small(10_000L)).validate();
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
         channel = new EmbeddedChannel();
+        http = new EmbeddedHttp(channel, BASE);
         runtime.newPipeline().configure(channel.pipeline());
     }
 
@@ -106,34 +104,14 @@ class BudgetCommitmentTest {
         String body = "{\"id\":\"" + requestId + "\",\"at\":2,\"cur\":[\"USD\"],\"site\":{\"domain\":\"p.example\"},"
                 + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"bidfloorcur\":\"USD\","
                 + "\"banner\":{\"w\":300,\"h\":250}}]}";
-        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
-                + "Content-Type: application/json\r\n"
-                + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+        String response = http.auction(body);
         if (response.startsWith("HTTP/1.1 204")) {
             return null;
         }
-        assertTrue(response.startsWith("HTTP/1.1 200"), response);
-        return JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4)).get("seatbid").get(0).get("bid")
-                .get(0);
+        return EmbeddedHttp.firstBid(response);
     }
 
-    private String get(String url) {
-        assertTrue(url.startsWith(BASE), url);
-        String path = url.substring(BASE.length()).replace("${", "%24%7B").replace("}", "%7D");
-        return exchange("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
-    }
 
-    private String exchange(String request) {
-        channel.writeInbound(Unpooled.wrappedBuffer(request.getBytes(StandardCharsets.UTF_8)));
-        channel.runPendingTasks();
-        StringBuilder out = new StringBuilder();
-        ByteBuf chunk;
-        while ((chunk = channel.readOutbound()) != null) {
-            out.append(chunk.toString(StandardCharsets.UTF_8));
-            chunk.release();
-        }
-        return out.toString();
-    }
 
     private Campaign c0() {
         return runtime.catalog().byId("c0");
@@ -143,9 +121,6 @@ class BudgetCommitmentTest {
         return runtime.stores().spend().totals(c0());
     }
 
-    private static String filled(String url, String price) {
-        return url.replace("${AUCTION_PRICE}", price);
-    }
 
     /** Spend plus open commitments within both budgets, read together. */
     private void assertWithinBudgets(String when) {
@@ -189,7 +164,7 @@ class BudgetCommitmentTest {
         }
         Collections.shuffle(notices, random);
         for (String notice : notices) {
-            assertTrue(get(notice).startsWith("HTTP/1.1 204"), notice);
+            assertTrue(http.get(notice).startsWith("HTTP/1.1 204"), notice);
             assertWithinBudgets("after " + notice);
         }
         SpendLedger.Totals after = totals();
@@ -213,7 +188,7 @@ class BudgetCommitmentTest {
         }
         assertEquals(4, bids.size(), "5,000 micros cover four imps at 1,176");
         for (JsonNode bid : bids) {
-            assertTrue(get(filled(bid.get("burl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
+            assertTrue(http.get(filled(bid.get("burl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
         }
         assertEquals(4 * PER_IMP_MICROS, totals().spentTodayMicros());
         assertEquals(0, totals().committedTodayMicros());
@@ -226,7 +201,7 @@ class BudgetCommitmentTest {
         JsonNode bid = auction("r1");
         assertEquals(PER_IMP_MICROS, totals().committedTodayMicros());
         assertEquals(null, auction("r2"), "2,000 micros do not cover a second imp while the first is committed");
-        assertTrue(get(filled(bid.get("lurl").asText(), "1.50")).startsWith("HTTP/1.1 204"));
+        assertTrue(http.get(filled(bid.get("lurl").asText(), "1.50")).startsWith("HTTP/1.1 204"));
         assertEquals(1, runtime.metrics().notices("loss", "released"));
         assertEquals(0, totals().committedTodayMicros());
         assertEquals(0, totals().spentTodayMicros());
@@ -248,7 +223,7 @@ class BudgetCommitmentTest {
         for (int i = 0; i < 10; i++) {
             JsonNode bid = auction("lost" + i);
             assertNotEquals(null, bid, "the released budget wins again");
-            assertTrue(get(filled(bid.get("lurl").asText(), "1.50")).startsWith("HTTP/1.1 204"));
+            assertTrue(http.get(filled(bid.get("lurl").asText(), "1.50")).startsWith("HTTP/1.1 204"));
             released.add(bid);
         }
         assertEquals(10, runtime.metrics().notices("loss", "released"));
@@ -261,10 +236,10 @@ class BudgetCommitmentTest {
         assertEquals(4, committed.size(), "5,000 micros cover four imps at 1,176");
         clock.set(NOW + 12 * 3_600 + 5 * 60); // 00:05 on 16 June
         for (JsonNode win : released) {
-            assertTrue(get(filled(win.get("burl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
+            assertTrue(http.get(filled(win.get("burl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
         }
         for (JsonNode win : committed) {
-            assertTrue(get(filled(win.get("burl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
+            assertTrue(http.get(filled(win.get("burl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
         }
         assertEquals(5_000, runtime.stores().spend().spentOnDayMicros(c0(), LocalDate.of(2026, 6, 15)),
                 "the daily budget: 296 micros for the released bills, then the four committed wins whole");
@@ -278,10 +253,10 @@ class BudgetCommitmentTest {
         JsonNode high = auction("r2");
         assertEquals(2 * PER_IMP_MICROS, totals().committedTodayMicros());
         // 0.425 USD CPM clearing, grossed up by the take rate: 0.5 CPM, 500 micros
-        assertTrue(get(filled(low.get("burl").asText(), "0.425")).startsWith("HTTP/1.1 204"));
+        assertTrue(http.get(filled(low.get("burl").asText(), "0.425")).startsWith("HTTP/1.1 204"));
         assertEquals(500, totals().spentTodayMicros());
         assertEquals(PER_IMP_MICROS, totals().committedTodayMicros(), "the other 676 micros are released");
-        assertTrue(get(filled(high.get("burl").asText(), "1000")).startsWith("HTTP/1.1 204"));
+        assertTrue(http.get(filled(high.get("burl").asText(), "1000")).startsWith("HTTP/1.1 204"));
         assertEquals(500 + PER_IMP_MICROS, totals().spentTodayMicros(), "clamped at the committed price");
         assertEquals(0, totals().committedTodayMicros());
     }
@@ -310,8 +285,8 @@ class BudgetCommitmentTest {
         assertEquals(2 * PER_IMP_MICROS, totals().committedTotalMicros());
         assertEquals(2 * PER_IMP_MICROS, runtime.stores().spend().recordedCommitmentsMicros(c0()));
         assertEquals(null, auction("r3"), "3,000 micros still hold two imps: no third");
-        assertTrue(get(filled(first.get("burl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
-        assertTrue(get(filled(second.get("lurl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
+        assertTrue(http.get(filled(first.get("burl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
+        assertTrue(http.get(filled(second.get("lurl").asText(), "1.00")).startsWith("HTTP/1.1 204"));
         assertEquals(PER_IMP_MICROS, totals().spentTodayMicros());
         assertEquals(0, totals().committedTotalMicros());
     }
@@ -324,9 +299,9 @@ class BudgetCommitmentTest {
         assertNotEquals(first.get("burl").asText(), second.get("burl").asText());
         for (JsonNode bid : List.of(first, second)) {
             String burl = filled(bid.get("burl").asText(), "1.00");
-            assertTrue(get(burl).startsWith("HTTP/1.1 204"));
-            assertTrue(get(burl).startsWith("HTTP/1.1 204"), "replayed");
-            assertTrue(get(filled(bid.get("nurl").asText(), "1.00")).startsWith("HTTP/1.1 204"), "and a win");
+            assertTrue(http.get(burl).startsWith("HTTP/1.1 204"));
+            assertTrue(http.get(burl).startsWith("HTTP/1.1 204"), "replayed");
+            assertTrue(http.get(filled(bid.get("nurl").asText(), "1.00")).startsWith("HTTP/1.1 204"), "and a win");
         }
         assertEquals(2, runtime.metrics().notices("bill", "charged"));
         assertEquals(2, runtime.metrics().notices("bill", "duplicate"));
@@ -335,8 +310,8 @@ class BudgetCommitmentTest {
         for (JsonNode bid : List.of(first, second)) {
             String adm = bid.get("adm").asText();
             String click = adm.substring(adm.indexOf("href=\"") + 6, adm.indexOf("\">")).replace("&amp;", "&");
-            assertTrue(get(click).startsWith("HTTP/1.1 302"));
-            assertTrue(get(click).startsWith("HTTP/1.1 302"));
+            assertTrue(http.get(click).startsWith("HTTP/1.1 302"));
+            assertTrue(http.get(click).startsWith("HTTP/1.1 302"));
         }
         assertEquals(2, runtime.metrics().notices("click", "redirected"), "one counted click per auction");
         assertEquals(2, runtime.metrics().notices("click", "repeated"));
@@ -349,12 +324,12 @@ class BudgetCommitmentTest {
         int at = burl.indexOf("?a=") + 3;
         char last = burl.charAt(at);
         String altered = burl.substring(0, at) + (last == '1' ? '2' : '1') + burl.substring(at + 1);
-        assertTrue(get(altered).startsWith("HTTP/1.1 403"), altered);
+        assertTrue(http.get(altered).startsWith("HTTP/1.1 403"), altered);
         String removed = burl.replaceFirst("\\?a=[0-9a-f]+&", "?");
-        assertTrue(get(removed).startsWith("HTTP/1.1 403"), removed);
+        assertTrue(http.get(removed).startsWith("HTTP/1.1 403"), removed);
         assertEquals(2, runtime.metrics().notices("bill", "bad_signature"));
         assertEquals(0, totals().spentTotalMicros());
-        assertTrue(get(burl).startsWith("HTTP/1.1 204"));
+        assertTrue(http.get(burl).startsWith("HTTP/1.1 204"));
         assertEquals(PER_IMP_MICROS, totals().spentTotalMicros());
     }
 }

@@ -1,20 +1,17 @@
 package dev.merlin.exchange.http;
 
+import static dev.merlin.exchange.http.EmbeddedHttp.filled;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.DemoSeller;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -32,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FrequencyCommitmentTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BASE = "https://merlin.test";
     private static final long NOW = Instant.parse("2026-06-15T12:00:00Z").getEpochSecond();
     private static final String IFA = "6d92078a-8246-4ba4-ae5b-76104861e7dc";
@@ -46,6 +42,7 @@ class FrequencyCommitmentTest {
     private final AtomicInteger published = new AtomicInteger();
     private ExchangeRuntime runtime;
     private EmbeddedChannel channel;
+    private EmbeddedHttp http;
 
     private void open(int cap) {
         String creative = "        creatives:\n"
@@ -76,6 +73,7 @@ class FrequencyCommitmentTest {
         runtime = ExchangeRuntime.open(config, new ExchangeMetrics(), clock::get);
         runtime.stores().frequency().listen((userHash, campaign, epochSeconds) -> published.incrementAndGet());
         channel = new EmbeddedChannel();
+        http = new EmbeddedHttp(channel, BASE);
         runtime.newPipeline().configure(channel.pipeline());
     }
 
@@ -105,9 +103,9 @@ class FrequencyCommitmentTest {
         assertTrue(first.get("burl").asText().contains("&u="), "the user may be counted: " + first);
         assertEquals("fallback", auction("r2").get("cid").asText(), "the win of r1 already counts");
 
-        assertEquals(204, status(get(filled(first.get("burl").asText(), "1.00"))));
-        assertEquals(204, status(get(filled(first.get("burl").asText(), "1.00"))));
-        assertEquals(204, status(get(filled(first.get("nurl").asText(), "1.00"))));
+        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))));
+        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))));
+        assertEquals(204, status(http.get(filled(first.get("nurl").asText(), "1.00"))));
 
         assertEquals(1, runtime.metrics().notices("bill", "charged"));
         assertEquals(1, seen(), "the bill and the win of r1 count nothing again");
@@ -124,9 +122,9 @@ class FrequencyCommitmentTest {
         open(2);
         JsonNode first = auction("r1");
         assertEquals("capped", first.get("cid").asText());
-        assertEquals(204, status(get(filled(first.get("nurl").asText(), "1.00"))));
-        assertEquals(204, status(get(filled(first.get("burl").asText(), "1.00"))));
-        assertEquals(204, status(get(filled(first.get("burl").asText(), "1.00"))));
+        assertEquals(204, status(http.get(filled(first.get("nurl").asText(), "1.00"))));
+        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))));
+        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))));
         assertEquals("capped", auction("r2").get("cid").asText());
         assertEquals("fallback", auction("r3").get("cid").asText(), "r1 and r2 counted, each once");
         assertEquals(2, seen());
@@ -138,11 +136,11 @@ class FrequencyCommitmentTest {
         open(1);
         JsonNode first = auction("r1");
         assertEquals("capped", first.get("cid").asText());
-        assertEquals(204, status(get(filled(first.get("lurl").asText(), "1.00"))));
+        assertEquals(204, status(http.get(filled(first.get("lurl").asText(), "1.00"))));
         assertEquals(0, seen(), "the user never saw r1's ad");
 
         assertEquals("capped", auction("r2").get("cid").asText());
-        assertEquals(204, status(get(filled(first.get("lurl").asText(), "1.00"))), "r1's loss again");
+        assertEquals(204, status(http.get(filled(first.get("lurl").asText(), "1.00"))), "r1's loss again");
         assertEquals(1, seen(), "a repeated loss does not take back r2's win");
         assertEquals("fallback", auction("r3").get("cid").asText());
     }
@@ -153,12 +151,12 @@ class FrequencyCommitmentTest {
         open(2);
         JsonNode first = auction("r1");
         assertEquals("capped", first.get("cid").asText());
-        assertEquals(204, status(get(filled(first.get("lurl").asText(), "1.00"))));
+        assertEquals(204, status(http.get(filled(first.get("lurl").asText(), "1.00"))));
         assertEquals(0, seen());
-        assertEquals(204, status(get(filled(first.get("burl").asText(), "1.00"))));
+        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))));
         assertEquals(1, runtime.metrics().notices("bill", "charged"));
         assertEquals(1, seen());
-        assertEquals(204, status(get(filled(first.get("burl").asText(), "1.00"))), "a duplicate bill");
+        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))), "a duplicate bill");
         assertEquals(1, seen());
 
         assertEquals("capped", auction("r2").get("cid").asText());
@@ -178,7 +176,7 @@ class FrequencyCommitmentTest {
         clock.addAndGet(10);
         assertEquals("capped", auction("r2").get("cid").asText());
 
-        assertEquals(204, status(get(filled(before.get("lurl").asText(), "1.00"))));
+        assertEquals(204, status(http.get(filled(before.get("lurl").asText(), "1.00"))));
         assertEquals(1, seen(), "r2's win still counts");
         assertEquals("fallback", auction("r3").get("cid").asText());
     }
@@ -194,37 +192,14 @@ class FrequencyCommitmentTest {
                 + "\"app\":{\"bundle\":\"com.example.app\"},\"device\":{\"ifa\":\"" + IFA + "\"},"
                 + "\"imp\":[{\"id\":\"1\",\"bidfloor\":1.00,\"bidfloorcur\":\"USD\","
                 + "\"banner\":{\"w\":300,\"h\":250}}]}";
-        String response = exchange("POST /openrtb2/auction HTTP/1.1\r\nHost: x\r\n" + DemoSeller.HEADER
-                + "Content-Type: application/json\r\n"
-                + "Content-Length: " + body.length() + "\r\n\r\n" + body);
-        assertTrue(response.startsWith("HTTP/1.1 200"), response);
-        return JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4)).get("seatbid").get(0).get("bid")
-                .get(0);
+        String response = http.auction(body);
+        return EmbeddedHttp.firstBid(response);
     }
 
     private static int status(String response) {
         return Integer.parseInt(response.substring("HTTP/1.1 ".length(), "HTTP/1.1 ".length() + 3));
     }
 
-    private String get(String url) {
-        assertTrue(url.startsWith(BASE), url);
-        String path = url.substring(BASE.length()).replace("${", "%24%7B").replace("}", "%7D");
-        return exchange("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
-    }
 
-    private String exchange(String request) {
-        channel.writeInbound(Unpooled.wrappedBuffer(request.getBytes(StandardCharsets.UTF_8)));
-        channel.runPendingTasks();
-        StringBuilder out = new StringBuilder();
-        ByteBuf chunk;
-        while ((chunk = channel.readOutbound()) != null) {
-            out.append(chunk.toString(StandardCharsets.UTF_8));
-            chunk.release();
-        }
-        return out.toString();
-    }
 
-    private static String filled(String url, String price) {
-        return url.replace("${AUCTION_PRICE}", price);
-    }
 }
