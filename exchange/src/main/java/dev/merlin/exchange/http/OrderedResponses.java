@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.MessageSizeEstimator;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -28,8 +29,10 @@ import java.util.Iterator;
  * answer for it ({@link #answer}) on the event loop: answers to later requests may be ready first, and wait.
  *
  * <p>It also drives reading: the connection reads while its outbound buffer is under the high-water mark, no
- * pausing ticket ({@link #defer()}) and fewer than {@link #MAX_TICKETS} tickets are outstanding, and it flushes when a
- * read completes. One instance per
+ * pausing ticket ({@link #defer()}) and fewer than {@link #MAX_TICKETS} tickets are outstanding, and fewer than
+ * {@link #MAX_HELD} held writes, of fewer bytes than the high-water mark, wait for their turn; it flushes when a read
+ * completes. Held writes never reach the outbound buffer, so without their own limit a client that pipelines cheap
+ * requests behind a pending auction, and never reads, would pile up their answers in memory. One instance per
  * connection, used on its event loop. Each flush that carries answers is timed as the {@code write} stage
  * ({@link StageLatency}) when it is given one.
  */
@@ -38,13 +41,19 @@ final class OrderedResponses extends ChannelDuplexHandler {
     private static final AttributeKey<OrderedResponses> KEY = AttributeKey.valueOf("merlin.orderedResponses");
     /** Answers a connection may owe at once, requests being answered later; one more pauses its reading. */
     static final int MAX_TICKETS = 32;
+    /** Writes a connection may hold for their turn; reaching it pauses reading until they are written. */
+    static final int MAX_HELD = MAX_TICKETS;
 
-    /** A write waiting for the answers to earlier requests. */
-    private record Held(long request, Object msg, ChannelPromise promise) {
+    /** A write waiting for the answers to earlier requests; {@code bytes} as the channel's size estimator counts. */
+    private record Held(long request, Object msg, ChannelPromise promise, int bytes) {
     }
 
     /** Held writes by request number, in the order each request's writes were made. */
     private final ArrayDeque<Held> held = new ArrayDeque<>();
+    /** Sum of the {@code bytes} of {@link #held}. */
+    private long heldBytes;
+    /** Sizes writes as the outbound buffer does (a response's body; its head is not counted). */
+    private MessageSizeEstimator.Handle sizes;
     private ChannelHandlerContext context;
     /** Number of the newest request read (1 for the first). */
     private long newest;
@@ -88,7 +97,8 @@ final class OrderedResponses extends ChannelDuplexHandler {
     /**
      * A ticket, as {@link #defer()}, for an answer that comes within the request's own time budget (an auction
      * waiting for DSPs): later pipelined requests are still read and their auctions run meanwhile, until
-     * {@link #MAX_TICKETS} answers are owed.
+     * {@link #MAX_TICKETS} answers are owed or the answers held behind it reach {@link #MAX_HELD} or the high-water
+     * mark.
      */
     long deferWhileReading() {
         tickets++;
@@ -122,6 +132,7 @@ final class OrderedResponses extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         context = ctx;
+        sizes = ctx.channel().config().getMessageSizeEstimator().newHandle();
         stageTimes = stages == null ? null : stages.forThisThread();
         ctx.channel().attr(KEY).set(this);
     }
@@ -190,17 +201,26 @@ final class OrderedResponses extends ChannelDuplexHandler {
 
     /** Keeps a write after the held writes of its own and earlier requests, before those of later ones. */
     private void hold(long request, Object msg, ChannelPromise promise) {
-        Held write = new Held(request, msg, promise);
+        Held write = new Held(request, msg, promise, Math.max(sizes.size(msg), 0));
+        heldBytes += write.bytes();
         if (held.isEmpty() || held.peekLast().request() <= request) {
             held.addLast(write);
-            return;
+        } else {
+            ArrayDeque<Held> later = new ArrayDeque<>();
+            while (!held.isEmpty() && held.peekLast().request() > request) {
+                later.addFirst(held.pollLast());
+            }
+            held.addLast(write);
+            held.addAll(later);
         }
-        ArrayDeque<Held> later = new ArrayDeque<>();
-        while (!held.isEmpty() && held.peekLast().request() > request) {
-            later.addFirst(held.pollLast());
+        if (isHeldFull()) {
+            updateAutoRead();
         }
-        held.addLast(write);
-        held.addAll(later);
+    }
+
+    /** Whether held writes are as many as {@link #MAX_HELD}, or as large as the write-buffer high-water mark. */
+    private boolean isHeldFull() {
+        return held.size() >= MAX_HELD || heldBytes >= context.channel().config().getWriteBufferHighWaterMark();
     }
 
     /** Writes the held answers whose turn has come, and flushes them. */
@@ -208,6 +228,7 @@ final class OrderedResponses extends ChannelDuplexHandler {
         boolean isWritten = false;
         while (!held.isEmpty() && held.peekFirst().request() == answered + 1) {
             Held write = held.pollFirst();
+            heldBytes -= write.bytes();
             context.write(write.msg(), write.promise());
             isWritten = true;
             if (isFinal(write.msg())) {
@@ -217,6 +238,7 @@ final class OrderedResponses extends ChannelDuplexHandler {
         if (isWritten) {
             isUnflushed = true;
             flush();
+            updateAutoRead();
         }
     }
 
@@ -225,15 +247,19 @@ final class OrderedResponses extends ChannelDuplexHandler {
         for (Iterator<Held> it = held.iterator(); it.hasNext(); ) {
             Held write = it.next();
             it.remove();
+            heldBytes -= write.bytes();
             ReferenceCountUtil.release(write.msg());
             write.promise().tryFailure(new ClosedChannelException());
         }
     }
 
-    /** Reads when neither backpressure nor a ticket holds reading; turning it on flushes what it hands over. */
+    /**
+     * Reads when neither backpressure, a ticket nor the held writes hold reading; turning it on flushes what it hands
+     * over.
+     */
     private void updateAutoRead() {
         Channel channel = context.channel();
-        boolean isReading = channel.isWritable() && pausingTickets == 0 && tickets < MAX_TICKETS;
+        boolean isReading = channel.isWritable() && pausingTickets == 0 && tickets < MAX_TICKETS && !isHeldFull();
         channel.config().setAutoRead(isReading);
         if (isReading) {
             // the requests the flow-control handler kept come without a read-complete after them

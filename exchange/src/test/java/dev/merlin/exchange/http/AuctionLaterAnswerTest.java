@@ -1,6 +1,7 @@
 package dev.merlin.exchange.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.merlin.config.ConfigLoader;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AuctionLaterAnswerTest {
 
     private static final long NOW = 1_796_000_000L;
+    /** A body of 8 KiB: eight such answers pass the channel's default 64 KiB write-buffer high-water mark. */
+    private static final String BIG = "b".repeat(8192);
 
     @TempDir
     Path dataDir;
@@ -65,6 +68,8 @@ class AuctionLaterAnswerTest {
         door = new LambdaFrontDoor(m -> RouteTable.builder(m)
                 .path(ExchangeRoutes.AUCTION_PATH).post(auction::handle)
                 .path("/health").get((ctx, request) -> LambdaFrontDoor.ok(ctx, "{\"status\":\"ok\"}"))
+                .path("/n").get((ctx, request) -> LambdaFrontDoor.ok(ctx, "{\"uri\":\"" + request.uri() + "\"}"))
+                .path("/big").get((ctx, request) -> LambdaFrontDoor.ok(ctx, "{\"big\":\"" + BIG + "\"}"))
                 .build());
     }
 
@@ -94,6 +99,47 @@ class AuctionLaterAnswerTest {
         String second = door.drain();
         assertTrue(second.contains("\"id\":\"later-2\""), second);
         assertEquals(1, LambdaFrontDoor.count(second, "HTTP/1.1 "), second);
+    }
+
+    @Test
+    void answersHeldBehindAPendingAuctionPauseReadingAtTheTicketLimitAndDrainInOrder() {
+        assertEquals("", door.exchange(post("held-1")), "nothing is written while the auction runs");
+        StringBuilder requests = new StringBuilder();
+        for (int i = 0; i < 64; i++) {
+            requests.append("GET /n?i=").append(i).append(" HTTP/1.1\r\nHost: x\r\n\r\n");
+        }
+        assertEquals("", door.exchange(requests.toString()), "no answer overtakes the auction's");
+        assertFalse(door.channel.config().isAutoRead(),
+                "reading pauses once " + OrderedResponses.MAX_TICKETS + " answers wait behind the auction");
+
+        finish(0);
+        String answers = door.drain();
+        String[] parts = new String[65];
+        parts[0] = "\"id\":\"held-1\"";
+        for (int i = 0; i < 64; i++) {
+            parts[i + 1] = "{\"uri\":\"/n?i=" + i + "\"}";
+        }
+        LambdaFrontDoor.assertInOrder(answers, parts);
+        assertEquals(65, LambdaFrontDoor.count(answers, "HTTP/1.1 200 OK"), "each request answered once");
+        assertTrue(door.channel.config().isAutoRead(), "reading resumes once the held answers are written");
+        assertEquals(0, OrderedResponses.of(door.channel).unanswered());
+    }
+
+    @Test
+    void answersHeldBehindAPendingAuctionPauseReadingAtTheHighWaterMark() {
+        assertEquals("", door.exchange(post("held-2")));
+        int highBytes = door.channel.config().getWriteBufferHighWaterMark();
+        int requests = 2 * highBytes / BIG.length();
+        assertTrue(requests < OrderedResponses.MAX_TICKETS, "the bytes, not the count, must be what pauses");
+        assertEquals("", door.exchange("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(requests)));
+        assertFalse(door.channel.config().isAutoRead(), "reading pauses once held answers pass the high mark");
+
+        finish(0);
+        String answers = door.drain();
+        LambdaFrontDoor.assertInOrder(answers, "\"id\":\"held-2\"", "{\"big\":\"b");
+        assertEquals(requests, LambdaFrontDoor.count(answers, "{\"big\":\""), "every held answer written once");
+        assertEquals(requests + 1, LambdaFrontDoor.count(answers, "HTTP/1.1 200 OK"));
+        assertTrue(door.channel.config().isAutoRead(), "reading resumes once the held answers are written");
     }
 
     private void finish(int index) {
