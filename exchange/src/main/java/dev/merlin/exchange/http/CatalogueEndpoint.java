@@ -31,7 +31,7 @@ import java.util.function.UnaryOperator;
  * (the config file's advertisers). Bodies are validated as the config file is, errors naming the key path
  * (400 for a body that is not the right JSON, 422 for a value the config rules refuse); 404 for an unknown id.
  * A change answers once new auctions use it. Runs off the event loop ({@link SlowWork}): a change waits for the
- * catalogue thread.
+ * catalogue thread; the token is checked ({@link #refusal}) before the request may queue for it.
  */
 public final class CatalogueEndpoint {
 
@@ -57,9 +57,14 @@ public final class CatalogueEndpoint {
         this.metrics = metrics;
     }
 
+    /** Null when {@code request} carries the admin token; otherwise the {@code 401} to answer. */
+    FullHttpResponse refusal(ChannelHandlerContext ctx, FullHttpRequest request) {
+        return AdminToken.refusal(ctx, request, trackingConfig, metrics, "admin_token", "the admin API",
+                "merlin-admin");
+    }
+
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-        FullHttpResponse refused = AdminToken.refusal(ctx, request, trackingConfig, metrics, "admin_token",
-                "the admin API", "merlin-admin");
+        FullHttpResponse refused = refusal(ctx, request);
         if (refused != null) {
             return refused;
         }

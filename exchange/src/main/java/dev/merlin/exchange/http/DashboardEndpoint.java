@@ -30,6 +30,7 @@ public final class DashboardEndpoint {
 
     /** The route prefix. */
     public static final String PREFIX = "/dashboard";
+    private static final String DATA_PATH = PREFIX + "/data";
 
     private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
             + " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -64,10 +65,24 @@ public final class DashboardEndpoint {
         assets.put(PREFIX + "/uPlot.min.css", new Asset(resource(uplot + "uPlot.min.css"), css));
     }
 
-    /** {@code GET /dashboard...}: a page, a script, a style, or (admin token) the data. */
+    /** Whether {@code request} asks for the data (admin token, sampled series) rather than a page or a script. */
+    static boolean isData(FullHttpRequest request) {
+        return DATA_PATH.equals(HttpChecks.path(request.uri()));
+    }
+
+    /** Null when {@code request} carries the admin token the data needs; otherwise the {@code 401} to answer. */
+    FullHttpResponse refusal(ChannelHandlerContext ctx, FullHttpRequest request) {
+        return AdminToken.refusal(ctx, request, trackingConfig, metrics, "dashboard_token", "the dashboard's data",
+                "merlin-dashboard");
+    }
+
+    /**
+     * {@code GET /dashboard...}: a page, a script, a style, or (admin token) the data. The files are bytes held in
+     * memory, answered on the event loop; only the data is worth running off it.
+     */
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         String path = HttpChecks.path(request.uri());
-        if (path.equals(PREFIX + "/data")) {
+        if (DATA_PATH.equals(path)) {
             return data(ctx, request);
         }
         Asset asset = assets.get(path);
@@ -88,8 +103,7 @@ public final class DashboardEndpoint {
     }
 
     private FullHttpResponse data(ChannelHandlerContext ctx, FullHttpRequest request) {
-        FullHttpResponse refused = AdminToken.refusal(ctx, request, trackingConfig, metrics, "dashboard_token",
-                "the dashboard's data", "merlin-dashboard");
+        FullHttpResponse refused = refusal(ctx, request);
         if (refused != null) {
             return refused;
         }

@@ -49,9 +49,14 @@ public final class DataFlowsEndpoint {
         this.epochSecondsClock = epochSecondsClock;
     }
 
+    /** Null when {@code request} carries the admin token; otherwise the {@code 401} to answer. */
+    FullHttpResponse refusal(ChannelHandlerContext ctx, FullHttpRequest request) {
+        return AdminToken.refusal(ctx, request, trackingConfig, metrics, "data_flows_token", "the data-flow report",
+                "merlin-privacy");
+    }
+
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-        FullHttpResponse refused = AdminToken.refusal(ctx, request, trackingConfig, metrics, "data_flows_token",
-                "the data-flow report", "merlin-privacy");
+        FullHttpResponse refused = refusal(ctx, request);
         if (refused != null) {
             return refused;
         }

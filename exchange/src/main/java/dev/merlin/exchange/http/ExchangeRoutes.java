@@ -26,8 +26,8 @@ final class ExchangeRoutes {
     }
 
     /**
-     * The exchange's table over {@code endpoints}; reports run on {@code slowWork}, off the event loop. The auction
-     * route comes first: it is the one that carries the load.
+     * The exchange's table over {@code endpoints}; reports run on {@code slowWork}, off the event loop, once the
+     * token they need is checked on it. The auction route comes first: it is the one that carries the load.
      */
     static RouteTable of(Endpoints endpoints, Executor slowWork, ExchangeMetrics metrics) {
         AuctionEndpoint auction = endpoints.auction();
@@ -36,10 +36,10 @@ final class ExchangeRoutes {
         EventsEndpoint events = endpoints.events();
         ClickEndpoint clicks = endpoints.clicks();
         PrivacyEndpoints privacy = endpoints.privacy();
-        Endpoint reports = new SlowWork(endpoints.reports()::handle, slowWork, metrics);
-        Endpoint dataFlows = new SlowWork(endpoints.dataFlows()::handle, slowWork, metrics);
-        Endpoint rollout = new SlowWork(endpoints.rollout()::handle, slowWork, metrics);
-        Endpoint dashboard = new SlowWork(endpoints.dashboard()::handle, slowWork, metrics);
+        Endpoint reports = slow(endpoints.reports()::refusal, endpoints.reports()::handle, slowWork, metrics);
+        Endpoint dataFlows = slow(endpoints.dataFlows()::refusal, endpoints.dataFlows()::handle, slowWork, metrics);
+        Endpoint rollout = slow(endpoints.rollout()::refusal, endpoints.rollout()::handle, slowWork, metrics);
+        Endpoint dashboard = dashboard(endpoints.dashboard(), slowWork, metrics);
         String sellersJson = endpoints.sellersJson();
         Endpoint sellers = (ctx, request) -> {
             FullHttpResponse response = HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sellersJson);
@@ -74,11 +74,24 @@ final class ExchangeRoutes {
                 .prefix(DashboardEndpoint.PREFIX).get(dashboard).head(RouteTable.headAsGet(dashboard))
                 .prefix(PrivacyEndpoints.USERS_PREFIX).get(user).head(RouteTable.headAsGet(user)).delete(user);
         if (endpoints.catalogue() != null) {
-            Endpoint admin = new SlowWork(endpoints.catalogue()::handle, slowWork, metrics);
+            CatalogueEndpoint catalogue = endpoints.catalogue();
+            Endpoint admin = slow(catalogue::refusal, catalogue::handle, slowWork, metrics);
             table.prefix(CatalogueEndpoint.PREFIX).get(admin).post(admin).delete(admin)
                     .method(HttpMethod.PUT, admin).method(HttpMethod.PATCH, admin);
         }
         return table.build();
+    }
+
+    /** {@code endpoint} off the event loop, for the requests {@code gate} lets queue (those with their token). */
+    private static Endpoint slow(SlowWork.Gate gate, Endpoint endpoint, Executor slowWork, ExchangeMetrics metrics) {
+        return new SlowWork(gate, endpoint, slowWork, metrics);
+    }
+
+    /** The dashboard's pages and scripts on the event loop (bytes in memory); its data off it, admin token only. */
+    private static Endpoint dashboard(DashboardEndpoint dashboard, Executor slowWork, ExchangeMetrics metrics) {
+        Endpoint data = slow(dashboard::refusal, dashboard::handle, slowWork, metrics);
+        return (ctx, request) -> DashboardEndpoint.isData(request) ? data.handle(ctx, request)
+                : dashboard.handle(ctx, request);
     }
 
     private static Endpoint notice(NoticeEndpoint notices, String kind) {

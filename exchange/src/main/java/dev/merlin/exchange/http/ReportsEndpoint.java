@@ -101,6 +101,31 @@ public final class ReportsEndpoint {
         }
     }
 
+    /**
+     * Null when {@code request} carries a token its report accepts (the admin token; for the campaign report also an
+     * advertiser's report token); otherwise the {@code 401} to answer. Cheap enough for the event loop: it runs there
+     * before a report may queue for the slow-work thread.
+     */
+    FullHttpResponse refusal(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String uri = request.uri();
+        if (uri.startsWith(SELLERS_PATH)) {
+            return sellersRefusal(ctx, request);
+        }
+        if (uri.startsWith(DSPS_PATH) || uri.startsWith(PAYOUTS_PATH)) {
+            return accountsRefusal(ctx, request);
+        }
+        String token = bearerToken(request);
+        if (Secrets.matches(trackingConfig.adminToken(), token)) {
+            return null;
+        }
+        for (AdvertiserConfig advertiser : catalog.current().advertisers()) {
+            if (Secrets.matches(advertiser.reportToken(), token)) {
+                return null;
+            }
+        }
+        return campaignsRefusal(ctx);
+    }
+
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (request.uri().startsWith(SELLERS_PATH)) {
             return sellers(ctx, request);
@@ -118,11 +143,7 @@ public final class ReportsEndpoint {
             }
         }
         if (visible.isEmpty()) {
-            metrics.httpError(401, "report_token");
-            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
-                    "reports need Authorization: Bearer <token> with the admin or an advertiser report token", null);
-            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
-            return response;
+            return campaignsRefusal(ctx);
         }
         Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
         DateRange range;
@@ -201,15 +222,34 @@ public final class ReportsEndpoint {
      * and publisher payout (gross net of the take rate), as JSON or CSV. Admin token only: payouts are the
      * exchange's books.
      */
+    private FullHttpResponse campaignsRefusal(ChannelHandlerContext ctx) {
+        metrics.httpError(401, "report_token");
+        FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
+                "reports need Authorization: Bearer <token> with the admin or an advertiser report token", null);
+        response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
+        return response;
+    }
+
+    private FullHttpResponse sellersRefusal(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (Secrets.matches(trackingConfig.adminToken(), bearerToken(request))) {
+            return null;
+        }
+        metrics.httpError(401, "report_token");
+        FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
+                "the sellers report needs Authorization: Bearer <admin token>", null);
+        response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
+        return response;
+    }
+
+    private FullHttpResponse accountsRefusal(ChannelHandlerContext ctx, FullHttpRequest request) {
+        return AdminToken.refusal(ctx, request, trackingConfig, metrics, "report_token",
+                "the " + (request.uri().startsWith(DSPS_PATH) ? "DSPs" : "payouts") + " report", "merlin-reports");
+    }
+
     private FullHttpResponse sellers(ChannelHandlerContext ctx, FullHttpRequest request) {
-        String token = bearerToken(request);
-        String admin = trackingConfig.adminToken();
-        if (!Secrets.matches(admin, token)) {
-            metrics.httpError(401, "report_token");
-            FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
-                    "the sellers report needs Authorization: Bearer <admin token>", null);
-            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
-            return response;
+        FullHttpResponse refused = sellersRefusal(ctx, request);
+        if (refused != null) {
+            return refused;
         }
         Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
         DateRange range;
@@ -261,8 +301,7 @@ public final class ReportsEndpoint {
      */
     private FullHttpResponse accounts(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean isDsps = request.uri().startsWith(DSPS_PATH);
-        FullHttpResponse refused = AdminToken.refusal(ctx, request, trackingConfig, metrics, "report_token",
-                "the " + (isDsps ? "DSPs" : "payouts") + " report", "merlin-reports");
+        FullHttpResponse refused = accountsRefusal(ctx, request);
         if (refused != null) {
             return refused;
         }

@@ -58,9 +58,14 @@ public final class RolloutReportEndpoint {
         this.epochSecondsClock = epochSecondsClock;
     }
 
+    /** Null when {@code request} carries the admin token; otherwise the {@code 401} to answer. */
+    FullHttpResponse refusal(ChannelHandlerContext ctx, FullHttpRequest request) {
+        return AdminToken.refusal(ctx, request, trackingConfig, metrics, "rollout_token", "the rollout report",
+                "merlin-reports");
+    }
+
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-        FullHttpResponse refused = AdminToken.refusal(ctx, request, trackingConfig, metrics, "rollout_token",
-                "the rollout report", "merlin-reports");
+        FullHttpResponse refused = refusal(ctx, request);
         if (refused != null) {
             return refused;
         }

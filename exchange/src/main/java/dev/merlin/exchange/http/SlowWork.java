@@ -13,14 +13,37 @@ import java.util.concurrent.RejectedExecutionException;
  * the connection's {@link OrderedResponses}, which pauses reading and keeps later answers behind this one, runs the
  * endpoint on the slow-work executor and hands its answer back to the event loop. A full queue answers {@code 503}.
  * The endpoint it runs must answer at once (not later itself).
+ *
+ * <p>The executor is small and shared by every slow route, the admin API's among them: a {@link Gate} decides on the
+ * event loop, before a request may queue, whether it carries the token its route needs, so that requests without
+ * one are refused at once and cannot fill the queue. Whatever the endpoint throws, an {@link Error} too, is answered
+ * {@code 500}: an unanswered ticket would leave the connection's reading paused until its idle timeout.
  */
 final class SlowWork implements Endpoint {
 
+    /** Decides on the event loop whether a request may wait for the slow-work executor. */
+    @FunctionalInterface
+    interface Gate {
+
+        /** Null when {@code request} may be run; otherwise the answer to give at once (a {@code 401}). */
+        FullHttpResponse refusal(ChannelHandlerContext ctx, FullHttpRequest request);
+    }
+
+    private static final Gate OPEN = (ctx, request) -> null;
+
+    private final Gate gate;
     private final Endpoint slow;
     private final Executor executor;
     private final ExchangeMetrics metrics;
 
+    /** Runs {@code slow} on {@code executor} for every request (for endpoints that need no token). */
     SlowWork(Endpoint slow, Executor executor, ExchangeMetrics metrics) {
+        this(OPEN, slow, executor, metrics);
+    }
+
+    /** Runs {@code slow} on {@code executor} for the requests {@code gate} lets through; answers the rest at once. */
+    SlowWork(Gate gate, Endpoint slow, Executor executor, ExchangeMetrics metrics) {
+        this.gate = gate;
         this.slow = slow;
         this.executor = executor;
         this.metrics = metrics;
@@ -28,6 +51,10 @@ final class SlowWork implements Endpoint {
 
     @Override
     public FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        FullHttpResponse refused = gate.refusal(ctx, request);
+        if (refused != null) {
+            return refused;
+        }
         OrderedResponses order = OrderedResponses.of(ctx.channel());
         long ticket = order.defer();
         request.retain();
@@ -42,22 +69,46 @@ final class SlowWork implements Endpoint {
         return null;
     }
 
-    /** On the slow-work thread: answers, then gives the answer to the event loop, which writes it in turn. */
+    /**
+     * On the slow-work thread: answers, then gives the answer to the event loop, which writes it in turn. Nothing
+     * thrown leaves: the pool's thread lives on, and the ticket is answered, or the connection closed when not even
+     * a {@code 500} can be built (memory exhausted).
+     */
     private void run(ChannelHandlerContext ctx, OrderedResponses order, long ticket, FullHttpRequest request) {
-        FullHttpResponse response;
+        FullHttpResponse answer;
         try {
-            response = slow.handle(ctx, request);
-        } catch (RuntimeException e) {
-            response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
+            answer = answer(ctx, request);
+        } catch (Throwable e) { // not even the 500 could be built: closing ends the wait
+            answer = null;
+        }
+        FullHttpResponse written = answer;
+        try {
+            ctx.executor().execute(() -> {
+                if (written == null) {
+                    ctx.close();
+                } else {
+                    order.answer(ticket, written);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            if (written != null) {
+                written.release(); // the event loop is shutting down: the connection closes unanswered
+            }
+        }
+    }
+
+    private FullHttpResponse answer(ChannelHandlerContext ctx, FullHttpRequest request) {
+        try {
+            return slow.handle(ctx, request);
+        } catch (Throwable e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt(); // thrown unchecked by the endpoint: the pool still sees it
+            }
+            metrics.httpError(500, "slow_work_failed");
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "the report failed: " + e, null);
         } finally {
             request.release();
-        }
-        FullHttpResponse answer = response;
-        try {
-            ctx.executor().execute(() -> order.answer(ticket, answer));
-        } catch (RejectedExecutionException e) {
-            answer.release(); // the event loop is shutting down: the connection closes unanswered
         }
     }
 }

@@ -47,6 +47,9 @@ class OrderedResponsesTest {
         door = new LambdaFrontDoor(metrics -> RouteTable.builder(metrics)
                 .path("/slow").get(new SlowWork((ctx, request) -> ok(ctx, "{\"slow\":true}"), slowWork, metrics))
                 .path("/fast").get((ctx, request) -> ok(ctx, "{\"fast\":true}"))
+                .path("/overflow").get(new SlowWork((ctx, request) -> {
+                    throw new StackOverflowError("too deep");
+                }, slowWork, metrics))
                 .path("/later").get(this::later)
                 .path(ExchangeRoutes.AUCTION_PATH).post((ctx, request) -> ok(ctx, "{\"auction\":true}"))
                 .build());
@@ -159,6 +162,20 @@ class OrderedResponsesTest {
         assertInOrder(answers, "HTTP/1.1 503 ", "too many reports", "{\"fast\":true}");
         assertEquals(1, door.metrics.httpErrors(503, "reports_busy"));
         assertTrue(door.channel.config().isAutoRead());
+    }
+
+    @Test
+    void aSlowRouteThatThrowsAnErrorIsAnswered500AndTheConnectionCarriesOn() {
+        assertEquals("", door.exchange(get("/overflow") + get("/fast")));
+        runSlowWork();
+        String answers = door.drain();
+        assertInOrder(answers, "HTTP/1.1 500 ", "StackOverflowError", "{\"fast\":true}");
+        assertEquals(1, door.metrics.httpErrors(500, "slow_work_failed"));
+        assertTrue(door.channel.config().isAutoRead(), "reading goes on");
+        assertEquals("", door.exchange(get("/slow")));
+        runSlowWork();
+        assertInOrder(door.drain(), "{\"slow\":true}");
+        assertTrue(door.channel.isOpen());
     }
 
     @Test
