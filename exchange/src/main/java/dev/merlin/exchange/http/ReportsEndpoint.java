@@ -217,11 +217,6 @@ public final class ReportsEndpoint {
     record SellerRow(LocalDate day, String seller, long impressions, long grossMicros, long payoutMicros) {
     }
 
-    /**
-     * {@code GET /reports/sellers?from=&to=&seller=}: per seller and UTC day, the impressions charged, gross spend
-     * and publisher payout (gross net of the take rate), as JSON or CSV. Admin token only: payouts are the
-     * exchange's books.
-     */
     private FullHttpResponse campaignsRefusal(ChannelHandlerContext ctx) {
         metrics.httpError(401, "report_token");
         FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
@@ -230,22 +225,25 @@ public final class ReportsEndpoint {
         return response;
     }
 
+    /** The {@code 401} for a report only the admin token reads ({@code what}: "the sellers report"), else null. */
+    private FullHttpResponse adminRefusal(ChannelHandlerContext ctx, FullHttpRequest request, String what) {
+        return AdminToken.refusal(ctx, request, trackingConfig, metrics, "report_token", what, "merlin-reports");
+    }
+
     private FullHttpResponse sellersRefusal(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (Secrets.matches(trackingConfig.adminToken(), bearerToken(request))) {
-            return null;
-        }
-        metrics.httpError(401, "report_token");
-        FullHttpResponse response = HttpResponses.error(ctx.alloc(), HttpResponseStatus.UNAUTHORIZED,
-                "the sellers report needs Authorization: Bearer <admin token>", null);
-        response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"merlin-reports\"");
-        return response;
+        return adminRefusal(ctx, request, "the sellers report");
     }
 
     private FullHttpResponse accountsRefusal(ChannelHandlerContext ctx, FullHttpRequest request) {
-        return AdminToken.refusal(ctx, request, trackingConfig, metrics, "report_token",
-                "the " + (request.uri().startsWith(DSPS_PATH) ? "DSPs" : "payouts") + " report", "merlin-reports");
+        return adminRefusal(ctx, request, "the " + (request.uri().startsWith(DSPS_PATH) ? "DSPs" : "payouts")
+                + " report");
     }
 
+    /**
+     * {@code GET /reports/sellers?from=&to=&seller=}: per seller and UTC day, the impressions charged, gross spend
+     * and publisher payout (gross net of the take rate), as JSON or CSV. Admin token only: payouts are the
+     * exchange's books.
+     */
     private FullHttpResponse sellers(ChannelHandlerContext ctx, FullHttpRequest request) {
         FullHttpResponse refused = sellersRefusal(ctx, request);
         if (refused != null) {
