@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -153,6 +154,21 @@ final class BuySide implements AutoCloseable {
             byId.put(seller.id(), seller);
         }
         return byId;
+    }
+
+    /**
+     * Closes every connection to the DSPs and waits for them, at most {@code timeoutMillis} in all; a DSP call still
+     * in flight ends as its connection closes. Called before the event loops stop (see
+     * {@link DspHttpClient#closeConnections}); true if every connection closed in time.
+     */
+    public boolean closeDspConnections(long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        boolean isClosed = true;
+        for (ConnectedDsp dsp : dsps) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            isClosed &= dsp.client().closeConnections(Math.max(0, left));
+        }
+        return isClosed;
     }
 
     /** Sends the queued notices (bounded), then closes the DSP clients and the two files. */

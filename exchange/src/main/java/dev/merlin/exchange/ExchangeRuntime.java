@@ -561,6 +561,14 @@ public final class ExchangeRuntime implements AutoCloseable {
         return slowWork;
     }
 
+    /**
+     * Closes every connection to the DSPs, waiting at most {@code timeoutMillis}; call it once the inbound
+     * connections are drained and before the event loops stop ({@link BuySide#closeDspConnections}).
+     */
+    public boolean closeDspConnections(long timeoutMillis) {
+        return buySide.closeDspConnections(timeoutMillis);
+    }
+
     /** Stops the maintenance agent and the report worker, then closes the stores; idempotent. */
     @Override
     public void close() {

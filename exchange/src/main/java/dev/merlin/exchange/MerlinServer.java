@@ -38,6 +38,8 @@ public final class MerlinServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MerlinServer.class);
     /** How long close() waits for the event loops to stop (their own graceful timeout is 5 s). */
     private static final long LOOPS_STOP_MILLIS = 15_000;
+    /** How long the DSP connections get to close (their reads cancelled and completed) before the loops stop. */
+    private static final long DSP_CONNECTIONS_CLOSE_MILLIS = 5_000;
 
     private final MerlinConfig config;
     private final ExchangeMetrics metrics = new ExchangeMetrics();
@@ -210,7 +212,8 @@ public final class MerlinServer implements AutoCloseable {
 
     /**
      * Stops accepting, lets each connection finish the request it is in (answered with {@code Connection: close}) for
-     * at most {@code server.shutdownDrainSeconds}, closes the rest, then releases the event loops and the stores.
+     * at most {@code server.shutdownDrainSeconds}, closes the rest and every connection to the DSPs, then releases
+     * the event loops and the stores.
      */
     @Override
     public void close() {
@@ -223,6 +226,10 @@ public final class MerlinServer implements AutoCloseable {
         if (pipeline != null) {
             long drainMillis = TimeUnit.SECONDS.toMillis(config.server().shutdownDrainSeconds());
             pipeline.drain(drainMillis);
+        }
+        if (runtime != null && !runtime.closeDspConnections(DSP_CONNECTIONS_CLOSE_MILLIS)) {
+            LOG.warn("connections to the DSPs still open {} ms after they were closed; stopping the event loops",
+                    DSP_CONNECTIONS_CLOSE_MILLIS);
         }
         if (group != null && !group.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(LOOPS_STOP_MILLIS)) {

@@ -76,6 +76,11 @@ final class DspConnections {
      * so that an answer out of step always shows in its id), an idle one, or a new one.
      */
     void place(DspCall call) {
+        if (client.isClosed()) {
+            // the server is stopping and closed the DSP's connections: nothing goes out, nothing new is dialled
+            call.end(DspOutcome.RESET, 0, null);
+            return;
+        }
         if (filling != null && filling.hasRoom(call)) {
             filling.start(call);
             return;
@@ -110,6 +115,7 @@ final class DspConnections {
         open++;
         connection.attach(call);
         ChannelFuture connecting = bootstrap.clone().handler(connection).connect();
+        client.opened(connecting.channel());
         connection.connecting(connecting);
         return connection;
     }

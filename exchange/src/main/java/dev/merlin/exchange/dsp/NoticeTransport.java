@@ -2,9 +2,12 @@ package dev.merlin.exchange.dsp;
 
 import dev.merlin.exchange.transport.IoTransport;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.resolver.dns.DefaultDnsCache;
@@ -14,6 +17,7 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.resolver.dns.DnsServerAddressStreamProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -55,6 +59,8 @@ final class NoticeTransport implements AutoCloseable {
     static final int MAX_ORIGINS = 256;
     /** The longest a notice host's address is kept, whatever the TTL of its name server's answer. */
     static final int MAX_TTL_SECONDS = 30;
+    /** How long {@link #close} waits for the connections to close before it stops the loop. */
+    private static final long CLOSE_WAIT_MILLIS = 5_000;
 
     /** How a call ended: {@code status} the answer's (then {@code failure} is null), or -1 with the failure. */
     interface Ended {
@@ -75,6 +81,8 @@ final class NoticeTransport implements AutoCloseable {
     private final Map<String, List<NoticeConnection>> live = new HashMap<>();
     /** The connections written to by the calls being started, flushed once they all are. */
     private final List<NoticeConnection> written = new ArrayList<>();
+    /** Every connection open now, closed and waited for before the loop stops (see {@link #close}). */
+    private final ChannelGroup channels = new DefaultChannelGroup("merlin-dsp-notices", GlobalEventExecutor.INSTANCE);
     private SslContext sslContext;
 
     NoticeTransport(IoTransport io, Duration callTimeout, int pipelinedLosses, NoticeAddresses addresses,
@@ -226,7 +234,9 @@ final class NoticeTransport implements AutoCloseable {
         }
         NoticeConnection fresh = new NoticeConnection(this, call.origin, call.tls, call.host, call.port);
         keep(fresh, live.get(call.origin));
-        fresh.connect(bootstrap.clone().handler(fresh).connect(remote), call.notice, call.target, call.hostHeader);
+        ChannelFuture connecting = bootstrap.clone().handler(fresh).connect(remote);
+        channels.add(connecting.channel());
+        fresh.connect(connecting, call.notice, call.target, call.hostHeader);
     }
 
     /** A call that needs a new connection: the notice (and the URL it carried when asked), where and what to GET. */
@@ -309,9 +319,14 @@ final class NoticeTransport implements AutoCloseable {
         return sslContext;
     }
 
-    /** Closes every connection and stops the loop (the notifier calls it once its calls are done or dropped). */
+    /**
+     * Closes every connection and stops the loop (the notifier calls it once its calls are done or dropped). The
+     * connections are closed first and waited for, so their queued reads complete and release their buffers: on
+     * io_uring a read still in the ring when the loop stops is never completed (Netty 4.2.18 waits 200 ms).
+     */
     @Override
     public void close() {
+        channels.close().awaitUninterruptibly(CLOSE_WAIT_MILLIS);
         names.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -865,6 +866,43 @@ class DspHttpClientIT {
         assertEnding(answers.next(), DspOutcome.NO_BID, 204);
         client.close();
         await(() -> dsp.closed.get() == 1, "the idle connection closed");
+    }
+
+    @Test
+    void closeConnectionsClosesTheBusyConnectionsTooAndWaitsForThem() throws Exception {
+        // the first call is answered; the two after it are held, one on the kept-alive connection, one on a new one
+        AtomicInteger received = new AtomicInteger();
+        StubDsp dsp = stub(request -> {
+            if (received.getAndIncrement() == 0) {
+                request.respond(204, new byte[0]);
+            }
+        });
+        DspHttpClient client = client(dsp.url("http"), false, 8);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, "answered"));
+        assertEnding(answers.next(), DspOutcome.NO_BID, 204);
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, "held-1"));
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, "held-2"));
+        await(() -> received.get() == 3, "the DSP got the held calls");
+        assertEquals(2, onLoop(client::openConnectionsOnThisLoop));
+
+        long start = System.nanoTime();
+        assertTrue(client.closeConnections(DEADLINE_MILLIS), "every connection closed within the wait");
+        // each held call ends as its connection closes, long before its deadline, and goes nowhere again
+        // (the one on the kept-alive connection would otherwise be sent once more on a new connection)
+        List<String> ended = List.of((String) answers.next().attachment(), (String) answers.next().attachment());
+        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS), "ended before the"
+                + " deadline");
+        assertEquals(List.of("held-1", "held-2"), ended.stream().sorted().toList());
+        assertEquals(2, series.outcomes(DspOutcome.RESET));
+        assertEquals(0, onLoop(client::openConnectionsOnThisLoop));
+        assertEquals(3, received.get(), "nothing sent again");
+        await(() -> dsp.closed.get() == 2, "the DSP saw both connections close");
+
+        assertTrue(send(client, JSON, DEADLINE_MILLIS, "after"), "a call after it is taken");
+        Answers.Answer after = answers.next();
+        assertEnding(after, DspOutcome.RESET, 0);
+        assertEquals("after", after.attachment());
+        assertEquals(3, received.get(), "and nothing dialled for it");
     }
 
     @Test
