@@ -58,7 +58,7 @@ class DspClientAllocationIT {
             for (int round = 0; round < 5; round++) {
                 fewest = Math.min(fewest, chain(loop, client).get(60, TimeUnit.SECONDS) / CALLS);
             }
-            client.close();
+            assertTrue(client.closeConnections(5_000), "the client's connection closed before the loop stops");
             assertEquals(1, dsp.accepted.get(), "every call on one kept-alive connection");
             assertTrue(fewest <= MAX_BYTES_PER_CALL, fewest + " bytes per call on the loop");
             System.out.println("DspClientAllocationIT: " + fewest + " bytes allocated on the loop per call");

@@ -98,7 +98,7 @@ class DspClientMixedFaultsIT {
                     && byOutcome.getOrDefault(DspOutcome.RESET, 0) > 0, "a mix of endings: " + byOutcome + " accepted "
                     + dsp.accepted.get() + " requests " + dsp.requests.size() + " out of step "
                     + (firstTally.mismatched + secondTally.mismatched));
-            client.close();
+            assertTrue(client.closeConnections(5_000), "the client's connections closed before the loop stops");
         } finally {
             dsp.close();
             TestTransports.shutDown(group);

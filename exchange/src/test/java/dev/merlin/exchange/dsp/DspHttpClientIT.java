@@ -91,7 +91,12 @@ class DspHttpClientIT {
     @AfterEach
     void stop() throws Exception {
         for (AutoCloseable closeable : toClose) {
-            closeable.close();
+            if (closeable instanceof DspHttpClient client) {
+                // as the server does: every connection closed, its reads completed, before the loop stops
+                assertTrue(client.closeConnections(DEADLINE_MILLIS), "the client's connections closed");
+            } else {
+                closeable.close();
+            }
         }
         if (group != null) {
             TestTransports.shutDown(group);
