@@ -2,7 +2,6 @@ package dev.merlin.exchange;
 
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
-import dev.merlin.config.ServerConfig;
 import dev.merlin.exchange.auction.AuctionIds;
 import dev.merlin.exchange.auction.CampaignCatalog;
 import dev.merlin.exchange.auction.CampaignSlots;
@@ -110,6 +109,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final TrackingService tracking;
     private final AgentRunner maintenance;
     private final ThreadPoolExecutor slowWork;
+    private final ThreadPoolExecutor adminWork;
     private final BuySide buySide;
     private final DashboardSampler dashboard;
     private final EventPublisher eventPublisher;
@@ -138,7 +138,9 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         this.epochSecondsClock = epochSecondsClock;
-        this.slowWork = newSlowWork(config.server());
+        this.slowWork = newSlowWork(config.server().slowWorkThreads(), config.server().slowWorkQueue(),
+                "merlin-reports");
+        this.adminWork = newSlowWork(1, ExchangeTuning.ADMIN_WORK_QUEUE, "merlin-admin");
         // the admin API's changes (an overlay in the data dir) replace the file's advertisers: a restart keeps them
         // each campaign id keeps its store slot across restarts (campaign-slots.txt), whatever was added or removed
         MerlinConfig catalogued = LiveCatalogue.withOverlay(config);
@@ -356,11 +358,10 @@ public final class ExchangeRuntime implements AutoCloseable {
         return eventPublisher;
     }
 
-    private static ThreadPoolExecutor newSlowWork(ServerConfig server) {
-        int threads = server.slowWorkThreads();
+    private static ThreadPoolExecutor newSlowWork(int threads, int queue, String name) {
         return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(server.slowWorkQueue()), runnable -> {
-                    Thread thread = new Thread(runnable, "merlin-reports");
+                new ArrayBlockingQueue<>(queue), runnable -> {
+                    Thread thread = new Thread(runnable, name);
                     thread.setDaemon(true);
                     return thread;
                 });
@@ -392,7 +393,7 @@ public final class ExchangeRuntime implements AutoCloseable {
 
     /** A new HTTP pipeline factory over endpoints built from this exchange's services and stores. */
     public HttpPipeline newPipeline() {
-        return new HttpPipeline(config.server(), sellers, endpoints(), slowWork, metrics);
+        return new HttpPipeline(config.server(), sellers, endpoints(), slowWork, adminWork, metrics);
     }
 
     /**
@@ -562,6 +563,14 @@ public final class ExchangeRuntime implements AutoCloseable {
     }
 
     /**
+     * The operator's own thread, with a bounded queue, for the admin API and the dashboard's data: reports, which
+     * advertisers' tokens may ask for, never keep them waiting.
+     */
+    public Executor adminWork() {
+        return adminWork;
+    }
+
+    /**
      * Closes every connection to the DSPs, waiting at most {@code timeoutMillis}; call it once the inbound
      * connections are drained and before the event loops stop ({@link BuySide#closeDspConnections}).
      */
@@ -569,7 +578,7 @@ public final class ExchangeRuntime implements AutoCloseable {
         return buySide.closeDspConnections(timeoutMillis);
     }
 
-    /** Stops the maintenance agent and the report worker, then closes the stores; idempotent. */
+    /** Stops the maintenance agent and the report and admin workers, then closes the stores; idempotent. */
     @Override
     public void close() {
         // no purge, report or dashboard sample may touch a store once it is unmapped: wait for them first
@@ -592,8 +601,11 @@ public final class ExchangeRuntime implements AutoCloseable {
         maintenance.close((int) TimeUnit.SECONDS.toMillis(ExchangeTuning.MAINTENANCE_STOP_SECONDS),
                 thread -> LOG.warn("waiting for a store purge to finish before closing the stores"));
         slowWork.shutdown();
+        adminWork.shutdown();
         try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ExchangeTuning.SLOW_WORK_STOP_SECONDS);
             slowWork.awaitTermination(ExchangeTuning.SLOW_WORK_STOP_SECONDS, TimeUnit.SECONDS);
+            adminWork.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -27,7 +27,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -90,6 +94,53 @@ class CatalogueAdminIT {
         JsonNode bid = JSON.readTree(response.body()).get("seatbid").get(0).get("bid").get(0);
         return bid.get("cid").asText() + "@" + new BigDecimal(bid.get("price").asText()).stripTrailingZeros()
                 .toPlainString();
+    }
+
+    @Test
+    void anAdvertisersReportsFillingTheirQueueNeverKeepTheOperatorWaiting() throws Exception {
+        try (MerlinServer server = start()) {
+            ThreadPoolExecutor reports = (ThreadPoolExecutor) server.runtime().slowWork();
+            CountDownLatch parked = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            reports.execute(() -> {
+                parked.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(parked.await(10, TimeUnit.SECONDS), "the reports thread did not start");
+            List<CompletableFuture<HttpResponse<String>>> queued = new ArrayList<>();
+            try {
+                // a report runs long (the thread is held): the advertiser's own token fills the reports' queue
+                int room = reports.getQueue().remainingCapacity();
+                for (int i = 0; i < room; i++) {
+                    queued.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                            + "/reports/campaigns")).header("Authorization", "Bearer " + REPORT_TOKEN)
+                            .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()));
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (reports.getQueue().remainingCapacity() > 0) {
+                    assertTrue(System.nanoTime() < deadline, "the reports did not fill the queue");
+                    Thread.yield();
+                }
+                HttpResponse<String> oneMore = send(server, "GET", "/reports/campaigns", REPORT_TOKEN, null);
+                assertEquals(503, oneMore.statusCode(), oneMore.body());
+
+                HttpResponse<String> paused = admin(server, "PATCH", "/admin/campaigns/" + NORTHWIND,
+                        "{\"status\": \"paused\"}");
+                assertEquals(200, paused.statusCode(), "the admin API is not behind the reports: " + paused.body());
+                assertEquals("daily-globe-subscriptions@0.68", auction(server), "and the pause took effect");
+                HttpResponse<String> dashboard = admin(server, "GET", "/dashboard/data", null);
+                assertEquals(200, dashboard.statusCode(), "nor the dashboard's data: " + dashboard.body());
+            } finally {
+                release.countDown();
+            }
+            for (CompletableFuture<HttpResponse<String>> report : queued) {
+                assertEquals(200, report.get(30, TimeUnit.SECONDS).statusCode(), "each queued report is answered");
+            }
+        }
     }
 
     @Test

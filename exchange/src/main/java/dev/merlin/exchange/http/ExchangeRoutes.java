@@ -26,20 +26,23 @@ final class ExchangeRoutes {
     }
 
     /**
-     * The exchange's table over {@code endpoints}; reports run on {@code slowWork}, off the event loop, once the
-     * token they need is checked on it. The auction route comes first: it is the one that carries the load.
+     * The exchange's table over {@code endpoints}; reports run on {@code slowWork}, the admin API and the
+     * dashboard's data on {@code adminWork}, off the event loop, once the token they need is checked on it. The
+     * auction route comes first: it is the one that carries the load.
      */
-    static RouteTable of(Endpoints endpoints, Executor slowWork, ExchangeMetrics metrics) {
+    static RouteTable of(Endpoints endpoints, Executor slowWork, Executor adminWork, ExchangeMetrics metrics) {
+        SlowWork.Lane slowLane = SlowWork.Lane.reports(slowWork);
+        SlowWork.Lane adminLane = SlowWork.Lane.admin(adminWork);
         AuctionEndpoint auction = endpoints.auction();
         NoticeEndpoint notices = endpoints.notices();
         PixelEndpoint pixel = endpoints.pixel();
         EventsEndpoint events = endpoints.events();
         ClickEndpoint clicks = endpoints.clicks();
         PrivacyEndpoints privacy = endpoints.privacy();
-        Endpoint reports = slow(endpoints.reports()::refusal, endpoints.reports()::handle, slowWork, metrics);
-        Endpoint dataFlows = slow(endpoints.dataFlows()::refusal, endpoints.dataFlows()::handle, slowWork, metrics);
-        Endpoint rollout = slow(endpoints.rollout()::refusal, endpoints.rollout()::handle, slowWork, metrics);
-        Endpoint dashboard = dashboard(endpoints.dashboard(), slowWork, metrics);
+        Endpoint reports = slow(endpoints.reports()::refusal, endpoints.reports()::handle, slowLane, metrics);
+        Endpoint dataFlows = slow(endpoints.dataFlows()::refusal, endpoints.dataFlows()::handle, slowLane, metrics);
+        Endpoint rollout = slow(endpoints.rollout()::refusal, endpoints.rollout()::handle, slowLane, metrics);
+        Endpoint dashboard = dashboard(endpoints.dashboard(), adminLane, metrics);
         String sellersJson = endpoints.sellersJson();
         Endpoint sellers = (ctx, request) -> {
             FullHttpResponse response = HttpResponses.json(ctx.alloc(), HttpResponseStatus.OK, sellersJson);
@@ -75,7 +78,7 @@ final class ExchangeRoutes {
                 .prefix(PrivacyEndpoints.USERS_PREFIX).get(user).head(RouteTable.headAsGet(user)).delete(user);
         if (endpoints.catalogue() != null) {
             CatalogueEndpoint catalogue = endpoints.catalogue();
-            Endpoint admin = slow(catalogue::refusal, catalogue::handle, slowWork, metrics);
+            Endpoint admin = slow(catalogue::refusal, catalogue::handle, adminLane, metrics);
             table.prefix(CatalogueEndpoint.PREFIX).get(admin).post(admin).delete(admin)
                     .method(HttpMethod.PUT, admin).method(HttpMethod.PATCH, admin);
         }
@@ -83,13 +86,13 @@ final class ExchangeRoutes {
     }
 
     /** {@code endpoint} off the event loop, for the requests {@code gate} lets queue (those with their token). */
-    private static Endpoint slow(SlowWork.Gate gate, Endpoint endpoint, Executor slowWork, ExchangeMetrics metrics) {
-        return new SlowWork(gate, endpoint, slowWork, metrics);
+    private static Endpoint slow(SlowWork.Gate gate, Endpoint endpoint, SlowWork.Lane lane, ExchangeMetrics metrics) {
+        return new SlowWork(gate, endpoint, lane, metrics);
     }
 
     /** The dashboard's pages and scripts on the event loop (bytes in memory); its data off it, admin token only. */
-    private static Endpoint dashboard(DashboardEndpoint dashboard, Executor slowWork, ExchangeMetrics metrics) {
-        Endpoint data = slow(dashboard::refusal, dashboard::handle, slowWork, metrics);
+    private static Endpoint dashboard(DashboardEndpoint dashboard, SlowWork.Lane lane, ExchangeMetrics metrics) {
+        Endpoint data = slow(dashboard::refusal, dashboard::handle, lane, metrics);
         return (ctx, request) -> DashboardEndpoint.isData(request) ? data.handle(ctx, request)
                 : dashboard.handle(ctx, request);
     }

@@ -56,11 +56,11 @@ public final class HttpPipeline extends ChannelInitializer<Channel> {
 
     /**
      * A pipeline factory over the given endpoints; requests whose work grows with the data (reports) run on
-     * {@code slowWork}, off the event loop.
+     * {@code slowWork}, the admin API and the dashboard's data on {@code adminWork}, both off the event loop.
      */
     public HttpPipeline(ServerConfig server, Sellers sellers, Endpoints endpoints, Executor slowWork,
-                        ExchangeMetrics metrics) {
-        this(server, metrics, sellers, ExchangeRoutes.of(endpoints, slowWork, metrics));
+                        Executor adminWork, ExchangeMetrics metrics) {
+        this(server, metrics, sellers, ExchangeRoutes.of(endpoints, slowWork, adminWork, metrics));
     }
 
     /** A pipeline factory answering with {@code routes}; the sharable handlers serve every connection. */

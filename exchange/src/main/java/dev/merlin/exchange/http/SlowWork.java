@@ -14,10 +14,12 @@ import java.util.concurrent.RejectedExecutionException;
  * endpoint on the slow-work executor and hands its answer back to the event loop. A full queue answers {@code 503}.
  * The endpoint it runs must answer at once (not later itself).
  *
- * <p>The executor is small and shared by every slow route, the admin API's among them: a {@link Gate} decides on the
- * event loop, before a request may queue, whether it carries the token its route needs, so that requests without
- * one are refused at once and cannot fill the queue. Whatever the endpoint throws, an {@link Error} too, is answered
- * {@code 500}: an unanswered ticket would leave the connection's reading paused until its idle timeout.
+ * <p>An executor is small and shared by the slow routes of one {@link Lane}: reports, which advertisers' tokens may
+ * ask for, on one; the admin API and the dashboard's data, the operator's, on another, so that no report token can
+ * keep the operator waiting. A {@link Gate} decides on the event loop, before a request may queue, whether it
+ * carries the token its route needs, so that requests without one are refused at once and cannot fill the queue.
+ * Whatever the endpoint throws, an {@link Error} too, is answered {@code 500}: an unanswered ticket would leave the
+ * connection's reading paused until its idle timeout.
  */
 final class SlowWork implements Endpoint {
 
@@ -29,23 +31,40 @@ final class SlowWork implements Endpoint {
         FullHttpResponse refusal(ChannelHandlerContext ctx, FullHttpRequest request);
     }
 
+    /**
+     * An executor and what a request that finds its queue full is told: {@code 503} with {@code message}, counted
+     * as {@code merlin_http_errors_total{reason}}.
+     */
+    record Lane(Executor executor, String reason, String message) {
+
+        /** Reports: their own executor, {@code reports_busy}. */
+        static Lane reports(Executor executor) {
+            return new Lane(executor, "reports_busy", "too many reports in progress; try again shortly");
+        }
+
+        /** The admin API and the dashboard's data: the operator's own executor, {@code admin_busy}. */
+        static Lane admin(Executor executor) {
+            return new Lane(executor, "admin_busy", "too many admin requests in progress; try again shortly");
+        }
+    }
+
     private static final Gate OPEN = (ctx, request) -> null;
 
     private final Gate gate;
     private final Endpoint slow;
-    private final Executor executor;
+    private final Lane lane;
     private final ExchangeMetrics metrics;
 
-    /** Runs {@code slow} on {@code executor} for every request (for endpoints that need no token). */
+    /** Runs {@code slow} on the reports' {@code executor} for every request (for endpoints that need no token). */
     SlowWork(Endpoint slow, Executor executor, ExchangeMetrics metrics) {
-        this(OPEN, slow, executor, metrics);
+        this(OPEN, slow, Lane.reports(executor), metrics);
     }
 
-    /** Runs {@code slow} on {@code executor} for the requests {@code gate} lets through; answers the rest at once. */
-    SlowWork(Gate gate, Endpoint slow, Executor executor, ExchangeMetrics metrics) {
+    /** Runs {@code slow} on {@code lane} for the requests {@code gate} lets through; answers the rest at once. */
+    SlowWork(Gate gate, Endpoint slow, Lane lane, ExchangeMetrics metrics) {
         this.gate = gate;
         this.slow = slow;
-        this.executor = executor;
+        this.lane = lane;
         this.metrics = metrics;
     }
 
@@ -59,12 +78,12 @@ final class SlowWork implements Endpoint {
         long ticket = order.defer();
         request.retain();
         try {
-            executor.execute(() -> run(ctx, order, ticket, request));
+            lane.executor().execute(() -> run(ctx, order, ticket, request));
         } catch (RejectedExecutionException e) {
             request.release();
-            metrics.httpError(503, "reports_busy");
+            metrics.httpError(503, lane.reason());
             order.answer(ticket, HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "too many reports in progress; try again shortly", null));
+                    lane.message(), null));
         }
         return null;
     }

@@ -55,6 +55,12 @@ public final class ExchangeTuning {
     /** On close, the longest a report in progress may take to finish before the stores are unmapped. */
     public static final long SLOW_WORK_STOP_SECONDS = 10;
 
+    /**
+     * Admin requests (the admin API and the dashboard's data, admin token only) that may wait for the admin's own
+     * thread, so that reports, which advertisers' tokens may ask for, can never keep the operator waiting.
+     */
+    public static final int ADMIN_WORK_QUEUE = 16;
+
     private ExchangeTuning() {
     }
 }
