@@ -17,8 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,6 +56,8 @@ public final class LiveCatalogue implements CatalogSource, AutoCloseable {
     public static final String OVERLAY_FILE = "catalogue-overlay.json";
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveCatalogue.class);
+    /** The overlay's permissions: it holds report tokens. */
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final Pattern INDEXED = Pattern.compile(
             "^advertisers\\[(\\d+)](?:\\.campaigns\\[(\\d+)](?:\\.creatives\\[(\\d+)])?)?");
 
@@ -224,8 +229,18 @@ public final class LiveCatalogue implements CatalogSource, AutoCloseable {
         return next;
     }
 
+    /**
+     * Writes the overlay through a temporary file, created readable by Merlin's own account alone (on a POSIX file
+     * system): it holds every advertiser's report token.
+     */
     private void writeOverlay(List<AdvertiserConfig> advertisers) throws IOException {
         Path temporary = overlay.resolveSibling(OVERLAY_FILE + ".tmp");
+        Files.deleteIfExists(temporary);
+        try {
+            Files.createFile(temporary, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(temporary);
+        }
         Files.writeString(temporary, ConfigLoader.writeAdvertisers(advertisers), StandardCharsets.UTF_8);
         Files.move(temporary, overlay, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

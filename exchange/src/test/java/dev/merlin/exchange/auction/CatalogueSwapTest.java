@@ -21,6 +21,7 @@ import dev.merlin.exchange.catalogue.CatalogueEdits;
 import dev.merlin.exchange.catalogue.LiveCatalogue;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -28,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -251,6 +253,21 @@ class CatalogueSwapTest {
         assertEquals(2, catalog.size()); // paused: compiled, not auctioned
         assertEquals("low", catalog.byId("low").id());
     }
+
+    @Test
+    void theOverlayHoldingTheReportTokensIsReadableByMerlinsAccountAlone() throws Exception {
+        Path overlay = dataDir.resolve(LiveCatalogue.OVERLAY_FILE);
+        Assumptions.assumeTrue(overlay.getFileSystem().supportedFileAttributeViews().contains("posix"),
+                "not a POSIX file system: no permissions to check");
+        patch("low", "{\"status\": \"paused\"}");
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(overlay));
+        // an overlay left readable by an earlier version is replaced by an owner-only one at the next change
+        Files.setPosixFilePermissions(overlay, PosixFilePermissions.fromString("rw-r--r--"));
+        patch("low", "{\"status\": \"active\"}");
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(overlay));
+        assertFalse(Files.exists(dataDir.resolve(LiveCatalogue.OVERLAY_FILE + ".tmp")), "no temporary file left");
+    }
+
     @Test
     void anOverlayTheConfigNoLongerAcceptsStopsTheStartUpNamingTheFile() throws Exception {
         patch("low", "{\"bid\": {\"amount\": 9}}");
