@@ -41,6 +41,7 @@ public record AdvertiserConfig(String id, String name, String seat, List<Campaig
         if (reportToken != null && reportToken.length() < 16) {
             throw new ConfigException(at + ".reportToken", "value is shorter than 16 characters");
         }
+        TrackingConfig.checkTokenLength(at + ".reportToken", reportToken);
         for (int i = 0; i < campaigns.size(); i++) {
             campaigns.get(i).validate(at + ".campaigns[" + i + "]", exchange);
         }

@@ -26,6 +26,11 @@ public record TrackingConfig(List<PixelConfig> pixels, List<EventSourceConfig> e
 
     /** {@link #maxConversionValue} unless configured: more than any one order, far below an overflow. */
     public static final double DEFAULT_MAX_CONVERSION_VALUE = 100_000d;
+    /**
+     * The longest admin token, report token or event-source API key: a longer bearer token cannot be one of them and
+     * is refused before anything is digested.
+     */
+    public static final int MAX_TOKEN_CHARS = 256;
 
     /** Fills unset values with defaults. */
     public TrackingConfig {
@@ -75,6 +80,7 @@ public record TrackingConfig(List<PixelConfig> pixels, List<EventSourceConfig> e
             if (source.apiKey() == null || source.apiKey().length() < 16) {
                 throw new ConfigException(p + ".apiKey", "value is missing or shorter than 16 characters");
             }
+            checkTokenLength(p + ".apiKey", source.apiKey());
             knownAdvertiser(p + ".advertiser", source.advertiser(), advertiserIds);
             if (!sources.add(source.id())) {
                 throw new ConfigException(p + ".id", "value " + source.id()
@@ -93,6 +99,7 @@ public record TrackingConfig(List<PixelConfig> pixels, List<EventSourceConfig> e
         if (adminToken != null && adminToken.length() < 16) {
             throw new ConfigException(at + ".adminToken", "value is shorter than 16 characters");
         }
+        checkTokenLength(at + ".adminToken", adminToken);
         checkTokensOpenOneThing(at, advertisers);
     }
 
@@ -122,6 +129,13 @@ public record TrackingConfig(List<PixelConfig> pixels, List<EventSourceConfig> e
                 throw new ConfigException(keyPath, "value is the same as " + earlier + "; a report token must differ"
                         + " from tracking.adminToken, every other report token and every event source apiKey");
             }
+        }
+    }
+
+    /** A token longer than {@link #MAX_TOKEN_CHARS} is refused naming {@code keyPath}; null passes. */
+    static void checkTokenLength(String keyPath, String token) {
+        if (token != null && token.length() > MAX_TOKEN_CHARS) {
+            throw new ConfigException(keyPath, "value is longer than " + MAX_TOKEN_CHARS + " characters");
         }
     }
 

@@ -212,6 +212,27 @@ class CampaignConfigTest {
         assertTrue(!e.getMessage().contains("0123456789"), "a token stays out of the message: " + e.getMessage());
     }
 
+    /** A bearer token longer than any Merlin accepts is refused unread, so none may be configured. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "a report token | report | advertisers[0].reportToken",
+        "the admin token | admin | tracking.adminToken",
+        "an app's API key | app | tracking.eventSources[0].apiKey",
+    })
+    void aTokenLongerThan256CharactersIsRefused(String name, String which, String keyPath) {
+        String tooLong = "t".repeat(TrackingConfig.MAX_TOKEN_CHARS + 1);
+        // the other tokens are as long as allowed, and load
+        String report = "report".equals(which) ? tooLong : "r".repeat(TrackingConfig.MAX_TOKEN_CHARS);
+        String admin = "admin".equals(which) ? tooLong : "admin-token-0123456789";
+        String app = "app".equals(which) ? tooLong : "a".repeat(TrackingConfig.MAX_TOKEN_CHARS);
+        String yaml = twoAdvertisers("a1", "    reportToken: " + report + "\n", "a2", "",
+                "tracking:\n  adminToken: " + admin + "\n"
+                        + "  eventSources:\n    - {id: app, apiKey: " + app + ", advertiser: a2}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test"));
+        assertEquals(keyPath, e.keyPath(), e.getMessage());
+        assertTrue(e.getMessage().contains("longer than 256"), e.getMessage());
+    }
+
     @Test
     void distinctTokensLoad() {
         MerlinConfig config = ConfigLoader.parse(twoAdvertisers("a1", "    reportToken: a1-token-0123456789\n",

@@ -563,8 +563,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     }
 
     /**
-     * The operator's own thread, with a bounded queue, for the admin API and the dashboard's data: reports, which
-     * advertisers' tokens may ask for, never keep them waiting.
+     * The operator's own thread, with a bounded queue, for what the operator asks with the admin token (the admin
+     * API, the dashboard's data, every report): advertisers' reports never keep them waiting.
      */
     public Executor adminWork() {
         return adminWork;

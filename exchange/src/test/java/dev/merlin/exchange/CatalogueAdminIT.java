@@ -134,6 +134,11 @@ class CatalogueAdminIT {
                 assertEquals("daily-globe-subscriptions@0.68", auction(server), "and the pause took effect");
                 HttpResponse<String> dashboard = admin(server, "GET", "/dashboard/data", null);
                 assertEquals(200, dashboard.statusCode(), "nor the dashboard's data: " + dashboard.body());
+                for (String path : List.of("/reports/campaigns", "/reports/sellers", "/privacy/data-flows",
+                        "/reports/rollout")) {
+                    HttpResponse<String> books = admin(server, "GET", path, null);
+                    assertEquals(200, books.statusCode(), "nor the operator's " + path + ": " + books.body());
+                }
             } finally {
                 release.countDown();
             }

@@ -26,9 +26,10 @@ final class ExchangeRoutes {
     }
 
     /**
-     * The exchange's table over {@code endpoints}; reports run on {@code slowWork}, the admin API and the
-     * dashboard's data on {@code adminWork}, off the event loop, once the token they need is checked on it. The
-     * auction route comes first: it is the one that carries the load.
+     * The exchange's table over {@code endpoints}; advertisers' reports run on {@code slowWork}, and whatever the
+     * operator asks with the admin token (the admin API, the dashboard's data, every report) on {@code adminWork},
+     * off the event loop, once the token they need is checked on it. The auction route comes first: it is the one
+     * that carries the load.
      */
     static RouteTable of(Endpoints endpoints, Executor slowWork, Executor adminWork, ExchangeMetrics metrics) {
         SlowWork.Lane slowLane = SlowWork.Lane.reports(slowWork);
@@ -39,9 +40,12 @@ final class ExchangeRoutes {
         EventsEndpoint events = endpoints.events();
         ClickEndpoint clicks = endpoints.clicks();
         PrivacyEndpoints privacy = endpoints.privacy();
-        Endpoint reports = slow(endpoints.reports()::refusal, endpoints.reports()::handle, slowLane, metrics);
-        Endpoint dataFlows = slow(endpoints.dataFlows()::refusal, endpoints.dataFlows()::handle, slowLane, metrics);
-        Endpoint rollout = slow(endpoints.rollout()::refusal, endpoints.rollout()::handle, slowLane, metrics);
+        ReportsEndpoint books = endpoints.reports();
+        // the operator's reports (the admin token) run on the operator's thread: an advertiser's never delay them
+        Endpoint reports = new SlowWork(books::refusal, books::handle,
+                request -> books.isOperator(request) ? adminLane : slowLane, metrics);
+        Endpoint dataFlows = slow(endpoints.dataFlows()::refusal, endpoints.dataFlows()::handle, adminLane, metrics);
+        Endpoint rollout = slow(endpoints.rollout()::refusal, endpoints.rollout()::handle, adminLane, metrics);
         Endpoint dashboard = dashboard(endpoints.dashboard(), adminLane, metrics);
         String sellersJson = endpoints.sellersJson();
         Endpoint sellers = (ctx, request) -> {

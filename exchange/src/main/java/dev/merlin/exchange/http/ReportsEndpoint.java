@@ -11,7 +11,6 @@ import dev.merlin.exchange.auction.Currencies;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.dsp.DspAccounts;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
-import dev.merlin.exchange.secrets.Secrets;
 import dev.merlin.exchange.sellers.SellerStats;
 import dev.merlin.exchange.sellers.Sellers;
 import dev.merlin.exchange.tracking.CampaignStats;
@@ -60,6 +59,7 @@ public final class ReportsEndpoint {
     private final LongSupplier epochSecondsClock;
     /** The DSP and payout reports, or null on an exchange without the DSP accounts. */
     private final AccountsReports accounts;
+    private final ReportTokens tokens;
 
     /** The campaign and seller reports, with the stores they read. */
     public ReportsEndpoint(CatalogSource catalog, Currencies currencies, SpendLedger spend,
@@ -88,6 +88,7 @@ public final class ReportsEndpoint {
         this.trackingConfig = trackingConfig;
         this.metrics = metrics;
         this.epochSecondsClock = epochSecondsClock;
+        this.tokens = new ReportTokens(catalog, trackingConfig.adminToken());
     }
 
     /** One campaign on one day. */
@@ -114,16 +115,15 @@ public final class ReportsEndpoint {
         if (uri.startsWith(DSPS_PATH) || uri.startsWith(PAYOUTS_PATH)) {
             return accountsRefusal(ctx, request);
         }
-        String token = bearerToken(request);
-        if (Secrets.matches(trackingConfig.adminToken(), token)) {
-            return null;
-        }
-        for (AdvertiserConfig advertiser : catalog.current().advertisers()) {
-            if (Secrets.matches(advertiser.reportToken(), token)) {
-                return null;
-            }
-        }
-        return campaignsRefusal(ctx);
+        return tokens.opensAny(ReportTokens.digestOf(bearerToken(request))) ? null : campaignsRefusal(ctx);
+    }
+
+    /**
+     * Whether {@code request} carries the admin token: the operator's reports run on the operator's own thread, so
+     * that no advertiser's report token can keep them waiting.
+     */
+    boolean isOperator(FullHttpRequest request) {
+        return tokens.isAdmin(ReportTokens.digestOf(bearerToken(request)));
     }
 
     FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request) {
@@ -133,15 +133,7 @@ public final class ReportsEndpoint {
         if (request.uri().startsWith(DSPS_PATH) || request.uri().startsWith(PAYOUTS_PATH)) {
             return accounts(ctx, request);
         }
-        String token = bearerToken(request);
-        String admin = trackingConfig.adminToken();
-        boolean isAdmin = Secrets.matches(admin, token);
-        List<AdvertiserConfig> visible = new ArrayList<>();
-        for (AdvertiserConfig advertiser : catalog.current().advertisers()) {
-            if (isAdmin || Secrets.matches(advertiser.reportToken(), token)) {
-                visible.add(advertiser);
-            }
-        }
+        List<AdvertiserConfig> visible = tokens.advertisersOpenedBy(ReportTokens.digestOf(bearerToken(request)));
         if (visible.isEmpty()) {
             return campaignsRefusal(ctx);
         }
@@ -437,12 +429,16 @@ public final class ReportsEndpoint {
         return value == null ? "" : value.stripTrailingZeros().toPlainString();
     }
 
+    /**
+     * The request's bearer token, or null when it has none or one longer than any token Merlin accepts
+     * ({@link TrackingConfig#MAX_TOKEN_CHARS}): such a token is refused without being digested.
+     */
     static String bearerToken(FullHttpRequest request) {
         String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
         String token = header.substring(7).trim();
-        return token.isEmpty() ? null : token;
+        return token.isEmpty() || token.length() > TrackingConfig.MAX_TOKEN_CHARS ? null : token;
     }
 }

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 
 /**
  * An endpoint that runs another off the event loop (a report that walks many days of stores): it takes a ticket from
@@ -14,10 +15,11 @@ import java.util.concurrent.RejectedExecutionException;
  * endpoint on the slow-work executor and hands its answer back to the event loop. A full queue answers {@code 503}.
  * The endpoint it runs must answer at once (not later itself).
  *
- * <p>An executor is small and shared by the slow routes of one {@link Lane}: reports, which advertisers' tokens may
- * ask for, on one; the admin API and the dashboard's data, the operator's, on another, so that no report token can
- * keep the operator waiting. A {@link Gate} decides on the event loop, before a request may queue, whether it
- * carries the token its route needs, so that requests without one are refused at once and cannot fill the queue.
+ * <p>An executor is small and shared by the requests of one {@link Lane}: advertisers' reports on one; whatever the
+ * operator asks with the admin token (the admin API, the dashboard's data, every report) on another, so that no
+ * report token can keep the operator waiting. A {@link Gate} decides on the event loop, before a request may queue,
+ * whether it carries the token its route needs, so that requests without one are refused at once and cannot fill
+ * the queue.
  * Whatever the endpoint throws, an {@link Error} too, is answered {@code 500}: an unanswered ticket would leave the
  * connection's reading paused until its idle timeout.
  */
@@ -42,7 +44,7 @@ final class SlowWork implements Endpoint {
             return new Lane(executor, "reports_busy", "too many reports in progress; try again shortly");
         }
 
-        /** The admin API and the dashboard's data: the operator's own executor, {@code admin_busy}. */
+        /** What the operator asks with the admin token: the operator's own executor, {@code admin_busy}. */
         static Lane admin(Executor executor) {
             return new Lane(executor, "admin_busy", "too many admin requests in progress; try again shortly");
         }
@@ -52,7 +54,7 @@ final class SlowWork implements Endpoint {
 
     private final Gate gate;
     private final Endpoint slow;
-    private final Lane lane;
+    private final Function<FullHttpRequest, Lane> lanes;
     private final ExchangeMetrics metrics;
 
     /** Runs {@code slow} on the reports' {@code executor} for every request (for endpoints that need no token). */
@@ -62,9 +64,17 @@ final class SlowWork implements Endpoint {
 
     /** Runs {@code slow} on {@code lane} for the requests {@code gate} lets through; answers the rest at once. */
     SlowWork(Gate gate, Endpoint slow, Lane lane, ExchangeMetrics metrics) {
+        this(gate, slow, request -> lane, metrics);
+    }
+
+    /**
+     * Runs {@code slow} for the requests {@code gate} lets through, each on the lane {@code lanes} chooses for it
+     * (on the event loop, after the gate: by whose token it carries); answers the rest at once.
+     */
+    SlowWork(Gate gate, Endpoint slow, Function<FullHttpRequest, Lane> lanes, ExchangeMetrics metrics) {
         this.gate = gate;
         this.slow = slow;
-        this.lane = lane;
+        this.lanes = lanes;
         this.metrics = metrics;
     }
 
@@ -74,6 +84,7 @@ final class SlowWork implements Endpoint {
         if (refused != null) {
             return refused;
         }
+        Lane lane = lanes.apply(request);
         OrderedResponses order = OrderedResponses.of(ctx.channel());
         long ticket = order.defer();
         request.retain();

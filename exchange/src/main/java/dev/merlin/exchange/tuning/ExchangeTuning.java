@@ -56,8 +56,8 @@ public final class ExchangeTuning {
     public static final long SLOW_WORK_STOP_SECONDS = 10;
 
     /**
-     * Admin requests (the admin API and the dashboard's data, admin token only) that may wait for the admin's own
-     * thread, so that reports, which advertisers' tokens may ask for, can never keep the operator waiting.
+     * Requests with the admin token (the admin API, the dashboard's data, every report) that may wait for the
+     * operator's own thread, so that advertisers' reports can never keep the operator waiting.
      */
     public static final int ADMIN_WORK_QUEUE = 16;
 

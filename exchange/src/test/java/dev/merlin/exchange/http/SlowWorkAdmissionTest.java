@@ -115,12 +115,18 @@ class SlowWorkAdmissionTest {
 
     @Test
     void aRequestWithItsTokenStillWaitsForItsPool() {
+        String advertiser = config.advertisers().stream().map(a -> a.reportToken()).filter(t -> t != null)
+                .findFirst().orElseThrow();
+        String report = exchange(get("/reports/campaigns", advertiser));
+        assertTrue(report.startsWith("HTTP/1.1 503 ") && report.contains("too many reports"), report);
+        assertEquals(1, metrics.httpErrors(503, "reports_busy"), "an advertiser's report waits for the reports'");
         String admin = config.tracking().adminToken();
-        assertTrue(exchange(get("/reports/campaigns", admin)).startsWith("HTTP/1.1 503 "));
+        for (String path : List.of("/reports/campaigns", "/reports/sellers", "/dashboard/data")) {
+            String answer = exchange(get(path, admin));
+            assertTrue(answer.startsWith("HTTP/1.1 503 ") && answer.contains("too many admin requests"), answer);
+        }
+        assertEquals(3, metrics.httpErrors(503, "admin_busy"), "what the operator asks waits for the admin's");
         assertEquals(1, metrics.httpErrors(503, "reports_busy"));
-        String dashboard = exchange(get("/dashboard/data", admin));
-        assertTrue(dashboard.startsWith("HTTP/1.1 503 ") && dashboard.contains("too many admin requests"), dashboard);
-        assertEquals(1, metrics.httpErrors(503, "admin_busy"), "the dashboard's data waits for the admin's thread");
     }
 
     private static String get(String path, String token) {
