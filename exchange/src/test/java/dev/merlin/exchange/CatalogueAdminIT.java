@@ -138,6 +138,7 @@ class CatalogueAdminIT {
                         "/reports/rollout")) {
                     HttpResponse<String> books = admin(server, "GET", path, null);
                     assertEquals(200, books.statusCode(), "nor the operator's " + path + ": " + books.body());
+                    assertEquals("no-store", books.headers().firstValue("cache-control").orElse(""), path);
                 }
             } finally {
                 release.countDown();

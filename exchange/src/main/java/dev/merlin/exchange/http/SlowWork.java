@@ -4,10 +4,14 @@ import dev.merlin.exchange.metrics.ExchangeMetrics;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An endpoint that runs another off the event loop (a report that walks many days of stores): it takes a ticket from
@@ -50,6 +54,7 @@ final class SlowWork implements Endpoint {
         }
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(SlowWork.class);
     private static final Gate OPEN = (ctx, request) -> null;
 
     private final Gate gate;
@@ -111,6 +116,10 @@ final class SlowWork implements Endpoint {
         } catch (Throwable e) { // not even the 500 could be built: closing ends the wait
             answer = null;
         }
+        if (answer != null && !answer.headers().contains(HttpHeaderNames.CACHE_CONTROL)) {
+            // reports, the admin API and the dashboard's data are an advertiser's or the operator's alone
+            answer.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        }
         FullHttpResponse written = answer;
         try {
             ctx.executor().execute(() -> {
@@ -135,8 +144,10 @@ final class SlowWork implements Endpoint {
                 Thread.currentThread().interrupt(); // thrown unchecked by the endpoint: the pool still sees it
             }
             metrics.httpError(500, "slow_work_failed");
+            // what failed, and where, is for the operator's log, not for whoever holds a report token
+            LOG.warn("{} {} failed", request.method(), HttpChecks.path(request.uri()), e);
             return HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    "the report failed: " + e, null);
+                    "the request failed on the server; its log says why", null);
         } finally {
             request.release();
         }
