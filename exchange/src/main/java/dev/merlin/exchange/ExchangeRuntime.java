@@ -295,6 +295,11 @@ public final class ExchangeRuntime implements AutoCloseable {
                 share::applied);
         metrics.counter("merlin_kafka_privacy_rejected", "Malformed records on the privacy topic, refused",
                 share::rejected);
+        metrics.counter("merlin_kafka_privacy_unremembered",
+                "Erasures and opt-outs published as asked, the erasure registry full", share::unremembered);
+        metrics.counter("merlin_kafka_privacy_unlogged_dropped",
+                "Other nodes' erasures applied here whose event-log record was dropped, its queue full",
+                erasure::unloggedDropped);
         return share;
     }
 

@@ -7,8 +7,6 @@ import dev.merlin.exchange.privacy.UserHash;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -26,13 +24,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * here is published to the compacted topic {@code <prefix>privacy}, keyed by the user; every other node's is applied
  * here with {@link UserErasure#apply} — the opt-out registry that the consent gate reads, the erasure registry that
  * refuses late notices, rule progress, views, frequency counts, synced ids, and this node's DSP recipients asked to
- * delete. The segments themselves travel as their own topic's tombstone ({@link SegmentReplicator}).
+ * delete. The segments themselves travel as their own topic's tombstone ({@link SegmentReplicator}); a node that
+ * still holds some when it applies the record removes them and publishes the tombstone again.
  *
  * <p>A node reads the topic from its start when it starts, so a new node learns every opt-out and the erasures it
  * must still remember; the apply is idempotent (an erasure this node knows of is skipped), so the replay after a
  * restart erases nothing a returning user made since. The value of a user is the registry's state after the change —
  * opted out for good, and the last erasure's time — so compaction keeps the opt-out whatever erasure follows it.
- * A send that fails is sent again from the registry's state then.
+ * A send that fails is sent again from the registry's state then. When the registry holds no state of the user (full:
+ * anyone can fill it with opt-outs), what the erasure itself said is published — the opt-out flag (also set when the
+ * opt-out registry holds the user) and its time — so a full registry never keeps an erasure on one node (counted,
+ * {@link #unremembered()}).
  *
  * <p>Value layout, big-endian: flags (1 byte: 1 = opted out), epoch seconds (8), node id (4). Refused and counted:
  * another length, unknown flags, a node id outside 0–1023, a time before 1970 or more than a minute ahead of this
@@ -60,11 +62,11 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
     private final String topic;
     private final int nodeId;
     private final LongSupplier epochSecondsClock;
-    private final ManyToOneConcurrentArrayQueue<String> outbox = new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
-    /** Users whose erasure did not reach Kafka, or whose apply the event log refused, to be tried again. */
-    private final ManyToOneConcurrentArrayQueue<String> resends = new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
-    private final List<ConsumerRecord<byte[], byte[]>> unlogged = new ArrayList<>();
+    private final ManyToOneConcurrentArrayQueue<Erased> outbox = new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
+    /** Users whose erasure did not reach Kafka, to be sent again. */
+    private final ManyToOneConcurrentArrayQueue<Erased> resends = new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
     private final AtomicLong published = new AtomicLong();
+    private final AtomicLong unremembered = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
@@ -107,10 +109,17 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
         return share;
     }
 
-    /** Queues the user; the agent's thread publishes the registry's state of them (never the caller's event loop). */
+    /** An erasure asked here, as {@link #erased} heard of it: published when the registry holds no state of them. */
+    private record Erased(String uid, boolean isOptOut, long epochSeconds) {
+    }
+
+    /**
+     * Queues the erasure; the agent's thread publishes the registry's state of the user, else this erasure (never on
+     * the caller's event loop).
+     */
     @Override
     public void erased(String uid, boolean isOptOut, long epochSeconds) {
-        if (!outbox.offer(uid)) {
+        if (!outbox.offer(new Erased(uid, isOptOut, epochSeconds))) {
             dropped.incrementAndGet();
         }
     }
@@ -122,9 +131,7 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
         if (now >= retryAtMillis) {
             retryAtMillis = now + RETRY_PAUSE_MILLIS;
             work += resends.drain(this::publish);
-            if (isAssigned) {
-                work += applyUnlogged();
-            }
+            work += erasure.logAgain();
         }
         if (!isAssigned) {
             if (now >= assignAtMillis) {
@@ -134,29 +141,35 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
             return work;
         }
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(work > 0 ? Duration.ZERO : POLL_WAIT)) {
-            if (apply(record) == UserErasure.Remote.NOT_LOGGED) {
-                unlogged.add(record);
-            }
+            apply(record);
             work++;
         }
         return work;
     }
 
-    /** Publishes the user's state as the registry holds it now (nothing when it holds none). */
-    private void publish(String uid) {
+    /**
+     * Publishes the user's state as the registry holds it now; when it holds none (full), the erasure as it was
+     * asked, opted out also when the opt-out registry holds the user (compaction keeps the last value of a user).
+     */
+    private void publish(Erased erased) {
+        String uid = erased.uid();
         ErasureRegistry.State state = registry.state(userHash.hash(uid));
-        if (state == null) {
-            return;
+        byte[] value;
+        if (state != null) {
+            value = value(state.isOptedOut(), state.epochSeconds(), nodeId);
+        } else {
+            unremembered.incrementAndGet();
+            value = value(erased.isOptOut() || erasure.isOptedOut(uid), erased.epochSeconds(), nodeId);
         }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, uid.getBytes(StandardCharsets.UTF_8),
-                value(state.isOptedOut(), state.epochSeconds(), nodeId));
+                value);
         producer.send(record, (metadata, error) -> {
             if (error == null) {
                 published.incrementAndGet();
                 return;
             }
             failed.incrementAndGet();
-            if (!resends.offer(uid)) {
+            if (!resends.offer(erased)) {
                 dropped.incrementAndGet();
             }
         });
@@ -198,7 +211,7 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
         // data dir learns its own users' opt-outs like any new node
         UserErasure.Remote result = erasure.apply(from, new String(key, StandardCharsets.UTF_8), flags == 1,
                 epochSeconds);
-        if (result == UserErasure.Remote.APPLIED) {
+        if (result == UserErasure.Remote.APPLIED || result == UserErasure.Remote.NOT_LOGGED) {
             applied.incrementAndGet();
         } else if (result == UserErasure.Remote.KNOWN) {
             known.incrementAndGet();
@@ -207,21 +220,10 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
     }
 
     private void heal(String uid) {
-        if (registry.state(userHash.hash(uid)) != null && !resends.offer(uid)) {
+        ErasureRegistry.State state = registry.state(userHash.hash(uid));
+        if (state != null && !resends.offer(new Erased(uid, state.isOptedOut(), state.epochSeconds()))) {
             dropped.incrementAndGet();
         }
-    }
-
-    private int applyUnlogged() {
-        int work = unlogged.size();
-        List<ConsumerRecord<byte[], byte[]>> again = new ArrayList<>(unlogged);
-        unlogged.clear();
-        for (ConsumerRecord<byte[], byte[]> record : again) {
-            if (apply(record) == UserErasure.Remote.NOT_LOGGED) {
-                unlogged.add(record);
-            }
-        }
-        return work;
     }
 
     /** Creates the topic compacted unless it exists, then reads it from its start; false while Kafka is away. */
@@ -258,6 +260,14 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
     /** Sends that did not reach Kafka (each user's state is sent again). */
     public long failed() {
         return failed.get();
+    }
+
+    /**
+     * Erasures and opt-outs published as they were asked, the erasure registry holding no state of the user (full);
+     * each send counts, a resend too.
+     */
+    public long unremembered() {
+        return unremembered.get();
     }
 
     /** Users dropped because a queue to the agent was full. */

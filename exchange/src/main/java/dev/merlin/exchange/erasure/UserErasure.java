@@ -13,7 +13,9 @@ import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.tracking.TrackingService;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 /**
  * What an erasure or an opt-out does on a node, in one place, whether the user asked this node (the privacy
@@ -21,12 +23,13 @@ import java.util.function.LongSupplier;
  * <ul>
  *   <li>the user's hash is remembered first ({@link ErasureRegistry}; an opt-out also in {@link OptOutRegistry}), so
  *       that late notices and app events put nothing back and the consent gate refuses the user's data;</li>
- *   <li>the data goes: segments (asked here only; another node's erasure reaches the segments as their own topic's
- *       tombstone), rule progress, views, frequency counts, the ids DSPs synced;</li>
+ *   <li>the data goes: segments, rule progress, views, frequency counts, the ids DSPs synced (another node's erasure
+ *       removes the segments this node still holds and then publishes their tombstone again; see {@link #apply});</li>
  *   <li>every DSP this node sent the user's data to is asked to delete it ({@link DspDeletions}), and the
  *       node's record of those recipients goes;</li>
  *   <li>an {@link EventType#ERASURE} or {@link EventType#OPT_OUT} record in this node's event log makes its exports
- *       leave the user out.</li>
+ *       leave the user out (another node's: when the log refuses it, the record waits in a bounded queue and is
+ *       written by {@link #logAgain}; the rest is applied at once).</li>
  * </ul>
  * A registry too full to remember the user never stops the rest: each counts what it could not hold, and the data
  * goes all the same. What is then not guaranteed: without a place in the opt-out registry, a request naming the user
@@ -35,6 +38,9 @@ import java.util.function.LongSupplier;
  * The browser that opted out keeps its opt-out cookie, and its uid cookie is deleted.
  */
 public final class UserErasure {
+
+    /** How many refused event-log records of other nodes' erasures wait to be written again; beyond, counted. */
+    static final int UNLOGGED_CAPACITY = 4 * 1024;
 
     /** Told of every erasure and opt-out asked on this node, once it took effect here. */
     public interface Listener {
@@ -54,7 +60,7 @@ public final class UserErasure {
         KNOWN,
         /** Older than the erasures a node remembers: the user may have come back since; not applied. */
         TOO_OLD,
-        /** The event log refused the record (full or closing): nothing applied, to be tried again. */
+        /** Applied now, but the event log refused its record (full or closing): it waits for {@link #logAgain}. */
         NOT_LOGGED
     }
 
@@ -70,6 +76,14 @@ public final class UserErasure {
     private final DspDeletions deletions;
     private final IdSyncStore idSyncs;
     private volatile Listener listener;
+    /** Other nodes' erasures applied here whose event-log record the log refused, oldest first. */
+    private final ManyToOneConcurrentArrayQueue<Unlogged> unlogged =
+            new ManyToOneConcurrentArrayQueue<>(UNLOGGED_CAPACITY);
+    private final AtomicLong unloggedDropped = new AtomicLong();
+
+    /** An event-log record of another node's erasure, to be written again. */
+    private record Unlogged(long hash, boolean isOptOut, long epochSeconds, int node) {
+    }
 
     /**
      * Erasure over these stores. {@code flows}, {@code deletions} and {@code idSyncs} may be null (none kept);
@@ -119,10 +133,17 @@ public final class UserErasure {
     }
 
     /**
-     * Applies an erasure (or opt-out) that node {@code node} was asked for at {@code epochSeconds}: the same as
-     * {@link #erase} but for the segments, which come on their own topic. Idempotent: an erasure this node already
+     * Applies an erasure (or opt-out) that node {@code node} was asked for at {@code epochSeconds}, as {@link #erase}
+     * does: the registries first, then the data, then the event-log record. Idempotent: an erasure this node already
      * knows of (the same or a later one, or the user's opt-out) is {@link Remote#KNOWN}, so a replay of the topic
-     * after a restart erases nothing the user made since.
+     * after a restart erases nothing the user made since. A log that refuses the record (full disk, closing) holds
+     * back nothing else: the record waits for {@link #logAgain} ({@link Remote#NOT_LOGGED}).
+     *
+     * <p>The segments: the node that was asked publishes their tombstone, but another node's write that crossed it (an
+     * app event accepted there before it read the erasure) lands after it, on every node. So the segments this node
+     * still holds are removed here and, only when it held some, their tombstone published again; a node that holds
+     * nothing publishes nothing, a tombstone read from the topic is applied without publishing, and a remote record
+     * is never published again, so one erasure costs at most one tombstone per node and no loop.
      */
     public Remote apply(int node, String uid, boolean isOptOut, long epochSeconds) {
         long hash = userHash.hash(uid);
@@ -135,14 +156,51 @@ public final class UserErasure {
         if (!isOptOut && epochSeconds < now - memorySeconds) {
             return Remote.TOO_OLD;
         }
-        // the record first: while the log refuses it nothing changes, so trying again later is not a replay
-        if (!log(hash, isOptOut, now, node)) {
-            return Remote.NOT_LOGGED;
-        }
         remember(uid, hash, isOptOut, epochSeconds);
-        tracking.eraseDerived(hash);
+        tracking.eraseApplied(uid);
         eraseIdsAndFlows(uid, hash, isOptOut, now);
-        return Remote.APPLIED;
+        // a record waiting already goes first: the log writes them in the order they were applied
+        if (unlogged.isEmpty() && log(hash, isOptOut, now, node)) {
+            return Remote.APPLIED;
+        }
+        if (!unlogged.offer(new Unlogged(hash, isOptOut, now, node))) {
+            unloggedDropped.incrementAndGet();
+        }
+        return Remote.NOT_LOGGED;
+    }
+
+    /**
+     * Writes the event-log records of other nodes' erasures that the log refused, oldest first, until it refuses one
+     * again; how many it wrote. Called by the thread that applies them.
+     */
+    public int logAgain() {
+        int written = 0;
+        for (Unlogged record = unlogged.peek(); record != null; record = unlogged.peek()) {
+            if (!log(record.hash(), record.isOptOut(), record.epochSeconds(), record.node())) {
+                break;
+            }
+            unlogged.poll();
+            written++;
+        }
+        return written;
+    }
+
+    /** Records of other nodes' erasures waiting for the event log to take them. */
+    public int unlogged() {
+        return unlogged.size();
+    }
+
+    /**
+     * Records of other nodes' erasures never logged, the queue for them full (the data was erased all the same; the
+     * exports do not leave those users out).
+     */
+    public long unloggedDropped() {
+        return unloggedDropped.get();
+    }
+
+    /** Whether the opt-out registry holds the user (a full one may not). */
+    public boolean isOptedOut(String uid) {
+        return optOuts.contains(uid);
     }
 
     /** Remembers the erasure in both registries as far as they have room; a full one counts it and goes on. */

@@ -60,9 +60,9 @@ public final class SegmentStore implements AutoCloseable {
     private volatile ChangeListener listener;
 
     /**
-     * Told of every change made through {@code add}, {@code addAll} and {@code erase} (not through {@code apply}, the
-     * changes other nodes made), once the store holds it: on the writing thread, under the user's entry lock, so it
-     * must not block.
+     * Told of every change made through {@code add}, {@code addAll}, {@code erase} and {@code eraseHeld} (not through
+     * {@code apply} and {@code applyErasure}, the changes other nodes made), once the store holds it: on the writing
+     * thread, under the user's entry lock, so it must not block.
      */
     public interface ChangeListener {
 
@@ -258,6 +258,32 @@ public final class SegmentStore implements AutoCloseable {
             changes.erased(userKey);
         }
         return remove(userKey);
+    }
+
+    /**
+     * Removes what is held for the user, and tells the {@link ChangeListener} only when something was: another
+     * node's erasure applied here. The node that was asked published the tombstone; what this store still holds was
+     * written after it or is not yet replaced by it, so the tombstone goes out again (it wins on every node), while a
+     * store that holds nothing publishes nothing. Returns whether anything was held.
+     */
+    public boolean eraseHeld(CharSequence userKey) {
+        if (!isUsableKey(userKey)) {
+            return false;
+        }
+        try (ExternalMapQueryContext<CharSequence, SegmentRecord, ?> context = map.queryContext(userKey)) {
+            context.updateLock().lock();
+            MapEntry<CharSequence, SegmentRecord> entry = context.entry();
+            if (entry == null) {
+                return false;
+            }
+            entry.doRemove();
+            // told under the entry lock, as a write tells it: a write racing this one is published in the same order
+            ChangeListener changes = listener;
+            if (changes != null) {
+                changes.erased(userKey);
+            }
+            return true;
+        }
     }
 
     private boolean remove(CharSequence userKey) {

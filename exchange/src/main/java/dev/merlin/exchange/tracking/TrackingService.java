@@ -130,11 +130,21 @@ public final class TrackingService {
     }
 
     /**
-     * Erases what this node derived from the user's activity — progress towards segment rules, views awaiting a
-     * conversion, frequency counts — but not the segments, which reach other nodes on their own topic: an erasure
-     * asked on another node (the segments' tombstone comes separately).
+     * Erases everything held about a user key that another node was asked to erase: what {@link #erase} does, but the
+     * store's listener hears of the segments only when this node still held some (their tombstone from the node that
+     * was asked is then published again, see {@link SegmentStore#eraseHeld}); returns whether it held any.
      */
-    public void eraseDerived(long userHash) {
+    public boolean eraseApplied(String userKey) {
+        boolean held = segments.eraseHeld(userKey);
+        eraseDerived(this.userHash.hash(userKey));
+        return held;
+    }
+
+    /**
+     * Erases what this node derived from the user's activity — progress towards segment rules, views awaiting a
+     * conversion, frequency counts — but not the segments.
+     */
+    private void eraseDerived(long userHash) {
         rules.erase(userHash);
         attribution.erase(userHash);
         frequency.erase(userHash, catalog.current().slots().size());
