@@ -178,7 +178,7 @@ public final class ExchangeRuntime implements AutoCloseable {
             this.dashboard = new DashboardSampler(metrics, catalog, stores.spend(), stores.flows(),
                     epochSecondsClock).start();
             this.eventPublisher = openEventPublisher(config, dataDir, metrics);
-            this.segmentReplicator = openSegmentReplicator(config, stores, metrics, epochSecondsClock);
+            this.segmentReplicator = openSegmentReplicator(config, stores, identity, metrics, epochSecondsClock);
             this.privacyShare = openPrivacyShare(config, stores, erasure, identity, metrics, epochSecondsClock);
             this.sharedLimits = openSharedLimits(config, stores, catalog, epochSecondsClock, metrics);
             this.noticeRelay = openNoticeRelay(dataDir);
@@ -221,12 +221,13 @@ public final class ExchangeRuntime implements AutoCloseable {
 
     /** The segment replicator when {@code cluster.kafka.bootstrap} is set, listening to the store; else null. */
     private static SegmentReplicator openSegmentReplicator(MerlinConfig config, ExchangeStores stores,
-                                                           ExchangeMetrics metrics, LongSupplier clock) {
+                                                           IdentityKeys identity, ExchangeMetrics metrics,
+                                                           LongSupplier clock) {
         if (!config.cluster().hasKafka()) {
             return null;
         }
-        SegmentReplicator replicator = SegmentReplicator.open(stores.segments(), config.cluster().kafka(),
-                config.exchange().nodeId(), clock);
+        SegmentReplicator replicator = SegmentReplicator.open(stores.segments(), stores.erasures(), identity.userHash(),
+                config.cluster().kafka(), config.exchange().nodeId(), clock);
         stores.segments().listen(replicator);
         metrics.counter("merlin_kafka_segments_published", "Segment changes Kafka acknowledged",
                 replicator::published);
@@ -234,8 +235,13 @@ public final class ExchangeRuntime implements AutoCloseable {
                 replicator::failed);
         metrics.counter("merlin_kafka_segments_dropped", "Segment changes dropped, the queue to Kafka full",
                 replicator::dropped);
-        metrics.counter("merlin_kafka_segments_applied", "Other nodes' segment changes applied here",
+        metrics.counter("merlin_kafka_segments_applied", "Segment changes applied here: other nodes', and this"
+                + " node's own replayed at start",
                 replicator::applied);
+        metrics.counter("merlin_kafka_segments_refused_erased", "Segment lists refused here: their user is erased or"
+                + " opted out in this node's erasure registry", replicator::refusedErased);
+        metrics.counter("merlin_kafka_segments_unguarded", "Users changed here during the start-up replay beyond those"
+                + " remembered: an older list may have overwritten their change", replicator::unguarded);
         return replicator;
     }
 
@@ -332,7 +338,7 @@ public final class ExchangeRuntime implements AutoCloseable {
     private static SharedLimits openSharedLimits(MerlinConfig config, ExchangeStores stores, LiveCatalogue catalog,
                                                  LongSupplier epochSecondsClock, ExchangeMetrics metrics) {
         return config.cluster().hasKafka() ? SharedLimits.open(config.cluster(), config.exchange().nodeId(),
-                stores.spend(), stores.frequency(), catalog, epochSecondsClock, metrics) : null;
+                stores.spend(), stores.frequency(), stores.erasures(), catalog, epochSecondsClock, metrics) : null;
     }
 
     /** The Kafka events publisher when {@code cluster.kafka.bootstrap} is set, its counters registered; else null. */

@@ -4,6 +4,7 @@ import dev.merlin.config.ClusterConfig;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CatalogSource;
 import dev.merlin.exchange.auction.FrequencyStore;
+import dev.merlin.exchange.privacy.ErasureRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,6 +48,11 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * A node reads the topic from where it stood when it started: impressions served elsewhere while it was down are not
  * counted on it.
  *
+ * <p>An impression of a user the local {@link ErasureRegistry} refuses at the time it was served (opted out, or erased
+ * at or after it) is not counted, as {@code NoticeEndpoint} does with a notice's: the erasure and the impression
+ * travel on separate topics, so an impression served before the erasure can be read after it; counted as
+ * {@link #userRefused()}.
+ *
  * <p>Value layout, big-endian: user hash (8 bytes), epoch seconds served (8), node id (4), campaign id (UTF-8, to the
  * end). Refused, counted: shorter than that, a campaign id over 200 bytes, a node id outside 0–1023, a user hash of 0,
  * a time before 1970 or more than a minute ahead of this node's clock.
@@ -67,6 +73,7 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
     private static final Duration POLL_WAIT = Duration.ofMillis(100);
 
     private final FrequencyStore store;
+    private final ErasureRegistry erasures;
     private final CatalogSource catalog;
     private final Producer<byte[], byte[]> producer;
     private final Consumer<byte[], byte[]> consumer;
@@ -80,16 +87,21 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong userRefused = new AtomicLong();
     private final Callback acked;
     private Admin admin;
     private volatile boolean isAssigned;
     private long assignAtMillis;
 
-    /** A sharer of {@code store} over {@code topic}; it closes the clients. Call {@link FrequencyStore#listen}. */
-    public FrequencyShare(FrequencyStore store, CatalogSource catalog, Producer<byte[], byte[]> producer,
-                          Consumer<byte[], byte[]> consumer, String topic, int nodeId, LongSupplier epochSecondsClock,
-                          Admin admin) {
+    /**
+     * A sharer of {@code store} over {@code topic}, counting no impression {@code erasures} refuses; it closes the
+     * clients. Call {@link FrequencyStore#listen}.
+     */
+    public FrequencyShare(FrequencyStore store, ErasureRegistry erasures, CatalogSource catalog,
+                          Producer<byte[], byte[]> producer, Consumer<byte[], byte[]> consumer, String topic,
+                          int nodeId, LongSupplier epochSecondsClock, Admin admin) {
         this.store = store;
+        this.erasures = erasures;
         this.catalog = catalog;
         this.producer = producer;
         this.consumer = consumer;
@@ -101,14 +113,14 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
     }
 
     /** A sharer with its own Kafka clients, listening to {@code store}; nothing connects until it runs. */
-    public static FrequencyShare open(FrequencyStore store, CatalogSource catalog, ClusterConfig.Kafka kafka,
-                                      int nodeId, LongSupplier epochSecondsClock) {
+    public static FrequencyShare open(FrequencyStore store, ErasureRegistry erasures, CatalogSource catalog,
+                                      ClusterConfig.Kafka kafka, int nodeId, LongSupplier epochSecondsClock) {
         Properties producerProps = EventPublisher.producerProperties(kafka.bootstrap(), nodeId);
         producerProps.put("client.id", "merlin-frequency-" + nodeId);
         Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000));
-        FrequencyShare share = new FrequencyShare(store, catalog, new KafkaProducer<>(producerProps),
+        FrequencyShare share = new FrequencyShare(store, erasures, catalog, new KafkaProducer<>(producerProps),
                 new KafkaConsumer<>(BudgetShare.consumerProperties(kafka.bootstrap(),
                         "merlin-frequency-reader-" + nodeId)), kafka.frequencyTopic(), nodeId, epochSecondsClock,
                 admin);
@@ -211,6 +223,10 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
         if (from == nodeId) {
             return; // counted when it was served
         }
+        if (erasures.refusal(userHash, servedAt) != null) {
+            userRefused.incrementAndGet(); // the user opted out, or was erased at or after it was served
+            return;
+        }
         Campaign campaign = catalog.current().byId(new String(value, HEADER_BYTES, value.length - HEADER_BYTES,
                 StandardCharsets.UTF_8));
         if (campaign != null && store.apply(userHash, campaign, servedAt, now)) {
@@ -246,6 +262,11 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
     /** Records refused (see the class comment). */
     public long refused() {
         return refused.get();
+    }
+
+    /** Other nodes' impressions not counted: the local erasure registry refuses their user at the time served. */
+    public long userRefused() {
+        return userRefused.get();
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.merlin.exchange.auction.CatalogSource;
 import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.auction.SpendLedger;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.ErasureRegistry;
 import java.util.function.LongSupplier;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
@@ -34,11 +35,16 @@ public final class SharedLimits implements AutoCloseable {
         this.frequencyRunner = start(frequency);
     }
 
-    /** Makes the ledger spend within shared ceilings and the frequency store share its counts, and starts both. */
+    /**
+     * Makes the ledger spend within shared ceilings and the frequency store share its counts (none of a user
+     * {@code erasures} refuses), and starts both.
+     */
     public static SharedLimits open(ClusterConfig cluster, int nodeId, SpendLedger ledger, FrequencyStore store,
-                                    CatalogSource catalog, LongSupplier epochSecondsClock, ExchangeMetrics metrics) {
+                                    ErasureRegistry erasures, CatalogSource catalog, LongSupplier epochSecondsClock,
+                                    ExchangeMetrics metrics) {
         BudgetShare budgets = BudgetShare.open(ledger, catalog, cluster, nodeId);
-        FrequencyShare frequency = FrequencyShare.open(store, catalog, cluster.kafka(), nodeId, epochSecondsClock);
+        FrequencyShare frequency = FrequencyShare.open(store, erasures, catalog, cluster.kafka(), nodeId,
+                epochSecondsClock);
         metrics.counter("merlin_kafka_budget_proposals", "Budget ceilings this node proposed", budgets::proposed);
         metrics.counter("merlin_kafka_budget_failed", "Budget proposals that did not reach Kafka", budgets::failed);
         metrics.counter("merlin_kafka_budget_applied", "Records of the budget log applied", budgets::applied);
@@ -51,6 +57,8 @@ public final class SharedLimits implements AutoCloseable {
         metrics.counter("merlin_kafka_frequency_applied", "Other nodes' impressions counted here",
                 frequency::applied);
         metrics.counter("merlin_kafka_frequency_refused", "Impression records refused", frequency::refused);
+        metrics.counter("merlin_kafka_frequency_user_refused", "Other nodes' impressions not counted: their user"
+                + " opted out or was erased at or after it was served", frequency::userRefused);
         return new SharedLimits(budgets, frequency);
     }
 

@@ -269,6 +269,7 @@ class KafkaEventsIT {
             // tombstone, so it must have applied every record (each counted once in the store) and then not hold him
             await(() -> node3.segmentReplicator().applied() == onTopic && !holds(node3, ifa, sports, now),
                     "the erasure's tombstone came after the user's segments (" + onTopic + " records)");
+            await(() -> node3.segmentReplicator().isCaughtUp(), "node 3 ends its replay of the topic at its start");
         }
     }
 

@@ -11,6 +11,8 @@ import dev.merlin.config.MerlinConfig;
 import dev.merlin.config.StoresConfig;
 import dev.merlin.exchange.ExchangeRuntime;
 import dev.merlin.exchange.metrics.ExchangeMetrics;
+import dev.merlin.exchange.privacy.ErasureRegistry;
+import dev.merlin.exchange.privacy.UserHash;
 import dev.merlin.exchange.segments.SegmentSet;
 import dev.merlin.exchange.segments.SegmentStore;
 import dev.merlin.exchange.segments.SegmentStoreSettings;
@@ -84,9 +86,9 @@ class SegmentRetryIT {
         }
         Properties consumerProps = consumerProperties();
         try (SegmentStore store = SegmentStore.open(dataDir, SegmentStoreSettings.defaults().withEntries(1_000L),
-                () -> NOW)) {
-            SegmentReplicator replicator = new SegmentReplicator(store, new KafkaProducer<>(
-                    EventPublisher.producerProperties(kafka.bootstrapServers(), 1)),
+                () -> NOW); ErasureRegistry erasures = new ErasureRegistry(dataDir, 1_000)) {
+            SegmentReplicator replicator = new SegmentReplicator(store, erasures, new UserHash(1, 2),
+                    new KafkaProducer<>(EventPublisher.producerProperties(kafka.bootstrapServers(), 1)),
                     new KafkaConsumer<>(consumerProps), topic, 1, () -> NOW, null);
             store.listen(replicator);
             AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace,
@@ -151,9 +153,10 @@ class SegmentRetryIT {
             }
             attacker.send(SegmentReplicator.record(topic, otherNode, "user-2", value)).get();
         }
-        try (SegmentStore store = SegmentStore.open(dataDir, settings, () -> NOW)) {
-            SegmentReplicator replicator = new SegmentReplicator(store, new KafkaProducer<>(
-                    EventPublisher.producerProperties(kafka.bootstrapServers(), 1)),
+        try (SegmentStore store = SegmentStore.open(dataDir, settings, () -> NOW);
+             ErasureRegistry erasures = new ErasureRegistry(dataDir, 1_000)) {
+            SegmentReplicator replicator = new SegmentReplicator(store, erasures, new UserHash(1, 2),
+                    new KafkaProducer<>(EventPublisher.producerProperties(kafka.bootstrapServers(), 1)),
                     new KafkaConsumer<>(consumerProperties()), topic, 1, () -> NOW, kafka.admin());
             AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace,
                     null, replicator);
