@@ -106,8 +106,8 @@ class PrivacyShareTest {
                 new ByteArraySerializer());
         MockConsumer<byte[], byte[]> segmentsIn = new MockConsumer<>("earliest");
         readable(segmentsIn, SEGMENTS);
-        SegmentReplicator replicator = new SegmentReplicator(store, segmentsOut, segmentsIn, SEGMENTS, NODE,
-                clock::get, null);
+        SegmentReplicator replicator = new SegmentReplicator(store, node.stores().erasures(),
+                node.identity().userHash(), segmentsOut, segmentsIn, SEGMENTS, NODE, clock::get, null);
         store.listen(replicator);
         PrivacyShare share = share(node);
         // both read their topics from the start (the mock consumers take records once assigned)
