@@ -14,6 +14,7 @@ import dev.merlin.exchange.auction.NoticeUrls;
 import dev.merlin.exchange.bid.BidPath;
 import dev.merlin.exchange.cluster.EventPublisher;
 import dev.merlin.exchange.cluster.NoticeRelay;
+import dev.merlin.exchange.cluster.PassErrors;
 import dev.merlin.exchange.cluster.PrivacyShare;
 import dev.merlin.exchange.cluster.SegmentReplicator;
 import dev.merlin.exchange.erasure.UserErasure;
@@ -116,6 +117,8 @@ public final class ExchangeRuntime implements AutoCloseable {
     private final AgentRunner kafkaEvents;
     private final SegmentReplicator segmentReplicator;
     private final AgentRunner kafkaSegments;
+    private final PassErrors segmentsErrors = new PassErrors(LOG, "merlin-kafka-segments");
+    private final PassErrors privacyErrors = new PassErrors(LOG, "merlin-kafka-privacy");
     private final UserErasure erasure;
     private final PrivacyShare privacyShare;
     private final AgentRunner kafkaPrivacy;
@@ -141,15 +144,13 @@ public final class ExchangeRuntime implements AutoCloseable {
         this.slowWork = newSlowWork(config.server().slowWorkThreads(), config.server().slowWorkQueue(),
                 "merlin-reports");
         this.adminWork = newSlowWork(1, ExchangeTuning.ADMIN_WORK_QUEUE, "merlin-admin");
-        // the admin API's changes (an overlay in the data dir) replace the file's advertisers: a restart keeps them
-        // each campaign id keeps its store slot across restarts (campaign-slots.txt), whatever was added or removed
+        // the admin API's overlay replaces the file's advertisers; ids keep their store slots (campaign-slots.txt)
         MerlinConfig catalogued = LiveCatalogue.withOverlay(config);
+        Path dataDir = Path.of(config.dataDir());
         this.catalog = new LiveCatalogue(new CampaignCatalog(catalogued, CampaignSlots.durable(
-                Path.of(config.dataDir()).resolve(SLOTS_FILE), CampaignCatalog.campaignCount(catalogued))),
-                Path.of(config.dataDir()), epochSecondsClock);
+                dataDir.resolve(SLOTS_FILE), CampaignCatalog.campaignCount(catalogued))), dataDir, epochSecondsClock);
         this.reload = new ConfigReload(catalog, config, ConfigLoader::loadDefault);
         this.currencies = new Currencies(config.exchange());
-        Path dataDir = Path.of(config.dataDir());
         this.noticeUrls = new NoticeUrls(config.exchange().publicUrl(), config.exchange().secureLinkUrl(),
                 NoticeSecret.load(config, dataDir));
         warnWithoutSecureLinks(noticeUrls, config);
@@ -187,12 +188,13 @@ public final class ExchangeRuntime implements AutoCloseable {
             throw e;
         }
         startDaemon(maintenance, "merlin-maintenance");
+        countGuardedErrors();
         this.kafkaEvents = startAgent(eventPublisher, KAFKA_EVENTS_IDLE_MILLIS, "merlin-kafka-events",
                 "publishing events to Kafka failed; retrying");
-        this.kafkaSegments = startAgent(segmentReplicator, KAFKA_READER_IDLE_MILLIS, "merlin-kafka-segments",
-                "replicating segments through Kafka failed; going on");
-        this.kafkaPrivacy = startAgent(privacyShare, KAFKA_READER_IDLE_MILLIS, "merlin-kafka-privacy",
-                "sharing erasures through Kafka failed; going on");
+        this.kafkaSegments = startAgent(segmentsErrors.guard(segmentReplicator), KAFKA_READER_IDLE_MILLIS,
+                "merlin-kafka-segments", "replicating segments through Kafka failed; going on");
+        this.kafkaPrivacy = startAgent(privacyErrors.guard(privacyShare), KAFKA_READER_IDLE_MILLIS,
+                "merlin-kafka-privacy", "sharing erasures through Kafka failed; going on");
         this.kafkaNotices = startAgent(noticeRelay, KAFKA_READER_IDLE_MILLIS, "merlin-kafka-notices",
                 "applying forwarded notices failed; going on");
     }
@@ -211,7 +213,24 @@ public final class ExchangeRuntime implements AutoCloseable {
                 relay::applied);
         metrics.counter("merlin_kafka_notices_refused", "Records of the notices topic refused: not a notice Merlin"
                 + " signed, altered, another node's auction, malformed", relay::refused);
+        metrics.counter("merlin_kafka_notices_errors", "Passes of the notice relay that ended in an Error (it went"
+                + " on)", relay::errors);
         return relay;
+    }
+
+    /**
+     * The segment replicator and the erasure sharer do not catch an {@link Error} themselves: their agents run
+     * guarded (one from a pass is counted and the next pass runs), and these counters show them.
+     */
+    private void countGuardedErrors() {
+        if (segmentReplicator != null) {
+            metrics.counter("merlin_kafka_segments_errors", "Passes of the segment replicator that ended in an Error"
+                    + " (it went on)", segmentsErrors::count);
+        }
+        if (privacyShare != null) {
+            metrics.counter("merlin_kafka_privacy_errors", "Passes of the erasure sharer that ended in an Error (it"
+                    + " went on)", privacyErrors::count);
+        }
     }
 
     /** The relay of notices forwarded from other nodes, or null when no Kafka is configured. */
@@ -360,6 +379,8 @@ public final class ExchangeRuntime implements AutoCloseable {
                 publisher::lagBytes);
         metrics.counter("merlin_kafka_notices_forwarded", "Notices for other nodes' auctions Kafka acknowledged",
                 publisher::noticesForwarded);
+        metrics.counter("merlin_kafka_events_errors", "Passes of the events publisher that ended in an Error (it"
+                + " went on)", publisher::errors);
         return publisher;
     }
 

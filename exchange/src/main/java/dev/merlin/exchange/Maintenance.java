@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The stores' periodic purges as an Agrona agent on a thread of its own, never on an event loop. Each task runs at
- * its period, measured from the end of its last run; a task that throws is counted
- * ({@code merlin_maintenance_failures_total{task}}) and logged, and the agent carries on with the others and runs it
- * again at its next period.
+ * its period, measured from the end of its last run; a task that throws, an {@code Error} such as
+ * {@code OutOfMemoryError} too, is counted ({@code merlin_maintenance_failures_total{task}}) and logged, and the agent
+ * carries on with the others and runs it again at its next period. The agent catches the {@code Error} itself: its
+ * Agrona runner would rethrow it, which ends the thread and with it every purge.
  */
 public final class Maintenance implements Agent {
 
@@ -73,7 +74,7 @@ public final class Maintenance implements Agent {
             if (removed > 0) {
                 LOG.info("{}: removed {} {}", task.name(), removed, task.removed());
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             metrics.maintenanceFailure(task.name());
             LOG.warn("maintenance task {} failed; it runs again in {}: {}", task.name(), task.period(), e.toString());
         }

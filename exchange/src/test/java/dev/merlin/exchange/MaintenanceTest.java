@@ -1,5 +1,6 @@
 package dev.merlin.exchange;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.merlin.config.ConfigLoader;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.concurrent.AgentInvoker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +57,34 @@ class MaintenanceTest {
         assertEquals(2, failingRuns.get(), "the failing task runs again at its period");
         assertEquals(2, metrics.maintenanceFailures("failing"));
         assertEquals(2, otherRuns.get());
+    }
+
+    @Test
+    void aTaskThatThrowsAnErrorIsCountedAndTheAgentKeepsRunningEveryTask() {
+        AtomicInteger failingRuns = new AtomicInteger();
+        AtomicInteger otherRuns = new AtomicInteger();
+        List<Throwable> handled = new ArrayList<>();
+        Maintenance agent = new Maintenance(List.of(
+                new Maintenance.Task("overflowing", "nothing", Duration.ofMinutes(1), Duration.ofMinutes(10), () -> {
+                    failingRuns.incrementAndGet();
+                    throw new StackOverflowError();
+                }),
+                new Maintenance.Task("other", "entries", Duration.ofMinutes(1), Duration.ofMinutes(10),
+                        () -> otherRuns.incrementAndGet())), nanos::get, metrics);
+        // Agrona's invoker handles a pass as the node's runner does: an Error is rethrown, which ends the thread
+        AgentInvoker invoker = new AgentInvoker(handled::add, null, agent);
+        invoker.start();
+
+        advance(Duration.ofMinutes(1));
+        assertEquals(2, assertDoesNotThrow(invoker::invoke, "an Error rethrown here would end every purge"));
+        assertEquals(1, metrics.maintenanceFailures("overflowing"));
+        assertEquals(1, otherRuns.get(), "the task after the failing one ran");
+        advance(Duration.ofMinutes(10));
+        assertEquals(2, invoker.invoke());
+        assertEquals(2, failingRuns.get(), "it runs again at its period");
+        assertEquals(2, otherRuns.get());
+        assertEquals(2, metrics.maintenanceFailures("overflowing"));
+        assertEquals(List.of(), handled);
     }
 
     @Test

@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,6 +33,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Shares campaign budgets between nodes through Kafka, without a banker: each node spends from ceilings the budget
@@ -58,9 +62,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <p><b>Kafka down.</b> A node keeps bidding within the ceilings it holds and gets no new ones until Kafka is back;
  * when its slices are spent it stops bidding on the campaign, so a partition never overspends. A node that starts
  * while Kafka is down holds no ceilings and does not bid on campaigns with budgets until it has read the log.
+ *
+ * <p>A record whose applying throws (an {@code Error} too) is refused, counted and logged once per kind, and the
+ * records behind it in the same poll are applied; a pass that ends in an {@code Error} is counted and the next goes on.
  */
 public final class BudgetShare implements Agent {
 
+    private static final Logger LOG = LoggerFactory.getLogger(BudgetShare.class);
+    private static final int MAX_LOGGED_REFUSALS = 20;
     private static final Duration ASSIGN_WAIT = Duration.ofSeconds(2);
     private static final long ASSIGN_RETRY_MILLIS = 1_000;
     /**
@@ -87,6 +96,8 @@ public final class BudgetShare implements Agent {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final Set<String> loggedRefusals = ConcurrentHashMap.newKeySet();
+    private final PassErrors errors = new PassErrors(LOG, "merlin-kafka-budget");
     private final Callback acked;
     private Admin admin;
     private boolean isAssigned;
@@ -170,8 +181,18 @@ public final class BudgetShare implements Agent {
         return true;
     }
 
+    /** One pass; an {@link Error} that ends it is counted and logged ({@link #errors()}), and the next goes on. */
     @Override
     public int doWork() throws InterruptedException {
+        try {
+            return readAndSync();
+        } catch (Error error) {
+            errors.caught(error);
+            return 0;
+        }
+    }
+
+    private int readAndSync() throws InterruptedException {
         long now = System.currentTimeMillis();
         if (!isAssigned) {
             if (now >= assignAtMillis) {
@@ -183,7 +204,13 @@ public final class BudgetShare implements Agent {
         int work = 0;
         long wait = isCaughtUp ? Math.max(0, Math.min(POLL_WAIT_MILLIS, syncAtMillis - now)) : POLL_WAIT_MILLIS;
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(wait))) {
-            read(record.value());
+            try {
+                read(record.value());
+            } catch (Throwable failure) {
+                // poll() has moved past the whole batch: the records behind this one are read all the same
+                refused.incrementAndGet();
+                logRefusal(record, failure);
+            }
             work++;
         }
         now = System.currentTimeMillis();
@@ -206,10 +233,13 @@ public final class BudgetShare implements Agent {
             refused.incrementAndGet();
             return;
         }
-        applied.incrementAndGet();
-        if (proposal.node() != nodeId) {
-            return; // another node's ceilings moved; this node's did not
+        if (proposal.node() == nodeId) {
+            answered(proposal); // another node's record moved only that node's ceilings
         }
+        applied.incrementAndGet();
+    }
+
+    private void answered(BudgetLog.Proposal proposal) {
         long[] pending = inFlight.get(proposal.campaignId());
         if (pending != null && pending[0] == proposal.seq()) {
             inFlight.remove(proposal.campaignId());
@@ -218,6 +248,14 @@ public final class BudgetShare implements Agent {
         Campaign campaign = catalog.current().byId(proposal.campaignId());
         if (pending == null && campaign != null) {
             take(campaign);
+        }
+    }
+
+    private void logRefusal(ConsumerRecord<byte[], byte[]> record, Throwable failure) {
+        String kind = failure.getClass().getName();
+        if (loggedRefusals.size() < MAX_LOGGED_REFUSALS && loggedRefusals.add(kind)) {
+            LOG.warn("refused the budget record at {}-{}@{}: reading it threw {}; further ones of this kind are only"
+                    + " counted", record.topic(), record.partition(), record.offset(), failure.toString(), failure);
         }
     }
 
@@ -317,9 +355,17 @@ public final class BudgetShare implements Agent {
         return applied.get();
     }
 
-    /** Records of the log refused (malformed, or amounts the rule does not take; see {@link BudgetLog}). */
+    /**
+     * Records of the log refused (malformed, or amounts the rule does not take; see {@link BudgetLog}), and those
+     * whose reading threw.
+     */
     public long refused() {
         return refused.get();
+    }
+
+    /** Passes that ended in an {@link Error} outside any one record; each went on. */
+    public long errors() {
+        return errors.count();
     }
 
     @Override

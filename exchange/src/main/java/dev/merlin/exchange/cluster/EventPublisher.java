@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * <p>Each record's key is the event's user hash ({@code u}; none: no key), so one user's events keep their order in
  * one partition; the value is the event as one line of JSON ({@link Event#toJson()}), written straight from the
  * log's bytes ({@link LoggedRecord#json()}: no event, map or string is built per record). Send callbacks only count
- * down: they run on the producer's I/O thread and never block.
+ * down: they run on the producer's I/O thread and never block. A pass that ends in an {@code Error} (an
+ * {@code OutOfMemoryError}) is counted and logged ({@link #errors()}), a batch it broke off fails and is sent again,
+ * and the next pass goes on, where Agrona's runner would end the thread.
  *
  * <p>A {@link EventType#NOTICE_FORWARD} record (a notice for another node's auction) is also sent to the notices
  * topic, to the partition of the node it names ({@link NoticeRelay#partitionOf}), in the same batch: it is
@@ -93,6 +95,7 @@ public final class EventPublisher implements Agent {
     private final Callback acked;
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
+    private final PassErrors errors = new PassErrors(LOG, "merlin-kafka-events");
     private volatile boolean isBatchFailed;
     private volatile long lagBytes;
     private final List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(MAX_BATCH);
@@ -161,8 +164,18 @@ public final class EventPublisher implements Agent {
         return props;
     }
 
+    /** One pass; an {@link Error} that ends it is counted and logged ({@link #errors()}), and the next goes on. */
     @Override
     public int doWork() throws IOException {
+        try {
+            return readAndSend();
+        } catch (Error error) {
+            errors.caught(error);
+            return 0;
+        }
+    }
+
+    private int readAndSend() throws IOException {
         long now = System.currentTimeMillis();
         if (inFlight > 0 && !settle(now)) {
             return 0;
@@ -279,6 +292,11 @@ public final class EventPublisher implements Agent {
                 isBatchFailed = true;
                 pending.addAndGet(-(records.size() - i));
                 return;
+            } catch (Error error) {
+                // the batch fails as above, so that it settles and is sent again, rather than wait for ever
+                isBatchFailed = true;
+                pending.addAndGet(-(records.size() - i));
+                throw error;
             }
             if (isBatchFailed) {
                 // failed at once (no metadata within max.block.ms): the rest waits for the retry, in order
@@ -325,6 +343,11 @@ public final class EventPublisher implements Agent {
     /** Batches that failed and were (or will be) sent again from the stored position. */
     public long failedBatches() {
         return failedBatches.get();
+    }
+
+    /** Passes that ended in an {@link Error} (a batch it broke off is sent again); each went on. */
+    public long errors() {
+        return errors.count();
     }
 
     /** Bytes of the local log not yet acknowledged by Kafka, measured once a second. */

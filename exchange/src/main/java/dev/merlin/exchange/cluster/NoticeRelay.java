@@ -52,6 +52,9 @@ import org.slf4j.LoggerFactory;
  * same signature a seller's request must carry and that the signed auction id is this node's. So whoever can write
  * to the topic can only repeat notices Merlin signed, as a seller could: a forged or altered record is refused and
  * counted ({@link #refused()}), and the charge-once record of this node's ledger keeps each impression charged once.
+ * So is a record whose applying throws (a malformed escape, an {@code Error} too): the records behind it in the same
+ * poll are applied all the same, and a pass that ends in an {@code Error} is counted ({@link #errors()}) and the
+ * next one goes on, where Agrona's runner would end the thread.
  *
  * <p>The position read up to is stored under the data dir ({@code cluster/kafka-notices.position}), beside the
  * ledger it was applied to, after each batch applied; a crash between applying and storing applies a few records
@@ -86,6 +89,7 @@ public final class NoticeRelay implements Agent {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final Set<String> loggedRefusals = ConcurrentHashMap.newKeySet();
+    private final PassErrors errors = new PassErrors(LOG, "merlin-kafka-notices");
     private Admin admin;
     private volatile TopicPartition partition;
     private long assignAtMillis;
@@ -128,8 +132,18 @@ public final class NoticeRelay implements Agent {
         return nodeId % partitions;
     }
 
+    /** One pass; an {@link Error} that ends it is counted and logged ({@link #errors()}), and the next goes on. */
     @Override
     public int doWork() throws IOException, InterruptedException {
+        try {
+            return pollAndApply();
+        } catch (Error error) {
+            errors.caught(error);
+            return 0;
+        }
+    }
+
+    private int pollAndApply() throws IOException, InterruptedException {
         if (partition == null) {
             long now = System.currentTimeMillis();
             if (now >= assignAtMillis) {
@@ -142,24 +156,34 @@ public final class NoticeRelay implements Agent {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL_WAIT)) {
             nextOffset = record.offset() + 1;
             work++;
-            Header to = record.headers().lastHeader("to");
-            if (to == null || !Arrays.equals(to.value(), node)) {
-                skipped.incrementAndGet(); // another node's, sharing this partition (or no owner named)
-                continue;
-            }
-            String link = record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8);
-            NoticeEndpoint.Reply reply = notices.applyForwarded(link);
-            if (reply.isRefused()) {
+            try {
+                apply(record);
+            } catch (Throwable failure) {
+                // poll() has moved past the whole batch: the records behind this one are applied all the same
                 refused.incrementAndGet();
-                logRefusal(record, reply);
-            } else {
-                applied.incrementAndGet();
+                logRefusal(record, failure.getClass().getSimpleName(), failure.toString(), failure);
             }
         }
         if (nextOffset > storedOffset) {
             storePosition();
         }
         return work;
+    }
+
+    private void apply(ConsumerRecord<byte[], byte[]> record) {
+        Header to = record.headers().lastHeader("to");
+        if (to == null || !Arrays.equals(to.value(), node)) {
+            skipped.incrementAndGet(); // another node's, sharing this partition (or no owner named)
+            return;
+        }
+        String link = record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8);
+        NoticeEndpoint.Reply reply = notices.applyForwarded(link);
+        if (reply.isRefused()) {
+            refused.incrementAndGet();
+            logRefusal(record, reply.outcome(), reply.error(), null);
+        } else {
+            applied.incrementAndGet();
+        }
     }
 
     /** Creates the topic unless it exists, then reads this node's partition from the stored position. */
@@ -203,10 +227,11 @@ public final class NoticeRelay implements Agent {
                 stored >= 0 ? stored : "0, nothing stored");
     }
 
-    private void logRefusal(ConsumerRecord<byte[], byte[]> record, NoticeEndpoint.Reply reply) {
-        if (loggedRefusals.size() < MAX_LOGGED_REFUSALS && loggedRefusals.add(reply.outcome())) {
+    /** Logs the first refusal of each {@code reason}; {@code thrown} (null: none) with its stack trace. */
+    private void logRefusal(ConsumerRecord<byte[], byte[]> record, String reason, String error, Throwable thrown) {
+        if (loggedRefusals.size() < MAX_LOGGED_REFUSALS && loggedRefusals.add(reason)) {
             LOG.warn("refused a forwarded notice at {}-{}@{} ({}): {}; further ones of this kind are only counted",
-                    record.topic(), record.partition(), record.offset(), reply.outcome(), reply.error());
+                    record.topic(), record.partition(), record.offset(), reason, error, thrown);
         }
     }
 
@@ -220,7 +245,10 @@ public final class NoticeRelay implements Agent {
         return applied.get();
     }
 
-    /** Forwarded records refused: not a link Merlin signed, altered, another node's auction, malformed. */
+    /**
+     * Forwarded records refused: not a link Merlin signed, altered, another node's auction, malformed, or one whose
+     * applying threw (by the exception's class, an {@code Error} too).
+     */
     public long refused() {
         return refused.get();
     }
@@ -228,6 +256,11 @@ public final class NoticeRelay implements Agent {
     /** Records of other nodes whose id shares this node's partition, passed over. */
     public long skipped() {
         return skipped.get();
+    }
+
+    /** Passes that ended in an {@link Error} outside any one record (a poll, storing the position); each went on. */
+    public long errors() {
+        return errors.count();
     }
 
     /** Whether the relay reads its partition (the topic exists and Kafka answered). */

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Budgets ({@link BudgetShare}) and frequency caps ({@link FrequencyShare}) shared with the other nodes through
  * Kafka, each on its own thread, their counters registered. Opened by the runtime only when
- * {@code cluster.kafka.bootstrap} is set, before any auction; closed before the stores.
+ * {@code cluster.kafka.bootstrap} is set, before any auction; closed before the stores. An {@code Error} from a pass
+ * (which Agrona's runner rethrows, ending the thread) is counted and the agent goes on: the budget sharer catches its
+ * own ({@link BudgetShare#errors()}), the frequency sharer's are caught here ({@link #frequencyErrors()}).
  */
 public final class SharedLimits implements AutoCloseable {
 
@@ -27,12 +29,13 @@ public final class SharedLimits implements AutoCloseable {
     private final FrequencyShare frequency;
     private final AgentRunner budgetRunner;
     private final AgentRunner frequencyRunner;
+    private final PassErrors frequencyErrors = new PassErrors(LOG, "merlin-kafka-frequency");
 
     private SharedLimits(BudgetShare budgets, FrequencyShare frequency) {
         this.budgets = budgets;
         this.frequency = frequency;
         this.budgetRunner = start(budgets);
-        this.frequencyRunner = start(frequency);
+        this.frequencyRunner = start(surviving(frequency, frequencyErrors));
     }
 
     /**
@@ -59,7 +62,17 @@ public final class SharedLimits implements AutoCloseable {
         metrics.counter("merlin_kafka_frequency_refused", "Impression records refused", frequency::refused);
         metrics.counter("merlin_kafka_frequency_user_refused", "Other nodes' impressions not counted: their user"
                 + " opted out or was erased at or after it was served", frequency::userRefused);
-        return new SharedLimits(budgets, frequency);
+        metrics.counter("merlin_kafka_budget_errors", "Passes of the budget agent that ended in an Error (it went on)",
+                budgets::errors);
+        SharedLimits limits = new SharedLimits(budgets, frequency);
+        metrics.counter("merlin_kafka_frequency_errors", "Passes of the frequency agent that ended in an Error (it"
+                + " went on)", limits::frequencyErrors);
+        return limits;
+    }
+
+    /** {@code agent}, an {@link Error} from its pass counted in {@code errors} rather than ending its thread. */
+    static Agent surviving(Agent agent, PassErrors errors) {
+        return errors.guard(agent);
     }
 
     private static AgentRunner start(Agent agent) {
@@ -76,6 +89,11 @@ public final class SharedLimits implements AutoCloseable {
     /** The budget sharer. */
     public BudgetShare budgets() {
         return budgets;
+    }
+
+    /** Passes of the frequency sharer that ended in an {@link Error}; each went on. */
+    public long frequencyErrors() {
+        return frequencyErrors.count();
     }
 
     /** The frequency sharer. */
