@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
  * How this node shares its state with other Merlin nodes. Unset (the default): a single node, nothing of the
  * cluster starts.
  *
- * @param kafka            the Apache Kafka cluster the nodes share; its {@code bootstrap} unset means no Kafka at all
+ * @param kafka            the Apache Kafka cluster the nodes share; its {@code bootstrap} unset means no Kafka at all;
+ *                         set, the node refuses to start without {@code exchange.noticeSecret},
+ *                         {@code privacy.identitySecret} and {@code exchange.nodeId}
  * @param budgetSlice      the most of a campaign's daily (and of its total) budget one node may hold ungranted to the
  *                         others at a time, as a fraction of that budget (default 0.05, from 0.001 to 0.5): the
  *                         budget the nodes leave unspent at exhaustion is at most nodes × slice
@@ -74,6 +76,32 @@ public record ClusterConfig(Kafka kafka, Double budgetSlice, Integer budgetSyncM
                 throw new ConfigException(at + ".nodes[" + i + "]", "value " + node + " is not allowed; expected"
                         + " a node id, 0 to " + ExchangeSettings.MAX_NODE_ID + ", each listed once");
             }
+        }
+    }
+
+    /**
+     * With Kafka configured, refuses a node that cannot work with the others: each node with its own random notice
+     * key would answer 403 to the others' links, each with its own identity key would ignore the others' uid cookies
+     * and hash users apart (opt-outs, frequency caps), and two nodes left at node id 0 would take each other's
+     * changes for their own and share one budget ceiling.
+     */
+    void validateShared(ExchangeSettings exchange, PrivacyConfig privacy) {
+        if (!hasKafka()) {
+            return;
+        }
+        if (exchange.noticeSecret() == null) {
+            throw new ConfigException("exchange.noticeSecret", "value is unset, but cluster.kafka.bootstrap is set:"
+                    + " every node of a cluster must check the others' notice links, so set the same secret (32+"
+                    + " characters) on every node");
+        }
+        if (privacy.identitySecret() == null) {
+            throw new ConfigException("privacy.identitySecret", "value is unset, but cluster.kafka.bootstrap is set:"
+                    + " every node of a cluster must read the others' uid cookies and hash users alike, so set the"
+                    + " same secret (32+ characters) on every node");
+        }
+        if (!exchange.isNodeIdSet()) {
+            throw new ConfigException("exchange.nodeId", "value is unset, but cluster.kafka.bootstrap is set: give"
+                    + " each node of a cluster its own id, 0 to " + ExchangeSettings.MAX_NODE_ID + " (or --node-id)");
         }
     }
 

@@ -14,7 +14,8 @@ final class DemoSecrets {
     static final Set<String> KNOWN = Set.of(
             "demo-admin-token-change-me",      // tracking.adminToken
             "demo-ssp-token",                  // sellers[demo-ssp].tokens
-            "demo-notice-secret-change-me-0000000000", // exchange.noticeSecret of the demo cluster configs
+            "demo-notice-secret-change-me-0000000000", // exchange.noticeSecret of make cluster (examples/cluster.sh)
+            "demo-identity-secret-change-me-00000000", // privacy.identitySecret of make cluster (examples/cluster.sh)
             "demo-sakura-app-key-0001",        // tracking.eventSources[sakura-tv-app].apiKey
             "demo-pixelgames-key-0001",        // tracking.eventSources[pixel-quest-app].apiKey
             "demo-kaze-report-token");         // advertisers[kaze-sportswear].reportToken

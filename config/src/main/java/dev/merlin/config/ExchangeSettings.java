@@ -17,7 +17,9 @@ import java.util.TreeMap;
  * @param contactEmail  sellers.json {@code contact_email}: where to ask about Merlin's sellers
  * @param contactAddress sellers.json {@code contact_address}: Merlin's business address
  * @param nodeId        this node's number, 0 to {@link #MAX_NODE_ID}, unique among the nodes sharing the stores and
- *                      links: part of every auction id Merlin issues, so that two nodes never issue the same one
+ *                      links: part of every auction id Merlin issues, so that two nodes never issue the same one;
+ *                      unset (null, kept as such): node 0, which a node on its own may be, but a node of a cluster
+ *                      must be given its id ({@link #isNodeIdSet})
  */
 public record ExchangeSettings(String currency, Double takeRate, Map<String, Double> currencyRates,
                                String publicUrl, String noticeSecret, String securePublicUrl, String contactEmail,
@@ -26,9 +28,8 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
     /** The largest {@code exchange.nodeId}: node ids take 10 bits of an auction id. */
     public static final int MAX_NODE_ID = 1023;
 
-    /** Fills unset values with defaults. */
+    /** Fills unset values with defaults; an unset {@code nodeId} stays null ({@link #nodeId()} reads it as 0). */
     public ExchangeSettings {
-        nodeId = nodeId == null ? 0 : nodeId;
         currency = currency == null ? "USD" : currency;
         takeRate = takeRate == null ? 0.15 : takeRate;
         currencyRates = currencyRates == null ? Map.of() : Map.copyOf(new TreeMap<>(currencyRates));
@@ -54,6 +55,17 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
         this(currency, takeRate, currencyRates, publicUrl, null);
     }
 
+    /** This node's number: {@code exchange.nodeId}, or 0 when it is unset. */
+    @Override
+    public Integer nodeId() {
+        return nodeId == null ? 0 : nodeId;
+    }
+
+    /** Whether {@code exchange.nodeId} was given (the key or {@code --node-id}), rather than left to its default 0. */
+    public boolean isNodeIdSet() {
+        return nodeId != null;
+    }
+
     /** All defaults. */
     public static ExchangeSettings defaults() {
         return new ExchangeSettings(null, null, null, null, null);
@@ -75,6 +87,12 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
     public ExchangeSettings withSecurePublicUrl(String url) {
         return new ExchangeSettings(currency, takeRate, currencyRates, publicUrl, noticeSecret, url, contactEmail,
                 contactAddress, nodeId);
+    }
+
+    /** A copy whose notice and click links are signed with {@code secret}. */
+    public ExchangeSettings withNoticeSecret(String secret) {
+        return new ExchangeSettings(currency, takeRate, currencyRates, publicUrl, secret, securePublicUrl,
+                contactEmail, contactAddress, nodeId);
     }
 
     /** A copy for node {@code id}. */
@@ -118,7 +136,7 @@ public record ExchangeSettings(String currency, Double takeRate, Map<String, Dou
             throw new ConfigException(at + ".currencyRates", "USD is missing; OpenRTB floors without bidfloorcur"
                     + " are in USD, so an exchange in " + currency + " needs a USD rate");
         }
-        ConfigChecks.range(at + ".nodeId", nodeId, 0, MAX_NODE_ID);
+        ConfigChecks.range(at + ".nodeId", nodeId(), 0, MAX_NODE_ID);
         if (noticeSecret != null && noticeSecret.length() < 32) {
             throw new ConfigException(at + ".noticeSecret", "value is shorter than 32 characters");
         }

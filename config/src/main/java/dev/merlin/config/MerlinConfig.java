@@ -168,6 +168,7 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
         privacy.validateResidency("privacy", regions);
         validateDsps();
         cluster.validate("cluster");
+        cluster.validateShared(exchange, privacy);
         DemoSecrets.refuseOnPublicHost(this);
         return this;
     }
@@ -298,6 +299,15 @@ public record MerlinConfig(ServerConfig server, RequestLimitsConfig requests, St
     /** A copy using the Kafka cluster at {@code bootstrap} (the {@code --kafka} flag). */
     public MerlinConfig withKafkaBootstrap(String bootstrap) {
         return toBuilder().cluster(cluster.withKafkaBootstrap(bootstrap)).build();
+    }
+
+    /**
+     * A copy with {@code exchange.noticeSecret} and {@code privacy.identitySecret} set: what the nodes of a cluster
+     * must share (tests, benchmarks).
+     */
+    public MerlinConfig withSharedSecrets(String noticeSecret, String identitySecret) {
+        return toBuilder().exchange(exchange.withNoticeSecret(noticeSecret))
+                .privacy(privacy.withIdentitySecret(identitySecret)).build();
     }
 
     /** A copy with other store sizing (tests, benchmarks). */

@@ -55,6 +55,12 @@ public record PrivacyConfig(Integer vendorId, List<Integer> requiredPurposes, Li
         return builder().build();
     }
 
+    /** A copy whose {@code uid} cookies are signed, and users hashed, with {@code secret}. */
+    public PrivacyConfig withIdentitySecret(String secret) {
+        return new PrivacyConfig(vendorId, requiredPurposes, personalizationCountries, uidCookieDays, optOutCookieDays,
+                secret, residency, minSegmentUsers, holdout);
+    }
+
     /** A builder whose unset values take the defaults. */
     public static Builder builder() {
         return new Builder();

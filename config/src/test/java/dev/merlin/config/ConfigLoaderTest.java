@@ -15,6 +15,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ConfigLoaderTest {
 
+    /** What a node of a cluster must set besides the bootstrap: a node id and the secrets the nodes share. */
+    private static final String CLUSTER_NODE = "exchange:\n  nodeId: 1\n"
+            + "  noticeSecret: shared-notice-secret-0123456789abcdef\n"
+            + "privacy:\n  identitySecret: shared-identity-secret-0123456789abcdef\n";
+
     @Test
     void embeddedDefaultLoadsWithDocumentedValues() {
         MerlinConfig config = ConfigLoader.loadDefault();
@@ -160,8 +165,8 @@ class ConfigLoaderTest {
         assertFalse(alone.cluster().hasKafka());
         assertEquals("merlin.events", alone.cluster().kafka().eventsTopic());
         assertEquals("merlin.segments", alone.cluster().kafka().segmentsTopic());
-        MerlinConfig shared = ConfigLoader.parse("cluster:\n  kafka:\n    bootstrap: k1:9092,[::1]:9093\n"
-                + "    topicPrefix: ex2.\n", "test");
+        MerlinConfig shared = ConfigLoader.parse(CLUSTER_NODE + "cluster:\n  kafka:\n"
+                + "    bootstrap: k1:9092,[::1]:9093\n    topicPrefix: ex2.\n", "test");
         assertTrue(shared.cluster().hasKafka());
         assertEquals("k1:9092,[::1]:9093", shared.cluster().kafka().bootstrap());
         assertEquals("ex2.events", shared.cluster().kafka().eventsTopic());
@@ -176,6 +181,42 @@ class ConfigLoaderTest {
         ConfigException unknown = assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("cluster:\n  kafka:\n    brokers: k1:9092\n", "test"));
         assertTrue(unknown.keyPath().startsWith("cluster.kafka"), unknown.keyPath());
+    }
+
+    /**
+     * With Kafka, a node refuses to start without the secrets every node must share and without its own node id:
+     * else each node keys its notice links and uid cookies on its own (the others' 403, opt-outs ignored, users
+     * hashed apart) and nodes left at id 0 take each other's segment changes for their own.
+     */
+    @Test
+    void aNodeOfAClusterNeedsTheSharedSecretsAndANodeIdOfItsOwn() {
+        String kafka = "cluster:\n  kafka:\n    bootstrap: k1:9092\n";
+        String notice = "  noticeSecret: shared-notice-secret-0123456789abcdef\n";
+        String identity = "privacy:\n  identitySecret: shared-identity-secret-0123456789abcdef\n";
+        String[][] missing = {
+            {"exchange:\n  nodeId: 1\n" + identity + kafka, "exchange.noticeSecret"},
+            {"exchange:\n  nodeId: 1\n" + notice + kafka, "privacy.identitySecret"},
+            {"exchange:\n" + notice + identity + kafka, "exchange.nodeId"},
+        };
+        for (String[] config : missing) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(config[0], "test"));
+            assertEquals(config[1], e.keyPath(), e.getMessage());
+            assertTrue(e.getMessage().contains("cluster.kafka.bootstrap"), e.getMessage());
+        }
+        assertEquals(0, ConfigLoader.parse("exchange:\n  nodeId: 0\n" + notice + identity + kafka, "test")
+                .exchange().nodeId(), "node 0 given on purpose is a node id of its own");
+        MerlinConfig unnamed = ConfigLoader.parse("exchange:\n" + notice + identity, "test");
+        assertEquals(0, unnamed.exchange().nodeId(), "unset, the node id reads as 0");
+        ConfigException flagOnly = assertThrows(ConfigException.class,
+                () -> unnamed.withKafkaBootstrap("k1:9092").validate());
+        assertEquals("exchange.nodeId", flagOnly.keyPath(), "--kafka alone names no node");
+        assertEquals(2, unnamed.withKafkaBootstrap("k1:9092").withNodeId(2).validate().exchange().nodeId());
+        ConfigException defaults = assertThrows(ConfigException.class,
+                () -> ConfigLoader.loadDefault().withKafkaBootstrap("k1:9092").withNodeId(1).validate());
+        assertEquals("exchange.noticeSecret", defaults.keyPath(), "the embedded default shares no secret");
+        assertEquals(1, ConfigLoader.loadDefault().withKafkaBootstrap("k1:9092").withNodeId(1)
+                .withSharedSecrets("s".repeat(32), "i".repeat(32)).validate().exchange().nodeId());
+        assertFalse(ConfigLoader.loadDefault().validate().cluster().hasKafka(), "a node on its own needs none of it");
     }
 
     @Test

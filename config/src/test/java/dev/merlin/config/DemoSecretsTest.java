@@ -52,6 +52,9 @@ class DemoSecretsTest {
         ConfigException notice = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml
                 + "exchange: {noticeSecret: demo-notice-secret-change-me-0000000000}\n", "test").validate());
         assertTrue(notice.getMessage().contains("exchange.noticeSecret"), notice.getMessage());
+        ConfigException identity = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml
+                + "privacy: {identitySecret: demo-identity-secret-change-me-00000000}\n", "test").validate());
+        assertTrue(identity.getMessage().contains("privacy.identitySecret"), identity.getMessage());
         assertTrue(DemoSecrets.KNOWN.contains("demo-ssp-token"), "the demo seller's token is in the one list");
         assertFalse(ConfigLoader.parse(yaml + "tracking: {adminToken: my-own-admin-token-0123456789}\n", "test")
                 .validate().server().isLoopbackHost());

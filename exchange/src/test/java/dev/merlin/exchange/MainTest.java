@@ -56,13 +56,23 @@ class MainTest {
     }
 
     @Test
-    void theNodeIdAndKafkaFlagsSetTheNodeAndTheCluster() {
+    void theNodeIdAndKafkaFlagsSetTheNodeAndTheCluster(@TempDir Path dir) throws Exception {
         MerlinConfig alone = Main.configure(new String[0]);
         assertFalse(alone.cluster().hasKafka(), "no Kafka unless asked for");
-        MerlinConfig node = Main.configure(new String[] {"--node-id", "2", "--kafka", "127.0.0.1:9092"});
+        Path shared = dir.resolve("shared.yaml");
+        Files.writeString(shared, "exchange:\n  noticeSecret: main-test-notice-secret-0123456789abcdef\n"
+                + "privacy:\n  identitySecret: main-test-identity-secret-0123456789abcdef\n");
+        MerlinConfig node = Main.configure(new String[] {"--config", shared.toString(), "--node-id", "2", "--kafka",
+            "127.0.0.1:9092"});
         assertEquals(2, node.exchange().nodeId());
         assertEquals("127.0.0.1:9092", node.cluster().kafka().bootstrap());
         assertTrue(node.cluster().hasKafka());
+        ConfigException noSecrets = assertThrows(ConfigException.class,
+                () -> Main.configure(new String[] {"--node-id", "2", "--kafka", "127.0.0.1:9092"}));
+        assertEquals("exchange.noticeSecret", noSecrets.keyPath(), "the demo config shares no secret with other nodes");
+        ConfigException noNodeId = assertThrows(ConfigException.class,
+                () -> Main.configure(new String[] {"--config", shared.toString(), "--kafka", "127.0.0.1:9092"}));
+        assertEquals("exchange.nodeId", noNodeId.keyPath(), noNodeId.getMessage());
         ConfigException badBroker = assertThrows(ConfigException.class,
                 () -> Main.configure(new String[] {"--kafka", "127.0.0.1"}));
         assertEquals("cluster.kafka.bootstrap", badBroker.keyPath(), badBroker.getMessage());

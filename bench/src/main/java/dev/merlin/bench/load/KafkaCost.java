@@ -3,6 +3,7 @@ package dev.merlin.bench.load;
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.config.MerlinConfig;
 import dev.merlin.exchange.MerlinServer;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,6 +100,10 @@ public final class KafkaCost {
     private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(120);
 
     private static final String LAG_GAUGE = "merlin_kafka_events_lag_bytes";
+    /** The notice secret of the measured node (and {@link KafkaOutage}'s): a node with Kafka must set one. */
+    static final String NOTICE_SECRET = "bench-kafka-notice-secret-0123456789";
+    /** The identity secret of the measured node (and {@link KafkaOutage}'s): a node with Kafka must set one. */
+    static final String IDENTITY_SECRET = "bench-kafka-identity-secret-0123456789";
 
     /** How often the Kafka node's backlog is read while it publishes: each read renders its whole /metrics. */
     private static final long CATCH_UP_POLL_MILLIS = 100;
@@ -314,8 +319,11 @@ public final class KafkaCost {
 
     private static ForkedMerlin fork(Path dataDir, String bootstrap, String name, PrintStream out) throws Exception {
         Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
-        ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(forkCommand(FORK_JAR, bootstrap)),
-                ForkedMerlin.freePort(), dataDir, log, Duration.ofSeconds(120));
+        Path config = Files.writeString(dataDir.resolveSibling(dataDir.getFileName() + ".yaml"), forkConfigYaml());
+        List<String> command = new ArrayList<>(forkCommand(FORK_JAR, bootstrap));
+        command.addAll(List.of("--config", config.toString()));
+        ForkedMerlin merlin = ForkedMerlin.start(new ForkedMerlin.Launch(command), ForkedMerlin.freePort(), dataDir,
+                log, Duration.ofSeconds(120));
         out.printf(Locale.ROOT, "kafka cost: %s forked (pid %d, log %s)%n", name, merlin.pid(), log);
         return merlin;
     }
@@ -364,7 +372,8 @@ public final class KafkaCost {
 
     /**
      * The command line of a forked node: {@code make run}'s jar and heap, node id 1, and {@code --kafka bootstrap}
-     * unless that is null ({@link ForkedMerlin} adds the port and the data dir).
+     * unless that is null ({@link ForkedMerlin} adds the port and the data dir; the caller a {@code --config}, with
+     * Kafka one that sets the shared secrets, see {@link #forkConfigYaml}).
      */
     static List<String> forkCommand(Path jar, String bootstrap) {
         List<String> command = new ArrayList<>(ForkedMerlin.Launch.jar(jar,
@@ -401,9 +410,31 @@ public final class KafkaCost {
         return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
     }
 
-    /** A fresh node's config on {@code dataDir}, publishing to {@code broker} unless that is null. */
+    /**
+     * The config of both forked nodes: the embedded default with {@link #NOTICE_SECRET} and {@link #IDENTITY_SECRET}
+     * added, which a node with Kafka must set; the node without Kafka gets them too, so that the two differ by Kafka
+     * alone.
+     */
+    static String forkConfigYaml() throws IOException {
+        String yaml = FanOutRun.configYaml(List.of())
+                .replaceFirst("(?m)^exchange:\n", "exchange:\n  noticeSecret: " + NOTICE_SECRET + "\n")
+                .replaceFirst("(?m)^privacy:\n", "privacy:\n  identitySecret: " + IDENTITY_SECRET + "\n");
+        MerlinConfig parsed = ConfigLoader.parse(yaml, "the forked nodes' config");
+        if (!NOTICE_SECRET.equals(parsed.exchange().noticeSecret())
+                || !IDENTITY_SECRET.equals(parsed.privacy().identitySecret())) {
+            throw new IllegalStateException("the embedded default has no exchange: or privacy: section to put the"
+                    + " shared secrets in");
+        }
+        return yaml;
+    }
+
+    /**
+     * A fresh node's config on {@code dataDir}, publishing to {@code broker} unless that is null; both arms with the
+     * secrets a node with Kafka must set, so that they differ by Kafka alone.
+     */
     private static MerlinConfig node(Path dataDir, LocalKafka broker) {
-        MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(dataDir.toString()).withNodeId(1);
+        MerlinConfig config = ConfigLoader.loadDefault().withSharedSecrets(NOTICE_SECRET, IDENTITY_SECRET).withPort(0)
+                .withDataDir(dataDir.toString()).withNodeId(1);
         return (broker == null ? config : config.withKafkaBootstrap(broker.bootstrap())).validate();
     }
 

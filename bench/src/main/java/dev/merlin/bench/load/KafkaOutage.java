@@ -92,7 +92,8 @@ public final class KafkaOutage {
         try {
             broker.format();
             broker.start();
-            MerlinConfig config = ConfigLoader.loadDefault().withPort(0).withDataDir(work.resolve("node").toString())
+            MerlinConfig config = ConfigLoader.loadDefault().withSharedSecrets(KafkaCost.NOTICE_SECRET,
+                    KafkaCost.IDENTITY_SECRET).withPort(0).withDataDir(work.resolve("node").toString())
                     .withNodeId(1).withKafkaBootstrap(broker.bootstrap()).validate();
             out.printf(Locale.ROOT, "kafka outage: %s; broker on %s%n", LoadGenerator.machine(), broker.bootstrap());
             try (MerlinServer merlin = new MerlinServer(config).start()) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.merlin.config.ConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -112,6 +113,10 @@ class KafkaCostTest {
         assertTrue(plain.containsAll(List.of("-jar", jar.toString(), "--node-id", "1", "-Xmx2g")), plain.toString());
         assertFalse(plain.contains("--kafka"), plain.toString());
         assertEquals("127.0.0.1:9092", kafka.get(kafka.indexOf("--kafka") + 1), kafka.toString());
+        // what the forked node's Main makes of its config and flags: with Kafka it needs the secrets the config adds
+        Path config = Files.writeString(dir.resolve("node.yaml"), KafkaCost.forkConfigYaml());
+        assertEquals(1, ConfigLoader.load(config).withNodeId(1).withKafkaBootstrap("127.0.0.1:9092").validate()
+                .exchange().nodeId());
     }
 
     @Test

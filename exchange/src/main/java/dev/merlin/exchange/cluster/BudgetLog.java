@@ -26,7 +26,11 @@ import java.util.Map;
  *
  * <p><b>Refused records</b> (counted, the state unchanged): shorter than the layout, a node id outside 0–1023, a
  * negative ceiling or one above its budget, a budget of 0 or less, a day before 1970, a campaign id empty, longer than
- * 200 bytes or not UTF-8, a new campaign beyond {@link #MAX_CAMPAIGNS}. What one refuses, all refuse.
+ * 200 bytes or not UTF-8, a new campaign beyond {@link #MAX_CAMPAIGNS}, and a day that starts more than
+ * {@link #MAX_AHEAD_MILLIS} after the time the broker appended the record (or a record without that time). The
+ * newest day seen replaces the campaign's day ceilings, so one record of a far-off day would leave every node
+ * without a daily budget for good; the append time is in the record (the topic is created with
+ * {@code message.timestamp.type=LogAppendTime}), so every node bounds it alike. What one refuses, all refuse.
  *
  * <p>Value layout, big-endian:
  * <pre>
@@ -42,6 +46,9 @@ public final class BudgetLog {
 
     /** Campaigns the state keeps at most; a record for one more is refused. */
     public static final int MAX_CAMPAIGNS = 100_000;
+    /** How far a record's day may start after the record was appended: the skew allowed a node's clock. */
+    public static final long MAX_AHEAD_MILLIS = 60_000;
+    private static final long DAY_MILLIS = 86_400_000L;
     static final int HEADER_BYTES = 52;
     private static final int MAX_ID_BYTES = 200;
     private static final int MAX_NODE_ID = 1023;
@@ -91,10 +98,15 @@ public final class BudgetLog {
     }
 
     /**
-     * Applies one record of the log (its value); returns the proposal it held, or null when it was refused (counted).
+     * Applies one record of the log, its value and the time the broker appended it (epoch millis; negative: none);
+     * returns the proposal it held, or null when it was refused (counted).
      */
-    public Proposal apply(byte[] value) {
+    public Proposal apply(byte[] value, long appendedAtMillis) {
         Proposal proposal = Proposal.decode(value);
+        if (proposal != null && (appendedAtMillis < 0
+                || proposal.epochDay > Math.floorDiv(appendedAtMillis + MAX_AHEAD_MILLIS, DAY_MILLIS))) {
+            proposal = null;
+        }
         CampaignState state = proposal == null ? null : campaigns.get(proposal.campaignId);
         if (proposal != null && state == null && campaigns.size() < MAX_CAMPAIGNS) {
             state = new CampaignState();

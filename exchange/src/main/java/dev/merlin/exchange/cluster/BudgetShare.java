@@ -152,12 +152,16 @@ public final class BudgetShare implements Agent {
         return props;
     }
 
-    /** Creates the log (one partition, kept for ever) unless it exists, then reads it from its start. */
+    /**
+     * Creates the log (one partition, kept for ever, each record timed by the broker that appends it: the bound of
+     * {@link BudgetLog} on a record's day) unless it exists, then reads it from its start.
+     */
     private boolean assign() throws InterruptedException {
         try {
             if (admin != null) {
                 admin.createTopics(List.of(new NewTopic(partition.topic(), 1, (short) 1).configs(Map.of(
-                        TopicConfig.RETENTION_MS_CONFIG, "-1", TopicConfig.RETENTION_BYTES_CONFIG, "-1"))))
+                        TopicConfig.RETENTION_MS_CONFIG, "-1", TopicConfig.RETENTION_BYTES_CONFIG, "-1",
+                        TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"))))
                         .all().get(ASSIGN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (ExecutionException e) {
@@ -205,7 +209,7 @@ public final class BudgetShare implements Agent {
         long wait = isCaughtUp ? Math.max(0, Math.min(POLL_WAIT_MILLIS, syncAtMillis - now)) : POLL_WAIT_MILLIS;
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(wait))) {
             try {
-                read(record.value());
+                read(record.value(), record.timestamp());
             } catch (Throwable failure) {
                 // poll() has moved past the whole batch: the records behind this one are read all the same
                 refused.incrementAndGet();
@@ -227,8 +231,8 @@ public final class BudgetShare implements Agent {
     }
 
     /** Applies one record; when it is this node's own and none of its proposals is in flight, takes the answer. */
-    private void read(byte[] value) {
-        BudgetLog.Proposal proposal = log.apply(value);
+    private void read(byte[] value, long appendedAtMillis) {
+        BudgetLog.Proposal proposal = log.apply(value, appendedAtMillis);
         if (proposal == null) {
             refused.incrementAndGet();
             return;

@@ -17,12 +17,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.agrona.concurrent.AgentInvoker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -116,7 +119,9 @@ class BudgetShareTest {
         assertTrue(invoker.isRunning());
     }
 
+    /** A record of the log as the broker stamps it (LogAppendTime), at noon of the proposal's day. */
     private static ConsumerRecord<byte[], byte[]> record(long offset, BudgetLog.Proposal proposal) {
-        return new ConsumerRecord<>(LOG.topic(), 0, offset, null, proposal.encode());
+        return new ConsumerRecord<>(LOG.topic(), 0, offset, NOON * 1000L, TimestampType.LOG_APPEND_TIME, -1, -1, null,
+                proposal.encode(), new RecordHeaders(), Optional.empty());
     }
 }

@@ -87,7 +87,8 @@ class CrossNodeNoticesIT {
     @BeforeAll
     static void start() throws Exception {
         kafka = InProcessKafka.start();
-        MerlinConfig base = ConfigLoader.loadDefault().withPort(0).withStores(StoresConfig.small(10_000L))
+        MerlinConfig base = ConfigLoader.loadDefault().withSharedSecrets(SECRET, MerlinNodes.IDENTITY_SECRET)
+                .withPort(0).withStores(StoresConfig.small(10_000L))
                 .toBuilder().cluster(new ClusterConfig(new ClusterConfig.Kafka(kafka.bootstrapServers(), "x.")))
                 .build();
         config1 = node(base, dataDirs.resolve("node1"), 1);

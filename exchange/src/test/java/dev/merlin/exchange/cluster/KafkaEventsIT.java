@@ -190,7 +190,8 @@ class KafkaEventsIT {
         }
         assertFalse(Files.exists(otherDir.resolve("cluster")));
 
-        MerlinConfig unreachable = alone.withKafkaBootstrap("127.0.0.1:" + closedPort()).validate();
+        MerlinConfig unreachable = MerlinNodes.shared(alone).withNodeId(1).withKafkaBootstrap("127.0.0.1:"
+                + closedPort()).validate();
         long opening = System.nanoTime();
         try (ExchangeRuntime runtime = ExchangeRuntime.open(unreachable, new ExchangeMetrics())) {
             assertTrue(System.nanoTime() - opening < Duration.ofSeconds(10).toNanos(),
@@ -202,7 +203,7 @@ class KafkaEventsIT {
                     "the local store works without Kafka");
         }
 
-        MerlinConfig shared = alone.withDataDir(dataDir.toString()).toBuilder()
+        MerlinConfig shared = MerlinNodes.shared(alone).withDataDir(dataDir.toString()).withNodeId(1).toBuilder()
                 .cluster(new ClusterConfig(new ClusterConfig.Kafka(kafka.bootstrapServers(), topicPrefix))).build()
                 .validate();
         createTopic("runtime.events");
@@ -226,8 +227,9 @@ class KafkaEventsIT {
     @Test
     void segmentChangesAndErasuresOnOneNodeReachTheOtherWithinASecond(@TempDir Path node1Dir, @TempDir Path node2Dir,
                                                                      @TempDir Path node3Dir) throws Exception {
-        MerlinConfig base = ConfigLoader.loadDefault().withStores(StoresConfig.small(1_000L)).toBuilder()
-                .cluster(new ClusterConfig(new ClusterConfig.Kafka(kafka.bootstrapServers(), "segs."))).build();
+        MerlinConfig base = MerlinNodes.shared(ConfigLoader.loadDefault()).withStores(StoresConfig.small(1_000L))
+                .toBuilder().cluster(new ClusterConfig(new ClusterConfig.Kafka(kafka.bootstrapServers(), "segs.")))
+                .build();
         int sports = base.segmentId("sports-fans");
         long now = System.currentTimeMillis() / 1000L;
         String ifa = "6D92078A-8246-4BA4-AE5B-76104861E7DC";

@@ -29,6 +29,10 @@ final class MerlinNodes {
 
     /** A 1.00 USD second-price floor grossed up by the 15 % take rate: each imp costs the advertiser this. */
     static final long PER_IMP_MICROS = 1_176;
+    /** The notice secret every node of a test cluster shares. */
+    static final String NOTICE_SECRET = "cluster-test-notice-secret-0123456789";
+    /** The identity secret every node of a test cluster shares. */
+    static final String IDENTITY_SECRET = "cluster-test-identity-secret-0123456789";
     private static final String BASE = "https://merlin.test";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -43,8 +47,9 @@ final class MerlinNodes {
                 + "  currency: USD\n"
                 + "  takeRate: 0.15\n"
                 + "  publicUrl: " + BASE + "\n"
+                + "  noticeSecret: " + NOTICE_SECRET + "\n"
                 + "privacy:\n"
-                + "  identitySecret: cluster-test-identity-secret-0123456789\n"
+                + "  identitySecret: " + IDENTITY_SECRET + "\n"
                 + "advertisers:\n"
                 + "  - id: acme\n"
                 + "    campaigns:\n"
@@ -55,6 +60,11 @@ final class MerlinNodes {
                 + "        creatives:\n"
                 + "          - {id: ad, format: banner, w: 300, h: 250, markup: '<a href=\"${CLICK_URL}\">x</a>',"
                 + " landingPage: 'https://acme.example/', adomain: [acme.example]}\n";
+    }
+
+    /** {@code config} with the secrets the nodes of a cluster share: a node with Kafka refuses to start without. */
+    static MerlinConfig shared(MerlinConfig config) {
+        return config.withSharedSecrets(NOTICE_SECRET, IDENTITY_SECRET);
     }
 
     /** A started node {@code nodeId} on {@code bootstrap}: budget slices of {@code slice}, synced every 50 ms. */

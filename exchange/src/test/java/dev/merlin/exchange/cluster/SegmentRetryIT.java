@@ -191,7 +191,8 @@ class SegmentRetryIT {
         // "expired" expires 1 s after it was written: by the time of the publish it may be gone or not
         assertEquals(0, exit, out + " / " + err);
         assertTrue(out.toString().contains("failed") && !out.toString().contains(" 0 users"), out.toString());
-        MerlinConfig config = ConfigLoader.loadDefault().withStores(StoresConfig.small(1_000L)).toBuilder()
+        MerlinConfig config = MerlinNodes.shared(ConfigLoader.loadDefault()).withStores(StoresConfig.small(1_000L))
+                .toBuilder()
                 .cluster(new ClusterConfig(new ClusterConfig.Kafka(kafka.bootstrapServers(), "bulk."))).build()
                 .withDataDir(node.toString()).withNodeId(6).validate();
         try (ExchangeRuntime other = ExchangeRuntime.open(config, new ExchangeMetrics())) {
