@@ -267,6 +267,15 @@ public final class SegmentStore implements AutoCloseable {
      * store that holds nothing publishes nothing. Returns whether anything was held.
      */
     public boolean eraseHeld(CharSequence userKey) {
+        return remove(userKey, true);
+    }
+
+    private boolean remove(CharSequence userKey) {
+        return remove(userKey, false);
+    }
+
+    /** Removes what is held for the user; {@code isTold}: the listener is told, under the entry lock, as a write. */
+    private boolean remove(CharSequence userKey, boolean isTold) {
         if (!isUsableKey(userKey)) {
             return false;
         }
@@ -279,24 +288,9 @@ public final class SegmentStore implements AutoCloseable {
             entry.doRemove();
             // told under the entry lock, as a write tells it: a write racing this one is published in the same order
             ChangeListener changes = listener;
-            if (changes != null) {
+            if (isTold && changes != null) {
                 changes.erased(userKey);
             }
-            return true;
-        }
-    }
-
-    private boolean remove(CharSequence userKey) {
-        if (!isUsableKey(userKey)) {
-            return false;
-        }
-        try (ExternalMapQueryContext<CharSequence, SegmentRecord, ?> context = map.queryContext(userKey)) {
-            context.updateLock().lock();
-            MapEntry<CharSequence, SegmentRecord> entry = context.entry();
-            if (entry == null) {
-                return false;
-            }
-            entry.doRemove();
             return true;
         }
     }
