@@ -33,6 +33,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.LoggerFactory;
 
 /**
  * Shares frequency caps between nodes: each impression this node counts ({@link FrequencyStore.Listener}, on the
@@ -87,6 +88,9 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    /** Records whose applying threw: refused, logged once per kind. */
+    private final PassErrors recordFailures =
+            new PassErrors(LoggerFactory.getLogger(FrequencyShare.class), "merlin-kafka-frequency");
     private final AtomicLong userRefused = new AtomicLong();
     private final Callback acked;
     private Admin admin;
@@ -200,7 +204,13 @@ public final class FrequencyShare implements Agent, FrequencyStore.Listener {
             return work;
         }
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(work > 0 ? Duration.ZERO : POLL_WAIT)) {
-            apply(record.value());
+            try {
+                apply(record.value());
+            } catch (Throwable failure) {
+                // poll() has moved past the whole batch: the records behind this one are counted all the same
+                refused.incrementAndGet();
+                recordFailures.refusedRecord(record, failure);
+            }
             work++;
         }
         return work;

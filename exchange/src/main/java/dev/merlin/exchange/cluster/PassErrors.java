@@ -4,6 +4,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.concurrent.Agent;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 
 /**
@@ -33,6 +34,19 @@ public final class PassErrors {
         if (logged.size() < MAX_LOGGED_KINDS && logged.add(error.getClass().getName())) {
             log.error("{}: a pass failed with {}; going on with the next (further ones of this kind are only"
                     + " counted)", role, error.toString(), error);
+        }
+    }
+
+    /**
+     * A record whose applying threw {@code failure} (an {@link Error} too: retrying it could wedge the thread on it
+     * for good): the caller counts it as refused and goes on with the records behind it, which {@code poll()} has
+     * already moved past; logged with its stack trace when it is the first of its kind. Not counted here.
+     */
+    public void refusedRecord(ConsumerRecord<?, ?> record, Throwable failure) {
+        if (logged.size() < MAX_LOGGED_KINDS && logged.add("record " + failure.getClass().getName())) {
+            log.error("{}: applying the record at {}-{} offset {} failed with {}; it is refused and the records behind"
+                    + " it are applied (further failures of this kind are only counted)", role, record.topic(),
+                    record.partition(), record.offset(), failure.toString(), failure);
         }
     }
 

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes an erasure or an opt-out asked on any node take effect on every node ({@link UserErasure}): each one asked
@@ -71,6 +72,9 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    /** Records whose applying threw: refused, logged once per kind. */
+    private final PassErrors recordFailures =
+            new PassErrors(LoggerFactory.getLogger(PrivacyShare.class), "merlin-kafka-privacy");
     private final AtomicLong known = new AtomicLong();
     private Admin admin;
     private volatile boolean isAssigned;
@@ -141,7 +145,13 @@ public final class PrivacyShare implements Agent, UserErasure.Listener {
             return work;
         }
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(work > 0 ? Duration.ZERO : POLL_WAIT)) {
-            apply(record);
+            try {
+                apply(record);
+            } catch (Throwable failure) {
+                // poll() has moved past the whole batch: the other users' erasures behind this one apply all the same
+                rejected.incrementAndGet();
+                recordFailures.refusedRecord(record, failure);
+            }
             work++;
         }
         return work;

@@ -29,6 +29,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps every node's segment store in step through a compacted Kafka topic keyed by user: each change this node
@@ -99,6 +100,9 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    /** Records whose applying threw: refused, logged once per kind. */
+    private final PassErrors recordFailures =
+            new PassErrors(LoggerFactory.getLogger(SegmentReplicator.class), "merlin-kafka-segments");
     private final AtomicLong refusedErased = new AtomicLong();
     private final AtomicLong unguarded = new AtomicLong();
     /** Users whose change failed to reach Kafka, to be published again as they are then. */
@@ -229,7 +233,14 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
             return work;
         }
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(work > 0 ? Duration.ZERO : POLL_WAIT)) {
-            work += receive(record);
+            try {
+                work += receive(record);
+            } catch (Throwable failure) {
+                // poll() has moved past the whole batch: the records behind this one are applied all the same
+                rejected.incrementAndGet();
+                recordFailures.refusedRecord(record, failure);
+                work++;
+            }
         }
         if (isReplaying) {
             endReplayWhereCaughtUp();

@@ -95,7 +95,8 @@ public final class DspHttpClient implements AutoCloseable {
         this.health = health;
         this.metrics = metrics;
         this.requestHead = requestHead(uri, host, port, isTls, dsp.openrtb(), dsp.gzip());
-        this.channels = new DefaultChannelGroup("dsp-" + dspId, GlobalEventExecutor.INSTANCE);
+        // stays closed: a connection dialled after closeConnections is closed as it is added
+        this.channels = new DefaultChannelGroup("dsp-" + dspId, GlobalEventExecutor.INSTANCE, true);
     }
 
     /**

@@ -82,7 +82,8 @@ final class NoticeTransport implements AutoCloseable {
     /** The connections written to by the calls being started, flushed once they all are. */
     private final List<NoticeConnection> written = new ArrayList<>();
     /** Every connection open now, closed and waited for before the loop stops (see {@link #close}). */
-    private final ChannelGroup channels = new DefaultChannelGroup("merlin-dsp-notices", GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup channels = new DefaultChannelGroup("merlin-dsp-notices", GlobalEventExecutor.INSTANCE,
+            true); // stays closed: a connection dialled after close() is closed as it is added
     private SslContext sslContext;
 
     NoticeTransport(IoTransport io, Duration callTimeout, int pipelinedLosses, NoticeAddresses addresses,

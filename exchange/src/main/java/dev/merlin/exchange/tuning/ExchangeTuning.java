@@ -59,7 +59,7 @@ public final class ExchangeTuning {
      * Requests with the admin token (the admin API, the dashboard's data, every report) that may wait for the
      * operator's own thread, so that advertisers' reports can never keep the operator waiting.
      */
-    public static final int ADMIN_WORK_QUEUE = 16;
+    public static final int ADMIN_WORK_QUEUE = 64;
 
     private ExchangeTuning() {
     }

@@ -1,10 +1,12 @@
 package dev.merlin.exchange.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.merlin.config.ConfigLoader;
 import dev.merlin.exchange.auction.Campaign;
 import dev.merlin.exchange.auction.CampaignCatalog;
+import dev.merlin.exchange.auction.CatalogSource;
 import dev.merlin.exchange.auction.FrequencyStore;
 import dev.merlin.exchange.privacy.ErasureRegistry;
 import java.nio.ByteBuffer;
@@ -12,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -19,6 +22,7 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -74,6 +78,45 @@ class FrequencyShareTest {
                 assertEquals(expectedCount, store.impressions(USER, campaign, NOW));
                 assertEquals(expectedCount, share.applied());
                 assertEquals(1 - expectedCount, share.userRefused());
+            } finally {
+                share.onClose();
+            }
+        }
+    }
+
+    /**
+     * A record whose applying throws is refused and counted, and the records behind it in the same poll (which
+     * {@code poll()} has already moved past) are counted all the same.
+     */
+    @Test
+    void aRecordThatThrowsIsRefusedAndTheRestOfItsPollIsCounted() throws Exception {
+        CampaignCatalog catalog = new CampaignCatalog(ConfigLoader.loadDefault());
+        Campaign campaign = catalog.byId("kaze-sports-fans-apac");
+        AtomicInteger reads = new AtomicInteger();
+        CatalogSource failingOnce = () -> {
+            if (reads.incrementAndGet() == 1) {
+                throw new IllegalStateException("a catalogue swap gone wrong");
+            }
+            return catalog;
+        };
+        try (FrequencyStore store = new FrequencyStore(dataDir, 1_000);
+             ErasureRegistry erasures = new ErasureRegistry(dataDir, 1_000)) {
+            MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("latest");
+            consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, null, new Node[0], new Node[0])));
+            consumer.updateEndOffsets(Map.of(PARTITION, 0L));
+            FrequencyShare share = new FrequencyShare(store, erasures, failingOnce,
+                    new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()), consumer,
+                    TOPIC, 2, () -> NOW, null);
+            try {
+                share.doWork(); // assigns: reads from the end
+                for (int offset = 0; offset < 2; offset++) {
+                    consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, offset, null,
+                            impression(USER, NOW - 5 + offset, 1, campaign.id())));
+                }
+                assertDoesNotThrow(share::doWork);
+                assertEquals(1, share.refused(), "the record whose applying threw");
+                assertEquals(1, share.applied(), "the one behind it, in the same poll");
+                assertEquals(1, store.impressions(USER, campaign, NOW));
             } finally {
                 share.onClose();
             }
