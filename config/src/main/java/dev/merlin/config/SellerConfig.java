@@ -28,6 +28,8 @@ public record SellerConfig(String id, String name, String domain, String type, L
 
     /** The shortest bearer token a seller may have. */
     static final int MIN_TOKEN_CHARS = 12;
+    /** The longest seller token: a longer bearer token is refused unread on the auction route. */
+    public static final int MAX_TOKEN_CHARS = 512;
 
     /** Fills unset values. */
     public SellerConfig {
@@ -72,6 +74,10 @@ public record SellerConfig(String id, String name, String domain, String type, L
             if (token.length() < MIN_TOKEN_CHARS || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
                 throw new ConfigException(at + ".tokens[" + i + "]", "value is shorter than " + MIN_TOKEN_CHARS
                         + " characters or holds a blank or non-ASCII character");
+            }
+            if (token.length() > MAX_TOKEN_CHARS) {
+                throw new ConfigException(at + ".tokens[" + i + "]", "value is longer than " + MAX_TOKEN_CHARS
+                        + " characters");
             }
         }
         for (int i = 0; i < allowFrom.size(); i++) {

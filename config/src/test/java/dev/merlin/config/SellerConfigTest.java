@@ -71,6 +71,17 @@ class SellerConfigTest {
         assertTrue(e.getMessage().contains(says), e.getMessage());
     }
 
+    /** A seller token longer than the auction route reads (512 characters) could never authenticate: refused. */
+    @Test
+    void aSellerTokenLongerThan512CharactersIsRefused() {
+        String longest = "t".repeat(SellerConfig.MAX_TOKEN_CHARS);
+        aBadSellerNamesItsKeyPath("- {id: a, name: A, domain: a.com, type: BOTH, tokens: [" + longest + "x]}",
+                "sellers[0].tokens[0]", "longer than 512");
+        MerlinConfig config = ConfigLoader.parse("sellers:\n  - {id: a, name: A, domain: a.com, type: BOTH, tokens: ["
+                + longest + "]}\n", "test");
+        assertEquals(longest, config.sellers().get(0).tokens().get(0));
+    }
+
     @Test
     void sellerIdsAreUnique() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""

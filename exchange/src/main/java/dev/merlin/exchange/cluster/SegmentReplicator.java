@@ -84,7 +84,7 @@ public final class SegmentReplicator implements Agent, SegmentStore.ChangeListen
      */
     private static final Duration POLL_WAIT = Duration.ofMillis(100);
     /** Users changed here during the replay that are remembered, so that no older list overwrites their change. */
-    static final int MAX_CHANGED_DURING_REPLAY = 1 << 20;
+    static final int MAX_CHANGED_DURING_REPLAY = 1 << 16;
 
     private final SegmentStore store;
     private final ErasureRegistry erasures;

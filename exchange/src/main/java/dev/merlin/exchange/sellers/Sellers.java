@@ -42,7 +42,7 @@ public final class Sellers {
     }
 
     private static final int DIGEST_BYTES = Secrets.DIGEST_BYTES;
-    private static final int MAX_TOKEN_CHARS = 512;
+    private static final int MAX_TOKEN_CHARS = SellerConfig.MAX_TOKEN_CHARS;
 
     /** Per thread: the digest and its output, reused. */
     private static final class Scratch {
