@@ -97,6 +97,7 @@ public final class LiveCatalogue implements CatalogSource, AutoCloseable {
             return config;
         }
         try {
+            ownerOnly(file); // an overlay an earlier version left readable by every account
             List<AdvertiserConfig> advertisers = ConfigLoader.parseAdvertisers(
                     Files.readString(file, StandardCharsets.UTF_8), file.toString());
             LOG.warn("the advertisers come from {} (changed through the admin API), not the config file; a reload"
@@ -243,6 +244,17 @@ public final class LiveCatalogue implements CatalogSource, AutoCloseable {
         }
         Files.writeString(temporary, ConfigLoader.writeAdvertisers(advertisers), StandardCharsets.UTF_8);
         Files.move(temporary, overlay, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Makes {@code file} readable by Merlin's account alone, on a POSIX file system. */
+    private static void ownerOnly(Path file) throws IOException {
+        try {
+            if (!Files.getPosixFilePermissions(file).equals(OWNER_ONLY)) {
+                Files.setPosixFilePermissions(file, OWNER_ONLY);
+            }
+        } catch (UnsupportedOperationException notPosix) {
+            // no permissions to set
+        }
     }
 
     private void log(String who, String what, CampaignCatalog before, CampaignCatalog after) {

@@ -35,7 +35,7 @@ public final class SharedLimits implements AutoCloseable {
         this.budgets = budgets;
         this.frequency = frequency;
         this.budgetRunner = start(budgets);
-        this.frequencyRunner = start(surviving(frequency, frequencyErrors));
+        this.frequencyRunner = start(frequencyErrors.guard(frequency));
     }
 
     /**
@@ -68,11 +68,6 @@ public final class SharedLimits implements AutoCloseable {
         metrics.counter("merlin_kafka_frequency_errors", "Passes of the frequency agent that ended in an Error (it"
                 + " went on)", limits::frequencyErrors);
         return limits;
-    }
-
-    /** {@code agent}, an {@link Error} from its pass counted in {@code errors} rather than ending its thread. */
-    static Agent surviving(Agent agent, PassErrors errors) {
-        return errors.guard(agent);
     }
 
     private static AgentRunner start(Agent agent) {

@@ -261,7 +261,10 @@ class CatalogueSwapTest {
                 "not a POSIX file system: no permissions to check");
         patch("low", "{\"status\": \"paused\"}");
         assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(overlay));
-        // an overlay left readable by an earlier version is replaced by an owner-only one at the next change
+        // an overlay left readable by an earlier version is made owner-only at the next start, and at the next change
+        Files.setPosixFilePermissions(overlay, PosixFilePermissions.fromString("rw-r--r--"));
+        LiveCatalogue.withOverlay(config.withDataDir(dataDir.toString()));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(overlay));
         Files.setPosixFilePermissions(overlay, PosixFilePermissions.fromString("rw-r--r--"));
         patch("low", "{\"status\": \"active\"}");
         assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(overlay));

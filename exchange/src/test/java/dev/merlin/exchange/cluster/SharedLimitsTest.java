@@ -56,7 +56,7 @@ class SharedLimitsTest {
              ErasureRegistry erasures = new ErasureRegistry(dataDir, 1_000)) {
             FrequencyShare frequency = new FrequencyShare(store, erasures, () -> catalog, new MockProducer<>(true, null,
                     new ByteArraySerializer(), new ByteArraySerializer()), consumer, TOPIC, 1, () -> NOW, null);
-            AgentInvoker invoker = new AgentInvoker(handled::add, null, SharedLimits.surviving(frequency, errors));
+            AgentInvoker invoker = new AgentInvoker(handled::add, null, errors.guard(frequency));
             invoker.start();
             try {
                 invoker.invoke();
