@@ -32,6 +32,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,6 +97,7 @@ public final class BudgetShare implements Agent {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong writerStamped = new AtomicLong();
     private final Set<String> loggedRefusals = ConcurrentHashMap.newKeySet();
     private final PassErrors errors = new PassErrors(LOG, "merlin-kafka-budget");
     private final Callback acked;
@@ -209,6 +211,7 @@ public final class BudgetShare implements Agent {
         long wait = isCaughtUp ? Math.max(0, Math.min(POLL_WAIT_MILLIS, syncAtMillis - now)) : POLL_WAIT_MILLIS;
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(wait))) {
             try {
+                checkAppendTime(record);
                 read(record.value(), record.timestamp());
             } catch (Throwable failure) {
                 // poll() has moved past the whole batch: the records behind this one are read all the same
@@ -228,6 +231,23 @@ public final class BudgetShare implements Agent {
             work += sync(now);
         }
         return work;
+    }
+
+    /**
+     * Counts a record the broker did not stamp (a topic created before the day bound, still on CreateTime): its time
+     * is its writer's, so the bound is only as good as the writers' clocks. Warned once, with the fix.
+     */
+    private void checkAppendTime(ConsumerRecord<byte[], byte[]> record) {
+        if (record.timestampType() != TimestampType.LOG_APPEND_TIME && writerStamped.getAndIncrement() == 0) {
+            LOG.warn("the budget topic {} keeps the writers' timestamps ({}): a node with its clock far ahead can"
+                    + " still end daily budgets on every node; set message.timestamp.type=LogAppendTime on it"
+                    + " (kafka-configs.sh --alter --add-config)", record.topic(), record.timestampType());
+        }
+    }
+
+    /** Records of the budget topic stamped by their writer, not the broker (see {@link #checkAppendTime}). */
+    public long writerStamped() {
+        return writerStamped.get();
     }
 
     /** Applies one record; when it is this node's own and none of its proposals is in flight, takes the answer. */

@@ -62,6 +62,8 @@ public final class SharedLimits implements AutoCloseable {
         metrics.counter("merlin_kafka_frequency_refused", "Impression records refused", frequency::refused);
         metrics.counter("merlin_kafka_frequency_user_refused", "Other nodes' impressions not counted: their user"
                 + " opted out or was erased at or after it was served", frequency::userRefused);
+        metrics.counter("merlin_kafka_budget_writer_stamped", "Budget records the broker did not stamp (the topic is"
+                + " not on LogAppendTime: the day bound trusts the writers' clocks)", budgets::writerStamped);
         metrics.counter("merlin_kafka_budget_errors", "Passes of the budget agent that ended in an Error (it went on)",
                 budgets::errors);
         SharedLimits limits = new SharedLimits(budgets, frequency);

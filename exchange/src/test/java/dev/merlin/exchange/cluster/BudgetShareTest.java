@@ -101,6 +101,19 @@ class BudgetShareTest {
         assertEquals(List.of(), handled, "nothing left the pass");
     }
 
+    /** A topic still on CreateTime (made before the day bound) is applied, but counted and warned of. */
+    @Test
+    void recordsTheBrokerDidNotStampAreCounted() {
+        BudgetLog.Proposal proposal = new BudgetLog.Proposal(1, "c0", DAY, 500_000, 500_000, 10_000_000, 50_000_000,
+                1);
+        consumer.addRecord(record(0, proposal));
+        consumer.addRecord(new ConsumerRecord<>(LOG.topic(), 0, 1, NOON * 1000L, TimestampType.CREATE_TIME, -1, -1,
+                null, proposal.encode(), new RecordHeaders(), Optional.empty()));
+        invoker.invoke();
+        assertEquals(1, share.writerStamped(), "the record stamped by its writer");
+        assertEquals(2, share.applied(), "both within the bound, both applied");
+    }
+
     @Test
     void aPassThatThrowsAnErrorIsCountedAndTheNextPassGoesOn() {
         consumer.addRecord(record(0, new BudgetLog.Proposal(1, "c0", DAY, 500_000, 500_000, 10_000_000, 50_000_000,
