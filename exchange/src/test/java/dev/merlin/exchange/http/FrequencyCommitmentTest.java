@@ -103,9 +103,9 @@ class FrequencyCommitmentTest {
         assertTrue(first.get("burl").asText().contains("&u="), "the user may be counted: " + first);
         assertEquals("fallback", auction("r2").get("cid").asText(), "the win of r1 already counts");
 
-        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))));
-        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))));
-        assertEquals(204, status(http.get(filled(first.get("nurl").asText(), "1.00"))));
+        assertEquals(204, notice(first, "burl"));
+        assertEquals(204, notice(first, "burl"));
+        assertEquals(204, notice(first, "nurl"));
 
         assertEquals(1, runtime.metrics().notices("bill", "charged"));
         assertEquals(1, seen(), "the bill and the win of r1 count nothing again");
@@ -122,9 +122,9 @@ class FrequencyCommitmentTest {
         open(2);
         JsonNode first = auction("r1");
         assertEquals("capped", first.get("cid").asText());
-        assertEquals(204, status(http.get(filled(first.get("nurl").asText(), "1.00"))));
-        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))));
-        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))));
+        assertEquals(204, notice(first, "nurl"));
+        assertEquals(204, notice(first, "burl"));
+        assertEquals(204, notice(first, "burl"));
         assertEquals("capped", auction("r2").get("cid").asText());
         assertEquals("fallback", auction("r3").get("cid").asText(), "r1 and r2 counted, each once");
         assertEquals(2, seen());
@@ -136,11 +136,11 @@ class FrequencyCommitmentTest {
         open(1);
         JsonNode first = auction("r1");
         assertEquals("capped", first.get("cid").asText());
-        assertEquals(204, status(http.get(filled(first.get("lurl").asText(), "1.00"))));
+        assertEquals(204, notice(first, "lurl"));
         assertEquals(0, seen(), "the user never saw r1's ad");
 
         assertEquals("capped", auction("r2").get("cid").asText());
-        assertEquals(204, status(http.get(filled(first.get("lurl").asText(), "1.00"))), "r1's loss again");
+        assertEquals(204, notice(first, "lurl"), "r1's loss again");
         assertEquals(1, seen(), "a repeated loss does not take back r2's win");
         assertEquals("fallback", auction("r3").get("cid").asText());
     }
@@ -151,12 +151,12 @@ class FrequencyCommitmentTest {
         open(2);
         JsonNode first = auction("r1");
         assertEquals("capped", first.get("cid").asText());
-        assertEquals(204, status(http.get(filled(first.get("lurl").asText(), "1.00"))));
+        assertEquals(204, notice(first, "lurl"));
         assertEquals(0, seen());
-        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))));
+        assertEquals(204, notice(first, "burl"));
         assertEquals(1, runtime.metrics().notices("bill", "charged"));
         assertEquals(1, seen());
-        assertEquals(204, status(http.get(filled(first.get("burl").asText(), "1.00"))), "a duplicate bill");
+        assertEquals(204, notice(first, "burl"), "a duplicate bill");
         assertEquals(1, seen());
 
         assertEquals("capped", auction("r2").get("cid").asText());
@@ -176,7 +176,7 @@ class FrequencyCommitmentTest {
         clock.addAndGet(10);
         assertEquals("capped", auction("r2").get("cid").asText());
 
-        assertEquals(204, status(http.get(filled(before.get("lurl").asText(), "1.00"))));
+        assertEquals(204, notice(before, "lurl"));
         assertEquals(1, seen(), "r2's win still counts");
         assertEquals("fallback", auction("r3").get("cid").asText());
     }
@@ -196,10 +196,12 @@ class FrequencyCommitmentTest {
         return EmbeddedHttp.firstBid(response);
     }
 
+    /** Follows the bid's {@code link} ({@code nurl}, {@code burl} or {@code lurl}) at a price of 1.00: its status. */
+    private int notice(JsonNode bid, String link) {
+        return status(http.get(filled(bid.get(link).asText(), "1.00")));
+    }
+
     private static int status(String response) {
         return Integer.parseInt(response.substring("HTTP/1.1 ".length(), "HTTP/1.1 ".length() + 3));
     }
-
-
-
 }
